@@ -1,0 +1,88 @@
+//! The API contract, reviewed (CONVENTIONS 12): OpenAPI at `/openapi.json`, Swagger UI at `/docs`, ReDoc at
+//! `/redoc`. Every asset is vendored: nothing is downloaded at build or run time.
+
+use std::fmt::Write as _;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
+use crate::{health, offers};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "SEEG — API de recrutement",
+        description = "Backend de recrutement de la SEEG (Société d'Énergie et d'Eau du Gabon)."
+    ),
+    paths(
+        offers::list_public_jobs,
+        offers::count_public_jobs,
+        offers::get_public_job,
+        health::health,
+        health::readiness,
+    ),
+    components(schemas(ErrorBody, FieldError)),
+    tags(
+        (name = "Public", description = "Offres visibles sans authentification"),
+        (name = "Service", description = "Santé et disponibilité du service"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document, with the error-code catalogue appended to the description.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    env!("CARGO_PKG_VERSION").clone_into(&mut doc.info.version);
+    let mut description = doc.info.description.take().unwrap_or_default();
+    description.push_str(
+        "\n\n## Erreurs\n\nToute réponse d'erreur a le corps `{\"detail\", \"code\", \"status\", \"request_id\"}` \
+         (plus `errors` pour les 422). Codes :\n\n| code | statut | signification |\n|---|---|---|\n",
+    );
+    for (code, status, meaning) in CODE_CATALOGUE {
+        let _ = writeln!(description, "| `{code}` | {status} | {meaning} |");
+    }
+    doc.info.description = Some(description);
+    doc
+}
+
+const REDOC_JS: &[u8] = include_bytes!("../assets/redoc/redoc.standalone.js");
+
+const REDOC_HTML: &str = r#"<!DOCTYPE html>
+<html lang="fr">
+  <head>
+    <meta charset="utf-8">
+    <title>SEEG — API de recrutement (ReDoc)</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+  </head>
+  <body>
+    <redoc spec-url="/openapi.json"></redoc>
+    <script src="/redoc/redoc.standalone.js"></script>
+  </body>
+</html>
+"#;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi()))
+        .route("/docs", web::get().to(docs_redirect))
+        .route("/redoc", web::get().to(redoc))
+        .route("/redoc/", web::get().to(redoc))
+        .route("/redoc/redoc.standalone.js", web::get().to(redoc_js));
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::MovedPermanently().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+async fn redoc() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(REDOC_HTML)
+}
+
+async fn redoc_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(REDOC_JS)
+}

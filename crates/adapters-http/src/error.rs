@@ -1,0 +1,216 @@
+//! The one place that turns failures into HTTP (CONVENTIONS 4, decision F1).
+//!
+//! Every error body is `{"detail", "code", "status", "request_id"}`; validation errors add `errors`. The
+//! mapping from each variant to its status and code is one exhaustive `match`, tested status by status.
+//! Causes of 5xx are logged here, once, with their chain; the client only sees the opaque body.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use seeg_application::StoreError;
+use seeg_application::offers::OffersError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::middleware::current_request_id;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Where the value was: `query.limit`, `path.job_id`, `body.title`, …
+    pub field: String,
+    pub message: String,
+}
+
+/// The error body of every response with a 4xx or 5xx status (decision F1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, in French, for a person.
+    #[schema(example = "La ressource demandée n'a pas été trouvée")]
+    pub detail: String,
+    /// Stable, for programs: see the code catalogue in the API description.
+    #[schema(example = "not_found")]
+    pub code: String,
+    #[schema(example = 404)]
+    pub status: u16,
+    /// The `X-Request-ID` of the response: quote it when reporting a problem.
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// Every error a route can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("aucune route ne correspond à cette adresse")]
+    RouteNotFound,
+    #[error("méthode non autorisée pour cette adresse")]
+    MethodNotAllowed,
+    #[error("{}", validation_summary(.0))]
+    Validation(Vec<FieldError>),
+    #[error("le service n'est pas prêt")]
+    NotReady,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+fn validation_summary(errors: &[FieldError]) -> String {
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    format!("Données invalides : {}", fields.join(", "))
+}
+
+/// The code catalogue: every `code` the API returns, with its status and meaning. Published in OpenAPI.
+pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
+    ("not_found", 404, "La ressource n'existe pas ou n'est pas visible pour l'appelant."),
+    ("route_not_found", 404, "Aucune route ne correspond à l'adresse demandée."),
+    ("method_not_allowed", 405, "La route existe mais pas pour cette méthode HTTP."),
+    ("validation_error", 422, "Un paramètre ou un champ est invalide ; `errors` les liste."),
+    ("bad_request", 400, "La requête est mal formée."),
+    ("payload_too_large", 413, "Le corps de la requête dépasse la limite."),
+    ("not_ready", 503, "Une dépendance (base de données, stockage) ne répond pas."),
+    ("internal_error", 500, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),
+];
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
+            Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            Self::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+}
+
+/// The message a client sees for a status that no route chose (5xx, or a framework error).
+pub(crate) fn generic_detail(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => ("La ressource demandée n'a pas été trouvée", "route_not_found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("Méthode non autorisée pour cette adresse", "method_not_allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("Le corps de la requête est trop volumineux", "payload_too_large"),
+        s if s.is_server_error() => ("Une erreur interne du serveur s'est produite", "internal_error"),
+        _ => ("Requête invalide", "bad_request"),
+    }
+}
+
+pub(crate) fn error_response(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Option<Vec<FieldError>>,
+) -> HttpResponse {
+    let body =
+        ErrorBody { detail, code: code.to_owned(), status: status.as_u16(), request_id: current_request_id(), errors };
+    let mut response = HttpResponse::build(status).json(body);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, code) = self.status_and_code();
+        match self {
+            Self::Unexpected(cause) => {
+                tracing::error!(error = %format!("{cause:#}"), "unexpected error");
+                error_response(status, code, generic_detail(status).0.to_owned(), None)
+            }
+            Self::NotFound(_) | Self::RouteNotFound => {
+                // Legacy clients look for this phrase on every 404 (legacy §0).
+                error_response(status, code, "La ressource demandée n'a pas été trouvée".to_owned(), None)
+            }
+            Self::Validation(errors) => error_response(status, code, self.to_string(), Some(errors.clone())),
+            Self::MethodNotAllowed | Self::NotReady => {
+                error_response(status, code, capitalise(&self.to_string()), None)
+            }
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        Self::Unexpected(anyhow::Error::new(error))
+    }
+}
+
+impl From<OffersError> for ApiError {
+    fn from(error: OffersError) -> Self {
+        match error {
+            OffersError::NotFound => Self::NotFound("offre d'emploi introuvable"),
+            OffersError::Store(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(error: ApiError) -> (StatusCode, serde_json::Value) {
+        let response = error.error_response();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body()).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[actix_web::test]
+    async fn each_variant_has_its_status_code_and_f1_body() {
+        let cases = [
+            (ApiError::NotFound("x"), 404, "not_found"),
+            (ApiError::RouteNotFound, 404, "route_not_found"),
+            (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
+            (ApiError::invalid("query.limit", "doit être au moins 1"), 422, "validation_error"),
+            (ApiError::NotReady, 503, "not_ready"),
+            (ApiError::Unexpected(anyhow::anyhow!("secret internals")), 500, "internal_error"),
+        ];
+        for (error, status, code) in cases {
+            let (got_status, body) = body_of(error).await;
+            assert_eq!(got_status.as_u16(), status);
+            assert_eq!(body["code"], code);
+            assert_eq!(body["status"], status);
+            assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+            assert!(body.get("request_id").is_some());
+            assert!(
+                CODE_CATALOGUE.iter().any(|(c, s, _)| *c == code && *s == status),
+                "{code} missing from the catalogue"
+            );
+        }
+    }
+
+    #[actix_web::test]
+    async fn internal_text_never_reaches_the_client() {
+        let (_, body) = body_of(ApiError::Unexpected(anyhow::anyhow!("password=hunter2 at db.internal"))).await;
+        assert!(!body.to_string().contains("hunter2"));
+        assert_eq!(body["detail"], "Une erreur interne du serveur s'est produite");
+    }
+
+    #[actix_web::test]
+    async fn validation_errors_list_each_field() {
+        let (_, body) = body_of(ApiError::Validation(vec![
+            FieldError { field: "query.skip".into(), message: "a".into() },
+            FieldError { field: "query.limit".into(), message: "b".into() },
+        ]))
+        .await;
+        assert_eq!(body["errors"].as_array().map(Vec::len), Some(2));
+        assert_eq!(body["errors"][1]["field"], "query.limit");
+    }
+}

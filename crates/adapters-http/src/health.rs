@@ -1,0 +1,88 @@
+//! Health routes, public (fixes D9): `/health` for liveness, `/monitoring/health` for readiness.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::routing::route;
+use crate::state::ApiState;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(route("/health").route(web::get().to(health)))
+        .service(route("/monitoring/health").route(web::get().to(readiness)));
+}
+
+/// `GET /health`: the legacy shape, with a real database check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `degraded` when the database does not answer.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    pub message: &'static str,
+    pub version: String,
+    /// `connected` or `disconnected`.
+    pub database: &'static str,
+    pub pdf_storage: &'static str,
+    pub timestamp: DateTime<Utc>,
+}
+
+/// `GET /monitoring/health`: whether this instance can take traffic.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `healthy`, or `degraded` (and status 503) when a dependency is down.
+    #[schema(example = "healthy")]
+    pub status: &'static str,
+    pub timestamp: DateTime<Utc>,
+    pub version: String,
+    pub environment: String,
+    pub services: ReadinessServices,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadinessServices {
+    pub api: &'static str,
+    /// `up` or `down`.
+    pub database: &'static str,
+    /// `up` or `down`: the document storage.
+    pub storage: &'static str,
+}
+
+const fn up_down(up: bool) -> &'static str {
+    if up { "up" } else { "down" }
+}
+
+/// Liveness: always 200 while the process serves; `status` says whether the database answers.
+#[utoipa::path(get, path = "/health", operation_id = "health", tag = "Service", responses((status = 200, body = Health)))]
+pub(crate) async fn health(state: web::Data<ApiState>) -> HttpResponse {
+    let database = state.health.database().await;
+    HttpResponse::Ok().json(Health {
+        status: if database { "ok" } else { "degraded" },
+        message: if database { "API is healthy" } else { "API is running but the database is unreachable" },
+        version: state.info.version.clone(),
+        database: if database { "connected" } else { "disconnected" },
+        pdf_storage: "enabled",
+        timestamp: state.clock.now(),
+    })
+}
+
+/// Readiness: 200 when the database and the storage answer, 503 otherwise (load balancers stop routing here).
+#[utoipa::path(
+    get,
+    path = "/monitoring/health",
+    operation_id = "readiness",
+    tag = "Service",
+    responses((status = 200, body = Readiness), (status = 503, description = "Une dépendance ne répond pas", body = Readiness))
+)]
+pub(crate) async fn readiness(state: web::Data<ApiState>) -> HttpResponse {
+    let report = state.health.report().await;
+    let status = if report.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    HttpResponse::build(status).json(Readiness {
+        status: if report.ready() { "healthy" } else { "degraded" },
+        timestamp: state.clock.now(),
+        version: state.info.version.clone(),
+        environment: state.info.environment.clone(),
+        services: ReadinessServices { api: "up", database: up_down(report.database), storage: up_down(report.storage) },
+    })
+}

@@ -1,0 +1,73 @@
+//! The HTTP adapter: actix-web routes, request/response DTOs, the error mapping, OpenAPI and the middleware every
+//! response goes through. The only ring that knows status codes.
+
+mod docs;
+mod error;
+mod health;
+mod middleware;
+mod offers;
+mod routing;
+mod state;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::{App, Error, web};
+
+pub use docs::openapi;
+pub use error::{ApiError, CODE_CATALOGUE, ErrorBody, FieldError};
+pub use middleware::REQUEST_ID_HEADER;
+pub use offers::TOTAL_COUNT_HEADER;
+pub use state::{ApiState, HttpConfig, ServiceInfo};
+
+/// The whole application: routes, CORS, request ids, security headers and JSON errors.
+///
+/// Takes the config by value: the returned type may not borrow from the caller (one app per worker thread).
+#[allow(clippy::needless_pass_by_value)]
+pub fn app(
+    state: ApiState,
+    config: HttpConfig,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::QueryConfig::default().error_handler(|error, _| {
+            ApiError::invalid("query", format!("paramètres de requête invalides : {error}")).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|error, _| {
+            ApiError::invalid("path", format!("paramètre de chemin invalide : {error}")).into()
+        }))
+        .configure(offers::configure)
+        .configure(health::configure)
+        .configure(docs::configure)
+        .default_service(web::to(routing::route_not_found))
+        .wrap(cors(&config))
+        // Outermost, so that every response, CORS refusals included, carries the request id and headers.
+        .wrap(actix_web::middleware::from_fn(middleware::request_context))
+}
+
+/// CORS from configuration (S13): explicit origins with credentials, or `*` without them.
+fn cors(config: &HttpConfig) -> Cors {
+    // A foreign origin simply gets no CORS headers (the browser refuses the response), rather than an error.
+    let base = Cors::default()
+        .block_on_origin_mismatch(false)
+        .allow_any_method()
+        .allow_any_header()
+        .expose_headers([
+            header::HeaderName::from_static("x-total-count"),
+            header::HeaderName::from_static(REQUEST_ID_HEADER),
+        ])
+        .max_age(3600);
+    if config.allowed_origins.iter().any(|o| o == "*") {
+        return base.allow_any_origin().send_wildcard();
+    }
+    config.allowed_origins.iter().fold(base.supports_credentials(), |cors, origin| cors.allowed_origin(origin))
+}

@@ -1,0 +1,91 @@
+//! What every response gets, errors included (S13, F1): a request id, the legacy security headers, a JSON error
+//! body whatever produced the error, and one log line with ids and timings only (S12).
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
+use tracing::Instrument as _;
+
+use crate::error::{error_response, generic_detail};
+use crate::state::ApiState;
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The id of the request being served, for error bodies. Empty outside a request.
+pub(crate) fn current_request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("x-xss-protection", "1; mode=block"),
+    ("strict-transport-security", "max-age=31536000; includeSubDomains"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+];
+
+pub(crate) async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let request_id = req.app_data::<web::Data<ApiState>>().map(|s| s.ids.new_id().to_string()).unwrap_or_default();
+    let started = Instant::now();
+    let method = req.method().clone();
+    let span = tracing::info_span!("http.request", http.method = %method, request.id = %request_id);
+
+    // Holding a clone of the request here would break the router (it needs the request uniquely), so an `Err`
+    // from inner services is passed on as is; none of ours returns one (CORS mismatches are not errors, see
+    // `cors`), and routes turn their errors into responses themselves.
+    let mut response = REQUEST_ID
+        .scope(
+            request_id.clone(),
+            async move { next.call(req).await.map(|r| ensure_json_error(r.map_into_boxed_body())) },
+        )
+        .instrument(span.clone())
+        .await?;
+
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    let _entered = span.enter();
+    tracing::info!(
+        http.route = response.request().match_pattern().as_deref().unwrap_or("unmatched"),
+        http.status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request served"
+    );
+    Ok(response)
+}
+
+/// Errors produced outside our handlers (the router, extractors, other middleware) get the F1 body too.
+fn ensure_json_error(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    if status.is_server_error()
+        && let Some(error) = response.response().error()
+    {
+        tracing::error!(error = %error, "framework error");
+    }
+    let (detail, code) = generic_detail(status);
+    let json = error_response(status, code, detail.to_owned(), None);
+    response.into_response(json)
+}

@@ -1,0 +1,20 @@
+//! Route registration shared by every capability.
+
+use actix_web::{HttpResponse, Resource, web};
+
+use crate::error::ApiError;
+
+/// A resource answering at `path` with AND without a trailing slash, no redirect (K1), whose unsupported
+/// methods get the F1 405 body.
+pub(crate) fn route(path: &str) -> Resource {
+    let trimmed = path.trim_end_matches('/');
+    web::resource([trimmed.to_owned(), format!("{trimmed}/")]).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+pub(crate) async fn route_not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}

@@ -1,0 +1,32 @@
+//! What the routes share: the use cases, injected once at start-up.
+
+use std::sync::Arc;
+
+use seeg_application::health::HealthCheck;
+use seeg_application::offers::OfferCatalog;
+use seeg_application::{Clock, IdGenerator};
+
+/// Facts about the running service that health routes report.
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    pub version: String,
+    /// `development`, `test` or `production`.
+    pub environment: String,
+}
+
+/// The use cases and ports every route may use.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    pub offers: OfferCatalog,
+    pub health: HealthCheck,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub info: ServiceInfo,
+}
+
+/// How the HTTP layer is configured.
+#[derive(Debug, Clone, Default)]
+pub struct HttpConfig {
+    /// CORS origins allowed to call the API; `*` allows any origin, without credentials.
+    pub allowed_origins: Vec<String>,
+}

@@ -1,0 +1,155 @@
+//! The connection, migrations, the unit of work and the health probe.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use seeg_application::health::Probe;
+use seeg_application::offers::OfferWriter;
+use seeg_application::outbox::OutboxAppender;
+use seeg_application::{StoreError, Transaction, UnitOfWork};
+use seeg_migration::{Migrator, MigratorTrait};
+
+/// The database could not be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("URL de base de données non prise en charge (attendu postgres://… ou sqlite:…)")]
+    UnsupportedUrl,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// One applied or pending migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub name: String,
+    pub applied: bool,
+}
+
+/// A pool of connections to PostgreSQL or SQLite. Clones share the pool.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub(crate) conn: DatabaseConnection,
+}
+
+impl Database {
+    /// Opens a pool. A SQLite file and its folder are created when missing; SQLite runs in WAL mode so readers
+    /// never wait for the writer.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DatabaseError> {
+        let mut options = ConnectOptions::new(url);
+        options
+            .max_connections(max_connections)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            if let Some(folder) = sqlite_folder(url) {
+                std::fs::create_dir_all(folder).map_err(|e| DbErr::Custom(format!("dossier de la base : {e}")))?;
+            }
+            options.map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        } else if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            return Err(DatabaseError::UnsupportedUrl);
+        }
+        Ok(Self { conn: sea_orm::Database::connect(options).await? })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.conn.get_database_backend() == DatabaseBackend::Sqlite
+    }
+
+    pub async fn migrate_up(&self) -> Result<(), DatabaseError> {
+        Ok(Migrator::up(&self.conn, None).await?)
+    }
+
+    /// Reverts the last `steps` migrations, or all of them with `None`.
+    pub async fn migrate_down(&self, steps: Option<u32>) -> Result<(), DatabaseError> {
+        Ok(Migrator::down(&self.conn, steps).await?)
+    }
+
+    /// Drops every table and migrates from scratch.
+    pub async fn migrate_fresh(&self) -> Result<(), DatabaseError> {
+        Ok(Migrator::fresh(&self.conn).await?)
+    }
+
+    pub async fn migration_status(&self) -> Result<Vec<MigrationStatus>, DatabaseError> {
+        let applied = Migrator::get_applied_migrations(&self.conn).await?;
+        let applied: Vec<String> = applied.iter().map(|m| m.name().to_owned()).collect();
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| MigrationStatus { name: m.name().to_owned(), applied: applied.iter().any(|a| a == m.name()) })
+            .collect())
+    }
+
+    pub async fn close(self) -> Result<(), DatabaseError> {
+        Ok(self.conn.close().await?)
+    }
+}
+
+fn sqlite_folder(url: &str) -> Option<&std::path::Path> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+}
+
+/// Maps a database error to the port's error: unique violations become `Conflict`.
+pub(crate) fn store_error(error: DbErr) -> StoreError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
+        _ => StoreError::Unexpected(anyhow::Error::new(error)),
+    }
+}
+
+/// An open transaction; every port's writer is a view of it.
+pub(crate) struct SqlTransaction {
+    pub(crate) tx: DatabaseTransaction,
+}
+
+#[async_trait]
+impl UnitOfWork for Database {
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
+        // SQLite: take the write lock at BEGIN, so two writers queue on the busy timeout instead of failing
+        // when a read would otherwise be upgraded to a write.
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let tx = self.conn.begin_with_options(options).await.map_err(store_error)?;
+        Ok(Box::new(SqlTransaction { tx }))
+    }
+}
+
+#[async_trait]
+impl Transaction for SqlTransaction {
+    fn offers(&mut self) -> &mut dyn OfferWriter {
+        self
+    }
+
+    fn outbox(&mut self) -> &mut dyn OutboxAppender {
+        self
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(store_error)
+    }
+}
+
+#[async_trait]
+impl Probe for Database {
+    async fn check(&self) -> anyhow::Result<()> {
+        self.conn.ping().await.context("ping de la base de données")
+    }
+}

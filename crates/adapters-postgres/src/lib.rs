@@ -1,0 +1,10 @@
+//! sea-orm repositories for every persistence port. PostgreSQL in production, SQLite as the embedded default:
+//! the same code serves both, and the only backend-specific piece (row locks for the outbox claim) is chosen by
+//! sea-query's builder for the connected backend.
+
+mod database;
+mod entities;
+mod offers;
+mod outbox;
+
+pub use database::{Database, DatabaseError, MigrationStatus};

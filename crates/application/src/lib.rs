@@ -1,0 +1,14 @@
+//! SEEG recruitment use cases and the ports they need.
+//!
+//! One module per capability; each use case is a struct of `Arc<dyn Port>` with one method per operation.
+//! Ports are small `async_trait` traits whose doc comments are their contracts; the adapters implement them and
+//! the contract suites in `tests/` hold every implementation to the same behaviour.
+
+pub mod clock;
+pub mod health;
+pub mod offers;
+pub mod outbox;
+pub mod store;
+
+pub use clock::{Clock, IdGenerator, SystemClock, SystemIds};
+pub use store::{Page, PageOf, StoreError, Transaction, UnitOfWork};

@@ -1,0 +1,164 @@
+//! The transactional outbox (I2): side effects are rows written with the change that causes them, then run
+//! by a relay, retried with backoff and jitter, dead-lettered after a limit and replayable by an operator.
+
+mod relay;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use seeg_domain::outbox::OutboxState;
+use uuid::Uuid;
+
+use crate::store::StoreError;
+
+pub use relay::{OutboxRelay, RelaySettings};
+
+/// One side effect to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    pub id: Uuid,
+    /// What to do (`application.submitted`, `mail.send`, …): selects the handler.
+    pub kind: String,
+    /// What the handler needs; ids rather than personal data wherever the handler can read them back.
+    pub payload: serde_json::Value,
+    pub state: OutboxState,
+    /// Failed runs so far.
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// Not run before this time.
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+impl OutboxEvent {
+    /// A new pending event, due at once.
+    pub fn new(id: Uuid, kind: impl Into<String>, payload: serde_json::Value, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            kind: kind.into(),
+            payload,
+            state: OutboxState::Pending,
+            attempts: 0,
+            last_error: None,
+            next_attempt_at: now,
+            created_at: now,
+            processed_at: None,
+        }
+    }
+}
+
+/// Appends events inside the transaction of the change that causes them.
+#[async_trait]
+pub trait OutboxAppender: Send {
+    async fn append(&mut self, event: &OutboxEvent) -> Result<(), StoreError>;
+}
+
+/// How a failed run ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureOutcome {
+    /// Stays pending, due again at this time.
+    RetryAt(DateTime<Utc>),
+    /// Goes to the dead letters.
+    Dead,
+}
+
+/// Which events an operator's retry wakes up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryScope {
+    /// Pending events that failed at least once become due now.
+    Failing,
+    /// Dead letters become pending again, with their attempt count reset, due now.
+    Dead,
+}
+
+/// Counts for operators and monitoring.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxStats {
+    pub pending: u64,
+    /// Pending events that failed at least once.
+    pub failing: u64,
+    pub dead: u64,
+    pub done: u64,
+    /// Creation time of the oldest pending event.
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+    /// Pending and dead events per kind.
+    pub by_kind: Vec<KindCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindCount {
+    pub kind: String,
+    pub pending: u64,
+    pub dead: u64,
+}
+
+/// The relay's view of the outbox.
+///
+/// Contract:
+/// - `claim_due` returns up to `limit` pending events with `next_attempt_at <= now` that are not leased, or whose
+///   lease ended before `now`, oldest due first, and leases each to `worker` until `lease_until`. Concurrent
+///   callers (several relays, several replicas) never receive the same event while its lease holds.
+/// - `mark_done` / `mark_failed` apply only while `worker` still holds the lease; they return `false` (and change
+///   nothing) when the lease was lost to another relay.
+/// - `retry` returns how many events it woke up.
+#[async_trait]
+pub trait OutboxStore: Send + Sync + std::fmt::Debug {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        worker: &str,
+        limit: u32,
+    ) -> Result<Vec<OutboxEvent>, StoreError>;
+    async fn mark_done(&self, id: Uuid, worker: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn mark_failed(
+        &self,
+        id: Uuid,
+        worker: &str,
+        attempts: u32,
+        error: &str,
+        outcome: FailureOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    async fn get(&self, id: Uuid) -> Result<Option<OutboxEvent>, StoreError>;
+    async fn stats(&self) -> Result<OutboxStats, StoreError>;
+    async fn retry(&self, scope: RetryScope, now: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Runs the side effect of one kind of event.
+///
+/// Contract: idempotent. An event may run more than once (at-least-once delivery: a crash after the effect but
+/// before `mark_done`), so running it twice must have the effect of running it once.
+#[async_trait]
+pub trait OutboxHandler: Send + Sync {
+    fn kind(&self) -> &'static str;
+    async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()>;
+}
+
+/// The handlers the relay knows, by event kind.
+#[derive(Clone, Default)]
+pub struct HandlerRegistry {
+    handlers: HashMap<&'static str, Arc<dyn OutboxHandler>>,
+}
+
+impl std::fmt::Debug for HandlerRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.handlers.keys()).finish()
+    }
+}
+
+impl HandlerRegistry {
+    /// Adds a handler; a later handler of the same kind replaces the earlier one.
+    #[must_use]
+    pub fn with(mut self, handler: Arc<dyn OutboxHandler>) -> Self {
+        self.handlers.insert(handler.kind(), handler);
+        self
+    }
+
+    pub fn get(&self, kind: &str) -> Option<&Arc<dyn OutboxHandler>> {
+        self.handlers.get(kind)
+    }
+}

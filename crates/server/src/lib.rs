@@ -1,0 +1,10 @@
+//! The `seeg` binary's library: settings, telemetry, wiring and the commands. Only this crate knows every ring.
+
+pub mod cli;
+pub mod demo;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+
+pub use settings::{Environment, Settings};
+pub use startup::Application;

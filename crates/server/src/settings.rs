@@ -1,0 +1,281 @@
+//! Typed settings, layered (DESIGN.md "Configuration"), validated at start-up and passed down (never global).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use figment::Figment;
+use figment::providers::{Env, Format as _, Toml};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::{Deserialize, Deserializer};
+
+/// The built-in defaults: the binary runs from any folder, `config/` beside it or not.
+const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// Legacy variable names of the Python service, mapped to our keys (lower precedence than `APP__*`).
+const LEGACY_ALIASES: [(&str, &str); 3] =
+    [("DATABASE_URL", "database.url"), ("ALLOWED_ORIGINS", "http.allowed_origins"), ("PORT", "http.port")];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+impl Environment {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
+
+    /// From `APP_ENV`, or the legacy `ENVIRONMENT` (`production`/`prod`, `development`/`dev`, `test`/`testing`).
+    pub fn parse(value: &str) -> anyhow::Result<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "development" | "dev" => Ok(Self::Development),
+            "test" | "testing" => Ok(Self::Test),
+            "production" | "prod" => Ok(Self::Production),
+            other => bail!("APP_ENV inconnu « {other} » (development, test ou production)"),
+        }
+    }
+
+    pub fn from_process() -> anyhow::Result<Self> {
+        let value = std::env::var("APP_ENV").or_else(|_| std::env::var("ENVIRONMENT")).unwrap_or_default();
+        Self::parse(&value)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(skip, default = "default_environment")]
+    pub environment: Environment,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub storage: StorageSettings,
+    pub outbox: OutboxSettings,
+    pub log: LogSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+const fn default_environment() -> Environment {
+    Environment::Development
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub host: String,
+    pub port: u16,
+    #[serde(deserialize_with = "origins")]
+    pub allowed_origins: Vec<String>,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// May carry a password: never logged.
+    pub url: SecretString,
+    pub migrate_on_start: bool,
+    pub max_connections: u32,
+}
+
+impl DatabaseSettings {
+    /// The URL for the driver. The legacy `postgresql+asyncpg://` form is accepted.
+    pub fn driver_url(&self) -> String {
+        self.url.expose_secret().trim().replacen("postgresql+asyncpg://", "postgresql://", 1)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.url.expose_secret().trim_start().starts_with("sqlite:")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    Local,
+    Memory,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    pub kind: StorageKind,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    pub enabled: bool,
+    pub poll_interval_ms: u64,
+    pub batch_size: u32,
+    pub max_attempts: u32,
+    pub base_delay_ms: u64,
+    pub max_delay_secs: u64,
+    pub lease_secs: u64,
+}
+
+impl OutboxSettings {
+    pub fn policy(&self) -> anyhow::Result<seeg_domain::outbox::RetryPolicy> {
+        seeg_domain::outbox::RetryPolicy::new(
+            self.max_attempts,
+            Duration::from_millis(self.base_delay_ms),
+            Duration::from_secs(self.max_delay_secs),
+        )
+        .context("outbox : politique de reprise invalide")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Compact,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    pub otlp_endpoint: String,
+    pub service_name: String,
+}
+
+/// A list given as a TOML list, a comma-separated string or a JSON array string (legacy `ALLOWED_ORIGINS`).
+fn origins<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Text(String),
+    }
+    let list = match Raw::deserialize(deserializer)? {
+        Raw::List(list) => list,
+        Raw::Text(text) => match serde_json::from_str::<Vec<String>>(&text) {
+            Ok(list) => list,
+            Err(_) => text.split(',').map(str::to_owned).collect(),
+        },
+    };
+    Ok(list.into_iter().map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect())
+}
+
+impl Settings {
+    /// Reads the layers for `environment` from `config_dir` and the process environment (after `.env`).
+    pub fn load(environment: Environment, config_dir: &Path) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML))
+            .merge(Toml::file(config_dir.join(format!("{}.toml", environment.as_str()))));
+        for (variable, key) in LEGACY_ALIASES {
+            figment = figment.merge(Env::raw().only(&[variable]).map(move |_| key.into()));
+        }
+        figment = figment.merge(Env::prefixed("APP__").split("__"));
+        let mut settings: Self = figment.extract().context("configuration invalide")?;
+        settings.environment = environment;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Refuses settings that would run unsafely (S1) or not at all.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.database.url.expose_secret().trim().is_empty() {
+            bail!("database.url est vide (DATABASE_URL ou APP__DATABASE__URL)");
+        }
+        if self.environment == Environment::Production && self.database.is_sqlite() {
+            bail!("production exige PostgreSQL : database.url ne peut pas être une base SQLite");
+        }
+        if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
+            bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
+        }
+        self.outbox.policy()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return figment::Error
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn load(jail: &Jail, env: Environment) -> anyhow::Result<Settings> {
+        Settings::load(env, &jail.directory().join("config"))
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost_8000() {
+        Jail::expect_with(|jail| {
+            let s = load(jail, Environment::Development).unwrap();
+            assert_eq!((s.http.host.as_str(), s.http.port), ("127.0.0.1", 8000));
+            assert!(s.database.is_sqlite());
+            assert!(s.database.migrate_on_start);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn legacy_aliases_apply_and_app_variables_win_over_them() {
+        Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgresql+asyncpg://u:p@db/recruteur");
+            jail.set_env("PORT", "9001");
+            jail.set_env("ALLOWED_ORIGINS", "https://a.example, https://b.example/");
+            let s = load(jail, Environment::Development).unwrap();
+            assert_eq!(s.database.driver_url(), "postgresql://u:p@db/recruteur");
+            assert_eq!(s.http.port, 9001);
+            assert_eq!(s.http.allowed_origins, ["https://a.example", "https://b.example"]);
+
+            jail.set_env("APP__HTTP__PORT", "9002");
+            jail.set_env("ALLOWED_ORIGINS", r#"["https://c.example"]"#);
+            let s = load(jail, Environment::Development).unwrap();
+            assert_eq!(s.http.port, 9002);
+            assert_eq!(s.http.allowed_origins, ["https://c.example"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_file_overrides_defaults_and_unknown_keys_are_errors() {
+        Jail::expect_with(|jail| {
+            jail.create_dir("config")?;
+            jail.create_file("config/test.toml", "[http]\nport = 0\n")?;
+            assert_eq!(load(jail, Environment::Test).unwrap().http.port, 0);
+            jail.create_file("config/test.toml", "[http]\nprot = 1\n")?;
+            let error = format!("{:#}", load(jail, Environment::Test).unwrap_err());
+            assert!(error.contains("prot"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_sqlite_and_accepts_postgres() {
+        Jail::expect_with(|jail| {
+            jail.set_env("APP__DATABASE__URL", "sqlite://./data/seeg.db");
+            assert!(load(jail, Environment::Production).is_err());
+            jail.set_env("APP__DATABASE__URL", "postgres://seeg@db/seeg");
+            let repository_config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+            let s = Settings::load(Environment::Production, &repository_config).unwrap();
+            assert_eq!(s.log.format, LogFormat::Json);
+            assert!(!s.database.migrate_on_start);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn app_env_values() {
+        assert_eq!(Environment::parse("prod").unwrap(), Environment::Production);
+        assert_eq!(Environment::parse("").unwrap(), Environment::Development);
+        assert_eq!(Environment::parse("testing").unwrap(), Environment::Test);
+        assert!(Environment::parse("staging").is_err());
+    }
+}

@@ -1,0 +1,151 @@
+//! Wiring: builds every adapter from the settings, binds the listener (port 0 works) and starts the relay.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use actix_web::dev::{Server, ServerHandle};
+use anyhow::Context as _;
+use seeg_adapters_blob::BlobStorage;
+use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo};
+use seeg_adapters_postgres::Database;
+use seeg_application::health::HealthCheck;
+use seeg_application::offers::OfferCatalog;
+use seeg_application::outbox::{HandlerRegistry, OutboxRelay, RelaySettings};
+use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::settings::{Settings, StorageKind};
+
+/// How long a health probe may take before the dependency counts as down.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A built service, listening, not yet serving until `run_until_stopped` is awaited.
+pub struct Application {
+    port: u16,
+    server: Server,
+    database: Database,
+    relay: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+}
+
+/// Opens the database and, when the settings say so, migrates it.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
+    let database = Database::connect(&settings.database.driver_url(), settings.database.max_connections)
+        .await
+        .context("connexion à la base de données")?;
+    if settings.database.migrate_on_start {
+        database.migrate_up().await.context("migrations")?;
+    }
+    Ok(database)
+}
+
+/// The relay's identity in leases: host, process and a random suffix, so replicas and restarts differ.
+pub fn worker_name(ids: &dyn IdGenerator) -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "seeg".to_owned());
+    let suffix = ids.new_id().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[suffix.len() - 8..])
+}
+
+pub fn relay(
+    settings: &Settings,
+    database: &Database,
+    handlers: HandlerRegistry,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<OutboxRelay> {
+    let outbox = &settings.outbox;
+    Ok(OutboxRelay::new(
+        Arc::new(database.clone()),
+        handlers,
+        clock,
+        RelaySettings {
+            worker: worker_name(&SystemIds),
+            batch_size: outbox.batch_size,
+            lease: Duration::from_secs(outbox.lease_secs),
+            poll_interval: Duration::from_millis(outbox.poll_interval_ms),
+            policy: outbox.policy()?,
+        },
+    ))
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Builds the service with the outbox handlers of this release.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, HandlerRegistry::default()).await
+    }
+
+    /// Builds the service with the given outbox handlers (tests plug their own in).
+    pub async fn build_with(settings: &Settings, handlers: HandlerRegistry) -> anyhow::Result<Self> {
+        let database = open_database(settings).await?;
+        let storage = match settings.storage.kind {
+            StorageKind::Local => BlobStorage::local(&settings.storage.path)?,
+            StorageKind::Memory => BlobStorage::memory(),
+        };
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let ids: Arc<dyn IdGenerator> = Arc::new(SystemIds);
+        let state = ApiState {
+            offers: OfferCatalog::new(Arc::new(database.clone())),
+            health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
+            clock: Arc::clone(&clock),
+            ids,
+            info: ServiceInfo {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                environment: settings.environment.as_str().to_owned(),
+            },
+        };
+        let http = HttpConfig { allowed_origins: settings.http.allowed_origins.clone() };
+
+        let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))
+            .with_context(|| format!("écoute sur {}:{}", settings.http.host, settings.http.port))?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || seeg_adapters_http::app(state.clone(), http.clone()))
+            .listen(listener)?
+            .shutdown_timeout(settings.http.shutdown_timeout_secs);
+        if settings.http.workers > 0 {
+            server = server.workers(settings.http.workers);
+        }
+        let server = server.run();
+
+        let relay = if settings.outbox.enabled {
+            let relay = relay(settings, &database, handlers, clock)?;
+            let (stop, stopped) = watch::channel(false);
+            Some((stop, tokio::spawn(async move { relay.run(stopped).await })))
+        } else {
+            None
+        };
+        tracing::info!(http.port = port, "listening");
+        Ok(Self { port, server, database, relay })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server gracefully (tests; SIGTERM and ctrl-c do the same in production).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// Serves until SIGTERM/ctrl-c or `handle().stop()`: in-flight requests finish, then the relay finishes the
+    /// batch it holds, then the pool closes.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await.context("serveur HTTP")?;
+        if let Some((stop, relay)) = self.relay {
+            let _ = stop.send(true);
+            relay.await.context("relais outbox")?;
+        }
+        self.database.close().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,22 @@
+//! The one migration chain: it builds the whole schema on an empty PostgreSQL or SQLite database and every step
+//! has a real `down` (I9, CONVENTIONS 13). Reference data (employees) is loaded by commands, never here.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_users;
+mod m20261125_000002_create_job_offers;
+mod m20261125_000003_create_outbox_events;
+
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_users::Migration),
+            Box::new(m20261125_000002_create_job_offers::Migration),
+            Box::new(m20261125_000003_create_outbox_events::Migration),
+        ]
+    }
+}
