@@ -1,1 +1,235 @@
-//! Shared test harness.
+//! The test harness: fresh databases per test on every backend, the real app on port 0, sample data builders.
+//!
+//! `TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`) turns the PostgreSQL variants on; each
+//! test then gets a database of its own, dropped afterwards. Without it those variants return at once, so
+//! `cargo test` passes on a machine with no services; CI sets it and fails if PostgreSQL cannot be reached.
+
+#![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)] // a test harness fails loudly
+
+pub mod offers;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, Database as SeaDatabase};
+use seeg_adapters_memory::MemoryStore;
+use seeg_adapters_postgres::Database;
+use seeg_application::offers::OfferRepository;
+use seeg_application::outbox::{HandlerRegistry, OutboxStore};
+use seeg_application::{IdGenerator, SystemIds, UnitOfWork};
+use seeg_domain::offers::JobOffer;
+use seeg_server::{Application, Environment, Settings};
+
+/// Where a test's data lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Memory,
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Whether this backend can run here; only PostgreSQL depends on the machine.
+    pub fn available(self) -> bool {
+        match self {
+            Self::Memory | Self::Sqlite => true,
+            Self::Postgres => std::env::var("TEST_POSTGRES_URL").is_ok_and(|u| !u.trim().is_empty()),
+        }
+    }
+}
+
+/// A database made for one test. PostgreSQL databases are dropped when this is dropped.
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite | Backend::Memory => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("seeg.db").display());
+                Self { url, _dir: Some(dir), postgres: None }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
+                let name = format!("seeg_test_{}", SystemIds.new_id().simple());
+                let admin = SeaDatabase::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at TEST_POSTGRES_URL is unreachable: {e}"));
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                admin.close().await.expect("close admin connection");
+                let url = replace_database(&admin_url, &name);
+                Self { url, _dir: None, postgres: Some((admin_url, name)) }
+            }
+        }
+    }
+
+    /// A migrated pool on this database.
+    pub async fn connect(&self) -> Database {
+        let database = Database::connect(&self.url, 5).await.expect("connect");
+        database.migrate_up().await.expect("migrate");
+        database
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else { return };
+        // Drop runs inside the test's runtime: use a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = SeaDatabase::connect(&admin_url).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The persistence ports of one backend, for contract tests.
+#[derive(Debug, Clone)]
+pub struct Ports {
+    pub uow: Arc<dyn UnitOfWork>,
+    pub offers: Arc<dyn OfferRepository>,
+    pub outbox: Arc<dyn OutboxStore>,
+}
+
+/// A backend's ports over a fresh database. Keep the `TestDatabase` alive as long as the ports.
+pub async fn ports(backend: Backend) -> (Ports, Option<TestDatabase>) {
+    if backend == Backend::Memory {
+        let store = MemoryStore::new();
+        let ports = Ports { uow: Arc::new(store.clone()), offers: Arc::new(store.clone()), outbox: Arc::new(store) };
+        return (ports, None);
+    }
+    let db = TestDatabase::create(backend).await;
+    let database = db.connect().await;
+    (ports_of(&database), Some(db))
+}
+
+pub fn ports_of(database: &Database) -> Ports {
+    Ports { uow: Arc::new(database.clone()), offers: Arc::new(database.clone()), outbox: Arc::new(database.clone()) }
+}
+
+/// The real service on a free port, over a fresh database.
+#[derive(Debug)]
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database: Database,
+    server: actix_web::dev::ServerHandle,
+    _db: TestDatabase,
+}
+
+/// The repository's `config/` folder.
+pub fn config_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../config"))
+}
+
+/// Test settings for a database URL.
+pub fn settings(database_url: &str) -> Settings {
+    let mut settings = Settings::load(Environment::Test, config_dir()).expect("test settings");
+    settings.database.url = database_url.to_owned().into();
+    settings.http.port = 0;
+    settings
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, HandlerRegistry::default(), |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, handlers: HandlerRegistry, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDatabase::create(backend).await;
+        let mut settings = settings(&db.url);
+        adjust(&mut settings);
+        let app = Application::build_with(&settings, handlers).await.expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let database = app.database().clone();
+        let server = app.handle();
+        tokio::spawn(async move {
+            let _ = app.run_until_stopped().await;
+        });
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self { address, client, database, server, _db: db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// GET and parse the JSON body, returning the status too.
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("JSON body");
+        (status, body)
+    }
+
+    /// Inserts offers in one transaction.
+    pub async fn insert_offers(&self, offers: &[JobOffer]) {
+        insert_offers(&self.database, offers).await;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command now; the returned future only waits for it to complete.
+        drop(self.server.stop(false));
+    }
+}
+
+pub async fn insert_offers(uow: &dyn UnitOfWork, offers: &[JobOffer]) {
+    let mut tx = uow.begin().await.expect("begin");
+    for offer in offers {
+        tx.offers().insert(offer).await.expect("insert offer");
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// Runs each test body on each backend, or skips it (with a note) when the backend is not available here:
+/// `on_backends!(Sqlite, Postgres => test_a, test_b)` makes `Sqlite::test_a`, `Postgres::test_a`, …
+#[macro_export]
+macro_rules! on_backends {
+    ($($backend:ident),+ => $($test:ident),+ $(,)?) => {
+        $crate::on_backends!(@each [$($backend),+] [$($test),+]);
+    };
+    (@each [$($backend:ident),+] $tests:tt) => {
+        $( $crate::on_backends!(@one $backend $tests); )+
+    };
+    (@one $backend:ident [$($test:ident),+]) => {
+        #[allow(non_snake_case)]
+        mod $backend {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let backend = $crate::Backend::$backend;
+                    if !backend.available() {
+                        eprintln!("skipped: {:?} not configured (set TEST_POSTGRES_URL)", backend);
+                        return;
+                    }
+                    super::$test(backend).await;
+                }
+            )+
+        }
+    };
+}

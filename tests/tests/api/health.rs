@@ -1,0 +1,42 @@
+//! `/health` (liveness, real database check) and `/monitoring/health` (readiness), both public (D9 fixed).
+
+use seeg_tests::{Backend, TestApp, on_backends};
+
+async fn health_reports_a_connected_database(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, body) = app.get_json("/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "connected");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert!(body["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+
+    let (status, body) = app.get_json("/monitoring/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "healthy");
+    assert_eq!(body["environment"], "test");
+    assert_eq!(body["services"], serde_json::json!({"api": "up", "database": "up", "storage": "up"}));
+}
+
+async fn a_lost_database_degrades_health_and_fails_readiness(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Closing a clone closes the pool the service uses.
+    app.database.clone().close().await.unwrap();
+
+    let (status, body) = app.get_json("/health").await;
+    assert_eq!(status, 200, "liveness stays up: the process serves");
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["database"], "disconnected");
+
+    let response = app.get("/monitoring/health").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["services"]["database"], "down");
+    assert_eq!(body["services"]["storage"], "up");
+}
+
+on_backends!(Sqlite, Postgres =>
+    health_reports_a_connected_database,
+    a_lost_database_degrades_health_and_fails_readiness,
+);

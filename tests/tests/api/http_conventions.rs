@@ -1,0 +1,114 @@
+//! What every response carries (S13, F1, K1): request ids, security headers, JSON errors, both slash forms, CORS.
+
+use seeg_tests::offers::offer;
+use seeg_tests::{Backend, TestApp, on_backends};
+
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("x-xss-protection", "1; mode=block"),
+    ("strict-transport-security", "max-age=31536000; includeSubDomains"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+];
+
+async fn every_response_has_a_request_id_and_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut seen = std::collections::HashSet::new();
+    let requests = [
+        (reqwest::Method::GET, "/api/v1/public/jobs", 200),
+        (reqwest::Method::GET, "/health", 200),
+        (reqwest::Method::GET, "/nowhere", 404),
+        (reqwest::Method::DELETE, "/api/v1/public/jobs", 405),
+        (reqwest::Method::GET, "/api/v1/public/jobs?limit=0", 422),
+        (reqwest::Method::GET, "/api/v1/public/jobs/6f1c1f7e-2b5d-4a8e-9d6b-0c7a1e2f3a4b", 404),
+    ];
+    for (method, path, status) in requests {
+        let response = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), status, "{method} {path}");
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{method} {path}: request id {id}");
+        assert!(seen.insert(id.clone()), "request ids are fresh per request");
+        for (name, value) in SECURITY_HEADERS {
+            assert_eq!(response.headers()[name], value, "{method} {path}: {name}");
+        }
+        if status >= 400 {
+            assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["request_id"], id, "the body quotes the header's request id");
+            assert_eq!(body["status"], status);
+        }
+    }
+}
+
+async fn unknown_routes_and_methods_get_the_f1_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, body) = app.get_json("/api/v1/nothing/here").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "route_not_found");
+    assert_eq!(body["detail"], "La ressource demandée n'a pas été trouvée");
+
+    let response = app.client.post(app.url("/api/v1/public/jobs/count")).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "method_not_allowed");
+    let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 4, "detail, code, status, request_id: {keys:?}");
+}
+
+async fn routes_answer_with_and_without_a_trailing_slash(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sample = offer("Offre unique", 0);
+    app.insert_offers(std::slice::from_ref(&sample)).await;
+    let detail = format!("/api/v1/public/jobs/{}", sample.id);
+    for path in ["/api/v1/public/jobs", "/api/v1/public/jobs/count", detail.as_str(), "/health", "/monitoring/health"] {
+        let bare = app.get(path).await;
+        let slashed = app.get(&format!("{path}/")).await;
+        assert_eq!(bare.status(), 200, "{path}");
+        assert_eq!(slashed.status(), 200, "{path}/ (no redirect)");
+        if path.starts_with("/api") {
+            let (a, b): (serde_json::Value, serde_json::Value) =
+                (bare.json().await.unwrap(), slashed.json().await.unwrap());
+            assert_eq!(a, b, "{path}");
+        }
+    }
+}
+
+async fn cors_allows_configured_origins_only(backend: Backend) {
+    let app = TestApp::spawn_with(backend, Default::default(), |s| {
+        s.http.allowed_origins = vec!["https://www.seeg-talentsource.com".into()];
+    })
+    .await;
+    let allowed = app
+        .client
+        .get(app.url("/api/v1/public/jobs"))
+        .header("Origin", "https://www.seeg-talentsource.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://www.seeg-talentsource.com");
+    let exposed = allowed.headers()["access-control-expose-headers"].to_str().unwrap().to_lowercase();
+    assert!(exposed.contains("x-total-count"), "{exposed}");
+
+    let foreign =
+        app.client.get(app.url("/api/v1/public/jobs")).header("Origin", "https://evil.example").send().await.unwrap();
+    assert!(foreign.headers().get("access-control-allow-origin").is_none());
+    assert_eq!(foreign.headers()["x-content-type-options"], "nosniff");
+
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/public/jobs"))
+        .header("Origin", "https://www.seeg-talentsource.com")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "https://www.seeg-talentsource.com");
+}
+
+on_backends!(Sqlite, Postgres =>
+    every_response_has_a_request_id_and_the_security_headers,
+    unknown_routes_and_methods_get_the_f1_body,
+    routes_answer_with_and_without_a_trailing_slash,
+    cors_allows_configured_origins_only,
+);
