@@ -51,7 +51,7 @@ impl TestDatabase {
         match backend {
             Backend::Sqlite | Backend::Memory => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}", dir.path().join("seeg.db").display());
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("seeg.db").display());
                 Self { url, _dir: Some(dir), postgres: None }
             }
             Backend::Postgres => {

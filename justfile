@@ -1,0 +1,27 @@
+# Tasks for people (`cargo install just`); CI runs .ci/run, which these mirror.
+
+pg_url := env_var_or_default("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+# Serve on the embedded default (SQLite + local folders under ./data)
+run:
+    cargo run --release
+
+# The test suite (SQLite, memory, local files)
+test:
+    cargo test --workspace
+
+# The same suites, also on PostgreSQL
+test-pg:
+    TEST_POSTGRES_URL={{pg_url}} cargo test --workspace
+
+# Everything CI checks: fmt, clippy -D warnings, dependency guard, tests on SQLite and PostgreSQL
+ci:
+    bash .ci/run
+
+# Apply migrations to the configured database (`just migrate status`, `just migrate down`, …)
+migrate action="up":
+    cargo run --release -- migrate {{action}}
+
+# Sample offers for a first look
+seed:
+    cargo run --release -- demo seed

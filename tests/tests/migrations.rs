@@ -1,0 +1,73 @@
+//! The migration chain on an empty database: up, all the way down, up again, on SQLite and PostgreSQL; and every
+//! foreign key has an index whose first column is the key (CONVENTIONS 13, I9).
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
+use seeg_tests::{Backend, TestDatabase, on_backends};
+
+const TABLES: [&str; 3] = ["users", "job_offers", "outbox_events"];
+
+async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
+    let manager = SchemaManager::new(conn);
+    let mut present = Vec::new();
+    for table in TABLES {
+        if manager.has_table(table).await.unwrap() {
+            present.push(table);
+        }
+    }
+    present
+}
+
+async fn up_down_up_on_an_empty_database(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let conn = Database::connect(&db.url).await.unwrap();
+    assert!(tables_present(&conn).await.is_empty());
+
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(tables_present(&conn).await, TABLES);
+    assert!(Migrator::get_pending_migrations(&conn).await.unwrap().is_empty());
+
+    Migrator::down(&conn, None).await.unwrap();
+    assert!(tables_present(&conn).await.is_empty(), "every down drops what its up created");
+
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(tables_present(&conn).await, TABLES);
+    conn.close().await.unwrap();
+}
+
+async fn every_foreign_key_has_an_index(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let conn = Database::connect(&db.url).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+
+    let (all_keys, unindexed) = match conn.get_database_backend() {
+        DbBackend::Postgres => (
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f'",
+            "SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c WHERE c.contype = 'f' AND NOT EXISTS \
+             (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])",
+        ),
+        _ => (
+            "SELECT m.name, f.\"from\" FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+            "SELECT m.name, f.\"from\" FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
+             WHERE m.type = 'table' AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.name) il \
+             JOIN pragma_index_info(il.name) ii WHERE ii.seqno = 0 AND ii.name = f.\"from\")",
+        ),
+    };
+    let rows = |sql: &str| {
+        let conn = &conn;
+        let statement = Statement::from_string(conn.get_database_backend(), sql.to_owned());
+        async move {
+            conn.query_all_raw(statement)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| format!("{}.{}", r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(!rows(all_keys).await.is_empty(), "the check must see the schema's foreign keys");
+    assert_eq!(rows(unindexed).await, Vec::<String>::new(), "foreign keys without an index");
+    conn.close().await.unwrap();
+}
+
+on_backends!(Sqlite, Postgres => up_down_up_on_an_empty_database, every_foreign_key_has_an_index);
