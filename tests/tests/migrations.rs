@@ -1,6 +1,8 @@
 //! The migration chain on an empty database: up, all the way down, up again, on SQLite and PostgreSQL; and every
 //! foreign key has an index whose first column is the key (CONVENTIONS 13, I9).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
+
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
@@ -61,7 +63,9 @@ async fn every_foreign_key_has_an_index(backend: Backend) {
                 .await
                 .unwrap()
                 .iter()
-                .map(|r| format!("{}.{}", r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap()))
+                .map(|r| {
+                    format!("{}.{}", r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<String>(1).unwrap())
+                })
                 .collect::<Vec<_>>()
         }
     };

@@ -1,5 +1,6 @@
 //! What every response carries (S13, F1, K1): request ids, security headers, JSON errors, both slash forms, CORS.
 
+use seeg_application::outbox::HandlerRegistry;
 use seeg_tests::offers::offer;
 use seeg_tests::{Backend, TestApp, on_backends};
 
@@ -74,7 +75,7 @@ async fn routes_answer_with_and_without_a_trailing_slash(backend: Backend) {
 }
 
 async fn cors_allows_configured_origins_only(backend: Backend) {
-    let app = TestApp::spawn_with(backend, Default::default(), |s| {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
         s.http.allowed_origins = vec!["https://www.seeg-talentsource.com".into()];
     })
     .await;

@@ -1,5 +1,7 @@
 //! Black-box HTTP tests: the real service on port 0, a fresh database per test, on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
+
 mod docs;
 mod health;
 mod http_conventions;

@@ -126,7 +126,7 @@ async fn equal_creation_times_are_ordered_by_id(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut offers: Vec<_> = (0..4).map(|i| offer(&format!("Même instant {i}"), 0)).collect();
     app.insert_offers(&offers).await;
-    offers.sort_by(|a, b| b.id.cmp(&a.id));
+    offers.sort_by_key(|o| std::cmp::Reverse(o.id));
 
     let (_, body) = app.get_json("/api/v1/public/jobs").await;
     let ids: Vec<&str> = body.as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();

@@ -1,6 +1,8 @@
 //! Port contract suites: ONE suite per port, run against the in-memory adapter, SQLite and PostgreSQL, so the
 //! fakes stay honest (CONVENTIONS 6).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
+
 mod offers;
 mod outbox;
 mod relay;

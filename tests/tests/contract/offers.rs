@@ -88,7 +88,7 @@ async fn each_audience_lists_what_r14_lets_it_see(backend: Backend) {
         let filter = OfferFilter::for_audience(audience);
         let listed = p.offers.list(&filter, ALL).await.unwrap();
         let mut expected: Vec<_> = all.iter().filter(|o| o.is_visible_to(audience)).collect();
-        expected.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        expected.sort_by_key(|o| std::cmp::Reverse(o.created_at));
         let listed_titles: Vec<&str> = listed.items.iter().map(|o| o.title.as_str()).collect();
         let expected_titles: Vec<&str> = expected.iter().map(|o| o.title.as_str()).collect();
         assert_eq!(listed_titles, expected_titles, "{audience:?}");
