@@ -7,3 +7,4 @@
 pub mod identity;
 pub mod offers;
 pub mod outbox;
+pub mod vocabulary;

@@ -1,48 +1,18 @@
 //! The rules of the transactional outbox (I2): states of an event and when a failed event is tried again.
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
-use crate::identity::UnknownValue;
+use crate::vocabulary::wire_enum;
 
-/// Where an outbox event stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OutboxState {
-    /// Waiting for its handler (first run or a retry).
-    Pending,
-    /// Handled successfully; never run again.
-    Done,
-    /// Failed `max_attempts` times; waits for an operator to retry it.
-    Dead,
-}
-
-impl OutboxState {
-    pub const ALL: [Self; 3] = [Self::Pending, Self::Done, Self::Dead];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Done => "done",
-            Self::Dead => "dead",
-        }
-    }
-}
-
-impl fmt::Display for OutboxState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for OutboxState {
-    type Err = UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownValue { value: s.to_owned(), expected: "pending, done, dead" })
+wire_enum! {
+    /// Where an outbox event stands.
+    pub enum OutboxState {
+        /// Waiting for its handler (first run or a retry).
+        Pending => "pending",
+        /// Handled successfully; never run again.
+        Done => "done",
+        /// Failed `max_attempts` times; waits for an operator to retry it.
+        Dead => "dead",
     }
 }
 

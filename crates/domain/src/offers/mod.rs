@@ -4,91 +4,32 @@ mod mtp;
 mod visibility;
 
 use chrono::{DateTime, Utc};
-use std::fmt;
-use std::str::FromStr;
 use uuid::Uuid;
 
 pub use mtp::{MtpFamily, MtpQuestions, MtpQuestionsError};
 pub use visibility::Audience;
 
-use crate::identity::UnknownValue;
+use crate::vocabulary::wire_enum;
 
-/// Who an offer is open to (legacy `offer_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OfferVisibility {
-    /// `tous`: everyone.
-    Everyone,
-    /// `interne`: SEEG employees only.
-    InternalOnly,
-    /// `externe`: meant for external candidates (internal candidates still see it, R14).
-    ExternalOnly,
-}
-
-impl OfferVisibility {
-    pub const ALL: [Self; 3] = [Self::Everyone, Self::InternalOnly, Self::ExternalOnly];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Everyone => "tous",
-            Self::InternalOnly => "interne",
-            Self::ExternalOnly => "externe",
-        }
+wire_enum! {
+    /// Who an offer is open to (legacy `offer_status`).
+    pub enum OfferVisibility {
+        /// `tous`: everyone.
+        Everyone => "tous",
+        /// `interne`: SEEG employees only.
+        InternalOnly => "interne",
+        /// `externe`: meant for external candidates (internal candidates still see it, R14).
+        ExternalOnly => "externe",
     }
 }
 
-impl FromStr for OfferVisibility {
-    type Err = UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownValue { value: s.to_owned(), expected: "tous, interne, externe" })
-    }
-}
-
-impl fmt::Display for OfferVisibility {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where an offer is in its life (legacy `status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OfferStatus {
-    Draft,
-    Active,
-    Closed,
-    Archived,
-}
-
-impl OfferStatus {
-    pub const ALL: [Self; 4] = [Self::Draft, Self::Active, Self::Closed, Self::Archived];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::Active => "active",
-            Self::Closed => "closed",
-            Self::Archived => "archived",
-        }
-    }
-}
-
-impl FromStr for OfferStatus {
-    type Err = UnknownValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownValue { value: s.to_owned(), expected: "draft, active, closed, archived" })
-    }
-}
-
-impl fmt::Display for OfferStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+wire_enum! {
+    /// Where an offer is in its life (legacy `status`).
+    pub enum OfferStatus {
+        Draft => "draft",
+        Active => "active",
+        Closed => "closed",
+        Archived => "archived",
     }
 }
 
