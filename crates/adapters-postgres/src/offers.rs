@@ -4,8 +4,8 @@ use anyhow::{Context as _, anyhow};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::{Page, PageOf, StoreError};
@@ -15,6 +15,9 @@ use uuid::Uuid;
 
 use crate::database::{Database, SqlTransaction, store_error};
 use crate::entities::job_offer::{Column, Entity, Model};
+
+/// The alias of the window count in list queries.
+const TOTAL: &str = "total_matches";
 
 fn condition(filter: &OfferFilter) -> Condition {
     let statuses = filter.audience.statuses().iter().map(|s| s.as_str());
@@ -44,18 +47,27 @@ fn escape_like(text: &str) -> String {
 
 #[async_trait]
 impl OfferRepository for Database {
+    /// One round trip in the common case: the total rides along each row as a window count. Only a page past
+    /// the end (no row to carry it) needs a second query.
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError> {
-        let query = Entity::find().filter(condition(filter));
-        let total = query.clone().count(&self.conn).await.map_err(store_error)?;
-        let rows = query
+        let select = Entity::find()
+            .filter(condition(filter))
+            .column_as(Expr::cust("COUNT(*) OVER ()"), TOTAL)
             .order_by_desc(Column::CreatedAt)
             .order_by_desc(Column::Id)
             .offset(page.skip)
-            .limit(page.limit)
-            .all(&self.conn)
-            .await
-            .map_err(store_error)?;
-        let items = rows.into_iter().map(to_domain).collect::<Result<_, _>>()?;
+            .limit(page.limit);
+        let rows =
+            self.conn.query_all_raw(select.build(self.conn.get_database_backend())).await.map_err(store_error)?;
+        let total = match rows.first() {
+            Some(row) => u64::try_from(row.try_get::<i64>("", TOTAL).map_err(store_error)?).unwrap_or_default(),
+            None if page.skip == 0 => 0,
+            None => self.count(filter).await?,
+        };
+        let items = rows
+            .iter()
+            .map(|row| Model::from_query_result(row, "").map_err(store_error).and_then(to_domain))
+            .collect::<Result<_, _>>()?;
         Ok(PageOf { items, total })
     }
 
