@@ -1,15 +1,18 @@
 //! object_store behind the storage ports: local folder (the embedded default) and in-memory today; Azure Blob and
 //! S3 join with the capabilities that write documents and the data lake.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 use seeg_application::health::Probe;
+
+/// The object the readiness probe writes and removes.
+const PROBE_KEY: &str = "_health/probe";
 
 /// One object-storage location.
 #[derive(Debug, Clone)]
@@ -19,7 +22,7 @@ pub struct BlobStorage {
 
 impl BlobStorage {
     /// A folder on the local disk, created when missing.
-    pub fn local(root: &Path) -> anyhow::Result<Self> {
+    pub fn local(root: &std::path::Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(root).with_context(|| format!("création du dossier de stockage {}", root.display()))?;
         let store = LocalFileSystem::new_with_prefix(root)
             .with_context(|| format!("ouverture du dossier de stockage {}", root.display()))?;
@@ -34,9 +37,40 @@ impl BlobStorage {
 
 #[async_trait]
 impl Probe for BlobStorage {
-    /// Lists the root: proves the location exists and is readable without writing anything.
+    /// Writes, reads back and deletes a tiny object: ready means documents can be stored, not merely that a
+    /// listing answers (a listing of a vanished folder is simply empty).
     async fn check(&self) -> anyhow::Result<()> {
-        self.store.list_with_delimiter(None).await.context("lecture de la racine du stockage")?;
+        let key = Path::from(PROBE_KEY);
+        self.store.put(&key, PutPayload::from_static(b"ok")).await.context("écriture dans le stockage")?;
+        let read = self.store.get(&key).await.context("lecture dans le stockage")?.bytes().await?;
+        anyhow::ensure!(read.as_ref() == b"ok", "le stockage a rendu un contenu différent");
+        self.store.delete(&key).await.context("suppression dans le stockage")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_local_root_that_cannot_hold_documents_fails_the_probe() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("blobs");
+        let storage = BlobStorage::local(&root).unwrap();
+        storage.check().await.unwrap();
+        assert_eq!(
+            std::fs::read_dir(&root).unwrap().flatten().filter(|e| e.path().is_file()).count(),
+            0,
+            "no probe left"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+        std::fs::write(&root, b"a file where the folder was").unwrap();
+        assert!(storage.check().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn memory_storage_is_always_ready() {
+        BlobStorage::memory().check().await.unwrap();
     }
 }

@@ -1,6 +1,6 @@
 //! Health routes, public (fixes D9): `/health` for liveness, `/monitoring/health` for readiness.
 
-use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -77,8 +77,15 @@ pub(crate) async fn health(state: web::Data<ApiState>) -> HttpResponse {
 )]
 pub(crate) async fn readiness(state: web::Data<ApiState>) -> HttpResponse {
     let report = state.health.report().await;
-    let status = if report.ready() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    HttpResponse::build(status).json(Readiness {
+    let mut response = if report.ready() {
+        HttpResponse::Ok()
+    } else {
+        let mut unavailable = HttpResponse::ServiceUnavailable();
+        unavailable.insert_header((header::RETRY_AFTER, "5"));
+        unavailable
+    };
+    // The probe's own shape rather than the F1 error body: health checkers read `services`.
+    response.json(Readiness {
         status: if report.ready() { "healthy" } else { "degraded" },
         timestamp: state.clock.now(),
         version: state.info.version.clone(),

@@ -1,5 +1,7 @@
 //! `/health` (liveness, real database check) and `/monitoring/health` (readiness), both public (D9 fixed).
 
+use seeg_application::outbox::HandlerRegistry;
+use seeg_server::settings::StorageKind;
 use seeg_tests::{Backend, TestApp, on_backends};
 
 async fn health_reports_a_connected_database(backend: Backend) {
@@ -36,7 +38,28 @@ async fn a_lost_database_degrades_health_and_fails_readiness(backend: Backend) {
     assert_eq!(body["services"]["storage"], "up");
 }
 
+async fn storage_that_cannot_hold_documents_fails_readiness(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("blobs");
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.storage.kind = StorageKind::Local;
+        s.storage.path.clone_from(&root);
+    })
+    .await;
+    assert_eq!(app.get("/monitoring/health").await.status(), 200);
+
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::write(&root, b"a file where the folder was").unwrap();
+    let response = app.get("/monitoring/health").await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["services"]["storage"], "down");
+    assert_eq!(body["services"]["database"], "up");
+}
+
 on_backends!(Sqlite, Postgres =>
     health_reports_a_connected_database,
     a_lost_database_degrades_health_and_fails_readiness,
+    storage_that_cannot_hold_documents_fails_readiness,
 );
