@@ -133,7 +133,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database: Database,
     server: actix_web::dev::ServerHandle,
-    _db: TestDatabase,
+    running: Option<tokio::task::JoinHandle<()>>,
+    db: Option<TestDatabase>,
 }
 
 /// The repository's `config/` folder.
@@ -162,11 +163,11 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let database = app.database().clone();
         let server = app.handle();
-        tokio::spawn(async move {
-            let _ = app.run_until_stopped().await;
+        let running = tokio::spawn(async move {
+            app.run_until_stopped().await.expect("graceful stop");
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, client, database, server, _db: db }
+        Self { address, client, database, server, running: Some(running), db: Some(db) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -183,6 +184,16 @@ impl TestApp {
         let status = response.status().as_u16();
         let body = response.json().await.expect("JSON body");
         (status, body)
+    }
+
+    /// Stops the service gracefully, as SIGTERM does, and waits until it has: in-flight requests and outbox
+    /// handlers finish first. Returns the database, which outlives the service.
+    pub async fn stop(mut self) -> TestDatabase {
+        self.server.stop(true).await;
+        if let Some(running) = self.running.take() {
+            running.await.expect("service task");
+        }
+        self.db.take().expect("database")
     }
 
     /// Inserts offers in one transaction.

@@ -6,3 +6,4 @@ mod docs;
 mod health;
 mod http_conventions;
 mod public_offers;
+mod server_relay;
