@@ -1,4 +1,6 @@
-//! One in-memory database: a state behind a lock, transactions that work on a copy and swap it in on commit.
+//! One in-memory database: a state behind a lock. A transaction records its changes and applies them all at
+//! commit, under the lock: like a SQL transaction it changes only the rows it wrote, so work done meanwhile
+//! outside it (the relay claiming and finishing events) is never undone by the commit.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -51,18 +53,64 @@ impl MemoryStore {
     }
 }
 
+/// One change a transaction will make.
+#[derive(Debug)]
+enum Change {
+    InsertOffer(Box<JobOffer>),
+    AppendEvent(OutboxEvent),
+}
+
+impl Change {
+    /// The table and primary key the change writes.
+    fn row(&self) -> (&'static str, Uuid) {
+        match self {
+            Self::InsertOffer(o) => ("offre", o.id),
+            Self::AppendEvent(e) => ("événement", e.id),
+        }
+    }
+
+    fn exists_in(&self, state: &State) -> bool {
+        match self {
+            Self::InsertOffer(o) => state.offers.contains_key(&o.id),
+            Self::AppendEvent(e) => state.outbox.contains_key(&e.id),
+        }
+    }
+
+    fn apply(self, state: &mut State) {
+        match self {
+            Self::InsertOffer(o) => {
+                state.offers.insert(o.id, *o);
+            }
+            Self::AppendEvent(e) => {
+                state.outbox.insert(e.id, StoredEvent { event: e, locked_by: None, locked_until: None });
+            }
+        }
+    }
+}
+
 struct MemoryTransaction {
     store: MemoryStore,
-    working: State,
+    changes: Vec<Change>,
     _writer: OwnedMutexGuard<()>,
+}
+
+impl MemoryTransaction {
+    /// Records `change` unless it conflicts with committed data or with this transaction's own changes.
+    fn record(&mut self, change: Change) -> Result<(), StoreError> {
+        let row = change.row();
+        if self.store.read(|state| change.exists_in(state)) || self.changes.iter().any(|c| c.row() == row) {
+            return Err(StoreError::Conflict(format!("{} {}", row.0, row.1)));
+        }
+        self.changes.push(change);
+        Ok(())
+    }
 }
 
 #[async_trait]
 impl UnitOfWork for MemoryStore {
     async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
         let writer = Arc::clone(&self.writer).lock_owned().await;
-        let working = self.read(Clone::clone);
-        Ok(Box::new(MemoryTransaction { store: self.clone(), working, _writer: writer }))
+        Ok(Box::new(MemoryTransaction { store: self.clone(), changes: Vec::new(), _writer: writer }))
     }
 }
 
@@ -77,8 +125,8 @@ impl Transaction for MemoryTransaction {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        let MemoryTransaction { store, working, _writer } = *self;
-        store.write(|state| *state = working);
+        let MemoryTransaction { store, changes, _writer } = *self;
+        store.write(|state| changes.into_iter().for_each(|change| change.apply(state)));
         Ok(())
     }
 }
@@ -86,22 +134,14 @@ impl Transaction for MemoryTransaction {
 #[async_trait]
 impl OfferWriter for MemoryTransaction {
     async fn insert(&mut self, offer: &JobOffer) -> Result<(), StoreError> {
-        if self.working.offers.contains_key(&offer.id) {
-            return Err(StoreError::Conflict(format!("offre {}", offer.id)));
-        }
-        self.working.offers.insert(offer.id, offer.clone());
-        Ok(())
+        self.record(Change::InsertOffer(Box::new(offer.clone())))
     }
 }
 
 #[async_trait]
 impl OutboxAppender for MemoryTransaction {
     async fn append(&mut self, event: &OutboxEvent) -> Result<(), StoreError> {
-        if self.working.outbox.contains_key(&event.id) {
-            return Err(StoreError::Conflict(format!("événement {}", event.id)));
-        }
-        self.working.outbox.insert(event.id, StoredEvent { event: event.clone(), locked_by: None, locked_until: None });
-        Ok(())
+        self.record(Change::AppendEvent(event.clone()))
     }
 }
 
@@ -206,6 +246,23 @@ impl OutboxStore for MemoryStore {
                 true
             }
             _ => false,
+        }))
+    }
+
+    async fn release(&self, ids: &[Uuid], worker: &str) -> Result<u64, StoreError> {
+        Ok(self.write(|state| {
+            let mut released = 0;
+            for id in ids {
+                if let Some(s) = state.outbox.get_mut(id)
+                    && s.locked_by.as_deref() == Some(worker)
+                    && s.event.state == OutboxState::Pending
+                {
+                    s.locked_by = None;
+                    s.locked_until = None;
+                    released += 1;
+                }
+            }
+            released
         }))
     }
 

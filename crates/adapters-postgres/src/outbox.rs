@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::ExprTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DbBackend, EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, sea_query::ExprTrait,
 };
 use seeg_application::StoreError;
 use seeg_application::outbox::{
@@ -25,6 +25,16 @@ use crate::entities::outbox_event::{Column, Entity, Model};
 const PENDING: &str = OutboxState::Pending.as_str();
 const DONE: &str = OutboxState::Done.as_str();
 const DEAD: &str = OutboxState::Dead.as_str();
+
+const CLAIM_POSTGRES: &str = "WITH due AS MATERIALIZED (
+    SELECT id FROM outbox_events
+    WHERE state = $1 AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until < $2)
+    ORDER BY next_attempt_at, id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox_events AS o SET locked_by = $4, locked_until = $5 FROM due WHERE o.id = due.id
+RETURNING o.*";
 
 #[async_trait]
 impl OutboxAppender for SqlTransaction {
@@ -82,25 +92,34 @@ impl OutboxStore for Database {
         worker: &str,
         limit: u32,
     ) -> Result<Vec<OutboxEvent>, StoreError> {
-        let due = Query::select()
-            .column(Column::Id)
-            .from(Entity)
-            .and_where(Column::State.eq(PENDING))
-            .and_where(Column::NextAttemptAt.lte(now))
-            .and_where(Column::LockedUntil.is_null().or(Column::LockedUntil.lt(now)))
-            .order_by(Column::NextAttemptAt, sea_orm::Order::Asc)
-            .order_by(Column::Id, sea_orm::Order::Asc)
-            .limit(u64::from(limit))
-            // Ignored by the SQLite builder, where the single UPDATE statement is already atomic.
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
-        let claimed = Entity::update_many()
-            .col_expr(Column::LockedBy, Expr::value(worker))
-            .col_expr(Column::LockedUntil, Expr::value(lease_until))
-            .filter(Column::Id.in_subquery(due))
-            .exec_with_returning(&self.conn)
-            .await
-            .map_err(store_error)?;
+        let claimed = if self.is_sqlite() {
+            // SQLite serialises writers, so one UPDATE over a LIMITed subquery is atomic as it stands.
+            let due = Query::select()
+                .column(Column::Id)
+                .from(Entity)
+                .and_where(Column::State.eq(PENDING))
+                .and_where(Column::NextAttemptAt.lte(now))
+                .and_where(Column::LockedUntil.is_null().or(Column::LockedUntil.lt(now)))
+                .order_by(Column::NextAttemptAt, sea_orm::Order::Asc)
+                .order_by(Column::Id, sea_orm::Order::Asc)
+                .limit(u64::from(limit))
+                .to_owned();
+            Entity::update_many()
+                .col_expr(Column::LockedBy, Expr::value(worker))
+                .col_expr(Column::LockedUntil, Expr::value(lease_until))
+                .filter(Column::Id.in_subquery(due))
+                .exec_with_returning(&self.conn)
+                .await
+        } else {
+            // PostgreSQL: the MATERIALIZED CTE runs the locking select exactly once, so concurrent relays skip
+            // each other's rows and the LIMIT holds (an `IN (subquery)` may be re-evaluated and overshoot).
+            let values = [PENDING.into(), now.into(), i64::from(limit).into(), worker.into(), lease_until.into()];
+            Entity::find()
+                .from_raw_sql(Statement::from_sql_and_values(DbBackend::Postgres, CLAIM_POSTGRES, values))
+                .all(&self.conn)
+                .await
+        }
+        .map_err(store_error)?;
         let mut events = claimed.into_iter().map(to_domain).collect::<Result<Vec<_>, _>>()?;
         events.sort_by(|a, b| a.next_attempt_at.cmp(&b.next_attempt_at).then(a.id.cmp(&b.id)));
         Ok(events)
@@ -141,6 +160,19 @@ impl OutboxStore for Database {
         };
         let result = update.filter(held_by(id, worker)).exec(&self.conn).await.map_err(store_error)?;
         Ok(result.rows_affected == 1)
+    }
+
+    async fn release(&self, ids: &[Uuid], worker: &str) -> Result<u64, StoreError> {
+        let result = Entity::update_many()
+            .col_expr(Column::LockedBy, Expr::value(Option::<String>::None))
+            .col_expr(Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(Column::Id.is_in(ids.iter().copied()))
+            .filter(Column::State.eq(PENDING))
+            .filter(Column::LockedBy.eq(worker))
+            .exec(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected)
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<OutboxEvent>, StoreError> {

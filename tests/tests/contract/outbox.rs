@@ -119,7 +119,47 @@ async fn stats_count_states_kinds_and_the_oldest_pending(backend: Backend) {
     assert_eq!(kinds, [("lake.export", 1, 1), ("mail.send", 1, 0)]);
 }
 
+async fn a_released_claim_is_claimable_at_once_and_only_its_holder_can_release_it(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let e = event("test.release", 0);
+    append(&p, std::slice::from_ref(&e)).await;
+    p.outbox.claim_due(later(1), later(60), "w1", 10).await.unwrap();
+
+    assert_eq!(p.outbox.release(&[e.id], "w2").await.unwrap(), 0, "w2 holds no lease on it");
+    assert!(p.outbox.claim_due(later(2), later(60), "w2", 10).await.unwrap().is_empty());
+    assert_eq!(p.outbox.release(&[e.id], "w1").await.unwrap(), 1);
+    let taken = p.outbox.claim_due(later(2), later(60), "w2", 10).await.unwrap();
+    assert_eq!(taken.iter().map(|e| e.id).collect::<Vec<_>>(), [e.id], "claimable before the old lease ended");
+    let untouched = p.outbox.get(e.id).await.unwrap().unwrap();
+    assert_eq!((untouched.state, untouched.attempts), (OutboxState::Pending, 0), "releasing is not failing");
+}
+
+async fn a_transaction_commits_only_its_own_rows(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let earlier = event("test.earlier", 0);
+    append(&p, std::slice::from_ref(&earlier)).await;
+
+    let mut tx = p.uow.begin().await.unwrap();
+    let later_event = event("test.later", 1);
+    tx.outbox().append(&later_event).await.unwrap();
+    // Meanwhile, outside the transaction, the relay runs the earlier event.
+    p.outbox.claim_due(later(5), later(10), "w", 10).await.unwrap();
+    assert!(p.outbox.mark_done(earlier.id, "w", later(6)).await.unwrap());
+    tx.commit().await.unwrap();
+
+    assert_eq!(p.outbox.get(earlier.id).await.unwrap().unwrap().state, OutboxState::Done, "not undone by the commit");
+    assert_eq!(p.outbox.get(later_event.id).await.unwrap().unwrap().state, OutboxState::Pending);
+}
+
+/// SQLite has one writer at a time: a write outside an open transaction waits for it, so this interleaving
+/// cannot happen there.
+mod concurrent_writers {
+    use super::*;
+    on_backends!(Memory, Postgres => a_transaction_commits_only_its_own_rows);
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    a_released_claim_is_claimable_at_once_and_only_its_holder_can_release_it,
     committed_events_are_claimed_oldest_first_and_rolled_back_ones_never,
     a_lease_keeps_other_workers_away_until_it_ends,
     events_not_yet_due_wait_and_batches_respect_the_limit,

@@ -209,6 +209,88 @@ async fn two_relays_never_run_the_same_event_twice(backend: Backend) {
     assert_eq!(p.outbox.stats().await.unwrap().done, 200);
 }
 
+/// Runs like a slow handler: each run moves the manual clock on by `takes`.
+struct SlowByClock {
+    clock: Arc<ManualClock>,
+    takes: TimeDelta,
+    handled: Mutex<Vec<Uuid>>,
+    /// Set to stop the relay once the first event is being handled.
+    stop_after_first: Option<tokio::sync::watch::Sender<bool>>,
+}
+
+#[async_trait]
+impl OutboxHandler for SlowByClock {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+    async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()> {
+        self.clock.advance(self.takes);
+        if let Some(stop) = &self.stop_after_first {
+            stop.send_replace(true);
+        }
+        self.handled.lock().unwrap().push(event.id);
+        Ok(())
+    }
+}
+
+fn slow_relay(p: &Ports, clock: &Arc<ManualClock>, handler: Arc<SlowByClock>, worker: &str) -> OutboxRelay {
+    OutboxRelay::new(
+        p.outbox.clone(),
+        HandlerRegistry::default().with(handler),
+        clock.clone(),
+        RelaySettings {
+            worker: worker.to_owned(),
+            batch_size: 8,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_millis(10),
+            policy: RetryPolicy::new(5, Duration::from_secs(1), Duration::from_secs(10)).unwrap(),
+        },
+    )
+}
+
+async fn no_handler_starts_without_enough_lease_left_and_the_rest_is_released(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let clock = Arc::new(ManualClock::new(base_time()));
+    let slow = Arc::new(SlowByClock {
+        clock: clock.clone(),
+        takes: TimeDelta::seconds(55),
+        handled: Mutex::new(Vec::new()),
+        stop_after_first: None,
+    });
+    let ids = append(&p, KIND, 2).await;
+
+    let first = slow_relay(&p, &clock, slow.clone(), "relay-a");
+    assert_eq!(first.run_once().await.unwrap(), 2, "both claimed");
+    assert_eq!(*slow.handled.lock().unwrap(), [ids[0]], "5 s of a 60 s lease left: the second is not started");
+
+    // Released, not left leased: another relay takes it at once, not after the lease ends.
+    let second = slow_relay(&p, &clock, slow.clone(), "relay-b");
+    assert_eq!(second.run_once().await.unwrap(), 1);
+    assert_eq!(*slow.handled.lock().unwrap(), ids, "each event ran once");
+    for id in ids {
+        assert_eq!(p.outbox.get(id).await.unwrap().unwrap().state, OutboxState::Done);
+    }
+}
+
+async fn a_stopping_relay_finishes_the_running_handler_and_releases_the_rest(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let clock = Arc::new(ManualClock::new(base_time()));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let handler = Arc::new(SlowByClock {
+        clock: clock.clone(),
+        takes: TimeDelta::seconds(1),
+        handled: Mutex::new(Vec::new()),
+        stop_after_first: Some(stop),
+    });
+    let ids = append(&p, KIND, 3).await;
+
+    slow_relay(&p, &clock, handler.clone(), "stopping").run(stopped).await;
+    assert_eq!(*handler.handled.lock().unwrap(), [ids[0]]);
+    assert_eq!(p.outbox.get(ids[0]).await.unwrap().unwrap().state, OutboxState::Done);
+    let rest = p.outbox.claim_due(clock.now(), clock.now() + TimeDelta::seconds(60), "next", 10).await.unwrap();
+    assert_eq!(rest.iter().map(|e| e.id).collect::<Vec<_>>(), ids[1..], "claimable at once by the next relay");
+}
+
 async fn futures_join<F: std::future::Future<Output = usize>>(futures: impl Iterator<Item = F>) -> Vec<usize> {
     let handles: Vec<_> = futures.collect();
     let mut iter = handles.into_iter();
@@ -222,6 +304,8 @@ on_backends!(Memory, Sqlite, Postgres =>
     after_the_limit_an_event_is_dead_until_an_operator_retries_it,
     an_event_without_a_handler_fails_visibly,
     two_relays_never_run_the_same_event_twice,
+    no_handler_starts_without_enough_lease_left_and_the_rest_is_released,
+    a_stopping_relay_finishes_the_running_handler_and_releases_the_rest,
 );
 
 /// A restart needs a database that outlives the process: not the in-memory store.

@@ -103,6 +103,8 @@ pub struct KindCount {
 ///   callers (several relays, several replicas) never receive the same event while its lease holds.
 /// - `mark_done` / `mark_failed` apply only while `worker` still holds the lease; they return `false` (and change
 ///   nothing) when the lease was lost to another relay.
+/// - `release` gives back leases `worker` holds on events it will not run after all (shutdown, lease too short
+///   to start another handler): they become claimable at once. It returns how many it released.
 /// - `retry` returns how many events it woke up.
 #[async_trait]
 pub trait OutboxStore: Send + Sync + std::fmt::Debug {
@@ -123,6 +125,7 @@ pub trait OutboxStore: Send + Sync + std::fmt::Debug {
         outcome: FailureOutcome,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    async fn release(&self, ids: &[Uuid], worker: &str) -> Result<u64, StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<OutboxEvent>, StoreError>;
     async fn stats(&self) -> Result<OutboxStats, StoreError>;
     async fn retry(&self, scope: RetryScope, now: DateTime<Utc>) -> Result<u64, StoreError>;
