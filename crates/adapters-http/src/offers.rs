@@ -172,8 +172,22 @@ fn parse_number(field: &str, raw: Option<&str>, min: u64, default: u64, errors: 
     }
 }
 
-fn non_blank(value: Option<&String>) -> Option<String> {
-    value.map(|v| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
+/// The longest text filter accepted: longer than any stored value, so longer input can only be a mistake.
+pub const MAX_FILTER_CHARS: usize = 200;
+
+/// A text filter: blank is no filter; control characters (which PostgreSQL refuses in text, e.g. NUL) and
+/// overlong values are a 422 naming the field rather than a database error.
+fn text_filter(field: &str, value: Option<&String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let value = value.map(|v| v.trim()).filter(|v| !v.is_empty())?;
+    let message = if value.chars().any(char::is_control) {
+        "ne doit pas contenir de caractère de contrôle".to_owned()
+    } else if value.chars().count() > MAX_FILTER_CHARS {
+        format!("doit faire au plus {MAX_FILTER_CHARS} caractères")
+    } else {
+        return Some(value.to_owned());
+    };
+    errors.push(FieldError { field: format!("query.{field}"), message });
+    None
 }
 
 impl PublicJobsQuery {
@@ -182,14 +196,12 @@ impl PublicJobsQuery {
         let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
         let limit =
             parse_number("limit", self.limit.as_deref(), 1, PUBLIC_MAX_LIMIT, &mut errors).min(PUBLIC_MAX_LIMIT);
+        let location = text_filter("location", self.location.as_ref(), &mut errors);
+        let contract_type = text_filter("contract_type", self.contract_type.as_ref(), &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let filter = OfferFilter {
-            audience: Audience::Anonymous,
-            location: non_blank(self.location.as_ref()),
-            contract_type: non_blank(self.contract_type.as_ref()),
-        };
+        let filter = OfferFilter { audience: Audience::Anonymous, location, contract_type };
         Ok((filter, Page { skip, limit }))
     }
 }
@@ -285,6 +297,19 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["query.skip", "query.limit"]);
         assert!(matches!(query(None, Some("0")).into_filter_and_page(), Err(ApiError::Validation(_))));
+    }
+
+    #[test]
+    fn control_characters_and_overlong_filters_are_refused() {
+        let q = PublicJobsQuery {
+            skip: None,
+            limit: None,
+            location: Some("Libre\0ville".into()),
+            contract_type: Some("x".repeat(MAX_FILTER_CHARS + 1)),
+        };
+        let Err(ApiError::Validation(errors)) = q.into_filter_and_page() else { panic!("expected a validation error") };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["query.location", "query.contract_type"]);
     }
 
     #[test]

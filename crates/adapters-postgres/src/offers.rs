@@ -61,7 +61,7 @@ impl OfferRepository for Database {
             self.conn.query_all_raw(select.build(self.conn.get_database_backend())).await.map_err(store_error)?;
         let total = match rows.first() {
             Some(row) => u64::try_from(row.try_get::<i64>("", TOTAL).map_err(store_error)?).unwrap_or_default(),
-            None if page.skip == 0 => 0,
+            None if page.skip == 0 && page.limit > 0 => 0,
             None => self.count(filter).await?,
         };
         let items = rows

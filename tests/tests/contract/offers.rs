@@ -111,6 +111,12 @@ async fn pages_slice_a_deterministic_order_and_report_the_true_total(backend: Ba
         paged.extend(page.items.into_iter().map(|o| o.id));
     }
     assert_eq!(paged, offers.iter().map(|o| o.id).collect::<Vec<_>>());
+
+    for page in [Page { skip: 50, limit: 3 }, Page { skip: 0, limit: 0 }] {
+        let empty = p.offers.list(&filter, page).await.unwrap();
+        assert!(empty.items.is_empty());
+        assert_eq!(empty.total, 7, "{page:?}: an empty page still reports the true total");
+    }
 }
 
 async fn location_matches_a_case_insensitive_substring_and_contract_type_exactly(backend: Backend) {
