@@ -10,9 +10,10 @@ use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 use seeg_application::health::Probe;
+use seeg_application::{IdGenerator as _, SystemIds};
 
-/// The object the readiness probe writes and removes.
-const PROBE_KEY: &str = "_health/probe";
+/// Where the readiness probe writes and removes its objects.
+const PROBE_FOLDER: &str = "_health";
 
 /// One object-storage location.
 #[derive(Debug, Clone)]
@@ -39,13 +40,17 @@ impl BlobStorage {
 impl Probe for BlobStorage {
     /// Writes, reads back and deletes a tiny object: ready means documents can be stored, not merely that a
     /// listing answers (a listing of a vanished folder is simply empty).
+    /// Each probe uses a key of its own, so overlapping probes (orchestrator, load balancer) never see each
+    /// other's object.
     async fn check(&self) -> anyhow::Result<()> {
-        let key = Path::from(PROBE_KEY);
+        let key = Path::from(format!("{PROBE_FOLDER}/{}", SystemIds.new_id()));
         self.store.put(&key, PutPayload::from_static(b"ok")).await.context("écriture dans le stockage")?;
         let read = self.store.get(&key).await.context("lecture dans le stockage")?.bytes().await?;
         anyhow::ensure!(read.as_ref() == b"ok", "le stockage a rendu un contenu différent");
-        self.store.delete(&key).await.context("suppression dans le stockage")?;
-        Ok(())
+        match self.store.delete(&key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error).context("suppression dans le stockage"),
+        }
     }
 }
 
@@ -67,6 +72,15 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
         std::fs::write(&root, b"a file where the folder was").unwrap();
         assert!(storage.check().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn overlapping_probes_do_not_disturb_each_other() {
+        let storage = BlobStorage::memory();
+        let probes: Vec<_> = (0..16).map(|_| storage.check()).collect();
+        for result in futures_util::future::join_all(probes).await {
+            result.unwrap();
+        }
     }
 
     #[tokio::test]

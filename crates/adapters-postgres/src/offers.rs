@@ -114,8 +114,7 @@ fn mtp_from_json(value: Option<Value>) -> Result<Option<MtpQuestions>, StoreErro
     let mut family = |f: MtpFamily| list_from_json(object.remove(f.questions_key()), "questions_mtp");
     let (metier, talent, paradigme) =
         (family(MtpFamily::Metier)?, family(MtpFamily::Talent)?, family(MtpFamily::Paradigme)?);
-    let questions = MtpQuestions::parse(metier, talent, paradigme).context("job_offers.questions_mtp hors limites")?;
-    Ok(Some(questions))
+    Ok(Some(MtpQuestions::from_stored(metier, talent, paradigme)))
 }
 
 fn to_domain(m: Model) -> Result<JobOffer, StoreError> {

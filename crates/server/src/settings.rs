@@ -195,6 +195,15 @@ impl Settings {
         if self.environment == Environment::Production && self.database.is_sqlite() {
             bail!("production exige PostgreSQL : database.url ne peut pas être une base SQLite");
         }
+        for origin in &self.http.allowed_origins {
+            let well_formed = origin == "*"
+                || ((origin.starts_with("http://") || origin.starts_with("https://"))
+                    && !origin.contains(char::is_whitespace)
+                    && origin.split("://").nth(1).is_some_and(|host| !host.is_empty() && !host.contains('/')));
+            if !well_formed {
+                bail!("http.allowed_origins : origine invalide « {origin} » (attendu : https://hôte[:port] ou *)");
+            }
+        }
         if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
         }
@@ -267,6 +276,20 @@ mod tests {
             let s = Settings::load(Environment::Production, &repository_config).unwrap();
             assert_eq!(s.log.format, LogFormat::Json);
             assert!(!s.database.migrate_on_start);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn malformed_cors_origins_are_refused_at_start_up() {
+        Jail::expect_with(|jail| {
+            for bad in ["localhost:3000", "https://", "https://a.example/path", "ftp://a.example"] {
+                jail.set_env("APP__HTTP__ALLOWED_ORIGINS", bad);
+                let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+                assert!(error.contains("origine invalide"), "{bad}: {error}");
+            }
+            jail.set_env("APP__HTTP__ALLOWED_ORIGINS", "*");
+            assert_eq!(load(jail, Environment::Development).unwrap().http.allowed_origins, ["*"]);
             Ok(())
         });
     }

@@ -107,7 +107,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || seeg_adapters_http::app(state.clone(), http.clone()))
             .listen(listener)?
-            .shutdown_timeout(settings.http.shutdown_timeout_secs);
+            .shutdown_timeout(settings.http.shutdown_timeout_secs)
+            // actix treats ctrl-c as a forced stop; we stop gracefully on both signals (`run_until_stopped`).
+            .disable_signals();
         if settings.http.workers > 0 {
             server = server.workers(settings.http.workers);
         }
@@ -137,10 +139,22 @@ impl Application {
         &self.database
     }
 
-    /// Serves until SIGTERM/ctrl-c or `handle().stop()`: in-flight requests finish, then the relay finishes the
-    /// batch it holds, then the pool closes.
+    /// Serves until SIGTERM, ctrl-c or `handle().stop()`: in-flight requests finish, then the relay finishes the
+    /// handler it runs and releases the rest of its batch, then the pool closes.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.await.context("serveur HTTP")?;
+        let handle = self.server.handle();
+        let mut server = std::pin::pin!(self.server);
+        tokio::select! {
+            result = &mut server => result.context("serveur HTTP")?,
+            signal = stop_signal() => {
+                signal?;
+                tracing::info!("stop signal received; finishing in-flight work");
+                // The stop command is sent at once; the server future must keep being polled to carry it out.
+                let stopped = handle.stop(true);
+                server.await.context("serveur HTTP")?;
+                stopped.await;
+            }
+        }
         if let Some((stop, relay)) = self.relay {
             let _ = stop.send(true);
             relay.await.context("relais outbox")?;
@@ -148,4 +162,14 @@ impl Application {
         self.database.close().await?;
         Ok(())
     }
+}
+
+/// SIGTERM (orchestrators) or SIGINT (ctrl-c).
+async fn stop_signal() -> anyhow::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        interrupt = tokio::signal::ctrl_c() => interrupt?,
+        _ = terminate.recv() => {}
+    }
+    Ok(())
 }

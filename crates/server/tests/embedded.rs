@@ -73,11 +73,27 @@ async fn a_fresh_folder_is_served_seeded_and_stopped_gracefully() {
     let outbox = seeg(dir.path(), port).args(["outbox", "status"]).output().unwrap();
     assert!(String::from_utf8_lossy(&outbox.stdout).contains("lettres mortes : 0"));
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    stop_gracefully(child, "-TERM", &base).await;
+}
+
+async fn stop_gracefully(child: Child, signal: &str, base: &str) {
+    let killed = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let exit = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
-    assert!(exit.status.success(), "graceful stop exits 0: {}", String::from_utf8_lossy(&exit.stderr));
+    assert!(exit.status.success(), "{signal}: a graceful stop exits 0: {}", String::from_utf8_lossy(&exit.stderr));
     assert!(reqwest::get(format!("{base}/health")).await.is_err(), "no longer listening");
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_gracefully_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = seeg(dir.path(), port).spawn().unwrap();
+    wait_until_serving(&base, &mut child).await;
+    stop_gracefully(child, "-INT", &base).await;
+    // The pool was closed cleanly: SQLite folded its write-ahead log back into the database file.
+    assert!(!dir.path().join("data/seeg.db-wal").exists());
 }
 
 #[tokio::test]

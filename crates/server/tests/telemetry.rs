@@ -1,5 +1,5 @@
 //! The OTLP exporter is really wired: with an endpoint configured, spans reach a collector (a loopback stand-in
-//! here) as OTLP/HTTP protobuf; without one nothing is exported.
+//! here) as OTLP/HTTP protobuf. (Only one global subscriber per process, hence one test in this binary.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 

@@ -147,7 +147,18 @@ async fn location_matches_a_case_insensitive_substring_and_contract_type_exactly
     assert!(titles(both).await.is_empty());
 }
 
+async fn a_legacy_offer_beyond_today_s_limits_still_reads(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let mut legacy = offer("Importée du service historique", 0);
+    legacy.questions_mtp = Some(MtpQuestions::from_stored((1..=9).map(|i| format!("Q{i}")).collect(), vec![], vec![]));
+    insert_offers(p.uow.as_ref(), std::slice::from_ref(&legacy)).await;
+    assert_eq!(p.offers.get(legacy.id).await.unwrap(), Some(legacy.clone()));
+    let listed = p.offers.list(&OfferFilter::for_audience(Audience::Anonymous), ALL).await.unwrap();
+    assert_eq!(listed.items, [legacy]);
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    a_legacy_offer_beyond_today_s_limits_still_reads,
     an_inserted_offer_reads_back_equal,
     inserting_an_existing_id_is_a_conflict_and_changes_nothing,
     an_uncommitted_transaction_leaves_nothing,

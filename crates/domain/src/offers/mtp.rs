@@ -81,6 +81,13 @@ impl MtpQuestions {
         })
     }
 
+    /// Rebuilds questions read back from storage, without checking the limits again: everything written
+    /// through `parse` obeys them, and a row imported from the legacy service (which did not enforce them on
+    /// update, D21) must still read, or one old offer would break every list it belongs to.
+    pub fn from_stored(metier: Vec<String>, talent: Vec<String>, paradigme: Vec<String>) -> Self {
+        Self { metier, talent, paradigme }
+    }
+
     /// The legacy multi-line fields (`question_metier`, …, R17): one question per line, blank lines dropped.
     /// The same limits apply (K3).
     pub fn from_legacy_strings(
@@ -182,6 +189,12 @@ mod tests {
 
         let too_many = MtpQuestions::from_legacy_strings(None, Some("a\nb\nc\nd"), None);
         assert_eq!(too_many, Err(MtpQuestionsError::TooManyQuestions { family: MtpFamily::Talent, given: 4 }));
+    }
+
+    #[test]
+    fn stored_questions_read_back_even_beyond_the_limits() {
+        let stored = MtpQuestions::from_stored(n(9), vec![], vec![]);
+        assert_eq!(stored.questions(MtpFamily::Metier).len(), 9);
     }
 
     #[test]
