@@ -15,6 +15,7 @@ enum JobOffers {
     Title,
     Description,
     Location,
+    LocationFolded,
     ContractType,
     Department,
     SalaryMin,
@@ -49,6 +50,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(JobOffers::Title).string_len(200).not_null())
                     .col(ColumnDef::new(JobOffers::Description).text().not_null())
                     .col(ColumnDef::new(JobOffers::Location).string_len(100).not_null())
+                    // `location` folded for search (seeg_domain::search::fold), written with it.
+                    .col(ColumnDef::new(JobOffers::LocationFolded).text().not_null())
                     .col(ColumnDef::new(JobOffers::ContractType).string_len(50).not_null())
                     .col(ColumnDef::new(JobOffers::Department).string_len(100))
                     .col(ColumnDef::new(JobOffers::SalaryMin).big_integer())

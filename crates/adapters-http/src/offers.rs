@@ -145,7 +145,7 @@ pub struct PublicJobsQuery {
     /// Page size (≥ 1, default 100; larger values are served as 100, as the legacy service did).
     #[param(value_type = Option<u64>)]
     limit: Option<String>,
-    /// Part of the location, case-insensitive.
+    /// Part of the location; case and accents are ignored (`libreville`, `NDJOLÉ`).
     location: Option<String>,
     /// Exact contract type.
     contract_type: Option<String>,

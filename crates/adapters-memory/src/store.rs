@@ -15,6 +15,7 @@ use seeg_application::outbox::{
 use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
 use seeg_domain::offers::JobOffer;
 use seeg_domain::outbox::OutboxState;
+use seeg_domain::search;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
@@ -147,7 +148,7 @@ impl OutboxAppender for MemoryTransaction {
 
 fn matches(filter: &OfferFilter, offer: &JobOffer) -> bool {
     offer.is_visible_to(filter.audience)
-        && filter.location.as_ref().is_none_or(|needle| offer.location.to_lowercase().contains(&needle.to_lowercase()))
+        && filter.location.as_ref().is_none_or(|needle| search::fold(&offer.location).contains(&search::fold(needle)))
         && filter.contract_type.as_ref().is_none_or(|c| &offer.contract_type == c)
 }
 

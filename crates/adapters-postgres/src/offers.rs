@@ -2,7 +2,7 @@
 
 use anyhow::{Context as _, anyhow};
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -10,6 +10,7 @@ use sea_orm::{
 use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::{Page, PageOf, StoreError};
 use seeg_domain::offers::{JobOffer, MtpFamily, MtpQuestions};
+use seeg_domain::search;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -24,8 +25,8 @@ fn condition(filter: &OfferFilter) -> Condition {
     let visibilities = filter.audience.visibilities().iter().map(|v| v.as_str());
     let mut cond = Condition::all().add(Column::Status.is_in(statuses)).add(Column::OfferStatus.is_in(visibilities));
     if let Some(location) = &filter.location {
-        let pattern = format!("%{}%", escape_like(&location.to_lowercase()));
-        cond = cond.add(Expr::expr(Func::lower(Expr::col(Column::Location))).like(LikeExpr::new(pattern).escape('\\')));
+        let pattern = format!("%{}%", escape_like(&search::fold(location)));
+        cond = cond.add(Expr::col(Column::LocationFolded).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(contract_type) = &filter.contract_type {
         cond = cond.add(Column::ContractType.eq(contract_type.as_str()));
@@ -156,6 +157,7 @@ fn from_domain(o: &JobOffer) -> Model {
         title: o.title.clone(),
         description: o.description.clone(),
         location: o.location.clone(),
+        location_folded: search::fold(&o.location),
         contract_type: o.contract_type.clone(),
         department: o.department.clone(),
         salary_min: o.salary_min,

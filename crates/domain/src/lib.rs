@@ -7,4 +7,5 @@
 pub mod identity;
 pub mod offers;
 pub mod outbox;
+pub mod search;
 pub mod vocabulary;

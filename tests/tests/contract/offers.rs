@@ -128,7 +128,9 @@ async fn location_matches_a_case_insensitive_substring_and_contract_type_exactly
     b.contract_type = "CDD".into();
     let mut c = offer("C", 1);
     c.location = "50%_Zone".into();
-    insert_offers(p.uow.as_ref(), &[a, b, c]).await;
+    let mut d = offer("D", 0);
+    d.location = "Ndjolé".into();
+    insert_offers(p.uow.as_ref(), &[a, b, c, d]).await;
 
     let titles = |filter: OfferFilter| {
         let offers = p.offers.clone();
@@ -141,6 +143,8 @@ async fn location_matches_a_case_insensitive_substring_and_contract_type_exactly
     assert_eq!(titles(by_location("%_")).await, ["C"]);
     assert_eq!(titles(by_location("%")).await, ["C"]);
     assert!(titles(by_location("Lyon")).await.is_empty());
+    assert_eq!(titles(by_location("NDJOLÉ")).await, ["D"], "case folds beyond ASCII");
+    assert_eq!(titles(by_location("ndjole")).await, ["D"], "accents are ignored");
     let cdd = OfferFilter { contract_type: Some("CDD".into()), ..base.clone() };
     assert_eq!(titles(cdd).await, ["B"]);
     let both = OfferFilter { location: Some("nord".into()), contract_type: Some("CDD".into()), ..base };

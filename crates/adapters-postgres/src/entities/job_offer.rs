@@ -10,6 +10,7 @@ pub struct Model {
     pub title: String,
     pub description: String,
     pub location: String,
+    pub location_folded: String,
     pub contract_type: String,
     pub department: Option<String>,
     pub salary_min: Option<i64>,

@@ -14,7 +14,7 @@ pub use catalog::{OfferCatalog, OffersError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferFilter {
     pub audience: Audience,
-    /// Case-insensitive substring of the offer's location.
+    /// Substring of the offer's location, compared folded (case and accents ignored, `seeg_domain::search`).
     pub location: Option<String>,
     /// Exact contract type.
     pub contract_type: Option<String>,
