@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_users;
 mod m20261125_000002_create_job_offers;
 mod m20261125_000003_create_outbox_events;
+mod m20261125_000004_create_identity_tables;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_users::Migration),
             Box::new(m20261125_000002_create_job_offers::Migration),
             Box::new(m20261125_000003_create_outbox_events::Migration),
+            Box::new(m20261125_000004_create_identity_tables::Migration),
         ]
     }
 }

@@ -7,7 +7,16 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 3] = ["users", "job_offers", "outbox_events"];
+const TABLES: [&str; 8] = [
+    "users",
+    "job_offers",
+    "outbox_events",
+    "seeg_agents",
+    "refresh_tokens",
+    "access_requests",
+    "notifications",
+    "audit_events",
+];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
     let manager = SchemaManager::new(conn);

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod health;
+pub mod identity;
 pub mod offers;
 pub mod outbox;
 pub mod store;

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod demo;
 pub mod settings;
+pub mod signing_key;
 pub mod startup;
 pub mod telemetry;
 

@@ -13,8 +13,19 @@ use serde::{Deserialize, Deserializer};
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Legacy variable names of the Python service, mapped to our keys (lower precedence than `APP__*`).
-const LEGACY_ALIASES: [(&str, &str); 3] =
-    [("DATABASE_URL", "database.url"), ("ALLOWED_ORIGINS", "http.allowed_origins"), ("PORT", "http.port")];
+const LEGACY_ALIASES: [(&str, &str); 8] = [
+    ("DATABASE_URL", "database.url"),
+    ("ALLOWED_ORIGINS", "http.allowed_origins"),
+    ("PORT", "http.port"),
+    ("SECRET_KEY", "auth.secret_key"),
+    ("ACCESS_TOKEN_EXPIRE_MINUTES", "auth.access_token_minutes"),
+    ("REFRESH_TOKEN_EXPIRE_DAYS", "auth.refresh_token_days"),
+    ("JWT_ISSUER", "auth.issuer"),
+    ("JWT_AUDIENCE", "auth.audience"),
+];
+
+/// The shortest signing key accepted (S1).
+pub const MIN_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -54,6 +65,7 @@ pub struct Settings {
     #[serde(skip, default = "default_environment")]
     pub environment: Environment,
     pub http: HttpSettings,
+    pub auth: AuthSettings,
     pub database: DatabaseSettings,
     pub storage: StorageSettings,
     pub outbox: OutboxSettings,
@@ -74,6 +86,19 @@ pub struct HttpSettings {
     pub allowed_origins: Vec<String>,
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Empty means "not configured" (see `config/default.toml`).
+    pub secret_key: SecretString,
+    pub key_file: PathBuf,
+    pub access_token_minutes: u32,
+    pub refresh_token_days: u32,
+    pub issuer: String,
+    pub audience: String,
+    pub bcrypt_cost: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +229,25 @@ impl Settings {
                 bail!("http.allowed_origins : origine invalide « {origin} » (attendu : https://hôte[:port] ou *)");
             }
         }
+        let auth = &self.auth;
+        if !(5..=1440).contains(&auth.access_token_minutes) || !(1..=90).contains(&auth.refresh_token_days) {
+            bail!("auth : access_token_minutes doit être entre 5 et 1440, refresh_token_days entre 1 et 90");
+        }
+        if !(4..=31).contains(&auth.bcrypt_cost) {
+            bail!("auth.bcrypt_cost doit être entre 4 et 31");
+        }
+        let key = auth.secret_key.expose_secret();
+        if !key.is_empty() && key.len() < MIN_SECRET_BYTES {
+            bail!("auth.secret_key (SECRET_KEY) doit faire au moins {MIN_SECRET_BYTES} octets");
+        }
+        if self.environment == Environment::Production {
+            if key.is_empty() {
+                bail!("production exige auth.secret_key (SECRET_KEY), d'au moins {MIN_SECRET_BYTES} octets");
+            }
+            if auth.bcrypt_cost < 10 {
+                bail!("production exige auth.bcrypt_cost ≥ 10");
+            }
+        }
         if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
         }
@@ -272,10 +316,30 @@ mod tests {
             jail.set_env("APP__DATABASE__URL", "sqlite://./data/seeg.db");
             assert!(load(jail, Environment::Production).is_err());
             jail.set_env("APP__DATABASE__URL", "postgres://seeg@db/seeg");
+            jail.set_env("SECRET_KEY", "k".repeat(MIN_SECRET_BYTES));
             let repository_config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
             let s = Settings::load(Environment::Production, &repository_config).unwrap();
             assert_eq!(s.log.format, LogFormat::Json);
             assert!(!s.database.migrate_on_start);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_a_missing_or_short_secret_key_and_cheap_hashes() {
+        Jail::expect_with(|jail| {
+            jail.set_env("APP__DATABASE__URL", "postgres://seeg@db/seeg");
+            let error = format!("{:#}", load(jail, Environment::Production).unwrap_err());
+            assert!(error.contains("SECRET_KEY"), "{error}");
+            jail.set_env("SECRET_KEY", "k".repeat(MIN_SECRET_BYTES - 1));
+            let error = format!("{:#}", load(jail, Environment::Production).unwrap_err());
+            assert!(error.contains("au moins 32 octets"), "{error}");
+            jail.set_env("SECRET_KEY", "k".repeat(MIN_SECRET_BYTES));
+            jail.set_env("APP__AUTH__BCRYPT_COST", "4");
+            assert!(format!("{:#}", load(jail, Environment::Production).unwrap_err()).contains("bcrypt_cost"));
+            jail.set_env("APP__AUTH__BCRYPT_COST", "12");
+            jail.set_env("ACCESS_TOKEN_EXPIRE_MINUTES", "45");
+            assert_eq!(load(jail, Environment::Production).unwrap().auth.access_token_minutes, 45);
             Ok(())
         });
     }

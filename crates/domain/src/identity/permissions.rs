@@ -1,0 +1,275 @@
+//! The permission matrix (S3), defined once: every route asks `decide` before acting.
+
+use super::Role;
+
+/// What a caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    ReadOffers,
+    CreateOffer,
+    UpdateOffer,
+    DeleteOffer,
+    ReadApplications,
+    ChangeApplicationStatus,
+    /// A candidate withdrawing its own application (`retiree`, I5): not a staff status change.
+    WithdrawApplication,
+    ReadDocuments,
+    Evaluate,
+    ReadEvaluations,
+    ScheduleInterviews,
+    ReadInterviews,
+    HandleAccessRequests,
+    ReadAccessRequests,
+    ListUsers,
+    ManageUsers,
+    SendEmails,
+    ReadAudit,
+    ReadStatistics,
+    ManageOutbox,
+}
+
+impl Action {
+    pub const ALL: [Self; 20] = [
+        Self::ReadOffers,
+        Self::CreateOffer,
+        Self::UpdateOffer,
+        Self::DeleteOffer,
+        Self::ReadApplications,
+        Self::ChangeApplicationStatus,
+        Self::WithdrawApplication,
+        Self::ReadDocuments,
+        Self::Evaluate,
+        Self::ReadEvaluations,
+        Self::ScheduleInterviews,
+        Self::ReadInterviews,
+        Self::HandleAccessRequests,
+        Self::ReadAccessRequests,
+        Self::ListUsers,
+        Self::ManageUsers,
+        Self::SendEmails,
+        Self::ReadAudit,
+        Self::ReadStatistics,
+        Self::ManageOutbox,
+    ];
+}
+
+/// Whether the target belongs to the caller: for a candidate, its own application or document; for a
+/// recruiter, an offer it created. Actions on collections (lists, creations) pass `Any`, except a candidate
+/// listing its own applications, which passes `Own`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ownership {
+    Own,
+    Any,
+}
+
+impl Ownership {
+    pub const ALL: [Self; 2] = [Self::Own, Self::Any];
+}
+
+/// The answer to a permission question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Allow,
+    /// 403: staff lacking the permission, or a candidate attempting a staff action.
+    Forbid,
+    /// 404: a candidate reaching another user's resource, so that ids cannot be probed (S3).
+    Hide,
+}
+
+impl Decision {
+    pub const fn is_allowed(self) -> bool {
+        matches!(self, Self::Allow)
+    }
+}
+
+/// S3: admins may do everything; recruiters run recruitments but change only their own offers and do not
+/// administer the service; observers only read; candidates read offers and their own applications and
+/// documents, and other candidates' ones do not exist for them.
+///
+/// Every action is named for every role, so adding an action does not compile until each role is decided.
+#[allow(clippy::match_same_arms)] // one block of arms per role, to read as the S3 matrix
+pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decision {
+    use Action::{
+        ChangeApplicationStatus, CreateOffer, DeleteOffer, Evaluate, HandleAccessRequests, ListUsers, ManageOutbox,
+        ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEvaluations, ReadInterviews,
+        ReadOffers, ReadStatistics, ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
+    };
+    use Decision::{Allow, Forbid, Hide};
+    use Ownership::{Any, Own};
+
+    match (role, action, ownership) {
+        (Role::Admin, _, _) => Allow,
+
+        (Role::Recruiter, UpdateOffer | DeleteOffer, Own) => Allow,
+        (Role::Recruiter, UpdateOffer | DeleteOffer, Any) => Forbid,
+        (
+            Role::Recruiter,
+            ReadOffers
+            | CreateOffer
+            | ReadApplications
+            | ChangeApplicationStatus
+            | ReadDocuments
+            | Evaluate
+            | ReadEvaluations
+            | ScheduleInterviews
+            | ReadInterviews
+            | HandleAccessRequests
+            | ReadAccessRequests
+            | ListUsers
+            | SendEmails
+            | ReadStatistics,
+            _,
+        ) => Allow,
+        (Role::Recruiter, WithdrawApplication | ManageUsers | ReadAudit | ManageOutbox, _) => Forbid,
+
+        (
+            Role::Observer,
+            ReadOffers | ReadApplications | ReadDocuments | ReadEvaluations | ReadInterviews | ReadAccessRequests
+            | ReadStatistics,
+            _,
+        ) => Allow,
+        (
+            Role::Observer,
+            CreateOffer
+            | UpdateOffer
+            | DeleteOffer
+            | ChangeApplicationStatus
+            | WithdrawApplication
+            | Evaluate
+            | ScheduleInterviews
+            | HandleAccessRequests
+            | ListUsers
+            | ManageUsers
+            | SendEmails
+            | ReadAudit
+            | ManageOutbox,
+            _,
+        ) => Forbid,
+
+        (Role::Candidate, ReadOffers, _)
+        | (Role::Candidate, ReadApplications | ReadDocuments | WithdrawApplication, Own) => Allow,
+        (Role::Candidate, ReadApplications | ReadDocuments | WithdrawApplication, Any) => Hide,
+        (
+            Role::Candidate,
+            CreateOffer
+            | UpdateOffer
+            | DeleteOffer
+            | ChangeApplicationStatus
+            | Evaluate
+            | ReadEvaluations
+            | ScheduleInterviews
+            | ReadInterviews
+            | HandleAccessRequests
+            | ReadAccessRequests
+            | ListUsers
+            | ManageUsers
+            | SendEmails
+            | ReadAudit
+            | ReadStatistics
+            | ManageOutbox,
+            _,
+        ) => Forbid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+    use Decision::{Allow as A, Forbid as F, Hide as H};
+
+    /// The whole S3 matrix: for each action, the decision for (own, any) of admin, recruiter, observer, candidate.
+    #[rustfmt::skip]
+    const MATRIX: [(Action, [[Decision; 2]; 4]); 20] = [
+        //                          admin     recruiter  observer   candidate
+        //                          own  any  own  any   own  any   own  any
+        (ReadOffers,              [[A, A], [A, A],  [A, A],  [A, A]]),
+        (CreateOffer,             [[A, A], [A, A],  [F, F],  [F, F]]),
+        (UpdateOffer,             [[A, A], [A, F],  [F, F],  [F, F]]),
+        (DeleteOffer,             [[A, A], [A, F],  [F, F],  [F, F]]),
+        (ReadApplications,        [[A, A], [A, A],  [A, A],  [A, H]]),
+        (ChangeApplicationStatus, [[A, A], [A, A],  [F, F],  [F, F]]),
+        (WithdrawApplication,     [[A, A], [F, F],  [F, F],  [A, H]]),
+        (ReadDocuments,           [[A, A], [A, A],  [A, A],  [A, H]]),
+        (Evaluate,                [[A, A], [A, A],  [F, F],  [F, F]]),
+        (ReadEvaluations,         [[A, A], [A, A],  [A, A],  [F, F]]),
+        (ScheduleInterviews,      [[A, A], [A, A],  [F, F],  [F, F]]),
+        (ReadInterviews,          [[A, A], [A, A],  [A, A],  [F, F]]),
+        (HandleAccessRequests,    [[A, A], [A, A],  [F, F],  [F, F]]),
+        (ReadAccessRequests,      [[A, A], [A, A],  [A, A],  [F, F]]),
+        (ListUsers,               [[A, A], [A, A],  [F, F],  [F, F]]),
+        (ManageUsers,             [[A, A], [F, F],  [F, F],  [F, F]]),
+        (SendEmails,              [[A, A], [A, A],  [F, F],  [F, F]]),
+        (ReadAudit,               [[A, A], [F, F],  [F, F],  [F, F]]),
+        (ReadStatistics,          [[A, A], [A, A],  [A, A],  [F, F]]),
+        (ManageOutbox,            [[A, A], [F, F],  [F, F],  [F, F]]),
+    ];
+
+    fn expected(role: Role, action: Action, ownership: Ownership) -> Decision {
+        let rows: Vec<_> = MATRIX.iter().filter(|(a, _)| *a == action).collect();
+        assert_eq!(rows.len(), 1, "{action:?} must have exactly one row in the matrix");
+        let by_role = rows[0].1;
+        let role_index = Role::ALL.iter().position(|r| *r == role).unwrap();
+        let ownership_index = Ownership::ALL.iter().position(|o| *o == ownership).unwrap();
+        by_role[role_index][ownership_index]
+    }
+
+    #[test]
+    fn every_role_action_and_ownership_gets_the_matrix_decision() {
+        // The matrix columns follow Role::ALL and Ownership::ALL.
+        assert_eq!(Role::ALL, [Role::Admin, Role::Recruiter, Role::Observer, Role::Candidate]);
+        assert_eq!(Ownership::ALL, [Ownership::Own, Ownership::Any]);
+        assert_eq!(MATRIX.map(|(a, _)| a), Action::ALL, "one row per action, in Action::ALL order");
+
+        let mut checked = 0;
+        for role in Role::ALL {
+            for action in Action::ALL {
+                for ownership in Ownership::ALL {
+                    assert_eq!(
+                        decide(role, action, ownership),
+                        expected(role, action, ownership),
+                        "{role} {action:?} {ownership:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 4 * 20 * 2);
+    }
+
+    #[test]
+    fn only_candidates_are_ever_hidden_from_and_only_from_others_resources() {
+        for role in Role::ALL {
+            for action in Action::ALL {
+                for ownership in Ownership::ALL {
+                    if decide(role, action, ownership) == Decision::Hide {
+                        assert_eq!((role, ownership), (Role::Candidate, Ownership::Any), "{action:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn observers_never_write_and_admins_never_are_refused() {
+        for action in Action::ALL {
+            for ownership in Ownership::ALL {
+                assert!(decide(Role::Admin, action, ownership).is_allowed());
+            }
+        }
+        let observer_may: Vec<Action> =
+            Action::ALL.into_iter().filter(|a| decide(Role::Observer, *a, Ownership::Any).is_allowed()).collect();
+        assert_eq!(
+            observer_may,
+            [
+                ReadOffers,
+                ReadApplications,
+                ReadDocuments,
+                ReadEvaluations,
+                ReadInterviews,
+                ReadAccessRequests,
+                ReadStatistics
+            ]
+        );
+    }
+}
