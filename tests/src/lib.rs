@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)] // a test harness fails loudly
 
 pub mod offers;
+pub mod users;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,6 +15,9 @@ use std::sync::Arc;
 use sea_orm::{ConnectionTrait, Database as SeaDatabase};
 use seeg_adapters_memory::MemoryStore;
 use seeg_adapters_postgres::Database;
+use seeg_application::identity::{
+    AccessRequestRepository, AuditRepository, NotificationRepository, RefreshTokenRepository, UserRepository,
+};
 use seeg_application::offers::OfferRepository;
 use seeg_application::outbox::{HandlerRegistry, OutboxStore};
 use seeg_application::{IdGenerator, SystemIds, UnitOfWork};
@@ -108,14 +112,45 @@ pub struct Ports {
     pub uow: Arc<dyn UnitOfWork>,
     pub offers: Arc<dyn OfferRepository>,
     pub outbox: Arc<dyn OutboxStore>,
+    pub users: Arc<dyn UserRepository>,
+    pub access_requests: Arc<dyn AccessRequestRepository>,
+    pub notifications: Arc<dyn NotificationRepository>,
+    pub audit: Arc<dyn AuditRepository>,
+    pub refresh_tokens: Arc<dyn RefreshTokenRepository>,
+}
+
+impl Ports {
+    /// Every port read and written through one store (clones share its data).
+    fn over<S>(store: &S) -> Self
+    where
+        S: UnitOfWork
+            + OfferRepository
+            + OutboxStore
+            + UserRepository
+            + AccessRequestRepository
+            + NotificationRepository
+            + AuditRepository
+            + RefreshTokenRepository
+            + Clone
+            + 'static,
+    {
+        Self {
+            uow: Arc::new(store.clone()),
+            offers: Arc::new(store.clone()),
+            outbox: Arc::new(store.clone()),
+            users: Arc::new(store.clone()),
+            access_requests: Arc::new(store.clone()),
+            notifications: Arc::new(store.clone()),
+            audit: Arc::new(store.clone()),
+            refresh_tokens: Arc::new(store.clone()),
+        }
+    }
 }
 
 /// A backend's ports over a fresh database. Keep the `TestDatabase` alive as long as the ports.
 pub async fn ports(backend: Backend) -> (Ports, Option<TestDatabase>) {
     if backend == Backend::Memory {
-        let store = MemoryStore::new();
-        let ports = Ports { uow: Arc::new(store.clone()), offers: Arc::new(store.clone()), outbox: Arc::new(store) };
-        return (ports, None);
+        return (Ports::over(&MemoryStore::new()), None);
     }
     let db = TestDatabase::create(backend).await;
     let database = db.connect().await;
@@ -123,7 +158,7 @@ pub async fn ports(backend: Backend) -> (Ports, Option<TestDatabase>) {
 }
 
 pub fn ports_of(database: &Database) -> Ports {
-    Ports { uow: Arc::new(database.clone()), offers: Arc::new(database.clone()), outbox: Arc::new(database.clone()) }
+    Ports::over(database)
 }
 
 /// The real service on a free port, over a fresh database.

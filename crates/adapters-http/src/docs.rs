@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
-use crate::{health, offers};
+use crate::{health, identity, offers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,14 +23,34 @@ use crate::{health, offers};
         offers::get_public_job,
         health::health,
         health::readiness,
+        identity::sign_up,
+        identity::log_in,
+        identity::token,
+        identity::me,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
         (name = "Public", description = "Offres visibles sans authentification"),
         (name = "Service", description = "Santé et disponibilité du service"),
-    )
+        (name = "Authentification", description = "Inscription, connexion, jetons"),
+    ),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// `Authorization: Bearer` for Swagger's "Authorize" button.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
 
 /// The OpenAPI document, with the error-code catalogue appended to the description.
 pub fn openapi() -> utoipa::openapi::OpenApi {

@@ -52,6 +52,18 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("le service n'est pas prêt")]
     NotReady,
+    /// 400 with the legacy French message and a stable code (business rules: duplicates, R2, …).
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// No bearer token (legacy: "Not authenticated").
+    #[error("Not authenticated")]
+    NotAuthenticated,
+    /// A token was given but is not valid for this request (legacy: "Could not validate credentials").
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    /// Authenticated but not allowed.
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -69,6 +81,15 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("validation_error", 422, "Un paramètre ou un champ est invalide ; `errors` les liste."),
     ("bad_request", 400, "La requête est mal formée."),
     ("payload_too_large", 413, "Le corps de la requête dépasse la limite."),
+    ("not_authenticated", 401, "Aucun jeton `Authorization: Bearer` fourni."),
+    ("invalid_token", 401, "Jeton invalide, expiré, d'un autre type, ou compte qui n'est plus actif."),
+    ("invalid_credentials", 401, "E-mail ou mot de passe incorrect (même réponse dans les deux cas)."),
+    ("account_not_active", 403, "Mot de passe correct mais compte en attente, bloqué, inactif ou archivé."),
+    ("email_taken", 400, "Un utilisateur avec cet e-mail existe déjà."),
+    ("matricule_taken", 400, "Un utilisateur avec ce matricule existe déjà."),
+    ("matricule_required", 400, "Le matricule est obligatoire pour les candidats internes."),
+    ("company_email_required", 400, "Un candidat interne doit utiliser son e-mail @seeg-gabon.com."),
+    ("company_email_inconsistent", 400, "Candidat interne « sans e-mail SEEG » avec une adresse @seeg-gabon.com."),
     ("not_ready", 503, "Une dépendance (base de données, stockage) ne répond pas."),
     ("internal_error", 500, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),
 ];
@@ -81,6 +102,10 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::NotAuthenticated => (StatusCode::UNAUTHORIZED, "not_authenticated"),
+            Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
+            Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -136,6 +161,12 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed | Self::NotReady => {
                 error_response(status, code, capitalise(&self.to_string()), None)
             }
+            Self::BadRequest { .. } | Self::Forbidden { .. } => error_response(status, code, self.to_string(), None),
+            Self::NotAuthenticated | Self::Unauthorized { .. } => {
+                let mut response = error_response(status, code, self.to_string(), None);
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
         }
     }
 }
@@ -180,6 +211,10 @@ mod tests {
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
             (ApiError::invalid("query.limit", "doit être au moins 1"), 422, "validation_error"),
             (ApiError::NotReady, 503, "not_ready"),
+            (ApiError::BadRequest { code: "email_taken", detail: "x".into() }, 400, "email_taken"),
+            (ApiError::NotAuthenticated, 401, "not_authenticated"),
+            (ApiError::Unauthorized { code: "invalid_token", detail: "x".into() }, 401, "invalid_token"),
+            (ApiError::Forbidden { code: "account_not_active", detail: "x".into() }, 403, "account_not_active"),
             (ApiError::Unexpected(anyhow::anyhow!("secret internals")), 500, "internal_error"),
         ];
         for (error, status, code) in cases {

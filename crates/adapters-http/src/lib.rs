@@ -4,6 +4,7 @@
 mod docs;
 mod error;
 mod health;
+mod identity;
 mod middleware;
 mod offers;
 mod routing;
@@ -17,9 +18,13 @@ use actix_web::{App, Error, web};
 
 pub use docs::openapi;
 pub use error::{ApiError, CODE_CATALOGUE, ErrorBody, FieldError};
+pub use identity::Caller;
 pub use middleware::REQUEST_ID_HEADER;
 pub use offers::TOTAL_COUNT_HEADER;
 pub use state::{ApiState, HttpConfig, ServiceInfo};
+
+/// The largest JSON or form body accepted outside document uploads.
+const JSON_LIMIT: usize = 64 * 1024;
 
 /// The whole application: routes, CORS, request ids, security headers and JSON errors.
 ///
@@ -45,7 +50,18 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::invalid("path", format!("paramètre de chemin invalide : {error}")).into()
         }))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(JSON_LIMIT)
+                .error_handler(|error, _| ApiError::invalid("body", format!("corps JSON invalide : {error}")).into()),
+        )
+        .app_data(
+            web::FormConfig::default()
+                .limit(JSON_LIMIT)
+                .error_handler(|error, _| ApiError::invalid("body", format!("formulaire invalide : {error}")).into()),
+        )
         .configure(offers::configure)
+        .configure(identity::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

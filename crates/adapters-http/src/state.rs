@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use seeg_application::health::HealthCheck;
+use seeg_application::identity::Accounts;
 use seeg_application::offers::OfferCatalog;
 use seeg_application::{Clock, IdGenerator};
 
@@ -18,6 +19,7 @@ pub struct ServiceInfo {
 #[derive(Debug, Clone)]
 pub struct ApiState {
     pub offers: OfferCatalog,
+    pub accounts: Accounts,
     pub health: HealthCheck,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,

@@ -8,11 +8,17 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use seeg_application::health::Probe;
+use seeg_application::identity::{
+    AccessRequest, AccessRequestRepository, AccessRequestWriter, AuditEvent, AuditRepository, AuditWriter,
+    Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository,
+    RefreshTokenWriter, UserRepository, UserWriter,
+};
 use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::outbox::{
     FailureOutcome, KindCount, OutboxAppender, OutboxEvent, OutboxStats, OutboxStore, RetryScope,
 };
 use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
+use seeg_domain::identity::{AccessRequestStatus, User};
 use seeg_domain::offers::JobOffer;
 use seeg_domain::outbox::OutboxState;
 use seeg_domain::search;
@@ -23,6 +29,11 @@ use uuid::Uuid;
 struct State {
     offers: BTreeMap<Uuid, JobOffer>,
     outbox: BTreeMap<Uuid, StoredEvent>,
+    users: BTreeMap<Uuid, User>,
+    access_requests: BTreeMap<Uuid, AccessRequest>,
+    notifications: BTreeMap<Uuid, Notification>,
+    audit: BTreeMap<Uuid, AuditEvent>,
+    refresh_tokens: BTreeMap<Uuid, RefreshTokenRecord>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,21 +70,80 @@ impl MemoryStore {
 enum Change {
     InsertOffer(Box<JobOffer>),
     AppendEvent(OutboxEvent),
+    InsertUser(Box<User>),
+    RecordLogin { id: Uuid, at: DateTime<Utc> },
+    InsertAccessRequest(Box<AccessRequest>),
+    InsertNotification(Notification),
+    AppendAudit(AuditEvent),
+    InsertRefreshToken(RefreshTokenRecord),
 }
 
-impl Change {
-    /// The table and primary key the change writes.
-    fn row(&self) -> (&'static str, Uuid) {
+/// A value a unique index holds: what the SQL schema's primary keys and unique indexes enforce.
+#[derive(Debug, PartialEq, Eq)]
+enum UniqueKey {
+    Offer(Uuid),
+    Event(Uuid),
+    User(Uuid),
+    UserEmail(String),
+    UserMatricule(i32),
+    AccessRequest(Uuid),
+    Notification(Uuid),
+    Audit(Uuid),
+    RefreshToken(Uuid),
+    RefreshTokenHash(String),
+}
+
+impl UniqueKey {
+    fn taken_in(&self, state: &State) -> bool {
         match self {
-            Self::InsertOffer(o) => ("offre", o.id),
-            Self::AppendEvent(e) => ("événement", e.id),
+            Self::Offer(id) => state.offers.contains_key(id),
+            Self::Event(id) => state.outbox.contains_key(id),
+            Self::User(id) => state.users.contains_key(id),
+            Self::UserEmail(email) => state.users.values().any(|u| &u.email == email),
+            Self::UserMatricule(m) => state.users.values().any(|u| u.matricule == Some(*m)),
+            Self::AccessRequest(id) => state.access_requests.contains_key(id),
+            Self::Notification(id) => state.notifications.contains_key(id),
+            Self::Audit(id) => state.audit.contains_key(id),
+            Self::RefreshToken(id) => state.refresh_tokens.contains_key(id),
+            Self::RefreshTokenHash(hash) => state.refresh_tokens.values().any(|t| &t.token_hash == hash),
         }
     }
 
-    fn exists_in(&self, state: &State) -> bool {
+    /// Names the index, and the row by id only: e-mails, matricules and token hashes stay out of messages.
+    fn describe(&self) -> String {
         match self {
-            Self::InsertOffer(o) => state.offers.contains_key(&o.id),
-            Self::AppendEvent(e) => state.outbox.contains_key(&e.id),
+            Self::Offer(id) => format!("offre {id}"),
+            Self::Event(id) => format!("événement {id}"),
+            Self::User(id) => format!("compte {id}"),
+            Self::UserEmail(_) => "ux_users_email".to_owned(),
+            Self::UserMatricule(_) => "ux_users_matricule".to_owned(),
+            Self::AccessRequest(id) => format!("demande d'accès {id}"),
+            Self::Notification(id) => format!("notification {id}"),
+            Self::Audit(id) => format!("événement d'audit {id}"),
+            Self::RefreshToken(id) => format!("jeton de renouvellement {id}"),
+            Self::RefreshTokenHash(_) => "ux_refresh_tokens_hash".to_owned(),
+        }
+    }
+}
+
+impl Change {
+    /// The unique values the change writes; updates claim none.
+    fn keys(&self) -> Vec<UniqueKey> {
+        match self {
+            Self::InsertOffer(o) => vec![UniqueKey::Offer(o.id)],
+            Self::AppendEvent(e) => vec![UniqueKey::Event(e.id)],
+            Self::InsertUser(u) => {
+                let mut keys = vec![UniqueKey::User(u.id), UniqueKey::UserEmail(u.email.clone())];
+                keys.extend(u.matricule.map(UniqueKey::UserMatricule));
+                keys
+            }
+            Self::RecordLogin { .. } => Vec::new(),
+            Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
+            Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
+            Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
+            Self::InsertRefreshToken(t) => {
+                vec![UniqueKey::RefreshToken(t.id), UniqueKey::RefreshTokenHash(t.token_hash.clone())]
+            }
         }
     }
 
@@ -84,6 +154,26 @@ impl Change {
             }
             Self::AppendEvent(e) => {
                 state.outbox.insert(e.id, StoredEvent { event: e, locked_by: None, locked_until: None });
+            }
+            Self::InsertUser(u) => {
+                state.users.insert(u.id, *u);
+            }
+            Self::RecordLogin { id, at } => {
+                if let Some(user) = state.users.get_mut(&id) {
+                    user.last_login = Some(at);
+                }
+            }
+            Self::InsertAccessRequest(r) => {
+                state.access_requests.insert(r.id, *r);
+            }
+            Self::InsertNotification(n) => {
+                state.notifications.insert(n.id, n);
+            }
+            Self::AppendAudit(e) => {
+                state.audit.insert(e.id, e);
+            }
+            Self::InsertRefreshToken(t) => {
+                state.refresh_tokens.insert(t.id, t);
             }
         }
     }
@@ -98,9 +188,11 @@ struct MemoryTransaction {
 impl MemoryTransaction {
     /// Records `change` unless it conflicts with committed data or with this transaction's own changes.
     fn record(&mut self, change: Change) -> Result<(), StoreError> {
-        let row = change.row();
-        if self.store.read(|state| change.exists_in(state)) || self.changes.iter().any(|c| c.row() == row) {
-            return Err(StoreError::Conflict(format!("{} {}", row.0, row.1)));
+        let pending: Vec<UniqueKey> = self.changes.iter().flat_map(Change::keys).collect();
+        let taken =
+            self.store.read(|state| change.keys().into_iter().find(|key| key.taken_in(state) || pending.contains(key)));
+        if let Some(key) = taken {
+            return Err(StoreError::Conflict(key.describe()));
         }
         self.changes.push(change);
         Ok(())
@@ -125,6 +217,26 @@ impl Transaction for MemoryTransaction {
         self
     }
 
+    fn users(&mut self) -> &mut dyn UserWriter {
+        self
+    }
+
+    fn access_requests(&mut self) -> &mut dyn AccessRequestWriter {
+        self
+    }
+
+    fn notifications(&mut self) -> &mut dyn NotificationWriter {
+        self
+    }
+
+    fn audit(&mut self) -> &mut dyn AuditWriter {
+        self
+    }
+
+    fn refresh_tokens(&mut self) -> &mut dyn RefreshTokenWriter {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let MemoryTransaction { store, changes, _writer } = *self;
         store.write(|state| changes.into_iter().for_each(|change| change.apply(state)));
@@ -146,6 +258,57 @@ impl OutboxAppender for MemoryTransaction {
     }
 }
 
+#[async_trait]
+impl UserWriter for MemoryTransaction {
+    async fn insert(&mut self, user: &User) -> Result<(), StoreError> {
+        self.record(Change::InsertUser(Box::new(user.clone())))
+    }
+
+    async fn record_login(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.record(Change::RecordLogin { id, at })
+    }
+}
+
+#[async_trait]
+impl AccessRequestWriter for MemoryTransaction {
+    async fn insert(&mut self, request: &AccessRequest) -> Result<(), StoreError> {
+        self.record(Change::InsertAccessRequest(Box::new(request.clone())))
+    }
+}
+
+#[async_trait]
+impl NotificationWriter for MemoryTransaction {
+    async fn insert(&mut self, notification: &Notification) -> Result<(), StoreError> {
+        self.record(Change::InsertNotification(notification.clone()))
+    }
+}
+
+#[async_trait]
+impl AuditWriter for MemoryTransaction {
+    async fn append(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.record(Change::AppendAudit(event.clone()))
+    }
+}
+
+#[async_trait]
+impl RefreshTokenWriter for MemoryTransaction {
+    async fn insert(&mut self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
+        self.record(Change::InsertRefreshToken(token.clone()))
+    }
+}
+
+/// Slices rows already in list order and counts them all (F5).
+fn page_of<T: Clone>(rows: Vec<&T>, page: Page) -> PageOf<T> {
+    let total = rows.len() as u64;
+    let items = rows
+        .into_iter()
+        .skip(usize::try_from(page.skip).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
+        .cloned()
+        .collect();
+    PageOf { items, total }
+}
+
 fn matches(filter: &OfferFilter, offer: &JobOffer) -> bool {
     offer.is_visible_to(filter.audience)
         && filter.location.as_ref().is_none_or(|needle| search::fold(&offer.location).contains(&search::fold(needle)))
@@ -158,14 +321,7 @@ impl OfferRepository for MemoryStore {
         self.read(|state| {
             let mut found: Vec<&JobOffer> = state.offers.values().filter(|o| matches(filter, o)).collect();
             found.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-            let total = found.len() as u64;
-            let items = found
-                .into_iter()
-                .skip(usize::try_from(page.skip).unwrap_or(usize::MAX))
-                .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
-                .cloned()
-                .collect();
-            Ok(PageOf { items, total })
+            Ok(page_of(found, page))
         })
     }
 
@@ -175,6 +331,64 @@ impl OfferRepository for MemoryStore {
 
     async fn get(&self, id: Uuid) -> Result<Option<JobOffer>, StoreError> {
         Ok(self.read(|state| state.offers.get(&id).cloned()))
+    }
+}
+
+#[async_trait]
+impl UserRepository for MemoryStore {
+    async fn get(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        Ok(self.read(|state| state.users.get(&id).cloned()))
+    }
+
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.read(|state| state.users.values().find(|u| u.email == email).cloned()))
+    }
+
+    async fn matricule_taken(&self, matricule: i32) -> Result<bool, StoreError> {
+        Ok(self.read(|state| state.users.values().any(|u| u.matricule == Some(matricule))))
+    }
+}
+
+#[async_trait]
+impl AccessRequestRepository for MemoryStore {
+    async fn find_pending_for_user(&self, user_id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
+        Ok(self.read(|state| {
+            state
+                .access_requests
+                .values()
+                .filter(|r| r.user_id == user_id && r.status == AccessRequestStatus::Pending)
+                .max_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)))
+                .cloned()
+        }))
+    }
+}
+
+#[async_trait]
+impl NotificationRepository for MemoryStore {
+    async fn list_for_user(&self, user_id: Uuid, page: Page) -> Result<PageOf<Notification>, StoreError> {
+        Ok(self.read(|state| {
+            let mut found: Vec<&Notification> = state.notifications.values().filter(|n| n.user_id == user_id).collect();
+            found.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+            page_of(found, page)
+        }))
+    }
+}
+
+#[async_trait]
+impl AuditRepository for MemoryStore {
+    async fn list(&self, page: Page) -> Result<PageOf<AuditEvent>, StoreError> {
+        Ok(self.read(|state| {
+            let mut found: Vec<&AuditEvent> = state.audit.values().collect();
+            found.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then(b.id.cmp(&a.id)));
+            page_of(found, page)
+        }))
+    }
+}
+
+#[async_trait]
+impl RefreshTokenRepository for MemoryStore {
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        Ok(self.read(|state| state.refresh_tokens.values().find(|t| t.token_hash == token_hash).cloned()))
     }
 }
 

@@ -4,15 +4,20 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, SqliteTransactionMode,
+    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    FromQueryResult, PaginatorTrait, QuerySelect, QueryTrait, Select, SqlErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
 use seeg_application::health::Probe;
+use seeg_application::identity::{
+    AccessRequestWriter, AuditWriter, NotificationWriter, RefreshTokenWriter, UserWriter,
+};
 use seeg_application::offers::OfferWriter;
 use seeg_application::outbox::OutboxAppender;
-use seeg_application::{StoreError, Transaction, UnitOfWork};
+use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
 use seeg_migration::{Migrator, MigratorTrait};
 
 /// The database could not be opened or migrated.
@@ -113,6 +118,32 @@ pub(crate) fn store_error(error: DbErr) -> StoreError {
     }
 }
 
+/// The alias of the window count in list queries.
+const TOTAL: &str = "total_matches";
+
+/// One page of an ordered `select` and the number of all its rows. One round trip in the common case: the total
+/// rides along each row as a window count; only a page past the end (no row to carry it) needs a second query.
+pub(crate) async fn fetch_page<E>(
+    conn: &DatabaseConnection,
+    select: Select<E>,
+    page: Page,
+) -> Result<PageOf<E::Model>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    let windowed = select.clone().column_as(Expr::cust("COUNT(*) OVER ()"), TOTAL).offset(page.skip).limit(page.limit);
+    let rows = conn.query_all_raw(windowed.build(conn.get_database_backend())).await.map_err(store_error)?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.try_get::<i64>("", TOTAL).map_err(store_error)?).unwrap_or_default(),
+        None if page.skip == 0 && page.limit > 0 => 0,
+        None => select.count(conn).await.map_err(store_error)?,
+    };
+    let items =
+        rows.iter().map(|row| E::Model::from_query_result(row, "").map_err(store_error)).collect::<Result<_, _>>()?;
+    Ok(PageOf { items, total })
+}
+
 /// An open transaction; every port's writer is a view of it.
 pub(crate) struct SqlTransaction {
     pub(crate) tx: DatabaseTransaction,
@@ -139,6 +170,26 @@ impl Transaction for SqlTransaction {
     }
 
     fn outbox(&mut self) -> &mut dyn OutboxAppender {
+        self
+    }
+
+    fn users(&mut self) -> &mut dyn UserWriter {
+        self
+    }
+
+    fn access_requests(&mut self) -> &mut dyn AccessRequestWriter {
+        self
+    }
+
+    fn notifications(&mut self) -> &mut dyn NotificationWriter {
+        self
+    }
+
+    fn audit(&mut self) -> &mut dyn AuditWriter {
+        self
+    }
+
+    fn refresh_tokens(&mut self) -> &mut dyn RefreshTokenWriter {
         self
     }
 

@@ -2,8 +2,11 @@
 //! the same code serves both, and the only backend-specific piece (row locks for the outbox claim) is chosen by
 //! sea-query's builder for the connected backend.
 
+mod audit;
 mod database;
 mod entities;
+mod identity;
+mod notifications;
 mod offers;
 mod outbox;
 

@@ -4,8 +4,7 @@ use anyhow::{Context as _, anyhow};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::{Page, PageOf, StoreError};
@@ -14,11 +13,8 @@ use seeg_domain::search;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::database::{Database, SqlTransaction, store_error};
+use crate::database::{Database, SqlTransaction, fetch_page, store_error};
 use crate::entities::job_offer::{Column, Entity, Model};
-
-/// The alias of the window count in list queries.
-const TOTAL: &str = "total_matches";
 
 fn condition(filter: &OfferFilter) -> Condition {
     let statuses = filter.audience.statuses().iter().map(|s| s.as_str());
@@ -48,28 +44,12 @@ fn escape_like(text: &str) -> String {
 
 #[async_trait]
 impl OfferRepository for Database {
-    /// One round trip in the common case: the total rides along each row as a window count. Only a page past
-    /// the end (no row to carry it) needs a second query.
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError> {
-        let select = Entity::find()
-            .filter(condition(filter))
-            .column_as(Expr::cust("COUNT(*) OVER ()"), TOTAL)
-            .order_by_desc(Column::CreatedAt)
-            .order_by_desc(Column::Id)
-            .offset(page.skip)
-            .limit(page.limit);
-        let rows =
-            self.conn.query_all_raw(select.build(self.conn.get_database_backend())).await.map_err(store_error)?;
-        let total = match rows.first() {
-            Some(row) => u64::try_from(row.try_get::<i64>("", TOTAL).map_err(store_error)?).unwrap_or_default(),
-            None if page.skip == 0 && page.limit > 0 => 0,
-            None => self.count(filter).await?,
-        };
-        let items = rows
-            .iter()
-            .map(|row| Model::from_query_result(row, "").map_err(store_error).and_then(to_domain))
-            .collect::<Result<_, _>>()?;
-        Ok(PageOf { items, total })
+        let select =
+            Entity::find().filter(condition(filter)).order_by_desc(Column::CreatedAt).order_by_desc(Column::Id);
+        let found = fetch_page(&self.conn, select, page).await?;
+        let items = found.items.into_iter().map(to_domain).collect::<Result<_, _>>()?;
+        Ok(PageOf { items, total: found.total })
     }
 
     async fn count(&self, filter: &OfferFilter) -> Result<u64, StoreError> {

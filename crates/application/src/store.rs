@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::identity::{AccessRequestWriter, AuditWriter, NotificationWriter, RefreshTokenWriter, UserWriter};
 use crate::offers::OfferWriter;
 use crate::outbox::OutboxAppender;
 
@@ -42,5 +43,10 @@ pub trait UnitOfWork: Send + Sync + std::fmt::Debug {
 pub trait Transaction: Send {
     fn offers(&mut self) -> &mut dyn OfferWriter;
     fn outbox(&mut self) -> &mut dyn OutboxAppender;
+    fn users(&mut self) -> &mut dyn UserWriter;
+    fn access_requests(&mut self) -> &mut dyn AccessRequestWriter;
+    fn notifications(&mut self) -> &mut dyn NotificationWriter;
+    fn audit(&mut self) -> &mut dyn AuditWriter;
+    fn refresh_tokens(&mut self) -> &mut dyn RefreshTokenWriter;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -7,10 +7,12 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
+use secrecy::ExposeSecret as _;
 use seeg_adapters_blob::BlobStorage;
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo};
 use seeg_adapters_postgres::Database;
 use seeg_application::health::HealthCheck;
+use seeg_application::identity::{Accounts, PasswordHasher, TokenService, TokenSettings};
 use seeg_application::offers::OfferCatalog;
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, RelaySettings};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
@@ -69,6 +71,28 @@ pub fn relay(
     ))
 }
 
+/// The account use cases: signing key (S1), token lifetimes, bcrypt cost from the settings.
+pub async fn accounts(
+    settings: &Settings,
+    database: &Database,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+) -> anyhow::Result<Accounts> {
+    let key = crate::signing_key::resolve(settings)?;
+    let auth = &settings.auth;
+    let tokens = TokenService::new(
+        key.expose_secret().as_bytes(),
+        TokenSettings {
+            issuer: auth.issuer.clone(),
+            audience: auth.audience.clone(),
+            access_lifetime: Duration::from_secs(u64::from(auth.access_token_minutes) * 60),
+            refresh_lifetime: Duration::from_secs(u64::from(auth.refresh_token_days) * 86_400),
+        },
+    );
+    let hasher = PasswordHasher::new(auth.bcrypt_cost).await?;
+    Ok(Accounts::new(Arc::new(database.clone()), Arc::new(database.clone()), hasher, tokens, clock, ids))
+}
+
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
@@ -90,8 +114,10 @@ impl Application {
         };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(SystemIds);
+        let accounts = accounts(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
+            accounts,
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
             clock: Arc::clone(&clock),
             ids,

@@ -1,4 +1,9 @@
 //! sea-orm models. They never leave this crate: repositories convert them to and from domain types.
 
+pub mod access_request;
+pub mod audit_event;
 pub mod job_offer;
+pub mod notification;
 pub mod outbox_event;
+pub mod refresh_token;
+pub mod user;

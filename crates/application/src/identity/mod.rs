@@ -1,7 +1,17 @@
 //! Identity: who is calling and what they may do. Passwords, tokens, and (growing) the account use cases.
 
+mod accounts;
 mod passwords;
+mod ports;
 mod tokens;
 
+pub use accounts::{
+    Accounts, AuthenticationError, LoginError, RequestContext, Session, SignupCommand, SignupError, refresh_token_hash,
+};
 pub use passwords::PasswordHasher;
+pub use ports::{
+    AccessRequest, AccessRequestRepository, AccessRequestWriter, AuditEvent, AuditRepository, AuditWriter,
+    Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository,
+    RefreshTokenWriter, UserRepository, UserWriter,
+};
 pub use tokens::{Issued, TokenError, TokenKind, TokenService, TokenSettings, Verified};

@@ -1,6 +1,7 @@
 //! Who the people using the service are: candidates and staff, their roles and statuts, the values that describe
 //! them (e-mail, password, names, matricule, birth date), the sign-up rules (R1, R2) and the permission matrix (S3).
 
+mod access;
 mod birth;
 mod email;
 mod names;
@@ -10,7 +11,9 @@ mod role;
 mod salutation;
 mod signup;
 mod status;
+mod user;
 
+pub use access::{AccessRequestStatus, INTERNAL_NO_SEEG_EMAIL};
 pub use birth::{DateOfBirth, DateOfBirthError};
 pub use email::{COMPANY_DOMAIN, EmailAddress, EmailAddressError};
 pub use names::{Matricule, MatriculeError, PersonName, PersonNameError, Phone, PhoneError, Sexe};
@@ -20,6 +23,7 @@ pub use role::Role;
 pub use salutation::salutation;
 pub use signup::{SignupKind, SignupOutcome, SignupRuleError};
 pub use status::{SUPPORT_EMAIL, UserStatus};
+pub use user::User;
 
 use crate::vocabulary::wire_enum;
 

@@ -1,0 +1,222 @@
+//! Accounts, access requests and refresh tokens: reads on the pool, writes inside a transaction. Unique indexes
+//! (e-mail, matricule, token hash) decide conflicts, so concurrent writers cannot both win.
+
+use anyhow::anyhow;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder};
+use seeg_application::StoreError;
+use seeg_application::identity::{
+    AccessRequest, AccessRequestRepository, AccessRequestWriter, RefreshTokenRecord, RefreshTokenRepository,
+    RefreshTokenWriter, UserRepository, UserWriter,
+};
+use seeg_domain::identity::{AccessRequestStatus, User};
+use uuid::Uuid;
+
+use crate::database::{Database, SqlTransaction, store_error};
+use crate::entities::{access_request, refresh_token, user};
+
+#[async_trait]
+impl UserRepository for Database {
+    async fn get(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        user::Entity::find_by_id(id).one(&self.conn).await.map_err(store_error)?.map(user_to_domain).transpose()
+    }
+
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.conn)
+            .await
+            .map_err(store_error)?
+            .map(user_to_domain)
+            .transpose()
+    }
+
+    async fn matricule_taken(&self, matricule: i32) -> Result<bool, StoreError> {
+        let n = user::Entity::find()
+            .filter(user::Column::Matricule.eq(matricule))
+            .count(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(n > 0)
+    }
+}
+
+#[async_trait]
+impl UserWriter for SqlTransaction {
+    async fn insert(&mut self, user: &User) -> Result<(), StoreError> {
+        user_from_domain(user).into_active_model().insert(&self.tx).await.map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn record_login(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::LastLogin, Expr::value(at))
+            .filter(user::Column::Id.eq(id))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+fn user_to_domain(m: user::Model) -> Result<User, StoreError> {
+    Ok(User {
+        id: m.id,
+        email: m.email,
+        first_name: m.first_name,
+        last_name: m.last_name,
+        role: m.role.parse().map_err(|e| anyhow!("users.role: {e}"))?,
+        phone: m.phone,
+        date_of_birth: m.date_of_birth,
+        sexe: m.sexe.map(|s| s.parse()).transpose().map_err(|e| anyhow!("users.sexe: {e}"))?,
+        matricule: m.matricule,
+        password_hash: m.hashed_password,
+        email_verified: m.email_verified,
+        last_login: m.last_login,
+        candidate_kind: m
+            .candidate_status
+            .map(|s| s.parse())
+            .transpose()
+            .map_err(|e| anyhow!("users.candidate_status: {e}"))?,
+        status: m.statut.parse().map_err(|e| anyhow!("users.statut: {e}"))?,
+        adresse: m.adresse,
+        poste_actuel: m.poste_actuel,
+        annees_experience: m.annees_experience,
+        no_seeg_email: m.no_seeg_email,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn user_from_domain(u: &User) -> user::Model {
+    user::Model {
+        id: u.id,
+        email: u.email.clone(),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        role: u.role.as_str().to_owned(),
+        phone: u.phone.clone(),
+        date_of_birth: u.date_of_birth,
+        sexe: u.sexe.map(|s| s.as_str().to_owned()),
+        matricule: u.matricule,
+        hashed_password: u.password_hash.clone(),
+        email_verified: u.email_verified,
+        last_login: u.last_login,
+        // Legacy flags: `is_active` is superseded by `statut`, `is_internal_candidate` derives from the kind.
+        is_active: true,
+        is_internal_candidate: u.is_internal_candidate(),
+        adresse: u.adresse.clone(),
+        candidate_status: u.candidate_kind.map(|k| k.as_str().to_owned()),
+        statut: u.status.as_str().to_owned(),
+        poste_actuel: u.poste_actuel.clone(),
+        annees_experience: u.annees_experience,
+        no_seeg_email: u.no_seeg_email,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+    }
+}
+
+#[async_trait]
+impl AccessRequestRepository for Database {
+    async fn find_pending_for_user(&self, user_id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
+        access_request::Entity::find()
+            .filter(access_request::Column::UserId.eq(user_id))
+            .filter(access_request::Column::Status.eq(AccessRequestStatus::Pending.as_str()))
+            .order_by_desc(access_request::Column::CreatedAt)
+            .order_by_desc(access_request::Column::Id)
+            .one(&self.conn)
+            .await
+            .map_err(store_error)?
+            .map(access_request_to_domain)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl AccessRequestWriter for SqlTransaction {
+    async fn insert(&mut self, request: &AccessRequest) -> Result<(), StoreError> {
+        let r = request.clone();
+        let model = access_request::Model {
+            id: r.id,
+            user_id: r.user_id,
+            email: r.email,
+            first_name: Some(r.first_name),
+            last_name: Some(r.last_name),
+            phone: r.phone,
+            matricule: r.matricule,
+            request_type: r.request_type,
+            status: r.status.as_str().to_owned(),
+            rejection_reason: r.rejection_reason,
+            viewed: r.viewed,
+            created_at: r.created_at,
+            reviewed_at: r.reviewed_at,
+            reviewed_by: r.reviewed_by,
+            updated_at: r.updated_at,
+        };
+        model.into_active_model().insert(&self.tx).await.map_err(store_error)?;
+        Ok(())
+    }
+}
+
+fn access_request_to_domain(m: access_request::Model) -> Result<AccessRequest, StoreError> {
+    Ok(AccessRequest {
+        id: m.id,
+        user_id: m.user_id,
+        email: m.email,
+        // Nullable in the legacy schema; a request imported without names still reads.
+        first_name: m.first_name.unwrap_or_default(),
+        last_name: m.last_name.unwrap_or_default(),
+        phone: m.phone,
+        matricule: m.matricule,
+        request_type: m.request_type,
+        status: m.status.parse().map_err(|e| anyhow!("access_requests.status: {e}"))?,
+        rejection_reason: m.rejection_reason,
+        viewed: m.viewed,
+        created_at: m.created_at,
+        reviewed_at: m.reviewed_at,
+        reviewed_by: m.reviewed_by,
+        updated_at: m.updated_at,
+    })
+}
+
+#[async_trait]
+impl RefreshTokenRepository for Database {
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        let found = refresh_token::Entity::find()
+            .filter(refresh_token::Column::TokenHash.eq(token_hash))
+            .one(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(found.map(|m| RefreshTokenRecord {
+            id: m.id,
+            user_id: m.user_id,
+            family_id: m.family_id,
+            token_hash: m.token_hash,
+            issued_at: m.issued_at,
+            expires_at: m.expires_at,
+            used_at: m.used_at,
+            revoked_at: m.revoked_at,
+        }))
+    }
+}
+
+#[async_trait]
+impl RefreshTokenWriter for SqlTransaction {
+    async fn insert(&mut self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
+        let t = token.clone();
+        let model = refresh_token::Model {
+            id: t.id,
+            user_id: t.user_id,
+            family_id: t.family_id,
+            token_hash: t.token_hash,
+            issued_at: t.issued_at,
+            expires_at: t.expires_at,
+            used_at: t.used_at,
+            revoked_at: t.revoked_at,
+        };
+        model.into_active_model().insert(&self.tx).await.map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,312 @@
+//! Account use cases: sign-up (R1–R5), login (R7, R8, S4, S5) and who is calling (S4).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use seeg_domain::identity::{
+    AccessRequestStatus, CandidateKind, DateOfBirth, DateOfBirthError, EmailAddress, INTERNAL_NO_SEEG_EMAIL, Matricule,
+    Password, PersonName, Phone, Role, Sexe, SignupKind, SignupRuleError, User, UserStatus,
+};
+use sha2::{Digest as _, Sha256};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{
+    AccessRequest, AuditEvent, Issued, Notification, PasswordHasher, RefreshTokenRecord, TokenError, TokenKind,
+    TokenService, UserRepository,
+};
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
+
+/// A candidate's sign-up, parsed by the caller (HTTP DTO -> domain values).
+#[derive(Debug)]
+pub struct SignupCommand {
+    pub email: EmailAddress,
+    pub password: Password,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub phone: Option<Phone>,
+    pub date_of_birth: NaiveDate,
+    pub sexe: Sexe,
+    pub candidate_kind: CandidateKind,
+    pub matricule: Option<Matricule>,
+    pub no_seeg_email: bool,
+    pub adresse: Option<String>,
+    pub poste_actuel: Option<String>,
+    pub annees_experience: Option<i32>,
+}
+
+/// Why a sign-up was refused (R2 order: e-mail, matricule required, matricule taken, company e-mail rules).
+#[derive(Debug, thiserror::Error)]
+pub enum SignupError {
+    #[error("Un utilisateur avec cet email existe déjà")]
+    EmailTaken,
+    #[error("Un utilisateur avec ce matricule existe déjà")]
+    MatriculeTaken,
+    #[error(transparent)]
+    Rule(#[from] SignupRuleError),
+    #[error(transparent)]
+    DateOfBirth(#[from] DateOfBirthError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Why a login was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown e-mail or wrong password: the same answer, in the same time (S5).
+    #[error("Email ou mot de passe incorrect")]
+    InvalidCredentials,
+    /// The password was right but the account may not sign in (R8; only after the password check, S5).
+    #[error("{message}")]
+    Refused { status: UserStatus, message: &'static str },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Why a bearer token was refused: always 401, whatever the reason (S4).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthenticationError {
+    #[error("Could not validate credentials")]
+    InvalidToken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub access: Issued,
+    pub refresh: Issued,
+}
+
+/// What a request carries for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    pub request_id: Option<String>,
+}
+
+/// The account use cases.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    uow: Arc<dyn UnitOfWork>,
+    users: Arc<dyn UserRepository>,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+}
+
+/// The stored form of a refresh token: its sha256, so a database leak yields no usable token.
+pub fn refresh_token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Accounts {
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        users: Arc<dyn UserRepository>,
+        hasher: PasswordHasher,
+        tokens: TokenService,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self { uow, users, hasher, tokens, clock, ids }
+    }
+
+    pub fn tokens(&self) -> &TokenService {
+        &self.tokens
+    }
+
+    /// Creates a candidate account (R1): `actif`, or `en_attente` with an access request for an internal
+    /// candidate without a company e-mail (R35); a `registration` notification in the same transaction.
+    #[instrument(skip_all)]
+    pub async fn sign_up(&self, command: SignupCommand) -> Result<User, SignupError> {
+        if self.users.find_by_email(command.email.as_str()).await?.is_some() {
+            return Err(SignupError::EmailTaken);
+        }
+        if let Some(matricule) = command.matricule
+            && self.users.matricule_taken(matricule.value()).await?
+        {
+            return Err(SignupError::MatriculeTaken);
+        }
+        let outcome =
+            SignupKind::decide(command.candidate_kind, &command.email, command.no_seeg_email, command.matricule)?;
+        let now = self.clock.now();
+        let date_of_birth = DateOfBirth::parse(command.date_of_birth, now.date_naive())?;
+        let password_hash = self.hasher.hash(&command.password).await?;
+        let user = User {
+            id: self.ids.new_id(),
+            email: command.email.as_str().to_owned(),
+            first_name: command.first_name.as_str().to_owned(),
+            last_name: command.last_name.as_str().to_owned(),
+            role: Role::Candidate,
+            phone: command.phone.map(|p| p.as_str().to_owned()),
+            date_of_birth: Some(date_of_birth.date()),
+            sexe: Some(command.sexe),
+            matricule: command.matricule.map(Matricule::value),
+            password_hash,
+            email_verified: false,
+            last_login: None,
+            candidate_kind: Some(command.candidate_kind),
+            status: outcome.status(),
+            adresse: non_blank(command.adresse),
+            poste_actuel: non_blank(command.poste_actuel),
+            annees_experience: command.annees_experience,
+            no_seeg_email: command.no_seeg_email,
+            created_at: now,
+            updated_at: now,
+        };
+
+        let mut tx = self.uow.begin().await?;
+        tx.users().insert(&user).await.map_err(|error| match error {
+            // A concurrent sign-up won the race: the unique index decided.
+            StoreError::Conflict(detail) if detail.contains("matricule") => SignupError::MatriculeTaken,
+            StoreError::Conflict(_) => SignupError::EmailTaken,
+            unexpected @ StoreError::Unexpected(_) => unexpected.into(),
+        })?;
+        if outcome.needs_access_request() {
+            tx.access_requests().insert(&self.access_request(&user, now)).await?;
+        }
+        tx.notifications().insert(&self.registration_notice(&user, now)).await?;
+        tx.commit().await?;
+        tracing::info!(user.id = %user.id, signup.kind = ?outcome.kind(), "account created");
+        Ok(user)
+    }
+
+    fn access_request(&self, user: &User, now: DateTime<Utc>) -> AccessRequest {
+        AccessRequest {
+            id: self.ids.new_id(),
+            user_id: user.id,
+            email: user.email.clone(),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            phone: user.phone.clone(),
+            matricule: user.matricule.map(|m| m.to_string()),
+            request_type: INTERNAL_NO_SEEG_EMAIL.to_owned(),
+            status: AccessRequestStatus::Pending,
+            rejection_reason: None,
+            viewed: false,
+            created_at: now,
+            reviewed_at: None,
+            reviewed_by: None,
+            updated_at: now,
+        }
+    }
+
+    fn registration_notice(&self, user: &User, now: DateTime<Utc>) -> Notification {
+        let message = if user.status == UserStatus::Active {
+            "Votre compte a été créé. Vous pouvez dès à présent postuler aux offres."
+        } else {
+            "Votre demande d'accès est en attente de validation par notre équipe."
+        };
+        Notification {
+            id: self.ids.new_id(),
+            user_id: user.id,
+            related_application_id: None,
+            title: "Bienvenue sur OneHCM - SEEG Talent Source".to_owned(),
+            message: message.to_owned(),
+            kind: "registration".to_owned(),
+            link: None,
+            read: false,
+            created_at: now,
+        }
+    }
+
+    /// Checks the password first, then the statut (S5); on success records the login, stores the refresh token
+    /// (hashed, new family) and the audit line in one transaction.
+    #[instrument(skip_all)]
+    pub async fn log_in(&self, email: &str, password: &str, context: &RequestContext) -> Result<Session, LoginError> {
+        let email = email.trim().to_lowercase();
+        let user = self.users.find_by_email(&email).await?;
+        let verified = self.hasher.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        let now = self.clock.now();
+        let Some(user) = user.filter(|_| verified) else {
+            self.audit_alone("auth.login.failed", None, None, context, now).await?;
+            return Err(LoginError::InvalidCredentials);
+        };
+        if let Some(message) = user.status.login_refusal() {
+            self.audit_alone("auth.login.refused", Some(user.id), Some(user.id), context, now).await?;
+            return Err(LoginError::Refused { status: user.status, message });
+        }
+
+        let token_id = self.ids.new_id();
+        let access = self.tokens.issue_access(user.id, user.role, now)?;
+        let refresh = self.tokens.issue_refresh(user.id, user.role, token_id, now)?;
+        let mut tx = self.uow.begin().await?;
+        tx.users().record_login(user.id, now).await?;
+        tx.refresh_tokens()
+            .insert(&RefreshTokenRecord {
+                id: token_id,
+                user_id: user.id,
+                family_id: self.ids.new_id(),
+                token_hash: refresh_token_hash(&refresh.token),
+                issued_at: now,
+                expires_at: refresh.expires_at,
+                used_at: None,
+                revoked_at: None,
+            })
+            .await?;
+        tx.audit()
+            .append(&self.audit_event("auth.login.succeeded", Some(user.id), Some(user.id), context, now))
+            .await?;
+        tx.commit().await?;
+        tracing::info!(user.id = %user.id, "login");
+        Ok(Session { user: User { last_login: Some(now), ..user }, access, refresh })
+    }
+
+    /// The account behind an access token, if the token is valid and the account still `actif` (S4: a blocked
+    /// account loses access at once, not when its token expires).
+    pub async fn authenticate(&self, bearer: &str) -> Result<User, AuthenticationError> {
+        let verified = self
+            .tokens
+            .verify(bearer, TokenKind::Access, self.clock.now())
+            .map_err(|_: TokenError| AuthenticationError::InvalidToken)?;
+        match self.users.get(verified.user_id).await? {
+            Some(user) if user.status == UserStatus::Active => Ok(user),
+            _ => Err(AuthenticationError::InvalidToken),
+        }
+    }
+
+    fn audit_event(
+        &self,
+        action: &str,
+        actor_id: Option<Uuid>,
+        target: Option<Uuid>,
+        context: &RequestContext,
+        now: DateTime<Utc>,
+    ) -> AuditEvent {
+        AuditEvent {
+            id: self.ids.new_id(),
+            actor_id,
+            action: action.to_owned(),
+            target_type: target.map(|_| "user".to_owned()),
+            target_id: target.map(|id| id.to_string()),
+            request_id: context.request_id.clone(),
+            changed_fields: Vec::new(),
+            occurred_at: now,
+        }
+    }
+
+    async fn audit_alone(
+        &self,
+        action: &str,
+        actor_id: Option<Uuid>,
+        target: Option<Uuid>,
+        context: &RequestContext,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.uow.begin().await?;
+        tx.audit().append(&self.audit_event(action, actor_id, target, context, now)).await?;
+        tx.commit().await
+    }
+}
+
+fn non_blank(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}

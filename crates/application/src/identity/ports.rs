@@ -1,0 +1,156 @@
+//! The identity capability's persistence ports and the records they keep.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use seeg_domain::identity::{AccessRequestStatus, User};
+use uuid::Uuid;
+
+use crate::store::{Page, PageOf, StoreError};
+
+/// Reads accounts.
+///
+/// Contract: `get` and `find_by_email` return `None` for an unknown account; `find_by_email` takes the lower-cased
+/// address and matches it exactly (addresses are stored lower-cased, S5).
+#[async_trait]
+pub trait UserRepository: Send + Sync + std::fmt::Debug {
+    async fn get(&self, id: Uuid) -> Result<Option<User>, StoreError>;
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    async fn matricule_taken(&self, matricule: i32) -> Result<bool, StoreError>;
+}
+
+/// Writes accounts inside a transaction.
+///
+/// Contract: `insert` is `StoreError::Conflict` when the id, the e-mail or the matricule already belongs to an
+/// account (the unique indexes decide, so concurrent sign-ups cannot both win); several accounts may have no
+/// matricule. `record_login` sets `last_login` and nothing else; for an unknown id it changes nothing.
+#[async_trait]
+pub trait UserWriter: Send {
+    async fn insert(&mut self, user: &User) -> Result<(), StoreError>;
+    async fn record_login(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+}
+
+/// An access request (legacy §2.13): copies of the account's contact fields at sign-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRequest {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    /// The legacy column is text.
+    pub matricule: Option<String>,
+    pub request_type: String,
+    pub status: AccessRequestStatus,
+    pub rejection_reason: Option<String>,
+    pub viewed: bool,
+    pub created_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Reads access requests.
+///
+/// Contract: `find_pending_for_user` returns the account's `pending` request (the newest by `created_at`, then
+/// `id`, should there be several), or `None` when it has none.
+#[async_trait]
+pub trait AccessRequestRepository: Send + Sync + std::fmt::Debug {
+    async fn find_pending_for_user(&self, user_id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
+}
+
+/// Writes access requests inside a transaction. Contract: `insert` of an existing id is `Conflict`.
+#[async_trait]
+pub trait AccessRequestWriter: Send {
+    async fn insert(&mut self, request: &AccessRequest) -> Result<(), StoreError>;
+}
+
+/// An in-app notification (legacy §2.10, with a uuid id, F3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub related_application_id: Option<Uuid>,
+    pub title: String,
+    pub message: String,
+    /// `registration`, `password_changed`, … (R32).
+    pub kind: String,
+    pub link: Option<String>,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Reads notifications.
+///
+/// Contract: `list_for_user` holds only the account's notifications, newest first (`created_at` descending, then
+/// `id` descending); `total` counts all of them, not the page. An unknown account has an empty list.
+#[async_trait]
+pub trait NotificationRepository: Send + Sync + std::fmt::Debug {
+    async fn list_for_user(&self, user_id: Uuid, page: Page) -> Result<PageOf<Notification>, StoreError>;
+}
+
+/// Writes notifications inside a transaction. Contract: `insert` of an existing id is `Conflict`.
+#[async_trait]
+pub trait NotificationWriter: Send {
+    async fn insert(&mut self, notification: &Notification) -> Result<(), StoreError>;
+}
+
+/// One line of the audit trail (B2): who did what to which record, never the personal values themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub actor_id: Option<Uuid>,
+    /// `auth.login.succeeded`, `auth.login.failed`, `user.created`, …
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub request_id: Option<String>,
+    /// Names of the fields the action changed.
+    pub changed_fields: Vec<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Reads the audit trail.
+///
+/// Contract: `list` is newest first (`occurred_at` descending, then `id` descending); `total` counts every event,
+/// not the page; `changed_fields` reads back as appended, in order.
+#[async_trait]
+pub trait AuditRepository: Send + Sync + std::fmt::Debug {
+    async fn list(&self, page: Page) -> Result<PageOf<AuditEvent>, StoreError>;
+}
+
+/// Appends to the audit trail inside the transaction of the action it records. Contract: appending an existing id
+/// is `Conflict`.
+#[async_trait]
+pub trait AuditWriter: Send {
+    async fn append(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
+}
+
+/// A refresh token as stored: only its hash, in a family that rotation extends and reuse revokes (S4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub family_id: Uuid,
+    /// sha256 of the token, hex.
+    pub token_hash: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Reads refresh tokens.
+///
+/// Contract: `find_by_hash` matches the hash exactly and returns `None` for an unknown one; used and revoked
+/// tokens are returned too (reuse detection needs them).
+#[async_trait]
+pub trait RefreshTokenRepository: Send + Sync + std::fmt::Debug {
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError>;
+}
+
+/// Writes refresh tokens inside a transaction. Contract: `insert` of an existing id or hash is `Conflict`.
+#[async_trait]
+pub trait RefreshTokenWriter: Send {
+    async fn insert(&mut self, token: &RefreshTokenRecord) -> Result<(), StoreError>;
+}

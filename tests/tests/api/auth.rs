@@ -1,0 +1,249 @@
+//! Sign-up, login and the bearer extractor (legacy §1.2, R1–R8; decisions S4, S5, F1, F4).
+
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Motdepasse#2026";
+
+fn signup(email: &str, kind: &str) -> Value {
+    json!({
+        "email": email,
+        "password": PASSWORD,
+        "first_name": "Awa",
+        "last_name": "Mba",
+        "phone": "+241 01 23 45 67",
+        "date_of_birth": "1992-08-20",
+        "sexe": "F",
+        "candidate_status": kind,
+        "no_seeg_email": false,
+    })
+}
+
+async fn post(app: &TestApp, path: &str, body: &Value) -> (u16, Value, reqwest::header::HeaderMap) {
+    let response = app.client.post(app.url(path)).json(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, response.json().await.unwrap(), headers)
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Value) {
+    let (status, body, _) = post(app, "/api/v1/auth/login", &json!({"email": email, "password": password})).await;
+    (status, body)
+}
+
+async fn me(app: &TestApp, token: &str) -> (u16, Value) {
+    let response = app.client.get(app.url("/api/v1/auth/me")).bearer_auth(token).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn each_candidate_kind_signs_up_with_its_statut(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, external, _) = post(&app, "/api/v1/auth/signup", &signup("Awa.Mba@Example.com", "externe")).await;
+    assert_eq!(status, 201, "{external}");
+    assert_eq!(external["email"], "awa.mba@example.com", "stored lower-cased");
+    assert_eq!(external["statut"], "actif");
+    assert_eq!(external["role"], "candidate");
+    assert_eq!(external["is_internal_candidate"], false);
+    assert_eq!(external["date_of_birth"], "1992-08-20", "a calendar date (F2)");
+    assert_eq!(external["candidate_profile"], Value::Null);
+    assert!(external.get("password").is_none() && external.get("hashed_password").is_none());
+
+    let mut internal = signup("agent@seeg-gabon.com", "interne");
+    internal["matricule"] = json!(123_456);
+    let (status, body, _) = post(&app, "/api/v1/auth/signup", &internal).await;
+    assert_eq!((status, body["statut"].as_str()), (201, Some("actif")));
+    assert_eq!(body["is_internal_candidate"], true);
+    assert_eq!(body["matricule"], 123_456);
+
+    let mut pending = signup("agent.sans.mail@example.com", "interne");
+    pending["matricule"] = json!(654_321);
+    pending["no_seeg_email"] = json!(true);
+    let (status, body, _) = post(&app, "/api/v1/auth/signup", &pending).await;
+    assert_eq!((status, body["statut"].as_str()), (201, Some("en_attente")));
+}
+
+async fn sign_up_rules_answer_400_in_the_legacy_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut first = signup("agent@seeg-gabon.com", "interne");
+    first["matricule"] = json!(111);
+    assert_eq!(post(&app, "/api/v1/auth/signup", &first).await.0, 201);
+
+    let mut same_email = signup("AGENT@seeg-gabon.com", "interne");
+    same_email["matricule"] = json!(222);
+    let mut same_matricule = signup("autre@seeg-gabon.com", "interne");
+    same_matricule["matricule"] = json!(111);
+    let no_matricule = signup("sans.matricule@seeg-gabon.com", "interne");
+    let mut personal_email = signup("perso@example.com", "interne");
+    personal_email["matricule"] = json!(333);
+    let mut inconsistent = signup("incoherent@seeg-gabon.com", "interne");
+    inconsistent["matricule"] = json!(444);
+    inconsistent["no_seeg_email"] = json!(true);
+
+    let cases = [
+        (same_email, "email_taken", "Un utilisateur avec cet email existe déjà"),
+        (same_matricule, "matricule_taken", "Un utilisateur avec ce matricule existe déjà"),
+        (no_matricule, "matricule_required", "Le matricule est obligatoire pour les candidats internes"),
+        (
+            personal_email,
+            "company_email_required",
+            "Les candidats internes doivent utiliser un email professionnel @seeg-gabon.com",
+        ),
+        (inconsistent, "company_email_inconsistent", "Incohérence détectée"),
+    ];
+    for (body, code, phrase) in cases {
+        let (status, answer, _) = post(&app, "/api/v1/auth/signup", &body).await;
+        assert_eq!(status, 400, "{code}: {answer}");
+        assert_eq!(answer["code"], code);
+        assert!(answer["detail"].as_str().unwrap().starts_with(phrase), "{code}: {answer}");
+    }
+}
+
+async fn invalid_fields_are_422_naming_each_one(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut body = signup("pas-une-adresse", "externe");
+    body["password"] = json!("court");
+    body["date_of_birth"] = json!("2015-01-01");
+    body["sexe"] = json!("X");
+    body["candidate_status"] = json!("stagiaire");
+    let (status, answer, _) = post(&app, "/api/v1/auth/signup", &body).await;
+    assert_eq!(status, 422, "{answer}");
+    let fields: Vec<&str> = answer["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for field in ["body.email", "body.password", "body.sexe", "body.candidate_status"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+
+    let mut young = signup("jeune@example.com", "externe");
+    young["date_of_birth"] = json!("2015-01-01");
+    let (status, answer, _) = post(&app, "/api/v1/auth/signup", &young).await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["errors"][0]["field"], "body.date_of_birth");
+
+    for weak in ["motdepasse#2026", "MOTDEPASSE#2026", "Motdepasse2026", "Motdepasse#abc", "Court#1a"] {
+        let mut attempt = signup("faible@example.com", "externe");
+        attempt["password"] = json!(weak);
+        let (status, answer, _) = post(&app, "/api/v1/auth/signup", &attempt).await;
+        assert_eq!(status, 422, "{weak} must be refused");
+        assert_eq!(answer["errors"][0]["field"], "body.password");
+    }
+}
+
+async fn login_gives_tokens_and_the_same_401_for_unknown_and_wrong(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    post(&app, "/api/v1/auth/signup", &signup("awa@example.com", "externe")).await;
+
+    let (status, session) = login(&app, "AWA@example.com ", PASSWORD).await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["token_type"], "bearer");
+    assert_eq!(session["expires_in"], 1800, "the real lifetime (F4)");
+    assert!(session["user"]["last_login"].is_string());
+    assert_eq!(session["user"]["candidate_profile"], Value::Null);
+    let access = session["access_token"].as_str().unwrap();
+
+    let (status, who) = me(&app, access).await;
+    assert_eq!(status, 200);
+    assert_eq!(who["email"], "awa@example.com");
+    assert!(who["last_login"].is_string());
+
+    let (wrong_status, wrong, wrong_headers) =
+        post(&app, "/api/v1/auth/login", &json!({"email": "awa@example.com", "password": "Mauvais#2026xx"})).await;
+    let (unknown_status, unknown, unknown_headers) =
+        post(&app, "/api/v1/auth/login", &json!({"email": "personne@example.com", "password": PASSWORD})).await;
+    assert_eq!((wrong_status, unknown_status), (401, 401));
+    assert_eq!((&wrong["detail"], &wrong["code"]), (&unknown["detail"], &unknown["code"]));
+    assert_eq!(wrong["detail"], "Email ou mot de passe incorrect");
+    assert_eq!(wrong_headers["www-authenticate"], "Bearer");
+    assert_eq!(unknown_headers["www-authenticate"], "Bearer");
+
+    let (status, _, _) =
+        post(&app, "/api/v1/auth/login", &json!({"username": "awa@example.com", "password": PASSWORD})).await;
+    assert_eq!(status, 200, "`username` works as in the legacy service");
+    let form = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .form(&[("username", "awa@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200, "form-encoded login");
+    let oauth = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .form(&[("username", "awa@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oauth.status(), 200);
+    let oauth: Value = oauth.json().await.unwrap();
+    assert!(oauth["access_token"].is_string() && oauth.get("user").is_none());
+
+    let (status, missing) = login(&app, "", "").await;
+    assert_eq!(status, 422);
+    assert_eq!(missing["code"], "validation_error");
+}
+
+async fn login_ignores_a_bearer_header_and_checks_the_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    post(&app, "/api/v1/auth/signup", &signup("awa@example.com", "externe")).await;
+    let (_, session) = login(&app, "awa@example.com", PASSWORD).await;
+    let access = session["access_token"].as_str().unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .bearer_auth(access)
+        .json(&json!({"email": "awa@example.com", "password": "Mauvais#2026xx"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401, "no short-cut through a bearer token (S4, fixes D5)");
+}
+
+async fn a_pending_account_gets_its_403_only_after_the_right_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut pending = signup("agent.sans.mail@example.com", "interne");
+    pending["matricule"] = json!(654_321);
+    pending["no_seeg_email"] = json!(true);
+    post(&app, "/api/v1/auth/signup", &pending).await;
+
+    let (status, body) = login(&app, "agent.sans.mail@example.com", "Mauvais#2026xx").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("invalid_credentials")),
+        "no status leak before the password"
+    );
+    let (status, body) = login(&app, "agent.sans.mail@example.com", PASSWORD).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["code"], "account_not_active");
+    assert!(body["detail"].as_str().unwrap().contains("en attente de validation"));
+}
+
+async fn the_bearer_extractor_refuses_missing_invalid_and_refresh_tokens(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    post(&app, "/api/v1/auth/signup", &signup("awa@example.com", "externe")).await;
+    let (_, session) = login(&app, "awa@example.com", PASSWORD).await;
+
+    let response = app.client.get(app.url("/api/v1/auth/me")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (body["code"].as_str(), body["detail"].as_str()),
+        (Some("not_authenticated"), Some("Not authenticated"))
+    );
+
+    for token in ["pas-un-jeton", session["refresh_token"].as_str().unwrap()] {
+        let (status, body) = me(&app, token).await;
+        assert_eq!(status, 401, "{token}");
+        assert_eq!(body["code"], "invalid_token");
+        assert_eq!(body["detail"], "Could not validate credentials");
+    }
+}
+
+on_backends!(Sqlite, Postgres =>
+    each_candidate_kind_signs_up_with_its_statut,
+    sign_up_rules_answer_400_in_the_legacy_order,
+    invalid_fields_are_422_naming_each_one,
+    login_gives_tokens_and_the_same_401_for_unknown_and_wrong,
+    login_ignores_a_bearer_header_and_checks_the_password,
+    a_pending_account_gets_its_403_only_after_the_right_password,
+    the_bearer_extractor_refuses_missing_invalid_and_refresh_tokens,
+);
