@@ -27,6 +27,9 @@ use crate::{health, identity, offers};
         identity::log_in,
         identity::token,
         identity::me,
+        identity::refresh,
+        identity::log_out,
+        identity::change_password,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(

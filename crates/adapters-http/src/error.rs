@@ -84,6 +84,8 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("not_authenticated", 401, "Aucun jeton `Authorization: Bearer` fourni."),
     ("invalid_token", 401, "Jeton invalide, expiré, d'un autre type, ou compte qui n'est plus actif."),
     ("invalid_credentials", 401, "E-mail ou mot de passe incorrect (même réponse dans les deux cas)."),
+    ("invalid_refresh_token", 401, "Jeton de renouvellement invalide, expiré, déjà utilisé ou révoqué."),
+    ("wrong_current_password", 401, "Mot de passe actuel incorrect."),
     ("account_not_active", 403, "Mot de passe correct mais compte en attente, bloqué, inactif ou archivé."),
     ("email_taken", 400, "Un utilisateur avec cet e-mail existe déjà."),
     ("matricule_taken", 400, "Un utilisateur avec ce matricule existe déjà."),

@@ -6,7 +6,8 @@ use actix_web::{Either, FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::LocalBoxFuture;
 use seeg_application::identity::{
-    AuthenticationError, LoginError, RequestContext, Session, SignupCommand, SignupError,
+    AuthenticationError, LoginError, PasswordChangeError, RefreshError, RequestContext, Session, SignupCommand,
+    SignupError,
 };
 use seeg_domain::identity::{
     CandidateKind, EmailAddress, Matricule, Password, PersonName, Phone, Sexe, User, UserStatus,
@@ -24,7 +25,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(route("/api/v1/auth/signup").route(web::post().to(sign_up)))
         .service(route("/api/v1/auth/login").route(web::post().to(log_in)))
         .service(route("/api/v1/auth/token").route(web::post().to(token)))
-        .service(route("/api/v1/auth/me").route(web::get().to(me)));
+        .service(route("/api/v1/auth/me").route(web::get().to(me)))
+        .service(route("/api/v1/auth/refresh").route(web::post().to(refresh)))
+        .service(route("/api/v1/auth/logout").route(web::post().to(log_out)))
+        .service(route("/api/v1/auth/change-password").route(web::post().to(change_password)));
 }
 
 /// The caller, from `Authorization: Bearer <access token>`; the account must still be `actif` (S4).
@@ -344,8 +348,7 @@ impl Credentials {
 
 async fn session(state: &ApiState, credentials: Credentials) -> Result<Session, ApiError> {
     let (email, password) = credentials.into_pair()?;
-    let context = RequestContext { request_id: Some(current_request_id()) };
-    Ok(state.accounts.log_in(&email, &password, &context).await?)
+    Ok(state.accounts.log_in(&email, &password, &context()).await?)
 }
 
 fn tokens(state: &ApiState, session: &Session) -> Tokens {
@@ -409,4 +412,136 @@ pub(crate) async fn token(state: web::Data<ApiState>, form: web::Form<Credential
 )]
 pub(crate) async fn me(caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(UserBody::from(&caller.0))
+}
+
+fn context() -> RequestContext {
+    RequestContext { request_id: Some(current_request_id()) }
+}
+
+/// `POST /api/v1/auth/refresh`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+impl From<RefreshError> for ApiError {
+    fn from(error: RefreshError) -> Self {
+        match error {
+            RefreshError::Invalid => Self::Unauthorized { code: "invalid_refresh_token", detail: error.to_string() },
+            RefreshError::Store(e) => e.into(),
+            RefreshError::Unexpected(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+/// Exchanges a refresh token for a new pair; the old one is spent (rotation). Replaying a spent token revokes
+/// its whole family (S4).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    operation_id = "refresh",
+    tag = "Authentification",
+    request_body = RefreshRequest,
+    responses((status = 200, body = Tokens), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn refresh(
+    state: web::Data<ApiState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let session = state.accounts.refresh(body.refresh_token.trim(), &context()).await?;
+    Ok(HttpResponse::Ok().json(tokens(&state, &session)))
+}
+
+/// `POST /api/v1/auth/logout`: optional body.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct LogoutRequest {
+    /// The session to end; without it every session of the account ends.
+    pub refresh_token: Option<String>,
+}
+
+/// The answer of `POST /api/v1/auth/logout`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoggedOut {
+    #[schema(example = "Déconnexion réussie")]
+    pub message: &'static str,
+    pub user_id: Uuid,
+}
+
+/// Ends the session of the given refresh token (its family), or every session of the caller (S4).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    operation_id = "logout",
+    tag = "Authentification",
+    security(("bearer" = [])),
+    request_body(content = Option<LogoutRequest>),
+    responses((status = 200, body = LoggedOut), (status = 401, body = ErrorBody))
+)]
+pub(crate) async fn log_out(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    body: Option<web::Json<LogoutRequest>>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.map(web::Json::into_inner).unwrap_or_default();
+    let token = request.refresh_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    state.accounts.log_out(&caller.0, token, &context()).await?;
+    Ok(HttpResponse::Ok().json(LoggedOut { message: "Déconnexion réussie", user_id: caller.0.id }))
+}
+
+/// `POST /api/v1/auth/change-password`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// `{success, message}` answers of the password routes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {
+    pub success: bool,
+    pub message: &'static str,
+}
+
+impl From<PasswordChangeError> for ApiError {
+    fn from(error: PasswordChangeError) -> Self {
+        match error {
+            PasswordChangeError::WrongCurrentPassword => {
+                Self::Unauthorized { code: "wrong_current_password", detail: error.to_string() }
+            }
+            PasswordChangeError::Store(e) => e.into(),
+            PasswordChangeError::Unexpected(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+/// Changes the caller's password (policy R5); every refresh token of the account is revoked (S4).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/change-password",
+    operation_id = "change_password",
+    tag = "Authentification",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, body = Done),
+        (status = 401, description = "Mot de passe actuel incorrect, ou jeton invalide", body = ErrorBody),
+        (status = 422, description = "Nouveau mot de passe trop faible", body = ErrorBody),
+    )
+)]
+pub(crate) async fn change_password(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut f = Fields::default();
+    let current = f.required("current_password", body.current_password.as_ref()).map(str::to_owned);
+    let new_password = f
+        .required("new_password", body.new_password.as_ref())
+        .and_then(|v| f.check("new_password", Password::parse(v.to_owned())));
+    let (Some(current), Some(new_password)) = (current, new_password) else {
+        return Err(ApiError::Validation(f.0));
+    };
+    state.accounts.change_password(&caller.0, &current, &new_password, &context()).await?;
+    Ok(HttpResponse::Ok().json(Done { success: true, message: "Mot de passe modifié" }))
 }

@@ -76,6 +76,25 @@ enum Change {
     InsertNotification(Notification),
     AppendAudit(AuditEvent),
     InsertRefreshToken(RefreshTokenRecord),
+    SetPassword { id: Uuid, hash: String, at: DateTime<Utc> },
+    ConsumeRefreshToken { id: Uuid, at: DateTime<Utc> },
+    RevokeRefreshTokens { which: Revocation, at: DateTime<Utc> },
+}
+
+/// Which refresh tokens a revocation reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Revocation {
+    Family(Uuid),
+    User(Uuid),
+}
+
+impl Revocation {
+    fn reaches(self, token: &RefreshTokenRecord) -> bool {
+        match self {
+            Self::Family(family) => token.family_id == family,
+            Self::User(user) => token.user_id == user,
+        }
+    }
 }
 
 /// A value a unique index holds: what the SQL schema's primary keys and unique indexes enforce.
@@ -137,7 +156,10 @@ impl Change {
                 keys.extend(u.matricule.map(UniqueKey::UserMatricule));
                 keys
             }
-            Self::RecordLogin { .. } => Vec::new(),
+            Self::RecordLogin { .. }
+            | Self::SetPassword { .. }
+            | Self::ConsumeRefreshToken { .. }
+            | Self::RevokeRefreshTokens { .. } => Vec::new(),
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
             Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
@@ -175,6 +197,22 @@ impl Change {
             Self::InsertRefreshToken(t) => {
                 state.refresh_tokens.insert(t.id, t);
             }
+            Self::SetPassword { id, hash, at } => {
+                if let Some(user) = state.users.get_mut(&id) {
+                    user.password_hash = hash;
+                    user.updated_at = at;
+                }
+            }
+            Self::ConsumeRefreshToken { id, at } => {
+                if let Some(token) = state.refresh_tokens.get_mut(&id) {
+                    token.used_at = Some(at);
+                }
+            }
+            Self::RevokeRefreshTokens { which, at } => {
+                for token in state.refresh_tokens.values_mut().filter(|t| which.reaches(t) && t.revoked_at.is_none()) {
+                    token.revoked_at = Some(at);
+                }
+            }
         }
     }
 }
@@ -186,6 +224,37 @@ struct MemoryTransaction {
 }
 
 impl MemoryTransaction {
+    /// The refresh tokens as this transaction sees them: committed state with its own changes applied.
+    fn current_refresh_tokens(&self) -> Vec<RefreshTokenRecord> {
+        let mut tokens: BTreeMap<Uuid, RefreshTokenRecord> = self.store.read(|state| state.refresh_tokens.clone());
+        for change in &self.changes {
+            match change {
+                Change::InsertRefreshToken(t) => {
+                    tokens.insert(t.id, t.clone());
+                }
+                Change::ConsumeRefreshToken { id, at } => {
+                    if let Some(t) = tokens.get_mut(id) {
+                        t.used_at = Some(*at);
+                    }
+                }
+                Change::RevokeRefreshTokens { which, at } => {
+                    for t in tokens.values_mut().filter(|t| which.reaches(t) && t.revoked_at.is_none()) {
+                        t.revoked_at = Some(*at);
+                    }
+                }
+                _ => {}
+            }
+        }
+        tokens.into_values().collect()
+    }
+
+    fn revoke(&mut self, which: Revocation, at: DateTime<Utc>) -> u64 {
+        let reached =
+            self.current_refresh_tokens().iter().filter(|t| which.reaches(t) && t.revoked_at.is_none()).count();
+        self.changes.push(Change::RevokeRefreshTokens { which, at });
+        reached as u64
+    }
+
     /// Records `change` unless it conflicts with committed data or with this transaction's own changes.
     fn record(&mut self, change: Change) -> Result<(), StoreError> {
         let pending: Vec<UniqueKey> = self.changes.iter().flat_map(Change::keys).collect();
@@ -267,6 +336,10 @@ impl UserWriter for MemoryTransaction {
     async fn record_login(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.record(Change::RecordLogin { id, at })
     }
+
+    async fn set_password(&mut self, id: Uuid, password_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.record(Change::SetPassword { id, hash: password_hash.to_owned(), at })
+    }
 }
 
 #[async_trait]
@@ -294,6 +367,23 @@ impl AuditWriter for MemoryTransaction {
 impl RefreshTokenWriter for MemoryTransaction {
     async fn insert(&mut self, token: &RefreshTokenRecord) -> Result<(), StoreError> {
         self.record(Change::InsertRefreshToken(token.clone()))
+    }
+
+    async fn consume(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let token = self.current_refresh_tokens().into_iter().find(|t| t.id == id);
+        let usable = token.is_some_and(|t| t.used_at.is_none() && t.revoked_at.is_none());
+        if usable {
+            self.changes.push(Change::ConsumeRefreshToken { id, at });
+        }
+        Ok(usable)
+    }
+
+    async fn revoke_family(&mut self, family_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(self.revoke(Revocation::Family(family_id), at))
+    }
+
+    async fn revoke_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(self.revoke(Revocation::User(user_id), at))
     }
 }
 

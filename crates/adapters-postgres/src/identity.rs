@@ -59,6 +59,17 @@ impl UserWriter for SqlTransaction {
             .map_err(store_error)?;
         Ok(())
     }
+
+    async fn set_password(&mut self, id: Uuid, password_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        user::Entity::update_many()
+            .col_expr(user::Column::HashedPassword, Expr::value(password_hash))
+            .col_expr(user::Column::UpdatedAt, Expr::value(at))
+            .filter(user::Column::Id.eq(id))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
 }
 
 fn user_to_domain(m: user::Model) -> Result<User, StoreError> {
@@ -219,4 +230,40 @@ impl RefreshTokenWriter for SqlTransaction {
         model.into_active_model().insert(&self.tx).await.map_err(store_error)?;
         Ok(())
     }
+
+    async fn consume(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        // One conditional UPDATE: a concurrent consumer waits on the row lock, then no longer matches.
+        let result = refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::UsedAt, Expr::value(at))
+            .filter(refresh_token::Column::Id.eq(id))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn revoke_family(&mut self, family_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        revoke(&self.tx, refresh_token::Column::FamilyId.eq(family_id), at).await
+    }
+
+    async fn revoke_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        revoke(&self.tx, refresh_token::Column::UserId.eq(user_id), at).await
+    }
+}
+
+async fn revoke(
+    tx: &sea_orm::DatabaseTransaction,
+    which: sea_orm::sea_query::SimpleExpr,
+    at: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let result = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
+        .filter(which)
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(tx)
+        .await
+        .map_err(store_error)?;
+    Ok(result.rows_affected)
 }

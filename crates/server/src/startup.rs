@@ -90,7 +90,8 @@ pub async fn accounts(
         },
     );
     let hasher = PasswordHasher::new(auth.bcrypt_cost).await?;
-    Ok(Accounts::new(Arc::new(database.clone()), Arc::new(database.clone()), hasher, tokens, clock, ids))
+    let store = Arc::new(database.clone());
+    Ok(Accounts::new(store.clone(), store.clone(), store, hasher, tokens, clock, ids))
 }
 
 impl std::fmt::Debug for Application {

@@ -238,7 +238,108 @@ async fn the_bearer_extractor_refuses_missing_invalid_and_refresh_tokens(backend
     }
 }
 
+async fn refresh(app: &TestApp, token: &str) -> (u16, Value) {
+    let (status, body, _) = post(app, "/api/v1/auth/refresh", &json!({ "refresh_token": token })).await;
+    (status, body)
+}
+
+async fn signed_in(app: &TestApp) -> Value {
+    post(app, "/api/v1/auth/signup", &signup("awa@example.com", "externe")).await;
+    login(app, "awa@example.com", PASSWORD).await.1
+}
+
+async fn refresh_tokens_rotate_and_a_replay_revokes_the_family(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let session = signed_in(&app).await;
+    let first = session["refresh_token"].as_str().unwrap().to_owned();
+
+    let (status, second) = refresh(&app, &first).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["expires_in"], 1800);
+    let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second_refresh, first);
+    assert_eq!(me(&app, second["access_token"].as_str().unwrap()).await.0, 200);
+    let (status, third) = refresh(&app, &second_refresh).await;
+    assert_eq!(status, 200);
+    let third_refresh = third["refresh_token"].as_str().unwrap().to_owned();
+
+    let (status, replay) = refresh(&app, &first).await;
+    assert_eq!((status, replay["code"].as_str()), (401, Some("invalid_refresh_token")), "a spent token is refused");
+    let (status, _) = refresh(&app, &third_refresh).await;
+    assert_eq!(status, 401, "the replay revoked the whole family, the newest token included");
+
+    let (status, _) = refresh(&app, session["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 401, "an access token is not a refresh token");
+}
+
+async fn concurrent_uses_of_one_refresh_token_succeed_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let session = signed_in(&app).await;
+    let token = session["refresh_token"].as_str().unwrap().to_owned();
+    let attempts = (0..8).map(|_| refresh(&app, &token));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts).await.into_iter().map(|(s, _)| s).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 401), "{statuses:?}");
+}
+
+async fn logout_revokes_the_session_s_refresh_tokens(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let session = signed_in(&app).await;
+    let (_, other_session) = login(&app, "awa@example.com", PASSWORD).await;
+    let access = session["access_token"].as_str().unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(access)
+        .json(&json!({ "refresh_token": session["refresh_token"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["message"], "Déconnexion réussie");
+    assert_eq!(body["user_id"], session["user"]["id"]);
+    assert_eq!(refresh(&app, session["refresh_token"].as_str().unwrap()).await.0, 401);
+    assert_eq!(refresh(&app, other_session["refresh_token"].as_str().unwrap()).await.0, 200, "other sessions go on");
+
+    let everything = app.client.post(app.url("/api/v1/auth/logout")).bearer_auth(access).send().await.unwrap();
+    assert_eq!(everything.status(), 200, "without a body every session ends");
+    let (status, _) = login(&app, "awa@example.com", PASSWORD).await;
+    assert_eq!(status, 200);
+    let unauthenticated = app.client.post(app.url("/api/v1/auth/logout")).send().await.unwrap();
+    assert_eq!(unauthenticated.status(), 401);
+}
+
+async fn a_password_change_checks_the_old_one_and_ends_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let session = signed_in(&app).await;
+    let access = session["access_token"].as_str().unwrap();
+    let change = |current: &str, new: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/change-password"))
+            .bearer_auth(access)
+            .json(&json!({ "current_password": current, "new_password": new }))
+            .send()
+    };
+    let wrong = change("Mauvais#2026xx", "Nouveau#Secret2026").await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(wrong.json::<Value>().await.unwrap()["code"], "wrong_current_password");
+    let weak = change(PASSWORD, "faible").await.unwrap();
+    assert_eq!(weak.status(), 422);
+    let done = change(PASSWORD, "Nouveau#Secret2026").await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(done.json::<Value>().await.unwrap(), json!({"success": true, "message": "Mot de passe modifié"}));
+
+    assert_eq!(refresh(&app, session["refresh_token"].as_str().unwrap()).await.0, 401, "refresh tokens revoked");
+    assert_eq!(login(&app, "awa@example.com", PASSWORD).await.0, 401);
+    assert_eq!(login(&app, "awa@example.com", "Nouveau#Secret2026").await.0, 200);
+}
+
 on_backends!(Sqlite, Postgres =>
+    refresh_tokens_rotate_and_a_replay_revokes_the_family,
+    concurrent_uses_of_one_refresh_token_succeed_once,
+    logout_revokes_the_session_s_refresh_tokens,
+    a_password_change_checks_the_old_one_and_ends_other_sessions,
     each_candidate_kind_signs_up_with_its_statut,
     sign_up_rules_answer_400_in_the_legacy_order,
     invalid_fields_are_422_naming_each_one,

@@ -7,3 +7,4 @@ mod identity;
 mod offers;
 mod outbox;
 mod relay;
+mod sessions;

@@ -12,8 +12,8 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::{
-    AccessRequest, AuditEvent, Issued, Notification, PasswordHasher, RefreshTokenRecord, TokenError, TokenKind,
-    TokenService, UserRepository,
+    AccessRequest, AuditEvent, Issued, Notification, PasswordHasher, RefreshTokenRecord, RefreshTokenRepository,
+    TokenError, TokenKind, TokenService, UserRepository,
 };
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
@@ -68,6 +68,28 @@ pub enum LoginError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// Why a refresh was refused: always 401 (S4). A replayed token also revokes its whole family.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error("Token de rafraîchissement invalide")]
+    Invalid,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Why a password change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    #[error("Mot de passe actuel incorrect")]
+    WrongCurrentPassword,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// Why a bearer token was refused: always 401, whatever the reason (S4).
 #[derive(Debug, thiserror::Error)]
 pub enum AuthenticationError {
@@ -96,6 +118,7 @@ pub struct RequestContext {
 pub struct Accounts {
     uow: Arc<dyn UnitOfWork>,
     users: Arc<dyn UserRepository>,
+    refresh_tokens: Arc<dyn RefreshTokenRepository>,
     hasher: PasswordHasher,
     tokens: TokenService,
     clock: Arc<dyn Clock>,
@@ -111,12 +134,13 @@ impl Accounts {
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         users: Arc<dyn UserRepository>,
+        refresh_tokens: Arc<dyn RefreshTokenRepository>,
         hasher: PasswordHasher,
         tokens: TokenService,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { uow, users, hasher, tokens, clock, ids }
+        Self { uow, users, refresh_tokens, hasher, tokens, clock, ids }
     }
 
     pub fn tokens(&self) -> &TokenService {
@@ -258,6 +282,106 @@ impl Accounts {
         tx.commit().await?;
         tracing::info!(user.id = %user.id, "login");
         Ok(Session { user: User { last_login: Some(now), ..user }, access, refresh })
+    }
+
+    /// Rotates a refresh token (S4): the presented token is consumed and a new one of the same family issued,
+    /// with a new access token. Presenting a token already used means it was stolen or replayed: the whole
+    /// family is revoked, so neither the thief nor the owner can go on with it.
+    #[instrument(skip_all)]
+    pub async fn refresh(&self, refresh_token: &str, context: &RequestContext) -> Result<Session, RefreshError> {
+        let now = self.clock.now();
+        let verified = self.tokens.verify(refresh_token, TokenKind::Refresh, now).map_err(|_| RefreshError::Invalid)?;
+        let stored = self.refresh_tokens.find_by_hash(&refresh_token_hash(refresh_token)).await?;
+        let Some(stored) = stored.filter(|t| Some(t.id) == verified.token_id && t.user_id == verified.user_id) else {
+            return Err(RefreshError::Invalid);
+        };
+        let mut tx = self.uow.begin().await?;
+        if !tx.refresh_tokens().consume(stored.id, now).await? {
+            if stored.revoked_at.is_none() {
+                tx.refresh_tokens().revoke_family(stored.family_id, now).await?;
+                tx.audit()
+                    .append(&self.audit_event("auth.refresh.reused", None, Some(stored.user_id), context, now))
+                    .await?;
+                tx.commit().await?;
+                tracing::warn!(user.id = %stored.user_id, "refresh token replayed: family revoked");
+            }
+            return Err(RefreshError::Invalid);
+        }
+        let user = match self.users.get(stored.user_id).await? {
+            Some(user) if user.status == UserStatus::Active => user,
+            _ => return Err(RefreshError::Invalid),
+        };
+        let token_id = self.ids.new_id();
+        let access = self.tokens.issue_access(user.id, user.role, now)?;
+        let refresh = self.tokens.issue_refresh(user.id, user.role, token_id, now)?;
+        tx.refresh_tokens()
+            .insert(&RefreshTokenRecord {
+                id: token_id,
+                user_id: user.id,
+                family_id: stored.family_id,
+                token_hash: refresh_token_hash(&refresh.token),
+                issued_at: now,
+                expires_at: refresh.expires_at,
+                used_at: None,
+                revoked_at: None,
+            })
+            .await?;
+        tx.commit().await?;
+        Ok(Session { user, access, refresh })
+    }
+
+    /// Ends sessions: the family of the given refresh token, or every session of the account when none is
+    /// given. Returns how many refresh tokens were revoked.
+    #[instrument(skip_all, fields(user.id = %user.id))]
+    pub async fn log_out(
+        &self,
+        user: &User,
+        refresh_token: Option<&str>,
+        context: &RequestContext,
+    ) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        let family = match refresh_token {
+            Some(token) => self
+                .refresh_tokens
+                .find_by_hash(&refresh_token_hash(token))
+                .await?
+                .filter(|t| t.user_id == user.id)
+                .map(|t| t.family_id),
+            None => None,
+        };
+        let mut tx = self.uow.begin().await?;
+        let revoked = match family {
+            Some(family) => tx.refresh_tokens().revoke_family(family, now).await?,
+            None => tx.refresh_tokens().revoke_user(user.id, now).await?,
+        };
+        tx.audit().append(&self.audit_event("auth.logout", Some(user.id), Some(user.id), context, now)).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    /// Changes the caller's password after checking the current one; every refresh token of the account is
+    /// revoked (S4), so other sessions end when their access token does.
+    #[instrument(skip_all, fields(user.id = %user.id))]
+    pub async fn change_password(
+        &self,
+        user: &User,
+        current: &str,
+        new_password: &Password,
+        context: &RequestContext,
+    ) -> Result<(), PasswordChangeError> {
+        if !self.hasher.verify(current, Some(&user.password_hash)).await? {
+            return Err(PasswordChangeError::WrongCurrentPassword);
+        }
+        let hash = self.hasher.hash(new_password).await?;
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        tx.users().set_password(user.id, &hash, now).await?;
+        tx.refresh_tokens().revoke_user(user.id, now).await?;
+        let mut event = self.audit_event("user.password_changed", Some(user.id), Some(user.id), context, now);
+        event.changed_fields = vec!["password".to_owned()];
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The account behind an access token, if the token is valid and the account still `actif` (S4: a blocked

@@ -6,7 +6,8 @@ mod ports;
 mod tokens;
 
 pub use accounts::{
-    Accounts, AuthenticationError, LoginError, RequestContext, Session, SignupCommand, SignupError, refresh_token_hash,
+    Accounts, AuthenticationError, LoginError, PasswordChangeError, RefreshError, RequestContext, Session,
+    SignupCommand, SignupError, refresh_token_hash,
 };
 pub use passwords::PasswordHasher;
 pub use ports::{

@@ -27,6 +27,8 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
 pub trait UserWriter: Send {
     async fn insert(&mut self, user: &User) -> Result<(), StoreError>;
     async fn record_login(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Replaces the password hash and sets `updated_at`.
+    async fn set_password(&mut self, id: Uuid, password_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// An access request (legacy §2.13): copies of the account's contact fields at sign-up.
@@ -153,4 +155,11 @@ pub trait RefreshTokenRepository: Send + Sync + std::fmt::Debug {
 #[async_trait]
 pub trait RefreshTokenWriter: Send {
     async fn insert(&mut self, token: &RefreshTokenRecord) -> Result<(), StoreError>;
+    /// Marks the token used. `true` only for the one call that consumed it (it was neither used nor revoked);
+    /// any other caller, concurrent or later, gets `false`: that is how a replayed token is recognised.
+    async fn consume(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Revokes every token of the family not yet revoked; returns how many.
+    async fn revoke_family(&mut self, family_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Revokes every token of the account not yet revoked; returns how many.
+    async fn revoke_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
 }

@@ -1,0 +1,67 @@
+//! The employees list (legacy `seeg_agents`, §2.2): the SEEG matricules an internal sign-up is checked against
+//! (R4, K3c). Operators load it with `seeg agents import FILE.csv`; nothing else writes it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tracing::instrument;
+
+use crate::Clock;
+use crate::store::StoreError;
+
+/// One employee of the list. The import's parser checked the values (positive matricule, names of at most
+/// `PersonName::MAX_CHARS` characters, blank names absent); the stored form keeps them plain, as `User` does, so
+/// that a list loaded by the legacy service always reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub matricule: i32,
+    /// Legacy `nom`.
+    pub last_name: Option<String>,
+    /// Legacy `prenom`.
+    pub first_name: Option<String>,
+}
+
+/// Reads and writes the employees list.
+///
+/// Contract: `upsert` inserts each agent whose matricule is absent and, for one present, replaces `nom` and
+/// `prenom` and sets `updated_at` to `at` (`created_at` stays); the whole call commits or nothing does. A matricule
+/// given twice in one call is written once, the later entry winning. It returns the number of distinct matricules
+/// written; an empty slice writes nothing and returns 0. `find` returns `None` for an unknown matricule.
+#[async_trait]
+pub trait AgentDirectory: Send + Sync + std::fmt::Debug {
+    async fn upsert(&self, agents: &[Agent], at: DateTime<Utc>) -> Result<u64, StoreError>;
+    async fn find(&self, matricule: i32) -> Result<Option<Agent>, StoreError>;
+}
+
+/// Loads a parsed list into the directory, batch by batch.
+#[derive(Debug, Clone)]
+pub struct AgentImport {
+    directory: Arc<dyn AgentDirectory>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AgentImport {
+    /// Agents per `upsert`: small enough for SQLite's limit on bound parameters and for a progress bar that
+    /// moves, large enough that a list of thousands takes a handful of round trips.
+    pub const BATCH: usize = 500;
+
+    pub fn new(directory: Arc<dyn AgentDirectory>, clock: Arc<dyn Clock>) -> Self {
+        Self { directory, clock }
+    }
+
+    /// Upserts `agents` in batches of `BATCH`, calling `progress` after each with the number written so far;
+    /// returns that number. A failed batch stops the import; the batches before it stay written (an import is
+    /// re-run whole, and upserting is idempotent).
+    #[instrument(skip_all, fields(agents.count = agents.len()))]
+    pub async fn import(&self, agents: &[Agent], mut progress: impl FnMut(u64) + Send) -> Result<u64, StoreError> {
+        let at = self.clock.now();
+        let mut written = 0;
+        for batch in agents.chunks(Self::BATCH) {
+            written += self.directory.upsert(batch, at).await?;
+            progress(written);
+        }
+        tracing::info!(agents.written = written, "employees list imported");
+        Ok(written)
+    }
+}
