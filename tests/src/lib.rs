@@ -6,6 +6,7 @@
 
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)] // a test harness fails loudly
 
+pub mod accounts;
 pub mod offers;
 pub mod users;
 
@@ -16,7 +17,8 @@ use sea_orm::{ConnectionTrait, Database as SeaDatabase};
 use seeg_adapters_memory::MemoryStore;
 use seeg_adapters_postgres::Database;
 use seeg_application::identity::{
-    AccessRequestRepository, AuditRepository, NotificationRepository, RefreshTokenRepository, UserRepository,
+    AccessRequestRepository, AgentDirectory, AuditRepository, NotificationRepository, RefreshTokenRepository,
+    UserRepository,
 };
 use seeg_application::offers::OfferRepository;
 use seeg_application::outbox::{HandlerRegistry, OutboxStore};
@@ -117,6 +119,7 @@ pub struct Ports {
     pub notifications: Arc<dyn NotificationRepository>,
     pub audit: Arc<dyn AuditRepository>,
     pub refresh_tokens: Arc<dyn RefreshTokenRepository>,
+    pub agents: Arc<dyn AgentDirectory>,
 }
 
 impl Ports {
@@ -131,6 +134,7 @@ impl Ports {
             + NotificationRepository
             + AuditRepository
             + RefreshTokenRepository
+            + AgentDirectory
             + Clone
             + 'static,
     {
@@ -143,6 +147,7 @@ impl Ports {
             notifications: Arc::new(store.clone()),
             audit: Arc::new(store.clone()),
             refresh_tokens: Arc::new(store.clone()),
+            agents: Arc::new(store.clone()),
         }
     }
 }

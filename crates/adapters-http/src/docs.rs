@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
-use crate::{health, identity, offers};
+use crate::{health, identity, offers, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,12 +30,16 @@ use crate::{health, identity, offers};
         identity::refresh,
         identity::log_out,
         identity::change_password,
+        users::get_me,
+        users::update_me,
+        users::update_user,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
         (name = "Public", description = "Offres visibles sans authentification"),
         (name = "Service", description = "Santé et disponibilité du service"),
         (name = "Authentification", description = "Inscription, connexion, jetons"),
+        (name = "Utilisateurs", description = "Comptes"),
     ),
     modifiers(&BearerAuth)
 )]

@@ -86,6 +86,13 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("invalid_credentials", 401, "E-mail ou mot de passe incorrect (même réponse dans les deux cas)."),
     ("invalid_refresh_token", 401, "Jeton de renouvellement invalide, expiré, déjà utilisé ou révoqué."),
     ("wrong_current_password", 401, "Mot de passe actuel incorrect."),
+    (
+        "field_not_self_editable",
+        403,
+        "Champ réservé aux administrateurs dans `PUT /users/me` (S2) ; rien n'est modifié.",
+    ),
+    ("forbidden", 403, "Rôle insuffisant pour cette action (matrice des permissions S3)."),
+    ("own_access_unchangeable", 400, "Un administrateur ne peut pas modifier son propre rôle ni son propre statut."),
     ("account_not_active", 403, "Mot de passe correct mais compte en attente, bloqué, inactif ou archivé."),
     ("email_taken", 400, "Un utilisateur avec cet e-mail existe déjà."),
     ("matricule_taken", 400, "Un utilisateur avec ce matricule existe déjà."),

@@ -9,6 +9,7 @@ mod middleware;
 mod offers;
 mod routing;
 mod state;
+mod users;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -62,6 +63,7 @@ pub fn app(
         )
         .configure(offers::configure)
         .configure(identity::configure)
+        .configure(users::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use seeg_application::health::HealthCheck;
-use seeg_application::identity::Accounts;
+use seeg_application::identity::{Accounts, UserManagement};
 use seeg_application::offers::OfferCatalog;
 use seeg_application::{Clock, IdGenerator};
 
@@ -20,6 +20,7 @@ pub struct ServiceInfo {
 pub struct ApiState {
     pub offers: OfferCatalog,
     pub accounts: Accounts,
+    pub users: UserManagement,
     pub health: HealthCheck,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,

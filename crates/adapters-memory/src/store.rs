@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use seeg_application::health::Probe;
 use seeg_application::identity::{
-    AccessRequest, AccessRequestRepository, AccessRequestWriter, AuditEvent, AuditRepository, AuditWriter,
-    Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository,
+    AccessRequest, AccessRequestRepository, AccessRequestWriter, Agent, AgentDirectory, AuditEvent, AuditRepository,
+    AuditWriter, Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository,
     RefreshTokenWriter, UserRepository, UserWriter,
 };
 use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
@@ -18,7 +18,7 @@ use seeg_application::outbox::{
     FailureOutcome, KindCount, OutboxAppender, OutboxEvent, OutboxStats, OutboxStore, RetryScope,
 };
 use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
-use seeg_domain::identity::{AccessRequestStatus, User};
+use seeg_domain::identity::{AccessRequestStatus, Role, User};
 use seeg_domain::offers::JobOffer;
 use seeg_domain::outbox::OutboxState;
 use seeg_domain::search;
@@ -34,6 +34,16 @@ struct State {
     notifications: BTreeMap<Uuid, Notification>,
     audit: BTreeMap<Uuid, AuditEvent>,
     refresh_tokens: BTreeMap<Uuid, RefreshTokenRecord>,
+    agents: BTreeMap<i32, StoredAgent>,
+}
+
+/// An agent with the timestamps the SQL table keeps beside it.
+#[derive(Debug, Clone)]
+struct StoredAgent {
+    agent: Agent,
+    created_at: DateTime<Utc>,
+    #[allow(dead_code)] // mirrors `seeg_agents.updated_at`; no port reads it yet
+    updated_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +86,7 @@ enum Change {
     InsertNotification(Notification),
     AppendAudit(AuditEvent),
     InsertRefreshToken(RefreshTokenRecord),
+    UpdateUser(Box<User>),
     SetPassword { id: Uuid, hash: String, at: DateTime<Utc> },
     ConsumeRefreshToken { id: Uuid, at: DateTime<Utc> },
     RevokeRefreshTokens { which: Revocation, at: DateTime<Utc> },
@@ -157,6 +168,7 @@ impl Change {
                 keys
             }
             Self::RecordLogin { .. }
+            | Self::UpdateUser(_)
             | Self::SetPassword { .. }
             | Self::ConsumeRefreshToken { .. }
             | Self::RevokeRefreshTokens { .. } => Vec::new(),
@@ -177,7 +189,7 @@ impl Change {
             Self::AppendEvent(e) => {
                 state.outbox.insert(e.id, StoredEvent { event: e, locked_by: None, locked_until: None });
             }
-            Self::InsertUser(u) => {
+            Self::InsertUser(u) | Self::UpdateUser(u) => {
                 state.users.insert(u.id, *u);
             }
             Self::RecordLogin { id, at } => {
@@ -337,6 +349,32 @@ impl UserWriter for MemoryTransaction {
         self.record(Change::RecordLogin { id, at })
     }
 
+    async fn update(&mut self, user: &User) -> Result<(), StoreError> {
+        // The unique e-mail and matricule, against every OTHER account (committed or written in this transaction).
+        let mut others: Vec<User> = self.store.read(|state| state.users.values().cloned().collect());
+        for change in &self.changes {
+            match change {
+                Change::InsertUser(u) | Change::UpdateUser(u) => {
+                    others.retain(|o| o.id != u.id);
+                    others.push((**u).clone());
+                }
+                _ => {}
+            }
+        }
+        if !others.iter().any(|o| o.id == user.id) {
+            return Err(StoreError::Unexpected(anyhow::anyhow!("compte {} inconnu", user.id)));
+        }
+        others.retain(|o| o.id != user.id);
+        if others.iter().any(|o| o.email == user.email) {
+            return Err(StoreError::Conflict("ux_users_email".to_owned()));
+        }
+        if user.matricule.is_some() && others.iter().any(|o| o.matricule == user.matricule) {
+            return Err(StoreError::Conflict("ux_users_matricule".to_owned()));
+        }
+        self.changes.push(Change::UpdateUser(Box::new(user.clone())));
+        Ok(())
+    }
+
     async fn set_password(&mut self, id: Uuid, password_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.record(Change::SetPassword { id, hash: password_hash.to_owned(), at })
     }
@@ -436,6 +474,28 @@ impl UserRepository for MemoryStore {
 
     async fn matricule_taken(&self, matricule: i32) -> Result<bool, StoreError> {
         Ok(self.read(|state| state.users.values().any(|u| u.matricule == Some(matricule))))
+    }
+
+    async fn any_admin(&self) -> Result<bool, StoreError> {
+        Ok(self.read(|state| state.users.values().any(|u| u.role == Role::Admin)))
+    }
+}
+
+#[async_trait]
+impl AgentDirectory for MemoryStore {
+    async fn upsert(&self, agents: &[Agent], at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let latest: BTreeMap<i32, &Agent> = agents.iter().map(|a| (a.matricule, a)).collect();
+        self.write(|state| {
+            for (matricule, agent) in &latest {
+                let created_at = state.agents.get(matricule).map_or(at, |stored| stored.created_at);
+                state.agents.insert(*matricule, StoredAgent { agent: (*agent).clone(), created_at, updated_at: at });
+            }
+        });
+        Ok(latest.len() as u64)
+    }
+
+    async fn find(&self, matricule: i32) -> Result<Option<Agent>, StoreError> {
+        Ok(self.read(|state| state.agents.get(&matricule).map(|stored| stored.agent.clone())))
     }
 }
 

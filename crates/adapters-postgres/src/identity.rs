@@ -5,13 +5,15 @@ use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use seeg_application::StoreError;
 use seeg_application::identity::{
     AccessRequest, AccessRequestRepository, AccessRequestWriter, RefreshTokenRecord, RefreshTokenRepository,
     RefreshTokenWriter, UserRepository, UserWriter,
 };
-use seeg_domain::identity::{AccessRequestStatus, User};
+use seeg_domain::identity::{AccessRequestStatus, Role, User};
 use uuid::Uuid;
 
 use crate::database::{Database, SqlTransaction, store_error};
@@ -41,6 +43,18 @@ impl UserRepository for Database {
             .map_err(store_error)?;
         Ok(n > 0)
     }
+
+    async fn any_admin(&self) -> Result<bool, StoreError> {
+        let admin = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Role.eq(Role::Admin.as_str()))
+            .into_tuple::<Uuid>()
+            .one(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(admin.is_some())
+    }
 }
 
 #[async_trait]
@@ -57,6 +71,11 @@ impl UserWriter for SqlTransaction {
             .exec(&self.tx)
             .await
             .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn update(&mut self, user: &User) -> Result<(), StoreError> {
+        user_from_domain(user).into_active_model().reset_all().update(&self.tx).await.map_err(store_error)?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! the same code serves both, and the only backend-specific piece (row locks for the outbox claim) is chosen by
 //! sea-query's builder for the connected backend.
 
+mod agents;
 mod audit;
 mod database;
 mod entities;

@@ -43,6 +43,16 @@ pub enum Command {
         #[command(subcommand)]
         action: DemoAction,
     },
+    /// Administrator accounts (no public route creates one).
+    Admin {
+        #[command(subcommand)]
+        action: crate::admin::AdminAction,
+    },
+    /// The employees list internal sign-ups are checked against.
+    Agents {
+        #[command(subcommand)]
+        action: crate::agents::AgentsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +99,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate { action } => migrate(&settings, action).await,
         Command::Outbox { action } => outbox(&settings, action).await,
+        Command::Admin { action } => crate::admin::run(&settings, action).await,
+        Command::Agents { action } => crate::agents::run(&settings, action).await,
         Command::Demo { action: DemoAction::Seed } => {
             let database = startup::open_database(&settings).await?;
             let added = crate::demo::seed(&database, &database, &SystemClock).await?;

@@ -1,5 +1,7 @@
 //! The `seeg` binary's library: settings, telemetry, wiring and the commands. Only this crate knows every ring.
 
+pub mod admin;
+pub mod agents;
 pub mod cli;
 pub mod demo;
 pub mod settings;

@@ -3,17 +3,18 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::{Context as _, anyhow, bail};
 use figment::Figment;
 use figment::providers::{Env, Format as _, Toml};
 use secrecy::{ExposeSecret as _, SecretString};
+use seeg_domain::identity::{EmailAddress, Password};
 use serde::{Deserialize, Deserializer};
 
 /// The built-in defaults: the binary runs from any folder, `config/` beside it or not.
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Legacy variable names of the Python service, mapped to our keys (lower precedence than `APP__*`).
-const LEGACY_ALIASES: [(&str, &str); 8] = [
+const LEGACY_ALIASES: [(&str, &str); 10] = [
     ("DATABASE_URL", "database.url"),
     ("ALLOWED_ORIGINS", "http.allowed_origins"),
     ("PORT", "http.port"),
@@ -22,6 +23,8 @@ const LEGACY_ALIASES: [(&str, &str); 8] = [
     ("REFRESH_TOKEN_EXPIRE_DAYS", "auth.refresh_token_days"),
     ("JWT_ISSUER", "auth.issuer"),
     ("JWT_AUDIENCE", "auth.audience"),
+    ("BOOTSTRAP_ADMIN_EMAIL", "auth.bootstrap_admin_email"),
+    ("BOOTSTRAP_ADMIN_PASSWORD", "auth.bootstrap_admin_password"),
 ];
 
 /// The shortest signing key accepted (S1).
@@ -99,6 +102,32 @@ pub struct AuthSettings {
     pub issuer: String,
     pub audience: String,
     pub bcrypt_cost: u32,
+    /// With `bootstrap_admin_password`: the administrator created at start-up when none exists (S1). Empty: off.
+    pub bootstrap_admin_email: String,
+    pub bootstrap_admin_password: SecretString,
+}
+
+impl AuthSettings {
+    /// The administrator to create at start-up, if both settings are given: half a pair, a malformed address or a
+    /// password the policy (R5) refuses is an error, so a mistake stops the start-up instead of going unnoticed.
+    pub fn bootstrap_admin(&self) -> anyhow::Result<Option<(EmailAddress, Password)>> {
+        let email = self.bootstrap_admin_email.trim();
+        let password = self.bootstrap_admin_password.expose_secret();
+        match (email.is_empty(), password.is_empty()) {
+            (true, true) => Ok(None),
+            (false, false) => {
+                let email = EmailAddress::parse(email)
+                    .map_err(|e| anyhow!("auth.bootstrap_admin_email (BOOTSTRAP_ADMIN_EMAIL) : {e}"))?;
+                let password = Password::parse(password.to_owned())
+                    .map_err(|e| anyhow!("auth.bootstrap_admin_password (BOOTSTRAP_ADMIN_PASSWORD) : {e}"))?;
+                Ok(Some((email, password)))
+            }
+            _ => bail!(
+                "auth.bootstrap_admin_email et auth.bootstrap_admin_password (BOOTSTRAP_ADMIN_EMAIL, \
+                 BOOTSTRAP_ADMIN_PASSWORD) vont ensemble : renseignez les deux ou aucun"
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -248,6 +277,7 @@ impl Settings {
                 bail!("production exige auth.bcrypt_cost ≥ 10");
             }
         }
+        auth.bootstrap_admin()?;
         if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
         }
@@ -354,6 +384,31 @@ mod tests {
             }
             jail.set_env("APP__HTTP__ALLOWED_ORIGINS", "*");
             assert_eq!(load(jail, Environment::Development).unwrap().http.allowed_origins, ["*"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_bootstrap_admin_needs_both_settings_a_valid_address_and_a_strong_password() {
+        Jail::expect_with(|jail| {
+            assert!(load(jail, Environment::Development).unwrap().auth.bootstrap_admin().unwrap().is_none());
+
+            jail.set_env("BOOTSTRAP_ADMIN_EMAIL", "Admin@SEEG-Gabon.com");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("renseignez les deux ou aucun"), "{error}");
+
+            jail.set_env("BOOTSTRAP_ADMIN_PASSWORD", "faible");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("BOOTSTRAP_ADMIN_PASSWORD) : Le mot de passe doit"), "{error}");
+            assert!(!error.contains("faible"), "the password is never repeated: {error}");
+
+            jail.set_env("BOOTSTRAP_ADMIN_PASSWORD", "Motdepasse#2026");
+            let (email, _) = load(jail, Environment::Development).unwrap().auth.bootstrap_admin().unwrap().unwrap();
+            assert_eq!(email.as_str(), "admin@seeg-gabon.com");
+
+            jail.set_env("APP__AUTH__BOOTSTRAP_ADMIN_EMAIL", "pas-une-adresse");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("BOOTSTRAP_ADMIN_EMAIL) : L'adresse e-mail"), "{error}");
             Ok(())
         });
     }

@@ -12,7 +12,7 @@ use seeg_adapters_blob::BlobStorage;
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo};
 use seeg_adapters_postgres::Database;
 use seeg_application::health::HealthCheck;
-use seeg_application::identity::{Accounts, PasswordHasher, TokenService, TokenSettings};
+use seeg_application::identity::{Accounts, PasswordHasher, TokenService, TokenSettings, UserManagement};
 use seeg_application::offers::OfferCatalog;
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, RelaySettings};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
@@ -115,10 +115,17 @@ impl Application {
         };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(SystemIds);
+        crate::admin::bootstrap(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         let accounts = accounts(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
             accounts,
+            users: UserManagement::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+            ),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
             clock: Arc::clone(&clock),
             ids,

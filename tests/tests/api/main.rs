@@ -2,9 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
 
+mod admin;
 mod auth;
 mod docs;
 mod health;
 mod http_conventions;
 mod public_offers;
 mod server_relay;
+mod users;

@@ -183,6 +183,28 @@ async fn matricule_taken_sees_committed_accounts_only(backend: Backend) {
     assert!(!p.users.matricule_taken(0).await.unwrap());
 }
 
+async fn any_admin_sees_a_committed_admin_whatever_its_statut(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    assert!(!p.users.any_admin().await.unwrap(), "an empty store has none");
+    let mut recruiter = user("recruteur@seeg.ga");
+    recruiter.role = Role::Recruiter;
+    insert_users(&p, &[recruiter, user("candidat@exemple.ga")]).await;
+    assert!(!p.users.any_admin().await.unwrap(), "staff and candidates are not admins");
+
+    let mut admin = user("admin@seeg.ga");
+    admin.role = Role::Admin;
+    admin.candidate_kind = None;
+    admin.status = UserStatus::Blocked;
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.users().insert(&admin).await.unwrap();
+    assert!(!p.users.any_admin().await.unwrap(), "not before commit");
+    drop(tx);
+    assert!(!p.users.any_admin().await.unwrap(), "nor after a rollback");
+
+    insert_users(&p, &[admin]).await;
+    assert!(p.users.any_admin().await.unwrap(), "a blocked admin still counts");
+}
+
 async fn record_login_sets_last_login_once_committed(backend: Backend) {
     let (p, _db) = ports(backend).await;
     let u = user("connexion@exemple.ga");
@@ -463,6 +485,7 @@ on_backends!(Memory, Sqlite, Postgres =>
     a_conflict_inside_one_transaction_is_reported_and_nothing_commits,
     a_rolled_back_account_leaves_nothing_and_frees_its_e_mail,
     matricule_taken_sees_committed_accounts_only,
+    any_admin_sees_a_committed_admin_whatever_its_statut,
     record_login_sets_last_login_once_committed,
     a_user_inserted_and_logged_in_within_one_transaction_commits_both,
     the_pending_access_request_of_an_account_is_found,

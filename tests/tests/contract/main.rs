@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
 
+mod agents;
 mod identity;
 mod offers;
 mod outbox;

@@ -1,4 +1,5 @@
-//! Refresh-token writes (S4): a token is consumed once, families and accounts are revoked, passwords replaced.
+//! Writes on existing accounts and sessions (S2, S4): account updates keep e-mail and matricule unique, a refresh
+//! token is consumed once, families and accounts are revoked, passwords replaced.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use seeg_application::identity::RefreshTokenRecord;
@@ -109,7 +110,46 @@ async fn a_new_password_hash_replaces_the_old_one(backend: Backend) {
     assert_eq!((changed.password_hash.as_str(), changed.updated_at), ("$2b$04$nouveau", at(9)));
 }
 
+async fn an_updated_account_reads_back_and_stays_unique(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let mut awa = user("awa@example.com");
+    awa.matricule = Some(100);
+    let mut ben = user("ben@example.com");
+    ben.matricule = Some(200);
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.users().insert(&awa).await.unwrap();
+    tx.users().insert(&ben).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut renamed = awa.clone();
+    renamed.first_name = "Nadia".into();
+    renamed.updated_at = at(3);
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.users().update(&renamed).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(p.users.get(awa.id).await.unwrap(), Some(renamed.clone()));
+
+    for (field, clash) in [
+        ("email", {
+            let mut u = renamed.clone();
+            u.email.clone_from(&ben.email);
+            u
+        }),
+        ("matricule", {
+            let mut u = renamed.clone();
+            u.matricule = ben.matricule;
+            u
+        }),
+    ] {
+        let mut tx = p.uow.begin().await.unwrap();
+        let result = tx.users().update(&clash).await;
+        assert!(matches!(result, Err(seeg_application::StoreError::Conflict(_))), "{field}: {result:?}");
+    }
+    assert_eq!(p.users.get(awa.id).await.unwrap(), Some(renamed), "nothing changed");
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    an_updated_account_reads_back_and_stays_unique,
     a_token_is_consumed_once,
     a_rolled_back_consumption_leaves_the_token_usable,
     revoking_a_family_or_an_account_reaches_exactly_its_tokens,

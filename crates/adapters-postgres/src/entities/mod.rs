@@ -6,4 +6,5 @@ pub mod job_offer;
 pub mod notification;
 pub mod outbox_event;
 pub mod refresh_token;
+pub mod seeg_agent;
 pub mod user;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use seeg_domain::identity::{
     AccessRequestStatus, CandidateKind, DateOfBirth, DateOfBirthError, EmailAddress, INTERNAL_NO_SEEG_EMAIL, Matricule,
-    Password, PersonName, Phone, Role, Sexe, SignupKind, SignupRuleError, User, UserStatus,
+    Password, PersonName, Phone, Role, SelfServiceChanges, Sexe, SignupKind, SignupRuleError, User, UserStatus,
 };
 use sha2::{Digest as _, Sha256};
 use tracing::instrument;
@@ -382,6 +382,24 @@ impl Accounts {
         tx.audit().append(&event).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Applies the account holder's own changes (S2: self-service fields only, enforced by the type).
+    #[instrument(skip_all, fields(user.id = %user_id))]
+    pub async fn update_self(&self, user_id: Uuid, changes: SelfServiceChanges) -> Result<User, StoreError> {
+        let mut user = self
+            .users
+            .get(user_id)
+            .await?
+            .ok_or_else(|| StoreError::Unexpected(anyhow::anyhow!("compte {user_id} introuvable")))?;
+        let touched = user.apply_self_service(changes, self.clock.now());
+        if !touched.is_empty() {
+            let mut tx = self.uow.begin().await?;
+            tx.users().update(&user).await?;
+            tx.commit().await?;
+            tracing::info!(user.changed = ?touched, "profile updated");
+        }
+        Ok(user)
     }
 
     /// The account behind an access token, if the token is valid and the account still `actif` (S4: a blocked

@@ -1,6 +1,10 @@
 //! Identity: who is calling and what they may do. Passwords, tokens, and (growing) the account use cases.
 
 mod accounts;
+mod administration;
+mod agent_list;
+mod agents;
+mod management;
 mod passwords;
 mod ports;
 mod tokens;
@@ -9,6 +13,10 @@ pub use accounts::{
     Accounts, AuthenticationError, LoginError, PasswordChangeError, RefreshError, RequestContext, Session,
     SignupCommand, SignupError, refresh_token_hash,
 };
+pub use administration::{Administration, AdministrationError};
+pub use agent_list::{AgentColumn, AgentLineError, AgentList, AgentListError, RejectedLine};
+pub use agents::{Agent, AgentDirectory, AgentImport};
+pub use management::{ManagementError, UserManagement};
 pub use passwords::PasswordHasher;
 pub use ports::{
     AccessRequest, AccessRequestRepository, AccessRequestWriter, AuditEvent, AuditRepository, AuditWriter,

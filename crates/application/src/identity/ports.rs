@@ -10,12 +10,14 @@ use crate::store::{Page, PageOf, StoreError};
 /// Reads accounts.
 ///
 /// Contract: `get` and `find_by_email` return `None` for an unknown account; `find_by_email` takes the lower-cased
-/// address and matches it exactly (addresses are stored lower-cased, S5).
+/// address and matches it exactly (addresses are stored lower-cased, S5). `any_admin` is `true` as soon as one
+/// committed account has the role admin, whatever its statut.
 #[async_trait]
 pub trait UserRepository: Send + Sync + std::fmt::Debug {
     async fn get(&self, id: Uuid) -> Result<Option<User>, StoreError>;
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     async fn matricule_taken(&self, matricule: i32) -> Result<bool, StoreError>;
+    async fn any_admin(&self) -> Result<bool, StoreError>;
 }
 
 /// Writes accounts inside a transaction.
@@ -27,6 +29,9 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
 pub trait UserWriter: Send {
     async fn insert(&mut self, user: &User) -> Result<(), StoreError>;
     async fn record_login(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Writes every field of an existing account (read, changed through the domain, written back). `Conflict`
+    /// when the e-mail or matricule now belongs to another account.
+    async fn update(&mut self, user: &User) -> Result<(), StoreError>;
     /// Replaces the password hash and sets `updated_at`.
     async fn set_password(&mut self, id: Uuid, password_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
 }

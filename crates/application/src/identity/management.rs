@@ -1,0 +1,97 @@
+//! Administrators managing accounts (S2, S3, I10 to come): access fields change here, audited, and a change of
+//! role or statut ends the account's sessions at once (S4).
+
+use std::sync::Arc;
+
+use seeg_domain::identity::{Action, AdminChanges, Decision, Ownership, User, decide};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{AuditEvent, RequestContext, UserRepository};
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
+
+/// Why an administrator's change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ManagementError {
+    #[error("Not enough permissions")]
+    Forbidden,
+    #[error("utilisateur introuvable")]
+    NotFound,
+    #[error("Un administrateur ne peut pas modifier son propre rôle ni son propre statut")]
+    OwnAccess,
+    #[error("Un utilisateur avec cet email existe déjà")]
+    EmailTaken,
+    #[error("Un utilisateur avec ce matricule existe déjà")]
+    MatriculeTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Account management by staff.
+#[derive(Debug, Clone)]
+pub struct UserManagement {
+    uow: Arc<dyn UnitOfWork>,
+    users: Arc<dyn UserRepository>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+}
+
+impl UserManagement {
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        users: Arc<dyn UserRepository>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self { uow, users, clock, ids }
+    }
+
+    /// Changes role, statut, e-mail, matricule or candidate kind of `target` (`PUT /users/{id}`).
+    #[instrument(skip_all, fields(actor.id = %actor.id, user.id = %target))]
+    pub async fn update(
+        &self,
+        actor: &User,
+        target: Uuid,
+        changes: AdminChanges,
+        context: &RequestContext,
+    ) -> Result<User, ManagementError> {
+        match decide(actor.role, Action::ManageUsers, Ownership::Any) {
+            Decision::Allow => {}
+            Decision::Forbid => return Err(ManagementError::Forbidden),
+            Decision::Hide => return Err(ManagementError::NotFound),
+        }
+        if target == actor.id && changes.touches_access() {
+            return Err(ManagementError::OwnAccess);
+        }
+        let mut user = self.users.get(target).await?.ok_or(ManagementError::NotFound)?;
+        let now = self.clock.now();
+        let touched = user.apply_admin_changes(changes, now);
+        if touched.is_empty() {
+            return Ok(user);
+        }
+        let mut tx = self.uow.begin().await?;
+        tx.users().update(&user).await.map_err(|error| match error {
+            StoreError::Conflict(detail) if detail.contains("matricule") => ManagementError::MatriculeTaken,
+            StoreError::Conflict(_) => ManagementError::EmailTaken,
+            unexpected @ StoreError::Unexpected(_) => unexpected.into(),
+        })?;
+        if touched.iter().any(|f| matches!(*f, "role" | "statut")) {
+            tx.refresh_tokens().revoke_user(user.id, now).await?;
+        }
+        tx.audit()
+            .append(&AuditEvent {
+                id: self.ids.new_id(),
+                actor_id: Some(actor.id),
+                action: "user.updated".to_owned(),
+                target_type: Some("user".to_owned()),
+                target_id: Some(user.id.to_string()),
+                request_id: context.request_id.clone(),
+                changed_fields: touched.iter().map(|f| (*f).to_owned()).collect(),
+                occurred_at: now,
+            })
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+}

@@ -1,0 +1,67 @@
+//! Accounts for HTTP tests: staff accounts are inserted directly (no public route creates them, S1), then sign
+//! in through the API like anyone else.
+
+use seeg_application::Clock;
+use seeg_application::identity::PasswordHasher;
+use seeg_application::{IdGenerator, SystemClock, SystemIds, UnitOfWork};
+use seeg_domain::identity::{CandidateKind, Password, Role, User, UserStatus};
+use serde_json::{Value, json};
+
+use crate::TestApp;
+
+/// The password of every account these helpers create.
+pub const PASSWORD: &str = "Motdepasse#2026";
+
+/// Inserts an `actif` account with `role` and returns it.
+pub async fn insert_account(app: &TestApp, role: Role, email: &str) -> User {
+    let hasher = PasswordHasher::new(4).await.expect("hasher");
+    let hash = hasher.hash(&Password::parse(PASSWORD.to_owned()).expect("password")).await.expect("hash");
+    let now = SystemClock.now();
+    let user = User {
+        id: SystemIds.new_id(),
+        email: email.to_owned(),
+        first_name: "Prénom".to_owned(),
+        last_name: "Nom".to_owned(),
+        role,
+        phone: None,
+        date_of_birth: None,
+        sexe: None,
+        matricule: None,
+        password_hash: hash,
+        email_verified: false,
+        last_login: None,
+        candidate_kind: (role == Role::Candidate).then_some(CandidateKind::External),
+        status: UserStatus::Active,
+        adresse: None,
+        poste_actuel: None,
+        annees_experience: None,
+        no_seeg_email: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.expect("begin");
+    tx.users().insert(&user).await.expect("insert account");
+    tx.commit().await.expect("commit");
+    user
+}
+
+/// Logs in through the API; the whole session body.
+pub async fn log_in(app: &TestApp, email: &str) -> Value {
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(response.status(), 200, "login of {email}");
+    response.json().await.expect("session")
+}
+
+/// An `actif` account with `role`, signed in: its access token.
+pub async fn token_for(app: &TestApp, role: Role, email: &str) -> (User, String) {
+    let user = insert_account(app, role, email).await;
+    let session = log_in(app, email).await;
+    (user, session["access_token"].as_str().expect("token").to_owned())
+}

@@ -1,0 +1,195 @@
+//! `GET|PUT /api/v1/users/me` (legacy §1.4) with decision S2: no privilege escalation through self-service.
+
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Motdepasse#2026";
+
+async fn candidate_token(app: &TestApp) -> String {
+    let signup = json!({
+        "email": "awa@example.com", "password": PASSWORD, "first_name": "Awa", "last_name": "Mba",
+        "phone": "+241 01 23 45 67", "date_of_birth": "1992-08-20", "sexe": "F", "candidate_status": "externe",
+    });
+    let created = app.client.post(app.url("/api/v1/auth/signup")).json(&signup).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let login = json!({"email": "awa@example.com", "password": PASSWORD});
+    let session: Value =
+        app.client.post(app.url("/api/v1/auth/login")).json(&login).send().await.unwrap().json().await.unwrap();
+    session["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn get_me(app: &TestApp, token: &str) -> Value {
+    let response = app.client.get(app.url("/api/v1/users/me")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn put_me(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
+    let response = app.client.put(app.url("/api/v1/users/me")).bearer_auth(token).json(body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn me_is_the_caller_in_the_legacy_envelope(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = candidate_token(&app).await;
+    let body = get_me(&app, &token).await;
+    assert_eq!(body["success"], true);
+    assert_eq!(body["errors"], Value::Null);
+    assert_eq!(body["data"]["email"], "awa@example.com");
+    assert_eq!(body["data"]["role"], "candidate");
+    assert_eq!(body["data"]["candidate_profile"], Value::Null);
+    assert_eq!(app.get("/api/v1/users/me").await.status(), 401);
+}
+
+async fn admin_only_fields_refuse_the_whole_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = candidate_token(&app).await;
+    let attempts = [
+        json!({"role": "admin"}),
+        json!({"first_name": "Pirate", "statut": "actif"}),
+        json!({"email": "awa@example.com"}),
+        json!({"matricule": 1234}),
+        json!({"candidate_status": "interne"}),
+        json!({"is_internal_candidate": true}),
+        json!({"no_seeg_email": true}),
+    ];
+    for body in attempts {
+        let (status, answer) = put_me(&app, &token, &body).await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(answer["code"], "field_not_self_editable");
+    }
+    let unchanged = get_me(&app, &token).await;
+    assert_eq!(unchanged["data"]["role"], "candidate");
+    assert_eq!(unchanged["data"]["first_name"], "Awa", "nothing changed, not even the allowed field");
+    assert_eq!(unchanged["data"]["is_internal_candidate"], false);
+}
+
+async fn self_service_fields_change_and_read_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = candidate_token(&app).await;
+    let before = get_me(&app, &token).await;
+    let (status, answer) = put_me(
+        &app,
+        &token,
+        &json!({"first_name": " Nadia ", "phone": null, "adresse": "Quartier Louis, Libreville", "annees_experience": 5, "id": "ignored"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let data = &answer["data"];
+    assert_eq!((data["first_name"].as_str(), data["phone"].as_str()), (Some("Nadia"), None));
+    assert_eq!(data["adresse"], "Quartier Louis, Libreville");
+    assert_eq!(data["annees_experience"], 5);
+    assert_ne!(data["updated_at"], before["data"]["updated_at"]);
+    assert_eq!(get_me(&app, &token).await["data"], *data, "persisted");
+}
+
+async fn invalid_self_service_values_are_422(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = candidate_token(&app).await;
+    let (status, answer) = put_me(
+        &app,
+        &token,
+        &json!({"annees_experience": 99, "sexe": "X", "first_name": null, "date_of_birth": "2020-01-01"}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let mut fields: Vec<&str> =
+        answer["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["body.annees_experience", "body.date_of_birth", "body.first_name", "body.sexe"]);
+    assert_eq!(get_me(&app, &token).await["data"]["sexe"], "F");
+}
+
+on_backends!(Sqlite, Postgres =>
+    me_is_the_caller_in_the_legacy_envelope,
+    admin_only_fields_refuse_the_whole_body,
+    self_service_fields_change_and_read_back,
+    invalid_self_service_values_are_422,
+);
+
+mod administration {
+    use seeg_domain::identity::Role;
+    use seeg_tests::accounts::{log_in, token_for};
+    use seeg_tests::{Backend, TestApp, on_backends};
+    use serde_json::{Value, json};
+
+    async fn put_user(app: &TestApp, token: &str, id: &str, body: &Value) -> (u16, Value) {
+        let response =
+            app.client.put(app.url(&format!("/api/v1/users/{id}"))).bearer_auth(token).json(body).send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn a_blocked_account_loses_access_at_once(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+        let (candidate, _) = token_for(&app, Role::Candidate, "awa@example.com").await;
+        let session = log_in(&app, "awa@example.com").await;
+        let access = session["access_token"].as_str().unwrap();
+        let me = || app.client.get(app.url("/api/v1/auth/me")).bearer_auth(access).send();
+        assert_eq!(me().await.unwrap().status(), 200);
+
+        let (status, answer) = put_user(&app, &admin, &candidate.id.to_string(), &json!({"statut": "bloqué"})).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["data"]["statut"], "bloqué");
+
+        let refused = me().await.unwrap();
+        assert_eq!(refused.status(), 401, "the unexpired access token no longer works (S4)");
+        let refreshed = app
+            .client
+            .post(app.url("/api/v1/auth/refresh"))
+            .json(&json!({"refresh_token": session["refresh_token"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refreshed.status(), 401, "its sessions were ended");
+        let login = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "awa@example.com", "password": seeg_tests::accounts::PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 403);
+    }
+
+    async fn only_admins_manage_accounts_and_not_their_own_access(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let (admin_user, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+        let (target, _) = token_for(&app, Role::Candidate, "awa@example.com").await;
+        let id = target.id.to_string();
+        for (role, email) in [
+            (Role::Recruiter, "rh@seeg-gabon.com"),
+            (Role::Observer, "obs@seeg-gabon.com"),
+            (Role::Candidate, "ben@example.com"),
+        ] {
+            let (_, token) = token_for(&app, role, email).await;
+            let (status, answer) = put_user(&app, &token, &id, &json!({"role": "admin"})).await;
+            assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{role}");
+        }
+        let (status, answer) = put_user(&app, &admin, &admin_user.id.to_string(), &json!({"statut": "inactif"})).await;
+        assert_eq!((status, answer["code"].as_str()), (400, Some("own_access_unchangeable")));
+        let (status, _) =
+            put_user(&app, &admin, "6f1c1f7e-2b5d-4a8e-9d6b-0c7a1e2f3a4b", &json!({"role": "recruiter"})).await;
+        assert_eq!(status, 404);
+        let (status, answer) = put_user(&app, &admin, &id, &json!({"role": "chef", "first_name": "X"})).await;
+        assert_eq!(status, 422);
+        assert_eq!(answer["errors"].as_array().unwrap().len(), 2);
+        let (status, answer) = put_user(&app, &admin, &id, &json!({"email": "ADMIN@seeg-gabon.com"})).await;
+        assert_eq!((status, answer["code"].as_str()), (400, Some("email_taken")));
+
+        let (status, answer) =
+            put_user(&app, &admin, &id, &json!({"role": "recruiter", "candidate_status": null, "matricule": 4242}))
+                .await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            (answer["data"]["role"].as_str(), answer["data"]["matricule"].as_i64()),
+            (Some("recruiter"), Some(4242))
+        );
+        assert_eq!(answer["data"]["candidate_status"], Value::Null);
+    }
+
+    on_backends!(Sqlite, Postgres =>
+        a_blocked_account_loses_access_at_once,
+        only_admins_manage_accounts_and_not_their_own_access,
+    );
+}
