@@ -7,6 +7,7 @@ mod m20261125_000001_create_users;
 mod m20261125_000002_create_job_offers;
 mod m20261125_000003_create_outbox_events;
 mod m20261125_000004_create_identity_tables;
+mod m20261125_000005_add_users_search_folded;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_job_offers::Migration),
             Box::new(m20261125_000003_create_outbox_events::Migration),
             Box::new(m20261125_000004_create_identity_tables::Migration),
+            Box::new(m20261125_000005_add_users_search_folded::Migration),
         ]
     }
 }

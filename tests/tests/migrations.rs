@@ -43,6 +43,11 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
 
     Migrator::up(&conn, None).await.unwrap();
     assert_eq!(tables_present(&conn).await, TABLES);
+    let manager = SchemaManager::new(&conn);
+    assert!(manager.has_column("users", "search_folded").await.unwrap());
+    Migrator::down(&conn, Some(1)).await.unwrap();
+    assert!(!manager.has_column("users", "search_folded").await.unwrap(), "the last down drops the search column");
+    Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
 }
 

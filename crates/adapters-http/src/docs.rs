@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
-use crate::{health, identity, offers, users};
+use crate::{audit, health, identity, offers, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,6 +33,9 @@ use crate::{health, identity, offers, users};
         users::get_me,
         users::update_me,
         users::update_user,
+        users::list_users,
+        users::get_user,
+        audit::list_audit_events,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -40,6 +43,7 @@ use crate::{health, identity, offers, users};
         (name = "Service", description = "Santé et disponibilité du service"),
         (name = "Authentification", description = "Inscription, connexion, jetons"),
         (name = "Utilisateurs", description = "Comptes"),
+        (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
     ),
     modifiers(&BearerAuth)
 )]

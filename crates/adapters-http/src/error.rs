@@ -80,6 +80,7 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("method_not_allowed", 405, "La route existe mais pas pour cette méthode HTTP."),
     ("validation_error", 422, "Un paramètre ou un champ est invalide ; `errors` les liste."),
     ("bad_request", 400, "La requête est mal formée."),
+    ("rate_limited", 429, "Trop de requêtes : voir `Retry-After` et `X-RateLimit-*` (S6)."),
     ("payload_too_large", 413, "Le corps de la requête dépasse la limite."),
     ("not_authenticated", 401, "Aucun jeton `Authorization: Bearer` fourni."),
     ("invalid_token", 401, "Jeton invalide, expiré, d'un autre type, ou compte qui n'est plus actif."),

@@ -1,12 +1,14 @@
 //! The HTTP adapter: actix-web routes, request/response DTOs, the error mapping, OpenAPI and the middleware every
 //! response goes through. The only ring that knows status codes.
 
+mod audit;
 mod docs;
 mod error;
 mod health;
 mod identity;
 mod middleware;
 mod offers;
+mod rate_limit;
 mod routing;
 mod state;
 mod users;
@@ -22,6 +24,7 @@ pub use error::{ApiError, CODE_CATALOGUE, ErrorBody, FieldError};
 pub use identity::Caller;
 pub use middleware::REQUEST_ID_HEADER;
 pub use offers::TOTAL_COUNT_HEADER;
+pub use rate_limit::{Quota, RateLimitConfig, RateLimiter};
 pub use state::{ApiState, HttpConfig, ServiceInfo};
 
 /// The largest JSON or form body accepted outside document uploads.
@@ -64,9 +67,12 @@ pub fn app(
         .configure(offers::configure)
         .configure(identity::configure)
         .configure(users::configure)
+        .configure(audit::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))
+        // Inside CORS, so a refusal still carries the CORS headers a browser needs to read it.
+        .wrap(actix_web::middleware::from_fn(rate_limit::limit))
         .wrap(cors(&config))
         // Outermost, so that every response, CORS refusals included, carries the request id and headers.
         .wrap(actix_web::middleware::from_fn(middleware::request_context))

@@ -151,7 +151,13 @@ pub struct PublicJobsQuery {
     contract_type: Option<String>,
 }
 
-fn parse_number(field: &str, raw: Option<&str>, min: u64, default: u64, errors: &mut Vec<FieldError>) -> u64 {
+pub(crate) fn parse_number(
+    field: &str,
+    raw: Option<&str>,
+    min: u64,
+    default: u64,
+    errors: &mut Vec<FieldError>,
+) -> u64 {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return default };
     match raw.parse::<i64>() {
         Ok(n) if n >= 0 && n.unsigned_abs() >= min => n.unsigned_abs(),
@@ -177,7 +183,7 @@ pub const MAX_FILTER_CHARS: usize = 200;
 
 /// A text filter: blank is no filter; control characters (which PostgreSQL refuses in text, e.g. NUL) and
 /// overlong values are a 422 naming the field rather than a database error.
-fn text_filter(field: &str, value: Option<&String>, errors: &mut Vec<FieldError>) -> Option<String> {
+pub(crate) fn text_filter(field: &str, value: Option<&String>, errors: &mut Vec<FieldError>) -> Option<String> {
     let value = value.map(|v| v.trim()).filter(|v| !v.is_empty())?;
     let message = if value.chars().any(char::is_control) {
         "ne doit pas contenir de caractère de contrôle".to_owned()

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use seeg_application::health::HealthCheck;
-use seeg_application::identity::{Accounts, UserManagement};
+use seeg_application::identity::{Accounts, AuditTrail, UserManagement};
 use seeg_application::offers::OfferCatalog;
 use seeg_application::{Clock, IdGenerator};
+
+use crate::rate_limit::RateLimiter;
 
 /// Facts about the running service that health routes report.
 #[derive(Debug, Clone)]
@@ -21,10 +23,15 @@ pub struct ApiState {
     pub offers: OfferCatalog,
     pub accounts: Accounts,
     pub users: UserManagement,
+    /// Account reads: `GET /users/` and `GET /users/{id}`.
+    pub directory: seeg_application::identity::UserDirectory,
+    pub audit: AuditTrail,
     pub health: HealthCheck,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub info: ServiceInfo,
+    /// One table for every worker thread.
+    pub rate_limits: Arc<RateLimiter>,
 }
 
 /// How the HTTP layer is configured.

@@ -1,25 +1,30 @@
 //! The caller's own account (legacy §1.4 `/users/me`), with decision S2: only self-service fields change.
 
 use actix_web::{HttpResponse, web};
-use seeg_application::identity::{ManagementError, RequestContext};
+use seeg_application::Page;
+use seeg_application::identity::{
+    DirectoryError, ManagementError, RequestContext, SortOrder, UserFilter, UserSort, UserSortKey,
+};
 use seeg_domain::identity::{
     AdminChanges, CandidateKind, DateOfBirth, EmailAddress, MAX_YEARS_OF_EXPERIENCE, Matricule, NOT_SELF_EDITABLE,
     PersonName, Phone, Role, SelfServiceChanges, Sexe, UserStatus,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::identity::{Caller, UserWithProfile};
+use crate::identity::{Caller, UserBody, UserWithProfile};
 use crate::middleware::current_request_id;
-use crate::offers::parse_uuid;
+use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
 use crate::routing::route;
 use crate::state::ApiState;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(route("/api/v1/users/me").route(web::get().to(get_me)).route(web::put().to(update_me)))
-        .service(route("/api/v1/users/{user_id}").route(web::put().to(update_user)));
+    // `/users/me` before `/users/{user_id}`, so that `me` is never read as an id.
+    cfg.service(route("/api/v1/users").route(web::get().to(list_users)))
+        .service(route("/api/v1/users/me").route(web::get().to(get_me)).route(web::put().to(update_me)))
+        .service(route("/api/v1/users/{user_id}").route(web::get().to(get_user)).route(web::put().to(update_user)));
 }
 
 /// The legacy envelope `{success, message, data, errors}`.
@@ -222,4 +227,176 @@ pub(crate) async fn update_user(
     let user = state.users.update(&caller.0, target, changes, &context).await?;
     let data = UserWithProfile { user: (&user).into(), candidate_profile: None };
     Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur mis à jour avec succès", data)))
+}
+
+impl From<DirectoryError> for ApiError {
+    fn from(error: DirectoryError) -> Self {
+        match error {
+            DirectoryError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            DirectoryError::NotFound => Self::NotFound("utilisateur introuvable"),
+            DirectoryError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The largest page of `GET /users/` (legacy `limit` 1..=1000).
+pub const USERS_MAX_LIMIT: u64 = 1000;
+/// The page size of `GET /users/` when none is asked.
+pub const USERS_DEFAULT_LIMIT: u64 = 100;
+
+/// Query of `GET /api/v1/users/`. Everything arrives as text so a bad value is a 422 naming its field.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// Accounts to skip (≥ 0, default 0).
+    #[param(value_type = Option<u64>)]
+    skip: Option<String>,
+    /// Page size (1..=1000, default 100).
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+    /// Part of the first name, last name or e-mail; case and accents are ignored.
+    q: Option<String>,
+    /// `admin`, `recruiter`, `observer` or `candidate`.
+    role: Option<String>,
+    /// `actif`, `en_attente`, `inactif`, `bloqué` or `archivé`.
+    statut: Option<String>,
+    /// `first_name`, `last_name`, `email` or `created_at` (default).
+    sort: Option<String>,
+    /// `asc` or `desc` (default).
+    order: Option<String>,
+}
+
+/// An enumerated query value: blank is the default; an unknown word is a 422 listing the accepted ones (F1).
+fn choice<T: Copy>(
+    field: &str,
+    raw: Option<&String>,
+    allowed: &[(&str, T)],
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    let raw = raw.map(|r| r.trim()).filter(|r| !r.is_empty())?;
+    if let Some((_, value)) = allowed.iter().find(|(word, _)| *word == raw) {
+        return Some(*value);
+    }
+    let words: Vec<&str> = allowed.iter().map(|(word, _)| *word).collect();
+    errors.push(FieldError {
+        field: format!("query.{field}"),
+        message: format!("valeurs admises : {}", words.join(", ")),
+    });
+    None
+}
+
+impl UsersQuery {
+    fn into_parts(self) -> Result<(UserFilter, Page, UserSort), ApiError> {
+        let mut errors = Vec::new();
+        let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
+        let mut limit = parse_number("limit", self.limit.as_deref(), 1, USERS_DEFAULT_LIMIT, &mut errors);
+        if limit > USERS_MAX_LIMIT {
+            errors.push(FieldError {
+                field: "query.limit".to_owned(),
+                message: format!("doit être inférieur ou égal à {USERS_MAX_LIMIT}"),
+            });
+            limit = USERS_DEFAULT_LIMIT;
+        }
+        let q = text_filter("q", self.q.as_ref(), &mut errors);
+        let roles: Vec<(&str, Role)> = Role::ALL.iter().map(|r| (r.as_str(), *r)).collect();
+        let role = choice("role", self.role.as_ref(), &roles, &mut errors);
+        let statuses: Vec<(&str, UserStatus)> = UserStatus::ALL.iter().map(|s| (s.as_str(), *s)).collect();
+        let status = choice("statut", self.statut.as_ref(), &statuses, &mut errors);
+        let defaults = UserSort::default();
+        let key = choice(
+            "sort",
+            self.sort.as_ref(),
+            &[
+                ("first_name", UserSortKey::FirstName),
+                ("last_name", UserSortKey::LastName),
+                ("email", UserSortKey::Email),
+                ("created_at", UserSortKey::CreatedAt),
+            ],
+            &mut errors,
+        )
+        .unwrap_or(defaults.key);
+        let order =
+            choice("order", self.order.as_ref(), &[("asc", SortOrder::Asc), ("desc", SortOrder::Desc)], &mut errors)
+                .unwrap_or(defaults.order);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok((UserFilter { q, role, status }, Page { skip, limit }, UserSort { key, order }))
+    }
+}
+
+/// `GET /users/` (legacy shape, with the true total, F5).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub success: bool,
+    #[schema(example = "2 utilisateur(s) récupéré(s)")]
+    pub message: String,
+    pub data: Vec<UserBody>,
+    /// Every matching account, not the page size.
+    pub total: u64,
+    /// `skip / limit + 1`.
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Lists accounts for admins and recruiters (S3): search `q` over names and e-mail (case and accents ignored),
+/// filters by role and statut, sorted then by id. `total` (and `X-Total-Count`) is the number of all matches.
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/",
+    operation_id = "list_users",
+    tag = "Utilisateurs",
+    security(("bearer" = [])),
+    params(UsersQuery),
+    responses(
+        (status = 200, body = UserList,
+         headers(("X-Total-Count" = u64, description = "Nombre total de comptes correspondants"))),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé aux administrateurs et recruteurs", body = ErrorBody),
+        (status = 422, description = "Paramètre invalide", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list_users(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    query: web::Query<UsersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page, sort) = query.into_inner().into_parts()?;
+    let found = state.directory.list(&caller.0, &filter, page, sort).await?;
+    let body = UserList {
+        success: true,
+        message: format!("{} utilisateur(s) récupéré(s)", found.items.len()),
+        data: found.items.iter().map(UserBody::from).collect(),
+        total: found.total,
+        page: page.skip / page.limit + 1,
+        per_page: page.limit,
+    };
+    Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
+}
+
+/// One account: one's own, or any for staff (observers included, read-only). Another account answers 404 to a
+/// candidate, as an unknown id does, so ids cannot be probed (S3).
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/{user_id}",
+    operation_id = "get_user",
+    tag = "Utilisateurs",
+    security(("bearer" = [])),
+    params(("user_id" = uuid::Uuid, Path, description = "Identifiant du compte")),
+    responses(
+        (status = 200, body = inline(Envelope<UserWithProfile>)),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "Compte inconnu ou non visible", body = ErrorBody),
+        (status = 422, description = "Identifiant mal formé", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get_user(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    user_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("user_id", &user_id)?;
+    let user = state.directory.get(&caller.0, id).await?;
+    let data = UserWithProfile { user: (&user).into(), candidate_profile: None };
+    Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur récupéré avec succès", data)))
 }

@@ -9,9 +9,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use seeg_application::health::Probe;
 use seeg_application::identity::{
-    AccessRequest, AccessRequestRepository, AccessRequestWriter, Agent, AgentDirectory, AuditEvent, AuditRepository,
-    AuditWriter, Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository,
-    RefreshTokenWriter, UserRepository, UserWriter,
+    AccessRequest, AccessRequestRepository, AccessRequestWriter, Agent, AgentDirectory, AuditEvent, AuditFilter,
+    AuditRepository, AuditWriter, Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord,
+    RefreshTokenRepository, RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort, UserSortKey,
+    UserWriter,
 };
 use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::outbox::{
@@ -479,6 +480,33 @@ impl UserRepository for MemoryStore {
     async fn any_admin(&self) -> Result<bool, StoreError> {
         Ok(self.read(|state| state.users.values().any(|u| u.role == Role::Admin)))
     }
+
+    async fn list(&self, filter: &UserFilter, page: Page, sort: UserSort) -> Result<PageOf<User>, StoreError> {
+        let q = filter.q.as_deref().map(search::fold);
+        Ok(self.read(|state| {
+            let mut found: Vec<&User> = state
+                .users
+                .values()
+                .filter(|u| q.as_ref().is_none_or(|q| u.search_folded().contains(q.as_str())))
+                .filter(|u| filter.role.is_none_or(|r| u.role == r))
+                .filter(|u| filter.status.is_none_or(|s| u.status == s))
+                .collect();
+            found.sort_by(|a, b| {
+                let by_key = match sort.key {
+                    UserSortKey::FirstName => a.first_name.cmp(&b.first_name),
+                    UserSortKey::LastName => a.last_name.cmp(&b.last_name),
+                    UserSortKey::Email => a.email.cmp(&b.email),
+                    UserSortKey::CreatedAt => a.created_at.cmp(&b.created_at),
+                };
+                let ascending = by_key.then(a.id.cmp(&b.id));
+                match sort.order {
+                    SortOrder::Asc => ascending,
+                    SortOrder::Desc => ascending.reverse(),
+                }
+            });
+            page_of(found, page)
+        }))
+    }
 }
 
 #[async_trait]
@@ -526,13 +554,22 @@ impl NotificationRepository for MemoryStore {
 
 #[async_trait]
 impl AuditRepository for MemoryStore {
-    async fn list(&self, page: Page) -> Result<PageOf<AuditEvent>, StoreError> {
+    async fn list(&self, filter: &AuditFilter, page: Page) -> Result<PageOf<AuditEvent>, StoreError> {
         Ok(self.read(|state| {
-            let mut found: Vec<&AuditEvent> = state.audit.values().collect();
+            let mut found: Vec<&AuditEvent> = state.audit.values().filter(|e| audit_matches(filter, e)).collect();
             found.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then(b.id.cmp(&a.id)));
             page_of(found, page)
         }))
     }
+}
+
+fn audit_matches(filter: &AuditFilter, event: &AuditEvent) -> bool {
+    filter.actor_id.is_none_or(|id| event.actor_id == Some(id))
+        && filter.action.as_ref().is_none_or(|a| *a == event.action)
+        && filter.target_type.as_ref().is_none_or(|t| event.target_type.as_ref() == Some(t))
+        && filter.target_id.as_ref().is_none_or(|t| event.target_id.as_ref() == Some(t))
+        && filter.from.is_none_or(|from| event.occurred_at >= from)
+        && filter.to.is_none_or(|to| event.occurred_at < to)
 }
 
 #[async_trait]

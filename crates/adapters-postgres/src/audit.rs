@@ -2,8 +2,8 @@
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder};
-use seeg_application::identity::{AuditEvent, AuditRepository, AuditWriter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use seeg_application::identity::{AuditEvent, AuditFilter, AuditRepository, AuditWriter};
 use seeg_application::{Page, PageOf, StoreError};
 use serde_json::{Value, json};
 
@@ -12,8 +12,27 @@ use crate::entities::audit_event::{Column, Entity, Model};
 
 #[async_trait]
 impl AuditRepository for Database {
-    async fn list(&self, page: Page) -> Result<PageOf<AuditEvent>, StoreError> {
-        let select = Entity::find().order_by_desc(Column::OccurredAt).order_by_desc(Column::Id);
+    async fn list(&self, filter: &AuditFilter, page: Page) -> Result<PageOf<AuditEvent>, StoreError> {
+        let mut select = Entity::find();
+        if let Some(actor_id) = filter.actor_id {
+            select = select.filter(Column::ActorId.eq(actor_id));
+        }
+        if let Some(action) = &filter.action {
+            select = select.filter(Column::Action.eq(action.as_str()));
+        }
+        if let Some(target_type) = &filter.target_type {
+            select = select.filter(Column::TargetType.eq(target_type.as_str()));
+        }
+        if let Some(target_id) = &filter.target_id {
+            select = select.filter(Column::TargetId.eq(target_id.as_str()));
+        }
+        if let Some(from) = filter.from {
+            select = select.filter(Column::OccurredAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            select = select.filter(Column::OccurredAt.lt(to));
+        }
+        let select = select.order_by_desc(Column::OccurredAt).order_by_desc(Column::Id);
         let found = fetch_page(&self.conn, select, page).await?;
         let items = found.items.into_iter().map(to_domain).collect::<Result<_, _>>()?;
         Ok(PageOf { items, total: found.total })

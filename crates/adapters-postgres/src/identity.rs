@@ -4,20 +4,23 @@
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
-use seeg_application::StoreError;
 use seeg_application::identity::{
     AccessRequest, AccessRequestRepository, AccessRequestWriter, RefreshTokenRecord, RefreshTokenRepository,
-    RefreshTokenWriter, UserRepository, UserWriter,
+    RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
 };
+use seeg_application::{Page, PageOf, StoreError};
 use seeg_domain::identity::{AccessRequestStatus, Role, User};
+use seeg_domain::search;
 use uuid::Uuid;
 
-use crate::database::{Database, SqlTransaction, store_error};
+use crate::database::{Database, SqlTransaction, fetch_page, store_error};
 use crate::entities::{access_request, refresh_token, user};
+use crate::offers::escape_like;
 
 #[async_trait]
 impl UserRepository for Database {
@@ -54,6 +57,35 @@ impl UserRepository for Database {
             .await
             .map_err(store_error)?;
         Ok(admin.is_some())
+    }
+
+    async fn list(&self, filter: &UserFilter, page: Page, sort: UserSort) -> Result<PageOf<User>, StoreError> {
+        let mut condition = Condition::all();
+        if let Some(q) = &filter.q {
+            let pattern = format!("%{}%", escape_like(&search::fold(q)));
+            condition = condition.add(Expr::col(user::Column::SearchFolded).like(LikeExpr::new(pattern).escape('\\')));
+        }
+        if let Some(role) = filter.role {
+            condition = condition.add(user::Column::Role.eq(role.as_str()));
+        }
+        if let Some(status) = filter.status {
+            condition = condition.add(user::Column::Statut.eq(status.as_str()));
+        }
+        let column = match sort.key {
+            UserSortKey::FirstName => user::Column::FirstName,
+            UserSortKey::LastName => user::Column::LastName,
+            UserSortKey::Email => user::Column::Email,
+            UserSortKey::CreatedAt => user::Column::CreatedAt,
+        };
+        let order = match sort.order {
+            SortOrder::Asc => Order::Asc,
+            SortOrder::Desc => Order::Desc,
+        };
+        let select =
+            user::Entity::find().filter(condition).order_by(column, order.clone()).order_by(user::Column::Id, order);
+        let found = fetch_page(&self.conn, select, page).await?;
+        let items = found.items.into_iter().map(user_to_domain).collect::<Result<_, _>>()?;
+        Ok(PageOf { items, total: found.total })
     }
 }
 
@@ -143,6 +175,7 @@ fn user_from_domain(u: &User) -> user::Model {
         poste_actuel: u.poste_actuel.clone(),
         annees_experience: u.annees_experience,
         no_seeg_email: u.no_seeg_email,
+        search_folded: Some(u.search_folded()),
         created_at: u.created_at,
         updated_at: u.updated_at,
     }

@@ -31,7 +31,7 @@ fn condition(filter: &OfferFilter) -> Condition {
 }
 
 /// User text inside a LIKE pattern matches literally.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -69,6 +69,7 @@ pub struct Settings {
     pub environment: Environment,
     pub http: HttpSettings,
     pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
     pub database: DatabaseSettings,
     pub storage: StorageSettings,
     pub outbox: OutboxSettings,
@@ -127,6 +128,36 @@ impl AuthSettings {
                  BOOTSTRAP_ADMIN_PASSWORD) vont ensemble : renseignez les deux ou aucun"
             ),
         }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub trust_proxy_headers: bool,
+    pub auth: Vec<String>,
+    pub signup: Vec<String>,
+    pub upload: Vec<String>,
+    pub default: Vec<String>,
+}
+
+impl RateLimitSettings {
+    /// The quotas, parsed (`"5/minute"`).
+    pub fn config(&self) -> anyhow::Result<seeg_adapters_http::RateLimitConfig> {
+        let parse = |name: &str, list: &[String]| -> anyhow::Result<Vec<seeg_adapters_http::Quota>> {
+            list.iter()
+                .map(|q| seeg_adapters_http::Quota::parse(q).map_err(|e| anyhow::anyhow!("rate_limit.{name} : {e}")))
+                .collect()
+        };
+        Ok(seeg_adapters_http::RateLimitConfig {
+            enabled: self.enabled,
+            trust_proxy_headers: self.trust_proxy_headers,
+            auth: parse("auth", &self.auth)?,
+            signup: parse("signup", &self.signup)?,
+            upload: parse("upload", &self.upload)?,
+            default: parse("default", &self.default)?,
+        })
     }
 }
 
@@ -278,6 +309,7 @@ impl Settings {
             }
         }
         auth.bootstrap_admin()?;
+        self.rate_limit.config()?;
         if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
         }
@@ -370,6 +402,21 @@ mod tests {
             jail.set_env("APP__AUTH__BCRYPT_COST", "12");
             jail.set_env("ACCESS_TOKEN_EXPIRE_MINUTES", "45");
             assert_eq!(load(jail, Environment::Production).unwrap().auth.access_token_minutes, 45);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn rate_limits_are_on_by_default_and_bad_quotas_refused() {
+        Jail::expect_with(|jail| {
+            let s = load(jail, Environment::Development).unwrap();
+            assert!(s.rate_limit.enabled);
+            assert_eq!(s.rate_limit.config().unwrap().auth.len(), 2);
+            jail.set_env("APP__RATE_LIMIT__ENABLED", "false");
+            assert!(!load(jail, Environment::Development).unwrap().rate_limit.enabled);
+            jail.set_env("APP__RATE_LIMIT__AUTH", r#"["5/fortnight"]"#);
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("rate_limit.auth"), "{error}");
             Ok(())
         });
     }

@@ -12,7 +12,7 @@ use seeg_adapters_blob::BlobStorage;
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo};
 use seeg_adapters_postgres::Database;
 use seeg_application::health::HealthCheck;
-use seeg_application::identity::{Accounts, PasswordHasher, TokenService, TokenSettings, UserManagement};
+use seeg_application::identity::{Accounts, AuditTrail, PasswordHasher, TokenService, TokenSettings, UserManagement};
 use seeg_application::offers::OfferCatalog;
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, RelaySettings};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
@@ -119,6 +119,8 @@ impl Application {
         let accounts = accounts(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
+            directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
+            rate_limits: Arc::new(seeg_adapters_http::RateLimiter::new(settings.rate_limit.config()?)),
             accounts,
             users: UserManagement::new(
                 Arc::new(database.clone()),
@@ -126,6 +128,7 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
             ),
+            audit: AuditTrail::new(Arc::new(database.clone())),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
             clock: Arc::clone(&clock),
             ids,

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use seeg_adapters_postgres::Database;
 use seeg_application::Page;
-use seeg_application::identity::{Agent, AgentDirectory, AuditRepository, UserRepository};
+use seeg_application::identity::{Agent, AgentDirectory, AuditFilter, AuditRepository, UserRepository};
 use seeg_domain::identity::{Role, UserStatus};
 use uuid::Uuid;
 
@@ -122,7 +122,7 @@ async fn admin_create_takes_the_password_from_the_environment_and_refuses_a_seco
     assert_eq!((admin.first_name.as_str(), admin.last_name.as_str()), ("Awa", "Mba"));
     assert_eq!((admin.role, admin.status, admin.candidate_kind), (Role::Admin, UserStatus::Active, None));
     assert!(admin.password_hash.starts_with("$2b$04$"), "bcrypt at the configured cost");
-    let trail = database.list(Page { skip: 0, limit: 10 }).await.unwrap();
+    let trail = AuditRepository::list(&database, &AuditFilter::default(), Page { skip: 0, limit: 10 }).await.unwrap();
     assert_eq!(trail.items.len(), 1);
     let event = &trail.items[0];
     assert_eq!(

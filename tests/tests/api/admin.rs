@@ -1,7 +1,7 @@
 //! The first administrator (S1): no public route creates one; the bootstrap settings do, once, at start-up.
 
 use seeg_application::Page;
-use seeg_application::identity::{AuditRepository, UserRepository};
+use seeg_application::identity::{AuditFilter, AuditRepository, UserRepository};
 use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::identity::{Role, UserStatus};
 use seeg_server::Application;
@@ -39,7 +39,8 @@ async fn the_bootstrap_admin_is_created_once_and_signs_in(backend: Backend) {
 
     let admin = app.database.find_by_email("premier.admin@seeg-gabon.com").await.unwrap().unwrap();
     assert_eq!((admin.role, admin.status, admin.candidate_kind), (Role::Admin, UserStatus::Active, None));
-    let trail = AuditRepository::list(&app.database, Page { skip: 0, limit: 100 }).await.unwrap();
+    let trail =
+        AuditRepository::list(&app.database, &AuditFilter::default(), Page { skip: 0, limit: 100 }).await.unwrap();
     let created: Vec<_> = trail.items.iter().filter(|e| e.action == "user.created").collect();
     assert_eq!(created.len(), 1, "{:?}", trail.items);
     assert_eq!(created[0].target_id, Some(admin.id.to_string()));

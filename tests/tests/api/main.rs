@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
 
 mod admin;
+mod audit;
 mod auth;
 mod docs;
 mod health;
 mod http_conventions;
 mod public_offers;
+mod rate_limits;
 mod server_relay;
 mod users;

@@ -193,3 +193,167 @@ mod administration {
         only_admins_manage_accounts_and_not_their_own_access,
     );
 }
+
+mod listing {
+    //! `GET /api/v1/users/` (admin and recruiter, S3) and `GET /api/v1/users/{id}` (self and staff; another
+    //! account is 404 to a candidate): every role on both routes, filters, sorts, the true total (F5), 422s.
+
+    use chrono::TimeDelta;
+    use seeg_application::{Clock, SystemClock, UnitOfWork};
+    use seeg_domain::identity::{Role, User, UserStatus};
+    use seeg_tests::accounts::token_for;
+    use seeg_tests::users::user;
+    use seeg_tests::{Backend, TestApp, on_backends};
+    use serde_json::Value;
+
+    async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Option<String>, Value) {
+        let response = app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap();
+        let total = response.headers().get("x-total-count").map(|v| v.to_str().unwrap().to_owned());
+        (response.status().as_u16(), total, response.json().await.unwrap())
+    }
+
+    async fn list(app: &TestApp, token: &str, query: &str) -> (u16, Option<String>, Value) {
+        get(app, token, &format!("/api/v1/users/?{query}")).await
+    }
+
+    fn emails(body: &Value) -> Vec<&str> {
+        body["data"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect()
+    }
+
+    /// Accounts with distinct names, created a day ago, a minute apart in this order (they never sign in).
+    async fn insert_people(app: &TestApp) -> Vec<User> {
+        let day_ago = SystemClock.now() - TimeDelta::days(1);
+        let people = [
+            ("e.mba@exemple.ga", "Éloïse", "Mba", Role::Candidate, UserStatus::Active),
+            ("carine@exemple.ga", "Carine", "Nzé", Role::Candidate, UserStatus::Pending),
+            ("d.akue@exemple.ga", "Denis", "Akue", Role::Observer, UserStatus::Blocked),
+        ];
+        let mut users = Vec::new();
+        let uow: &dyn UnitOfWork = &app.database;
+        let mut tx = uow.begin().await.unwrap();
+        for (minutes, (email, first, last, role, status)) in (0..).zip(people) {
+            let mut u = user(email);
+            (u.first_name, u.last_name, u.role, u.status) = (first.to_owned(), last.to_owned(), role, status);
+            u.created_at = day_ago + TimeDelta::minutes(minutes);
+            u.updated_at = u.created_at;
+            tx.users().insert(&u).await.unwrap();
+            users.push(u);
+        }
+        tx.commit().await.unwrap();
+        users
+    }
+
+    async fn every_role_against_both_routes(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let (admin, admin_token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+        let (recruiter, recruiter_token) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
+        let (observer, observer_token) = token_for(&app, Role::Observer, "obs@seeg-gabon.com").await;
+        let (candidate, candidate_token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+        let (other, _) = token_for(&app, Role::Candidate, "ben@example.com").await;
+        let unknown = "6f1c1f7e-2b5d-4a8e-9d6b-0c7a1e2f3a4b";
+
+        for (token, role) in [(&admin_token, "admin"), (&recruiter_token, "recruiter")] {
+            for path in ["/api/v1/users", "/api/v1/users/"] {
+                let (status, total, body) = get(&app, token, path).await;
+                assert_eq!(status, 200, "{role} {path}: {body}");
+                assert_eq!((body["total"].as_u64(), total.as_deref()), (Some(5), Some("5")), "{role}");
+                assert_eq!(body["message"], "5 utilisateur(s) récupéré(s)");
+            }
+        }
+        for (token, role) in [(&observer_token, "observer"), (&candidate_token, "candidate")] {
+            let (status, _, body) = get(&app, token, "/api/v1/users/").await;
+            assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{role}");
+        }
+        assert_eq!(app.get("/api/v1/users/").await.status(), 401);
+
+        let staff = [&admin_token, &recruiter_token, &observer_token];
+        for token in staff {
+            for target in [&admin, &recruiter, &observer, &candidate] {
+                let (status, _, body) = get(&app, token, &format!("/api/v1/users/{}", target.id)).await;
+                assert_eq!(status, 200, "{body}");
+                assert_eq!(body["success"], true);
+                assert_eq!(body["message"], "Utilisateur récupéré avec succès");
+                assert_eq!(body["data"]["email"], target.email.as_str());
+                assert_eq!(body["data"]["candidate_profile"], Value::Null);
+            }
+            let (status, _, body) = get(&app, token, &format!("/api/v1/users/{unknown}")).await;
+            assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+        }
+        let (status, _, body) = get(&app, &candidate_token, &format!("/api/v1/users/{}", candidate.id)).await;
+        assert_eq!((status, body["data"]["email"].as_str()), (200, Some("awa@example.com")), "self");
+        for target in [other.id.to_string(), admin.id.to_string(), unknown.to_owned()] {
+            let (status, _, body) = get(&app, &candidate_token, &format!("/api/v1/users/{target}")).await;
+            assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "another account is not probed");
+        }
+        let (status, _, body) = get(&app, &admin_token, "/api/v1/users/pas-un-uuid").await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")));
+        let (status, _, body) = get(&app, &admin_token, "/api/v1/users/me").await;
+        assert_eq!((status, body["data"]["email"].as_str()), (200, Some("admin@seeg-gabon.com")), "`me` is no id");
+    }
+
+    async fn filters_sorts_and_the_true_total_through_http(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let (_, token) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
+        insert_people(&app).await;
+
+        let (_, total, body) = list(&app, &token, "").await;
+        assert_eq!(total.as_deref(), Some("4"));
+        assert_eq!(
+            emails(&body),
+            ["rh@seeg-gabon.com", "d.akue@exemple.ga", "carine@exemple.ga", "e.mba@exemple.ga"],
+            "newest first by default"
+        );
+        assert_eq!((body["page"].as_u64(), body["per_page"].as_u64()), (Some(1), Some(100)));
+
+        let (_, total, body) = list(&app, &token, "q=ELOISE").await;
+        assert_eq!((emails(&body), total.as_deref()), (vec!["e.mba@exemple.ga"], Some("1")));
+        let (_, _, body) = list(&app, &token, "q=nz%C3%A9").await;
+        assert_eq!(emails(&body), ["carine@exemple.ga"], "q=nzé");
+        let (_, _, body) = list(&app, &token, "role=candidate&sort=email&order=asc").await;
+        assert_eq!(emails(&body), ["carine@exemple.ga", "e.mba@exemple.ga"]);
+        let (_, _, body) = list(&app, &token, "statut=bloqu%C3%A9").await;
+        assert_eq!(emails(&body), ["d.akue@exemple.ga"]);
+        let (_, _, body) = list(&app, &token, "sort=last_name&order=asc").await;
+        assert_eq!(emails(&body), ["d.akue@exemple.ga", "e.mba@exemple.ga", "rh@seeg-gabon.com", "carine@exemple.ga"]);
+        let (_, _, body) = list(&app, &token, "sort=first_name&order=desc").await;
+        assert_eq!(emails(&body), ["e.mba@exemple.ga", "rh@seeg-gabon.com", "d.akue@exemple.ga", "carine@exemple.ga"]);
+
+        let (status, total, body) = list(&app, &token, "sort=created_at&order=asc&skip=2&limit=2").await;
+        assert_eq!(status, 200);
+        assert_eq!(emails(&body), ["d.akue@exemple.ga", "rh@seeg-gabon.com"]);
+        assert_eq!(total.as_deref(), Some("4"));
+        assert_eq!(
+            (body["total"].as_u64(), body["page"].as_u64(), body["per_page"].as_u64()),
+            (Some(4), Some(2), Some(2)),
+            "the true total, not the page size (F5)"
+        );
+        assert_eq!(body["message"], "2 utilisateur(s) récupéré(s)");
+    }
+
+    async fn bad_query_values_are_422_naming_their_field(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let (_, token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+        for (query, field) in [
+            ("skip=-1", "query.skip"),
+            ("limit=0", "query.limit"),
+            ("limit=1001", "query.limit"),
+            ("limit=dix", "query.limit"),
+            ("role=superadmin", "query.role"),
+            ("statut=supprime", "query.statut"),
+            ("sort=password", "query.sort"),
+            ("order=up", "query.order"),
+        ] {
+            let (status, _, body) = get(&app, &token, &format!("/api/v1/users/?{query}")).await;
+            assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")), "{query}");
+            assert_eq!(body["errors"][0]["field"], field, "{query}");
+        }
+        let (status, _, _) = get(&app, &token, "/api/v1/users/?limit=1000&skip=0").await;
+        assert_eq!(status, 200);
+    }
+
+    on_backends!(Sqlite, Postgres =>
+        every_role_against_both_routes,
+        filters_sorts_and_the_true_total_through_http,
+        bad_query_values_are_422_naming_their_field,
+    );
+}

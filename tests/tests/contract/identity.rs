@@ -2,7 +2,7 @@
 //! refresh tokens. Round trips, unique e-mail and matricule, transactions, order and pages.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use seeg_application::identity::{AccessRequest, AuditEvent, Notification, RefreshTokenRecord};
+use seeg_application::identity::{AccessRequest, AuditEvent, AuditFilter, Notification, RefreshTokenRecord};
 use seeg_application::{IdGenerator, Page, StoreError, SystemIds};
 use seeg_domain::identity::{AccessRequestStatus, CandidateKind, INTERNAL_NO_SEEG_EMAIL, Role, Sexe, User, UserStatus};
 use seeg_tests::offers::base_time;
@@ -388,13 +388,13 @@ async fn the_audit_trail_is_listed_newest_first_and_keeps_changed_fields(backend
     drop(tx);
     events.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at).then(b.id.cmp(&a.id)));
 
-    let listed = p.audit.list(ALL).await.unwrap();
+    let listed = p.audit.list(&AuditFilter::default(), ALL).await.unwrap();
     assert_eq!(listed.items, events, "all fields, changed_fields in order, newest first");
     assert_eq!(listed.total, 5);
-    let second = p.audit.list(Page { skip: 2, limit: 2 }).await.unwrap();
+    let second = p.audit.list(&AuditFilter::default(), Page { skip: 2, limit: 2 }).await.unwrap();
     assert_eq!(second.items, events[2..4]);
     assert_eq!(second.total, 5);
-    let past_the_end = p.audit.list(Page { skip: 9, limit: 2 }).await.unwrap();
+    let past_the_end = p.audit.list(&AuditFilter::default(), Page { skip: 9, limit: 2 }).await.unwrap();
     assert!(past_the_end.items.is_empty());
     assert_eq!(past_the_end.total, 5);
 }
@@ -475,7 +475,7 @@ async fn reinserting_an_id_is_a_conflict_for_requests_notifications_and_audit_ev
 
     assert_eq!(p.access_requests.find_pending_for_user(u.id).await.unwrap(), Some(request));
     assert_eq!(p.notifications.list_for_user(u.id, ALL).await.unwrap().items, [note]);
-    assert_eq!(p.audit.list(ALL).await.unwrap().items, [event]);
+    assert_eq!(p.audit.list(&AuditFilter::default(), ALL).await.unwrap().items, [event]);
 }
 
 on_backends!(Memory, Sqlite, Postgres =>

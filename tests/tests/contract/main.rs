@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
 
 mod agents;
+mod audit;
 mod identity;
 mod offers;
 mod outbox;
 mod relay;
 mod sessions;
+mod users_list;

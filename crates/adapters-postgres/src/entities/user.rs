@@ -27,6 +27,8 @@ pub struct Model {
     pub poste_actuel: Option<String>,
     pub annees_experience: Option<i32>,
     pub no_seeg_email: bool,
+    /// `User::search_folded`, written on every insert and update (B8).
+    pub search_folded: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -4,6 +4,8 @@ mod accounts;
 mod administration;
 mod agent_list;
 mod agents;
+mod audit_trail;
+mod directory;
 mod management;
 mod passwords;
 mod ports;
@@ -16,11 +18,13 @@ pub use accounts::{
 pub use administration::{Administration, AdministrationError};
 pub use agent_list::{AgentColumn, AgentLineError, AgentList, AgentListError, RejectedLine};
 pub use agents::{Agent, AgentDirectory, AgentImport};
+pub use audit_trail::{AuditTrail, AuditTrailError};
+pub use directory::{DirectoryError, UserDirectory};
 pub use management::{ManagementError, UserManagement};
 pub use passwords::PasswordHasher;
 pub use ports::{
-    AccessRequest, AccessRequestRepository, AccessRequestWriter, AuditEvent, AuditRepository, AuditWriter,
+    AccessRequest, AccessRequestRepository, AccessRequestWriter, AuditEvent, AuditFilter, AuditRepository, AuditWriter,
     Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository,
-    RefreshTokenWriter, UserRepository, UserWriter,
+    RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
 };
 pub use tokens::{Issued, TokenError, TokenKind, TokenService, TokenSettings, Verified};

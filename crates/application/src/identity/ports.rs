@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use seeg_domain::identity::{AccessRequestStatus, User};
+use seeg_domain::identity::{AccessRequestStatus, Role, User, UserStatus};
 use uuid::Uuid;
 
 use crate::store::{Page, PageOf, StoreError};
@@ -18,6 +18,49 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     async fn matricule_taken(&self, matricule: i32) -> Result<bool, StoreError>;
     async fn any_admin(&self) -> Result<bool, StoreError>;
+    /// The accounts matching every criterion of `filter`, in `sort` order then by `id` in the same direction
+    /// (deterministic, F5); `total` counts every match, not the page. `q` matches a part of "first name, last
+    /// name, e-mail" with case and accents ignored (`seeg_domain::search::fold`; `%` and `_` are literal). Names
+    /// sort by the stored text in the database's collation (code-point order on SQLite and the in-memory store).
+    async fn list(&self, filter: &UserFilter, page: Page, sort: UserSort) -> Result<PageOf<User>, StoreError>;
+}
+
+/// Which accounts `UserRepository::list` returns; `None` is no criterion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Free text, compared folded with first name, last name and e-mail (B8).
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+}
+
+/// The column accounts are listed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserSortKey {
+    FirstName,
+    LastName,
+    Email,
+    CreatedAt,
+}
+
+/// Ascending or descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+/// How accounts are listed: newest first by default (F5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UserSort {
+    pub key: UserSortKey,
+    pub order: SortOrder,
+}
+
+impl Default for UserSort {
+    fn default() -> Self {
+        Self { key: UserSortKey::CreatedAt, order: SortOrder::Desc }
+    }
 }
 
 /// Writes accounts inside a transaction.
@@ -117,13 +160,27 @@ pub struct AuditEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
+/// Which audit events to list. Every set criterion must hold (they are ANDed); text criteria match exactly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// Events at or after this instant (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Events strictly before this instant (exclusive), so consecutive windows never overlap.
+    pub to: Option<DateTime<Utc>>,
+}
+
 /// Reads the audit trail.
 ///
-/// Contract: `list` is newest first (`occurred_at` descending, then `id` descending); `total` counts every event,
-/// not the page; `changed_fields` reads back as appended, in order.
+/// Contract: `list` holds the events matching every criterion of the filter, newest first (`occurred_at`
+/// descending, then `id` descending); `total` counts every matching event, not the page; `changed_fields` reads
+/// back as appended, in order.
 #[async_trait]
 pub trait AuditRepository: Send + Sync + std::fmt::Debug {
-    async fn list(&self, page: Page) -> Result<PageOf<AuditEvent>, StoreError>;
+    async fn list(&self, filter: &AuditFilter, page: Page) -> Result<PageOf<AuditEvent>, StoreError>;
 }
 
 /// Appends to the audit trail inside the transaction of the action it records. Contract: appending an existing id

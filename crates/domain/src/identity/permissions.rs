@@ -20,6 +20,8 @@ pub enum Action {
     ReadInterviews,
     HandleAccessRequests,
     ReadAccessRequests,
+    /// Reading one account: anyone reads its own; staff read any; another account does not exist for a candidate.
+    ReadUsers,
     ListUsers,
     ManageUsers,
     SendEmails,
@@ -29,7 +31,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::ReadOffers,
         Self::CreateOffer,
         Self::UpdateOffer,
@@ -44,6 +46,7 @@ impl Action {
         Self::ReadInterviews,
         Self::HandleAccessRequests,
         Self::ReadAccessRequests,
+        Self::ReadUsers,
         Self::ListUsers,
         Self::ManageUsers,
         Self::SendEmails,
@@ -92,7 +95,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
     use Action::{
         ChangeApplicationStatus, CreateOffer, DeleteOffer, Evaluate, HandleAccessRequests, ListUsers, ManageOutbox,
         ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEvaluations, ReadInterviews,
-        ReadOffers, ReadStatistics, ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
+        ReadOffers, ReadStatistics, ReadUsers, ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
     };
     use Decision::{Allow, Forbid, Hide};
     use Ownership::{Any, Own};
@@ -115,6 +118,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ReadInterviews
             | HandleAccessRequests
             | ReadAccessRequests
+            | ReadUsers
             | ListUsers
             | SendEmails
             | ReadStatistics,
@@ -125,7 +129,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
         (
             Role::Observer,
             ReadOffers | ReadApplications | ReadDocuments | ReadEvaluations | ReadInterviews | ReadAccessRequests
-            | ReadStatistics,
+            | ReadUsers | ReadStatistics,
             _,
         ) => Allow,
         (
@@ -147,8 +151,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
         ) => Forbid,
 
         (Role::Candidate, ReadOffers, _)
-        | (Role::Candidate, ReadApplications | ReadDocuments | WithdrawApplication, Own) => Allow,
-        (Role::Candidate, ReadApplications | ReadDocuments | WithdrawApplication, Any) => Hide,
+        | (Role::Candidate, ReadApplications | ReadDocuments | WithdrawApplication | ReadUsers, Own) => Allow,
+        (Role::Candidate, ReadApplications | ReadDocuments | WithdrawApplication | ReadUsers, Any) => Hide,
         (
             Role::Candidate,
             CreateOffer
@@ -180,7 +184,7 @@ mod tests {
 
     /// The whole S3 matrix: for each action, the decision for (own, any) of admin, recruiter, observer, candidate.
     #[rustfmt::skip]
-    const MATRIX: [(Action, [[Decision; 2]; 4]); 20] = [
+    const MATRIX: [(Action, [[Decision; 2]; 4]); 21] = [
         //                          admin     recruiter  observer   candidate
         //                          own  any  own  any   own  any   own  any
         (ReadOffers,              [[A, A], [A, A],  [A, A],  [A, A]]),
@@ -197,6 +201,7 @@ mod tests {
         (ReadInterviews,          [[A, A], [A, A],  [A, A],  [F, F]]),
         (HandleAccessRequests,    [[A, A], [A, A],  [F, F],  [F, F]]),
         (ReadAccessRequests,      [[A, A], [A, A],  [A, A],  [F, F]]),
+        (ReadUsers,               [[A, A], [A, A],  [A, A],  [A, H]]),
         (ListUsers,               [[A, A], [A, A],  [F, F],  [F, F]]),
         (ManageUsers,             [[A, A], [F, F],  [F, F],  [F, F]]),
         (SendEmails,              [[A, A], [A, A],  [F, F],  [F, F]]),
@@ -234,7 +239,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 4 * 20 * 2);
+        assert_eq!(checked, 4 * 21 * 2);
     }
 
     #[test]
@@ -268,6 +273,7 @@ mod tests {
                 ReadEvaluations,
                 ReadInterviews,
                 ReadAccessRequests,
+                ReadUsers,
                 ReadStatistics
             ]
         );

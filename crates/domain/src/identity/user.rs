@@ -42,6 +42,12 @@ impl User {
         self.role == Role::Candidate && self.candidate_kind == Some(CandidateKind::Internal)
     }
 
+    /// What the user search `q` is compared with (B8): first name, last name and e-mail, folded. Stored beside
+    /// the account by the SQL adapter (`users.search_folded`) so every backend compares the same text.
+    pub fn search_folded(&self) -> String {
+        crate::search::fold(&format!("{} {} {}", self.first_name, self.last_name, self.email))
+    }
+
     /// Which offers this account sees (R14, K3b).
     pub fn audience(&self) -> Audience {
         match self.role {
