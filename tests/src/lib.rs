@@ -119,6 +119,7 @@ pub struct Ports {
     pub notifications: Arc<dyn NotificationRepository>,
     pub audit: Arc<dyn AuditRepository>,
     pub refresh_tokens: Arc<dyn RefreshTokenRepository>,
+    pub password_resets: Arc<dyn seeg_application::identity::PasswordResetRepository>,
     pub agents: Arc<dyn AgentDirectory>,
 }
 
@@ -134,6 +135,7 @@ impl Ports {
             + NotificationRepository
             + AuditRepository
             + RefreshTokenRepository
+            + seeg_application::identity::PasswordResetRepository
             + AgentDirectory
             + Clone
             + 'static,
@@ -147,6 +149,7 @@ impl Ports {
             notifications: Arc::new(store.clone()),
             audit: Arc::new(store.clone()),
             refresh_tokens: Arc::new(store.clone()),
+            password_resets: Arc::new(store.clone()),
             agents: Arc::new(store.clone()),
         }
     }

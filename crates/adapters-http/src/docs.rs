@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
-use crate::{audit, health, identity, offers, users};
+use crate::{access_requests, audit, health, identity, offers, passwords, user_creation, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,11 +30,20 @@ use crate::{audit, health, identity, offers, users};
         identity::refresh,
         identity::log_out,
         identity::change_password,
+        passwords::forgot_password,
+        passwords::reset_password,
         users::get_me,
         users::update_me,
         users::update_user,
         users::list_users,
         users::get_user,
+        users::delete_user,
+        user_creation::create_user,
+        access_requests::list_access_requests,
+        access_requests::approve_access_request,
+        access_requests::reject_access_request,
+        access_requests::mark_all_viewed,
+        access_requests::unviewed_count,
         audit::list_audit_events,
     ),
     components(schemas(ErrorBody, FieldError)),
@@ -43,6 +52,7 @@ use crate::{audit, health, identity, offers, users};
         (name = "Service", description = "Santé et disponibilité du service"),
         (name = "Authentification", description = "Inscription, connexion, jetons"),
         (name = "Utilisateurs", description = "Comptes"),
+        (name = "Demandes d'accès", description = "Comptes internes sans e-mail SEEG en attente de validation"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
     ),
     modifiers(&BearerAuth)

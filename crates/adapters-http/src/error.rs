@@ -87,6 +87,7 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("invalid_credentials", 401, "E-mail ou mot de passe incorrect (même réponse dans les deux cas)."),
     ("invalid_refresh_token", 401, "Jeton de renouvellement invalide, expiré, déjà utilisé ou révoqué."),
     ("wrong_current_password", 401, "Mot de passe actuel incorrect."),
+    ("invalid_reset_token", 400, "Jeton de réinitialisation inconnu, déjà utilisé ou expiré (1 h, usage unique)."),
     (
         "field_not_self_editable",
         403,
@@ -95,6 +96,8 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("forbidden", 403, "Rôle insuffisant pour cette action (matrice des permissions S3)."),
     ("own_access_unchangeable", 400, "Un administrateur ne peut pas modifier son propre rôle ni son propre statut."),
     ("account_not_active", 403, "Mot de passe correct mais compte en attente, bloqué, inactif ou archivé."),
+    ("own_account_undeletable", 400, "Un administrateur ne peut pas supprimer son propre compte."),
+    ("access_request_already_processed", 400, "La demande d'accès a déjà été approuvée ou refusée."),
     ("email_taken", 400, "Un utilisateur avec cet e-mail existe déjà."),
     ("matricule_taken", 400, "Un utilisateur avec ce matricule existe déjà."),
     ("matricule_required", 400, "Le matricule est obligatoire pour les candidats internes."),

@@ -173,10 +173,10 @@ pub struct SignupRequest {
 
 /// Collects every invalid field of a request, so the client learns them all at once.
 #[derive(Debug, Default)]
-struct Fields(Vec<FieldError>);
+pub(crate) struct Fields(pub(crate) Vec<FieldError>);
 
 impl Fields {
-    fn required<'a>(&mut self, name: &str, value: Option<&'a String>) -> Option<&'a str> {
+    pub(crate) fn required<'a>(&mut self, name: &str, value: Option<&'a String>) -> Option<&'a str> {
         let value = value.map(String::as_str).filter(|v| !v.trim().is_empty());
         if value.is_none() {
             self.push(name, "champ obligatoire");
@@ -184,11 +184,11 @@ impl Fields {
         value
     }
 
-    fn check<T, E: std::fmt::Display>(&mut self, name: &str, result: Result<T, E>) -> Option<T> {
+    pub(crate) fn check<T, E: std::fmt::Display>(&mut self, name: &str, result: Result<T, E>) -> Option<T> {
         result.map_err(|e| self.push(name, &e.to_string())).ok()
     }
 
-    fn push(&mut self, name: &str, message: &str) {
+    pub(crate) fn push(&mut self, name: &str, message: &str) {
         self.0.push(FieldError { field: format!("body.{name}"), message: message.to_owned() });
     }
 }

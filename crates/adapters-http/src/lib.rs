@@ -1,6 +1,7 @@
 //! The HTTP adapter: actix-web routes, request/response DTOs, the error mapping, OpenAPI and the middleware every
 //! response goes through. The only ring that knows status codes.
 
+mod access_requests;
 mod audit;
 mod docs;
 mod error;
@@ -8,9 +9,11 @@ mod health;
 mod identity;
 mod middleware;
 mod offers;
+mod passwords;
 mod rate_limit;
 mod routing;
 mod state;
+mod user_creation;
 mod users;
 
 use actix_cors::Cors;
@@ -66,7 +69,10 @@ pub fn app(
         )
         .configure(offers::configure)
         .configure(identity::configure)
+        .configure(passwords::configure)
         .configure(users::configure)
+        .configure(access_requests::configure)
+        .configure(user_creation::configure)
         .configure(audit::configure)
         .configure(health::configure)
         .configure(docs::configure)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use seeg_application::health::HealthCheck;
-use seeg_application::identity::{Accounts, AuditTrail, UserManagement};
+use seeg_application::identity::{AccessRequestDesk, Accounts, AuditTrail, UserManagement, UserProvisioning};
 use seeg_application::offers::OfferCatalog;
 use seeg_application::{Clock, IdGenerator};
 
@@ -23,9 +23,15 @@ pub struct ApiState {
     pub offers: OfferCatalog,
     pub accounts: Accounts,
     pub users: UserManagement,
+    /// Forgot/reset password.
+    pub password_resets: seeg_application::identity::PasswordResets,
     /// Account reads: `GET /users/` and `GET /users/{id}`.
     pub directory: seeg_application::identity::UserDirectory,
     pub audit: AuditTrail,
+    /// Access requests: list, approve, reject, viewed (legacy §1.3).
+    pub access_requests: AccessRequestDesk,
+    /// `POST /auth/create-user`.
+    pub provisioning: UserProvisioning,
     pub health: HealthCheck,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,

@@ -24,7 +24,12 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     // `/users/me` before `/users/{user_id}`, so that `me` is never read as an id.
     cfg.service(route("/api/v1/users").route(web::get().to(list_users)))
         .service(route("/api/v1/users/me").route(web::get().to(get_me)).route(web::put().to(update_me)))
-        .service(route("/api/v1/users/{user_id}").route(web::get().to(get_user)).route(web::put().to(update_user)));
+        .service(
+            route("/api/v1/users/{user_id}")
+                .route(web::get().to(get_user))
+                .route(web::put().to(update_user))
+                .route(web::delete().to(delete_user)),
+        );
 }
 
 /// The legacy envelope `{success, message, data, errors}`.
@@ -157,6 +162,9 @@ impl From<ManagementError> for ApiError {
             ManagementError::NotFound => Self::NotFound("utilisateur introuvable"),
             ManagementError::OwnAccess => {
                 Self::BadRequest { code: "own_access_unchangeable", detail: error.to_string() }
+            }
+            ManagementError::OwnDeletion => {
+                Self::BadRequest { code: "own_account_undeletable", detail: error.to_string() }
             }
             ManagementError::EmailTaken => Self::BadRequest { code: "email_taken", detail: error.to_string() },
             ManagementError::MatriculeTaken => Self::BadRequest { code: "matricule_taken", detail: error.to_string() },
@@ -399,4 +407,34 @@ pub(crate) async fn get_user(
     let user = state.directory.get(&caller.0, id).await?;
     let data = UserWithProfile { user: (&user).into(), candidate_profile: None };
     Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur récupéré avec succès", data)))
+}
+
+/// Deletes an account (I10): the account holder himself, or an administrator (not his own account: 400).
+/// Deleting deactivates: the account becomes `archivé`, every session is revoked, HR records stay; it can no
+/// longer sign in and its access tokens stop working. Another account answers 404 to a candidate (S3).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/users/{user_id}",
+    operation_id = "delete_user",
+    tag = "Utilisateurs",
+    security(("bearer" = [])),
+    params(("user_id" = uuid::Uuid, Path, description = "Identifiant du compte")),
+    responses(
+        (status = 200, body = inline(Envelope<Option<Object>>)),
+        (status = 400, description = "Un administrateur ne supprime pas son propre compte", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Ni le titulaire du compte, ni un administrateur", body = ErrorBody),
+        (status = 404, description = "Compte inconnu ou non visible", body = ErrorBody),
+        (status = 422, description = "Identifiant mal formé", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_user(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    user_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let target = parse_uuid("user_id", &user_id)?;
+    let context = RequestContext { request_id: Some(current_request_id()) };
+    state.users.delete(&caller.0, target, &context).await?;
+    Ok(HttpResponse::Ok().json(Envelope::<Option<Value>>::ok("Utilisateur supprimé avec succès", None)))
 }

@@ -1,1 +1,183 @@
-//! placeholder
+//! Mailer adapters: a folder of `.eml` files (the default: open them with any mail client), SMTP through lettre
+//! (production), and an in-memory recorder (tests).
+//!
+//! None of them logs a recipient, a subject or a body (S12): ids only.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
+use secrecy::{ExposeSecret as _, SecretString};
+use seeg_application::mail::{MailMessage, Mailer};
+use uuid::Uuid;
+
+/// The sender of every message: `MAIL_FROM_NAME <MAIL_FROM_EMAIL>` (R36).
+#[derive(Debug, Clone)]
+pub struct Sender(Mailbox);
+
+impl Sender {
+    pub fn new(email: &str, name: &str) -> anyhow::Result<Self> {
+        let address = email.trim().parse().with_context(|| "adresse d'expéditeur invalide (mail.from_email)")?;
+        let name = Some(name.trim().to_owned()).filter(|n| !n.is_empty());
+        Ok(Self(Mailbox::new(name, address)))
+    }
+}
+
+/// A real RFC 5322 message: UTF-8 subject encoded, multipart/alternative text + HTML, a `Message-ID` derived
+/// from the message id so that the same message always carries the same id.
+pub fn build_message(sender: &Sender, message: &MailMessage) -> anyhow::Result<Message> {
+    let to: Mailbox =
+        message.to.trim().parse().with_context(|| format!("destinataire invalide (message {})", message.id))?;
+    Message::builder()
+        .message_id(Some(format!("<{}@seeg-talentsource>", message.id)))
+        .from(sender.0.clone())
+        .to(to)
+        .subject(message.subject.clone())
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(message.text.clone()))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(message.html.clone())),
+        )
+        .with_context(|| format!("construction du message {}", message.id))
+}
+
+/// Writes each message to `<folder>/<id>.eml`; the same id overwrites the same file (idempotent).
+#[derive(Debug, Clone)]
+pub struct FolderMailer {
+    folder: PathBuf,
+    sender: Sender,
+}
+
+impl FolderMailer {
+    /// The folder is created when the first message is written.
+    pub fn new(folder: impl Into<PathBuf>, sender: Sender) -> Self {
+        Self { folder: folder.into(), sender }
+    }
+
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// Where the message with this id is written.
+    pub fn path_of(&self, id: Uuid) -> PathBuf {
+        self.folder.join(format!("{id}.eml"))
+    }
+}
+
+#[async_trait]
+impl Mailer for FolderMailer {
+    async fn send(&self, message: &MailMessage) -> anyhow::Result<()> {
+        let bytes = build_message(&self.sender, message)?.formatted();
+        tokio::fs::create_dir_all(&self.folder)
+            .await
+            .with_context(|| format!("création du dossier {}", self.folder.display()))?;
+        // Written beside, then renamed: a reader never sees half a message.
+        let path = self.path_of(message.id);
+        let partial = self.folder.join(format!(".{}.eml.partial", message.id));
+        tokio::fs::write(&partial, &bytes).await.with_context(|| format!("écriture de {}", partial.display()))?;
+        tokio::fs::rename(&partial, &path).await.with_context(|| format!("écriture de {}", path.display()))?;
+        Ok(())
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (required); the legacy default (`SMTP_TLS`).
+    StartTls,
+    /// TLS from the first byte (`SMTP_SSL`, port 465).
+    ImplicitTls,
+    /// No encryption: a local relay or a test server only.
+    Plain,
+}
+
+/// Where and how to reach the SMTP server.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// Empty: no authentication.
+    pub username: String,
+    pub password: SecretString,
+    pub security: SmtpSecurity,
+    pub timeout: Duration,
+}
+
+/// Sends through an SMTP server (lettre, tokio). A message is sent again on retry: SMTP cannot take one back.
+#[derive(Clone)]
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    sender: Sender,
+}
+
+impl std::fmt::Debug for SmtpMailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpMailer").finish_non_exhaustive()
+    }
+}
+
+impl SmtpMailer {
+    pub fn new(config: &SmtpConfig, sender: Sender) -> anyhow::Result<Self> {
+        let host = config.host.trim();
+        let builder = match config.security {
+            SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                .with_context(|| "mail.smtp : configuration TLS invalide")?,
+            SmtpSecurity::ImplicitTls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
+                .with_context(|| "mail.smtp : configuration TLS invalide")?,
+            SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+        };
+        let mut builder = builder.port(config.port).timeout(Some(config.timeout));
+        if !config.username.trim().is_empty() {
+            builder = builder.credentials(Credentials::new(
+                config.username.trim().to_owned(),
+                config.password.expose_secret().to_owned(),
+            ));
+        }
+        Ok(Self { transport: builder.build(), sender })
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, message: &MailMessage) -> anyhow::Result<()> {
+        let email = build_message(&self.sender, message)?;
+        // lettre's errors name the server's answer, not the message: safe to keep.
+        self.transport.send(email).await.with_context(|| format!("envoi SMTP du message {}", message.id))?;
+        Ok(())
+    }
+}
+
+/// Keeps the messages in memory, one per id (tests read them back).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryMailer {
+    sent: Arc<Mutex<Vec<MailMessage>>>,
+}
+
+impl MemoryMailer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The messages sent so far, in order of first sending.
+    pub fn sent(&self) -> Vec<MailMessage> {
+        self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+#[async_trait]
+impl Mailer for MemoryMailer {
+    async fn send(&self, message: &MailMessage) -> anyhow::Result<()> {
+        let mut sent = self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match sent.iter_mut().find(|m| m.id == message.id) {
+            Some(existing) => *existing = message.clone(),
+            None => sent.push(message.clone()),
+        }
+        Ok(())
+    }
+}

@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use seeg_application::health::Probe;
 use seeg_application::identity::{
-    AccessRequest, AccessRequestRepository, AccessRequestWriter, Agent, AgentDirectory, AuditEvent, AuditFilter,
-    AuditRepository, AuditWriter, Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord,
+    AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter, Agent,
+    AgentDirectory, AuditEvent, AuditFilter, AuditRepository, AuditWriter, Notification, NotificationRepository,
+    NotificationWriter, PasswordResetRecord, PasswordResetRepository, PasswordResetWriter, RefreshTokenRecord,
     RefreshTokenRepository, RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort, UserSortKey,
     UserWriter,
 };
@@ -35,6 +36,7 @@ struct State {
     notifications: BTreeMap<Uuid, Notification>,
     audit: BTreeMap<Uuid, AuditEvent>,
     refresh_tokens: BTreeMap<Uuid, RefreshTokenRecord>,
+    password_resets: BTreeMap<Uuid, PasswordResetRecord>,
     agents: BTreeMap<i32, StoredAgent>,
 }
 
@@ -91,6 +93,10 @@ enum Change {
     SetPassword { id: Uuid, hash: String, at: DateTime<Utc> },
     ConsumeRefreshToken { id: Uuid, at: DateTime<Utc> },
     RevokeRefreshTokens { which: Revocation, at: DateTime<Utc> },
+    InsertPasswordReset(PasswordResetRecord),
+    ConsumePasswordReset { id: Uuid, at: DateTime<Utc> },
+    ReviewAccessRequest(Box<AccessRequest>),
+    MarkAccessRequestsViewed { at: DateTime<Utc> },
 }
 
 /// Which refresh tokens a revocation reaches.
@@ -122,6 +128,8 @@ enum UniqueKey {
     Audit(Uuid),
     RefreshToken(Uuid),
     RefreshTokenHash(String),
+    PasswordReset(Uuid),
+    PasswordResetHash(String),
 }
 
 impl UniqueKey {
@@ -137,6 +145,8 @@ impl UniqueKey {
             Self::Audit(id) => state.audit.contains_key(id),
             Self::RefreshToken(id) => state.refresh_tokens.contains_key(id),
             Self::RefreshTokenHash(hash) => state.refresh_tokens.values().any(|t| &t.token_hash == hash),
+            Self::PasswordReset(id) => state.password_resets.contains_key(id),
+            Self::PasswordResetHash(hash) => state.password_resets.values().any(|r| &r.token_hash == hash),
         }
     }
 
@@ -153,6 +163,8 @@ impl UniqueKey {
             Self::Audit(id) => format!("événement d'audit {id}"),
             Self::RefreshToken(id) => format!("jeton de renouvellement {id}"),
             Self::RefreshTokenHash(_) => "ux_refresh_tokens_hash".to_owned(),
+            Self::PasswordReset(id) => format!("jeton de réinitialisation {id}"),
+            Self::PasswordResetHash(_) => "ux_password_resets_hash".to_owned(),
         }
     }
 }
@@ -172,12 +184,18 @@ impl Change {
             | Self::UpdateUser(_)
             | Self::SetPassword { .. }
             | Self::ConsumeRefreshToken { .. }
-            | Self::RevokeRefreshTokens { .. } => Vec::new(),
+            | Self::RevokeRefreshTokens { .. }
+            | Self::ConsumePasswordReset { .. }
+            | Self::ReviewAccessRequest(_)
+            | Self::MarkAccessRequestsViewed { .. } => Vec::new(),
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
             Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
             Self::InsertRefreshToken(t) => {
                 vec![UniqueKey::RefreshToken(t.id), UniqueKey::RefreshTokenHash(t.token_hash.clone())]
+            }
+            Self::InsertPasswordReset(r) => {
+                vec![UniqueKey::PasswordReset(r.id), UniqueKey::PasswordResetHash(r.token_hash.clone())]
             }
         }
     }
@@ -226,8 +244,48 @@ impl Change {
                     token.revoked_at = Some(at);
                 }
             }
+            Self::InsertPasswordReset(r) => {
+                state.password_resets.insert(r.id, r);
+            }
+            Self::ConsumePasswordReset { id, at } => {
+                if let Some(reset) = state.password_resets.get_mut(&id) {
+                    reset.used_at = Some(at);
+                }
+            }
+            Self::ReviewAccessRequest(r) => {
+                review_access_request(&mut state.access_requests, &r);
+            }
+            Self::MarkAccessRequestsViewed { at } => {
+                mark_access_requests_viewed(&mut state.access_requests, at);
+            }
         }
     }
+}
+
+/// Writes a review on a still-pending request; whether it did (the SQL conditional UPDATE).
+fn review_access_request(requests: &mut BTreeMap<Uuid, AccessRequest>, review: &AccessRequest) -> bool {
+    match requests.get_mut(&review.id) {
+        Some(stored) if stored.status == AccessRequestStatus::Pending => {
+            stored.status = review.status;
+            stored.rejection_reason.clone_from(&review.rejection_reason);
+            stored.reviewed_at = review.reviewed_at;
+            stored.reviewed_by = review.reviewed_by;
+            stored.updated_at = review.updated_at;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Marks pending, unviewed requests viewed; how many.
+fn mark_access_requests_viewed(requests: &mut BTreeMap<Uuid, AccessRequest>, at: DateTime<Utc>) -> u64 {
+    let mut marked = 0;
+    for request in requests.values_mut().filter(|r| r.status == AccessRequestStatus::Pending && !r.viewed) {
+        request.viewed = true;
+        request.updated_at = at;
+        marked += 1;
+    }
+    marked
 }
 
 struct MemoryTransaction {
@@ -259,6 +317,26 @@ impl MemoryTransaction {
             }
         }
         tokens.into_values().collect()
+    }
+
+    /// The access requests as this transaction sees them: committed state with its own changes applied.
+    fn current_access_requests(&self) -> BTreeMap<Uuid, AccessRequest> {
+        let mut requests = self.store.read(|state| state.access_requests.clone());
+        for change in &self.changes {
+            match change {
+                Change::InsertAccessRequest(r) => {
+                    requests.insert(r.id, (**r).clone());
+                }
+                Change::ReviewAccessRequest(r) => {
+                    review_access_request(&mut requests, r);
+                }
+                Change::MarkAccessRequestsViewed { at } => {
+                    mark_access_requests_viewed(&mut requests, *at);
+                }
+                _ => {}
+            }
+        }
+        requests
     }
 
     fn revoke(&mut self, which: Revocation, at: DateTime<Utc>) -> u64 {
@@ -316,6 +394,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn refresh_tokens(&mut self) -> &mut dyn RefreshTokenWriter {
+        self
+    }
+
+    fn password_resets(&mut self) -> &mut dyn PasswordResetWriter {
         self
     }
 
@@ -386,6 +468,21 @@ impl AccessRequestWriter for MemoryTransaction {
     async fn insert(&mut self, request: &AccessRequest) -> Result<(), StoreError> {
         self.record(Change::InsertAccessRequest(Box::new(request.clone())))
     }
+
+    async fn record_review(&mut self, request: &AccessRequest) -> Result<bool, StoreError> {
+        let pending =
+            self.current_access_requests().get(&request.id).is_some_and(|r| r.status == AccessRequestStatus::Pending);
+        if pending {
+            self.changes.push(Change::ReviewAccessRequest(Box::new(request.clone())));
+        }
+        Ok(pending)
+    }
+
+    async fn mark_all_viewed(&mut self, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let marked = mark_access_requests_viewed(&mut self.current_access_requests(), at);
+        self.changes.push(Change::MarkAccessRequestsViewed { at });
+        Ok(marked)
+    }
 }
 
 #[async_trait]
@@ -399,6 +496,36 @@ impl NotificationWriter for MemoryTransaction {
 impl AuditWriter for MemoryTransaction {
     async fn append(&mut self, event: &AuditEvent) -> Result<(), StoreError> {
         self.record(Change::AppendAudit(event.clone()))
+    }
+}
+
+#[async_trait]
+impl PasswordResetWriter for MemoryTransaction {
+    async fn insert(&mut self, reset: &PasswordResetRecord) -> Result<(), StoreError> {
+        self.record(Change::InsertPasswordReset(reset.clone()))
+    }
+
+    async fn consume(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        // Committed state, then this transaction's own changes (transactions are serialised by the writer lock).
+        let mut unused = self.store.read(|state| state.password_resets.get(&id).is_some_and(|r| r.used_at.is_none()));
+        for change in &self.changes {
+            match change {
+                Change::InsertPasswordReset(r) if r.id == id => unused = r.used_at.is_none(),
+                Change::ConsumePasswordReset { id: consumed, .. } if *consumed == id => unused = false,
+                _ => {}
+            }
+        }
+        if unused {
+            self.changes.push(Change::ConsumePasswordReset { id, at });
+        }
+        Ok(unused)
+    }
+}
+
+#[async_trait]
+impl PasswordResetRepository for MemoryStore {
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<PasswordResetRecord>, StoreError> {
+        Ok(self.read(|state| state.password_resets.values().find(|r| r.token_hash == token_hash).cloned()))
     }
 }
 
@@ -537,6 +664,34 @@ impl AccessRequestRepository for MemoryStore {
                 .filter(|r| r.user_id == user_id && r.status == AccessRequestStatus::Pending)
                 .max_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)))
                 .cloned()
+        }))
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
+        Ok(self.read(|state| state.access_requests.get(&id).cloned()))
+    }
+
+    async fn list(&self, filter: &AccessRequestFilter, page: Page) -> Result<PageOf<AccessRequest>, StoreError> {
+        Ok(self.read(|state| {
+            let mut found: Vec<&AccessRequest> = state
+                .access_requests
+                .values()
+                .filter(|r| filter.status.is_none_or(|s| r.status == s))
+                .filter(|r| filter.viewed.is_none_or(|v| r.viewed == v))
+                .collect();
+            found.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+            page_of(found, page)
+        }))
+    }
+
+    async fn counts(&self) -> Result<AccessRequestCounts, StoreError> {
+        Ok(self.read(|state| {
+            let pending: Vec<&AccessRequest> =
+                state.access_requests.values().filter(|r| r.status == AccessRequestStatus::Pending).collect();
+            AccessRequestCounts {
+                pending: pending.len() as u64,
+                unviewed: pending.iter().filter(|r| !r.viewed).count() as u64,
+            }
         }))
     }
 }

@@ -193,6 +193,10 @@ impl Transaction for SqlTransaction {
         self
     }
 
+    fn password_resets(&mut self) -> &mut dyn seeg_application::identity::PasswordResetWriter {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(store_error)
     }

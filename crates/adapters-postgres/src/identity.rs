@@ -10,8 +10,9 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 use seeg_application::identity::{
-    AccessRequest, AccessRequestRepository, AccessRequestWriter, RefreshTokenRecord, RefreshTokenRepository,
-    RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
+    AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter,
+    RefreshTokenRecord, RefreshTokenRepository, RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort,
+    UserSortKey, UserWriter,
 };
 use seeg_application::{Page, PageOf, StoreError};
 use seeg_domain::identity::{AccessRequestStatus, Role, User};
@@ -195,6 +196,42 @@ impl AccessRequestRepository for Database {
             .map(access_request_to_domain)
             .transpose()
     }
+
+    async fn get(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError> {
+        access_request::Entity::find_by_id(id)
+            .one(&self.conn)
+            .await
+            .map_err(store_error)?
+            .map(access_request_to_domain)
+            .transpose()
+    }
+
+    async fn list(&self, filter: &AccessRequestFilter, page: Page) -> Result<PageOf<AccessRequest>, StoreError> {
+        let mut condition = Condition::all();
+        if let Some(status) = filter.status {
+            condition = condition.add(access_request::Column::Status.eq(status.as_str()));
+        }
+        if let Some(viewed) = filter.viewed {
+            condition = condition.add(access_request::Column::Viewed.eq(viewed));
+        }
+        let select = access_request::Entity::find()
+            .filter(condition)
+            .order_by_desc(access_request::Column::CreatedAt)
+            .order_by_desc(access_request::Column::Id);
+        let found = fetch_page(&self.conn, select, page).await?;
+        let items = found.items.into_iter().map(access_request_to_domain).collect::<Result<_, _>>()?;
+        Ok(PageOf { items, total: found.total })
+    }
+
+    async fn counts(&self) -> Result<AccessRequestCounts, StoreError> {
+        let pending = access_request::Entity::find()
+            .filter(access_request::Column::Status.eq(AccessRequestStatus::Pending.as_str()));
+        let unviewed = pending.clone().filter(access_request::Column::Viewed.eq(false));
+        Ok(AccessRequestCounts {
+            pending: pending.count(&self.conn).await.map_err(store_error)?,
+            unviewed: unviewed.count(&self.conn).await.map_err(store_error)?,
+        })
+    }
 }
 
 #[async_trait]
@@ -220,6 +257,34 @@ impl AccessRequestWriter for SqlTransaction {
         };
         model.into_active_model().insert(&self.tx).await.map_err(store_error)?;
         Ok(())
+    }
+
+    async fn record_review(&mut self, request: &AccessRequest) -> Result<bool, StoreError> {
+        // One conditional UPDATE: a concurrent reviewer waits on the row lock, then no longer matches.
+        let result = access_request::Entity::update_many()
+            .col_expr(access_request::Column::Status, Expr::value(request.status.as_str()))
+            .col_expr(access_request::Column::RejectionReason, Expr::value(request.rejection_reason.clone()))
+            .col_expr(access_request::Column::ReviewedAt, Expr::value(request.reviewed_at))
+            .col_expr(access_request::Column::ReviewedBy, Expr::value(request.reviewed_by))
+            .col_expr(access_request::Column::UpdatedAt, Expr::value(request.updated_at))
+            .filter(access_request::Column::Id.eq(request.id))
+            .filter(access_request::Column::Status.eq(AccessRequestStatus::Pending.as_str()))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn mark_all_viewed(&mut self, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let result = access_request::Entity::update_many()
+            .col_expr(access_request::Column::Viewed, Expr::value(true))
+            .col_expr(access_request::Column::UpdatedAt, Expr::value(at))
+            .filter(access_request::Column::Status.eq(AccessRequestStatus::Pending.as_str()))
+            .filter(access_request::Column::Viewed.eq(false))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected)
     }
 }
 

@@ -10,5 +10,6 @@ mod identity;
 mod notifications;
 mod offers;
 mod outbox;
+mod password_resets;
 
 pub use database::{Database, DatabaseError, MigrationStatus};

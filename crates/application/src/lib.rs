@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod health;
 pub mod identity;
+pub mod mail;
 pub mod offers;
 pub mod outbox;
 pub mod store;

@@ -48,5 +48,6 @@ pub trait Transaction: Send {
     fn notifications(&mut self) -> &mut dyn NotificationWriter;
     fn audit(&mut self) -> &mut dyn AuditWriter;
     fn refresh_tokens(&mut self) -> &mut dyn RefreshTokenWriter;
+    fn password_resets(&mut self) -> &mut dyn crate::identity::PasswordResetWriter;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

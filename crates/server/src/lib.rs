@@ -9,5 +9,5 @@ pub mod signing_key;
 pub mod startup;
 pub mod telemetry;
 
-pub use settings::{Environment, Settings};
+pub use settings::{Environment, MailTransport, Settings};
 pub use startup::Application;

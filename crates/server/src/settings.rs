@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Legacy variable names of the Python service, mapped to our keys (lower precedence than `APP__*`).
-const LEGACY_ALIASES: [(&str, &str); 10] = [
+const LEGACY_ALIASES: [(&str, &str); 19] = [
     ("DATABASE_URL", "database.url"),
     ("ALLOWED_ORIGINS", "http.allowed_origins"),
     ("PORT", "http.port"),
@@ -25,6 +25,15 @@ const LEGACY_ALIASES: [(&str, &str); 10] = [
     ("JWT_AUDIENCE", "auth.audience"),
     ("BOOTSTRAP_ADMIN_EMAIL", "auth.bootstrap_admin_email"),
     ("BOOTSTRAP_ADMIN_PASSWORD", "auth.bootstrap_admin_password"),
+    ("SMTP_HOST", "mail.smtp.host"),
+    ("SMTP_PORT", "mail.smtp.port"),
+    ("SMTP_USERNAME", "mail.smtp.username"),
+    ("SMTP_PASSWORD", "mail.smtp.password"),
+    ("SMTP_TLS", "mail.smtp.starttls"),
+    ("SMTP_SSL", "mail.smtp.implicit_tls"),
+    ("MAIL_FROM_EMAIL", "mail.from_email"),
+    ("MAIL_FROM_NAME", "mail.from_name"),
+    ("PUBLIC_APP_URL", "mail.public_app_url"),
 ];
 
 /// The shortest signing key accepted (S1).
@@ -75,6 +84,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
+    pub mail: MailSettings,
 }
 
 const fn default_environment() -> Environment {
@@ -239,6 +249,61 @@ pub struct TelemetrySettings {
     pub service_name: String,
 }
 
+/// Where e-mails go: `.eml` files in a folder (default), an SMTP server, or nowhere (`memory`: kept in the process).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    Folder,
+    Smtp,
+    Memory,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub folder: PathBuf,
+    pub from_email: String,
+    pub from_name: String,
+    /// The front end's address: reset links point there.
+    pub public_app_url: String,
+    pub smtp: SmtpSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub password: SecretString,
+    /// Upgrade the connection with STARTTLS (legacy `SMTP_TLS`).
+    pub starttls: bool,
+    /// TLS from the first byte, usually port 465 (legacy `SMTP_SSL`).
+    pub implicit_tls: bool,
+    pub timeout_secs: u64,
+}
+
+impl MailSettings {
+    /// Refuses a configuration that could not send anything.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        EmailAddress::parse(self.from_email.trim()).map_err(|e| anyhow!("mail.from_email (MAIL_FROM_EMAIL) : {e}"))?;
+        let url = self.public_app_url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
+            bail!("mail.public_app_url (PUBLIC_APP_URL) doit être une adresse http(s)://");
+        }
+        if self.transport == MailTransport::Smtp {
+            if self.smtp.host.trim().is_empty() {
+                bail!("mail.transport = \"smtp\" exige mail.smtp.host (SMTP_HOST)");
+            }
+            if self.smtp.starttls && self.smtp.implicit_tls {
+                bail!("mail.smtp : starttls (SMTP_TLS) et implicit_tls (SMTP_SSL) s'excluent, choisissez-en un");
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A list given as a TOML list, a comma-separated string or a JSON array string (legacy `ALLOWED_ORIGINS`).
 fn origins<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
@@ -314,6 +379,7 @@ impl Settings {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
         }
         self.outbox.policy()?;
+        self.mail.validate()?;
         Ok(())
     }
 }

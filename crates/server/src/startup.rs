@@ -12,14 +12,20 @@ use seeg_adapters_blob::BlobStorage;
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo};
 use seeg_adapters_postgres::Database;
 use seeg_application::health::HealthCheck;
-use seeg_application::identity::{Accounts, AuditTrail, PasswordHasher, TokenService, TokenSettings, UserManagement};
+use seeg_application::identity::{
+    AccessRequestDesk, Accounts, AuditTrail, PasswordHasher, TokenService, TokenSettings, UserManagement,
+    UserProvisioning,
+};
 use seeg_application::offers::OfferCatalog;
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, RelaySettings};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::settings::{Settings, StorageKind};
+use seeg_adapters_mail::{FolderMailer, MemoryMailer, Sender, SmtpConfig, SmtpMailer, SmtpSecurity};
+use seeg_application::mail::{MailHandler, Mailer};
+
+use crate::settings::{MailTransport, Settings, StorageKind};
 
 /// How long a health probe may take before the dependency counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -71,6 +77,40 @@ pub fn relay(
     ))
 }
 
+/// The mailer the settings choose (DESIGN.md "Storage": `.eml` files by default, SMTP in production).
+pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
+    let mail = &settings.mail;
+    let sender = Sender::new(&mail.from_email, &mail.from_name)?;
+    Ok(match mail.transport {
+        MailTransport::Folder => Arc::new(FolderMailer::new(&mail.folder, sender)),
+        MailTransport::Memory => Arc::new(MemoryMailer::new()),
+        MailTransport::Smtp => {
+            let smtp = &mail.smtp;
+            let security = match (smtp.implicit_tls, smtp.starttls) {
+                (true, _) => SmtpSecurity::ImplicitTls,
+                (false, true) => SmtpSecurity::StartTls,
+                (false, false) => SmtpSecurity::Plain,
+            };
+            Arc::new(SmtpMailer::new(
+                &SmtpConfig {
+                    host: smtp.host.clone(),
+                    port: smtp.port,
+                    username: smtp.username.clone(),
+                    password: smtp.password.clone(),
+                    security,
+                    timeout: Duration::from_secs(smtp.timeout_secs),
+                },
+                sender,
+            )?)
+        }
+    })
+}
+
+/// The outbox handlers of this release.
+pub fn release_handlers(settings: &Settings) -> anyhow::Result<HandlerRegistry> {
+    Ok(HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer(settings)?))))
+}
+
 /// The account use cases: signing key (S1), token lifetimes, bcrypt cost from the settings.
 pub async fn accounts(
     settings: &Settings,
@@ -108,6 +148,8 @@ impl Application {
 
     /// Builds the service with the given outbox handlers (tests plug their own in).
     pub async fn build_with(settings: &Settings, handlers: HandlerRegistry) -> anyhow::Result<Self> {
+        // The release's handlers, then the caller's: a test may replace one (its own mailer, say).
+        let handlers = release_handlers(settings)?.merged(handlers);
         let database = open_database(settings).await?;
         let storage = match settings.storage.kind {
             StorageKind::Local => BlobStorage::local(&settings.storage.path)?,
@@ -122,6 +164,15 @@ impl Application {
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: Arc::new(seeg_adapters_http::RateLimiter::new(settings.rate_limit.config()?)),
             accounts,
+            password_resets: seeg_application::identity::PasswordResets::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                PasswordHasher::new(settings.auth.bcrypt_cost).await?,
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+                settings.mail.public_app_url.trim(),
+            ),
             users: UserManagement::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
@@ -129,6 +180,20 @@ impl Application {
                 Arc::clone(&ids),
             ),
             audit: AuditTrail::new(Arc::new(database.clone())),
+            access_requests: AccessRequestDesk::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+            ),
+            provisioning: UserProvisioning::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                PasswordHasher::new(settings.auth.bcrypt_cost).await?,
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+            ),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
             clock: Arc::clone(&clock),
             ids,

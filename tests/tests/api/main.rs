@@ -2,12 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
 
+mod access_requests;
+mod accounts_admin;
 mod admin;
 mod audit;
 mod auth;
 mod docs;
 mod health;
 mod http_conventions;
+mod passwords;
 mod public_offers;
 mod rate_limits;
 mod server_relay;

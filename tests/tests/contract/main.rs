@@ -3,11 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
 
+mod access_requests;
 mod agents;
 mod audit;
 mod identity;
 mod offers;
 mod outbox;
+mod password_resets;
 mod relay;
 mod sessions;
 mod users_list;

@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod job_offer;
 pub mod notification;
 pub mod outbox_event;
+pub mod password_reset;
 pub mod refresh_token;
 pub mod seeg_agent;
 pub mod user;

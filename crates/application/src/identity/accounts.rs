@@ -198,6 +198,7 @@ impl Accounts {
             tx.access_requests().insert(&self.access_request(&user, now)).await?;
         }
         tx.notifications().insert(&self.registration_notice(&user, now)).await?;
+        tx.outbox().append(&super::signup_mail(&user, self.ids.as_ref(), now)).await?;
         tx.commit().await?;
         tracing::info!(user.id = %user.id, signup.kind = ?outcome.kind(), "account created");
         Ok(user)
@@ -380,6 +381,7 @@ impl Accounts {
         let mut event = self.audit_event("user.password_changed", Some(user.id), Some(user.id), context, now);
         event.changed_fields = vec!["password".to_owned()];
         tx.audit().append(&event).await?;
+        tx.outbox().append(&super::password_changed_mail(user, self.ids.as_ref(), now)).await?;
         tx.commit().await?;
         Ok(())
     }

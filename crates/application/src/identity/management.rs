@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use seeg_domain::identity::{Action, AdminChanges, Decision, Ownership, User, decide};
+use seeg_domain::identity::{Action, AdminChanges, Decision, Ownership, Role, User, UserStatus, decide};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -20,6 +20,8 @@ pub enum ManagementError {
     NotFound,
     #[error("Un administrateur ne peut pas modifier son propre rôle ni son propre statut")]
     OwnAccess,
+    #[error("Un administrateur ne peut pas supprimer son propre compte")]
+    OwnDeletion,
     #[error("Un utilisateur avec cet email existe déjà")]
     EmailTaken,
     #[error("Un utilisateur avec ce matricule existe déjà")]
@@ -93,5 +95,54 @@ impl UserManagement {
             .await?;
         tx.commit().await?;
         Ok(user)
+    }
+
+    /// Deletes an account (I10): the account holder himself, or an administrator, but not an administrator's
+    /// own account. Deleting deactivates: the account becomes `archivé` (it can no longer sign in, and its
+    /// access tokens stop working on the next request, S4), every session is revoked, HR records stay.
+    /// Another account does not exist for a candidate (404); other staff get 403.
+    #[instrument(skip_all, fields(actor.id = %actor.id, user.id = %target))]
+    pub async fn delete(&self, actor: &User, target: Uuid, context: &RequestContext) -> Result<(), ManagementError> {
+        if target == actor.id {
+            if actor.role == Role::Admin {
+                return Err(ManagementError::OwnDeletion);
+            }
+        } else {
+            // Reading first: a candidate may not learn whether another account exists.
+            match decide(actor.role, Action::ReadUsers, Ownership::Any) {
+                Decision::Hide => return Err(ManagementError::NotFound),
+                Decision::Allow | Decision::Forbid => {}
+            }
+            match decide(actor.role, Action::ManageUsers, Ownership::Any) {
+                Decision::Allow => {}
+                Decision::Forbid => return Err(ManagementError::Forbidden),
+                Decision::Hide => return Err(ManagementError::NotFound),
+            }
+        }
+        let mut user = self.users.get(target).await?.ok_or(ManagementError::NotFound)?;
+        if user.status == UserStatus::Archived {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        user.status = UserStatus::Archived;
+        user.updated_at = now;
+        let mut tx = self.uow.begin().await?;
+        tx.users().update(&user).await?;
+        tx.refresh_tokens().revoke_user(user.id, now).await?;
+        tx.audit()
+            .append(&AuditEvent {
+                id: self.ids.new_id(),
+                actor_id: Some(actor.id),
+                action: "user.deleted".to_owned(),
+                target_type: Some("user".to_owned()),
+                target_id: Some(user.id.to_string()),
+                request_id: context.request_id.clone(),
+                changed_fields: vec!["statut".to_owned()],
+                occurred_at: now,
+            })
+            .await?;
+        tx.commit().await?;
+        tracing::info!(user.id = %user.id, "account archived");
+        Ok(())
     }
 }

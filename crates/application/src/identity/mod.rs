@@ -1,5 +1,6 @@
 //! Identity: who is calling and what they may do. Passwords, tokens, and (growing) the account use cases.
 
+mod access_requests;
 mod accounts;
 mod administration;
 mod agent_list;
@@ -7,10 +8,13 @@ mod agents;
 mod audit_trail;
 mod directory;
 mod management;
+mod password_resets;
 mod passwords;
 mod ports;
+mod provisioning;
 mod tokens;
 
+pub use access_requests::{AccessRequestDesk, AccessRequestError, AccessRequestView, AccessRequestsPage};
 pub use accounts::{
     Accounts, AuthenticationError, LoginError, PasswordChangeError, RefreshError, RequestContext, Session,
     SignupCommand, SignupError, refresh_token_hash,
@@ -21,10 +25,16 @@ pub use agents::{Agent, AgentDirectory, AgentImport};
 pub use audit_trail::{AuditTrail, AuditTrailError};
 pub use directory::{DirectoryError, UserDirectory};
 pub use management::{ManagementError, UserManagement};
+pub use password_resets::{
+    PasswordResetError, PasswordResetRecord, PasswordResetRepository, PasswordResetWriter, PasswordResets,
+    RESET_TOKEN_LIFETIME, password_changed_mail, signup_mail,
+};
 pub use passwords::PasswordHasher;
 pub use ports::{
-    AccessRequest, AccessRequestRepository, AccessRequestWriter, AuditEvent, AuditFilter, AuditRepository, AuditWriter,
-    Notification, NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository,
-    RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
+    AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter, AuditEvent,
+    AuditFilter, AuditRepository, AuditWriter, Notification, NotificationRepository, NotificationWriter,
+    RefreshTokenRecord, RefreshTokenRepository, RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort,
+    UserSortKey, UserWriter,
 };
+pub use provisioning::{CreateUserCommand, ProvisioningError, UserProvisioning};
 pub use tokens::{Issued, TokenError, TokenKind, TokenService, TokenSettings, Verified};

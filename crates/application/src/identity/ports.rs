@@ -104,15 +104,44 @@ pub struct AccessRequest {
 ///
 /// Contract: `find_pending_for_user` returns the account's `pending` request (the newest by `created_at`, then
 /// `id`, should there be several), or `None` when it has none.
+///
+/// `get` returns `None` for an unknown id. `list` holds the requests matching every criterion of the filter,
+/// newest first (`created_at` descending, then `id` descending); `total` counts every match, not the page.
+/// `counts` are global, whatever any filter: `pending` requests, and those of them not yet `viewed`.
 #[async_trait]
 pub trait AccessRequestRepository: Send + Sync + std::fmt::Debug {
     async fn find_pending_for_user(&self, user_id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
+    async fn get(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
+    async fn list(&self, filter: &AccessRequestFilter, page: Page) -> Result<PageOf<AccessRequest>, StoreError>;
+    async fn counts(&self) -> Result<AccessRequestCounts, StoreError>;
+}
+
+/// Which access requests `AccessRequestRepository::list` returns; `None` is no criterion.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessRequestFilter {
+    pub status: Option<AccessRequestStatus>,
+    pub viewed: Option<bool>,
+}
+
+/// The global counters of the access-request screen (R35).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessRequestCounts {
+    pub pending: u64,
+    /// Pending and not yet viewed.
+    pub unviewed: u64,
 }
 
 /// Writes access requests inside a transaction. Contract: `insert` of an existing id is `Conflict`.
+///
+/// `record_review` writes `status`, `rejection_reason`, `reviewed_at`, `reviewed_by` and `updated_at` of the
+/// request, only while the stored request is still `pending` (one conditional write, so two reviewers cannot
+/// both decide): `true` when it did, `false` when the request is unknown or was already processed.
+/// `mark_all_viewed` sets `viewed` (and `updated_at`) on every pending request not yet viewed; returns how many.
 #[async_trait]
 pub trait AccessRequestWriter: Send {
     async fn insert(&mut self, request: &AccessRequest) -> Result<(), StoreError>;
+    async fn record_review(&mut self, request: &AccessRequest) -> Result<bool, StoreError>;
+    async fn mark_all_viewed(&mut self, at: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// An in-app notification (legacy §2.10, with a uuid id, F3).

@@ -161,6 +161,13 @@ impl HandlerRegistry {
         self
     }
 
+    /// Adds every handler of `other`; on a shared kind, `other`'s handler wins (tests replace a default one).
+    #[must_use]
+    pub fn merged(mut self, other: Self) -> Self {
+        self.handlers.extend(other.handlers);
+        self
+    }
+
     pub fn get(&self, kind: &str) -> Option<&Arc<dyn OutboxHandler>> {
         self.handlers.get(kind)
     }

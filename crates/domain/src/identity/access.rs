@@ -13,3 +13,43 @@ wire_enum! {
 
 /// The only request type (K2).
 pub const INTERNAL_NO_SEEG_EMAIL: &str = "internal_no_seeg_email";
+
+/// Why a rejection reason was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RejectionReasonError {
+    #[error("La raison du refus doit contenir au moins {min} caractères", min = RejectionReason::MIN_CHARS)]
+    TooShort,
+}
+
+/// Why an access request was refused, trimmed (R35: at least 20 characters), told to the candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectionReason(String);
+
+impl RejectionReason {
+    pub const MIN_CHARS: usize = 20;
+
+    pub fn parse(raw: &str) -> Result<Self, RejectionReasonError> {
+        let reason = raw.trim();
+        if reason.chars().count() < Self::MIN_CHARS {
+            return Err(RejectionReasonError::TooShort);
+        }
+        Ok(Self(reason.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_is_trimmed_and_needs_twenty_characters() {
+        assert_eq!(RejectionReason::parse("   trop court   "), Err(RejectionReasonError::TooShort));
+        assert_eq!(RejectionReason::parse(&format!("  {}  ", "é".repeat(19))), Err(RejectionReasonError::TooShort));
+        let reason = RejectionReason::parse(&format!("  {}  ", "é".repeat(20))).unwrap();
+        assert_eq!(reason.as_str(), "é".repeat(20));
+    }
+}

@@ -14,7 +14,7 @@ mod signup;
 mod status;
 mod user;
 
-pub use access::{AccessRequestStatus, INTERNAL_NO_SEEG_EMAIL};
+pub use access::{AccessRequestStatus, INTERNAL_NO_SEEG_EMAIL, RejectionReason, RejectionReasonError};
 pub use birth::{DateOfBirth, DateOfBirthError};
 pub use email::{COMPANY_DOMAIN, EmailAddress, EmailAddressError};
 pub use names::{Matricule, MatriculeError, PersonName, PersonNameError, Phone, PhoneError, Sexe};

@@ -1,0 +1,109 @@
+//! Forgotten passwords (legacy §1.2 forgot-password / reset-password, R12; decisions S4, S6).
+
+use actix_web::{HttpResponse, web};
+use seeg_application::identity::{PasswordResetError, RequestContext};
+use seeg_domain::identity::EmailAddress;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::middleware::current_request_id;
+use crate::routing::route;
+use crate::state::ApiState;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(route("/api/v1/auth/forgot-password").route(web::post().to(forgot_password)))
+        .service(route("/api/v1/auth/reset-password").route(web::post().to(reset_password)));
+}
+
+/// `POST /api/v1/auth/forgot-password`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ForgotPasswordRequest {
+    pub email: Option<String>,
+}
+
+/// `POST /api/v1/auth/reset-password`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetPasswordRequest {
+    /// The token of the link `…/reset-password?token=…`.
+    pub token: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// `{success, message}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordDone {
+    pub success: bool,
+    pub message: &'static str,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Validation(vec![FieldError { field: format!("body.{field}"), message: message.into() }])
+}
+
+impl From<PasswordResetError> for ApiError {
+    fn from(error: PasswordResetError) -> Self {
+        match error {
+            PasswordResetError::InvalidToken => {
+                Self::BadRequest { code: "invalid_reset_token", detail: error.to_string() }
+            }
+            PasswordResetError::WeakPassword(e) => invalid("new_password", e.to_string()),
+            PasswordResetError::Store(e) => e.into(),
+            PasswordResetError::Unexpected(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+/// Sends a reset link when the address belongs to an active account; the answer is the same either way.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/forgot-password",
+    operation_id = "forgot_password",
+    tag = "Authentification",
+    request_body = ForgotPasswordRequest,
+    responses(
+        (status = 200, description = "Toujours la même réponse, que l'adresse existe ou non", body = PasswordDone),
+        (status = 422, description = "Adresse e-mail mal formée", body = ErrorBody),
+        (status = 429, description = "Trop de demandes", body = ErrorBody),
+    )
+)]
+pub(crate) async fn forgot_password(
+    state: web::Data<ApiState>,
+    body: web::Json<ForgotPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = body.into_inner().email.unwrap_or_default();
+    if raw.trim().is_empty() {
+        return Err(invalid("email", "champ obligatoire"));
+    }
+    let email = EmailAddress::parse(&raw).map_err(|e| invalid("email", e.to_string()))?;
+    state.password_resets.forgot(&email).await?;
+    Ok(HttpResponse::Ok().json(PasswordDone { success: true, message: "Email envoyé si l'adresse existe" }))
+}
+
+/// Sets a new password with the token of a reset link: single use, one hour; every session of the account ends.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/reset-password",
+    operation_id = "reset_password",
+    tag = "Authentification",
+    request_body = ResetPasswordRequest,
+    responses(
+        (status = 200, body = PasswordDone),
+        (status = 400, description = "Token de réinitialisation invalide ou expiré", body = ErrorBody),
+        (status = 422, description = "Nouveau mot de passe trop faible", body = ErrorBody),
+        (status = 429, description = "Trop de demandes", body = ErrorBody),
+    )
+)]
+pub(crate) async fn reset_password(
+    state: web::Data<ApiState>,
+    body: web::Json<ResetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let token = body.token.unwrap_or_default();
+    if token.trim().is_empty() {
+        return Err(PasswordResetError::InvalidToken.into());
+    }
+    let context = RequestContext { request_id: Some(current_request_id()) };
+    state.password_resets.reset(&token, body.new_password.unwrap_or_default(), &context).await?;
+    Ok(HttpResponse::Ok().json(PasswordDone { success: true, message: "Mot de passe réinitialisé" }))
+}

@@ -1,0 +1,132 @@
+//! `POST /api/v1/auth/create-user` (legacy §1.2, R6): an administrator creates an account, `actif` at once.
+
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+use seeg_application::identity::{CreateUserCommand, ProvisioningError, RequestContext};
+use seeg_domain::identity::{
+    Action, CandidateKind, DateOfBirth, EmailAddress, Ownership, Password, PersonName, Phone, Role, Sexe, decide,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::identity::{Caller, Fields, UserBody};
+use crate::middleware::current_request_id;
+use crate::routing::route;
+use crate::state::ApiState;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(route("/api/v1/auth/create-user").route(web::post().to(create_user)));
+}
+
+/// `POST /api/v1/auth/create-user` (legacy `CreateUserRequest`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateUserRequest {
+    pub email: Option<String>,
+    /// Policy R5.
+    pub password: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// `admin`, `recruiter`, `observer` or `candidate`.
+    pub role: Option<String>,
+    pub phone: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    /// `M` or `F`.
+    pub sexe: Option<String>,
+    /// `interne` or `externe`; candidates only (default `externe`).
+    pub candidate_status: Option<String>,
+}
+
+fn present(value: Option<&String>) -> Option<&str> {
+    value.map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+impl CreateUserRequest {
+    fn parse(self, today: NaiveDate) -> Result<CreateUserCommand, ApiError> {
+        let mut f = Fields::default();
+        let email = f.required("email", self.email.as_ref()).and_then(|v| f.check("email", EmailAddress::parse(v)));
+        let password = f
+            .required("password", self.password.as_ref())
+            .and_then(|v| f.check("password", Password::parse(v.to_owned())));
+        let first_name = f
+            .required("first_name", self.first_name.as_ref())
+            .and_then(|v| f.check("first_name", PersonName::parse(v)));
+        let last_name =
+            f.required("last_name", self.last_name.as_ref()).and_then(|v| f.check("last_name", PersonName::parse(v)));
+        let role = f.required("role", self.role.as_ref()).and_then(|v| f.check("role", v.trim().parse::<Role>()));
+        let phone = present(self.phone.as_ref()).and_then(|p| f.check("phone", Phone::parse(p)));
+        let date_of_birth = present(self.date_of_birth.as_ref()).and_then(|v| {
+            let date = f.check(
+                "date_of_birth",
+                NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| "date attendue au format AAAA-MM-JJ"),
+            )?;
+            f.check("date_of_birth", DateOfBirth::parse(date, today))
+        });
+        let sexe = present(self.sexe.as_ref()).and_then(|v| f.check("sexe", v.parse::<Sexe>()));
+        let candidate_kind = present(self.candidate_status.as_ref())
+            .and_then(|v| f.check("candidate_status", v.parse::<CandidateKind>()));
+        if candidate_kind.is_some() && role.is_some_and(|r| r != Role::Candidate) {
+            f.push("candidate_status", "réservé aux comptes candidats");
+        }
+        match (email, password, first_name, last_name, role) {
+            (Some(email), Some(password), Some(first_name), Some(last_name), Some(role)) if f.0.is_empty() => {
+                Ok(CreateUserCommand {
+                    email,
+                    password,
+                    first_name,
+                    last_name,
+                    role,
+                    phone,
+                    date_of_birth,
+                    sexe,
+                    candidate_kind,
+                })
+            }
+            _ => Err(ApiError::Validation(f.0)),
+        }
+    }
+}
+
+impl From<ProvisioningError> for ApiError {
+    fn from(error: ProvisioningError) -> Self {
+        match error {
+            ProvisioningError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            ProvisioningError::EmailTaken => Self::BadRequest { code: "email_taken", detail: error.to_string() },
+            ProvisioningError::Store(e) => e.into(),
+            ProvisioningError::Unexpected(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+/// An administrator creates an account of any role, `actif` at once (R6). Answers 200 with the account, as the
+/// legacy service did. Audited (`user.created`, the administrator as actor).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/create-user",
+    operation_id = "create_user",
+    tag = "Authentification",
+    security(("bearer" = [])),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 200, body = UserBody),
+        (status = 400, description = "E-mail déjà utilisé (`email_taken`)", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé aux administrateurs", body = ErrorBody),
+        (status = 422, description = "Champ invalide (mot de passe R5, rôle, …)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_user(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    body: web::Json<CreateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    // Refused before the body is judged, so that non-admins learn nothing about the rules.
+    if !decide(caller.0.role, Action::ManageUsers, Ownership::Any).is_allowed() {
+        return Err(ProvisioningError::Forbidden.into());
+    }
+    let command = body.into_inner().parse(state.clock.now().date_naive())?;
+    let context = RequestContext { request_id: Some(current_request_id()) };
+    let user = state.provisioning.create(&caller.0, command, &context).await?;
+    Ok(HttpResponse::Ok().json(UserBody::from(&user)))
+}

@@ -1,0 +1,195 @@
+//! Forgotten passwords (legacy R12 with S4): a single-use reset token, stored hashed, valid one hour, e-mailed
+//! through the outbox; and the e-mails that sign-up and password changes send.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use seeg_domain::identity::{EmailAddress, Password, PasswordPolicyError, User, UserStatus};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{AuditEvent, PasswordHasher, RequestContext, UserRepository, refresh_token_hash};
+use crate::mail::{mail_event, templates};
+use crate::outbox::OutboxEvent;
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
+
+/// How long a reset link works (S4).
+pub const RESET_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// A reset token as stored: only its hash (S4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordResetRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// sha256 of the token, hex.
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// Reads reset tokens.
+///
+/// Contract: `find_by_hash` matches the hash exactly and returns `None` for an unknown one; used and expired
+/// tokens are returned too (the use case decides).
+#[async_trait]
+pub trait PasswordResetRepository: Send + Sync + std::fmt::Debug {
+    async fn find_by_hash(&self, token_hash: &str) -> Result<Option<PasswordResetRecord>, StoreError>;
+}
+
+/// Writes reset tokens inside a transaction.
+///
+/// Contract: `insert` of an existing id or hash is `Conflict`. `consume` marks the token used and is `true`
+/// only for the one call that consumed it (it was unused); any other caller, concurrent or later, gets `false`.
+#[async_trait]
+pub trait PasswordResetWriter: Send {
+    async fn insert(&mut self, reset: &PasswordResetRecord) -> Result<(), StoreError>;
+    async fn consume(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+}
+
+/// Why a reset was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordResetError {
+    /// Unknown, used or expired token: one answer for all (400).
+    #[error("Token de réinitialisation invalide ou expiré")]
+    InvalidToken,
+    /// The token is good but the new password breaks the policy R5 (422).
+    #[error(transparent)]
+    WeakPassword(#[from] PasswordPolicyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The sign-up e-mail: welcome for an `actif` account, "access pending" for an `en_attente` one.
+pub fn signup_mail(user: &User, ids: &dyn IdGenerator, now: DateTime<Utc>) -> OutboxEvent {
+    let rendered =
+        if user.status == UserStatus::Active { templates::welcome(user) } else { templates::access_pending(user) };
+    mail_event(ids, &user.email, rendered, now)
+}
+
+/// The "your password was changed" e-mail.
+pub fn password_changed_mail(user: &User, ids: &dyn IdGenerator, now: DateTime<Utc>) -> OutboxEvent {
+    mail_event(ids, &user.email, templates::password_changed(user), now)
+}
+
+/// The forgot/reset use cases.
+#[derive(Debug, Clone)]
+pub struct PasswordResets {
+    uow: Arc<dyn UnitOfWork>,
+    users: Arc<dyn UserRepository>,
+    resets: Arc<dyn PasswordResetRepository>,
+    hasher: PasswordHasher,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    public_app_url: String,
+}
+
+impl PasswordResets {
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        users: Arc<dyn UserRepository>,
+        resets: Arc<dyn PasswordResetRepository>,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        public_app_url: impl Into<String>,
+    ) -> Self {
+        Self { uow, users, resets, hasher, clock, ids, public_app_url: public_app_url.into() }
+    }
+
+    /// For an existing `actif` account: stores a new reset token (hashed, one hour) and appends the reset e-mail,
+    /// in one transaction. Says nothing about whether the account exists (the caller answers the same either way).
+    #[instrument(skip_all)]
+    pub async fn forgot(&self, email: &EmailAddress) -> Result<(), StoreError> {
+        // The token is drawn whether or not the account exists: the cheap part of the work costs the same.
+        let token = new_token();
+        let token_hash = refresh_token_hash(&token);
+        let user = self.users.find_by_email(email.as_str()).await?.filter(|u| u.status == UserStatus::Active);
+        let Some(user) = user else { return Ok(()) };
+        let now = self.clock.now();
+        let lifetime = chrono::Duration::from_std(RESET_TOKEN_LIFETIME).map_err(anyhow::Error::new)?;
+        let record = PasswordResetRecord {
+            id: self.ids.new_id(),
+            user_id: user.id,
+            token_hash,
+            expires_at: now + lifetime,
+            used_at: None,
+        };
+        let link = templates::reset_link(&self.public_app_url, &token);
+        let mut tx = self.uow.begin().await?;
+        tx.password_resets().insert(&record).await?;
+        tx.outbox()
+            .append(&mail_event(self.ids.as_ref(), &user.email, templates::password_reset(&user, &link), now))
+            .await?;
+        tx.commit().await?;
+        tracing::info!(user.id = %user.id, password_reset.id = %record.id, "password reset requested");
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token: the token must exist, be unused and unexpired, then the password
+    /// must meet the policy. Marks the token used, revokes every refresh token of the account (S4), appends the
+    /// "password changed" e-mail and the audit line, in one transaction.
+    #[instrument(skip_all)]
+    pub async fn reset(
+        &self,
+        token: &str,
+        new_password: String,
+        context: &RequestContext,
+    ) -> Result<(), PasswordResetError> {
+        let now = self.clock.now();
+        let stored = self.resets.find_by_hash(&refresh_token_hash(token.trim())).await?;
+        let Some(stored) = stored.filter(|r| r.used_at.is_none() && r.expires_at > now) else {
+            return Err(PasswordResetError::InvalidToken);
+        };
+        let Some(user) = self.users.get(stored.user_id).await? else {
+            return Err(PasswordResetError::InvalidToken);
+        };
+        let password = Password::parse(new_password)?;
+        let hash = self.hasher.hash(&password).await?;
+        let mut tx = self.uow.begin().await?;
+        // A concurrent reset with the same token may have won: only one consumes it.
+        if !tx.password_resets().consume(stored.id, now).await? {
+            return Err(PasswordResetError::InvalidToken);
+        }
+        tx.users().set_password(user.id, &hash, now).await?;
+        tx.refresh_tokens().revoke_user(user.id, now).await?;
+        tx.outbox().append(&password_changed_mail(&user, self.ids.as_ref(), now)).await?;
+        tx.audit()
+            .append(&AuditEvent {
+                id: self.ids.new_id(),
+                actor_id: Some(user.id),
+                action: "user.password_reset".to_owned(),
+                target_type: Some("user".to_owned()),
+                target_id: Some(user.id.to_string()),
+                request_id: context.request_id.clone(),
+                changed_fields: vec!["password".to_owned()],
+                occurred_at: now,
+            })
+            .await?;
+        tx.commit().await?;
+        tracing::info!(user.id = %user.id, "password reset");
+        Ok(())
+    }
+}
+
+/// 32 random bytes, hex: unguessable, and safe in a URL as it is.
+fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_64_hex_characters_and_differ() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.len(), 64);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,141 @@
+//! Administrators creating accounts (legacy `POST /auth/create-user`, R6): staff accounts above all, `actif` at
+//! once, audited with the creator as actor (B2). Hashing and the audit line follow `Administration`.
+
+use std::sync::Arc;
+
+use seeg_domain::identity::{
+    Action, CandidateKind, DateOfBirth, Decision, EmailAddress, Ownership, Password, PersonName, Phone, Role, Sexe,
+    User, UserStatus, decide,
+};
+use tracing::instrument;
+
+use super::{AuditEvent, PasswordHasher, RequestContext, UserRepository};
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
+
+/// An account to create, parsed by the caller (HTTP DTO -> domain values).
+#[derive(Debug)]
+pub struct CreateUserCommand {
+    pub email: EmailAddress,
+    pub password: Password,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub role: Role,
+    pub phone: Option<Phone>,
+    pub date_of_birth: Option<DateOfBirth>,
+    pub sexe: Option<Sexe>,
+    /// Candidates only; a candidate created without one is external.
+    pub candidate_kind: Option<CandidateKind>,
+}
+
+/// Why an account was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisioningError {
+    #[error("Not enough permissions")]
+    Forbidden,
+    #[error("Un utilisateur avec cet email existe déjà")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Account creation by administrators.
+#[derive(Debug, Clone)]
+pub struct UserProvisioning {
+    uow: Arc<dyn UnitOfWork>,
+    users: Arc<dyn UserRepository>,
+    hasher: PasswordHasher,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+}
+
+impl UserProvisioning {
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        users: Arc<dyn UserRepository>,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self { uow, users, hasher, clock, ids }
+    }
+
+    /// Creates an `actif` account (R6) and its `user.created` audit line in one transaction.
+    #[instrument(skip_all, fields(actor.id = %actor.id))]
+    pub async fn create(
+        &self,
+        actor: &User,
+        command: CreateUserCommand,
+        context: &RequestContext,
+    ) -> Result<User, ProvisioningError> {
+        if decide(actor.role, Action::ManageUsers, Ownership::Any) != Decision::Allow {
+            return Err(ProvisioningError::Forbidden);
+        }
+        // Checked first to spare a bcrypt run; the unique index still decides a race (below).
+        if self.users.find_by_email(command.email.as_str()).await?.is_some() {
+            return Err(ProvisioningError::EmailTaken);
+        }
+        let password_hash = self.hasher.hash(&command.password).await?;
+        let now = self.clock.now();
+        let candidate_kind = match command.role {
+            Role::Candidate => Some(command.candidate_kind.unwrap_or(CandidateKind::External)),
+            Role::Admin | Role::Recruiter | Role::Observer => None,
+        };
+        let user = User {
+            id: self.ids.new_id(),
+            email: command.email.as_str().to_owned(),
+            first_name: command.first_name.as_str().to_owned(),
+            last_name: command.last_name.as_str().to_owned(),
+            role: command.role,
+            phone: command.phone.map(|p| p.as_str().to_owned()),
+            date_of_birth: command.date_of_birth.map(DateOfBirth::date),
+            sexe: command.sexe,
+            matricule: None,
+            password_hash,
+            email_verified: false,
+            last_login: None,
+            candidate_kind,
+            status: UserStatus::Active,
+            adresse: None,
+            poste_actuel: None,
+            annees_experience: None,
+            no_seeg_email: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut changed = vec!["email", "first_name", "last_name", "role", "statut", "password"];
+        for (field, set) in [
+            ("phone", user.phone.is_some()),
+            ("date_of_birth", user.date_of_birth.is_some()),
+            ("sexe", user.sexe.is_some()),
+            ("candidate_status", user.candidate_kind.is_some()),
+        ] {
+            if set {
+                changed.push(field);
+            }
+        }
+        let audit = AuditEvent {
+            id: self.ids.new_id(),
+            actor_id: Some(actor.id),
+            action: "user.created".to_owned(),
+            target_type: Some("user".to_owned()),
+            target_id: Some(user.id.to_string()),
+            request_id: context.request_id.clone(),
+            changed_fields: changed.into_iter().map(str::to_owned).collect(),
+            occurred_at: now,
+        };
+
+        let mut tx = self.uow.begin().await?;
+        tx.users().insert(&user).await.map_err(|error| match error {
+            // The account has no matricule and a fresh id: only the e-mail can clash.
+            StoreError::Conflict(_) => ProvisioningError::EmailTaken,
+            unexpected @ StoreError::Unexpected(_) => unexpected.into(),
+        })?;
+        tx.audit().append(&audit).await?;
+        tx.commit().await?;
+        tracing::info!(user.id = %user.id, user.role = %user.role, "account created by an administrator");
+        Ok(user)
+    }
+}

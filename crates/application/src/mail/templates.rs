@@ -1,0 +1,222 @@
+//! The French messages of the identity capability (legacy R37 subjects, R38 salutation), as pure functions.
+//!
+//! Every user-supplied text is HTML-escaped in the HTML part (S8); the text part is plain text and needs none.
+
+use seeg_domain::identity::{Sexe, User};
+
+use super::Rendered;
+
+pub const WELCOME_SUBJECT: &str = "Bienvenue sur OneHCM - SEEG Talent Source";
+pub const ACCESS_PENDING_SUBJECT: &str = "Demande d'Accès en Cours de Traitement - OneHCM";
+pub const PASSWORD_RESET_SUBJECT: &str = "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG";
+pub const PASSWORD_CHANGED_SUBJECT: &str = "🔐 Votre mot de passe a été modifié";
+
+/// How long a reset link stays valid, as the message says it (the use case's lifetime feeds this).
+pub const RESET_LINK_VALIDITY: &str = "1 heure";
+
+/// "Monsieur Jean Dupont", "Madame Marie Dupont", or "Jean Dupont" when the sex is unknown (R38). The domain's
+/// `salutation` takes parsed names; stored accounts carry plain strings, so the same rule is applied here.
+pub fn salutation(user: &User) -> String {
+    let (first, last) = (user.first_name.trim(), user.last_name.trim());
+    match user.sexe {
+        Some(Sexe::Male) => format!("Monsieur {first} {last}"),
+        Some(Sexe::Female) => format!("Madame {first} {last}"),
+        None => format!("{first} {last}"),
+    }
+}
+
+/// Escapes the five characters that matter in HTML text and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// The link of a reset e-mail: `{public_app_url}/reset-password?token=…`.
+pub fn reset_link(public_app_url: &str, token: &str) -> String {
+    // The token is hex: nothing to percent-encode.
+    format!("{}/reset-password?token={token}", public_app_url.trim_end_matches('/'))
+}
+
+/// Paragraphs of plain text, in both parts; `html_extra` is already-safe HTML appended to the HTML part.
+fn render(subject: &str, user: &User, paragraphs: &[&str], html_extra: &str, text_extra: &str) -> Rendered {
+    let greeting = format!("Bonjour {},", salutation(user));
+    let signature = "Cordialement,\nL'équipe OneHCM - SEEG Talent Source";
+    let mut text = format!("{greeting}\n\n");
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+    }
+    text.push_str(text_extra);
+    text.push_str(signature);
+    text.push('\n');
+
+    let mut body = format!("<p>{}</p>\n", escape_html(&greeting));
+    for p in paragraphs {
+        body.push_str("<p>");
+        body.push_str(&escape_html(p));
+        body.push_str("</p>\n");
+    }
+    body.push_str(html_extra);
+    body.push_str("<p>");
+    body.push_str(&escape_html(signature).replace('\n', "<br>"));
+    body.push_str("</p>\n");
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n\
+         <body style=\"font-family: Arial, sans-serif; color: #1f2937;\">\n{body}</body>\n</html>\n",
+        escape_html(subject)
+    );
+    Rendered { subject: subject.to_owned(), text, html }
+}
+
+/// Sign-up of an `actif` account.
+pub fn welcome(user: &User) -> Rendered {
+    render(
+        WELCOME_SUBJECT,
+        user,
+        &[
+            "Votre compte OneHCM - SEEG Talent Source a bien été créé.",
+            "Vous pouvez dès à présent vous connecter et postuler aux offres d'emploi.",
+        ],
+        "",
+        "",
+    )
+}
+
+/// Sign-up of an `en_attente` account (internal candidate without a company e-mail, R35).
+pub fn access_pending(user: &User) -> Rendered {
+    render(
+        ACCESS_PENDING_SUBJECT,
+        user,
+        &[
+            "Nous avons bien reçu votre demande d'accès à OneHCM - SEEG Talent Source.",
+            "Votre demande est en attente de validation par notre équipe. Vous recevrez un e-mail dès qu'elle \
+             aura été traitée.",
+        ],
+        "",
+        "",
+    )
+}
+
+/// Forgotten password: the link to choose a new one.
+pub fn password_reset(user: &User, link: &str) -> Rendered {
+    let html_link = escape_html(link);
+    render(
+        PASSWORD_RESET_SUBJECT,
+        user,
+        &[
+            "Vous avez demandé la réinitialisation de votre mot de passe.",
+            &format!(
+                "Ce lien est valable {RESET_LINK_VALIDITY} et ne peut servir qu'une fois. Si vous n'êtes pas à \
+                 l'origine de cette demande, ignorez cet e-mail : votre mot de passe reste inchangé."
+            ),
+        ],
+        &format!("<p><a href=\"{html_link}\">Choisir un nouveau mot de passe</a></p>\n<p>{html_link}</p>\n"),
+        &format!("Choisir un nouveau mot de passe : {link}\n\n"),
+    )
+}
+
+/// The password was changed (by the account holder or through a reset link).
+pub fn password_changed(user: &User) -> Rendered {
+    render(
+        PASSWORD_CHANGED_SUBJECT,
+        user,
+        &[
+            "Le mot de passe de votre compte OneHCM vient d'être modifié.",
+            "Si vous n'êtes pas à l'origine de ce changement, réinitialisez votre mot de passe sans attendre et \
+             contactez le support.",
+        ],
+        "",
+        "",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use seeg_domain::identity::{Role, UserStatus};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn user(first: &str, sexe: Option<Sexe>) -> User {
+        User {
+            id: Uuid::nil(),
+            email: "awa@example.com".into(),
+            first_name: first.into(),
+            last_name: "Mba".into(),
+            role: Role::Candidate,
+            phone: None,
+            date_of_birth: None,
+            sexe,
+            matricule: None,
+            password_hash: String::new(),
+            email_verified: false,
+            last_login: None,
+            candidate_kind: None,
+            status: UserStatus::Active,
+            adresse: None,
+            poste_actuel: None,
+            annees_experience: None,
+            no_seeg_email: false,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn salutation_follows_r38() {
+        assert_eq!(salutation(&user("Jean", Some(Sexe::Male))), "Monsieur Jean Mba");
+        assert_eq!(salutation(&user("Awa", Some(Sexe::Female))), "Madame Awa Mba");
+        assert_eq!(salutation(&user("Awa", None)), "Awa Mba");
+    }
+
+    #[test]
+    fn subjects_are_the_legacy_ones() {
+        let u = user("Awa", None);
+        assert_eq!(welcome(&u).subject, "Bienvenue sur OneHCM - SEEG Talent Source");
+        assert_eq!(access_pending(&u).subject, "Demande d'Accès en Cours de Traitement - OneHCM");
+        assert_eq!(password_reset(&u, "l").subject, "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG");
+        assert_eq!(password_changed(&u).subject, "🔐 Votre mot de passe a été modifié");
+    }
+
+    #[test]
+    fn user_text_is_escaped_in_html_and_kept_in_text() {
+        let u = user("<b>Awa</b> & \"co\"", Some(Sexe::Female));
+        for message in
+            [welcome(&u), access_pending(&u), password_reset(&u, "https://x/r?token=ab"), password_changed(&u)]
+        {
+            assert!(
+                message.html.contains("Madame &lt;b&gt;Awa&lt;/b&gt; &amp; &quot;co&quot; Mba"),
+                "{}",
+                message.html
+            );
+            assert!(!message.html.contains("<b>Awa"));
+            assert!(message.text.contains("Bonjour Madame <b>Awa</b> & \"co\" Mba,"));
+        }
+    }
+
+    #[test]
+    fn the_reset_message_carries_the_link_and_its_validity() {
+        let link = reset_link("https://app.example/", "abc123");
+        assert_eq!(link, "https://app.example/reset-password?token=abc123");
+        let message = password_reset(&user("Awa", None), &link);
+        assert!(message.text.contains(&link));
+        assert!(message.html.contains(&format!("href=\"{link}\"")));
+        assert!(message.text.contains("1 heure"));
+    }
+
+    #[test]
+    fn escape_html_covers_the_five_characters() {
+        assert_eq!(escape_html(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+}

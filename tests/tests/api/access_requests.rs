@@ -1,0 +1,237 @@
+//! Access requests (legacy §1.3, R35, I8): the pending internal sign-up, the list with every field filled,
+//! approve and reject with their effect on login, the counters, and every role against every route (S3).
+
+use seeg_domain::identity::Role;
+use seeg_tests::accounts::token_for;
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Motdepasse#2026";
+const REASON: &str = "Matricule inconnu des services des ressources humaines";
+
+/// Signs up an internal candidate without a company e-mail: `en_attente` with a pending access request.
+async fn pending_signup(app: &TestApp, email: &str, matricule: i64) -> Value {
+    let body = json!({
+        "email": email, "password": PASSWORD, "first_name": "Awa", "last_name": "Mba",
+        "phone": "+241 01 23 45 67", "date_of_birth": "1992-08-20", "sexe": "F",
+        "candidate_status": "interne", "matricule": matricule, "no_seeg_email": true,
+        "adresse": "Quartier Louis, Libreville",
+    });
+    let response = app.client.post(app.url("/api/v1/auth/signup")).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, Value) {
+    let mut request = match method {
+        "GET" => app.client.get(app.url(path)),
+        _ => app.client.post(app.url(path)),
+    };
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn login(app: &TestApp, email: &str) -> (u16, Value) {
+    call(app, "POST", "/api/v1/auth/login", None, Some(&json!({"email": email, "password": PASSWORD}))).await
+}
+
+async fn the_list_shows_the_pending_request_with_every_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let user = pending_signup(&app, "agent.sans.mail@example.com", 654_321).await;
+    let (_, token) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+
+    let (status, body) = call(&app, "GET", "/api/v1/access-requests/", Some(&token), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], true);
+    assert_eq!(body["message"], "1 demande(s) d'accès trouvée(s)");
+    assert_eq!(
+        (body["total"].as_u64(), body["pending_count"].as_u64(), body["unviewed_count"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
+    let request = &body["data"][0];
+    for field in [
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "matricule",
+        "request_type",
+        "status",
+        "viewed",
+        "id",
+        "user_id",
+        "created_at",
+        "updated_at",
+        "date_of_birth",
+        "sexe",
+        "adresse",
+        "user_statut",
+    ] {
+        assert!(!request[field].is_null(), "{field} must be filled: {request}");
+    }
+    assert_eq!(request["user_id"], user["id"]);
+    assert_eq!(request["email"], "agent.sans.mail@example.com");
+    assert_eq!(request["matricule"], "654321");
+    assert_eq!(request["request_type"], "internal_no_seeg_email");
+    assert_eq!(request["status"], "pending");
+    assert_eq!(request["viewed"], false);
+    assert_eq!(request["date_of_birth"], "1992-08-20");
+    assert_eq!(request["sexe"], "F");
+    assert_eq!(request["adresse"], "Quartier Louis, Libreville");
+    assert_eq!(request["user_statut"], "en_attente");
+    for field in ["rejection_reason", "reviewed_at", "reviewed_by"] {
+        assert!(request[field].is_null(), "{field}");
+    }
+
+    let (_, filtered) = call(&app, "GET", "/api/v1/access-requests?status_filter=approved", Some(&token), None).await;
+    assert_eq!((filtered["total"].as_u64(), filtered["pending_count"].as_u64()), (Some(0), Some(1)));
+    let (_, filtered) =
+        call(&app, "GET", "/api/v1/access-requests?viewed_filter=false&limit=1", Some(&token), None).await;
+    assert_eq!(filtered["total"], 1);
+    for bad in ["status_filter=done", "viewed_filter=oui", "limit=0", "limit=501", "skip=-1"] {
+        let (status, answer) = call(&app, "GET", &format!("/api/v1/access-requests?{bad}"), Some(&token), None).await;
+        assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{bad}");
+    }
+}
+
+async fn approving_lets_the_candidate_log_in_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    pending_signup(&app, "agent.sans.mail@example.com", 654_321).await;
+    let (recruiter, token) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    assert_eq!(login(&app, "agent.sans.mail@example.com").await.0, 403);
+    let (_, list) = call(&app, "GET", "/api/v1/access-requests/", Some(&token), None).await;
+    let id = list["data"][0]["id"].clone();
+
+    let (status, body) =
+        call(&app, "POST", "/api/v1/access-requests/approve", Some(&token), Some(&json!({"request_id": id}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], true);
+    assert!(body["message"].as_str().unwrap().starts_with("Demande d'accès approuvée avec succès."));
+    assert_eq!(body["data"]["status"], "approved");
+    assert_eq!(body["data"]["user_statut"], "actif");
+    assert_eq!(body["data"]["reviewed_by"], recruiter.id.to_string());
+    assert!(body["data"]["reviewed_at"].is_string());
+    assert_eq!(login(&app, "agent.sans.mail@example.com").await.0, 200);
+
+    let (status, again) =
+        call(&app, "POST", "/api/v1/access-requests/approve", Some(&token), Some(&json!({"request_id": id}))).await;
+    assert_eq!(status, 400);
+    assert_eq!(again["code"], "access_request_already_processed");
+    assert_eq!(again["detail"], "La demande a déjà été traitée (statut: approved)");
+    let (status, again) = call(
+        &app,
+        "POST",
+        "/api/v1/access-requests/reject",
+        Some(&token),
+        Some(&json!({"request_id": id, "rejection_reason": REASON})),
+    )
+    .await;
+    assert_eq!((status, again["code"].as_str()), (400, Some("access_request_already_processed")));
+
+    let unknown = json!({"request_id": "00000000-0000-4000-8000-000000000000"});
+    assert_eq!(call(&app, "POST", "/api/v1/access-requests/approve", Some(&token), Some(&unknown)).await.0, 404);
+
+    let (status, audit) = {
+        let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+        call(&app, "GET", "/api/v1/audit?action=access_request.approved", Some(&admin), None).await
+    };
+    assert_eq!(status, 200);
+    assert_eq!(audit["total"], 1, "{audit}");
+}
+
+async fn rejecting_needs_a_reason_and_blocks_the_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    pending_signup(&app, "agent.sans.mail@example.com", 654_321).await;
+    let (_, token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let (_, list) = call(&app, "GET", "/api/v1/access-requests/", Some(&token), None).await;
+    let id = list["data"][0]["id"].clone();
+
+    let short = json!({"request_id": id, "rejection_reason": "   trop court          "});
+    let (status, body) = call(&app, "POST", "/api/v1/access-requests/reject", Some(&token), Some(&short)).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")));
+    assert_eq!(body["errors"][0]["field"], "body.rejection_reason");
+
+    let good = json!({"request_id": id, "rejection_reason": format!("  {REASON}  ")});
+    let (status, body) = call(&app, "POST", "/api/v1/access-requests/reject", Some(&token), Some(&good)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["status"], "rejected");
+    assert_eq!(body["data"]["rejection_reason"], REASON);
+    assert_eq!(body["data"]["user_statut"], "bloqué");
+    let (status, refused) = login(&app, "agent.sans.mail@example.com").await;
+    assert_eq!(status, 403);
+    assert!(refused["detail"].as_str().unwrap().starts_with("Votre compte a été bloqué."));
+
+    let (status, again) = call(&app, "POST", "/api/v1/access-requests/reject", Some(&token), Some(&good)).await;
+    assert_eq!((status, again["detail"].as_str()), (400, Some("La demande a déjà été traitée (statut: rejected)")));
+}
+
+async fn counters_and_mark_all_viewed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    pending_signup(&app, "un@example.com", 111_111).await;
+    pending_signup(&app, "deux@example.com", 222_222).await;
+    let (_, observer) = token_for(&app, Role::Observer, "observateur@seeg-gabon.com").await;
+    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+
+    let (status, body) = call(&app, "GET", "/api/v1/access-requests/unviewed-count", Some(&observer), None).await;
+    assert_eq!((status, body), (200, json!({"success": true, "count": 2})));
+    let (status, body) = call(&app, "POST", "/api/v1/access-requests/mark-all-viewed", Some(&observer), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({"success": true, "message": "2 demande(s) marquée(s) comme vue(s)", "count": 2}));
+    let (_, body) = call(&app, "GET", "/api/v1/access-requests/unviewed-count", Some(&recruiter), None).await;
+    assert_eq!(body["count"], 0);
+    let (_, list) = call(&app, "GET", "/api/v1/access-requests/", Some(&recruiter), None).await;
+    assert_eq!((list["pending_count"].as_u64(), list["unviewed_count"].as_u64()), (Some(2), Some(0)));
+    assert!(list["data"].as_array().unwrap().iter().all(|r| r["viewed"] == true));
+    let (_, body) = call(&app, "POST", "/api/v1/access-requests/mark-all-viewed", Some(&recruiter), None).await;
+    assert_eq!(body["message"], "0 demande(s) marquée(s) comme vue(s)");
+}
+
+async fn every_role_against_every_access_request_route(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    pending_signup(&app, "agent.sans.mail@example.com", 654_321).await;
+    let mut tokens = Vec::new();
+    for (role, email) in [
+        (Role::Admin, "admin@seeg-gabon.com"),
+        (Role::Recruiter, "recruteur@seeg-gabon.com"),
+        (Role::Observer, "observateur@seeg-gabon.com"),
+        (Role::Candidate, "candidat@example.com"),
+    ] {
+        tokens.push((Some(role), Some(token_for(&app, role, email).await.1)));
+    }
+    tokens.push((None, None));
+    // An unknown id: allowed callers reach the lookup (404), refused ones stop before it.
+    let unknown = json!({"request_id": "00000000-0000-4000-8000-000000000000"});
+    let reject = json!({"request_id": "00000000-0000-4000-8000-000000000000", "rejection_reason": REASON});
+    let routes: [(&str, &str, Option<&Value>, [u16; 5]); 5] = [
+        //                                                         admin recruiter observer candidate none
+        ("GET", "/api/v1/access-requests/", None, [200, 200, 403, 403, 401]),
+        ("POST", "/api/v1/access-requests/approve", Some(&unknown), [404, 404, 403, 403, 401]),
+        ("POST", "/api/v1/access-requests/reject", Some(&reject), [404, 404, 403, 403, 401]),
+        ("POST", "/api/v1/access-requests/mark-all-viewed", None, [200, 200, 200, 403, 401]),
+        ("GET", "/api/v1/access-requests/unviewed-count", None, [200, 200, 200, 403, 401]),
+    ];
+    for (method, path, body, expected) in routes {
+        for ((role, token), want) in tokens.iter().zip(expected) {
+            let (status, answer) = call(&app, method, path, token.as_deref(), body).await;
+            assert_eq!(status, want, "{role:?} {method} {path}: {answer}");
+            if want == 403 {
+                assert_eq!(answer["code"], "forbidden");
+            }
+        }
+    }
+}
+
+on_backends!(Sqlite, Postgres =>
+    the_list_shows_the_pending_request_with_every_field,
+    approving_lets_the_candidate_log_in_once,
+    rejecting_needs_a_reason_and_blocks_the_account,
+    counters_and_mark_all_viewed,
+    every_role_against_every_access_request_route,
+);

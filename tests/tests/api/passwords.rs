@@ -1,0 +1,166 @@
+//! Forgotten passwords and the identity e-mails (legacy R12, R37, R38; decisions S4, S8), delivered through the
+//! outbox relay to a mailer the test reads.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use seeg_adapters_mail::MemoryMailer;
+use seeg_application::mail::{MailHandler, MailMessage};
+use seeg_application::outbox::HandlerRegistry;
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Motdepasse#2026";
+const NEW_PASSWORD: &str = "Nouveau#Secret2027";
+
+fn signup(email: &str, first_name: &str) -> Value {
+    json!({
+        "email": email,
+        "password": PASSWORD,
+        "first_name": first_name,
+        "last_name": "Mba",
+        "date_of_birth": "1992-08-20",
+        "sexe": "F",
+        "candidate_status": "externe",
+        "no_seeg_email": false,
+    })
+}
+
+async fn spawn(backend: Backend) -> (TestApp, MemoryMailer) {
+    let mailer = MemoryMailer::new();
+    let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
+    (TestApp::spawn_with(backend, handlers, |_| {}).await, mailer)
+}
+
+async fn post(app: &TestApp, path: &str, body: &Value, bearer: Option<&str>) -> (u16, Value) {
+    let mut request = app.client.post(app.url(path)).json(body);
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Waits (bounded) for the relay to deliver a message matching `what`.
+async fn mail_to(mailer: &MemoryMailer, to: &str, subject: &str) -> MailMessage {
+    let started = Instant::now();
+    loop {
+        if let Some(m) = mailer.sent().into_iter().find(|m| m.to == to && m.subject == subject) {
+            return m;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "no « {subject} » to {to}: {:?}", mailer.sent());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn token_in(message: &MailMessage) -> String {
+    let start = message.text.find("/reset-password?token=").expect("reset link") + "/reset-password?token=".len();
+    message.text[start..].chars().take_while(char::is_ascii_hexdigit).collect()
+}
+
+async fn forgot_password_answers_the_same_and_mails_a_single_use_link(backend: Backend) {
+    let (app, mailer) = spawn(backend).await;
+    let email = "awa.mba@example.com";
+    assert_eq!(post(&app, "/api/v1/auth/signup", &signup(email, "Awa"), None).await.0, 201);
+    let (status, session) =
+        post(&app, "/api/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await;
+    assert_eq!(status, 200);
+    let refresh_token = session["refresh_token"].as_str().unwrap().to_owned();
+
+    let known = post(&app, "/api/v1/auth/forgot-password", &json!({"email": email}), None).await;
+    let unknown = post(&app, "/api/v1/auth/forgot-password", &json!({"email": "personne@example.com"}), None).await;
+    assert_eq!(known, unknown, "no account enumeration");
+    assert_eq!(known, (200, json!({"success": true, "message": "Email envoyé si l'adresse existe"})));
+    let (status, body) = post(&app, "/api/v1/auth/forgot-password", &json!({"email": "pas-une-adresse"}), None).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")));
+
+    let message = mail_to(&mailer, email, "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG").await;
+    assert!(message.text.contains("Bonjour Madame Awa Mba,"));
+    assert!(message.text.contains("http://localhost:3000/reset-password?token="));
+    let token = token_in(&message);
+    assert_eq!(token.len(), 64);
+    assert!(!mailer.sent().iter().any(|m| m.to == "personne@example.com"));
+
+    let (status, body) =
+        post(&app, "/api/v1/auth/reset-password", &json!({"token": token, "new_password": "faible"}), None).await;
+    assert_eq!(status, 422, "policy R5 once the token is known good: {body}");
+
+    let reset = json!({"token": token, "new_password": NEW_PASSWORD});
+    let (status, body) = post(&app, "/api/v1/auth/reset-password", &reset, None).await;
+    assert_eq!((status, body), (200, json!({"success": true, "message": "Mot de passe réinitialisé"})));
+    let (status, body) = post(&app, "/api/v1/auth/reset-password", &reset, None).await;
+    assert_eq!(status, 400, "single use");
+    assert_eq!(body["code"], "invalid_reset_token");
+    assert_eq!(body["detail"], "Token de réinitialisation invalide ou expiré");
+    let (status, body) = post(
+        &app,
+        "/api/v1/auth/reset-password",
+        &json!({"token": "0".repeat(64), "new_password": NEW_PASSWORD}),
+        None,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_reset_token")));
+
+    let old = post(&app, "/api/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await;
+    assert_eq!(old.0, 401);
+    let new = post(&app, "/api/v1/auth/login", &json!({"email": email, "password": NEW_PASSWORD}), None).await;
+    assert_eq!(new.0, 200);
+    let (status, _) = post(&app, "/api/v1/auth/refresh", &json!({"refresh_token": refresh_token}), None).await;
+    assert_eq!(status, 401, "a reset revokes every refresh token (S4)");
+
+    mail_to(&mailer, email, "🔐 Votre mot de passe a été modifié").await;
+}
+
+async fn sign_up_and_password_change_send_their_messages_with_names_escaped(backend: Backend) {
+    let (app, mailer) = spawn(backend).await;
+    let email = "escape@example.com";
+    assert_eq!(post(&app, "/api/v1/auth/signup", &signup(email, "<b>Awa</b>"), None).await.0, 201);
+    let welcome = mail_to(&mailer, email, "Bienvenue sur OneHCM - SEEG Talent Source").await;
+    assert!(welcome.html.contains("Madame &lt;b&gt;Awa&lt;/b&gt; Mba"), "{}", welcome.html);
+    assert!(!welcome.html.contains("<b>Awa</b>"));
+
+    let mut pending = signup("agent.sans.mail@example.com", "Paul");
+    pending["candidate_status"] = json!("interne");
+    pending["matricule"] = json!(654_321);
+    pending["no_seeg_email"] = json!(true);
+    let (status, body) = post(&app, "/api/v1/auth/signup", &pending, None).await;
+    assert_eq!((status, body["statut"].as_str()), (201, Some("en_attente")));
+    mail_to(&mailer, "agent.sans.mail@example.com", "Demande d'Accès en Cours de Traitement - OneHCM").await;
+
+    let (_, session) = post(&app, "/api/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await;
+    let access = session["access_token"].as_str().unwrap();
+    let change = json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD});
+    assert_eq!(post(&app, "/api/v1/auth/change-password", &change, Some(access)).await.0, 200);
+    mail_to(&mailer, email, "🔐 Votre mot de passe a été modifié").await;
+}
+
+async fn the_default_folder_mailer_writes_eml_files(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("mail");
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.mail.transport = seeg_server::MailTransport::Folder;
+        s.mail.folder.clone_from(&folder);
+    })
+    .await;
+    assert_eq!(post(&app, "/api/v1/auth/signup", &signup("eml@example.com", "Awa"), None).await.0, 201);
+    let started = Instant::now();
+    let eml = loop {
+        let found = std::fs::read_dir(&folder).ok().and_then(|entries| {
+            entries.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml"))
+        });
+        if let Some(path) = found {
+            break std::fs::read_to_string(path).unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "no .eml written");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(eml.contains("To: eml@example.com"), "{eml}");
+    assert!(eml.contains("multipart/alternative"));
+}
+
+on_backends!(Sqlite, Postgres =>
+    forgot_password_answers_the_same_and_mails_a_single_use_link,
+    sign_up_and_password_change_send_their_messages_with_names_escaped,
+    the_default_folder_mailer_writes_eml_files,
+);
