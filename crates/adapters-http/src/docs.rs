@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
-use crate::{access_requests, audit, health, identity, offers, passwords, user_creation, users};
+use crate::{access_requests, audit, health, identity, matricules, offers, passwords, user_creation, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -32,6 +32,8 @@ use crate::{access_requests, audit, health, identity, offers, passwords, user_cr
         identity::change_password,
         passwords::forgot_password,
         passwords::reset_password,
+        matricules::verify_matricule,
+        matricules::verify_my_matricule,
         users::get_me,
         users::update_me,
         users::update_user,

@@ -7,6 +7,7 @@ mod docs;
 mod error;
 mod health;
 mod identity;
+mod matricules;
 mod middleware;
 mod offers;
 mod passwords;
@@ -70,6 +71,7 @@ pub fn app(
         .configure(offers::configure)
         .configure(identity::configure)
         .configure(passwords::configure)
+        .configure(matricules::configure)
         .configure(users::configure)
         .configure(access_requests::configure)
         .configure(user_creation::configure)

@@ -32,6 +32,8 @@ pub struct ApiState {
     pub access_requests: AccessRequestDesk,
     /// `POST /auth/create-user`.
     pub provisioning: UserProvisioning,
+    /// `POST` and `GET /auth/verify-matricule`: the employees list checks (R4, S7).
+    pub matricules: seeg_application::identity::MatriculeChecks,
     pub health: HealthCheck,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,

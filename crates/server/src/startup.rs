@@ -194,6 +194,7 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
             ),
+            matricules: seeg_application::identity::MatriculeChecks::new(Arc::new(database.clone())),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
             clock: Arc::clone(&clock),
             ids,

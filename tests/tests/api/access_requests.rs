@@ -1,6 +1,12 @@
 //! Access requests (legacy §1.3, R35, I8): the pending internal sign-up, the list with every field filled,
 //! approve and reject with their effect on login, the counters, and every role against every route (S3).
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use seeg_adapters_mail::MemoryMailer;
+use seeg_application::mail::{MailHandler, MailMessage};
+use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::identity::Role;
 use seeg_tests::accounts::token_for;
 use seeg_tests::{Backend, TestApp, on_backends};
@@ -181,7 +187,9 @@ async fn counters_and_mark_all_viewed(backend: Backend) {
 
     let (status, body) = call(&app, "GET", "/api/v1/access-requests/unviewed-count", Some(&observer), None).await;
     assert_eq!((status, body), (200, json!({"success": true, "count": 2})));
-    let (status, body) = call(&app, "POST", "/api/v1/access-requests/mark-all-viewed", Some(&observer), None).await;
+    let (status, _) = call(&app, "POST", "/api/v1/access-requests/mark-all-viewed", Some(&observer), None).await;
+    assert_eq!(status, 403, "observers write nothing (S3)");
+    let (status, body) = call(&app, "POST", "/api/v1/access-requests/mark-all-viewed", Some(&recruiter), None).await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({"success": true, "message": "2 demande(s) marquée(s) comme vue(s)", "count": 2}));
     let (_, body) = call(&app, "GET", "/api/v1/access-requests/unviewed-count", Some(&recruiter), None).await;
@@ -214,7 +222,7 @@ async fn every_role_against_every_access_request_route(backend: Backend) {
         ("GET", "/api/v1/access-requests/", None, [200, 200, 403, 403, 401]),
         ("POST", "/api/v1/access-requests/approve", Some(&unknown), [404, 404, 403, 403, 401]),
         ("POST", "/api/v1/access-requests/reject", Some(&reject), [404, 404, 403, 403, 401]),
-        ("POST", "/api/v1/access-requests/mark-all-viewed", None, [200, 200, 200, 403, 401]),
+        ("POST", "/api/v1/access-requests/mark-all-viewed", None, [200, 200, 403, 403, 401]),
         ("GET", "/api/v1/access-requests/unviewed-count", None, [200, 200, 200, 403, 401]),
     ];
     for (method, path, body, expected) in routes {
@@ -228,10 +236,64 @@ async fn every_role_against_every_access_request_route(backend: Backend) {
     }
 }
 
+/// A test app whose outbox relay delivers e-mails to a mailer the test reads.
+async fn spawn_with_mailer(backend: Backend) -> (TestApp, MemoryMailer) {
+    let mailer = MemoryMailer::new();
+    let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
+    (TestApp::spawn_with(backend, handlers, |_| {}).await, mailer)
+}
+
+/// Waits (bounded) for the relay to deliver a message with `subject` to `to`.
+async fn mail_to(mailer: &MemoryMailer, to: &str, subject: &str) -> MailMessage {
+    let started = Instant::now();
+    loop {
+        if let Some(m) = mailer.sent().into_iter().find(|m| m.to == to && m.subject == subject) {
+            return m;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "no « {subject} » to {to}: {:?}", mailer.sent());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn approving_mails_the_applicant(backend: Backend) {
+    let (app, mailer) = spawn_with_mailer(backend).await;
+    pending_signup(&app, "agent.sans.mail@example.com", 654_321).await;
+    let (_, token) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let (_, list) = call(&app, "GET", "/api/v1/access-requests/", Some(&token), None).await;
+    let id = list["data"][0]["id"].clone();
+
+    let (status, body) =
+        call(&app, "POST", "/api/v1/access-requests/approve", Some(&token), Some(&json!({"request_id": id}))).await;
+    assert_eq!(status, 200, "{body}");
+    let message = mail_to(&mailer, "agent.sans.mail@example.com", "✅ Accès Approuvé - OneHCM").await;
+    assert!(message.text.contains("Bonjour Madame Awa Mba,"), "{}", message.text);
+    assert!(!mailer.sent().iter().any(|m| m.subject == "❌ Demande d'Accès Refusée - OneHCM"));
+}
+
+async fn rejecting_mails_the_applicant_the_escaped_reason(backend: Backend) {
+    let (app, mailer) = spawn_with_mailer(backend).await;
+    pending_signup(&app, "agent.sans.mail@example.com", 654_321).await;
+    let (_, token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let (_, list) = call(&app, "GET", "/api/v1/access-requests/", Some(&token), None).await;
+    let id = list["data"][0]["id"].clone();
+
+    let reason = "Matricule inconnu <script>alert('x')</script> des ressources humaines";
+    let body = json!({"request_id": id, "rejection_reason": reason});
+    let (status, answer) = call(&app, "POST", "/api/v1/access-requests/reject", Some(&token), Some(&body)).await;
+    assert_eq!(status, 200, "{answer}");
+    let message = mail_to(&mailer, "agent.sans.mail@example.com", "❌ Demande d'Accès Refusée - OneHCM").await;
+    assert!(message.text.contains(reason), "{}", message.text);
+    assert!(!message.html.contains("<script>"), "{}", message.html);
+    assert!(message.html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"), "{}", message.html);
+    assert!(!mailer.sent().iter().any(|m| m.subject == "✅ Accès Approuvé - OneHCM"));
+}
+
 on_backends!(Sqlite, Postgres =>
     the_list_shows_the_pending_request_with_every_field,
     approving_lets_the_candidate_log_in_once,
     rejecting_needs_a_reason_and_blocks_the_account,
     counters_and_mark_all_viewed,
     every_role_against_every_access_request_route,
+    approving_mails_the_applicant,
+    rejecting_mails_the_applicant_the_escaped_reason,
 );

@@ -1,9 +1,7 @@
 //! The access-request desk (legacy §1.3, R35, decisions I8 and S3): internal candidates without a company e-mail
 //! wait, `en_attente`, until a recruiter or an admin approves (account `actif`) or rejects (account `bloqué`)
-//! their request. Each decision is audited (B2) in the transaction that makes it.
-//!
-//! The candidate is not e-mailed from here: the approval and rejection e-mails are the mail capability's, which
-//! plugs in beside these use cases.
+//! their request. Each decision is audited (B2) and e-mailed to the applicant (R37, through the outbox) in the
+//! transaction that makes it.
 
 use std::sync::Arc;
 
@@ -18,6 +16,7 @@ use super::{
     AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AuditEvent, RequestContext,
     UserRepository,
 };
+use crate::mail::{mail_event, templates};
 use crate::store::{Page, StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
@@ -119,7 +118,8 @@ impl AccessRequestDesk {
     /// (legacy: observers included): it records that the requests were seen, and decides nothing.
     #[instrument(skip_all, fields(actor.id = %actor.id))]
     pub async fn mark_all_viewed(&self, actor: &User, context: &RequestContext) -> Result<u64, AccessRequestError> {
-        allowed(decide(actor.role, Action::ReadAccessRequests, Ownership::Any))?;
+        // A stored flag changes: a write, so not for observers (S3 wins over the legacy route's access).
+        allowed(decide(actor.role, Action::HandleAccessRequests, Ownership::Any))?;
         let now = self.clock.now();
         let mut tx = self.uow.begin().await?;
         let marked = tx.access_requests().mark_all_viewed(now).await?;
@@ -180,10 +180,14 @@ impl AccessRequestDesk {
             StoreError::Unexpected(anyhow::anyhow!("compte {} de la demande {id} introuvable", request.user_id))
         })?;
         let now = self.clock.now();
-        let (status, account_status, action, mut changed) = match review {
-            Review::Approve => {
-                (AccessRequestStatus::Approved, UserStatus::Active, "access_request.approved", Vec::new())
-            }
+        let (status, account_status, action, mut changed, rendered) = match review {
+            Review::Approve => (
+                AccessRequestStatus::Approved,
+                UserStatus::Active,
+                "access_request.approved",
+                Vec::new(),
+                templates::access_approved(&applicant),
+            ),
             Review::Reject(reason) => {
                 request.rejection_reason = Some(reason.as_str().to_owned());
                 (
@@ -191,6 +195,7 @@ impl AccessRequestDesk {
                     UserStatus::Blocked,
                     "access_request.rejected",
                     vec!["rejection_reason"],
+                    templates::access_rejected(&applicant, reason.as_str()),
                 )
             }
         };
@@ -225,6 +230,7 @@ impl AccessRequestDesk {
                 occurred_at: now,
             })
             .await?;
+        tx.outbox().append(&mail_event(self.ids.as_ref(), &applicant.email, rendered, now)).await?;
         tx.commit().await?;
         tracing::info!(user.id = %applicant.id, access_request.status = %status, "access request reviewed");
         Ok(view(request, Some(&applicant)))

@@ -60,6 +60,8 @@ impl UserManagement {
     ) -> Result<User, ManagementError> {
         match decide(actor.role, Action::ManageUsers, Ownership::Any) {
             Decision::Allow => {}
+            // S3: another user's account is not found, for writes as for reads, when a candidate reaches for it.
+            Decision::Forbid if actor.role == Role::Candidate => return Err(ManagementError::NotFound),
             Decision::Forbid => return Err(ManagementError::Forbidden),
             Decision::Hide => return Err(ManagementError::NotFound),
         }

@@ -8,6 +8,7 @@ mod agents;
 mod audit_trail;
 mod directory;
 mod management;
+mod matricules;
 mod password_resets;
 mod passwords;
 mod ports;
@@ -25,6 +26,7 @@ pub use agents::{Agent, AgentDirectory, AgentImport};
 pub use audit_trail::{AuditTrail, AuditTrailError};
 pub use directory::{DirectoryError, UserDirectory};
 pub use management::{ManagementError, UserManagement};
+pub use matricules::{MatriculeCheckError, MatriculeChecks, MatriculeQuery, OwnVerdict, PublicVerdict};
 pub use password_resets::{
     PasswordResetError, PasswordResetRecord, PasswordResetRepository, PasswordResetWriter, PasswordResets,
     RESET_TOKEN_LIFETIME, password_changed_mail, signup_mail,

@@ -10,6 +10,8 @@ pub const WELCOME_SUBJECT: &str = "Bienvenue sur OneHCM - SEEG Talent Source";
 pub const ACCESS_PENDING_SUBJECT: &str = "Demande d'Accès en Cours de Traitement - OneHCM";
 pub const PASSWORD_RESET_SUBJECT: &str = "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG";
 pub const PASSWORD_CHANGED_SUBJECT: &str = "🔐 Votre mot de passe a été modifié";
+pub const ACCESS_APPROVED_SUBJECT: &str = "✅ Accès Approuvé - OneHCM";
+pub const ACCESS_REJECTED_SUBJECT: &str = "❌ Demande d'Accès Refusée - OneHCM";
 
 /// How long a reset link stays valid, as the message says it (the use case's lifetime feeds this).
 pub const RESET_LINK_VALIDITY: &str = "1 heure";
@@ -140,6 +142,36 @@ pub fn password_changed(user: &User) -> Rendered {
     )
 }
 
+/// An access request was approved (R35): the account is `actif` and may sign in.
+pub fn access_approved(user: &User) -> Rendered {
+    render(
+        ACCESS_APPROVED_SUBJECT,
+        user,
+        &[
+            "Bonne nouvelle : votre demande d'accès à OneHCM - SEEG Talent Source a été approuvée.",
+            "Votre compte est désormais actif. Vous pouvez vous connecter et postuler aux offres d'emploi.",
+        ],
+        "",
+        "",
+    )
+}
+
+/// An access request was rejected (R35), with the reviewer's reason (escaped in the HTML part like any user text).
+pub fn access_rejected(user: &User, reason: &str) -> Rendered {
+    render(
+        ACCESS_REJECTED_SUBJECT,
+        user,
+        &[
+            "Nous sommes au regret de vous informer que votre demande d'accès à OneHCM - SEEG Talent Source a été \
+             refusée.",
+            &format!("Motif : {}", reason.trim()),
+            "Pour toute question, vous pouvez contacter le support.",
+        ],
+        "",
+        "",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::DateTime;
@@ -187,14 +219,21 @@ mod tests {
         assert_eq!(access_pending(&u).subject, "Demande d'Accès en Cours de Traitement - OneHCM");
         assert_eq!(password_reset(&u, "l").subject, "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG");
         assert_eq!(password_changed(&u).subject, "🔐 Votre mot de passe a été modifié");
+        assert_eq!(access_approved(&u).subject, "✅ Accès Approuvé - OneHCM");
+        assert_eq!(access_rejected(&u, "motif").subject, "❌ Demande d'Accès Refusée - OneHCM");
     }
 
     #[test]
     fn user_text_is_escaped_in_html_and_kept_in_text() {
         let u = user("<b>Awa</b> & \"co\"", Some(Sexe::Female));
-        for message in
-            [welcome(&u), access_pending(&u), password_reset(&u, "https://x/r?token=ab"), password_changed(&u)]
-        {
+        for message in [
+            welcome(&u),
+            access_pending(&u),
+            password_reset(&u, "https://x/r?token=ab"),
+            password_changed(&u),
+            access_approved(&u),
+            access_rejected(&u, "motif"),
+        ] {
             assert!(
                 message.html.contains("Madame &lt;b&gt;Awa&lt;/b&gt; &amp; &quot;co&quot; Mba"),
                 "{}",
@@ -213,6 +252,26 @@ mod tests {
         assert!(message.text.contains(&link));
         assert!(message.html.contains(&format!("href=\"{link}\"")));
         assert!(message.text.contains("1 heure"));
+    }
+
+    #[test]
+    fn the_rejection_carries_the_reason_escaped_in_html() {
+        let reason = "Matricule inconnu <script>alert('x')</script> & co";
+        let message = access_rejected(&user("Awa", Some(Sexe::Female)), reason);
+        assert!(message.text.contains("Bonjour Madame Awa Mba,"));
+        assert!(message.text.contains(&format!("Motif : {reason}")));
+        assert!(!message.html.contains("<script>"), "{}", message.html);
+        assert!(
+            message.html.contains("Motif : Matricule inconnu &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co")
+        );
+    }
+
+    #[test]
+    fn the_approval_says_the_account_is_active() {
+        let message = access_approved(&user("Jean", Some(Sexe::Male)));
+        assert!(message.text.contains("Bonjour Monsieur Jean Mba,"));
+        assert!(message.text.contains("approuvée"));
+        assert!(message.html.contains("<html lang=\"fr\">"));
     }
 
     #[test]

@@ -1,0 +1,366 @@
+//! The permission matrix (S3) route by route: every route served today, called by an anonymous client and by a
+//! candidate, an observer, a recruiter and an admin, each with a valid request, so that an "allowed" status
+//! really means allowed. Path parameters point to real resources made for the test; destructive rows get a
+//! fresh target (and, when they end the caller's own sessions or account, a fresh caller) for every caller, so
+//! each cell is independent of the others. All mismatches are reported at once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use seeg_adapters_mail::MemoryMailer;
+use seeg_application::mail::MailHandler;
+use seeg_application::outbox::HandlerRegistry;
+use seeg_domain::identity::{Role, User};
+use seeg_tests::accounts::{PASSWORD, insert_account, log_in, token_for};
+use seeg_tests::offers::offer;
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const NEW_PASSWORD: &str = "Nouveau#Secret2027";
+const REASON: &str = "Matricule inconnu des services des ressources humaines";
+
+/// Who calls, in the order of the table's status columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Candidate,
+    Observer,
+    Recruiter,
+    Admin,
+}
+
+const CALLERS: [Who; 5] = [Who::Anonymous, Who::Candidate, Who::Observer, Who::Recruiter, Who::Admin];
+
+impl Who {
+    const fn role(self) -> Option<Role> {
+        match self {
+            Self::Anonymous => None,
+            Self::Candidate => Some(Role::Candidate),
+            Self::Observer => Some(Role::Observer),
+            Self::Recruiter => Some(Role::Recruiter),
+            Self::Admin => Some(Role::Admin),
+        }
+    }
+
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Anonymous => "anonymous",
+            Self::Candidate => "candidate",
+            Self::Observer => "observer",
+            Self::Recruiter => "recruiter",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// The body a row sends, made for each caller.
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    None,
+    /// A fixed JSON body.
+    Json(&'static str),
+    /// An external candidate's sign-up with an e-mail never used.
+    Signup,
+    /// A new recruiter with an e-mail never used.
+    CreateUser,
+    /// The caller's own credentials (an existing candidate's for anonymous callers).
+    Login,
+    /// The same as an OAuth2 password form.
+    TokenForm,
+    /// A refresh token of a session opened for this call.
+    RefreshToken,
+    /// The current password and a new one.
+    ChangePassword,
+    /// An existing account's e-mail.
+    ForgotPassword,
+    /// A reset token mailed for this call to a fresh account.
+    ResetPassword,
+    /// A pending access request made for this call.
+    Approve,
+    /// A pending access request made for this call, with a reason.
+    Reject,
+}
+
+/// Whether the row needs a caller of its own: it ends the caller's sessions or account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Shared,
+    Fresh,
+}
+
+/// One route: method, path template, body, caller, and the status each caller gets, in `CALLERS` order.
+///
+/// Path parameters: `{other}` another candidate's id; `{target}` a candidate made for this call; `{self}` the
+/// caller's own id (a candidate made for the call when anonymous); `{job_id}` a public offer.
+type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
+
+#[rustfmt::skip]
+const TABLE: [Row; 37] = [
+    //                                                                                      anon cand  obs  rec  adm
+    // Public offers, health and the API description: open to everyone.
+    ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/public/jobs/count",               Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/public/jobs/{job_id}",            Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/health",                                 Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/monitoring/health",                      Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/openapi.json",                           Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/docs",                                   Body::None, Caller::Shared,          [301, 301, 301, 301, 301]),
+    ("GET",    "/docs/",                                  Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/redoc",                                  Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/redoc/",                                 Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    ("GET",    "/redoc/redoc.standalone.js",              Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    // Authentication: the public routes ignore any bearer token (S4).
+    ("POST",   "/api/v1/auth/signup",                     Body::Signup, Caller::Shared,        [201, 201, 201, 201, 201]),
+    ("POST",   "/api/v1/auth/login",                      Body::Login, Caller::Shared,         [200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/auth/token",                      Body::TokenForm, Caller::Shared,     [200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/auth/refresh",                    Body::RefreshToken, Caller::Shared,  [200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/auth/forgot-password",            Body::ForgotPassword, Caller::Shared, [200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/auth/reset-password",             Body::ResetPassword, Caller::Shared, [200, 200, 200, 200, 200]),
+    // The public check answers `valid` and `message` only (S7); the authenticated one checks the caller's own
+    // matricule and is for candidates only.
+    ("POST",   "/api/v1/auth/verify-matricule",           Body::Json(r#"{"matricule": 123456}"#), Caller::Shared,
+                                                                                                [200, 200, 200, 200, 200]),
+    // S3 question: "admin: everything", yet an admin (who has no candidate matricule) gets 403 here.
+    ("GET",    "/api/v1/auth/verify-matricule",           Body::None, Caller::Shared,          [401, 200, 403, 403, 403]),
+    ("GET",    "/api/v1/auth/me",                         Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/auth/logout",                     Body::RefreshToken, Caller::Fresh,   [401, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/auth/change-password",            Body::ChangePassword, Caller::Fresh, [401, 200, 200, 200, 200]),
+    // Accounts: admins manage them (R6, S2, I10); a candidate sees only its own (S3).
+    ("POST",   "/api/v1/auth/create-user",                Body::CreateUser, Caller::Shared,    [401, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/users",                           Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/users/me",                        Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("PUT",    "/api/v1/users/me",                        Body::Json(r#"{"first_name": "Nadia", "adresse": "Quartier Louis, Libreville"}"#), Caller::Shared,
+                                                                                                [401, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/users/{self}",                    Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/users/{other}",                   Body::None, Caller::Shared,          [401, 404, 200, 200, 200]),
+    // S3: another user's account is hidden from a candidate, for writes as for reads.
+    ("PUT",    "/api/v1/users/{target}",                  Body::Json(r#"{"statut": "inactif"}"#), Caller::Shared,
+                                                                                                [401, 404, 403, 403, 200]),
+    ("DELETE", "/api/v1/users/{target}",                  Body::None, Caller::Shared,          [401, 404, 403, 403, 200]),
+    // Anyone deletes his own account, except an admin (400 `own_account_undeletable`, I10).
+    ("DELETE", "/api/v1/users/{self}",                    Body::None, Caller::Fresh,           [401, 200, 200, 200, 400]),
+    // Access requests: recruiters and admins decide; observers see the counters (legacy).
+    ("GET",    "/api/v1/access-requests",                 Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
+    ("POST",   "/api/v1/access-requests/approve",         Body::Approve, Caller::Shared,       [401, 403, 403, 200, 200]),
+    ("POST",   "/api/v1/access-requests/reject",          Body::Reject, Caller::Shared,        [401, 403, 403, 200, 200]),
+    // S3: observers write nothing, not even the "viewed" flag (the legacy service let them).
+    ("POST",   "/api/v1/access-requests/mark-all-viewed", Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/access-requests/unviewed-count",  Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
+    // The audit trail: admins only (S8).
+    ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
+];
+
+/// A signed-in account.
+struct Account {
+    user: User,
+    token: String,
+}
+
+/// What every row relies on: the service, its mailbox, the shared callers and the resources paths point to.
+struct World {
+    app: TestApp,
+    mailer: MemoryMailer,
+    callers: Vec<(Who, Option<Account>)>,
+    admin_token: String,
+    other: User,
+    job_id: Uuid,
+    next: AtomicU32,
+}
+
+/// What is sent: a JSON body, a form, or nothing.
+enum Payload {
+    Nothing,
+    Json(Value),
+    Form(Vec<(&'static str, String)>),
+}
+
+impl World {
+    async fn new(backend: Backend) -> Self {
+        let mailer = MemoryMailer::new();
+        let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
+        let app = TestApp::spawn_with(backend, handlers, |_| {}).await;
+        let mut callers = Vec::new();
+        for who in CALLERS {
+            let account = match who.role() {
+                None => None,
+                Some(role) => {
+                    let (user, token) = token_for(&app, role, &format!("{}@seeg-gabon.com", who.name())).await;
+                    Some(Account { user, token })
+                }
+            };
+            callers.push((who, account));
+        }
+        let admin = callers.iter().find(|(w, _)| *w == Who::Admin).and_then(|(_, a)| a.as_ref());
+        let admin_token = admin.expect("admin").token.clone();
+        let other = insert_account(&app, Role::Candidate, "autre.candidat@example.com").await;
+        let public = offer("Chef de service réseau", 0);
+        app.insert_offers(std::slice::from_ref(&public)).await;
+        Self { app, mailer, callers, admin_token, other, job_id: public.id, next: AtomicU32::new(1) }
+    }
+
+    fn fresh_email(&self, label: &str) -> String {
+        format!("{label}.{}@example.com", self.next.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn fresh_number(&self) -> u32 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A new `actif` candidate.
+    async fn fresh_candidate(&self) -> User {
+        insert_account(&self.app, Role::Candidate, &self.fresh_email("cible")).await
+    }
+
+    /// The caller of one cell: the shared account of its role, or a new one for rows that consume it.
+    async fn caller(&self, who: Who, kind: Caller) -> Option<Account> {
+        let role = who.role()?;
+        if kind == Caller::Fresh {
+            let (user, token) = token_for(&self.app, role, &self.fresh_email(who.name())).await;
+            return Some(Account { user, token });
+        }
+        let shared = self.callers.iter().find(|(w, _)| *w == who).and_then(|(_, a)| a.as_ref()).expect("caller");
+        Some(Account { user: shared.user.clone(), token: shared.token.clone() })
+    }
+
+    /// Signs up an internal candidate without a company e-mail and returns its pending access request's id.
+    async fn pending_request(&self) -> Value {
+        let email = self.fresh_email("agent");
+        let body = json!({
+            "email": email, "password": PASSWORD, "first_name": "Awa", "last_name": "Mba",
+            "phone": "+241 01 23 45 67", "date_of_birth": "1992-08-20", "sexe": "F",
+            "candidate_status": "interne", "matricule": 700_000 + self.fresh_number(), "no_seeg_email": true,
+            "adresse": "Quartier Louis, Libreville",
+        });
+        let response = self.app.client.post(self.app.url("/api/v1/auth/signup")).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201, "pending sign-up");
+        let list: Value = self
+            .app
+            .client
+            .get(self.app.url("/api/v1/access-requests?status_filter=pending&limit=500"))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let request = list["data"].as_array().unwrap().iter().find(|r| r["email"] == email.as_str());
+        request.expect("the new access request")["id"].clone()
+    }
+
+    /// A single-use reset token mailed to a new account.
+    async fn reset_token(&self) -> String {
+        let user = self.fresh_candidate().await;
+        let response = self
+            .app
+            .client
+            .post(self.app.url("/api/v1/auth/forgot-password"))
+            .json(&json!({"email": user.email}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "forgot-password for the setup");
+        let marker = "/reset-password?token=";
+        let started = Instant::now();
+        loop {
+            let mail = self.mailer.sent().into_iter().find(|m| m.to == user.email && m.text.contains(marker));
+            if let Some(mail) = mail {
+                let start = mail.text.find(marker).unwrap() + marker.len();
+                return mail.text[start..].chars().take_while(char::is_ascii_hexdigit).collect();
+            }
+            assert!(started.elapsed() < Duration::from_secs(15), "no reset e-mail to {}", user.email);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The path, token and payload of one cell.
+    async fn prepare(&self, template: &str, body: Body, who: Who, kind: Caller) -> (String, Option<String>, Payload) {
+        let caller = self.caller(who, kind).await;
+        let mut path =
+            template.replace("{job_id}", &self.job_id.to_string()).replace("{other}", &self.other.id.to_string());
+        if path.contains("{target}") {
+            path = path.replace("{target}", &self.fresh_candidate().await.id.to_string());
+        }
+        if path.contains("{self}") {
+            let id = match &caller {
+                Some(account) => account.user.id,
+                None => self.fresh_candidate().await.id,
+            };
+            path = path.replace("{self}", &id.to_string());
+        }
+        // Whose credentials a session-opening body uses: the caller's own, else another candidate's.
+        let email = caller.as_ref().map_or_else(|| self.other.email.clone(), |a| a.user.email.clone());
+        let payload = match body {
+            Body::None => Payload::Nothing,
+            Body::Json(text) => Payload::Json(serde_json::from_str(text).expect("table JSON")),
+            Body::Signup => Payload::Json(json!({
+                "email": self.fresh_email("inscrit"), "password": PASSWORD, "first_name": "Awa", "last_name": "Mba",
+                "date_of_birth": "1992-08-20", "sexe": "F", "candidate_status": "externe", "no_seeg_email": false,
+            })),
+            Body::CreateUser => Payload::Json(json!({
+                "email": self.fresh_email("recrue"), "password": "Recrutement#2026", "first_name": "Nadia",
+                "last_name": "Obame", "role": "recruiter", "phone": "+241 06 00 00 00", "sexe": "F",
+            })),
+            Body::Login => Payload::Json(json!({"email": email, "password": PASSWORD})),
+            Body::TokenForm => Payload::Form(vec![("username", email), ("password", PASSWORD.to_owned())]),
+            Body::RefreshToken => {
+                Payload::Json(json!({"refresh_token": log_in(&self.app, &email).await["refresh_token"]}))
+            }
+            Body::ChangePassword => Payload::Json(json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD})),
+            Body::ForgotPassword => Payload::Json(json!({"email": self.other.email})),
+            Body::ResetPassword => {
+                Payload::Json(json!({"token": self.reset_token().await, "new_password": NEW_PASSWORD}))
+            }
+            Body::Approve => Payload::Json(json!({"request_id": self.pending_request().await})),
+            Body::Reject => {
+                Payload::Json(json!({"request_id": self.pending_request().await, "rejection_reason": REASON}))
+            }
+        };
+        (path, caller.map(|a| a.token), payload)
+    }
+
+    async fn send(&self, method: &str, path: &str, token: Option<&str>, payload: Payload) -> (u16, String) {
+        let method = Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.app.client.request(method, self.app.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request = match payload {
+            Payload::Nothing => request,
+            Payload::Json(body) => request.json(&body),
+            Payload::Form(fields) => request.form(&fields),
+        };
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, text)
+    }
+}
+
+async fn every_role_against_every_route(backend: Backend) {
+    let world = World::new(backend).await;
+    let mut mismatches = Vec::new();
+    for (method, template, body, kind, expected) in TABLE {
+        for (who, want) in CALLERS.into_iter().zip(expected) {
+            let (path, token, payload) = world.prepare(template, body, who, kind).await;
+            let (got, text) = world.send(method, &path, token.as_deref(), payload).await;
+            if got != want {
+                let excerpt: String = text.chars().take(200).collect();
+                mismatches
+                    .push(format!("{method} {template} as {}: expected {want}, got {got} ({excerpt})", who.name()));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} (route, caller) pairs differ from the S3 table:\n{}",
+        mismatches.len(),
+        TABLE.len() * CALLERS.len(),
+        mismatches.join("\n")
+    );
+}
+
+on_backends!(Sqlite, Postgres => every_role_against_every_route);
