@@ -14,7 +14,7 @@ pub const PASSWORD: &str = "Motdepasse#2026";
 
 /// Inserts an `actif` account with `role` and returns it.
 pub async fn insert_account(app: &TestApp, role: Role, email: &str) -> User {
-    let hasher = PasswordHasher::new(4).await.expect("hasher");
+    let hasher = PasswordHasher::new(4, 2).await.expect("hasher");
     let hash = hasher.hash(&Password::parse(PASSWORD.to_owned()).expect("password")).await.expect("hash");
     let now = SystemClock.now();
     let user = User {

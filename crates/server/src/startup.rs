@@ -115,6 +115,7 @@ pub fn release_handlers(settings: &Settings) -> anyhow::Result<HandlerRegistry> 
 pub async fn accounts(
     settings: &Settings,
     database: &Database,
+    hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> anyhow::Result<Accounts> {
@@ -129,7 +130,6 @@ pub async fn accounts(
             refresh_lifetime: Duration::from_secs(u64::from(auth.refresh_token_days) * 86_400),
         },
     );
-    let hasher = PasswordHasher::new(auth.bcrypt_cost).await?;
     let store = Arc::new(database.clone());
     Ok(Accounts::new(store.clone(), store.clone(), store, hasher, tokens, clock, ids))
 }
@@ -158,7 +158,9 @@ impl Application {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(SystemIds);
         crate::admin::bootstrap(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
-        let accounts = accounts(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
+        // One hasher for every use case: its bound on concurrent hashes holds across all of them.
+        let hasher = PasswordHasher::new(settings.auth.bcrypt_cost, PasswordHasher::default_concurrency()).await?;
+        let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids)).await?;
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
@@ -168,7 +170,7 @@ impl Application {
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
-                PasswordHasher::new(settings.auth.bcrypt_cost).await?,
+                hasher.clone(),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
                 settings.mail.public_app_url.trim(),
@@ -190,7 +192,7 @@ impl Application {
             provisioning: UserProvisioning::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
-                PasswordHasher::new(settings.auth.bcrypt_cost).await?,
+                hasher,
                 Arc::clone(&clock),
                 Arc::clone(&ids),
             ),
