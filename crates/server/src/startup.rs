@@ -112,7 +112,7 @@ pub fn release_handlers(settings: &Settings) -> anyhow::Result<HandlerRegistry> 
 }
 
 /// The account use cases: signing key (S1), token lifetimes, bcrypt cost from the settings.
-pub async fn accounts(
+pub fn accounts(
     settings: &Settings,
     database: &Database,
     hasher: PasswordHasher,
@@ -160,7 +160,7 @@ impl Application {
         crate::admin::bootstrap(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         // One hasher for every use case: its bound on concurrent hashes holds across all of them.
         let hasher = PasswordHasher::new(settings.auth.bcrypt_cost, PasswordHasher::default_concurrency()).await?;
-        let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids)).await?;
+        let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
