@@ -3,15 +3,12 @@
 
 use std::sync::Arc;
 
-use seeg_domain::identity::{EmailAddress, Password, PersonName, Role, User, UserStatus};
+use seeg_domain::identity::{EmailAddress, Password, PersonName, Role, User};
 use tracing::instrument;
 
-use super::{AuditEvent, PasswordHasher, UserRepository};
+use super::{CreateUserCommand, PasswordHasher, ProvisioningError, UserProvisioning, UserRepository};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
-
-/// The audit line's field names: what an account's creation set (never the values, B2).
-const CREATED_FIELDS: [&str; 6] = ["email", "first_name", "last_name", "role", "statut", "password"];
 
 /// Why an administrator was not created.
 #[derive(Debug, thiserror::Error)]
@@ -24,14 +21,23 @@ pub enum AdministrationError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl From<ProvisioningError> for AdministrationError {
+    fn from(error: ProvisioningError) -> Self {
+        match error {
+            ProvisioningError::EmailTaken => Self::EmailTaken,
+            ProvisioningError::Store(e) => Self::Store(e),
+            ProvisioningError::Unexpected(e) => Self::Unexpected(e),
+            // Operators act outside the permission matrix: `provision` never checks it.
+            ProvisioningError::Forbidden => Self::Unexpected(anyhow::anyhow!("refus de permission inattendu")),
+        }
+    }
+}
+
 /// The operator's account use cases.
 #[derive(Debug, Clone)]
 pub struct Administration {
-    uow: Arc<dyn UnitOfWork>,
     users: Arc<dyn UserRepository>,
-    hasher: PasswordHasher,
-    clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGenerator>,
+    provisioning: UserProvisioning,
 }
 
 impl Administration {
@@ -42,7 +48,7 @@ impl Administration {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { uow, users, hasher, clock, ids }
+        Self { provisioning: UserProvisioning::new(uow, Arc::clone(&users), hasher, clock, ids), users }
     }
 
     /// Creates an `actif` administrator (no candidate kind) and its `user.created` audit line in one transaction.
@@ -55,55 +61,18 @@ impl Administration {
         first_name: PersonName,
         last_name: PersonName,
     ) -> Result<User, AdministrationError> {
-        // Checked first to spare a bcrypt run; the unique index still decides a race (below).
-        if self.users.find_by_email(email.as_str()).await?.is_some() {
-            return Err(AdministrationError::EmailTaken);
-        }
-        let password_hash = self.hasher.hash(&password).await?;
-        let now = self.clock.now();
-        let user = User {
-            id: self.ids.new_id(),
-            email: email.as_str().to_owned(),
-            first_name: first_name.as_str().to_owned(),
-            last_name: last_name.as_str().to_owned(),
+        let command = CreateUserCommand {
+            email,
+            password,
+            first_name,
+            last_name,
             role: Role::Admin,
             phone: None,
             date_of_birth: None,
             sexe: None,
-            matricule: None,
-            password_hash,
-            email_verified: false,
-            last_login: None,
             candidate_kind: None,
-            status: UserStatus::Active,
-            adresse: None,
-            poste_actuel: None,
-            annees_experience: None,
-            no_seeg_email: false,
-            created_at: now,
-            updated_at: now,
         };
-        let audit = AuditEvent {
-            id: self.ids.new_id(),
-            actor_id: None,
-            action: "user.created".to_owned(),
-            target_type: Some("user".to_owned()),
-            target_id: Some(user.id.to_string()),
-            request_id: None,
-            changed_fields: CREATED_FIELDS.map(str::to_owned).to_vec(),
-            occurred_at: now,
-        };
-
-        let mut tx = self.uow.begin().await?;
-        tx.users().insert(&user).await.map_err(|error| match error {
-            // The account has no matricule and a fresh id: only the e-mail can clash.
-            StoreError::Conflict(_) => AdministrationError::EmailTaken,
-            unexpected @ StoreError::Unexpected(_) => unexpected.into(),
-        })?;
-        tx.audit().append(&audit).await?;
-        tx.commit().await?;
-        tracing::info!(user.id = %user.id, "administrator created");
-        Ok(user)
+        Ok(self.provisioning.provision(command, None, None).await?)
     }
 
     /// Creates the administrator only when no account has the role admin yet, whatever its statut (S1: the

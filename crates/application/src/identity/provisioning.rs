@@ -1,5 +1,5 @@
 //! Administrators creating accounts (legacy `POST /auth/create-user`, R6): staff accounts above all, `actif` at
-//! once, audited with the creator as actor (B2). Hashing and the audit line follow `Administration`.
+//! once, audited with the creator as actor (B2). The operator's `Administration` creates admins through here too.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use seeg_domain::identity::{
     User, UserStatus, decide,
 };
 use tracing::instrument;
+use uuid::Uuid;
 
 use super::{AuditEvent, PasswordHasher, RequestContext, UserRepository};
 use crate::store::{StoreError, UnitOfWork};
@@ -73,6 +74,17 @@ impl UserProvisioning {
         if decide(actor.role, Action::ManageUsers, Ownership::Any) != Decision::Allow {
             return Err(ProvisioningError::Forbidden);
         }
+        self.provision(command, Some(actor.id), context.request_id.clone()).await
+    }
+
+    /// Hashes, inserts the `actif` account and its `user.created` audit line (field names only) in one
+    /// transaction. `actor_id` is `None` when an operator, who has no account, creates it (`Administration`).
+    pub(super) async fn provision(
+        &self,
+        command: CreateUserCommand,
+        actor_id: Option<Uuid>,
+        request_id: Option<String>,
+    ) -> Result<User, ProvisioningError> {
         // Checked first to spare a bcrypt run; the unique index still decides a race (below).
         if self.users.find_by_email(command.email.as_str()).await?.is_some() {
             return Err(ProvisioningError::EmailTaken);
@@ -118,11 +130,11 @@ impl UserProvisioning {
         }
         let audit = AuditEvent {
             id: self.ids.new_id(),
-            actor_id: Some(actor.id),
+            actor_id,
             action: "user.created".to_owned(),
             target_type: Some("user".to_owned()),
             target_id: Some(user.id.to_string()),
-            request_id: context.request_id.clone(),
+            request_id,
             changed_fields: changed.into_iter().map(str::to_owned).collect(),
             occurred_at: now,
         };
@@ -135,7 +147,7 @@ impl UserProvisioning {
         })?;
         tx.audit().append(&audit).await?;
         tx.commit().await?;
-        tracing::info!(user.id = %user.id, user.role = %user.role, "account created by an administrator");
+        tracing::info!(user.id = %user.id, user.role = %user.role, "account created");
         Ok(user)
     }
 }
