@@ -121,6 +121,7 @@ pub struct Ports {
     pub refresh_tokens: Arc<dyn RefreshTokenRepository>,
     pub password_resets: Arc<dyn seeg_application::identity::PasswordResetRepository>,
     pub agents: Arc<dyn AgentDirectory>,
+    pub candidate_profiles: Arc<dyn seeg_application::identity::CandidateProfileRepository>,
 }
 
 impl Ports {
@@ -137,6 +138,7 @@ impl Ports {
             + RefreshTokenRepository
             + seeg_application::identity::PasswordResetRepository
             + AgentDirectory
+            + seeg_application::identity::CandidateProfileRepository
             + Clone
             + 'static,
     {
@@ -151,6 +153,7 @@ impl Ports {
             refresh_tokens: Arc::new(store.clone()),
             password_resets: Arc::new(store.clone()),
             agents: Arc::new(store.clone()),
+            candidate_profiles: Arc::new(store.clone()),
         }
     }
 }

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 10] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -17,6 +17,7 @@ const TABLES: [&str; 9] = [
     "notifications",
     "audit_events",
     "password_resets",
+    "candidate_profiles",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -44,12 +45,31 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
 
     Migrator::up(&conn, None).await.unwrap();
     assert_eq!(tables_present(&conn).await, TABLES);
+    // Newest first, one step at a time: each down undoes its own up, and only it.
     let manager = SchemaManager::new(&conn);
-    assert!(manager.has_column("users", "search_folded").await.unwrap());
-    Migrator::down(&conn, Some(1)).await.unwrap();
-    assert!(!manager.has_table("password_resets").await.unwrap(), "the last down drops the reset tokens");
-    Migrator::down(&conn, Some(1)).await.unwrap();
-    assert!(!manager.has_column("users", "search_folded").await.unwrap(), "the next one drops the search column");
+    let undone_by = |name: &str| -> Option<(&'static str, &'static str)> {
+        match name {
+            "m20261125_000007_create_candidate_profiles" => Some(("table", "candidate_profiles")),
+            "m20261125_000006_create_password_resets" => Some(("table", "password_resets")),
+            "m20261125_000005_add_users_search_folded" => Some(("column", "search_folded")),
+            _ => None,
+        }
+    };
+    let mut checked = 0;
+    loop {
+        let applied = Migrator::get_applied_migrations(&conn).await.unwrap();
+        let Some(last) = applied.last().map(|m| m.name().to_owned()) else { break };
+        Migrator::down(&conn, Some(1)).await.unwrap();
+        assert_eq!(Migrator::get_applied_migrations(&conn).await.unwrap().len(), applied.len() - 1, "{last}");
+        match undone_by(&last) {
+            Some(("table", table)) => assert!(!manager.has_table(table).await.unwrap(), "{last} drops {table}"),
+            Some((_, column)) => assert!(!manager.has_column("users", column).await.unwrap(), "{last} drops {column}"),
+            None => continue,
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "every checked step was met");
+    assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
 }

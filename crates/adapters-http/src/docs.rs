@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
-use crate::{access_requests, audit, health, identity, matricules, offers, passwords, user_creation, users};
+use crate::{access_requests, audit, health, identity, matricules, offers, passwords, profiles, user_creation, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +40,8 @@ use crate::{access_requests, audit, health, identity, matricules, offers, passwo
         users::list_users,
         users::get_user,
         users::delete_user,
+        profiles::get_own_profile,
+        profiles::update_own_profile,
         user_creation::create_user,
         access_requests::list_access_requests,
         access_requests::approve_access_request,

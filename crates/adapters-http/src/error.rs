@@ -64,6 +64,9 @@ pub enum ApiError {
     /// Authenticated but not allowed.
     #[error("{detail}")]
     Forbidden { code: &'static str, detail: String },
+    /// 429 (S6): the quota closest to exhaustion, reported in `Retry-After` and `X-RateLimit-*`.
+    #[error("Trop de requêtes. Veuillez réessayer dans {reset_secs} s.")]
+    RateLimited { limit: u32, reset_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -119,6 +122,7 @@ impl ApiError {
             Self::NotAuthenticated => (StatusCode::UNAUTHORIZED, "not_authenticated"),
             Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -178,6 +182,13 @@ impl ResponseError for ApiError {
             Self::NotAuthenticated | Self::Unauthorized { .. } => {
                 let mut response = error_response(status, code, self.to_string(), None);
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            Self::RateLimited { limit, reset_secs } => {
+                let mut response = error_response(status, code, self.to_string(), None);
+                let headers = response.headers_mut();
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*reset_secs));
+                crate::rate_limit::insert_headers(headers, *limit, 0, *reset_secs);
                 response
             }
         }

@@ -127,8 +127,7 @@ impl From<&User> for UserBody {
 pub struct UserWithProfile {
     #[serde(flatten)]
     pub user: UserBody,
-    #[schema(value_type = Option<Object>)]
-    pub candidate_profile: Option<serde_json::Value>,
+    pub candidate_profile: Option<crate::profiles::CandidateProfileBody>,
 }
 
 /// Legacy `Tokens`; `expires_in` is the real access-token lifetime in seconds (F4).
@@ -348,6 +347,7 @@ impl Credentials {
 
 async fn session(state: &ApiState, credentials: Credentials) -> Result<Session, ApiError> {
     let (email, password) = credentials.into_pair()?;
+    crate::rate_limit::per_account(state, &email)?;
     Ok(state.accounts.log_in(&email, &password, &context()).await?)
 }
 
@@ -382,7 +382,7 @@ pub(crate) async fn log_in(
     let session = session(&state, body.into_inner()).await?;
     let body = TokensWithUser {
         tokens: tokens(&state, &session),
-        user: UserWithProfile { user: (&session.user).into(), candidate_profile: None },
+        user: crate::profiles::with_profile(&state, &session.user).await?,
     };
     Ok(HttpResponse::Ok().json(body))
 }

@@ -11,6 +11,7 @@ mod matricules;
 mod middleware;
 mod offers;
 mod passwords;
+mod profiles;
 mod rate_limit;
 mod routing;
 mod state;
@@ -72,6 +73,7 @@ pub fn app(
         .configure(identity::configure)
         .configure(passwords::configure)
         .configure(matricules::configure)
+        .configure(profiles::configure)
         .configure(users::configure)
         .configure(access_requests::configure)
         .configure(user_creation::configure)

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, web};
+use actix_web::{Error, ResponseError as _, web};
 use chrono::{DateTime, Utc};
 
-use crate::error::error_response;
+use crate::error::ApiError;
 use crate::state::ApiState;
 
 /// One limit: at most `max` requests per `window`.
@@ -45,7 +45,8 @@ impl Quota {
 /// The classes of S6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Class {
-    /// Login, token, refresh, forgot/reset password, public matricule check: per client address.
+    /// Login, token, refresh, forgot/reset password, public matricule check: per client address, and login,
+    /// token and forgot-password also per account (`per_account`).
     Auth,
     /// Sign-up: per client address.
     Signup,
@@ -191,13 +192,32 @@ fn client_key(req: &ServiceRequest, class: Class, trust_proxy: bool) -> String {
         && let Some(token) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
     {
         // The token itself stays out of the table: a short digest of it is enough to tell accounts apart.
-        let digest =
-            token.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-        return format!("token:{digest:016x}");
+        return format!("token:{:016x}", digest(token));
     }
     let info = req.connection_info();
     let address = if trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
     format!("ip:{}", address.unwrap_or("unknown"))
+}
+
+/// FNV-1a: keys of the table without the secrets or addresses they stand for.
+fn digest(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// The auth class counted per account as well as per address (S6): spreading guesses over many addresses still
+/// meets the account's quota. `account` is the e-mail the request names (compared lower-cased).
+pub(crate) fn per_account(state: &ApiState, account: &str) -> Result<(), ApiError> {
+    let limiter = &state.rate_limits;
+    if !limiter.config().enabled {
+        return Ok(());
+    }
+    let key = format!("account:{:016x}", digest(&account.trim().to_lowercase()));
+    let verdict = limiter.check(Class::Auth, &key, state.clock.now());
+    if verdict.allowed {
+        Ok(())
+    } else {
+        Err(ApiError::RateLimited { limit: verdict.limit, reset_secs: verdict.reset_secs })
+    }
 }
 
 pub(crate) async fn limit(
@@ -214,28 +234,23 @@ pub(crate) async fn limit(
     let class = classify(req.method(), req.path());
     let client = client_key(&req, class, limiter.config().trust_proxy_headers);
     let verdict = limiter.check(class, &client, state.clock.now());
-    let mut response = if verdict.allowed {
-        next.call(req).await?.map_into_boxed_body()
-    } else {
-        let refused = error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("Trop de requêtes. Veuillez réessayer dans {} s.", verdict.reset_secs),
-            None,
-        );
-        let mut response = req.into_response(refused);
-        response.headers_mut().insert(header::RETRY_AFTER, number(verdict.reset_secs));
-        response
-    };
-    let headers = response.headers_mut();
-    headers.insert(HeaderName::from_static("x-ratelimit-limit"), number(u64::from(verdict.limit)));
-    headers.insert(HeaderName::from_static("x-ratelimit-remaining"), number(u64::from(verdict.remaining)));
-    headers.insert(HeaderName::from_static("x-ratelimit-reset"), number(verdict.reset_secs));
+    if !verdict.allowed {
+        let refused = ApiError::RateLimited { limit: verdict.limit, reset_secs: verdict.reset_secs };
+        return Ok(req.into_response(refused.error_response()));
+    }
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    // A refusal decided inside the route (per account) already carries its own figures.
+    if response.status() != StatusCode::TOO_MANY_REQUESTS {
+        insert_headers(response.headers_mut(), verdict.limit, verdict.remaining, verdict.reset_secs);
+    }
     Ok(response)
 }
 
-fn number(n: u64) -> HeaderValue {
-    HeaderValue::from(n)
+/// `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds).
+pub(crate) fn insert_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset_secs: u64) {
+    headers.insert(HeaderName::from_static("x-ratelimit-limit"), HeaderValue::from(limit));
+    headers.insert(HeaderName::from_static("x-ratelimit-remaining"), HeaderValue::from(remaining));
+    headers.insert(HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(reset_secs));
 }
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ pub struct ApiState {
     pub audit: AuditTrail,
     /// Access requests: list, approve, reject, viewed (legacy §1.3).
     pub access_requests: AccessRequestDesk,
+    /// `GET|PUT /users/me/profile` and the `candidate_profile` beside accounts.
+    pub profiles: seeg_application::identity::CandidateProfiles,
     /// `POST /auth/create-user`.
     pub provisioning: UserProvisioning,
     /// `POST` and `GET /auth/verify-matricule`: the employees list checks (R4, S7).

@@ -17,6 +17,7 @@ use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::{Caller, UserBody, UserWithProfile};
 use crate::middleware::current_request_id;
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
+use crate::profiles::with_profile;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -43,7 +44,7 @@ pub struct Envelope<T> {
 }
 
 impl<T> Envelope<T> {
-    fn ok(message: &'static str, data: T) -> Self {
+    pub(crate) fn ok(message: &'static str, data: T) -> Self {
         Self { success: true, message, data, errors: None }
     }
 }
@@ -57,14 +58,14 @@ impl<T> Envelope<T> {
     security(("bearer" = [])),
     responses((status = 200, body = inline(Envelope<UserWithProfile>)), (status = 401, body = ErrorBody))
 )]
-pub(crate) async fn get_me(caller: Caller) -> HttpResponse {
-    let data = UserWithProfile { user: (&caller.0).into(), candidate_profile: None };
-    HttpResponse::Ok().json(Envelope::ok("Utilisateur récupéré avec succès", data))
+pub(crate) async fn get_me(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let data = with_profile(&state, &caller.0).await?;
+    Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur récupéré avec succès", data)))
 }
 
 /// Reads one optional field: absent -> `None`; `null` -> `Some(None)`; otherwise parsed.
 #[allow(clippy::option_option)] // absent, null and a value are three different requests
-fn optional<T>(
+pub(crate) fn optional<T>(
     body: &Map<String, Value>,
     name: &str,
     errors: &mut Vec<FieldError>,
@@ -82,7 +83,7 @@ fn optional<T>(
     }
 }
 
-fn text(value: &Value) -> Result<&str, String> {
+pub(crate) fn text(value: &Value) -> Result<&str, String> {
     value.as_str().ok_or_else(|| "doit être une chaîne".to_owned())
 }
 
@@ -148,7 +149,7 @@ pub(crate) async fn update_me(
         return Err(ApiError::Validation(errors));
     }
     let user = state.accounts.update_self(caller.0.id, changes).await?;
-    let data = UserWithProfile { user: (&user).into(), candidate_profile: None };
+    let data = with_profile(&state, &user).await?;
     Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur mis à jour avec succès", data)))
 }
 
@@ -233,7 +234,7 @@ pub(crate) async fn update_user(
     }
     let context = RequestContext { request_id: Some(current_request_id()) };
     let user = state.users.update(&caller.0, target, changes, &context).await?;
-    let data = UserWithProfile { user: (&user).into(), candidate_profile: None };
+    let data = with_profile(&state, &user).await?;
     Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur mis à jour avec succès", data)))
 }
 
@@ -405,7 +406,7 @@ pub(crate) async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("user_id", &user_id)?;
     let user = state.directory.get(&caller.0, id).await?;
-    let data = UserWithProfile { user: (&user).into(), candidate_profile: None };
+    let data = with_profile(&state, &user).await?;
     Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur récupéré avec succès", data)))
 }
 

@@ -10,17 +10,17 @@ use chrono::{DateTime, Utc};
 use seeg_application::health::Probe;
 use seeg_application::identity::{
     AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter, Agent,
-    AgentDirectory, AuditEvent, AuditFilter, AuditRepository, AuditWriter, Notification, NotificationRepository,
-    NotificationWriter, PasswordResetRecord, PasswordResetRepository, PasswordResetWriter, RefreshTokenRecord,
-    RefreshTokenRepository, RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort, UserSortKey,
-    UserWriter,
+    AgentDirectory, AuditEvent, AuditFilter, AuditRepository, AuditWriter, CandidateProfileRepository,
+    CandidateProfileWriter, Notification, NotificationRepository, NotificationWriter, PasswordResetRecord,
+    PasswordResetRepository, PasswordResetWriter, RefreshTokenRecord, RefreshTokenRepository, RefreshTokenWriter,
+    SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
 };
 use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::outbox::{
     FailureOutcome, KindCount, OutboxAppender, OutboxEvent, OutboxStats, OutboxStore, RetryScope,
 };
 use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
-use seeg_domain::identity::{AccessRequestStatus, Role, User};
+use seeg_domain::identity::{AccessRequestStatus, CandidateProfile, Role, User};
 use seeg_domain::offers::JobOffer;
 use seeg_domain::outbox::OutboxState;
 use seeg_domain::search;
@@ -38,6 +38,8 @@ struct State {
     refresh_tokens: BTreeMap<Uuid, RefreshTokenRecord>,
     password_resets: BTreeMap<Uuid, PasswordResetRecord>,
     agents: BTreeMap<i32, StoredAgent>,
+    /// By account: one profile per account.
+    candidate_profiles: BTreeMap<Uuid, CandidateProfile>,
 }
 
 /// An agent with the timestamps the SQL table keeps beside it.
@@ -97,6 +99,7 @@ enum Change {
     ConsumePasswordReset { id: Uuid, at: DateTime<Utc> },
     ReviewAccessRequest(Box<AccessRequest>),
     MarkAccessRequestsViewed { at: DateTime<Utc> },
+    SaveCandidateProfile(Box<CandidateProfile>),
 }
 
 /// Which refresh tokens a revocation reaches.
@@ -187,7 +190,8 @@ impl Change {
             | Self::RevokeRefreshTokens { .. }
             | Self::ConsumePasswordReset { .. }
             | Self::ReviewAccessRequest(_)
-            | Self::MarkAccessRequestsViewed { .. } => Vec::new(),
+            | Self::MarkAccessRequestsViewed { .. }
+            | Self::SaveCandidateProfile(_) => Vec::new(),
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
             Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
@@ -257,6 +261,13 @@ impl Change {
             }
             Self::MarkAccessRequestsViewed { at } => {
                 mark_access_requests_viewed(&mut state.access_requests, at);
+            }
+            Self::SaveCandidateProfile(p) => {
+                let mut profile = *p;
+                if let Some(stored) = state.candidate_profiles.get(&profile.user_id) {
+                    (profile.id, profile.created_at) = (stored.id, stored.created_at);
+                }
+                state.candidate_profiles.insert(profile.user_id, profile);
             }
         }
     }
@@ -398,6 +409,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn password_resets(&mut self) -> &mut dyn PasswordResetWriter {
+        self
+    }
+
+    fn candidate_profiles(&mut self) -> &mut dyn CandidateProfileWriter {
         self
     }
 
@@ -594,6 +609,11 @@ impl OfferRepository for MemoryStore {
 impl UserRepository for MemoryStore {
     async fn get(&self, id: Uuid) -> Result<Option<User>, StoreError> {
         Ok(self.read(|state| state.users.get(&id).cloned()))
+    }
+
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<User>, StoreError> {
+        let wanted: std::collections::BTreeSet<&Uuid> = ids.iter().collect();
+        Ok(self.read(|state| wanted.iter().filter_map(|id| state.users.get(id).cloned()).collect()))
     }
 
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
@@ -885,5 +905,19 @@ impl OutboxStore for MemoryStore {
 impl Probe for MemoryStore {
     async fn check(&self) -> anyhow::Result<()> {
         Ok(())
+    }
+}
+
+#[async_trait]
+impl CandidateProfileWriter for MemoryTransaction {
+    async fn save(&mut self, profile: &CandidateProfile) -> Result<(), StoreError> {
+        self.record(Change::SaveCandidateProfile(Box::new(profile.clone())))
+    }
+}
+
+#[async_trait]
+impl CandidateProfileRepository for MemoryStore {
+    async fn for_user(&self, user_id: Uuid) -> Result<Option<CandidateProfile>, StoreError> {
+        Ok(self.read(|state| state.candidate_profiles.get(&user_id).cloned()))
     }
 }

@@ -197,6 +197,10 @@ impl Transaction for SqlTransaction {
         self
     }
 
+    fn candidate_profiles(&mut self) -> &mut dyn seeg_application::identity::CandidateProfileWriter {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(store_error)
     }

@@ -29,6 +29,25 @@ impl UserRepository for Database {
         user::Entity::find_by_id(id).one(&self.conn).await.map_err(store_error)?.map(user_to_domain).transpose()
     }
 
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<User>, StoreError> {
+        let mut wanted = ids.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut found = Vec::with_capacity(wanted.len());
+        // Bounded statements: SQLite allows 32 766 parameters, PostgreSQL 65 535.
+        for chunk in wanted.chunks(1000) {
+            let rows = user::Entity::find()
+                .filter(user::Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.conn)
+                .await
+                .map_err(store_error)?;
+            for row in rows {
+                found.push(user_to_domain(row)?);
+            }
+        }
+        Ok(found)
+    }
+
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         user::Entity::find()
             .filter(user::Column::Email.eq(email))

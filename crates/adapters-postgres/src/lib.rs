@@ -4,6 +4,7 @@
 
 mod agents;
 mod audit;
+mod candidate_profiles;
 mod database;
 mod entities;
 mod identity;

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use crate::identity::{AccessRequestWriter, AuditWriter, NotificationWriter, RefreshTokenWriter, UserWriter};
+use crate::identity::{
+    AccessRequestWriter, AuditWriter, CandidateProfileWriter, NotificationWriter, RefreshTokenWriter, UserWriter,
+};
 use crate::offers::OfferWriter;
 use crate::outbox::OutboxAppender;
 
@@ -49,5 +51,6 @@ pub trait Transaction: Send {
     fn audit(&mut self) -> &mut dyn AuditWriter;
     fn refresh_tokens(&mut self) -> &mut dyn RefreshTokenWriter;
     fn password_resets(&mut self) -> &mut dyn crate::identity::PasswordResetWriter;
+    fn candidate_profiles(&mut self) -> &mut dyn CandidateProfileWriter;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use seeg_application::SystemClock;
 use seeg_application::identity::{AgentImport, AgentList};
+use seeg_application::{SystemClock, SystemIds};
 
 use crate::settings::Settings;
 use crate::startup;
@@ -40,7 +40,12 @@ async fn import(settings: &Settings, file: &Path) -> anyhow::Result<()> {
     }
 
     let database = startup::open_database(settings).await?;
-    let import = AgentImport::new(Arc::new(database.clone()), Arc::new(SystemClock));
+    let import = AgentImport::new(
+        Arc::new(database.clone()),
+        Arc::new(database.clone()),
+        Arc::new(SystemClock),
+        Arc::new(SystemIds),
+    );
     let progress = progress_bar(list.agents.len() as u64);
     let imported = import.import(&list.agents, |written| progress.set_position(written)).await;
     progress.finish_and_clear();

@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Legacy variable names of the Python service, mapped to our keys (lower precedence than `APP__*`).
-const LEGACY_ALIASES: [(&str, &str); 19] = [
+const LEGACY_ALIASES: [(&str, &str); 20] = [
     ("DATABASE_URL", "database.url"),
     ("ALLOWED_ORIGINS", "http.allowed_origins"),
     ("PORT", "http.port"),
@@ -34,6 +34,7 @@ const LEGACY_ALIASES: [(&str, &str); 19] = [
     ("MAIL_FROM_EMAIL", "mail.from_email"),
     ("MAIL_FROM_NAME", "mail.from_name"),
     ("PUBLIC_APP_URL", "mail.public_app_url"),
+    ("SUPPORT_EMAIL", "mail.support_email"),
 ];
 
 /// The shortest signing key accepted (S1).
@@ -267,6 +268,8 @@ pub struct MailSettings {
     pub from_name: String,
     /// The front end's address: reset links point there.
     pub public_app_url: String,
+    /// Where new access requests are announced (R37); empty: nowhere.
+    pub support_email: String,
     pub smtp: SmtpSettings,
 }
 
@@ -288,6 +291,10 @@ impl MailSettings {
     /// Refuses a configuration that could not send anything.
     pub fn validate(&self) -> anyhow::Result<()> {
         EmailAddress::parse(self.from_email.trim()).map_err(|e| anyhow!("mail.from_email (MAIL_FROM_EMAIL) : {e}"))?;
+        if !self.support_email.trim().is_empty() {
+            EmailAddress::parse(self.support_email.trim())
+                .map_err(|e| anyhow!("mail.support_email (SUPPORT_EMAIL) : {e}"))?;
+        }
         let url = self.public_app_url.trim();
         if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
             bail!("mail.public_app_url (PUBLIC_APP_URL) doit être une adresse http(s)://");
@@ -421,6 +428,36 @@ mod tests {
             let s = load(jail, Environment::Development).unwrap();
             assert_eq!(s.http.port, 9002);
             assert_eq!(s.http.allowed_origins, ["https://c.example"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn legacy_mail_variables_reach_the_mail_settings() {
+        Jail::expect_with(|jail| {
+            let s = load(jail, Environment::Development).unwrap();
+            assert_eq!(s.mail.support_email, "support@seeg-talentsource.com");
+            jail.set_env("SMTP_HOST", "smtp.seeg.ga");
+            jail.set_env("SMTP_PORT", "465");
+            jail.set_env("SMTP_USERNAME", "relay");
+            jail.set_env("SMTP_PASSWORD", "from-the-environment");
+            jail.set_env("SMTP_TLS", "false");
+            jail.set_env("SMTP_SSL", "true");
+            jail.set_env("MAIL_FROM_EMAIL", "rh@seeg-gabon.com");
+            jail.set_env("MAIL_FROM_NAME", "SEEG RH");
+            jail.set_env("PUBLIC_APP_URL", "https://talent.seeg.ga");
+            jail.set_env("SUPPORT_EMAIL", "");
+            let s = load(jail, Environment::Development).unwrap();
+            let smtp = &s.mail.smtp;
+            assert_eq!((smtp.host.as_str(), smtp.port, smtp.username.as_str()), ("smtp.seeg.ga", 465, "relay"));
+            assert_eq!(smtp.password.expose_secret(), "from-the-environment");
+            assert_eq!((smtp.starttls, smtp.implicit_tls), (false, true));
+            assert_eq!((s.mail.from_email.as_str(), s.mail.from_name.as_str()), ("rh@seeg-gabon.com", "SEEG RH"));
+            assert_eq!(s.mail.public_app_url, "https://talent.seeg.ga");
+            assert_eq!(s.mail.support_email, "");
+
+            jail.set_env("SUPPORT_EMAIL", "pas-une-adresse");
+            assert!(load(jail, Environment::Development).unwrap_err().to_string().contains("SUPPORT_EMAIL"));
             Ok(())
         });
     }

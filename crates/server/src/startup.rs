@@ -131,7 +131,8 @@ pub fn accounts(
         },
     );
     let store = Arc::new(database.clone());
-    Ok(Accounts::new(store.clone(), store.clone(), store, hasher, tokens, clock, ids))
+    Ok(Accounts::new(store.clone(), store.clone(), store, hasher, tokens, clock, ids)
+        .with_support_inbox(&settings.mail.support_email))
 }
 
 impl std::fmt::Debug for Application {
@@ -184,6 +185,12 @@ impl Application {
             audit: AuditTrail::new(Arc::new(database.clone())),
             access_requests: AccessRequestDesk::new(
                 Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+            ),
+            profiles: seeg_application::identity::CandidateProfiles::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
                 Arc::clone(&clock),

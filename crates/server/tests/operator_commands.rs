@@ -80,6 +80,11 @@ async fn agents_import_reports_the_bad_line_and_upserts_by_matricule() {
     assert_eq!(database.find(1001).await.unwrap(), Some(agent(1001, Some("MBA ONDO"), Some("Awa"))));
     assert_eq!(database.find(1002).await.unwrap(), Some(agent(1002, Some("NDONG"), Some("Jean"))));
     assert_eq!(database.find(1003).await.unwrap(), Some(agent(1003, None, None)));
+    // B2: each import is one line of the audit trail.
+    let imports = AuditFilter { action: Some("agents.imported".to_owned()), ..AuditFilter::default() };
+    let trail = AuditRepository::list(&database, &imports, Page { skip: 0, limit: 10 }).await.unwrap();
+    assert_eq!(trail.total, 2);
+    assert_eq!(trail.items[0].target_type.as_deref(), Some("seeg_agents"));
     database.close().await.unwrap();
 }
 

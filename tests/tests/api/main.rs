@@ -13,6 +13,7 @@ mod http_conventions;
 mod matricules;
 mod passwords;
 mod permissions;
+mod profiles;
 mod public_offers;
 mod rate_limits;
 mod server_relay;

@@ -127,6 +127,13 @@ async fn sign_up_and_password_change_send_their_messages_with_names_escaped(back
     let (status, body) = post(&app, "/api/v1/auth/signup", &pending, None).await;
     assert_eq!((status, body["statut"].as_str()), (201, Some("en_attente")));
     mail_to(&mailer, "agent.sans.mail@example.com", "Demande d'Accès en Cours de Traitement - OneHCM").await;
+    // R37: the support inbox hears of the request, with what it needs to check the person (escaped too).
+    let support = mail_to(&mailer, "support@seeg-talentsource.com", "🔔 Nouvelle Demande d'Accès - OneHCM").await;
+    for detail in ["Paul Mba", "agent.sans.mail@example.com", "654321", "20/08/1992"] {
+        assert!(support.text.contains(detail) && support.html.contains(detail), "{detail}: {}", support.text);
+    }
+    let announced = |m: &&MailMessage| m.to == "support@seeg-talentsource.com";
+    assert_eq!(mailer.sent().iter().filter(announced).count(), 1, "only en_attente sign-ups are announced");
 
     let (_, session) = post(&app, "/api/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await;
     let access = session["access_token"].as_str().unwrap();

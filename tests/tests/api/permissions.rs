@@ -98,7 +98,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 37] = [
+const TABLE: [Row; 39] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -134,6 +134,10 @@ const TABLE: [Row; 37] = [
     ("GET",    "/api/v1/users/me",                        Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
     ("PUT",    "/api/v1/users/me",                        Body::Json(r#"{"first_name": "Nadia", "adresse": "Quartier Louis, Libreville"}"#), Caller::Shared,
                                                                                                 [401, 200, 200, 200, 200]),
+    // Only candidates have a candidate profile; the first PUT creates it, so the GET after it finds it.
+    ("PUT",    "/api/v1/users/me/profile",                Body::Json(r#"{"skills": ["Électricité"]}"#), Caller::Shared,
+                                                                                                [401, 200, 403, 403, 403]),
+    ("GET",    "/api/v1/users/me/profile",                Body::None, Caller::Shared,          [401, 200, 403, 403, 403]),
     ("GET",    "/api/v1/users/{self}",                    Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
     ("GET",    "/api/v1/users/{other}",                   Body::None, Caller::Shared,          [401, 404, 200, 200, 200]),
     // S3: another user's account is hidden from a candidate, for writes as for reads.

@@ -74,7 +74,46 @@ async fn limits_are_off_when_disabled(backend: Backend) {
     }
 }
 
+/// Guesses spread over many addresses still meet the account's own quota (S6 "per client IP and per account").
+async fn one_account_is_limited_whatever_the_address(backend: Backend) {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.trust_proxy_headers = true;
+        s.rate_limit.auth = vec!["3/minute".to_owned()];
+    })
+    .await;
+    let attempt = |email: &'static str, address: String| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", address)
+            .json(&json!({"email": email, "password": "Mauvais#2026xx"}))
+            .send()
+    };
+    for i in 0..3 {
+        assert_eq!(attempt("cible@example.com", format!("10.0.0.{i}")).await.unwrap().status(), 401);
+    }
+    // Another address, and the address of the account the e-mail names in other capitals: the same account.
+    let refused = attempt("CIBLE@example.com", "10.0.0.99".to_owned()).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(header(&refused, "x-ratelimit-limit"), "3");
+    assert!(header(&refused, "retry-after").parse::<u64>().unwrap() >= 1);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    // The forgot-password form counts for the same account; another account is untouched.
+    let forgot = app
+        .client
+        .post(app.url("/api/v1/auth/forgot-password"))
+        .header("x-forwarded-for", "10.0.1.1")
+        .json(&json!({"email": "cible@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forgot.status(), 429);
+    assert_eq!(attempt("autre@example.com", "10.0.0.1".to_owned()).await.unwrap().status(), 401);
+}
+
 on_backends!(Sqlite, Postgres =>
+    one_account_is_limited_whatever_the_address,
     the_fourth_login_attempt_in_a_minute_is_refused_with_429,
     the_default_class_counts_per_account_or_per_address,
     limits_are_off_when_disabled,

@@ -87,6 +87,19 @@ async fn a_user_reads_back_equal_by_id_and_by_email(backend: Backend) {
     assert_eq!(p.users.find_by_email("mba@seeg.ga").await.unwrap(), None, "no substring match");
 }
 
+async fn many_accounts_read_in_one_call_skip_unknown_ids_and_duplicates(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let (full, bare) = (full_user(), bare_user());
+    let other = user("autre@exemple.ga");
+    insert_users(&p, &[full.clone(), bare.clone(), other]).await;
+    let mut found = p.users.get_many(&[bare.id, new_id(), full.id, bare.id]).await.unwrap();
+    found.sort_by_key(|u| u.id);
+    let mut expected = vec![full, bare];
+    expected.sort_by_key(|u| u.id);
+    assert_eq!(found, expected);
+    assert!(p.users.get_many(&[]).await.unwrap().is_empty());
+}
+
 async fn every_role_status_and_kind_round_trips(backend: Backend) {
     let (p, _db) = ports(backend).await;
     let mut users = Vec::new();
@@ -480,6 +493,7 @@ async fn reinserting_an_id_is_a_conflict_for_requests_notifications_and_audit_ev
 
 on_backends!(Memory, Sqlite, Postgres =>
     a_user_reads_back_equal_by_id_and_by_email,
+    many_accounts_read_in_one_call_skip_unknown_ids_and_duplicates,
     every_role_status_and_kind_round_trips,
     e_mail_matricule_and_id_are_unique_but_many_accounts_have_no_matricule,
     a_conflict_inside_one_transaction_is_reported_and_nothing_commits,

@@ -6,6 +6,7 @@
 mod access_requests;
 mod agents;
 mod audit;
+mod candidate_profiles;
 mod identity;
 mod offers;
 mod outbox;

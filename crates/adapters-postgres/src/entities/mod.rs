@@ -2,6 +2,7 @@
 
 pub mod access_request;
 pub mod audit_event;
+pub mod candidate_profile;
 pub mod job_offer;
 pub mod notification;
 pub mod outbox_event;

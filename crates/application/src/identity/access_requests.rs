@@ -98,12 +98,15 @@ impl AccessRequestDesk {
         allowed(decide(actor.role, Action::HandleAccessRequests, Ownership::Any))?;
         let found = self.requests.list(filter, page).await?;
         let counts = self.requests.counts().await?;
-        let mut items = Vec::with_capacity(found.items.len());
-        // One account read per row: a page holds at most a few hundred requests, and the ports stay simple.
-        for request in found.items {
-            let applicant = self.users.get(request.user_id).await?;
-            items.push(view(request, applicant.as_ref()));
-        }
+        // Three queries whatever the page size: the page (with its total), the counters, the applicants.
+        let ids: Vec<Uuid> = found.items.iter().map(|r| r.user_id).collect();
+        let applicants: std::collections::HashMap<Uuid, User> =
+            self.users.get_many(&ids).await?.into_iter().map(|u| (u.id, u)).collect();
+        let items = found.items.into_iter().map(|r| {
+            let applicant = applicants.get(&r.user_id);
+            view(r, applicant)
+        });
+        let items = items.collect();
         Ok(AccessRequestsPage { items, total: found.total, counts })
     }
 

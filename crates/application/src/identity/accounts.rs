@@ -123,6 +123,8 @@ pub struct Accounts {
     tokens: TokenService,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    /// Where new access requests are announced (R37); `None`: nowhere.
+    support_inbox: Option<String>,
 }
 
 /// The stored form of a refresh token: its sha256, so a database leak yields no usable token.
@@ -140,7 +142,14 @@ impl Accounts {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { uow, users, refresh_tokens, hasher, tokens, clock, ids }
+        Self { uow, users, refresh_tokens, hasher, tokens, clock, ids, support_inbox: None }
+    }
+
+    /// Announces each new access request to this address (legacy: the support inbox, R37); blank: to nobody.
+    #[must_use]
+    pub fn with_support_inbox(mut self, address: &str) -> Self {
+        self.support_inbox = Some(address.trim().to_owned()).filter(|a| !a.is_empty());
+        self
     }
 
     pub fn tokens(&self) -> &TokenService {
@@ -196,6 +205,10 @@ impl Accounts {
         })?;
         if outcome.needs_access_request() {
             tx.access_requests().insert(&self.access_request(&user, now)).await?;
+            if let Some(inbox) = &self.support_inbox {
+                let announcement = crate::mail::templates::new_access_request(&user);
+                tx.outbox().append(&crate::mail::mail_event(self.ids.as_ref(), inbox, announcement, now)).await?;
+            }
         }
         tx.notifications().insert(&self.registration_notice(&user, now)).await?;
         tx.outbox().append(&super::signup_mail(&user, self.ids.as_ref(), now)).await?;

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tracing::instrument;
 
-use crate::Clock;
-use crate::store::StoreError;
+use super::AuditEvent;
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
 
 /// One employee of the list. The import's parser checked the values (positive matricule, names of at most
 /// `PersonName::MAX_CHARS` characters, blank names absent); the stored form keeps them plain, as `User` does, so
@@ -38,7 +39,9 @@ pub trait AgentDirectory: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Clone)]
 pub struct AgentImport {
     directory: Arc<dyn AgentDirectory>,
+    uow: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
 }
 
 impl AgentImport {
@@ -46,8 +49,13 @@ impl AgentImport {
     /// moves, large enough that a list of thousands takes a handful of round trips.
     pub const BATCH: usize = 500;
 
-    pub fn new(directory: Arc<dyn AgentDirectory>, clock: Arc<dyn Clock>) -> Self {
-        Self { directory, clock }
+    pub fn new(
+        directory: Arc<dyn AgentDirectory>,
+        uow: Arc<dyn UnitOfWork>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self { directory, uow, clock, ids }
     }
 
     /// Upserts `agents` in batches of `BATCH`, calling `progress` after each with the number written so far;
@@ -61,6 +69,21 @@ impl AgentImport {
             written += self.directory.upsert(batch, at).await?;
             progress(written);
         }
+        // B2: the operator's import is on the trail (no actor: it runs from the command line, not an account).
+        let mut tx = self.uow.begin().await?;
+        tx.audit()
+            .append(&AuditEvent {
+                id: self.ids.new_id(),
+                actor_id: None,
+                action: "agents.imported".to_owned(),
+                target_type: Some("seeg_agents".to_owned()),
+                target_id: None,
+                request_id: None,
+                changed_fields: vec!["matricule".to_owned(), "nom".to_owned(), "prenom".to_owned()],
+                occurred_at: at,
+            })
+            .await?;
+        tx.commit().await?;
         tracing::info!(agents.written = written, "employees list imported");
         Ok(written)
     }

@@ -6,6 +6,7 @@ mod administration;
 mod agent_list;
 mod agents;
 mod audit_trail;
+mod candidate_profiles;
 mod directory;
 mod management;
 mod matricules;
@@ -24,6 +25,7 @@ pub use administration::{Administration, AdministrationError};
 pub use agent_list::{AgentColumn, AgentLineError, AgentList, AgentListError, RejectedLine};
 pub use agents::{Agent, AgentDirectory, AgentImport};
 pub use audit_trail::{AuditTrail, AuditTrailError};
+pub use candidate_profiles::{CandidateProfileError, CandidateProfiles};
 pub use directory::{DirectoryError, UserDirectory};
 pub use management::{ManagementError, UserManagement};
 pub use matricules::{MatriculeCheckError, MatriculeChecks, MatriculeQuery, OwnVerdict, PublicVerdict};
@@ -34,9 +36,9 @@ pub use password_resets::{
 pub use passwords::PasswordHasher;
 pub use ports::{
     AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter, AuditEvent,
-    AuditFilter, AuditRepository, AuditWriter, Notification, NotificationRepository, NotificationWriter,
-    RefreshTokenRecord, RefreshTokenRepository, RefreshTokenWriter, SortOrder, UserFilter, UserRepository, UserSort,
-    UserSortKey, UserWriter,
+    AuditFilter, AuditRepository, AuditWriter, CandidateProfileRepository, CandidateProfileWriter, Notification,
+    NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository, RefreshTokenWriter,
+    SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
 };
 pub use provisioning::{CreateUserCommand, ProvisioningError, UserProvisioning};
 pub use tokens::{Issued, TokenError, TokenKind, TokenService, TokenSettings, Verified};

@@ -2,19 +2,21 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use seeg_domain::identity::{AccessRequestStatus, Role, User, UserStatus};
+use seeg_domain::identity::{AccessRequestStatus, CandidateProfile, Role, User, UserStatus};
 use uuid::Uuid;
 
 use crate::store::{Page, PageOf, StoreError};
 
 /// Reads accounts.
 ///
-/// Contract: `get` and `find_by_email` return `None` for an unknown account; `find_by_email` takes the lower-cased
+/// Contract: `get` and `find_by_email` return `None` for an unknown account; `get_many` returns the known
+/// accounts among `ids` (unknown ones are absent, duplicates are read once), in no particular order; `find_by_email` takes the lower-cased
 /// address and matches it exactly (addresses are stored lower-cased, S5). `any_admin` is `true` as soon as one
 /// committed account has the role admin, whatever its statut.
 #[async_trait]
 pub trait UserRepository: Send + Sync + std::fmt::Debug {
     async fn get(&self, id: Uuid) -> Result<Option<User>, StoreError>;
+    async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<User>, StoreError>;
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     async fn matricule_taken(&self, matricule: i32) -> Result<bool, StoreError>;
     async fn any_admin(&self) -> Result<bool, StoreError>;
@@ -253,4 +255,20 @@ pub trait RefreshTokenWriter: Send {
     async fn revoke_family(&mut self, family_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Revokes every token of the account not yet revoked; returns how many.
     async fn revoke_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Reads candidate profiles. Contract: `for_user` returns the account's profile, or `None` when it has none.
+#[async_trait]
+pub trait CandidateProfileRepository: Send + Sync + std::fmt::Debug {
+    async fn for_user(&self, user_id: Uuid) -> Result<Option<CandidateProfile>, StoreError>;
+}
+
+/// Writes candidate profiles inside a transaction.
+///
+/// Contract: an account has at most one profile (the unique index on `user_id` decides, so concurrent first
+/// saves cannot create two). `save` inserts the profile when the account has none; otherwise it writes every
+/// field but `id` and `created_at` onto the stored one. `skills` reads back as saved, in order.
+#[async_trait]
+pub trait CandidateProfileWriter: Send {
+    async fn save(&mut self, profile: &CandidateProfile) -> Result<(), StoreError>;
 }

@@ -2,6 +2,8 @@
 //!
 //! Every user-supplied text is HTML-escaped in the HTML part (S8); the text part is plain text and needs none.
 
+use std::fmt::Write as _;
+
 use seeg_domain::identity::{Sexe, User};
 
 use super::Rendered;
@@ -12,6 +14,7 @@ pub const PASSWORD_RESET_SUBJECT: &str = "🔑 Réinitialisation de votre mot de
 pub const PASSWORD_CHANGED_SUBJECT: &str = "🔐 Votre mot de passe a été modifié";
 pub const ACCESS_APPROVED_SUBJECT: &str = "✅ Accès Approuvé - OneHCM";
 pub const ACCESS_REJECTED_SUBJECT: &str = "❌ Demande d'Accès Refusée - OneHCM";
+pub const NEW_ACCESS_REQUEST_SUBJECT: &str = "🔔 Nouvelle Demande d'Accès - OneHCM";
 
 /// How long a reset link stays valid, as the message says it (the use case's lifetime feeds this).
 pub const RESET_LINK_VALIDITY: &str = "1 heure";
@@ -51,7 +54,10 @@ pub fn reset_link(public_app_url: &str, token: &str) -> String {
 
 /// Paragraphs of plain text, in both parts; `html_extra` is already-safe HTML appended to the HTML part.
 fn render(subject: &str, user: &User, paragraphs: &[&str], html_extra: &str, text_extra: &str) -> Rendered {
-    let greeting = format!("Bonjour {},", salutation(user));
+    render_with(subject, &format!("Bonjour {},", salutation(user)), paragraphs, html_extra, text_extra)
+}
+
+fn render_with(subject: &str, greeting: &str, paragraphs: &[&str], html_extra: &str, text_extra: &str) -> Rendered {
     let signature = "Cordialement,\nL'équipe OneHCM - SEEG Talent Source";
     let mut text = format!("{greeting}\n\n");
     for p in paragraphs {
@@ -62,7 +68,7 @@ fn render(subject: &str, user: &User, paragraphs: &[&str], html_extra: &str, tex
     text.push_str(signature);
     text.push('\n');
 
-    let mut body = format!("<p>{}</p>\n", escape_html(&greeting));
+    let mut body = format!("<p>{}</p>\n", escape_html(greeting));
     for p in paragraphs {
         body.push_str("<p>");
         body.push_str(&escape_html(p));
@@ -106,6 +112,39 @@ pub fn access_pending(user: &User) -> Rendered {
         ],
         "",
         "",
+    )
+}
+
+/// To the support inbox: an internal candidate without a company e-mail asks for access (R37); the details the
+/// reviewer needs to check the person against HR records, every value escaped.
+pub fn new_access_request(user: &User) -> Rendered {
+    let or_dash = |value: Option<String>| value.filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "—".to_owned());
+    let rows = [
+        ("Nom", format!("{} {}", user.first_name.trim(), user.last_name.trim())),
+        ("E-mail", user.email.clone()),
+        ("Téléphone", or_dash(user.phone.clone())),
+        ("Matricule", or_dash(user.matricule.map(|m| m.to_string()))),
+        ("Date de naissance", or_dash(user.date_of_birth.map(|d| d.format("%d/%m/%Y").to_string()))),
+        ("Sexe", or_dash(user.sexe.map(|s| s.as_str().to_owned()))),
+        ("Adresse", or_dash(user.adresse.clone())),
+    ];
+    let mut html = String::from("<table>\n");
+    let mut text = String::new();
+    for (label, value) in &rows {
+        let _ = writeln!(html, "<tr><th align=\"left\">{label}</th><td>{}</td></tr>", escape_html(value));
+        let _ = writeln!(text, "{label} : {value}");
+    }
+    html.push_str("</table>\n");
+    text.push('\n');
+    render_with(
+        NEW_ACCESS_REQUEST_SUBJECT,
+        "Bonjour,",
+        &[
+            "Un candidat interne sans adresse e-mail SEEG demande l'accès à OneHCM - SEEG Talent Source.",
+            "Vérifiez ces informations puis approuvez ou refusez la demande depuis l'écran des demandes d'accès.",
+        ],
+        &html,
+        &text,
     )
 }
 

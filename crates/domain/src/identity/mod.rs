@@ -3,6 +3,7 @@
 
 mod access;
 mod birth;
+pub mod candidate;
 mod email;
 mod names;
 mod password;
@@ -16,6 +17,7 @@ mod user;
 
 pub use access::{AccessRequestStatus, INTERNAL_NO_SEEG_EMAIL, RejectionReason, RejectionReasonError};
 pub use birth::{DateOfBirth, DateOfBirthError};
+pub use candidate::{CandidateProfile, ProfileChanges, ProfileError};
 pub use email::{COMPANY_DOMAIN, EmailAddress, EmailAddressError};
 pub use names::{Matricule, MatriculeError, PersonName, PersonNameError, Phone, PhoneError, Sexe};
 pub use password::{Password, PasswordPolicyError, PasswordRule};
