@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod offers;
+pub mod storage;
 pub mod users;
 
 use std::path::Path;

@@ -74,6 +74,29 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     conn.close().await.unwrap();
 }
 
+/// After start-up migrations, every pooled connection prepares `INSERT … ON CONFLICT` against the new unique
+/// indexes: concurrent writers get different connections, so each one of the pool is exercised.
+async fn every_pooled_connection_sees_the_migrated_schema(backend: Backend) {
+    use seeg_domain::identity::CandidateProfile;
+    let db = TestDatabase::create(backend).await;
+    let database = seeg_adapters_postgres::Database::connect(&db.url, 5).await.unwrap();
+    database.migrate_up().await.unwrap();
+    let ports = seeg_tests::ports_of(&database);
+    let saves = (0..20).map(|i| {
+        let ports = &ports;
+        async move {
+            let account = seeg_tests::users::user(&format!("pool{i}@exemple.ga"));
+            let profile = CandidateProfile::seeded_from(&account, account.id, account.created_at);
+            let mut tx = ports.uow.begin().await.unwrap();
+            tx.users().insert(&account).await.unwrap();
+            tx.candidate_profiles().save(&profile).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    });
+    futures_util::future::join_all(saves).await;
+    database.close().await.unwrap();
+}
+
 async fn every_foreign_key_has_an_index(backend: Backend) {
     let db = TestDatabase::create(backend).await;
     let conn = Database::connect(&db.url).await.unwrap();
@@ -111,4 +134,8 @@ async fn every_foreign_key_has_an_index(backend: Backend) {
     conn.close().await.unwrap();
 }
 
-on_backends!(Sqlite, Postgres => up_down_up_on_an_empty_database, every_foreign_key_has_an_index);
+on_backends!(Sqlite, Postgres =>
+    up_down_up_on_an_empty_database,
+    every_foreign_key_has_an_index,
+    every_pooled_connection_sees_the_migrated_schema,
+);

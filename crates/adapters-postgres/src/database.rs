@@ -73,18 +73,36 @@ impl Database {
         self.conn.get_database_backend() == DatabaseBackend::Sqlite
     }
 
+    /// Applies the pending migrations, all in ONE transaction on one connection (see `migrating`).
     pub async fn migrate_up(&self) -> Result<(), DatabaseError> {
-        Ok(Migrator::up(&self.conn, None).await?)
+        let tx = self.migrating().await?;
+        Migrator::up(&tx, None).await?;
+        Ok(tx.commit().await?)
     }
 
     /// Reverts the last `steps` migrations, or all of them with `None`.
     pub async fn migrate_down(&self, steps: Option<u32>) -> Result<(), DatabaseError> {
-        Ok(Migrator::down(&self.conn, steps).await?)
+        let tx = self.migrating().await?;
+        Migrator::down(&tx, steps).await?;
+        Ok(tx.commit().await?)
     }
 
     /// Drops every table and migrates from scratch.
     pub async fn migrate_fresh(&self) -> Result<(), DatabaseError> {
-        Ok(Migrator::fresh(&self.conn).await?)
+        let tx = self.migrating().await?;
+        Migrator::fresh(&tx).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// The transaction a migration run uses. sea-orm-migration wraps each step in a transaction on PostgreSQL
+    /// only; on SQLite each statement takes a pooled connection, and since a connection goes back to the pool
+    /// asynchronously, a loaded machine opens new ones mid-run. A connection that created a table while another
+    /// created its unique index keeps a schema without the index, and its next `INSERT … ON CONFLICT` fails to
+    /// prepare (SQLite reloads a stale schema for a missing table, not for a missing index): seen under CI load.
+    /// One transaction pins the whole run to one connection, and a failed run leaves nothing half-applied on
+    /// either backend.
+    async fn migrating(&self) -> Result<DatabaseTransaction, DatabaseError> {
+        Ok(self.conn.begin().await?)
     }
 
     pub async fn migration_status(&self) -> Result<Vec<MigrationStatus>, DatabaseError> {

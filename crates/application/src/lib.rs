@@ -5,6 +5,7 @@
 //! the contract suites in `tests/` hold every implementation to the same behaviour.
 
 pub mod clock;
+pub mod documents;
 pub mod health;
 pub mod identity;
 pub mod mail;

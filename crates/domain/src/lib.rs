@@ -4,6 +4,7 @@
 //! Values are parsed once into types with private fields (see `MtpQuestions`), so code past the boundary never
 //! handles raw strings where a rule applies.
 
+pub mod applications;
 pub mod identity;
 pub mod offers;
 pub mod outbox;

@@ -197,6 +197,7 @@ impl DatabaseSettings {
 pub enum StorageKind {
     Local,
     Memory,
+    Azure,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +205,23 @@ pub enum StorageKind {
 pub struct StorageSettings {
     pub kind: StorageKind,
     pub path: PathBuf,
+    /// `kind = "azure"`: an Azure Storage connection string (a secret: set it from the environment).
+    pub azure_connection_string: SecretString,
+    /// `kind = "azure"`: the container documents go to; it must exist.
+    pub azure_container: String,
+}
+
+impl StorageSettings {
+    /// Refuses an Azure store without its connection string or container.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.kind == StorageKind::Azure
+            && (self.azure_connection_string.expose_secret().trim().is_empty()
+                || self.azure_container.trim().is_empty())
+        {
+            bail!("storage.kind = \"azure\" exige storage.azure_connection_string et storage.azure_container");
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -387,6 +405,7 @@ impl Settings {
         }
         self.outbox.policy()?;
         self.mail.validate()?;
+        self.storage.validate()?;
         Ok(())
     }
 }

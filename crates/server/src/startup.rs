@@ -155,6 +155,10 @@ impl Application {
         let storage = match settings.storage.kind {
             StorageKind::Local => BlobStorage::local(&settings.storage.path)?,
             StorageKind::Memory => BlobStorage::memory(),
+            StorageKind::Azure => BlobStorage::azure(
+                settings.storage.azure_connection_string.expose_secret(),
+                settings.storage.azure_container.trim(),
+            )?,
         };
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(SystemIds);

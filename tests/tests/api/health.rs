@@ -58,7 +58,26 @@ async fn storage_that_cannot_hold_documents_fails_readiness(backend: Backend) {
     assert_eq!(body["services"]["database"], "up");
 }
 
+/// Documents on Azure Blob (Azurite here): ready when the container takes a write; an unknown container is not.
+async fn azure_storage_is_probed_like_any_other(backend: Backend) {
+    let Some((connection, container)) = seeg_tests::storage::azurite() else {
+        eprintln!("skipped: set TEST_AZURITE_URL (.ci/azurite.sh) to run against Azurite");
+        return;
+    };
+    for (container, expected) in [(container, 200), ("absent-container".to_owned(), 503)] {
+        let connection = connection.clone();
+        let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
+            s.storage.kind = StorageKind::Azure;
+            s.storage.azure_connection_string = connection.into();
+            s.storage.azure_container = container;
+        })
+        .await;
+        assert_eq!(app.get("/monitoring/health").await.status(), expected);
+    }
+}
+
 on_backends!(Sqlite, Postgres =>
+    azure_storage_is_probed_like_any_other,
     health_reports_a_connected_database,
     a_lost_database_degrades_health_and_fails_readiness,
     storage_that_cannot_hold_documents_fails_readiness,

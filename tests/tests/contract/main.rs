@@ -7,6 +7,7 @@ mod access_requests;
 mod agents;
 mod audit;
 mod candidate_profiles;
+mod documents;
 mod identity;
 mod offers;
 mod outbox;

@@ -1,0 +1,94 @@
+//! The `DocumentStore` port (DESIGN "Ports"): the bytes of candidates' PDFs, kept by content address.
+//!
+//! A document's key is derived from its sha256, so the same file uploaded twice (the same CV sent to two offers)
+//! is one object, and a row that names a key also names the exact bytes. Objects are therefore shared: deleting
+//! a document row never deletes its object; the sweep removes objects no row names any more (and uploads that
+//! never finished), after a grace period so an upload racing its commit is never lost.
+
+use std::ops::Range;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::stream::BoxStream;
+
+/// Bytes read back, in chunks.
+pub type ByteStream = BoxStream<'static, Result<Bytes, DocumentStoreError>>;
+
+/// A document as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    /// `documents/<first two hex digits>/<sha256>.pdf`.
+    pub key: String,
+    /// Hex, lower case: the document's `ETag` too.
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// An object of the store, as the sweep sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub key: String,
+    pub last_modified: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentStoreError {
+    #[error("document introuvable")]
+    NotFound,
+    #[error("plage d'octets invalide")]
+    InvalidRange,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The key of the document whose sha256 is `sha256` (hex).
+pub fn document_key(sha256: &str) -> String {
+    format!("{DOCUMENTS_PREFIX}{}/{sha256}.pdf", &sha256[..2.min(sha256.len())])
+}
+
+/// Where documents live in the store.
+pub const DOCUMENTS_PREFIX: &str = "documents/";
+/// Where unfinished uploads live until they finish (or the sweep removes them).
+pub const UPLOADS_PREFIX: &str = "uploads/";
+
+/// Keeps documents.
+///
+/// Contract:
+/// - `put` stores `bytes` under `document_key(sha256(bytes))` and returns that key with the hash and size;
+///   putting the same bytes again returns the same key and leaves one object.
+/// - `begin_upload` opens an upload fed chunk by chunk (never holding the whole document); `finish` stores it as
+///   `put` would have and returns the same `StoredDocument`; `abort` (or dropping it unfinished) leaves no
+///   document, only at most an object under `UPLOADS_PREFIX` for the sweep.
+/// - `read` streams the bytes of `key`, or of `range` of them (end exclusive, within the size; otherwise
+///   `InvalidRange`); an unknown key is `NotFound`. `size` is the byte length of `key`, `NotFound` if unknown.
+/// - `delete` removes `key`; an unknown key is not an error.
+/// - `list` returns every object under `prefix` with its last modification time, in no particular order.
+#[async_trait]
+pub trait DocumentStore: Send + Sync + std::fmt::Debug {
+    async fn put(&self, bytes: Bytes) -> Result<StoredDocument, DocumentStoreError>;
+    async fn begin_upload(&self) -> Result<Box<dyn DocumentUpload>, DocumentStoreError>;
+    async fn read(&self, key: &str, range: Option<Range<u64>>) -> Result<ByteStream, DocumentStoreError>;
+    async fn size(&self, key: &str) -> Result<u64, DocumentStoreError>;
+    async fn delete(&self, key: &str) -> Result<(), DocumentStoreError>;
+    async fn list(&self, prefix: &str) -> Result<Vec<StoredObject>, DocumentStoreError>;
+}
+
+/// One document being uploaded (see `DocumentStore::begin_upload`).
+#[async_trait]
+pub trait DocumentUpload: Send {
+    async fn write(&mut self, chunk: Bytes) -> Result<(), DocumentStoreError>;
+    async fn finish(self: Box<Self>) -> Result<StoredDocument, DocumentStoreError>;
+    async fn abort(self: Box<Self>) -> Result<(), DocumentStoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_fan_out_by_the_first_two_hex_digits() {
+        let sha = "ab".repeat(32);
+        assert_eq!(document_key(&sha), format!("documents/ab/{sha}.pdf"));
+    }
+}

@@ -1,0 +1,352 @@
+//! The documents of an application (legacy R20, R21) under decision S11: real PDFs without active content,
+//! bounded in number and size, the three required types present once each. Any bad document rejects the whole
+//! submission, naming the document and the reason.
+//!
+//! `PdfScan` reads a document in chunks, so a streamed upload is checked as it arrives, without holding it.
+
+use crate::vocabulary::wire_enum;
+
+wire_enum! {
+    /// The document types (K2): three required, four optional.
+    pub enum DocumentType {
+        Cv => "cv",
+        CoverLetter => "cover_letter",
+        Diplome => "diplome",
+        Certificats => "certificats",
+        LettreRecommandation => "lettre_recommandation",
+        Portfolio => "portfolio",
+        Autres => "autres",
+    }
+}
+
+impl DocumentType {
+    /// Required once in every application (R20).
+    pub const REQUIRED: [Self; 3] = [Self::Cv, Self::CoverLetter, Self::Diplome];
+
+    pub fn is_required(self) -> bool {
+        Self::REQUIRED.contains(&self)
+    }
+
+    /// The French name used in messages (legacy phrases, K5).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Cv => "CV",
+            Self::CoverLetter => "Lettre de motivation",
+            Self::Diplome => "Diplôme",
+            Self::Certificats => "Certificats",
+            Self::LettreRecommandation => "Lettre de recommandation",
+            Self::Portfolio => "Portfolio",
+            Self::Autres => "Autres",
+        }
+    }
+}
+
+/// The S11 bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentLimits {
+    pub max_documents: usize,
+    /// Per document, decoded.
+    pub max_document_bytes: u64,
+    /// All documents of one application together, decoded.
+    pub max_total_bytes: u64,
+}
+
+impl Default for DocumentLimits {
+    fn default() -> Self {
+        Self { max_documents: 10, max_document_bytes: 10 * MIB, max_total_bytes: 40 * MIB }
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// Why one document, or the set, was refused. `code` is the stable F1 code of S11.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentProblem {
+    #[error("le fichier n'est pas un PDF valide (en-tête %PDF- et fin %%EOF attendus)")]
+    NotPdf,
+    #[error("le nom du fichier doit se terminer par .pdf")]
+    NotPdfName,
+    #[error("le PDF contient du contenu actif ({0}), refusé")]
+    ActiveContent(&'static str),
+    #[error("le fichier dépasse {max} Mio", max = .max_bytes / MIB)]
+    TooLarge { max_bytes: u64 },
+    #[error("les documents dépassent ensemble {max} Mio", max = .max_bytes / MIB)]
+    TooLargeTogether { max_bytes: u64 },
+    #[error("{max} documents au plus par candidature")]
+    TooMany { max: usize },
+    #[error("Documents obligatoires manquants : {}", labels(.0))]
+    MissingRequired(Vec<DocumentType>),
+    #[error("Documents en double détectés : {}", labels(.0))]
+    DuplicateRequired(Vec<DocumentType>),
+    #[error("Types de documents non autorisés : {0}")]
+    TypeNotAllowed(String),
+}
+
+fn labels(types: &[DocumentType]) -> String {
+    types.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")
+}
+
+impl DocumentProblem {
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::NotPdf | Self::NotPdfName => "document_not_pdf",
+            Self::ActiveContent(_) => "document_active_content",
+            Self::TooLarge { .. } | Self::TooLargeTogether { .. } => "document_too_large",
+            Self::TooMany { .. } => "too_many_documents",
+            Self::MissingRequired(_) => "missing_required_documents",
+            Self::DuplicateRequired(_) => "duplicate_required_document",
+            Self::TypeNotAllowed(_) => "document_type_not_allowed",
+        }
+    }
+}
+
+/// The names whose presence makes a PDF active (S11), compared after `#xx` escapes are decoded, so
+/// `/Java#53cript` is caught too.
+const ACTIVE_NAMES: [&str; 4] = ["JavaScript", "JS", "Launch", "EmbeddedFile"];
+/// `%%EOF` must appear within this many final bytes (readers tolerate trailing bytes after it).
+const TRAILER_WINDOW: usize = 1024;
+/// A name longer than this is not one of `ACTIVE_NAMES`, escaped or not: no need to carry it across chunks.
+const MAX_CARRIED_NAME: usize = 3 * 16;
+
+/// Checks a PDF fed in chunks. Compressed object streams are not inflated: an active name hidden inside one is
+/// not seen (the readers our recruiters use do not run scripts either).
+#[derive(Debug, Clone, Default)]
+pub struct PdfScan {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    size: u64,
+    /// The unfinished name at the end of the previous chunk.
+    carry: Vec<u8>,
+    active: Option<&'static str>,
+}
+
+impl PdfScan {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes fed so far: a streaming caller stops as soon as it exceeds the limit.
+    pub const fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.size += chunk.len() as u64;
+        if self.head.len() < 5 {
+            let wanted = (5 - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..wanted]);
+        }
+        self.tail.extend_from_slice(chunk);
+        if self.tail.len() > TRAILER_WINDOW {
+            self.tail.drain(..self.tail.len() - TRAILER_WINDOW);
+        }
+        if self.active.is_none() {
+            let mut data = std::mem::take(&mut self.carry);
+            data.extend_from_slice(chunk);
+            self.scan(&data, false);
+        }
+    }
+
+    /// The verdict on the whole document named `file_name`.
+    pub fn finish(mut self, file_name: &str, limits: &DocumentLimits) -> Result<u64, DocumentProblem> {
+        if self.active.is_none() && !self.carry.is_empty() {
+            let rest = std::mem::take(&mut self.carry);
+            self.scan(&rest, true);
+        }
+        if !file_name.trim().to_lowercase().ends_with(".pdf") {
+            return Err(DocumentProblem::NotPdfName);
+        }
+        if self.size > limits.max_document_bytes {
+            return Err(DocumentProblem::TooLarge { max_bytes: limits.max_document_bytes });
+        }
+        if self.head != b"%PDF-" || !self.tail.windows(5).any(|w| w == b"%%EOF") {
+            return Err(DocumentProblem::NotPdf);
+        }
+        if let Some(name) = self.active {
+            return Err(DocumentProblem::ActiveContent(name));
+        }
+        Ok(self.size)
+    }
+
+    /// Looks at every name (`/Name`) in `data`; an unfinished one at the end is carried unless `last`.
+    fn scan(&mut self, data: &[u8], last: bool) {
+        let mut i = 0;
+        while i < data.len() {
+            if data[i] != b'/' {
+                i += 1;
+                continue;
+            }
+            let start = i + 1;
+            let mut end = start;
+            while end < data.len() && is_regular(data[end]) {
+                end += 1;
+            }
+            if end == data.len() && !last {
+                if end - start <= MAX_CARRIED_NAME {
+                    self.carry = data[i..].to_vec();
+                }
+                return;
+            }
+            if let Some(found) = active_name(&data[start..end]) {
+                self.active = Some(found);
+                return;
+            }
+            i = end;
+        }
+    }
+}
+
+/// PDF "regular characters": everything but white space and delimiters.
+const fn is_regular(byte: u8) -> bool {
+    !matches!(
+        byte,
+        b'\0'
+            | b'\t'
+            | b'\n'
+            | b'\x0c'
+            | b'\r'
+            | b' '
+            | b'('
+            | b')'
+            | b'<'
+            | b'>'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'/'
+            | b'%'
+    )
+}
+
+fn active_name(raw: &[u8]) -> Option<&'static str> {
+    if raw.len() > MAX_CARRIED_NAME {
+        return None;
+    }
+    let mut name = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'#'
+            && let Some(byte) = raw
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            name.push(byte);
+            i += 3;
+        } else {
+            name.push(raw[i]);
+            i += 1;
+        }
+    }
+    ACTIVE_NAMES.into_iter().find(|active| active.as_bytes() == name.as_slice())
+}
+
+/// Checks the list of document types of a submission (R20, S11): allowed types, the three required ones once
+/// each, at most `max_documents`. Optional types may repeat.
+pub fn check_document_types(types: &[&str], limits: &DocumentLimits) -> Result<Vec<DocumentType>, DocumentProblem> {
+    if types.len() > limits.max_documents {
+        return Err(DocumentProblem::TooMany { max: limits.max_documents });
+    }
+    let unknown: Vec<&str> = types.iter().copied().filter(|t| t.trim().parse::<DocumentType>().is_err()).collect();
+    if !unknown.is_empty() {
+        let shown: Vec<String> =
+            unknown.iter().map(|t| if t.trim().is_empty() { "(vide)".to_owned() } else { (*t).to_owned() }).collect();
+        return Err(DocumentProblem::TypeNotAllowed(shown.join(", ")));
+    }
+    let parsed: Vec<DocumentType> = types.iter().filter_map(|t| t.trim().parse().ok()).collect();
+    let count = |wanted: DocumentType| parsed.iter().filter(|t| **t == wanted).count();
+    let missing: Vec<DocumentType> = DocumentType::REQUIRED.into_iter().filter(|t| count(*t) == 0).collect();
+    if !missing.is_empty() {
+        return Err(DocumentProblem::MissingRequired(missing));
+    }
+    let doubled: Vec<DocumentType> = DocumentType::REQUIRED.into_iter().filter(|t| count(*t) > 1).collect();
+    if !doubled.is_empty() {
+        return Err(DocumentProblem::DuplicateRequired(doubled));
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pdf(body: &str) -> Vec<u8> {
+        format!("%PDF-1.7\n1 0 obj << /Type /Catalog {body} >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
+    }
+
+    fn check(bytes: &[u8], chunk: usize) -> Result<u64, DocumentProblem> {
+        let mut scan = PdfScan::new();
+        for part in bytes.chunks(chunk.max(1)) {
+            scan.feed(part);
+        }
+        scan.finish("cv.PDF", &DocumentLimits::default())
+    }
+
+    #[test]
+    fn a_plain_pdf_passes_whatever_the_chunking() {
+        let doc = pdf("/Pages 2 0 R /JSON (not a script) /Launcher 1");
+        for chunk in [1, 2, 3, 7, 64, 4096] {
+            assert_eq!(check(&doc, chunk), Ok(doc.len() as u64), "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn active_content_is_found_even_escaped_or_split_across_chunks() {
+        for (body, name) in [
+            ("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", "JavaScript"),
+            ("/AA << /O << /JS(x) >> >>", "JS"),
+            ("/OpenAction << /S /Launch /F (calc.exe) >>", "Launch"),
+            ("/Names << /EmbeddedFiles << >> >> /EmbeddedFile", "EmbeddedFile"),
+            ("/S /Java#53cript", "JavaScript"),
+            ("/S /#4a#53", "JS"),
+        ] {
+            for chunk in [1, 2, 5, 4096] {
+                assert_eq!(check(&pdf(body), chunk), Err(DocumentProblem::ActiveContent(name)), "{body} / {chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn not_a_pdf_wrong_name_or_too_big_are_refused() {
+        assert_eq!(check(b"PK\x03\x04 a zip file %%EOF", 16), Err(DocumentProblem::NotPdf));
+        assert_eq!(check(b"%PDF-1.4 truncated", 16), Err(DocumentProblem::NotPdf));
+        assert_eq!(check(b"", 16), Err(DocumentProblem::NotPdf));
+        let mut scan = PdfScan::new();
+        scan.feed(&pdf(""));
+        assert_eq!(scan.finish("cv.docx", &DocumentLimits::default()), Err(DocumentProblem::NotPdfName));
+        let limits = DocumentLimits { max_document_bytes: 10, ..DocumentLimits::default() };
+        let mut scan = PdfScan::new();
+        scan.feed(&pdf(""));
+        assert_eq!(scan.finish("cv.pdf", &limits), Err(DocumentProblem::TooLarge { max_bytes: 10 }));
+        assert_eq!(DocumentProblem::TooLarge { max_bytes: 10 * MIB }.to_string(), "le fichier dépasse 10 Mio");
+    }
+
+    #[test]
+    fn a_trailer_followed_by_a_little_padding_still_counts() {
+        let mut doc = pdf("");
+        doc.extend_from_slice(&[b' '; 500]);
+        assert!(check(&doc, 100).is_ok());
+        doc.extend_from_slice(&[b' '; 1000]);
+        assert_eq!(check(&doc, 100), Err(DocumentProblem::NotPdf));
+    }
+
+    #[test]
+    fn the_three_required_types_once_each_and_optional_ones_freely() {
+        let limits = DocumentLimits::default();
+        let ok = check_document_types(&["cv", "cover_letter", "diplome", "autres", "autres"], &limits).unwrap();
+        assert_eq!(ok.len(), 5);
+        let missing = check_document_types(&["cv", "autres"], &limits).unwrap_err();
+        assert_eq!(missing.to_string(), "Documents obligatoires manquants : Lettre de motivation, Diplôme");
+        assert_eq!(missing.code(), "missing_required_documents");
+        let doubled = check_document_types(&["cv", "cv", "cover_letter", "diplome"], &limits).unwrap_err();
+        assert_eq!(
+            (doubled.code(), doubled.to_string().as_str()),
+            ("duplicate_required_document", "Documents en double détectés : CV")
+        );
+        let unknown = check_document_types(&["cv", "cover_letter", "diplome", "photo", ""], &limits).unwrap_err();
+        assert_eq!(unknown, DocumentProblem::TypeNotAllowed("photo, (vide)".to_owned()));
+        let eleven = ["autres"; 11];
+        assert_eq!(check_document_types(&eleven, &limits), Err(DocumentProblem::TooMany { max: 10 }));
+    }
+}

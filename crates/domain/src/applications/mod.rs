@@ -1,0 +1,15 @@
+//! Applications: the pipeline of statuses (I5), the documents a submission carries (R20, R21, S11), the answers
+//! to an offer's MTP questions (R23, K3) and the references asked of each kind of candidate (R19, K3d).
+
+mod answers;
+mod documents;
+mod references;
+mod status;
+
+pub use answers::{MAX_ANSWER_CHARS, MtpAnswers, MtpAnswersError};
+pub use documents::{DocumentLimits, DocumentProblem, DocumentType, PdfScan, check_document_types};
+pub use references::{
+    MAX_REFERENCE_CONTACT, MAX_REFERENCE_TEXT, Reference, ReferenceError, ReferenceInput, check_references,
+    join_legacy_list,
+};
+pub use status::{ApplicationStatus, InvalidTransition, StatusActor};
