@@ -123,6 +123,7 @@ pub struct Ports {
     pub password_resets: Arc<dyn seeg_application::identity::PasswordResetRepository>,
     pub agents: Arc<dyn AgentDirectory>,
     pub candidate_profiles: Arc<dyn seeg_application::identity::CandidateProfileRepository>,
+    pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
 }
 
 impl Ports {
@@ -140,6 +141,7 @@ impl Ports {
             + seeg_application::identity::PasswordResetRepository
             + AgentDirectory
             + seeg_application::identity::CandidateProfileRepository
+            + seeg_application::idempotency::IdempotencyStore
             + Clone
             + 'static,
     {
@@ -155,6 +157,7 @@ impl Ports {
             password_resets: Arc::new(store.clone()),
             agents: Arc::new(store.clone()),
             candidate_profiles: Arc::new(store.clone()),
+            idempotency: Arc::new(store.clone()),
         }
     }
 }

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -18,6 +18,7 @@ const TABLES: [&str; 10] = [
     "audit_events",
     "password_resets",
     "candidate_profiles",
+    "idempotency_keys",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -49,6 +50,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     let manager = SchemaManager::new(&conn);
     let undone_by = |name: &str| -> Option<(&'static str, &'static str)> {
         match name {
+            "m20261125_000010_create_idempotency_keys" => Some(("table", "idempotency_keys")),
             "m20261125_000007_create_candidate_profiles" => Some(("table", "candidate_profiles")),
             "m20261125_000006_create_password_resets" => Some(("table", "password_resets")),
             "m20261125_000005_add_users_search_folded" => Some(("column", "search_folded")),
@@ -68,7 +70,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 3, "every checked step was met");
+    assert_eq!(checked, 4, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();

@@ -64,6 +64,12 @@ pub enum ApiError {
     /// Authenticated but not allowed.
     #[error("{detail}")]
     Forbidden { code: &'static str, detail: String },
+    /// The request contradicts the current state of the resource (409).
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// Well formed but refused as a whole, with a code of its own (422 that is not a field error).
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
     /// 429 (S6): the quota closest to exhaustion, reported in `Retry-After` and `X-RateLimit-*`.
     #[error("Trop de requêtes. Veuillez réessayer dans {reset_secs} s.")]
     RateLimited { limit: u32, reset_secs: u64 },
@@ -106,6 +112,16 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("matricule_required", 400, "Le matricule est obligatoire pour les candidats internes."),
     ("company_email_required", 400, "Un candidat interne doit utiliser son e-mail @seeg-gabon.com."),
     ("company_email_inconsistent", 400, "Candidat interne « sans e-mail SEEG » avec une adresse @seeg-gabon.com."),
+    (
+        "idempotency_key_reused",
+        422,
+        "`Idempotency-Key` déjà utilisée par cet appelant pour un autre corps de requête (I4).",
+    ),
+    (
+        "idempotency_key_in_progress",
+        409,
+        "Une requête avec la même `Idempotency-Key` est en cours : réessayer quand elle sera terminée (I4).",
+    ),
     ("not_ready", 503, "Une dépendance (base de données, stockage) ne répond pas."),
     ("internal_error", 500, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),
 ];
@@ -122,6 +138,8 @@ impl ApiError {
             Self::NotAuthenticated => (StatusCode::UNAUTHORIZED, "not_authenticated"),
             Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
@@ -178,7 +196,9 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed | Self::NotReady => {
                 error_response(status, code, capitalise(&self.to_string()), None)
             }
-            Self::BadRequest { .. } | Self::Forbidden { .. } => error_response(status, code, self.to_string(), None),
+            Self::BadRequest { .. } | Self::Forbidden { .. } | Self::Conflict { .. } | Self::Unprocessable { .. } => {
+                error_response(status, code, self.to_string(), None)
+            }
             Self::NotAuthenticated | Self::Unauthorized { .. } => {
                 let mut response = error_response(status, code, self.to_string(), None);
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -239,6 +259,16 @@ mod tests {
             (ApiError::NotAuthenticated, 401, "not_authenticated"),
             (ApiError::Unauthorized { code: "invalid_token", detail: "x".into() }, 401, "invalid_token"),
             (ApiError::Forbidden { code: "account_not_active", detail: "x".into() }, 403, "account_not_active"),
+            (
+                ApiError::Conflict { code: "idempotency_key_in_progress", detail: "x".into() },
+                409,
+                "idempotency_key_in_progress",
+            ),
+            (
+                ApiError::Unprocessable { code: "idempotency_key_reused", detail: "x".into() },
+                422,
+                "idempotency_key_reused",
+            ),
             (ApiError::Unexpected(anyhow::anyhow!("secret internals")), 500, "internal_error"),
         ];
         for (error, status, code) in cases {

@@ -6,6 +6,7 @@ mod audit;
 mod docs;
 mod error;
 mod health;
+mod idempotency;
 mod identity;
 mod matricules;
 mod middleware;
@@ -26,6 +27,7 @@ use actix_web::{App, Error, web};
 
 pub use docs::openapi;
 pub use error::{ApiError, CODE_CATALOGUE, ErrorBody, FieldError};
+pub use idempotency::IDEMPOTENCY_KEY_HEADER;
 pub use identity::Caller;
 pub use middleware::REQUEST_ID_HEADER;
 pub use offers::TOTAL_COUNT_HEADER;
@@ -81,6 +83,8 @@ pub fn app(
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))
+        // Inside the rate limits: a refused request never touches the key store.
+        .wrap(actix_web::middleware::from_fn(idempotency::replay))
         // Inside CORS, so a refusal still carries the CORS headers a browser needs to read it.
         .wrap(actix_web::middleware::from_fn(rate_limit::limit))
         .wrap(cors(&config))

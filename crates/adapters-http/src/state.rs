@@ -37,6 +37,8 @@ pub struct ApiState {
     /// `POST` and `GET /auth/verify-matricule`: the employees list checks (R4, S7).
     pub matricules: seeg_application::identity::MatriculeChecks,
     pub health: HealthCheck,
+    /// `Idempotency-Key` replays (I4).
+    pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub info: ServiceInfo,

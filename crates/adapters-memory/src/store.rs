@@ -40,6 +40,7 @@ struct State {
     agents: BTreeMap<i32, StoredAgent>,
     /// By account: one profile per account.
     candidate_profiles: BTreeMap<Uuid, CandidateProfile>,
+    idempotency: BTreeMap<(Uuid, String), seeg_application::idempotency::IdempotencyRecord>,
 }
 
 /// An agent with the timestamps the SQL table keeps beside it.
@@ -919,5 +920,51 @@ impl CandidateProfileWriter for MemoryTransaction {
 impl CandidateProfileRepository for MemoryStore {
     async fn for_user(&self, user_id: Uuid) -> Result<Option<CandidateProfile>, StoreError> {
         Ok(self.read(|state| state.candidate_profiles.get(&user_id).cloned()))
+    }
+}
+
+/// Idempotency keys live beside the transactional state: claims are immediate, like the SQL adapter's own
+/// short transaction.
+#[async_trait]
+impl seeg_application::idempotency::IdempotencyStore for MemoryStore {
+    async fn claim(
+        &self,
+        scope: Uuid,
+        key: &str,
+        at: DateTime<Utc>,
+        not_before: DateTime<Utc>,
+    ) -> Result<seeg_application::idempotency::Claim, StoreError> {
+        use seeg_application::idempotency::{Claim, IdempotencyRecord};
+        Ok(self.write(|state| {
+            let id = (scope, key.to_owned());
+            match state.idempotency.get(&id) {
+                Some(record) if record.created_at >= not_before => Claim::Existing(record.clone()),
+                _ => {
+                    let record = IdempotencyRecord { scope, key: key.to_owned(), response: None, created_at: at };
+                    state.idempotency.insert(id, record);
+                    Claim::Claimed
+                }
+            }
+        }))
+    }
+
+    async fn complete(
+        &self,
+        scope: Uuid,
+        key: &str,
+        response: &seeg_application::idempotency::StoredResponse,
+        _at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|state| {
+            if let Some(record) = state.idempotency.get_mut(&(scope, key.to_owned())) {
+                record.response = Some(response.clone());
+            }
+        });
+        Ok(())
+    }
+
+    async fn release(&self, scope: Uuid, key: &str) -> Result<(), StoreError> {
+        self.write(|state| state.idempotency.remove(&(scope, key.to_owned())));
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@ mod audit;
 mod candidate_profiles;
 mod database;
 mod entities;
+mod idempotency;
 mod identity;
 mod notifications;
 mod offers;

@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod documents;
 pub mod health;
+pub mod idempotency;
 pub mod identity;
 pub mod mail;
 pub mod offers;

@@ -208,6 +208,7 @@ impl Application {
                 Arc::clone(&ids),
             ),
             matricules: seeg_application::identity::MatriculeChecks::new(Arc::new(database.clone())),
+            idempotency: Arc::new(database.clone()),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
             clock: Arc::clone(&clock),
             ids,

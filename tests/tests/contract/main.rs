@@ -8,6 +8,7 @@ mod agents;
 mod audit;
 mod candidate_profiles;
 mod documents;
+mod idempotency;
 mod identity;
 mod offers;
 mod outbox;

@@ -3,6 +3,7 @@
 pub mod access_request;
 pub mod audit_event;
 pub mod candidate_profile;
+pub mod idempotency_key;
 pub mod job_offer;
 pub mod notification;
 pub mod outbox_event;

@@ -1,0 +1,68 @@
+//! Idempotent POSTs (decision I4): a client that retries a POST with the same `Idempotency-Key` gets the first
+//! response again instead of a second effect. The HTTP adapter keeps the first successful response here, per
+//! caller, for 24 hours.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use uuid::Uuid;
+
+use crate::store::StoreError;
+
+/// How long a key replays its response.
+pub const IDEMPOTENCY_WINDOW: TimeDelta = TimeDelta::hours(24);
+/// The longest key accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// A response as it will be replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// sha256 (hex) of the request body that produced it: another body with the same key is refused.
+    pub request_hash: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// A key as stored: claimed by a request in progress (`response` empty) or completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub scope: Uuid,
+    pub key: String,
+    pub response: Option<StoredResponse>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What claiming a key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is now this request's: run it, then `complete` or `release`.
+    Claimed,
+    /// Another request holds or held the key within the window.
+    Existing(IdempotencyRecord),
+}
+
+/// Keeps idempotency keys.
+///
+/// Contract: keys are per `scope` (the caller's account). `claim` records `(scope, key)` as in progress at `at`
+/// and answers `Claimed`, unless a record created at or after `not_before` exists, which it returns as
+/// `Existing`; an older record is replaced. Of concurrent claims of one key exactly one is `Claimed`.
+/// `complete` stores the response of a claimed key; `release` forgets the key (the request failed: a retry runs
+/// again). Both do nothing for an unknown key.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
+    async fn claim(
+        &self,
+        scope: Uuid,
+        key: &str,
+        at: DateTime<Utc>,
+        not_before: DateTime<Utc>,
+    ) -> Result<Claim, StoreError>;
+    async fn complete(
+        &self,
+        scope: Uuid,
+        key: &str,
+        response: &StoredResponse,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn release(&self, scope: Uuid, key: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,83 @@
+//! `Idempotency-Key` on POST routes (I4), through a route with a visible effect: `POST /auth/create-user`.
+
+use seeg_domain::identity::Role;
+use seeg_tests::accounts::token_for;
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+
+fn recruiter(email: &str) -> Value {
+    json!({"email": email, "password": "Recrutement#2026", "first_name": "Nadia", "last_name": "Obame", "role": "recruiter"})
+}
+
+async fn create(app: &TestApp, token: Option<&str>, key: &str, body: &Value) -> (u16, Option<String>, Value) {
+    let mut request = app.client.post(app.url("/api/v1/auth/create-user")).header("Idempotency-Key", key).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let replayed = response.headers().get("idempotency-replayed").map(|v| v.to_str().unwrap().to_owned());
+    (response.status().as_u16(), replayed, response.json().await.unwrap())
+}
+
+async fn accounts_named(app: &TestApp, token: &str, q: &str) -> u64 {
+    let response = app.client.get(app.url(&format!("/api/v1/users/?q={q}"))).bearer_auth(token).send().await.unwrap();
+    let body: Value = response.json().await.unwrap();
+    body["total"].as_u64().unwrap()
+}
+
+async fn a_retried_post_replays_the_first_response_and_acts_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let body = recruiter("rh.unique@seeg-gabon.com");
+    let (status, replayed, first) = create(&app, Some(&token), "cle-1", &body).await;
+    assert_eq!((status, replayed), (200, None), "{first}");
+    let (status, replayed, again) = create(&app, Some(&token), "cle-1", &body).await;
+    assert_eq!((status, replayed.as_deref()), (200, Some("true")));
+    assert_eq!(again, first, "the same body, the same account id");
+    assert_eq!(accounts_named(&app, &token, "rh.unique").await, 1, "one account, not two");
+
+    // The same key with another body is refused; a new key runs the request (here: the e-mail is taken).
+    let (status, _, refused) = create(&app, Some(&token), "cle-1", &recruiter("autre@seeg-gabon.com")).await;
+    assert_eq!((status, refused["code"].as_str()), (422, Some("idempotency_key_reused")));
+    let (status, _, taken) = create(&app, Some(&token), "cle-2", &body).await;
+    assert_eq!((status, taken["code"].as_str()), (400, Some("email_taken")));
+}
+
+async fn a_failed_request_releases_its_key_and_keys_belong_to_their_caller(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let (_, other_admin) = token_for(&app, Role::Admin, "admin2@seeg-gabon.com").await;
+    let mut bad = recruiter("rh.corrige@seeg-gabon.com");
+    bad["password"] = json!("court");
+    let (status, _, _) = create(&app, Some(&admin), "cle", &bad).await;
+    assert_eq!(status, 422);
+    let (status, replayed, _) = create(&app, Some(&admin), "cle", &recruiter("rh.corrige@seeg-gabon.com")).await;
+    assert_eq!((status, replayed), (200, None), "the failure did not keep the key");
+
+    // Another caller's identical key is another key: its request runs (and meets the taken e-mail).
+    let (status, replayed, body) =
+        create(&app, Some(&other_admin), "cle", &recruiter("rh.corrige@seeg-gabon.com")).await;
+    assert_eq!((status, replayed, body["code"].as_str()), (400, None, Some("email_taken")));
+
+    let (status, _, body) = create(&app, Some(&admin), &"k".repeat(256), &recruiter("x@seeg-gabon.com")).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("header.Idempotency-Key")));
+}
+
+async fn anonymous_requests_ignore_the_key(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let signup = json!({
+        "email": "anonyme@example.com", "password": "Motdepasse#2026", "first_name": "Awa", "last_name": "Mba",
+        "date_of_birth": "1992-08-20", "sexe": "F", "candidate_status": "externe",
+    });
+    let send = || app.client.post(app.url("/api/v1/auth/signup")).header("Idempotency-Key", "k").json(&signup).send();
+    assert_eq!(send().await.unwrap().status(), 201);
+    let second = send().await.unwrap();
+    assert_eq!(second.status(), 400, "no replay of someone's response to a key alone");
+    assert!(second.headers().get("idempotency-replayed").is_none());
+}
+
+on_backends!(Sqlite, Postgres =>
+    a_retried_post_replays_the_first_response_and_acts_once,
+    a_failed_request_releases_its_key_and_keys_belong_to_their_caller,
+    anonymous_requests_ignore_the_key,
+);
