@@ -9,6 +9,8 @@ mod m20261125_000003_create_outbox_events;
 mod m20261125_000004_create_identity_tables;
 mod m20261125_000005_add_users_search_folded;
 mod m20261125_000006_create_password_resets;
+mod m20261125_000008_add_job_offers_search;
+mod m20261125_000009_create_applications;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -23,6 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_identity_tables::Migration),
             Box::new(m20261125_000005_add_users_search_folded::Migration),
             Box::new(m20261125_000006_create_password_resets::Migration),
+            Box::new(m20261125_000008_add_job_offers_search::Migration),
+            Box::new(m20261125_000009_create_applications::Migration),
         ]
     }
 }

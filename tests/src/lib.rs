@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)] // a test harness fails loudly
 
 pub mod accounts;
+pub mod applications;
 pub mod offers;
 pub mod users;
 
@@ -20,7 +21,7 @@ use seeg_application::identity::{
     AccessRequestRepository, AgentDirectory, AuditRepository, NotificationRepository, RefreshTokenRepository,
     UserRepository,
 };
-use seeg_application::offers::OfferRepository;
+use seeg_application::offers::{ApplicationCounts, OfferRepository};
 use seeg_application::outbox::{HandlerRegistry, OutboxStore};
 use seeg_application::{IdGenerator, SystemIds, UnitOfWork};
 use seeg_domain::offers::JobOffer;
@@ -121,6 +122,9 @@ pub struct Ports {
     pub refresh_tokens: Arc<dyn RefreshTokenRepository>,
     pub password_resets: Arc<dyn seeg_application::identity::PasswordResetRepository>,
     pub agents: Arc<dyn AgentDirectory>,
+    pub applications: Arc<dyn ApplicationCounts>,
+    /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
+    pub memory: Option<MemoryStore>,
 }
 
 impl Ports {
@@ -137,6 +141,7 @@ impl Ports {
             + RefreshTokenRepository
             + seeg_application::identity::PasswordResetRepository
             + AgentDirectory
+            + ApplicationCounts
             + Clone
             + 'static,
     {
@@ -151,6 +156,8 @@ impl Ports {
             refresh_tokens: Arc::new(store.clone()),
             password_resets: Arc::new(store.clone()),
             agents: Arc::new(store.clone()),
+            applications: Arc::new(store.clone()),
+            memory: None,
         }
     }
 }
@@ -158,7 +165,8 @@ impl Ports {
 /// A backend's ports over a fresh database. Keep the `TestDatabase` alive as long as the ports.
 pub async fn ports(backend: Backend) -> (Ports, Option<TestDatabase>) {
     if backend == Backend::Memory {
-        return (Ports::over(&MemoryStore::new()), None);
+        let store = MemoryStore::new();
+        return (Ports { memory: Some(store.clone()), ..Ports::over(&store) }, None);
     }
     let db = TestDatabase::create(backend).await;
     let database = db.connect().await;
@@ -211,6 +219,11 @@ impl TestApp {
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Self { address, client, database, server, running: Some(running), db: Some(db) }
+    }
+
+    /// The URL of this service's database (for seeding rows no route writes yet).
+    pub fn database_url(&self) -> &str {
+        &self.db.as_ref().expect("database").url
     }
 
     pub fn url(&self, path: &str) -> String {

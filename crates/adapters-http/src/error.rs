@@ -64,6 +64,9 @@ pub enum ApiError {
     /// Authenticated but not allowed.
     #[error("{detail}")]
     Forbidden { code: &'static str, detail: String },
+    /// The request contradicts the current state of the resource (409).
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -103,6 +106,7 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("matricule_required", 400, "Le matricule est obligatoire pour les candidats internes."),
     ("company_email_required", 400, "Un candidat interne doit utiliser son e-mail @seeg-gabon.com."),
     ("company_email_inconsistent", 400, "Candidat interne « sans e-mail SEEG » avec une adresse @seeg-gabon.com."),
+    ("offer_has_applications", 409, "L'offre d'emploi a des candidatures : elle ne peut pas être supprimée (I10)."),
     ("not_ready", 503, "Une dépendance (base de données, stockage) ne répond pas."),
     ("internal_error", 500, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),
 ];
@@ -119,6 +123,7 @@ impl ApiError {
             Self::NotAuthenticated => (StatusCode::UNAUTHORIZED, "not_authenticated"),
             Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
             Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -174,7 +179,9 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed | Self::NotReady => {
                 error_response(status, code, capitalise(&self.to_string()), None)
             }
-            Self::BadRequest { .. } | Self::Forbidden { .. } => error_response(status, code, self.to_string(), None),
+            Self::BadRequest { .. } | Self::Forbidden { .. } | Self::Conflict { .. } => {
+                error_response(status, code, self.to_string(), None)
+            }
             Self::NotAuthenticated | Self::Unauthorized { .. } => {
                 let mut response = error_response(status, code, self.to_string(), None);
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -228,6 +235,7 @@ mod tests {
             (ApiError::NotAuthenticated, 401, "not_authenticated"),
             (ApiError::Unauthorized { code: "invalid_token", detail: "x".into() }, 401, "invalid_token"),
             (ApiError::Forbidden { code: "account_not_active", detail: "x".into() }, 403, "account_not_active"),
+            (ApiError::Conflict { code: "offer_has_applications", detail: "x".into() }, 409, "offer_has_applications"),
             (ApiError::Unexpected(anyhow::anyhow!("secret internals")), 500, "internal_error"),
         ];
         for (error, status, code) in cases {

@@ -7,6 +7,7 @@ mod docs;
 mod error;
 mod health;
 mod identity;
+mod jobs;
 mod matricules;
 mod middleware;
 mod offers;
@@ -69,6 +70,7 @@ pub fn app(
                 .error_handler(|error, _| ApiError::invalid("body", format!("formulaire invalide : {error}")).into()),
         )
         .configure(offers::configure)
+        .configure(jobs::configure)
         .configure(identity::configure)
         .configure(passwords::configure)
         .configure(matricules::configure)

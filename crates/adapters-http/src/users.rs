@@ -64,7 +64,7 @@ pub(crate) async fn get_me(caller: Caller) -> HttpResponse {
 
 /// Reads one optional field: absent -> `None`; `null` -> `Some(None)`; otherwise parsed.
 #[allow(clippy::option_option)] // absent, null and a value are three different requests
-fn optional<T>(
+pub(crate) fn optional<T>(
     body: &Map<String, Value>,
     name: &str,
     errors: &mut Vec<FieldError>,
@@ -82,7 +82,7 @@ fn optional<T>(
     }
 }
 
-fn text(value: &Value) -> Result<&str, String> {
+pub(crate) fn text(value: &Value) -> Result<&str, String> {
     value.as_str().ok_or_else(|| "doit être une chaîne".to_owned())
 }
 
@@ -275,7 +275,7 @@ pub struct UsersQuery {
 }
 
 /// An enumerated query value: blank is the default; an unknown word is a 422 listing the accepted ones (F1).
-fn choice<T: Copy>(
+pub(crate) fn choice<T: Copy>(
     field: &str,
     raw: Option<&String>,
     allowed: &[(&str, T)],
