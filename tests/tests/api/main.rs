@@ -10,6 +10,7 @@ mod auth;
 mod docs;
 mod health;
 mod http_conventions;
+mod jobs;
 mod matricules;
 mod passwords;
 mod permissions;

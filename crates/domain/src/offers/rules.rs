@@ -284,6 +284,7 @@ impl JobOffer {
         }
         if let (Some(min), Some(max)) = (self.salary_min, self.salary_max)
             && min >= 0
+            && max >= 0
             && min > max
         {
             problems.push(OfferRuleError::SalaryRange);
