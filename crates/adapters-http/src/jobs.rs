@@ -676,3 +676,65 @@ pub(crate) async fn job_applications(
         per_page: page.limit,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn body(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("an object, not {other}"),
+        }
+    }
+
+    #[test]
+    fn dates_are_rfc3339_or_the_legacy_naive_forms_read_as_utc() {
+        let expected = DateTime::parse_from_rfc3339("2026-12-31T00:00:00Z").unwrap().with_timezone(&Utc);
+        for raw in ["2026-12-31T00:00:00Z", "2026-12-31T01:00:00+01:00", "2026-12-31T00:00:00", "2026-12-31"] {
+            assert_eq!(timestamp(&json!(raw)), Ok(expected), "{raw}");
+        }
+        assert!(timestamp(&json!("31/12/2026")).is_err());
+        assert!(timestamp(&json!(20_261_231)).is_err());
+    }
+
+    #[test]
+    fn absent_null_and_values_are_three_different_changes() {
+        let changes = offer_changes(&body(json!({"department": null, "salary_min": 10, "benefits": null}))).unwrap();
+        assert_eq!(changes.department, Some(None));
+        assert_eq!(changes.salary_min, Some(Some(10)));
+        assert_eq!(changes.benefits, Some(Vec::new()), "a null list is an empty list");
+        assert_eq!(changes.title, None);
+        assert_eq!(changes.questions_mtp, None, "no question field: the questions stay");
+        let cleared = offer_changes(&body(json!({"questions_mtp": null}))).unwrap();
+        assert_eq!(cleared.questions_mtp, Some(None));
+    }
+
+    #[test]
+    fn questions_mtp_wins_over_the_legacy_strings_and_type_errors_name_their_field() {
+        let both = body(json!({"questions_mtp": {"questions_metier": ["A ?"]}, "question_metier": "B ?\nC ?"}));
+        let questions = offer_changes(&both).unwrap().questions_mtp.unwrap().unwrap();
+        assert_eq!(questions.questions(MtpFamily::Metier), ["A ?"]);
+        let Err(ApiError::Validation(errors)) =
+            offer_changes(&body(json!({"title": 5, "status": null, "questions_mtp": {"questions_talent": "x"}})))
+        else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["body.title", "body.status", "body.questions_mtp.questions_talent"]);
+    }
+
+    #[test]
+    fn list_queries_canonicalise_the_contract_type_and_bound_the_page() {
+        let query = JobsQuery { contract_type: Some("cdi".into()), limit: Some("1000".into()), ..JobsQuery::default() };
+        let (filter, page) = query.into_parts().unwrap();
+        assert_eq!(filter.contract_type.as_deref(), Some("CDI"));
+        assert_eq!(page, Page { skip: 0, limit: 1000 });
+        let legacy = JobsQuery { contract_type: Some("Temps partiel".into()), ..JobsQuery::default() };
+        assert_eq!(legacy.into_parts().unwrap().0.contract_type.as_deref(), Some("Temps partiel"));
+        let over = JobsQuery { limit: Some("1001".into()), ..JobsQuery::default() };
+        assert!(matches!(over.into_parts(), Err(ApiError::Validation(_))));
+    }
+}
