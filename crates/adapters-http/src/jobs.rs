@@ -42,6 +42,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 
 /// An offer in full (legacy `Job`), with whether it still accepts applications.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Job)]
 pub struct JobBody {
     pub id: Uuid,
     pub title: String,
@@ -118,7 +119,7 @@ impl JobBody {
 pub struct JobPublicOpen {
     #[serde(flatten)]
     pub offer: JobPublic,
-    /// Whether applications are still accepted (see `JobBody.is_open`).
+    /// Whether applications are still accepted (see `Job.is_open`).
     pub is_open: bool,
 }
 

@@ -74,11 +74,6 @@ impl OfferDesk {
         Self { uow, offers, applications, clock, ids }
     }
 
-    /// The clock offers are judged by (`is_open`).
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
-    }
-
     /// The offers the caller sees (K3b), filtered. The caller's audience replaces the filter's; a status filter
     /// applies to staff only (candidates see active offers whatever they ask, as the legacy list did).
     #[instrument(skip_all, fields(actor.id = %caller.id, offers.skip = page.skip, offers.limit = page.limit))]
