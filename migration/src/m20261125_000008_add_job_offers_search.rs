@@ -11,6 +11,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, StatementBuilder};
+use seeg_domain::offers::search_folded;
 use seeg_domain::search::fold;
 use uuid::Uuid;
 
@@ -32,17 +33,6 @@ enum JobOffers {
 
 /// Rows read per backfill query.
 const BATCH: u64 = 500;
-
-/// The same text as `JobOffer::search_folded` (kept in step by the adapter's contract tests, which search rows
-/// written by the adapter; rows backfilled here are written once, by this code).
-fn search_folded(title: &str, description: &str, department: Option<&str>, location: &str) -> String {
-    [Some(title), Some(description), department, Some(location)]
-        .into_iter()
-        .flatten()
-        .map(fold)
-        .collect::<Vec<_>>()
-        .join(seeg_domain::offers::SEARCH_FIELD_SEPARATOR)
-}
 
 async fn backfill(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     let conn = manager.get_connection();

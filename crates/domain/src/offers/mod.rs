@@ -94,13 +94,18 @@ impl JobOffer {
     /// folded (`search::fold`) and joined with a separator no search text can contain (text filters refuse
     /// control characters), so a term never matches across two fields.
     pub fn search_folded(&self) -> String {
-        [Some(&self.title), Some(&self.description), self.department.as_ref(), Some(&self.location)]
-            .into_iter()
-            .flatten()
-            .map(|text| crate::search::fold(text))
-            .collect::<Vec<_>>()
-            .join(SEARCH_FIELD_SEPARATOR)
+        search_folded(&self.title, &self.description, self.department.as_deref(), &self.location)
     }
+}
+
+/// `JobOffer::search_folded` from the four fields (the migration that backfills the column uses it too).
+pub fn search_folded(title: &str, description: &str, department: Option<&str>, location: &str) -> String {
+    [Some(title), Some(description), department, Some(location)]
+        .into_iter()
+        .flatten()
+        .map(crate::search::fold)
+        .collect::<Vec<_>>()
+        .join(SEARCH_FIELD_SEPARATOR)
 }
 
 /// Separates the fields inside `JobOffer::search_folded` (ASCII unit separator).
