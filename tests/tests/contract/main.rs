@@ -7,6 +7,7 @@ mod access_requests;
 mod agents;
 mod audit;
 mod identity;
+mod offer_desk;
 mod offers;
 mod outbox;
 mod password_resets;
