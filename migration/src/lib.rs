@@ -10,6 +10,8 @@ mod m20261125_000004_create_identity_tables;
 mod m20261125_000005_add_users_search_folded;
 mod m20261125_000006_create_password_resets;
 mod m20261125_000007_create_candidate_profiles;
+mod m20261125_000008_add_job_offers_search;
+mod m20261125_000009_create_applications;
 mod m20261125_000010_create_idempotency_keys;
 
 #[derive(Debug)]
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_add_users_search_folded::Migration),
             Box::new(m20261125_000006_create_password_resets::Migration),
             Box::new(m20261125_000007_create_candidate_profiles::Migration),
+            Box::new(m20261125_000008_add_job_offers_search::Migration),
+            Box::new(m20261125_000009_create_applications::Migration),
             Box::new(m20261125_000010_create_idempotency_keys::Migration),
         ]
     }

@@ -14,10 +14,15 @@ pub const PASSWORD: &str = "Motdepasse#2026";
 
 /// Inserts an `actif` account with `role` and returns it.
 pub async fn insert_account(app: &TestApp, role: Role, email: &str) -> User {
+    insert_account_with(app, role, email, |_| {}).await
+}
+
+/// Inserts an `actif` account with `role`, changed by `adjust` (an internal candidate, say), and returns it.
+pub async fn insert_account_with(app: &TestApp, role: Role, email: &str, adjust: impl FnOnce(&mut User)) -> User {
     let hasher = PasswordHasher::new(4, 2).await.expect("hasher");
     let hash = hasher.hash(&Password::parse(PASSWORD.to_owned()).expect("password")).await.expect("hash");
     let now = SystemClock.now();
-    let user = User {
+    let mut user = User {
         id: SystemIds.new_id(),
         email: email.to_owned(),
         first_name: "Prénom".to_owned(),
@@ -39,6 +44,7 @@ pub async fn insert_account(app: &TestApp, role: Role, email: &str) -> User {
         created_at: now,
         updated_at: now,
     };
+    adjust(&mut user);
     let uow: &dyn UnitOfWork = &app.database;
     let mut tx = uow.begin().await.expect("begin");
     tx.users().insert(&user).await.expect("insert account");
@@ -57,6 +63,17 @@ pub async fn log_in(app: &TestApp, email: &str) -> Value {
         .expect("login request");
     assert_eq!(response.status(), 200, "login of {email}");
     response.json().await.expect("session")
+}
+
+/// An `actif` internal candidate (a SEEG employee, R14), signed in: its access token.
+pub async fn internal_candidate_token(app: &TestApp, email: &str, matricule: i32) -> (User, String) {
+    let user = insert_account_with(app, Role::Candidate, email, |u| {
+        u.candidate_kind = Some(CandidateKind::Internal);
+        u.matricule = Some(matricule);
+    })
+    .await;
+    let session = log_in(app, email).await;
+    (user, session["access_token"].as_str().expect("token").to_owned())
 }
 
 /// An `actif` account with `role`, signed in: its access token.

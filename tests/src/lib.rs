@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)] // a test harness fails loudly
 
 pub mod accounts;
+pub mod applications;
 pub mod offers;
 pub mod storage;
 pub mod users;
@@ -21,7 +22,7 @@ use seeg_application::identity::{
     AccessRequestRepository, AgentDirectory, AuditRepository, NotificationRepository, RefreshTokenRepository,
     UserRepository,
 };
-use seeg_application::offers::OfferRepository;
+use seeg_application::offers::{ApplicationCounts, OfferRepository};
 use seeg_application::outbox::{HandlerRegistry, OutboxStore};
 use seeg_application::{IdGenerator, SystemIds, UnitOfWork};
 use seeg_domain::offers::JobOffer;
@@ -124,6 +125,9 @@ pub struct Ports {
     pub agents: Arc<dyn AgentDirectory>,
     pub candidate_profiles: Arc<dyn seeg_application::identity::CandidateProfileRepository>,
     pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
+    pub applications: Arc<dyn ApplicationCounts>,
+    /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
+    pub memory: Option<MemoryStore>,
 }
 
 impl Ports {
@@ -142,6 +146,7 @@ impl Ports {
             + AgentDirectory
             + seeg_application::identity::CandidateProfileRepository
             + seeg_application::idempotency::IdempotencyStore
+            + ApplicationCounts
             + Clone
             + 'static,
     {
@@ -158,6 +163,8 @@ impl Ports {
             agents: Arc::new(store.clone()),
             candidate_profiles: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
+            applications: Arc::new(store.clone()),
+            memory: None,
         }
     }
 }
@@ -165,7 +172,8 @@ impl Ports {
 /// A backend's ports over a fresh database. Keep the `TestDatabase` alive as long as the ports.
 pub async fn ports(backend: Backend) -> (Ports, Option<TestDatabase>) {
     if backend == Backend::Memory {
-        return (Ports::over(&MemoryStore::new()), None);
+        let store = MemoryStore::new();
+        return (Ports { memory: Some(store.clone()), ..Ports::over(&store) }, None);
     }
     let db = TestDatabase::create(backend).await;
     let database = db.connect().await;
@@ -218,6 +226,11 @@ impl TestApp {
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         Self { address, client, database, server, running: Some(running), db: Some(db) }
+    }
+
+    /// The URL of this service's database (for seeding rows no route writes yet).
+    pub fn database_url(&self) -> &str {
+        &self.db.as_ref().expect("database").url
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -3,11 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::similar_names)] // tests fail loudly
 
+use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -19,6 +20,7 @@ const TABLES: [&str; 11] = [
     "password_resets",
     "candidate_profiles",
     "idempotency_keys",
+    "applications",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -48,12 +50,15 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     assert_eq!(tables_present(&conn).await, TABLES);
     // Newest first, one step at a time: each down undoes its own up, and only it.
     let manager = SchemaManager::new(&conn);
-    let undone_by = |name: &str| -> Option<(&'static str, &'static str)> {
+    // (table, column): the step drops the column, or the whole table when no column is named.
+    let undone_by = |name: &str| -> Option<(&'static str, Option<&'static str>)> {
         match name {
-            "m20261125_000010_create_idempotency_keys" => Some(("table", "idempotency_keys")),
-            "m20261125_000007_create_candidate_profiles" => Some(("table", "candidate_profiles")),
-            "m20261125_000006_create_password_resets" => Some(("table", "password_resets")),
-            "m20261125_000005_add_users_search_folded" => Some(("column", "search_folded")),
+            "m20261125_000010_create_idempotency_keys" => Some(("idempotency_keys", None)),
+            "m20261125_000009_create_applications" => Some(("applications", None)),
+            "m20261125_000008_add_job_offers_search" => Some(("job_offers", Some("search_folded"))),
+            "m20261125_000007_create_candidate_profiles" => Some(("candidate_profiles", None)),
+            "m20261125_000006_create_password_resets" => Some(("password_resets", None)),
+            "m20261125_000005_add_users_search_folded" => Some(("users", Some("search_folded"))),
             _ => None,
         }
     };
@@ -64,13 +69,16 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         Migrator::down(&conn, Some(1)).await.unwrap();
         assert_eq!(Migrator::get_applied_migrations(&conn).await.unwrap().len(), applied.len() - 1, "{last}");
         match undone_by(&last) {
-            Some(("table", table)) => assert!(!manager.has_table(table).await.unwrap(), "{last} drops {table}"),
-            Some((_, column)) => assert!(!manager.has_column("users", column).await.unwrap(), "{last} drops {column}"),
+            Some((table, None)) => assert!(!manager.has_table(table).await.unwrap(), "{last} drops {table}"),
+            Some((table, Some(column))) => {
+                assert!(manager.has_table(table).await.unwrap(), "{last} keeps {table}");
+                assert!(!manager.has_column(table, column).await.unwrap(), "{last} drops {table}.{column}");
+            }
             None => continue,
         }
         checked += 1;
     }
-    assert_eq!(checked, 4, "every checked step was met");
+    assert_eq!(checked, 6, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
@@ -136,8 +144,70 @@ async fn every_foreign_key_has_an_index(backend: Backend) {
     conn.close().await.unwrap();
 }
 
+/// Offers written before the search columns existed are found by the search once migrated (B8).
+async fn the_offer_search_columns_are_backfilled(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let conn = Database::connect(&db.url).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    // Back to before the search columns: undo every step from the newest down to the search migration.
+    while let Some(last) = Migrator::get_applied_migrations(&conn).await.unwrap().last().map(|m| m.name().to_owned()) {
+        Migrator::down(&conn, Some(1)).await.unwrap();
+        if last == "m20261125_000008_add_job_offers_search" {
+            break;
+        }
+    }
+    let now = seeg_tests::offers::base_time();
+    let columns = [
+        "id",
+        "title",
+        "description",
+        "location",
+        "location_folded",
+        "contract_type",
+        "department",
+        "status",
+        "offer_status",
+        "created_at",
+        "updated_at",
+    ];
+    let insert = Query::insert()
+        .into_table(Alias::new("job_offers"))
+        .columns(columns.map(Alias::new))
+        .values_panic([
+            uuid::Uuid::from_u128(7).into(),
+            "Ingénieur ÉLECTRICITÉ".into(),
+            "Réseaux de distribution du Grand Libreville".into(),
+            "Libreville".into(),
+            "libreville".into(),
+            "CDI".into(),
+            "Direction de l'Énergie".into(),
+            "active".into(),
+            "tous".into(),
+            now.into(),
+            now.into(),
+        ])
+        .to_owned();
+    conn.execute_raw(conn.get_database_backend().build(&insert)).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+
+    let select = Query::select()
+        .columns(["title_folded", "department_folded", "search_folded"].map(Alias::new))
+        .from(Alias::new("job_offers"))
+        .to_owned();
+    let row = conn.query_one_raw(conn.get_database_backend().build(&select)).await.unwrap().unwrap();
+    assert_eq!(row.try_get::<String>("", "title_folded").unwrap(), "ingenieur electricite");
+    assert_eq!(
+        row.try_get::<Option<String>>("", "department_folded").unwrap().as_deref(),
+        Some("direction de l'energie")
+    );
+    let search: String = row.try_get("", "search_folded").unwrap();
+    assert!(search.contains("reseaux de distribution") && search.ends_with("libreville"), "{search}");
+    conn.close().await.unwrap();
+}
+
 on_backends!(Sqlite, Postgres =>
     up_down_up_on_an_empty_database,
     every_foreign_key_has_an_index,
     every_pooled_connection_sees_the_migrated_schema,
+    the_offer_search_columns_are_backfilled,
 );

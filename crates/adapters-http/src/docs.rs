@@ -9,7 +9,9 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
-use crate::{access_requests, audit, health, identity, matricules, offers, passwords, profiles, user_creation, users};
+use crate::{
+    access_requests, audit, health, identity, jobs, matricules, offers, passwords, profiles, user_creation, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +23,14 @@ use crate::{access_requests, audit, health, identity, matricules, offers, passwo
         offers::list_public_jobs,
         offers::count_public_jobs,
         offers::get_public_job,
+        jobs::list_jobs,
+        jobs::create_job,
+        jobs::get_job,
+        jobs::update_job,
+        jobs::delete_job,
+        jobs::my_jobs,
+        jobs::recruiter_statistics,
+        jobs::job_applications,
         health::health,
         health::readiness,
         identity::sign_up,
@@ -53,6 +63,8 @@ use crate::{access_requests, audit, health, identity, matricules, offers, passwo
     components(schemas(ErrorBody, FieldError)),
     tags(
         (name = "Public", description = "Offres visibles sans authentification"),
+        (name = "Offres d'emploi", description = "Offres pour les utilisateurs connectés : lecture selon la visibilité, \
+         publication et gestion par les recruteurs, recherche"),
         (name = "Service", description = "Santé et disponibilité du service"),
         (name = "Authentification", description = "Inscription, connexion, jetons"),
         (name = "Utilisateurs", description = "Comptes"),

@@ -122,6 +122,7 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
         409,
         "Une requête avec la même `Idempotency-Key` est en cours : réessayer quand elle sera terminée (I4).",
     ),
+    ("offer_has_applications", 409, "L'offre d'emploi a des candidatures : elle ne peut pas être supprimée (I10)."),
     ("not_ready", 503, "Une dépendance (base de données, stockage) ne répond pas."),
     ("internal_error", 500, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),
 ];
@@ -269,6 +270,7 @@ mod tests {
                 422,
                 "idempotency_key_reused",
             ),
+            (ApiError::Conflict { code: "offer_has_applications", detail: "x".into() }, 409, "offer_has_applications"),
             (ApiError::Unexpected(anyhow::anyhow!("secret internals")), 500, "internal_error"),
         ];
         for (error, status, code) in cases {

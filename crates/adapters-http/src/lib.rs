@@ -8,6 +8,7 @@ mod error;
 mod health;
 mod idempotency;
 mod identity;
+mod jobs;
 mod matricules;
 mod middleware;
 mod offers;
@@ -72,6 +73,7 @@ pub fn app(
                 .error_handler(|error, _| ApiError::invalid("body", format!("formulaire invalide : {error}")).into()),
         )
         .configure(offers::configure)
+        .configure(jobs::configure)
         .configure(identity::configure)
         .configure(passwords::configure)
         .configure(matricules::configure)

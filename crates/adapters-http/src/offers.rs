@@ -207,7 +207,7 @@ impl PublicJobsQuery {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let filter = OfferFilter { audience: Audience::Anonymous, location, contract_type };
+        let filter = OfferFilter { location, contract_type, ..OfferFilter::for_audience(Audience::Anonymous) };
         Ok((filter, Page { skip, limit }))
     }
 }

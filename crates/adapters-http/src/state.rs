@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use seeg_application::health::HealthCheck;
 use seeg_application::identity::{AccessRequestDesk, Accounts, AuditTrail, UserManagement, UserProvisioning};
-use seeg_application::offers::OfferCatalog;
+use seeg_application::offers::{OfferCatalog, OfferDesk};
 use seeg_application::{Clock, IdGenerator};
 
 use crate::rate_limit::RateLimiter;
@@ -21,6 +21,8 @@ pub struct ServiceInfo {
 #[derive(Debug, Clone)]
 pub struct ApiState {
     pub offers: OfferCatalog,
+    /// Offers for signed-in users: reads with K3b, the recruiter side, search.
+    pub offer_desk: OfferDesk,
     pub accounts: Accounts,
     pub users: UserManagement,
     /// Forgot/reset password.

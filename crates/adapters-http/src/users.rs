@@ -276,7 +276,7 @@ pub struct UsersQuery {
 }
 
 /// An enumerated query value: blank is the default; an unknown word is a 422 listing the accepted ones (F1).
-fn choice<T: Copy>(
+pub(crate) fn choice<T: Copy>(
     field: &str,
     raw: Option<&String>,
     allowed: &[(&str, T)],

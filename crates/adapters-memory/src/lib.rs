@@ -5,4 +5,4 @@ mod clock;
 mod store;
 
 pub use clock::ManualClock;
-pub use store::MemoryStore;
+pub use store::{MemoryStore, SeededApplication};

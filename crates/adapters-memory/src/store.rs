@@ -15,13 +15,13 @@ use seeg_application::identity::{
     PasswordResetRepository, PasswordResetWriter, RefreshTokenRecord, RefreshTokenRepository, RefreshTokenWriter,
     SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
 };
-use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
+use seeg_application::offers::{ApplicationCounts, OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::outbox::{
     FailureOutcome, KindCount, OutboxAppender, OutboxEvent, OutboxStats, OutboxStore, RetryScope,
 };
 use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
 use seeg_domain::identity::{AccessRequestStatus, CandidateProfile, Role, User};
-use seeg_domain::offers::JobOffer;
+use seeg_domain::offers::{JobOffer, OfferStatus};
 use seeg_domain::outbox::OutboxState;
 use seeg_domain::search;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -41,6 +41,19 @@ struct State {
     /// By account: one profile per account.
     candidate_profiles: BTreeMap<Uuid, CandidateProfile>,
     idempotency: BTreeMap<(Uuid, String), seeg_application::idempotency::IdempotencyRecord>,
+    applications: BTreeMap<Uuid, SeededApplication>,
+}
+
+/// An application as the offer side counts it. Until the applications capability writes them, tests seed them
+/// with `MemoryStore::seed_application`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeededApplication {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub job_offer_id: Uuid,
+    /// The stored status word (`pending`, `candidature`, …).
+    pub status: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// An agent with the timestamps the SQL table keeps beside it.
@@ -79,12 +92,33 @@ impl MemoryStore {
     fn write<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         f(&mut self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
+
+    /// Stores an application directly, for tests of the offer side (the SQL schema's unique (candidate, offer)
+    /// and foreign keys are checked the same way): `Conflict` on a duplicate, `Unexpected` for an unknown offer.
+    pub fn seed_application(&self, application: SeededApplication) -> Result<(), StoreError> {
+        self.write(|state| {
+            if !state.offers.contains_key(&application.job_offer_id) {
+                return Err(StoreError::Unexpected(anyhow::anyhow!("offre {} inconnue", application.job_offer_id)));
+            }
+            let duplicate = state.applications.values().any(|a| {
+                a.id == application.id
+                    || (a.candidate_id == application.candidate_id && a.job_offer_id == application.job_offer_id)
+            });
+            if duplicate {
+                return Err(StoreError::Conflict("uq_applications_candidate_job".to_owned()));
+            }
+            state.applications.insert(application.id, application);
+            Ok(())
+        })
+    }
 }
 
 /// One change a transaction will make.
 #[derive(Debug)]
 enum Change {
     InsertOffer(Box<JobOffer>),
+    UpdateOffer(Box<JobOffer>),
+    DeleteOffer(Uuid),
     AppendEvent(OutboxEvent),
     InsertUser(Box<User>),
     RecordLogin { id: Uuid, at: DateTime<Utc> },
@@ -185,6 +219,8 @@ impl Change {
                 keys
             }
             Self::RecordLogin { .. }
+            | Self::UpdateOffer(_)
+            | Self::DeleteOffer(_)
             | Self::UpdateUser(_)
             | Self::SetPassword { .. }
             | Self::ConsumeRefreshToken { .. }
@@ -207,8 +243,11 @@ impl Change {
 
     fn apply(self, state: &mut State) {
         match self {
-            Self::InsertOffer(o) => {
+            Self::InsertOffer(o) | Self::UpdateOffer(o) => {
                 state.offers.insert(o.id, *o);
+            }
+            Self::DeleteOffer(id) => {
+                state.offers.remove(&id);
             }
             Self::AppendEvent(e) => {
                 state.outbox.insert(e.id, StoredEvent { event: e, locked_by: None, locked_until: None });
@@ -307,6 +346,19 @@ struct MemoryTransaction {
 }
 
 impl MemoryTransaction {
+    /// Whether the offer exists as this transaction sees it.
+    fn offer_exists(&self, id: Uuid) -> bool {
+        let mut exists = self.store.read(|state| state.offers.contains_key(&id));
+        for change in &self.changes {
+            match change {
+                Change::InsertOffer(o) if o.id == id => exists = true,
+                Change::DeleteOffer(deleted) if *deleted == id => exists = false,
+                _ => {}
+            }
+        }
+        exists
+    }
+
     /// The refresh tokens as this transaction sees them: committed state with its own changes applied.
     fn current_refresh_tokens(&self) -> Vec<RefreshTokenRecord> {
         let mut tokens: BTreeMap<Uuid, RefreshTokenRecord> = self.store.read(|state| state.refresh_tokens.clone());
@@ -428,6 +480,26 @@ impl Transaction for MemoryTransaction {
 impl OfferWriter for MemoryTransaction {
     async fn insert(&mut self, offer: &JobOffer) -> Result<(), StoreError> {
         self.record(Change::InsertOffer(Box::new(offer.clone())))
+    }
+
+    async fn update(&mut self, offer: &JobOffer) -> Result<bool, StoreError> {
+        if !self.offer_exists(offer.id) {
+            return Ok(false);
+        }
+        self.changes.push(Change::UpdateOffer(Box::new(offer.clone())));
+        Ok(true)
+    }
+
+    async fn delete(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        if !self.offer_exists(id) {
+            return Ok(false);
+        }
+        // The SQL schema has no cascade from offers to applications: the database refuses the delete.
+        if self.store.read(|state| state.applications.values().any(|a| a.job_offer_id == id)) {
+            return Err(StoreError::Conflict("fk_applications_job_offer".to_owned()));
+        }
+        self.changes.push(Change::DeleteOffer(id));
+        Ok(true)
     }
 }
 
@@ -581,10 +653,22 @@ fn page_of<T: Clone>(rows: Vec<&T>, page: Page) -> PageOf<T> {
     PageOf { items, total }
 }
 
+/// Whether `haystack`, folded, contains `needle`, folded (the SQL adapter's `LIKE` on the folded columns).
+fn contains_folded(haystack: &str, needle: &str) -> bool {
+    search::fold(haystack).contains(&search::fold(needle))
+}
+
 fn matches(filter: &OfferFilter, offer: &JobOffer) -> bool {
     offer.is_visible_to(filter.audience)
-        && filter.location.as_ref().is_none_or(|needle| search::fold(&offer.location).contains(&search::fold(needle)))
+        && filter.location.as_ref().is_none_or(|needle| contains_folded(&offer.location, needle))
         && filter.contract_type.as_ref().is_none_or(|c| &offer.contract_type == c)
+        && filter
+            .department
+            .as_ref()
+            .is_none_or(|needle| offer.department.as_ref().is_some_and(|d| contains_folded(d, needle)))
+        && filter.q.as_ref().is_none_or(|q| offer.search_folded().contains(&search::fold(q)))
+        && filter.status.is_none_or(|s| offer.status == s)
+        && filter.recruiter_id.is_none_or(|r| offer.recruiter_id == Some(r))
 }
 
 #[async_trait]
@@ -592,7 +676,11 @@ impl OfferRepository for MemoryStore {
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError> {
         self.read(|state| {
             let mut found: Vec<&JobOffer> = state.offers.values().filter(|o| matches(filter, o)).collect();
-            found.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+            let q = filter.q.as_deref().map(search::fold);
+            let title_matches = |o: &JobOffer| q.as_ref().is_some_and(|q| search::fold(&o.title).contains(q.as_str()));
+            found.sort_by(|a, b| {
+                title_matches(b).cmp(&title_matches(a)).then(b.created_at.cmp(&a.created_at)).then(b.id.cmp(&a.id))
+            });
             Ok(page_of(found, page))
         })
     }
@@ -603,6 +691,40 @@ impl OfferRepository for MemoryStore {
 
     async fn get(&self, id: Uuid) -> Result<Option<JobOffer>, StoreError> {
         Ok(self.read(|state| state.offers.get(&id).cloned()))
+    }
+
+    async fn count_by_status_for_recruiter(
+        &self,
+        recruiter_id: Uuid,
+    ) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
+        Ok(self.read(|state| {
+            let mut counts = BTreeMap::new();
+            for offer in state.offers.values().filter(|o| o.recruiter_id == Some(recruiter_id)) {
+                *counts.entry(offer.status).or_insert(0) += 1;
+            }
+            counts
+        }))
+    }
+}
+
+#[async_trait]
+impl ApplicationCounts for MemoryStore {
+    async fn count_for_offer(&self, offer_id: Uuid) -> Result<u64, StoreError> {
+        Ok(self.read(|state| state.applications.values().filter(|a| a.job_offer_id == offer_id).count() as u64))
+    }
+
+    async fn counts_by_status_for_recruiter(&self, recruiter_id: Uuid) -> Result<BTreeMap<String, u64>, StoreError> {
+        Ok(self.read(|state| {
+            let mut counts = BTreeMap::new();
+            for application in state.applications.values() {
+                let mine =
+                    state.offers.get(&application.job_offer_id).is_some_and(|o| o.recruiter_id == Some(recruiter_id));
+                if mine {
+                    *counts.entry(application.status.clone()).or_insert(0) += 1;
+                }
+            }
+            counts
+        }))
     }
 }
 

@@ -1,33 +1,64 @@
-//! The offer repository: reads on the pool, writes inside a transaction.
+//! The offer repository: reads on the pool, writes inside a transaction. Search (B8) compares folded copies of
+//! the text (`seeg_domain::search::fold`), written with every offer: `LIKE '%term%'` on `search_folded`, served
+//! on PostgreSQL by a trigram GIN index, with title matches ranked first through `title_folded`.
+
+use std::collections::BTreeMap;
 
 use anyhow::{Context as _, anyhow};
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
-use seeg_application::offers::{OfferFilter, OfferRepository, OfferWriter};
+use seeg_application::offers::{ApplicationCounts, OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::{Page, PageOf, StoreError};
-use seeg_domain::offers::{JobOffer, MtpFamily, MtpQuestions};
+use seeg_domain::offers::{JobOffer, MtpFamily, MtpQuestions, OfferStatus};
 use seeg_domain::search;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::database::{Database, SqlTransaction, fetch_page, store_error};
+use crate::entities::application;
 use crate::entities::job_offer::{Column, Entity, Model};
+
+/// `column LIKE '%text%'` on a folded column, the user's text folded and taken literally.
+fn contains_folded(column: Column, text: &str) -> SimpleExpr {
+    let pattern = format!("%{}%", escape_like(&search::fold(text)));
+    Expr::col(column).like(LikeExpr::new(pattern).escape('\\'))
+}
 
 fn condition(filter: &OfferFilter) -> Condition {
     let statuses = filter.audience.statuses().iter().map(|s| s.as_str());
     let visibilities = filter.audience.visibilities().iter().map(|v| v.as_str());
     let mut cond = Condition::all().add(Column::Status.is_in(statuses)).add(Column::OfferStatus.is_in(visibilities));
     if let Some(location) = &filter.location {
-        let pattern = format!("%{}%", escape_like(&search::fold(location)));
-        cond = cond.add(Expr::col(Column::LocationFolded).like(LikeExpr::new(pattern).escape('\\')));
+        cond = cond.add(contains_folded(Column::LocationFolded, location));
     }
     if let Some(contract_type) = &filter.contract_type {
         cond = cond.add(Column::ContractType.eq(contract_type.as_str()));
     }
+    if let Some(department) = &filter.department {
+        cond = cond.add(contains_folded(Column::DepartmentFolded, department));
+    }
+    if let Some(q) = &filter.q {
+        cond = cond.add(contains_folded(Column::SearchFolded, q));
+    }
+    if let Some(status) = filter.status {
+        cond = cond.add(Column::Status.eq(status.as_str()));
+    }
+    if let Some(recruiter_id) = filter.recruiter_id {
+        cond = cond.add(Column::RecruiterId.eq(recruiter_id));
+    }
     cond
+}
+
+/// A database refusal to delete a row others refer to becomes the port's conflict.
+fn delete_error(error: DbErr) -> StoreError {
+    match error.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(detail)) => StoreError::Conflict(detail),
+        _ => store_error(error),
+    }
 }
 
 /// User text inside a LIKE pattern matches literally.
@@ -45,8 +76,34 @@ pub(crate) fn escape_like(text: &str) -> String {
 #[async_trait]
 impl OfferRepository for Database {
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError> {
-        let select =
-            Entity::find().filter(condition(filter)).order_by_desc(Column::CreatedAt).order_by_desc(Column::Id);
+        let condition = condition(filter);
+        let Some(q) = &filter.q else {
+            // Newest first is an index order: the page reads `limit` rows through the listing index, and the total
+            // is a separate count (an index-only scan on PostgreSQL). One window count instead would read and
+            // buffer every matching row on each request: 60 ms against 6 ms with 38 000 public offers.
+            let select = Entity::find()
+                .filter(condition.clone())
+                .order_by_desc(Column::CreatedAt)
+                .order_by_desc(Column::Id)
+                .offset(page.skip)
+                .limit(page.limit);
+            let rows = select.all(&self.conn).await.map_err(store_error)?;
+            let seen = rows.len() as u64;
+            let total = if page.skip == 0 && seen < page.limit {
+                seen
+            } else {
+                Entity::find().filter(condition).count(&self.conn).await.map_err(store_error)?
+            };
+            let items = rows.into_iter().map(to_domain).collect::<Result<_, _>>()?;
+            return Ok(PageOf { items, total });
+        };
+        // A search sorts every match anyway (title matches first, true sorting after false, hence descending):
+        // the total rides along as a window count.
+        let select = Entity::find()
+            .filter(condition)
+            .order_by(contains_folded(Column::TitleFolded, q), Order::Desc)
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id);
         let found = fetch_page(&self.conn, select, page).await?;
         let items = found.items.into_iter().map(to_domain).collect::<Result<_, _>>()?;
         Ok(PageOf { items, total: found.total })
@@ -59,6 +116,62 @@ impl OfferRepository for Database {
     async fn get(&self, id: Uuid) -> Result<Option<JobOffer>, StoreError> {
         Entity::find_by_id(id).one(&self.conn).await.map_err(store_error)?.map(to_domain).transpose()
     }
+
+    async fn count_by_status_for_recruiter(
+        &self,
+        recruiter_id: Uuid,
+    ) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
+        let rows: Vec<(String, i64)> = Entity::find()
+            .select_only()
+            .column(Column::Status)
+            .column_as(Expr::col(Column::Id).count(), "n")
+            .filter(Column::RecruiterId.eq(recruiter_id))
+            .group_by(Column::Status)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(status, n)| {
+                let status = status.parse().map_err(|e| anyhow!("job_offers.status: {e}"))?;
+                Ok((status, u64::try_from(n).unwrap_or_default()))
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl ApplicationCounts for Database {
+    async fn count_for_offer(&self, offer_id: Uuid) -> Result<u64, StoreError> {
+        application::Entity::find()
+            .filter(application::Column::JobOfferId.eq(offer_id))
+            .count(&self.conn)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn counts_by_status_for_recruiter(&self, recruiter_id: Uuid) -> Result<BTreeMap<String, u64>, StoreError> {
+        let query = Query::select()
+            .column((application::Entity, application::Column::Status))
+            .expr_as(Expr::col((application::Entity, application::Column::Id)).count(), Alias::new("n"))
+            .from(application::Entity)
+            .inner_join(
+                Entity,
+                Expr::col((Entity, Column::Id)).equals((application::Entity, application::Column::JobOfferId)),
+            )
+            .and_where(Expr::col((Entity, Column::RecruiterId)).eq(recruiter_id))
+            .group_by_col((application::Entity, application::Column::Status))
+            .to_owned();
+        let backend = self.conn.get_database_backend();
+        let rows = self.conn.query_all_raw(backend.build(&query)).await.map_err(store_error)?;
+        rows.iter()
+            .map(|row| {
+                let status: String = row.try_get("", "status").map_err(store_error)?;
+                let n: i64 = row.try_get("", "n").map_err(store_error)?;
+                Ok((status, u64::try_from(n).unwrap_or_default()))
+            })
+            .collect()
+    }
 }
 
 #[async_trait]
@@ -66,6 +179,22 @@ impl OfferWriter for SqlTransaction {
     async fn insert(&mut self, offer: &JobOffer) -> Result<(), StoreError> {
         from_domain(offer).into_active_model().insert(&self.tx).await.map_err(store_error)?;
         Ok(())
+    }
+
+    async fn update(&mut self, offer: &JobOffer) -> Result<bool, StoreError> {
+        let changes = from_domain(offer).into_active_model().reset_all();
+        let result = Entity::update_many()
+            .set(changes)
+            .filter(Column::Id.eq(offer.id))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected > 0)
+    }
+
+    async fn delete(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        let result = Entity::delete_by_id(id).exec(&self.tx).await.map_err(delete_error)?;
+        Ok(result.rows_affected > 0)
     }
 }
 
@@ -138,6 +267,9 @@ fn from_domain(o: &JobOffer) -> Model {
         description: o.description.clone(),
         location: o.location.clone(),
         location_folded: search::fold(&o.location),
+        title_folded: search::fold(&o.title),
+        department_folded: o.department.as_deref().map(search::fold),
+        search_folded: o.search_folded(),
         contract_type: o.contract_type.clone(),
         department: o.department.clone(),
         salary_min: o.salary_min,

@@ -16,7 +16,7 @@ use seeg_application::identity::{
     AccessRequestDesk, Accounts, AuditTrail, PasswordHasher, TokenService, TokenSettings, UserManagement,
     UserProvisioning,
 };
-use seeg_application::offers::OfferCatalog;
+use seeg_application::offers::{OfferCatalog, OfferDesk};
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, RelaySettings};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
 use tokio::sync::watch;
@@ -168,6 +168,13 @@ impl Application {
         let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
+            offer_desk: OfferDesk::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+            ),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: Arc::new(seeg_adapters_http::RateLimiter::new(settings.rate_limit.config()?)),
             accounts,

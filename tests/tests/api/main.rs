@@ -11,6 +11,7 @@ mod docs;
 mod health;
 mod http_conventions;
 mod idempotency;
+mod jobs;
 mod matricules;
 mod passwords;
 mod permissions;

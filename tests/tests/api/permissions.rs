@@ -15,7 +15,7 @@ use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::identity::{Role, User};
 use seeg_tests::accounts::{PASSWORD, insert_account, log_in, token_for};
 use seeg_tests::offers::offer;
-use seeg_tests::{Backend, TestApp, on_backends};
+use seeg_tests::{Backend, TestApp, applications, on_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -94,11 +94,13 @@ enum Caller {
 /// One route: method, path template, body, caller, and the status each caller gets, in `CALLERS` order.
 ///
 /// Path parameters: `{other}` another candidate's id; `{target}` a candidate made for this call; `{self}` the
-/// caller's own id (a candidate made for the call when anonymous); `{job_id}` a public offer.
+/// caller's own id (a candidate made for the call when anonymous); `{job_id}` a public offer; `{recruiter_job}`
+/// an offer of the shared recruiter made for this call; `{others_job}` one of another recruiter; `{applied_job}`
+/// one of the shared recruiter with an application.
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 39] = [
+const TABLE: [Row; 51] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -155,7 +157,29 @@ const TABLE: [Row; 39] = [
     ("GET",    "/api/v1/access-requests/unviewed-count",  Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
+    // Offers for signed-in users (K3b): everyone reads; recruiters and admins publish; a recruiter changes its
+    // own offers only; observers and candidates write nothing (S3); an offer with applications stays (I10).
+    ("GET",    "/api/v1/jobs",                            Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/jobs/?q=reseau",                  Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/jobs/{job_id}",                   Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/jobs",                            Body::Json(NEW_OFFER), Caller::Shared,
+                                                                                                [401, 403, 403, 201, 201]),
+    ("PUT",    "/api/v1/jobs/{recruiter_job}",            Body::Json(r#"{"title": "Titre modifié"}"#), Caller::Shared,
+                                                                                                [401, 403, 403, 200, 200]),
+    ("PUT",    "/api/v1/jobs/{others_job}",               Body::Json(r#"{"title": "Titre modifié"}"#), Caller::Shared,
+                                                                                                [401, 403, 403, 403, 200]),
+    ("DELETE", "/api/v1/jobs/{recruiter_job}",            Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
+    ("DELETE", "/api/v1/jobs/{others_job}",               Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
+    ("DELETE", "/api/v1/jobs/{applied_job}",              Body::None, Caller::Shared,          [401, 403, 403, 409, 409]),
+    ("GET",    "/api/v1/jobs/recruiter/my-jobs",          Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/jobs/recruiter/statistics",       Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
+    // S3: staff read every application (observers too); candidates have no business there.
+    ("GET",    "/api/v1/jobs/{job_id}/applications",      Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
 ];
+
+/// A valid offer (no deadline, so it never goes stale).
+const NEW_OFFER: &str = r#"{"title": "Technicien réseau", "description": "Maintenance du réseau de distribution d'eau.",
+    "location": "Libreville", "contract_type": "CDI"}"#;
 
 /// A signed-in account.
 struct Account {
@@ -170,6 +194,8 @@ struct World {
     callers: Vec<(Who, Option<Account>)>,
     admin_token: String,
     other: User,
+    /// A recruiter other than the shared one, owner of `{others_job}`.
+    other_recruiter: User,
     job_id: Uuid,
     next: AtomicU32,
 }
@@ -200,9 +226,10 @@ impl World {
         let admin = callers.iter().find(|(w, _)| *w == Who::Admin).and_then(|(_, a)| a.as_ref());
         let admin_token = admin.expect("admin").token.clone();
         let other = insert_account(&app, Role::Candidate, "autre.candidat@example.com").await;
+        let other_recruiter = insert_account(&app, Role::Recruiter, "autre.recruteur@seeg-gabon.com").await;
         let public = offer("Chef de service réseau", 0);
         app.insert_offers(std::slice::from_ref(&public)).await;
-        Self { app, mailer, callers, admin_token, other, job_id: public.id, next: AtomicU32::new(1) }
+        Self { app, mailer, callers, admin_token, other, other_recruiter, job_id: public.id, next: AtomicU32::new(1) }
     }
 
     fn fresh_email(&self, label: &str) -> String {
@@ -211,6 +238,17 @@ impl World {
 
     fn fresh_number(&self) -> u32 {
         self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A new offer of `recruiter`, with an application by another candidate when `applied`.
+    async fn fresh_offer(&self, recruiter: Uuid, applied: bool) -> Uuid {
+        let mut fresh = offer("Offre de la cellule", 1);
+        fresh.recruiter_id = Some(recruiter);
+        self.app.insert_offers(std::slice::from_ref(&fresh)).await;
+        if applied {
+            applications::insert(self.app.database_url(), self.other.id, fresh.id, "pending").await;
+        }
+        fresh.id
     }
 
     /// A new `actif` candidate.
@@ -285,6 +323,19 @@ impl World {
         let caller = self.caller(who, kind).await;
         let mut path =
             template.replace("{job_id}", &self.job_id.to_string()).replace("{other}", &self.other.id.to_string());
+        let shared_recruiter = || {
+            let found = self.callers.iter().find(|(w, _)| *w == Who::Recruiter).and_then(|(_, a)| a.as_ref());
+            found.expect("recruiter").user.id
+        };
+        for (placeholder, owner, applied) in [
+            ("{recruiter_job}", shared_recruiter(), false),
+            ("{others_job}", self.other_recruiter.id, false),
+            ("{applied_job}", shared_recruiter(), true),
+        ] {
+            if path.contains(placeholder) {
+                path = path.replace(placeholder, &self.fresh_offer(owner, applied).await.to_string());
+            }
+        }
         if path.contains("{target}") {
             path = path.replace("{target}", &self.fresh_candidate().await.id.to_string());
         }

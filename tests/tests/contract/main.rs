@@ -10,6 +10,7 @@ mod candidate_profiles;
 mod documents;
 mod idempotency;
 mod identity;
+mod offer_desk;
 mod offers;
 mod outbox;
 mod password_resets;

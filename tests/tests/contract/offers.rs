@@ -1,11 +1,16 @@
-//! `OfferRepository` + `OfferWriter`: the visibility rule, order, pages, filters, conflicts, transactions.
+//! `OfferRepository` + `OfferWriter` + `ApplicationCounts`: the visibility rule, order, pages, filters, search,
+//! updates, deletes, counts, conflicts, transactions.
+
+use std::collections::BTreeMap;
 
 use seeg_application::offers::OfferFilter;
 use seeg_application::{Page, StoreError};
-use seeg_domain::identity::CandidateKind;
-use seeg_domain::offers::{Audience, MtpQuestions, OfferStatus, OfferVisibility};
+use seeg_domain::identity::{CandidateKind, User};
+use seeg_domain::offers::{Audience, JobOffer, MtpQuestions, OfferStatus, OfferVisibility};
+use seeg_tests::applications;
 use seeg_tests::offers::{offer, with};
-use seeg_tests::{Backend, insert_offers, on_backends, ports};
+use seeg_tests::users::user;
+use seeg_tests::{Backend, Ports, insert_offers, on_backends, ports};
 
 const ALL: Page = Page { skip: 0, limit: 1000 };
 
@@ -161,7 +166,186 @@ async fn a_legacy_offer_beyond_today_s_limits_still_reads(backend: Backend) {
     assert_eq!(listed.items, [legacy]);
 }
 
+async fn titles_of(p: &Ports, filter: OfferFilter) -> Vec<String> {
+    p.offers.list(&filter, ALL).await.unwrap().items.into_iter().map(|o| o.title).collect()
+}
+
+fn staff() -> OfferFilter {
+    OfferFilter::for_audience(Audience::Staff)
+}
+
+async fn insert_users(p: &Ports, users: &[User]) {
+    let mut tx = p.uow.begin().await.unwrap();
+    for u in users {
+        tx.users().insert(u).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn an_update_replaces_every_field_and_says_whether_the_offer_existed(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let original = offer("Avant", 0);
+    insert_offers(p.uow.as_ref(), std::slice::from_ref(&original)).await;
+
+    let mut changed = original.clone();
+    changed.title = "Après la modification".into();
+    changed.department = None;
+    changed.status = OfferStatus::Closed;
+    changed.questions_mtp = None;
+    changed.requirements = Vec::new();
+    changed.updated_at = original.updated_at + chrono::TimeDelta::minutes(5);
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.offers().update(&changed).await.unwrap());
+    assert!(!tx.offers().update(&offer("Inconnue", 0)).await.unwrap(), "an unknown id updates nothing");
+    tx.commit().await.unwrap();
+    assert_eq!(p.offers.get(original.id).await.unwrap(), Some(changed.clone()));
+    assert_eq!(titles_of(&p, OfferFilter { q: Some("apres".into()), ..staff() }).await, ["Après la modification"]);
+    assert!(titles_of(&p, OfferFilter { q: Some("avant".into()), ..staff() }).await.is_empty(), "search follows");
+
+    let mut lost = changed.clone();
+    lost.title = "Jamais validée".into();
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.offers().update(&lost).await.unwrap());
+    drop(tx);
+    assert_eq!(p.offers.get(original.id).await.unwrap(), Some(changed), "an uncommitted update leaves nothing");
+}
+
+async fn a_delete_removes_the_offer_unless_it_has_applications(backend: Backend) {
+    let (p, db) = ports(backend).await;
+    let (free, applied) = (offer("Sans candidature", 0), offer("Avec candidature", 1));
+    insert_offers(p.uow.as_ref(), &[free.clone(), applied.clone()]).await;
+    let candidate = user("candidate@example.com");
+    insert_users(&p, std::slice::from_ref(&candidate)).await;
+    applications::seed(&p, db.as_ref(), candidate.id, applied.id, "pending").await;
+
+    let mut tx = p.uow.begin().await.unwrap();
+    let refused = tx.offers().delete(applied.id).await;
+    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    drop(tx);
+    assert!(p.offers.get(applied.id).await.unwrap().is_some());
+
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.offers().delete(free.id).await.unwrap());
+    assert!(!tx.offers().delete(free.id).await.unwrap(), "the second delete finds nothing");
+    tx.commit().await.unwrap();
+    assert_eq!(p.offers.get(free.id).await.unwrap(), None);
+    assert_eq!(p.applications.count_for_offer(applied.id).await.unwrap(), 1);
+    assert_eq!(p.applications.count_for_offer(free.id).await.unwrap(), 0);
+}
+
+fn described(title: &str, minutes: i64, description: &str, department: Option<&str>, location: &str) -> JobOffer {
+    let mut o = offer(title, minutes);
+    o.description = description.into();
+    o.department = department.map(Into::into);
+    o.location = location.into();
+    o
+}
+
+async fn search_ignores_case_and_accents_and_ranks_title_matches_first(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let offers = [
+        described("Comptable", 5, "Suivi des factures d'électricité des abonnés", None, "Libreville"),
+        described("Technicien ÉLECTRICITÉ", 1, "Maintenance des postes HTA", None, "Port-Gentil"),
+        described("Chef d'agence", 4, "Gestion commerciale de l'agence", Some("Direction de l'Électricité"), "Oyem"),
+        described("Ingénieur electricite", 0, "Études de réseau", None, "Franceville"),
+        described("Agent 100% terrain", 3, "Relevés de compteurs d'eau", None, "Électricité-sur-Mer"),
+        described("Juriste", 2, "Contrats et contentieux", Some("Direction juridique"), "Libreville"),
+    ];
+    insert_offers(p.uow.as_ref(), &offers).await;
+    let search = |q: &str| titles_of(&p, OfferFilter { q: Some(q.into()), ..staff() });
+
+    // Title matches first (newest first among them), then the others newest first.
+    let expected =
+        ["Technicien ÉLECTRICITÉ", "Ingénieur electricite", "Comptable", "Chef d'agence", "Agent 100% terrain"];
+    assert_eq!(search("électricité").await, expected);
+    assert_eq!(search("ELECTRICITE").await, expected);
+    assert_eq!(search("electricite").await, expected);
+    assert_eq!(search("contentieux").await, ["Juriste"], "the description is searched");
+    assert_eq!(search("juridique").await, ["Juriste"], "the department is searched");
+    assert_eq!(search("FRANCEVILLE").await, ["Ingénieur electricite"], "the location is searched");
+    assert_eq!(search("100%").await, ["Agent 100% terrain"], "% is literal");
+    assert!(search("100_").await.is_empty(), "_ is literal");
+    assert!(search("hta maintenance").await.is_empty(), "a term is a substring, not a set of words");
+    assert!(search("electricien").await.is_empty());
+    let filter = OfferFilter { q: Some("electricite".into()), ..staff() };
+    let page = p.offers.list(&filter, Page { skip: 1, limit: 2 }).await.unwrap();
+    assert_eq!(page.total, 5);
+    assert_eq!(page.items.iter().map(|o| o.title.as_str()).collect::<Vec<_>>(), ["Ingénieur electricite", "Comptable"]);
+}
+
+async fn department_status_and_recruiter_filters_narrow_the_list(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let recruiter_account = user("recruteur@seeg-gabon.com");
+    insert_users(&p, std::slice::from_ref(&recruiter_account)).await;
+    let recruiter = recruiter_account.id;
+    let mut mine = with(offer("A moi, fermée", 3), OfferStatus::Closed, OfferVisibility::InternalOnly);
+    mine.recruiter_id = Some(recruiter);
+    let mut mine_active = offer("A moi, active", 2);
+    mine_active.recruiter_id = Some(recruiter);
+    let mut water = offer("Eau", 1);
+    water.department = Some("Direction de l'Eau potable".into());
+    let mut none = offer("Sans direction", 0);
+    none.department = None;
+    insert_offers(p.uow.as_ref(), &[mine, mine_active, water, none]).await;
+
+    let by_department = |d: &str| OfferFilter { department: Some(d.into()), ..staff() };
+    assert_eq!(titles_of(&p, by_department("EAU POTABLE")).await, ["Eau"]);
+    assert_eq!(titles_of(&p, by_department("l'eau")).await.len(), 3, "the sample department is Direction de l'Eau");
+    let closed = OfferFilter { status: Some(OfferStatus::Closed), ..staff() };
+    assert_eq!(titles_of(&p, closed.clone()).await, ["A moi, fermée"]);
+    let external = OfferFilter { audience: Audience::Candidate(CandidateKind::External), ..closed };
+    assert!(titles_of(&p, external).await.is_empty(), "a status filter never widens the audience");
+    let own = OfferFilter { recruiter_id: Some(recruiter), ..staff() };
+    assert_eq!(titles_of(&p, own).await, ["A moi, fermée", "A moi, active"]);
+
+    let counts = p.offers.count_by_status_for_recruiter(recruiter).await.unwrap();
+    assert_eq!(counts, BTreeMap::from([(OfferStatus::Active, 1), (OfferStatus::Closed, 1)]));
+    assert!(p.offers.count_by_status_for_recruiter(uuid::Uuid::from_u128(1)).await.unwrap().is_empty());
+}
+
+async fn applications_are_counted_per_offer_and_per_status_for_a_recruiter(backend: Backend) {
+    let (p, db) = ports(backend).await;
+    let recruiters = [user("r1@seeg-gabon.com"), user("r2@seeg-gabon.com")];
+    insert_users(&p, &recruiters).await;
+    let (recruiter, other) = (recruiters[0].id, recruiters[1].id);
+    let owned = |title: &str, minutes: i64, by: uuid::Uuid| {
+        let mut o = offer(title, minutes);
+        o.recruiter_id = Some(by);
+        o
+    };
+    let (first, second, foreign) = (owned("Un", 0, recruiter), owned("Deux", 1, recruiter), owned("Autre", 2, other));
+    insert_offers(p.uow.as_ref(), &[first.clone(), second.clone(), foreign.clone()]).await;
+    let candidates: Vec<User> = (0..3).map(|i| user(&format!("c{i}@example.com"))).collect();
+    insert_users(&p, &candidates).await;
+    for (candidate, offer, status) in [
+        (&candidates[0], &first, "pending"),
+        (&candidates[1], &first, "pending"),
+        (&candidates[2], &first, "refuse"),
+        (&candidates[0], &second, "incubation"),
+        (&candidates[1], &foreign, "pending"),
+    ] {
+        applications::seed(&p, db.as_ref(), candidate.id, offer.id, status).await;
+    }
+
+    assert_eq!(p.applications.count_for_offer(first.id).await.unwrap(), 3);
+    assert_eq!(p.applications.count_for_offer(second.id).await.unwrap(), 1);
+    assert_eq!(p.applications.count_for_offer(uuid::Uuid::from_u128(99)).await.unwrap(), 0);
+    let counts = p.applications.counts_by_status_for_recruiter(recruiter).await.unwrap();
+    let expected = BTreeMap::from([("incubation".to_owned(), 1), ("pending".to_owned(), 2), ("refuse".to_owned(), 1)]);
+    assert_eq!(counts, expected);
+    assert_eq!(
+        p.applications.counts_by_status_for_recruiter(other).await.unwrap(),
+        BTreeMap::from([("pending".to_owned(), 1)])
+    );
+    assert!(p.applications.counts_by_status_for_recruiter(uuid::Uuid::from_u128(12)).await.unwrap().is_empty());
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    an_update_replaces_every_field_and_says_whether_the_offer_existed,
+    a_delete_removes_the_offer_unless_it_has_applications,
+    search_ignores_case_and_accents_and_ranks_title_matches_first,
+    department_status_and_recruiter_filters_narrow_the_list,
+    applications_are_counted_per_offer_and_per_status_for_a_recruiter,
     a_legacy_offer_beyond_today_s_limits_still_reads,
     an_inserted_offer_reads_back_equal,
     inserting_an_existing_id_is_a_conflict_and_changes_nothing,

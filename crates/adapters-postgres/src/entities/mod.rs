@@ -1,6 +1,7 @@
 //! sea-orm models. They never leave this crate: repositories convert them to and from domain types.
 
 pub mod access_request;
+pub mod application;
 pub mod audit_event;
 pub mod candidate_profile;
 pub mod idempotency_key;

@@ -1,14 +1,18 @@
-//! Job offers: the ports that keep them and the use cases that read them.
+//! Job offers: the ports that keep them and the use cases that read and write them.
 
 mod catalog;
+mod desk;
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use seeg_domain::offers::{Audience, JobOffer};
+use seeg_domain::offers::{Audience, JobOffer, OfferStatus};
 use uuid::Uuid;
 
 use crate::store::{Page, PageOf, StoreError};
 
 pub use catalog::{OfferCatalog, OffersError};
+pub use desk::{OfferDesk, OfferDeskError, RecruiterStatistics};
 
 /// Which offers a list or a count is about. Text filters are optional; the audience always applies (R14).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,11 +22,28 @@ pub struct OfferFilter {
     pub location: Option<String>,
     /// Exact contract type.
     pub contract_type: Option<String>,
+    /// Substring of the offer's department, compared folded.
+    pub department: Option<String>,
+    /// Search text (B8): a folded substring of the title, description, department or location. When set, lists
+    /// put offers whose title matches first.
+    pub q: Option<String>,
+    /// Only offers with this status (within the audience's statuses).
+    pub status: Option<OfferStatus>,
+    /// Only the offers of this recruiter (`/jobs/recruiter/my-jobs`).
+    pub recruiter_id: Option<Uuid>,
 }
 
 impl OfferFilter {
     pub fn for_audience(audience: Audience) -> Self {
-        Self { audience, location: None, contract_type: None }
+        Self {
+            audience,
+            location: None,
+            contract_type: None,
+            department: None,
+            q: None,
+            status: None,
+            recruiter_id: None,
+        }
     }
 }
 
@@ -30,19 +51,38 @@ impl OfferFilter {
 ///
 /// Contract: lists hold only offers whose status is in `audience.statuses()` and whose visibility is in
 /// `audience.visibilities()`, and that match every filter given; they are ordered newest first (`created_at`
-/// descending, then `id` descending) and `total` counts every match, not the page. `get` returns `None` for an
-/// unknown id and applies no audience rule (the use case does).
+/// descending, then `id` descending), except that with `q` set the offers whose folded title contains the folded
+/// `q` come first (each group newest first); `total` counts every match, not the page. `get` returns `None` for
+/// an unknown id and applies no audience rule (the use case does). `count_by_status_for_recruiter` counts the
+/// recruiter's offers per status, statuses without offers left out.
 #[async_trait]
 pub trait OfferRepository: Send + Sync + std::fmt::Debug {
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError>;
     async fn count(&self, filter: &OfferFilter) -> Result<u64, StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<JobOffer>, StoreError>;
+    async fn count_by_status_for_recruiter(&self, recruiter_id: Uuid)
+    -> Result<BTreeMap<OfferStatus, u64>, StoreError>;
 }
 
 /// Writes offers inside a transaction.
 ///
 /// Contract: `insert` of an id that exists is `StoreError::Conflict` and leaves the stored offer unchanged.
+/// `update` replaces every field of the stored offer with the same id and says whether one existed. `delete`
+/// removes the offer and says whether one existed; an offer that still has applications is not removed:
+/// `StoreError::Conflict` (the database refuses it too, there is no cascade).
 #[async_trait]
 pub trait OfferWriter: Send {
     async fn insert(&mut self, offer: &JobOffer) -> Result<(), StoreError>;
+    async fn update(&mut self, offer: &JobOffer) -> Result<bool, StoreError>;
+    async fn delete(&mut self, id: Uuid) -> Result<bool, StoreError>;
+}
+
+/// Counts applications, for the offer side (the applications capability writes them).
+///
+/// Contract: `count_for_offer` is 0 for an unknown offer; `counts_by_status_for_recruiter` counts the
+/// applications to the recruiter's offers per stored status word, statuses without applications left out.
+#[async_trait]
+pub trait ApplicationCounts: Send + Sync + std::fmt::Debug {
+    async fn count_for_offer(&self, offer_id: Uuid) -> Result<u64, StoreError>;
+    async fn counts_by_status_for_recruiter(&self, recruiter_id: Uuid) -> Result<BTreeMap<String, u64>, StoreError>;
 }

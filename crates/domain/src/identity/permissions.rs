@@ -9,6 +9,10 @@ pub enum Action {
     CreateOffer,
     UpdateOffer,
     DeleteOffer,
+    /// The caller's own offers and their statistics (`/jobs/recruiter/*`): the people who publish offers.
+    ReadOwnOffers,
+    /// The applications to one offer (`/jobs/{id}/applications`): staff, who read every application (S3).
+    ReadOfferApplications,
     ReadApplications,
     ChangeApplicationStatus,
     /// A candidate withdrawing its own application (`retiree`, I5): not a staff status change.
@@ -31,11 +35,13 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 23] = [
         Self::ReadOffers,
         Self::CreateOffer,
         Self::UpdateOffer,
         Self::DeleteOffer,
+        Self::ReadOwnOffers,
+        Self::ReadOfferApplications,
         Self::ReadApplications,
         Self::ChangeApplicationStatus,
         Self::WithdrawApplication,
@@ -95,7 +101,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
     use Action::{
         ChangeApplicationStatus, CreateOffer, DeleteOffer, Evaluate, HandleAccessRequests, ListUsers, ManageOutbox,
         ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEvaluations, ReadInterviews,
-        ReadOffers, ReadStatistics, ReadUsers, ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
+        ReadOfferApplications, ReadOffers, ReadOwnOffers, ReadStatistics, ReadUsers, ScheduleInterviews, SendEmails,
+        UpdateOffer, WithdrawApplication,
     };
     use Decision::{Allow, Forbid, Hide};
     use Ownership::{Any, Own};
@@ -109,6 +116,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             Role::Recruiter,
             ReadOffers
             | CreateOffer
+            | ReadOwnOffers
+            | ReadOfferApplications
             | ReadApplications
             | ChangeApplicationStatus
             | ReadDocuments
@@ -128,8 +137,15 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
 
         (
             Role::Observer,
-            ReadOffers | ReadApplications | ReadDocuments | ReadEvaluations | ReadInterviews | ReadAccessRequests
-            | ReadUsers | ReadStatistics,
+            ReadOffers
+            | ReadOfferApplications
+            | ReadApplications
+            | ReadDocuments
+            | ReadEvaluations
+            | ReadInterviews
+            | ReadAccessRequests
+            | ReadUsers
+            | ReadStatistics,
             _,
         ) => Allow,
         (
@@ -137,6 +153,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             CreateOffer
             | UpdateOffer
             | DeleteOffer
+            | ReadOwnOffers
             | ChangeApplicationStatus
             | WithdrawApplication
             | Evaluate
@@ -158,6 +175,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             CreateOffer
             | UpdateOffer
             | DeleteOffer
+            | ReadOwnOffers
+            | ReadOfferApplications
             | ChangeApplicationStatus
             | Evaluate
             | ReadEvaluations
@@ -184,13 +203,15 @@ mod tests {
 
     /// The whole S3 matrix: for each action, the decision for (own, any) of admin, recruiter, observer, candidate.
     #[rustfmt::skip]
-    const MATRIX: [(Action, [[Decision; 2]; 4]); 21] = [
+    const MATRIX: [(Action, [[Decision; 2]; 4]); 23] = [
         //                          admin     recruiter  observer   candidate
         //                          own  any  own  any   own  any   own  any
         (ReadOffers,              [[A, A], [A, A],  [A, A],  [A, A]]),
         (CreateOffer,             [[A, A], [A, A],  [F, F],  [F, F]]),
         (UpdateOffer,             [[A, A], [A, F],  [F, F],  [F, F]]),
         (DeleteOffer,             [[A, A], [A, F],  [F, F],  [F, F]]),
+        (ReadOwnOffers,           [[A, A], [A, A],  [F, F],  [F, F]]),
+        (ReadOfferApplications,   [[A, A], [A, A],  [A, A],  [F, F]]),
         (ReadApplications,        [[A, A], [A, A],  [A, A],  [A, H]]),
         (ChangeApplicationStatus, [[A, A], [A, A],  [F, F],  [F, F]]),
         (WithdrawApplication,     [[A, A], [F, F],  [F, F],  [A, H]]),
@@ -239,7 +260,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 4 * 21 * 2);
+        assert_eq!(checked, 4 * 23 * 2);
     }
 
     #[test]
@@ -268,6 +289,7 @@ mod tests {
             observer_may,
             [
                 ReadOffers,
+                ReadOfferApplications,
                 ReadApplications,
                 ReadDocuments,
                 ReadEvaluations,

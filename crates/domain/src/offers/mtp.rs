@@ -101,6 +101,11 @@ impl MtpQuestions {
         Self::parse(lines(metier), lines(talent), lines(paradigme))
     }
 
+    /// Checks stored questions against today's limits (an update re-checks the whole offer).
+    pub fn check(&self) -> Result<(), MtpQuestionsError> {
+        Self::parse(self.metier.clone(), self.talent.clone(), self.paradigme.clone()).map(|_| ())
+    }
+
     fn family(family: MtpFamily, questions: Vec<String>) -> Result<Vec<String>, MtpQuestionsError> {
         if questions.len() > family.max_questions() {
             return Err(MtpQuestionsError::TooManyQuestions { family, given: questions.len() });

@@ -1,0 +1,741 @@
+//! The job-offer routes for signed-in users (legacy §1.5): lists and reads with the visibility rule (K3b), the
+//! recruiter side (create, update, delete, own offers, statistics), search (B8). Offers past their deadline are
+//! flagged `is_open: false`, computed when read (`JobOffer::accepts_applications`).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use seeg_application::Page;
+use seeg_application::identity::RequestContext;
+use seeg_application::offers::{OfferDeskError, OfferFilter};
+use seeg_domain::offers::{
+    Audience, JobOffer, MtpFamily, MtpQuestions, MtpQuestionsError, OfferChanges, OfferRuleError, OfferStatus,
+    OfferVisibility, canonical_contract_type,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::identity::Caller;
+use crate::middleware::current_request_id;
+use crate::offers::{JobPublic, QuestionsMtp, TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
+use crate::routing::route;
+use crate::state::ApiState;
+use crate::users::{choice, optional, text};
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    // The fixed `/recruiter/*` paths before `/{job_id}`, so that they are never read as ids.
+    cfg.service(route("/api/v1/jobs/recruiter/my-jobs").route(web::get().to(my_jobs)))
+        .service(route("/api/v1/jobs/recruiter/statistics").route(web::get().to(recruiter_statistics)))
+        .service(route("/api/v1/jobs").route(web::get().to(list_jobs)).route(web::post().to(create_job)))
+        .service(route("/api/v1/jobs/{job_id}/applications").route(web::get().to(job_applications)))
+        .service(
+            route("/api/v1/jobs/{job_id}")
+                .route(web::get().to(get_job))
+                .route(web::put().to(update_job))
+                .route(web::delete().to(delete_job)),
+        );
+}
+
+/// An offer in full (legacy `Job`), with whether it still accepts applications.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Job)]
+pub struct JobBody {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    /// `CDI`, `CDD`, `Stage`, `Alternance` or `Freelance`.
+    pub contract_type: String,
+    pub department: Option<String>,
+    /// FCFA.
+    pub salary_min: Option<i64>,
+    pub salary_max: Option<i64>,
+    pub salary_note: Option<String>,
+    pub requirements: Option<Vec<String>>,
+    pub benefits: Option<Vec<String>>,
+    pub responsibilities: Option<Vec<String>>,
+    /// `draft`, `active`, `closed` or `archived`.
+    #[schema(example = "active")]
+    pub status: String,
+    /// `tous`, `interne` or `externe`.
+    #[schema(example = "tous")]
+    pub offer_status: String,
+    pub application_deadline: Option<DateTime<Utc>>,
+    pub date_limite: Option<DateTime<Utc>>,
+    pub start_date: Option<DateTime<Utc>>,
+    pub reporting_line: Option<String>,
+    pub profile: Option<String>,
+    pub categorie_metier: Option<String>,
+    pub job_grade: Option<String>,
+    pub questions_mtp: Option<QuestionsMtp>,
+    pub recruiter_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// `false` once the offer is not `active` or its deadline (`application_deadline`, else `date_limite`) has
+    /// passed: applications are then refused. Computed when read; the stored status does not change.
+    pub is_open: bool,
+}
+
+impl JobBody {
+    fn new(o: &JobOffer, now: DateTime<Utc>) -> Self {
+        let public = JobPublic::from(o);
+        Self {
+            id: o.id,
+            title: public.title,
+            description: public.description,
+            location: public.location,
+            contract_type: public.contract_type,
+            department: public.department,
+            salary_min: public.salary_min,
+            salary_max: public.salary_max,
+            salary_note: public.salary_note,
+            requirements: public.requirements,
+            benefits: public.benefits,
+            responsibilities: public.responsibilities,
+            status: o.status.as_str().to_owned(),
+            offer_status: public.offer_status,
+            application_deadline: o.application_deadline,
+            date_limite: o.date_limite,
+            start_date: o.start_date,
+            reporting_line: o.reporting_line.clone(),
+            profile: public.profile,
+            categorie_metier: public.categorie_metier,
+            job_grade: public.job_grade,
+            questions_mtp: o.questions_mtp.as_ref().filter(|q| !q.is_empty()).map(Into::into),
+            recruiter_id: o.recruiter_id,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            is_open: o.accepts_applications(now),
+        }
+    }
+}
+
+/// An offer as a candidate lists it (legacy `JobPublic`), with `is_open`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobPublicOpen {
+    #[serde(flatten)]
+    pub offer: JobPublic,
+    /// Whether applications are still accepted (see `Job.is_open`).
+    pub is_open: bool,
+}
+
+/// One item of `GET /jobs/`: the full `Job` for staff, the `JobPublic` fields for candidates.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum JobListItem {
+    Staff(JobBody),
+    Candidate(JobPublicOpen),
+}
+
+/// The largest page of the offer lists (legacy `limit` 1..=1000).
+pub const JOBS_MAX_LIMIT: u64 = 1000;
+/// The page size when none is asked.
+pub const JOBS_DEFAULT_LIMIT: u64 = 100;
+
+/// Query of `GET /api/v1/jobs/`. Everything arrives as text so a bad value is a 422 naming its field.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobsQuery {
+    /// Offers to skip (≥ 0, default 0).
+    #[param(value_type = Option<u64>)]
+    skip: Option<String>,
+    /// Page size (1..=1000, default 100).
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+    /// Staff only: `draft`, `active`, `closed` or `archived` (default: every status). Candidates always see
+    /// active offers only, whatever they pass.
+    status_filter: Option<String>,
+    /// Part of the location; case and accents are ignored.
+    location: Option<String>,
+    /// Contract type (`CDI`, `cdi`, … name the same one).
+    contract_type: Option<String>,
+    /// Part of the department; case and accents are ignored.
+    department: Option<String>,
+    /// Search in title, description, department and location; case and accents are ignored (`electricite`
+    /// finds `Électricité`). Offers whose title matches come first.
+    q: Option<String>,
+}
+
+fn page_of(skip: Option<&str>, limit: Option<&str>, errors: &mut Vec<FieldError>) -> Page {
+    let skip = parse_number("skip", skip, 0, 0, errors);
+    let mut limit = parse_number("limit", limit, 1, JOBS_DEFAULT_LIMIT, errors);
+    if limit > JOBS_MAX_LIMIT {
+        errors.push(FieldError {
+            field: "query.limit".to_owned(),
+            message: format!("doit être inférieur ou égal à {JOBS_MAX_LIMIT}"),
+        });
+        limit = JOBS_DEFAULT_LIMIT;
+    }
+    Page { skip, limit }
+}
+
+impl JobsQuery {
+    fn into_parts(self) -> Result<(OfferFilter, Page), ApiError> {
+        let mut errors = Vec::new();
+        let page = page_of(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
+        let statuses: Vec<(&str, OfferStatus)> = OfferStatus::ALL.iter().map(|s| (s.as_str(), *s)).collect();
+        let status = choice("status_filter", self.status_filter.as_ref(), &statuses, &mut errors);
+        let contract_type = text_filter("contract_type", self.contract_type.as_ref(), &mut errors)
+            .map(|c| canonical_contract_type(&c).map_or(c, str::to_owned));
+        let filter = OfferFilter {
+            location: text_filter("location", self.location.as_ref(), &mut errors),
+            contract_type,
+            department: text_filter("department", self.department.as_ref(), &mut errors),
+            q: text_filter("q", self.q.as_ref(), &mut errors),
+            status,
+            // The use case puts the caller's audience in.
+            ..OfferFilter::for_audience(Audience::Anonymous)
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok((filter, page))
+    }
+}
+
+impl From<OfferDeskError> for ApiError {
+    fn from(error: OfferDeskError) -> Self {
+        match error {
+            OfferDeskError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            OfferDeskError::NotFound => Self::NotFound("offre d'emploi introuvable"),
+            OfferDeskError::Invalid(problems) => Self::Validation(
+                problems.iter().map(|p| FieldError { field: rule_field(p), message: p.to_string() }).collect(),
+            ),
+            OfferDeskError::HasApplications => {
+                Self::Conflict { code: "offer_has_applications", detail: error.to_string() }
+            }
+            OfferDeskError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn rule_field(problem: &OfferRuleError) -> String {
+    match problem {
+        OfferRuleError::Questions(error) => format!("body.questions_mtp.{}", mtp_family(error).questions_key()),
+        other => format!("body.{}", other.field()),
+    }
+}
+
+const fn mtp_family(error: &MtpQuestionsError) -> MtpFamily {
+    match error {
+        MtpQuestionsError::TooManyQuestions { family, .. }
+        | MtpQuestionsError::BlankQuestion { family, .. }
+        | MtpQuestionsError::QuestionTooLong { family, .. } => *family,
+    }
+}
+
+/// The legacy multi-line field of each family (R17).
+const fn legacy_question_field(family: MtpFamily) -> &'static str {
+    match family {
+        MtpFamily::Metier => "question_metier",
+        MtpFamily::Talent => "question_talent",
+        MtpFamily::Paradigme => "question_paradigme",
+    }
+}
+
+fn string_list(value: &Value) -> Result<Vec<String>, String> {
+    let message = || "doit être une liste de chaînes".to_owned();
+    value.as_array().ok_or_else(message)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(message)).collect()
+}
+
+fn timestamp(value: &Value) -> Result<DateTime<Utc>, String> {
+    let raw = text(value)?.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    // The legacy service took naive date-times (and dates) as UTC.
+    if let Ok(t) = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Ok(t.and_utc());
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| "date attendue au format RFC 3339 (2026-12-31T23:59:59Z) ou AAAA-MM-JJ".to_owned())
+}
+
+fn salary(value: &Value) -> Result<i64, String> {
+    value.as_i64().ok_or_else(|| "doit être un nombre entier (FCFA)".to_owned())
+}
+
+/// A field that cannot be null: `null` is an error; absent is `None`.
+fn required<T>(
+    body: &Map<String, Value>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+    parse: impl FnOnce(&Value) -> Result<T, String>,
+) -> Option<T> {
+    let value = optional(body, name, errors, parse)?;
+    if value.is_none() {
+        errors.push(FieldError { field: format!("body.{name}"), message: "ne peut pas être null".to_owned() });
+    }
+    value
+}
+
+fn mtp_error(field: String, error: &MtpQuestionsError) -> FieldError {
+    FieldError { field, message: error.to_string() }
+}
+
+/// `questions_mtp` (an object of string lists, keys optional), else the legacy multi-line fields (R17), each
+/// within the K3 limits. Absent: no change. `questions_mtp: null` without legacy fields clears the questions.
+#[allow(clippy::option_option)] // absent, null and a value are three different requests
+fn questions(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<Option<MtpQuestions>> {
+    match body.get("questions_mtp") {
+        Some(Value::Null) | None => {}
+        Some(Value::Object(object)) => {
+            let mut lists = Vec::new();
+            for family in MtpFamily::ALL {
+                let key = family.questions_key();
+                match object.get(key) {
+                    None | Some(Value::Null) => lists.push(Vec::new()),
+                    Some(value) => match string_list(value) {
+                        Ok(list) => lists.push(list),
+                        Err(message) => {
+                            errors.push(FieldError { field: format!("body.questions_mtp.{key}"), message });
+                            return None;
+                        }
+                    },
+                }
+            }
+            let [metier, talent, paradigme]: [Vec<String>; 3] = lists.try_into().ok()?;
+            return match MtpQuestions::parse(metier, talent, paradigme) {
+                Ok(q) => Some(Some(q)),
+                Err(e) => {
+                    errors.push(mtp_error(format!("body.questions_mtp.{}", mtp_family(&e).questions_key()), &e));
+                    None
+                }
+            };
+        }
+        Some(_) => {
+            errors.push(FieldError {
+                field: "body.questions_mtp".to_owned(),
+                message: "doit être un objet {questions_metier, questions_talent, questions_paradigme}".to_owned(),
+            });
+            return None;
+        }
+    }
+    let mut legacy = Vec::new();
+    for family in MtpFamily::ALL {
+        let field = legacy_question_field(family);
+        legacy.push(optional(body, field, errors, |v| text(v).map(str::to_owned)).flatten());
+    }
+    if legacy.iter().all(Option::is_none) {
+        // `questions_mtp: null` clears; absent leaves the questions as they are.
+        return body.contains_key("questions_mtp").then_some(None);
+    }
+    match MtpQuestions::from_legacy_strings(legacy[0].as_deref(), legacy[1].as_deref(), legacy[2].as_deref()) {
+        Ok(q) => Some(Some(q)),
+        Err(e) => {
+            errors.push(mtp_error(format!("body.{}", legacy_question_field(mtp_family(&e))), &e));
+            None
+        }
+    }
+}
+
+/// The changes a create or update body asks for (legacy `JobOfferCreate` / `JobOfferUpdate`). Types are checked
+/// here; the rules (lengths, salary range, contract type, deadlines, …) by the domain, on the whole offer.
+/// Unknown fields are ignored, as the legacy service did (`recruiter_id` comes from the token).
+fn offer_changes(body: &Map<String, Value>) -> Result<OfferChanges, ApiError> {
+    let mut errors = Vec::new();
+    let e = &mut errors;
+    let owned = |v: &Value| text(v).map(str::to_owned);
+    let changes = OfferChanges {
+        title: required(body, "title", e, owned),
+        description: required(body, "description", e, owned),
+        location: required(body, "location", e, owned),
+        contract_type: required(body, "contract_type", e, owned),
+        department: optional(body, "department", e, owned),
+        salary_min: optional(body, "salary_min", e, salary),
+        salary_max: optional(body, "salary_max", e, salary),
+        salary_note: optional(body, "salary_note", e, owned),
+        requirements: optional(body, "requirements", e, string_list).map(Option::unwrap_or_default),
+        benefits: optional(body, "benefits", e, string_list).map(Option::unwrap_or_default),
+        responsibilities: optional(body, "responsibilities", e, string_list).map(Option::unwrap_or_default),
+        status: required(body, "status", e, |v| text(v)?.trim().parse::<OfferStatus>().map_err(|e| e.to_string())),
+        visibility: required(body, "offer_status", e, |v| {
+            text(v)?.trim().parse::<OfferVisibility>().map_err(|e| e.to_string())
+        }),
+        application_deadline: optional(body, "application_deadline", e, timestamp),
+        date_limite: optional(body, "date_limite", e, timestamp),
+        start_date: optional(body, "start_date", e, timestamp),
+        reporting_line: optional(body, "reporting_line", e, owned),
+        profile: optional(body, "profile", e, owned),
+        categorie_metier: optional(body, "categorie_metier", e, owned),
+        job_grade: optional(body, "job_grade", e, owned),
+        questions_mtp: questions(body, e),
+    };
+    if errors.is_empty() { Ok(changes) } else { Err(ApiError::Validation(errors)) }
+}
+
+fn context() -> RequestContext {
+    RequestContext { request_id: Some(current_request_id()) }
+}
+
+/// Lists the offers the caller may see (K3b): external candidates the active offers open to everyone or to
+/// external candidates; internal candidates every active offer; staff every offer, of any status
+/// (`status_filter` narrows). With `q`, offers whose title matches come first; otherwise newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/",
+    operation_id = "list_jobs",
+    tag = "Offres d'emploi",
+    security(("bearer" = [])),
+    params(JobsQuery),
+    responses(
+        (status = 200, description = "Offres visibles (le `Job` complet pour le personnel, les champs de `JobPublic` \
+         pour les candidats) ; le total de toutes les offres correspondantes est dans `X-Total-Count`.",
+         body = [JobListItem], headers(("X-Total-Count" = u64, description = "Nombre total d'offres correspondantes"))),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "Paramètre invalide", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list_jobs(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    query: web::Query<JobsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page) = query.into_inner().into_parts()?;
+    let found = state.offer_desk.list(&caller.0, filter, page).await?;
+    let now = state.clock.now();
+    let staff = caller.0.role.is_staff();
+    let body: Vec<JobListItem> = found
+        .items
+        .iter()
+        .map(|o| {
+            if staff {
+                JobListItem::Staff(JobBody::new(o, now))
+            } else {
+                JobListItem::Candidate(JobPublicOpen { offer: o.into(), is_open: o.accepts_applications(now) })
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
+}
+
+/// One offer, if the caller may see it (K3b): an offer hidden from the caller answers 404, as an unknown id.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{job_id}",
+    operation_id = "get_job",
+    tag = "Offres d'emploi",
+    security(("bearer" = [])),
+    params(("job_id" = Uuid, Path, description = "Identifiant de l'offre")),
+    responses(
+        (status = 200, body = JobBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "Offre inconnue ou non visible", body = ErrorBody),
+        (status = 422, description = "Identifiant mal formé", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get_job(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    job_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("job_id", &job_id)?;
+    let offer = state.offer_desk.get(&caller.0, id).await?;
+    Ok(HttpResponse::Ok().json(JobBody::new(&offer, state.clock.now())))
+}
+
+/// Publishes an offer (recruiters and admins; `recruiter_id` is the caller). Rules: title 5..200 characters,
+/// description ≥ 20, location 2..100, department ≤ 100, contract type among `CDI`, `CDD`, `Stage`,
+/// `Alternance`, `Freelance` (any case), salaries ≥ 0 with `salary_min ≤ salary_max`, deadlines in the future,
+/// at most 7 / 3 / 3 MTP questions (`questions_mtp`, or the legacy `question_metier`, … one question per line).
+/// Audited (B2).
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs/",
+    operation_id = "create_job",
+    tag = "Offres d'emploi",
+    security(("bearer" = [])),
+    request_body(content = Object, description = "Champs de l'offre (legacy `JobOfferCreate`)"),
+    responses(
+        (status = 201, body = JobBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé aux recruteurs et administrateurs", body = ErrorBody),
+        (status = 422, description = "Champ invalide ; `errors` les liste", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create_job(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = offer_changes(&body)?;
+    let offer = state.offer_desk.create(&caller.0, changes, &context()).await?;
+    Ok(HttpResponse::Created().json(JobBody::new(&offer, state.clock.now())))
+}
+
+/// Changes an offer (its recruiter, or an admin): only the fields sent change, and the resulting offer must obey
+/// every rule of the creation (a deadline sent must be in the future); otherwise 422 and nothing changes. The
+/// legacy question fields replace all the questions (R17). Audited with the names of the changed fields (B2).
+#[utoipa::path(
+    put,
+    path = "/api/v1/jobs/{job_id}",
+    operation_id = "update_job",
+    tag = "Offres d'emploi",
+    security(("bearer" = [])),
+    params(("job_id" = Uuid, Path, description = "Identifiant de l'offre")),
+    request_body(content = Object, description = "Champs à modifier (legacy `JobOfferUpdate`)"),
+    responses(
+        (status = 200, body = JobBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Ni le recruteur de l'offre, ni un administrateur", body = ErrorBody),
+        (status = 404, description = "Offre inconnue", body = ErrorBody),
+        (status = 422, description = "Champ invalide ; rien n'est modifié", body = ErrorBody),
+    )
+)]
+pub(crate) async fn update_job(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    job_id: web::Path<String>,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("job_id", &job_id)?;
+    let changes = offer_changes(&body)?;
+    let offer = state.offer_desk.update(&caller.0, id, changes, &context()).await?;
+    Ok(HttpResponse::Ok().json(JobBody::new(&offer, state.clock.now())))
+}
+
+/// `DELETE /jobs/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    #[schema(example = "Offre d'emploi supprimée avec succès")]
+    pub message: &'static str,
+}
+
+/// Deletes an offer (its recruiter, or an admin) that has no application; one with applications is kept: 409
+/// `offer_has_applications` (I10). Audited (B2).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/jobs/{job_id}",
+    operation_id = "delete_job",
+    tag = "Offres d'emploi",
+    security(("bearer" = [])),
+    params(("job_id" = Uuid, Path, description = "Identifiant de l'offre")),
+    responses(
+        (status = 200, body = Deleted),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Ni le recruteur de l'offre, ni un administrateur", body = ErrorBody),
+        (status = 404, description = "Offre inconnue", body = ErrorBody),
+        (status = 409, description = "L'offre a des candidatures (`offer_has_applications`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_job(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    job_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("job_id", &job_id)?;
+    state.offer_desk.delete(&caller.0, id, &context()).await?;
+    Ok(HttpResponse::Ok().json(Deleted { message: "Offre d'emploi supprimée avec succès" }))
+}
+
+/// Query of the recruiter's lists.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items to skip (≥ 0, default 0).
+    #[param(value_type = Option<u64>)]
+    skip: Option<String>,
+    /// Page size (1..=1000, default 100).
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+}
+
+impl PageQuery {
+    fn page(&self) -> Result<Page, ApiError> {
+        let mut errors = Vec::new();
+        let page = page_of(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
+        if errors.is_empty() { Ok(page) } else { Err(ApiError::Validation(errors)) }
+    }
+}
+
+/// The caller's own offers, every status, newest first (recruiters and admins), paginated in the database.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/recruiter/my-jobs",
+    operation_id = "my_jobs",
+    tag = "Offres d'emploi",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, body = [JobBody],
+         headers(("X-Total-Count" = u64, description = "Nombre total d'offres du recruteur"))),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé aux recruteurs et administrateurs", body = ErrorBody),
+        (status = 422, description = "Paramètre invalide", body = ErrorBody),
+    )
+)]
+pub(crate) async fn my_jobs(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page()?;
+    let found = state.offer_desk.own_offers(&caller.0, page).await?;
+    let now = state.clock.now();
+    let body: Vec<JobBody> = found.items.iter().map(|o| JobBody::new(o, now)).collect();
+    Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
+}
+
+/// `GET /jobs/recruiter/statistics`: the legacy keys (`recruiter_id`, `total_offers`, `message`) with real counts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecruiterStatisticsBody {
+    pub recruiter_id: Uuid,
+    /// The caller's offers, every status.
+    pub total_offers: u64,
+    /// The caller's offers per status (`draft`, `active`, `closed`, `archived`; every status present).
+    pub offers_by_status: BTreeMap<String, u64>,
+    /// Applications to the caller's offers.
+    pub total_applications: u64,
+    /// Applications to the caller's offers per status (statuses with applications only).
+    pub applications_by_status: BTreeMap<String, u64>,
+    #[schema(example = "Statistiques du recruteur")]
+    pub message: &'static str,
+}
+
+/// The caller's offers and the applications to them, counted per status (recruiters and admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/recruiter/statistics",
+    operation_id = "recruiter_statistics",
+    tag = "Offres d'emploi",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = RecruiterStatisticsBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé aux recruteurs et administrateurs", body = ErrorBody),
+    )
+)]
+pub(crate) async fn recruiter_statistics(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let statistics = state.offer_desk.statistics(&caller.0).await?;
+    let offers_by_status: BTreeMap<String, u64> = OfferStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), statistics.offers_by_status.get(s).copied().unwrap_or_default()))
+        .collect();
+    Ok(HttpResponse::Ok().json(RecruiterStatisticsBody {
+        recruiter_id: caller.0.id,
+        total_offers: offers_by_status.values().sum(),
+        offers_by_status,
+        total_applications: statistics.applications_by_status.values().sum(),
+        applications_by_status: statistics.applications_by_status,
+        message: "Statistiques du recruteur",
+    }))
+}
+
+/// `GET /jobs/{id}/applications`: one page of the offer's applications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferApplications {
+    pub success: bool,
+    pub message: String,
+    /// The applications (their shape arrives with the applications capability).
+    #[schema(value_type = Vec<Object>)]
+    pub data: Vec<Value>,
+    pub total: u64,
+    /// `skip / limit + 1`.
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// The applications to an offer, for staff (S3: recruiters and observers read every application). Until the
+/// applications capability lands the list is empty; permissions and the offer's existence are checked already.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{job_id}/applications",
+    operation_id = "job_applications",
+    tag = "Offres d'emploi",
+    security(("bearer" = [])),
+    params(("job_id" = Uuid, Path, description = "Identifiant de l'offre"), PageQuery),
+    responses(
+        (status = 200, body = OfferApplications),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé au personnel", body = ErrorBody),
+        (status = 404, description = "Offre inconnue", body = ErrorBody),
+        (status = 422, description = "Paramètre invalide", body = ErrorBody),
+    )
+)]
+pub(crate) async fn job_applications(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    job_id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("job_id", &job_id)?;
+    let page = query.page()?;
+    state.offer_desk.offer_for_applications(&caller.0, id).await?;
+    Ok(HttpResponse::Ok().json(OfferApplications {
+        success: true,
+        message: "0 candidature(s) récupérée(s)".to_owned(),
+        data: Vec::new(),
+        total: 0,
+        page: page.skip / page.limit + 1,
+        per_page: page.limit,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn body(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("an object, not {other}"),
+        }
+    }
+
+    #[test]
+    fn dates_are_rfc3339_or_the_legacy_naive_forms_read_as_utc() {
+        let expected = DateTime::parse_from_rfc3339("2026-12-31T00:00:00Z").unwrap().with_timezone(&Utc);
+        for raw in ["2026-12-31T00:00:00Z", "2026-12-31T01:00:00+01:00", "2026-12-31T00:00:00", "2026-12-31"] {
+            assert_eq!(timestamp(&json!(raw)), Ok(expected), "{raw}");
+        }
+        assert!(timestamp(&json!("31/12/2026")).is_err());
+        assert!(timestamp(&json!(20_261_231)).is_err());
+    }
+
+    #[test]
+    fn absent_null_and_values_are_three_different_changes() {
+        let changes = offer_changes(&body(json!({"department": null, "salary_min": 10, "benefits": null}))).unwrap();
+        assert_eq!(changes.department, Some(None));
+        assert_eq!(changes.salary_min, Some(Some(10)));
+        assert_eq!(changes.benefits, Some(Vec::new()), "a null list is an empty list");
+        assert_eq!(changes.title, None);
+        assert_eq!(changes.questions_mtp, None, "no question field: the questions stay");
+        let cleared = offer_changes(&body(json!({"questions_mtp": null}))).unwrap();
+        assert_eq!(cleared.questions_mtp, Some(None));
+    }
+
+    #[test]
+    fn questions_mtp_wins_over_the_legacy_strings_and_type_errors_name_their_field() {
+        let both = body(json!({"questions_mtp": {"questions_metier": ["A ?"]}, "question_metier": "B ?\nC ?"}));
+        let questions = offer_changes(&both).unwrap().questions_mtp.unwrap().unwrap();
+        assert_eq!(questions.questions(MtpFamily::Metier), ["A ?"]);
+        let Err(ApiError::Validation(errors)) =
+            offer_changes(&body(json!({"title": 5, "status": null, "questions_mtp": {"questions_talent": "x"}})))
+        else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["body.title", "body.status", "body.questions_mtp.questions_talent"]);
+    }
+
+    #[test]
+    fn list_queries_canonicalise_the_contract_type_and_bound_the_page() {
+        let query = JobsQuery { contract_type: Some("cdi".into()), limit: Some("1000".into()), ..JobsQuery::default() };
+        let (filter, page) = query.into_parts().unwrap();
+        assert_eq!(filter.contract_type.as_deref(), Some("CDI"));
+        assert_eq!(page, Page { skip: 0, limit: 1000 });
+        let legacy = JobsQuery { contract_type: Some("Temps partiel".into()), ..JobsQuery::default() };
+        assert_eq!(legacy.into_parts().unwrap().0.contract_type.as_deref(), Some("Temps partiel"));
+        let over = JobsQuery { limit: Some("1001".into()), ..JobsQuery::default() };
+        assert!(matches!(over.into_parts(), Err(ApiError::Validation(_))));
+    }
+}
