@@ -125,7 +125,8 @@ pub struct Ports {
     pub agents: Arc<dyn AgentDirectory>,
     pub candidate_profiles: Arc<dyn seeg_application::identity::CandidateProfileRepository>,
     pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
-    pub applications: Arc<dyn ApplicationCounts>,
+    pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
+    pub application_counts: Arc<dyn ApplicationCounts>,
     /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
     pub memory: Option<MemoryStore>,
 }
@@ -146,6 +147,7 @@ impl Ports {
             + AgentDirectory
             + seeg_application::identity::CandidateProfileRepository
             + seeg_application::idempotency::IdempotencyStore
+            + seeg_application::applications::ApplicationRepository
             + ApplicationCounts
             + Clone
             + 'static,
@@ -164,6 +166,7 @@ impl Ports {
             candidate_profiles: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
             applications: Arc::new(store.clone()),
+            application_counts: Arc::new(store.clone()),
             memory: None,
         }
     }

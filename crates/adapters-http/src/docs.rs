@@ -10,7 +10,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
 use crate::{
-    access_requests, audit, health, identity, jobs, matricules, offers, passwords, profiles, user_creation, users,
+    access_requests, applications, audit, health, identity, jobs, matricules, offers, passwords, profiles,
+    user_creation, users,
 };
 
 #[derive(OpenApi)]
@@ -21,6 +22,11 @@ use crate::{
     ),
     paths(
         offers::list_public_jobs,
+        applications::submit,
+        applications::list_applications,
+        applications::get_application,
+        applications::list_documents,
+        applications::download_document,
         offers::count_public_jobs,
         offers::get_public_job,
         jobs::list_jobs,
@@ -69,6 +75,7 @@ use crate::{
         (name = "Authentification", description = "Inscription, connexion, jetons"),
         (name = "Utilisateurs", description = "Comptes"),
         (name = "Demandes d'accès", description = "Comptes internes sans e-mail SEEG en attente de validation"),
+        (name = "Candidatures", description = "Dépôt et suivi des candidatures, documents"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
     ),
     modifiers(&BearerAuth)

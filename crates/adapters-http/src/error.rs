@@ -52,6 +52,9 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("le service n'est pas prêt")]
     NotReady,
+    /// 413 before any decoding (S11).
+    #[error("Le corps de la requête est trop volumineux (au plus {max_bytes} octets)")]
+    PayloadTooLarge { max_bytes: usize },
     /// 400 with the legacy French message and a stable code (business rules: duplicates, R2, …).
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
@@ -122,6 +125,16 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
         409,
         "Une requête avec la même `Idempotency-Key` est en cours : réessayer quand elle sera terminée (I4).",
     ),
+    ("offer_closed", 400, "L'offre n'accepte plus de candidatures (date limite dépassée ou offre fermée)."),
+    ("application_exists", 400, "Une candidature existe déjà pour cette offre d'emploi (I4)."),
+    ("mtp_answers_mismatch", 400, "Le nombre de réponses MTP ne correspond pas aux questions de l'offre (K3)."),
+    ("document_not_pdf", 422, "Un document n'est pas un PDF (en-tête, fin de fichier ou nom en .pdf) (S11)."),
+    ("document_active_content", 422, "Un PDF contient du contenu actif (JavaScript, Launch, fichier joint) (S11)."),
+    ("document_too_large", 422, "Un document dépasse 10 Mio, ou les documents 40 Mio ensemble (S11)."),
+    ("too_many_documents", 422, "Plus de 10 documents dans une candidature (S11)."),
+    ("missing_required_documents", 422, "CV, lettre de motivation ou diplôme manquant (S11)."),
+    ("duplicate_required_document", 422, "Un document obligatoire est fourni deux fois (S11)."),
+    ("document_type_not_allowed", 422, "Type de document inconnu (S11)."),
     ("offer_has_applications", 409, "L'offre d'emploi a des candidatures : elle ne peut pas être supprimée (I10)."),
     ("not_ready", 503, "Une dépendance (base de données, stockage) ne répond pas."),
     ("internal_error", 500, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),
@@ -135,6 +148,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::NotAuthenticated => (StatusCode::UNAUTHORIZED, "not_authenticated"),
             Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
@@ -197,9 +211,11 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed | Self::NotReady => {
                 error_response(status, code, capitalise(&self.to_string()), None)
             }
-            Self::BadRequest { .. } | Self::Forbidden { .. } | Self::Conflict { .. } | Self::Unprocessable { .. } => {
-                error_response(status, code, self.to_string(), None)
-            }
+            Self::BadRequest { .. }
+            | Self::Forbidden { .. }
+            | Self::Conflict { .. }
+            | Self::Unprocessable { .. }
+            | Self::PayloadTooLarge { .. } => error_response(status, code, self.to_string(), None),
             Self::NotAuthenticated | Self::Unauthorized { .. } => {
                 let mut response = error_response(status, code, self.to_string(), None);
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

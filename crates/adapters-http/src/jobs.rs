@@ -633,17 +633,15 @@ pub(crate) async fn recruiter_statistics(state: web::Data<ApiState>, caller: Cal
 pub struct OfferApplications {
     pub success: bool,
     pub message: String,
-    /// The applications (their shape arrives with the applications capability).
-    #[schema(value_type = Vec<Object>)]
-    pub data: Vec<Value>,
+    /// Newest first (legacy `Application` shape).
+    pub data: Vec<crate::applications::ApplicationBody>,
     pub total: u64,
     /// `skip / limit + 1`.
     pub page: u64,
     pub per_page: u64,
 }
 
-/// The applications to an offer, for staff (S3: recruiters and observers read every application). Until the
-/// applications capability lands the list is empty; permissions and the offer's existence are checked already.
+/// The applications to an offer, newest first, for staff (S3: recruiters and observers read every application).
 #[utoipa::path(
     get,
     path = "/api/v1/jobs/{job_id}/applications",
@@ -668,11 +666,13 @@ pub(crate) async fn job_applications(
     let id = parse_uuid("job_id", &job_id)?;
     let page = query.page()?;
     state.offer_desk.offer_for_applications(&caller.0, id).await?;
-    Ok(HttpResponse::Ok().json(OfferApplications {
+    let filter = seeg_application::applications::ApplicationFilter { job_offer_id: Some(id), ..Default::default() };
+    let found = state.applications.list(&filter, page).await?;
+    Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(OfferApplications {
         success: true,
-        message: "0 candidature(s) récupérée(s)".to_owned(),
-        data: Vec::new(),
-        total: 0,
+        message: format!("{} candidature(s) récupérée(s)", found.items.len()),
+        data: found.items.iter().map(crate::applications::ApplicationBody::from).collect(),
+        total: found.total,
         page: page.skip / page.limit + 1,
         per_page: page.limit,
     }))

@@ -2,6 +2,7 @@
 //! response goes through. The only ring that knows status codes.
 
 mod access_requests;
+mod applications;
 mod audit;
 mod docs;
 mod error;
@@ -62,17 +63,14 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::invalid("path", format!("paramètre de chemin invalide : {error}")).into()
         }))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(JSON_LIMIT)
-                .error_handler(|error, _| ApiError::invalid("body", format!("corps JSON invalide : {error}")).into()),
-        )
+        .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(json_error))
         .app_data(
             web::FormConfig::default()
                 .limit(JSON_LIMIT)
                 .error_handler(|error, _| ApiError::invalid("body", format!("formulaire invalide : {error}")).into()),
         )
         .configure(offers::configure)
+        .configure(applications::configure)
         .configure(jobs::configure)
         .configure(identity::configure)
         .configure(passwords::configure)
@@ -92,6 +90,17 @@ pub fn app(
         .wrap(cors(&config))
         // Outermost, so that every response, CORS refusals included, carries the request id and headers.
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
+}
+
+/// A JSON body that cannot be read: 413 when over the route's limit (before decoding, S11), 422 otherwise.
+pub(crate) fn json_error(error: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> Error {
+    use actix_web::error::JsonPayloadError;
+    match error {
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge { max_bytes: limit }.into()
+        }
+        other => ApiError::invalid("body", format!("corps JSON invalide : {other}")).into(),
+    }
 }
 
 /// CORS from configuration (S13): explicit origins with credentials, or `*` without them.

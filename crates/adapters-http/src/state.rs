@@ -39,6 +39,12 @@ pub struct ApiState {
     /// `POST` and `GET /auth/verify-matricule`: the employees list checks (R4, S7).
     pub matricules: seeg_application::identity::MatriculeChecks,
     pub health: HealthCheck,
+    /// `POST /applications/`.
+    pub submissions: seeg_application::applications::Submissions,
+    /// Application reads.
+    pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
+    /// Document bytes (downloads).
+    pub documents: Arc<dyn seeg_application::documents::DocumentStore>,
     /// `Idempotency-Key` replays (I4).
     pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
     pub clock: Arc<dyn Clock>,

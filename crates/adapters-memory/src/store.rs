@@ -7,6 +7,9 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use seeg_application::applications::{
+    ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange,
+};
 use seeg_application::health::Probe;
 use seeg_application::identity::{
     AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter, Agent,
@@ -20,6 +23,7 @@ use seeg_application::outbox::{
     FailureOutcome, KindCount, OutboxAppender, OutboxEvent, OutboxStats, OutboxStore, RetryScope,
 };
 use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
+use seeg_domain::applications::{Application, ApplicationStatus};
 use seeg_domain::identity::{AccessRequestStatus, CandidateProfile, Role, User};
 use seeg_domain::offers::{JobOffer, OfferStatus};
 use seeg_domain::outbox::OutboxState;
@@ -42,6 +46,10 @@ struct State {
     candidate_profiles: BTreeMap<Uuid, CandidateProfile>,
     idempotency: BTreeMap<(Uuid, String), seeg_application::idempotency::IdempotencyRecord>,
     applications: BTreeMap<Uuid, SeededApplication>,
+    /// Applications written through the port (their counting side is in `applications` too).
+    full_applications: BTreeMap<Uuid, Application>,
+    application_documents: BTreeMap<Uuid, ApplicationDocument>,
+    application_history: BTreeMap<Uuid, StatusChange>,
 }
 
 /// An application as the offer side counts it. Until the applications capability writes them, tests seed them
@@ -135,6 +143,10 @@ enum Change {
     ReviewAccessRequest(Box<AccessRequest>),
     MarkAccessRequestsViewed { at: DateTime<Utc> },
     SaveCandidateProfile(Box<CandidateProfile>),
+    InsertApplication(Box<Application>),
+    InsertApplicationDocument(Box<ApplicationDocument>),
+    AppendHistory(Box<StatusChange>),
+    UpdateApplicationStatus { id: Uuid, status: ApplicationStatus, at: DateTime<Utc> },
 }
 
 /// Which refresh tokens a revocation reaches.
@@ -168,6 +180,11 @@ enum UniqueKey {
     RefreshTokenHash(String),
     PasswordReset(Uuid),
     PasswordResetHash(String),
+    Application(Uuid),
+    /// One application per (candidate, offer) (I4).
+    ApplicationPair(Uuid, Uuid),
+    ApplicationDocument(Uuid),
+    StatusChange(Uuid),
 }
 
 impl UniqueKey {
@@ -185,6 +202,12 @@ impl UniqueKey {
             Self::RefreshTokenHash(hash) => state.refresh_tokens.values().any(|t| &t.token_hash == hash),
             Self::PasswordReset(id) => state.password_resets.contains_key(id),
             Self::PasswordResetHash(hash) => state.password_resets.values().any(|r| &r.token_hash == hash),
+            Self::Application(id) => state.applications.contains_key(id),
+            Self::ApplicationPair(candidate, offer) => {
+                state.applications.values().any(|a| a.candidate_id == *candidate && a.job_offer_id == *offer)
+            }
+            Self::ApplicationDocument(id) => state.application_documents.contains_key(id),
+            Self::StatusChange(id) => state.application_history.contains_key(id),
         }
     }
 
@@ -203,6 +226,10 @@ impl UniqueKey {
             Self::RefreshTokenHash(_) => "ux_refresh_tokens_hash".to_owned(),
             Self::PasswordReset(id) => format!("jeton de réinitialisation {id}"),
             Self::PasswordResetHash(_) => "ux_password_resets_hash".to_owned(),
+            Self::Application(id) => format!("candidature {id}"),
+            Self::ApplicationPair(..) => "uq_applications_candidate_job".to_owned(),
+            Self::ApplicationDocument(id) => format!("document {id}"),
+            Self::StatusChange(id) => format!("historique {id}"),
         }
     }
 }
@@ -213,6 +240,11 @@ impl Change {
         match self {
             Self::InsertOffer(o) => vec![UniqueKey::Offer(o.id)],
             Self::AppendEvent(e) => vec![UniqueKey::Event(e.id)],
+            Self::InsertApplication(a) => {
+                vec![UniqueKey::Application(a.id), UniqueKey::ApplicationPair(a.candidate_id, a.job_offer_id)]
+            }
+            Self::InsertApplicationDocument(d) => vec![UniqueKey::ApplicationDocument(d.id)],
+            Self::AppendHistory(c) => vec![UniqueKey::StatusChange(c.id)],
             Self::InsertUser(u) => {
                 let mut keys = vec![UniqueKey::User(u.id), UniqueKey::UserEmail(u.email.clone())];
                 keys.extend(u.matricule.map(UniqueKey::UserMatricule));
@@ -228,7 +260,8 @@ impl Change {
             | Self::ConsumePasswordReset { .. }
             | Self::ReviewAccessRequest(_)
             | Self::MarkAccessRequestsViewed { .. }
-            | Self::SaveCandidateProfile(_) => Vec::new(),
+            | Self::SaveCandidateProfile(_)
+            | Self::UpdateApplicationStatus { .. } => Vec::new(),
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
             Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
@@ -301,6 +334,31 @@ impl Change {
             }
             Self::MarkAccessRequestsViewed { at } => {
                 mark_access_requests_viewed(&mut state.access_requests, at);
+            }
+            Self::InsertApplication(a) => {
+                let counted = SeededApplication {
+                    id: a.id,
+                    candidate_id: a.candidate_id,
+                    job_offer_id: a.job_offer_id,
+                    status: a.status.as_str().to_owned(),
+                    created_at: a.created_at,
+                };
+                state.applications.insert(a.id, counted);
+                state.full_applications.insert(a.id, *a);
+            }
+            Self::InsertApplicationDocument(d) => {
+                state.application_documents.insert(d.id, *d);
+            }
+            Self::AppendHistory(c) => {
+                state.application_history.insert(c.id, *c);
+            }
+            Self::UpdateApplicationStatus { id, status, at } => {
+                if let Some(application) = state.full_applications.get_mut(&id) {
+                    (application.status, application.updated_at) = (status, at);
+                }
+                if let Some(counted) = state.applications.get_mut(&id) {
+                    status.as_str().clone_into(&mut counted.status);
+                }
             }
             Self::SaveCandidateProfile(p) => {
                 let mut profile = *p;
@@ -466,6 +524,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn candidate_profiles(&mut self) -> &mut dyn CandidateProfileWriter {
+        self
+    }
+
+    fn applications(&mut self) -> &mut dyn ApplicationWriter {
         self
     }
 
@@ -1088,5 +1150,101 @@ impl seeg_application::idempotency::IdempotencyStore for MemoryStore {
     async fn release(&self, scope: Uuid, key: &str) -> Result<(), StoreError> {
         self.write(|state| state.idempotency.remove(&(scope, key.to_owned())));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl ApplicationWriter for MemoryTransaction {
+    async fn insert(&mut self, application: &Application) -> Result<(), StoreError> {
+        self.record(Change::InsertApplication(Box::new(application.clone())))
+    }
+
+    async fn insert_document(&mut self, document: &ApplicationDocument) -> Result<(), StoreError> {
+        self.record(Change::InsertApplicationDocument(Box::new(document.clone())))
+    }
+
+    async fn append_history(&mut self, change: &StatusChange) -> Result<(), StoreError> {
+        self.record(Change::AppendHistory(Box::new(change.clone())))
+    }
+
+    async fn update_status(
+        &mut self,
+        id: Uuid,
+        status: ApplicationStatus,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut exists = self.store.read(|state| state.full_applications.contains_key(&id));
+        exists |= self.changes.iter().any(|c| matches!(c, Change::InsertApplication(a) if a.id == id));
+        if exists {
+            self.changes.push(Change::UpdateApplicationStatus { id, status, at });
+        }
+        Ok(exists)
+    }
+}
+
+#[async_trait]
+impl ApplicationRepository for MemoryStore {
+    async fn get(&self, id: Uuid) -> Result<Option<Application>, StoreError> {
+        Ok(self.read(|state| state.full_applications.get(&id).cloned()))
+    }
+
+    async fn find(&self, candidate_id: Uuid, job_offer_id: Uuid) -> Result<Option<Application>, StoreError> {
+        Ok(self.read(|state| {
+            state
+                .full_applications
+                .values()
+                .find(|a| a.candidate_id == candidate_id && a.job_offer_id == job_offer_id)
+                .cloned()
+        }))
+    }
+
+    async fn list(&self, filter: &ApplicationFilter, page: Page) -> Result<PageOf<Application>, StoreError> {
+        Ok(self.read(|state| {
+            let mut matching: Vec<&Application> = state
+                .full_applications
+                .values()
+                .filter(|a| filter.candidate_id.is_none_or(|c| a.candidate_id == c))
+                .filter(|a| filter.job_offer_id.is_none_or(|o| a.job_offer_id == o))
+                .filter(|a| filter.status.is_none_or(|s| a.status == s))
+                .collect();
+            matching.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+            PageOf {
+                total: matching.len() as u64,
+                items: matching
+                    .into_iter()
+                    .skip(usize::try_from(page.skip).unwrap_or(usize::MAX))
+                    .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
+                    .cloned()
+                    .collect(),
+            }
+        }))
+    }
+
+    async fn documents(&self, application_id: Uuid) -> Result<Vec<ApplicationDocument>, StoreError> {
+        Ok(self.read(|state| {
+            let mut documents: Vec<ApplicationDocument> =
+                state.application_documents.values().filter(|d| d.application_id == application_id).cloned().collect();
+            documents.sort_by(|a, b| a.uploaded_at.cmp(&b.uploaded_at).then(a.id.cmp(&b.id)));
+            documents
+        }))
+    }
+
+    async fn document(
+        &self,
+        application_id: Uuid,
+        document_id: Uuid,
+    ) -> Result<Option<ApplicationDocument>, StoreError> {
+        Ok(self.read(|state| {
+            state.application_documents.get(&document_id).filter(|d| d.application_id == application_id).cloned()
+        }))
+    }
+
+    async fn history(&self, application_id: Uuid) -> Result<Vec<StatusChange>, StoreError> {
+        Ok(self.read(|state| {
+            let mut changes: Vec<StatusChange> =
+                state.application_history.values().filter(|c| c.application_id == application_id).cloned().collect();
+            changes.sort_by(|a, b| a.changed_at.cmp(&b.changed_at).then(a.id.cmp(&b.id)));
+            changes
+        }))
     }
 }

@@ -52,5 +52,6 @@ pub trait Transaction: Send {
     fn refresh_tokens(&mut self) -> &mut dyn RefreshTokenWriter;
     fn password_resets(&mut self) -> &mut dyn crate::identity::PasswordResetWriter;
     fn candidate_profiles(&mut self) -> &mut dyn CandidateProfileWriter;
+    fn applications(&mut self) -> &mut dyn crate::applications::ApplicationWriter;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -519,6 +519,31 @@ async fn the_applications_route_is_wired_and_checks_permissions(backend: Backend
     let unknown = get(&app, "/api/v1/jobs/00000000-0000-4000-8000-000000000000/applications", &recruiter).await;
     assert_eq!(unknown.status, 404);
     assert_eq!(get(&app, "/api/v1/jobs/pas-un-uuid/applications", &recruiter).await.status, 422);
+
+    // Once a candidate applies, the offer lists the application (newest first, true total).
+    let mut open = offer("Offre ouverte", 1);
+    open.application_deadline = None;
+    open.questions_mtp = None;
+    app.insert_offers(std::slice::from_ref(&open)).await;
+    let pdf = |name: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("%PDF-1.7\n% {name}\n%%EOF\n"))
+    };
+    let submission = json!({
+        "job_offer_id": open.id, "ref_entreprise": "SEEG", "ref_fullname": "Jean Obame",
+        "ref_mail": "jean@exemple.ga", "ref_contact": "01",
+        "documents": [
+            {"document_type": "cv", "file_name": "cv.pdf", "file_data": pdf("cv")},
+            {"document_type": "cover_letter", "file_name": "lettre.pdf", "file_data": pdf("lettre")},
+            {"document_type": "diplome", "file_name": "diplome.pdf", "file_data": pdf("diplome")},
+        ],
+    });
+    let response = app.client.post(app.url("/api/v1/applications/")).bearer_auth(&candidate).json(&submission);
+    assert_eq!(response.send().await.unwrap().status(), 201);
+    let listed = get(&app, &format!("/api/v1/jobs/{}/applications", open.id), &observer).await;
+    assert_eq!((listed.status, listed.body["total"].as_u64()), (200, Some(1)));
+    assert_eq!(listed.body["data"][0]["job_offer_id"], open.id.to_string());
+    assert_eq!(listed.body["data"][0]["status"], "candidature");
 }
 
 async fn offers_past_their_deadline_are_flagged_closed_when_read(backend: Backend) {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use reqwest::Method;
 use seeg_adapters_mail::MemoryMailer;
 use seeg_application::mail::MailHandler;
@@ -82,6 +83,8 @@ enum Body {
     Approve,
     /// A pending access request made for this call, with a reason.
     Reject,
+    /// A valid application to a new open offer.
+    Submission,
 }
 
 /// Whether the row needs a caller of its own: it ends the caller's sessions or account.
@@ -100,7 +103,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 51] = [
+const TABLE: [Row; 56] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -155,6 +158,15 @@ const TABLE: [Row; 51] = [
     // S3: observers write nothing, not even the "viewed" flag (the legacy service let them).
     ("POST",   "/api/v1/access-requests/mark-all-viewed", Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
     ("GET",    "/api/v1/access-requests/unviewed-count",  Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
+    // Applications (S3): only candidates apply, in their own name; another candidate's application does not exist
+    // for a candidate; staff read all.
+    ("POST",   "/api/v1/applications",                    Body::Submission, Caller::Fresh,     [401, 201, 403, 403, 403]),
+    ("GET",    "/api/v1/applications",                    Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/applications/{others_application}", Body::None, Caller::Shared,        [401, 404, 200, 200, 200]),
+    ("GET",    "/api/v1/applications/{others_application}/documents", Body::None, Caller::Shared,
+                                                                                                [401, 404, 200, 200, 200]),
+    ("GET",    "/api/v1/applications/{others_application}/documents/{others_document}/download", Body::None,
+                                                                          Caller::Shared,      [401, 404, 200, 200, 200]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // Offers for signed-in users (K3b): everyone reads; recruiters and admins publish; a recruiter changes its
@@ -197,6 +209,9 @@ struct World {
     /// A recruiter other than the shared one, owner of `{others_job}`.
     other_recruiter: User,
     job_id: Uuid,
+    /// `{others_application}` and `{others_document}`: `other`'s application and one of its documents.
+    others_application: String,
+    others_document: String,
     next: AtomicU32,
 }
 
@@ -229,7 +244,49 @@ impl World {
         let other_recruiter = insert_account(&app, Role::Recruiter, "autre.recruteur@seeg-gabon.com").await;
         let public = offer("Chef de service réseau", 0);
         app.insert_offers(std::slice::from_ref(&public)).await;
-        Self { app, mailer, callers, admin_token, other, other_recruiter, job_id: public.id, next: AtomicU32::new(1) }
+        let mut world = Self {
+            app,
+            mailer,
+            callers,
+            admin_token,
+            other,
+            other_recruiter,
+            job_id: public.id,
+            others_application: String::new(),
+            others_document: String::new(),
+            next: AtomicU32::new(1),
+        };
+        let other_token = log_in(&world.app, &world.other.email).await["access_token"].as_str().unwrap().to_owned();
+        let submission = world.submission().await;
+        let response = world.app.client.post(world.app.url("/api/v1/applications")).bearer_auth(&other_token);
+        let created: Value = response.json(&submission).send().await.unwrap().json().await.unwrap();
+        created["data"]["id"].as_str().expect("other's application").clone_into(&mut world.others_application);
+        let documents = format!("/api/v1/applications/{}/documents", world.others_application);
+        let response = world.app.client.get(world.app.url(&documents)).bearer_auth(&other_token).send().await.unwrap();
+        let listed: Value = response.json().await.unwrap();
+        listed["data"][0]["id"].as_str().expect("a document").clone_into(&mut world.others_document);
+        world
+    }
+
+    /// A valid submission body, to a new open offer.
+    async fn submission(&self) -> Value {
+        let mut open = offer("Offre ouverte", 2);
+        open.application_deadline = None;
+        self.app.insert_offers(std::slice::from_ref(&open)).await;
+        let pdf = |name: &str| {
+            let bytes = format!("%PDF-1.7\n% {name}\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n");
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        };
+        json!({
+            "job_offer_id": open.id, "has_been_manager": false,
+            "ref_entreprise": "SEEG", "ref_fullname": "Jean Obame", "ref_mail": "jean@exemple.ga", "ref_contact": "01",
+            "mtp_answers": {"reponses_metier": ["R1", "R2"], "reponses_talent": ["T1"]},
+            "documents": [
+                {"document_type": "cv", "file_name": "cv.pdf", "file_data": pdf("cv")},
+                {"document_type": "cover_letter", "file_name": "lettre.pdf", "file_data": pdf("lettre")},
+                {"document_type": "diplome", "file_name": "diplome.pdf", "file_data": pdf("diplome")},
+            ],
+        })
     }
 
     fn fresh_email(&self, label: &str) -> String {
@@ -323,6 +380,9 @@ impl World {
         let caller = self.caller(who, kind).await;
         let mut path =
             template.replace("{job_id}", &self.job_id.to_string()).replace("{other}", &self.other.id.to_string());
+        path = path
+            .replace("{others_application}", &self.others_application)
+            .replace("{others_document}", &self.others_document);
         let shared_recruiter = || {
             let found = self.callers.iter().find(|(w, _)| *w == Who::Recruiter).and_then(|(_, a)| a.as_ref());
             found.expect("recruiter").user.id
@@ -373,6 +433,7 @@ impl World {
             Body::Reject => {
                 Payload::Json(json!({"request_id": self.pending_request().await, "rejection_reason": REASON}))
             }
+            Body::Submission => Payload::Json(self.submission().await),
         };
         (path, caller.map(|a| a.token), payload)
     }

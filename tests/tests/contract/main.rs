@@ -5,6 +5,7 @@
 
 mod access_requests;
 mod agents;
+mod applications;
 mod audit;
 mod candidate_profiles;
 mod documents;

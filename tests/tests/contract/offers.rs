@@ -229,8 +229,8 @@ async fn a_delete_removes_the_offer_unless_it_has_applications(backend: Backend)
     assert!(!tx.offers().delete(free.id).await.unwrap(), "the second delete finds nothing");
     tx.commit().await.unwrap();
     assert_eq!(p.offers.get(free.id).await.unwrap(), None);
-    assert_eq!(p.applications.count_for_offer(applied.id).await.unwrap(), 1);
-    assert_eq!(p.applications.count_for_offer(free.id).await.unwrap(), 0);
+    assert_eq!(p.application_counts.count_for_offer(applied.id).await.unwrap(), 1);
+    assert_eq!(p.application_counts.count_for_offer(free.id).await.unwrap(), 0);
 }
 
 fn described(title: &str, minutes: i64, description: &str, department: Option<&str>, location: &str) -> JobOffer {
@@ -327,17 +327,17 @@ async fn applications_are_counted_per_offer_and_per_status_for_a_recruiter(backe
         applications::seed(&p, db.as_ref(), candidate.id, offer.id, status).await;
     }
 
-    assert_eq!(p.applications.count_for_offer(first.id).await.unwrap(), 3);
-    assert_eq!(p.applications.count_for_offer(second.id).await.unwrap(), 1);
-    assert_eq!(p.applications.count_for_offer(uuid::Uuid::from_u128(99)).await.unwrap(), 0);
-    let counts = p.applications.counts_by_status_for_recruiter(recruiter).await.unwrap();
+    assert_eq!(p.application_counts.count_for_offer(first.id).await.unwrap(), 3);
+    assert_eq!(p.application_counts.count_for_offer(second.id).await.unwrap(), 1);
+    assert_eq!(p.application_counts.count_for_offer(uuid::Uuid::from_u128(99)).await.unwrap(), 0);
+    let counts = p.application_counts.counts_by_status_for_recruiter(recruiter).await.unwrap();
     let expected = BTreeMap::from([("incubation".to_owned(), 1), ("pending".to_owned(), 2), ("refuse".to_owned(), 1)]);
     assert_eq!(counts, expected);
     assert_eq!(
-        p.applications.counts_by_status_for_recruiter(other).await.unwrap(),
+        p.application_counts.counts_by_status_for_recruiter(other).await.unwrap(),
         BTreeMap::from([("pending".to_owned(), 1)])
     );
-    assert!(p.applications.counts_by_status_for_recruiter(uuid::Uuid::from_u128(12)).await.unwrap().is_empty());
+    assert!(p.application_counts.counts_by_status_for_recruiter(uuid::Uuid::from_u128(12)).await.unwrap().is_empty());
 }
 
 on_backends!(Memory, Sqlite, Postgres =>

@@ -1,4 +1,4 @@
-//! The columns of `applications` the offer side reads (counts); the applications capability adds the rest.
+//! `applications` (legacy §2.5).
 
 use sea_orm::entity::prelude::*;
 
@@ -11,6 +11,17 @@ pub struct Model {
     pub candidate_id: Uuid,
     pub job_offer_id: Uuid,
     pub status: String,
+    pub reference_contacts: Option<String>,
+    pub availability_start: Option<DateTimeUtc>,
+    pub has_been_manager: bool,
+    pub ref_entreprise: Option<String>,
+    pub ref_fullname: Option<String>,
+    pub ref_mail: Option<String>,
+    pub ref_contact: Option<String>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub mtp_answers: Option<Json>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

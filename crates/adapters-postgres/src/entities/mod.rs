@@ -2,6 +2,8 @@
 
 pub mod access_request;
 pub mod application;
+pub mod application_document;
+pub mod application_history;
 pub mod audit_event;
 pub mod candidate_profile;
 pub mod idempotency_key;

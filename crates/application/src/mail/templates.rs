@@ -14,6 +14,7 @@ pub const PASSWORD_RESET_SUBJECT: &str = "🔑 Réinitialisation de votre mot de
 pub const PASSWORD_CHANGED_SUBJECT: &str = "🔐 Votre mot de passe a été modifié";
 pub const ACCESS_APPROVED_SUBJECT: &str = "✅ Accès Approuvé - OneHCM";
 pub const ACCESS_REJECTED_SUBJECT: &str = "❌ Demande d'Accès Refusée - OneHCM";
+pub const APPLICATION_CONFIRMATION_SUBJECT: &str = "Confirmation de candidature";
 pub const NEW_ACCESS_REQUEST_SUBJECT: &str = "🔔 Nouvelle Demande d'Accès - OneHCM";
 
 /// How long a reset link stays valid, as the message says it (the use case's lifetime feeds this).
@@ -145,6 +146,21 @@ pub fn new_access_request(user: &User) -> Rendered {
         ],
         &html,
         &text,
+    )
+}
+
+/// A submitted application (R25): "Confirmation de candidature - {job_title}".
+pub fn application_confirmation(user: &User, job_title: &str) -> Rendered {
+    render(
+        &format!("{APPLICATION_CONFIRMATION_SUBJECT} - {}", job_title.trim()),
+        user,
+        &[
+            &format!("Nous avons bien reçu votre candidature au poste « {} ».", job_title.trim()),
+            "Notre équipe de recrutement l'étudiera avec attention. Vous serez informé(e) par e-mail de chaque \
+             étape, et pouvez suivre son avancement depuis votre espace candidat.",
+        ],
+        "",
+        "",
     )
 }
 

@@ -2,11 +2,13 @@
 //! to an offer's MTP questions (R23, K3) and the references asked of each kind of candidate (R19, K3d).
 
 mod answers;
+mod application;
 mod documents;
 mod references;
 mod status;
 
 pub use answers::{MAX_ANSWER_CHARS, MtpAnswers, MtpAnswersError};
+pub use application::Application;
 pub use documents::{DocumentLimits, DocumentProblem, DocumentType, PdfScan, check_document_types};
 pub use references::{
     MAX_REFERENCE_CONTACT, MAX_REFERENCE_TEXT, Reference, ReferenceError, ReferenceInput, check_references,

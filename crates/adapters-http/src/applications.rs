@@ -1,0 +1,607 @@
+//! Applications (legacy §1.7): submission with base64 documents (R19–R25 with I1, I3, I4, S3, S11), and the
+//! reads a candidate and the staff need: the list, one application, its documents and their bytes.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use seeg_application::Page;
+use seeg_application::applications::{
+    ApplicationDocument, ApplicationFilter, IncomingDocument, SubmissionError, SubmitCommand,
+};
+use seeg_application::documents::DocumentStoreError;
+use seeg_domain::applications::{Application, ApplicationStatus, MtpAnswers, MtpAnswersError, ReferenceInput};
+use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
+use seeg_domain::offers::MtpFamily;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::identity::Caller;
+use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid};
+use crate::routing::route;
+use crate::state::ApiState;
+
+/// The largest submission body: 40 MiB of documents, base64 (4/3), and the rest of the form.
+pub const SUBMISSION_BODY_LIMIT: usize = 56 * 1024 * 1024;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    let submission_json = web::JsonConfig::default().limit(SUBMISSION_BODY_LIMIT).error_handler(crate::json_error);
+    cfg.service(
+        route("/api/v1/applications")
+            .app_data(submission_json)
+            .route(web::post().to(submit))
+            .route(web::get().to(list_applications)),
+    )
+    .service(route("/api/v1/applications/{application_id}").route(web::get().to(get_application)))
+    .service(route("/api/v1/applications/{application_id}/documents").route(web::get().to(list_documents)))
+    .service(
+        route("/api/v1/applications/{application_id}/documents/{document_id}/download")
+            .route(web::get().to(download_document)),
+    );
+}
+
+/// The legacy `AppEnvelope<T>`: `{success, message, data}` (no `errors` key).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppEnvelope<T> {
+    pub success: bool,
+    pub message: String,
+    pub data: T,
+}
+
+/// Legacy `Application`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationBody {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub job_offer_id: Uuid,
+    /// `candidature`, `incubation`, `entretien_programme`, `simulation_programmee`, `embauche`, `refuse`, `retiree`.
+    pub status: String,
+    pub reference_contacts: Option<String>,
+    pub availability_start: Option<DateTime<Utc>>,
+    pub has_been_manager: bool,
+    pub ref_entreprise: Option<String>,
+    pub ref_fullname: Option<String>,
+    pub ref_mail: Option<String>,
+    pub ref_contact: Option<String>,
+    /// `{reponses_metier: [..], reponses_talent: [..], reponses_paradigme: [..]}`.
+    #[schema(value_type = Object)]
+    pub mtp_answers: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Application> for ApplicationBody {
+    fn from(a: &Application) -> Self {
+        let mut answers = serde_json::Map::new();
+        for family in MtpFamily::ALL {
+            answers
+                .insert(MtpAnswers::answers_key(family).to_owned(), serde_json::json!(a.mtp_answers.answers(family)));
+        }
+        Self {
+            id: a.id,
+            candidate_id: a.candidate_id,
+            job_offer_id: a.job_offer_id,
+            status: a.status.as_str().to_owned(),
+            reference_contacts: a.reference_contacts.clone(),
+            availability_start: a.availability_start,
+            has_been_manager: a.has_been_manager,
+            ref_entreprise: a.reference.entreprise.clone(),
+            ref_fullname: a.reference.fullname.clone(),
+            ref_mail: a.reference.mail.clone(),
+            ref_contact: a.reference.contact.clone(),
+            mtp_answers: Value::Object(answers),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// Legacy `Document` (no bytes), with the sha256 that is also the download's `ETag`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentBody {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub document_type: String,
+    pub file_name: String,
+    pub file_size: u64,
+    pub file_type: String,
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+impl From<&ApplicationDocument> for DocumentBody {
+    fn from(d: &ApplicationDocument) -> Self {
+        Self {
+            id: d.id,
+            application_id: d.application_id,
+            document_type: d.document_type.as_str().to_owned(),
+            file_name: d.file_name.clone(),
+            file_size: d.file_size,
+            file_type: d.file_type.clone(),
+            sha256: d.sha256.clone(),
+            uploaded_at: d.uploaded_at,
+        }
+    }
+}
+
+/// One document of a submission: base64 bytes (no `data:` prefix).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DocumentUpload {
+    pub document_type: Option<String>,
+    pub file_name: Option<String>,
+    pub file_data: Option<String>,
+}
+
+/// Legacy `ApplicationCreate`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubmissionRequest {
+    /// Must be the caller's own id when given.
+    pub candidate_id: Option<String>,
+    pub job_offer_id: Option<String>,
+    /// Only the initial status (`pending` or `candidature`) is accepted: the pipeline moves it (I5).
+    pub status: Option<String>,
+    pub reference_contacts: Option<String>,
+    pub availability_start: Option<String>,
+    pub has_been_manager: Option<bool>,
+    pub ref_entreprise: Option<String>,
+    pub ref_fullname: Option<String>,
+    pub ref_mail: Option<String>,
+    pub ref_contact: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub mtp_answers: Option<Value>,
+    pub documents: Option<Vec<DocumentUpload>>,
+}
+
+impl From<SubmissionError> for ApiError {
+    fn from(error: SubmissionError) -> Self {
+        let detail = error.to_string();
+        match error {
+            SubmissionError::NotACandidate | SubmissionError::ForeignCandidate => {
+                Self::Forbidden { code: "forbidden", detail }
+            }
+            SubmissionError::OfferNotFound => Self::NotFound("offre d'emploi introuvable"),
+            SubmissionError::OfferClosed => Self::BadRequest { code: "offer_closed", detail },
+            SubmissionError::Duplicate => Self::BadRequest { code: "application_exists", detail },
+            SubmissionError::Answers(MtpAnswersError::CountMismatch(_)) => {
+                Self::BadRequest { code: "mtp_answers_mismatch", detail }
+            }
+            SubmissionError::Answers(_) => Self::invalid("body.mtp_answers", detail),
+            SubmissionError::Reference(e) => Self::invalid(format!("body.{}", e.field()), detail),
+            SubmissionError::Documents(problem) | SubmissionError::Document { problem, .. } => {
+                Self::Unprocessable { code: problem.code(), detail }
+            }
+            SubmissionError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
+            SubmissionError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Submits an application for the caller (a candidate): the offer must be visible to it, active and open; the
+/// documents real PDFs without active content (S11); the MTP answers one per question (K3); the references per
+/// kind of candidate (R19). All of it commits at once, or nothing does. 201 with the legacy message.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/",
+    operation_id = "submit_application",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    request_body = SubmissionRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Rejoue la première réponse (I4)")),
+    responses(
+        (status = 201, body = inline(AppEnvelope<ApplicationBody>)),
+        (status = 400, description = "Candidature existante, offre fermée, réponses MTP", body = ErrorBody),
+        (status = 403, description = "Réservé aux candidats, en leur propre nom", body = ErrorBody),
+        (status = 404, description = "Offre inconnue ou non visible", body = ErrorBody),
+        (status = 413, description = "Corps trop volumineux", body = ErrorBody),
+        (status = 422, description = "Champ ou document invalide (codes S11)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn submit(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    body: web::Json<SubmissionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let command = parse_submission(body.into_inner(), state.submissions.limits())?;
+    let submitted = state.submissions.submit(&caller.0, command).await?;
+    let count = submitted.documents.len();
+    let body = AppEnvelope {
+        success: true,
+        message: format!("Candidature créée avec succès ({count} document(s) uploadé(s))"),
+        data: ApplicationBody::from(&submitted.application),
+    };
+    Ok(HttpResponse::Created().json(body))
+}
+
+fn parse_submission(
+    body: SubmissionRequest,
+    limits: &seeg_domain::applications::DocumentLimits,
+) -> Result<SubmitCommand, ApiError> {
+    let mut errors = Vec::new();
+    let mut field = |name: &str, message: &str| {
+        errors.push(FieldError { field: format!("body.{name}"), message: message.to_owned() });
+    };
+    let job_offer_id = match body.job_offer_id.as_deref().map(str::trim) {
+        None | Some("") => {
+            field("job_offer_id", "champ obligatoire");
+            Uuid::nil()
+        }
+        Some(raw) => raw.parse().unwrap_or_else(|_| {
+            field("job_offer_id", "identifiant (uuid) attendu");
+            Uuid::nil()
+        }),
+    };
+    let candidate_id = body.candidate_id.as_deref().map(str::trim).filter(|c| !c.is_empty()).and_then(|raw| {
+        raw.parse().map_or_else(
+            |_| {
+                field("candidate_id", "identifiant (uuid) attendu");
+                None
+            },
+            Some,
+        )
+    });
+    if let Some(status) = body.status.as_deref()
+        && ApplicationStatus::parse_input(status) != Ok(ApplicationStatus::Candidature)
+    {
+        field("status", "une candidature commence au statut « candidature » (ou « pending »)");
+    }
+    let availability_start =
+        body.availability_start.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|raw| {
+            DateTime::parse_from_rfc3339(raw)
+                .map(|t| t.with_timezone(&Utc))
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+                })
+                .map_err(|_| field("availability_start", "date attendue (AAAA-MM-JJ ou RFC 3339)"))
+                .ok()
+        });
+    let (metier, talent, paradigme) = match &body.mtp_answers {
+        None | Some(Value::Null) => (Vec::new(), Vec::new(), Vec::new()),
+        Some(Value::Object(answers)) => {
+            let mut family = |f: MtpFamily| -> Vec<String> {
+                let key = MtpAnswers::answers_key(f);
+                match answers.get(key) {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                        items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+                    }
+                    Some(_) => {
+                        field(&format!("mtp_answers.{key}"), "liste de chaînes attendue");
+                        Vec::new()
+                    }
+                }
+            };
+            (family(MtpFamily::Metier), family(MtpFamily::Talent), family(MtpFamily::Paradigme))
+        }
+        Some(_) => {
+            field("mtp_answers", "objet attendu");
+            (Vec::new(), Vec::new(), Vec::new())
+        }
+    };
+    let mut documents = Vec::new();
+    match body.documents {
+        None => field("documents", "champ obligatoire"),
+        Some(list) => {
+            for (index, upload) in list.into_iter().enumerate() {
+                match decode_document(upload, limits) {
+                    Ok(document) => documents.push(document),
+                    Err((name, message)) => field(&format!("documents[{index}].{name}"), &message),
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(SubmitCommand {
+        job_offer_id,
+        candidate_id,
+        reference_contacts: body.reference_contacts,
+        availability_start,
+        has_been_manager: body.has_been_manager,
+        reference: ReferenceInput {
+            entreprise: body.ref_entreprise,
+            fullname: body.ref_fullname,
+            mail: body.ref_mail,
+            contact: body.ref_contact,
+        },
+        answers_metier: metier,
+        answers_talent: talent,
+        answers_paradigme: paradigme,
+        documents,
+    })
+}
+
+/// Decodes one document's base64, refusing an oversized one from its encoded length, before decoding it.
+fn decode_document(
+    upload: DocumentUpload,
+    limits: &seeg_domain::applications::DocumentLimits,
+) -> Result<IncomingDocument, (&'static str, String)> {
+    let document_type = upload.document_type.unwrap_or_default();
+    let file_name =
+        upload.file_name.filter(|n| !n.trim().is_empty()).ok_or(("file_name", "champ obligatoire".into()))?;
+    let data = upload.file_data.ok_or(("file_data", "champ obligatoire".to_owned()))?;
+    let data = data.trim();
+    let decoded_estimate = (data.len() as u64 / 4) * 3;
+    if decoded_estimate > limits.max_document_bytes + 3 {
+        let max = limits.max_document_bytes / (1024 * 1024);
+        return Err(("file_data", format!("le fichier dépasse {max} Mio")));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|_| ("file_data", "base64 invalide".to_owned()))?;
+    Ok(IncomingDocument { document_type, file_name, bytes: bytes.into() })
+}
+
+/// Whether `caller` may read `application`: staff read all (S3); a candidate only its own — another's is 404.
+fn may_read(caller: &User, application: &Application) -> Result<(), ApiError> {
+    let ownership = if application.candidate_id == caller.id { Ownership::Own } else { Ownership::Any };
+    match decide(caller.role, Action::ReadApplications, ownership) {
+        Decision::Allow if caller.role != Role::Candidate || ownership == Ownership::Own => Ok(()),
+        Decision::Forbid if caller.role != Role::Candidate => {
+            Err(ApiError::Forbidden { code: "forbidden", detail: "Accès interdit".to_owned() })
+        }
+        _ => Err(ApiError::NotFound("candidature introuvable")),
+    }
+}
+
+async fn readable(state: &ApiState, caller: &User, id: Uuid) -> Result<Application, ApiError> {
+    let application = state.applications.get(id).await?.ok_or(ApiError::NotFound("candidature introuvable"))?;
+    may_read(caller, &application)?;
+    Ok(application)
+}
+
+/// Query of `GET /api/v1/applications/`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationsQuery {
+    #[param(value_type = Option<u64>)]
+    skip: Option<String>,
+    /// 1..=1000, default 100.
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+    status_filter: Option<String>,
+    #[param(value_type = Option<Uuid>)]
+    job_offer_id: Option<String>,
+    /// Staff only; a candidate always lists its own.
+    #[param(value_type = Option<Uuid>)]
+    candidate_id: Option<String>,
+}
+
+/// `GET /applications/` body (legacy shape, true total, F5).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationList {
+    pub success: bool,
+    pub message: String,
+    pub data: Vec<ApplicationBody>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Lists applications, newest first: a candidate its own; staff all, filtered by status, offer or candidate.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/",
+    operation_id = "list_applications",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(ApplicationsQuery),
+    responses((status = 200, body = ApplicationList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub(crate) async fn list_applications(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    query: web::Query<ApplicationsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let mut errors = Vec::new();
+    let skip = parse_number("skip", query.skip.as_deref(), 0, 0, &mut errors);
+    let limit = parse_number("limit", query.limit.as_deref(), 1, 100, &mut errors).min(1000);
+    let status = query.status_filter.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
+        ApplicationStatus::parse_input(s)
+            .map_err(|e| errors.push(FieldError { field: "query.status_filter".into(), message: e.to_string() }))
+            .ok()
+    });
+    let mut uuid = |name: &str, raw: Option<&str>| {
+        raw.map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
+            s.parse::<Uuid>()
+                .map_err(|_| errors.push(FieldError { field: format!("query.{name}"), message: "uuid attendu".into() }))
+                .ok()
+        })
+    };
+    let job_offer_id = uuid("job_offer_id", query.job_offer_id.as_deref());
+    let candidate_id = uuid("candidate_id", query.candidate_id.as_deref());
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let candidate_id = if caller.0.role == Role::Candidate { Some(caller.0.id) } else { candidate_id };
+    let filter = ApplicationFilter { candidate_id, job_offer_id, status };
+    let page = Page { skip, limit };
+    let found = state.applications.list(&filter, page).await?;
+    let body = ApplicationList {
+        success: true,
+        message: format!("{} candidature(s) trouvée(s)", found.items.len()),
+        data: found.items.iter().map(ApplicationBody::from).collect(),
+        total: found.total,
+        page: skip / limit + 1,
+        per_page: limit,
+    };
+    Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
+}
+
+/// One application: a candidate's own, or any for staff. Another candidate's is 404 (S3).
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{application_id}",
+    operation_id = "get_application",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    responses((status = 200, body = inline(AppEnvelope<ApplicationBody>)), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn get_application(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    let application = readable(&state, &caller.0, id).await?;
+    let body = AppEnvelope {
+        success: true,
+        message: "Candidature récupérée avec succès".to_owned(),
+        data: ApplicationBody::from(&application),
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `GET …/documents` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentList {
+    pub success: bool,
+    pub message: String,
+    pub data: Vec<DocumentBody>,
+    pub total: u64,
+}
+
+/// The documents of an application, without their bytes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{application_id}/documents",
+    operation_id = "list_application_documents",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    responses((status = 200, body = DocumentList), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn list_documents(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    readable(&state, &caller.0, id).await?;
+    let documents = state.applications.documents(id).await?;
+    let body = DocumentList {
+        success: true,
+        message: format!("{} document(s) trouvé(s)", documents.len()),
+        total: documents.len() as u64,
+        data: documents.iter().map(DocumentBody::from).collect(),
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Streams a document's bytes: `application/pdf`, `Content-Disposition`, `Content-Length`, `ETag` (the sha256),
+/// `If-None-Match` (304) and single byte ranges (206, `Content-Range`; an unsatisfiable one is 416).
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{application_id}/documents/{document_id}/download",
+    operation_id = "download_application_document",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    responses(
+        (status = 200, content_type = "application/pdf", description = "Le PDF"),
+        (status = 206, content_type = "application/pdf", description = "Une plage d'octets"),
+        (status = 304, description = "Inchangé (If-None-Match)"),
+        (status = 404, body = ErrorBody),
+        (status = 416, description = "Plage impossible"),
+    )
+)]
+pub(crate) async fn download_document(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (application_id, document_id) = path.into_inner();
+    let application_id = parse_uuid("application_id", &application_id)?;
+    let document_id = parse_uuid("document_id", &document_id)?;
+    readable(&state, &caller.0, application_id).await?;
+    let document = state
+        .applications
+        .document(application_id, document_id)
+        .await?
+        .ok_or(ApiError::NotFound("document introuvable"))?;
+    let etag = format!("\"{}\"", document.sha256);
+    if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
+    }
+    let mut file_name = document.file_name.replace(['"', '\\', '\r', '\n'], "_");
+    if !file_name.to_lowercase().ends_with(".pdf") {
+        file_name.push_str(".pdf");
+    }
+    let size = document.file_size;
+    let range = match req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        None => None,
+        Some(raw) => match byte_range(raw, size) {
+            Some(range) => Some(range),
+            None => {
+                return Ok(HttpResponse::RangeNotSatisfiable()
+                    .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                    .finish());
+            }
+        },
+    };
+    let stream = state.documents.read(&document.storage_key, range.clone()).await.map_err(|e| match e {
+        DocumentStoreError::NotFound => {
+            tracing::error!(document.id = %document.id, "document row without its stored bytes");
+            ApiError::Unexpected(anyhow::anyhow!("objet du document introuvable"))
+        }
+        other => ApiError::Unexpected(anyhow::Error::new(other)),
+    })?;
+    let stream = futures_util::TryStreamExt::map_err(stream, actix_web::error::ErrorInternalServerError);
+    let mut response = match &range {
+        Some(r) => {
+            let mut partial = HttpResponse::PartialContent();
+            partial.insert_header((header::CONTENT_RANGE, format!("bytes {}-{}/{size}", r.start, r.end - 1)));
+            partial
+        }
+        None => HttpResponse::Ok(),
+    };
+    let length = range.as_ref().map_or(size, |r| r.end - r.start);
+    Ok(response
+        .content_type("application/pdf")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .no_chunking(length)
+        .streaming(stream))
+}
+
+/// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`, end exclusive; `None` if unsatisfiable.
+fn byte_range(raw: &str, size: u64) -> Option<std::ops::Range<u64>> {
+    let spec = raw.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') || size == 0 {
+        return None;
+    }
+    let (start, end) = spec.split_once('-')?;
+    let (start, end) = match (start.trim(), end.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().ok()?;
+            (size.checked_sub(n.min(size))?, size)
+        }
+        (start, "") => (start.parse().ok()?, size),
+        (start, end) => (start.parse().ok()?, end.parse::<u64>().ok()?.saturating_add(1).min(size)),
+    };
+    (start < end && start < size).then_some(start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_ranges_follow_rfc_9110() {
+        assert_eq!(byte_range("bytes=0-4", 10), Some(0..5));
+        assert_eq!(byte_range("bytes=5-", 10), Some(5..10));
+        assert_eq!(byte_range("bytes=-3", 10), Some(7..10));
+        assert_eq!(byte_range("bytes=8-100", 10), Some(8..10));
+        for bad in ["bytes=10-", "bytes=5-2", "items=0-1", "bytes=0-1,3-4", "bytes=x-1"] {
+            assert_eq!(byte_range(bad, 10), None, "{bad}");
+        }
+    }
+}

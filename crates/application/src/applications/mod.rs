@@ -1,0 +1,7 @@
+//! Applications: submission (I1, I3, I4, S11), reads, and the persistence ports they use.
+
+mod ports;
+mod submission;
+
+pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};
+pub use submission::{IncomingDocument, SubmissionError, Submissions, SubmitCommand, Submitted};

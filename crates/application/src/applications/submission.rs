@@ -1,0 +1,266 @@
+//! Submitting an application (legacy R19–R25 with I1, I3, I4, K3, K3b, S3, S11): every check first, each with
+//! its own error; then the documents go to the `DocumentStore` (content-addressed, before the commit: an
+//! orphan object is harmless and swept later); then ONE transaction writes the application, its documents, its
+//! first history row, the candidate's notification, its confirmation e-mail and the `application.submitted`
+//! event. The unique index on (candidate, offer) decides between concurrent submissions.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use seeg_domain::applications::{
+    Application, ApplicationStatus, DocumentLimits, DocumentProblem, MtpAnswers, MtpAnswersError, PdfScan,
+    ReferenceError, ReferenceInput, check_document_types, check_references,
+};
+use seeg_domain::identity::{CandidateKind, CandidateProfile, Role, User};
+use seeg_domain::offers::{JobOffer, MtpQuestions};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{ApplicationDocument, ApplicationRepository, StatusChange};
+use crate::documents::{DocumentStore, DocumentStoreError};
+use crate::identity::{CandidateProfileRepository, Notification};
+use crate::mail::{Rendered, mail_event};
+use crate::offers::OfferRepository;
+use crate::outbox::OutboxEvent;
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
+
+/// The outbox kind of a new application (data lake export, issue 6).
+pub const APPLICATION_SUBMITTED: &str = "application.submitted";
+
+/// One document as received, already decoded (base64) or read whole.
+#[derive(Debug, Clone)]
+pub struct IncomingDocument {
+    pub document_type: String,
+    pub file_name: String,
+    pub bytes: Bytes,
+}
+
+/// A submission, as the legacy `ApplicationCreate` body carries it.
+#[derive(Debug, Clone, Default)]
+pub struct SubmitCommand {
+    pub job_offer_id: Uuid,
+    /// The legacy body names the candidate: it must be the caller (S3).
+    pub candidate_id: Option<Uuid>,
+    pub reference_contacts: Option<String>,
+    pub availability_start: Option<DateTime<Utc>>,
+    pub has_been_manager: Option<bool>,
+    pub reference: ReferenceInput,
+    pub answers_metier: Vec<String>,
+    pub answers_talent: Vec<String>,
+    pub answers_paradigme: Vec<String>,
+    pub documents: Vec<IncomingDocument>,
+}
+
+/// Why a submission was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmissionError {
+    #[error("Seuls les candidats peuvent postuler")]
+    NotACandidate,
+    #[error("Vous ne pouvez postuler qu'en votre propre nom")]
+    ForeignCandidate,
+    #[error("Offre d'emploi introuvable")]
+    OfferNotFound,
+    #[error("Cette offre n'accepte plus de candidatures (date limite dépassée ou offre fermée)")]
+    OfferClosed,
+    #[error("Une candidature existe déjà pour cette offre d'emploi")]
+    Duplicate,
+    #[error(transparent)]
+    Answers(#[from] MtpAnswersError),
+    #[error("{0}")]
+    Reference(#[from] ReferenceError),
+    /// The set of documents (types, count, total size).
+    #[error("{0}")]
+    Documents(DocumentProblem),
+    /// One document, by its position in the request (0-based) and name.
+    #[error("Document n°{} « {name} » : {problem}", .index + 1)]
+    Document { index: usize, name: String, problem: DocumentProblem },
+    #[error(transparent)]
+    Storage(#[from] DocumentStoreError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A committed submission.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub application: Application,
+    pub documents: Vec<ApplicationDocument>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Submissions {
+    uow: Arc<dyn UnitOfWork>,
+    applications: Arc<dyn ApplicationRepository>,
+    offers: Arc<dyn OfferRepository>,
+    profiles: Arc<dyn CandidateProfileRepository>,
+    documents: Arc<dyn DocumentStore>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    limits: DocumentLimits,
+}
+
+impl Submissions {
+    #[allow(clippy::too_many_arguments)] // the ports of one use case
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        applications: Arc<dyn ApplicationRepository>,
+        offers: Arc<dyn OfferRepository>,
+        profiles: Arc<dyn CandidateProfileRepository>,
+        documents: Arc<dyn DocumentStore>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        limits: DocumentLimits,
+    ) -> Self {
+        Self { uow, applications, offers, profiles, documents, clock, ids, limits }
+    }
+
+    pub const fn limits(&self) -> &DocumentLimits {
+        &self.limits
+    }
+
+    #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %command.job_offer_id))]
+    pub async fn submit(&self, caller: &User, command: SubmitCommand) -> Result<Submitted, SubmissionError> {
+        if caller.role != Role::Candidate {
+            return Err(SubmissionError::NotACandidate);
+        }
+        if command.candidate_id.is_some_and(|id| id != caller.id) {
+            return Err(SubmissionError::ForeignCandidate);
+        }
+        let now = self.clock.now();
+        let offer = match self.offers.get(command.job_offer_id).await? {
+            Some(offer) if offer.is_visible_to(caller.audience()) => offer,
+            _ => return Err(SubmissionError::OfferNotFound),
+        };
+        if !offer.accepts_applications(now) {
+            return Err(SubmissionError::OfferClosed);
+        }
+        // Cheap early answer; the unique index still decides under concurrency.
+        if self.applications.find(caller.id, offer.id).await?.is_some() {
+            return Err(SubmissionError::Duplicate);
+        }
+        let kind = caller.candidate_kind.unwrap_or(CandidateKind::External);
+        let (has_been_manager, reference) = check_references(kind, command.has_been_manager, &command.reference)?;
+        let questions = offer.questions_mtp.clone().unwrap_or_else(MtpQuestions::default);
+        let answers =
+            MtpAnswers::parse(&questions, command.answers_metier, command.answers_talent, command.answers_paradigme)?;
+        let documents = self.checked_documents(&command.documents)?;
+
+        // The bytes first: an object without a row is swept later, a row without its object would lose a file.
+        let mut stored = Vec::with_capacity(documents.len());
+        for (document_type, incoming) in documents.iter().zip(&command.documents) {
+            let object = self.documents.put(incoming.bytes.clone()).await?;
+            stored.push(ApplicationDocument {
+                id: self.ids.new_id(),
+                application_id: Uuid::nil(),
+                document_type: *document_type,
+                file_name: incoming.file_name.trim().to_owned(),
+                file_size: object.size,
+                file_type: "application/pdf".to_owned(),
+                storage_key: object.key,
+                sha256: object.sha256,
+                uploaded_at: now,
+            });
+        }
+
+        let application = Application {
+            id: self.ids.new_id(),
+            candidate_id: caller.id,
+            job_offer_id: offer.id,
+            status: ApplicationStatus::Candidature,
+            reference_contacts: command.reference_contacts.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+            availability_start: command.availability_start,
+            has_been_manager,
+            reference,
+            mtp_answers: answers,
+            created_at: now,
+            updated_at: now,
+        };
+        for document in &mut stored {
+            document.application_id = application.id;
+        }
+        let profile = match self.profiles.for_user(caller.id).await? {
+            Some(_) => None,
+            None => Some(CandidateProfile::seeded_from(caller, self.ids.new_id(), now)),
+        };
+
+        let mut tx = self.uow.begin().await?;
+        tx.applications().insert(&application).await.map_err(|error| match error {
+            StoreError::Conflict(_) => SubmissionError::Duplicate,
+            other @ StoreError::Unexpected(_) => other.into(),
+        })?;
+        for document in &stored {
+            tx.applications().insert_document(document).await?;
+        }
+        tx.applications()
+            .append_history(&StatusChange {
+                id: self.ids.new_id(),
+                application_id: application.id,
+                changed_by: Some(caller.id),
+                previous_status: None,
+                new_status: application.status,
+                notes: None,
+                changed_at: now,
+            })
+            .await?;
+        if let Some(profile) = &profile {
+            tx.candidate_profiles().save(profile).await?;
+        }
+        tx.notifications().insert(&self.notice(caller, &application, &offer, now)).await?;
+        tx.outbox().append(&mail_event(self.ids.as_ref(), &caller.email, confirmation(caller, &offer), now)).await?;
+        let event = serde_json::json!({
+            "application_id": application.id,
+            "candidate_id": application.candidate_id,
+            "job_offer_id": application.job_offer_id,
+        });
+        tx.outbox().append(&OutboxEvent::new(self.ids.new_id(), APPLICATION_SUBMITTED, event, now)).await?;
+        tx.commit().await?;
+        tracing::info!(application.id = %application.id, documents = stored.len(), "application submitted");
+        Ok(Submitted { application, documents: stored })
+    }
+
+    /// Every document checked (S11) before anything is stored; the first problem found is the answer.
+    fn checked_documents(
+        &self,
+        documents: &[IncomingDocument],
+    ) -> Result<Vec<seeg_domain::applications::DocumentType>, SubmissionError> {
+        let types: Vec<&str> = documents.iter().map(|d| d.document_type.as_str()).collect();
+        let parsed = check_document_types(&types, &self.limits).map_err(SubmissionError::Documents)?;
+        let mut total = 0_u64;
+        for (index, document) in documents.iter().enumerate() {
+            let mut scan = PdfScan::new();
+            scan.feed(&document.bytes);
+            total += scan.finish(&document.file_name, &self.limits).map_err(|problem| SubmissionError::Document {
+                index,
+                name: document.file_name.clone(),
+                problem,
+            })?;
+        }
+        if total > self.limits.max_total_bytes {
+            return Err(SubmissionError::Documents(DocumentProblem::TooLargeTogether {
+                max_bytes: self.limits.max_total_bytes,
+            }));
+        }
+        Ok(parsed)
+    }
+
+    fn notice(&self, caller: &User, application: &Application, offer: &JobOffer, now: DateTime<Utc>) -> Notification {
+        Notification {
+            id: self.ids.new_id(),
+            user_id: caller.id,
+            related_application_id: Some(application.id),
+            title: "Candidature envoyée".to_owned(),
+            message: format!("Votre candidature pour « {} » a bien été reçue.", offer.title),
+            kind: "application_submitted".to_owned(),
+            link: Some(format!("/applications/{}", application.id)),
+            read: false,
+            created_at: now,
+        }
+    }
+}
+
+/// R25: "Confirmation de candidature - {job_title}".
+fn confirmation(caller: &User, offer: &JobOffer) -> Rendered {
+    crate::mail::templates::application_confirmation(caller, &offer.title)
+}

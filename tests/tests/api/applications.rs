@@ -1,0 +1,250 @@
+//! `POST /api/v1/applications/` and the reads (legacy §1.7, R19–R25; I1, I3, I4, K3, K3b, S3, S11).
+
+use base64::Engine as _;
+use seeg_application::UnitOfWork;
+use seeg_domain::identity::{CandidateKind, Role};
+use seeg_domain::offers::{JobOffer, OfferVisibility};
+use seeg_tests::accounts::{insert_account, log_in, token_for};
+use seeg_tests::offers::offer;
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+fn pdf(seed: &str, size: usize) -> Vec<u8> {
+    let mut bytes = format!("%PDF-1.7\n% {seed}\n1 0 obj << /Type /Catalog >> endobj\n").into_bytes();
+    bytes.extend(std::iter::repeat_n(b'x', size));
+    bytes.extend_from_slice(b"\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+    bytes
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn documents() -> Value {
+    json!([
+        {"document_type": "cv", "file_name": "cv.pdf", "file_data": b64(&pdf("cv", 2000))},
+        {"document_type": "cover_letter", "file_name": "lettre.pdf", "file_data": b64(&pdf("lettre", 1000))},
+        {"document_type": "diplome", "file_name": "diplome.PDF", "file_data": b64(&pdf("diplome", 500))},
+    ])
+}
+
+/// An open offer (no deadline) asking 2 métier and 1 talent questions.
+async fn open_offer(app: &TestApp, visibility: OfferVisibility) -> JobOffer {
+    let mut o = offer("Ingénieur Électricité", 0);
+    o.application_deadline = None;
+    o.visibility = visibility;
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    tx.offers().insert(&o).await.unwrap();
+    tx.commit().await.unwrap();
+    o
+}
+
+fn submission(offer: &JobOffer) -> Value {
+    json!({
+        "job_offer_id": offer.id,
+        "reference_contacts": "M. Obame, 077 00 00 00",
+        "has_been_manager": false,
+        "ref_entreprise": "[\"SEEG\",\"Total\"]", "ref_fullname": "Jean Obame", "ref_mail": "jean@exemple.ga",
+        "ref_contact": "+241 01 02 03 04",
+        "mtp_answers": {"reponses_metier": ["Réponse 1", "Réponse 2"], "reponses_talent": ["Réponse T"]},
+        "documents": documents(),
+    })
+}
+
+async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
+    let response =
+        app.client.post(app.url("/api/v1/applications/")).bearer_auth(token).json(body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let response = app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (candidate, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["message"], "Candidature créée avec succès (3 document(s) uploadé(s))");
+    let data = &body["data"];
+    assert_eq!(
+        (data["status"].as_str(), data["candidate_id"].as_str()),
+        (Some("candidature"), Some(&*candidate.id.to_string()))
+    );
+    assert_eq!(data["ref_entreprise"], "SEEG, Total", "K3d");
+    assert_eq!(data["mtp_answers"]["reponses_talent"], json!(["Réponse T"]));
+    let id = data["id"].as_str().unwrap().to_owned();
+
+    let (status, list) = get(&app, &token, "/api/v1/applications/").await;
+    assert_eq!((status, list["total"].as_u64()), (200, Some(1)));
+    let (status, one) = get(&app, &token, &format!("/api/v1/applications/{id}")).await;
+    assert_eq!((status, one["data"]["id"].as_str()), (200, Some(id.as_str())));
+
+    let (status, docs) = get(&app, &token, &format!("/api/v1/applications/{id}/documents")).await;
+    assert_eq!((status, docs["total"].as_u64()), (200, Some(3)));
+    let cv = docs["data"].as_array().unwrap().iter().find(|d| d["document_type"] == "cv").unwrap().clone();
+    let original = pdf("cv", 2000);
+    assert_eq!(cv["file_size"].as_u64(), Some(original.len() as u64));
+    let download = format!("/api/v1/applications/{id}/documents/{}/download", cv["id"].as_str().unwrap());
+    let response = app.client.get(app.url(&download)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"cv.pdf\"");
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", hex::encode(Sha256::digest(&original))));
+    assert_eq!(response.bytes().await.unwrap().as_ref(), original.as_slice(), "download bytes equal the upload");
+
+    let partial =
+        app.client.get(app.url(&download)).bearer_auth(&token).header("Range", "bytes=0-4").send().await.unwrap();
+    assert_eq!(partial.status(), 206);
+    assert_eq!(partial.headers()["content-range"], format!("bytes 0-4/{}", original.len()));
+    assert_eq!(partial.bytes().await.unwrap().as_ref(), b"%PDF-");
+    let cached =
+        app.client.get(app.url(&download)).bearer_auth(&token).header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(cached.status(), 304);
+
+    // The profile appeared with the first application (R24).
+    let (status, profile) = get(&app, &token, "/api/v1/users/me/profile").await;
+    assert_eq!(status, 200, "{profile}");
+}
+
+async fn every_refusal_has_its_status_and_code_and_stores_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "refus@example.com").await;
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut body = submission(&offer);
+        change(&mut body);
+        body
+    };
+    let active = b64(b"%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n%%EOF\n");
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (with(&|b| b["documents"][0]["file_data"] = json!(active)), 422, "document_active_content"),
+        (with(&|b| b["documents"][1]["file_data"] = json!(b64(b"PK\x03\x04 not a pdf"))), 422, "document_not_pdf"),
+        (with(&|b| b["documents"][2]["file_name"] = json!("diplome.docx")), 422, "document_not_pdf"),
+        (with(&|b| b["documents"].as_array_mut().unwrap().truncate(2)), 422, "missing_required_documents"),
+        (
+            with(&|b| {
+                let again = b["documents"][0].clone();
+                b["documents"].as_array_mut().unwrap().push(again);
+            }),
+            422,
+            "duplicate_required_document",
+        ),
+        (with(&|b| b["documents"][0]["document_type"] = json!("photo")), 422, "document_type_not_allowed"),
+        (with(&|b| b["mtp_answers"]["reponses_metier"] = json!(["Une seule"])), 400, "mtp_answers_mismatch"),
+        (with(&|b| b["ref_mail"] = json!("[]")), 422, "validation_error"),
+        (with(&|b| b["documents"][0]["file_data"] = json!("pas du base64 !")), 422, "validation_error"),
+        (with(&|b| b["status"] = json!("embauche")), 422, "validation_error"),
+        (with(&|b| b["candidate_id"] = json!(uuid::Uuid::nil())), 403, "forbidden"),
+        (with(&|b| b["job_offer_id"] = json!(uuid::Uuid::nil())), 404, "not_found"),
+    ];
+    for (body, status, code) in cases {
+        let (got, answer) = post(&app, &token, &body).await;
+        assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{answer}");
+    }
+    let (_, list) = get(&app, &token, "/api/v1/applications/").await;
+    assert_eq!(list["total"], 0, "no refused submission left a row");
+}
+
+async fn visibility_kind_role_and_deadline_are_enforced(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let internal_only = open_offer(&app, OfferVisibility::InternalOnly).await;
+    let (_, external) = token_for(&app, Role::Candidate, "externe@example.com").await;
+    let (status, _) = post(&app, &external, &submission(&internal_only)).await;
+    assert_eq!(status, 404, "K3b: an internal offer does not exist for an external candidate");
+
+    let mut internal = insert_account(&app, Role::Candidate, "agent@seeg-gabon.com").await;
+    internal.candidate_kind = Some(CandidateKind::Internal);
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    tx.users().update(&internal).await.unwrap();
+    tx.commit().await.unwrap();
+    let internal_token = log_in(&app, "agent@seeg-gabon.com").await["access_token"].as_str().unwrap().to_owned();
+    let mut body = submission(&internal_only);
+    body.as_object_mut().unwrap().remove("has_been_manager");
+    let (status, answer) = post(&app, &internal_token, &body).await;
+    assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.has_been_manager")));
+    body["has_been_manager"] = json!(true);
+    for reference in ["ref_entreprise", "ref_fullname", "ref_mail", "ref_contact"] {
+        body.as_object_mut().unwrap().remove(reference);
+    }
+    let (status, answer) = post(&app, &internal_token, &body).await;
+    assert_eq!(status, 201, "references are optional for internal candidates: {answer}");
+
+    for (role, email) in [(Role::Recruiter, "rh@seeg-gabon.com"), (Role::Admin, "admin@seeg-gabon.com")] {
+        let (_, token) = token_for(&app, role, email).await;
+        assert_eq!(post(&app, &token, &submission(&internal_only)).await.0, 403, "{role:?}");
+    }
+
+    let mut closed = offer("Offre close", 0);
+    closed.application_deadline =
+        Some(seeg_application::Clock::now(&seeg_application::SystemClock) - chrono::TimeDelta::days(1));
+    let mut tx = uow.begin().await.unwrap();
+    tx.offers().insert(&closed).await.unwrap();
+    tx.commit().await.unwrap();
+    let (status, answer) = post(&app, &external, &submission(&closed)).await;
+    assert_eq!((status, answer["code"].as_str()), (400, Some("offer_closed")));
+}
+
+async fn only_one_of_concurrent_identical_submissions_commits(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "course@example.com").await;
+    let body = submission(&offer);
+    let attempts = (0..20).map(|_| post(&app, &token, &body));
+    let outcomes = futures_util::future::join_all(attempts).await;
+    let created = outcomes.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(created, 1, "{outcomes:?}");
+    for (status, answer) in outcomes.iter().filter(|(status, _)| *status != 201) {
+        assert_eq!((*status, answer["code"].as_str()), (400, Some("application_exists")), "{answer}");
+        assert!(answer["detail"].as_str().unwrap().contains("existe déjà"));
+    }
+    let (_, list) = get(&app, &token, "/api/v1/applications/").await;
+    assert_eq!(list["total"], 1);
+}
+
+async fn other_candidates_never_see_an_application_but_staff_do(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, owner) = token_for(&app, Role::Candidate, "owner@example.com").await;
+    let (_, body) = post(&app, &owner, &submission(&offer)).await;
+    let id = body["data"]["id"].as_str().unwrap().to_owned();
+    let (_, stranger) = token_for(&app, Role::Candidate, "stranger@example.com").await;
+    for path in [format!("/api/v1/applications/{id}"), format!("/api/v1/applications/{id}/documents")] {
+        assert_eq!(get(&app, &stranger, &path).await.0, 404, "{path}");
+    }
+    let (_, list) = get(&app, &stranger, "/api/v1/applications/").await;
+    assert_eq!(list["total"], 0);
+    let (_, observer) = token_for(&app, Role::Observer, "obs@seeg-gabon.com").await;
+    assert_eq!(get(&app, &observer, &format!("/api/v1/applications/{id}")).await.0, 200);
+    let (status, list) = get(&app, &observer, &format!("/api/v1/applications/?job_offer_id={}", offer.id)).await;
+    assert_eq!((status, list["total"].as_u64()), (200, Some(1)));
+}
+
+async fn an_oversized_body_is_413_before_decoding(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "gros@example.com").await;
+    let mut body = submission(&offer);
+    body["documents"][0]["file_data"] = json!("A".repeat(57 * 1024 * 1024));
+    let (status, answer) = post(&app, &token, &body).await;
+    assert_eq!((status, answer["code"].as_str()), (413, Some("payload_too_large")));
+    body["documents"][0]["file_data"] = json!("A".repeat(14 * 1024 * 1024));
+    let (status, answer) = post(&app, &token, &body).await;
+    assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.documents[0].file_data")));
+}
+
+on_backends!(Sqlite, Postgres =>
+    a_candidate_applies_and_reads_back_every_document,
+    every_refusal_has_its_status_and_code_and_stores_nothing,
+    visibility_kind_role_and_deadline_are_enforced,
+    only_one_of_concurrent_identical_submissions_commits,
+    other_candidates_never_see_an_application_but_staff_do,
+    an_oversized_body_is_413_before_decoding,
+);

@@ -1,0 +1,162 @@
+//! The applications ports: one application per (candidate, offer), documents and history read back in order,
+//! lists newest first with the true total, status updates, rollbacks.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use seeg_application::applications::{ApplicationDocument, ApplicationFilter, StatusChange};
+use seeg_application::{IdGenerator, Page, StoreError, SystemIds};
+use seeg_domain::applications::{Application, ApplicationStatus, DocumentType, MtpAnswers, Reference};
+use seeg_domain::identity::User;
+use seeg_domain::offers::JobOffer;
+use seeg_tests::offers::{base_time, offer};
+use seeg_tests::users::user;
+use seeg_tests::{Backend, Ports, on_backends, ports};
+use uuid::Uuid;
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    base_time() + TimeDelta::minutes(minutes)
+}
+
+async fn setup(p: &Ports, candidates: usize, offers: usize) -> (Vec<User>, Vec<JobOffer>) {
+    let users: Vec<User> = (0..candidates).map(|i| user(&format!("c{i}@exemple.ga"))).collect();
+    let jobs: Vec<JobOffer> = (0..offers).map(|i| offer(&format!("Offre {i}"), i64::try_from(i).unwrap())).collect();
+    let mut tx = p.uow.begin().await.unwrap();
+    for u in &users {
+        tx.users().insert(u).await.unwrap();
+    }
+    for o in &jobs {
+        tx.offers().insert(o).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    (users, jobs)
+}
+
+fn application(candidate: Uuid, offer: Uuid, minutes: i64) -> Application {
+    Application {
+        id: SystemIds.new_id(),
+        candidate_id: candidate,
+        job_offer_id: offer,
+        status: ApplicationStatus::Candidature,
+        reference_contacts: Some("M. Obame".into()),
+        availability_start: Some(at(60 * 24)),
+        has_been_manager: true,
+        reference: Reference { entreprise: Some("SEEG, Total".into()), ..Reference::default() },
+        mtp_answers: MtpAnswers::from_stored(vec!["R1".into(), "R2".into()], vec!["T".into()], Vec::new()),
+        created_at: at(minutes),
+        updated_at: at(minutes),
+    }
+}
+
+fn document(application_id: Uuid, kind: DocumentType, minutes: i64) -> ApplicationDocument {
+    let sha = format!("{minutes:0>64}");
+    ApplicationDocument {
+        id: SystemIds.new_id(),
+        application_id,
+        document_type: kind,
+        file_name: format!("{}.pdf", kind.as_str()),
+        file_size: 12_345,
+        file_type: "application/pdf".into(),
+        storage_key: seeg_application::documents::document_key(&sha),
+        sha256: sha,
+        uploaded_at: at(minutes),
+    }
+}
+
+async fn an_application_reads_back_with_its_documents_and_history(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let (users, jobs) = setup(&p, 1, 1).await;
+    let a = application(users[0].id, jobs[0].id, 0);
+    let docs = [document(a.id, DocumentType::Diplome, 2), document(a.id, DocumentType::Cv, 1)];
+    let change = StatusChange {
+        id: SystemIds.new_id(),
+        application_id: a.id,
+        changed_by: Some(users[0].id),
+        previous_status: None,
+        new_status: ApplicationStatus::Candidature,
+        notes: None,
+        changed_at: at(0),
+    };
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.applications().insert(&a).await.unwrap();
+    for d in &docs {
+        tx.applications().insert_document(d).await.unwrap();
+    }
+    tx.applications().append_history(&change).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(p.applications.get(a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(p.applications.find(users[0].id, jobs[0].id).await.unwrap(), Some(a.clone()));
+    assert_eq!(p.applications.documents(a.id).await.unwrap(), [docs[1].clone(), docs[0].clone()], "upload order");
+    assert_eq!(p.applications.document(a.id, docs[0].id).await.unwrap(), Some(docs[0].clone()));
+    assert_eq!(p.applications.document(SystemIds.new_id(), docs[0].id).await.unwrap(), None, "not another's");
+    assert_eq!(p.applications.history(a.id).await.unwrap(), [change]);
+    assert_eq!(p.applications.get(SystemIds.new_id()).await.unwrap(), None);
+}
+
+async fn one_application_per_candidate_and_offer(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let (users, jobs) = setup(&p, 1, 2).await;
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.applications().insert(&application(users[0].id, jobs[0].id, 0)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = p.uow.begin().await.unwrap();
+    let twin = application(users[0].id, jobs[0].id, 1);
+    assert!(matches!(tx.applications().insert(&twin).await, Err(StoreError::Conflict(_))));
+    drop(tx);
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.applications().insert(&application(users[0].id, jobs[1].id, 1)).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn lists_are_newest_first_filtered_with_the_true_total(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let (users, jobs) = setup(&p, 3, 2).await;
+    let mut all = Vec::new();
+    let mut tx = p.uow.begin().await.unwrap();
+    for (i, u) in users.iter().enumerate() {
+        for (j, o) in jobs.iter().enumerate() {
+            let a = application(u.id, o.id, i64::try_from(i * 10 + j).unwrap());
+            tx.applications().insert(&a).await.unwrap();
+            all.push(a);
+        }
+    }
+    tx.commit().await.unwrap();
+    let page = p.applications.list(&ApplicationFilter::default(), Page { skip: 1, limit: 2 }).await.unwrap();
+    all.sort_by_key(|a| std::cmp::Reverse(a.created_at));
+    assert_eq!((page.total, page.items), (6, all[1..3].to_vec()));
+    let mine = ApplicationFilter { candidate_id: Some(users[1].id), ..ApplicationFilter::default() };
+    let found = p.applications.list(&mine, Page { skip: 0, limit: 10 }).await.unwrap();
+    assert_eq!(found.total, 2);
+    assert!(found.items.iter().all(|a| a.candidate_id == users[1].id));
+    let one = ApplicationFilter { job_offer_id: Some(jobs[0].id), candidate_id: Some(users[2].id), status: None };
+    assert_eq!(p.applications.list(&one, Page { skip: 0, limit: 10 }).await.unwrap().total, 1);
+
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.applications().update_status(all[0].id, ApplicationStatus::Incubation, at(100)).await.unwrap());
+    assert!(!tx.applications().update_status(SystemIds.new_id(), ApplicationStatus::Refuse, at(100)).await.unwrap());
+    tx.commit().await.unwrap();
+    let moved = ApplicationFilter { status: Some(ApplicationStatus::Incubation), ..ApplicationFilter::default() };
+    let found = p.applications.list(&moved, Page { skip: 0, limit: 10 }).await.unwrap();
+    assert_eq!((found.total, found.items[0].id, found.items[0].updated_at), (1, all[0].id, at(100)));
+}
+
+async fn a_rolled_back_submission_leaves_nothing(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let (users, jobs) = setup(&p, 1, 1).await;
+    let a = application(users[0].id, jobs[0].id, 0);
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.applications().insert(&a).await.unwrap();
+    tx.applications().insert_document(&document(a.id, DocumentType::Cv, 0)).await.unwrap();
+    drop(tx);
+    assert_eq!(p.applications.get(a.id).await.unwrap(), None);
+    assert!(p.applications.documents(a.id).await.unwrap().is_empty());
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.applications().insert(&a).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+on_backends!(Memory, Sqlite, Postgres =>
+    an_application_reads_back_with_its_documents_and_history,
+    one_application_per_candidate_and_offer,
+    lists_are_newest_first_filtered_with_the_true_total,
+    a_rolled_back_submission_leaves_nothing,
+);
