@@ -35,7 +35,16 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(submit))
             .route(web::get().to(list_applications)),
     )
-    .service(route("/api/v1/applications/{application_id}").route(web::get().to(get_application)))
+    .service(
+        route("/api/v1/applications/{application_id}")
+            .route(web::get().to(get_application))
+            .route(web::put().to(update_application)),
+    )
+    .service(
+        route("/api/v1/applications/{application_id}/history")
+            .route(web::get().to(get_history))
+            .route(web::post().to(add_history_note)),
+    )
     .service(route("/api/v1/applications/{application_id}/documents").route(web::get().to(list_documents)))
     .service(
         route("/api/v1/applications/{application_id}/documents/{document_id}/download")
@@ -604,4 +613,165 @@ mod tests {
             assert_eq!(byte_range(bad, 10), None, "{bad}");
         }
     }
+}
+
+impl From<seeg_application::applications::PipelineError> for ApiError {
+    fn from(error: seeg_application::applications::PipelineError) -> Self {
+        use seeg_application::applications::PipelineError;
+        match error {
+            PipelineError::NotFound => Self::NotFound("candidature introuvable"),
+            PipelineError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            PipelineError::Transition(t) => Self::InvalidTransition {
+                detail: t.to_string(),
+                allowed: t.allowed.iter().map(|s| s.as_str().to_owned()).collect(),
+            },
+            PipelineError::InvalidNote => Self::invalid("body.notes", error.to_string()),
+            PipelineError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// `PUT /applications/{id}`: `{"status": "...", "notes": "..."}` (I5).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusUpdate {
+    /// The next status; `pending` is read as `candidature`.
+    pub status: Option<String>,
+    /// Goes into the history row.
+    pub notes: Option<String>,
+}
+
+/// Moves an application in the pipeline (I5): staff along `candidature → incubation → entretien_programme →
+/// simulation_programmee → embauche`, or to `refuse` from any open status (an admin may reopen `refuse` →
+/// `incubation`); its candidate may only withdraw (`retiree`). Anything else is 409 `invalid_status_transition`
+/// with `allowed`. Writes a history row, notifies and e-mails the candidate (outbox), audits staff moves (B2).
+#[utoipa::path(
+    put,
+    path = "/api/v1/applications/{application_id}",
+    operation_id = "update_application",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    request_body = StatusUpdate,
+    responses(
+        (status = 200, body = inline(AppEnvelope<ApplicationBody>)),
+        (status = 403, description = "Observateurs", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Transition impossible (`allowed`)", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub(crate) async fn update_application(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+    body: web::Json<StatusUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    let body = body.into_inner();
+    let raw = body.status.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let raw = raw.ok_or_else(|| ApiError::invalid("body.status", "champ obligatoire"))?;
+    let status = ApplicationStatus::parse_input(raw).map_err(|e| ApiError::invalid("body.status", e.to_string()))?;
+    let context =
+        seeg_application::identity::RequestContext { request_id: Some(crate::middleware::current_request_id()) };
+    let application = state.pipeline.change_status(&caller.0, id, status, body.notes, &context).await?;
+    Ok(HttpResponse::Ok().json(AppEnvelope {
+        success: true,
+        message: "Candidature mise à jour avec succès".to_owned(),
+        data: ApplicationBody::from(&application),
+    }))
+}
+
+/// One history row (legacy §2.8).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryBody {
+    pub id: Uuid,
+    pub application_id: Uuid,
+    pub changed_by: Option<Uuid>,
+    pub previous_status: Option<String>,
+    pub new_status: String,
+    pub notes: Option<String>,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl From<&seeg_application::applications::StatusChange> for HistoryBody {
+    fn from(c: &seeg_application::applications::StatusChange) -> Self {
+        Self {
+            id: c.id,
+            application_id: c.application_id,
+            changed_by: c.changed_by,
+            previous_status: c.previous_status.map(|s| s.as_str().to_owned()),
+            new_status: c.new_status.as_str().to_owned(),
+            notes: c.notes.clone(),
+            changed_at: c.changed_at,
+        }
+    }
+}
+
+/// `GET /{id}/history` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryList {
+    pub success: bool,
+    pub data: Vec<HistoryBody>,
+}
+
+/// An application's history, oldest first: its own candidate's, or any for staff.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{application_id}/history",
+    operation_id = "application_history",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    responses((status = 200, body = HistoryList), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn get_history(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    readable(&state, &caller.0, id).await?;
+    let history = state.applications.history(id).await?;
+    Ok(HttpResponse::Ok().json(HistoryList { success: true, data: history.iter().map(HistoryBody::from).collect() }))
+}
+
+/// `POST /{id}/history`: a recruiter's note.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct HistoryNote {
+    pub notes: Option<String>,
+}
+
+/// Adds a recruiter's note to the history, without changing the status (recruiters and admins; audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{application_id}/history",
+    operation_id = "add_application_history_note",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    request_body = HistoryNote,
+    responses(
+        (status = 201, body = inline(AppEnvelope<HistoryBody>)),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub(crate) async fn add_history_note(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+    body: web::Json<HistoryNote>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    let note = body.into_inner().notes.unwrap_or_default();
+    let context =
+        seeg_application::identity::RequestContext { request_id: Some(crate::middleware::current_request_id()) };
+    let change = state.pipeline.add_note(&caller.0, id, note, &context).await?;
+    Ok(HttpResponse::Created().json(AppEnvelope {
+        success: true,
+        message: "Note ajoutée à l'historique".to_owned(),
+        data: HistoryBody::from(&change),
+    }))
 }

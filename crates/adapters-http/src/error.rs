@@ -37,6 +37,9 @@ pub struct ErrorBody {
     pub request_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// An illegal status change only: the statuses the caller may move to from here (F1, I5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
 }
 
 /// Every error a route can return.
@@ -73,6 +76,9 @@ pub enum ApiError {
     /// Well formed but refused as a whole, with a code of its own (422 that is not a field error).
     #[error("{detail}")]
     Unprocessable { code: &'static str, detail: String },
+    /// 409 `invalid_status_transition` with the statuses allowed from here (I5).
+    #[error("{detail}")]
+    InvalidTransition { detail: String, allowed: Vec<String> },
     /// 429 (S6): the quota closest to exhaustion, reported in `Retry-After` and `X-RateLimit-*`.
     #[error("Trop de requêtes. Veuillez réessayer dans {reset_secs} s.")]
     RateLimited { limit: u32, reset_secs: u64 },
@@ -125,6 +131,11 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
         409,
         "Une requête avec la même `Idempotency-Key` est en cours : réessayer quand elle sera terminée (I4).",
     ),
+    (
+        "invalid_status_transition",
+        409,
+        "Changement de statut impossible depuis le statut actuel pour cet appelant ; `allowed` liste les possibles (I5).",
+    ),
     ("offer_closed", 400, "L'offre n'accepte plus de candidatures (date limite dépassée ou offre fermée)."),
     ("application_exists", 400, "Une candidature existe déjà pour cette offre d'emploi (I4)."),
     ("mtp_answers_mismatch", 400, "Le nombre de réponses MTP ne correspond pas aux questions de l'offre (K3)."),
@@ -156,6 +167,7 @@ impl ApiError {
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::InvalidTransition { .. } => (StatusCode::CONFLICT, "invalid_status_transition"),
             Self::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -182,8 +194,14 @@ pub(crate) fn error_response(
     detail: String,
     errors: Option<Vec<FieldError>>,
 ) -> HttpResponse {
-    let body =
-        ErrorBody { detail, code: code.to_owned(), status: status.as_u16(), request_id: current_request_id(), errors };
+    let body = ErrorBody {
+        detail,
+        code: code.to_owned(),
+        status: status.as_u16(),
+        request_id: current_request_id(),
+        errors,
+        allowed: None,
+    };
     let mut response = HttpResponse::build(status).json(body);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
@@ -220,6 +238,17 @@ impl ResponseError for ApiError {
                 let mut response = error_response(status, code, self.to_string(), None);
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 response
+            }
+            Self::InvalidTransition { detail, allowed } => {
+                let body = ErrorBody {
+                    detail: detail.clone(),
+                    code: code.to_owned(),
+                    status: status.as_u16(),
+                    request_id: current_request_id(),
+                    errors: None,
+                    allowed: Some(allowed.clone()),
+                };
+                HttpResponse::build(status).json(body)
             }
             Self::RateLimited { limit, reset_secs } => {
                 let mut response = error_response(status, code, self.to_string(), None);

@@ -41,6 +41,8 @@ pub struct ApiState {
     pub health: HealthCheck,
     /// `POST /applications/`.
     pub submissions: seeg_application::applications::Submissions,
+    /// `PUT /applications/{id}` and the history notes (I5).
+    pub pipeline: seeg_application::applications::ApplicationPipeline,
     /// Application reads.
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     /// Document bytes (downloads).

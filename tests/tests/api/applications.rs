@@ -247,4 +247,87 @@ on_backends!(Sqlite, Postgres =>
     only_one_of_concurrent_identical_submissions_commits,
     other_candidates_never_see_an_application_but_staff_do,
     an_oversized_body_is_413_before_decoding,
+    the_pipeline_moves_only_along_its_state_machine,
 );
+
+async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
+    let response = app.client.put(app.url(path)).bearer_auth(token).json(body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// I5: every transition allowed and refused, per actor, with history rows, notifications and audit rows.
+async fn the_pipeline_moves_only_along_its_state_machine(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (candidate, token) = token_for(&app, Role::Candidate, "pipeline@example.com").await;
+    let (_, created) = post(&app, &token, &submission(&offer)).await;
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/applications/{id}");
+    let (recruiter, rh) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
+    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let (_, observer) = token_for(&app, Role::Observer, "obs@seeg-gabon.com").await;
+
+    // Skipping a step is refused with the statuses allowed from here.
+    let (status, refused) = put(&app, &rh, &path, &json!({"status": "entretien_programme"})).await;
+    assert_eq!((status, refused["code"].as_str()), (409, Some("invalid_status_transition")));
+    assert_eq!(refused["allowed"], json!(["incubation", "refuse"]));
+    assert_eq!(put(&app, &observer, &path, &json!({"status": "incubation"})).await.0, 403);
+    let (status, refused) = put(&app, &token, &path, &json!({"status": "incubation"})).await;
+    assert_eq!((status, refused["allowed"].clone()), (409, json!(["retiree"])), "a candidate only withdraws");
+
+    for next in ["incubation", "entretien_programme", "simulation_programmee"] {
+        let (status, moved) = put(&app, &rh, &path, &json!({"status": next, "notes": format!("vers {next}")})).await;
+        assert_eq!((status, moved["data"]["status"].as_str()), (200, Some(next)), "{moved}");
+    }
+    assert_eq!(put(&app, &rh, &path, &json!({"status": "refuse"})).await.0, 200);
+    let (status, refused) = put(&app, &rh, &path, &json!({"status": "incubation"})).await;
+    assert_eq!((status, refused["allowed"].clone()), (409, json!([])), "a recruiter cannot reopen");
+    assert_eq!(put(&app, &admin, &path, &json!({"status": "incubation"})).await.0, 200, "an admin reopens");
+    assert_eq!(put(&app, &token, &path, &json!({"status": "retiree"})).await.0, 200, "the candidate withdraws");
+    let (status, refused) = put(&app, &admin, &path, &json!({"status": "embauche"})).await;
+    assert_eq!((status, refused["allowed"].clone()), (409, json!([])), "withdrawn is final");
+    let (status, _) = put(&app, &rh, &path, &json!({"status": "accepted"})).await;
+    assert_eq!(status, 422, "unknown words are 422");
+    let (status, _) = put(&app, &rh, &path, &json!({"status": "incubation", "cover_letter": "x"})).await;
+    assert_eq!(status, 422, "only status and notes");
+
+    let (_, history) = get(&app, &token, &format!("{path}/history")).await;
+    let moves: Vec<(Value, Value)> = history["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["previous_status"].clone(), h["new_status"].clone()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (Value::Null, json!("candidature")),
+            (json!("candidature"), json!("incubation")),
+            (json!("incubation"), json!("entretien_programme")),
+            (json!("entretien_programme"), json!("simulation_programmee")),
+            (json!("simulation_programmee"), json!("refuse")),
+            (json!("refuse"), json!("incubation")),
+            (json!("incubation"), json!("retiree")),
+        ]
+    );
+    assert_eq!(history["data"][1]["notes"], "vers incubation");
+    assert_eq!(history["data"][1]["changed_by"], recruiter.id.to_string());
+    assert_eq!(history["data"][6]["changed_by"], candidate.id.to_string());
+
+    let audit = format!("/api/v1/audit?action=application.status_changed&target_id={id}");
+    let (_, trail) = get(&app, &admin, &audit).await;
+    assert_eq!(trail["total"], 5, "staff moves are audited, the candidate's withdrawal is not: {trail}");
+
+    // A recruiter's note goes into the history without a move; candidates cannot add one.
+    let note = json!({"notes": "Dossier complet, à revoir en comité"});
+    let response = app.client.post(app.url(&format!("{path}/history"))).bearer_auth(&rh).json(&note).send().await;
+    assert_eq!(response.unwrap().status(), 201);
+    let response = app.client.post(app.url(&format!("{path}/history"))).bearer_auth(&token).json(&note).send().await;
+    assert_eq!(response.unwrap().status(), 403);
+    let (_, history) = get(&app, &rh, &format!("{path}/history")).await;
+    assert_eq!(history["data"].as_array().unwrap().len(), 8);
+
+    let (_, stranger) = token_for(&app, Role::Candidate, "stranger@example.com").await;
+    assert_eq!(put(&app, &stranger, &path, &json!({"status": "retiree"})).await.0, 404);
+    assert_eq!(get(&app, &stranger, &format!("{path}/history")).await.0, 404);
+}

@@ -103,7 +103,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 56] = [
+const TABLE: [Row; 59] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -167,6 +167,13 @@ const TABLE: [Row; 56] = [
                                                                                                 [401, 404, 200, 200, 200]),
     ("GET",    "/api/v1/applications/{others_application}/documents/{others_document}/download", Body::None,
                                                                           Caller::Shared,      [401, 404, 200, 200, 200]),
+    ("GET",    "/api/v1/applications/{others_application}/history", Body::None, Caller::Shared,
+                                                                                                [401, 404, 200, 200, 200]),
+    ("POST",   "/api/v1/applications/{others_application}/history", Body::Json(r#"{"notes": "Entretien à prévoir"}"#),
+                                                                          Caller::Shared,      [401, 404, 403, 201, 201]),
+    // Staff move a fresh application along the pipeline (I5); observers cannot; another candidate's does not exist.
+    ("PUT",    "/api/v1/applications/{fresh_application}", Body::Json(r#"{"status": "incubation"}"#),
+                                                                          Caller::Shared,      [401, 404, 403, 200, 200]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // Offers for signed-in users (K3b): everyone reads; recruiters and admins publish; a recruiter changes its
@@ -266,6 +273,16 @@ impl World {
         let listed: Value = response.json().await.unwrap();
         listed["data"][0]["id"].as_str().expect("a document").clone_into(&mut world.others_document);
         world
+    }
+
+    /// A new application of a new candidate, in `candidature`.
+    async fn fresh_application(&self) -> String {
+        let candidate = self.fresh_candidate().await;
+        let token = log_in(&self.app, &candidate.email).await["access_token"].as_str().unwrap().to_owned();
+        let submission = self.submission().await;
+        let response = self.app.client.post(self.app.url("/api/v1/applications")).bearer_auth(&token);
+        let created: Value = response.json(&submission).send().await.unwrap().json().await.unwrap();
+        created["data"]["id"].as_str().expect("a fresh application").to_owned()
     }
 
     /// A valid submission body, to a new open offer.
@@ -383,6 +400,9 @@ impl World {
         path = path
             .replace("{others_application}", &self.others_application)
             .replace("{others_document}", &self.others_document);
+        if path.contains("{fresh_application}") {
+            path = path.replace("{fresh_application}", &self.fresh_application().await);
+        }
         let shared_recruiter = || {
             let found = self.callers.iter().find(|(w, _)| *w == Who::Recruiter).and_then(|(_, a)| a.as_ref());
             found.expect("recruiter").user.id

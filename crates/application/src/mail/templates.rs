@@ -164,6 +164,21 @@ pub fn application_confirmation(user: &User, job_title: &str) -> Rendered {
     )
 }
 
+/// An application moved in the pipeline (I5): the new status, in words, and the recruiter's note if any.
+pub fn application_status_changed(user: &User, job_title: &str, status_label: &str) -> Rendered {
+    render(
+        &format!("Votre candidature - {}", job_title.trim()),
+        user,
+        &[
+            &format!("Le statut de votre candidature au poste « {} » a changé.", job_title.trim()),
+            &format!("Nouveau statut : {status_label}."),
+            "Retrouvez le détail dans votre espace candidat.",
+        ],
+        "",
+        "",
+    )
+}
+
 /// Forgotten password: the link to choose a new one.
 pub fn password_reset(user: &User, link: &str) -> Rendered {
     let html_link = escape_html(link);

@@ -49,6 +49,19 @@ impl ApplicationStatus {
         }
     }
 
+    /// The French label shown to people (messages, e-mails, the PDF dossier).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Candidature => "Candidature reçue",
+            Self::Incubation => "En incubation",
+            Self::EntretienProgramme => "Entretien programmé",
+            Self::SimulationProgrammee => "Simulation programmée",
+            Self::Embauche => "Embauché(e)",
+            Self::Refuse => "Non retenue",
+            Self::Retiree => "Retirée par le candidat",
+        }
+    }
+
     /// Whether nothing but an admin's reopening can follow.
     pub const fn is_terminal(self) -> bool {
         matches!(self, Self::Embauche | Self::Refuse | Self::Retiree)

@@ -1,0 +1,193 @@
+//! Moving an application through the pipeline (I5): the state machine decides, per actor; each move writes the
+//! status, a history row, an audit row for staff (B2), the candidate's `application_status_changed`
+//! notification and its e-mail, all in one transaction (I1).
+
+use std::sync::Arc;
+
+use seeg_domain::applications::{Application, ApplicationStatus, InvalidTransition, StatusActor};
+use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{ApplicationRepository, StatusChange};
+use crate::identity::{AuditEvent, Notification, RequestContext, UserRepository};
+use crate::mail::{mail_event, templates};
+use crate::offers::OfferRepository;
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
+
+/// The longest note kept on a history row.
+pub const MAX_NOTE_CHARS: usize = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Unknown, or another candidate's (S3: indistinguishable).
+    #[error("candidature introuvable")]
+    NotFound,
+    #[error("Accès interdit")]
+    Forbidden,
+    #[error(transparent)]
+    Transition(#[from] InvalidTransition),
+    #[error("note vide ou de plus de {MAX_NOTE_CHARS} caractères")]
+    InvalidNote,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplicationPipeline {
+    uow: Arc<dyn UnitOfWork>,
+    applications: Arc<dyn ApplicationRepository>,
+    users: Arc<dyn UserRepository>,
+    offers: Arc<dyn OfferRepository>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+}
+
+fn actor_of(caller: &User, application: &Application) -> Result<StatusActor, PipelineError> {
+    match caller.role {
+        Role::Candidate if application.candidate_id == caller.id => Ok(StatusActor::Candidate),
+        Role::Candidate => Err(PipelineError::NotFound),
+        role => match decide(role, Action::ChangeApplicationStatus, Ownership::Any) {
+            Decision::Allow if role == Role::Admin => Ok(StatusActor::Admin),
+            Decision::Allow => Ok(StatusActor::Recruiter),
+            Decision::Forbid | Decision::Hide => Err(PipelineError::Forbidden),
+        },
+    }
+}
+
+fn checked_note(note: Option<String>) -> Result<Option<String>, PipelineError> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(PipelineError::InvalidNote);
+    }
+    Ok(note)
+}
+
+impl ApplicationPipeline {
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        applications: Arc<dyn ApplicationRepository>,
+        users: Arc<dyn UserRepository>,
+        offers: Arc<dyn OfferRepository>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+    ) -> Self {
+        Self { uow, applications, users, offers, clock, ids }
+    }
+
+    /// Moves application `id` to `to` for `caller`; the note goes into the history row.
+    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    pub async fn change_status(
+        &self,
+        caller: &User,
+        id: Uuid,
+        to: ApplicationStatus,
+        note: Option<String>,
+        context: &RequestContext,
+    ) -> Result<Application, PipelineError> {
+        let mut application = self.applications.get(id).await?.ok_or(PipelineError::NotFound)?;
+        let actor = actor_of(caller, &application)?;
+        let note = checked_note(note)?;
+        let from = application.status;
+        application.status = from.transition(to, actor)?;
+        let now = self.clock.now();
+        application.updated_at = now;
+
+        let candidate = self.users.get(application.candidate_id).await?;
+        let offer = self.offers.get(application.job_offer_id).await?;
+        let title = offer.map_or_else(|| "offre".to_owned(), |o| o.title);
+
+        let mut tx = self.uow.begin().await?;
+        if !tx.applications().update_status(id, application.status, now).await? {
+            return Err(PipelineError::NotFound);
+        }
+        tx.applications()
+            .append_history(&StatusChange {
+                id: self.ids.new_id(),
+                application_id: id,
+                changed_by: Some(caller.id),
+                previous_status: Some(from),
+                new_status: application.status,
+                notes: note,
+                changed_at: now,
+            })
+            .await?;
+        if actor != StatusActor::Candidate {
+            tx.audit()
+                .append(&AuditEvent {
+                    id: self.ids.new_id(),
+                    actor_id: Some(caller.id),
+                    action: "application.status_changed".to_owned(),
+                    target_type: Some("application".to_owned()),
+                    target_id: Some(id.to_string()),
+                    request_id: context.request_id.clone(),
+                    changed_fields: vec!["status".to_owned()],
+                    occurred_at: now,
+                })
+                .await?;
+        }
+        if let Some(candidate) = &candidate {
+            tx.notifications()
+                .insert(&Notification {
+                    id: self.ids.new_id(),
+                    user_id: candidate.id,
+                    related_application_id: Some(id),
+                    title: "Candidature mise à jour".to_owned(),
+                    message: format!("« {title} » : {}", application.status.label()),
+                    kind: "application_status_changed".to_owned(),
+                    link: Some(format!("/applications/{id}")),
+                    read: false,
+                    created_at: now,
+                })
+                .await?;
+            let mail = templates::application_status_changed(candidate, &title, application.status.label());
+            tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(from = from.as_str(), to = application.status.as_str(), "application status changed");
+        Ok(application)
+    }
+
+    /// A recruiter's note on the history, without a status change (`POST /{id}/history`).
+    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    pub async fn add_note(
+        &self,
+        caller: &User,
+        id: Uuid,
+        note: String,
+        context: &RequestContext,
+    ) -> Result<StatusChange, PipelineError> {
+        let application = self.applications.get(id).await?.ok_or(PipelineError::NotFound)?;
+        if actor_of(caller, &application)? == StatusActor::Candidate {
+            return Err(PipelineError::Forbidden);
+        }
+        let note = checked_note(Some(note))?.ok_or(PipelineError::InvalidNote)?;
+        let now = self.clock.now();
+        let change = StatusChange {
+            id: self.ids.new_id(),
+            application_id: id,
+            changed_by: Some(caller.id),
+            previous_status: Some(application.status),
+            new_status: application.status,
+            notes: Some(note),
+            changed_at: now,
+        };
+        let mut tx = self.uow.begin().await?;
+        tx.applications().append_history(&change).await?;
+        tx.audit()
+            .append(&AuditEvent {
+                id: self.ids.new_id(),
+                actor_id: Some(caller.id),
+                action: "application.note_added".to_owned(),
+                target_type: Some("application".to_owned()),
+                target_id: Some(id.to_string()),
+                request_id: context.request_id.clone(),
+                changed_fields: vec!["notes".to_owned()],
+                occurred_at: now,
+            })
+            .await?;
+        tx.commit().await?;
+        Ok(change)
+    }
+}
