@@ -13,6 +13,7 @@ mod m20261125_000007_create_candidate_profiles;
 mod m20261125_000008_add_job_offers_search;
 mod m20261125_000009_create_applications;
 mod m20261125_000010_create_idempotency_keys;
+mod m20261125_000012_create_application_drafts;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_add_job_offers_search::Migration),
             Box::new(m20261125_000009_create_applications::Migration),
             Box::new(m20261125_000010_create_idempotency_keys::Migration),
+            Box::new(m20261125_000012_create_application_drafts::Migration),
         ]
     }
 }

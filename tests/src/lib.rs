@@ -126,6 +126,7 @@ pub struct Ports {
     pub candidate_profiles: Arc<dyn seeg_application::identity::CandidateProfileRepository>,
     pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
     pub applications: Arc<dyn ApplicationCounts>,
+    pub drafts: Arc<dyn seeg_application::applications::drafts::DraftRepository>,
     /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
     pub memory: Option<MemoryStore>,
 }
@@ -147,6 +148,7 @@ impl Ports {
             + seeg_application::identity::CandidateProfileRepository
             + seeg_application::idempotency::IdempotencyStore
             + ApplicationCounts
+            + seeg_application::applications::drafts::DraftRepository
             + Clone
             + 'static,
     {
@@ -164,6 +166,7 @@ impl Ports {
             candidate_profiles: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
             applications: Arc::new(store.clone()),
+            drafts: Arc::new(store.clone()),
             memory: None,
         }
     }

@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -21,6 +21,7 @@ const TABLES: [&str; 12] = [
     "candidate_profiles",
     "idempotency_keys",
     "applications",
+    "application_drafts",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -53,6 +54,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     // (table, column): the step drops the column, or the whole table when no column is named.
     let undone_by = |name: &str| -> Option<(&'static str, Option<&'static str>)> {
         match name {
+            "m20261125_000012_create_application_drafts" => Some(("application_drafts", None)),
             "m20261125_000010_create_idempotency_keys" => Some(("idempotency_keys", None)),
             "m20261125_000009_create_applications" => Some(("applications", None)),
             "m20261125_000008_add_job_offers_search" => Some(("job_offers", Some("search_folded"))),
@@ -78,7 +80,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 6, "every checked step was met");
+    assert_eq!(checked, 7, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use seeg_application::applications::drafts::{Draft, DraftRepository, DraftWriter};
 use seeg_application::health::Probe;
 use seeg_application::identity::{
     AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter, Agent,
@@ -40,6 +41,8 @@ struct State {
     agents: BTreeMap<i32, StoredAgent>,
     /// By account: one profile per account.
     candidate_profiles: BTreeMap<Uuid, CandidateProfile>,
+    /// By (user, offer): one draft each.
+    drafts: BTreeMap<(Uuid, Uuid), Draft>,
     idempotency: BTreeMap<(Uuid, String), seeg_application::idempotency::IdempotencyRecord>,
     applications: BTreeMap<Uuid, SeededApplication>,
 }
@@ -135,6 +138,8 @@ enum Change {
     ReviewAccessRequest(Box<AccessRequest>),
     MarkAccessRequestsViewed { at: DateTime<Utc> },
     SaveCandidateProfile(Box<CandidateProfile>),
+    SaveDraft(Box<Draft>),
+    DeleteDraft { user_id: Uuid, job_offer_id: Uuid },
 }
 
 /// Which refresh tokens a revocation reaches.
@@ -228,7 +233,9 @@ impl Change {
             | Self::ConsumePasswordReset { .. }
             | Self::ReviewAccessRequest(_)
             | Self::MarkAccessRequestsViewed { .. }
-            | Self::SaveCandidateProfile(_) => Vec::new(),
+            | Self::SaveCandidateProfile(_)
+            | Self::SaveDraft(_)
+            | Self::DeleteDraft { .. } => Vec::new(),
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
             Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
@@ -248,6 +255,8 @@ impl Change {
             }
             Self::DeleteOffer(id) => {
                 state.offers.remove(&id);
+                // `ON DELETE CASCADE` from the offer to its drafts.
+                state.drafts.retain(|(_, offer), _| *offer != id);
             }
             Self::AppendEvent(e) => {
                 state.outbox.insert(e.id, StoredEvent { event: e, locked_by: None, locked_until: None });
@@ -309,8 +318,22 @@ impl Change {
                 }
                 state.candidate_profiles.insert(profile.user_id, profile);
             }
+            Self::SaveDraft(d) => {
+                save_draft(&mut state.drafts, *d);
+            }
+            Self::DeleteDraft { user_id, job_offer_id } => {
+                state.drafts.remove(&(user_id, job_offer_id));
+            }
         }
     }
+}
+
+/// The upsert on the (user, offer) key: a stored draft keeps its creation time.
+fn save_draft(drafts: &mut BTreeMap<(Uuid, Uuid), Draft>, mut draft: Draft) {
+    if let Some(stored) = drafts.get(&(draft.user_id, draft.job_offer_id)) {
+        draft.created_at = stored.created_at;
+    }
+    drafts.insert((draft.user_id, draft.job_offer_id), draft);
 }
 
 /// Writes a review on a still-pending request; whether it did (the SQL conditional UPDATE).
@@ -353,6 +376,28 @@ impl MemoryTransaction {
             match change {
                 Change::InsertOffer(o) if o.id == id => exists = true,
                 Change::DeleteOffer(deleted) if *deleted == id => exists = false,
+                _ => {}
+            }
+        }
+        exists
+    }
+
+    /// Whether the account exists as this transaction sees it (accounts are never deleted).
+    fn user_exists(&self, id: Uuid) -> bool {
+        self.store.read(|state| state.users.contains_key(&id))
+            || self.changes.iter().any(|c| matches!(c, Change::InsertUser(u) if u.id == id))
+    }
+
+    /// Whether (user, offer) has a draft as this transaction sees it.
+    fn draft_exists(&self, user_id: Uuid, job_offer_id: Uuid) -> bool {
+        let mut exists = self.store.read(|state| state.drafts.contains_key(&(user_id, job_offer_id)));
+        for change in &self.changes {
+            match change {
+                Change::SaveDraft(d) if (d.user_id, d.job_offer_id) == (user_id, job_offer_id) => exists = true,
+                Change::DeleteDraft { user_id: u, job_offer_id: o } if (*u, *o) == (user_id, job_offer_id) => {
+                    exists = false;
+                }
+                Change::DeleteOffer(id) if *id == job_offer_id => exists = false,
                 _ => {}
             }
         }
@@ -466,6 +511,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn candidate_profiles(&mut self) -> &mut dyn CandidateProfileWriter {
+        self
+    }
+
+    fn drafts(&mut self) -> &mut dyn DraftWriter {
         self
     }
 
@@ -1088,5 +1137,30 @@ impl seeg_application::idempotency::IdempotencyStore for MemoryStore {
     async fn release(&self, scope: Uuid, key: &str) -> Result<(), StoreError> {
         self.write(|state| state.idempotency.remove(&(scope, key.to_owned())));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl DraftWriter for MemoryTransaction {
+    async fn save(&mut self, draft: &Draft) -> Result<(), StoreError> {
+        // The foreign keys of the SQL schema.
+        if !self.user_exists(draft.user_id) || !self.offer_exists(draft.job_offer_id) {
+            return Err(StoreError::Unexpected(anyhow::anyhow!("fk_application_drafts : compte ou offre inconnu")));
+        }
+        self.changes.push(Change::SaveDraft(Box::new(draft.clone())));
+        Ok(())
+    }
+
+    async fn delete(&mut self, user_id: Uuid, job_offer_id: Uuid) -> Result<bool, StoreError> {
+        let existed = self.draft_exists(user_id, job_offer_id);
+        self.changes.push(Change::DeleteDraft { user_id, job_offer_id });
+        Ok(existed)
+    }
+}
+
+#[async_trait]
+impl DraftRepository for MemoryStore {
+    async fn get(&self, user_id: Uuid, job_offer_id: Uuid) -> Result<Option<Draft>, StoreError> {
+        Ok(self.read(|state| state.drafts.get(&(user_id, job_offer_id)).cloned()))
     }
 }

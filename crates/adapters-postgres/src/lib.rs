@@ -6,6 +6,7 @@ mod agents;
 mod audit;
 mod candidate_profiles;
 mod database;
+mod drafts;
 mod entities;
 mod idempotency;
 mod identity;

@@ -4,6 +4,7 @@
 //! Ports are small `async_trait` traits whose doc comments are their contracts; the adapters implement them and
 //! the contract suites in `tests/` hold every implementation to the same behaviour.
 
+pub mod applications;
 pub mod clock;
 pub mod documents;
 pub mod health;

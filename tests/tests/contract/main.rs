@@ -8,6 +8,7 @@ mod agents;
 mod audit;
 mod candidate_profiles;
 mod documents;
+mod drafts;
 mod idempotency;
 mod identity;
 mod offer_desk;

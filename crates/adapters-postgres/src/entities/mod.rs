@@ -2,6 +2,7 @@
 
 pub mod access_request;
 pub mod application;
+pub mod application_draft;
 pub mod audit_event;
 pub mod candidate_profile;
 pub mod idempotency_key;
