@@ -10,7 +10,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
 use crate::{
-    access_requests, audit, health, identity, jobs, matricules, offers, passwords, profiles, user_creation, users,
+    access_requests, audit, drafts, health, identity, jobs, matricules, offers, passwords, profiles, user_creation,
+    users,
 };
 
 #[derive(OpenApi)]
@@ -52,6 +53,9 @@ use crate::{
         users::delete_user,
         profiles::get_own_profile,
         profiles::update_own_profile,
+        drafts::get_draft,
+        drafts::save_draft,
+        drafts::delete_draft,
         user_creation::create_user,
         access_requests::list_access_requests,
         access_requests::approve_access_request,
@@ -68,6 +72,7 @@ use crate::{
         (name = "Service", description = "Santé et disponibilité du service"),
         (name = "Authentification", description = "Inscription, connexion, jetons"),
         (name = "Utilisateurs", description = "Comptes"),
+        (name = "Candidatures", description = "Candidatures et brouillons de candidature"),
         (name = "Demandes d'accès", description = "Comptes internes sans e-mail SEEG en attente de validation"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
     ),

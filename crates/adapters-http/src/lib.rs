@@ -4,6 +4,7 @@
 mod access_requests;
 mod audit;
 mod docs;
+mod drafts;
 mod error;
 mod health;
 mod idempotency;
@@ -62,11 +63,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::invalid("path", format!("paramètre de chemin invalide : {error}")).into()
         }))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(JSON_LIMIT)
-                .error_handler(|error, _| ApiError::invalid("body", format!("corps JSON invalide : {error}")).into()),
-        )
+        .app_data(json_config(JSON_LIMIT))
         .app_data(
             web::FormConfig::default()
                 .limit(JSON_LIMIT)
@@ -78,6 +75,7 @@ pub fn app(
         .configure(passwords::configure)
         .configure(matricules::configure)
         .configure(profiles::configure)
+        .configure(drafts::configure)
         .configure(users::configure)
         .configure(access_requests::configure)
         .configure(user_creation::configure)
@@ -92,6 +90,14 @@ pub fn app(
         .wrap(cors(&config))
         // Outermost, so that every response, CORS refusals included, carries the request id and headers.
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
+}
+
+/// JSON bodies up to `limit` bytes; a bad or oversized one is a 422 naming `body`. Routes that take larger
+/// bodies register their own with a larger limit.
+pub(crate) fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|error, _| ApiError::invalid("body", format!("corps JSON invalide : {error}")).into())
 }
 
 /// CORS from configuration (S13): explicit origins with credentials, or `*` without them.

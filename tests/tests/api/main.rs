@@ -8,6 +8,7 @@ mod admin;
 mod audit;
 mod auth;
 mod docs;
+mod drafts;
 mod health;
 mod http_conventions;
 mod idempotency;
