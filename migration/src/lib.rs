@@ -14,6 +14,7 @@ mod m20261125_000008_add_job_offers_search;
 mod m20261125_000009_create_applications;
 mod m20261125_000010_create_idempotency_keys;
 mod m20261125_000011_create_application_documents_and_history;
+mod m20261125_000012_create_application_drafts;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_create_applications::Migration),
             Box::new(m20261125_000010_create_idempotency_keys::Migration),
             Box::new(m20261125_000011_create_application_documents_and_history::Migration),
+            Box::new(m20261125_000012_create_application_drafts::Migration),
         ]
     }
 }

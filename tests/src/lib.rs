@@ -127,6 +127,7 @@ pub struct Ports {
     pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     pub application_counts: Arc<dyn ApplicationCounts>,
+    pub drafts: Arc<dyn seeg_application::applications::drafts::DraftRepository>,
     /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
     pub memory: Option<MemoryStore>,
 }
@@ -149,6 +150,7 @@ impl Ports {
             + seeg_application::idempotency::IdempotencyStore
             + seeg_application::applications::ApplicationRepository
             + ApplicationCounts
+            + seeg_application::applications::drafts::DraftRepository
             + Clone
             + 'static,
     {
@@ -167,6 +169,7 @@ impl Ports {
             idempotency: Arc::new(store.clone()),
             applications: Arc::new(store.clone()),
             application_counts: Arc::new(store.clone()),
+            drafts: Arc::new(store.clone()),
             memory: None,
         }
     }

@@ -10,7 +10,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
 use crate::{
-    access_requests, applications, audit, health, identity, jobs, matricules, offers, passwords, profiles,
+    access_requests, applications, audit, drafts, health, identity, jobs, matricules, offers, passwords, profiles,
     user_creation, users,
 };
 
@@ -61,6 +61,9 @@ use crate::{
         users::delete_user,
         profiles::get_own_profile,
         profiles::update_own_profile,
+        drafts::get_draft,
+        drafts::save_draft,
+        drafts::delete_draft,
         user_creation::create_user,
         access_requests::list_access_requests,
         access_requests::approve_access_request,
@@ -77,6 +80,7 @@ use crate::{
         (name = "Service", description = "Santé et disponibilité du service"),
         (name = "Authentification", description = "Inscription, connexion, jetons"),
         (name = "Utilisateurs", description = "Comptes"),
+        (name = "Candidatures", description = "Candidatures et brouillons de candidature"),
         (name = "Demandes d'accès", description = "Comptes internes sans e-mail SEEG en attente de validation"),
         (name = "Candidatures", description = "Dépôt et suivi des candidatures, documents"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),

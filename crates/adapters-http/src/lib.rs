@@ -5,6 +5,7 @@ mod access_requests;
 mod applications;
 mod audit;
 mod docs;
+mod drafts;
 mod error;
 mod health;
 mod idempotency;
@@ -63,7 +64,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::invalid("path", format!("paramètre de chemin invalide : {error}")).into()
         }))
-        .app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(json_error))
+        .app_data(json_config(JSON_LIMIT))
         .app_data(
             web::FormConfig::default()
                 .limit(JSON_LIMIT)
@@ -76,6 +77,7 @@ pub fn app(
         .configure(passwords::configure)
         .configure(matricules::configure)
         .configure(profiles::configure)
+        .configure(drafts::configure)
         .configure(users::configure)
         .configure(access_requests::configure)
         .configure(user_creation::configure)
@@ -101,6 +103,12 @@ pub(crate) fn json_error(error: actix_web::error::JsonPayloadError, _: &actix_we
         }
         other => ApiError::invalid("body", format!("corps JSON invalide : {other}")).into(),
     }
+}
+
+/// JSON bodies up to `limit` bytes (413 beyond, before decoding; 422 for a malformed one). Routes that take larger
+/// bodies register their own with a larger limit.
+pub(crate) fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(json_error)
 }
 
 /// CORS from configuration (S13): explicit origins with credentials, or `*` without them.

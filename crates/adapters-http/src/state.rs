@@ -34,6 +34,8 @@ pub struct ApiState {
     pub access_requests: AccessRequestDesk,
     /// `GET|PUT /users/me/profile` and the `candidate_profile` beside accounts.
     pub profiles: seeg_application::identity::CandidateProfiles,
+    /// A candidate's application drafts, one per offer (`/applications/drafts/by-offer`).
+    pub drafts: seeg_application::applications::drafts::Drafts,
     /// `POST /auth/create-user`.
     pub provisioning: UserProvisioning,
     /// `POST` and `GET /auth/verify-matricule`: the employees list checks (R4, S7).

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use seeg_application::applications::drafts::{Draft, DraftRepository, DraftWriter};
 use seeg_application::applications::{
     ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange,
 };
@@ -44,6 +45,8 @@ struct State {
     agents: BTreeMap<i32, StoredAgent>,
     /// By account: one profile per account.
     candidate_profiles: BTreeMap<Uuid, CandidateProfile>,
+    /// By (user, offer): one draft each.
+    drafts: BTreeMap<(Uuid, Uuid), Draft>,
     idempotency: BTreeMap<(Uuid, String), seeg_application::idempotency::IdempotencyRecord>,
     applications: BTreeMap<Uuid, SeededApplication>,
     /// Applications written through the port (their counting side is in `applications` too).
@@ -147,6 +150,8 @@ enum Change {
     InsertApplicationDocument(Box<ApplicationDocument>),
     AppendHistory(Box<StatusChange>),
     UpdateApplicationStatus { id: Uuid, status: ApplicationStatus, at: DateTime<Utc> },
+    SaveDraft(Box<Draft>),
+    DeleteDraft { user_id: Uuid, job_offer_id: Uuid },
 }
 
 /// Which refresh tokens a revocation reaches.
@@ -261,7 +266,9 @@ impl Change {
             | Self::ReviewAccessRequest(_)
             | Self::MarkAccessRequestsViewed { .. }
             | Self::SaveCandidateProfile(_)
-            | Self::UpdateApplicationStatus { .. } => Vec::new(),
+            | Self::UpdateApplicationStatus { .. }
+            | Self::SaveDraft(_)
+            | Self::DeleteDraft { .. } => Vec::new(),
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
             Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
@@ -281,6 +288,8 @@ impl Change {
             }
             Self::DeleteOffer(id) => {
                 state.offers.remove(&id);
+                // `ON DELETE CASCADE` from the offer to its drafts.
+                state.drafts.retain(|(_, offer), _| *offer != id);
             }
             Self::AppendEvent(e) => {
                 state.outbox.insert(e.id, StoredEvent { event: e, locked_by: None, locked_until: None });
@@ -367,8 +376,22 @@ impl Change {
                 }
                 state.candidate_profiles.insert(profile.user_id, profile);
             }
+            Self::SaveDraft(d) => {
+                save_draft(&mut state.drafts, *d);
+            }
+            Self::DeleteDraft { user_id, job_offer_id } => {
+                state.drafts.remove(&(user_id, job_offer_id));
+            }
         }
     }
+}
+
+/// The upsert on the (user, offer) key: a stored draft keeps its creation time.
+fn save_draft(drafts: &mut BTreeMap<(Uuid, Uuid), Draft>, mut draft: Draft) {
+    if let Some(stored) = drafts.get(&(draft.user_id, draft.job_offer_id)) {
+        draft.created_at = stored.created_at;
+    }
+    drafts.insert((draft.user_id, draft.job_offer_id), draft);
 }
 
 /// Writes a review on a still-pending request; whether it did (the SQL conditional UPDATE).
@@ -411,6 +434,28 @@ impl MemoryTransaction {
             match change {
                 Change::InsertOffer(o) if o.id == id => exists = true,
                 Change::DeleteOffer(deleted) if *deleted == id => exists = false,
+                _ => {}
+            }
+        }
+        exists
+    }
+
+    /// Whether the account exists as this transaction sees it (accounts are never deleted).
+    fn user_exists(&self, id: Uuid) -> bool {
+        self.store.read(|state| state.users.contains_key(&id))
+            || self.changes.iter().any(|c| matches!(c, Change::InsertUser(u) if u.id == id))
+    }
+
+    /// Whether (user, offer) has a draft as this transaction sees it.
+    fn draft_exists(&self, user_id: Uuid, job_offer_id: Uuid) -> bool {
+        let mut exists = self.store.read(|state| state.drafts.contains_key(&(user_id, job_offer_id)));
+        for change in &self.changes {
+            match change {
+                Change::SaveDraft(d) if (d.user_id, d.job_offer_id) == (user_id, job_offer_id) => exists = true,
+                Change::DeleteDraft { user_id: u, job_offer_id: o } if (*u, *o) == (user_id, job_offer_id) => {
+                    exists = false;
+                }
+                Change::DeleteOffer(id) if *id == job_offer_id => exists = false,
                 _ => {}
             }
         }
@@ -528,6 +573,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn applications(&mut self) -> &mut dyn ApplicationWriter {
+        self
+    }
+
+    fn drafts(&mut self) -> &mut dyn DraftWriter {
         self
     }
 
@@ -1183,6 +1232,24 @@ impl ApplicationWriter for MemoryTransaction {
 }
 
 #[async_trait]
+impl DraftWriter for MemoryTransaction {
+    async fn save(&mut self, draft: &Draft) -> Result<(), StoreError> {
+        // The foreign keys of the SQL schema.
+        if !self.user_exists(draft.user_id) || !self.offer_exists(draft.job_offer_id) {
+            return Err(StoreError::Unexpected(anyhow::anyhow!("fk_application_drafts : compte ou offre inconnu")));
+        }
+        self.changes.push(Change::SaveDraft(Box::new(draft.clone())));
+        Ok(())
+    }
+
+    async fn delete(&mut self, user_id: Uuid, job_offer_id: Uuid) -> Result<bool, StoreError> {
+        let existed = self.draft_exists(user_id, job_offer_id);
+        self.changes.push(Change::DeleteDraft { user_id, job_offer_id });
+        Ok(existed)
+    }
+}
+
+#[async_trait]
 impl ApplicationRepository for MemoryStore {
     async fn get(&self, id: Uuid) -> Result<Option<Application>, StoreError> {
         Ok(self.read(|state| state.full_applications.get(&id).cloned()))
@@ -1246,5 +1313,12 @@ impl ApplicationRepository for MemoryStore {
             changes.sort_by(|a, b| a.changed_at.cmp(&b.changed_at).then(a.id.cmp(&b.id)));
             changes
         }))
+    }
+}
+
+#[async_trait]
+impl DraftRepository for MemoryStore {
+    async fn get(&self, user_id: Uuid, job_offer_id: Uuid) -> Result<Option<Draft>, StoreError> {
+        Ok(self.read(|state| state.drafts.get(&(user_id, job_offer_id)).cloned()))
     }
 }

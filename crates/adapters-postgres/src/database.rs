@@ -223,6 +223,10 @@ impl Transaction for SqlTransaction {
         self
     }
 
+    fn drafts(&mut self) -> &mut dyn seeg_application::applications::drafts::DraftWriter {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(store_error)
     }

@@ -7,6 +7,7 @@ mod applications;
 mod audit;
 mod candidate_profiles;
 mod database;
+mod drafts;
 mod entities;
 mod idempotency;
 mod identity;

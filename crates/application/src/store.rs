@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::applications::drafts::DraftWriter;
 use crate::identity::{
     AccessRequestWriter, AuditWriter, CandidateProfileWriter, NotificationWriter, RefreshTokenWriter, UserWriter,
 };
@@ -53,5 +54,6 @@ pub trait Transaction: Send {
     fn password_resets(&mut self) -> &mut dyn crate::identity::PasswordResetWriter;
     fn candidate_profiles(&mut self) -> &mut dyn CandidateProfileWriter;
     fn applications(&mut self) -> &mut dyn crate::applications::ApplicationWriter;
+    fn drafts(&mut self) -> &mut dyn DraftWriter;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -207,6 +207,13 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
             ),
+            drafts: seeg_application::applications::drafts::Drafts::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+            ),
             provisioning: UserProvisioning::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),

@@ -68,6 +68,9 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let offer = open_offer(&app, OfferVisibility::Everyone).await;
     let (candidate, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let draft = json!({"job_offer_id": offer.id, "form_data": {"step": 2}});
+    let saved = app.client.post(app.url("/api/v1/applications/drafts/by-offer")).bearer_auth(&token).json(&draft);
+    assert_eq!(saved.send().await.unwrap().status(), 201);
     let (status, body) = post(&app, &token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["message"], "Candidature créée avec succès (3 document(s) uploadé(s))");
@@ -108,7 +111,11 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
         app.client.get(app.url(&download)).bearer_auth(&token).header("If-None-Match", &etag).send().await.unwrap();
     assert_eq!(cached.status(), 304);
 
-    // The profile appeared with the first application (R24).
+    // The draft went with the submission (I8), and the profile appeared with it (R24).
+    let (_, draft) =
+        get(&app, &token, &format!("/api/v1/applications/drafts/by-offer?job_offer_id={}", offer.id)).await;
+    assert_eq!(draft["data"], Value::Null, "{draft}");
+
     let (status, profile) = get(&app, &token, "/api/v1/users/me/profile").await;
     assert_eq!(status, 200, "{profile}");
 }

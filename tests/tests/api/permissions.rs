@@ -85,6 +85,8 @@ enum Body {
     Reject,
     /// A valid application to a new open offer.
     Submission,
+    /// A draft for the public offer `{job_id}`.
+    Draft,
 }
 
 /// Whether the row needs a caller of its own: it ends the caller's sessions or account.
@@ -103,7 +105,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 59] = [
+const TABLE: [Row; 62] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -194,6 +196,12 @@ const TABLE: [Row; 59] = [
     ("GET",    "/api/v1/jobs/recruiter/statistics",       Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
     // S3: staff read every application (observers too); candidates have no business there.
     ("GET",    "/api/v1/jobs/{job_id}/applications",      Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
+    // Application drafts: a candidate's own, one per offer (R27); staff do not apply, so keep none (S3).
+    ("GET",    "/api/v1/applications/drafts/by-offer?job_offer_id={job_id}", Body::None, Caller::Shared,
+                                                                                                [401, 200, 403, 403, 403]),
+    ("POST",   "/api/v1/applications/drafts/by-offer",    Body::Draft, Caller::Shared,         [401, 201, 403, 403, 403]),
+    ("DELETE", "/api/v1/applications/drafts/by-offer?job_offer_id={job_id}", Body::None, Caller::Shared,
+                                                                                                [401, 204, 403, 403, 403]),
 ];
 
 /// A valid offer (no deadline, so it never goes stale).
@@ -454,6 +462,7 @@ impl World {
                 Payload::Json(json!({"request_id": self.pending_request().await, "rejection_reason": REASON}))
             }
             Body::Submission => Payload::Json(self.submission().await),
+            Body::Draft => Payload::Json(json!({"job_offer_id": self.job_id, "form_data": {"step": 1}})),
         };
         (path, caller.map(|a| a.token), payload)
     }

@@ -9,6 +9,7 @@ mod applications;
 mod audit;
 mod candidate_profiles;
 mod documents;
+mod drafts;
 mod idempotency;
 mod identity;
 mod offer_desk;

@@ -3,6 +3,7 @@
 pub mod access_request;
 pub mod application;
 pub mod application_document;
+pub mod application_draft;
 pub mod application_history;
 pub mod audit_event;
 pub mod candidate_profile;

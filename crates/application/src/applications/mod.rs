@@ -1,5 +1,6 @@
 //! Applications: submission (I1, I3, I4, S11), reads, and the persistence ports they use.
 
+pub mod drafts;
 mod pipeline;
 mod ports;
 mod submission;

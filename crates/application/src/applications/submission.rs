@@ -2,7 +2,7 @@
 //! its own error; then the documents go to the `DocumentStore` (content-addressed, before the commit: an
 //! orphan object is harmless and swept later); then ONE transaction writes the application, its documents, its
 //! first history row, the candidate's notification, its confirmation e-mail and the `application.submitted`
-//! event. The unique index on (candidate, offer) decides between concurrent submissions.
+//! event, and deletes the candidate's draft for the offer (I8). The unique index on (candidate, offer) decides between concurrent submissions.
 
 use std::sync::Arc;
 
@@ -207,6 +207,8 @@ impl Submissions {
         if let Some(profile) = &profile {
             tx.candidate_profiles().save(profile).await?;
         }
+        // I8: the draft for this offer is done with.
+        super::drafts::discard_submitted(tx.as_mut(), caller.id, offer.id).await?;
         tx.notifications().insert(&self.notice(caller, &application, &offer, now)).await?;
         tx.outbox().append(&mail_event(self.ids.as_ref(), &caller.email, confirmation(caller, &offer), now)).await?;
         let event = serde_json::json!({

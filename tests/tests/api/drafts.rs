@@ -1,0 +1,261 @@
+//! `GET|POST|DELETE /api/v1/applications/drafts/by-offer` (legacy §1.7, R27): one draft per candidate and offer,
+//! really committed (I8), candidates only (S3), offers the caller sees only (K3b), `draft_saved` notifications.
+
+use reqwest::Method;
+use seeg_adapters_postgres::Database;
+use seeg_application::Page;
+use seeg_application::UnitOfWork;
+use seeg_application::applications::drafts::DraftRepository;
+use seeg_application::identity::NotificationRepository;
+use seeg_domain::identity::{Role, User};
+use seeg_domain::offers::{JobOffer, OfferStatus, OfferVisibility};
+use seeg_tests::accounts::{internal_candidate_token, token_for};
+use seeg_tests::offers::{offer, with};
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const DRAFTS: &str = "/api/v1/applications/drafts/by-offer";
+
+async fn send(app: &TestApp, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, Value) {
+    let mut request = app.client.request(method, app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+}
+
+async fn get_draft(app: &TestApp, token: &str, offer_id: Uuid) -> (u16, Value) {
+    send(app, Method::GET, &format!("{DRAFTS}?job_offer_id={offer_id}"), Some(token), None).await
+}
+
+async fn save_draft(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
+    send(app, Method::POST, DRAFTS, Some(token), Some(body)).await
+}
+
+async fn delete_draft(app: &TestApp, token: &str, offer_id: Uuid) -> (u16, Value) {
+    send(app, Method::DELETE, &format!("{DRAFTS}?job_offer_id={offer_id}"), Some(token), None).await
+}
+
+async fn published(app: &TestApp, job: JobOffer) -> JobOffer {
+    app.insert_offers(std::slice::from_ref(&job)).await;
+    job
+}
+
+/// The drafts of (user, offer) as stored, read past the HTTP layer.
+async fn stored(app: &TestApp, user: &User, offer_id: Uuid) -> Option<seeg_application::applications::drafts::Draft> {
+    DraftRepository::get(&app.database, user.id, offer_id).await.unwrap()
+}
+
+async fn notifications_of(database: &Database, user: &User) -> Vec<(String, Option<String>)> {
+    let page = Page { skip: 0, limit: 100 };
+    let found = NotificationRepository::list_for_user(database, user.id, page).await.unwrap();
+    found.items.into_iter().map(|n| (n.kind, n.link)).collect()
+}
+
+async fn a_draft_lives_from_first_save_to_delete(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (awa, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let job = published(&app, offer("Technicien réseau", 0)).await;
+
+    let (status, body) = get_draft(&app, &token, job.id).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["success"].as_bool(), &body["data"]), (Some(true), &Value::Null));
+
+    let form = json!({"motivation": "Électricienne depuis 6 ans", "answers": {"metier": ["Oui", "Non"]}, "step": 2});
+    let (status, body) =
+        save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": form, "ui_state": {"tab": "mtp"}})).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["success"], true);
+    assert_eq!(body["message"], "Brouillon enregistré avec succès");
+    let saved = body["data"].clone();
+    assert_eq!(saved["user_id"], awa.id.to_string());
+    assert_eq!(saved["job_offer_id"], job.id.to_string());
+    assert_eq!(saved["form_data"], form);
+    assert_eq!(saved["ui_state"], json!({"tab": "mtp"}));
+    for key in ["created_at", "updated_at"] {
+        assert!(saved[key].as_str().is_some_and(|t| t.ends_with('Z')), "{key}: {saved}");
+    }
+    assert!(stored(&app, &awa, job.id).await.is_some(), "committed (I8)");
+
+    // Another request reads it back, at the path with a trailing slash too (K1).
+    let (status, body) =
+        send(&app, Method::GET, &format!("{DRAFTS}/?job_offer_id={}", job.id), Some(&token), None).await;
+    assert_eq!((status, &body["data"]), (200, &saved));
+
+    // A second save replaces both objects; an absent object is saved empty; the creation time stays.
+    let (status, body) = save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"step": 3}})).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!((&body["data"]["form_data"], &body["data"]["ui_state"]), (&json!({"step": 3}), &json!({})));
+    assert_eq!(body["data"]["created_at"], saved["created_at"]);
+    assert_eq!(get_draft(&app, &token, job.id).await.1["data"], body["data"]);
+
+    // `null` clears.
+    let (status, body) =
+        save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": null, "ui_state": {"tab": "cv"}})).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, read) = get_draft(&app, &token, job.id).await;
+    assert_eq!((&read["data"]["form_data"], &read["data"]["ui_state"]), (&json!({}), &json!({"tab": "cv"})));
+
+    let (status, body) = delete_draft(&app, &token, job.id).await;
+    assert_eq!((status, body), (204, Value::Null));
+    assert!(stored(&app, &awa, job.id).await.is_none(), "the delete is committed (I8, D3)");
+    assert_eq!(get_draft(&app, &token, job.id).await.1["data"], Value::Null);
+    assert_eq!(delete_draft(&app, &token, job.id).await.0, 204, "deleting nothing is no error");
+}
+
+async fn one_draft_per_candidate_and_offer_and_none_seen_by_another(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (awa, awa_token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let (paul, paul_token) = token_for(&app, Role::Candidate, "paul@example.com").await;
+    let job = published(&app, offer("Technicien réseau", 0)).await;
+    let other = published(&app, offer("Chef d'usine d'eau", 1)).await;
+
+    for step in 1..=3 {
+        let (status, _) =
+            save_draft(&app, &awa_token, &json!({"job_offer_id": job.id, "form_data": {"step": step}})).await;
+        assert_eq!(status, 201);
+    }
+    assert_eq!(stored(&app, &awa, job.id).await.unwrap().form_data.to_value(), json!({"step": 3}));
+    assert_eq!(save_draft(&app, &awa_token, &json!({"job_offer_id": other.id})).await.0, 201);
+    assert!(stored(&app, &awa, other.id).await.is_some(), "one draft per offer");
+
+    // Paul sees none of Awa's drafts; the `user_id` he sends is ignored: the key is the caller (R27).
+    assert_eq!(get_draft(&app, &paul_token, job.id).await.1["data"], Value::Null);
+    let (status, body) = save_draft(
+        &app,
+        &paul_token,
+        &json!({"job_offer_id": job.id, "user_id": awa.id, "form_data": {"step": "paul"}}),
+    )
+    .await;
+    assert_eq!((status, &body["data"]["user_id"]), (201, &json!(paul.id.to_string())));
+    assert_eq!(stored(&app, &awa, job.id).await.unwrap().form_data.to_value(), json!({"step": 3}));
+    assert_eq!(get_draft(&app, &awa_token, job.id).await.1["data"]["form_data"], json!({"step": 3}));
+
+    assert_eq!(delete_draft(&app, &paul_token, job.id).await.0, 204);
+    assert!(stored(&app, &paul, job.id).await.is_none());
+    assert!(stored(&app, &awa, job.id).await.is_some(), "Paul's delete reaches his own draft only");
+}
+
+async fn offers_the_candidate_cannot_see_are_404(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (external, token) = token_for(&app, Role::Candidate, "externe@example.com").await;
+    let (_, internal_token) = internal_candidate_token(&app, "agent@seeg-gabon.com", 123_456).await;
+    let internal_only =
+        published(&app, with(offer("Poste interne", 0), OfferStatus::Active, OfferVisibility::InternalOnly)).await;
+    let unpublished =
+        published(&app, with(offer("Offre en préparation", 1), OfferStatus::Draft, OfferVisibility::Everyone)).await;
+    for hidden in [Uuid::nil(), internal_only.id, unpublished.id] {
+        let (status, body) = get_draft(&app, &token, hidden).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "GET {hidden}");
+        let (status, _) = save_draft(&app, &token, &json!({"job_offer_id": hidden, "form_data": {"a": 1}})).await;
+        assert_eq!(status, 404, "POST {hidden}");
+        assert_eq!(delete_draft(&app, &token, hidden).await.0, 404, "DELETE {hidden}");
+        assert!(stored(&app, &external, hidden).await.is_none());
+    }
+    assert!(notifications_of(&app.database, &external).await.is_empty(), "a refused save notifies nobody");
+    // An internal candidate sees every active offer (R14).
+    assert_eq!(save_draft(&app, &internal_token, &json!({"job_offer_id": internal_only.id})).await.0, 201);
+
+    // Once the offer closes, the candidate no longer reads its draft, but may still delete it.
+    let job = published(&app, offer("Technicien réseau", 2)).await;
+    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id})).await.0, 201);
+    let closed = with(job.clone(), OfferStatus::Closed, OfferVisibility::Everyone);
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    assert!(tx.offers().update(&closed).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(get_draft(&app, &token, job.id).await.0, 404);
+    assert_eq!(delete_draft(&app, &token, job.id).await.0, 204);
+    assert!(stored(&app, &external, job.id).await.is_none());
+}
+
+async fn only_candidates_keep_drafts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let job = published(&app, offer("Technicien réseau", 0)).await;
+    for (role, email) in [
+        (Role::Admin, "admin@seeg-gabon.com"),
+        (Role::Recruiter, "rh@seeg-gabon.com"),
+        (Role::Observer, "obs@seeg-gabon.com"),
+    ] {
+        let (user, token) = token_for(&app, role, email).await;
+        let (status, body) = get_draft(&app, &token, job.id).await;
+        assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{role:?}");
+        assert_eq!(body["detail"], "Seuls les candidats ont des brouillons de candidature");
+        let (status, _) = save_draft(&app, &token, &json!({"job_offer_id": job.id})).await;
+        assert_eq!(status, 403, "{role:?}");
+        assert_eq!(delete_draft(&app, &token, job.id).await.0, 403, "{role:?}");
+        assert!(stored(&app, &user, job.id).await.is_none());
+    }
+    let query = format!("{DRAFTS}?job_offer_id={}", job.id);
+    for method in [Method::GET, Method::DELETE] {
+        let (status, body) = send(&app, method.clone(), &query, None, None).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("not_authenticated")), "{method}");
+    }
+    let (status, _) = send(&app, Method::POST, DRAFTS, None, Some(&json!({"job_offer_id": job.id}))).await;
+    assert_eq!(status, 401);
+}
+
+async fn invalid_requests_are_422_naming_the_field_and_store_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (awa, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let job = published(&app, offer("Technicien réseau", 0)).await;
+    for method in [Method::GET, Method::DELETE] {
+        for query in ["", "?job_offer_id=", "?job_offer_id=pas-un-uuid"] {
+            let (status, body) = send(&app, method.clone(), &format!("{DRAFTS}{query}"), Some(&token), None).await;
+            assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")), "{method} {query}");
+            assert_eq!(body["errors"][0]["field"], "query.job_offer_id", "{method} {query}");
+        }
+    }
+    let over = "é".repeat(150 * 1024); // 300 KiB of UTF-8 once serialized
+    for (body, field) in [
+        (json!({"form_data": {"a": 1}}), "body.job_offer_id"),
+        (json!({"job_offer_id": "pas-un-uuid"}), "body.job_offer_id"),
+        (json!({"job_offer_id": 42}), "body.job_offer_id"),
+        (json!({"job_offer_id": job.id, "form_data": [1, 2]}), "body.form_data"),
+        (json!({"job_offer_id": job.id, "ui_state": "étape 2"}), "body.ui_state"),
+        (json!({"job_offer_id": job.id, "form_data": {"motivation": over}}), "body.form_data"),
+        (json!(["pas", "un", "objet"]), "body"),
+    ] {
+        let (status, answer) = save_draft(&app, &token, &body).await;
+        assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{field}");
+        assert_eq!(answer["errors"][0]["field"], field, "{answer}");
+    }
+    let (_, answer) = save_draft(&app, &token, &json!({"job_offer_id": job.id, "ui_state": {"t": over}})).await;
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("trop volumineux") && message.contains("256 Kio"), "{message}");
+    // A body past the route's limit is refused before it is read.
+    let huge = "x".repeat(700 * 1024);
+    let (status, answer) = save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"t": huge}})).await;
+    assert_eq!((status, answer["code"].as_str()), (413, Some("payload_too_large")), "{answer}");
+    assert!(stored(&app, &awa, job.id).await.is_none());
+    assert!(notifications_of(&app.database, &awa).await.is_empty());
+}
+
+async fn each_save_writes_a_draft_saved_notification(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (awa, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let job = published(&app, offer("Technicien réseau", 0)).await;
+    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id})).await.0, 201);
+    let link = Some(format!("/jobs/{}/apply", job.id));
+    assert_eq!(notifications_of(&app.database, &awa).await, [("draft_saved".to_owned(), link.clone())]);
+    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"a": 1}})).await.0, 201);
+    assert_eq!(notifications_of(&app.database, &awa).await.len(), 2);
+    assert_eq!(delete_draft(&app, &token, job.id).await.0, 204);
+    assert_eq!(notifications_of(&app.database, &awa).await.len(), 2, "deleting notifies nobody");
+}
+
+on_backends!(Sqlite, Postgres =>
+    a_draft_lives_from_first_save_to_delete,
+    one_draft_per_candidate_and_offer_and_none_seen_by_another,
+    offers_the_candidate_cannot_see_are_404,
+    only_candidates_keep_drafts,
+    invalid_requests_are_422_naming_the_field_and_store_nothing,
+    each_save_writes_a_draft_saved_notification,
+);
