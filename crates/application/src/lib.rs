@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod documents;
+pub mod dossier;
 pub mod health;
 pub mod idempotency;
 pub mod identity;
