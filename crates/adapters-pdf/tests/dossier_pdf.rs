@@ -327,3 +327,21 @@ fn letter_pages_are_letter_sized() {
     let numbers: Vec<f32> = media_box.iter().map(|n| n.as_float().unwrap()).collect();
     assert_eq!(numbers, [0.0, 0.0, 612.0, 792.0]);
 }
+
+#[test]
+fn any_text_renders_even_characters_the_font_lacks_and_words_wider_than_a_line() {
+    let mut dossier = minimal();
+    let url = format!("https://exemple.ga/{}", "portfolio-".repeat(150));
+    dossier.mtp = vec![MtpFamilyAnswers {
+        family: MtpFamily::Paradigme,
+        items: vec![MtpItem {
+            question: "Votre devise ?".to_owned(),
+            answer: Some(format!("Toujours 前进 🚀\u{0}\u{7} e\u{301}nergie\r\n{url}")),
+        }],
+    }];
+    let (_, text) = read_back(&render(&dossier));
+    assert!(text.contains("Toujours"));
+    assert!(text.contains("énergie"), "a combining accent is composed");
+    let joined: String = text.split_whitespace().collect();
+    assert!(joined.contains(&url), "the unbroken address continues line after line, whole");
+}
