@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod clock;
 pub mod documents;
+pub mod dossier;
 pub mod health;
 pub mod idempotency;
 pub mod identity;
