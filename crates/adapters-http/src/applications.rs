@@ -40,6 +40,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_application))
             .route(web::put().to(update_application)),
     )
+    .service(route("/api/v1/applications/{application_id}/export/pdf").route(web::get().to(export_pdf)))
     .service(
         route("/api/v1/applications/{application_id}/history")
             .route(web::get().to(get_history))
@@ -774,4 +775,82 @@ pub(crate) async fn add_history_note(
         message: "Note ajoutée à l'historique".to_owned(),
         data: HistoryBody::from(&change),
     }))
+}
+
+/// Query of the PDF export.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `A4` (default) or `Letter`; anything else is 422 (the legacy service silently chose Letter).
+    format: Option<String>,
+    /// `fr` only: the dossier is written in French (the legacy service ignored this parameter).
+    language: Option<String>,
+    /// Accepted for compatibility: the dossier lists the documents (name, type, size, sha256), never their bytes.
+    include_documents: Option<String>,
+}
+
+impl From<seeg_application::applications::DossierExportError> for ApiError {
+    fn from(error: seeg_application::applications::DossierExportError) -> Self {
+        use seeg_application::applications::DossierExportError;
+        match error {
+            DossierExportError::NotFound => Self::NotFound("candidature introuvable"),
+            DossierExportError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            DossierExportError::Store(e) => e.into(),
+            DossierExportError::Unexpected(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+/// The application's dossier as a PDF (candidate, offer, MTP questions and answers, documents, history): for
+/// staff, and for its own candidate; another candidate's is 404 (S3).
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{application_id}/export/pdf",
+    operation_id = "export_application_pdf",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path), ExportQuery),
+    responses(
+        (status = 200, content_type = "application/pdf", description = "Le dossier"),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub(crate) async fn export_pdf(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use seeg_application::dossier::PageSize;
+    let id = parse_uuid("application_id", &application_id)?;
+    let query = query.into_inner();
+    let _ = query.include_documents;
+    let page_size = match query.format.as_deref().map(str::trim) {
+        None | Some("") => PageSize::A4,
+        Some(f) if f.eq_ignore_ascii_case("a4") => PageSize::A4,
+        Some(f) if f.eq_ignore_ascii_case("letter") => PageSize::Letter,
+        Some(_) => return Err(ApiError::invalid("query.format", "valeurs admises : A4, Letter")),
+    };
+    if query.language.as_deref().map(str::trim).is_some_and(|l| !l.is_empty() && !l.eq_ignore_ascii_case("fr")) {
+        return Err(ApiError::invalid("query.language", "valeur admise : fr (le dossier est rédigé en français)"));
+    }
+    let rendered = state.dossiers.export(&caller.0, id, page_size).await?;
+    let ascii: String = rendered
+        .file_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .collect();
+    let disposition = header::ContentDisposition {
+        disposition: header::DispositionType::Attachment,
+        parameters: vec![
+            header::DispositionParam::Filename(ascii),
+            header::DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: rendered.file_name.into_bytes(),
+            }),
+        ],
+    };
+    Ok(HttpResponse::Ok().content_type("application/pdf").insert_header(disposition).body(rendered.bytes))
 }

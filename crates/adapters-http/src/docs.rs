@@ -27,6 +27,7 @@ use crate::{
         applications::get_application,
         applications::update_application,
         applications::get_history,
+        applications::export_pdf,
         applications::add_history_note,
         applications::list_documents,
         applications::download_document,

@@ -45,6 +45,8 @@ pub struct ApiState {
     pub submissions: seeg_application::applications::Submissions,
     /// `PUT /applications/{id}` and the history notes (I5).
     pub pipeline: seeg_application::applications::ApplicationPipeline,
+    /// `GET /applications/{id}/export/pdf`.
+    pub dossiers: seeg_application::applications::ApplicationDossiers,
     /// Application reads.
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     /// Document bytes (downloads).

@@ -190,7 +190,7 @@ fn a_rich_dossier_paginates_and_reads_back_with_every_answer_document_and_status
         "Technicienne supérieure — maintenance",
         "12 ans",
         "Généré le 26/11/2025 à 10:50 UTC",
-        "Refusé (refuse)",
+        "Non retenue (refuse)",
         "250 000 €",
         "« J'ai piloté l'électrification",
         "cœur du métier",
@@ -226,7 +226,7 @@ fn a_rich_dossier_paginates_and_reads_back_with_every_answer_document_and_status
         assert!(text.contains(&format!("Recruteur n°{n} — Service RH")));
     }
     assert!(text.contains("Dépôt : Candidature reçue"));
-    assert!(text.contains("Candidature reçue → Incubation"));
+    assert!(text.contains("Candidature reçue → En incubation"));
 }
 
 #[test]

@@ -175,15 +175,7 @@ impl Dossier {
 
 /// The French label of a status, as the dossier (and the front end) shows it.
 pub const fn status_label(status: ApplicationStatus) -> &'static str {
-    match status {
-        ApplicationStatus::Candidature => "Candidature reçue",
-        ApplicationStatus::Incubation => "Incubation",
-        ApplicationStatus::EntretienProgramme => "Entretien programmé",
-        ApplicationStatus::SimulationProgrammee => "Simulation programmée",
-        ApplicationStatus::Embauche => "Embauché",
-        ApplicationStatus::Refuse => "Refusé",
-        ApplicationStatus::Retiree => "Retirée par le candidat",
-    }
+    status.label()
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -241,6 +241,13 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
             ),
+            dossiers: seeg_application::applications::ApplicationDossiers::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(seeg_adapters_pdf::PdfDossierRenderer::new()),
+                Arc::clone(&clock),
+            ),
             applications: Arc::new(database.clone()),
             documents: Arc::new(storage.clone()),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),

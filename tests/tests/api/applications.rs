@@ -255,6 +255,7 @@ on_backends!(Sqlite, Postgres =>
     other_candidates_never_see_an_application_but_staff_do,
     an_oversized_body_is_413_before_decoding,
     the_pipeline_moves_only_along_its_state_machine,
+    the_dossier_is_a_pdf_its_readers_can_read,
 );
 
 async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
@@ -337,4 +338,38 @@ async fn the_pipeline_moves_only_along_its_state_machine(backend: Backend) {
     let (_, stranger) = token_for(&app, Role::Candidate, "stranger@example.com").await;
     assert_eq!(put(&app, &stranger, &path, &json!({"status": "retiree"})).await.0, 404);
     assert_eq!(get(&app, &stranger, &format!("{path}/history")).await.0, 404);
+}
+
+/// Issue 5 item 6: the dossier opens in a PDF reader and says what the application says.
+async fn the_dossier_is_a_pdf_its_readers_can_read(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "dossier@example.com").await;
+    let (_, created) = post(&app, &token, &submission(&offer)).await;
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/applications/{id}/export/pdf");
+    let (_, observer) = token_for(&app, Role::Observer, "obs@seeg-gabon.com").await;
+    for caller in [&token, &observer] {
+        let response = app.client.get(app.url(&path)).bearer_auth(caller).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment; filename=\"Candidature_Nom_Pr"), "{disposition}");
+        assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+        let bytes = response.bytes().await.unwrap();
+        let document = lopdf::Document::load_mem(&bytes).unwrap();
+        let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+        let text = document.extract_text(&pages).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in ["Ingénieur Électricité", "dossier@example.com", "Réponse T", "lettre.pdf", "Métier 1 ?"] {
+            assert!(text.contains(expected), "{expected} missing from: {text}");
+        }
+    }
+    let (_, stranger) = token_for(&app, Role::Candidate, "stranger@example.com").await;
+    assert_eq!(app.client.get(app.url(&path)).bearer_auth(&stranger).send().await.unwrap().status(), 404);
+    for bad in ["format=Tabloid", "language=en"] {
+        let response = app.client.get(app.url(&format!("{path}?{bad}"))).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), 422, "{bad}");
+    }
+    let letter = app.client.get(app.url(&format!("{path}?format=Letter"))).bearer_auth(&token).send().await;
+    assert_eq!(letter.unwrap().status(), 200);
 }

@@ -105,7 +105,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 62] = [
+const TABLE: [Row; 63] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -169,6 +169,8 @@ const TABLE: [Row; 62] = [
                                                                                                 [401, 404, 200, 200, 200]),
     ("GET",    "/api/v1/applications/{others_application}/documents/{others_document}/download", Body::None,
                                                                           Caller::Shared,      [401, 404, 200, 200, 200]),
+    ("GET",    "/api/v1/applications/{others_application}/export/pdf", Body::None, Caller::Shared,
+                                                                                                [401, 404, 200, 200, 200]),
     ("GET",    "/api/v1/applications/{others_application}/history", Body::None, Caller::Shared,
                                                                                                 [401, 404, 200, 200, 200]),
     ("POST",   "/api/v1/applications/{others_application}/history", Body::Json(r#"{"notes": "Entretien à prévoir"}"#),
