@@ -47,6 +47,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(add_history_note)),
     )
     .service(route("/api/v1/applications/{application_id}/documents").route(web::get().to(list_documents)))
+    .service(route("/api/v1/applications/{application_id}/documents/{document_id}").route(web::get().to(get_document)))
     .service(
         route("/api/v1/applications/{application_id}/documents/{document_id}/download")
             .route(web::get().to(download_document)),
@@ -853,4 +854,53 @@ pub(crate) async fn export_pdf(
         ],
     };
     Ok(HttpResponse::Ok().content_type("application/pdf").insert_header(disposition).body(rendered.bytes))
+}
+
+/// Legacy `DocumentWithData`: the document and its bytes in base64.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentWithData {
+    #[serde(flatten)]
+    pub document: DocumentBody,
+    /// The PDF, base64 (standard alphabet, padded).
+    pub file_data: String,
+}
+
+/// One document with its bytes in base64 (legacy R28); prefer `…/download`, which streams them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{application_id}/documents/{document_id}",
+    operation_id = "get_application_document",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    responses((status = 200, body = inline(AppEnvelope<DocumentWithData>)), (status = 404, body = ErrorBody))
+)]
+pub(crate) async fn get_document(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (application_id, document_id) = path.into_inner();
+    let application_id = parse_uuid("application_id", &application_id)?;
+    let document_id = parse_uuid("document_id", &document_id)?;
+    readable(&state, &caller.0, application_id).await?;
+    let document = state
+        .applications
+        .document(application_id, document_id)
+        .await?
+        .ok_or(ApiError::NotFound("document introuvable"))?;
+    let stream = state
+        .documents
+        .read(&document.storage_key, None)
+        .await
+        .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e)))?;
+    let chunks: Vec<bytes::Bytes> = futures_util::TryStreamExt::try_collect(stream)
+        .await
+        .map_err(|e: DocumentStoreError| ApiError::Unexpected(anyhow::Error::new(e)))?;
+    let file_data = base64::engine::general_purpose::STANDARD.encode(chunks.concat());
+    Ok(HttpResponse::Ok().json(AppEnvelope {
+        success: true,
+        message: "Document récupéré avec succès".to_owned(),
+        data: DocumentWithData { document: DocumentBody::from(&document), file_data },
+    }))
 }

@@ -31,6 +31,7 @@ use crate::{
         applications::add_history_note,
         applications::list_documents,
         applications::download_document,
+        applications::get_document,
         offers::count_public_jobs,
         offers::get_public_job,
         jobs::list_jobs,

@@ -102,6 +102,12 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
     assert_eq!(etag, format!("\"{}\"", hex::encode(Sha256::digest(&original))));
     assert_eq!(response.bytes().await.unwrap().as_ref(), original.as_slice(), "download bytes equal the upload");
 
+    let one = format!("/api/v1/applications/{id}/documents/{}", cv["id"].as_str().unwrap());
+    let (status, with_data) = get(&app, &token, &one).await;
+    assert_eq!((status, with_data["data"]["file_name"].as_str()), (200, Some("cv.pdf")));
+    let decoded = base64::engine::general_purpose::STANDARD.decode(with_data["data"]["file_data"].as_str().unwrap());
+    assert_eq!(decoded.unwrap(), original, "base64 bytes equal the upload");
+
     let partial =
         app.client.get(app.url(&download)).bearer_auth(&token).header("Range", "bytes=0-4").send().await.unwrap();
     assert_eq!(partial.status(), 206);

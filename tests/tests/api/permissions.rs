@@ -105,7 +105,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 63] = [
+const TABLE: [Row; 64] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -167,6 +167,8 @@ const TABLE: [Row; 63] = [
     ("GET",    "/api/v1/applications/{others_application}", Body::None, Caller::Shared,        [401, 404, 200, 200, 200]),
     ("GET",    "/api/v1/applications/{others_application}/documents", Body::None, Caller::Shared,
                                                                                                 [401, 404, 200, 200, 200]),
+    ("GET",    "/api/v1/applications/{others_application}/documents/{others_document}", Body::None,
+                                                                          Caller::Shared,      [401, 404, 200, 200, 200]),
     ("GET",    "/api/v1/applications/{others_application}/documents/{others_document}/download", Body::None,
                                                                           Caller::Shared,      [401, 404, 200, 200, 200]),
     ("GET",    "/api/v1/applications/{others_application}/export/pdf", Body::None, Caller::Shared,
