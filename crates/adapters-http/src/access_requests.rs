@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use seeg_application::Page;
-use seeg_application::identity::{AccessRequestError, AccessRequestFilter, AccessRequestView, RequestContext};
+use seeg_application::identity::{AccessRequestError, AccessRequestFilter, AccessRequestView};
 use seeg_domain::identity::{AccessRequestStatus, RejectionReason};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
-use crate::middleware::current_request_id;
 use crate::offers::parse_number;
 use crate::routing::route;
 use crate::state::ApiState;
@@ -177,10 +176,6 @@ pub struct AccessRequestList {
     pub unviewed_count: u64,
 }
 
-fn context() -> RequestContext {
-    RequestContext { request_id: Some(current_request_id()) }
-}
-
 /// Lists access requests, newest first, with the global counters (recruiters and admins).
 #[utoipa::path(
     get,
@@ -258,7 +253,7 @@ pub(crate) async fn approve_access_request(
     caller: Caller,
     body: web::Json<ApproveRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.access_requests.approve(&caller.0, body.request_id, &context()).await?;
+    let view = state.access_requests.approve(&caller.0, body.request_id, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(ReviewedAccessRequest {
         success: true,
         message: "Demande d'accès approuvée avec succès. L'utilisateur peut désormais se connecter.",
@@ -291,7 +286,8 @@ pub(crate) async fn reject_access_request(
     let body = body.into_inner();
     let reason = RejectionReason::parse(&body.rejection_reason)
         .map_err(|e| ApiError::invalid("body.rejection_reason", e.to_string()))?;
-    let view = state.access_requests.reject(&caller.0, body.request_id, reason, &context()).await?;
+    let view =
+        state.access_requests.reject(&caller.0, body.request_id, reason, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(ReviewedAccessRequest {
         success: true,
         message: "Demande d'accès refusée. Le compte de l'utilisateur est bloqué.",
@@ -322,7 +318,7 @@ pub struct MarkedViewed {
     )
 )]
 pub(crate) async fn mark_all_viewed(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let count = state.access_requests.mark_all_viewed(&caller.0, &context()).await?;
+    let count = state.access_requests.mark_all_viewed(&caller.0, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(MarkedViewed {
         success: true,
         message: format!("{count} demande(s) marquée(s) comme vue(s)"),

@@ -11,7 +11,7 @@ use seeg_application::applications::{
 };
 use seeg_application::documents::DocumentStoreError;
 use seeg_domain::applications::{Application, ApplicationStatus, MtpAnswers, MtpAnswersError, ReferenceInput};
-use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
+use seeg_domain::identity::{Decision, Role, User};
 use seeg_domain::offers::MtpFamily;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -338,8 +338,8 @@ fn decode_document(
     let data = data.trim();
     let decoded_estimate = (data.len() as u64 / 4) * 3;
     if decoded_estimate > limits.max_document_bytes + 3 {
-        let max = limits.max_document_bytes / (1024 * 1024);
-        return Err(("file_data", format!("le fichier dépasse {max} Mio")));
+        let too_large = seeg_domain::applications::DocumentProblem::TooLarge { max_bytes: limits.max_document_bytes };
+        return Err(("file_data", too_large.to_string()));
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data)
@@ -349,13 +349,10 @@ fn decode_document(
 
 /// Whether `caller` may read `application`: staff read all (S3); a candidate only its own — another's is 404.
 fn may_read(caller: &User, application: &Application) -> Result<(), ApiError> {
-    let ownership = if application.candidate_id == caller.id { Ownership::Own } else { Ownership::Any };
-    match decide(caller.role, Action::ReadApplications, ownership) {
-        Decision::Allow if caller.role != Role::Candidate || ownership == Ownership::Own => Ok(()),
-        Decision::Forbid if caller.role != Role::Candidate => {
-            Err(ApiError::Forbidden { code: "forbidden", detail: "Accès interdit".to_owned() })
-        }
-        _ => Err(ApiError::NotFound("candidature introuvable")),
+    match seeg_application::applications::read_access(caller, application) {
+        Decision::Allow => Ok(()),
+        Decision::Forbid => Err(ApiError::Forbidden { code: "forbidden", detail: "Accès interdit".to_owned() }),
+        Decision::Hide => Err(ApiError::NotFound("candidature introuvable")),
     }
 }
 
@@ -674,8 +671,7 @@ pub(crate) async fn update_application(
     let raw = body.status.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let raw = raw.ok_or_else(|| ApiError::invalid("body.status", "champ obligatoire"))?;
     let status = ApplicationStatus::parse_input(raw).map_err(|e| ApiError::invalid("body.status", e.to_string()))?;
-    let context =
-        seeg_application::identity::RequestContext { request_id: Some(crate::middleware::current_request_id()) };
+    let context = crate::middleware::audit_context();
     let application = state.pipeline.change_status(&caller.0, id, status, body.notes, &context).await?;
     Ok(HttpResponse::Ok().json(AppEnvelope {
         success: true,
@@ -768,8 +764,7 @@ pub(crate) async fn add_history_note(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
     let note = body.into_inner().notes.unwrap_or_default();
-    let context =
-        seeg_application::identity::RequestContext { request_id: Some(crate::middleware::current_request_id()) };
+    let context = crate::middleware::audit_context();
     let change = state.pipeline.add_note(&caller.0, id, note, &context).await?;
     Ok(HttpResponse::Created().json(AppEnvelope {
         success: true,

@@ -6,8 +6,7 @@ use actix_web::{Either, FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::LocalBoxFuture;
 use seeg_application::identity::{
-    AuthenticationError, LoginError, PasswordChangeError, RefreshError, RequestContext, Session, SignupCommand,
-    SignupError,
+    AuthenticationError, LoginError, PasswordChangeError, RefreshError, Session, SignupCommand, SignupError,
 };
 use seeg_domain::identity::{
     CandidateKind, EmailAddress, Matricule, Password, PersonName, Phone, Sexe, User, UserStatus,
@@ -17,7 +16,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::middleware::current_request_id;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -348,7 +346,7 @@ impl Credentials {
 async fn session(state: &ApiState, credentials: Credentials) -> Result<Session, ApiError> {
     let (email, password) = credentials.into_pair()?;
     crate::rate_limit::per_account(state, &email)?;
-    Ok(state.accounts.log_in(&email, &password, &context()).await?)
+    Ok(state.accounts.log_in(&email, &password, &crate::middleware::audit_context()).await?)
 }
 
 fn tokens(state: &ApiState, session: &Session) -> Tokens {
@@ -414,10 +412,6 @@ pub(crate) async fn me(caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(UserBody::from(&caller.0))
 }
 
-fn context() -> RequestContext {
-    RequestContext { request_id: Some(current_request_id()) }
-}
-
 /// `POST /api/v1/auth/refresh`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshRequest {
@@ -448,7 +442,7 @@ pub(crate) async fn refresh(
     state: web::Data<ApiState>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let session = state.accounts.refresh(body.refresh_token.trim(), &context()).await?;
+    let session = state.accounts.refresh(body.refresh_token.trim(), &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(tokens(&state, &session)))
 }
 
@@ -484,7 +478,7 @@ pub(crate) async fn log_out(
 ) -> Result<HttpResponse, ApiError> {
     let request = body.map(web::Json::into_inner).unwrap_or_default();
     let token = request.refresh_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    state.accounts.log_out(&caller.0, token, &context()).await?;
+    state.accounts.log_out(&caller.0, token, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(LoggedOut { message: "Déconnexion réussie", user_id: caller.0.id }))
 }
 
@@ -542,6 +536,6 @@ pub(crate) async fn change_password(
     let (Some(current), Some(new_password)) = (current, new_password) else {
         return Err(ApiError::Validation(f.0));
     };
-    state.accounts.change_password(&caller.0, &current, &new_password, &context()).await?;
+    state.accounts.change_password(&caller.0, &current, &new_password, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(Done { success: true, message: "Mot de passe modifié" }))
 }

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use seeg_application::Page;
-use seeg_application::identity::RequestContext;
 use seeg_application::offers::{OfferDeskError, OfferFilter};
 use seeg_domain::offers::{
     Audience, JobOffer, MtpFamily, MtpQuestions, MtpQuestionsError, OfferChanges, OfferRuleError, OfferStatus,
@@ -20,7 +19,6 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
-use crate::middleware::current_request_id;
 use crate::offers::{JobPublic, QuestionsMtp, TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
 use crate::routing::route;
 use crate::state::ApiState;
@@ -371,10 +369,6 @@ fn offer_changes(body: &Map<String, Value>) -> Result<OfferChanges, ApiError> {
     if errors.is_empty() { Ok(changes) } else { Err(ApiError::Validation(errors)) }
 }
 
-fn context() -> RequestContext {
-    RequestContext { request_id: Some(current_request_id()) }
-}
-
 /// Lists the offers the caller may see (K3b): external candidates the active offers open to everyone or to
 /// external candidates; internal candidates every active offer; staff every offer, of any status
 /// (`status_filter` narrows). With `q`, offers whose title matches come first; otherwise newest first.
@@ -466,7 +460,7 @@ pub(crate) async fn create_job(
     body: web::Json<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let changes = offer_changes(&body)?;
-    let offer = state.offer_desk.create(&caller.0, changes, &context()).await?;
+    let offer = state.offer_desk.create(&caller.0, changes, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Created().json(JobBody::new(&offer, state.clock.now())))
 }
 
@@ -497,7 +491,7 @@ pub(crate) async fn update_job(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("job_id", &job_id)?;
     let changes = offer_changes(&body)?;
-    let offer = state.offer_desk.update(&caller.0, id, changes, &context()).await?;
+    let offer = state.offer_desk.update(&caller.0, id, changes, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(JobBody::new(&offer, state.clock.now())))
 }
 
@@ -531,7 +525,7 @@ pub(crate) async fn delete_job(
     job_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("job_id", &job_id)?;
-    state.offer_desk.delete(&caller.0, id, &context()).await?;
+    state.offer_desk.delete(&caller.0, id, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(Deleted { message: "Offre d'emploi supprimée avec succès" }))
 }
 

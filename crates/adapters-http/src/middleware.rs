@@ -20,6 +20,11 @@ tokio::task_local! {
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The id of the request being served, for error bodies. Empty outside a request.
+/// What the use cases record beside an audited write: this request's id (B2).
+pub(crate) fn audit_context() -> seeg_application::identity::RequestContext {
+    seeg_application::identity::RequestContext { request_id: Some(current_request_id()) }
+}
+
 pub(crate) fn current_request_id() -> String {
     REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
 }

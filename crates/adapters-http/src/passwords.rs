@@ -1,13 +1,12 @@
 //! Forgotten passwords (legacy §1.2 forgot-password / reset-password, R12; decisions S4, S6).
 
 use actix_web::{HttpResponse, web};
-use seeg_application::identity::{PasswordResetError, RequestContext};
+use seeg_application::identity::PasswordResetError;
 use seeg_domain::identity::EmailAddress;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::middleware::current_request_id;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -104,7 +103,7 @@ pub(crate) async fn reset_password(
     if token.trim().is_empty() {
         return Err(PasswordResetError::InvalidToken.into());
     }
-    let context = RequestContext { request_id: Some(current_request_id()) };
+    let context = crate::middleware::audit_context();
     state.password_resets.reset(&token, body.new_password.unwrap_or_default(), &context).await?;
     Ok(HttpResponse::Ok().json(PasswordDone { success: true, message: "Mot de passe réinitialisé" }))
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
-use seeg_application::identity::{CreateUserCommand, ProvisioningError, RequestContext};
+use seeg_application::identity::{CreateUserCommand, ProvisioningError};
 use seeg_domain::identity::{
     Action, CandidateKind, DateOfBirth, EmailAddress, Ownership, Password, PersonName, Phone, Role, Sexe, decide,
 };
@@ -11,7 +11,6 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::{Caller, Fields, UserBody};
-use crate::middleware::current_request_id;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -126,7 +125,7 @@ pub(crate) async fn create_user(
         return Err(ProvisioningError::Forbidden.into());
     }
     let command = body.into_inner().parse(state.clock.now().date_naive())?;
-    let context = RequestContext { request_id: Some(current_request_id()) };
+    let context = crate::middleware::audit_context();
     let user = state.provisioning.create(&caller.0, command, &context).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(&user)))
 }

@@ -2,9 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use seeg_application::Page;
-use seeg_application::identity::{
-    DirectoryError, ManagementError, RequestContext, SortOrder, UserFilter, UserSort, UserSortKey,
-};
+use seeg_application::identity::{DirectoryError, ManagementError, SortOrder, UserFilter, UserSort, UserSortKey};
 use seeg_domain::identity::{
     AdminChanges, CandidateKind, DateOfBirth, EmailAddress, MAX_YEARS_OF_EXPERIENCE, Matricule, NOT_SELF_EDITABLE,
     PersonName, Phone, Role, SelfServiceChanges, Sexe, UserStatus,
@@ -15,7 +13,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::{Caller, UserBody, UserWithProfile};
-use crate::middleware::current_request_id;
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
 use crate::profiles::with_profile;
 use crate::routing::route;
@@ -232,7 +229,7 @@ pub(crate) async fn update_user(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let context = RequestContext { request_id: Some(current_request_id()) };
+    let context = crate::middleware::audit_context();
     let user = state.users.update(&caller.0, target, changes, &context).await?;
     let data = with_profile(&state, &user).await?;
     Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur mis à jour avec succès", data)))
@@ -435,7 +432,7 @@ pub(crate) async fn delete_user(
     user_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = parse_uuid("user_id", &user_id)?;
-    let context = RequestContext { request_id: Some(current_request_id()) };
+    let context = crate::middleware::audit_context();
     state.users.delete(&caller.0, target, &context).await?;
     Ok(HttpResponse::Ok().json(Envelope::<Option<Value>>::ok("Utilisateur supprimé avec succès", None)))
 }

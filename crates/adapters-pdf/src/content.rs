@@ -1,6 +1,6 @@
 //! What the dossier says, section by section, in French.
 
-use seeg_application::dossier::{Dossier, status_label};
+use seeg_application::dossier::Dossier;
 use seeg_domain::identity::{CandidateKind, Sexe};
 
 use crate::fonts::{Fonts, Weight};
@@ -136,7 +136,7 @@ fn application(c: &mut Composer<'_>, dossier: &Dossier) {
     let application = &dossier.application;
     c.heading("Candidature", HEADING);
     field(c, "Identifiant", &application.id.to_string());
-    field(c, "Statut", &format!("{} ({})", status_label(application.status), application.status));
+    field(c, "Statut", &format!("{} ({})", application.status.label(), application.status));
     field(c, "Soumise le", &french::date_time(application.submitted_at));
     field(c, "A déjà été manager", french::yes_no(application.has_been_manager));
     let reference = &application.reference;
@@ -193,8 +193,8 @@ fn history(c: &mut Composer<'_>, dossier: &Dossier) {
             c.separator();
         }
         let change = match entry.from {
-            Some(from) => format!("{} → {}", status_label(from), status_label(entry.to)),
-            None => format!("Dépôt : {}", status_label(entry.to)),
+            Some(from) => format!("{} → {}", from.label(), entry.to.label()),
+            None => format!("Dépôt : {}", entry.to.label()),
         };
         c.field(&french::date_time(entry.at), LABEL, &change, STRONG, LABEL_WIDTH);
         if let Some(by) = entry.by.as_deref().map(one_line).filter(|b| !b.is_empty()) {

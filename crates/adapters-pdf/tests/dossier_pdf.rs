@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use seeg_adapters_pdf::PdfDossierRenderer;
 use seeg_application::dossier::{
     Dossier, DossierApplication, DossierCandidate, DossierDocument, DossierEvaluations, DossierOffer, DossierReference,
-    DossierRenderer, EvaluationSummary, HistoryEntry, MtpFamilyAnswers, MtpItem, NamedScore, PageSize, status_label,
+    DossierRenderer, EvaluationSummary, HistoryEntry, MtpFamilyAnswers, MtpItem, NamedScore, PageSize,
 };
 use seeg_domain::applications::{ApplicationStatus, DocumentType};
 use seeg_domain::identity::{CandidateKind, Matricule, Sexe};
@@ -219,7 +219,7 @@ fn a_rich_dossier_paginates_and_reads_back_with_every_answer_document_and_status
         ApplicationStatus::SimulationProgrammee,
         ApplicationStatus::Refuse,
     ] {
-        assert!(text.contains(status_label(status)), "missing the status {status}");
+        assert!(text.contains(status.label()), "missing the status {status}");
     }
     for n in [0, 7, 19] {
         assert!(text.contains(&format!("Note d'étape {n} :")), "missing the history note {n}");

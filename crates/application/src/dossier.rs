@@ -69,7 +69,7 @@ pub struct DossierOffer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierApplication {
     pub id: Uuid,
-    /// Its word (`entretien_programme`) and its French label (`status_label`) are both printed.
+    /// Its word (`entretien_programme`) and its French label (`ApplicationStatus::label`) are both printed.
     pub status: ApplicationStatus,
     pub submitted_at: DateTime<Utc>,
     /// Asked of internal candidates (R19); `None` when not given.
@@ -173,11 +173,6 @@ impl Dossier {
     }
 }
 
-/// The French label of a status, as the dossier (and the front end) shows it.
-pub const fn status_label(status: ApplicationStatus) -> &'static str {
-    status.label()
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum DossierError {
     #[error("le dossier PDF n'a pas pu être produit")]
@@ -207,9 +202,10 @@ mod tests {
 
     #[test]
     fn every_status_has_a_french_label_of_its_own() {
-        let labels: std::collections::BTreeSet<_> = ApplicationStatus::ALL.into_iter().map(status_label).collect();
+        let labels: std::collections::BTreeSet<_> =
+            ApplicationStatus::ALL.into_iter().map(ApplicationStatus::label).collect();
         assert_eq!(labels.len(), ApplicationStatus::ALL.len());
-        assert_eq!(status_label(ApplicationStatus::EntretienProgramme), "Entretien programmé");
+        assert_eq!(ApplicationStatus::EntretienProgramme.label(), "Entretien programmé");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use seeg_domain::identity::{Action, CandidateKind, Decision, Matricule, Ownership, Role, User, decide};
+use seeg_domain::identity::{CandidateKind, Decision, Matricule, User};
 use seeg_domain::offers::MtpFamily;
 use tracing::instrument;
 use uuid::Uuid;
@@ -68,12 +68,10 @@ impl ApplicationDossiers {
         page_size: PageSize,
     ) -> Result<RenderedDossier, DossierExportError> {
         let application = self.applications.get(id).await?.ok_or(DossierExportError::NotFound)?;
-        let own = application.candidate_id == caller.id;
-        match (caller.role, decide(caller.role, Action::ReadApplications, Ownership::Any)) {
-            (Role::Candidate, _) if own => {}
-            (Role::Candidate, _) => return Err(DossierExportError::NotFound),
-            (_, Decision::Allow) => {}
-            (_, Decision::Forbid | Decision::Hide) => return Err(DossierExportError::Forbidden),
+        match super::read_access(caller, &application) {
+            Decision::Allow => {}
+            Decision::Hide => return Err(DossierExportError::NotFound),
+            Decision::Forbid => return Err(DossierExportError::Forbidden),
         }
         let candidate = self.users.get(application.candidate_id).await?.ok_or(DossierExportError::NotFound)?;
         let offer = self.offers.get(application.job_offer_id).await?.ok_or(DossierExportError::NotFound)?;

@@ -1,11 +1,13 @@
 //! Applications: submission (I1, I3, I4, S11), reads, and the persistence ports they use.
 
+mod access;
 mod dossier_export;
 pub mod drafts;
 mod pipeline;
 mod ports;
 mod submission;
 
+pub use access::read_access;
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
 pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};

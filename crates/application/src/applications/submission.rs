@@ -147,13 +147,14 @@ impl Submissions {
             MtpAnswers::parse(&questions, command.answers_metier, command.answers_talent, command.answers_paradigme)?;
         let documents = self.checked_documents(&command.documents)?;
 
+        let application_id = self.ids.new_id();
         // The bytes first: an object without a row is swept later, a row without its object would lose a file.
         let mut stored = Vec::with_capacity(documents.len());
         for (document_type, incoming) in documents.iter().zip(&command.documents) {
             let object = self.documents.put(incoming.bytes.clone()).await?;
             stored.push(ApplicationDocument {
                 id: self.ids.new_id(),
-                application_id: Uuid::nil(),
+                application_id,
                 document_type: *document_type,
                 file_name: incoming.file_name.trim().to_owned(),
                 file_size: object.size,
@@ -165,7 +166,7 @@ impl Submissions {
         }
 
         let application = Application {
-            id: self.ids.new_id(),
+            id: application_id,
             candidate_id: caller.id,
             job_offer_id: offer.id,
             status: ApplicationStatus::Candidature,
@@ -177,9 +178,6 @@ impl Submissions {
             created_at: now,
             updated_at: now,
         };
-        for document in &mut stored {
-            document.application_id = application.id;
-        }
         let profile = match self.profiles.for_user(caller.id).await? {
             Some(_) => None,
             None => Some(CandidateProfile::seeded_from(caller, self.ids.new_id(), now)),
