@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
 use seeg_application::Page;
 use seeg_application::applications::{
     ApplicationDocument, ApplicationFilter, IncomingDocument, SubmissionError, SubmitCommand,
@@ -32,6 +33,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         route("/api/v1/applications")
             .app_data(submission_json)
+            .route(web::post().guard(actix_web::guard::fn_guard(is_multipart)).to(submit_multipart))
             .route(web::post().to(submit))
             .route(web::get().to(list_applications)),
     )
@@ -52,6 +54,15 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         route("/api/v1/applications/{application_id}/documents/{document_id}/download")
             .route(web::get().to(download_document)),
     );
+}
+
+/// Whether the request carries a `multipart/form-data` body.
+fn is_multipart(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
 /// The legacy `AppEnvelope<T>`: `{success, message, data}` (no `errors` key).
@@ -147,7 +158,7 @@ pub struct DocumentUpload {
 }
 
 /// Legacy `ApplicationCreate`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SubmissionRequest {
     /// Must be the caller's own id when given.
     pub candidate_id: Option<String>,
@@ -184,6 +195,7 @@ impl From<SubmissionError> for ApiError {
             SubmissionError::Documents(problem) | SubmissionError::Document { problem, .. } => {
                 Self::Unprocessable { code: problem.code(), detail }
             }
+            SubmissionError::MalformedUpload(_) => Self::BadRequest { code: "malformed_form", detail },
             SubmissionError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
             SubmissionError::Store(e) => e.into(),
         }
@@ -199,7 +211,10 @@ impl From<SubmissionError> for ApiError {
     operation_id = "submit_application",
     tag = "Candidatures",
     security(("bearer" = [])),
-    request_body = SubmissionRequest,
+    request_body(
+        description = "JSON (documents en base64) ou multipart/form-data (documents en flux, B1)",
+        content((SubmissionRequest = "application/json"), (SubmissionForm = "multipart/form-data"))
+    ),
     params(("Idempotency-Key" = Option<String>, Header, description = "Rejoue la première réponse (I4)")),
     responses(
         (status = 201, body = inline(AppEnvelope<ApplicationBody>)),
@@ -215,8 +230,135 @@ pub(crate) async fn submit(
     caller: Caller,
     body: web::Json<SubmissionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = parse_submission(body.into_inner(), state.submissions.limits())?;
-    let submitted = state.submissions.submit(&caller.0, command).await?;
+    let command = parse_submission(body.into_inner(), Documents::Base64(state.submissions.limits()))?;
+    submitted(&state, &caller.0, command).await
+}
+
+/// The same submission as `multipart/form-data` (B1): the `ApplicationCreate` fields as text parts
+/// (`mtp_answers` as JSON text, `has_been_manager` as `true`/`false`), and one file part per document whose part
+/// name is its type (`cv`, `cover_letter`, `diplome`, `certificats`, `lettre_recommandation`, `portfolio`,
+/// `autres`) and whose file name is the document's. Documents stream to storage as they arrive, checked on the
+/// way; the answer is the JSON route's, for the same content.
+pub(crate) async fn submit_multipart(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    mut form: actix_multipart::Multipart,
+) -> Result<HttpResponse, ApiError> {
+    // Refused before a byte is stored.
+    if caller.0.role != Role::Candidate {
+        return Err(SubmissionError::NotACandidate.into());
+    }
+    let mut fields = SubmissionRequest::default();
+    let mut errors = Vec::new();
+    let mut intake = state.submissions.intake();
+    while let Some(part) = form.next().await {
+        let part = part.map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
+        let name = part.name().unwrap_or_default().to_owned();
+        if let Some(file_name) = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned) {
+            intake.receive(&name, &file_name, part).await?;
+        } else {
+            let text = form_text(part).await?;
+            fields.set(&name, text, &mut errors);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let command = parse_submission(fields, Documents::Received(intake.into_documents()))?;
+    submitted(&state, &caller.0, command).await
+}
+
+/// The largest text part of a multipart form.
+const MAX_FORM_TEXT: usize = 64 * 1024;
+
+/// A text part, whole, up to `MAX_FORM_TEXT` bytes of UTF-8.
+async fn form_text(mut part: actix_multipart::Field) -> Result<String, ApiError> {
+    let mut text = Vec::new();
+    while let Some(chunk) = part.next().await {
+        let chunk = chunk.map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
+        if text.len() + chunk.len() > MAX_FORM_TEXT {
+            return Err(ApiError::PayloadTooLarge { max_bytes: MAX_FORM_TEXT });
+        }
+        text.extend_from_slice(&chunk);
+    }
+    String::from_utf8(text).map_err(|_| SubmissionError::MalformedUpload("texte UTF-8 attendu".to_owned()).into())
+}
+
+impl SubmissionRequest {
+    /// Sets the field a multipart text part names; unknown names are ignored (as JSON ignores unknown keys).
+    fn set(&mut self, name: &str, text: String, errors: &mut Vec<FieldError>) {
+        let mut invalid = |message: &str| {
+            errors.push(FieldError { field: format!("body.{name}"), message: message.to_owned() });
+        };
+        match name {
+            "candidate_id" => self.candidate_id = Some(text),
+            "job_offer_id" => self.job_offer_id = Some(text),
+            "status" => self.status = Some(text),
+            "reference_contacts" => self.reference_contacts = Some(text),
+            "availability_start" => self.availability_start = Some(text),
+            "has_been_manager" => match text.trim() {
+                "true" | "1" => self.has_been_manager = Some(true),
+                "false" | "0" => self.has_been_manager = Some(false),
+                "" => self.has_been_manager = None,
+                _ => invalid("booléen attendu (true ou false)"),
+            },
+            "ref_entreprise" => self.ref_entreprise = Some(text),
+            "ref_fullname" => self.ref_fullname = Some(text),
+            "ref_mail" => self.ref_mail = Some(text),
+            "ref_contact" => self.ref_contact = Some(text),
+            "mtp_answers" => match serde_json::from_str(&text) {
+                Ok(value) => self.mtp_answers = Some(value),
+                Err(_) => invalid("objet JSON attendu"),
+            },
+            _ => {}
+        }
+    }
+}
+
+/// `multipart/form-data` submission (B1): the `ApplicationCreate` fields as text parts, and one file part per
+/// document named by its type (optional types may repeat); the part's file name is the document's.
+#[allow(dead_code)] // describes the form in OpenAPI; the handler reads the parts as they stream
+#[derive(ToSchema)]
+pub struct SubmissionForm {
+    job_offer_id: Uuid,
+    candidate_id: Option<Uuid>,
+    status: Option<String>,
+    reference_contacts: Option<String>,
+    availability_start: Option<String>,
+    /// `true` or `false`.
+    has_been_manager: Option<bool>,
+    ref_entreprise: Option<String>,
+    ref_fullname: Option<String>,
+    ref_mail: Option<String>,
+    ref_contact: Option<String>,
+    /// The JSON object of the JSON body, as text.
+    mtp_answers: Option<String>,
+    #[schema(value_type = String, format = Binary)]
+    cv: Vec<u8>,
+    #[schema(value_type = String, format = Binary)]
+    cover_letter: Vec<u8>,
+    #[schema(value_type = String, format = Binary)]
+    diplome: Vec<u8>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    certificats: Option<Vec<u8>>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    lettre_recommandation: Option<Vec<u8>>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    portfolio: Option<Vec<u8>>,
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    autres: Option<Vec<u8>>,
+}
+
+/// Where a submission's documents come from.
+enum Documents<'a> {
+    /// In the JSON body, base64, decoded within these limits.
+    Base64(&'a seeg_domain::applications::DocumentLimits),
+    /// Already received from a multipart body.
+    Received(Vec<IncomingDocument>),
+}
+
+async fn submitted(state: &ApiState, caller: &User, command: SubmitCommand) -> Result<HttpResponse, ApiError> {
+    let submitted = state.submissions.submit(caller, command).await?;
     let count = submitted.documents.len();
     let body = AppEnvelope {
         success: true,
@@ -226,10 +368,7 @@ pub(crate) async fn submit(
     Ok(HttpResponse::Created().json(body))
 }
 
-fn parse_submission(
-    body: SubmissionRequest,
-    limits: &seeg_domain::applications::DocumentLimits,
-) -> Result<SubmitCommand, ApiError> {
+fn parse_submission(body: SubmissionRequest, documents: Documents<'_>) -> Result<SubmitCommand, ApiError> {
     let mut errors = Vec::new();
     let mut field = |name: &str, message: &str| {
         errors.push(FieldError { field: format!("body.{name}"), message: message.to_owned() });
@@ -292,18 +431,23 @@ fn parse_submission(
             (Vec::new(), Vec::new(), Vec::new())
         }
     };
-    let mut documents = Vec::new();
-    match body.documents {
-        None => field("documents", "champ obligatoire"),
-        Some(list) => {
+    let documents = match (documents, body.documents) {
+        (Documents::Received(received), _) => received,
+        (Documents::Base64(_), None) => {
+            field("documents", "champ obligatoire");
+            Vec::new()
+        }
+        (Documents::Base64(limits), Some(list)) => {
+            let mut documents = Vec::with_capacity(list.len());
             for (index, upload) in list.into_iter().enumerate() {
                 match decode_document(upload, limits) {
                     Ok(document) => documents.push(document),
                     Err((name, message)) => field(&format!("documents[{index}].{name}"), &message),
                 }
             }
+            documents
         }
-    }
+    };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -344,7 +488,7 @@ fn decode_document(
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data)
         .map_err(|_| ("file_data", "base64 invalide".to_owned()))?;
-    Ok(IncomingDocument { document_type, file_name, bytes: bytes.into() })
+    Ok(IncomingDocument::whole(document_type, file_name, bytes.into()))
 }
 
 /// Whether `caller` may read `application`: staff read all (S3); a candidate only its own — another's is 404.

@@ -10,14 +10,14 @@ use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-fn pdf(seed: &str, size: usize) -> Vec<u8> {
+pub(crate) fn pdf(seed: &str, size: usize) -> Vec<u8> {
     let mut bytes = format!("%PDF-1.7\n% {seed}\n1 0 obj << /Type /Catalog >> endobj\n").into_bytes();
     bytes.extend(std::iter::repeat_n(b'x', size));
     bytes.extend_from_slice(b"\ntrailer << /Root 1 0 R >>\n%%EOF\n");
     bytes
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
@@ -30,7 +30,7 @@ fn documents() -> Value {
 }
 
 /// An open offer (no deadline) asking 2 métier and 1 talent questions.
-async fn open_offer(app: &TestApp, visibility: OfferVisibility) -> JobOffer {
+pub(crate) async fn open_offer(app: &TestApp, visibility: OfferVisibility) -> JobOffer {
     let mut o = offer("Ingénieur Électricité", 0);
     o.application_deadline = None;
     o.visibility = visibility;
@@ -41,7 +41,7 @@ async fn open_offer(app: &TestApp, visibility: OfferVisibility) -> JobOffer {
     o
 }
 
-fn submission(offer: &JobOffer) -> Value {
+pub(crate) fn submission(offer: &JobOffer) -> Value {
     json!({
         "job_offer_id": offer.id,
         "reference_contacts": "M. Obame, 077 00 00 00",
@@ -53,13 +53,13 @@ fn submission(offer: &JobOffer) -> Value {
     })
 }
 
-async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
     let response =
         app.client.post(app.url("/api/v1/applications/")).bearer_auth(token).json(body).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     let response = app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
 }

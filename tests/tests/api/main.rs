@@ -15,6 +15,7 @@ mod http_conventions;
 mod idempotency;
 mod jobs;
 mod matricules;
+mod multipart;
 mod passwords;
 mod permissions;
 mod profiles;

@@ -3,12 +3,16 @@
 mod access;
 mod dossier_export;
 pub mod drafts;
+mod intake;
 mod pipeline;
 mod ports;
 mod submission;
 
 pub use access::read_access;
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};
+pub use intake::DocumentIntake;
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
 pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};
-pub use submission::{IncomingDocument, SubmissionError, Submissions, SubmitCommand, Submitted};
+pub use submission::{
+    DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError, Submissions, SubmitCommand, Submitted,
+};

@@ -17,8 +17,9 @@ use seeg_domain::offers::{JobOffer, MtpQuestions};
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::intake::DocumentIntake;
 use super::{ApplicationDocument, ApplicationRepository, StatusChange};
-use crate::documents::{DocumentStore, DocumentStoreError};
+use crate::documents::{DocumentStore, DocumentStoreError, StoredDocument};
 use crate::identity::{CandidateProfileRepository, Notification};
 use crate::mail::{Rendered, mail_event};
 use crate::offers::OfferRepository;
@@ -29,13 +30,36 @@ use crate::{Clock, IdGenerator};
 /// The outbox kind of a new application (data lake export, issue 6).
 pub const APPLICATION_SUBMITTED: &str = "application.submitted";
 
-/// One document as received, already decoded (base64) or read whole.
+/// One document as received: its type and name as sent, and its content.
 #[derive(Debug, Clone)]
 pub struct IncomingDocument {
     pub document_type: String,
     pub file_name: String,
-    pub bytes: Bytes,
+    pub content: DocumentContent,
 }
+
+impl IncomingDocument {
+    /// A document received whole (decoded from base64): checked and stored by the submission.
+    pub fn whole(document_type: impl Into<String>, file_name: impl Into<String>, bytes: Bytes) -> Self {
+        Self {
+            document_type: document_type.into(),
+            file_name: file_name.into(),
+            content: DocumentContent::Whole(bytes),
+        }
+    }
+}
+
+/// A document's content: whole bytes, or already streamed into the store and checked on the way (B1).
+#[derive(Debug, Clone)]
+pub enum DocumentContent {
+    Whole(Bytes),
+    /// Only a `DocumentIntake` makes one, after checking every byte (S11).
+    Received(ReceivedDocument),
+}
+
+/// A document streamed into the `DocumentStore` and checked as it arrived (see `DocumentIntake`).
+#[derive(Debug, Clone)]
+pub struct ReceivedDocument(pub(super) StoredDocument);
 
 /// A submission, as the legacy `ApplicationCreate` body carries it.
 #[derive(Debug, Clone, Default)]
@@ -76,6 +100,9 @@ pub enum SubmissionError {
     /// One document, by its position in the request (0-based) and name.
     #[error("Document n°{} « {name} » : {problem}", .index + 1)]
     Document { index: usize, name: String, problem: DocumentProblem },
+    /// The request body could not be read as a form (multipart syntax, interrupted upload).
+    #[error("Formulaire illisible : {0}")]
+    MalformedUpload(String),
     #[error(transparent)]
     Storage(#[from] DocumentStoreError),
     #[error(transparent)]
@@ -120,6 +147,11 @@ impl Submissions {
         &self.limits
     }
 
+    /// Receives the documents of one streamed submission (B1), checking them as they arrive.
+    pub fn intake(&self) -> DocumentIntake {
+        DocumentIntake::new(Arc::clone(&self.documents), self.limits)
+    }
+
     #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %command.job_offer_id))]
     pub async fn submit(&self, caller: &User, command: SubmitCommand) -> Result<Submitted, SubmissionError> {
         if caller.role != Role::Candidate {
@@ -151,7 +183,10 @@ impl Submissions {
         // The bytes first: an object without a row is swept later, a row without its object would lose a file.
         let mut stored = Vec::with_capacity(documents.len());
         for (document_type, incoming) in documents.iter().zip(&command.documents) {
-            let object = self.documents.put(incoming.bytes.clone()).await?;
+            let object = match &incoming.content {
+                DocumentContent::Whole(bytes) => self.documents.put(bytes.clone()).await?,
+                DocumentContent::Received(ReceivedDocument(object)) => object.clone(),
+            };
             stored.push(ApplicationDocument {
                 id: self.ids.new_id(),
                 application_id,
@@ -229,13 +264,18 @@ impl Submissions {
         let parsed = check_document_types(&types, &self.limits).map_err(SubmissionError::Documents)?;
         let mut total = 0_u64;
         for (index, document) in documents.iter().enumerate() {
-            let mut scan = PdfScan::new();
-            scan.feed(&document.bytes);
-            total += scan.finish(&document.file_name, &self.limits).map_err(|problem| SubmissionError::Document {
-                index,
-                name: document.file_name.clone(),
-                problem,
-            })?;
+            total += match &document.content {
+                DocumentContent::Whole(bytes) => {
+                    let mut scan = PdfScan::new();
+                    scan.feed(bytes);
+                    scan.finish(&document.file_name, &self.limits).map_err(|problem| SubmissionError::Document {
+                        index,
+                        name: document.file_name.clone(),
+                        problem,
+                    })?
+                }
+                DocumentContent::Received(ReceivedDocument(object)) => object.size,
+            };
         }
         if total > self.limits.max_total_bytes {
             return Err(SubmissionError::Documents(DocumentProblem::TooLargeTogether {

@@ -1,0 +1,101 @@
+//! Streamed documents (B1): each document goes to the `DocumentStore` chunk by chunk while `PdfScan` checks it
+//! (S11), so a multipart submission never holds a whole document, let alone the whole body. A document found bad
+//! on the way is aborted at once (its partial upload is left to the sweep) and refuses the submission; the
+//! documents before it were stored already and, if nothing ends up naming them, are swept later too. Objects are
+//! never deleted here: being content-addressed, the same bytes may be another application's document.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt as _};
+use seeg_domain::applications::{DocumentLimits, DocumentProblem, DocumentType, PdfScan};
+
+use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError};
+use crate::documents::{DocumentStore, DocumentUpload};
+
+/// The documents of one streamed request, received in order.
+#[derive(Debug)]
+pub struct DocumentIntake {
+    store: Arc<dyn DocumentStore>,
+    limits: DocumentLimits,
+    documents: Vec<IncomingDocument>,
+    total: u64,
+}
+
+impl DocumentIntake {
+    pub(crate) const fn new(store: Arc<dyn DocumentStore>, limits: DocumentLimits) -> Self {
+        Self { store, limits, documents: Vec::new(), total: 0 }
+    }
+
+    /// Streams one document of type `document_type` named `file_name` into the store, checking its type, its
+    /// size (alone and with the documents before it) and its content as it arrives. A failed chunk (the client
+    /// went away, a malformed body) is `MalformedUpload`.
+    pub async fn receive<S, E>(
+        &mut self,
+        document_type: &str,
+        file_name: &str,
+        mut chunks: S,
+    ) -> Result<(), SubmissionError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let index = self.documents.len();
+        if index >= self.limits.max_documents {
+            return Err(SubmissionError::Documents(DocumentProblem::TooMany { max: self.limits.max_documents }));
+        }
+        if document_type.trim().parse::<DocumentType>().is_err() {
+            let shown = if document_type.trim().is_empty() { "(vide)" } else { document_type };
+            return Err(SubmissionError::Documents(DocumentProblem::TypeNotAllowed(shown.to_owned())));
+        }
+        let refuse = |problem| SubmissionError::Document { index, name: file_name.to_owned(), problem };
+        let mut upload = self.store.begin_upload().await?;
+        let mut scan = PdfScan::new();
+        let streamed = async {
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(|error| SubmissionError::MalformedUpload(error.to_string()))?;
+                scan.feed(&chunk);
+                if scan.size() > self.limits.max_document_bytes {
+                    return Err(refuse(DocumentProblem::TooLarge { max_bytes: self.limits.max_document_bytes }));
+                }
+                if self.total + scan.size() > self.limits.max_total_bytes {
+                    return Err(SubmissionError::Documents(DocumentProblem::TooLargeTogether {
+                        max_bytes: self.limits.max_total_bytes,
+                    }));
+                }
+                upload.write(chunk).await?;
+            }
+            Ok(())
+        }
+        .await;
+        let checked = streamed.and_then(|()| scan.finish(file_name, &self.limits).map_err(refuse));
+        let size = match checked {
+            Ok(size) => size,
+            Err(error) => {
+                abandon(upload).await;
+                return Err(error);
+            }
+        };
+        let stored = upload.finish().await?;
+        self.total += size;
+        self.documents.push(IncomingDocument {
+            document_type: document_type.to_owned(),
+            file_name: file_name.to_owned(),
+            content: DocumentContent::Received(ReceivedDocument(stored)),
+        });
+        Ok(())
+    }
+
+    /// The documents received so far, in the order they arrived.
+    pub fn into_documents(self) -> Vec<IncomingDocument> {
+        self.documents
+    }
+}
+
+/// Drops an upload that will not be finished; an abort that fails only leaves an object under `uploads/` for the
+/// sweep, so the request's own answer (the document's problem) is what matters.
+async fn abandon(upload: Box<dyn DocumentUpload>) {
+    if let Err(error) = upload.abort().await {
+        tracing::warn!(error = %error, "abandoned upload not removed; the sweep will");
+    }
+}
