@@ -19,6 +19,8 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::application_edits;
+use crate::application_views::{self, ApplicationAdminView};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid};
@@ -40,16 +42,34 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         route("/api/v1/applications/{application_id}")
             .route(web::get().to(get_application))
-            .route(web::put().to(update_application)),
+            .route(web::put().to(update_application))
+            .route(web::delete().to(application_edits::delete_application)),
     )
     .service(route("/api/v1/applications/{application_id}/export/pdf").route(web::get().to(export_pdf)))
+    .service(
+        route("/api/v1/applications/{application_id}/complete").route(web::get().to(application_views::get_complete)),
+    )
     .service(
         route("/api/v1/applications/{application_id}/history")
             .route(web::get().to(get_history))
             .route(web::post().to(add_history_note)),
     )
-    .service(route("/api/v1/applications/{application_id}/documents").route(web::get().to(list_documents)))
-    .service(route("/api/v1/applications/{application_id}/documents/{document_id}").route(web::get().to(get_document)))
+    .service(
+        route("/api/v1/applications/{application_id}/documents")
+            .app_data(crate::json_config(application_edits::DOCUMENT_BODY_LIMIT))
+            .route(web::get().to(list_documents))
+            .route(
+                web::post()
+                    .guard(actix_web::guard::fn_guard(is_multipart))
+                    .to(application_edits::add_document_multipart),
+            )
+            .route(web::post().to(application_edits::add_document)),
+    )
+    .service(
+        route("/api/v1/applications/{application_id}/documents/{document_id}")
+            .route(web::get().to(get_document))
+            .route(web::delete().to(application_edits::delete_document)),
+    )
     .service(
         route("/api/v1/applications/{application_id}/documents/{document_id}/download")
             .route(web::get().to(download_document)),
@@ -471,7 +491,7 @@ fn parse_submission(body: SubmissionRequest, documents: Documents<'_>) -> Result
 }
 
 /// Decodes one document's base64, refusing an oversized one from its encoded length, before decoding it.
-fn decode_document(
+pub(crate) fn decode_document(
     upload: DocumentUpload,
     limits: &seeg_domain::applications::DocumentLimits,
 ) -> Result<IncomingDocument, (&'static str, String)> {
@@ -521,7 +541,12 @@ pub struct ApplicationsQuery {
     /// Staff only; a candidate always lists its own.
     #[param(value_type = Option<Uuid>)]
     candidate_id: Option<String>,
+    /// Staff only: words of the candidate's first name, last name or e-mail, ignoring case and accents.
+    q: Option<String>,
 }
+
+/// The longest `q` of the application list.
+const MAX_SEARCH_CHARS: usize = 100;
 
 /// `GET /applications/` body (legacy shape, true total, F5).
 #[derive(Debug, Serialize, ToSchema)]
@@ -570,8 +595,13 @@ pub(crate) async fn list_applications(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let candidate_id = if caller.0.role == Role::Candidate { Some(caller.0.id) } else { candidate_id };
-    let filter = ApplicationFilter { candidate_id, job_offer_id, status };
+    let q = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if q.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
+        return Err(ApiError::invalid("query.q", format!("{MAX_SEARCH_CHARS} caractères au plus")));
+    }
+    let (candidate_id, q) =
+        if caller.0.role == Role::Candidate { (Some(caller.0.id), None) } else { (candidate_id, q) };
+    let filter = ApplicationFilter { candidate_id, job_offer_id, status, q };
     let page = Page { skip, limit };
     let found = state.applications.list(&filter, page).await?;
     let body = ApplicationList {
@@ -585,7 +615,8 @@ pub(crate) async fn list_applications(
     Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
 }
 
-/// One application: a candidate's own, or any for staff. Another candidate's is 404 (S3).
+/// One application: a candidate's own (legacy `Application`), or any for staff with its candidate and offer
+/// (legacy `ApplicationAdminView`, a superset). Another candidate's is 404 (S3).
 #[utoipa::path(
     get,
     path = "/api/v1/applications/{application_id}",
@@ -593,7 +624,14 @@ pub(crate) async fn list_applications(
     tag = "Candidatures",
     security(("bearer" = [])),
     params(("application_id" = Uuid, Path)),
-    responses((status = 200, body = inline(AppEnvelope<ApplicationBody>)), (status = 404, body = ErrorBody))
+    responses(
+        (
+            status = 200,
+            description = "Personnel : ApplicationAdminView ; candidat : Application (sans `candidate` ni `job_offer`)",
+            body = inline(AppEnvelope<ApplicationAdminView>)
+        ),
+        (status = 404, body = ErrorBody)
+    )
 )]
 pub(crate) async fn get_application(
     state: web::Data<ApiState>,
@@ -601,13 +639,17 @@ pub(crate) async fn get_application(
     application_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
-    let application = readable(&state, &caller.0, id).await?;
-    let body = AppEnvelope {
-        success: true,
-        message: "Candidature récupérée avec succès".to_owned(),
-        data: ApplicationBody::from(&application),
-    };
-    Ok(HttpResponse::Ok().json(body))
+    let message = "Candidature récupérée avec succès".to_owned();
+    if caller.0.role == Role::Candidate {
+        let application = readable(&state, &caller.0, id).await?;
+        return Ok(HttpResponse::Ok().json(AppEnvelope {
+            success: true,
+            message,
+            data: ApplicationBody::from(&application),
+        }));
+    }
+    let detail = state.details.get(&caller.0, id).await?;
+    Ok(HttpResponse::Ok().json(AppEnvelope { success: true, message, data: ApplicationAdminView::from(&detail) }))
 }
 
 /// `GET …/documents` body.

@@ -10,8 +10,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
 use crate::{
-    access_requests, applications, audit, drafts, health, identity, jobs, matricules, offers, passwords, profiles,
-    user_creation, users,
+    access_requests, application_edits, application_views, applications, audit, drafts, health, identity, jobs,
+    matricules, offers, passwords, profiles, user_creation, users,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,10 @@ use crate::{
         applications::list_documents,
         applications::download_document,
         applications::get_document,
+        application_edits::delete_application,
+        application_edits::delete_document,
+        application_edits::add_document,
+        application_views::get_complete,
         offers::count_public_jobs,
         offers::get_public_job,
         jobs::list_jobs,

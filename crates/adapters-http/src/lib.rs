@@ -2,6 +2,8 @@
 //! response goes through. The only ring that knows status codes.
 
 mod access_requests;
+mod application_edits;
+mod application_views;
 mod applications;
 mod audit;
 mod docs;

@@ -45,6 +45,10 @@ pub struct ApiState {
     pub submissions: seeg_application::applications::Submissions,
     /// `PUT /applications/{id}` and the history notes (I5).
     pub pipeline: seeg_application::applications::ApplicationPipeline,
+    /// One application with its candidate, profile, offer and documents (admin view, `/complete`).
+    pub details: seeg_application::applications::ApplicationDetails,
+    /// Deleting applications and documents, adding or replacing documents (I10).
+    pub editing: seeg_application::applications::ApplicationEditing,
     /// `GET /applications/{id}/export/pdf`.
     pub dossiers: seeg_application::applications::ApplicationDossiers,
     /// Application reads.

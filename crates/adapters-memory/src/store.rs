@@ -150,6 +150,9 @@ enum Change {
     InsertApplicationDocument(Box<ApplicationDocument>),
     AppendHistory(Box<StatusChange>),
     UpdateApplicationStatus { id: Uuid, status: ApplicationStatus, at: DateTime<Utc> },
+    TouchApplication { id: Uuid, at: DateTime<Utc> },
+    DeleteApplication(Uuid),
+    DeleteApplicationDocument(Uuid),
     SaveDraft(Box<Draft>),
     DeleteDraft { user_id: Uuid, job_offer_id: Uuid },
 }
@@ -267,6 +270,9 @@ impl Change {
             | Self::MarkAccessRequestsViewed { .. }
             | Self::SaveCandidateProfile(_)
             | Self::UpdateApplicationStatus { .. }
+            | Self::TouchApplication { .. }
+            | Self::DeleteApplication(_)
+            | Self::DeleteApplicationDocument(_)
             | Self::SaveDraft(_)
             | Self::DeleteDraft { .. } => Vec::new(),
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
@@ -382,6 +388,20 @@ impl Change {
             Self::DeleteDraft { user_id, job_offer_id } => {
                 state.drafts.remove(&(user_id, job_offer_id));
             }
+            Self::TouchApplication { id, at } => {
+                if let Some(application) = state.full_applications.get_mut(&id) {
+                    application.updated_at = at;
+                }
+            }
+            Self::DeleteApplication(id) => {
+                state.full_applications.remove(&id);
+                state.applications.remove(&id);
+                state.application_documents.retain(|_, d| d.application_id != id);
+                state.application_history.retain(|_, c| c.application_id != id);
+            }
+            Self::DeleteApplicationDocument(id) => {
+                state.application_documents.remove(&id);
+            }
         }
     }
 }
@@ -441,6 +461,40 @@ impl MemoryTransaction {
     }
 
     /// Whether the account exists as this transaction sees it (accounts are never deleted).
+    /// The status of application `id` as this transaction sees it; `None` when it does not exist.
+    fn application_status(&self, id: Uuid) -> Option<ApplicationStatus> {
+        let mut status = self.store.read(|state| state.full_applications.get(&id).map(|a| a.status));
+        for change in &self.changes {
+            match change {
+                Change::InsertApplication(a) if a.id == id => status = Some(a.status),
+                Change::UpdateApplicationStatus { id: changed, status: to, .. } if *changed == id => {
+                    status = status.map(|_| *to);
+                }
+                Change::DeleteApplication(deleted) if *deleted == id => status = None,
+                _ => {}
+            }
+        }
+        status
+    }
+
+    /// Whether document `id` of application `application_id` exists as this transaction sees it.
+    fn application_document_exists(&self, application_id: Uuid, id: Uuid) -> bool {
+        let mut exists = self
+            .store
+            .read(|state| state.application_documents.get(&id).is_some_and(|d| d.application_id == application_id));
+        for change in &self.changes {
+            match change {
+                Change::InsertApplicationDocument(d) if d.id == id && d.application_id == application_id => {
+                    exists = true;
+                }
+                Change::DeleteApplicationDocument(deleted) if *deleted == id => exists = false,
+                Change::DeleteApplication(deleted) if *deleted == application_id => exists = false,
+                _ => {}
+            }
+        }
+        exists
+    }
+
     fn user_exists(&self, id: Uuid) -> bool {
         self.store.read(|state| state.users.contains_key(&id))
             || self.changes.iter().any(|c| matches!(c, Change::InsertUser(u) if u.id == id))
@@ -1229,6 +1283,35 @@ impl ApplicationWriter for MemoryTransaction {
         }
         Ok(exists)
     }
+
+    async fn touch(
+        &mut self,
+        id: Uuid,
+        only_in: Option<ApplicationStatus>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let applies = self.application_status(id).is_some_and(|s| only_in.is_none_or(|wanted| s == wanted));
+        if applies {
+            self.changes.push(Change::TouchApplication { id, at });
+        }
+        Ok(applies)
+    }
+
+    async fn delete(&mut self, id: Uuid, only_in: Option<ApplicationStatus>) -> Result<bool, StoreError> {
+        let applies = self.application_status(id).is_some_and(|s| only_in.is_none_or(|wanted| s == wanted));
+        if applies {
+            self.changes.push(Change::DeleteApplication(id));
+        }
+        Ok(applies)
+    }
+
+    async fn delete_document(&mut self, application_id: Uuid, document_id: Uuid) -> Result<bool, StoreError> {
+        let exists = self.application_document_exists(application_id, document_id);
+        if exists {
+            self.changes.push(Change::DeleteApplicationDocument(document_id));
+        }
+        Ok(exists)
+    }
 }
 
 #[async_trait]
@@ -1273,6 +1356,12 @@ impl ApplicationRepository for MemoryStore {
                 .filter(|a| filter.candidate_id.is_none_or(|c| a.candidate_id == c))
                 .filter(|a| filter.job_offer_id.is_none_or(|o| a.job_offer_id == o))
                 .filter(|a| filter.status.is_none_or(|s| a.status == s))
+                .filter(|a| {
+                    filter.q.as_deref().is_none_or(|q| {
+                        let q = seeg_domain::search::fold(q);
+                        state.users.get(&a.candidate_id).is_some_and(|u| u.search_folded().contains(&q))
+                    })
+                })
                 .collect();
             matching.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
             PageOf {

@@ -2,17 +2,19 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use seeg_application::applications::{
     ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange,
 };
 use seeg_application::{Page, PageOf, StoreError};
 use seeg_domain::applications::{Application, ApplicationStatus, MtpAnswers, Reference};
+use seeg_domain::search;
 use uuid::Uuid;
 
 use crate::database::{Database, SqlTransaction, fetch_page, store_error};
-use crate::entities::{application, application_document, application_history};
+use crate::entities::{application, application_document, application_history, user};
+use crate::offers::escape_like;
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Unexpected(anyhow::anyhow!("{what} illisible : {detail}"))
@@ -123,6 +125,15 @@ impl ApplicationRepository for Database {
         }
         if let Some(status) = filter.status {
             select = select.filter(Column::Status.eq(status.as_str()));
+        }
+        if let Some(q) = filter.q.as_deref() {
+            let pattern = format!("%{}%", escape_like(&search::fold(q)));
+            let candidates = Query::select()
+                .column(user::Column::Id)
+                .from(user::Entity)
+                .and_where(Expr::col(user::Column::SearchFolded).like(LikeExpr::new(pattern).escape('\\')))
+                .to_owned();
+            select = select.filter(Column::CandidateId.in_subquery(candidates));
         }
         let select = select.order_by_desc(Column::CreatedAt).order_by_desc(Column::Id);
         let found = fetch_page(&self.conn, select, page).await?;
@@ -238,6 +249,55 @@ impl ApplicationWriter for SqlTransaction {
             .col_expr(application::Column::Status, Expr::value(status.as_str()))
             .col_expr(application::Column::UpdatedAt, Expr::value(at))
             .filter(application::Column::Id.eq(id))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn touch(
+        &mut self,
+        id: Uuid,
+        only_in: Option<ApplicationStatus>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut update = application::Entity::update_many()
+            .col_expr(application::Column::UpdatedAt, Expr::value(at))
+            .filter(application::Column::Id.eq(id));
+        if let Some(status) = only_in {
+            update = update.filter(application::Column::Status.eq(status.as_str()));
+        }
+        let result = update.exec(&self.tx).await.map_err(store_error)?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn delete(&mut self, id: Uuid, only_in: Option<ApplicationStatus>) -> Result<bool, StoreError> {
+        // The row first, under its status condition: it decides (and a concurrent status change waits for us).
+        let mut delete = application::Entity::delete_many().filter(application::Column::Id.eq(id));
+        if let Some(status) = only_in {
+            delete = delete.filter(application::Column::Status.eq(status.as_str()));
+        }
+        if delete.exec(&self.tx).await.map_err(store_error)?.rows_affected != 1 {
+            return Ok(false);
+        }
+        // The foreign keys cascade; said explicitly so that a connection without enforcement leaves no orphan.
+        application_document::Entity::delete_many()
+            .filter(application_document::Column::ApplicationId.eq(id))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        application_history::Entity::delete_many()
+            .filter(application_history::Column::ApplicationId.eq(id))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(true)
+    }
+
+    async fn delete_document(&mut self, application_id: Uuid, document_id: Uuid) -> Result<bool, StoreError> {
+        let result = application_document::Entity::delete_many()
+            .filter(application_document::Column::Id.eq(document_id))
+            .filter(application_document::Column::ApplicationId.eq(application_id))
             .exec(&self.tx)
             .await
             .map_err(store_error)?;

@@ -241,6 +241,20 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
             ),
+            details: seeg_application::applications::ApplicationDetails::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+            ),
+            editing: seeg_application::applications::ApplicationEditing::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(storage.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+                seeg_domain::applications::DocumentLimits::default(),
+            ),
             dossiers: seeg_application::applications::ApplicationDossiers::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),

@@ -241,13 +241,29 @@ async fn other_candidates_never_see_an_application_but_staff_do(backend: Backend
 }
 
 async fn an_oversized_body_is_413_before_decoding(backend: Backend) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
     let app = TestApp::spawn(backend).await;
     let offer = open_offer(&app, OfferVisibility::Everyone).await;
     let (_, token) = token_for(&app, Role::Candidate, "gros@example.com").await;
+    // Only the head of a 57 MiB request: the answer comes from the declared length, before any byte of the
+    // body is read (a client sending the body could see its connection closed under it, which is the point).
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/applications/ HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        57 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains(r#""code":"payload_too_large""#), "{answer}");
+
+    // Under the body limit, one document's encoded size is refused before decoding it.
     let mut body = submission(&offer);
-    body["documents"][0]["file_data"] = json!("A".repeat(57 * 1024 * 1024));
-    let (status, answer) = post(&app, &token, &body).await;
-    assert_eq!((status, answer["code"].as_str()), (413, Some("payload_too_large")));
     body["documents"][0]["file_data"] = json!("A".repeat(14 * 1024 * 1024));
     let (status, answer) = post(&app, &token, &body).await;
     assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.documents[0].file_data")));

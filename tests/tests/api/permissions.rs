@@ -105,7 +105,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 64] = [
+const TABLE: [Row; 68] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -180,6 +180,16 @@ const TABLE: [Row; 64] = [
     // Staff move a fresh application along the pipeline (I5); observers cannot; another candidate's does not exist.
     ("PUT",    "/api/v1/applications/{fresh_application}", Body::Json(r#"{"status": "incubation"}"#),
                                                                           Caller::Shared,      [401, 404, 403, 200, 200]),
+    ("GET",    "/api/v1/applications/{others_application}/complete", Body::None, Caller::Shared,
+                                                                                                [401, 404, 200, 200, 200]),
+    // I10: a candidate deletes or completes its own application while `candidature`; admins always; other
+    // staff never. The first document is the CV: required, so even an admin only replaces it (409).
+    ("DELETE", "/api/v1/applications/{fresh_application}", Body::None, Caller::Shared,    [401, 404, 403, 403, 204]),
+    ("POST",   "/api/v1/applications/{others_application}/documents",
+               Body::Json(r#"{"document_type": "autres", "file_name": "annexe.pdf", "file_data": "JVBERi0xLjcKMSAwIG9iaiA8PCAvVHlwZSAvQ2F0YWxvZyA+PiBlbmRvYmoKJSVFT0YK"}"#),
+                                                                          Caller::Shared,      [401, 404, 403, 403, 201]),
+    ("DELETE", "/api/v1/applications/{others_application}/documents/{others_document}", Body::None,
+                                                                          Caller::Shared,      [401, 404, 403, 403, 409]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // Offers for signed-in users (K3b): everyone reads; recruiters and admins publish; a recruiter changes its

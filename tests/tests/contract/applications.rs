@@ -127,7 +127,11 @@ async fn lists_are_newest_first_filtered_with_the_true_total(backend: Backend) {
     let found = p.applications.list(&mine, Page { skip: 0, limit: 10 }).await.unwrap();
     assert_eq!(found.total, 2);
     assert!(found.items.iter().all(|a| a.candidate_id == users[1].id));
-    let one = ApplicationFilter { job_offer_id: Some(jobs[0].id), candidate_id: Some(users[2].id), status: None };
+    let one = ApplicationFilter {
+        job_offer_id: Some(jobs[0].id),
+        candidate_id: Some(users[2].id),
+        ..ApplicationFilter::default()
+    };
     assert_eq!(p.applications.list(&one, Page { skip: 0, limit: 10 }).await.unwrap().total, 1);
 
     let mut tx = p.uow.begin().await.unwrap();
@@ -154,7 +158,72 @@ async fn a_rolled_back_submission_leaves_nothing(backend: Backend) {
     tx.commit().await.unwrap();
 }
 
+async fn q_finds_candidates_by_name_or_email_ignoring_case_and_accents(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let (mut users, jobs) = setup(&p, 0, 1).await;
+    for (first, email) in [("Élodie", "elodie.mba@exemple.ga"), ("Pierre", "p100%@exemple.ga")] {
+        let mut u = user(email);
+        first.clone_into(&mut u.first_name);
+        users.push(u);
+    }
+    let mut tx = p.uow.begin().await.unwrap();
+    for (i, u) in users.iter().enumerate() {
+        tx.users().insert(u).await.unwrap();
+        tx.applications().insert(&application(u.id, jobs[0].id, i64::try_from(i).unwrap())).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let search = |q: &str| ApplicationFilter { q: Some(q.to_owned()), ..ApplicationFilter::default() };
+    for (q, expected) in [("ELODIE", 1), ("élodie", 1), ("ndong", 2), ("exemple.ga", 2), ("100%", 1), ("10_", 0)] {
+        let found = p.applications.list(&search(q), Page { skip: 0, limit: 10 }).await.unwrap();
+        assert_eq!(found.total, expected, "q={q}");
+    }
+}
+
+async fn deletes_and_touches_honour_the_status_condition(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let (users, jobs) = setup(&p, 1, 2).await;
+    let kept = application(users[0].id, jobs[0].id, 0);
+    let gone = application(users[0].id, jobs[1].id, 1);
+    let docs = [document(kept.id, DocumentType::Cv, 0), document(kept.id, DocumentType::Autres, 1)];
+    let mut tx = p.uow.begin().await.unwrap();
+    for a in [&kept, &gone] {
+        tx.applications().insert(a).await.unwrap();
+    }
+    for d in &docs {
+        tx.applications().insert_document(d).await.unwrap();
+    }
+    tx.applications().insert_document(&document(gone.id, DocumentType::Cv, 2)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = p.uow.begin().await.unwrap();
+    let moved = Some(ApplicationStatus::Incubation);
+    assert!(!tx.applications().touch(kept.id, moved, at(50)).await.unwrap(), "status differs");
+    assert!(!tx.applications().delete(kept.id, moved).await.unwrap(), "status differs");
+    assert!(tx.applications().touch(kept.id, Some(ApplicationStatus::Candidature), at(50)).await.unwrap());
+    assert!(!tx.applications().touch(SystemIds.new_id(), None, at(50)).await.unwrap());
+    assert!(!tx.applications().delete_document(gone.id, docs[1].id).await.unwrap(), "another application's");
+    assert!(tx.applications().delete_document(kept.id, docs[1].id).await.unwrap());
+    assert!(!tx.applications().delete_document(kept.id, docs[1].id).await.unwrap(), "already deleted");
+    assert!(tx.applications().delete(gone.id, Some(ApplicationStatus::Candidature)).await.unwrap());
+    assert!(!tx.applications().delete(gone.id, None).await.unwrap(), "already deleted");
+    tx.commit().await.unwrap();
+
+    assert_eq!(p.applications.get(kept.id).await.unwrap().map(|a| a.updated_at), Some(at(50)));
+    assert_eq!(p.applications.documents(kept.id).await.unwrap(), vec![docs[0].clone()]);
+    assert_eq!(p.applications.get(gone.id).await.unwrap(), None);
+    assert!(p.applications.documents(gone.id).await.unwrap().is_empty(), "its documents went with it");
+    assert!(p.applications.history(gone.id).await.unwrap().is_empty());
+
+    // A rolled-back delete leaves everything.
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.applications().delete(kept.id, None).await.unwrap());
+    drop(tx);
+    assert_eq!(p.applications.documents(kept.id).await.unwrap().len(), 1);
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    q_finds_candidates_by_name_or_email_ignoring_case_and_accents,
+    deletes_and_touches_honour_the_status_condition,
     an_application_reads_back_with_its_documents_and_history,
     one_application_per_candidate_and_offer,
     lists_are_newest_first_filtered_with_the_true_total,

@@ -1,15 +1,19 @@
 //! Applications: submission (I1, I3, I4, S11), reads, and the persistence ports they use.
 
 mod access;
+mod details;
 mod dossier_export;
 pub mod drafts;
+mod editing;
 mod intake;
 mod pipeline;
 mod ports;
 mod submission;
 
 pub use access::read_access;
+pub use details::{ApplicationDetail, ApplicationDetails, DetailError};
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};
+pub use editing::{AddedDocument, ApplicationEditing, EditError};
 pub use intake::DocumentIntake;
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
 pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};

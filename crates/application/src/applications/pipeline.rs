@@ -114,18 +114,11 @@ impl ApplicationPipeline {
             })
             .await?;
         if actor != StatusActor::Candidate {
-            tx.audit()
-                .append(&AuditEvent {
-                    id: self.ids.new_id(),
-                    actor_id: Some(caller.id),
-                    action: "application.status_changed".to_owned(),
-                    target_type: Some("application".to_owned()),
-                    target_id: Some(id.to_string()),
-                    request_id: context.request_id.clone(),
-                    changed_fields: vec!["status".to_owned()],
-                    occurred_at: now,
-                })
-                .await?;
+            let fields = vec!["status".to_owned()];
+            let event = "application.status_changed";
+            let audit =
+                AuditEvent::on_target(self.ids.new_id(), caller, event, ("application", id), fields, context, now);
+            tx.audit().append(&audit).await?;
         }
         if let Some(candidate) = &candidate {
             tx.notifications()
@@ -175,18 +168,10 @@ impl ApplicationPipeline {
         };
         let mut tx = self.uow.begin().await?;
         tx.applications().append_history(&change).await?;
-        tx.audit()
-            .append(&AuditEvent {
-                id: self.ids.new_id(),
-                actor_id: Some(caller.id),
-                action: "application.note_added".to_owned(),
-                target_type: Some("application".to_owned()),
-                target_id: Some(id.to_string()),
-                request_id: context.request_id.clone(),
-                changed_fields: vec!["notes".to_owned()],
-                occurred_at: now,
-            })
-            .await?;
+        let fields = vec!["notes".to_owned()];
+        let event = "application.note_added";
+        let audit = AuditEvent::on_target(self.ids.new_id(), caller, event, ("application", id), fields, context, now);
+        tx.audit().append(&audit).await?;
         tx.commit().await?;
         Ok(change)
     }

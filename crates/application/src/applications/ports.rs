@@ -36,11 +36,14 @@ pub struct StatusChange {
 }
 
 /// Which applications a list holds; `None` is no criterion.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplicationFilter {
     pub candidate_id: Option<Uuid>,
     pub job_offer_id: Option<Uuid>,
     pub status: Option<ApplicationStatus>,
+    /// Words in the candidate's first name, last name or e-mail, ignoring case and accents
+    /// (`seeg_domain::search::fold`).
+    pub q: Option<String>,
 }
 
 /// Reads applications.
@@ -81,4 +84,12 @@ pub trait ApplicationWriter: Send {
         status: ApplicationStatus,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    async fn touch(
+        &mut self,
+        id: Uuid,
+        only_in: Option<ApplicationStatus>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    async fn delete(&mut self, id: Uuid, only_in: Option<ApplicationStatus>) -> Result<bool, StoreError>;
+    async fn delete_document(&mut self, application_id: Uuid, document_id: Uuid) -> Result<bool, StoreError>;
 }

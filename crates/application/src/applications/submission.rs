@@ -47,6 +47,19 @@ impl IncomingDocument {
             content: DocumentContent::Whole(bytes),
         }
     }
+
+    /// The document's size once its content passed S11: whole bytes are scanned now, received ones were on the
+    /// way in.
+    pub(crate) fn checked_size(&self, limits: &DocumentLimits) -> Result<u64, DocumentProblem> {
+        match &self.content {
+            DocumentContent::Whole(bytes) => {
+                let mut scan = PdfScan::new();
+                scan.feed(bytes);
+                scan.finish(&self.file_name, limits)
+            }
+            DocumentContent::Received(ReceivedDocument(object)) => Ok(object.size),
+        }
+    }
 }
 
 /// A document's content: whole bytes, or already streamed into the store and checked on the way (B1).
@@ -264,18 +277,11 @@ impl Submissions {
         let parsed = check_document_types(&types, &self.limits).map_err(SubmissionError::Documents)?;
         let mut total = 0_u64;
         for (index, document) in documents.iter().enumerate() {
-            total += match &document.content {
-                DocumentContent::Whole(bytes) => {
-                    let mut scan = PdfScan::new();
-                    scan.feed(bytes);
-                    scan.finish(&document.file_name, &self.limits).map_err(|problem| SubmissionError::Document {
-                        index,
-                        name: document.file_name.clone(),
-                        problem,
-                    })?
-                }
-                DocumentContent::Received(ReceivedDocument(object)) => object.size,
-            };
+            total += document.checked_size(&self.limits).map_err(|problem| SubmissionError::Document {
+                index,
+                name: document.file_name.clone(),
+                problem,
+            })?;
         }
         if total > self.limits.max_total_bytes {
             return Err(SubmissionError::Documents(DocumentProblem::TooLargeTogether {

@@ -191,6 +191,30 @@ pub struct AuditEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
+impl AuditEvent {
+    /// `actor` did `action` to the `target` (type, id) during the request `context`, changing `changed_fields`.
+    pub fn on_target(
+        id: Uuid,
+        actor: &User,
+        action: &str,
+        (target_type, target_id): (&str, Uuid),
+        changed_fields: Vec<String>,
+        context: &super::RequestContext,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            actor_id: Some(actor.id),
+            action: action.to_owned(),
+            target_type: Some(target_type.to_owned()),
+            target_id: Some(target_id.to_string()),
+            request_id: context.request_id.clone(),
+            changed_fields,
+            occurred_at: at,
+        }
+    }
+}
+
 /// Which audit events to list. Every set criterion must hold (they are ANDed); text criteria match exactly.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {

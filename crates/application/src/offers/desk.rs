@@ -209,15 +209,8 @@ impl OfferDesk {
         fields: &[&str],
         context: &RequestContext,
     ) -> AuditEvent {
-        AuditEvent {
-            id: self.ids.new_id(),
-            actor_id: Some(caller.id),
-            action: action.to_owned(),
-            target_type: Some("job_offer".to_owned()),
-            target_id: Some(offer_id.to_string()),
-            request_id: context.request_id.clone(),
-            changed_fields: fields.iter().map(|f| (*f).to_owned()).collect(),
-            occurred_at: self.clock.now(),
-        }
+        let fields = fields.iter().map(|f| (*f).to_owned()).collect();
+        let target = ("job_offer", offer_id);
+        AuditEvent::on_target(self.ids.new_id(), caller, action, target, fields, context, self.clock.now())
     }
 }

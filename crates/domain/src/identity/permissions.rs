@@ -17,6 +17,9 @@ pub enum Action {
     ChangeApplicationStatus,
     /// A candidate withdrawing its own application (`retiree`, I5): not a staff status change.
     WithdrawApplication,
+    /// Deleting an application, deleting or adding/replacing its documents (I10): its candidate (while
+    /// `candidature`, decided by the use case) and admins.
+    EditApplication,
     ReadDocuments,
     Evaluate,
     ReadEvaluations,
@@ -35,7 +38,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::ReadOffers,
         Self::CreateOffer,
         Self::UpdateOffer,
@@ -45,6 +48,7 @@ impl Action {
         Self::ReadApplications,
         Self::ChangeApplicationStatus,
         Self::WithdrawApplication,
+        Self::EditApplication,
         Self::ReadDocuments,
         Self::Evaluate,
         Self::ReadEvaluations,
@@ -99,10 +103,10 @@ impl Decision {
 #[allow(clippy::match_same_arms)] // one block of arms per role, to read as the S3 matrix
 pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decision {
     use Action::{
-        ChangeApplicationStatus, CreateOffer, DeleteOffer, Evaluate, HandleAccessRequests, ListUsers, ManageOutbox,
-        ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEvaluations, ReadInterviews,
-        ReadOfferApplications, ReadOffers, ReadOwnOffers, ReadStatistics, ReadUsers, ScheduleInterviews, SendEmails,
-        UpdateOffer, WithdrawApplication,
+        ChangeApplicationStatus, CreateOffer, DeleteOffer, EditApplication, Evaluate, HandleAccessRequests, ListUsers,
+        ManageOutbox, ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEvaluations,
+        ReadInterviews, ReadOfferApplications, ReadOffers, ReadOwnOffers, ReadStatistics, ReadUsers,
+        ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
     };
     use Decision::{Allow, Forbid, Hide};
     use Ownership::{Any, Own};
@@ -133,7 +137,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ReadStatistics,
             _,
         ) => Allow,
-        (Role::Recruiter, WithdrawApplication | ManageUsers | ReadAudit | ManageOutbox, _) => Forbid,
+        (Role::Recruiter, WithdrawApplication | EditApplication | ManageUsers | ReadAudit | ManageOutbox, _) => Forbid,
 
         (
             Role::Observer,
@@ -156,6 +160,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ReadOwnOffers
             | ChangeApplicationStatus
             | WithdrawApplication
+            | EditApplication
             | Evaluate
             | ScheduleInterviews
             | HandleAccessRequests
@@ -168,8 +173,16 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
         ) => Forbid,
 
         (Role::Candidate, ReadOffers, _)
-        | (Role::Candidate, ReadApplications | ReadDocuments | WithdrawApplication | ReadUsers, Own) => Allow,
-        (Role::Candidate, ReadApplications | ReadDocuments | WithdrawApplication | ReadUsers, Any) => Hide,
+        | (
+            Role::Candidate,
+            ReadApplications | ReadDocuments | WithdrawApplication | EditApplication | ReadUsers,
+            Own,
+        ) => Allow,
+        (
+            Role::Candidate,
+            ReadApplications | ReadDocuments | WithdrawApplication | EditApplication | ReadUsers,
+            Any,
+        ) => Hide,
         (
             Role::Candidate,
             CreateOffer
@@ -203,7 +216,7 @@ mod tests {
 
     /// The whole S3 matrix: for each action, the decision for (own, any) of admin, recruiter, observer, candidate.
     #[rustfmt::skip]
-    const MATRIX: [(Action, [[Decision; 2]; 4]); 23] = [
+    const MATRIX: [(Action, [[Decision; 2]; 4]); 24] = [
         //                          admin     recruiter  observer   candidate
         //                          own  any  own  any   own  any   own  any
         (ReadOffers,              [[A, A], [A, A],  [A, A],  [A, A]]),
@@ -215,6 +228,7 @@ mod tests {
         (ReadApplications,        [[A, A], [A, A],  [A, A],  [A, H]]),
         (ChangeApplicationStatus, [[A, A], [A, A],  [F, F],  [F, F]]),
         (WithdrawApplication,     [[A, A], [F, F],  [F, F],  [A, H]]),
+        (EditApplication,         [[A, A], [F, F],  [F, F],  [A, H]]),
         (ReadDocuments,           [[A, A], [A, A],  [A, A],  [A, H]]),
         (Evaluate,                [[A, A], [A, A],  [F, F],  [F, F]]),
         (ReadEvaluations,         [[A, A], [A, A],  [A, A],  [F, F]]),
@@ -260,7 +274,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 4 * 23 * 2);
+        assert_eq!(checked, 4 * Action::ALL.len() * 2);
     }
 
     #[test]

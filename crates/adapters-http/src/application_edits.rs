@@ -1,0 +1,174 @@
+//! Changing a submitted application (I10): `DELETE /applications/{id}`, `DELETE …/documents/{doc}` and
+//! `POST …/documents` (base64 JSON or multipart, the submission's checks). Legacy answered 204 without
+//! committing (D3); these commit.
+
+use actix_web::{HttpResponse, web};
+use futures_util::StreamExt as _;
+use seeg_application::applications::{EditError, IncomingDocument, SubmissionError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::applications::{DocumentBody, DocumentUpload, decode_document};
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::identity::Caller;
+use crate::offers::parse_uuid;
+use crate::state::ApiState;
+
+/// One document as base64 JSON, with room for the encoding.
+pub const DOCUMENT_BODY_LIMIT: usize = 15 * 1024 * 1024;
+
+impl From<EditError> for ApiError {
+    fn from(error: EditError) -> Self {
+        let detail = error.to_string();
+        match error {
+            EditError::NotFound => Self::NotFound("candidature introuvable"),
+            EditError::DocumentNotFound => Self::NotFound("document introuvable"),
+            EditError::Forbidden => Self::Forbidden { code: "forbidden", detail },
+            EditError::Locked(_) => Self::Conflict { code: "application_locked", detail },
+            EditError::RequiredDocument(_) => Self::Conflict { code: "required_document", detail },
+            EditError::Documents(problem) | EditError::Document { problem, .. } => {
+                Self::Unprocessable { code: problem.code(), detail }
+            }
+            EditError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
+            EditError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Deletes an application with its documents and history: its candidate while it is `candidature`, or an admin.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/applications/{application_id}",
+    operation_id = "delete_application",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Supprimée"),
+        (status = 403, description = "Recruteurs et observateurs", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`application_locked` : plus au statut « candidature »", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_application(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    state.editing.delete_application(&caller.0, id, &crate::middleware::audit_context()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes an optional document; a required one (CV, lettre de motivation, diplôme) is only replaced (409
+/// `required_document`).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/applications/{application_id}/documents/{document_id}",
+    operation_id = "delete_application_document",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Supprimé"),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`required_document` ou `application_locked`", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_document(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (application_id, document_id) = path.into_inner();
+    let id = parse_uuid("application_id", &application_id)?;
+    let document_id = parse_uuid("document_id", &document_id)?;
+    state.editing.delete_document(&caller.0, id, document_id, &crate::middleware::audit_context()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST …/documents` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddedDocumentBody {
+    pub success: bool,
+    pub message: String,
+    pub data: DocumentBody,
+}
+
+/// Adds an optional document, or replaces the required document of the same type: base64 JSON
+/// (`{document_type, file_name, file_data}`) or `multipart/form-data` with one file part named by its type.
+/// Same checks as the submission (S11), within the application's count and size limits.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{application_id}/documents",
+    operation_id = "add_application_document",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    request_body(
+        description = "JSON (base64) ou multipart/form-data (une partie fichier nommée par son type)",
+        content((DocumentUpload = "application/json"), ("multipart/form-data"))
+    ),
+    responses(
+        (status = 201, body = AddedDocumentBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`application_locked`", body = ErrorBody),
+        (status = 422, description = "Document invalide (codes S11)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn add_document(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+    body: web::Json<DocumentUpload>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    let incoming = decode_document(body.into_inner(), state.editing.limits()).map_err(|(field, message)| {
+        ApiError::Validation(vec![FieldError { field: format!("body.{field}"), message }])
+    })?;
+    added(&state, &caller, id, incoming).await
+}
+
+/// `add_document` with a multipart body: the document streams to storage once the caller may change the
+/// application.
+pub(crate) async fn add_document_multipart(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+    mut form: actix_multipart::Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    state.editing.check(&caller.0, id).await?;
+    let mut intake = state.editing.intake();
+    while let Some(part) = form.next().await {
+        let part = part.map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
+        let name = part.name().unwrap_or_default().to_owned();
+        if let Some(file_name) = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned) {
+            intake.receive(&name, &file_name, part).await?;
+        }
+    }
+    let mut documents = intake.into_documents();
+    if documents.len() != 1 {
+        let message = "exactement un fichier attendu, dans une partie nommée par son type";
+        return Err(ApiError::invalid("body", message));
+    }
+    added(&state, &caller, id, documents.remove(0)).await
+}
+
+async fn added(
+    state: &ApiState,
+    caller: &Caller,
+    id: uuid::Uuid,
+    incoming: IncomingDocument,
+) -> Result<HttpResponse, ApiError> {
+    let added = state.editing.add_document(&caller.0, id, incoming, &crate::middleware::audit_context()).await?;
+    let message =
+        if added.replaced.is_some() { "Document remplacé avec succès" } else { "Document ajouté avec succès" };
+    Ok(HttpResponse::Created().json(AddedDocumentBody {
+        success: true,
+        message: message.to_owned(),
+        data: DocumentBody::from(&added.document),
+    }))
+}

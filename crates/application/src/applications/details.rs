@@ -1,0 +1,77 @@
+//! One application with what a reader needs around it (legacy `ApplicationAdminView` and `ApplicationComplete`):
+//! its candidate, the candidate's profile, the offer and the documents. Four reads whatever the application.
+
+use std::sync::Arc;
+
+use seeg_domain::applications::Application;
+use seeg_domain::identity::{CandidateProfile, Decision, User};
+use seeg_domain::offers::JobOffer;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{ApplicationDocument, ApplicationRepository};
+use crate::identity::{CandidateProfileRepository, UserRepository};
+use crate::offers::OfferRepository;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DetailError {
+    /// Unknown, or another candidate's (S3).
+    #[error("candidature introuvable")]
+    NotFound,
+    #[error("Accès interdit")]
+    Forbidden,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An application and its surroundings.
+#[derive(Debug, Clone)]
+pub struct ApplicationDetail {
+    pub application: Application,
+    pub candidate: User,
+    pub profile: Option<CandidateProfile>,
+    pub offer: JobOffer,
+    /// In upload order.
+    pub documents: Vec<ApplicationDocument>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplicationDetails {
+    applications: Arc<dyn ApplicationRepository>,
+    users: Arc<dyn UserRepository>,
+    profiles: Arc<dyn CandidateProfileRepository>,
+    offers: Arc<dyn OfferRepository>,
+}
+
+impl ApplicationDetails {
+    pub fn new(
+        applications: Arc<dyn ApplicationRepository>,
+        users: Arc<dyn UserRepository>,
+        profiles: Arc<dyn CandidateProfileRepository>,
+        offers: Arc<dyn OfferRepository>,
+    ) -> Self {
+        Self { applications, users, profiles, offers }
+    }
+
+    /// Application `id` with its surroundings, for staff or its own candidate (`read_access`).
+    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    pub async fn get(&self, caller: &User, id: Uuid) -> Result<ApplicationDetail, DetailError> {
+        let application = self.applications.get(id).await?.ok_or(DetailError::NotFound)?;
+        match super::read_access(caller, &application) {
+            Decision::Allow => {}
+            Decision::Hide => return Err(DetailError::NotFound),
+            Decision::Forbid => return Err(DetailError::Forbidden),
+        }
+        let (candidate, profile, offer, documents) = futures_util::future::try_join4(
+            self.users.get(application.candidate_id),
+            self.profiles.for_user(application.candidate_id),
+            self.offers.get(application.job_offer_id),
+            self.applications.documents(id),
+        )
+        .await?;
+        // The foreign keys keep both; a missing one is an application being deleted meanwhile.
+        let (Some(candidate), Some(offer)) = (candidate, offer) else { return Err(DetailError::NotFound) };
+        Ok(ApplicationDetail { application, candidate, profile, offer, documents })
+    }
+}

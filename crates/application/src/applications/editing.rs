@@ -1,0 +1,242 @@
+//! Changing a submitted application (I10): deleting it, deleting one of its documents, adding an optional
+//! document or replacing a required one. Allowed to its candidate while the application is still `candidature`
+//! (the status condition is re-checked by the writes inside the transaction, so a recruiter moving it meanwhile
+//! wins), and to admins at any status; other staff 403, another candidate 404 (S3). A required document (CV,
+//! lettre de motivation, diplôme) is never deleted, only replaced. Bytes stay in the `DocumentStore` (they may
+//! be shared by content address); the sweep removes the objects no document names any more.
+
+use std::sync::Arc;
+
+use seeg_domain::applications::{Application, ApplicationStatus, DocumentLimits, DocumentProblem, DocumentType};
+use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::intake::DocumentIntake;
+use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument};
+use super::{ApplicationDocument, ApplicationRepository};
+use crate::documents::{DocumentStore, DocumentStoreError};
+use crate::identity::{AuditEvent, RequestContext};
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// Unknown, or another candidate's (S3: indistinguishable).
+    #[error("candidature introuvable")]
+    NotFound,
+    #[error("document introuvable")]
+    DocumentNotFound,
+    #[error("Accès interdit")]
+    Forbidden,
+    /// The candidate's application has left `candidature`: it is the recruiters' now.
+    #[error("La candidature n'est plus modifiable : elle est au statut « {} »", .0.label())]
+    Locked(ApplicationStatus),
+    #[error("{} est un document obligatoire : il peut être remplacé, pas supprimé", .0.label())]
+    RequiredDocument(DocumentType),
+    /// The set of documents after the change (count, total size, type).
+    #[error("{0}")]
+    Documents(DocumentProblem),
+    /// The document itself (S11).
+    #[error("Document « {name} » : {problem}")]
+    Document { name: String, problem: DocumentProblem },
+    #[error(transparent)]
+    Storage(#[from] DocumentStoreError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What adding a document did.
+#[derive(Debug, Clone)]
+pub struct AddedDocument {
+    pub document: ApplicationDocument,
+    /// The required document of the same type it replaced, if any.
+    pub replaced: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplicationEditing {
+    uow: Arc<dyn UnitOfWork>,
+    applications: Arc<dyn ApplicationRepository>,
+    documents: Arc<dyn DocumentStore>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    limits: DocumentLimits,
+}
+
+impl ApplicationEditing {
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        applications: Arc<dyn ApplicationRepository>,
+        documents: Arc<dyn DocumentStore>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        limits: DocumentLimits,
+    ) -> Self {
+        Self { uow, applications, documents, clock, ids, limits }
+    }
+
+    pub const fn limits(&self) -> &DocumentLimits {
+        &self.limits
+    }
+
+    /// Receives a streamed document (B1) for `add_document`.
+    pub fn intake(&self) -> DocumentIntake {
+        DocumentIntake::new(Arc::clone(&self.documents), self.limits)
+    }
+
+    /// Whether `caller` may change application `id` now: asked before a streamed upload, so that bytes are not
+    /// stored for a caller who would be refused anyway (the change itself checks again).
+    pub async fn check(&self, caller: &User, id: Uuid) -> Result<(), EditError> {
+        self.editable(caller, id).await.map(|_| ())
+    }
+
+    /// The application `caller` may change, and the status it must still have when the change commits
+    /// (`None` for admins: any).
+    async fn editable(&self, caller: &User, id: Uuid) -> Result<(Application, Option<ApplicationStatus>), EditError> {
+        let application = self.applications.get(id).await?.ok_or(EditError::NotFound)?;
+        let ownership = if application.candidate_id == caller.id { Ownership::Own } else { Ownership::Any };
+        match decide(caller.role, Action::EditApplication, ownership) {
+            Decision::Allow => {}
+            Decision::Forbid => return Err(EditError::Forbidden),
+            Decision::Hide => return Err(EditError::NotFound),
+        }
+        if caller.role == Role::Admin {
+            return Ok((application, None));
+        }
+        if application.status != ApplicationStatus::Candidature {
+            return Err(EditError::Locked(application.status));
+        }
+        Ok((application, Some(ApplicationStatus::Candidature)))
+    }
+
+    /// Why a write under `only_in` did not apply: the application is gone, or moved on.
+    async fn refused(&self, id: Uuid) -> EditError {
+        match self.applications.get(id).await {
+            Ok(Some(application)) => EditError::Locked(application.status),
+            Ok(None) => EditError::NotFound,
+            Err(error) => error.into(),
+        }
+    }
+
+    /// Deletes application `id` with its documents and history.
+    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    pub async fn delete_application(&self, caller: &User, id: Uuid, context: &RequestContext) -> Result<(), EditError> {
+        let (_, only_in) = self.editable(caller, id).await?;
+        let mut tx = self.uow.begin().await?;
+        if !tx.applications().delete(id, only_in).await? {
+            drop(tx);
+            return Err(self.refused(id).await);
+        }
+        tx.audit().append(&self.audit(caller, "application.deleted", id, Vec::new(), context)).await?;
+        tx.commit().await?;
+        tracing::info!("application deleted");
+        Ok(())
+    }
+
+    /// Deletes an optional document of application `id`.
+    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id, document.id = %document_id))]
+    pub async fn delete_document(
+        &self,
+        caller: &User,
+        id: Uuid,
+        document_id: Uuid,
+        context: &RequestContext,
+    ) -> Result<(), EditError> {
+        let (_, only_in) = self.editable(caller, id).await?;
+        let document = self.applications.document(id, document_id).await?.ok_or(EditError::DocumentNotFound)?;
+        if document.document_type.is_required() {
+            return Err(EditError::RequiredDocument(document.document_type));
+        }
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        if !tx.applications().touch(id, only_in, now).await? {
+            drop(tx);
+            return Err(self.refused(id).await);
+        }
+        if !tx.applications().delete_document(id, document_id).await? {
+            return Err(EditError::DocumentNotFound);
+        }
+        let fields = vec![document.document_type.as_str().to_owned()];
+        tx.audit().append(&self.audit(caller, "application.document_deleted", id, fields, context)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds `incoming` to application `id`: an optional type is added (within the count and size limits); a
+    /// required type replaces the document of that type.
+    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    pub async fn add_document(
+        &self,
+        caller: &User,
+        id: Uuid,
+        incoming: IncomingDocument,
+        context: &RequestContext,
+    ) -> Result<AddedDocument, EditError> {
+        let (_, only_in) = self.editable(caller, id).await?;
+        let document_type: DocumentType = incoming.document_type.trim().parse().map_err(|_| {
+            let shown = if incoming.document_type.trim().is_empty() { "(vide)" } else { &incoming.document_type };
+            EditError::Documents(DocumentProblem::TypeNotAllowed(shown.to_owned()))
+        })?;
+        let size = incoming
+            .checked_size(&self.limits)
+            .map_err(|problem| EditError::Document { name: incoming.file_name.clone(), problem })?;
+        let existing = self.applications.documents(id).await?;
+        let replaced =
+            document_type.is_required().then(|| existing.iter().find(|d| d.document_type == document_type)).flatten();
+        let kept = existing.iter().filter(|d| Some(d.id) != replaced.map(|r| r.id));
+        if kept.clone().count() + 1 > self.limits.max_documents {
+            return Err(EditError::Documents(DocumentProblem::TooMany { max: self.limits.max_documents }));
+        }
+        if kept.map(|d| d.file_size).sum::<u64>() + size > self.limits.max_total_bytes {
+            let max_bytes = self.limits.max_total_bytes;
+            return Err(EditError::Documents(DocumentProblem::TooLargeTogether { max_bytes }));
+        }
+
+        let object = match incoming.content {
+            DocumentContent::Whole(bytes) => self.documents.put(bytes).await?,
+            DocumentContent::Received(ReceivedDocument(object)) => object,
+        };
+        let now = self.clock.now();
+        let document = ApplicationDocument {
+            id: self.ids.new_id(),
+            application_id: id,
+            document_type,
+            file_name: incoming.file_name.trim().to_owned(),
+            file_size: object.size,
+            file_type: "application/pdf".to_owned(),
+            storage_key: object.key,
+            sha256: object.sha256,
+            uploaded_at: now,
+        };
+        let mut tx = self.uow.begin().await?;
+        if !tx.applications().touch(id, only_in, now).await? {
+            drop(tx);
+            return Err(self.refused(id).await);
+        }
+        if let Some(replaced) = replaced
+            && !tx.applications().delete_document(id, replaced.id).await?
+        {
+            // Replaced meanwhile by a concurrent request: this one loses rather than leaving two.
+            return Err(EditError::DocumentNotFound);
+        }
+        tx.applications().insert_document(&document).await?;
+        let action = if replaced.is_some() { "application.document_replaced" } else { "application.document_added" };
+        let fields = vec![document_type.as_str().to_owned()];
+        tx.audit().append(&self.audit(caller, action, id, fields, context)).await?;
+        tx.commit().await?;
+        Ok(AddedDocument { document, replaced: replaced.map(|r| r.id) })
+    }
+
+    fn audit(
+        &self,
+        caller: &User,
+        action: &str,
+        id: Uuid,
+        changed_fields: Vec<String>,
+        context: &RequestContext,
+    ) -> AuditEvent {
+        let target = ("application", id);
+        AuditEvent::on_target(self.ids.new_id(), caller, action, target, changed_fields, context, self.clock.now())
+    }
+}
