@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod applications;
 pub mod offers;
 pub mod storage;
+pub mod submissions;
 pub mod users;
 
 use std::path::Path;

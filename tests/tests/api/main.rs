@@ -9,6 +9,7 @@ mod applications;
 mod audit;
 mod auth;
 mod docs;
+mod document_sweep;
 mod drafts;
 mod health;
 mod http_conventions;
