@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod eventually;
 pub mod offers;
 pub mod storage;
 pub mod submissions;
