@@ -235,6 +235,7 @@ impl Application {
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
+                Arc::new(database.clone()),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
             ),
