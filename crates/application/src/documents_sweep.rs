@@ -11,15 +11,15 @@
 //!
 //! Why an object referenced by a row committed after the listing is not lost: such a row was written by a
 //! submission whose bytes were stored while it ran, and a submission runs for at most the request's lifetime
-//! (minutes, bounded by the HTTP timeouts and body limits), far below the grace period (at least `MIN_GRACE`,
-//! a day by default). So when the sweep lists an object older than the grace period, the submission that wrote
+//! (minutes: bodies are bounded, 56 MiB at most), far below the grace period (at least `MIN_GRACE_HOURS`, a day
+//! by default). So when the sweep lists an object older than the grace period, the submission that wrote
 //! it has long finished: it committed (its row exists before the listing, the reference query sees it) or it
 //! failed (the object is a true orphan). An object written by a submission still running is younger than the
 //! grace period and is kept. Concurrent sweeps (several replicas) only delete the same orphans twice, which the
 //! store's `delete` allows.
 //!
-//! Known limit (content addressing): the same bytes sent again reuse an existing object without rewriting it
-//! (`DocumentStore::put` contract), so an OLD orphan can become referenced again by a new submission. The
+//! Known limit (content addressing): the same bytes sent again reuse the existing object without rewriting it
+//! (the object_store adapter skips a `put` whose object exists), so an OLD orphan can become referenced again by a new submission. The
 //! sweep's window for that is the time between its reference query for a batch and the deletes of that batch
 //! (milliseconds per key); refreshing the object's modification time on reuse, plus a delete conditional on it,
 //! would close it.
