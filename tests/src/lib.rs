@@ -8,8 +8,10 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod eventually;
 pub mod offers;
 pub mod storage;
+pub mod submissions;
 pub mod users;
 
 use std::path::Path;
@@ -128,6 +130,7 @@ pub struct Ports {
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     pub application_counts: Arc<dyn ApplicationCounts>,
     pub drafts: Arc<dyn seeg_application::applications::drafts::DraftRepository>,
+    pub document_references: Arc<dyn seeg_application::documents_sweep::DocumentReferences>,
     /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
     pub memory: Option<MemoryStore>,
 }
@@ -151,6 +154,7 @@ impl Ports {
             + seeg_application::applications::ApplicationRepository
             + ApplicationCounts
             + seeg_application::applications::drafts::DraftRepository
+            + seeg_application::documents_sweep::DocumentReferences
             + Clone
             + 'static,
     {
@@ -170,6 +174,7 @@ impl Ports {
             applications: Arc::new(store.clone()),
             application_counts: Arc::new(store.clone()),
             drafts: Arc::new(store.clone()),
+            document_references: Arc::new(store.clone()),
             memory: None,
         }
     }

@@ -1,5 +1,6 @@
 //! A candidate's application drafts, one per offer (legacy §1.7 `/applications/drafts/by-offer`, R27): read,
 //! saved whole, deleted; really committed (I8). Candidates only (S3); the offer must be one the caller sees (K3b).
+//! `/applications/{application_id}/draft` names the same draft by the caller's own application (R27).
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -12,11 +13,13 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::json_config;
+use crate::offers::parse_uuid;
 use crate::routing::route;
 use crate::state::ApiState;
 use crate::users::Envelope;
 
 const DRAFTS_PATH: &str = "/api/v1/applications/drafts/by-offer";
+const APPLICATION_DRAFT_PATH: &str = "/api/v1/applications/{application_id}/draft";
 
 /// A draft body: both objects at their limit, with room for the offer id and the JSON around them. Larger
 /// bodies are refused before they are read (413 `payload_too_large`).
@@ -29,6 +32,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_draft))
             .route(web::post().to(save_draft))
             .route(web::delete().to(delete_draft)),
+    )
+    .service(
+        route(APPLICATION_DRAFT_PATH)
+            .app_data(json_config(DRAFT_BODY_LIMIT))
+            .route(web::get().to(get_application_draft))
+            .route(web::post().to(save_application_draft))
+            .route(web::delete().to(delete_application_draft)),
     );
 }
 
@@ -66,6 +76,7 @@ impl From<DraftError> for ApiError {
         match error {
             DraftError::NotACandidate => Self::Forbidden { code: "forbidden", detail: error.to_string() },
             DraftError::OfferNotFound => Self::NotFound("offre d'emploi introuvable"),
+            DraftError::ApplicationNotFound => Self::NotFound("candidature introuvable"),
             DraftError::Store(e) => e.into(),
         }
     }
@@ -132,6 +143,16 @@ pub(crate) async fn get_draft(
 fn parse_body(body: &Map<String, Value>) -> Result<(Uuid, DraftContent, DraftContent), ApiError> {
     let mut errors = Vec::new();
     let job_offer_id = offer_id("body", body.get("job_offer_id")).map_err(|e| errors.push(e)).ok();
+    let contents = parse_contents(body, &mut errors);
+    match (job_offer_id, contents) {
+        (Some(id), Some((form_data, ui_state))) if errors.is_empty() => Ok((id, form_data, ui_state)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// `form_data` and `ui_state`: objects or null (absent is null), each within `DraftContent::MAX_BYTES`; each
+/// problem is pushed onto `errors`.
+fn parse_contents(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<(DraftContent, DraftContent)> {
     let mut content = |name: &str| {
         let value = body.get(name).cloned().unwrap_or(Value::Null);
         DraftContent::parse(value)
@@ -140,10 +161,7 @@ fn parse_body(body: &Map<String, Value>) -> Result<(Uuid, DraftContent, DraftCon
     };
     let form_data = content("form_data");
     let ui_state = content("ui_state");
-    match (job_offer_id, form_data, ui_state) {
-        (Some(id), Some(form_data), Some(ui_state)) if errors.is_empty() => Ok((id, form_data, ui_state)),
-        _ => Err(ApiError::Validation(errors)),
-    }
+    form_data.zip(ui_state)
 }
 
 /// Saves the caller's draft for the offer, whole: `form_data` and `ui_state` replace the stored ones, an absent
@@ -199,6 +217,95 @@ pub(crate) async fn delete_draft(
 ) -> Result<HttpResponse, ApiError> {
     let job_offer_id = query.offer_id()?;
     state.drafts.delete(&caller.0, job_offer_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's draft for the offer of its own application `application_id` (the same draft as by offer, R27);
+/// `data` is `null` when it has none. Candidates only (403 for staff); another's or an unknown application is 404.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{application_id}/draft",
+    operation_id = "get_application_draft",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = inline(Envelope<Option<DraftBody>>)),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé aux candidats", body = ErrorBody),
+        (status = 404, description = "Candidature inconnue ou d'un autre candidat", body = ErrorBody),
+        (status = 422, description = "`application_id` mal formé", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get_application_draft(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    let draft = state.drafts.get_for_application(&caller.0, id).await?;
+    Ok(HttpResponse::Ok().json(Envelope::ok("Brouillon récupéré avec succès", draft.map(DraftBody::from))))
+}
+
+/// Saves, whole, the caller's draft for the offer of its own application `application_id` (`{form_data?,
+/// ui_state?}`, as by offer; a `draft_saved` notification with it). 200, as the legacy route. Candidates only
+/// (403 for staff); another's or an unknown application is 404.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{application_id}/draft",
+    operation_id = "save_application_draft",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    request_body(content = Object, description = "`{form_data?, ui_state?}` ; chaque objet fait au plus 256 Kio une \
+        fois sérialisé"),
+    responses(
+        (status = 200, body = inline(Envelope<DraftBody>)),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé aux candidats", body = ErrorBody),
+        (status = 404, description = "Candidature inconnue ou d'un autre candidat", body = ErrorBody),
+        (status = 422, description = "Champ invalide ou objet trop volumineux ; `errors` les liste", body = ErrorBody),
+    )
+)]
+pub(crate) async fn save_application_draft(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+    body: web::Json<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    let mut errors = Vec::new();
+    let Some((form_data, ui_state)) = parse_contents(&body, &mut errors).filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let draft = state.drafts.save_for_application(&caller.0, id, form_data, ui_state).await?;
+    Ok(HttpResponse::Ok().json(Envelope::ok("Brouillon enregistré", DraftBody::from(draft))))
+}
+
+/// Deletes the caller's draft for the offer of its own application `application_id` (204, also when there was
+/// none). Candidates only (403 for staff); another's or an unknown application is 404.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/applications/{application_id}/draft",
+    operation_id = "delete_application_draft",
+    tag = "Candidatures",
+    security(("bearer" = [])),
+    params(("application_id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Brouillon supprimé (ou déjà absent)"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé aux candidats", body = ErrorBody),
+        (status = 404, description = "Candidature inconnue ou d'un autre candidat", body = ErrorBody),
+        (status = 422, description = "`application_id` mal formé", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete_application_draft(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    application_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_uuid("application_id", &application_id)?;
+    state.drafts.delete_for_application(&caller.0, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -7,6 +7,7 @@ mod applications;
 mod audit;
 mod candidate_profiles;
 mod database;
+mod document_references;
 mod drafts;
 mod entities;
 mod idempotency;

@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod clock;
 pub mod documents;
+pub mod documents_sweep;
 pub mod dossier;
 pub mod health;
 pub mod idempotency;

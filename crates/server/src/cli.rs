@@ -53,6 +53,11 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::agents::AgentsAction,
     },
+    /// Stored documents: remove the ones no application names.
+    Documents {
+        #[command(subcommand)]
+        action: crate::documents::DocumentsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox { action } => outbox(&settings, action).await,
         Command::Admin { action } => crate::admin::run(&settings, action).await,
         Command::Agents { action } => crate::agents::run(&settings, action).await,
+        Command::Documents { action } => crate::documents::run(&settings, action).await,
         Command::Demo { action: DemoAction::Seed } => {
             let database = startup::open_database(&settings).await?;
             let added = crate::demo::seed(&database, &database, &SystemClock).await?;

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod agents;
 pub mod cli;
 pub mod demo;
+pub mod documents;
 pub mod settings;
 pub mod signing_key;
 pub mod startup;

@@ -209,6 +209,32 @@ pub struct StorageSettings {
     pub azure_connection_string: SecretString,
     /// `kind = "azure"`: the container documents go to; it must exist.
     pub azure_container: String,
+    /// The orphan-document sweep (`[storage.sweep]`).
+    pub sweep: SweepSettings,
+}
+
+/// The orphan-document sweep: run in the server every `interval_secs` when `enabled`; `grace_hours` is the age
+/// below which an object is always kept.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSettings {
+    pub enabled: bool,
+    pub interval_secs: u64,
+    pub grace_hours: u32,
+}
+
+impl SweepSettings {
+    pub fn grace(&self) -> anyhow::Result<seeg_application::documents_sweep::GracePeriod> {
+        seeg_application::documents_sweep::GracePeriod::hours(self.grace_hours)
+            .map_err(|e| anyhow!("storage.sweep.grace_hours : {e}"))
+    }
+
+    pub fn interval(&self) -> anyhow::Result<Duration> {
+        if self.interval_secs == 0 {
+            bail!("storage.sweep.interval_secs doit être positif");
+        }
+        Ok(Duration::from_secs(self.interval_secs))
+    }
 }
 
 impl StorageSettings {
@@ -220,6 +246,8 @@ impl StorageSettings {
         {
             bail!("storage.kind = \"azure\" exige storage.azure_connection_string et storage.azure_container");
         }
+        self.sweep.grace()?;
+        self.sweep.interval()?;
         Ok(())
     }
 }
@@ -578,6 +606,28 @@ mod tests {
             jail.set_env("APP__AUTH__BOOTSTRAP_ADMIN_EMAIL", "pas-une-adresse");
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("BOOTSTRAP_ADMIN_EMAIL) : L'adresse e-mail"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_document_sweep_runs_hourly_keeps_a_day_and_refuses_a_zero_grace_or_interval() {
+        Jail::expect_with(|jail| {
+            let sweep = load(jail, Environment::Development).unwrap().storage.sweep;
+            assert!(sweep.enabled);
+            assert_eq!(sweep.interval().unwrap(), Duration::from_secs(3600));
+            assert_eq!(sweep.grace().unwrap().as_delta(), chrono::TimeDelta::hours(24));
+            jail.set_env("APP__STORAGE__SWEEP__GRACE_HOURS", "0");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("storage.sweep.grace_hours"), "{error}");
+            jail.set_env("APP__STORAGE__SWEEP__GRACE_HOURS", "48");
+            jail.set_env("APP__STORAGE__SWEEP__INTERVAL_SECS", "0");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("storage.sweep.interval_secs"), "{error}");
+            jail.set_env("APP__STORAGE__SWEEP__INTERVAL_SECS", "600");
+            jail.set_env("APP__STORAGE__SWEEP__ENABLED", "false");
+            let sweep = load(jail, Environment::Development).unwrap().storage.sweep;
+            assert_eq!((sweep.enabled, sweep.interval_secs, sweep.grace_hours), (false, 600, 48));
             Ok(())
         });
     }

@@ -11,6 +11,7 @@ use secrecy::ExposeSecret as _;
 use seeg_adapters_blob::BlobStorage;
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo};
 use seeg_adapters_postgres::Database;
+use seeg_application::documents_sweep::DocumentSweep;
 use seeg_application::health::HealthCheck;
 use seeg_application::identity::{
     AccessRequestDesk, Accounts, AuditTrail, PasswordHasher, TokenService, TokenSettings, UserManagement,
@@ -36,6 +37,8 @@ pub struct Application {
     server: Server,
     database: Database,
     relay: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+    /// The periodic orphan-document sweep, when `storage.sweep.enabled`.
+    sweep: Option<JoinHandle<()>>,
 }
 
 /// Opens the database and, when the settings say so, migrates it.
@@ -106,6 +109,33 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
     })
 }
 
+/// The document store the settings choose (a new in-memory one each call for `memory`).
+pub fn document_storage(settings: &Settings) -> anyhow::Result<BlobStorage> {
+    Ok(match settings.storage.kind {
+        StorageKind::Local => BlobStorage::local(&settings.storage.path)?,
+        StorageKind::Memory => BlobStorage::memory(),
+        StorageKind::Azure => BlobStorage::azure(
+            settings.storage.azure_connection_string.expose_secret(),
+            settings.storage.azure_container.trim(),
+        )?,
+    })
+}
+
+/// The orphan-document sweep over this service's database and store, as the settings configure it.
+pub fn document_sweep(
+    settings: &Settings,
+    database: &Database,
+    storage: &BlobStorage,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<DocumentSweep> {
+    Ok(DocumentSweep::new(
+        Arc::new(storage.clone()),
+        Arc::new(database.clone()),
+        clock,
+        settings.storage.sweep.grace()?,
+    ))
+}
+
 /// The outbox handlers of this release.
 pub fn release_handlers(settings: &Settings) -> anyhow::Result<HandlerRegistry> {
     Ok(HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer(settings)?))))
@@ -152,18 +182,12 @@ impl Application {
         // The release's handlers, then the caller's: a test may replace one (its own mailer, say).
         let handlers = release_handlers(settings)?.merged(handlers);
         let database = open_database(settings).await?;
-        let storage = match settings.storage.kind {
-            StorageKind::Local => BlobStorage::local(&settings.storage.path)?,
-            StorageKind::Memory => BlobStorage::memory(),
-            StorageKind::Azure => BlobStorage::azure(
-                settings.storage.azure_connection_string.expose_secret(),
-                settings.storage.azure_container.trim(),
-            )?,
-        };
+        let storage = document_storage(settings)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdGenerator> = Arc::new(SystemIds);
         crate::admin::bootstrap(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         // One hasher for every use case: its bound on concurrent hashes holds across all of them.
+        let sweep = document_sweep(settings, &database, &storage, Arc::clone(&clock))?;
         let hasher = PasswordHasher::new(settings.auth.bcrypt_cost, PasswordHasher::default_concurrency()).await?;
         let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         let state = ApiState {
@@ -208,6 +232,7 @@ impl Application {
                 Arc::clone(&ids),
             ),
             drafts: seeg_application::applications::drafts::Drafts::new(
+                Arc::new(database.clone()),
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
@@ -294,8 +319,14 @@ impl Application {
         } else {
             None
         };
+        let sweep = if settings.storage.sweep.enabled {
+            let interval = settings.storage.sweep.interval()?;
+            Some(tokio::spawn(async move { sweep.run(interval).await }))
+        } else {
+            None
+        };
         tracing::info!(http.port = port, "listening");
-        Ok(Self { port, server, database, relay })
+        Ok(Self { port, server, database, relay, sweep })
     }
 
     pub fn port(&self) -> u16 {
@@ -330,6 +361,11 @@ impl Application {
         if let Some((stop, relay)) = self.relay {
             let _ = stop.send(true);
             relay.await.context("relais outbox")?;
+        }
+        if let Some(sweep) = self.sweep {
+            // Safe at any point: a pass only deletes orphans, and the next start finds the rest.
+            sweep.abort();
+            let _ = sweep.await;
         }
         self.database.close().await?;
         Ok(())

@@ -11,6 +11,7 @@ use seeg_domain::identity::{Role, User};
 use seeg_domain::offers::{JobOffer, OfferStatus, OfferVisibility};
 use seeg_tests::accounts::{internal_candidate_token, token_for};
 use seeg_tests::offers::{offer, with};
+use seeg_tests::submissions::{open_offer, submit};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -258,4 +259,95 @@ on_backends!(Sqlite, Postgres =>
     only_candidates_keep_drafts,
     invalid_requests_are_422_naming_the_field_and_store_nothing,
     each_save_writes_a_draft_saved_notification,
+    a_draft_by_application_is_the_draft_by_its_offer,
+    a_draft_by_application_is_its_candidates_alone,
 );
+
+/// `/applications/{id}/draft`: the draft of (caller, the application's offer), as by offer (R27).
+fn application_draft(application: &Value) -> String {
+    format!("/api/v1/applications/{}/draft", application["id"].as_str().unwrap())
+}
+
+async fn a_draft_by_application_is_the_draft_by_its_offer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (awa, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let job = open_offer(&app, "Technicien réseau").await;
+    let application = submit(&app, &token, &job, "awa").await;
+    let path = application_draft(&application);
+
+    let (status, body) = send(&app, Method::GET, &path, Some(&token), None).await;
+    assert_eq!((status, body["success"].as_bool(), &body["data"]), (200, Some(true), &Value::Null), "{body}");
+
+    let form = json!({"motivation": "Compléter le dossier", "step": 4});
+    let saved = json!({"form_data": form, "ui_state": {"tab": "documents"}});
+    let (status, body) = send(&app, Method::POST, &path, Some(&token), Some(&saved)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["success"].as_bool(), body["message"].as_str()), (Some(true), Some("Brouillon enregistré")));
+    let data = body["data"].clone();
+    assert_eq!((&data["user_id"], &data["job_offer_id"]), (&json!(awa.id), &json!(job.id)), "{data}");
+    assert_eq!((&data["form_data"], &data["ui_state"]), (&form, &json!({"tab": "documents"})));
+    assert_eq!(stored(&app, &awa, job.id).await.unwrap().form_data.to_value(), form, "committed (I8)");
+    let link = Some(format!("/jobs/{}/apply", job.id));
+    assert_eq!(notifications_of(&app.database, &awa).await.first(), Some(&("draft_saved".to_owned(), link)));
+
+    // One draft, two names: what is saved by offer reads back by application, and the other way round.
+    assert_eq!(get_draft(&app, &token, job.id).await.1["data"], data);
+    let (status, _) = save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"step": 5}})).await;
+    assert_eq!(status, 201);
+    let (_, body) = send(&app, Method::GET, &format!("{path}/"), Some(&token), None).await;
+    assert_eq!((&body["data"]["form_data"], &body["data"]["ui_state"]), (&json!({"step": 5}), &json!({})));
+    assert_eq!(body["data"]["created_at"], data["created_at"], "the creation time stays");
+
+    // A body without objects saves them empty; a non-object is 422 naming it, and changes nothing.
+    let (status, body) = send(&app, Method::POST, &path, Some(&token), Some(&json!({}))).await;
+    assert_eq!((status, &body["data"]["form_data"]), (200, &json!({})));
+    let (status, body) = send(&app, Method::POST, &path, Some(&token), Some(&json!({"ui_state": [1]}))).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("body.ui_state")), "{body}");
+    let (status, body) = send(&app, Method::GET, "/api/v1/applications/pas-un-uuid/draft", Some(&token), None).await;
+    assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("path.application_id")), "{body}");
+
+    let (status, body) = send(&app, Method::DELETE, &path, Some(&token), None).await;
+    assert_eq!((status, body), (204, Value::Null));
+    assert!(stored(&app, &awa, job.id).await.is_none(), "the delete is committed (I8)");
+    assert_eq!(get_draft(&app, &token, job.id).await.1["data"], Value::Null);
+    assert_eq!(send(&app, Method::DELETE, &path, Some(&token), None).await.0, 204, "deleting nothing is no error");
+}
+
+async fn a_draft_by_application_is_its_candidates_alone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (awa, awa_token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let (paul, paul_token) = token_for(&app, Role::Candidate, "paul@example.com").await;
+    let job = open_offer(&app, "Technicien réseau").await;
+    let application = submit(&app, &awa_token, &job, "awa").await;
+    let path = application_draft(&application);
+    let body = json!({"form_data": {"step": 1}});
+    assert_eq!(send(&app, Method::POST, &path, Some(&awa_token), Some(&body)).await.0, 200);
+
+    // Another candidate's application, and an unknown one, do not exist for Paul (S3).
+    let unknown = format!("/api/v1/applications/{}/draft", Uuid::nil());
+    for target in [&path, &unknown] {
+        for (method, body) in [(Method::GET, None), (Method::POST, Some(&body)), (Method::DELETE, None)] {
+            let (status, answer) = send(&app, method.clone(), target, Some(&paul_token), body).await;
+            assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")), "{method} {target}");
+        }
+    }
+    assert!(stored(&app, &paul, job.id).await.is_none());
+    assert_eq!(stored(&app, &awa, job.id).await.unwrap().form_data.to_value(), json!({"step": 1}), "untouched");
+
+    // Staff keep no draft (403), even on a real application; no token is 401.
+    for (role, email) in [
+        (Role::Admin, "admin@seeg-gabon.com"),
+        (Role::Recruiter, "rh@seeg-gabon.com"),
+        (Role::Observer, "obs@seeg-gabon.com"),
+    ] {
+        let (_, token) = token_for(&app, role, email).await;
+        for (method, body) in [(Method::GET, None), (Method::POST, Some(&body)), (Method::DELETE, None)] {
+            let (status, answer) = send(&app, method.clone(), &path, Some(&token), body).await;
+            assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{role:?} {method}");
+        }
+        for method in [Method::GET, Method::DELETE] {
+            assert_eq!(send(&app, method.clone(), &path, None, None).await.0, 401, "{method}");
+        }
+    }
+    assert!(stored(&app, &awa, job.id).await.is_some(), "still there");
+}

@@ -105,7 +105,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 68] = [
+const TABLE: [Row; 74] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -216,6 +216,15 @@ const TABLE: [Row; 68] = [
     ("POST",   "/api/v1/applications/drafts/by-offer",    Body::Draft, Caller::Shared,         [401, 201, 403, 403, 403]),
     ("DELETE", "/api/v1/applications/drafts/by-offer?job_offer_id={job_id}", Body::None, Caller::Shared,
                                                                                                 [401, 204, 403, 403, 403]),
+    // The same drafts named by the candidate's own application (R27); another candidate's does not exist for it.
+    ("GET",    "/api/v1/applications/{own_application}/draft", Body::None, Caller::Shared,     [401, 200, 403, 403, 403]),
+    ("POST",   "/api/v1/applications/{own_application}/draft", Body::Json(r#"{"form_data": {"step": 1}}"#),
+                                                                          Caller::Shared,      [401, 200, 403, 403, 403]),
+    ("DELETE", "/api/v1/applications/{own_application}/draft", Body::None, Caller::Shared,     [401, 204, 403, 403, 403]),
+    ("GET",    "/api/v1/applications/{others_application}/draft", Body::None, Caller::Shared,  [401, 404, 403, 403, 403]),
+    ("POST",   "/api/v1/applications/{others_application}/draft", Body::Json(r#"{"form_data": {"step": 1}}"#),
+                                                                          Caller::Shared,      [401, 404, 403, 403, 403]),
+    ("DELETE", "/api/v1/applications/{others_application}/draft", Body::None, Caller::Shared,  [401, 404, 403, 403, 403]),
 ];
 
 /// A valid offer (no deadline, so it never goes stale).
@@ -241,6 +250,8 @@ struct World {
     /// `{others_application}` and `{others_document}`: `other`'s application and one of its documents.
     others_application: String,
     others_document: String,
+    /// `{own_application}`: an application of the shared candidate.
+    own_application: String,
     next: AtomicU32,
 }
 
@@ -283,6 +294,7 @@ impl World {
             job_id: public.id,
             others_application: String::new(),
             others_document: String::new(),
+            own_application: String::new(),
             next: AtomicU32::new(1),
         };
         let other_token = log_in(&world.app, &world.other.email).await["access_token"].as_str().unwrap().to_owned();
@@ -294,7 +306,17 @@ impl World {
         let response = world.app.client.get(world.app.url(&documents)).bearer_auth(&other_token).send().await.unwrap();
         let listed: Value = response.json().await.unwrap();
         listed["data"][0]["id"].as_str().expect("a document").clone_into(&mut world.others_document);
+        let candidate = world.callers.iter().find(|(w, _)| *w == Who::Candidate).and_then(|(_, a)| a.as_ref());
+        let candidate_token = candidate.expect("candidate").token.clone();
+        world.own_application = world.apply(&candidate_token).await;
         world
+    }
+
+    /// Submits a valid application, as the holder of `token`, to a new open offer; its id.
+    async fn apply(&self, token: &str) -> String {
+        let request = self.app.client.post(self.app.url("/api/v1/applications")).bearer_auth(token);
+        let created: Value = request.json(&self.submission().await).send().await.unwrap().json().await.unwrap();
+        created["data"]["id"].as_str().unwrap_or_else(|| panic!("an application: {created}")).to_owned()
     }
 
     /// A new application of a new candidate, in `candidature`.
@@ -421,7 +443,8 @@ impl World {
             template.replace("{job_id}", &self.job_id.to_string()).replace("{other}", &self.other.id.to_string());
         path = path
             .replace("{others_application}", &self.others_application)
-            .replace("{others_document}", &self.others_document);
+            .replace("{others_document}", &self.others_document)
+            .replace("{own_application}", &self.own_application);
         if path.contains("{fresh_application}") {
             path = path.replace("{fresh_application}", &self.fresh_application().await);
         }

@@ -16,7 +16,7 @@ fn at(minutes: i64) -> DateTime<Utc> {
     base_time() + TimeDelta::minutes(minutes)
 }
 
-async fn setup(p: &Ports, candidates: usize, offers: usize) -> (Vec<User>, Vec<JobOffer>) {
+pub(crate) async fn setup(p: &Ports, candidates: usize, offers: usize) -> (Vec<User>, Vec<JobOffer>) {
     let users: Vec<User> = (0..candidates).map(|i| user(&format!("c{i}@exemple.ga"))).collect();
     let jobs: Vec<JobOffer> = (0..offers).map(|i| offer(&format!("Offre {i}"), i64::try_from(i).unwrap())).collect();
     let mut tx = p.uow.begin().await.unwrap();
@@ -30,7 +30,7 @@ async fn setup(p: &Ports, candidates: usize, offers: usize) -> (Vec<User>, Vec<J
     (users, jobs)
 }
 
-fn application(candidate: Uuid, offer: Uuid, minutes: i64) -> Application {
+pub(crate) fn application(candidate: Uuid, offer: Uuid, minutes: i64) -> Application {
     Application {
         id: SystemIds.new_id(),
         candidate_id: candidate,
@@ -46,7 +46,7 @@ fn application(candidate: Uuid, offer: Uuid, minutes: i64) -> Application {
     }
 }
 
-fn document(application_id: Uuid, kind: DocumentType, minutes: i64) -> ApplicationDocument {
+pub(crate) fn document(application_id: Uuid, kind: DocumentType, minutes: i64) -> ApplicationDocument {
     let sha = format!("{minutes:0>64}");
     ApplicationDocument {
         id: SystemIds.new_id(),

@@ -8,6 +8,7 @@ mod agents;
 mod applications;
 mod audit;
 mod candidate_profiles;
+mod document_sweep;
 mod documents;
 mod drafts;
 mod idempotency;

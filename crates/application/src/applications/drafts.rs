@@ -4,16 +4,21 @@
 //! the caller sees (K3b), an unknown and a hidden offer being the same 404. Saving writes a `draft_saved`
 //! notification in the same transaction (R32); the submission of the application deletes the draft, inside its
 //! own transaction, with `discard_submitted` (I8).
+//!
+//! The per-application routes (`/applications/{id}/draft`) name the same draft: (caller, the application's offer)
+//! (R27). There the application decides access: the caller's own application (another's is the same 404 as an
+//! unknown one, S3), whatever the offer's visibility since.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use seeg_domain::identity::{Role, User};
+use seeg_domain::identity::{Decision, Role, User};
 use serde_json::{Map, Value};
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::{ApplicationRepository, read_access};
 use crate::identity::Notification;
 use crate::offers::OfferRepository;
 use crate::store::{StoreError, Transaction, UnitOfWork};
@@ -154,6 +159,9 @@ pub enum DraftError {
     /// No such offer, or one the caller may not see (the two are indistinguishable on purpose, K3b).
     #[error("offre d'emploi introuvable")]
     OfferNotFound,
+    /// No such application, or another candidate's (indistinguishable on purpose, S3).
+    #[error("candidature introuvable")]
+    ApplicationNotFound,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -164,6 +172,7 @@ pub struct Drafts {
     uow: Arc<dyn UnitOfWork>,
     stored: Arc<dyn DraftRepository>,
     offers: Arc<dyn OfferRepository>,
+    applications: Arc<dyn ApplicationRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
@@ -173,16 +182,24 @@ impl Drafts {
         uow: Arc<dyn UnitOfWork>,
         drafts: Arc<dyn DraftRepository>,
         offers: Arc<dyn OfferRepository>,
+        applications: Arc<dyn ApplicationRepository>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { uow, stored: drafts, offers, clock, ids }
+        Self { uow, stored: drafts, offers, applications, clock, ids }
     }
 
     /// The caller's draft for the offer, or `None` when it has none.
     #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %job_offer_id))]
     pub async fn get(&self, caller: &User, job_offer_id: Uuid) -> Result<Option<Draft>, DraftError> {
         self.visible_offer(caller, job_offer_id).await?;
+        Ok(self.stored.get(caller.id, job_offer_id).await?)
+    }
+
+    /// The caller's draft for the offer of its application `application_id`, or `None` when it has none.
+    #[instrument(skip_all, fields(user.id = %caller.id, application.id = %application_id))]
+    pub async fn get_for_application(&self, caller: &User, application_id: Uuid) -> Result<Option<Draft>, DraftError> {
+        let job_offer_id = self.own_application_offer(caller, application_id).await?;
         Ok(self.stored.get(caller.id, job_offer_id).await?)
     }
 
@@ -197,11 +214,36 @@ impl Drafts {
         ui_state: DraftContent,
     ) -> Result<Draft, DraftError> {
         let offer_title = self.visible_offer(caller, job_offer_id).await?;
+        self.save_keyed(caller, job_offer_id, &offer_title, form_data, ui_state).await
+    }
+
+    /// Saves the caller's draft for the offer of its application `application_id`, as `save` does.
+    #[instrument(skip_all, fields(user.id = %caller.id, application.id = %application_id))]
+    pub async fn save_for_application(
+        &self,
+        caller: &User,
+        application_id: Uuid,
+        form_data: DraftContent,
+        ui_state: DraftContent,
+    ) -> Result<Draft, DraftError> {
+        let job_offer_id = self.own_application_offer(caller, application_id).await?;
+        let offer = self.offers.get(job_offer_id).await?.ok_or(DraftError::OfferNotFound)?;
+        self.save_keyed(caller, job_offer_id, &offer.title, form_data, ui_state).await
+    }
+
+    async fn save_keyed(
+        &self,
+        caller: &User,
+        job_offer_id: Uuid,
+        offer_title: &str,
+        form_data: DraftContent,
+        ui_state: DraftContent,
+    ) -> Result<Draft, DraftError> {
         let now = self.clock.now();
         let draft = Draft { user_id: caller.id, job_offer_id, form_data, ui_state, created_at: now, updated_at: now };
         let mut tx = self.uow.begin().await?;
         tx.drafts().save(&draft).await?;
-        tx.notifications().insert(&self.saved_notice(caller, job_offer_id, &offer_title, now)).await?;
+        tx.notifications().insert(&self.saved_notice(caller, job_offer_id, offer_title, now)).await?;
         tx.commit().await?;
         tracing::info!("draft saved");
         // Read back: an existing draft keeps its creation time.
@@ -215,14 +257,27 @@ impl Drafts {
         if caller.role != Role::Candidate {
             return Err(DraftError::NotACandidate);
         }
+        if !self.delete_keyed(caller, job_offer_id).await? {
+            self.visible_offer(caller, job_offer_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the caller's draft for the offer of its application `application_id`; nothing to delete is no
+    /// error.
+    #[instrument(skip_all, fields(user.id = %caller.id, application.id = %application_id))]
+    pub async fn delete_for_application(&self, caller: &User, application_id: Uuid) -> Result<(), DraftError> {
+        let job_offer_id = self.own_application_offer(caller, application_id).await?;
+        self.delete_keyed(caller, job_offer_id).await?;
+        Ok(())
+    }
+
+    async fn delete_keyed(&self, caller: &User, job_offer_id: Uuid) -> Result<bool, DraftError> {
         let mut tx = self.uow.begin().await?;
         let deleted = tx.drafts().delete(caller.id, job_offer_id).await?;
         tx.commit().await?;
-        if !deleted {
-            self.visible_offer(caller, job_offer_id).await?;
-        }
         tracing::info!(draft.deleted = deleted, "draft deleted");
-        Ok(())
+        Ok(deleted)
     }
 
     /// The title of the offer, if the caller is a candidate who may see it.
@@ -233,6 +288,19 @@ impl Drafts {
         match self.offers.get(job_offer_id).await? {
             Some(offer) if offer.is_visible_to(caller.audience()) => Ok(offer.title),
             _ => Err(DraftError::OfferNotFound),
+        }
+    }
+
+    /// The offer of the application, if the caller is the candidate who submitted it (S3: staff keep no draft,
+    /// 403; another candidate's application is 404, as an unknown one).
+    async fn own_application_offer(&self, caller: &User, application_id: Uuid) -> Result<Uuid, DraftError> {
+        if caller.role != Role::Candidate {
+            return Err(DraftError::NotACandidate);
+        }
+        let application = self.applications.get(application_id).await?.ok_or(DraftError::ApplicationNotFound)?;
+        match read_access(caller, &application) {
+            Decision::Allow => Ok(application.job_offer_id),
+            Decision::Hide | Decision::Forbid => Err(DraftError::ApplicationNotFound),
         }
     }
 
