@@ -37,11 +37,7 @@ impl DocumentStore for BlobStorage {
         let sha256 = hex::encode(Sha256::digest(&bytes));
         let stored = StoredDocument { key: document_key(&sha256), sha256, size: bytes.len() as u64 };
         let path = Path::from(stored.key.as_str());
-        match self.store.head(&path).await {
-            Ok(meta) if meta.size == stored.size => return Ok(stored),
-            Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
-            Err(error) => return Err(unexpected(error, "lecture des métadonnées du document")),
-        }
+        // Written even when the same bytes are there: the new modification time keeps the sweep off it.
         self.store.put(&path, PutPayload::from(bytes)).await.map_err(|e| unexpected(e, "écriture du document"))?;
         Ok(stored)
     }
@@ -87,6 +83,11 @@ impl DocumentStore for BlobStorage {
         }
     }
 
+    async fn stat(&self, key: &str) -> Result<StoredObject, DocumentStoreError> {
+        let meta = self.store.head(&Path::from(key)).await.map_err(|e| unexpected(e, "état du document"))?;
+        Ok(StoredObject { key: key.to_owned(), last_modified: meta.last_modified })
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<StoredObject>, DocumentStoreError> {
         let prefix = Path::from(prefix.trim_end_matches('/'));
         self.store
@@ -123,11 +124,8 @@ impl DocumentUpload for BlobUpload {
         let sha256 = hex::encode(hasher.finalize());
         let stored = StoredDocument { key: document_key(&sha256), sha256, size };
         let target = Path::from(stored.key.as_str());
-        match storage.store.copy_if_not_exists(&temporary, &target).await {
-            // Already there: the same bytes were stored before.
-            Ok(()) | Err(object_store::Error::AlreadyExists { .. }) => {}
-            Err(error) => return Err(unexpected(error, "copie du document à son adresse")),
-        }
+        // Overwrites the same bytes when already there: the new modification time keeps the sweep off it.
+        storage.store.copy(&temporary, &target).await.map_err(|e| unexpected(e, "copie du document à son adresse"))?;
         // A leftover temporary object is harmless: the sweep removes it.
         if let Err(error) = storage.store.delete(&temporary).await {
             tracing::warn!(error = %error, "temporary upload not removed");

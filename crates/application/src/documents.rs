@@ -63,7 +63,10 @@ pub const UPLOADS_PREFIX: &str = "uploads/";
 /// - `read` streams the bytes of `key`, or of `range` of them (end exclusive, within the size; otherwise
 ///   `InvalidRange`); an unknown key is `NotFound`. `size` is the byte length of `key`, `NotFound` if unknown.
 /// - `delete` removes `key`; an unknown key is not an error.
-/// - `list` returns every object under `prefix` with its last modification time, in no particular order.
+/// - `list` returns every object under `prefix` with its last modification time, in no particular order; `stat`
+///   returns one object's, `NotFound` if unknown.
+/// - Storing bytes that are already stored (`put`, `finish`) rewrites the object, so its modification time says
+///   when it was last used: the sweep never takes a re-used object for an old orphan.
 #[async_trait]
 pub trait DocumentStore: Send + Sync + std::fmt::Debug {
     async fn put(&self, bytes: Bytes) -> Result<StoredDocument, DocumentStoreError>;
@@ -72,6 +75,7 @@ pub trait DocumentStore: Send + Sync + std::fmt::Debug {
     async fn size(&self, key: &str) -> Result<u64, DocumentStoreError>;
     async fn delete(&self, key: &str) -> Result<(), DocumentStoreError>;
     async fn list(&self, prefix: &str) -> Result<Vec<StoredObject>, DocumentStoreError>;
+    async fn stat(&self, key: &str) -> Result<StoredObject, DocumentStoreError>;
 }
 
 /// One document being uploaded (see `DocumentStore::begin_upload`).

@@ -18,11 +18,11 @@
 //! grace period and is kept. Concurrent sweeps (several replicas) only delete the same orphans twice, which the
 //! store's `delete` allows.
 //!
-//! Known limit (content addressing): the same bytes sent again reuse the existing object without rewriting it
-//! (the object_store adapter skips a `put` whose object exists), so an OLD orphan can become referenced again by a new submission. The
-//! sweep's window for that is the time between its reference query for a batch and the deletes of that batch
-//! (milliseconds per key); refreshing the object's modification time on reuse, plus a delete conditional on it,
-//! would close it.
+//! Content addressing: the same bytes sent again re-use the object, which can be an OLD orphan about to be
+//! swept. Storing bytes always rewrites their object (see `DocumentStore`), so a re-used object is young again;
+//! and the sweep reads each object's modification time again right before deleting it, after the reference
+//! query, skipping any object re-used meanwhile. What is left is the instant between that last read and the
+//! delete (one store round trip), and only for the exact bytes of an orphan older than the grace period.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -153,6 +153,8 @@ impl DocumentSweep {
                     report.referenced += 1;
                 } else if dry_run {
                     report.removed += 1;
+                } else if !self.still_old(key, cutoff, &mut report).await {
+                    // Re-used (rewritten) since the listing, or gone already.
                 } else {
                     match self.documents.delete(key).await {
                         Ok(()) => report.removed += 1,
@@ -173,6 +175,25 @@ impl DocumentSweep {
             "document sweep done"
         );
         Ok(report)
+    }
+
+    /// Whether `key` is still older than `cutoff`, read again just before deleting it: a submission may have
+    /// re-used it since the listing. A re-used object counts as young; a vanished one as nothing; a failed read
+    /// as a failure (nothing deleted).
+    async fn still_old(&self, key: &str, cutoff: chrono::DateTime<chrono::Utc>, report: &mut SweepReport) -> bool {
+        match self.documents.stat(key).await {
+            Ok(object) if object.last_modified > cutoff => {
+                report.young += 1;
+                false
+            }
+            Ok(_) => true,
+            Err(DocumentStoreError::NotFound) => false,
+            Err(error) => {
+                report.failed += 1;
+                tracing::warn!(error = %format!("{error:#}"), "orphan document not checked again");
+                false
+            }
+        }
     }
 
     /// Sweeps every `interval`, for as long as the task runs (the first pass after one interval, so a start-up

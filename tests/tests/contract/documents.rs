@@ -26,7 +26,10 @@ async fn the_same_bytes_have_one_key_and_read_back_whole(kind: Storage) {
     let first = store.put(bytes.clone()).await.unwrap();
     assert_eq!(first.sha256, hex::encode(Sha256::digest(&bytes)));
     assert_eq!((first.key.clone(), first.size), (document_key(&first.sha256), bytes.len() as u64));
+    let stored_at = store.stat(&first.key).await.unwrap().last_modified;
     assert_eq!(store.put(bytes.clone()).await.unwrap(), first, "same bytes, same document");
+    // Re-used bytes are rewritten: never older than before (stores keep whole seconds at worst).
+    assert!(store.stat(&first.key).await.unwrap().last_modified >= stored_at);
     assert_eq!(store.list(DOCUMENTS_PREFIX).await.unwrap().len(), 1);
     assert_eq!(read_all(store, &first.key, None).await, bytes);
     assert_eq!(store.size(&first.key).await.unwrap(), bytes.len() as u64);
@@ -80,7 +83,10 @@ async fn unknown_keys_are_not_found_and_deleting_twice_is_fine(kind: Storage) {
     let missing = document_key(&"0".repeat(64));
     assert!(matches!(store.read(&missing, None).await, Err(DocumentStoreError::NotFound)));
     assert!(matches!(store.size(&missing).await, Err(DocumentStoreError::NotFound)));
+    assert!(matches!(store.stat(&missing).await, Err(DocumentStoreError::NotFound)));
     let doc = store.put(pdf(10, 2)).await.unwrap();
+    let listed = store.list(DOCUMENTS_PREFIX).await.unwrap();
+    assert_eq!(store.stat(&doc.key).await.unwrap(), listed[0], "stat says what the listing says");
     store.delete(&doc.key).await.unwrap();
     store.delete(&doc.key).await.unwrap();
     assert!(matches!(store.size(&doc.key).await, Err(DocumentStoreError::NotFound)));
