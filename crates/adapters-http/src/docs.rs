@@ -10,8 +10,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
 use crate::{
-    access_requests, applications, audit, drafts, health, identity, jobs, matricules, offers, passwords, profiles,
-    user_creation, users,
+    access_requests, application_stats, applications, audit, drafts, health, identity, jobs, matricules, offers,
+    optimized, passwords, profiles, user_creation, users,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,11 @@ use crate::{
         applications::list_documents,
         applications::download_document,
         applications::get_document,
+        application_stats::overview,
+        application_stats::advanced,
+        optimized::applications,
+        optimized::dashboard,
+        optimized::candidate_applications,
         offers::count_public_jobs,
         offers::get_public_job,
         jobs::list_jobs,
@@ -85,6 +90,8 @@ use crate::{
         (name = "Candidatures", description = "Candidatures et brouillons de candidature"),
         (name = "Demandes d'accès", description = "Comptes internes sans e-mail SEEG en attente de validation"),
         (name = "Candidatures", description = "Dépôt et suivi des candidatures, documents"),
+        (name = "Tableaux de bord", description = "Lectures agrégées pour les tableaux de bord du personnel \
+         (routes « optimized » historiques), en un nombre fixe de requêtes"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
     ),
     modifiers(&BearerAuth)

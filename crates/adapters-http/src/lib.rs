@@ -2,6 +2,7 @@
 //! response goes through. The only ring that knows status codes.
 
 mod access_requests;
+mod application_stats;
 mod applications;
 mod audit;
 mod docs;
@@ -14,6 +15,7 @@ mod jobs;
 mod matricules;
 mod middleware;
 mod offers;
+mod optimized;
 mod passwords;
 mod profiles;
 mod rate_limit;
@@ -72,6 +74,8 @@ pub fn app(
         )
         .configure(offers::configure)
         .configure(applications::configure)
+        .configure(application_stats::configure)
+        .configure(optimized::configure)
         .configure(jobs::configure)
         .configure(identity::configure)
         .configure(passwords::configure)

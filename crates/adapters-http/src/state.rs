@@ -47,6 +47,8 @@ pub struct ApiState {
     pub pipeline: seeg_application::applications::ApplicationPipeline,
     /// `GET /applications/{id}/export/pdf`.
     pub dossiers: seeg_application::applications::ApplicationDossiers,
+    /// Statistics and the dashboards' read models (`/applications/stats/*`, `/optimized/*`).
+    pub dashboards: seeg_application::applications::ApplicationDashboards,
     /// Application reads.
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     /// Document bytes (downloads).

@@ -32,6 +32,8 @@ use seeg_domain::search;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
+mod read_models;
+
 #[derive(Debug, Clone, Default)]
 struct State {
     offers: BTreeMap<Uuid, JobOffer>,

@@ -1,13 +1,16 @@
 //! Applications: submission (I1, I3, I4, S11), reads, and the persistence ports they use.
 
 mod access;
+mod dashboards;
 mod dossier_export;
 pub mod drafts;
 mod pipeline;
 mod ports;
+pub mod read_models;
 mod submission;
 
 pub use access::read_access;
+pub use dashboards::{ApplicationDashboards, CANDIDATE_APPLICATIONS_LIMIT, DashboardError};
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
 pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};

@@ -1,0 +1,390 @@
+//! The dashboards' read model: counts are `GROUP BY` in SQL (never rows loaded to be counted), and a page of
+//! applications gathers what surrounds it with one `WHERE … IN (…)` query per related kind, so the number of
+//! statements does not grow with the page (the port's contract; the contract suite counts them).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect,
+};
+use seeg_application::applications::read_models::{
+    ApplicationBreakdown, ApplicationCountsSummary, ApplicationDetails, ApplicationReadModel, DepartmentFigures,
+    DetailParts, GenderCounts, RecruitmentFigures,
+};
+use seeg_application::applications::{ApplicationFilter, ApplicationRepository};
+use seeg_application::{Page, PageOf, StoreError};
+use seeg_domain::applications::{Application, ApplicationStatus, DocumentType};
+use seeg_domain::identity::Sexe;
+use seeg_domain::offers::OfferStatus;
+use uuid::Uuid;
+
+use crate::database::{Database, store_error};
+use crate::entities::{
+    application, application_document, application_history, candidate_profile, job_offer, notification, user,
+};
+
+/// The most ids one `IN (…)` list carries: any page the API serves (1 000 applications, so at most 2 000
+/// accounts) takes one statement, well within SQLite's 32 766 and PostgreSQL's 65 535 parameters.
+const IN_LIST_MAX: usize = 10_000;
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Unexpected(anyhow::anyhow!("{what} illisible : {detail}"))
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+/// The UTC month of `applications.created_at` as `YYYY-MM`, in the connected backend's dialect. SQLite keeps
+/// timestamps as RFC 3339 text, which `strftime` reads (offset included).
+fn month_of_created_at(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Sqlite => "strftime('%Y-%m', created_at)",
+        _ => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+    }
+}
+
+/// The rows of `E` whose `column` is one of `ids`: one statement per `IN_LIST_MAX` ids, none for no ids.
+async fn rows_in<E>(
+    database: &Database,
+    column: E::Column,
+    ids: &BTreeSet<Uuid>,
+    order: &[(E::Column, sea_orm::Order)],
+) -> Result<Vec<E::Model>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + Send + Sync,
+{
+    let ids: Vec<Uuid> = ids.iter().copied().collect();
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_LIST_MAX) {
+        let mut select = E::find().filter(column.is_in(chunk.iter().copied()));
+        for (column, direction) in order {
+            select = select.order_by(*column, direction.clone());
+        }
+        rows.extend(select.all(&database.conn).await.map_err(store_error)?);
+    }
+    Ok(rows)
+}
+
+impl Database {
+    async fn status_counts(&self) -> Result<BTreeMap<ApplicationStatus, u64>, StoreError> {
+        use application::{Column, Entity};
+        let rows: Vec<(String, i64)> = Entity::find()
+            .select_only()
+            .column(Column::Status)
+            .column_as(Expr::col(Column::Id).count(), "n")
+            .group_by(Column::Status)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(status, n)| {
+                let status = ApplicationStatus::parse_input(&status).map_err(|e| corrupt("applications.status", e))?;
+                Ok((status, count(n)))
+            })
+            .collect()
+    }
+
+    async fn document_counts(&self) -> Result<BTreeMap<DocumentType, u64>, StoreError> {
+        use application_document::{Column, Entity};
+        let rows: Vec<(String, i64)> = Entity::find()
+            .select_only()
+            .column(Column::DocumentType)
+            .column_as(Expr::col(Column::Id).count(), "n")
+            .group_by(Column::DocumentType)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(kind, n)| {
+                let kind = kind.parse().map_err(|e| corrupt("application_documents.document_type", e))?;
+                Ok((kind, count(n)))
+            })
+            .collect()
+    }
+
+    async fn all_rows(&self, query: &SelectStatement) -> Result<Vec<QueryResult>, StoreError> {
+        let backend = self.conn.get_database_backend();
+        self.conn.query_all_raw(backend.build(query)).await.map_err(store_error)
+    }
+
+    /// Applications joined to their offer, restricted to one recruiter's offers when given.
+    fn applications_of(recruiter_id: Option<Uuid>) -> SelectStatement {
+        let mut query = Query::select()
+            .from(application::Entity)
+            .inner_join(
+                job_offer::Entity,
+                Expr::col((job_offer::Entity, job_offer::Column::Id))
+                    .equals((application::Entity, application::Column::JobOfferId)),
+            )
+            .to_owned();
+        if let Some(recruiter) = recruiter_id {
+            query.and_where(Expr::col((job_offer::Entity, job_offer::Column::RecruiterId)).eq(recruiter));
+        }
+        query
+    }
+
+    async fn departments(&self, recruiter_id: Option<Uuid>) -> Result<(Vec<DepartmentFigures>, u64), StoreError> {
+        use job_offer::{Column, Entity};
+        let active = Expr::case(
+            Expr::col((Entity, Column::Status)).eq(OfferStatus::Active.as_str()),
+            Expr::col((Entity, Column::Id)),
+        );
+        let mut query = Query::select()
+            .expr_as(Expr::col((Entity, Column::Department)), Alias::new("department"))
+            .expr_as(Expr::col((Entity, Column::Id)).count_distinct(), Alias::new("jobs"))
+            .expr_as(Into::<Expr>::into(active).count_distinct(), Alias::new("active"))
+            .expr_as(
+                Expr::col((application::Entity, application::Column::JobOfferId)).count_distinct(),
+                Alias::new("covered"),
+            )
+            .expr_as(Expr::col((application::Entity, application::Column::Id)).count(), Alias::new("applications"))
+            .from(Entity)
+            .left_join(
+                application::Entity,
+                Expr::col((application::Entity, application::Column::JobOfferId)).equals((Entity, Column::Id)),
+            )
+            .group_by_col((Entity, Column::Department))
+            .to_owned();
+        if let Some(recruiter) = recruiter_id {
+            query.and_where(Expr::col((Entity, Column::RecruiterId)).eq(recruiter));
+        }
+        let mut active_jobs = 0;
+        let mut departments = Vec::new();
+        for row in self.all_rows(&query).await? {
+            let get = |name: &str| row.try_get::<i64>("", name).map(count).map_err(store_error);
+            active_jobs += get("active")?;
+            departments.push(DepartmentFigures {
+                department: row.try_get("", "department").map_err(store_error)?,
+                jobs: get("jobs")?,
+                jobs_with_applications: get("covered")?,
+                applications: get("applications")?,
+            });
+        }
+        // In Rust: PostgreSQL and SQLite put NULL at opposite ends.
+        departments.sort_by(|a, b| a.department.cmp(&b.department));
+        Ok((departments, active_jobs))
+    }
+
+    async fn scoped_status_counts(
+        &self,
+        recruiter_id: Option<Uuid>,
+    ) -> Result<BTreeMap<ApplicationStatus, u64>, StoreError> {
+        let query = Self::applications_of(recruiter_id)
+            .column((application::Entity, application::Column::Status))
+            .expr_as(Expr::col((application::Entity, application::Column::Id)).count(), Alias::new("n"))
+            .group_by_col((application::Entity, application::Column::Status))
+            .to_owned();
+        self.all_rows(&query)
+            .await?
+            .iter()
+            .map(|row| {
+                let status: String = row.try_get("", "status").map_err(store_error)?;
+                let status = ApplicationStatus::parse_input(&status).map_err(|e| corrupt("applications.status", e))?;
+                Ok((status, count(row.try_get("", "n").map_err(store_error)?)))
+            })
+            .collect()
+    }
+
+    async fn candidates_by_sexe(&self, recruiter_id: Option<Uuid>) -> Result<GenderCounts, StoreError> {
+        let query = Self::applications_of(recruiter_id)
+            .inner_join(
+                user::Entity,
+                Expr::col((user::Entity, user::Column::Id))
+                    .equals((application::Entity, application::Column::CandidateId)),
+            )
+            .expr_as(Expr::col((user::Entity, user::Column::Sexe)), Alias::new("sexe"))
+            .expr_as(
+                Expr::col((application::Entity, application::Column::CandidateId)).count_distinct(),
+                Alias::new("n"),
+            )
+            .group_by_col((user::Entity, user::Column::Sexe))
+            .to_owned();
+        let mut counts = GenderCounts::default();
+        for row in self.all_rows(&query).await? {
+            let sexe: Option<String> = row.try_get("", "sexe").map_err(store_error)?;
+            let n = count(row.try_get("", "n").map_err(store_error)?);
+            match sexe.as_deref().map(str::parse::<Sexe>) {
+                Some(Ok(Sexe::Male)) => counts.male += n,
+                Some(Ok(Sexe::Female)) => counts.female += n,
+                Some(Err(e)) => return Err(corrupt("users.sexe", e)),
+                None => counts.unknown += n,
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn by_job_offer(&self) -> Result<BTreeMap<Uuid, u64>, StoreError> {
+        use application::{Column, Entity};
+        let rows: Vec<(Uuid, i64)> = Entity::find()
+            .select_only()
+            .column(Column::JobOfferId)
+            .column_as(Expr::col(Column::Id).count(), "n")
+            .group_by(Column::JobOfferId)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(rows.into_iter().map(|(offer, n)| (offer, count(n))).collect())
+    }
+
+    async fn by_month(&self) -> Result<BTreeMap<chrono::NaiveDate, u64>, StoreError> {
+        use application::{Column, Entity};
+        let month = month_of_created_at(self.conn.get_database_backend());
+        let rows: Vec<(String, i64)> = Entity::find()
+            .select_only()
+            .column_as(Expr::cust(month), "month")
+            .column_as(Expr::col(Column::Id).count(), "n")
+            .group_by(Expr::cust(month))
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(month, n)| {
+                let first_day = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+                    .map_err(|e| corrupt("applications.created_at", e))?;
+                Ok((first_day, count(n)))
+            })
+            .collect()
+    }
+
+    /// What surrounds a page of applications, one query per kind.
+    async fn surroundings(
+        &self,
+        page: Vec<Application>,
+        parts: DetailParts,
+    ) -> Result<Vec<ApplicationDetails>, StoreError> {
+        let application_ids: BTreeSet<Uuid> = page.iter().map(|a| a.id).collect();
+        let offer_ids: BTreeSet<Uuid> = page.iter().map(|a| a.job_offer_id).collect();
+        let offers = rows_in::<job_offer::Entity>(self, job_offer::Column::Id, &offer_ids, &[]).await?;
+        let offers: HashMap<Uuid, seeg_domain::offers::JobOffer> =
+            offers.into_iter().map(|m| crate::offers::to_domain(m).map(|o| (o.id, o))).collect::<Result<_, _>>()?;
+        let candidate_ids: BTreeSet<Uuid> =
+            if parts.candidates { page.iter().map(|a| a.candidate_id).collect() } else { BTreeSet::new() };
+        let mut account_ids: BTreeSet<Uuid> = offers.values().filter_map(|o| o.recruiter_id).collect();
+        account_ids.extend(candidate_ids.iter().copied());
+        let accounts: HashMap<Uuid, seeg_domain::identity::User> =
+            rows_in::<user::Entity>(self, user::Column::Id, &account_ids, &[])
+                .await?
+                .into_iter()
+                .map(|m| crate::identity::user_to_domain(m).map(|u| (u.id, u)))
+                .collect::<Result<_, _>>()?;
+        let mut profiles: HashMap<Uuid, seeg_domain::identity::CandidateProfile> =
+            rows_in::<candidate_profile::Entity>(self, candidate_profile::Column::UserId, &candidate_ids, &[])
+                .await?
+                .into_iter()
+                .map(|m| crate::candidate_profiles::into_domain(m).map(|p| (p.user_id, p)))
+                .collect::<Result<_, _>>()?;
+        let none = BTreeSet::new();
+        let wanted = |asked: bool| if asked { &application_ids } else { &none };
+        let mut documents: HashMap<Uuid, Vec<_>> = HashMap::new();
+        {
+            use application_document::Column;
+            let order = [(Column::UploadedAt, sea_orm::Order::Asc), (Column::Id, sea_orm::Order::Asc)];
+            let rows =
+                rows_in::<application_document::Entity>(self, Column::ApplicationId, wanted(parts.documents), &order)
+                    .await?;
+            for row in rows {
+                let document = crate::applications::into_document(row)?;
+                documents.entry(document.application_id).or_default().push(document);
+            }
+        }
+        let mut history: HashMap<Uuid, Vec<_>> = HashMap::new();
+        {
+            use application_history::Column;
+            let order = [(Column::ChangedAt, sea_orm::Order::Asc), (Column::Id, sea_orm::Order::Asc)];
+            let rows =
+                rows_in::<application_history::Entity>(self, Column::ApplicationId, wanted(parts.history), &order)
+                    .await?;
+            for row in rows {
+                let change = crate::applications::into_change(row)?;
+                history.entry(change.application_id).or_default().push(change);
+            }
+        }
+        let mut notifications: HashMap<Uuid, Vec<_>> = HashMap::new();
+        {
+            use notification::Column;
+            let order = [(Column::CreatedAt, sea_orm::Order::Desc), (Column::Id, sea_orm::Order::Desc)];
+            let rows = rows_in::<notification::Entity>(
+                self,
+                Column::RelatedApplicationId,
+                wanted(parts.notifications),
+                &order,
+            )
+            .await?;
+            for row in rows {
+                let n = crate::notifications::to_domain(row);
+                if let Some(application) = n.related_application_id {
+                    notifications.entry(application).or_default().push(n);
+                }
+            }
+        }
+        page.into_iter()
+            .map(|application| {
+                let offer = offers
+                    .get(&application.job_offer_id)
+                    .ok_or_else(|| corrupt("applications.job_offer_id", application.job_offer_id))?;
+                let recruiter = offer.recruiter_id.and_then(|r| accounts.get(&r).cloned());
+                let candidate = if parts.candidates { accounts.get(&application.candidate_id).cloned() } else { None };
+                Ok(ApplicationDetails {
+                    candidate,
+                    profile: profiles.remove(&application.candidate_id),
+                    offer: offer.clone(),
+                    recruiter,
+                    documents: documents.remove(&application.id).unwrap_or_default(),
+                    history: history.remove(&application.id).unwrap_or_default(),
+                    notifications: notifications.remove(&application.id).unwrap_or_default(),
+                    application,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl ApplicationReadModel for Database {
+    async fn summary(&self) -> Result<ApplicationCountsSummary, StoreError> {
+        Ok(ApplicationCountsSummary {
+            by_status: self.status_counts().await?,
+            documents_by_type: self.document_counts().await?,
+        })
+    }
+
+    async fn breakdown(&self) -> Result<ApplicationBreakdown, StoreError> {
+        Ok(ApplicationBreakdown {
+            summary: self.summary().await?,
+            by_job_offer: self.by_job_offer().await?,
+            by_month: self.by_month().await?,
+        })
+    }
+
+    async fn details(
+        &self,
+        filter: &ApplicationFilter,
+        page: Page,
+        parts: DetailParts,
+    ) -> Result<PageOf<ApplicationDetails>, StoreError> {
+        let found = ApplicationRepository::list(self, filter, page).await?;
+        if found.items.is_empty() {
+            return Ok(PageOf { items: Vec::new(), total: found.total });
+        }
+        Ok(PageOf { total: found.total, items: self.surroundings(found.items, parts).await? })
+    }
+
+    async fn recruitment(&self, recruiter_id: Option<Uuid>) -> Result<RecruitmentFigures, StoreError> {
+        let (departments, active_jobs) = self.departments(recruiter_id).await?;
+        Ok(RecruitmentFigures {
+            departments,
+            active_jobs,
+            applications_by_status: self.scoped_status_counts(recruiter_id).await?,
+            candidates: self.candidates_by_sexe(recruiter_id).await?,
+        })
+    }
+}
