@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod dashboards;
 pub mod offers;
 pub mod storage;
 pub mod users;
@@ -128,6 +129,7 @@ pub struct Ports {
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     pub application_counts: Arc<dyn ApplicationCounts>,
     pub drafts: Arc<dyn seeg_application::applications::drafts::DraftRepository>,
+    pub read_model: Arc<dyn seeg_application::applications::read_models::ApplicationReadModel>,
     /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
     pub memory: Option<MemoryStore>,
 }
@@ -151,6 +153,7 @@ impl Ports {
             + seeg_application::applications::ApplicationRepository
             + ApplicationCounts
             + seeg_application::applications::drafts::DraftRepository
+            + seeg_application::applications::read_models::ApplicationReadModel
             + Clone
             + 'static,
     {
@@ -170,6 +173,7 @@ impl Ports {
             applications: Arc::new(store.clone()),
             application_counts: Arc::new(store.clone()),
             drafts: Arc::new(store.clone()),
+            read_model: Arc::new(store.clone()),
             memory: None,
         }
     }
