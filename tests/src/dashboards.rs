@@ -93,12 +93,10 @@ fn notification(user: &User, about: Option<&Application>, title: &str, created: 
     }
 }
 
-/// Stores the recruitment. `first_recruiter`, when given, is an account already stored (one that can sign in);
-/// otherwise one is made.
-pub async fn seed(uow: &dyn UnitOfWork, first_recruiter: Option<User>) -> Recruitment {
+/// Stores the recruitment. Its accounts cannot sign in (`accounts::sign_in_as` gives them a password).
+pub async fn seed(uow: &dyn UnitOfWork) -> Recruitment {
     let staff = |email: &str| User { role: Role::Recruiter, candidate_kind: None, ..user(email) };
-    let stored_recruiter = first_recruiter.is_some();
-    let r1 = first_recruiter.unwrap_or_else(|| staff("r1@seeg-gabon.com"));
+    let r1 = staff("r1@seeg-gabon.com");
     let r2 = staff("r2@seeg-gabon.com");
     let c1 = User { sexe: Some(Sexe::Male), ..user("c1@exemple.ga") };
     let c2 = user("c2@exemple.ga");
@@ -148,11 +146,7 @@ pub async fn seed(uow: &dyn UnitOfWork, first_recruiter: Option<User>) -> Recrui
     let unrelated = notification(&c2, None, "Bienvenue", a2.created_at - TimeDelta::days(30));
 
     let mut tx = uow.begin().await.expect("begin");
-    let mut accounts = vec![&r2, &c1, &c2, &c3];
-    if !stored_recruiter {
-        accounts.push(&r1);
-    }
-    for account in accounts {
+    for account in [&r1, &r2, &c1, &c2, &c3] {
         tx.users().insert(account).await.expect("account");
     }
     tx.candidate_profiles().save(&profile).await.expect("profile");

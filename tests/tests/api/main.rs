@@ -5,6 +5,7 @@
 mod access_requests;
 mod accounts_admin;
 mod admin;
+mod application_stats;
 mod applications;
 mod audit;
 mod auth;

@@ -27,7 +27,7 @@ async fn counts_by_status_document_type_offer_and_utc_month(backend: Backend) {
     let (p, _db) = ports(backend).await;
     let empty = p.read_model.breakdown().await.unwrap();
     assert_eq!((empty.summary.total(), empty.by_month.len()), (0, 0), "nothing yet");
-    let r = seed(p.uow.as_ref(), None).await;
+    let r = seed(p.uow.as_ref()).await;
 
     let summary = p.read_model.summary().await.unwrap();
     let by_status = BTreeMap::from([(Candidature, 2), (Incubation, 1), (Embauche, 1), (Refuse, 1)]);
@@ -51,7 +51,7 @@ async fn counts_by_status_document_type_offer_and_utc_month(backend: Backend) {
 
 async fn a_page_of_details_newest_first_with_everything_around_it(backend: Backend) {
     let (p, _db) = ports(backend).await;
-    let r = seed(p.uow.as_ref(), None).await;
+    let r = seed(p.uow.as_ref()).await;
     let [a1, a2, a3, a4, a5] = &r.applications;
     let [c1, c2, _] = &r.candidates;
     let all = ApplicationFilter::default();
@@ -116,7 +116,7 @@ fn department(name: Option<&str>, jobs: u64, with_applications: u64, application
 async fn recruitment_figures_of_one_recruiter_or_of_every_offer(backend: Backend) {
     let (p, _db) = ports(backend).await;
     assert_eq!(p.read_model.recruitment(None).await.unwrap(), RecruitmentFigures::default(), "nothing yet");
-    let r = seed(p.uow.as_ref(), None).await;
+    let r = seed(p.uow.as_ref()).await;
 
     let own = p.read_model.recruitment(Some(r.recruiters[0].id)).await.unwrap();
     let expected = RecruitmentFigures {
@@ -193,7 +193,7 @@ async fn grow(uow: &dyn UnitOfWork, r: &Recruitment, n: usize) {
 async fn every_read_costs_a_fixed_number_of_statements(backend: Backend) {
     let (p, db) = ports(backend).await;
     let db = db.expect("a SQL backend");
-    let r = seed(p.uow.as_ref(), None).await;
+    let r = seed(p.uow.as_ref()).await;
     let (read_model, counter) = counted(&db).await;
     let all = ApplicationFilter::default();
     let page = |limit| Page { skip: 0, limit };
