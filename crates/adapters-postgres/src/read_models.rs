@@ -7,14 +7,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect,
 };
 use seeg_application::applications::read_models::{
     ApplicationBreakdown, ApplicationCountsSummary, ApplicationDetails, ApplicationReadModel, DepartmentFigures,
     DetailParts, GenderCounts, RecruitmentFigures,
 };
 use seeg_application::applications::{ApplicationFilter, ApplicationRepository};
+use seeg_application::identity::Notification;
 use seeg_application::{Page, PageOf, StoreError};
 use seeg_domain::applications::{Application, ApplicationStatus, DocumentType};
 use seeg_domain::identity::Sexe;
@@ -52,7 +53,7 @@ async fn rows_in<E>(
     database: &Database,
     column: E::Column,
     ids: &BTreeSet<Uuid>,
-    order: &[(E::Column, sea_orm::Order)],
+    order: &[(E::Column, Order)],
 ) -> Result<Vec<E::Model>, StoreError>
 where
     E: EntityTrait,
@@ -70,41 +71,58 @@ where
     Ok(rows)
 }
 
+/// Rows read into `T` and grouped by the application `of` says they belong to, in the rows' order.
+fn by_application<M, T>(
+    rows: Vec<M>,
+    read: impl Fn(M) -> Result<T, StoreError>,
+    of: impl Fn(&T) -> Option<Uuid>,
+) -> Result<HashMap<Uuid, Vec<T>>, StoreError> {
+    let mut grouped: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in rows {
+        let item = read(row)?;
+        if let Some(application) = of(&item) {
+            grouped.entry(application).or_default().push(item);
+        }
+    }
+    Ok(grouped)
+}
+
 impl Database {
-    async fn status_counts(&self) -> Result<BTreeMap<ApplicationStatus, u64>, StoreError> {
-        use application::{Column, Entity};
-        let rows: Vec<(String, i64)> = Entity::find()
+    /// `SELECT key, COUNT(*) FROM E GROUP BY key`, each key as read by `K`.
+    async fn counts_by<E, K>(&self, key: Expr) -> Result<Vec<(K, u64)>, StoreError>
+    where
+        E: EntityTrait,
+        K: sea_orm::TryGetable,
+    {
+        let rows: Vec<(K, i64)> = E::find()
             .select_only()
-            .column(Column::Status)
-            .column_as(Expr::col(Column::Id).count(), "n")
-            .group_by(Column::Status)
+            .column_as(key.clone(), "key")
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .group_by(key)
             .into_tuple()
             .all(&self.conn)
             .await
             .map_err(store_error)?;
+        Ok(rows.into_iter().map(|(key, n)| (key, count(n))).collect())
+    }
+
+    async fn status_counts(&self) -> Result<BTreeMap<ApplicationStatus, u64>, StoreError> {
+        let rows = self.counts_by::<application::Entity, String>(Expr::col(application::Column::Status)).await?;
         rows.into_iter()
             .map(|(status, n)| {
                 let status = ApplicationStatus::parse_input(&status).map_err(|e| corrupt("applications.status", e))?;
-                Ok((status, count(n)))
+                Ok((status, n))
             })
             .collect()
     }
 
     async fn document_counts(&self) -> Result<BTreeMap<DocumentType, u64>, StoreError> {
-        use application_document::{Column, Entity};
-        let rows: Vec<(String, i64)> = Entity::find()
-            .select_only()
-            .column(Column::DocumentType)
-            .column_as(Expr::col(Column::Id).count(), "n")
-            .group_by(Column::DocumentType)
-            .into_tuple()
-            .all(&self.conn)
-            .await
-            .map_err(store_error)?;
+        let key = Expr::col(application_document::Column::DocumentType);
+        let rows = self.counts_by::<application_document::Entity, String>(key).await?;
         rows.into_iter()
             .map(|(kind, n)| {
                 let kind = kind.parse().map_err(|e| corrupt("application_documents.document_type", e))?;
-                Ok((kind, count(n)))
+                Ok((kind, n))
             })
             .collect()
     }
@@ -221,36 +239,18 @@ impl Database {
     }
 
     async fn by_job_offer(&self) -> Result<BTreeMap<Uuid, u64>, StoreError> {
-        use application::{Column, Entity};
-        let rows: Vec<(Uuid, i64)> = Entity::find()
-            .select_only()
-            .column(Column::JobOfferId)
-            .column_as(Expr::col(Column::Id).count(), "n")
-            .group_by(Column::JobOfferId)
-            .into_tuple()
-            .all(&self.conn)
-            .await
-            .map_err(store_error)?;
-        Ok(rows.into_iter().map(|(offer, n)| (offer, count(n))).collect())
+        let rows = self.counts_by::<application::Entity, Uuid>(Expr::col(application::Column::JobOfferId)).await?;
+        Ok(rows.into_iter().collect())
     }
 
     async fn by_month(&self) -> Result<BTreeMap<chrono::NaiveDate, u64>, StoreError> {
-        use application::{Column, Entity};
-        let month = month_of_created_at(self.conn.get_database_backend());
-        let rows: Vec<(String, i64)> = Entity::find()
-            .select_only()
-            .column_as(Expr::cust(month), "month")
-            .column_as(Expr::col(Column::Id).count(), "n")
-            .group_by(Expr::cust(month))
-            .into_tuple()
-            .all(&self.conn)
-            .await
-            .map_err(store_error)?;
+        let month = Expr::cust(month_of_created_at(self.conn.get_database_backend()));
+        let rows = self.counts_by::<application::Entity, String>(month).await?;
         rows.into_iter()
             .map(|(month, n)| {
                 let first_day = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
                     .map_err(|e| corrupt("applications.created_at", e))?;
-                Ok((first_day, count(n)))
+                Ok((first_day, n))
             })
             .collect()
     }
@@ -284,48 +284,32 @@ impl Database {
                 .collect::<Result<_, _>>()?;
         let none = BTreeSet::new();
         let wanted = |asked: bool| if asked { &application_ids } else { &none };
-        let mut documents: HashMap<Uuid, Vec<_>> = HashMap::new();
-        {
+        let mut documents = {
             use application_document::Column;
-            let order = [(Column::UploadedAt, sea_orm::Order::Asc), (Column::Id, sea_orm::Order::Asc)];
+            let order = [(Column::UploadedAt, Order::Asc), (Column::Id, Order::Asc)];
             let rows =
-                rows_in::<application_document::Entity>(self, Column::ApplicationId, wanted(parts.documents), &order)
-                    .await?;
-            for row in rows {
-                let document = crate::applications::into_document(row)?;
-                documents.entry(document.application_id).or_default().push(document);
-            }
-        }
-        let mut history: HashMap<Uuid, Vec<_>> = HashMap::new();
-        {
+                rows_in::<application_document::Entity>(self, Column::ApplicationId, wanted(parts.documents), &order);
+            by_application(rows.await?, crate::applications::into_document, |d| Some(d.application_id))?
+        };
+        let mut history = {
             use application_history::Column;
-            let order = [(Column::ChangedAt, sea_orm::Order::Asc), (Column::Id, sea_orm::Order::Asc)];
+            let order = [(Column::ChangedAt, Order::Asc), (Column::Id, Order::Asc)];
             let rows =
-                rows_in::<application_history::Entity>(self, Column::ApplicationId, wanted(parts.history), &order)
-                    .await?;
-            for row in rows {
-                let change = crate::applications::into_change(row)?;
-                history.entry(change.application_id).or_default().push(change);
-            }
-        }
-        let mut notifications: HashMap<Uuid, Vec<_>> = HashMap::new();
-        {
+                rows_in::<application_history::Entity>(self, Column::ApplicationId, wanted(parts.history), &order);
+            by_application(rows.await?, crate::applications::into_change, |c| Some(c.application_id))?
+        };
+        let mut notifications = {
             use notification::Column;
-            let order = [(Column::CreatedAt, sea_orm::Order::Desc), (Column::Id, sea_orm::Order::Desc)];
+            let order = [(Column::CreatedAt, Order::Desc), (Column::Id, Order::Desc)];
             let rows = rows_in::<notification::Entity>(
                 self,
                 Column::RelatedApplicationId,
                 wanted(parts.notifications),
                 &order,
-            )
-            .await?;
-            for row in rows {
-                let n = crate::notifications::to_domain(row);
-                if let Some(application) = n.related_application_id {
-                    notifications.entry(application).or_default().push(n);
-                }
-            }
-        }
+            );
+            let read = |m| Ok(crate::notifications::to_domain(m));
+            by_application(rows.await?, read, |n: &Notification| n.related_application_id)?
+        };
         page.into_iter()
             .map(|application| {
                 let offer = offers
