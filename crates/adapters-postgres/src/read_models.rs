@@ -40,7 +40,8 @@ fn count(n: i64) -> u64 {
 }
 
 /// The UTC month of `applications.created_at` as `YYYY-MM`, in the connected backend's dialect. SQLite keeps
-/// timestamps as RFC 3339 text, which `strftime` reads (offset included).
+/// timestamps as RFC 3339 text, which `strftime` reads (offset included). sqlx opens every PostgreSQL session in
+/// UTC, but the conversion is explicit so the month never depends on a session's `TimeZone`.
 fn month_of_created_at(backend: DatabaseBackend) -> &'static str {
     match backend {
         DatabaseBackend::Sqlite => "strftime('%Y-%m', created_at)",

@@ -39,10 +39,10 @@ pub struct ApplicationDashboards {
 }
 
 fn require(caller: &User, action: Action) -> Result<(), DashboardError> {
-    // Collection reads by staff: nothing to hide, so a candidate's `Hide` is a plain refusal here.
+    // Reads across every candidate: no one resource to hide, so a candidate's `Hide` is a plain refusal here.
     match decide(caller.role, action, Ownership::Any) {
-        Decision::Allow if caller.role != Role::Candidate => Ok(()),
-        _ => Err(DashboardError::Forbidden),
+        Decision::Allow => Ok(()),
+        Decision::Forbid | Decision::Hide => Err(DashboardError::Forbidden),
     }
 }
 
