@@ -277,7 +277,7 @@ impl Database {
                 .into_iter()
                 .map(|m| crate::identity::user_to_domain(m).map(|u| (u.id, u)))
                 .collect::<Result<_, _>>()?;
-        let mut profiles: HashMap<Uuid, seeg_domain::identity::CandidateProfile> =
+        let profiles: HashMap<Uuid, seeg_domain::identity::CandidateProfile> =
             rows_in::<candidate_profile::Entity>(self, candidate_profile::Column::UserId, &candidate_ids, &[])
                 .await?
                 .into_iter()
@@ -320,7 +320,8 @@ impl Database {
                 let candidate = if parts.candidates { accounts.get(&application.candidate_id).cloned() } else { None };
                 Ok(ApplicationDetails {
                     candidate,
-                    profile: profiles.remove(&application.candidate_id),
+                    // A candidate may have several applications on the page: the profile is shared, not taken.
+                    profile: profiles.get(&application.candidate_id).cloned(),
                     offer: offer.clone(),
                     recruiter,
                     documents: documents.remove(&application.id).unwrap_or_default(),

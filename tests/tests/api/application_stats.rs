@@ -135,6 +135,7 @@ async fn optimized_applications_page_newest_first_with_everything_around_them(ba
         (json!(c1.id), Some("Homme"))
     );
     assert_eq!(a1["candidate"]["profile"]["linkedin_url"], "https://linkedin.com/in/c1");
+    assert_eq!(all["applications"][4]["candidate"]["profile"]["gender"], "Homme", "c1's other application too");
     assert_eq!(all["applications"][0]["job_offer"]["recruiter"], Value::Null, "o4 has no recruiter");
 
     let filtered = [

@@ -90,6 +90,11 @@ async fn a_page_of_details_newest_first_with_everything_around_it(backend: Backe
     assert!(d2.documents.is_empty() && d2.history.is_empty() && d2.notifications.is_empty(), "parts not asked");
     assert_eq!(d2.recruiter.as_ref(), Some(&r.recruiters[0]), "the offer and its recruiter always");
 
+    let c1_only = ApplicationFilter { candidate_id: Some(c1.id), ..all };
+    let both = p.read_model.details(&c1_only, Page { skip: 0, limit: 10 }, DetailParts::ALL).await.unwrap();
+    let profiles: Vec<_> = both.items.iter().map(|d| d.profile.as_ref()).collect();
+    assert_eq!(profiles, [Some(&r.profile), Some(&r.profile)], "one candidate, two applications, one profile each");
+
     let cases = [
         (ApplicationFilter { status: Some(ApplicationStatus::Candidature), ..all }, ids(&[a5, a1])),
         (ApplicationFilter { job_offer_id: Some(r.offers[0].id), ..all }, ids(&[a2, a1])),
