@@ -65,6 +65,17 @@ pub async fn log_in(app: &TestApp, email: &str) -> Value {
     response.json().await.expect("session")
 }
 
+/// Gives an account stored by other means the test password, then signs it in: its access token.
+pub async fn sign_in_as(app: &TestApp, user: &User) -> String {
+    let hasher = PasswordHasher::new(4, 2).await.expect("hasher");
+    let hash = hasher.hash(&Password::parse(PASSWORD.to_owned()).expect("password")).await.expect("hash");
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.expect("begin");
+    tx.users().set_password(user.id, &hash, SystemClock.now()).await.expect("password");
+    tx.commit().await.expect("commit");
+    log_in(app, &user.email).await["access_token"].as_str().expect("token").to_owned()
+}
+
 /// An `actif` internal candidate (a SEEG employee, R14), signed in: its access token.
 pub async fn internal_candidate_token(app: &TestApp, email: &str, matricule: i32) -> (User, String) {
     let user = insert_account_with(app, Role::Candidate, email, |u| {

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod dashboards;
 pub mod eventually;
 pub mod offers;
 pub mod storage;
@@ -131,6 +132,7 @@ pub struct Ports {
     pub application_counts: Arc<dyn ApplicationCounts>,
     pub drafts: Arc<dyn seeg_application::applications::drafts::DraftRepository>,
     pub document_references: Arc<dyn seeg_application::documents_sweep::DocumentReferences>,
+    pub read_model: Arc<dyn seeg_application::applications::read_models::ApplicationReadModel>,
     /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
     pub memory: Option<MemoryStore>,
 }
@@ -155,6 +157,7 @@ impl Ports {
             + ApplicationCounts
             + seeg_application::applications::drafts::DraftRepository
             + seeg_application::documents_sweep::DocumentReferences
+            + seeg_application::applications::read_models::ApplicationReadModel
             + Clone
             + 'static,
     {
@@ -175,6 +178,7 @@ impl Ports {
             application_counts: Arc::new(store.clone()),
             drafts: Arc::new(store.clone()),
             document_references: Arc::new(store.clone()),
+            read_model: Arc::new(store.clone()),
             memory: None,
         }
     }

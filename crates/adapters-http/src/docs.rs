@@ -10,8 +10,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
 use crate::{
-    access_requests, application_edits, application_views, applications, audit, drafts, health, identity, jobs,
-    matricules, offers, passwords, profiles, user_creation, users,
+    access_requests, application_edits, application_stats, application_views, applications, audit, drafts, health,
+    identity, jobs, matricules, offers, optimized, passwords, profiles, user_creation, users,
 };
 
 #[derive(OpenApi)]
@@ -36,6 +36,11 @@ use crate::{
         application_edits::delete_document,
         application_edits::add_document,
         application_views::get_complete,
+        application_stats::overview,
+        application_stats::advanced,
+        optimized::applications,
+        optimized::dashboard,
+        optimized::candidate_applications,
         offers::count_public_jobs,
         offers::get_public_job,
         jobs::list_jobs,
@@ -92,6 +97,8 @@ use crate::{
         (name = "Candidatures", description = "Candidatures et brouillons de candidature"),
         (name = "Demandes d'accès", description = "Comptes internes sans e-mail SEEG en attente de validation"),
         (name = "Candidatures", description = "Dépôt et suivi des candidatures, documents"),
+        (name = "Tableaux de bord", description = "Lectures agrégées pour les tableaux de bord du personnel \
+         (routes « optimized » historiques), en un nombre fixe de requêtes"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
     ),
     modifiers(&BearerAuth)

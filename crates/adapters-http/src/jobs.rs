@@ -158,7 +158,7 @@ pub struct JobsQuery {
     q: Option<String>,
 }
 
-fn page_of(skip: Option<&str>, limit: Option<&str>, errors: &mut Vec<FieldError>) -> Page {
+pub(crate) fn page_of(skip: Option<&str>, limit: Option<&str>, errors: &mut Vec<FieldError>) -> Page {
     let skip = parse_number("skip", skip, 0, 0, errors);
     let mut limit = parse_number("limit", limit, 1, JOBS_DEFAULT_LIMIT, errors);
     if limit > JOBS_MAX_LIMIT {

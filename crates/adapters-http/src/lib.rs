@@ -3,6 +3,7 @@
 
 mod access_requests;
 mod application_edits;
+mod application_stats;
 mod application_views;
 mod applications;
 mod audit;
@@ -16,6 +17,7 @@ mod jobs;
 mod matricules;
 mod middleware;
 mod offers;
+mod optimized;
 mod passwords;
 mod profiles;
 mod rate_limit;
@@ -74,6 +76,8 @@ pub fn app(
         )
         .configure(offers::configure)
         .configure(applications::configure)
+        .configure(application_stats::configure)
+        .configure(optimized::configure)
         .configure(jobs::configure)
         .configure(identity::configure)
         .configure(passwords::configure)

@@ -51,6 +51,8 @@ pub struct ApiState {
     pub editing: seeg_application::applications::ApplicationEditing,
     /// `GET /applications/{id}/export/pdf`.
     pub dossiers: seeg_application::applications::ApplicationDossiers,
+    /// Statistics and the dashboards' read models (`/applications/stats/*`, `/optimized/*`).
+    pub dashboards: seeg_application::applications::ApplicationDashboards,
     /// Application reads.
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     /// Document bytes (downloads).

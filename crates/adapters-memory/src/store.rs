@@ -33,6 +33,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
 mod document_references;
+mod read_models;
 
 #[derive(Debug, Clone, Default)]
 struct State {

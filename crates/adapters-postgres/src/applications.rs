@@ -45,7 +45,7 @@ fn answers_from_json(value: Option<serde_json::Value>) -> Result<MtpAnswers, Sto
     Ok(MtpAnswers::from_stored(family(MtpFamily::Metier)?, family(MtpFamily::Talent)?, family(MtpFamily::Paradigme)?))
 }
 
-fn into_application(m: application::Model) -> Result<Application, StoreError> {
+pub(crate) fn into_application(m: application::Model) -> Result<Application, StoreError> {
     Ok(Application {
         id: m.id,
         candidate_id: m.candidate_id,
@@ -66,7 +66,7 @@ fn into_application(m: application::Model) -> Result<Application, StoreError> {
     })
 }
 
-fn into_document(m: application_document::Model) -> Result<ApplicationDocument, StoreError> {
+pub(crate) fn into_document(m: application_document::Model) -> Result<ApplicationDocument, StoreError> {
     Ok(ApplicationDocument {
         id: m.id,
         application_id: m.application_id,
@@ -80,7 +80,7 @@ fn into_document(m: application_document::Model) -> Result<ApplicationDocument, 
     })
 }
 
-fn into_change(m: application_history::Model) -> Result<StatusChange, StoreError> {
+pub(crate) fn into_change(m: application_history::Model) -> Result<StatusChange, StoreError> {
     Ok(StatusChange {
         id: m.id,
         application_id: m.application_id,

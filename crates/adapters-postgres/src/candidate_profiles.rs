@@ -74,7 +74,7 @@ impl CandidateProfileWriter for SqlTransaction {
     }
 }
 
-fn into_domain(m: candidate_profile::Model) -> Result<CandidateProfile, StoreError> {
+pub(crate) fn into_domain(m: candidate_profile::Model) -> Result<CandidateProfile, StoreError> {
     let skills: Vec<String> = serde_json::from_value(m.skills)
         .map_err(|e| StoreError::Unexpected(anyhow::anyhow!("candidate_profiles.skills illisible : {e}")))?;
     Ok(CandidateProfile {

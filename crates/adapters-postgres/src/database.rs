@@ -114,6 +114,13 @@ impl Database {
             .collect())
     }
 
+    /// Calls `observe` with the SQL of every statement this handle runs from now on; its clones made afterwards
+    /// share the observer, other handles on the same pool do not. Tests use it to prove a use case's number of
+    /// queries does not grow with the data (no N+1).
+    pub fn observe_statements(&mut self, observe: impl Fn(&str) + Send + Sync + 'static) {
+        self.conn.set_metric_callback(move |info| observe(&info.statement.sql));
+    }
+
     pub async fn close(self) -> Result<(), DatabaseError> {
         Ok(self.conn.close().await?)
     }

@@ -143,7 +143,7 @@ impl UserWriter for SqlTransaction {
     }
 }
 
-fn user_to_domain(m: user::Model) -> Result<User, StoreError> {
+pub(crate) fn user_to_domain(m: user::Model) -> Result<User, StoreError> {
     Ok(User {
         id: m.id,
         email: m.email,

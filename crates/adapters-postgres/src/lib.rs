@@ -16,5 +16,6 @@ mod notifications;
 mod offers;
 mod outbox;
 mod password_resets;
+mod read_models;
 
 pub use database::{Database, DatabaseError, MigrationStatus};

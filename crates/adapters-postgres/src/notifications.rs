@@ -42,7 +42,7 @@ impl NotificationWriter for SqlTransaction {
     }
 }
 
-fn to_domain(m: Model) -> Notification {
+pub(crate) fn to_domain(m: Model) -> Notification {
     Notification {
         id: m.id,
         user_id: m.user_id,

@@ -227,7 +227,7 @@ fn mtp_from_json(value: Option<Value>) -> Result<Option<MtpQuestions>, StoreErro
     Ok(Some(MtpQuestions::from_stored(metier, talent, paradigme)))
 }
 
-fn to_domain(m: Model) -> Result<JobOffer, StoreError> {
+pub(crate) fn to_domain(m: Model) -> Result<JobOffer, StoreError> {
     let status = m.status.parse().map_err(|e| anyhow!("job_offers.status: {e}"))?;
     let visibility = m.offer_status.parse().map_err(|e| anyhow!("job_offers.offer_status: {e}"))?;
     Ok(JobOffer {

@@ -287,6 +287,7 @@ impl Application {
                 Arc::new(seeg_adapters_pdf::PdfDossierRenderer::new()),
                 Arc::clone(&clock),
             ),
+            dashboards: seeg_application::applications::ApplicationDashboards::new(Arc::new(database.clone())),
             applications: Arc::new(database.clone()),
             documents: Arc::new(storage.clone()),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),

@@ -7,6 +7,7 @@ mod accounts_admin;
 mod admin;
 mod application_edits;
 mod application_mail;
+mod application_stats;
 mod applications;
 mod audit;
 mod auth;

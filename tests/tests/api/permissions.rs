@@ -105,7 +105,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 74] = [
+const TABLE: [Row; 80] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -190,6 +190,16 @@ const TABLE: [Row; 74] = [
                                                                           Caller::Shared,      [401, 404, 403, 403, 201]),
     ("DELETE", "/api/v1/applications/{others_application}/documents/{others_document}", Body::None,
                                                                           Caller::Shared,      [401, 404, 403, 403, 409]),
+    // Statistics and the dashboards' read models are staff data (S3; the legacy service answered anyone); a
+    // candidate reads its own applications there, another candidate's do not exist for it.
+    ("GET",    "/api/v1/applications/stats/overview",     Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/applications/stats/advanced",     Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/optimized/applications/optimized", Body::None, Caller::Shared,         [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/optimized/dashboard/stats/optimized", Body::None, Caller::Shared,      [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/optimized/candidates/{self}/applications/optimized", Body::None, Caller::Shared,
+                                                                                                [401, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/optimized/candidates/{other}/applications/optimized", Body::None, Caller::Shared,
+                                                                                                [401, 404, 200, 200, 200]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // Offers for signed-in users (K3b): everyone reads; recruiters and admins publish; a recruiter changes its

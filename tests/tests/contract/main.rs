@@ -5,6 +5,7 @@
 
 mod access_requests;
 mod agents;
+mod application_read_model;
 mod applications;
 mod audit;
 mod candidate_profiles;

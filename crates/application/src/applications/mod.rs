@@ -1,6 +1,7 @@
 //! Applications: submission (I1, I3, I4, S11), reads, and the persistence ports they use.
 
 mod access;
+mod dashboards;
 mod details;
 mod dossier_export;
 pub mod drafts;
@@ -8,9 +9,11 @@ mod editing;
 mod intake;
 mod pipeline;
 mod ports;
+pub mod read_models;
 mod submission;
 
 pub use access::read_access;
+pub use dashboards::{ApplicationDashboards, CANDIDATE_APPLICATIONS_LIMIT, DashboardError};
 pub use details::{ApplicationDetail, ApplicationDetails, DetailError};
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};
 pub use editing::{AddedDocument, ApplicationEditing, EditError};

@@ -1,0 +1,556 @@
+//! The legacy "optimized" read routes (legacy §1.10, `/api/v1/optimized/*`): recruiter dashboards built from
+//! the read-model port in a fixed number of queries, whatever the page size (the legacy service's N+1 is gone,
+//! and so is its 500 on any application with notifications, D18).
+//!
+//! Evaluations and interview slots are not stored by this service yet (a later issue adds their tables): every
+//! application reads `evaluations: {protocol1: null, protocol2: null}` (the candidate view:
+//! `protocol1_completed: false, protocol2_completed: false`) and `interview_slots: []`. Everything else is real
+//! data.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use seeg_application::Page;
+use seeg_application::applications::ApplicationFilter;
+use seeg_application::applications::read_models::{ApplicationDetails, DetailParts};
+use seeg_application::identity::Notification;
+use seeg_domain::applications::ApplicationStatus;
+use seeg_domain::identity::{CandidateProfile, User};
+use seeg_domain::offers::JobOffer;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::application_stats::status_breakdown;
+use crate::applications::{ApplicationBody, DocumentBody, HistoryBody};
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::identity::Caller;
+use crate::offers::parse_uuid;
+use crate::routing::route;
+use crate::state::ApiState;
+use crate::users::choice;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(route("/api/v1/optimized/applications/optimized").route(web::get().to(applications)))
+        .service(route("/api/v1/optimized/dashboard/stats/optimized").route(web::get().to(dashboard)))
+        .service(
+            route("/api/v1/optimized/candidates/{candidate_id}/applications/optimized")
+                .route(web::get().to(candidate_applications)),
+        );
+}
+
+/// An optional UUID in the query: blank is none; anything else must parse (422 naming the field).
+fn optional_uuid(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Uuid> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    let parsed = Uuid::parse_str(raw).ok();
+    if parsed.is_none() {
+        errors.push(FieldError { field: format!("query.{field}"), message: "doit être un identifiant UUID".into() });
+    }
+    parsed
+}
+
+/// A boolean switch in the query (`true` or `false`), `default` when absent.
+fn switch(field: &str, raw: Option<&String>, default: bool, errors: &mut Vec<FieldError>) -> bool {
+    choice(field, raw, &[("true", true), ("false", false)], errors).unwrap_or(default)
+}
+
+/// Query of `GET /optimized/applications/optimized`. Everything arrives as text so a bad value is a 422 naming
+/// its field.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DetailedApplicationsQuery {
+    /// Applications to skip (≥ 0, default 0).
+    #[param(value_type = Option<u64>)]
+    skip: Option<String>,
+    /// Page size (1..=1000, default 100).
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+    /// One status (`pending` is read as `candidature`).
+    status_filter: Option<String>,
+    #[param(value_type = Option<Uuid>)]
+    job_offer_id: Option<String>,
+    #[param(value_type = Option<Uuid>)]
+    candidate_id: Option<String>,
+    /// `true` (default) or `false`: with `false`, `documents` is `[]` and not read.
+    #[param(value_type = Option<bool>)]
+    include_documents: Option<String>,
+    /// `true` (default) or `false`. Evaluations are not stored yet: `evaluations` is
+    /// `{protocol1: null, protocol2: null}` either way.
+    #[param(value_type = Option<bool>)]
+    include_evaluations: Option<String>,
+}
+
+impl DetailedApplicationsQuery {
+    fn into_parts(self) -> Result<(ApplicationFilter, Page, DetailParts), ApiError> {
+        let mut errors = Vec::new();
+        let page = crate::jobs::page_of(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
+        let mut statuses: Vec<(&str, ApplicationStatus)> = ApplicationStatus::ALL.map(|s| (s.as_str(), s)).to_vec();
+        statuses.push(("pending", ApplicationStatus::Candidature));
+        let status = choice("status_filter", self.status_filter.as_ref(), &statuses, &mut errors);
+        let job_offer_id = optional_uuid("job_offer_id", self.job_offer_id.as_deref(), &mut errors);
+        let candidate_id = optional_uuid("candidate_id", self.candidate_id.as_deref(), &mut errors);
+        let documents = switch("include_documents", self.include_documents.as_ref(), true, &mut errors);
+        switch("include_evaluations", self.include_evaluations.as_ref(), true, &mut errors);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        let parts = DetailParts { documents, ..DetailParts::ALL };
+        Ok((ApplicationFilter { candidate_id, job_offer_id, status, q: None }, page, parts))
+    }
+}
+
+/// A candidate's profile, as the legacy dashboard showed it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileCard {
+    pub id: Uuid,
+    pub gender: Option<String>,
+    pub current_position: Option<String>,
+    pub years_experience: Option<i32>,
+    pub address: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub portfolio_url: Option<String>,
+}
+
+impl From<&CandidateProfile> for ProfileCard {
+    fn from(p: &CandidateProfile) -> Self {
+        Self {
+            id: p.id,
+            gender: p.gender.clone(),
+            current_position: p.current_position.clone(),
+            years_experience: p.years_experience,
+            address: p.address.clone(),
+            linkedin_url: p.linkedin_url.clone(),
+            portfolio_url: p.portfolio_url.clone(),
+        }
+    }
+}
+
+/// The candidate of an application.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateCard {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    /// `YYYY-MM-DD` (F2).
+    pub date_of_birth: Option<NaiveDate>,
+    /// `null` until the candidate has a profile.
+    pub profile: Option<ProfileCard>,
+}
+
+/// The recruiter of an offer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecruiterCard {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+}
+
+impl From<&User> for RecruiterCard {
+    fn from(u: &User) -> Self {
+        Self { id: u.id, first_name: u.first_name.clone(), last_name: u.last_name.clone(), email: u.email.clone() }
+    }
+}
+
+/// The offer of an application, with its recruiter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferCard {
+    pub id: Uuid,
+    pub title: String,
+    pub department: Option<String>,
+    pub location: String,
+    pub contract_type: String,
+    /// `draft`, `active`, `closed` or `archived`.
+    pub status: String,
+    /// `tous`, `interne` or `externe`.
+    pub offer_status: String,
+    pub application_deadline: Option<DateTime<Utc>>,
+    pub date_limite: Option<DateTime<Utc>>,
+    pub recruiter_id: Option<Uuid>,
+    /// `null` for an offer without a recruiter.
+    pub recruiter: Option<RecruiterCard>,
+}
+
+impl OfferCard {
+    fn new(o: &JobOffer, recruiter: Option<&User>) -> Self {
+        Self {
+            id: o.id,
+            title: o.title.clone(),
+            department: o.department.clone(),
+            location: o.location.clone(),
+            contract_type: o.contract_type.clone(),
+            status: o.status.as_str().to_owned(),
+            offer_status: o.visibility.as_str().to_owned(),
+            application_deadline: o.application_deadline,
+            date_limite: o.date_limite,
+            recruiter_id: o.recruiter_id,
+            recruiter: recruiter.map(RecruiterCard::from),
+        }
+    }
+}
+
+/// An in-app notification about the application (legacy `Notification`, id as a UUID string, F3).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationCard {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub related_application_id: Option<Uuid>,
+    pub title: String,
+    pub message: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub link: Option<String>,
+    pub read: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Notification> for NotificationCard {
+    fn from(n: &Notification) -> Self {
+        Self {
+            id: n.id,
+            user_id: n.user_id,
+            related_application_id: n.related_application_id,
+            title: n.title.clone(),
+            message: n.message.clone(),
+            kind: n.kind.clone(),
+            link: n.link.clone(),
+            read: n.read,
+            created_at: n.created_at,
+        }
+    }
+}
+
+/// The evaluations of an application. Not stored yet (a later issue adds them): both are `null`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationsCard {
+    /// Will be `{id, status, completed, overall_score}`; `null` today.
+    #[schema(value_type = Option<Object>)]
+    pub protocol1: Option<Value>,
+    /// Will be `{id, completed, overall_score}`; `null` today.
+    #[schema(value_type = Option<Object>)]
+    pub protocol2: Option<Value>,
+}
+
+/// One application with everything a recruiter's dashboard shows beside it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DetailedApplication {
+    #[serde(flatten)]
+    pub application: ApplicationBody,
+    pub candidate: Option<CandidateCard>,
+    pub job_offer: OfferCard,
+    /// Upload order; `[]` with `include_documents=false`.
+    pub documents: Vec<DocumentBody>,
+    pub evaluations: EvaluationsCard,
+    /// Status changes, oldest first.
+    pub history: Vec<HistoryBody>,
+    /// Interview slots are not stored yet: always `[]`.
+    #[schema(value_type = Vec<Object>)]
+    pub interview_slots: Vec<Value>,
+    /// Notifications about the application, newest first.
+    pub notifications: Vec<NotificationCard>,
+}
+
+impl From<&ApplicationDetails> for DetailedApplication {
+    fn from(d: &ApplicationDetails) -> Self {
+        Self {
+            application: ApplicationBody::from(&d.application),
+            candidate: d.candidate.as_ref().map(|c| CandidateCard {
+                id: c.id,
+                first_name: c.first_name.clone(),
+                last_name: c.last_name.clone(),
+                email: c.email.clone(),
+                phone: c.phone.clone(),
+                date_of_birth: c.date_of_birth,
+                profile: d.profile.as_ref().map(ProfileCard::from),
+            }),
+            job_offer: OfferCard::new(&d.offer, d.recruiter.as_ref()),
+            documents: d.documents.iter().map(DocumentBody::from).collect(),
+            evaluations: EvaluationsCard { protocol1: None, protocol2: None },
+            history: d.history.iter().map(HistoryBody::from).collect(),
+            interview_slots: Vec::new(),
+            notifications: d.notifications.iter().map(NotificationCard::from).collect(),
+        }
+    }
+}
+
+/// `GET /optimized/applications/optimized` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DetailedApplicationsPage {
+    /// Newest first, then by id (F5).
+    pub applications: Vec<DetailedApplication>,
+    /// Every matching application, not the page size (F5).
+    pub total_count: u64,
+    pub skip: u64,
+    pub limit: u64,
+    /// Whether applications remain after this page.
+    pub has_more: bool,
+}
+
+/// A page of applications with their candidate (and profile), offer (and recruiter), documents, history and
+/// notifications, newest first (staff only). A fixed number of queries whatever the page size. Evaluations and
+/// interview slots are not stored yet: `evaluations` is `{protocol1: null, protocol2: null}` and
+/// `interview_slots` is `[]`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/optimized/applications/optimized",
+    operation_id = "optimized_applications",
+    tag = "Tableaux de bord",
+    security(("bearer" = [])),
+    params(DetailedApplicationsQuery),
+    responses(
+        (status = 200, body = DetailedApplicationsPage),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé au personnel (S3)", body = ErrorBody),
+        (status = 422, description = "Paramètre invalide (limit hors de 1..=1000, uuid, statut, booléen)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn applications(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    query: web::Query<DetailedApplicationsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (filter, page, parts) = query.into_inner().into_parts()?;
+    let found = state.dashboards.details(&caller.0, &filter, page, parts).await?;
+    let shown = page.skip.saturating_add(found.items.len() as u64);
+    Ok(HttpResponse::Ok().json(DetailedApplicationsPage {
+        applications: found.items.iter().map(DetailedApplication::from).collect(),
+        total_count: found.total,
+        skip: page.skip,
+        limit: page.limit,
+        has_more: shown < found.total,
+    }))
+}
+
+/// Query of `GET /optimized/dashboard/stats/optimized`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardQuery {
+    /// Whose offers: default the caller's own for a recruiter, every offer for admins and observers.
+    #[param(value_type = Option<Uuid>)]
+    recruiter_id: Option<String>,
+}
+
+/// One department's offers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentStats {
+    /// `null` for the offers without a department.
+    pub department: Option<String>,
+    pub job_count: u64,
+    pub application_count: u64,
+    /// The share of the department's offers that received at least one application, in percent (0 to 100, two
+    /// decimals).
+    #[schema(example = 66.67)]
+    pub coverage_rate: f64,
+}
+
+/// The distinct candidates who applied, by the `sexe` of their account (`M`, `F`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GenderDistribution {
+    /// Percent of the candidates whose `sexe` is known (two decimals; 0 when none is).
+    pub male_percent: f64,
+    pub female_percent: f64,
+    pub total_with_gender: u64,
+}
+
+/// The figures of a recruitment dashboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardStats {
+    pub total_jobs: u64,
+    /// Offers with status `active`.
+    pub active_jobs: u64,
+    pub total_applications: u64,
+    /// Distinct candidates among the applications.
+    pub unique_candidates: u64,
+    /// Every status with its number of applications, 0 included.
+    pub status_breakdown: BTreeMap<String, u64>,
+    /// Applications in `incubation` (the legacy word for it).
+    pub interviews_scheduled: u64,
+    /// Applications in `embauche`.
+    pub hired: u64,
+    /// Applications in `refuse`.
+    pub rejected: u64,
+    /// By department name, offers without a department first.
+    pub department_stats: Vec<DepartmentStats>,
+    pub gender_distribution: GenderDistribution,
+}
+
+/// `GET /optimized/dashboard/stats/optimized` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardBody {
+    pub stats: DashboardStats,
+    /// When the figures were computed (the legacy service sent a constant).
+    pub generated_at: DateTime<Utc>,
+}
+
+/// Recruitment figures over one recruiter's offers, or over all of them (staff only). A recruiter who names no
+/// one gets its own offers, and may name another recruiter (S3: recruiters read every application); admins and
+/// observers naming no one get every offer. `coverage_rate` is the percentage of a department's offers that
+/// received at least one application.
+#[utoipa::path(
+    get,
+    path = "/api/v1/optimized/dashboard/stats/optimized",
+    operation_id = "optimized_dashboard_stats",
+    tag = "Tableaux de bord",
+    security(("bearer" = [])),
+    params(DashboardQuery),
+    responses(
+        (status = 200, body = DashboardBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Réservé au personnel (S3)", body = ErrorBody),
+        (status = 422, description = "`recruiter_id` n'est pas un uuid", body = ErrorBody),
+    )
+)]
+pub(crate) async fn dashboard(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    query: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Vec::new();
+    let recruiter_id = optional_uuid("recruiter_id", query.recruiter_id.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let figures = state.dashboards.recruitment(&caller.0, recruiter_id).await?;
+    let candidates = figures.candidates;
+    let figures_body = DashboardStats {
+        total_jobs: figures.total_jobs(),
+        active_jobs: figures.active_jobs,
+        total_applications: figures.total_applications(),
+        unique_candidates: candidates.candidates(),
+        status_breakdown: status_breakdown(&figures.applications_by_status),
+        interviews_scheduled: figures.in_status(ApplicationStatus::Incubation),
+        hired: figures.in_status(ApplicationStatus::Embauche),
+        rejected: figures.in_status(ApplicationStatus::Refuse),
+        department_stats: figures
+            .departments
+            .iter()
+            .map(|d| DepartmentStats {
+                department: d.department.clone(),
+                job_count: d.jobs,
+                application_count: d.applications,
+                coverage_rate: d.coverage_rate(),
+            })
+            .collect(),
+        gender_distribution: GenderDistribution {
+            male_percent: candidates.male_percent(),
+            female_percent: candidates.female_percent(),
+            total_with_gender: candidates.with_gender(),
+        },
+    };
+    Ok(HttpResponse::Ok().json(DashboardBody { stats: figures_body, generated_at: state.clock.now() }))
+}
+
+/// The recruiter of an offer, as a candidate sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecruiterName {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+}
+
+/// The offer of one of a candidate's applications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateOfferCard {
+    pub id: Uuid,
+    pub title: String,
+    pub location: String,
+    pub contract_type: String,
+    pub department: Option<String>,
+    pub date_limite: Option<DateTime<Utc>>,
+    /// `null` for an offer without a recruiter.
+    pub recruiter: Option<RecruiterName>,
+}
+
+/// Whether each evaluation protocol is complete. Evaluations are not stored yet: both `false`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationProgress {
+    pub protocol1_completed: bool,
+    pub protocol2_completed: bool,
+}
+
+/// One of a candidate's applications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateApplication {
+    pub id: Uuid,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub job_offer: CandidateOfferCard,
+    pub documents: Vec<DocumentBody>,
+    /// Interview slots are not stored yet: always `[]`.
+    #[schema(value_type = Vec<Object>)]
+    pub interview_slots: Vec<Value>,
+    pub evaluations: EvaluationProgress,
+}
+
+impl From<&ApplicationDetails> for CandidateApplication {
+    fn from(d: &ApplicationDetails) -> Self {
+        let o = &d.offer;
+        Self {
+            id: d.application.id,
+            status: d.application.status.as_str().to_owned(),
+            created_at: d.application.created_at,
+            updated_at: d.application.updated_at,
+            job_offer: CandidateOfferCard {
+                id: o.id,
+                title: o.title.clone(),
+                location: o.location.clone(),
+                contract_type: o.contract_type.clone(),
+                department: o.department.clone(),
+                date_limite: o.date_limite,
+                recruiter: d.recruiter.as_ref().map(|r| RecruiterName {
+                    first_name: r.first_name.clone(),
+                    last_name: r.last_name.clone(),
+                    email: r.email.clone(),
+                }),
+            },
+            documents: d.documents.iter().map(DocumentBody::from).collect(),
+            interview_slots: Vec::new(),
+            evaluations: EvaluationProgress { protocol1_completed: false, protocol2_completed: false },
+        }
+    }
+}
+
+/// `GET /optimized/candidates/{candidate_id}/applications/optimized` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateApplications {
+    pub candidate_id: Uuid,
+    /// Newest first, then by id (F5).
+    pub applications: Vec<CandidateApplication>,
+    pub total_count: u64,
+}
+
+/// A candidate's applications with their offer, its recruiter and the documents, newest first: a candidate its
+/// own (another candidate's id is 404, S3), staff anyone's. Interview slots and evaluations are not stored yet:
+/// `interview_slots` is `[]` and both `protocol*_completed` are `false`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/optimized/candidates/{candidate_id}/applications/optimized",
+    operation_id = "optimized_candidate_applications",
+    tag = "Tableaux de bord",
+    security(("bearer" = [])),
+    params(("candidate_id" = Uuid, Path)),
+    responses(
+        (status = 200, body = CandidateApplications),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "L'identifiant d'un autre candidat (S3)", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub(crate) async fn candidate_applications(
+    state: web::Data<ApiState>,
+    caller: Caller,
+    candidate_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let candidate_id = parse_uuid("candidate_id", &candidate_id)?;
+    let found = state.dashboards.candidate_applications(&caller.0, candidate_id).await?;
+    Ok(HttpResponse::Ok().json(CandidateApplications {
+        candidate_id,
+        applications: found.items.iter().map(CandidateApplication::from).collect(),
+        total_count: found.total,
+    }))
+}

@@ -1,0 +1,207 @@
+//! The read models staff dashboards and the legacy "optimized" routes need (legacy §1.7 `stats/*`, §1.10): counts
+//! computed by the store, and applications with everything around them gathered in a FIXED number of queries.
+//!
+//! Bounded queries are this port's contract, not an adapter detail: a page of 1 000 applications costs the same
+//! number of round trips as a page of 1, so the dashboards never degrade into one query per row (the legacy
+//! service's N+1). Each method's doc comment states its budget; the SQL adapter's contract test counts the
+//! statements.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use seeg_domain::applications::{Application, ApplicationStatus, DocumentType};
+use seeg_domain::identity::{CandidateProfile, User};
+use seeg_domain::offers::JobOffer;
+use uuid::Uuid;
+
+use super::{ApplicationDocument, ApplicationFilter, StatusChange};
+use crate::identity::Notification;
+use crate::store::{Page, PageOf, StoreError};
+
+/// Every application counted by status and every document by type (`/applications/stats/overview`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationCountsSummary {
+    /// Statuses without applications are left out.
+    pub by_status: BTreeMap<ApplicationStatus, u64>,
+    /// Types without documents are left out.
+    pub documents_by_type: BTreeMap<DocumentType, u64>,
+}
+
+impl ApplicationCountsSummary {
+    /// Every application, whatever its status.
+    pub fn total(&self) -> u64 {
+        self.by_status.values().sum()
+    }
+}
+
+/// The summary, and the applications counted by offer and by month (`/applications/stats/advanced`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationBreakdown {
+    pub summary: ApplicationCountsSummary,
+    /// Offers without applications are left out.
+    pub by_job_offer: BTreeMap<Uuid, u64>,
+    /// The first day of each UTC month of `created_at`; months without applications are left out.
+    pub by_month: BTreeMap<NaiveDate, u64>,
+}
+
+/// What `details` gathers beside each application: the offer and its recruiter always; the rest on demand, each
+/// part one query for the whole page, or none when not asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // four independent switches, one per related kind
+pub struct DetailParts {
+    /// The candidate's account and profile.
+    pub candidates: bool,
+    pub documents: bool,
+    pub history: bool,
+    /// The notifications about the application (`notifications.related_application_id`).
+    pub notifications: bool,
+}
+
+impl DetailParts {
+    pub const ALL: Self = Self { candidates: true, documents: true, history: true, notifications: true };
+}
+
+/// One application with what surrounds it. A part that was not asked for is empty (`None`, `[]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationDetails {
+    pub application: Application,
+    pub candidate: Option<User>,
+    pub profile: Option<CandidateProfile>,
+    pub offer: JobOffer,
+    /// The offer's recruiter, when it has one.
+    pub recruiter: Option<User>,
+    /// Upload order (`uploaded_at`, then `id`).
+    pub documents: Vec<ApplicationDocument>,
+    /// Oldest first (`changed_at`, then `id`).
+    pub history: Vec<StatusChange>,
+    /// Newest first (`created_at` descending, then `id` descending).
+    pub notifications: Vec<Notification>,
+}
+
+/// One department's offers in a dashboard's scope. `None` is the offers without a department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartmentFigures {
+    pub department: Option<String>,
+    pub jobs: u64,
+    /// Offers of the department with at least one application.
+    pub jobs_with_applications: u64,
+    pub applications: u64,
+}
+
+impl DepartmentFigures {
+    /// The share of the department's offers that received at least one application, in percent (0..=100, two
+    /// decimals): how well the department's recruitment "covers" its openings. 0 for a department without offers.
+    pub fn coverage_rate(&self) -> f64 {
+        percent(self.jobs_with_applications, self.jobs)
+    }
+}
+
+/// The distinct candidates of a dashboard's scope, by their account's `sexe`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GenderCounts {
+    pub male: u64,
+    pub female: u64,
+    /// Candidates whose account has no `sexe`.
+    pub unknown: u64,
+}
+
+impl GenderCounts {
+    pub const fn with_gender(&self) -> u64 {
+        self.male + self.female
+    }
+
+    /// Every distinct candidate.
+    pub const fn candidates(&self) -> u64 {
+        self.male + self.female + self.unknown
+    }
+
+    /// Men among the candidates whose `sexe` is known, in percent (two decimals); 0 when none is known.
+    pub fn male_percent(&self) -> f64 {
+        percent(self.male, self.with_gender())
+    }
+
+    pub fn female_percent(&self) -> f64 {
+        percent(self.female, self.with_gender())
+    }
+}
+
+/// The recruitment figures of a set of offers: one recruiter's, or all of them (`/optimized/dashboard/...`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecruitmentFigures {
+    /// By department name; the offers without a department come first (`None`).
+    pub departments: Vec<DepartmentFigures>,
+    /// Offers in the scope with status `active`.
+    pub active_jobs: u64,
+    /// Applications to the scope's offers, by status; statuses without applications are left out.
+    pub applications_by_status: BTreeMap<ApplicationStatus, u64>,
+    pub candidates: GenderCounts,
+}
+
+impl RecruitmentFigures {
+    pub fn total_jobs(&self) -> u64 {
+        self.departments.iter().map(|d| d.jobs).sum()
+    }
+
+    pub fn total_applications(&self) -> u64 {
+        self.applications_by_status.values().sum()
+    }
+
+    /// Applications in `status`.
+    pub fn in_status(&self, status: ApplicationStatus) -> u64 {
+        self.applications_by_status.get(&status).copied().unwrap_or_default()
+    }
+}
+
+/// `part` of `whole` in percent, rounded to two decimals; 0 when `whole` is 0.
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        return 0.0;
+    }
+    let hundredths = (part.saturating_mul(10_000) + whole / 2) / whole;
+    f64::from(u32::try_from(hundredths).unwrap_or(u32::MAX)) / 100.0
+}
+
+/// Reads applications for dashboards, each method in a fixed number of queries whatever the data's size.
+///
+/// Contract:
+/// - `summary` counts every application by status and every document by type (2 queries).
+/// - `breakdown` adds the counts by offer and by UTC month of `created_at` (4 queries).
+/// - `details` is the page of applications matching `filter`, in the order of `ApplicationRepository::list`
+///   (newest first, then `id` descending, F5) with its true `total`, each with its offer and the offer's
+///   recruiter, and the `parts` asked for (at most 8 queries: the page, a count only when the page is past the
+///   end, offers, accounts, profiles, documents, history, notifications; a part not asked for costs nothing,
+///   an empty page nothing more).
+/// - `recruitment` counts the offers of `recruiter_id` (every offer with `None`), by department, the
+///   applications to them by status and their distinct candidates by `sexe` (3 queries).
+#[async_trait]
+pub trait ApplicationReadModel: Send + Sync + std::fmt::Debug {
+    async fn summary(&self) -> Result<ApplicationCountsSummary, StoreError>;
+    async fn breakdown(&self) -> Result<ApplicationBreakdown, StoreError>;
+    async fn details(
+        &self,
+        filter: &ApplicationFilter,
+        page: Page,
+        parts: DetailParts,
+    ) -> Result<PageOf<ApplicationDetails>, StoreError>;
+    async fn recruitment(&self, recruiter_id: Option<Uuid>) -> Result<RecruitmentFigures, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_to_two_decimals_and_nothing_is_zero() {
+        assert!((percent(1, 3) - 33.33).abs() < f64::EPSILON);
+        assert!((percent(2, 3) - 66.67).abs() < f64::EPSILON);
+        assert!((percent(3, 3) - 100.0).abs() < f64::EPSILON);
+        assert!(percent(0, 0).abs() < f64::EPSILON);
+        let department = DepartmentFigures { department: None, jobs: 4, jobs_with_applications: 1, applications: 7 };
+        assert!((department.coverage_rate() - 25.0).abs() < f64::EPSILON);
+        let gender = GenderCounts { male: 1, female: 3, unknown: 5 };
+        assert_eq!((gender.with_gender(), gender.candidates()), (4, 9));
+        assert!((gender.male_percent() - 25.0).abs() < f64::EPSILON);
+        assert!((gender.female_percent() - 75.0).abs() < f64::EPSILON);
+    }
+}
