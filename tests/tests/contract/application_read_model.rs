@@ -99,7 +99,10 @@ async fn a_page_of_details_newest_first_with_everything_around_it(backend: Backe
         (ApplicationFilter { status: Some(ApplicationStatus::Candidature), ..all.clone() }, ids(&[a5, a1])),
         (ApplicationFilter { job_offer_id: Some(r.offers[0].id), ..all.clone() }, ids(&[a2, a1])),
         (ApplicationFilter { candidate_id: Some(c1.id), ..all.clone() }, ids(&[a1, a4])),
-        (ApplicationFilter { candidate_id: Some(c1.id), status: Some(ApplicationStatus::Embauche), ..all.clone() }, ids(&[a4])),
+        (
+            ApplicationFilter { candidate_id: Some(c1.id), status: Some(ApplicationStatus::Embauche), ..all.clone() },
+            ids(&[a4]),
+        ),
         (ApplicationFilter { job_offer_id: Some(r.offers[1].id), ..all.clone() }, Vec::new()),
     ];
     for (filter, expected) in cases {
