@@ -11,7 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
 use crate::{
     access_requests, application_edits, application_stats, application_views, applications, audit, drafts, health,
-    identity, jobs, matricules, offers, optimized, passwords, profiles, user_creation, users,
+    identity, jobs, matricules, offers, optimized, outbox, passwords, profiles, user_creation, users,
 };
 
 #[derive(OpenApi)]
@@ -85,6 +85,8 @@ use crate::{
         access_requests::mark_all_viewed,
         access_requests::unviewed_count,
         audit::list_audit_events,
+        outbox::outbox_status,
+        outbox::retry_event,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -100,6 +102,7 @@ use crate::{
         (name = "Tableaux de bord", description = "Lectures agrégées pour les tableaux de bord du personnel \
          (routes « optimized » historiques), en un nombre fixe de requêtes"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
+        (name = "Administration", description = "Exploitation : file des effets de bord (outbox), relances"),
     ),
     modifiers(&BearerAuth)
 )]

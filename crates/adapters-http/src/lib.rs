@@ -18,6 +18,7 @@ mod matricules;
 mod middleware;
 mod offers;
 mod optimized;
+mod outbox;
 mod passwords;
 mod profiles;
 mod rate_limit;
@@ -88,6 +89,7 @@ pub fn app(
         .configure(access_requests::configure)
         .configure(user_creation::configure)
         .configure(audit::configure)
+        .configure(outbox::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

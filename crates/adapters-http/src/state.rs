@@ -57,6 +57,8 @@ pub struct ApiState {
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     /// Document bytes (downloads).
     pub documents: Arc<dyn seeg_application::documents::DocumentStore>,
+    /// `/admin/outbox`: counters and replays.
+    pub outbox_desk: seeg_application::outbox::OutboxDesk,
     /// `Idempotency-Key` replays (I4).
     pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
     pub clock: Arc<dyn Clock>,

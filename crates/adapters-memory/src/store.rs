@@ -1176,9 +1176,10 @@ impl OutboxStore for MemoryStore {
                 let wake = match scope {
                     RetryScope::Failing => e.state == OutboxState::Pending && e.attempts > 0,
                     RetryScope::Dead => e.state == OutboxState::Dead,
+                    RetryScope::Event(id) => e.id == id && e.state != OutboxState::Done,
                 };
                 if wake {
-                    if scope == RetryScope::Dead {
+                    if scope != RetryScope::Failing {
                         e.state = OutboxState::Pending;
                         e.attempts = 0;
                         e.processed_at = None;

@@ -237,6 +237,12 @@ impl OutboxStore for Database {
                 .col_expr(Column::Attempts, Expr::value(0))
                 .col_expr(Column::ProcessedAt, Expr::value(Option::<DateTime<Utc>>::None))
                 .filter(Column::State.eq(DEAD)),
+            RetryScope::Event(id) => update
+                .col_expr(Column::State, Expr::value(PENDING))
+                .col_expr(Column::Attempts, Expr::value(0))
+                .col_expr(Column::ProcessedAt, Expr::value(Option::<DateTime<Utc>>::None))
+                .filter(Column::Id.eq(id))
+                .filter(Column::State.is_in([PENDING, DEAD])),
         };
         Ok(update.exec(&self.conn).await.map_err(store_error)?.rows_affected)
     }

@@ -248,6 +248,12 @@ impl Application {
             ),
             matricules: seeg_application::identity::MatriculeChecks::new(Arc::new(database.clone())),
             idempotency: Arc::new(database.clone()),
+            outbox_desk: seeg_application::outbox::OutboxDesk::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+            ),
             submissions: seeg_application::applications::Submissions::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),

@@ -20,6 +20,7 @@ mod idempotency;
 mod jobs;
 mod matricules;
 mod multipart;
+mod outbox_admin;
 mod passwords;
 mod permissions;
 mod profiles;

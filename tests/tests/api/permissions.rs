@@ -105,7 +105,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 80] = [
+const TABLE: [Row; 81] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -202,6 +202,8 @@ const TABLE: [Row; 80] = [
                                                                                                 [401, 404, 200, 200, 200]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
+    // The outbox's operations: admins only (issue 6).
+    ("GET",    "/api/v1/admin/outbox",                    Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // Offers for signed-in users (K3b): everyone reads; recruiters and admins publish; a recruiter changes its
     // own offers only; observers and candidates write nothing (S3); an offer with applications stays (I10).
     ("GET",    "/api/v1/jobs",                            Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),

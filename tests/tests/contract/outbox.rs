@@ -158,7 +158,28 @@ mod concurrent_writers {
     on_backends!(Memory, Postgres => a_transaction_commits_only_its_own_rows);
 }
 
+async fn one_event_is_retried_alone_and_a_done_one_never(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let (dead, other, done) = (event("test.fail", 0), event("test.fail", 1), event("test.ok", 2));
+    append(&p, &[dead.clone(), other.clone(), done.clone()]).await;
+    assert_eq!(p.outbox.claim_due(later(3), later(5), "w", 10).await.unwrap().len(), 3);
+    assert!(p.outbox.mark_failed(dead.id, "w", 5, "boom", FailureOutcome::Dead, later(3)).await.unwrap());
+    assert!(p.outbox.mark_failed(other.id, "w", 5, "boom", FailureOutcome::Dead, later(3)).await.unwrap());
+    assert!(p.outbox.mark_done(done.id, "w", later(3)).await.unwrap());
+
+    assert_eq!(p.outbox.retry(RetryScope::Event(dead.id), later(10)).await.unwrap(), 1);
+    let revived = p.outbox.get(dead.id).await.unwrap().unwrap();
+    assert_eq!((revived.state, revived.attempts, revived.next_attempt_at), (OutboxState::Pending, 0, later(10)));
+    assert_eq!(p.outbox.get(other.id).await.unwrap().unwrap().state, OutboxState::Dead, "the others stay dead");
+    assert_eq!(p.outbox.retry(RetryScope::Event(done.id), later(10)).await.unwrap(), 0, "done stays done");
+    assert_eq!(p.outbox.get(done.id).await.unwrap().unwrap().state, OutboxState::Done);
+    assert_eq!(p.outbox.retry(RetryScope::Event(SystemIds.new_id()), later(10)).await.unwrap(), 0);
+    let claimed = p.outbox.claim_due(later(10), later(15), "w", 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|e| e.id).collect::<Vec<_>>(), [dead.id]);
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    one_event_is_retried_alone_and_a_done_one_never,
     a_released_claim_is_claimable_at_once_and_only_its_holder_can_release_it,
     committed_events_are_claimed_oldest_first_and_rolled_back_ones_never,
     a_lease_keeps_other_workers_away_until_it_ends,

@@ -1,6 +1,7 @@
 //! The transactional outbox (I2): side effects are rows written with the change that causes them, then run
 //! by a relay, retried with backoff and jitter, dead-lettered after a limit and replayable by an operator.
 
+mod desk;
 mod relay;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use crate::store::StoreError;
 
+pub use desk::{OutboxDesk, OutboxDeskError};
 pub use relay::{OutboxRelay, RelaySettings};
 
 /// One side effect to run.
@@ -72,6 +74,8 @@ pub enum RetryScope {
     Failing,
     /// Dead letters become pending again, with their attempt count reset, due now.
     Dead,
+    /// This one event, dead or pending: pending, its attempt count reset, due now. A done event stays done.
+    Event(Uuid),
 }
 
 /// Counts for operators and monitoring.
