@@ -9,14 +9,15 @@
 # request's number, so content-addressed storage dedupes nothing). After each run the applications and
 # application_documents rows are counted in SQL against the requests sent. Prints figures; asserts nothing: a
 # shared 2-core machine is noisy, compare runs made on the same machine only.
-#   bash bench/submissions.sh [connections=32] [duration=20s] [candidates-per-mode=6000]
+#   bash bench/submissions.sh [connections=32] [duration=20s] [candidates-per-mode=3000]
 # BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) must let the script create a database.
-# A mode that runs out of candidates stops early (said in its output; wrk's own elapsed time is then shorter).
+# A mode that runs out of candidates stops early and says so: its submissions/s is then a lower bound (wrk still
+# counts the whole duration); give it more candidates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 connections=${1:-32}
 duration=${2:-20s}
-candidates=${3:-6000}
+candidates=${3:-3000}
 admin_url=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 pdf_bytes=$((200 * 1024))
 password='Motdepasse#2026'
@@ -49,7 +50,7 @@ cd "$work"
 "$bin" migrate up >/dev/null
 
 start_server() {
-  "$bin" serve & pid=$!
+  "$bin" serve >>server.log 2>&1 & pid=$! # warnings counted below, not shown
   until curl -fs "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.02; done
 }
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$pid/status"; }
@@ -269,8 +270,8 @@ function done(summary, latency, requests)
     io.write(string.format("  a %d answer: %s\n", status, body))
   end
   if fillers_total > 0 then
-    io.write(string.format("  ran out of candidates: stopped early (%d GET /health fillers, not counted)\n",
-      fillers_total))
+    io.write(string.format("  ran out of candidates: stopped early (%d GET /health fillers, not counted);" ..
+      " submissions/s above is a lower bound\n", fillers_total))
   end
   if summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout > 0 then
     io.write(string.format("  socket errors: connect %d, read %d, write %d, timeout %d\n", summary.errors.connect,
@@ -310,5 +311,8 @@ for mode in multipart base64; do
     CASE WHEN failed > 0 THEN format(' (%s failed at least once)', failed) ELSE '' END), '; ' ORDER BY kind, state), 'empty')
     FROM (SELECT kind, state, count(*) AS n, count(*) FILTER (WHERE attempts > 0 AND last_error IS NOT NULL) AS failed
     FROM outbox_events GROUP BY kind, state) AS k")"
+  sql "SELECT format('  outbox error (%s events): %s', count(*), left(last_error, 240)) FROM outbox_events
+    WHERE last_error IS NOT NULL AND state <> 'done' GROUP BY last_error ORDER BY count(*) DESC LIMIT 3"
+  echo "  server warnings so far: $(grep -c WARN server.log || true) lines in its log"
   stop_server
 done
