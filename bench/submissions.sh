@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# Application submissions on PostgreSQL (issue 5): submissions/s of POST /api/v1/applications/ with three 200 KB
+# PDFs (cv, cover_letter, diplome), once as multipart/form-data (documents streamed to storage, B1) and once as the
+# JSON body with base64 documents, and the server's peak RSS (VmHWM) under that load, each mode on a fresh server
+# so each peak is its own. Storage is the default local folder (storage.kind = local, a temp dir). Every
+# submission comes from its own external candidate (one application per candidate and offer): the accounts are
+# cloned in SQL from one signed-up account (its bcrypt hash computed once, at cost 4) and signed in through the
+# API beforehand; wrk gives each request a token never used before and PDFs of its own (their bytes carry the
+# request's number, so content-addressed storage dedupes nothing). After each run the applications and
+# application_documents rows are counted in SQL against the requests sent. Prints figures; asserts nothing: a
+# shared 2-core machine is noisy, compare runs made on the same machine only.
+#   bash bench/submissions.sh [connections=32] [duration=20s] [candidates-per-mode=3000]
+# BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) must let the script create a database.
+# A mode that runs out of candidates stops early and says so: its submissions/s is then a lower bound (wrk still
+# counts the whole duration); give it more candidates.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+connections=${1:-32}
+duration=${2:-20s}
+candidates=${3:-3000}
+admin_url=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+pdf_bytes=$((200 * 1024))
+password='Motdepasse#2026'
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+command -v psql >/dev/null || { echo "psql is needed" >&2; exit 1; }
+cargo build --release -q -p seeg-server
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/seeg
+
+name="seeg_bench_$(date +%s)_$$"
+db_url="${admin_url%/*}/$name"
+psql -q "$admin_url" -c "CREATE DATABASE $name"
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export PORT=$port APP__LOG__LEVEL=warn APP__HTTP__WORKERS=2 APP__RATE_LIMIT__ENABLED=false APP__DATABASE__URL=$db_url \
+  APP__STORAGE__KIND=local APP__STORAGE__PATH=$work/blobs APP__MAIL__TRANSPORT=folder APP__MAIL__FOLDER=$work/mail \
+  APP__AUTH__SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+pid=
+stop_server() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  pid=
+}
+cleanup() {
+  stop_server
+  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+"$bin" migrate up >/dev/null
+
+start_server() {
+  "$bin" serve >>server.log 2>&1 & pid=$! # warnings counted below, not shown
+  until curl -fs "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.02; done
+}
+kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$pid/status"; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
+sql() { psql -qAt "$db_url" -c "$1"; }
+
+# --- Setup, on a server of its own (its work is not in the peaks below).
+# One signed-up external candidate gives the row (and the bcrypt hash, cost 4) that 2 × $candidates accounts copy.
+APP__AUTH__BCRYPT_COST=4 start_server
+curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/api/v1/auth/signup" -H 'content-type: application/json' \
+  -d '{"email":"bench-template@example.com","password":"'"$password"'","first_name":"Bench","last_name":"Mark","date_of_birth":"1990-01-01","sexe":"F","candidate_status":"externe"}'
+offer_id=$(python3 -c 'import uuid; print(uuid.uuid4())')
+sql "INSERT INTO job_offers (id, title, title_folded, description, location, location_folded, contract_type, department,
+  department_folded, search_folded, status, offer_status, application_deadline, questions_mtp, created_at, updated_at)
+  VALUES ('$offer_id', 'Ingénieur Électricité', 'ingenieur electricite', 'Une offre ouverte sans date limite.',
+  'Libreville', 'libreville', 'CDI', 'Direction de l''Eau', 'direction de l''eau',
+  'ingenieur electricite' || chr(31) || 'une offre ouverte sans date limite.' || chr(31) || 'direction de l''eau' || chr(31) || 'libreville',
+  'active', 'tous', NULL,
+  '{\"questions_metier\": [\"Métier 1 ?\", \"Métier 2 ?\"], \"questions_talent\": [\"Talent ?\"], \"questions_paradigme\": []}',
+  now(), now())"
+for mode in multipart base64; do
+  sql "INSERT INTO users (id, email, first_name, last_name, role, date_of_birth, sexe, hashed_password, email_verified,
+    is_active, is_internal_candidate, candidate_status, statut, no_seeg_email, created_at, updated_at, search_folded)
+    SELECT gen_random_uuid(), 'bench-$mode-' || i || '@example.com', first_name, last_name, role, date_of_birth, sexe,
+      hashed_password, email_verified, is_active, is_internal_candidate, candidate_status, statut, no_seeg_email,
+      created_at, updated_at, replace(search_folded, email, 'bench-$mode-' || i || '@example.com')
+    FROM users, generate_series(1, $candidates) AS i WHERE email = 'bench-template@example.com'"
+done
+login_start=$(date +%s%N)
+for mode in multipart base64; do
+  python3 - "$port" "$password" "$mode" "$candidates" > "tokens-$mode.txt" <<'PY'
+import http.client, json, sys, threading
+from concurrent.futures import ThreadPoolExecutor
+
+port, password, mode, count = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+local = threading.local()
+
+def log_in(i):
+    if not hasattr(local, "conn"):
+        local.conn = http.client.HTTPConnection("127.0.0.1", port)
+    body = json.dumps({"email": f"bench-{mode}-{i}@example.com", "password": password})
+    local.conn.request("POST", "/api/v1/auth/login", body, {"Content-Type": "application/json"})
+    answer = local.conn.getresponse()
+    data = answer.read()
+    if answer.status != 200:
+        sys.exit(f"login {i}: {answer.status} {data[:200]!r}")
+    return json.loads(data)["access_token"]
+
+with ThreadPoolExecutor(4) as pool:
+    print("\n".join(pool.map(log_in, range(1, count + 1))))
+PY
+done
+echo "setup: $((2 * candidates)) external candidates (SQL copies of one signed-up account) signed in through the API" \
+  "in $(( ($(date +%s%N) - login_start) / 1000000 )) ms"
+stop_server
+
+# --- The bodies: the test suite's submission (tests/tests/api/applications.rs) with 200 KB PDFs. Each PDF holds
+# @@TAG@@ where wrk writes the request's 12-digit number (base64-encoded in the JSON body: the tag starts at a
+# multiple of 3 bytes, so its base64 is a piece of the document's base64 of its own).
+python3 - "$offer_id" "$pdf_bytes" <<'PY'
+import base64, json, sys
+
+offer_id, size = sys.argv[1], int(sys.argv[2])
+TAG, TAG_BYTES = "@@TAG@@", 12
+documents = [("cv", "cv.pdf"), ("cover_letter", "lettre.pdf"), ("diplome", "diplome.pdf")]
+fields = {
+    "job_offer_id": offer_id,
+    "reference_contacts": "M. Obame, 077 00 00 00",
+    "has_been_manager": False,
+    "ref_entreprise": "[\"SEEG\",\"Total\"]", "ref_fullname": "Jean Obame", "ref_mail": "jean@exemple.ga",
+    "ref_contact": "+241 01 02 03 04",
+    "mtp_answers": {"reponses_metier": ["Réponse 1", "Réponse 2"], "reponses_talent": ["Réponse T"]},
+}
+
+def pdf(seed):
+    """(head, rest): a valid PDF of `size` bytes is head + 12-byte tag + rest; len(head) is a multiple of 3."""
+    head = f"%PDF-1.7\n% {seed} ".encode()
+    head += b" " * (-len(head) % 3)
+    body = bytearray(b"\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n3 0 obj << /Length 0 >> stream\n")
+    trailer = b"\nendstream endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    line = 0
+    while len(head) + TAG_BYTES + len(body) + len(trailer) < size:
+        body += f"BT /F1 11 Tf 72 {700 - line % 60 * 11} Td (Ligne {line} du document {seed}) Tj ET\n".encode()
+        line += 1
+    rest = bytes(body[: size - len(head) - TAG_BYTES - len(trailer)]) + trailer
+    return head, rest
+
+for mode in ("multipart", "base64"):
+    parts = {kind: pdf(f"{mode} {kind}") for kind, _ in documents}
+    if mode == "base64":
+        body = dict(fields, documents=[
+            {"document_type": kind, "file_name": file_name,
+             "file_data": base64.b64encode(parts[kind][0]).decode() + TAG + base64.b64encode(parts[kind][1]).decode()}
+            for kind, file_name in documents])
+        out = json.dumps(body, ensure_ascii=False).encode()
+    else:
+        boundary = "----seegbench7MA4YWxkTrZu0gW"
+        out = bytearray()
+        for key, value in fields.items():
+            text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else \
+                str(value).lower() if isinstance(value, bool) else value
+            out += f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{text}\r\n'.encode()
+        for kind, file_name in documents:
+            out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{kind}"; filename="{file_name}"\r\n'
+                    f"Content-Type: application/pdf\r\n\r\n").encode()
+            out += parts[kind][0] + TAG.encode() + parts[kind][1] + b"\r\n"
+        out += f"--{boundary}--\r\n".encode()
+    with open(f"body-{mode}.template", "wb") as f:
+        f.write(out)
+PY
+
+cat > submit.lua <<'LUA'
+-- args: tokens file, body template, tag encoding (raw|base64), Content-Type, wrk threads.
+-- Thread k (from 0) sends the candidates k+1, k+1+threads, …: each token once; then it stops.
+local threads, next_id = {}, 0
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  threads[#threads + 1] = thread
+end
+
+local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+local function b64(s) -- #s a multiple of 3
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local n = a * 65536 + b * 256 + c
+    for shift = 18, 0, -6 do
+      local v = math.floor(n / 2 ^ shift) % 64
+      out[#out + 1] = alphabet:sub(v + 1, v + 1)
+    end
+  end
+  return table.concat(out)
+end
+
+function init(args)
+  tokens = {}
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  local f = assert(io.open(args[2], "rb"))
+  local template = f:read("*a")
+  f:close()
+  pieces = {}
+  local from = 1
+  while true do
+    local s, e = template:find("@@TAG@@", from, true)
+    if not s then break end
+    pieces[#pieces + 1] = template:sub(from, s - 1)
+    from = e + 1
+  end
+  pieces[#pieces + 1] = template:sub(from)
+  encoding, content_type, stride = args[3], args[4], tonumber(args[5])
+  nxt = id + 1
+  probe = id == 0
+  sent, fillers, statuses, samples = 0, 0, {}, {}
+end
+
+local function submission(i)
+  local tag = string.format("%012d", i)
+  if encoding == "base64" then tag = b64(tag) end
+  local body = {}
+  for k = 1, #pieces - 1 do
+    body[#body + 1] = pieces[k]
+    body[#body + 1] = tag
+  end
+  body[#body + 1] = pieces[#pieces]
+  local headers = { ["Authorization"] = "Bearer " .. tokens[i], ["Content-Type"] = content_type }
+  return wrk.format("POST", "/api/v1/applications/", headers, table.concat(body))
+end
+
+function request()
+  if nxt > #tokens then
+    -- Out of candidates: stop this thread; a connection already asking gets a harmless GET /health.
+    fillers = fillers + 1
+    wrk.thread:stop()
+    return wrk.format("GET", "/health")
+  end
+  if probe then
+    -- wrk calls request() once on its first thread to check the script, and sends nothing: keep the token.
+    probe = false
+    return submission(nxt)
+  end
+  local i = nxt
+  nxt = nxt + stride
+  sent = sent + 1
+  return submission(i)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if status ~= 200 and status ~= 201 and not samples[status] then samples[status] = body:sub(1, 300) end
+end
+
+function done(summary, latency, requests)
+  local sent_total, fillers_total, answered, created, by_status, samples_all = 0, 0, 0, 0, {}, {}
+  for _, thread in ipairs(threads) do
+    sent_total = sent_total + thread:get("sent")
+    fillers_total = fillers_total + thread:get("fillers")
+    for status, n in pairs(thread:get("statuses")) do
+      by_status[status] = (by_status[status] or 0) + n
+    end
+    for status, body in pairs(thread:get("samples")) do samples_all[status] = body end
+  end
+  local codes = {}
+  for status, n in pairs(by_status) do
+    if status ~= 200 then answered = answered + n end -- 200: the GET /health fillers only
+    if status == 201 then created = n end
+    if status ~= 201 and status ~= 200 then codes[#codes + 1] = string.format("%d × %d", n, status) end
+  end
+  table.sort(codes)
+  local seconds = summary.duration / 1e6
+  io.write(string.format("  submissions sent: %d; answered: %d (201: %d; other: %s) in %.1f s\n", sent_total, answered,
+    created, #codes > 0 and table.concat(codes, ", ") or "none", seconds))
+  io.write(string.format("  submissions/s (201 answers / elapsed): %.1f\n", created / seconds))
+  io.write(string.format("  latency of the answered: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms\n",
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+  for status, body in pairs(samples_all) do
+    io.write(string.format("  a %d answer: %s\n", status, body))
+  end
+  if fillers_total > 0 then
+    io.write(string.format("  ran out of candidates: stopped early (%d GET /health fillers, not counted);" ..
+      " submissions/s above is a lower bound\n", fillers_total))
+  end
+  if summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout > 0 then
+    io.write(string.format("  socket errors: connect %d, read %d, write %d, timeout %d\n", summary.errors.connect,
+      summary.errors.read, summary.errors.write, summary.errors.timeout))
+  end
+end
+LUA
+
+counts() { # mode → "applications documents" of that mode's candidates
+  sql "SELECT count(DISTINCT a.id), count(d.id) FROM applications a JOIN users u ON u.id = a.candidate_id
+    LEFT JOIN application_documents d ON d.application_id = a.id WHERE u.email LIKE 'bench-$1-%'" | tr '|' ' '
+}
+
+echo "=== POST /api/v1/applications/ on PostgreSQL, 3 PDFs of $((pdf_bytes / 1024)) KB each, storage.kind = local" \
+  "(a temp dir), $connections connections, $duration per mode, 2 wrk threads, rate limits off"
+for mode in multipart base64; do
+  if [ "$mode" = multipart ]; then
+    content_type="multipart/form-data; boundary=----seegbench7MA4YWxkTrZu0gW"
+    encoding=raw
+  else
+    content_type="application/json"
+    encoding=base64
+  fi
+  start_server
+  sleep 1
+  echo "--- $mode ($(stat -c %s "body-$mode.template") bytes a request), fresh server"
+  echo "  idle RSS after start: $(mib "$(kib VmRSS)") (VmHWM $(mib "$(kib VmHWM)"))"
+  wrk -t2 -c"$connections" -d"$duration" --timeout 30s -s submit.lua "http://127.0.0.1:$port/api/v1/applications/" \
+    -- "$PWD/tokens-$mode.txt" "$PWD/body-$mode.template" "$encoding" "$content_type" 2 | sed -n '/^  submissions sent/,$p'
+  sleep 2 # requests still in flight when wrk stopped may finish: the rows below count them
+  echo "  peak RSS (VmHWM) of the server: $(mib "$(kib VmHWM)"); RSS now $(mib "$(kib VmRSS)")"
+  read -r applications documents <<<"$(counts "$mode")"
+  echo "  rows created (SQL): $applications applications, $documents application_documents" \
+    "($(du -sm blobs | cut -f1) MiB in storage so far)"
+  # The relay sends the submissions' e-mails (folder transport, in the temp dir) from the same process, alongside.
+  echo "  outbox so far: $(sql "SELECT coalesce(string_agg(format('%s %s %s%s', n, kind, state,
+    CASE WHEN failed > 0 THEN format(' (%s failed at least once)', failed) ELSE '' END), '; ' ORDER BY kind, state), 'empty')
+    FROM (SELECT kind, state, count(*) AS n, count(*) FILTER (WHERE attempts > 0 AND last_error IS NOT NULL) AS failed
+    FROM outbox_events GROUP BY kind, state) AS k")"
+  sql "SELECT format('  outbox error (%s events): %s', count(*), left(last_error, 240)) FROM outbox_events
+    WHERE last_error IS NOT NULL AND state <> 'done' GROUP BY last_error ORDER BY count(*) DESC LIMIT 3"
+  echo "  server warnings so far: $(grep -c WARN server.log || true) lines in its log"
+  stop_server
+done
