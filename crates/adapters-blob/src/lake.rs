@@ -50,7 +50,7 @@ impl LakeStorage {
     /// Reads an object back with what the backend kept of its attributes (empty ones on a local folder);
     /// `None` when there is none. For tests and operators.
     pub async fn get(&self, key: &str) -> anyhow::Result<Option<LakeObject>> {
-        let found = match self.storage.store.get(&Path::from(key)).await {
+        let found = match self.storage.store.get(&location(key)).await {
             Ok(found) => found,
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
             Err(error) => return Err(error).context("lecture dans le lac de données"),
@@ -94,6 +94,12 @@ impl LakeStorage {
     }
 }
 
+/// The key as given, so a file name such as `diplôme.pdf` keeps its letters in the blob name (R41);
+/// `Path::from` would percent-encode them. A key object_store refuses as such is encoded instead.
+fn location(key: &str) -> Path {
+    Path::parse(key).unwrap_or_else(|_| Path::from(key))
+}
+
 fn attributes(object: &LakeObject) -> Attributes {
     let mut attributes = Attributes::new();
     attributes.insert(Attribute::ContentType, object.content_type.clone().into());
@@ -116,7 +122,7 @@ impl DataLake for LakeStorage {
         };
         self.storage
             .store
-            .put_opts(&Path::from(object.key.as_str()), PutPayload::from(object.bytes), options)
+            .put_opts(&location(&object.key), PutPayload::from(object.bytes), options)
             .await
             .with_context(|| format!("écriture de {} dans le lac de données", object.key))?;
         Ok(())
