@@ -8,6 +8,7 @@ pub mod drafts;
 mod editing;
 mod intake;
 mod lake_export;
+mod lake_handler;
 mod pipeline;
 mod ports;
 pub mod read_models;
@@ -20,6 +21,7 @@ pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossie
 pub use editing::{AddedDocument, ApplicationEditing, EditError};
 pub use intake::DocumentIntake;
 pub use lake_export::{LakeDocuments, LakeExport, LakeExportError, LakeExportOutcome, pdf_key};
+pub use lake_handler::LakeExportHandler;
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
 pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};
 pub use submission::{
