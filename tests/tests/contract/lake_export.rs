@@ -1,5 +1,6 @@
 //! The data-lake export (K4, legacy R41–R42) of a sample submission, read through the ports of each store and
-//! written to a memory lake (which keeps metadata) and a local-folder lake (bytes only): the three JSON documents
+//! written to a memory lake (which keeps metadata), a local-folder lake (bytes only) and, when `TEST_AZURITE_URL`
+//! is set, an Azure Blob lake on Azurite (metadata and content types kept): the three JSON documents
 //! equal the golden files in `tests/golden/lake/` byte for byte (fixed clock and ids; `UPDATE_SNAPSHOTS=1`
 //! rewrites them), the PDFs are copied to their R41 paths, and a second run the same day writes the same keys
 //! with the same bytes.
@@ -221,9 +222,14 @@ async fn the_export_writes_the_golden_documents_and_pdfs_at_the_r41_paths(backen
     let documents = BlobStorage::memory();
     let sample = seed(&p, &documents).await;
     let dir = tempfile::tempdir().unwrap();
-    for (lake, metadata) in
-        [(LakeStorage::memory(), true), (LakeStorage::local(&dir.path().join("raw")).unwrap(), false)]
-    {
+    let mut lakes = vec![(LakeStorage::memory(), true), (LakeStorage::local(&dir.path().join("raw")).unwrap(), false)];
+    // Azure Blob on Azurite when `TEST_AZURITE_URL` is set (`eval "$(bash .ci/azurite.sh)"`), under a prefix of
+    // this run in the shared container: content type, encoding and metadata must come back.
+    if let Some((connection, container)) = seeg_tests::storage::azurite() {
+        let prefix = format!("lake-{}", seeg_application::IdGenerator::new_id(&seeg_application::SystemIds).simple());
+        lakes.push((LakeStorage::azure(&connection, &container).unwrap().prefixed(&prefix), true));
+    }
+    for (lake, metadata) in lakes {
         let export = exporter(&p, Arc::new(documents.clone()), Arc::new(lake.clone()));
         let outcome = export.export(APPLICATION).await.unwrap();
         assert_eq!(outcome, LakeExportOutcome::Exported { keys: expected_keys(&sample) });
