@@ -11,15 +11,17 @@ use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use seeg_adapters_blob::{BlobStorage, LakeStorage};
 use seeg_adapters_memory::ManualClock;
-use seeg_application::applications::{ApplicationDocument, LakeExport, LakeExportOutcome};
+use seeg_application::applications::{ApplicationDocument, LakeExport, LakeExportHandler, LakeExportOutcome};
 use seeg_application::documents::DocumentStore;
 use seeg_application::lake::{DataLake, LakeObject};
+use seeg_application::outbox::{OutboxEvent, OutboxHandler as _};
 use seeg_domain::applications::{Application, ApplicationStatus, DocumentType, MtpAnswers, Reference};
 use seeg_domain::identity::{CandidateProfile, User};
 use seeg_domain::offers::JobOffer;
 use seeg_tests::offers::{base_time, offer};
 use seeg_tests::users::user;
 use seeg_tests::{Backend, Ports, on_backends, ports};
+use serde_json::json;
 use uuid::Uuid;
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/golden/lake");
@@ -250,7 +252,31 @@ async fn an_unknown_application_writes_nothing(backend: Backend) {
     assert_eq!(lake.keys("").await.unwrap(), Vec::<String>::new());
 }
 
+/// The `application.submitted` handler: an unknown application is done with nothing written (retrying would not
+/// change it); a payload without a readable id fails without quoting it; a known one is exported.
+async fn the_handler_exports_the_event_s_application(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let documents = BlobStorage::memory();
+    let sample = seed(&p, &documents).await;
+    let lake = LakeStorage::memory();
+    let handler = LakeExportHandler::new(exporter(&p, Arc::new(documents), Arc::new(lake.clone())));
+    assert_eq!(handler.kind(), "application.submitted");
+    let event = |payload| OutboxEvent::new(Uuid::from_u128(7), "application.submitted", payload, export_time());
+
+    handler.handle(&event(json!({"application_id": Uuid::from_u128(99)}))).await.unwrap();
+    assert_eq!(lake.keys("").await.unwrap(), Vec::<String>::new(), "unknown: nothing written");
+    let error = handler.handle(&event(json!({"application_id": "awa@example.com"}))).await.unwrap_err();
+    assert!(!format!("{error:#}").contains("awa@example.com"), "{error:#}");
+
+    let payload = json!({"application_id": APPLICATION, "candidate_id": CANDIDATE, "job_offer_id": OFFER});
+    handler.handle(&event(payload)).await.unwrap();
+    let mut expected = expected_keys(&sample);
+    expected.sort();
+    assert_eq!(lake.keys("").await.unwrap(), expected);
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    the_handler_exports_the_event_s_application,
     the_export_writes_the_golden_documents_and_pdfs_at_the_r41_paths,
     an_unknown_application_writes_nothing,
 );
