@@ -1,7 +1,10 @@
-//! object_store behind the storage ports: local folder (the embedded default) and in-memory today; Azure Blob and
-//! S3 join with the capabilities that write documents and the data lake.
+//! object_store behind the storage ports (`DocumentStore`, `DataLake`): local folder (the embedded default),
+//! in-memory and Azure Blob.
 
 mod documents;
+mod lake;
+
+pub use lake::LakeStorage;
 
 use std::sync::Arc;
 

@@ -12,6 +12,7 @@ pub mod dossier;
 pub mod health;
 pub mod idempotency;
 pub mod identity;
+pub mod lake;
 pub mod mail;
 pub mod offers;
 pub mod outbox;

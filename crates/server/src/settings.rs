@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use figment::Figment;
-use figment::providers::{Env, Format as _, Toml};
+use figment::providers::{Env, Format as _, Serialized, Toml};
 use secrecy::{ExposeSecret as _, SecretString};
 use seeg_domain::identity::{EmailAddress, Password};
 use serde::{Deserialize, Deserializer};
@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Legacy variable names of the Python service, mapped to our keys (lower precedence than `APP__*`).
-const LEGACY_ALIASES: [(&str, &str); 20] = [
+const LEGACY_ALIASES: [(&str, &str); 22] = [
     ("DATABASE_URL", "database.url"),
     ("ALLOWED_ORIGINS", "http.allowed_origins"),
     ("PORT", "http.port"),
@@ -35,6 +35,8 @@ const LEGACY_ALIASES: [(&str, &str); 20] = [
     ("MAIL_FROM_NAME", "mail.from_name"),
     ("PUBLIC_APP_URL", "mail.public_app_url"),
     ("SUPPORT_EMAIL", "mail.support_email"),
+    ("AZURE_STORAGE_CONNECTION_STRING", "lake.azure_connection_string"),
+    ("AZURE_STORAGE_CONTAINER", "lake.azure_container"),
 ];
 
 /// The shortest signing key accepted (S1).
@@ -82,6 +84,7 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub database: DatabaseSettings,
     pub storage: StorageSettings,
+    pub lake: LakeSettings,
     pub outbox: OutboxSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
@@ -252,6 +255,40 @@ impl StorageSettings {
     }
 }
 
+/// The data lake (`[lake]`, K4, R41): where the `application.submitted` export writes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LakeSettings {
+    /// Register the export handler; off, submissions' export events wait in the outbox (retried, then dead).
+    pub enabled: bool,
+    pub kind: StorageKind,
+    /// `kind = "local"`: the folder standing for the `raw` container.
+    pub path: PathBuf,
+    /// `kind = "azure"`: an Azure Storage connection string (legacy `AZURE_STORAGE_CONNECTION_STRING`; a secret).
+    pub azure_connection_string: SecretString,
+    /// `kind = "azure"`: the container (legacy `AZURE_STORAGE_CONTAINER`, `raw` by default); it must exist.
+    pub azure_container: String,
+}
+
+impl LakeSettings {
+    /// Refuses an Azure lake without its connection string or container, and a local one without a folder.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        match self.kind {
+            StorageKind::Azure
+                if self.azure_connection_string.expose_secret().trim().is_empty()
+                    || self.azure_container.trim().is_empty() =>
+            {
+                bail!(
+                    "lake.kind = \"azure\" exige lake.azure_connection_string (AZURE_STORAGE_CONNECTION_STRING) et \
+                     lake.azure_container"
+                )
+            }
+            StorageKind::Local if self.path.as_os_str().is_empty() => bail!("lake.kind = \"local\" exige lake.path"),
+            _ => Ok(()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxSettings {
@@ -383,6 +420,10 @@ impl Settings {
         for (variable, key) in LEGACY_ALIASES {
             figment = figment.merge(Env::raw().only(&[variable]).map(move |_| key.into()));
         }
+        // R39: a non-blank legacy connection string is what turned the export to Azure on.
+        if std::env::var("AZURE_STORAGE_CONNECTION_STRING").is_ok_and(|v| !v.trim().is_empty()) {
+            figment = figment.merge(Serialized::default("lake.kind", "azure"));
+        }
         figment = figment.merge(Env::prefixed("APP__").split("__"));
         let mut settings: Self = figment.extract().context("configuration invalide")?;
         settings.environment = environment;
@@ -434,6 +475,7 @@ impl Settings {
         self.outbox.policy()?;
         self.mail.validate()?;
         self.storage.validate()?;
+        self.lake.validate()?;
         Ok(())
     }
 }
@@ -475,6 +517,32 @@ mod tests {
             let s = load(jail, Environment::Development).unwrap();
             assert_eq!(s.http.port, 9002);
             assert_eq!(s.http.allowed_origins, ["https://c.example"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_lake_defaults_to_a_local_folder_and_legacy_azure_variables_switch_it() {
+        Jail::expect_with(|jail| {
+            let s = load(jail, Environment::Development).unwrap();
+            assert!(s.lake.enabled);
+            assert_eq!((s.lake.kind, s.lake.path.as_path()), (StorageKind::Local, Path::new("./data/lake/raw")));
+            assert_eq!(s.lake.azure_container, "raw");
+
+            jail.set_env("AZURE_STORAGE_CONNECTION_STRING", "  ");
+            assert_eq!(load(jail, Environment::Development).unwrap().lake.kind, StorageKind::Local, "blank: off");
+            jail.set_env("AZURE_STORAGE_CONNECTION_STRING", "UseDevelopmentStorage=true");
+            jail.set_env("AZURE_STORAGE_CONTAINER", "entrepot");
+            let s = load(jail, Environment::Development).unwrap();
+            assert_eq!((s.lake.kind, s.lake.azure_container.as_str()), (StorageKind::Azure, "entrepot"));
+            assert_eq!(s.lake.azure_connection_string.expose_secret(), "UseDevelopmentStorage=true");
+
+            jail.set_env("APP__LAKE__KIND", "memory");
+            assert_eq!(load(jail, Environment::Development).unwrap().lake.kind, StorageKind::Memory, "APP__ wins");
+            jail.set_env("APP__LAKE__KIND", "azure");
+            jail.set_env("AZURE_STORAGE_CONNECTION_STRING", "");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("lake.azure_connection_string"), "{error}");
             Ok(())
         });
     }

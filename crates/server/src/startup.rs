@@ -8,7 +8,7 @@ use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
-use seeg_adapters_blob::BlobStorage;
+use seeg_adapters_blob::{BlobStorage, LakeStorage};
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo};
 use seeg_adapters_postgres::Database;
 use seeg_application::documents_sweep::DocumentSweep;
@@ -136,6 +136,40 @@ pub fn document_sweep(
     ))
 }
 
+/// The data lake the export writes to (`[lake]`).
+pub fn lake_storage(settings: &Settings) -> anyhow::Result<LakeStorage> {
+    let lake = &settings.lake;
+    Ok(match lake.kind {
+        StorageKind::Local => LakeStorage::local(&lake.path)?,
+        StorageKind::Memory => LakeStorage::memory(),
+        StorageKind::Azure => {
+            LakeStorage::azure(lake.azure_connection_string.expose_secret(), lake.azure_container.trim())?
+        }
+    })
+}
+
+/// The `application.submitted` handler exporting to the data lake (K4), when `lake.enabled`.
+pub fn lake_export_handler(
+    settings: &Settings,
+    database: &Database,
+    documents: &BlobStorage,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Option<Arc<dyn seeg_application::outbox::OutboxHandler>>> {
+    if !settings.lake.enabled {
+        return Ok(None);
+    }
+    let export = seeg_application::applications::LakeExport::new(
+        Arc::new(database.clone()),
+        Arc::new(database.clone()),
+        Arc::new(database.clone()),
+        Arc::new(database.clone()),
+        Arc::new(documents.clone()),
+        Arc::new(lake_storage(settings)?),
+        clock,
+    );
+    Ok(Some(Arc::new(seeg_application::applications::LakeExportHandler::new(export))))
+}
+
 /// The outbox handlers of this release.
 pub fn release_handlers(settings: &Settings) -> anyhow::Result<HandlerRegistry> {
     Ok(HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer(settings)?))))
@@ -179,11 +213,15 @@ impl Application {
 
     /// Builds the service with the given outbox handlers (tests plug their own in).
     pub async fn build_with(settings: &Settings, handlers: HandlerRegistry) -> anyhow::Result<Self> {
-        // The release's handlers, then the caller's: a test may replace one (its own mailer, say).
-        let handlers = release_handlers(settings)?.merged(handlers);
+        let mut release = release_handlers(settings)?;
         let database = open_database(settings).await?;
         let storage = document_storage(settings)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        if let Some(lake) = lake_export_handler(settings, &database, &storage, Arc::clone(&clock))? {
+            release = release.with(lake);
+        }
+        // The release's handlers, then the caller's: a test may replace one (its own mailer, say).
+        let handlers = release.merged(handlers);
         let ids: Arc<dyn IdGenerator> = Arc::new(SystemIds);
         crate::admin::bootstrap(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         // One hasher for every use case: its bound on concurrent hashes holds across all of them.

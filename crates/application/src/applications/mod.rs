@@ -7,6 +7,8 @@ mod dossier_export;
 pub mod drafts;
 mod editing;
 mod intake;
+mod lake_export;
+mod lake_handler;
 mod pipeline;
 mod ports;
 pub mod read_models;
@@ -18,6 +20,8 @@ pub use details::{ApplicationDetail, ApplicationDetails, DetailError};
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};
 pub use editing::{AddedDocument, ApplicationEditing, EditError};
 pub use intake::DocumentIntake;
+pub use lake_export::{LakeDocuments, LakeExport, LakeExportError, LakeExportOutcome, pdf_key};
+pub use lake_handler::LakeExportHandler;
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
 pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};
 pub use submission::{

@@ -1,0 +1,484 @@
+//! The data-lake export of one application (K4, legacy R41–R42): three JSON documents (`dim_candidates`,
+//! `dim_job_offers`, `fact_applications`) and a copy of each PDF, written through the `DataLake` port.
+//!
+//! Decisions:
+//! - **Partition date** `D` (`ingestion_date=D`) is the UTC date of the export run, read from the `Clock` (R41:
+//!   "the export's date, not the application's"). Re-running the export the same day rewrites the same keys with
+//!   byte-identical objects (idempotent, I2); another day writes new partitions, as the legacy service did.
+//! - **Timestamps** inside the JSON follow F2: RFC 3339 UTC ending in `Z` (fractional seconds only when the
+//!   stored time has them), not Python's `isoformat()`; calendar dates (`date_of_birth`, `profile_birth_date`)
+//!   are `YYYY-MM-DD` (F2; legacy `profile_birth_date` was Python's `str()` of a datetime). Keys, key order
+//!   and value types are otherwise exactly R42 (K4). JSON is pretty-printed with an indent of 2, non-ASCII
+//!   kept, no trailing newline (Python's `json.dumps(indent=2, ensure_ascii=False)`).
+//! - **Failures**: any failed read or write fails the whole export, so the outbox retries it (the legacy service
+//!   skipped a failing PDF and lost it, R43/D6); a PDF whose bytes are gone from the document store can never be
+//!   copied, so it is skipped with a warning (ids only, S12) while its line stays in `fact_applications`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use futures_util::TryStreamExt as _;
+use seeg_domain::applications::Application;
+use seeg_domain::identity::{CandidateProfile, User, UserStatus};
+use seeg_domain::offers::{JobOffer, MtpFamily};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{ApplicationDocument, ApplicationRepository};
+use crate::Clock;
+use crate::documents::{DocumentStore, DocumentStoreError};
+use crate::identity::{CandidateProfileRepository, UserRepository};
+use crate::lake::{DataLake, LakeObject};
+use crate::offers::OfferRepository;
+use crate::store::StoreError;
+
+const JSON: &str = "application/json";
+const PDF: &str = "application/pdf";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LakeExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// What an export did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LakeExportOutcome {
+    /// Every key written, in writing order.
+    Exported { keys: Vec<String> },
+    /// No such application (deleted since, or never committed), or its candidate or offer is gone: nothing
+    /// written.
+    NotFound,
+}
+
+/// Exports applications to the data lake.
+#[derive(Debug, Clone)]
+pub struct LakeExport {
+    applications: Arc<dyn ApplicationRepository>,
+    users: Arc<dyn UserRepository>,
+    profiles: Arc<dyn CandidateProfileRepository>,
+    offers: Arc<dyn OfferRepository>,
+    documents: Arc<dyn DocumentStore>,
+    lake: Arc<dyn DataLake>,
+    clock: Arc<dyn Clock>,
+}
+
+impl LakeExport {
+    pub fn new(
+        applications: Arc<dyn ApplicationRepository>,
+        users: Arc<dyn UserRepository>,
+        profiles: Arc<dyn CandidateProfileRepository>,
+        offers: Arc<dyn OfferRepository>,
+        documents: Arc<dyn DocumentStore>,
+        lake: Arc<dyn DataLake>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { applications, users, profiles, offers, documents, lake, clock }
+    }
+
+    /// Writes application `id`'s three JSON documents, then its PDFs (R41 order), overwriting what is there.
+    #[tracing::instrument(skip_all, fields(application.id = %id))]
+    pub async fn export(&self, id: Uuid) -> Result<LakeExportOutcome, LakeExportError> {
+        let Some(application) = self.applications.get(id).await? else {
+            return Ok(LakeExportOutcome::NotFound);
+        };
+        let (Some(candidate), Some(offer)) =
+            (self.users.get(application.candidate_id).await?, self.offers.get(application.job_offer_id).await?)
+        else {
+            tracing::warn!("candidate or offer of the application missing: not exported");
+            return Ok(LakeExportOutcome::NotFound);
+        };
+        let profile = self.profiles.for_user(candidate.id).await?;
+        let documents = self.applications.documents(id).await?;
+        let date = self.clock.now().date_naive();
+        let set = LakeDocuments::build(&application, &candidate, profile.as_ref(), &offer, &documents, date)?;
+        let mut keys = Vec::new();
+        for object in set.json {
+            keys.push(object.key.clone());
+            self.lake.put(object).await?;
+        }
+        for (document, key) in documents.iter().zip(set.pdf_keys) {
+            let bytes = match self.read_whole(&document.storage_key).await {
+                Ok(bytes) => bytes,
+                Err(DocumentStoreError::NotFound) => {
+                    tracing::warn!(document.id = %document.id, "document bytes missing: PDF not exported");
+                    continue;
+                }
+                Err(error) => return Err(anyhow::Error::new(error).context("lecture d'un document").into()),
+            };
+            let metadata = BTreeMap::from([
+                ("application_id".to_owned(), application.id.to_string()),
+                ("candidate_id".to_owned(), application.candidate_id.to_string()),
+                ("document_type".to_owned(), document.document_type.as_str().to_owned()),
+                ("ready_for_ocr".to_owned(), "true".to_owned()),
+                ("ingestion_date".to_owned(), date.to_string()),
+            ]);
+            keys.push(key.clone());
+            self.lake
+                .put(LakeObject { key, bytes, content_type: PDF.to_owned(), content_encoding: None, metadata })
+                .await?;
+        }
+        tracing::info!(objects = keys.len(), "application exported to the data lake");
+        Ok(LakeExportOutcome::Exported { keys })
+    }
+
+    /// A document's bytes, read whole: at most 10 MiB each (S11).
+    async fn read_whole(&self, key: &str) -> Result<Bytes, DocumentStoreError> {
+        let stream = self.documents.read(key, None).await?;
+        let bytes = stream
+            .try_fold(BytesMut::new(), |mut all, chunk| async move {
+                all.extend_from_slice(&chunk);
+                Ok(all)
+            })
+            .await?;
+        Ok(bytes.freeze())
+    }
+}
+
+/// The JSON objects of one export and the keys of its PDFs (one per document, in the documents' order).
+#[derive(Debug)]
+pub struct LakeDocuments {
+    pub json: Vec<LakeObject>,
+    pub pdf_keys: Vec<String>,
+}
+
+/// R41: `documents/ingestion_date=D/{application_id}/{document_type}_{file_name}`.
+pub fn pdf_key(date: NaiveDate, application_id: Uuid, document: &ApplicationDocument) -> String {
+    format!(
+        "documents/ingestion_date={date}/{application_id}/{}_{}",
+        document.document_type.as_str(),
+        document.file_name
+    )
+}
+
+impl LakeDocuments {
+    /// The three R42 documents of `application` for partition `date`.
+    pub fn build(
+        application: &Application,
+        candidate: &User,
+        profile: Option<&CandidateProfile>,
+        offer: &JobOffer,
+        documents: &[ApplicationDocument],
+        date: NaiveDate,
+    ) -> anyhow::Result<Self> {
+        let pdf_keys: Vec<String> = documents.iter().map(|d| pdf_key(date, application.id, d)).collect();
+        let ingestion_date = date.to_string();
+        let meta = |pairs: &[(&str, String)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .chain([("ingestion_date".to_owned(), ingestion_date.clone())])
+                .collect()
+        };
+        let json = vec![
+            json_object(
+                format!("dimensions/dim_candidates/ingestion_date={date}/{}.json", candidate.id),
+                &dim_candidate(candidate, profile),
+                meta(&[("table", "dim_candidates".to_owned()), ("pk", candidate.id.to_string())]),
+            )?,
+            json_object(
+                format!("dimensions/dim_job_offers/ingestion_date={date}/{}.json", offer.id),
+                &dim_job_offer(offer),
+                meta(&[("table", "dim_job_offers".to_owned()), ("pk", offer.id.to_string())]),
+            )?,
+            json_object(
+                format!("facts/fact_applications/ingestion_date={date}/{}.json", application.id),
+                &fact_application(application, documents, &pdf_keys),
+                meta(&[
+                    ("table", "fact_applications".to_owned()),
+                    ("pk", application.id.to_string()),
+                    ("fk_candidate", application.candidate_id.to_string()),
+                    ("fk_job_offer", application.job_offer_id.to_string()),
+                ]),
+            )?,
+        ];
+        Ok(Self { json, pdf_keys })
+    }
+}
+
+fn json_object(key: String, value: &impl Serialize, metadata: BTreeMap<String, String>) -> anyhow::Result<LakeObject> {
+    let bytes = serde_json::to_vec_pretty(value)?;
+    Ok(LakeObject {
+        key,
+        bytes: Bytes::from(bytes),
+        content_type: JSON.to_owned(),
+        content_encoding: Some("utf-8".to_owned()),
+        metadata,
+    })
+}
+
+/// F2: RFC 3339 UTC ending in `Z`.
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+#[derive(Serialize)]
+struct DimCandidate<'a> {
+    candidate_id: Uuid,
+    email: &'a str,
+    first_name: &'a str,
+    last_name: &'a str,
+    full_name: String,
+    phone: Option<&'a str>,
+    date_of_birth: Option<String>,
+    sexe: Option<&'static str>,
+    adresse: Option<&'a str>,
+    matricule: Option<i32>,
+    poste_actuel: Option<&'a str>,
+    annees_experience: Option<i32>,
+    role: &'static str,
+    candidate_status: Option<&'static str>,
+    statut: &'static str,
+    is_internal_candidate: bool,
+    email_verified: bool,
+    is_active: bool,
+    profile_address: Option<&'a str>,
+    profile_availability: Option<&'a str>,
+    profile_birth_date: Option<String>,
+    current_department: Option<&'a str>,
+    current_position: Option<&'a str>,
+    cv_url: Option<&'a str>,
+    education: Option<&'a str>,
+    expected_salary_min: Option<i32>,
+    expected_salary_max: Option<i32>,
+    gender: Option<&'a str>,
+    linkedin_url: Option<&'a str>,
+    portfolio_url: Option<&'a str>,
+    skills: Option<&'a [String]>,
+    profile_years_experience: Option<i32>,
+    candidate_created_at: String,
+    profile_id: Option<Uuid>,
+}
+
+fn dim_candidate<'a>(user: &'a User, profile: Option<&'a CandidateProfile>) -> DimCandidate<'a> {
+    DimCandidate {
+        candidate_id: user.id,
+        email: &user.email,
+        first_name: &user.first_name,
+        last_name: &user.last_name,
+        full_name: format!("{} {}", user.first_name, user.last_name).trim().to_owned(),
+        phone: user.phone.as_deref(),
+        date_of_birth: user.date_of_birth.map(|d| d.to_string()),
+        sexe: user.sexe.map(seeg_domain::identity::Sexe::as_str),
+        adresse: user.adresse.as_deref(),
+        matricule: user.matricule,
+        poste_actuel: user.poste_actuel.as_deref(),
+        annees_experience: user.annees_experience,
+        role: user.role.as_str(),
+        candidate_status: user.candidate_kind.map(seeg_domain::identity::CandidateKind::as_str),
+        statut: user.status.as_str(),
+        is_internal_candidate: user.is_internal_candidate(),
+        email_verified: user.email_verified,
+        is_active: user.status == UserStatus::Active,
+        profile_address: profile.and_then(|p| p.address.as_deref()),
+        profile_availability: profile.and_then(|p| p.availability.as_deref()),
+        profile_birth_date: profile.and_then(|p| p.birth_date).map(|d| d.to_string()),
+        current_department: profile.and_then(|p| p.current_department.as_deref()),
+        current_position: profile.and_then(|p| p.current_position.as_deref()),
+        cv_url: profile.and_then(|p| p.cv_url.as_deref()),
+        education: profile.and_then(|p| p.education.as_deref()),
+        expected_salary_min: profile.and_then(|p| p.expected_salary_min),
+        expected_salary_max: profile.and_then(|p| p.expected_salary_max),
+        gender: profile.and_then(|p| p.gender.as_deref()),
+        linkedin_url: profile.and_then(|p| p.linkedin_url.as_deref()),
+        portfolio_url: profile.and_then(|p| p.portfolio_url.as_deref()),
+        skills: profile.map(|p| p.skills.as_slice()),
+        profile_years_experience: profile.and_then(|p| p.years_experience),
+        candidate_created_at: timestamp(user.created_at),
+        profile_id: profile.map(|p| p.id),
+    }
+}
+
+/// `{questions_metier, questions_talent, questions_paradigme}`, or `{}` when the offer has no questions.
+#[derive(Serialize)]
+struct QuestionsObject<'a> {
+    #[serde(flatten)]
+    questions: Option<Questions<'a>>,
+}
+
+#[derive(Serialize)]
+struct Questions<'a> {
+    #[serde(rename = "questions_metier")]
+    metier: &'a [String],
+    #[serde(rename = "questions_talent")]
+    talent: &'a [String],
+    #[serde(rename = "questions_paradigme")]
+    paradigme: &'a [String],
+}
+
+#[derive(Serialize)]
+struct DimJobOffer<'a> {
+    job_offer_id: Uuid,
+    title: &'a str,
+    description: &'a str,
+    location: &'a str,
+    contract_type: &'a str,
+    department: Option<&'a str>,
+    offer_status: &'static str,
+    questions_mtp: QuestionsObject<'a>,
+    questions_metier: &'a [String],
+    questions_talent: &'a [String],
+    questions_paradigme: &'a [String],
+    questions_metier_count: usize,
+    questions_talent_count: usize,
+    questions_paradigme_count: usize,
+    total_questions_count: usize,
+    created_at: String,
+}
+
+fn dim_job_offer(offer: &JobOffer) -> DimJobOffer<'_> {
+    let family = |f: MtpFamily| offer.questions_mtp.as_ref().map_or(&[][..], |q| q.questions(f));
+    let (metier, talent, paradigme) =
+        (family(MtpFamily::Metier), family(MtpFamily::Talent), family(MtpFamily::Paradigme));
+    DimJobOffer {
+        job_offer_id: offer.id,
+        title: &offer.title,
+        description: &offer.description,
+        location: &offer.location,
+        contract_type: &offer.contract_type,
+        department: offer.department.as_deref(),
+        offer_status: offer.status.as_str(),
+        questions_mtp: QuestionsObject {
+            questions: offer.questions_mtp.as_ref().map(|_| Questions { metier, talent, paradigme }),
+        },
+        questions_metier: metier,
+        questions_talent: talent,
+        questions_paradigme: paradigme,
+        questions_metier_count: metier.len(),
+        questions_talent_count: talent.len(),
+        questions_paradigme_count: paradigme.len(),
+        total_questions_count: metier.len() + talent.len() + paradigme.len(),
+        created_at: timestamp(offer.created_at),
+    }
+}
+
+/// `{reponses_metier, reponses_talent, reponses_paradigme}`, or `{}` when no answer was given.
+#[derive(Serialize)]
+struct AnswersObject<'a> {
+    #[serde(flatten)]
+    answers: Option<Answers<'a>>,
+}
+
+#[derive(Serialize)]
+struct Answers<'a> {
+    #[serde(rename = "reponses_metier")]
+    metier: &'a [String],
+    #[serde(rename = "reponses_talent")]
+    talent: &'a [String],
+    #[serde(rename = "reponses_paradigme")]
+    paradigme: &'a [String],
+}
+
+#[derive(Serialize)]
+struct FactDocument<'a> {
+    document_type: &'static str,
+    file_name: &'a str,
+    file_size_bytes: u64,
+    ready_for_ocr: bool,
+    uploaded_at: String,
+}
+
+#[derive(Serialize)]
+struct DocumentBlobPath<'a> {
+    document_type: &'static str,
+    blob_path: &'a str,
+    file_name: &'a str,
+    size_bytes: u64,
+}
+
+#[derive(Serialize)]
+struct FactApplication<'a> {
+    application_id: Uuid,
+    candidate_id: Uuid,
+    job_offer_id: Uuid,
+    status: &'static str,
+    has_been_manager: bool,
+    ref_entreprise: Option<&'a str>,
+    ref_fullname: Option<&'a str>,
+    ref_mail: Option<&'a str>,
+    ref_contact: Option<&'a str>,
+    reference_contacts: Option<&'a str>,
+    mtp_answers: AnswersObject<'a>,
+    reponses_metier: &'a [String],
+    reponses_talent: &'a [String],
+    reponses_paradigme: &'a [String],
+    reponses_metier_count: usize,
+    reponses_talent_count: usize,
+    reponses_paradigme_count: usize,
+    total_reponses_count: usize,
+    documents_count: usize,
+    total_documents_size_bytes: u64,
+    documents: Vec<FactDocument<'a>>,
+    availability_start: Option<String>,
+    created_at: String,
+    updated_at: String,
+    application_year: String,
+    application_month: String,
+    application_date: String,
+    document_blob_paths: Vec<DocumentBlobPath<'a>>,
+}
+
+fn fact_application<'a>(
+    application: &'a Application,
+    documents: &'a [ApplicationDocument],
+    pdf_keys: &'a [String],
+) -> FactApplication<'a> {
+    let answers = &application.mtp_answers;
+    let (metier, talent, paradigme) =
+        (answers.answers(MtpFamily::Metier), answers.answers(MtpFamily::Talent), answers.answers(MtpFamily::Paradigme));
+    let any_answer = !(metier.is_empty() && talent.is_empty() && paradigme.is_empty());
+    let reference = &application.reference;
+    let created = application.created_at;
+    FactApplication {
+        application_id: application.id,
+        candidate_id: application.candidate_id,
+        job_offer_id: application.job_offer_id,
+        status: application.status.as_str(),
+        has_been_manager: application.has_been_manager,
+        ref_entreprise: reference.entreprise.as_deref(),
+        ref_fullname: reference.fullname.as_deref(),
+        ref_mail: reference.mail.as_deref(),
+        ref_contact: reference.contact.as_deref(),
+        reference_contacts: application.reference_contacts.as_deref(),
+        mtp_answers: AnswersObject { answers: any_answer.then_some(Answers { metier, talent, paradigme }) },
+        reponses_metier: metier,
+        reponses_talent: talent,
+        reponses_paradigme: paradigme,
+        reponses_metier_count: metier.len(),
+        reponses_talent_count: talent.len(),
+        reponses_paradigme_count: paradigme.len(),
+        total_reponses_count: metier.len() + talent.len() + paradigme.len(),
+        documents_count: documents.len(),
+        total_documents_size_bytes: documents.iter().map(|d| d.file_size).sum(),
+        documents: documents
+            .iter()
+            .map(|d| FactDocument {
+                document_type: d.document_type.as_str(),
+                file_name: &d.file_name,
+                file_size_bytes: d.file_size,
+                ready_for_ocr: true,
+                uploaded_at: timestamp(d.uploaded_at),
+            })
+            .collect(),
+        availability_start: application.availability_start.map(timestamp),
+        created_at: timestamp(created),
+        updated_at: timestamp(application.updated_at),
+        application_year: created.format("%Y").to_string(),
+        application_month: created.format("%Y-%m").to_string(),
+        application_date: created.format("%Y-%m-%d").to_string(),
+        document_blob_paths: documents
+            .iter()
+            .zip(pdf_keys)
+            .map(|(d, key)| DocumentBlobPath {
+                document_type: d.document_type.as_str(),
+                blob_path: key,
+                file_name: &d.file_name,
+                size_bytes: d.file_size,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,144 @@
+//! The data-lake export through the server (K4, I2): a submission's `application.submitted` event is run by the
+//! relay, which writes the three R42 JSON documents and the PDFs at their R41 paths; running the export again the
+//! same day rewrites byte-identical objects; a lake that fails leaves the event failing (the submission is still
+//! 201) and the export lands once the lake works again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone as _, Utc};
+use seeg_adapters_blob::{BlobStorage, LakeStorage};
+use seeg_adapters_memory::ManualClock;
+use seeg_application::applications::{LakeExport, LakeExportOutcome};
+use seeg_application::outbox::{HandlerRegistry, OutboxStore};
+use seeg_domain::identity::Role;
+use seeg_tests::accounts::token_for;
+use seeg_tests::eventually::eventually;
+use seeg_tests::submissions::{open_offer, submit};
+use seeg_tests::{Backend, TestApp, on_backends};
+use uuid::Uuid;
+
+/// The service with its documents and its lake in folders of `dir`, retrying failed runs quickly.
+async fn spawn(backend: Backend, dir: &Path) -> TestApp {
+    let (blobs, raw) = (dir.join("blobs"), dir.join("raw"));
+    TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
+        s.storage.kind = seeg_server::settings::StorageKind::Local;
+        s.storage.path = blobs;
+        s.lake.kind = seeg_server::settings::StorageKind::Local;
+        s.lake.path = raw;
+        s.outbox.base_delay_ms = 20;
+        s.outbox.max_delay_secs = 1;
+        s.outbox.max_attempts = 1_000;
+    })
+    .await
+}
+
+/// The partition date `D` of an export, read from its dim_candidates key.
+fn partition(keys: &[String]) -> NaiveDate {
+    let key = keys.iter().find(|k| k.starts_with("dimensions/dim_candidates/")).expect("dim_candidates written");
+    let date = key.split("ingestion_date=").nth(1).unwrap().split('/').next().unwrap();
+    date.parse().unwrap()
+}
+
+/// The R41 keys of a submission of `submit`'s three required documents, sorted.
+fn expected_keys(date: NaiveDate, application: &serde_json::Value) -> Vec<String> {
+    let id = |field: &str| application[field].as_str().unwrap().to_owned();
+    let (application_id, candidate, offer) = (id("id"), id("candidate_id"), id("job_offer_id"));
+    let mut keys = vec![
+        format!("dimensions/dim_candidates/ingestion_date={date}/{candidate}.json"),
+        format!("dimensions/dim_job_offers/ingestion_date={date}/{offer}.json"),
+        format!("facts/fact_applications/ingestion_date={date}/{application_id}.json"),
+    ];
+    for kind in ["cv", "cover_letter", "diplome"] {
+        keys.push(format!("documents/ingestion_date={date}/{application_id}/{kind}_{kind}.pdf"));
+    }
+    keys.sort();
+    keys
+}
+
+/// The lake's keys once the export of one application has written all six objects.
+async fn exported(lake: &LakeStorage) -> Vec<String> {
+    eventually("the export of the submission", async || {
+        let keys = lake.keys("").await.unwrap();
+        (keys.len() == 6).then_some(keys)
+    })
+    .await
+}
+
+async fn a_submission_reaches_the_lake_at_the_r41_paths_and_re_exports_identically(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(backend, dir.path()).await;
+    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let job = open_offer(&app, "Ingénieur Électricité").await;
+    let application = submit(&app, &token, &job, "awa").await;
+    let lake = LakeStorage::local(&dir.path().join("raw")).unwrap();
+    let keys = exported(&lake).await;
+    let date = partition(&keys);
+    assert_eq!(keys, expected_keys(date, &application));
+    let fact_key = keys.iter().find(|k| k.starts_with("facts/")).unwrap();
+    let fact = lake.get(fact_key).await.unwrap().unwrap();
+    let fact: serde_json::Value = serde_json::from_slice(&fact.bytes).unwrap();
+    assert_eq!(fact["application_id"], application["id"]);
+    assert_eq!(fact["documents_count"], 3);
+    for path in fact["document_blob_paths"].as_array().unwrap() {
+        assert!(keys.iter().any(|k| path["blob_path"] == k.as_str()), "{path} written");
+    }
+    let mut before = Vec::new();
+    for key in &keys {
+        before.push(lake.get(key).await.unwrap().unwrap().bytes);
+    }
+
+    // The same export again, the same day (a replayed event): the same keys, the same bytes.
+    let export = LakeExport::new(
+        Arc::new(app.database.clone()),
+        Arc::new(app.database.clone()),
+        Arc::new(app.database.clone()),
+        Arc::new(app.database.clone()),
+        Arc::new(BlobStorage::local(&dir.path().join("blobs")).unwrap()),
+        Arc::new(lake.clone()),
+        Arc::new(ManualClock::new(Utc.from_utc_datetime(&date.and_hms_opt(23, 59, 59).unwrap()))),
+    );
+    let id = Uuid::parse_str(application["id"].as_str().unwrap()).unwrap();
+    let outcome = export.export(id).await.unwrap();
+    assert!(matches!(outcome, LakeExportOutcome::Exported { keys: ref written } if written.len() == 6), "{outcome:?}");
+    assert_eq!(lake.keys("").await.unwrap(), keys);
+    for (key, bytes) in keys.iter().zip(&before) {
+        assert_eq!(&lake.get(key).await.unwrap().unwrap().bytes, bytes, "{key} byte-identical");
+    }
+}
+
+async fn a_failing_lake_keeps_the_export_pending_until_it_works_again(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(backend, dir.path()).await;
+    // A file where the lake's folder should be: every write fails.
+    let raw: PathBuf = dir.path().join("raw");
+    std::fs::remove_dir_all(&raw).unwrap();
+    std::fs::write(&raw, b"not a folder").unwrap();
+
+    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let job = open_offer(&app, "Chef d'usine d'eau").await;
+    let application = submit(&app, &token, &job, "awa").await; // 201 although the lake fails
+    let failing = eventually("the export failing", async || {
+        let stats = OutboxStore::stats(&app.database).await.unwrap();
+        (stats.failing >= 1).then_some(stats)
+    })
+    .await;
+    assert_eq!(failing.dead, 0, "{failing:?}");
+    assert!(failing.by_kind.iter().any(|k| k.kind == "application.submitted" && k.pending == 1), "{failing:?}");
+
+    std::fs::remove_file(&raw).unwrap();
+    let lake = LakeStorage::local(&raw).unwrap();
+    let keys = exported(&lake).await;
+    assert_eq!(keys, expected_keys(partition(&keys), &application));
+    let done = eventually("the event done", async || {
+        let stats = OutboxStore::stats(&app.database).await.unwrap();
+        (stats.pending == 0).then_some(stats)
+    })
+    .await;
+    assert_eq!(done.dead, 0, "{done:?}");
+}
+
+on_backends!(Sqlite, Postgres =>
+    a_submission_reaches_the_lake_at_the_r41_paths_and_re_exports_identically,
+    a_failing_lake_keeps_the_export_pending_until_it_works_again,
+);
