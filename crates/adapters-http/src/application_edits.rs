@@ -3,12 +3,11 @@
 //! committing (D3); these commit.
 
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt as _;
-use seeg_application::applications::{EditError, IncomingDocument, SubmissionError};
+use seeg_application::applications::{EditError, IncomingDocument};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::applications::{DocumentBody, DocumentUpload, decode_document};
+use crate::applications::{DocumentBody, DocumentUpload, decode_document, read_form};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::parse_uuid;
@@ -137,18 +136,13 @@ pub(crate) async fn add_document_multipart(
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
-    mut form: actix_multipart::Multipart,
+    form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
     state.editing.check(&caller.0, id).await?;
     let mut intake = state.editing.intake();
-    while let Some(part) = form.next().await {
-        let part = part.map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
-        let name = part.name().unwrap_or_default().to_owned();
-        if let Some(file_name) = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned) {
-            intake.receive(&name, &file_name, part).await?;
-        }
-    }
+    // Text parts carry nothing this route reads.
+    read_form(form, &mut intake, |_, _| {}).await?;
     let mut documents = intake.into_documents();
     if documents.len() != 1 {
         let message = "exactement un fichier attendu, dans une partie nommée par son type";

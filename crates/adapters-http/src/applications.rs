@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
 use seeg_application::Page;
 use seeg_application::applications::{
-    ApplicationDocument, ApplicationFilter, IncomingDocument, SubmissionError, SubmitCommand,
+    ApplicationDocument, ApplicationFilter, DocumentIntake, IncomingDocument, SubmissionError, SubmitCommand,
 };
 use seeg_application::documents::DocumentStoreError;
 use seeg_domain::applications::{Application, ApplicationStatus, MtpAnswers, MtpAnswersError, ReferenceInput};
@@ -262,7 +262,7 @@ pub(crate) async fn submit(
 pub(crate) async fn submit_multipart(
     state: web::Data<ApiState>,
     caller: Caller,
-    mut form: actix_multipart::Multipart,
+    form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, ApiError> {
     // Refused before a byte is stored.
     if caller.0.role != Role::Candidate {
@@ -271,21 +271,31 @@ pub(crate) async fn submit_multipart(
     let mut fields = SubmissionRequest::default();
     let mut errors = Vec::new();
     let mut intake = state.submissions.intake();
+    read_form(form, &mut intake, |name, text| fields.set(name, text, &mut errors)).await?;
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let command = parse_submission(fields, Documents::Received(intake.into_documents()))?;
+    submitted(&state, &caller.0, command).await
+}
+
+/// Reads a multipart form in order: each file part streams into `intake` (its part name is the document type),
+/// each text part is handed whole to `text`.
+pub(crate) async fn read_form(
+    mut form: actix_multipart::Multipart,
+    intake: &mut DocumentIntake,
+    mut text: impl FnMut(&str, String),
+) -> Result<(), ApiError> {
     while let Some(part) = form.next().await {
         let part = part.map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
         let name = part.name().unwrap_or_default().to_owned();
         if let Some(file_name) = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned) {
             intake.receive(&name, &file_name, part).await?;
         } else {
-            let text = form_text(part).await?;
-            fields.set(&name, text, &mut errors);
+            text(&name, form_text(part).await?);
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let command = parse_submission(fields, Documents::Received(intake.into_documents()))?;
-    submitted(&state, &caller.0, command).await
+    Ok(())
 }
 
 /// The largest text part of a multipart form.

@@ -1353,6 +1353,7 @@ impl ApplicationRepository for MemoryStore {
     }
 
     async fn list(&self, filter: &ApplicationFilter, page: Page) -> Result<PageOf<Application>, StoreError> {
+        let q = filter.q.as_deref().map(seeg_domain::search::fold);
         Ok(self.read(|state| {
             let mut matching: Vec<&Application> = state
                 .full_applications
@@ -1361,10 +1362,8 @@ impl ApplicationRepository for MemoryStore {
                 .filter(|a| filter.job_offer_id.is_none_or(|o| a.job_offer_id == o))
                 .filter(|a| filter.status.is_none_or(|s| a.status == s))
                 .filter(|a| {
-                    filter.q.as_deref().is_none_or(|q| {
-                        let q = seeg_domain::search::fold(q);
-                        state.users.get(&a.candidate_id).is_some_and(|u| u.search_folded().contains(&q))
-                    })
+                    q.as_deref()
+                        .is_none_or(|q| state.users.get(&a.candidate_id).is_some_and(|u| u.search_folded().contains(q)))
                 })
                 .collect();
             matching.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));

@@ -228,6 +228,8 @@ impl Application {
         let sweep = document_sweep(settings, &database, &storage, Arc::clone(&clock))?;
         let hasher = PasswordHasher::new(settings.auth.bcrypt_cost, PasswordHasher::default_concurrency()).await?;
         let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
+        // One set of S11 bounds: the submission and the later document changes check the same.
+        let limits = seeg_domain::applications::DocumentLimits::default();
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
             offer_desk: OfferDesk::new(
@@ -300,7 +302,7 @@ impl Application {
                 Arc::new(storage.clone()),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
-                seeg_domain::applications::DocumentLimits::default(),
+                limits,
             ),
             pipeline: seeg_application::applications::ApplicationPipeline::new(
                 Arc::new(database.clone()),
@@ -322,7 +324,7 @@ impl Application {
                 Arc::new(storage.clone()),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
-                seeg_domain::applications::DocumentLimits::default(),
+                limits,
             ),
             dossiers: seeg_application::applications::ApplicationDossiers::new(
                 Arc::new(database.clone()),

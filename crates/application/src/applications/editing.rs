@@ -174,10 +174,7 @@ impl ApplicationEditing {
         context: &RequestContext,
     ) -> Result<AddedDocument, EditError> {
         let (_, only_in) = self.editable(caller, id).await?;
-        let document_type: DocumentType = incoming.document_type.trim().parse().map_err(|_| {
-            let shown = if incoming.document_type.trim().is_empty() { "(vide)" } else { &incoming.document_type };
-            EditError::Documents(DocumentProblem::TypeNotAllowed(shown.to_owned()))
-        })?;
+        let document_type = DocumentType::parse_allowed(&incoming.document_type).map_err(EditError::Documents)?;
         let size = incoming
             .checked_size(&self.limits)
             .map_err(|problem| EditError::Document { name: incoming.file_name.clone(), problem })?;

@@ -44,10 +44,7 @@ impl DocumentIntake {
         if index >= self.limits.max_documents {
             return Err(SubmissionError::Documents(DocumentProblem::TooMany { max: self.limits.max_documents }));
         }
-        if document_type.trim().parse::<DocumentType>().is_err() {
-            let shown = if document_type.trim().is_empty() { "(vide)" } else { document_type };
-            return Err(SubmissionError::Documents(DocumentProblem::TypeNotAllowed(shown.to_owned())));
-        }
+        DocumentType::parse_allowed(document_type).map_err(SubmissionError::Documents)?;
         let refuse = |problem| SubmissionError::Document { index, name: file_name.to_owned(), problem };
         let mut upload = self.store.begin_upload().await?;
         let mut scan = PdfScan::new();

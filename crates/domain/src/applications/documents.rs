@@ -28,6 +28,12 @@ impl DocumentType {
     }
 
     /// The French name used in messages (legacy phrases, K5).
+    /// Reads a type as a request sends it (surrounding spaces ignored); an unknown one is `TypeNotAllowed`
+    /// naming it ("(vide)" when blank).
+    pub fn parse_allowed(raw: &str) -> Result<Self, DocumentProblem> {
+        raw.trim().parse().map_err(|_| DocumentProblem::TypeNotAllowed(shown_type(raw)))
+    }
+
     pub const fn label(self) -> &'static str {
         match self {
             Self::Cv => "CV",
@@ -242,17 +248,21 @@ fn active_name(raw: &[u8]) -> Option<&'static str> {
     ACTIVE_NAMES.into_iter().find(|active| active.as_bytes() == name.as_slice())
 }
 
+/// A document type as named in a message: as sent, or "(vide)" when blank.
+fn shown_type(raw: &str) -> String {
+    if raw.trim().is_empty() { "(vide)".to_owned() } else { raw.to_owned() }
+}
+
 /// Checks the list of document types of a submission (R20, S11): allowed types, the three required ones once
 /// each, at most `max_documents`. Optional types may repeat.
 pub fn check_document_types(types: &[&str], limits: &DocumentLimits) -> Result<Vec<DocumentType>, DocumentProblem> {
     if types.len() > limits.max_documents {
         return Err(DocumentProblem::TooMany { max: limits.max_documents });
     }
-    let unknown: Vec<&str> = types.iter().copied().filter(|t| t.trim().parse::<DocumentType>().is_err()).collect();
+    let unknown: Vec<String> =
+        types.iter().filter(|t| DocumentType::parse_allowed(t).is_err()).map(|t| shown_type(t)).collect();
     if !unknown.is_empty() {
-        let shown: Vec<String> =
-            unknown.iter().map(|t| if t.trim().is_empty() { "(vide)".to_owned() } else { (*t).to_owned() }).collect();
-        return Err(DocumentProblem::TypeNotAllowed(shown.join(", ")));
+        return Err(DocumentProblem::TypeNotAllowed(unknown.join(", ")));
     }
     let parsed: Vec<DocumentType> = types.iter().filter_map(|t| t.trim().parse().ok()).collect();
     let count = |wanted: DocumentType| parsed.iter().filter(|t| **t == wanted).count();
