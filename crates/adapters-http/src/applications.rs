@@ -1080,15 +1080,10 @@ pub(crate) async fn get_document(
         .document(application_id, document_id)
         .await?
         .ok_or(ApiError::NotFound("document introuvable"))?;
-    let stream = state
-        .documents
-        .read(&document.storage_key, None)
+    let bytes = seeg_application::documents::read_whole(state.documents.as_ref(), &document.storage_key)
         .await
         .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e)))?;
-    let chunks: Vec<bytes::Bytes> = futures_util::TryStreamExt::try_collect(stream)
-        .await
-        .map_err(|e: DocumentStoreError| ApiError::Unexpected(anyhow::Error::new(e)))?;
-    let file_data = base64::engine::general_purpose::STANDARD.encode(chunks.concat());
+    let file_data = base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(HttpResponse::Ok().json(AppEnvelope {
         success: true,
         message: "Document récupéré avec succès".to_owned(),

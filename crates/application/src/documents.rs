@@ -42,6 +42,13 @@ pub enum DocumentStoreError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// A document's bytes read whole: for the few readers that need them at once (base64 answers, exports); each
+/// document is at most 10 MiB (S11). Downloads stream instead.
+pub async fn read_whole(store: &dyn DocumentStore, key: &str) -> Result<Bytes, DocumentStoreError> {
+    let chunks: Vec<Bytes> = futures_util::TryStreamExt::try_collect(store.read(key, None).await?).await?;
+    Ok(chunks.concat().into())
+}
+
 /// The key of the document whose sha256 is `sha256` (hex).
 pub fn document_key(sha256: &str) -> String {
     format!("{DOCUMENTS_PREFIX}{}/{sha256}.pdf", &sha256[..2.min(sha256.len())])

@@ -54,6 +54,33 @@ impl ApplicationDetails {
         Self { applications, users, profiles, offers }
     }
 
+    /// Application `id` with its surroundings, without an access check: for the service's own work (exports).
+    /// `None` when the application, or its candidate or offer, is gone.
+    pub async fn load(&self, id: Uuid) -> Result<Option<ApplicationDetail>, StoreError> {
+        match self.applications.get(id).await? {
+            Some(application) => self.around(application).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The surroundings of `application`, read concurrently; `None` when its candidate or offer is gone (the
+    /// foreign keys keep both: an application being deleted meanwhile).
+    async fn around(&self, application: Application) -> Result<Option<ApplicationDetail>, StoreError> {
+        let (candidate, profile, offer, documents) = futures_util::future::try_join4(
+            self.users.get(application.candidate_id),
+            self.profiles.for_user(application.candidate_id),
+            self.offers.get(application.job_offer_id),
+            self.applications.documents(application.id),
+        )
+        .await?;
+        Ok(match (candidate, offer) {
+            (Some(candidate), Some(offer)) => {
+                Some(ApplicationDetail { application, candidate, profile, offer, documents })
+            }
+            _ => None,
+        })
+    }
+
     /// Application `id` with its surroundings, for staff or its own candidate (`read_access`).
     #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn get(&self, caller: &User, id: Uuid) -> Result<ApplicationDetail, DetailError> {
@@ -63,15 +90,6 @@ impl ApplicationDetails {
             Decision::Hide => return Err(DetailError::NotFound),
             Decision::Forbid => return Err(DetailError::Forbidden),
         }
-        let (candidate, profile, offer, documents) = futures_util::future::try_join4(
-            self.users.get(application.candidate_id),
-            self.profiles.for_user(application.candidate_id),
-            self.offers.get(application.job_offer_id),
-            self.applications.documents(id),
-        )
-        .await?;
-        // The foreign keys keep both; a missing one is an application being deleted meanwhile.
-        let (Some(candidate), Some(offer)) = (candidate, offer) else { return Err(DetailError::NotFound) };
-        Ok(ApplicationDetail { application, candidate, profile, offer, documents })
+        self.around(application).await?.ok_or(DetailError::NotFound)
     }
 }

@@ -17,18 +17,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
-use futures_util::TryStreamExt as _;
 use seeg_domain::applications::Application;
 use seeg_domain::identity::{CandidateProfile, User, UserStatus};
 use seeg_domain::offers::{JobOffer, MtpFamily};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{ApplicationDocument, ApplicationRepository};
+use super::{ApplicationDetail, ApplicationDetails, ApplicationDocument, ApplicationRepository};
 use crate::Clock;
-use crate::documents::{DocumentStore, DocumentStoreError};
+use crate::documents::{DocumentStore, DocumentStoreError, read_whole};
 use crate::identity::{CandidateProfileRepository, UserRepository};
 use crate::lake::{DataLake, LakeObject};
 use crate::offers::OfferRepository;
@@ -58,10 +57,7 @@ pub enum LakeExportOutcome {
 /// Exports applications to the data lake.
 #[derive(Debug, Clone)]
 pub struct LakeExport {
-    applications: Arc<dyn ApplicationRepository>,
-    users: Arc<dyn UserRepository>,
-    profiles: Arc<dyn CandidateProfileRepository>,
-    offers: Arc<dyn OfferRepository>,
+    details: ApplicationDetails,
     documents: Arc<dyn DocumentStore>,
     lake: Arc<dyn DataLake>,
     clock: Arc<dyn Clock>,
@@ -77,23 +73,17 @@ impl LakeExport {
         lake: Arc<dyn DataLake>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { applications, users, profiles, offers, documents, lake, clock }
+        Self { details: ApplicationDetails::new(applications, users, profiles, offers), documents, lake, clock }
     }
 
     /// Writes application `id`'s three JSON documents, then its PDFs (R41 order), overwriting what is there.
     #[tracing::instrument(skip_all, fields(application.id = %id))]
     pub async fn export(&self, id: Uuid) -> Result<LakeExportOutcome, LakeExportError> {
-        let Some(application) = self.applications.get(id).await? else {
-            return Ok(LakeExportOutcome::NotFound);
-        };
-        let (Some(candidate), Some(offer)) =
-            (self.users.get(application.candidate_id).await?, self.offers.get(application.job_offer_id).await?)
+        let Some(ApplicationDetail { application, candidate, profile, offer, documents }) =
+            self.details.load(id).await?
         else {
-            tracing::warn!("candidate or offer of the application missing: not exported");
             return Ok(LakeExportOutcome::NotFound);
         };
-        let profile = self.profiles.for_user(candidate.id).await?;
-        let documents = self.applications.documents(id).await?;
         let date = self.clock.now().date_naive();
         let set = LakeDocuments::build(&application, &candidate, profile.as_ref(), &offer, &documents, date)?;
         let mut keys = Vec::new();
@@ -102,7 +92,7 @@ impl LakeExport {
             self.lake.put(object).await?;
         }
         for (document, key) in documents.iter().zip(set.pdf_keys) {
-            let bytes = match self.read_whole(&document.storage_key).await {
+            let bytes = match read_whole(self.documents.as_ref(), &document.storage_key).await {
                 Ok(bytes) => bytes,
                 Err(DocumentStoreError::NotFound) => {
                     tracing::warn!(document.id = %document.id, "document bytes missing: PDF not exported");
@@ -124,18 +114,6 @@ impl LakeExport {
         }
         tracing::info!(objects = keys.len(), "application exported to the data lake");
         Ok(LakeExportOutcome::Exported { keys })
-    }
-
-    /// A document's bytes, read whole: at most 10 MiB each (S11).
-    async fn read_whole(&self, key: &str) -> Result<Bytes, DocumentStoreError> {
-        let stream = self.documents.read(key, None).await?;
-        let bytes = stream
-            .try_fold(BytesMut::new(), |mut all, chunk| async move {
-                all.extend_from_slice(&chunk);
-                Ok(all)
-            })
-            .await?;
-        Ok(bytes.freeze())
     }
 }
 
