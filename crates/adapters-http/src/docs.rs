@@ -11,7 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
 use crate::{
     access_requests, application_edits, application_stats, application_views, applications, audit, drafts, health,
-    identity, jobs, matricules, offers, optimized, outbox, passwords, profiles, user_creation, users,
+    identity, jobs, matricules, offers, optimized, outbox, passwords, profiles, user_creation, users, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -87,6 +87,7 @@ use crate::{
         audit::list_audit_events,
         outbox::outbox_status,
         outbox::retry_event,
+        webhooks::application_submitted,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -103,6 +104,8 @@ use crate::{
          (routes « optimized » historiques), en un nombre fixe de requêtes"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
         (name = "Administration", description = "Exploitation : file des effets de bord (outbox), relances"),
+        (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
+         (export vers l'entrepôt de données)"),
     ),
     modifiers(&BearerAuth)
 )]

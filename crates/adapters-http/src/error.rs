@@ -102,6 +102,7 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("payload_too_large", 413, "Le corps de la requête dépasse la limite."),
     ("not_authenticated", 401, "Aucun jeton `Authorization: Bearer` fourni."),
     ("invalid_token", 401, "Jeton invalide, expiré, d'un autre type, ou compte qui n'est plus actif."),
+    ("invalid_webhook_token", 401, "En-tête `X-Webhook-Token` absent ou différent du secret du webhook (S9)."),
     ("invalid_credentials", 401, "E-mail ou mot de passe incorrect (même réponse dans les deux cas)."),
     ("invalid_refresh_token", 401, "Jeton de renouvellement invalide, expiré, déjà utilisé ou révoqué."),
     ("wrong_current_password", 401, "Mot de passe actuel incorrect."),

@@ -26,6 +26,7 @@ mod routing;
 mod state;
 mod user_creation;
 mod users;
+mod webhooks;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -41,6 +42,7 @@ pub use middleware::REQUEST_ID_HEADER;
 pub use offers::TOTAL_COUNT_HEADER;
 pub use rate_limit::{Quota, RateLimitConfig, RateLimiter};
 pub use state::{ApiState, HttpConfig, ServiceInfo};
+pub use webhooks::{WEBHOOK_TOKEN_HEADER, WebhookToken};
 
 /// The largest JSON or form body accepted outside document uploads.
 const JSON_LIMIT: usize = 64 * 1024;
@@ -90,6 +92,7 @@ pub fn app(
         .configure(user_creation::configure)
         .configure(audit::configure)
         .configure(outbox::configure)
+        .configure(webhooks::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

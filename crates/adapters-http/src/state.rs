@@ -57,6 +57,10 @@ pub struct ApiState {
     pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
     /// Document bytes (downloads).
     pub documents: Arc<dyn seeg_application::documents::DocumentStore>,
+    /// `POST /webhooks/application-submitted`: queued exports (S9).
+    pub export_requests: seeg_application::applications::ExportRequests,
+    /// The webhook's secret; `None`: the webhook route answers 404 (S9).
+    pub webhook_token: Option<crate::webhooks::WebhookToken>,
     /// `/admin/outbox`: counters and replays.
     pub outbox_desk: seeg_application::outbox::OutboxDesk,
     /// `Idempotency-Key` replays (I4).

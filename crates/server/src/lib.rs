@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod agents;
+pub mod azure_function;
 pub mod cli;
 pub mod demo;
 pub mod documents;

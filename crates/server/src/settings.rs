@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Legacy variable names of the Python service, mapped to our keys (lower precedence than `APP__*`).
-const LEGACY_ALIASES: [(&str, &str); 22] = [
+const LEGACY_ALIASES: [(&str, &str); 25] = [
     ("DATABASE_URL", "database.url"),
     ("ALLOWED_ORIGINS", "http.allowed_origins"),
     ("PORT", "http.port"),
@@ -37,6 +37,9 @@ const LEGACY_ALIASES: [(&str, &str); 22] = [
     ("SUPPORT_EMAIL", "mail.support_email"),
     ("AZURE_STORAGE_CONNECTION_STRING", "lake.azure_connection_string"),
     ("AZURE_STORAGE_CONTAINER", "lake.azure_container"),
+    ("WEBHOOK_SECRET", "webhook.secret"),
+    ("AZ_FUNC_ON_APP_SUBMITTED_URL", "azure_function.url"),
+    ("AZ_FUNC_ON_APP_SUBMITTED_KEY", "azure_function.key"),
 ];
 
 /// The shortest signing key accepted (S1).
@@ -85,6 +88,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub storage: StorageSettings,
     pub lake: LakeSettings,
+    pub webhook: WebhookSettings,
+    pub azure_function: AzureFunctionSettings,
     pub outbox: OutboxSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
@@ -259,7 +264,8 @@ impl StorageSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LakeSettings {
-    /// Register the export handler; off, submissions' export events wait in the outbox (retried, then dead).
+    /// Export to the lake: submissions, status changes and the webhook write export events and the relay runs
+    /// them. Off: no export event is written (events written before wait in the outbox, then dead-letter).
     pub enabled: bool,
     pub kind: StorageKind,
     /// `kind = "local"`: the folder standing for the `raw` container.
@@ -286,6 +292,56 @@ impl LakeSettings {
             StorageKind::Local if self.path.as_os_str().is_empty() => bail!("lake.kind = \"local\" exige lake.path"),
             _ => Ok(()),
         }
+    }
+}
+
+/// The webhook `POST /api/v1/webhooks/application-submitted` (`[webhook]`, S9, legacy R40).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Serve the webhook. It answers 404 while `secret` is blank; `production` refuses a blank secret while this
+    /// is on (S1).
+    pub enabled: bool,
+    /// The value callers send in `X-Webhook-Token` (legacy `WEBHOOK_SECRET`; a secret).
+    pub secret: SecretString,
+}
+
+impl WebhookSettings {
+    /// The secret the route checks, when the webhook is on and has one.
+    pub fn active_secret(&self) -> Option<&str> {
+        let secret = self.secret.expose_secret();
+        (self.enabled && !secret.trim().is_empty()).then_some(secret)
+    }
+}
+
+/// The Azure Function told of every submission (`[azure_function]`, legacy R44), through the outbox.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzureFunctionSettings {
+    /// Its address (legacy `AZ_FUNC_ON_APP_SUBMITTED_URL`); blank: no call.
+    pub url: String,
+    /// Sent as the `code` query parameter when set (legacy `AZ_FUNC_ON_APP_SUBMITTED_KEY`; a secret).
+    pub key: SecretString,
+    /// Connection and whole-call limits (legacy: 10 s to connect, 60 s to read).
+    pub connect_timeout_secs: u64,
+    pub timeout_secs: u64,
+}
+
+impl AzureFunctionSettings {
+    pub fn enabled(&self) -> bool {
+        !self.url.trim().is_empty()
+    }
+
+    /// Refuses an address that is not http(s) and zero timeouts.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let url = self.url.trim();
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("azure_function.url (AZ_FUNC_ON_APP_SUBMITTED_URL) doit commencer par https:// ou http://");
+        }
+        if self.connect_timeout_secs == 0 || self.timeout_secs == 0 {
+            bail!("azure_function.connect_timeout_secs et azure_function.timeout_secs doivent être positifs");
+        }
+        Ok(())
     }
 }
 
@@ -466,6 +522,12 @@ impl Settings {
             if auth.bcrypt_cost < 10 {
                 bail!("production exige auth.bcrypt_cost ≥ 10");
             }
+            if self.webhook.enabled && self.webhook.active_secret().is_none() {
+                bail!(
+                    "production exige webhook.secret (WEBHOOK_SECRET) tant que webhook.enabled est vrai (ou \
+                     webhook.enabled = false)"
+                );
+            }
         }
         auth.bootstrap_admin()?;
         self.rate_limit.config()?;
@@ -476,6 +538,7 @@ impl Settings {
         self.mail.validate()?;
         self.storage.validate()?;
         self.lake.validate()?;
+        self.azure_function.validate()?;
         Ok(())
     }
 }
@@ -597,6 +660,7 @@ mod tests {
             assert!(load(jail, Environment::Production).is_err());
             jail.set_env("APP__DATABASE__URL", "postgres://seeg@db/seeg");
             jail.set_env("SECRET_KEY", "k".repeat(MIN_SECRET_BYTES));
+            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook");
             let repository_config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
             let s = Settings::load(Environment::Production, &repository_config).unwrap();
             assert_eq!(s.log.format, LogFormat::Json);
@@ -618,8 +682,49 @@ mod tests {
             jail.set_env("APP__AUTH__BCRYPT_COST", "4");
             assert!(format!("{:#}", load(jail, Environment::Production).unwrap_err()).contains("bcrypt_cost"));
             jail.set_env("APP__AUTH__BCRYPT_COST", "12");
+            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook");
             jail.set_env("ACCESS_TOKEN_EXPIRE_MINUTES", "45");
             assert_eq!(load(jail, Environment::Production).unwrap().auth.access_token_minutes, 45);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_refuses_an_enabled_webhook_without_its_secret() {
+        Jail::expect_with(|jail| {
+            jail.set_env("APP__DATABASE__URL", "postgres://seeg@db/seeg");
+            jail.set_env("SECRET_KEY", "k".repeat(MIN_SECRET_BYTES));
+            let error = format!("{:#}", load(jail, Environment::Production).unwrap_err());
+            assert!(error.contains("WEBHOOK_SECRET"), "{error}");
+            jail.set_env("WEBHOOK_SECRET", "   ");
+            assert!(format!("{:#}", load(jail, Environment::Production).unwrap_err()).contains("WEBHOOK_SECRET"));
+            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook");
+            let s = load(jail, Environment::Production).unwrap();
+            assert_eq!(s.webhook.active_secret(), Some("secret-du-webhook"));
+            // Turned off, it needs no secret; development serves without one (the route then answers 404).
+            jail.set_env("WEBHOOK_SECRET", "");
+            jail.set_env("APP__WEBHOOK__ENABLED", "false");
+            assert_eq!(load(jail, Environment::Production).unwrap().webhook.active_secret(), None);
+            jail.set_env("APP__WEBHOOK__ENABLED", "true");
+            assert_eq!(load(jail, Environment::Development).unwrap().webhook.active_secret(), None);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_azure_function_reads_the_legacy_variables_and_refuses_a_bad_address() {
+        Jail::expect_with(|jail| {
+            assert!(!load(jail, Environment::Development).unwrap().azure_function.enabled(), "off by default");
+            jail.set_env("AZ_FUNC_ON_APP_SUBMITTED_URL", "https://fonctions.example.net/api/on-submitted");
+            jail.set_env("AZ_FUNC_ON_APP_SUBMITTED_KEY", "cle");
+            let s = load(jail, Environment::Development).unwrap();
+            assert!(s.azure_function.enabled());
+            assert_eq!(s.azure_function.url, "https://fonctions.example.net/api/on-submitted");
+            assert_eq!(s.azure_function.key.expose_secret(), "cle");
+            assert_eq!((s.azure_function.connect_timeout_secs, s.azure_function.timeout_secs), (10, 60));
+            jail.set_env("AZ_FUNC_ON_APP_SUBMITTED_URL", "ftp://fonctions.example.net");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("AZ_FUNC_ON_APP_SUBMITTED_URL"), "{error}");
             Ok(())
         });
     }

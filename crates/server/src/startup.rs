@@ -9,8 +9,11 @@ use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
 use seeg_adapters_blob::{BlobStorage, LakeStorage};
-use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo};
+use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo, WebhookToken};
 use seeg_adapters_postgres::Database;
+use seeg_application::applications::{
+    ApplicationDetails, ExportHooks, ExportRequests, FunctionHookHandler, LakeExportHandler,
+};
 use seeg_application::documents_sweep::DocumentSweep;
 use seeg_application::health::HealthCheck;
 use seeg_application::identity::{
@@ -26,6 +29,7 @@ use tokio::task::JoinHandle;
 use seeg_adapters_mail::{FolderMailer, MemoryMailer, Sender, SmtpConfig, SmtpMailer, SmtpSecurity};
 use seeg_application::mail::{MailHandler, Mailer};
 
+use crate::azure_function::HttpFunctionHook;
 use crate::settings::{MailTransport, Settings, StorageKind};
 
 /// How long a health probe may take before the dependency counts as down.
@@ -148,15 +152,15 @@ pub fn lake_storage(settings: &Settings) -> anyhow::Result<LakeStorage> {
     })
 }
 
-/// The `application.submitted` handler exporting to the data lake (K4), when `lake.enabled`.
-pub fn lake_export_handler(
+/// The data-lake export handlers (K4), when `lake.enabled`: `application.submitted` and `lake.export_requested`.
+pub fn lake_export_handlers(
     settings: &Settings,
     database: &Database,
     documents: &BlobStorage,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<Option<Arc<dyn seeg_application::outbox::OutboxHandler>>> {
+) -> anyhow::Result<HandlerRegistry> {
     if !settings.lake.enabled {
-        return Ok(None);
+        return Ok(HandlerRegistry::default());
     }
     let export = seeg_application::applications::LakeExport::new(
         Arc::new(database.clone()),
@@ -167,12 +171,23 @@ pub fn lake_export_handler(
         Arc::new(lake_storage(settings)?),
         clock,
     );
-    Ok(Some(Arc::new(seeg_application::applications::LakeExportHandler::new(export))))
+    Ok(HandlerRegistry::default()
+        .with(Arc::new(LakeExportHandler::new(export.clone())))
+        .with(Arc::new(LakeExportHandler::for_requests(export))))
+}
+
+/// The downstream consumers this deployment has (which events submissions, status changes and the webhook write).
+pub fn export_hooks(settings: &Settings) -> ExportHooks {
+    ExportHooks { lake: settings.lake.enabled, azure_function: settings.azure_function.enabled() }
 }
 
 /// The outbox handlers of this release.
 pub fn release_handlers(settings: &Settings) -> anyhow::Result<HandlerRegistry> {
-    Ok(HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer(settings)?))))
+    let mut handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer(settings)?)));
+    if let Some(hook) = HttpFunctionHook::from_settings(&settings.azure_function)? {
+        handlers = handlers.with(Arc::new(FunctionHookHandler::new(Arc::new(hook))));
+    }
+    Ok(handlers)
 }
 
 /// The account use cases: signing key (S1), token lifetimes, bcrypt cost from the settings.
@@ -217,9 +232,8 @@ impl Application {
         let database = open_database(settings).await?;
         let storage = document_storage(settings)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        if let Some(lake) = lake_export_handler(settings, &database, &storage, Arc::clone(&clock))? {
-            release = release.with(lake);
-        }
+        release = release.merged(lake_export_handlers(settings, &database, &storage, Arc::clone(&clock))?);
+        let hooks = export_hooks(settings);
         // The release's handlers, then the caller's: a test may replace one (its own mailer, say).
         let handlers = release.merged(handlers);
         let ids: Arc<dyn IdGenerator> = Arc::new(SystemIds);
@@ -230,6 +244,13 @@ impl Application {
         let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         // One set of S11 bounds: the submission and the later document changes check the same.
         let limits = seeg_domain::applications::DocumentLimits::default();
+        // One application with its surroundings: the staff's views and the webhook's receipts.
+        let details = ApplicationDetails::new(
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+        );
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
             offer_desk: OfferDesk::new(
@@ -303,7 +324,8 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
                 limits,
-            ),
+            )
+            .with_hooks(hooks),
             pipeline: seeg_application::applications::ApplicationPipeline::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
@@ -311,13 +333,17 @@ impl Application {
                 Arc::new(database.clone()),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
+            )
+            .with_hooks(hooks),
+            export_requests: ExportRequests::new(
+                details.clone(),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+                hooks,
             ),
-            details: seeg_application::applications::ApplicationDetails::new(
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-            ),
+            webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
+            details,
             editing: seeg_application::applications::ApplicationEditing::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),

@@ -29,3 +29,4 @@ mod public_offers;
 mod rate_limits;
 mod server_relay;
 mod users;
+mod webhooks;

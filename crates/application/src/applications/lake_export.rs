@@ -124,6 +124,33 @@ pub struct LakeDocuments {
     pub pdf_keys: Vec<String>,
 }
 
+/// The R41 keys of an application's three JSON documents in partition `D`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LakeTableKeys {
+    /// `dimensions/dim_candidates/ingestion_date=D/{candidate_id}.json`
+    pub dim_candidates: String,
+    /// `dimensions/dim_job_offers/ingestion_date=D/{job_offer_id}.json`
+    pub dim_job_offers: String,
+    /// `facts/fact_applications/ingestion_date=D/{application_id}.json`
+    pub fact_applications: String,
+}
+
+impl LakeTableKeys {
+    pub fn of(date: NaiveDate, application: &Application) -> Self {
+        Self {
+            dim_candidates: format!(
+                "dimensions/dim_candidates/ingestion_date={date}/{}.json",
+                application.candidate_id
+            ),
+            dim_job_offers: format!(
+                "dimensions/dim_job_offers/ingestion_date={date}/{}.json",
+                application.job_offer_id
+            ),
+            fact_applications: format!("facts/fact_applications/ingestion_date={date}/{}.json", application.id),
+        }
+    }
+}
+
 /// R41: `documents/ingestion_date=D/{application_id}/{document_type}_{file_name}`.
 pub fn pdf_key(date: NaiveDate, application_id: Uuid, document: &ApplicationDocument) -> String {
     format!(
@@ -152,19 +179,20 @@ impl LakeDocuments {
                 .chain([("ingestion_date".to_owned(), ingestion_date.clone())])
                 .collect()
         };
+        let keys = LakeTableKeys::of(date, application);
         let json = vec![
             json_object(
-                format!("dimensions/dim_candidates/ingestion_date={date}/{}.json", candidate.id),
+                keys.dim_candidates,
                 &dim_candidate(candidate, profile),
                 meta(&[("table", "dim_candidates".to_owned()), ("pk", candidate.id.to_string())]),
             )?,
             json_object(
-                format!("dimensions/dim_job_offers/ingestion_date={date}/{}.json", offer.id),
+                keys.dim_job_offers,
                 &dim_job_offer(offer),
                 meta(&[("table", "dim_job_offers".to_owned()), ("pk", offer.id.to_string())]),
             )?,
             json_object(
-                format!("facts/fact_applications/ingestion_date={date}/{}.json", application.id),
+                keys.fact_applications,
                 &fact_application(application, documents, &pdf_keys),
                 meta(&[
                     ("table", "fact_applications".to_owned()),

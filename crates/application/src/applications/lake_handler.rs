@@ -1,39 +1,53 @@
-//! The `application.submitted` outbox handler: runs the data-lake export of the submitted application (I2, K4).
-//! A failure (lake unreachable, document store down) fails the run, so the relay retries it with backoff and
-//! dead-letters it after the limit; the submission itself never waits for it.
+//! The data-lake outbox handler: runs the export of one application (I2, K4) for `application.submitted` (a new
+//! application) and for `lake.export_requested` (a status change, the webhook). A failure (lake unreachable,
+//! document store down) fails the run, so the relay retries it with backoff and dead-letters it after the limit;
+//! the change that caused it never waits for it.
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use super::hooks::LAKE_EXPORT_REQUESTED;
 use super::submission::APPLICATION_SUBMITTED;
 use super::{LakeExport, LakeExportOutcome};
 use crate::outbox::{OutboxEvent, OutboxHandler};
 
-/// Runs `application.submitted` events (payload `{application_id, candidate_id, job_offer_id}`).
+/// Runs the export named by an event's `application_id`.
 #[derive(Debug, Clone)]
 pub struct LakeExportHandler {
     export: LakeExport,
+    kind: &'static str,
 }
 
 impl LakeExportHandler {
+    /// The handler of `application.submitted` (payload `{application_id, candidate_id, job_offer_id}`).
     pub fn new(export: LakeExport) -> Self {
-        Self { export }
+        Self { export, kind: APPLICATION_SUBMITTED }
     }
+
+    /// The handler of `lake.export_requested` (payload `{application_id, reason}`).
+    pub fn for_requests(export: LakeExport) -> Self {
+        Self { export, kind: LAKE_EXPORT_REQUESTED }
+    }
+}
+
+/// The event's `application_id`; an unreadable one is an error the payload is not quoted in (S12).
+pub(crate) fn application_id(event: &OutboxEvent) -> anyhow::Result<Uuid> {
+    event
+        .payload
+        .get("application_id")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(|| anyhow::anyhow!("événement {} sans application_id lisible", event.id))
 }
 
 #[async_trait]
 impl OutboxHandler for LakeExportHandler {
     fn kind(&self) -> &'static str {
-        APPLICATION_SUBMITTED
+        self.kind
     }
 
     async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()> {
-        let id = event
-            .payload
-            .get("application_id")
-            .and_then(serde_json::Value::as_str)
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .ok_or_else(|| anyhow::anyhow!("événement {} sans application_id lisible", event.id))?;
+        let id = application_id(event)?;
         match self.export.export(id).await? {
             LakeExportOutcome::Exported { .. } => {}
             // Deleted since (or never there): nothing to export, and retrying would not change that.

@@ -1,6 +1,6 @@
 //! Moving an application through the pipeline (I5): the state machine decides, per actor; each move writes the
 //! status, a history row, an audit row for staff (B2), the candidate's `application_status_changed`
-//! notification and its e-mail, all in one transaction (I1).
+//! notification and its e-mail, and the data lake's re-export event (K4), all in one transaction (I1).
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{ApplicationRepository, StatusChange};
+use super::{ApplicationRepository, ExportHooks, StatusChange};
 use crate::identity::{AuditEvent, Notification, RequestContext, UserRepository};
 use crate::mail::{mail_event, templates};
 use crate::offers::OfferRepository;
@@ -42,6 +42,7 @@ pub struct ApplicationPipeline {
     offers: Arc<dyn OfferRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    hooks: ExportHooks,
 }
 
 fn actor_of(caller: &User, application: &Application) -> Result<StatusActor, PipelineError> {
@@ -73,7 +74,14 @@ impl ApplicationPipeline {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { uow, applications, users, offers, clock, ids }
+        Self { uow, applications, users, offers, clock, ids, hooks: ExportHooks::default() }
+    }
+
+    /// The downstream consumers a status change feeds (default: the lake's re-export).
+    #[must_use]
+    pub const fn with_hooks(mut self, hooks: ExportHooks) -> Self {
+        self.hooks = hooks;
+        self
     }
 
     /// Moves application `id` to `to` for `caller`; the note goes into the history row.
@@ -137,6 +145,8 @@ impl ApplicationPipeline {
             let mail = templates::application_status_changed(candidate, &title, application.status.label());
             tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
         }
+        // K4: the lake's fact carries the status; the re-export writes today's partition with the new one.
+        self.hooks.on_status_changed(tx.as_mut(), self.ids.as_ref(), id, now).await?;
         tx.commit().await?;
         tracing::info!(from = from.as_str(), to = application.status.as_str(), "application status changed");
         Ok(application)

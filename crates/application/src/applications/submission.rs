@@ -18,16 +18,15 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::intake::DocumentIntake;
-use super::{ApplicationDocument, ApplicationRepository, StatusChange};
+use super::{ApplicationDocument, ApplicationRepository, ExportHooks, StatusChange};
 use crate::documents::{DocumentStore, DocumentStoreError, StoredDocument};
 use crate::identity::{CandidateProfileRepository, Notification};
 use crate::mail::{Rendered, mail_event};
 use crate::offers::OfferRepository;
-use crate::outbox::OutboxEvent;
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
-/// The outbox kind of a new application (data lake export, issue 6).
+/// The outbox kind of a new application: its data-lake export (K4, `ExportHooks`).
 pub const APPLICATION_SUBMITTED: &str = "application.submitted";
 
 /// One document as received: its type and name as sent, and its content.
@@ -139,6 +138,7 @@ pub struct Submissions {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     limits: DocumentLimits,
+    hooks: ExportHooks,
 }
 
 impl Submissions {
@@ -153,7 +153,14 @@ impl Submissions {
         ids: Arc<dyn IdGenerator>,
         limits: DocumentLimits,
     ) -> Self {
-        Self { uow, applications, offers, profiles, documents, clock, ids, limits }
+        Self { uow, applications, offers, profiles, documents, clock, ids, limits, hooks: ExportHooks::default() }
+    }
+
+    /// The downstream consumers a submission feeds (default: the lake only).
+    #[must_use]
+    pub const fn with_hooks(mut self, hooks: ExportHooks) -> Self {
+        self.hooks = hooks;
+        self
     }
 
     pub const fn limits(&self) -> &DocumentLimits {
@@ -257,12 +264,7 @@ impl Submissions {
         super::drafts::discard_submitted(tx.as_mut(), caller.id, offer.id).await?;
         tx.notifications().insert(&self.notice(caller, &application, &offer, now)).await?;
         tx.outbox().append(&mail_event(self.ids.as_ref(), &caller.email, confirmation(caller, &offer), now)).await?;
-        let event = serde_json::json!({
-            "application_id": application.id,
-            "candidate_id": application.candidate_id,
-            "job_offer_id": application.job_offer_id,
-        });
-        tx.outbox().append(&OutboxEvent::new(self.ids.new_id(), APPLICATION_SUBMITTED, event, now)).await?;
+        self.hooks.on_submitted(tx.as_mut(), self.ids.as_ref(), &application, now).await?;
         tx.commit().await?;
         tracing::info!(application.id = %application.id, documents = stored.len(), "application submitted");
         Ok(Submitted { application, documents: stored })

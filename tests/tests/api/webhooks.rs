@@ -1,0 +1,324 @@
+//! The webhook and the other export triggers (issue 6; S9, K4, I2, legacy R40, R44): `POST
+//! /api/v1/webhooks/application-submitted` does not exist without a secret, refuses a missing or wrong
+//! `X-Webhook-Token`, and only queues the export (202, legacy body); the relay then writes it. A status change
+//! re-exports the application; the Azure Function hears of submissions and webhook calls through the outbox
+//! (retried when it fails); with the lake off, no export event is written at all.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use seeg_adapters_blob::LakeStorage;
+use seeg_application::outbox::{HandlerRegistry, OutboxStats, OutboxStore};
+use seeg_domain::identity::Role;
+use seeg_server::settings::{Settings, StorageKind};
+use seeg_tests::accounts::token_for;
+use seeg_tests::eventually::eventually;
+use seeg_tests::submissions::{open_offer, submit};
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const SECRET: &str = "un-secret-de-webhook-pour-les-tests";
+const PATH: &str = "/api/v1/webhooks/application-submitted";
+
+/// The service with its lake in `dir/raw`, retrying failed runs quickly; `adjust` changes the rest.
+async fn spawn(backend: Backend, dir: &Path, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let raw = dir.join("raw");
+    TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
+        s.lake.kind = StorageKind::Local;
+        s.lake.path = raw;
+        s.outbox.base_delay_ms = 20;
+        s.outbox.max_delay_secs = 1;
+        s.outbox.max_attempts = 1_000;
+        adjust(s);
+    })
+    .await
+}
+
+async fn call(app: &TestApp, token: Option<&str>, body: &Value) -> (u16, Value) {
+    let mut request = app.client.post(app.url(PATH)).json(body);
+    if let Some(token) = token {
+        request = request.header("X-Webhook-Token", token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// A candidate's submission to a new open offer.
+async fn submitted(app: &TestApp) -> Value {
+    let (_, token) = token_for(app, Role::Candidate, "awa@example.com").await;
+    let job = open_offer(app, "Ingénieur Électricité").await;
+    submit(app, &token, &job, "awa").await
+}
+
+fn pending_of(stats: &OutboxStats, kind: &str) -> u64 {
+    stats.by_kind.iter().find(|k| k.kind == kind).map_or(0, |k| k.pending)
+}
+
+async fn documents_size(app: &TestApp, application: &Value) -> u64 {
+    let path = format!("/api/v1/applications/{}/documents", application["id"].as_str().unwrap());
+    let (_, admin) = token_for(app, Role::Admin, "admin@seeg-gabon.com").await;
+    let response = app.client.get(app.url(&path)).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let documents = body["data"].as_array().unwrap();
+    assert_eq!(documents.len(), 3, "{body}");
+    documents.iter().map(|d| d["file_size"].as_u64().unwrap()).sum()
+}
+
+async fn without_a_secret_the_webhook_does_not_exist(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(backend, dir.path(), |_| {}).await;
+    let application = submitted(&app).await;
+    for token in [None, Some(""), Some(SECRET)] {
+        let (status, body) = call(&app, token, &json!({"application_id": application["id"]})).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("route_not_found")), "{token:?}: {body}");
+    }
+    // A secret with the webhook turned off: still absent.
+    let off = spawn(backend, dir.path(), |s| {
+        s.webhook.secret = SECRET.to_owned().into();
+        s.webhook.enabled = false;
+    })
+    .await;
+    let (status, body) = call(&off, Some(SECRET), &json!({"application_id": Uuid::nil()})).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("route_not_found")), "{body}");
+}
+
+async fn the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_export(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    // No relay: whatever the webhook asks for stays in the outbox, so nothing can have run inline.
+    let app = spawn(backend, dir.path(), |s| {
+        s.webhook.secret = SECRET.to_owned().into();
+        s.outbox.enabled = false;
+    })
+    .await;
+    let application = submitted(&app).await;
+    let id = application["id"].as_str().unwrap();
+    let body = json!({"application_id": id, "last_watermark": "2026-11-01T00:00:00Z"});
+
+    for token in
+        [None, Some(""), Some("un-secret-de-webhook-pour-les-test"), Some("UN-SECRET-DE-WEBHOOK-POUR-LES-TESTS")]
+    {
+        let (status, answer) = call(&app, token, &body).await;
+        assert_eq!(status, 401, "{token:?}: {answer}");
+        assert_eq!(answer["code"], "invalid_webhook_token", "{answer}");
+        assert_eq!(answer["detail"], "Webhook non autorisé", "{answer}");
+    }
+    // A wrong token learns nothing about the body either.
+    let (status, _) = call(&app, Some("faux"), &json!({"rien": true})).await;
+    assert_eq!(status, 401);
+
+    let (status, answer) = call(&app, Some(SECRET), &json!({"application_id": "pas-un-uuid"})).await;
+    assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
+    let (status, answer) = call(&app, Some(SECRET), &json!({})).await;
+    assert!(status == 400 || status == 422, "{status}: {answer}");
+    let (status, answer) = call(
+        &app,
+        Some(SECRET),
+        &json!({"application_id": Uuid::from_u128(0x8a5e_2f0e_8a43_4f5e_9d55_4f1f_1b9d_2c11)}),
+    )
+    .await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")), "{answer}");
+
+    let before = OutboxStore::stats(&app.database).await.unwrap();
+    assert_eq!(pending_of(&before, "lake.export_requested"), 0, "{before:?}");
+    let (status, answer) = call(&app, Some(SECRET), &body).await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["success"], true);
+    assert_eq!(answer["message"], "Export ETL Data Warehouse effectué (Star Schema)");
+    let data = &answer["data"];
+    assert_eq!(data["application_id"], id);
+    assert_eq!(data["exported_to_blob"], true);
+    assert_eq!(data["documents_count"], 3);
+    let size = documents_size(&app, &application).await;
+    #[allow(clippy::cast_precision_loss)]
+    let mb = (size as f64 / 1_048_576.0 * 100.0).round() / 100.0;
+    assert!((data["total_size_mb"].as_f64().unwrap() - mb).abs() < f64::EPSILON, "{data} vs {mb}");
+    // R41 keys in the partition of the day the export is asked for.
+    let fact = data["tables_exported"]["fact_applications"].as_str().unwrap();
+    let date = fact.split("ingestion_date=").nth(1).unwrap().split('/').next().unwrap();
+    assert!(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(), "{fact}");
+    let tables = json!({
+        "dim_candidates": format!("dimensions/dim_candidates/ingestion_date={date}/{}.json", application["candidate_id"].as_str().unwrap()),
+        "dim_job_offers": format!("dimensions/dim_job_offers/ingestion_date={date}/{}.json", application["job_offer_id"].as_str().unwrap()),
+        "fact_applications": format!("facts/fact_applications/ingestion_date={date}/{id}.json"),
+    });
+    assert_eq!(data["tables_exported"], tables);
+
+    // Queued, not run: one more export request waits, and the lake is still empty.
+    let after = OutboxStore::stats(&app.database).await.unwrap();
+    assert_eq!(pending_of(&after, "lake.export_requested"), 1, "{after:?}");
+    assert_eq!(pending_of(&after, "application.submitted"), 1, "{after:?}");
+    assert!(pending_of(&after, "azure_function.application_submitted") == 0, "no function configured: {after:?}");
+    let lake = LakeStorage::local(&dir.path().join("raw")).unwrap();
+    assert_eq!(lake.keys("").await.unwrap(), Vec::<String>::new());
+}
+
+/// The lake's keys once `count` objects are there.
+async fn lake_keys(lake: &LakeStorage, count: usize) -> Vec<String> {
+    eventually("the export", async || {
+        let keys = lake.keys("").await.unwrap();
+        (keys.len() == count).then_some(keys)
+    })
+    .await
+}
+
+async fn the_relay_writes_what_the_webhook_queued(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(backend, dir.path(), |s| s.webhook.secret = SECRET.to_owned().into()).await;
+    let application = submitted(&app).await;
+    let raw = dir.path().join("raw");
+    let lake = LakeStorage::local(&raw).unwrap();
+    let first = lake_keys(&lake, 6).await;
+    // The warehouse lost its copy: the webhook asks again.
+    std::fs::remove_dir_all(&raw).unwrap();
+    std::fs::create_dir_all(&raw).unwrap();
+    let (status, answer) = call(&app, Some(SECRET), &json!({"application_id": application["id"]})).await;
+    assert_eq!(status, 202, "{answer}");
+    let again = lake_keys(&lake, 6).await;
+    assert_eq!(again, first);
+    for table in ["dim_candidates", "dim_job_offers", "fact_applications"] {
+        let key = answer["data"]["tables_exported"][table].as_str().unwrap();
+        assert!(again.iter().any(|k| k == key), "{key} written");
+    }
+}
+
+async fn a_status_change_re_exports_the_application_with_its_new_status(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(backend, dir.path(), |_| {}).await;
+    let application = submitted(&app).await;
+    let id = application["id"].as_str().unwrap();
+    let lake = LakeStorage::local(&dir.path().join("raw")).unwrap();
+    let keys = lake_keys(&lake, 6).await;
+    let fact_key = keys.iter().find(|k| k.starts_with("facts/")).unwrap().clone();
+    let status_of = async || -> String {
+        let fact = lake.get(&fact_key).await.unwrap().unwrap();
+        let fact: Value = serde_json::from_slice(&fact.bytes).unwrap();
+        fact["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status_of().await, "candidature");
+
+    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
+    let path = format!("/api/v1/applications/{id}");
+    let response =
+        app.client.put(app.url(&path)).bearer_auth(&recruiter).json(&json!({"status": "incubation"})).send().await;
+    assert_eq!(response.unwrap().status(), 200);
+    eventually("the re-export with the new status", async || (status_of().await == "incubation").then_some(())).await;
+    let stats = eventually("every export done", async || {
+        let stats = OutboxStore::stats(&app.database).await.unwrap();
+        (stats.pending == 0).then_some(stats)
+    })
+    .await;
+    assert_eq!(stats.dead, 0, "{stats:?}");
+}
+
+/// A stand-in for the Azure Function: records each call (query and body); answers 503 to the first
+/// `failures` calls, then 200.
+#[derive(Default)]
+struct Function {
+    calls: Mutex<Vec<(String, Value)>>,
+    failures: AtomicUsize,
+}
+
+async fn function_endpoint(
+    request: HttpRequest,
+    body: web::Json<Value>,
+    function: web::Data<Function>,
+) -> HttpResponse {
+    function.calls.lock().unwrap().push((request.query_string().to_owned(), body.into_inner()));
+    let fail = function.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
+    if fail { HttpResponse::ServiceUnavailable().finish() } else { HttpResponse::Ok().json(json!({"ok": true})) }
+}
+
+/// Starts the stand-in on a free loopback port; returns its URL.
+fn start_function(function: Arc<Function>) -> String {
+    let data = web::Data::from(function);
+    let server = HttpServer::new(move || {
+        App::new().app_data(data.clone()).route("/api/on-submitted", web::post().to(function_endpoint))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    format!("http://127.0.0.1:{port}/api/on-submitted")
+}
+
+async fn the_azure_function_hears_of_submissions_and_webhook_calls_and_is_retried(backend: Backend) {
+    let function = Arc::new(Function::default());
+    function.failures.store(2, Ordering::SeqCst);
+    let url = start_function(Arc::clone(&function));
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(backend, dir.path(), move |s| {
+        s.webhook.secret = SECRET.to_owned().into();
+        s.azure_function.url = url;
+        s.azure_function.key = "cle-de-la-fonction".to_owned().into();
+    })
+    .await;
+    let application = submitted(&app).await;
+    let id = application["id"].as_str().unwrap();
+
+    // Two refusals, then the call goes through: three calls, all for the submission, with the key as `code`.
+    let calls = eventually("the function called until it answers 200", async || {
+        let calls = function.calls.lock().unwrap().clone();
+        (calls.len() >= 3).then_some(calls)
+    })
+    .await;
+    for (query, body) in &calls {
+        assert_eq!(query, "code=cle-de-la-fonction");
+        assert_eq!(body, &json!({"application_id": id, "last_watermark": null}));
+    }
+    let settled = eventually("the function's event done", async || {
+        let stats = OutboxStore::stats(&app.database).await.unwrap();
+        (pending_of(&stats, "azure_function.application_submitted") == 0).then_some(stats)
+    })
+    .await;
+    assert_eq!(settled.dead, 0, "{settled:?}");
+    assert_eq!(function.calls.lock().unwrap().len(), 3, "not called again once it answered 200");
+
+    // The webhook tells it too, with the caller's watermark.
+    let body = json!({"application_id": id, "last_watermark": "2026-11-01T00:00:00Z"});
+    let (status, answer) = call(&app, Some(SECRET), &body).await;
+    assert_eq!(status, 202, "{answer}");
+    let last = eventually("the webhook's call", async || {
+        let calls = function.calls.lock().unwrap().clone();
+        (calls.len() == 4).then(|| calls[3].clone())
+    })
+    .await;
+    assert_eq!(last, ("code=cle-de-la-fonction".to_owned(), body));
+}
+
+async fn with_the_lake_off_no_export_event_is_written(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(backend, dir.path(), |s| {
+        s.lake.enabled = false;
+        s.webhook.secret = SECRET.to_owned().into();
+        s.outbox.enabled = false;
+    })
+    .await;
+    let application = submitted(&app).await;
+    let (status, answer) = call(&app, Some(SECRET), &json!({"application_id": application["id"]})).await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["data"]["exported_to_blob"], false);
+    assert_eq!(
+        answer["data"]["tables_exported"],
+        json!({"dim_candidates": null, "dim_job_offers": null, "fact_applications": null})
+    );
+    assert_eq!(answer["data"]["documents_count"], 3);
+    let stats = OutboxStore::stats(&app.database).await.unwrap();
+    let kinds: Vec<&str> = stats.by_kind.iter().map(|k| k.kind.as_str()).collect();
+    assert_eq!(kinds, ["mail.send"], "only the confirmation e-mail waits: {stats:?}");
+}
+
+on_backends!(Sqlite, Postgres =>
+    without_a_secret_the_webhook_does_not_exist,
+    the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_export,
+    the_relay_writes_what_the_webhook_queued,
+    a_status_change_re_exports_the_application_with_its_new_status,
+    the_azure_function_hears_of_submissions_and_webhook_calls_and_is_retried,
+    with_the_lake_off_no_export_event_is_written,
+);
