@@ -109,7 +109,8 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
     })
 }
 
-/// The document store the settings choose (a new in-memory one each call for `memory`).
+/// The document store the settings choose (a new in-memory one each call for `memory`); the server `prepare`s it
+/// before serving.
 pub fn document_storage(settings: &Settings) -> anyhow::Result<BlobStorage> {
     Ok(match settings.storage.kind {
         StorageKind::Local => BlobStorage::local(&settings.storage.path)?,
@@ -118,6 +119,7 @@ pub fn document_storage(settings: &Settings) -> anyhow::Result<BlobStorage> {
             settings.storage.azure_connection_string.expose_secret(),
             settings.storage.azure_container.trim(),
         )?,
+        StorageKind::S3 => BlobStorage::s3(&settings.storage.s3.location())?,
     })
 }
 
@@ -145,11 +147,13 @@ pub fn lake_storage(settings: &Settings) -> anyhow::Result<LakeStorage> {
         StorageKind::Azure => {
             LakeStorage::azure(lake.azure_connection_string.expose_secret(), lake.azure_container.trim())?
         }
+        StorageKind::S3 => LakeStorage::s3(&lake.s3.location())?,
     })
 }
 
-/// The `application.submitted` handler exporting to the data lake (K4), when `lake.enabled`.
-pub fn lake_export_handler(
+/// The `application.submitted` handler exporting to the data lake (K4), when `lake.enabled`; its lake is prepared
+/// (an Azure container created when missing) before it is handed over.
+pub async fn lake_export_handler(
     settings: &Settings,
     database: &Database,
     documents: &BlobStorage,
@@ -158,13 +162,15 @@ pub fn lake_export_handler(
     if !settings.lake.enabled {
         return Ok(None);
     }
+    let lake = lake_storage(settings)?;
+    lake.prepare().await.context("préparation du lac de données")?;
     let export = seeg_application::applications::LakeExport::new(
         Arc::new(database.clone()),
         Arc::new(database.clone()),
         Arc::new(database.clone()),
         Arc::new(database.clone()),
         Arc::new(documents.clone()),
-        Arc::new(lake_storage(settings)?),
+        Arc::new(lake),
         clock,
     );
     Ok(Some(Arc::new(seeg_application::applications::LakeExportHandler::new(export))))
@@ -216,8 +222,9 @@ impl Application {
         let mut release = release_handlers(settings)?;
         let database = open_database(settings).await?;
         let storage = document_storage(settings)?;
+        storage.prepare().await.context("préparation du stockage des documents")?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        if let Some(lake) = lake_export_handler(settings, &database, &storage, Arc::clone(&clock))? {
+        if let Some(lake) = lake_export_handler(settings, &database, &storage, Arc::clone(&clock)).await? {
             release = release.with(lake);
         }
         // The release's handlers, then the caller's: a test may replace one (its own mailer, say).

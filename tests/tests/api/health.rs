@@ -2,6 +2,7 @@
 
 use seeg_application::outbox::HandlerRegistry;
 use seeg_server::settings::StorageKind;
+use seeg_server::startup::Application;
 use seeg_tests::{Backend, TestApp, on_backends};
 
 async fn health_reports_a_connected_database(backend: Backend) {
@@ -58,14 +59,18 @@ async fn storage_that_cannot_hold_documents_fails_readiness(backend: Backend) {
     assert_eq!(body["services"]["database"], "up");
 }
 
-/// Documents on Azure Blob (Azurite here): ready when the container takes a write; an unknown container is not.
-async fn azure_storage_is_probed_like_any_other(backend: Backend) {
-    let Some((connection, container)) = seeg_tests::storage::azurite() else {
+/// Documents on Azure Blob (Azurite here): the start-up creates a missing container (issue 6), then the service is
+/// ready; with a SAS only it cannot create one, so a missing container is not ready; a key Azure refuses stops the
+/// start-up with a message that names the container, not the key.
+async fn azure_storage_is_created_at_start_up_and_probed_like_any_other(backend: Backend) {
+    let Some((connection, _)) = seeg_tests::storage::azurite() else {
         eprintln!("skipped: set TEST_AZURITE_URL (.ci/azurite.sh) to run against Azurite");
         return;
     };
-    for (container, expected) in [(container, 200), ("absent-container".to_owned(), 503)] {
-        let connection = connection.clone();
+    let endpoint = connection.split(';').find(|p| p.starts_with("BlobEndpoint=")).unwrap().to_owned();
+    let sas_only = format!("AccountName=devstoreaccount1;{endpoint};SharedAccessSignature=sv=2023-11-03&sig=none");
+    for (connection, expected) in [(connection.clone(), 200), (sas_only, 503)] {
+        let container = seeg_tests::storage::test_prefix("health");
         let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
             s.storage.kind = StorageKind::Azure;
             s.storage.azure_connection_string = connection.into();
@@ -74,10 +79,21 @@ async fn azure_storage_is_probed_like_any_other(backend: Backend) {
         .await;
         assert_eq!(app.get("/monitoring/health").await.status(), expected);
     }
+
+    let db = seeg_tests::TestDatabase::create(backend).await;
+    let mut settings = seeg_tests::settings(&db.url);
+    let wrong_key = "bm90IHRoZSBhY2NvdW50IGtleQ==";
+    settings.storage.kind = StorageKind::Azure;
+    settings.storage.azure_connection_string =
+        format!("AccountName=devstoreaccount1;AccountKey={wrong_key};{endpoint}").into();
+    assert_eq!(settings.storage.azure_container, "documents", "the default container");
+    let error = format!("{:#}", Application::build(&settings).await.unwrap_err());
+    assert!(error.contains("conteneur Azure « documents » refusée : HTTP 403"), "{error}");
+    assert!(!error.contains(wrong_key), "{error}");
 }
 
 on_backends!(Sqlite, Postgres =>
-    azure_storage_is_probed_like_any_other,
+    azure_storage_is_created_at_start_up_and_probed_like_any_other,
     health_reports_a_connected_database,
     a_lost_database_degrades_health_and_fails_readiness,
     storage_that_cannot_hold_documents_fails_readiness,
