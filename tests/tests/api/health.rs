@@ -92,8 +92,32 @@ async fn azure_storage_is_created_at_start_up_and_probed_like_any_other(backend:
     assert!(!error.contains(wrong_key), "{error}");
 }
 
+/// Documents and the lake on S3 (moto here), wired from the settings: ready when the bucket takes a write; a
+/// missing bucket is not (buckets are not created: they must exist).
+async fn s3_storage_is_probed_like_any_other(backend: Backend) {
+    let Some(location) = seeg_tests::storage::s3() else {
+        eprintln!("skipped: set TEST_S3_URL (.ci/s3.sh) to run against an S3-compatible server");
+        return;
+    };
+    for (bucket, expected) in [(location.bucket.clone(), 200), ("absent-bucket".to_owned(), 503)] {
+        let (location, name) = (location.clone(), bucket.clone());
+        let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
+            for (kind, s3) in [(&mut s.storage.kind, &mut s.storage.s3), (&mut s.lake.kind, &mut s.lake.s3)] {
+                *kind = StorageKind::S3;
+                s3.bucket.clone_from(&name);
+                s3.endpoint = location.endpoint.clone().unwrap_or_default();
+                s3.access_key_id = location.access_key_id.clone().unwrap_or_default();
+                s3.secret_access_key = location.secret_access_key.clone().unwrap_or_default().into();
+            }
+        })
+        .await;
+        assert_eq!(app.get("/monitoring/health").await.status(), expected, "bucket {bucket}");
+    }
+}
+
 on_backends!(Sqlite, Postgres =>
     azure_storage_is_created_at_start_up_and_probed_like_any_other,
+    s3_storage_is_probed_like_any_other,
     health_reports_a_connected_database,
     a_lost_database_degrades_health_and_fails_readiness,
     storage_that_cannot_hold_documents_fails_readiness,
