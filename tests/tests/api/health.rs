@@ -1,5 +1,6 @@
 //! `/health` (liveness, real database check) and `/monitoring/health` (readiness), both public (D9 fixed).
 
+use seeg_adapters_blob::LakeStorage;
 use seeg_application::outbox::HandlerRegistry;
 use seeg_server::settings::StorageKind;
 use seeg_server::startup::Application;
@@ -61,7 +62,7 @@ async fn storage_that_cannot_hold_documents_fails_readiness(backend: Backend) {
 
 /// Documents on Azure Blob (Azurite here): the start-up creates a missing container (issue 6), then the service is
 /// ready; with a SAS only it cannot create one, so a missing container is not ready; a key Azure refuses stops the
-/// start-up with a message that names the container, not the key.
+/// start-up with a message that names the container, not the key. The lake's container is created the same way.
 async fn azure_storage_is_created_at_start_up_and_probed_like_any_other(backend: Backend) {
     let Some((connection, _)) = seeg_tests::storage::azurite() else {
         eprintln!("skipped: set TEST_AZURITE_URL (.ci/azurite.sh) to run against Azurite");
@@ -79,6 +80,18 @@ async fn azure_storage_is_created_at_start_up_and_probed_like_any_other(backend:
         .await;
         assert_eq!(app.get("/monitoring/health").await.status(), expected);
     }
+    // The lake's container too, when the export is on.
+    let lake_container = seeg_tests::storage::test_prefix("raw");
+    let lake = LakeStorage::azure(&connection, &lake_container).unwrap();
+    assert!(lake.keys("").await.is_err(), "{lake_container} does not exist yet");
+    let (lake_connection, name) = (connection.clone(), lake_container.clone());
+    let _app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
+        s.lake.kind = StorageKind::Azure;
+        s.lake.azure_connection_string = lake_connection.into();
+        s.lake.azure_container = name;
+    })
+    .await;
+    assert_eq!(lake.keys("").await.unwrap(), Vec::<String>::new(), "{lake_container} created at start-up");
 
     let db = seeg_tests::TestDatabase::create(backend).await;
     let mut settings = seeg_tests::settings(&db.url);
