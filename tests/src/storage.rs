@@ -1,7 +1,8 @@
 //! Object stores for the `DocumentStore` contract: in memory, a local folder and, when `TEST_AZURITE_URL` is set,
-//! Azure Blob on Azurite (each test under a prefix of its own in the shared container).
+//! Azure Blob on Azurite, when `TEST_S3_URL` is set, S3 on moto's server (each test under a prefix of its own in
+//! the shared container or bucket).
 
-use seeg_adapters_blob::BlobStorage;
+use seeg_adapters_blob::{BlobStorage, S3Location};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {
@@ -11,6 +12,9 @@ pub enum Storage {
     /// container `TEST_AZURITE_CONTAINER` (default `seeg-tests`), which must exist: `.ci/azurite.sh` starts
     /// Azurite and creates it.
     Azure,
+    /// An S3-compatible server at `TEST_S3_URL` (moto's, e.g. `http://127.0.0.1:10050`), in the bucket
+    /// `TEST_S3_BUCKET` (default `seeg-tests`), which must exist: `.ci/s3.sh` starts the server and creates it.
+    S3,
 }
 
 impl Storage {
@@ -18,12 +22,31 @@ impl Storage {
         match self {
             Self::Memory | Self::Local => true,
             Self::Azure => azurite_url().is_some(),
+            Self::S3 => s3().is_some(),
         }
     }
 }
 
 fn azurite_url() -> Option<String> {
     std::env::var("TEST_AZURITE_URL").ok().filter(|u| !u.trim().is_empty())
+}
+
+/// The bucket of the S3-compatible server the tests use, when `TEST_S3_URL` is set. moto takes any key; one is
+/// given so object_store does not look for the machine's credentials.
+pub fn s3() -> Option<S3Location> {
+    let endpoint = std::env::var("TEST_S3_URL").ok().filter(|u| !u.trim().is_empty())?;
+    Some(S3Location {
+        bucket: std::env::var("TEST_S3_BUCKET").unwrap_or_else(|_| "seeg-tests".to_owned()),
+        region: "us-east-1".to_owned(),
+        endpoint: Some(endpoint),
+        access_key_id: Some("moto".to_owned()),
+        secret_access_key: Some("moto".to_owned()),
+    })
+}
+
+/// A prefix of its own for one test in a shared container or bucket.
+pub fn test_prefix(what: &str) -> String {
+    format!("{what}-{}", seeg_application::IdGenerator::new_id(&seeg_application::SystemIds).simple())
 }
 
 /// Azurite's well-known development account (public, documented by Microsoft; not a secret).
@@ -48,9 +71,11 @@ pub fn test_storage(kind: Storage) -> TestStorage {
         Storage::Azure => {
             let (connection, container) = azurite().expect("TEST_AZURITE_URL");
             let shared = BlobStorage::azure(&connection, &container).expect("Azurite storage");
-            let prefix =
-                format!("test-{}", seeg_application::IdGenerator::new_id(&seeg_application::SystemIds).simple());
-            TestStorage { storage: shared.prefixed(&prefix), dir: None }
+            TestStorage { storage: shared.prefixed(&test_prefix("test")), dir: None }
+        }
+        Storage::S3 => {
+            let shared = BlobStorage::s3(&s3().expect("TEST_S3_URL")).expect("S3 storage");
+            TestStorage { storage: shared.prefixed(&test_prefix("test")), dir: None }
         }
     }
 }
@@ -79,7 +104,7 @@ macro_rules! on_storages {
                 async fn $test() {
                     let kind = $crate::storage::Storage::$kind;
                     if !kind.available() {
-                        eprintln!("skipped: {:?} not configured (set TEST_AZURITE_URL)", kind);
+                        eprintln!("skipped: {:?} not configured (set TEST_AZURITE_URL / TEST_S3_URL)", kind);
                         return;
                     }
                     super::$test(kind).await;

@@ -1,10 +1,13 @@
 //! `DataLake` on object_store (K4, R41): a local folder (the embedded default `./data/lake/raw`, the folder
-//! standing for the `raw` container), memory, or an Azure Blob container (`raw` by default).
+//! standing for the `raw` container), memory, an Azure Blob container (`raw` by default) or an S3 bucket.
 //!
 //! Content type, content encoding and metadata travel as object_store `Attributes`: Azure Blob keeps them as the
-//! blob's properties and metadata (`x-ms-meta-*`), memory keeps them too. A local folder cannot keep them (plain
-//! files; object_store's local backend refuses attributes), so it writes the bytes only: the layout and the bytes
-//! are the warehouse's contract, the metadata only describes them again.
+//! blob's properties and metadata (`x-ms-meta-*`); S3 keeps them as the object's `Content-Type`,
+//! `Content-Encoding` and user metadata (`x-amz-meta-*`, read back by object_store from the same headers; S3
+//! lower-cases metadata names and wants ASCII values, which ours are: ids, dates, table names); memory keeps them
+//! too. A local folder cannot keep them (plain files; object_store's local backend refuses attributes), so it
+//! writes the bytes only: the layout and the bytes are the warehouse's contract, the metadata only describes them
+//! again.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +18,7 @@ use object_store::path::Path;
 use object_store::{Attribute, Attributes, ObjectStoreExt as _, PutOptions, PutPayload};
 use seeg_application::lake::{DataLake, LakeObject};
 
-use crate::BlobStorage;
+use crate::{BlobStorage, S3Location};
 
 /// One data-lake location.
 #[derive(Debug, Clone)]
@@ -36,9 +39,20 @@ impl LakeStorage {
         Self { storage: BlobStorage::memory(), keeps_attributes: true }
     }
 
-    /// An Azure Blob container from an Azure Storage connection string (as `BlobStorage::azure`); it must exist.
+    /// An Azure Blob container from an Azure Storage connection string (as `BlobStorage::azure`); `prepare`
+    /// creates it when missing.
     pub fn azure(connection_string: &str, container: &str) -> anyhow::Result<Self> {
         Ok(Self { storage: BlobStorage::azure(connection_string, container)?, keeps_attributes: true })
+    }
+
+    /// An S3 bucket (as `BlobStorage::s3`); it must exist.
+    pub fn s3(location: &S3Location) -> anyhow::Result<Self> {
+        Ok(Self { storage: BlobStorage::s3(location)?, keeps_attributes: true })
+    }
+
+    /// As `BlobStorage::prepare`: creates a missing Azure container. Run once at start-up.
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        self.storage.prepare().await
     }
 
     /// The same lake seen under `prefix/` only (tests share one Azurite container).

@@ -1,16 +1,18 @@
 //! object_store behind the storage ports (`DocumentStore`, `DataLake`): local folder (the embedded default),
-//! in-memory and Azure Blob.
+//! in-memory, Azure Blob and S3 (or an S3-compatible server).
 
+mod azure;
 mod documents;
 mod lake;
+mod s3;
 
 pub use lake::LakeStorage;
+pub use s3::S3Location;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
@@ -26,6 +28,8 @@ const PROBE_FOLDER: &str = "_health";
 #[derive(Debug, Clone)]
 pub struct BlobStorage {
     store: Arc<dyn ObjectStore>,
+    /// Azure only: the container `prepare` creates when missing.
+    container: Option<Arc<azure::Container>>,
 }
 
 impl BlobStorage {
@@ -34,75 +38,40 @@ impl BlobStorage {
         std::fs::create_dir_all(root).with_context(|| format!("création du dossier de stockage {}", root.display()))?;
         let store = LocalFileSystem::new_with_prefix(root)
             .with_context(|| format!("ouverture du dossier de stockage {}", root.display()))?;
-        Ok(Self { store: Arc::new(store) })
+        Ok(Self { store: Arc::new(store), container: None })
     }
 
     /// Kept in memory: for tests and embedded use.
     pub fn memory() -> Self {
-        Self { store: Arc::new(InMemory::new()) }
+        Self { store: Arc::new(InMemory::new()), container: None }
     }
 
     /// An Azure Blob container, from an Azure Storage connection string (`AccountName=…;AccountKey=…;` with
     /// `BlobEndpoint=…` or `DefaultEndpointsProtocol`/`EndpointSuffix`, or `UseDevelopmentStorage=true` for
-    /// Azurite). The container must exist.
+    /// Azurite). `prepare` creates the container when missing (with an account key; see `azure`).
     pub fn azure(connection_string: &str, container: &str) -> anyhow::Result<Self> {
-        let settings = ConnectionString::parse(connection_string)?;
-        let mut builder = MicrosoftAzureBuilder::new().with_container_name(container);
-        if settings.development {
-            builder = builder.with_use_emulator(true);
-        } else {
-            let account = settings.get("AccountName").context("chaîne de connexion Azure : AccountName manquant")?;
-            let endpoint = match settings.get("BlobEndpoint") {
-                Some(endpoint) => endpoint.trim_end_matches('/').to_owned(),
-                None => format!(
-                    "{}://{account}.blob.{}",
-                    settings.get("DefaultEndpointsProtocol").unwrap_or("https"),
-                    settings.get("EndpointSuffix").unwrap_or("core.windows.net")
-                ),
-            };
-            builder =
-                builder.with_account(account).with_allow_http(endpoint.starts_with("http://")).with_endpoint(endpoint);
-            if let Some(key) = settings.get("AccountKey") {
-                builder = builder.with_access_key(key);
-            }
-            if let Some(sas) = settings.get("SharedAccessSignature") {
-                builder = builder.with_config(AzureConfigKey::SasKey, sas);
-            }
+        let account = azure::Account::parse(connection_string)?;
+        Ok(Self { store: Arc::new(account.store(container)?), container: account.container(container)?.map(Arc::new) })
+    }
+
+    /// An S3 bucket (AWS or an S3-compatible server); it must exist.
+    pub fn s3(location: &S3Location) -> anyhow::Result<Self> {
+        Ok(Self { store: Arc::new(location.store()?), container: None })
+    }
+
+    /// Readies the store before the service uses it: creates a missing Azure container; nothing to do elsewhere
+    /// (a local folder is created when opened; an S3 bucket must exist). Run once at start-up.
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        match &self.container {
+            Some(container) => container.create_if_missing().await,
+            None => Ok(()),
         }
-        let store = builder.build().context("configuration du stockage Azure Blob")?;
-        Ok(Self { store: Arc::new(store) })
     }
 
     /// The same store seen under `prefix/` only (tests share one container; tenants could share one store).
     #[must_use]
     pub fn prefixed(&self, prefix: &str) -> Self {
-        Self { store: Arc::new(PrefixStore::new(Arc::clone(&self.store), prefix)) }
-    }
-}
-
-/// The `key=value;…` pairs of an Azure Storage connection string; keys are case-insensitive.
-struct ConnectionString {
-    pairs: Vec<(String, String)>,
-    development: bool,
-}
-
-impl ConnectionString {
-    fn parse(text: &str) -> anyhow::Result<Self> {
-        let mut pairs = Vec::new();
-        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = part
-                .split_once('=')
-                .with_context(|| "chaîne de connexion Azure : « clé=valeur » attendu entre les « ; »".to_owned())?;
-            pairs.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-        anyhow::ensure!(!pairs.is_empty(), "chaîne de connexion Azure vide");
-        let development = pairs.iter().any(|(k, v)| k == "usedevelopmentstorage" && v.eq_ignore_ascii_case("true"));
-        Ok(Self { pairs, development })
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        let key = key.to_ascii_lowercase();
-        self.pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+        Self { store: Arc::new(PrefixStore::new(Arc::clone(&self.store), prefix)), container: self.container.clone() }
     }
 }
 
@@ -151,22 +120,6 @@ mod tests {
         for result in futures_util::future::join_all(probes).await {
             result.unwrap();
         }
-    }
-
-    #[test]
-    fn connection_strings_name_the_account_and_endpoint() {
-        let parsed = ConnectionString::parse(
-            "DefaultEndpointsProtocol=https; AccountName=seeg;AccountKey=a2V5;EndpointSuffix=core.windows.net;",
-        )
-        .unwrap();
-        assert_eq!((parsed.get("accountname"), parsed.get("ACCOUNTKEY")), (Some("seeg"), Some("a2V5")));
-        assert_eq!(parsed.get("BlobEndpoint"), None);
-        assert!(!parsed.development);
-        assert!(ConnectionString::parse("UseDevelopmentStorage=true").unwrap().development);
-        assert!(ConnectionString::parse("").is_err());
-        assert!(ConnectionString::parse("AccountName").is_err());
-        assert!(BlobStorage::azure("AccountKey=a2V5", "c").is_err(), "no account");
-        assert!(BlobStorage::azure("AccountName=seeg;AccountKey=a2V5", "c").is_ok());
     }
 
     #[tokio::test]

@@ -42,6 +42,18 @@ const LEGACY_ALIASES: [(&str, &str); 25] = [
     ("AZ_FUNC_ON_APP_SUBMITTED_KEY", "azure_function.key"),
 ];
 
+/// The standard AWS variables, for the S3 settings of both stores (lower precedence than `APP__*`).
+const AWS_VARIABLES: [(&str, &str); 8] = [
+    ("AWS_ACCESS_KEY_ID", "storage.s3.access_key_id"),
+    ("AWS_ACCESS_KEY_ID", "lake.s3.access_key_id"),
+    ("AWS_SECRET_ACCESS_KEY", "storage.s3.secret_access_key"),
+    ("AWS_SECRET_ACCESS_KEY", "lake.s3.secret_access_key"),
+    ("AWS_REGION", "storage.s3.region"),
+    ("AWS_REGION", "lake.s3.region"),
+    ("AWS_ENDPOINT_URL", "storage.s3.endpoint"),
+    ("AWS_ENDPOINT_URL", "lake.s3.endpoint"),
+];
+
 /// The shortest signing key accepted (S1).
 pub const MIN_SECRET_BYTES: usize = 32;
 
@@ -206,6 +218,55 @@ pub enum StorageKind {
     Local,
     Memory,
     Azure,
+    S3,
+}
+
+/// `kind = "s3"`: a bucket on Amazon S3 or an S3-compatible server (`[storage.s3]`, `[lake.s3]`); the standard
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION` and `AWS_ENDPOINT_URL` fill both.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    /// It must exist.
+    pub bucket: String,
+    pub region: String,
+    /// Empty: AWS. Otherwise an S3-compatible server's `https://` (or, for that server only, `http://`) URL.
+    pub endpoint: String,
+    /// Empty with the secret: the machine's credentials (ECS task role, EC2 instance metadata).
+    pub access_key_id: String,
+    /// A secret: set it from the environment.
+    pub secret_access_key: SecretString,
+}
+
+impl S3Settings {
+    /// Refuses an S3 store without its bucket, with half a key, or with an endpoint that is no URL.
+    fn validate(&self, section: &str) -> anyhow::Result<()> {
+        if self.bucket.trim().is_empty() {
+            bail!("{section}.kind = \"s3\" exige {section}.s3.bucket (le nom du bucket, qui doit exister)");
+        }
+        if self.access_key_id.trim().is_empty() != self.secret_access_key.expose_secret().trim().is_empty() {
+            bail!(
+                "{section}.s3.access_key_id et {section}.s3.secret_access_key (AWS_ACCESS_KEY_ID, \
+                 AWS_SECRET_ACCESS_KEY) vont ensemble : renseignez les deux ou aucun"
+            );
+        }
+        let endpoint = self.endpoint.trim();
+        if !(endpoint.is_empty() || endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+            bail!("{section}.s3.endpoint (AWS_ENDPOINT_URL) doit être une adresse http(s)://");
+        }
+        Ok(())
+    }
+
+    /// The adapter's view of these settings.
+    pub fn location(&self) -> seeg_adapters_blob::S3Location {
+        let filled = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        seeg_adapters_blob::S3Location {
+            bucket: self.bucket.trim().to_owned(),
+            region: self.region.trim().to_owned(),
+            endpoint: filled(&self.endpoint),
+            access_key_id: filled(&self.access_key_id),
+            secret_access_key: filled(self.secret_access_key.expose_secret()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -215,8 +276,10 @@ pub struct StorageSettings {
     pub path: PathBuf,
     /// `kind = "azure"`: an Azure Storage connection string (a secret: set it from the environment).
     pub azure_connection_string: SecretString,
-    /// `kind = "azure"`: the container documents go to; it must exist.
+    /// `kind = "azure"`: the container documents go to; created at start-up when missing.
     pub azure_container: String,
+    /// `kind = "s3"`: the bucket (`[storage.s3]`).
+    pub s3: S3Settings,
     /// The orphan-document sweep (`[storage.sweep]`).
     pub sweep: SweepSettings,
 }
@@ -246,13 +309,16 @@ impl SweepSettings {
 }
 
 impl StorageSettings {
-    /// Refuses an Azure store without its connection string or container.
+    /// Refuses an Azure store without its connection string or container, an S3 one without its bucket.
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.kind == StorageKind::Azure
             && (self.azure_connection_string.expose_secret().trim().is_empty()
                 || self.azure_container.trim().is_empty())
         {
             bail!("storage.kind = \"azure\" exige storage.azure_connection_string et storage.azure_container");
+        }
+        if self.kind == StorageKind::S3 {
+            self.s3.validate("storage")?;
         }
         self.sweep.grace()?;
         self.sweep.interval()?;
@@ -272,12 +338,16 @@ pub struct LakeSettings {
     pub path: PathBuf,
     /// `kind = "azure"`: an Azure Storage connection string (legacy `AZURE_STORAGE_CONNECTION_STRING`; a secret).
     pub azure_connection_string: SecretString,
-    /// `kind = "azure"`: the container (legacy `AZURE_STORAGE_CONTAINER`, `raw` by default); it must exist.
+    /// `kind = "azure"`: the container (legacy `AZURE_STORAGE_CONTAINER`, `raw` by default); created at start-up
+    /// when missing.
     pub azure_container: String,
+    /// `kind = "s3"`: the bucket (`[lake.s3]`).
+    pub s3: S3Settings,
 }
 
 impl LakeSettings {
-    /// Refuses an Azure lake without its connection string or container, and a local one without a folder.
+    /// Refuses an Azure lake without its connection string or container, an S3 one without its bucket, and a
+    /// local one without a folder.
     pub fn validate(&self) -> anyhow::Result<()> {
         match self.kind {
             StorageKind::Azure
@@ -290,6 +360,7 @@ impl LakeSettings {
                 )
             }
             StorageKind::Local if self.path.as_os_str().is_empty() => bail!("lake.kind = \"local\" exige lake.path"),
+            StorageKind::S3 => self.s3.validate("lake"),
             _ => Ok(()),
         }
     }
@@ -473,7 +544,7 @@ impl Settings {
     pub fn load(environment: Environment, config_dir: &Path) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Toml::string(DEFAULT_TOML))
             .merge(Toml::file(config_dir.join(format!("{}.toml", environment.as_str()))));
-        for (variable, key) in LEGACY_ALIASES {
+        for (variable, key) in LEGACY_ALIASES.into_iter().chain(AWS_VARIABLES) {
             figment = figment.merge(Env::raw().only(&[variable]).map(move |_| key.into()));
         }
         // R39: a non-blank legacy connection string is what turned the export to Azure on.
@@ -606,6 +677,46 @@ mod tests {
             jail.set_env("AZURE_STORAGE_CONNECTION_STRING", "");
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("lake.azure_connection_string"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn s3_stores_need_a_bucket_and_take_the_standard_aws_variables() {
+        Jail::expect_with(|jail| {
+            let s = load(jail, Environment::Development).unwrap();
+            assert_eq!((s.storage.s3.region.as_str(), s.lake.s3.bucket.as_str()), ("us-east-1", ""));
+
+            jail.set_env("APP__STORAGE__KIND", "s3");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("storage.kind = \"s3\" exige storage.s3.bucket"), "{error}");
+            jail.set_env("APP__STORAGE__S3__BUCKET", "seeg-documents");
+            jail.set_env("APP__LAKE__KIND", "s3");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("lake.kind = \"s3\" exige lake.s3.bucket"), "{error}");
+            jail.set_env("APP__LAKE__S3__BUCKET", "seeg-raw");
+
+            jail.set_env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("renseignez les deux ou aucun"), "{error}");
+            jail.set_env("AWS_SECRET_ACCESS_KEY", "from-the-environment");
+            jail.set_env("AWS_REGION", "eu-west-3");
+            jail.set_env("AWS_ENDPOINT_URL", "http://127.0.0.1:9000");
+            let s = load(jail, Environment::Development).unwrap();
+            for (s3, bucket) in [(&s.storage.s3, "seeg-documents"), (&s.lake.s3, "seeg-raw")] {
+                let location = s3.location();
+                assert_eq!((location.bucket.as_str(), location.region.as_str()), (bucket, "eu-west-3"));
+                assert_eq!(location.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+                assert_eq!(location.access_key_id.as_deref(), Some("AKIAEXAMPLE"));
+                assert_eq!(location.secret_access_key.as_deref(), Some("from-the-environment"));
+            }
+
+            jail.set_env("APP__LAKE__S3__REGION", "af-south-1");
+            assert_eq!(load(jail, Environment::Development).unwrap().lake.s3.region, "af-south-1", "APP__ wins");
+            jail.set_env("AWS_ENDPOINT_URL", "127.0.0.1:9000");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("s3.endpoint (AWS_ENDPOINT_URL) doit être une adresse http(s)://"), "{error}");
+            assert!(!error.contains("from-the-environment"), "{error}");
             Ok(())
         });
     }

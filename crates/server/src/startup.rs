@@ -113,7 +113,8 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
     })
 }
 
-/// The document store the settings choose (a new in-memory one each call for `memory`).
+/// The document store the settings choose (a new in-memory one each call for `memory`); the server `prepare`s it
+/// before serving.
 pub fn document_storage(settings: &Settings) -> anyhow::Result<BlobStorage> {
     Ok(match settings.storage.kind {
         StorageKind::Local => BlobStorage::local(&settings.storage.path)?,
@@ -122,6 +123,7 @@ pub fn document_storage(settings: &Settings) -> anyhow::Result<BlobStorage> {
             settings.storage.azure_connection_string.expose_secret(),
             settings.storage.azure_container.trim(),
         )?,
+        StorageKind::S3 => BlobStorage::s3(&settings.storage.s3.location())?,
     })
 }
 
@@ -149,11 +151,13 @@ pub fn lake_storage(settings: &Settings) -> anyhow::Result<LakeStorage> {
         StorageKind::Azure => {
             LakeStorage::azure(lake.azure_connection_string.expose_secret(), lake.azure_container.trim())?
         }
+        StorageKind::S3 => LakeStorage::s3(&lake.s3.location())?,
     })
 }
 
-/// The data-lake export handlers (K4), when `lake.enabled`: `application.submitted` and `lake.export_requested`.
-pub fn lake_export_handlers(
+/// The data-lake export handlers (K4), when `lake.enabled`: `application.submitted` and `lake.export_requested`;
+/// their lake is prepared (an Azure container created when missing) before it is handed over.
+pub async fn lake_export_handlers(
     settings: &Settings,
     database: &Database,
     documents: &BlobStorage,
@@ -162,13 +166,15 @@ pub fn lake_export_handlers(
     if !settings.lake.enabled {
         return Ok(HandlerRegistry::default());
     }
+    let lake = lake_storage(settings)?;
+    lake.prepare().await.context("préparation du lac de données")?;
     let export = seeg_application::applications::LakeExport::new(
         Arc::new(database.clone()),
         Arc::new(database.clone()),
         Arc::new(database.clone()),
         Arc::new(database.clone()),
         Arc::new(documents.clone()),
-        Arc::new(lake_storage(settings)?),
+        Arc::new(lake),
         clock,
     );
     Ok(HandlerRegistry::default()
@@ -231,8 +237,9 @@ impl Application {
         let mut release = release_handlers(settings)?;
         let database = open_database(settings).await?;
         let storage = document_storage(settings)?;
+        storage.prepare().await.context("préparation du stockage des documents")?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        release = release.merged(lake_export_handlers(settings, &database, &storage, Arc::clone(&clock))?);
+        release = release.merged(lake_export_handlers(settings, &database, &storage, Arc::clone(&clock)).await?);
         let hooks = export_hooks(settings);
         // The release's handlers, then the caller's: a test may replace one (its own mailer, say).
         let handlers = release.merged(handlers);

@@ -128,7 +128,7 @@ async fn orphans_older_than_the_grace_period_go_and_the_rest_stays(kind: Storage
 
 mod stores {
     use super::orphans_older_than_the_grace_period_go_and_the_rest_stays;
-    seeg_tests::on_storages!(Memory, Local, Azure => orphans_older_than_the_grace_period_go_and_the_rest_stays);
+    seeg_tests::on_storages!(Memory, Local, Azure, S3 => orphans_older_than_the_grace_period_go_and_the_rest_stays);
 }
 
 mod reuse {

@@ -93,9 +93,55 @@ async fn unknown_keys_are_not_found_and_deleting_twice_is_fine(kind: Storage) {
     assert!(store.list(DOCUMENTS_PREFIX).await.unwrap().is_empty());
 }
 
-on_storages!(Memory, Local, Azure =>
+on_storages!(Memory, Local, Azure, S3 =>
     the_same_bytes_have_one_key_and_read_back_whole,
     a_streamed_upload_equals_a_put_and_leaves_no_temporary_object,
     ranges_read_exactly_their_bytes_and_bad_ones_are_refused,
     unknown_keys_are_not_found_and_deleting_twice_is_fine,
 );
+
+/// Issue 6 "container created if missing": on Azurite, `prepare` creates a container that is not there, a second
+/// `prepare` is fine (409 ContainerAlreadyExists), and the document store and the lake then write and read; a wrong
+/// account key is refused with the container and the status, never the key.
+#[tokio::test]
+async fn prepare_creates_a_missing_azure_container_once() {
+    use seeg_adapters_blob::LakeStorage;
+    use seeg_application::lake::{DataLake as _, LakeObject};
+    let Some((connection, _)) = seeg_tests::storage::azurite() else {
+        eprintln!("skipped: set TEST_AZURITE_URL (.ci/azurite.sh) to run against Azurite");
+        return;
+    };
+    let container = seeg_tests::storage::test_prefix("docs");
+    let store = seeg_adapters_blob::BlobStorage::azure(&connection, &container).unwrap();
+    assert!(store.put(pdf(10, 4)).await.is_err(), "{container} does not exist yet");
+    store.prepare().await.unwrap();
+    store.prepare().await.unwrap();
+    let doc = store.put(pdf(10, 4)).await.unwrap();
+    assert_eq!(read_all(&store, &doc.key, None).await, pdf(10, 4));
+
+    let lake = LakeStorage::azure(&connection, &seeg_tests::storage::test_prefix("raw")).unwrap();
+    lake.prepare().await.unwrap();
+    lake.prepare().await.unwrap();
+    let object = LakeObject {
+        key: "facts/a.json".into(),
+        bytes: Bytes::from_static(b"{}"),
+        content_type: "application/json".into(),
+        content_encoding: None,
+        metadata: std::collections::BTreeMap::new(),
+    };
+    lake.put(object.clone()).await.unwrap();
+    assert_eq!(lake.get("facts/a.json").await.unwrap(), Some(object));
+
+    let wrong_key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"not the account key");
+    let (account, _) = connection.split_once(';').unwrap();
+    let endpoint = connection.split(';').find(|p| p.starts_with("BlobEndpoint=")).unwrap();
+    let refused =
+        seeg_adapters_blob::BlobStorage::azure(&format!("{account};AccountKey={wrong_key};{endpoint}"), "x-y")
+            .unwrap()
+            .prepare()
+            .await
+            .unwrap_err();
+    let message = format!("{refused:#}");
+    assert!(message.contains("« x-y » refusée : HTTP 403"), "{message}");
+    assert!(!message.contains(&wrong_key), "{message}");
+}

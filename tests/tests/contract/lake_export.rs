@@ -1,6 +1,7 @@
 //! The data-lake export (K4, legacy R41–R42) of a sample submission, read through the ports of each store and
 //! written to a memory lake (which keeps metadata), a local-folder lake (bytes only) and, when `TEST_AZURITE_URL`
-//! is set, an Azure Blob lake on Azurite (metadata and content types kept): the three JSON documents
+//! is set, an Azure Blob lake on Azurite, and when `TEST_S3_URL` is set an S3 lake on moto (both keep metadata and
+//! content types): the three JSON documents
 //! equal the golden files in `tests/golden/lake/` byte for byte (fixed clock and ids; `UPDATE_SNAPSHOTS=1`
 //! rewrites them), the PDFs are copied to their R41 paths, and a second run the same day writes the same keys
 //! with the same bytes.
@@ -228,8 +229,12 @@ async fn the_export_writes_the_golden_documents_and_pdfs_at_the_r41_paths(backen
     // Azure Blob on Azurite when `TEST_AZURITE_URL` is set (`eval "$(bash .ci/azurite.sh)"`), under a prefix of
     // this run in the shared container: content type, encoding and metadata must come back.
     if let Some((connection, container)) = seeg_tests::storage::azurite() {
-        let prefix = format!("lake-{}", seeg_application::IdGenerator::new_id(&seeg_application::SystemIds).simple());
+        let prefix = seeg_tests::storage::test_prefix("lake");
         lakes.push((LakeStorage::azure(&connection, &container).unwrap().prefixed(&prefix), true));
+    }
+    // The same on S3 (moto's server) when `TEST_S3_URL` is set (`eval "$(bash .ci/s3.sh)"`).
+    if let Some(location) = seeg_tests::storage::s3() {
+        lakes.push((LakeStorage::s3(&location).unwrap().prefixed(&seeg_tests::storage::test_prefix("lake")), true));
     }
     for (lake, metadata) in lakes {
         let export = exporter(&p, Arc::new(documents.clone()), Arc::new(lake.clone()));
