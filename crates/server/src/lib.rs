@@ -5,6 +5,7 @@ pub mod agents;
 pub mod cli;
 pub mod demo;
 pub mod documents;
+pub mod lake;
 pub mod settings;
 pub mod signing_key;
 pub mod startup;

@@ -158,7 +158,18 @@ pub fn lake_export_handler(
     if !settings.lake.enabled {
         return Ok(None);
     }
-    let export = seeg_application::applications::LakeExport::new(
+    let export = lake_export(settings, database, documents, clock)?;
+    Ok(Some(Arc::new(seeg_application::applications::LakeExportHandler::new(export))))
+}
+
+/// The data-lake export (K4) over this service's database, documents and lake: the handler's and the backfill's.
+pub fn lake_export(
+    settings: &Settings,
+    database: &Database,
+    documents: &BlobStorage,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<seeg_application::applications::LakeExport> {
+    Ok(seeg_application::applications::LakeExport::new(
         Arc::new(database.clone()),
         Arc::new(database.clone()),
         Arc::new(database.clone()),
@@ -166,8 +177,7 @@ pub fn lake_export_handler(
         Arc::new(documents.clone()),
         Arc::new(lake_storage(settings)?),
         clock,
-    );
-    Ok(Some(Arc::new(seeg_application::applications::LakeExportHandler::new(export))))
+    ))
 }
 
 /// The outbox handlers of this release.

@@ -7,6 +7,7 @@ mod dossier_export;
 pub mod drafts;
 mod editing;
 mod intake;
+mod lake_backfill;
 mod lake_export;
 mod lake_handler;
 mod pipeline;
@@ -20,6 +21,10 @@ pub use details::{ApplicationDetail, ApplicationDetails, DetailError};
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};
 pub use editing::{AddedDocument, ApplicationEditing, EditError};
 pub use intake::DocumentIntake;
+pub use lake_backfill::{
+    BACKFILL_PAGE, BackfillError, BackfillProgress, BackfillResult, BackfillSummary, BackfillWindow, Concurrency,
+    CreatedApplications, CreatedWithin, CreationKey, DEFAULT_CONCURRENCY, LakeBackfill, MAX_CONCURRENCY, NoProgress,
+};
 pub use lake_export::{LakeDocuments, LakeExport, LakeExportError, LakeExportOutcome, pdf_key};
 pub use lake_handler::LakeExportHandler;
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
