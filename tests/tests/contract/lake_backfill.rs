@@ -10,11 +10,10 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use seeg_adapters_blob::{BlobStorage, LakeStorage};
-use seeg_adapters_memory::ManualClock;
 use seeg_application::StoreError;
 use seeg_application::applications::{
     BackfillProgress, BackfillResult, BackfillSummary, BackfillWindow, Concurrency, CreatedApplications, CreatedWithin,
-    CreationKey, LakeBackfill, LakeExport, NoProgress,
+    CreationKey, LakeBackfill, NoProgress,
 };
 use seeg_application::documents::DocumentStore;
 use seeg_application::lake::{DataLake, LakeObject};
@@ -25,6 +24,7 @@ use seeg_tests::{Backend, Ports, on_backends, ports};
 use uuid::Uuid;
 
 use crate::applications::document;
+use crate::lake_export::exporter;
 
 fn key(a: &Application) -> CreationKey {
     CreationKey { created_at: a.created_at, id: a.id }
@@ -121,25 +121,8 @@ impl DataLake for CountingLake {
     }
 }
 
-const EXPORT_DAY: &str = "2026-07-14";
-
-fn export_day() -> NaiveDate {
-    EXPORT_DAY.parse().unwrap()
-}
-
-/// The export, on `EXPORT_DAY`.
-fn exporter(p: &Ports, documents: Arc<dyn DocumentStore>, lake: Arc<dyn DataLake>) -> LakeExport {
-    let noon = export_day().and_hms_opt(12, 0, 0).unwrap().and_utc();
-    LakeExport::new(
-        Arc::clone(&p.applications),
-        Arc::clone(&p.users),
-        Arc::clone(&p.candidate_profiles),
-        Arc::clone(&p.offers),
-        documents,
-        lake,
-        Arc::new(ManualClock::new(noon)),
-    )
-}
+/// The day of `crate::lake_export::exporter`'s clock: the partition of every export here.
+const EXPORT_DAY: &str = "2026-06-03";
 
 fn backfill(p: &Ports, documents: Arc<dyn DocumentStore>, lake: Arc<dyn DataLake>) -> LakeBackfill {
     LakeBackfill::new(Arc::clone(&p.created_applications), exporter(p, documents, lake))
