@@ -132,6 +132,7 @@ pub struct Ports {
     pub application_counts: Arc<dyn ApplicationCounts>,
     pub drafts: Arc<dyn seeg_application::applications::drafts::DraftRepository>,
     pub document_references: Arc<dyn seeg_application::documents_sweep::DocumentReferences>,
+    pub created_applications: Arc<dyn seeg_application::applications::CreatedApplications>,
     pub read_model: Arc<dyn seeg_application::applications::read_models::ApplicationReadModel>,
     /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
     pub memory: Option<MemoryStore>,
@@ -157,6 +158,7 @@ impl Ports {
             + ApplicationCounts
             + seeg_application::applications::drafts::DraftRepository
             + seeg_application::documents_sweep::DocumentReferences
+            + seeg_application::applications::CreatedApplications
             + seeg_application::applications::read_models::ApplicationReadModel
             + Clone
             + 'static,
@@ -178,6 +180,7 @@ impl Ports {
             application_counts: Arc::new(store.clone()),
             drafts: Arc::new(store.clone()),
             document_references: Arc::new(store.clone()),
+            created_applications: Arc::new(store.clone()),
             read_model: Arc::new(store.clone()),
             memory: None,
         }

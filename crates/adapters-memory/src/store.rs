@@ -32,6 +32,7 @@ use seeg_domain::search;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use uuid::Uuid;
 
+mod created_applications;
 mod document_references;
 mod read_models;
 

@@ -6,6 +6,7 @@ mod agents;
 mod applications;
 mod audit;
 mod candidate_profiles;
+mod created_applications;
 mod database;
 mod document_references;
 mod drafts;

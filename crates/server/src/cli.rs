@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::documents::DocumentsAction,
     },
+    /// The data lake: export existing applications again.
+    Lake {
+        #[command(subcommand)]
+        action: crate::lake::LakeAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +112,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin { action } => crate::admin::run(&settings, action).await,
         Command::Agents { action } => crate::agents::run(&settings, action).await,
         Command::Documents { action } => crate::documents::run(&settings, action).await,
+        Command::Lake { action } => crate::lake::run(&settings, action).await,
         Command::Demo { action: DemoAction::Seed } => {
             let database = startup::open_database(&settings).await?;
             let added = crate::demo::seed(&database, &database, &SystemClock).await?;

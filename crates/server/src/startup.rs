@@ -155,8 +155,7 @@ pub fn lake_storage(settings: &Settings) -> anyhow::Result<LakeStorage> {
     })
 }
 
-/// The data-lake export handlers (K4), when `lake.enabled`: `application.submitted` and `lake.export_requested`;
-/// their lake is prepared (an Azure container created when missing) before it is handed over.
+/// The data-lake export handlers (K4), when `lake.enabled`: `application.submitted` and `lake.export_requested`.
 pub async fn lake_export_handlers(
     settings: &Settings,
     database: &Database,
@@ -166,9 +165,23 @@ pub async fn lake_export_handlers(
     if !settings.lake.enabled {
         return Ok(HandlerRegistry::default());
     }
+    let export = lake_export(settings, database, documents, clock).await?;
+    Ok(HandlerRegistry::default()
+        .with(Arc::new(LakeExportHandler::new(export.clone())))
+        .with(Arc::new(LakeExportHandler::for_requests(export))))
+}
+
+/// The data-lake export (K4) over this service's database, documents and lake: the handlers' and the backfill's.
+/// Its lake is prepared (an Azure container created when missing) before it is handed over.
+pub async fn lake_export(
+    settings: &Settings,
+    database: &Database,
+    documents: &BlobStorage,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<seeg_application::applications::LakeExport> {
     let lake = lake_storage(settings)?;
     lake.prepare().await.context("préparation du lac de données")?;
-    let export = seeg_application::applications::LakeExport::new(
+    Ok(seeg_application::applications::LakeExport::new(
         Arc::new(database.clone()),
         Arc::new(database.clone()),
         Arc::new(database.clone()),
@@ -176,10 +189,7 @@ pub async fn lake_export_handlers(
         Arc::new(documents.clone()),
         Arc::new(lake),
         clock,
-    );
-    Ok(HandlerRegistry::default()
-        .with(Arc::new(LakeExportHandler::new(export.clone())))
-        .with(Arc::new(LakeExportHandler::for_requests(export))))
+    ))
 }
 
 /// The downstream consumers this deployment has (which events submissions, status changes and the webhook write).

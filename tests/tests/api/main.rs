@@ -18,6 +18,7 @@ mod health;
 mod http_conventions;
 mod idempotency;
 mod jobs;
+mod lake_backfill;
 mod lake_export;
 mod matricules;
 mod multipart;

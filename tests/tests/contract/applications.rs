@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use seeg_application::applications::{ApplicationDocument, ApplicationFilter, StatusChange};
 use seeg_application::{IdGenerator, Page, StoreError, SystemIds};
-use seeg_domain::applications::{Application, ApplicationStatus, DocumentType, MtpAnswers, Reference};
+use seeg_domain::applications::{Application, ApplicationStatus, DocumentType};
 use seeg_domain::identity::User;
 use seeg_domain::offers::JobOffer;
 use seeg_tests::offers::{base_time, offer};
@@ -31,19 +31,7 @@ pub(crate) async fn setup(p: &Ports, candidates: usize, offers: usize) -> (Vec<U
 }
 
 pub(crate) fn application(candidate: Uuid, offer: Uuid, minutes: i64) -> Application {
-    Application {
-        id: SystemIds.new_id(),
-        candidate_id: candidate,
-        job_offer_id: offer,
-        status: ApplicationStatus::Candidature,
-        reference_contacts: Some("M. Obame".into()),
-        availability_start: Some(at(60 * 24)),
-        has_been_manager: true,
-        reference: Reference { entreprise: Some("SEEG, Total".into()), ..Reference::default() },
-        mtp_answers: MtpAnswers::from_stored(vec!["R1".into(), "R2".into()], vec!["T".into()], Vec::new()),
-        created_at: at(minutes),
-        updated_at: at(minutes),
-    }
+    seeg_tests::applications::application(candidate, offer, at(minutes))
 }
 
 pub(crate) fn document(application_id: Uuid, kind: DocumentType, minutes: i64) -> ApplicationDocument {

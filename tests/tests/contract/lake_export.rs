@@ -113,7 +113,8 @@ async fn seed(p: &Ports, documents: &dyn DocumentStore) -> Sample {
     Sample { candidate, job, application, documents: rows }
 }
 
-fn exporter(p: &Ports, documents: Arc<dyn DocumentStore>, lake: Arc<dyn DataLake>) -> LakeExport {
+/// The export on 2026-06-03 (`export_time`).
+pub(crate) fn exporter(p: &Ports, documents: Arc<dyn DocumentStore>, lake: Arc<dyn DataLake>) -> LakeExport {
     LakeExport::new(
         Arc::clone(&p.applications),
         Arc::clone(&p.users),

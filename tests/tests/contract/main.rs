@@ -14,6 +14,7 @@ mod documents;
 mod drafts;
 mod idempotency;
 mod identity;
+mod lake_backfill;
 mod lake_export;
 mod offer_desk;
 mod offers;

@@ -10,6 +10,7 @@ mod export_requests;
 mod function_hook;
 mod hooks;
 mod intake;
+mod lake_backfill;
 mod lake_export;
 mod lake_handler;
 mod pipeline;
@@ -26,6 +27,10 @@ pub use export_requests::{ExportReceipt, ExportRequestError, ExportRequests};
 pub use function_hook::{FunctionHook, FunctionHookHandler};
 pub use hooks::{AZURE_FUNCTION_NOTIFY, ExportHooks, ExportReason, LAKE_EXPORT_REQUESTED};
 pub use intake::DocumentIntake;
+pub use lake_backfill::{
+    BACKFILL_PAGE, BackfillError, BackfillProgress, BackfillResult, BackfillSummary, BackfillWindow, Concurrency,
+    CreatedApplications, CreatedWithin, CreationKey, DEFAULT_CONCURRENCY, LakeBackfill, MAX_CONCURRENCY, NoProgress,
+};
 pub use lake_export::{LakeDocuments, LakeExport, LakeExportError, LakeExportOutcome, LakeTableKeys, pdf_key};
 pub use lake_handler::LakeExportHandler;
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
