@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod applications;
 pub mod dashboards;
 pub mod eventually;
+pub mod lake;
 pub mod offers;
 pub mod storage;
 pub mod submissions;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeZone as _, Utc};
+use chrono::{TimeZone as _, Utc};
 use seeg_adapters_blob::{BlobStorage, LakeStorage};
 use seeg_adapters_memory::ManualClock;
 use seeg_application::applications::{LakeExport, LakeExportOutcome};
@@ -14,6 +14,7 @@ use seeg_application::outbox::{HandlerRegistry, OutboxStore};
 use seeg_domain::identity::Role;
 use seeg_tests::accounts::token_for;
 use seeg_tests::eventually::eventually;
+use seeg_tests::lake::{expected_keys, exported, partition};
 use seeg_tests::submissions::{open_offer, submit};
 use seeg_tests::{Backend, TestApp, on_backends};
 use uuid::Uuid;
@@ -29,38 +30,6 @@ async fn spawn(backend: Backend, dir: &Path) -> TestApp {
         s.outbox.base_delay_ms = 20;
         s.outbox.max_delay_secs = 1;
         s.outbox.max_attempts = 1_000;
-    })
-    .await
-}
-
-/// The partition date `D` of an export, read from its dim_candidates key.
-fn partition(keys: &[String]) -> NaiveDate {
-    let key = keys.iter().find(|k| k.starts_with("dimensions/dim_candidates/")).expect("dim_candidates written");
-    let date = key.split("ingestion_date=").nth(1).unwrap().split('/').next().unwrap();
-    date.parse().unwrap()
-}
-
-/// The R41 keys of a submission of `submit`'s three required documents, sorted.
-fn expected_keys(date: NaiveDate, application: &serde_json::Value) -> Vec<String> {
-    let id = |field: &str| application[field].as_str().unwrap().to_owned();
-    let (application_id, candidate, offer) = (id("id"), id("candidate_id"), id("job_offer_id"));
-    let mut keys = vec![
-        format!("dimensions/dim_candidates/ingestion_date={date}/{candidate}.json"),
-        format!("dimensions/dim_job_offers/ingestion_date={date}/{offer}.json"),
-        format!("facts/fact_applications/ingestion_date={date}/{application_id}.json"),
-    ];
-    for kind in ["cv", "cover_letter", "diplome"] {
-        keys.push(format!("documents/ingestion_date={date}/{application_id}/{kind}_{kind}.pdf"));
-    }
-    keys.sort();
-    keys
-}
-
-/// The lake's keys once the export of one application has written all six objects.
-async fn exported(lake: &LakeStorage) -> Vec<String> {
-    eventually("the export of the submission", async || {
-        let keys = lake.keys("").await.unwrap();
-        (keys.len() == 6).then_some(keys)
     })
     .await
 }

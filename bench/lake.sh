@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The data-lake export under a burst (issue 6, K4, R41–R42): exactly 1 000 submissions (POST /api/v1/applications/,
+# multipart, three PDFs each, 1 000 distinct external candidates spread over OFFERS offers) sent as fast as
+# CONNECTIONS keep-alive connections allow, then measured until the outbox has drained. Each submission commits its
+# application with an `application.submitted` (and a `mail.send`) outbox event; the relay of the same process runs
+# the export (LakeExportHandler: 3 JSON + the PDFs into the lake, a local folder here) and the e-mails (folder).
+# Prints:
+#   - submissions/s of the burst (1 000 / time from the first request sent to the last answer);
+#   - exports/s: 1 000 / time from the first request sent to the last `application.submitted` done (processed_at
+#     in outbox_events, SQL);
+#   - the outbox lag: oldest_pending_age (now − the oldest pending event's created_at, what GET
+#     /api/v1/admin/outbox and `seeg outbox status` report) sampled every 250 ms from the first request to the
+#     drain: max and p50;
+#   - the lake's object count against what the exports write: per submission its fact, its candidate's dimension
+#     and its PDFs, plus one dimension per offer (an offer's dim_job_offers key is the same for all its
+#     applications of the day, R41, so it is rewritten, not added): 1 000 × (2 + 3) + OFFERS objects, for
+#     1 000 × (3 + 3) writes;
+#   - the server's peak RSS (VmHWM) over the burst and the drain.
+# Setup (bench/lib.sh): a scratch PostgreSQL database, the release build, candidates cloned in SQL and signed in
+# beforehand on a server of their own, so the measured server starts fresh. Asserts nothing but the counts it
+# prints: a shared 2-core machine is noisy, compare runs made on the same machine only. Not part of `cargo test`.
+#   bash bench/lake.sh [connections=32] [relay-batch-size=32] [offers=1] [pdf-kib=200]
+# The relay's other settings come from the environment as usual (APP__OUTBOX__POLL_INTERVAL_MS, …).
+# BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) must let the script create a database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+connections=${1:-32}
+batch_size=${2:-32}
+offers=${3:-1}
+pdf_kib=${4:-200}
+submissions=1000
+
+bench_setup
+
+# --- Setup, on a server of its own (its work is not in the peak below).
+APP__AUTH__BCRYPT_COST=4 start_server
+sign_up_template
+clone_candidates bench-lake "$submissions"
+log_in_candidates bench-lake "$submissions" >tokens.txt
+stop_server
+for k in $(seq 1 "$offers"); do
+  offer_id=$(python3 -c 'import uuid; print(uuid.uuid4())')
+  insert_offer "$offer_id"
+  body_template "$offer_id" $((pdf_kib * 1024)) multipart "body-$k.template"
+done
+
+# --- The burst and the drain, on a fresh server.
+export APP__LAKE__ENABLED=true APP__LAKE__KIND=local APP__LAKE__PATH=$work/lake APP__OUTBOX__BATCH_SIZE=$batch_size
+start_server
+echo "=== $submissions submissions (multipart, 3 PDFs of $pdf_kib KiB) over $offers offer(s), $connections connections," \
+  "relay batch $batch_size, PostgreSQL, documents and lake in local folders, rate limits off"
+echo "  idle RSS after start: $(mib "$(kib VmRSS)")"
+python3 - "$port" "$db_url" "$connections" "$submissions" "$bench_boundary" tokens.txt body-*.template <<'PY'
+import http.client, statistics, subprocess, sys, threading, time
+
+port, db_url, connections, total, boundary = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+tokens = open(sys.argv[6]).read().split()
+assert len(tokens) >= total, f"{len(tokens)} tokens for {total} submissions"
+templates = []
+for path in sys.argv[7:]:
+    with open(path, "rb") as f:
+        templates.append(f.read().split(b"@@TAG@@"))
+content_type = f"multipart/form-data; boundary={boundary}"
+
+def sql(query):
+    return subprocess.run(["psql", "-qAt", db_url, "-c", query], check=True, capture_output=True, text=True).stdout.strip()
+
+# The lag sampler: the oldest pending event's age, as the admin route computes it, every 250 ms until the drain.
+samples, drained = [], threading.Event()
+def sample():
+    try:
+        poll()
+    except Exception as error:  # a failed psql: say so rather than wait for the deadline
+        print(f"  the sampler stopped: {error}")
+        drained.set()
+
+def poll():
+    while not drained.is_set():
+        age, done, dead = sql("SELECT coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE state = 'pending')), 0),"
+                              " count(*) FILTER (WHERE kind = 'application.submitted' AND state = 'done'),"
+                              " count(*) FILTER (WHERE kind = 'application.submitted' AND state = 'dead')"
+                              " FROM outbox_events").split("|")
+        samples.append(float(age))
+        if burst_over.is_set() and int(done) + int(dead) >= created[0]:
+            drained.set()
+            break
+        time.sleep(0.25)
+
+lock, next_index, statuses, created, errors = threading.Lock(), [0], {}, [0], []
+burst_over = threading.Event()
+def send():
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    while True:
+        with lock:
+            i = next_index[0]
+            next_index[0] += 1
+        if i >= total:
+            return
+        pieces = templates[i % len(templates)]
+        body = f"{i:012d}".encode().join(pieces)
+        headers = {"Authorization": f"Bearer {tokens[i]}", "Content-Type": content_type}
+        conn.request("POST", "/api/v1/applications/", body, headers)
+        answer = conn.getresponse()
+        data = answer.read()
+        with lock:
+            statuses[answer.status] = statuses.get(answer.status, 0) + 1
+            if answer.status == 201:
+                created[0] += 1
+            elif len(errors) < 3:
+                errors.append(f"{answer.status} {data[:300]!r}")
+
+start = time.time()
+sampler = threading.Thread(target=sample)
+sampler.start()
+senders = [threading.Thread(target=send) for _ in range(connections)]
+for t in senders:
+    t.start()
+for t in senders:
+    t.join()
+burst = time.time() - start
+burst_over.set()
+print(f"  burst: {total} submissions sent, answers {dict(sorted(statuses.items()))} in {burst:.1f} s")
+for error in errors:
+    print(f"  a refused submission: {error}")
+print(f"  submissions/s (201 answers / burst time): {created[0] / burst:.1f}")
+deadline = time.time() + 3600
+while not drained.wait(1):
+    if time.time() > deadline:
+        drained.set()
+        print("  the outbox did not drain within an hour: the figures below cover what was done")
+sampler.join()
+last_done, done = sql("SELECT coalesce(extract(epoch FROM max(processed_at)), 0), count(*) FROM outbox_events"
+                      " WHERE kind = 'application.submitted' AND state = 'done'").split("|")
+export_time = float(last_done) - start
+print(f"  exports done: {done}; last one {export_time:.1f} s after the first request")
+print(f"  exports/s ({done} / time from the first request to the last export done): {int(done) / export_time:.1f}")
+if samples:
+    print(f"  outbox lag, oldest pending age over {len(samples)} samples (every 250 ms): "
+          f"max {max(samples):.1f} s, p50 {statistics.median(samples):.1f} s")
+PY
+echo "  peak RSS (VmHWM) of the server: $(mib "$(kib VmHWM)"); RSS now $(mib "$(kib VmRSS)")"
+stop_server
+applications=$(sql "SELECT count(*) FROM applications")
+lake_objects=$(find lake -type f | wc -l)
+expected=$((applications * (2 + 3) + offers))
+echo "  lake: $lake_objects objects for $applications applications (expected $applications × (2 + 3 PDFs) + $offers" \
+  "offer dimension(s) = $expected; $((applications * 6)) writes) — $([ "$lake_objects" -eq "$expected" ] && echo ok || echo MISMATCH)"
+echo "  outbox at the end: $(outbox_summary)"
+outbox_errors
+echo "  server warnings: $(grep -c WARN server.log || true) lines in its log"
