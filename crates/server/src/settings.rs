@@ -422,6 +422,8 @@ pub struct OutboxSettings {
     pub enabled: bool,
     pub poll_interval_ms: u64,
     pub batch_size: u32,
+    /// Handlers of one batch running at once (one application's events still run in order).
+    pub concurrency: usize,
     pub max_attempts: u32,
     pub base_delay_ms: u64,
     pub max_delay_secs: u64,
@@ -604,6 +606,9 @@ impl Settings {
         self.rate_limit.config()?;
         if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
+        }
+        if !(1..=64).contains(&self.outbox.concurrency) {
+            bail!("outbox.concurrency doit être compris entre 1 et 64");
         }
         self.outbox.policy()?;
         self.mail.validate()?;

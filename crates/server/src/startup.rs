@@ -77,6 +77,7 @@ pub fn relay(
         RelaySettings {
             worker: worker_name(&SystemIds),
             batch_size: outbox.batch_size,
+            concurrency: outbox.concurrency,
             lease: Duration::from_secs(outbox.lease_secs),
             poll_interval: Duration::from_millis(outbox.poll_interval_ms),
             policy: outbox.policy()?,

@@ -78,6 +78,7 @@ fn relay(
         RelaySettings {
             worker: worker.to_owned(),
             batch_size: 8,
+            concurrency: 1,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(10),
             policy,
@@ -241,6 +242,7 @@ fn slow_relay(p: &Ports, clock: &Arc<ManualClock>, handler: Arc<SlowByClock>, wo
         RelaySettings {
             worker: worker.to_owned(),
             batch_size: 8,
+            concurrency: 1,
             lease: Duration::from_secs(60),
             poll_interval: Duration::from_millis(10),
             policy: RetryPolicy::new(5, Duration::from_secs(1), Duration::from_secs(10)).unwrap(),
@@ -299,6 +301,114 @@ async fn futures_join<F: std::future::Future<Output = usize>>(futures: impl Iter
     vec![x, y]
 }
 
+/// Records, per application, the order its events ran in and whether two of them ever ran at once; waits at a
+/// barrier first when given one (every handler of the batch must then be in flight together to pass it).
+struct Lanes {
+    barrier: Option<tokio::sync::Barrier>,
+    in_flight: Mutex<HashMap<String, u32>>,
+    overlapped: AtomicU32,
+    order: Mutex<HashMap<String, Vec<Uuid>>>,
+}
+
+impl Lanes {
+    fn new(barrier: Option<usize>) -> Arc<Self> {
+        Arc::new(Self {
+            barrier: barrier.map(tokio::sync::Barrier::new),
+            in_flight: Mutex::default(),
+            overlapped: AtomicU32::new(0),
+            order: Mutex::default(),
+        })
+    }
+}
+
+#[async_trait]
+impl OutboxHandler for Lanes {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+    async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()> {
+        let application = event.payload["application_id"].as_str().unwrap().to_owned();
+        {
+            let mut in_flight = self.in_flight.lock().unwrap();
+            let running = in_flight.entry(application.clone()).or_default();
+            if *running > 0 {
+                self.overlapped.fetch_add(1, Ordering::SeqCst);
+            }
+            *running += 1;
+        }
+        if let Some(barrier) = &self.barrier {
+            // A bound, not a timing: a relay running the batch one by one never fills the barrier.
+            tokio::time::timeout(Duration::from_secs(15), barrier.wait())
+                .await
+                .map_err(|_| anyhow::anyhow!("the batch's handlers never ran together"))?;
+        }
+        for _ in 0..5 {
+            tokio::task::yield_now().await;
+        }
+        self.order.lock().unwrap().entry(application.clone()).or_default().push(event.id);
+        *self.in_flight.lock().unwrap().get_mut(&application).unwrap() -= 1;
+        Ok(())
+    }
+}
+
+fn concurrent_relay(p: &Ports, handler: Arc<Lanes>, concurrency: usize) -> OutboxRelay {
+    OutboxRelay::new(
+        p.outbox.clone(),
+        HandlerRegistry::default().with(handler),
+        Arc::new(ManualClock::new(base_time())),
+        RelaySettings {
+            worker: "w".to_owned(),
+            batch_size: 16,
+            concurrency,
+            lease: Duration::from_secs(60),
+            poll_interval: Duration::from_millis(10),
+            policy: RetryPolicy::new(5, Duration::from_secs(1), Duration::from_secs(10)).unwrap(),
+        },
+    )
+}
+
+/// Appends one event per application named, in that order; returns their ids.
+async fn append_for(p: &Ports, applications: &[&str]) -> Vec<Uuid> {
+    let mut tx = p.uow.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for application in applications {
+        let event = OutboxEvent::new(SystemIds.new_id(), KIND, json!({ "application_id": application }), base_time());
+        tx.outbox().append(&event).await.unwrap();
+        ids.push(event.id);
+    }
+    tx.commit().await.unwrap();
+    ids
+}
+
+async fn a_batch_runs_different_applications_side_by_side(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let handler = Lanes::new(Some(4));
+    let ids = append_for(&p, &["a", "b", "c", "d"]).await;
+    assert_eq!(concurrent_relay(&p, handler.clone(), 4).run_once().await.unwrap(), 4);
+    for id in ids {
+        let event = p.outbox.get(id).await.unwrap().unwrap();
+        assert_eq!((event.state, event.last_error), (OutboxState::Done, None), "all four passed the barrier together");
+    }
+}
+
+async fn one_applications_events_run_in_claim_order_never_together(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let handler = Lanes::new(None);
+    let ids = append_for(&p, &["a", "b", "a", "c", "a", "b", "c", "a"]).await;
+    assert_eq!(concurrent_relay(&p, handler.clone(), 8).run_once().await.unwrap(), 8);
+    assert_eq!(handler.overlapped.load(Ordering::SeqCst), 0, "two events of one application ran at once");
+    // Claim order is (next_attempt_at, id): here the ids' order.
+    let claimed = |positions: &[usize]| -> Vec<Uuid> {
+        let mut of: Vec<Uuid> = positions.iter().map(|&i| ids[i]).collect();
+        of.sort();
+        of
+    };
+    let order = handler.order.lock().unwrap().clone();
+    assert_eq!(order["a"], claimed(&[0, 2, 4, 7]));
+    assert_eq!(order["b"], claimed(&[1, 5]));
+    assert_eq!(order["c"], claimed(&[3, 6]));
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
     a_handler_failing_twice_then_succeeding_is_handled_once,
     after_the_limit_an_event_is_dead_until_an_operator_retries_it,
@@ -306,6 +416,8 @@ on_backends!(Memory, Sqlite, Postgres =>
     two_relays_never_run_the_same_event_twice,
     no_handler_starts_without_enough_lease_left_and_the_rest_is_released,
     a_stopping_relay_finishes_the_running_handler_and_releases_the_rest,
+    a_batch_runs_different_applications_side_by_side,
+    one_applications_events_run_in_claim_order_never_together,
 );
 
 /// A restart needs a database that outlives the process: not the in-memory store.

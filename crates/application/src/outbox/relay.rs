@@ -1,9 +1,11 @@
 //! The relay: claims due events, runs their handlers, records the outcome.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{SubsecRound, TimeDelta};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use futures_util::{StreamExt as _, stream};
 use seeg_domain::outbox::{AfterFailure, RetryPolicy};
 use tokio::sync::watch;
 use tracing::{Instrument, info_span};
@@ -22,8 +24,12 @@ pub struct RelaySettings {
     /// Names this relay in leases (host and process, so operators can tell replicas apart).
     pub worker: String,
     pub batch_size: u32,
-    /// How long a claim holds. Handlers run one after another within it, each limited to the lease time left,
-    /// so a handler never outlives its lease (when it would, another relay may run the event too).
+    /// How many handlers of one batch run at once. Events naming the same application (`application_id` in their
+    /// payload) form one lane and run one after another in claim order, so two exports of one application never
+    /// race and the later state is written last; other events run side by side.
+    pub concurrency: usize,
+    /// How long a claim holds. Each handler is limited to the lease time left when it starts, so a handler never
+    /// outlives its lease (when it would, another relay may run the event too).
     pub lease: Duration,
     /// Wait between polls when nothing was due.
     pub poll_interval: Duration,
@@ -89,20 +95,46 @@ impl OutboxRelay {
         let lease_until = claimed_at + to_delta(self.settings.lease);
         let events =
             self.store.claim_due(claimed_at, lease_until, &self.settings.worker, self.settings.batch_size).await?;
-        for (index, event) in events.iter().enumerate() {
+        let claimed = events.len();
+        let outcomes: Vec<Result<Vec<Uuid>, StoreError>> = stream::iter(lanes(events))
+            .map(|lane| self.run_lane(lane, lease_until, shutdown))
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        let mut unstarted = Vec::new();
+        let mut failure = None;
+        for outcome in outcomes {
+            match outcome {
+                Ok(ids) => unstarted.extend(ids),
+                Err(error) => failure = Some(error),
+            }
+        }
+        if !unstarted.is_empty() {
+            let released = self.store.release(&unstarted, &self.settings.worker).await?;
+            let stopping = shutdown.is_some_and(|s| *s.borrow());
+            tracing::info!(outbox.released = released, outbox.stopping = stopping, "outbox claims released");
+        }
+        failure.map_or(Ok(claimed), Err)
+    }
+
+    /// Runs one lane's events in order; returns the ids it did not start (stopping, or too little lease left).
+    async fn run_lane(
+        &self,
+        lane: Vec<OutboxEvent>,
+        lease_until: DateTime<Utc>,
+        shutdown: Option<&watch::Receiver<bool>>,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        for (index, event) in lane.iter().enumerate() {
             let stopping = shutdown.is_some_and(|s| *s.borrow());
             let left = (lease_until - self.clock.now()).to_std().unwrap_or_default();
             if stopping || left < self.settings.minimum_budget() {
-                let rest: Vec<Uuid> = events[index..].iter().map(|e| e.id).collect();
-                let released = self.store.release(&rest, &self.settings.worker).await?;
-                tracing::info!(outbox.released = released, outbox.stopping = stopping, "outbox claims released");
-                break;
+                return Ok(lane[index..].iter().map(|e| e.id).collect());
             }
             let span = info_span!("outbox.handle", outbox.id = %event.id, outbox.kind = %event.kind, outbox.attempt = event.attempts + 1);
             // A margin so the outcome is recorded while the lease still holds.
             self.run_one(event, left.mul_f64(0.9)).instrument(span).await?;
         }
-        Ok(events.len())
+        Ok(Vec::new())
     }
 
     async fn run_one(&self, event: &OutboxEvent, budget: Duration) -> Result<(), StoreError> {
@@ -142,6 +174,24 @@ impl OutboxRelay {
         }
         Ok(())
     }
+}
+
+/// The batch in lanes: the events naming one application together, in claim order; every other event alone.
+fn lanes(events: Vec<OutboxEvent>) -> Vec<Vec<OutboxEvent>> {
+    let mut lanes: Vec<Vec<OutboxEvent>> = Vec::new();
+    let mut by_application: HashMap<String, usize> = HashMap::new();
+    for event in events {
+        let application = event.payload.get("application_id").and_then(serde_json::Value::as_str).map(str::to_owned);
+        if let Some(lane) = application.as_ref().and_then(|id| by_application.get(id).copied()) {
+            lanes[lane].push(event);
+        } else {
+            if let Some(id) = application {
+                by_application.insert(id, lanes.len());
+            }
+            lanes.push(vec![event]);
+        }
+    }
+    lanes
 }
 
 fn to_delta(duration: Duration) -> TimeDelta {
