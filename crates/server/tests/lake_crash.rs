@@ -15,7 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
@@ -212,8 +212,9 @@ async fn killed_after_the_commit_the_restart_exports_the_submission(backend: Bac
     restart_and_find_the_export(dir.path(), &raw, &seeded, &application).await;
 }
 
-/// An Azure Blob endpoint that takes requests and never answers: each request's arrival is reported on the channel,
-/// and its connection is held open (a lake that hangs).
+/// An Azure Blob endpoint that creates the container at start-up (201 to `PUT …?restype=container`) and then takes
+/// every blob request and never answers: each one's arrival is reported on the channel, and its connection is held
+/// open (a lake that hangs).
 fn silent_lake() -> (String, mpsc::Receiver<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap().to_string();
@@ -223,7 +224,13 @@ fn silent_lake() -> (String, mpsc::Receiver<()>) {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut request = [0_u8; 1024];
-            if stream.read(&mut request).is_ok_and(|n| n > 0) && arrived.send(()).is_err() {
+            let Ok(read) = stream.read(&mut request) else { continue };
+            let head = String::from_utf8_lossy(&request[..read]);
+            if head.lines().next().is_some_and(|line| line.contains("restype=container")) {
+                let _ = stream.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n");
+                continue;
+            }
+            if read > 0 && arrived.send(()).is_err() {
                 return;
             }
             held.push(stream);
