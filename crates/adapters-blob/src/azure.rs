@@ -92,6 +92,21 @@ impl Account {
     }
 }
 
+/// The storage did not answer the container's creation (down, unreachable, timed out): unlike a refusal, worth
+/// trying again later.
+#[derive(Debug)]
+pub struct StorageUnreachable {
+    container: String,
+}
+
+impl std::fmt::Display for StorageUnreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "création du conteneur Azure « {} » : le stockage ne répond pas", self.container)
+    }
+}
+
+impl std::error::Error for StorageUnreachable {}
+
 /// One container to create at start-up.
 pub(crate) struct Container {
     client: reqwest::Client,
@@ -125,7 +140,7 @@ impl Container {
         let answer = request
             .send()
             .await
-            .with_context(|| format!("création du conteneur Azure « {} » : le stockage ne répond pas", self.name))?;
+            .map_err(|_| anyhow::Error::new(StorageUnreachable { container: self.name.clone() }))?;
         let status = answer.status();
         let code = answer.headers().get("x-ms-error-code").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         match status.as_u16() {

@@ -6,6 +6,7 @@ mod documents;
 mod lake;
 mod s3;
 
+pub use azure::StorageUnreachable;
 pub use lake::LakeStorage;
 pub use s3::S3Location;
 

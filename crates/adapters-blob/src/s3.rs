@@ -5,8 +5,9 @@ use object_store::aws::{AmazonS3, AmazonS3Builder};
 
 /// One S3 bucket; it must exist.
 ///
-/// Without an access key, object_store looks for the machine's credentials (ECS task role, EC2 instance
-/// metadata).
+/// The builder starts from the process environment (object_store's `from_env`: `AWS_*` variables, so an ECS task
+/// role, EKS web identity / pod identity, `AWS_SESSION_TOKEN`), then these settings override it; with no key at all,
+/// object_store falls back to EC2 instance metadata.
 #[derive(Clone, Default)]
 pub struct S3Location {
     pub bucket: String,
@@ -34,7 +35,7 @@ impl S3Location {
     pub(crate) fn store(&self) -> anyhow::Result<AmazonS3> {
         anyhow::ensure!(!self.bucket.trim().is_empty(), "stockage S3 : le nom du bucket manque");
         let region = if self.region.trim().is_empty() { "us-east-1" } else { self.region.trim() };
-        let mut builder = AmazonS3Builder::new().with_bucket_name(self.bucket.trim()).with_region(region);
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(self.bucket.trim()).with_region(region);
         if let Some(endpoint) = self.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
         }

@@ -24,7 +24,17 @@ pub const WEBHOOK_TOKEN_HEADER: &str = "X-Webhook-Token";
 const EXPORT_MESSAGE: &str = "Export ETL Data Warehouse effectué (Star Schema)";
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(route("/api/v1/webhooks/application-submitted").route(web::post().to(application_submitted)));
+    cfg.service(
+        route("/api/v1/webhooks/application-submitted")
+            .route(web::post().to(application_submitted))
+            .default_service(web::to(other_method)),
+    );
+}
+
+/// Another method on the webhook's path: 405 while the webhook is on, 404 while it is off (S9: a disabled webhook
+/// looks like no route at all).
+async fn other_method(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    Err(if state.webhook_token.is_some() { ApiError::MethodNotAllowed } else { ApiError::RouteNotFound })
 }
 
 /// The configured webhook secret, kept as its SHA-256 digest: comparing digests in constant time reveals neither
@@ -33,13 +43,15 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 pub struct WebhookToken([u8; 32]);
 
 impl WebhookToken {
-    /// `None` for a blank secret: the webhook is then off.
+    /// `None` for a blank secret: the webhook is then off. Surrounding whitespace is not part of the secret (a
+    /// secret file's final newline; HTTP strips it from header values too).
     pub fn new(secret: &str) -> Option<Self> {
-        (!secret.trim().is_empty()).then(|| Self(Sha256::digest(secret.as_bytes()).into()))
+        let secret = secret.trim();
+        (!secret.is_empty()).then(|| Self(Sha256::digest(secret.as_bytes()).into()))
     }
 
-    fn accepts(&self, presented: &str) -> bool {
-        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    fn accepts(&self, presented: &[u8]) -> bool {
+        let presented: [u8; 32] = Sha256::digest(presented.trim_ascii()).into();
         self.0.ct_eq(&presented).into()
     }
 }
@@ -60,7 +72,7 @@ impl FromRequest for WebhookCaller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = req.app_data::<web::Data<ApiState>>().and_then(|state| state.webhook_token.clone());
-        let presented = req.headers().get(WEBHOOK_TOKEN_HEADER).and_then(|v| v.to_str().ok());
+        let presented = req.headers().get(WEBHOOK_TOKEN_HEADER).map(actix_web::http::header::HeaderValue::as_bytes);
         ready(match (token, presented) {
             // No secret configured: the route is disabled, indistinguishable from an unknown one (S9).
             (None, _) => Err(ApiError::RouteNotFound),
@@ -171,10 +183,14 @@ mod tests {
     #[test]
     fn only_the_exact_secret_is_accepted_and_a_blank_one_turns_the_webhook_off() {
         let token = WebhookToken::new("s3cret-du-webhook").expect("a secret");
-        assert!(token.accepts("s3cret-du-webhook"));
-        for wrong in ["", "s3cret-du-webhoo", "s3cret-du-webhook ", "S3CRET-DU-WEBHOOK", "autre"] {
-            assert!(!token.accepts(wrong), "{wrong:?}");
+        assert!(token.accepts(b"s3cret-du-webhook"));
+        assert!(token.accepts(b" s3cret-du-webhook\t"), "surrounding whitespace is not the secret's");
+        for wrong in ["", "s3cret-du-webhoo", "s3cret-du-webhook-", "S3CRET-DU-WEBHOOK", "autre", "s3cret-dü-webhook"]
+        {
+            assert!(!token.accepts(wrong.as_bytes()), "{wrong:?}");
         }
+        // A secret file's final newline is not part of it.
+        assert!(WebhookToken::new("s3cret-du-webhook\n").unwrap().accepts(b"s3cret-du-webhook"));
         assert!(WebhookToken::new("").is_none());
         assert!(WebhookToken::new("   ").is_none());
         assert_eq!(format!("{token:?}"), "WebhookToken(…)");

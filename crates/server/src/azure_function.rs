@@ -17,10 +17,14 @@ pub struct HttpFunctionHook {
     key: SecretString,
 }
 
-/// The address only: the key never reaches a log.
+/// Host and path only: the key, and a `code` pasted into the URL (Azure's "function URL" holds one), never reach a
+/// log.
 impl std::fmt::Debug for HttpFunctionHook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpFunctionHook").field("url", &self.url.as_str()).finish_non_exhaustive()
+        f.debug_struct("HttpFunctionHook")
+            .field("host", &self.url.host_str())
+            .field("path", &self.url.path())
+            .finish_non_exhaustive()
     }
 }
 
@@ -46,7 +50,8 @@ impl FunctionHook for HttpFunctionHook {
     async fn notify(&self, payload: &serde_json::Value) -> anyhow::Result<()> {
         let mut request = self.client.post(self.url.clone()).json(payload);
         let key = self.key.expose_secret().trim();
-        if !key.is_empty() {
+        // A URL copied with its `?code=` already carries the key: it is not sent twice.
+        if !key.is_empty() && !self.url.query_pairs().any(|(name, _)| name == "code") {
             request = request.query(&[("code", key)]);
         }
         // The error's text would carry the URL with its `code`: only its kind is kept.
@@ -65,5 +70,26 @@ impl FunctionHook for HttpFunctionHook {
             anyhow::bail!("Azure Function : réponse {}", status.as_u16());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn its_debug_shows_neither_the_key_nor_a_code_in_the_url() {
+        let settings = AzureFunctionSettings {
+            url: "https://seeg-fonctions.azurewebsites.net/api/on-submitted?code=cle-dans-l-url".to_owned(),
+            key: "cle-des-reglages".to_owned().into(),
+            connect_timeout_secs: 10,
+            timeout_secs: 60,
+        };
+        let hook = HttpFunctionHook::from_settings(&settings).unwrap().expect("configured");
+        let shown = format!("{hook:?}");
+        assert!(shown.contains("seeg-fonctions.azurewebsites.net") && shown.contains("/api/on-submitted"), "{shown}");
+        assert!(!shown.contains("cle-"), "{shown}");
+        let off = AzureFunctionSettings { url: "  ".to_owned(), ..settings };
+        assert!(HttpFunctionHook::from_settings(&off).unwrap().is_none());
     }
 }

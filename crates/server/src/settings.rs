@@ -231,7 +231,8 @@ pub struct S3Settings {
     pub region: String,
     /// Empty: AWS. Otherwise an S3-compatible server's `https://` (or, for that server only, `http://`) URL.
     pub endpoint: String,
-    /// Empty with the secret: the machine's credentials (ECS task role, EC2 instance metadata).
+    /// Empty with the secret: the machine's credentials (the `AWS_*` environment: ECS task role, EKS web identity,
+    /// session token; else EC2 instance metadata).
     pub access_key_id: String,
     /// A secret: set it from the environment.
     pub secret_access_key: SecretString,
@@ -386,7 +387,7 @@ impl WebhookSettings {
 }
 
 /// The Azure Function told of every submission (`[azure_function]`, legacy R44), through the outbox.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AzureFunctionSettings {
     /// Its address (legacy `AZ_FUNC_ON_APP_SUBMITTED_URL`); blank: no call.
@@ -396,6 +397,17 @@ pub struct AzureFunctionSettings {
     /// Connection and whole-call limits (legacy: 10 s to connect, 60 s to read).
     pub connect_timeout_secs: u64,
     pub timeout_secs: u64,
+}
+
+/// The URL without its query: Azure's "function URL" carries the key as `?code=`.
+impl std::fmt::Debug for AzureFunctionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AzureFunctionSettings")
+            .field("url", &self.url.split('?').next().unwrap_or_default())
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AzureFunctionSettings {

@@ -8,11 +8,11 @@ use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
 use secrecy::ExposeSecret as _;
-use seeg_adapters_blob::{BlobStorage, LakeStorage};
+use seeg_adapters_blob::{BlobStorage, LakeStorage, StorageUnreachable};
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo, WebhookToken};
 use seeg_adapters_postgres::Database;
 use seeg_application::applications::{
-    ApplicationDetails, ExportHooks, ExportRequests, FunctionHookHandler, LakeExportHandler,
+    ApplicationDetails, ExportHooks, ExportRequests, FunctionHook, FunctionHookHandler, LakeExportHandler,
 };
 use seeg_application::documents_sweep::DocumentSweep;
 use seeg_application::health::HealthCheck;
@@ -156,7 +156,8 @@ pub fn lake_storage(settings: &Settings) -> anyhow::Result<LakeStorage> {
     })
 }
 
-/// The data-lake export handlers (K4), when `lake.enabled`: `application.submitted` and `lake.export_requested`.
+/// The data-lake export handlers (K4), when `lake.enabled`: `application.submitted` and `lake.export_requested`,
+/// telling the Azure Function after the export when one is configured.
 pub async fn lake_export_handlers(
     settings: &Settings,
     database: &Database,
@@ -167,9 +168,19 @@ pub async fn lake_export_handlers(
         return Ok(HandlerRegistry::default());
     }
     let export = lake_export(settings, database, documents, clock).await?;
-    Ok(HandlerRegistry::default()
-        .with(Arc::new(LakeExportHandler::new(export.clone())))
-        .with(Arc::new(LakeExportHandler::for_requests(export))))
+    let (mut submitted, mut requested) =
+        (LakeExportHandler::new(export.clone()), LakeExportHandler::for_requests(export));
+    // R40: the function hears of a submission or a webhook call once its blobs are written.
+    if let Some(function) = azure_function(settings)? {
+        submitted = submitted.then_notify(Arc::clone(&function));
+        requested = requested.then_notify(function);
+    }
+    Ok(HandlerRegistry::default().with(Arc::new(submitted)).with(Arc::new(requested)))
+}
+
+/// The Azure Function (R44), when `[azure_function] url` is set.
+pub fn azure_function(settings: &Settings) -> anyhow::Result<Option<Arc<dyn FunctionHook>>> {
+    Ok(HttpFunctionHook::from_settings(&settings.azure_function)?.map(|hook| Arc::new(hook) as Arc<dyn FunctionHook>))
 }
 
 /// The data-lake export (K4) over this service's database, documents and lake: the handlers' and the backfill's.
@@ -181,7 +192,13 @@ pub async fn lake_export(
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<seeg_application::applications::LakeExport> {
     let lake = lake_storage(settings)?;
-    lake.prepare().await.context("préparation du lac de données")?;
+    let prepared = lake.clone();
+    prepare_store("lake", move || {
+        let lake = prepared.clone();
+        async move { lake.prepare().await }
+    })
+    .await
+    .context("préparation du lac de données")?;
     Ok(seeg_application::applications::LakeExport::new(
         Arc::new(database.clone()),
         Arc::new(database.clone()),
@@ -193,6 +210,38 @@ pub async fn lake_export(
     ))
 }
 
+/// How long a store that did not answer at start-up waits before it is prepared again.
+const PREPARE_RETRY: Duration = Duration::from_secs(60);
+
+/// Readies a store at start-up (an Azure container is created when missing). A store that refuses (a wrong key, no
+/// right to create) stops the start-up; one that does not answer does not (I2: a storage outage must not take the
+/// API down): the service starts, the readiness probe and the outbox's retries cover the outage, and the store is
+/// prepared again every minute in the background until it answers.
+async fn prepare_store<F, Fut>(store: &'static str, prepare: F) -> anyhow::Result<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let unreachable = |error: &anyhow::Error| error.downcast_ref::<StorageUnreachable>().is_some();
+    match prepare().await {
+        Err(error) if unreachable(&error) => {
+            tracing::warn!(store, "storage unreachable at start-up: prepared again in the background");
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(PREPARE_RETRY).await;
+                    match prepare().await {
+                        Ok(()) => break tracing::info!(store, "storage prepared"),
+                        Err(error) if unreachable(&error) => {}
+                        Err(error) => break tracing::error!(store, error = %format!("{error:#}"), "storage refused"),
+                    }
+                }
+            });
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// The downstream consumers this deployment has (which events submissions, status changes and the webhook write).
 pub fn export_hooks(settings: &Settings) -> ExportHooks {
     ExportHooks { lake: settings.lake.enabled, azure_function: settings.azure_function.enabled() }
@@ -201,8 +250,9 @@ pub fn export_hooks(settings: &Settings) -> ExportHooks {
 /// The outbox handlers of this release.
 pub fn release_handlers(settings: &Settings) -> anyhow::Result<HandlerRegistry> {
     let mut handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer(settings)?)));
-    if let Some(hook) = HttpFunctionHook::from_settings(&settings.azure_function)? {
-        handlers = handlers.with(Arc::new(FunctionHookHandler::new(Arc::new(hook))));
+    // With the lake off, the function has events of its own (and events written before keep a handler).
+    if let Some(function) = azure_function(settings)? {
+        handlers = handlers.with(Arc::new(FunctionHookHandler::new(function)));
     }
     Ok(handlers)
 }
@@ -248,7 +298,13 @@ impl Application {
         let mut release = release_handlers(settings)?;
         let database = open_database(settings).await?;
         let storage = document_storage(settings)?;
-        storage.prepare().await.context("préparation du stockage des documents")?;
+        let prepared = storage.clone();
+        prepare_store("documents", move || {
+            let storage = prepared.clone();
+            async move { storage.prepare().await }
+        })
+        .await
+        .context("préparation du stockage des documents")?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         release = release.merged(lake_export_handlers(settings, &database, &storage, Arc::clone(&clock)).await?);
         let hooks = export_hooks(settings);

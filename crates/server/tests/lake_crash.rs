@@ -225,8 +225,8 @@ fn silent_lake() -> (String, mpsc::Receiver<()>) {
             let Ok(mut stream) = stream else { continue };
             let mut request = [0_u8; 1024];
             let Ok(read) = stream.read(&mut request) else { continue };
-            let head = String::from_utf8_lossy(&request[..read]);
-            if head.lines().next().is_some_and(|line| line.contains("restype=container")) {
+            let request_head = String::from_utf8_lossy(&request[..read]);
+            if request_head.lines().next().is_some_and(|line| line.contains("restype=container")) {
                 let _ = stream.write_all(b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n");
                 continue;
             }

@@ -107,7 +107,36 @@ async fn a_failing_lake_keeps_the_export_pending_until_it_works_again(backend: B
     assert_eq!(done.dead, 0, "{done:?}");
 }
 
+/// An Azure lake that does not answer at start-up (its container cannot be created yet) does not stop the service
+/// (I2): submissions are taken, their exports wait in the outbox, failing, retried.
+async fn an_unreachable_azure_lake_does_not_stop_the_service(backend: Backend) {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let connection = format!(
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=bm90LWEta2V5;\
+         BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+    );
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
+        s.lake.kind = seeg_server::settings::StorageKind::Azure;
+        s.lake.azure_connection_string = connection.into();
+        s.outbox.base_delay_ms = 20;
+        s.outbox.max_delay_secs = 1;
+        s.outbox.max_attempts = 1_000;
+    })
+    .await;
+    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let job = open_offer(&app, "Chef d'usine d'eau").await;
+    submit(&app, &token, &job, "awa").await; // 201
+    let failing = eventually("the export failing", async || {
+        let stats = OutboxStore::stats(&app.database).await.unwrap();
+        (stats.failing >= 1).then_some(stats)
+    })
+    .await;
+    assert!(failing.by_kind.iter().any(|k| k.kind == "application.submitted" && k.pending == 1), "{failing:?}");
+}
+
 on_backends!(Sqlite, Postgres =>
     a_submission_reaches_the_lake_at_the_r41_paths_and_re_exports_identically,
     a_failing_lake_keeps_the_export_pending_until_it_works_again,
+    an_unreachable_azure_lake_does_not_stop_the_service,
 );

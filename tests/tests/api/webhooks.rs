@@ -77,6 +77,9 @@ async fn without_a_secret_the_webhook_does_not_exist(backend: Backend) {
         let (status, body) = call(&app, token, &json!({"application_id": application["id"]})).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("route_not_found")), "{token:?}: {body}");
     }
+    // Another method is no hint either: the path answers as an unknown one would.
+    let (status, body) = app.get_json(PATH).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("route_not_found")), "{body}");
     // A secret with the webhook turned off: still absent.
     let off = spawn(backend, dir.path(), |s| {
         s.webhook.secret = SECRET.to_owned().into();
@@ -107,6 +110,9 @@ async fn the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_expor
         assert_eq!(answer["code"], "invalid_webhook_token", "{answer}");
         assert_eq!(answer["detail"], "Webhook non autorisé", "{answer}");
     }
+    // On, the path has one method.
+    let (status, answer) = app.get_json(PATH).await;
+    assert_eq!((status, answer["code"].as_str()), (405, Some("method_not_allowed")), "{answer}");
     // A wrong token learns nothing about the body either.
     let (status, _) = call(&app, Some("faux"), &json!({"rien": true})).await;
     assert_eq!(status, 401);
@@ -114,7 +120,7 @@ async fn the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_expor
     let (status, answer) = call(&app, Some(SECRET), &json!({"application_id": "pas-un-uuid"})).await;
     assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
     let (status, answer) = call(&app, Some(SECRET), &json!({})).await;
-    assert!(status == 400 || status == 422, "{status}: {answer}");
+    assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
     let (status, answer) = call(
         &app,
         Some(SECRET),
@@ -215,12 +221,14 @@ async fn a_status_change_re_exports_the_application_with_its_new_status(backend:
     assert_eq!(stats.dead, 0, "{stats:?}");
 }
 
-/// A stand-in for the Azure Function: records each call (query and body); answers 503 to the first
-/// `failures` calls, then 200.
+/// A stand-in for the Azure Function: records each call (query and body) and whether the lake folder `raw` then
+/// held the application's fact; answers 503 to the first `failures` calls, then 200.
 #[derive(Default)]
 struct Function {
     calls: Mutex<Vec<(String, Value)>>,
+    fact_written_before: Mutex<Vec<bool>>,
     failures: AtomicUsize,
+    raw: std::path::PathBuf,
 }
 
 async fn function_endpoint(
@@ -228,9 +236,22 @@ async fn function_endpoint(
     body: web::Json<Value>,
     function: web::Data<Function>,
 ) -> HttpResponse {
-    function.calls.lock().unwrap().push((request.query_string().to_owned(), body.into_inner()));
+    let body = body.into_inner();
+    let fact = format!("{}.json", body["application_id"].as_str().unwrap_or_default());
+    let written = walk(&function.raw.join("facts")).iter().any(|path| path.ends_with(&fact));
+    function.fact_written_before.lock().unwrap().push(written);
+    function.calls.lock().unwrap().push((request.query_string().to_owned(), body));
     let fail = function.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
     if fail { HttpResponse::ServiceUnavailable().finish() } else { HttpResponse::Ok().json(json!({"ok": true})) }
+}
+
+/// Every file under `dir` (none when it does not exist).
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .flatten()
+        .flat_map(|entry| if entry.path().is_dir() { walk(&entry.path()) } else { vec![entry.path()] })
+        .collect()
 }
 
 /// Starts the stand-in on a free loopback port; returns its URL.
@@ -248,11 +269,11 @@ fn start_function(function: Arc<Function>) -> String {
     format!("http://127.0.0.1:{port}/api/on-submitted")
 }
 
-async fn the_azure_function_hears_of_submissions_and_webhook_calls_and_is_retried(backend: Backend) {
-    let function = Arc::new(Function::default());
+async fn the_azure_function_hears_of_exported_submissions_and_webhook_calls_and_is_retried(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let function = Arc::new(Function { raw: dir.path().join("raw"), ..Function::default() });
     function.failures.store(2, Ordering::SeqCst);
     let url = start_function(Arc::clone(&function));
-    let dir = tempfile::tempdir().unwrap();
     let app = spawn(backend, dir.path(), move |s| {
         s.webhook.secret = SECRET.to_owned().into();
         s.azure_function.url = url;
@@ -272,9 +293,11 @@ async fn the_azure_function_hears_of_submissions_and_webhook_calls_and_is_retrie
         assert_eq!(query, "code=cle-de-la-fonction");
         assert_eq!(body, &json!({"application_id": id, "last_watermark": null}));
     }
-    let settled = eventually("the function's event done", async || {
+    // R40 order: every call came after the export had written the application's fact.
+    assert!(function.fact_written_before.lock().unwrap().iter().all(|written| *written), "called before the export");
+    let settled = eventually("the export and its call done", async || {
         let stats = OutboxStore::stats(&app.database).await.unwrap();
-        (pending_of(&stats, "azure_function.application_submitted") == 0).then_some(stats)
+        (stats.pending == 0).then_some(stats)
     })
     .await;
     assert_eq!(settled.dead, 0, "{settled:?}");
@@ -292,11 +315,12 @@ async fn the_azure_function_hears_of_submissions_and_webhook_calls_and_is_retrie
     assert_eq!(last, ("code=cle-de-la-fonction".to_owned(), body));
 }
 
-async fn with_the_lake_off_no_export_event_is_written(backend: Backend) {
+async fn with_the_lake_off_no_export_event_is_written_and_the_function_has_its_own(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn(backend, dir.path(), |s| {
         s.lake.enabled = false;
         s.webhook.secret = SECRET.to_owned().into();
+        "http://127.0.0.1:9/fonction".clone_into(&mut s.azure_function.url);
         s.outbox.enabled = false;
     })
     .await;
@@ -309,9 +333,16 @@ async fn with_the_lake_off_no_export_event_is_written(backend: Backend) {
         json!({"dim_candidates": null, "dim_job_offers": null, "fact_applications": null})
     );
     assert_eq!(answer["data"]["documents_count"], 3);
+    // A status change re-exports nothing either.
+    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
+    let path = format!("/api/v1/applications/{}", application["id"].as_str().unwrap());
+    let response =
+        app.client.put(app.url(&path)).bearer_auth(&recruiter).json(&json!({"status": "incubation"})).send().await;
+    assert_eq!(response.unwrap().status(), 200);
     let stats = OutboxStore::stats(&app.database).await.unwrap();
-    let kinds: Vec<&str> = stats.by_kind.iter().map(|k| k.kind.as_str()).collect();
-    assert_eq!(kinds, ["mail.send"], "only the confirmation e-mail waits: {stats:?}");
+    let kinds: Vec<(&str, u64)> = stats.by_kind.iter().map(|k| (k.kind.as_str(), k.pending)).collect();
+    // The submission's and the webhook's function calls; the confirmation and the status e-mails.
+    assert_eq!(kinds, [("azure_function.application_submitted", 2), ("mail.send", 2)], "{stats:?}");
 }
 
 on_backends!(Sqlite, Postgres =>
@@ -319,6 +350,6 @@ on_backends!(Sqlite, Postgres =>
     the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_export,
     the_relay_writes_what_the_webhook_queued,
     a_status_change_re_exports_the_application_with_its_new_status,
-    the_azure_function_hears_of_submissions_and_webhook_calls_and_is_retried,
-    with_the_lake_off_no_export_event_is_written,
+    the_azure_function_hears_of_exported_submissions_and_webhook_calls_and_is_retried,
+    with_the_lake_off_no_export_event_is_written_and_the_function_has_its_own,
 );

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use uuid::Uuid;
 
 use super::hooks::AZURE_FUNCTION_NOTIFY;
 use super::lake_handler::application_id;
@@ -41,10 +42,14 @@ impl OutboxHandler for FunctionHookHandler {
     async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()> {
         // Checked before the call: a payload without an application is not sent anywhere.
         let id = application_id(event)?;
-        let last_watermark = event.payload.get("last_watermark").cloned().unwrap_or(serde_json::Value::Null);
-        let payload = serde_json::json!({ "application_id": id, "last_watermark": last_watermark });
-        self.hook.notify(&payload).await
+        self.hook.notify(&r44_body(id, event)).await
     }
+}
+
+/// What the function receives (R44): `{application_id, last_watermark}`, the watermark the event carries or null.
+pub(crate) fn r44_body(application_id: Uuid, event: &OutboxEvent) -> serde_json::Value {
+    let last_watermark = event.payload.get("last_watermark").cloned().unwrap_or_default();
+    serde_json::json!({ "application_id": application_id, "last_watermark": last_watermark })
 }
 
 #[cfg(test)]
@@ -53,7 +58,6 @@ mod tests {
 
     use chrono::{TimeZone as _, Utc};
     use serde_json::json;
-    use uuid::Uuid;
 
     use super::*;
 

@@ -4,9 +4,13 @@
 //!
 //! | change | data lake (`[lake] enabled`) | Azure Function (`[azure_function] url`) |
 //! |---|---|---|
-//! | submission | `application.submitted` | `azure_function.application_submitted` |
+//! | submission | `application.submitted` | after the export (R40 order), or `azure_function.application_submitted` with the lake off |
 //! | status change | `lake.export_requested` (`reason: status_changed`) | — |
-//! | webhook (S9) | `lake.export_requested` (`reason: webhook`) | `azure_function.application_submitted` |
+//! | webhook (S9) | `lake.export_requested` (`reason: webhook`) | after the export, or its own event with the lake off |
+//!
+//! With the lake on, the function is told by the export's handler once the export succeeded (the legacy webhook
+//! called it after writing the blobs, R40, and the function reads them): it is never told of an application whose
+//! blobs are not there. A failed call fails that event, so the (idempotent) export runs again before the retry.
 
 use chrono::{DateTime, Utc};
 use seeg_domain::applications::Application;
@@ -82,7 +86,7 @@ impl ExportHooks {
         application_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.request_export(tx, ids, application_id, ExportReason::StatusChanged, now).await
+        self.request_export(tx, ids, application_id, ExportReason::StatusChanged, None, now).await
     }
 
     /// The webhook (S9, R40): a re-export and, when configured, the Azure Function call with the caller's
@@ -95,7 +99,7 @@ impl ExportHooks {
         last_watermark: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.request_export(tx, ids, application_id, ExportReason::Webhook, now).await?;
+        self.request_export(tx, ids, application_id, ExportReason::Webhook, last_watermark, now).await?;
         self.notify_function(tx, ids, application_id, last_watermark, now).await
     }
 
@@ -105,16 +109,22 @@ impl ExportHooks {
         ids: &dyn IdGenerator,
         application_id: Uuid,
         reason: ExportReason,
+        last_watermark: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         if !self.lake {
             return Ok(());
         }
-        let payload = serde_json::json!({ "application_id": application_id, "reason": reason.as_str() });
+        let payload = serde_json::json!({
+            "application_id": application_id,
+            "reason": reason.as_str(),
+            "last_watermark": last_watermark,
+        });
         tx.outbox().append(&OutboxEvent::new(ids.new_id(), LAKE_EXPORT_REQUESTED, payload, now)).await
     }
 
-    /// R44's body: the webhook payload, `{application_id, last_watermark}`.
+    /// R44's body: the webhook payload, `{application_id, last_watermark}`; its own event only with the lake off
+    /// (with the lake on, the export's handler tells the function).
     async fn notify_function(
         self,
         tx: &mut dyn Transaction,
@@ -123,7 +133,7 @@ impl ExportHooks {
         last_watermark: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if !self.azure_function {
+        if !self.azure_function || self.lake {
             return Ok(());
         }
         let payload = serde_json::json!({ "application_id": application_id, "last_watermark": last_watermark });

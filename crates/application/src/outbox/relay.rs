@@ -25,8 +25,10 @@ pub struct RelaySettings {
     pub worker: String,
     pub batch_size: u32,
     /// How many handlers of one batch run at once. Events naming the same application (`application_id` in their
-    /// payload) form one lane and run one after another in claim order, so two exports of one application never
-    /// race and the later state is written last; other events run side by side.
+    /// payload) form one lane and run one after another in claim order, so within one relay two exports of one
+    /// application never race and the later state is written last; other events run side by side. (Two relays —
+    /// replicas — may still run two events of one application at once: each export reads the state when it runs,
+    /// and a later event exports it again.)
     pub concurrency: usize,
     /// How long a claim holds. Each handler is limited to the lease time left when it starts, so a handler never
     /// outlives its lease (when it would, another relay may run the event too).
@@ -67,9 +69,9 @@ impl OutboxRelay {
         self.run_batch(None).await
     }
 
-    /// Polls until `shutdown` turns true. The handler running then finishes and its outcome is recorded; the
-    /// rest of its batch is released for another relay or the next start, so a stop neither loses nor repeats
-    /// work and never waits for a whole batch.
+    /// Polls until `shutdown` turns true. The handlers running then (up to `concurrency`) finish and their
+    /// outcomes are recorded; the rest of the batch is released for another relay or the next start, so a stop
+    /// neither loses nor repeats work and never waits for a whole batch.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
         while !*shutdown.borrow() {
             let idle = match self.run_batch(Some(&shutdown)).await {
@@ -96,17 +98,18 @@ impl OutboxRelay {
         let events =
             self.store.claim_due(claimed_at, lease_until, &self.settings.worker, self.settings.batch_size).await?;
         let claimed = events.len();
-        let outcomes: Vec<Result<Vec<Uuid>, StoreError>> = stream::iter(lanes(events))
+        let outcomes: Vec<(Vec<Uuid>, Option<StoreError>)> = stream::iter(lanes(events))
             .map(|lane| self.run_lane(lane, lease_until, shutdown))
             .buffer_unordered(self.settings.concurrency.max(1))
             .collect()
             .await;
         let mut unstarted = Vec::new();
         let mut failure = None;
-        for outcome in outcomes {
-            match outcome {
-                Ok(ids) => unstarted.extend(ids),
-                Err(error) => failure = Some(error),
+        for (ids, error) in outcomes {
+            unstarted.extend(ids);
+            if let Some(error) = error {
+                tracing::error!(error = %format!("{error:#}"), "outbox relay could not record an outcome");
+                failure.get_or_insert(error);
             }
         }
         if !unstarted.is_empty() {
@@ -117,24 +120,28 @@ impl OutboxRelay {
         failure.map_or(Ok(claimed), Err)
     }
 
-    /// Runs one lane's events in order; returns the ids it did not start (stopping, or too little lease left).
+    /// Runs one lane's events in order; returns the ids it did not start (stopping, too little lease left, or a
+    /// store error on an earlier one, returned beside them) so that they are released at once, not at lease end.
     async fn run_lane(
         &self,
         lane: Vec<OutboxEvent>,
         lease_until: DateTime<Utc>,
         shutdown: Option<&watch::Receiver<bool>>,
-    ) -> Result<Vec<Uuid>, StoreError> {
+    ) -> (Vec<Uuid>, Option<StoreError>) {
+        let rest = |from: usize| lane[from..].iter().map(|e| e.id).collect::<Vec<_>>();
         for (index, event) in lane.iter().enumerate() {
             let stopping = shutdown.is_some_and(|s| *s.borrow());
             let left = (lease_until - self.clock.now()).to_std().unwrap_or_default();
             if stopping || left < self.settings.minimum_budget() {
-                return Ok(lane[index..].iter().map(|e| e.id).collect());
+                return (rest(index), None);
             }
             let span = info_span!("outbox.handle", outbox.id = %event.id, outbox.kind = %event.kind, outbox.attempt = event.attempts + 1);
             // A margin so the outcome is recorded while the lease still holds.
-            self.run_one(event, left.mul_f64(0.9)).instrument(span).await?;
+            if let Err(error) = self.run_one(event, left.mul_f64(0.9)).instrument(span).await {
+                return (rest(index + 1), Some(error));
+            }
         }
-        Ok(Vec::new())
+        (Vec::new(), None)
     }
 
     async fn run_one(&self, event: &OutboxEvent, budget: Duration) -> Result<(), StoreError> {
