@@ -425,7 +425,8 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
                 limits,
-            ),
+            )
+            .with_hooks(hooks),
             dossiers: seeg_application::applications::ApplicationDossiers::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),

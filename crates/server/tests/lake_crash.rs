@@ -246,7 +246,7 @@ async fn killed_while_the_export_runs_the_restart_exports_it_once_the_lease_ends
     let (address, arrivals) = silent_lake();
 
     // A short lease, so the restart does not wait long for it; still far longer than the kill takes.
-    let seeg = Seeg::start(dir.path(), &seeded, &Lake::Azure(&address), &[("APP__OUTBOX__LEASE_SECS", "6")]).await;
+    let seeg = Seeg::start(dir.path(), &seeded, &Lake::Azure(&address), &[("APP__OUTBOX__LEASE_SECS", "4")]).await;
     let application = seeg.submit(&seeded).await;
     // Bounded so a broken relay fails the test instead of hanging it: a readiness wait, not a timing assertion.
     let waited = tokio::task::spawn_blocking(move || arrivals.recv_timeout(Duration::from_secs(30))).await.unwrap();

@@ -221,6 +221,42 @@ async fn a_status_change_re_exports_the_application_with_its_new_status(backend:
     assert_eq!(stats.dead, 0, "{stats:?}");
 }
 
+async fn a_document_change_re_exports_the_application_with_its_documents(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn(backend, dir.path(), |_| {}).await;
+    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let job = open_offer(&app, "Ingénieur Électricité").await;
+    let application = submit(&app, &token, &job, "awa").await;
+    let id = application["id"].as_str().unwrap();
+    let lake = LakeStorage::local(&dir.path().join("raw")).unwrap();
+    let keys = lake_keys(&lake, 6).await;
+    let fact_key = keys.iter().find(|k| k.starts_with("facts/")).unwrap().clone();
+
+    // The candidate adds an optional document while the application is still `candidature` (I10).
+    let pdf = seeg_tests::submissions::labelled_pdf("awa certificats");
+    let body = json!({
+        "document_type": "certificats",
+        "file_name": "certificats.pdf",
+        "file_data": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &pdf),
+    });
+    let path = format!("/api/v1/applications/{id}/documents");
+    let response = app.client.post(app.url(&path)).bearer_auth(&token).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+
+    let keys = lake_keys(&lake, 7).await;
+    let pdf_key = keys.iter().find(|k| k.ends_with("/certificats_certificats.pdf")).expect("the new PDF copied");
+    assert_eq!(lake.get(pdf_key).await.unwrap().unwrap().bytes, pdf);
+    let fact = eventually("the fact listing four documents", async || {
+        let fact = lake.get(&fact_key).await.unwrap().unwrap();
+        let fact: Value = serde_json::from_slice(&fact.bytes).unwrap();
+        (fact["documents_count"] == 4).then_some(fact)
+    })
+    .await;
+    let types: Vec<&str> =
+        fact["documents"].as_array().unwrap().iter().map(|d| d["document_type"].as_str().unwrap()).collect();
+    assert!(types.contains(&"certificats"), "{types:?}");
+}
+
 /// A stand-in for the Azure Function: records each call (query and body) and whether the lake folder `raw` then
 /// held the application's fact; answers 503 to the first `failures` calls, then 200.
 #[derive(Default)]
@@ -350,6 +386,7 @@ on_backends!(Sqlite, Postgres =>
     the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_export,
     the_relay_writes_what_the_webhook_queued,
     a_status_change_re_exports_the_application_with_its_new_status,
+    a_document_change_re_exports_the_application_with_its_documents,
     the_azure_function_hears_of_exported_submissions_and_webhook_calls_and_is_retried,
     with_the_lake_off_no_export_event_is_written_and_the_function_has_its_own,
 );

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::intake::DocumentIntake;
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument};
-use super::{ApplicationDocument, ApplicationRepository};
+use super::{ApplicationDocument, ApplicationRepository, ExportHooks};
 use crate::documents::{DocumentStore, DocumentStoreError};
 use crate::identity::{AuditEvent, RequestContext};
 use crate::store::{StoreError, UnitOfWork};
@@ -62,6 +62,7 @@ pub struct ApplicationEditing {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     limits: DocumentLimits,
+    hooks: ExportHooks,
 }
 
 impl ApplicationEditing {
@@ -73,7 +74,14 @@ impl ApplicationEditing {
         ids: Arc<dyn IdGenerator>,
         limits: DocumentLimits,
     ) -> Self {
-        Self { uow, applications, documents, clock, ids, limits }
+        Self { uow, applications, documents, clock, ids, limits, hooks: ExportHooks::default() }
+    }
+
+    /// The downstream consumers a document change feeds (default: the lake's re-export).
+    #[must_use]
+    pub const fn with_hooks(mut self, hooks: ExportHooks) -> Self {
+        self.hooks = hooks;
+        self
     }
 
     pub const fn limits(&self) -> &DocumentLimits {
@@ -159,6 +167,7 @@ impl ApplicationEditing {
         }
         let fields = vec![document.document_type.as_str().to_owned()];
         tx.audit().append(&self.audit(caller, "application.document_deleted", id, fields, context)).await?;
+        self.hooks.on_documents_changed(tx.as_mut(), self.ids.as_ref(), id, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -221,6 +230,7 @@ impl ApplicationEditing {
         let action = if replaced.is_some() { "application.document_replaced" } else { "application.document_added" };
         let fields = vec![document_type.as_str().to_owned()];
         tx.audit().append(&self.audit(caller, action, id, fields, context)).await?;
+        self.hooks.on_documents_changed(tx.as_mut(), self.ids.as_ref(), id, now).await?;
         tx.commit().await?;
         Ok(AddedDocument { document, replaced: replaced.map(|r| r.id) })
     }

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | submission | `application.submitted` | after the export (R40 order), or `azure_function.application_submitted` with the lake off |
 //! | status change | `lake.export_requested` (`reason: status_changed`) | — |
+//! | document added, replaced or deleted (I10) | `lake.export_requested` (`reason: documents_changed`) | — |
 //! | webhook (S9) | `lake.export_requested` (`reason: webhook`) | after the export, or its own event with the lake off |
 //!
 //! With the lake on, the function is told by the export's handler once the export succeeded (the legacy webhook
@@ -30,6 +31,7 @@ pub const AZURE_FUNCTION_NOTIFY: &str = "azure_function.application_submitted";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportReason {
     StatusChanged,
+    DocumentsChanged,
     Webhook,
 }
 
@@ -37,6 +39,7 @@ impl ExportReason {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::StatusChanged => "status_changed",
+            Self::DocumentsChanged => "documents_changed",
             Self::Webhook => "webhook",
         }
     }
@@ -87,6 +90,18 @@ impl ExportHooks {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.request_export(tx, ids, application_id, ExportReason::StatusChanged, None, now).await
+    }
+
+    /// A document added, replaced or deleted re-exports the application: its fact lists the documents, and the
+    /// new PDF is copied.
+    pub(crate) async fn on_documents_changed(
+        self,
+        tx: &mut dyn Transaction,
+        ids: &dyn IdGenerator,
+        application_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.request_export(tx, ids, application_id, ExportReason::DocumentsChanged, None, now).await
     }
 
     /// The webhook (S9, R40): a re-export and, when configured, the Azure Function call with the caller's
