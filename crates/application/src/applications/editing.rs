@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::intake::DocumentIntake;
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument};
-use super::{ApplicationDocument, ApplicationRepository, ExportHooks};
+use super::{ApplicationDocument, ApplicationRepository, ExportHooks, ExportReason};
 use crate::documents::{DocumentStore, DocumentStoreError};
 use crate::identity::{AuditEvent, RequestContext};
 use crate::store::{StoreError, UnitOfWork};
@@ -167,7 +167,7 @@ impl ApplicationEditing {
         }
         let fields = vec![document.document_type.as_str().to_owned()];
         tx.audit().append(&self.audit(caller, "application.document_deleted", id, fields, context)).await?;
-        self.hooks.on_documents_changed(tx.as_mut(), self.ids.as_ref(), id, now).await?;
+        self.hooks.on_changed(tx.as_mut(), self.ids.as_ref(), id, ExportReason::DocumentsChanged, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -230,7 +230,7 @@ impl ApplicationEditing {
         let action = if replaced.is_some() { "application.document_replaced" } else { "application.document_added" };
         let fields = vec![document_type.as_str().to_owned()];
         tx.audit().append(&self.audit(caller, action, id, fields, context)).await?;
-        self.hooks.on_documents_changed(tx.as_mut(), self.ids.as_ref(), id, now).await?;
+        self.hooks.on_changed(tx.as_mut(), self.ids.as_ref(), id, ExportReason::DocumentsChanged, now).await?;
         tx.commit().await?;
         Ok(AddedDocument { document, replaced: replaced.map(|r| r.id) })
     }

@@ -81,27 +81,17 @@ impl ExportHooks {
         self.notify_function(tx, ids, application.id, None, now).await
     }
 
-    /// A status change re-exports the application, so the lake's fact carries its new status.
-    pub(crate) async fn on_status_changed(
+    /// A status change, or a document added, replaced or deleted (I10), re-exports the application: its fact
+    /// carries the status and lists the documents, and a new PDF is copied.
+    pub(crate) async fn on_changed(
         self,
         tx: &mut dyn Transaction,
         ids: &dyn IdGenerator,
         application_id: Uuid,
+        reason: ExportReason,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.request_export(tx, ids, application_id, ExportReason::StatusChanged, None, now).await
-    }
-
-    /// A document added, replaced or deleted re-exports the application: its fact lists the documents, and the
-    /// new PDF is copied.
-    pub(crate) async fn on_documents_changed(
-        self,
-        tx: &mut dyn Transaction,
-        ids: &dyn IdGenerator,
-        application_id: Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.request_export(tx, ids, application_id, ExportReason::DocumentsChanged, None, now).await
+        self.request_export(tx, ids, application_id, reason, None, now).await
     }
 
     /// The webhook (S9, R40): a re-export and, when configured, the Azure Function call with the caller's

@@ -9,7 +9,7 @@ use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{ApplicationRepository, ExportHooks, StatusChange};
+use super::{ApplicationRepository, ExportHooks, ExportReason, StatusChange};
 use crate::identity::{AuditEvent, Notification, RequestContext, UserRepository};
 use crate::mail::{mail_event, templates};
 use crate::offers::OfferRepository;
@@ -146,7 +146,7 @@ impl ApplicationPipeline {
             tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
         }
         // K4: the lake's fact carries the status; the re-export writes today's partition with the new one.
-        self.hooks.on_status_changed(tx.as_mut(), self.ids.as_ref(), id, now).await?;
+        self.hooks.on_changed(tx.as_mut(), self.ids.as_ref(), id, ExportReason::StatusChanged, now).await?;
         tx.commit().await?;
         tracing::info!(from = from.as_str(), to = application.status.as_str(), "application status changed");
         Ok(application)
