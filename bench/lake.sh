@@ -20,7 +20,8 @@
 # beforehand on a server of their own, so the measured server starts fresh. Asserts nothing but the counts it
 # prints: a shared 2-core machine is noisy, compare runs made on the same machine only. Not part of `cargo test`.
 #   bash bench/lake.sh [connections=32] [relay-batch-size=32] [offers=1] [pdf-kib=200]
-# The relay's other settings come from the environment as usual (APP__OUTBOX__POLL_INTERVAL_MS, …).
+# The relay's other settings come from the environment as usual (APP__OUTBOX__CONCURRENCY=1 for one handler at a
+# time, APP__OUTBOX__POLL_INTERVAL_MS, …).
 # BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) must let the script create a database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,8 @@ done
 export APP__LAKE__ENABLED=true APP__LAKE__KIND=local APP__LAKE__PATH=$work/lake APP__OUTBOX__BATCH_SIZE=$batch_size
 start_server
 echo "=== $submissions submissions (multipart, 3 PDFs of $pdf_kib KiB) over $offers offer(s), $connections connections," \
-  "relay batch $batch_size, PostgreSQL, documents and lake in local folders, rate limits off"
+  "relay batch $batch_size, relay concurrency ${APP__OUTBOX__CONCURRENCY:-8 (default)}, PostgreSQL, documents and lake in" \
+  "local folders, rate limits off"
 echo "  idle RSS after start: $(mib "$(kib VmRSS)")"
 python3 - "$port" "$db_url" "$connections" "$submissions" "$bench_boundary" tokens.txt body-*.template <<'PY'
 import http.client, statistics, subprocess, sys, threading, time
