@@ -274,20 +274,12 @@ async fn function_endpoint(
 ) -> HttpResponse {
     let body = body.into_inner();
     let fact = format!("{}.json", body["application_id"].as_str().unwrap_or_default());
-    let written = walk(&function.raw.join("facts")).iter().any(|path| path.ends_with(&fact));
+    let lake = LakeStorage::local(&function.raw).unwrap();
+    let written = lake.keys("facts/").await.unwrap().iter().any(|key| key.ends_with(&fact));
     function.fact_written_before.lock().unwrap().push(written);
     function.calls.lock().unwrap().push((request.query_string().to_owned(), body));
     let fail = function.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok();
     if fail { HttpResponse::ServiceUnavailable().finish() } else { HttpResponse::Ok().json(json!({"ok": true})) }
-}
-
-/// Every file under `dir` (none when it does not exist).
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    entries
-        .flatten()
-        .flat_map(|entry| if entry.path().is_dir() { walk(&entry.path()) } else { vec![entry.path()] })
-        .collect()
 }
 
 /// Starts the stand-in on a free loopback port; returns its URL.
@@ -351,6 +343,24 @@ async fn the_azure_function_hears_of_exported_submissions_and_webhook_calls_and_
     assert_eq!(last, ("code=cle-de-la-fonction".to_owned(), body));
 }
 
+async fn a_function_url_with_its_code_is_called_as_given(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let function = Arc::new(Function { raw: dir.path().join("raw"), ..Function::default() });
+    let url = format!("{}?code=cle-dans-l-url", start_function(Arc::clone(&function)));
+    let app = spawn(backend, dir.path(), move |s| {
+        s.lake.enabled = false;
+        s.azure_function.url = url;
+        s.azure_function.key = "cle-des-reglages".to_owned().into();
+    })
+    .await;
+    let application = submitted(&app).await;
+    let (query, body) =
+        eventually("the function called", async || function.calls.lock().unwrap().first().cloned()).await;
+    // Azure's "function URL" already holds the key: it is not sent a second time.
+    assert_eq!(query, "code=cle-dans-l-url");
+    assert_eq!(body, json!({"application_id": application["id"], "last_watermark": null}));
+}
+
 async fn with_the_lake_off_no_export_event_is_written_and_the_function_has_its_own(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn(backend, dir.path(), |s| {
@@ -388,5 +398,6 @@ on_backends!(Sqlite, Postgres =>
     a_status_change_re_exports_the_application_with_its_new_status,
     a_document_change_re_exports_the_application_with_its_documents,
     the_azure_function_hears_of_exported_submissions_and_webhook_calls_and_is_retried,
+    a_function_url_with_its_code_is_called_as_given,
     with_the_lake_off_no_export_event_is_written_and_the_function_has_its_own,
 );

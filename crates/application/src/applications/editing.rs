@@ -167,7 +167,9 @@ impl ApplicationEditing {
         }
         let fields = vec![document.document_type.as_str().to_owned()];
         tx.audit().append(&self.audit(caller, "application.document_deleted", id, fields, context)).await?;
-        self.hooks.on_changed(tx.as_mut(), self.ids.as_ref(), id, ExportReason::DocumentsChanged, now).await?;
+        self.hooks
+            .request_export(tx.as_mut(), self.ids.as_ref(), id, ExportReason::DocumentsChanged, None, now)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -230,7 +232,9 @@ impl ApplicationEditing {
         let action = if replaced.is_some() { "application.document_replaced" } else { "application.document_added" };
         let fields = vec![document_type.as_str().to_owned()];
         tx.audit().append(&self.audit(caller, action, id, fields, context)).await?;
-        self.hooks.on_changed(tx.as_mut(), self.ids.as_ref(), id, ExportReason::DocumentsChanged, now).await?;
+        self.hooks
+            .request_export(tx.as_mut(), self.ids.as_ref(), id, ExportReason::DocumentsChanged, None, now)
+            .await?;
         tx.commit().await?;
         Ok(AddedDocument { document, replaced: replaced.map(|r| r.id) })
     }

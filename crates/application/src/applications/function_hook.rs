@@ -42,14 +42,18 @@ impl OutboxHandler for FunctionHookHandler {
     async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()> {
         // Checked before the call: a payload without an application is not sent anywhere.
         let id = application_id(event)?;
-        self.hook.notify(&r44_body(id, event)).await
+        self.hook.notify(&r44_body_of(id, event)).await
     }
 }
 
-/// What the function receives (R44): `{application_id, last_watermark}`, the watermark the event carries or null.
-pub(crate) fn r44_body(application_id: Uuid, event: &OutboxEvent) -> serde_json::Value {
-    let last_watermark = event.payload.get("last_watermark").cloned().unwrap_or_default();
+/// What the function receives (R44): `{application_id, last_watermark}` (null when the caller gave none).
+pub(crate) fn r44_body(application_id: Uuid, last_watermark: &serde_json::Value) -> serde_json::Value {
     serde_json::json!({ "application_id": application_id, "last_watermark": last_watermark })
+}
+
+/// The R44 body of an event: its application and the watermark it carries, if any.
+pub(crate) fn r44_body_of(application_id: Uuid, event: &OutboxEvent) -> serde_json::Value {
+    r44_body(application_id, event.payload.get("last_watermark").unwrap_or(&serde_json::Value::Null))
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use seeg_domain::applications::Application;
 use uuid::Uuid;
 
+use super::function_hook::r44_body;
 use super::submission::APPLICATION_SUBMITTED;
 use crate::IdGenerator;
 use crate::outbox::OutboxEvent;
@@ -81,19 +82,6 @@ impl ExportHooks {
         self.notify_function(tx, ids, application.id, None, now).await
     }
 
-    /// A status change, or a document added, replaced or deleted (I10), re-exports the application: its fact
-    /// carries the status and lists the documents, and a new PDF is copied.
-    pub(crate) async fn on_changed(
-        self,
-        tx: &mut dyn Transaction,
-        ids: &dyn IdGenerator,
-        application_id: Uuid,
-        reason: ExportReason,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.request_export(tx, ids, application_id, reason, None, now).await
-    }
-
     /// The webhook (S9, R40): a re-export and, when configured, the Azure Function call with the caller's
     /// watermark forwarded.
     pub(crate) async fn on_webhook(
@@ -108,7 +96,9 @@ impl ExportHooks {
         self.notify_function(tx, ids, application_id, last_watermark, now).await
     }
 
-    async fn request_export(
+    /// A re-export of the application: after a status change or a document added, replaced or deleted (I10) —
+    /// its fact carries the status and lists the documents, and a new PDF is copied — or for the webhook.
+    pub(crate) async fn request_export(
         self,
         tx: &mut dyn Transaction,
         ids: &dyn IdGenerator,
@@ -141,7 +131,7 @@ impl ExportHooks {
         if !self.azure_function || self.lake {
             return Ok(());
         }
-        let payload = serde_json::json!({ "application_id": application_id, "last_watermark": last_watermark });
+        let payload = r44_body(application_id, &last_watermark.into());
         tx.outbox().append(&OutboxEvent::new(ids.new_id(), AZURE_FUNCTION_NOTIFY, payload, now)).await
     }
 }

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::FunctionHook;
-use super::function_hook::r44_body;
+use super::function_hook::r44_body_of;
 use super::hooks::{ExportReason, LAKE_EXPORT_REQUESTED};
 use super::submission::APPLICATION_SUBMITTED;
 use super::{LakeExport, LakeExportOutcome};
@@ -70,7 +70,7 @@ impl OutboxHandler for LakeExportHandler {
         match self.export.export(id).await? {
             LakeExportOutcome::Exported { .. } => {
                 if let Some(function) = self.function.as_ref().filter(|_| self.notifies(event)) {
-                    function.notify(&r44_body(id, event)).await?;
+                    function.notify(&r44_body_of(id, event)).await?;
                 }
             }
             // Deleted since (or never there): nothing to export, and retrying would not change that.

@@ -146,7 +146,7 @@ impl ApplicationPipeline {
             tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
         }
         // K4: the lake's fact carries the status; the re-export writes today's partition with the new one.
-        self.hooks.on_changed(tx.as_mut(), self.ids.as_ref(), id, ExportReason::StatusChanged, now).await?;
+        self.hooks.request_export(tx.as_mut(), self.ids.as_ref(), id, ExportReason::StatusChanged, None, now).await?;
         tx.commit().await?;
         tracing::info!(from = from.as_str(), to = application.status.as_str(), "application status changed");
         Ok(application)
