@@ -19,7 +19,7 @@ bench_setup() {
   psql -q "$admin_url" -c "CREATE DATABASE $name"
   work=$(mktemp -d)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  export PORT=$port APP__LOG__LEVEL=warn APP__HTTP__WORKERS=2 APP__RATE_LIMIT__ENABLED=false \
+  export APP_ENV=development PORT=$port APP__LOG__LEVEL=warn APP__HTTP__WORKERS=2 APP__RATE_LIMIT__ENABLED=false \
     APP__DATABASE__URL=$db_url APP__STORAGE__KIND=local APP__STORAGE__PATH=$work/blobs \
     APP__MAIL__TRANSPORT=folder APP__MAIL__FOLDER=$work/mail \
     APP__AUTH__SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')

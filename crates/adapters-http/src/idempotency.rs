@@ -3,7 +3,10 @@
 //! of a second effect; the same key with another body is 422 `idempotency_key_reused`; while the first request
 //! runs, 409 `idempotency_key_in_progress`. Only successes are kept: a failed request releases its key, so a
 //! retry runs again. Anonymous requests (sign-up, login) ignore the header: a key alone is no proof of who sends
-//! it, and their responses are not to be handed to someone else.
+//! it, and their responses are not to be handed to someone else. Nor do the `/api/v1/auth/*` session routes, whoever
+//! calls them: their answers carry tokens (never kept in the key store) and must run their own checks (a blocked
+//! account, a spent refresh token) every time, never be replayed. `auth/create-user`, a staff write answering
+//! with a user and no token, keeps the header like any other write.
 //!
 //! The request body is hashed as the route reads it, never buffered here, so streamed uploads stay streamed.
 
@@ -24,6 +27,7 @@ use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::routing::route_pattern;
 use crate::state::ApiState;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
@@ -43,7 +47,7 @@ pub(crate) async fn replay(
     let Some(raw) = req.headers().get(IDEMPOTENCY_KEY_HEADER).cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    if req.method() != Method::POST {
+    if req.method() != Method::POST || never_replayed(&req) {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
     let Some(scope) = caller(&req, &state) else {
@@ -150,6 +154,17 @@ fn replayed(stored: &StoredResponse) -> HttpResponse {
     response.insert_header((HeaderName::from_static(REPLAYED_HEADER), HeaderValue::from_static("true")));
     response.body(stored.body.clone())
 }
+
+/// The routes whose answers are never kept: the session routes under `/api/v1/auth/`, as the router will match
+/// them (percent-encoded or with a trailing slash alike).
+fn never_replayed(req: &ServiceRequest) -> bool {
+    route_pattern(req).is_some_and(|pattern| {
+        pattern.starts_with(AUTH_ROUTES) && pattern.trim_end_matches('/') != STAFF_WRITE_UNDER_AUTH
+    })
+}
+
+const AUTH_ROUTES: &str = "/api/v1/auth/";
+const STAFF_WRITE_UNDER_AUTH: &str = "/api/v1/auth/create-user";
 
 /// The signed-in caller, from a valid access token; `None` for anonymous requests.
 fn caller(req: &ServiceRequest, state: &ApiState) -> Option<Uuid> {

@@ -1,5 +1,6 @@
-//! What every response gets, errors included (S13, F1): a request id, the legacy security headers, a JSON error
-//! body whatever produced the error, and one log line with ids and timings only (S12).
+//! What every response gets, errors included (S13, F1): a request id, the legacy security headers,
+//! `Cache-Control: no-store` unless the route allows caching, a JSON error body whatever produced the error, and
+//! one log line with ids and timings only (S12).
 
 use std::time::Instant;
 
@@ -63,6 +64,11 @@ pub(crate) async fn request_context(
     }
     for (name, value) in SECURITY_HEADERS {
         headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    // Tokens, profiles, applications and documents must never sit in a browser's or a proxy's cache; a route
+    // whose answer may be kept (the documentation's assets) says so itself.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     let _entered = span.enter();
     tracing::info!(

@@ -1,5 +1,6 @@
 //! Route registration shared by every capability.
 
+use actix_web::dev::ServiceRequest;
 use actix_web::{HttpResponse, Resource, web};
 
 use crate::error::ApiError;
@@ -17,4 +18,10 @@ async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
 
 pub(crate) async fn route_not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound)
+}
+
+/// The pattern of the resource the router will pick for `req`, known before routing: middleware decide on it,
+/// never on the raw path, which the router reads percent-decoded (`/auth/log%69n` is `/auth/login`).
+pub(crate) fn route_pattern(req: &ServiceRequest) -> Option<String> {
+    req.resource_map().match_pattern(req.match_info().as_str())
 }

@@ -99,8 +99,10 @@ pub enum DemoAction {
 
 /// Runs the command; settings are loaded after `.env`, telemetry installed before anything logs.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let environment = Environment::from_process()?;
+    let named = Environment::from_process()?;
+    let environment = named.unwrap_or(Environment::Development);
     let settings = Settings::load(environment, &cli.config_dir)?;
+    settings.refuse_implicit_environment(named)?;
     let _telemetry = crate::telemetry::init(&settings.log, &settings.telemetry)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

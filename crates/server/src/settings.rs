@@ -83,9 +83,11 @@ impl Environment {
         }
     }
 
-    pub fn from_process() -> anyhow::Result<Self> {
+    /// The environment the process names, `None` when neither variable is set (or both are blank): the caller
+    /// then runs as development, but only on the embedded database (see `Settings::refuse_implicit_environment`).
+    pub fn from_process() -> anyhow::Result<Option<Self>> {
         let value = std::env::var("APP_ENV").or_else(|_| std::env::var("ENVIRONMENT")).unwrap_or_default();
-        Self::parse(&value)
+        if value.trim().is_empty() { Ok(None) } else { Self::parse(&value).map(Some) }
     }
 }
 
@@ -572,6 +574,19 @@ impl Settings {
         Ok(settings)
     }
 
+    /// With no `APP_ENV`, the process runs as development, which migrates at start-up and accepts a generated
+    /// signing key: fine on the embedded SQLite database, never silently on a shared PostgreSQL one (S1). A
+    /// deployment that names PostgreSQL must say which environment it is.
+    pub fn refuse_implicit_environment(&self, named: Option<Environment>) -> anyhow::Result<()> {
+        if named.is_none() && !self.database.is_sqlite() {
+            bail!(
+                "APP_ENV n'est pas défini alors que database.url désigne un serveur de base de données : précisez \
+                 APP_ENV=production (ou development, test) ; sans APP_ENV, seule la base SQLite embarquée est acceptée"
+            );
+        }
+        Ok(())
+    }
+
     /// Refuses settings that would run unsafely (S1) or not at all.
     pub fn validate(&self) -> anyhow::Result<()> {
         if self.database.url.expose_secret().trim().is_empty() {
@@ -607,10 +622,10 @@ impl Settings {
             if auth.bcrypt_cost < 10 {
                 bail!("production exige auth.bcrypt_cost ≥ 10");
             }
-            if self.webhook.enabled && self.webhook.active_secret().is_none() {
+            if self.webhook.enabled && self.webhook.active_secret().is_none_or(|s| s.len() < MIN_SECRET_BYTES) {
                 bail!(
-                    "production exige webhook.secret (WEBHOOK_SECRET) tant que webhook.enabled est vrai (ou \
-                     webhook.enabled = false)"
+                    "production exige webhook.secret (WEBHOOK_SECRET) d'au moins {MIN_SECRET_BYTES} octets tant que \
+                     webhook.enabled est vrai (ou webhook.enabled = false)"
                 );
             }
         }
@@ -788,7 +803,7 @@ mod tests {
             assert!(load(jail, Environment::Production).is_err());
             jail.set_env("APP__DATABASE__URL", "postgres://seeg@db/seeg");
             jail.set_env("SECRET_KEY", "k".repeat(MIN_SECRET_BYTES));
-            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook");
+            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook-assez-long-32-octets");
             let repository_config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
             let s = Settings::load(Environment::Production, &repository_config).unwrap();
             assert_eq!(s.log.format, LogFormat::Json);
@@ -810,9 +825,23 @@ mod tests {
             jail.set_env("APP__AUTH__BCRYPT_COST", "4");
             assert!(format!("{:#}", load(jail, Environment::Production).unwrap_err()).contains("bcrypt_cost"));
             jail.set_env("APP__AUTH__BCRYPT_COST", "12");
-            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook");
+            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook-assez-long-32-octets");
             jail.set_env("ACCESS_TOKEN_EXPIRE_MINUTES", "45");
             assert_eq!(load(jail, Environment::Production).unwrap().auth.access_token_minutes, 45);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unnamed_environment_is_development_on_sqlite_only() {
+        Jail::expect_with(|jail| {
+            let embedded = load(jail, Environment::Development).unwrap();
+            assert!(embedded.refuse_implicit_environment(None).is_ok());
+            jail.set_env("DATABASE_URL", "postgresql://seeg@db/seeg");
+            let served = load(jail, Environment::Development).unwrap();
+            let error = format!("{:#}", served.refuse_implicit_environment(None).unwrap_err());
+            assert!(error.contains("APP_ENV"), "{error}");
+            assert!(served.refuse_implicit_environment(Some(Environment::Development)).is_ok(), "named: as asked");
             Ok(())
         });
     }
@@ -826,9 +855,14 @@ mod tests {
             assert!(error.contains("WEBHOOK_SECRET"), "{error}");
             jail.set_env("WEBHOOK_SECRET", "   ");
             assert!(format!("{:#}", load(jail, Environment::Production).unwrap_err()).contains("WEBHOOK_SECRET"));
-            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook");
+            jail.set_env("WEBHOOK_SECRET", "w".repeat(MIN_SECRET_BYTES - 1));
+            let error = format!("{:#}", load(jail, Environment::Production).unwrap_err());
+            assert!(error.contains("au moins 32 octets"), "{error}");
+            jail.set_env("WEBHOOK_SECRET", "w".repeat(MIN_SECRET_BYTES));
+            assert!(load(jail, Environment::Production).is_ok(), "32 bytes are enough");
+            jail.set_env("WEBHOOK_SECRET", "secret-du-webhook-assez-long-32-octets");
             let s = load(jail, Environment::Production).unwrap();
-            assert_eq!(s.webhook.active_secret(), Some("secret-du-webhook"));
+            assert_eq!(s.webhook.active_secret(), Some("secret-du-webhook-assez-long-32-octets"));
             // Turned off, it needs no secret; development serves without one (the route then answers 404).
             jail.set_env("WEBHOOK_SECRET", "");
             jail.set_env("APP__WEBHOOK__ENABLED", "false");

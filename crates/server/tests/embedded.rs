@@ -109,3 +109,17 @@ async fn production_refuses_to_start_on_sqlite() {
     );
     assert!(!dir.path().join("data").exists(), "nothing created");
 }
+
+#[tokio::test]
+async fn a_postgresql_url_without_app_env_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 answers nothing: the refusal must come before any connection attempt.
+    for url in ["postgres://seeg@127.0.0.1:9/seeg", "postgresql+asyncpg://seeg@127.0.0.1:9/seeg"] {
+        let output =
+            seeg(dir.path(), free_port()).env("DATABASE_URL", url).args(["migrate", "status"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(stderr.contains("APP_ENV n'est pas défini"), "{stderr}");
+    }
+    assert!(!dir.path().join("data").exists(), "nothing created");
+}

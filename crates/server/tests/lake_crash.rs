@@ -86,6 +86,7 @@ impl Seeg {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("PORT", port.to_string())
+            .env("APP_ENV", "development")
             .env("APP__DATABASE__URL", &seeded.db.url)
             .env("APP__AUTH__SECRET_KEY", &seeded.key)
             .env("APP__LOG__LEVEL", "warn")

@@ -1,8 +1,12 @@
 //! What every response carries (S13, F1, K1): request ids, security headers, JSON errors, both slash forms, CORS.
 
 use seeg_application::outbox::HandlerRegistry;
+use seeg_domain::identity::Role;
+use seeg_tests::accounts::{PASSWORD, token_for};
 use seeg_tests::offers::offer;
+use seeg_tests::submissions::{open_offer, submit};
 use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::json;
 
 const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("x-content-type-options", "nosniff"),
@@ -39,6 +43,38 @@ async fn every_response_has_a_request_id_and_the_security_headers(backend: Backe
             assert_eq!(body["status"], status);
         }
     }
+}
+
+/// Tokens, profiles and documents are never kept by a browser or a proxy; the documentation's script may be.
+async fn personal_answers_are_not_cached(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, token) = token_for(&app, Role::Candidate, "cache@example.com").await;
+    let job = open_offer(&app, "Technicien").await;
+    let id = submit(&app, &token, &job, "cache").await["id"].as_str().unwrap().to_owned();
+    let listed = app.client.get(app.url(&format!("/api/v1/applications/{id}/documents"))).bearer_auth(&token);
+    let documents: serde_json::Value = listed.send().await.unwrap().json().await.unwrap();
+    let document = documents["data"][0]["id"].as_str().unwrap().to_owned();
+    let login = json!({"email": "cache@example.com", "password": PASSWORD});
+    let requests = [
+        ("login", app.client.post(app.url("/api/v1/auth/login")).json(&login), 200),
+        ("me", app.client.get(app.url("/api/v1/auth/me")).bearer_auth(&token), 200),
+        ("refused", app.client.get(app.url("/api/v1/users/me")), 401),
+        ("application", app.client.get(app.url(&format!("/api/v1/applications/{id}"))).bearer_auth(&token), 200),
+        (
+            "download",
+            app.client
+                .get(app.url(&format!("/api/v1/applications/{id}/documents/{document}/download")))
+                .bearer_auth(&token),
+            200,
+        ),
+    ];
+    for (what, request, status) in requests {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status, "{what}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{what}");
+    }
+    let script = app.get("/redoc/redoc.standalone.js").await;
+    assert_eq!(script.headers()["cache-control"], "public, max-age=86400", "a route's own policy is kept");
 }
 
 async fn unknown_routes_and_methods_get_the_f1_body(backend: Backend) {
@@ -108,6 +144,7 @@ async fn cors_allows_configured_origins_only(backend: Backend) {
 }
 
 on_backends!(Sqlite, Postgres =>
+    personal_answers_are_not_cached,
     every_response_has_a_request_id_and_the_security_headers,
     unknown_routes_and_methods_get_the_f1_body,
     routes_answer_with_and_without_a_trailing_slash,

@@ -1,7 +1,7 @@
 //! `Idempotency-Key` on POST routes (I4), through a route with a visible effect: `POST /auth/create-user`.
 
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::token_for;
+use seeg_tests::accounts::{insert_account, log_in, token_for};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -76,7 +76,33 @@ async fn anonymous_requests_ignore_the_key(backend: Backend) {
     assert!(second.headers().get("idempotency-replayed").is_none());
 }
 
+/// A session route is never answered from the key store: a spent refresh token sent again with the same key is
+/// refused (and its family revoked), not handed a copy of the tokens the first call issued; however the path is
+/// written.
+async fn session_routes_are_never_replayed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    insert_account(&app, Role::Candidate, "candidate@example.com").await;
+    for path in ["/api/v1/auth/refresh", "/api/v1/auth/refr%65sh", "/api/v1/auth/refresh/"] {
+        let session = log_in(&app, "candidate@example.com").await;
+        let (access, refresh) = (session["access_token"].as_str().unwrap(), session["refresh_token"].as_str().unwrap());
+        let send = || {
+            app.client
+                .post(app.url(path))
+                .bearer_auth(access)
+                .header("Idempotency-Key", "meme-cle")
+                .json(&json!({ "refresh_token": refresh }))
+                .send()
+        };
+        let first = send().await.unwrap();
+        assert_eq!(first.status(), 200, "{path}");
+        let again = send().await.unwrap();
+        assert!(again.headers().get("idempotency-replayed").is_none(), "{path}: tokens never replayed");
+        assert_eq!(again.status(), 401, "{path}: a spent refresh token is refused");
+    }
+}
+
 on_backends!(Sqlite, Postgres =>
+    session_routes_are_never_replayed,
     a_retried_post_replays_the_first_response_and_acts_once,
     a_failed_request_releases_its_key_and_keys_belong_to_their_caller,
     anonymous_requests_ignore_the_key,
