@@ -7,7 +7,7 @@ use seeg_application::applications::{EditError, IncomingDocument};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::applications::{DocumentBody, DocumentUpload, decode_document, read_form};
+use crate::applications::{DocumentBody, DocumentUpload, decode_document, read_form, refuse_declared_length};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::parse_uuid;
@@ -114,7 +114,8 @@ pub struct AddedDocumentBody {
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`application_locked`", body = ErrorBody),
-        (status = 422, description = "Document invalide (codes S11)", body = ErrorBody),
+        (status = 413, description = "Corps ou formulaire trop volumineux (taille, nombre de parties)", body = ErrorBody),
+        (status = 422, description = "Document invalide (codes S11, `document_name_invalid`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn add_document(
@@ -133,6 +134,7 @@ pub(crate) async fn add_document(
 /// `add_document` with a multipart body: the document streams to storage once the caller may change the
 /// application.
 pub(crate) async fn add_document_multipart(
+    req: actix_web::HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
@@ -140,6 +142,7 @@ pub(crate) async fn add_document_multipart(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
     state.editing.check(&caller.0, id).await?;
+    refuse_declared_length(&req, DOCUMENT_BODY_LIMIT)?;
     let mut intake = state.editing.intake();
     // Text parts carry nothing this route reads.
     read_form(form, &mut intake, |_, _| {}).await?;
