@@ -224,7 +224,7 @@ async fn concurrent_adds_stay_within_the_document_limit(backend: Backend) {
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/applications/{id}/documents");
-    let adds = (0..12).map(|index| {
+    let adds = (0..30).map(|index| {
         let document =
             json!({"document_type": "autres", "file_name": "autre.pdf", "file_data": b64(&pdf(&index.to_string(), 10))});
         let request = app.client.post(app.url(&path)).bearer_auth(&token).json(&document);
