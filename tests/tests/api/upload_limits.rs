@@ -239,7 +239,35 @@ async fn concurrent_adds_stay_within_the_document_limit(backend: Backend) {
     assert_eq!(added, 7, "{statuses:?}");
 }
 
+async fn raw(app: &TestApp, token: &str, path: &str, body: &'static str) -> (u16, Value) {
+    let request = app.client.post(app.url(path)).bearer_auth(token).header("Content-Type", "application/json");
+    let response = request.body(body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+async fn a_caller_who_may_not_upload_is_refused_before_the_body_is_read(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg.ga").await;
+    let (_, owner) = token_for(&app, Role::Candidate, "titulaire@example.com").await;
+    let (_, stranger) = token_for(&app, Role::Candidate, "autre@example.com").await;
+    let (status, body) = post(&app, &owner, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    let documents = format!("/api/v1/applications/{}/documents", body["data"]["id"].as_str().unwrap());
+
+    let (status, answer) = raw(&app, &recruiter, "/api/v1/applications/", "{pas du json").await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{answer}");
+    let (status, answer) = raw(&app, &recruiter, &documents, "{pas du json").await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{answer}");
+    let (status, answer) = raw(&app, &stranger, &documents, "{pas du json").await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")), "{answer}");
+    // The owner's malformed body is still the owner's 422.
+    let (status, answer) = raw(&app, &owner, &documents, "{pas du json").await;
+    assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
+}
+
 on_backends!(Sqlite, Postgres =>
+    a_caller_who_may_not_upload_is_refused_before_the_body_is_read,
     a_refused_streamed_submission_stores_nothing,
     adding_a_document_stops_at_the_first_extra_file,
     a_form_with_too_many_parts_is_refused,
