@@ -281,7 +281,8 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
 /// (`mtp_answers` as JSON text, `has_been_manager` as `true`/`false`), and one file part per document whose part
 /// name is its type (`cv`, `cover_letter`, `diplome`, `certificats`, `lettre_recommandation`, `portfolio`,
 /// `autres`) and whose file name is the document's. Documents stream to storage as they arrive, checked on the
-/// way; the answer is the JSON route's, for the same content.
+/// way; the answer is the JSON route's, for the same content. `job_offer_id` (and `candidate_id`, if sent) come
+/// before the first file part: the caller, offer, deadline and duplicate are checked before a byte is stored.
 pub(crate) async fn submit_multipart(
     req: HttpRequest,
     state: web::Data<ApiState>,
