@@ -7,7 +7,9 @@ use seeg_application::applications::{EditError, IncomingDocument};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::applications::{DocumentBody, DocumentUpload, decode_document, read_form};
+use crate::applications::{
+    DocumentBody, DocumentUpload, decode_document, json_body, read_form, refuse_declared_length,
+};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::parse_uuid;
@@ -114,17 +116,22 @@ pub struct AddedDocumentBody {
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`application_locked`", body = ErrorBody),
-        (status = 422, description = "Document invalide (codes S11)", body = ErrorBody),
+        (status = 413, description = "Corps ou formulaire trop volumineux (taille, nombre de parties)", body = ErrorBody),
+        (status = 422, description = "Document invalide (codes S11, `document_name_invalid`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn add_document(
+    req: actix_web::HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
-    body: web::Json<DocumentUpload>,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
-    let incoming = decode_document(body.into_inner(), state.editing.limits()).map_err(|(field, message)| {
+    // Refused before the body is read: 403/404/409 for a caller who may not change the application.
+    state.editing.check(&caller.0, id).await?;
+    let body: DocumentUpload = json_body(&req, body, DOCUMENT_BODY_LIMIT).await?;
+    let incoming = decode_document(body, state.editing.limits()).map_err(|(field, message)| {
         ApiError::Validation(vec![FieldError { field: format!("body.{field}"), message }])
     })?;
     added(&state, &caller, id, incoming).await
@@ -133,6 +140,7 @@ pub(crate) async fn add_document(
 /// `add_document` with a multipart body: the document streams to storage once the caller may change the
 /// application.
 pub(crate) async fn add_document_multipart(
+    req: actix_web::HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
@@ -140,6 +148,7 @@ pub(crate) async fn add_document_multipart(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
     state.editing.check(&caller.0, id).await?;
+    refuse_declared_length(&req, DOCUMENT_BODY_LIMIT)?;
     let mut intake = state.editing.intake();
     // Text parts carry nothing this route reads.
     read_form(form, &mut intake, |_, _| {}).await?;

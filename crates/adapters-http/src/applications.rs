@@ -215,6 +215,7 @@ impl From<SubmissionError> for ApiError {
             SubmissionError::Documents(problem) | SubmissionError::Document { problem, .. } => {
                 Self::Unprocessable { code: problem.code(), detail }
             }
+            SubmissionError::ExtraFile { .. } => Self::invalid("body", detail),
             SubmissionError::MalformedUpload(_) => Self::BadRequest { code: "malformed_form", detail },
             SubmissionError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
             SubmissionError::Store(e) => e.into(),
@@ -246,32 +247,72 @@ impl From<SubmissionError> for ApiError {
     )
 )]
 pub(crate) async fn submit(
+    req: HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<SubmissionRequest>,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let command = parse_submission(body.into_inner(), Documents::Base64(state.submissions.limits()))?;
+    // Refused before the body is read: staff get 403 whatever they send.
+    if caller.0.role != Role::Candidate {
+        return Err(SubmissionError::NotACandidate.into());
+    }
+    let body: SubmissionRequest = json_body(&req, body, SUBMISSION_BODY_LIMIT).await?;
+    let command = parse_submission(body, Documents::Base64(state.submissions.limits()))?;
     submitted(&state, &caller.0, command).await
+}
+
+/// A JSON body read only once the caller may act (the `web::Json` extractor would read it first): 413 beyond
+/// `max_bytes`, before decoding; 422 when it is not the JSON expected.
+pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: web::Payload,
+    max_bytes: usize,
+) -> Result<T, ApiError> {
+    refuse_declared_length(req, max_bytes)?;
+    let bytes = body
+        .to_bytes_limited(max_bytes)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge { max_bytes })?
+        .map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid("body", format!("corps JSON invalide : {e}")))
 }
 
 /// The same submission as `multipart/form-data` (B1): the `ApplicationCreate` fields as text parts
 /// (`mtp_answers` as JSON text, `has_been_manager` as `true`/`false`), and one file part per document whose part
 /// name is its type (`cv`, `cover_letter`, `diplome`, `certificats`, `lettre_recommandation`, `portfolio`,
 /// `autres`) and whose file name is the document's. Documents stream to storage as they arrive, checked on the
-/// way; the answer is the JSON route's, for the same content.
+/// way; the answer is the JSON route's, for the same content. `job_offer_id` (and `candidate_id`, if sent) come
+/// before the first file part: the caller, offer, deadline and duplicate are checked before a byte is stored.
 pub(crate) async fn submit_multipart(
+    req: HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
     form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    // Refused before a byte is stored.
+    // Refused before a byte is read.
     if caller.0.role != Role::Candidate {
         return Err(SubmissionError::NotACandidate.into());
     }
+    refuse_declared_length(&req, SUBMISSION_BODY_LIMIT)?;
     let mut fields = SubmissionRequest::default();
     let mut errors = Vec::new();
     let mut intake = state.submissions.intake();
-    read_form(form, &mut intake, |name, text| fields.set(name, text, &mut errors)).await?;
+    let mut form = FormReader::new(form);
+    let mut checked = false;
+    while let Some(part) = form.next().await? {
+        match part {
+            FormPart::Text(name, text) => fields.set(&name, text, &mut errors),
+            FormPart::File(document_type, file_name, part) => {
+                if !checked {
+                    // Offer, caller, duplicate and deadline before the first byte is stored.
+                    let (job_offer_id, candidate_id) = fields.ids_before_files()?;
+                    state.submissions.precheck(&caller.0, job_offer_id, candidate_id).await?;
+                    checked = true;
+                }
+                intake.receive(&document_type, &file_name, *part).await?;
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -279,20 +320,69 @@ pub(crate) async fn submit_multipart(
     submitted(&state, &caller.0, command).await
 }
 
-/// Reads a multipart form in order: each file part streams into `intake` (its part name is the document type),
-/// each text part is handed whole to `text`.
-pub(crate) async fn read_form(
-    mut form: actix_multipart::Multipart,
-    intake: &mut DocumentIntake,
-    mut text: impl FnMut(&str, String),
-) -> Result<(), ApiError> {
-    while let Some(part) = form.next().await {
+/// 413 at once for a body whose declared length is over `max_bytes`; one without a length is bounded as it is
+/// read (parts, text sizes, documents).
+pub(crate) fn refuse_declared_length(req: &HttpRequest, max_bytes: usize) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max_bytes as u64) {
+        return Err(ApiError::PayloadTooLarge { max_bytes });
+    }
+    Ok(())
+}
+
+/// The most parts a form may have: every field of a submission and its ten documents fit with room to spare.
+const MAX_FORM_PARTS: usize = 40;
+
+/// One part of a multipart form: a text field, whole, or a file (its part name, its file name, its bytes to
+/// stream).
+pub(crate) enum FormPart {
+    Text(String, String),
+    File(String, String, Box<actix_multipart::Field>),
+}
+
+/// Reads a multipart form part by part, in order, within `MAX_FORM_PARTS` parts and `MAX_FORM_TEXT` bytes per
+/// text part (S11: limited before decoding).
+pub(crate) struct FormReader {
+    form: actix_multipart::Multipart,
+    parts: usize,
+}
+
+impl FormReader {
+    pub(crate) const fn new(form: actix_multipart::Multipart) -> Self {
+        Self { form, parts: 0 }
+    }
+
+    pub(crate) async fn next(&mut self) -> Result<Option<FormPart>, ApiError> {
+        let Some(part) = self.form.next().await else { return Ok(None) };
+        self.parts += 1;
+        if self.parts > MAX_FORM_PARTS {
+            return Err(ApiError::TooManyParts { max: MAX_FORM_PARTS });
+        }
         let part = part.map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
         let name = part.name().unwrap_or_default().to_owned();
         if let Some(file_name) = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned) {
-            intake.receive(&name, &file_name, part).await?;
-        } else {
-            text(&name, form_text(part).await?);
+            return Ok(Some(FormPart::File(name, file_name, Box::new(part))));
+        }
+        Ok(Some(FormPart::Text(name, form_text(part).await?)))
+    }
+}
+
+/// Reads a multipart form in order: each file part streams into `intake` (its part name is the document type),
+/// each text part is handed whole to `text`.
+pub(crate) async fn read_form(
+    form: actix_multipart::Multipart,
+    intake: &mut DocumentIntake,
+    mut text: impl FnMut(&str, String),
+) -> Result<(), ApiError> {
+    let mut form = FormReader::new(form);
+    while let Some(part) = form.next().await? {
+        match part {
+            FormPart::Text(name, value) => text(&name, value),
+            FormPart::File(document_type, file_name, part) => intake.receive(&document_type, &file_name, *part).await?,
         }
     }
     Ok(())
@@ -315,6 +405,24 @@ async fn form_text(mut part: actix_multipart::Field) -> Result<String, ApiError>
 }
 
 impl SubmissionRequest {
+    /// The offer and the candidate named by the text parts read so far: a streamed submission names its offer
+    /// before its first file, so that it is checked before anything is stored.
+    fn ids_before_files(&self) -> Result<(Uuid, Option<Uuid>), ApiError> {
+        let Some(offer) = self.job_offer_id.as_deref() else {
+            return Err(ApiError::invalid("body.job_offer_id", "requis, avant la première partie fichier"));
+        };
+        let uuid = |field: &str, raw: &str| {
+            Uuid::parse_str(raw.trim())
+                .map_err(|_| ApiError::invalid(format!("body.{field}"), "identifiant (uuid) attendu"))
+        };
+        let job_offer_id = uuid("job_offer_id", offer)?;
+        let candidate_id = match self.candidate_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(candidate) => Some(uuid("candidate_id", candidate)?),
+            None => None,
+        };
+        Ok((job_offer_id, candidate_id))
+    }
+
     /// Sets the field a multipart text part names; unknown names are ignored (as JSON ignores unknown keys).
     fn set(&mut self, name: &str, text: String, errors: &mut Vec<FieldError>) {
         let mut invalid = |message: &str| {
@@ -734,10 +842,7 @@ pub(crate) async fn download_document(
     if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
     }
-    let mut file_name = document.file_name.replace(['"', '\\', '\r', '\n'], "_");
-    if !file_name.to_lowercase().ends_with(".pdf") {
-        file_name.push_str(".pdf");
-    }
+    let disposition = attachment(&document.file_name);
     let size = document.file_size;
     let range = match req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) {
         None => None,
@@ -769,11 +874,35 @@ pub(crate) async fn download_document(
     let length = range.as_ref().map_or(size, |r| r.end - r.start);
     Ok(response
         .content_type("application/pdf")
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")))
+        .insert_header(disposition)
         .insert_header((header::ETAG, etag))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .no_chunking(length)
         .streaming(stream))
+}
+
+/// `Content-Disposition: attachment` for a stored file name (RFC 6266): the name whole in `filename*` (UTF-8,
+/// percent-encoded), and a plain ASCII `filename` fallback. Names stored before upload names were checked may
+/// hold control characters: they become `_` (a header value cannot carry them), as do quotes and separators.
+fn attachment(stored: &str) -> header::ContentDisposition {
+    let mut name: String =
+        stored.trim().chars().map(|c| if c.is_control() || matches!(c, '/' | '\\') { '_' } else { c }).collect();
+    if !name.to_lowercase().ends_with(".pdf") {
+        name.push_str(".pdf");
+    }
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' || c == ' ' { c } else { '_' }).collect();
+    header::ContentDisposition {
+        disposition: header::DispositionType::Attachment,
+        parameters: vec![
+            header::DispositionParam::Filename(ascii),
+            header::DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: name.into_bytes(),
+            }),
+        ],
+    }
 }
 
 /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`, end exclusive; `None` if unsatisfiable.

@@ -58,6 +58,9 @@ pub enum ApiError {
     /// 413 before any decoding (S11).
     #[error("Le corps de la requête est trop volumineux (au plus {max_bytes} octets)")]
     PayloadTooLarge { max_bytes: usize },
+    /// 413: a multipart form with more parts than any legitimate one has (S11).
+    #[error("Le formulaire compte trop de parties (au plus {max})")]
+    TooManyParts { max: usize },
     /// 400 with the legacy French message and a stable code (business rules: duplicates, R2, …).
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
@@ -140,6 +143,11 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("offer_closed", 400, "L'offre n'accepte plus de candidatures (date limite dépassée ou offre fermée)."),
     ("application_exists", 400, "Une candidature existe déjà pour cette offre d'emploi (I4)."),
     ("mtp_answers_mismatch", 400, "Le nombre de réponses MTP ne correspond pas aux questions de l'offre (K3)."),
+    (
+        "document_name_invalid",
+        422,
+        "Nom de fichier d'un document : 255 caractères au plus, sans caractère de contrôle, « / » ni « \\ ».",
+    ),
     ("document_not_pdf", 422, "Un document n'est pas un PDF (en-tête, fin de fichier ou nom en .pdf) (S11)."),
     ("document_active_content", 422, "Un PDF contient du contenu actif (JavaScript, Launch, fichier joint) (S11)."),
     ("document_too_large", 422, "Un document dépasse 10 Mio, ou les documents 40 Mio ensemble (S11)."),
@@ -160,7 +168,9 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
-            Self::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::PayloadTooLarge { .. } | Self::TooManyParts { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
             Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             Self::NotAuthenticated => (StatusCode::UNAUTHORIZED, "not_authenticated"),
             Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, code),
@@ -234,7 +244,8 @@ impl ResponseError for ApiError {
             | Self::Forbidden { .. }
             | Self::Conflict { .. }
             | Self::Unprocessable { .. }
-            | Self::PayloadTooLarge { .. } => error_response(status, code, self.to_string(), None),
+            | Self::PayloadTooLarge { .. }
+            | Self::TooManyParts { .. } => error_response(status, code, self.to_string(), None),
             Self::NotAuthenticated | Self::Unauthorized { .. } => {
                 let mut response = error_response(status, code, self.to_string(), None);
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

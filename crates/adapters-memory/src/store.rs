@@ -1317,6 +1317,32 @@ impl ApplicationWriter for MemoryTransaction {
         }
         Ok(exists)
     }
+
+    async fn documents(&mut self, application_id: Uuid) -> Result<Vec<ApplicationDocument>, StoreError> {
+        let mut documents: BTreeMap<Uuid, ApplicationDocument> = self.store.read(|state| {
+            state
+                .application_documents
+                .iter()
+                .filter(|(_, d)| d.application_id == application_id)
+                .map(|(id, d)| (*id, d.clone()))
+                .collect()
+        });
+        for change in &self.changes {
+            match change {
+                Change::InsertApplicationDocument(d) if d.application_id == application_id => {
+                    documents.insert(d.id, (**d).clone());
+                }
+                Change::DeleteApplicationDocument(deleted) => {
+                    documents.remove(deleted);
+                }
+                Change::DeleteApplication(deleted) if *deleted == application_id => documents.clear(),
+                _ => {}
+            }
+        }
+        let mut documents: Vec<ApplicationDocument> = documents.into_values().collect();
+        documents.sort_by(|a, b| a.uploaded_at.cmp(&b.uploaded_at).then(a.id.cmp(&b.id)));
+        Ok(documents)
+    }
 }
 
 #[async_trait]

@@ -303,4 +303,18 @@ impl ApplicationWriter for SqlTransaction {
             .map_err(store_error)?;
         Ok(result.rows_affected == 1)
     }
+
+    async fn documents(&mut self, application_id: Uuid) -> Result<Vec<ApplicationDocument>, StoreError> {
+        use application_document::Column;
+        application_document::Entity::find()
+            .filter(Column::ApplicationId.eq(application_id))
+            .order_by_asc(Column::UploadedAt)
+            .order_by_asc(Column::Id)
+            .all(&self.tx)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(into_document)
+            .collect()
+    }
 }

@@ -97,7 +97,7 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
     let response = app.client.get(app.url(&download)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/pdf");
-    assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"cv.pdf\"");
+    assert_eq!(response.headers()["content-disposition"], "attachment; filename=\"cv.pdf\"; filename*=UTF-8''cv.pdf");
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(etag, format!("\"{}\"", hex::encode(Sha256::digest(&original))));
     assert_eq!(response.bytes().await.unwrap().as_ref(), original.as_slice(), "download bytes equal the upload");

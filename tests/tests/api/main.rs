@@ -29,5 +29,6 @@ mod profiles;
 mod public_offers;
 mod rate_limits;
 mod server_relay;
+mod upload_limits;
 mod users;
 mod webhooks;

@@ -190,10 +190,17 @@ async fn deletes_and_touches_honour_the_status_condition(backend: Backend) {
     assert!(tx.applications().touch(kept.id, Some(ApplicationStatus::Candidature), at(50)).await.unwrap());
     assert!(!tx.applications().touch(SystemIds.new_id(), None, at(50)).await.unwrap());
     assert!(!tx.applications().delete_document(gone.id, docs[1].id).await.unwrap(), "another application's");
+    assert_eq!(tx.applications().documents(kept.id).await.unwrap(), docs.to_vec(), "as committed, in order");
     assert!(tx.applications().delete_document(kept.id, docs[1].id).await.unwrap());
     assert!(!tx.applications().delete_document(kept.id, docs[1].id).await.unwrap(), "already deleted");
+    let added = document(kept.id, DocumentType::Portfolio, 3);
+    tx.applications().insert_document(&added).await.unwrap();
+    let seen = tx.applications().documents(kept.id).await.unwrap();
+    assert_eq!(seen, vec![docs[0].clone(), added.clone()], "the transaction's own writes");
+    tx.applications().delete_document(kept.id, added.id).await.unwrap();
     assert!(tx.applications().delete(gone.id, Some(ApplicationStatus::Candidature)).await.unwrap());
     assert!(!tx.applications().delete(gone.id, None).await.unwrap(), "already deleted");
+    assert!(tx.applications().documents(gone.id).await.unwrap().is_empty(), "deleted with its application");
     tx.commit().await.unwrap();
 
     assert_eq!(p.applications.get(kept.id).await.unwrap().map(|a| a.updated_at), Some(at(50)));

@@ -89,8 +89,9 @@ impl ApplicationEditing {
     }
 
     /// Receives a streamed document (B1) for `add_document`.
+    /// One file only: a second is refused before any of it is stored.
     pub fn intake(&self) -> DocumentIntake {
-        DocumentIntake::new(Arc::clone(&self.documents), self.limits)
+        DocumentIntake::new(Arc::clone(&self.documents), self.limits).at_most(1)
     }
 
     /// Whether `caller` may change application `id` now: asked before a streamed upload, so that bytes are not
@@ -189,18 +190,6 @@ impl ApplicationEditing {
         let size = incoming
             .checked_size(&self.limits)
             .map_err(|problem| EditError::Document { name: incoming.file_name.clone(), problem })?;
-        let existing = self.applications.documents(id).await?;
-        let replaced =
-            document_type.is_required().then(|| existing.iter().find(|d| d.document_type == document_type)).flatten();
-        let kept = existing.iter().filter(|d| Some(d.id) != replaced.map(|r| r.id));
-        if kept.clone().count() + 1 > self.limits.max_documents {
-            return Err(EditError::Documents(DocumentProblem::TooMany { max: self.limits.max_documents }));
-        }
-        if kept.map(|d| d.file_size).sum::<u64>() + size > self.limits.max_total_bytes {
-            let max_bytes = self.limits.max_total_bytes;
-            return Err(EditError::Documents(DocumentProblem::TooLargeTogether { max_bytes }));
-        }
-
         let object = match incoming.content {
             DocumentContent::Whole(bytes) => self.documents.put(bytes).await?,
             DocumentContent::Received(ReceivedDocument(object)) => object,
@@ -218,10 +207,14 @@ impl ApplicationEditing {
             uploaded_at: now,
         };
         let mut tx = self.uow.begin().await?;
+        // The row written first holds the application for this transaction (a row lock on PostgreSQL, the
+        // writer's lock on SQLite), so concurrent adds count and sum one after the other, never past the limits.
         if !tx.applications().touch(id, only_in, now).await? {
             drop(tx);
             return Err(self.refused(id).await);
         }
+        let existing = tx.applications().documents(id).await?;
+        let replaced = self.fits(&existing, document_type, size)?;
         if let Some(replaced) = replaced
             && !tx.applications().delete_document(id, replaced.id).await?
         {
@@ -236,7 +229,29 @@ impl ApplicationEditing {
             .request_export(tx.as_mut(), self.ids.as_ref(), id, ExportReason::DocumentsChanged, None, now)
             .await?;
         tx.commit().await?;
-        Ok(AddedDocument { document, replaced: replaced.map(|r| r.id) })
+        let replaced = replaced.map(|r| r.id);
+        Ok(AddedDocument { document, replaced })
+    }
+
+    /// Whether a document of `document_type` and `size` fits among `existing` (count and total size); the
+    /// required document it replaces, if any.
+    fn fits<'a>(
+        &self,
+        existing: &'a [ApplicationDocument],
+        document_type: DocumentType,
+        size: u64,
+    ) -> Result<Option<&'a ApplicationDocument>, EditError> {
+        let replaced =
+            document_type.is_required().then(|| existing.iter().find(|d| d.document_type == document_type)).flatten();
+        let kept = existing.iter().filter(|d| Some(d.id) != replaced.map(|r| r.id));
+        if kept.clone().count() + 1 > self.limits.max_documents {
+            return Err(EditError::Documents(DocumentProblem::TooMany { max: self.limits.max_documents }));
+        }
+        if kept.map(|d| d.file_size).sum::<u64>() + size > self.limits.max_total_bytes {
+            let max_bytes = self.limits.max_total_bytes;
+            return Err(EditError::Documents(DocumentProblem::TooLargeTogether { max_bytes }));
+        }
+        Ok(replaced)
     }
 
     fn audit(

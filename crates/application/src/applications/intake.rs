@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
-use seeg_domain::applications::{DocumentLimits, DocumentProblem, DocumentType, PdfScan};
+use seeg_domain::applications::{DocumentLimits, DocumentProblem, DocumentType, PdfScan, check_file_name};
 
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError};
 use crate::documents::{DocumentStore, DocumentUpload};
@@ -20,11 +20,20 @@ pub struct DocumentIntake {
     limits: DocumentLimits,
     documents: Vec<IncomingDocument>,
     total: u64,
+    /// The files one request may carry: a submission's `max_documents`, one for an added document.
+    max_files: usize,
 }
 
 impl DocumentIntake {
     pub(crate) const fn new(store: Arc<dyn DocumentStore>, limits: DocumentLimits) -> Self {
-        Self { store, limits, documents: Vec::new(), total: 0 }
+        Self { store, limits, documents: Vec::new(), total: 0, max_files: limits.max_documents }
+    }
+
+    /// An intake refusing the file after the first `max_files`, before a byte of it is stored.
+    #[must_use]
+    pub(crate) const fn at_most(mut self, max_files: usize) -> Self {
+        self.max_files = max_files;
+        self
     }
 
     /// Streams one document of type `document_type` named `file_name` into the store, checking its type, its
@@ -41,11 +50,15 @@ impl DocumentIntake {
         E: std::fmt::Display,
     {
         let index = self.documents.len();
-        if index >= self.limits.max_documents {
+        if index >= self.max_files {
+            if self.max_files < self.limits.max_documents {
+                return Err(SubmissionError::ExtraFile { max: self.max_files });
+            }
             return Err(SubmissionError::Documents(DocumentProblem::TooMany { max: self.limits.max_documents }));
         }
         DocumentType::parse_allowed(document_type).map_err(SubmissionError::Documents)?;
         let refuse = |problem| SubmissionError::Document { index, name: file_name.to_owned(), problem };
+        check_file_name(file_name).map_err(refuse)?;
         let mut upload = self.store.begin_upload().await?;
         let mut scan = PdfScan::new();
         let streamed = async {

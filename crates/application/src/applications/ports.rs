@@ -92,4 +92,6 @@ pub trait ApplicationWriter: Send {
     ) -> Result<bool, StoreError>;
     async fn delete(&mut self, id: Uuid, only_in: Option<ApplicationStatus>) -> Result<bool, StoreError>;
     async fn delete_document(&mut self, application_id: Uuid, document_id: Uuid) -> Result<bool, StoreError>;
+    /// The application's documents as this transaction sees them, in `ApplicationRepository::documents` order.
+    async fn documents(&mut self, application_id: Uuid) -> Result<Vec<ApplicationDocument>, StoreError>;
 }

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use seeg_domain::applications::{
     Application, ApplicationStatus, DocumentLimits, DocumentProblem, MtpAnswers, MtpAnswersError, PdfScan,
-    ReferenceError, ReferenceInput, check_document_types, check_references,
+    ReferenceError, ReferenceInput, check_document_types, check_file_name, check_references,
 };
 use seeg_domain::identity::{CandidateKind, CandidateProfile, Role, User};
 use seeg_domain::offers::{JobOffer, MtpQuestions};
@@ -50,6 +50,7 @@ impl IncomingDocument {
     /// The document's size once its content passed S11: whole bytes are scanned now, received ones were on the
     /// way in.
     pub(crate) fn checked_size(&self, limits: &DocumentLimits) -> Result<u64, DocumentProblem> {
+        check_file_name(&self.file_name)?;
         match &self.content {
             DocumentContent::Whole(bytes) => {
                 let mut scan = PdfScan::new();
@@ -112,6 +113,9 @@ pub enum SubmissionError {
     /// One document, by its position in the request (0-based) and name.
     #[error("Document n°{} « {name} » : {problem}", .index + 1)]
     Document { index: usize, name: String, problem: DocumentProblem },
+    /// A file part beyond the `max` the request may carry, refused before any of it is stored.
+    #[error("{max} fichier(s) au plus dans ce formulaire, dans une partie nommée par son type")]
+    ExtraFile { max: usize },
     /// The request body could not be read as a form (multipart syntax, interrupted upload).
     #[error("Formulaire illisible : {0}")]
     MalformedUpload(String),
@@ -172,26 +176,39 @@ impl Submissions {
         DocumentIntake::new(Arc::clone(&self.documents), self.limits)
     }
 
-    #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %command.job_offer_id))]
-    pub async fn submit(&self, caller: &User, command: SubmitCommand) -> Result<Submitted, SubmissionError> {
+    /// The checks that need no document: the caller (a candidate, in their own name), the offer (visible to
+    /// them, active, before its deadline) and no earlier application to it. A streamed submission asks them
+    /// before its first file, so that nothing is stored for a submission refused anyway; `submit` asks again.
+    pub async fn precheck(
+        &self,
+        caller: &User,
+        job_offer_id: Uuid,
+        candidate_id: Option<Uuid>,
+    ) -> Result<JobOffer, SubmissionError> {
         if caller.role != Role::Candidate {
             return Err(SubmissionError::NotACandidate);
         }
-        if command.candidate_id.is_some_and(|id| id != caller.id) {
+        if candidate_id.is_some_and(|id| id != caller.id) {
             return Err(SubmissionError::ForeignCandidate);
         }
-        let now = self.clock.now();
-        let offer = match self.offers.get(command.job_offer_id).await? {
+        let offer = match self.offers.get(job_offer_id).await? {
             Some(offer) if offer.is_visible_to(caller.audience()) => offer,
             _ => return Err(SubmissionError::OfferNotFound),
         };
-        if !offer.accepts_applications(now) {
+        if !offer.accepts_applications(self.clock.now()) {
             return Err(SubmissionError::OfferClosed);
         }
         // Cheap early answer; the unique index still decides under concurrency.
         if self.applications.find(caller.id, offer.id).await?.is_some() {
             return Err(SubmissionError::Duplicate);
         }
+        Ok(offer)
+    }
+
+    #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %command.job_offer_id))]
+    pub async fn submit(&self, caller: &User, command: SubmitCommand) -> Result<Submitted, SubmissionError> {
+        let offer = self.precheck(caller, command.job_offer_id, command.candidate_id).await?;
+        let now = self.clock.now();
         let kind = caller.candidate_kind.unwrap_or(CandidateKind::External);
         let (has_been_manager, reference) = check_references(kind, command.has_been_manager, &command.reference)?;
         let questions = offer.questions_mtp.clone().unwrap_or_else(MtpQuestions::default);

@@ -72,6 +72,10 @@ pub enum DocumentProblem {
     NotPdf,
     #[error("le nom du fichier doit se terminer par .pdf")]
     NotPdfName,
+    #[error(
+        "nom de fichier invalide ({MAX_FILE_NAME_CHARS} caractères au plus, sans caractère de contrôle, « / » ni « \\ »)"
+    )]
+    NameInvalid,
     #[error("le PDF contient du contenu actif ({0}), refusé")]
     ActiveContent(&'static str),
     #[error("le fichier dépasse {max} Mio", max = .max_bytes / MIB)]
@@ -96,6 +100,7 @@ impl DocumentProblem {
     pub const fn code(&self) -> &'static str {
         match self {
             Self::NotPdf | Self::NotPdfName => "document_not_pdf",
+            Self::NameInvalid => "document_name_invalid",
             Self::ActiveContent(_) => "document_active_content",
             Self::TooLarge { .. } | Self::TooLargeTogether { .. } => "document_too_large",
             Self::TooMany { .. } => "too_many_documents",
@@ -251,6 +256,22 @@ fn active_name(raw: &[u8]) -> Option<&'static str> {
 /// A document type as named in a message: as sent, or "(vide)" when blank.
 fn shown_type(raw: &str) -> String {
     if raw.trim().is_empty() { "(vide)".to_owned() } else { raw.to_owned() }
+}
+
+/// The longest document file name, in characters (what file systems keep).
+pub const MAX_FILE_NAME_CHARS: usize = 255;
+
+/// A document's file name as sent: it ends up in a download's `Content-Disposition` and in the recruiters'
+/// file systems, so no control character, no path separator, and not longer than a file system keeps.
+pub fn check_file_name(file_name: &str) -> Result<(), DocumentProblem> {
+    let name = file_name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_FILE_NAME_CHARS
+        || name.chars().any(|c| c.is_control() || c == '/' || c == '\\')
+    {
+        return Err(DocumentProblem::NameInvalid);
+    }
+    Ok(())
 }
 
 /// Checks the list of document types of a submission (R20, S11): allowed types, the three required ones once

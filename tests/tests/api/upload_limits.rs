@@ -1,0 +1,277 @@
+//! What an upload may cost before it is refused (S11 "limited before decoding"): a multipart submission checks
+//! its caller, offer, deadline and duplicate before a byte is stored; adding a document stops at the first extra
+//! file; a form's part count is capped (413); the 10-document / 40 MiB limits hold under concurrent adds; file
+//! names are checked at upload and any stored name downloads with an RFC 6266 `Content-Disposition`.
+
+use std::path::Path;
+
+use chrono::TimeDelta;
+use reqwest::multipart::{Form, Part};
+use seeg_application::applications::ApplicationRepository;
+use seeg_application::{Clock as _, IdGenerator as _, SystemClock, SystemIds, UnitOfWork};
+use seeg_domain::identity::Role;
+use seeg_domain::offers::{JobOffer, OfferVisibility};
+use seeg_server::settings::StorageKind;
+use seeg_tests::accounts::token_for;
+use seeg_tests::offers::offer;
+use seeg_tests::{Backend, TestApp, on_backends};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::applications::{b64, open_offer, pdf, post, submission};
+
+/// The service with its documents in `root`, a folder the test counts files in.
+async fn with_local_storage(backend: Backend, root: &Path) -> TestApp {
+    TestApp::spawn_with(backend, seeg_application::outbox::HandlerRegistry::default(), |settings| {
+        settings.storage.kind = StorageKind::Local;
+        settings.storage.path = root.to_path_buf();
+    })
+    .await
+}
+
+/// Every file under `root`, temporary uploads included.
+fn stored_files(root: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(root) else { return 0 };
+    entries
+        .map(|entry| entry.unwrap())
+        .map(|entry| if entry.file_type().unwrap().is_dir() { stored_files(&entry.path()) } else { 1 })
+        .sum()
+}
+
+/// A multipart submission to `job_offer_id`: its text fields first (with `leading` ones), then the three
+/// required documents (bytes unique to `seed`), then `trailing` text fields.
+fn form_to(
+    job_offer_id: &str,
+    offer: &JobOffer,
+    seed: &str,
+    leading: &[(&str, String)],
+    trailing: &[(&str, String)],
+) -> Form {
+    let mut body = submission(offer);
+    body["job_offer_id"] = json!(job_offer_id);
+    for (name, value) in leading {
+        body[*name] = json!(value);
+    }
+    let mut form = Form::new();
+    for (key, value) in body.as_object().unwrap() {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Array(_) => continue,
+            other => other.to_string(),
+        };
+        if trailing.iter().any(|(name, _)| name == key) {
+            continue;
+        }
+        form = form.text(key.clone(), text);
+    }
+    for document_type in ["cv", "cover_letter", "diplome"] {
+        let bytes = pdf(&format!("{seed} {document_type}"), 3000);
+        let part = Part::bytes(bytes).file_name(format!("{document_type}.pdf")).mime_str("application/pdf").unwrap();
+        form = form.part(document_type, part);
+    }
+    for (name, value) in trailing {
+        form = form.text((*name).to_owned(), value.clone());
+    }
+    form
+}
+
+async fn send(app: &TestApp, token: &str, path: &str, form: Form) -> (u16, Value) {
+    let response = app.client.post(app.url(path)).bearer_auth(token).multipart(form).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+async fn closed_offer(app: &TestApp) -> JobOffer {
+    let mut o = offer("Offre close", 0);
+    o.application_deadline = Some(SystemClock.now() - TimeDelta::days(1));
+    o.visibility = OfferVisibility::Everyone;
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    tx.offers().insert(&o).await.unwrap();
+    tx.commit().await.unwrap();
+    o
+}
+
+async fn a_refused_streamed_submission_stores_nothing(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let app = with_local_storage(backend, root.path()).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let closed = closed_offer(&app).await;
+    let (_, token) = token_for(&app, Role::Candidate, "flux@example.com").await;
+    let path = "/api/v1/applications/";
+    let unknown = SystemIds.new_id().to_string();
+    let offer_id = offer.id.to_string();
+    let cases: Vec<(Form, u16, &str)> = vec![
+        (form_to(&unknown, &offer, "inconnue", &[], &[]), 404, "not_found"),
+        (form_to(&closed.id.to_string(), &offer, "close", &[], &[]), 400, "offer_closed"),
+        (
+            form_to(&offer_id, &offer, "autre", &[("candidate_id", SystemIds.new_id().to_string())], &[]),
+            403,
+            "forbidden",
+        ),
+        (form_to(&offer_id, &offer, "en retard", &[], &[("job_offer_id", offer_id.clone())]), 422, "validation_error"),
+    ];
+    for (form, status, code) in cases {
+        let (got, answer) = send(&app, &token, path, form).await;
+        assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{answer}");
+        assert_eq!(stored_files(root.path()), 0, "nothing stored for {code}: {answer}");
+    }
+
+    let (status, answer) = send(&app, &token, path, form_to(&offer_id, &offer, "première", &[], &[])).await;
+    assert_eq!(status, 201, "{answer}");
+    let stored = stored_files(root.path());
+    assert_eq!(stored, 3, "the three documents");
+    let (status, answer) = send(&app, &token, path, form_to(&offer_id, &offer, "doublon", &[], &[])).await;
+    assert_eq!((status, answer["code"].as_str()), (400, Some("application_exists")), "{answer}");
+    assert_eq!(stored_files(root.path()), stored, "a duplicate stores nothing");
+}
+
+async fn adding_a_document_stops_at_the_first_extra_file(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let app = with_local_storage(backend, root.path()).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "ajout@example.com").await;
+    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap();
+    let before = stored_files(root.path());
+
+    let mut form = Form::new();
+    for index in 0..5 {
+        let part = Part::bytes(pdf(&format!("extra {index}"), 3000)).file_name(format!("autre{index}.pdf"));
+        form = form.part("autres", part);
+    }
+    let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
+    assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
+    assert!(stored_files(root.path()) <= before + 1, "only the first file was streamed");
+    let (_, list) = super::applications::get(&app, &token, &format!("/api/v1/applications/{id}/documents")).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 3, "nothing added: {list}");
+}
+
+async fn a_form_with_too_many_parts_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "bombe@example.com").await;
+    let mut form = Form::new().text("job_offer_id", offer.id.to_string());
+    for index in 0..2000 {
+        form = form.text(format!("champ{index}"), "x");
+    }
+    let (status, answer) = send(&app, &token, "/api/v1/applications/", form).await;
+    assert_eq!((status, answer["code"].as_str()), (413, Some("payload_too_large")), "{answer}");
+
+    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap();
+    let mut form = Form::new();
+    for index in 0..2000 {
+        form = form.text(format!("champ{index}"), "x");
+    }
+    let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
+    assert_eq!((status, answer["code"].as_str()), (413, Some("payload_too_large")), "{answer}");
+}
+
+async fn file_names_are_checked_at_upload(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "nom@example.com").await;
+    for bad in ["cv\u{7}.pdf", "../../cv.pdf", "dossier\\cv.pdf", &format!("{}.pdf", "a".repeat(252))] {
+        let mut body = submission(&offer);
+        body["documents"][0]["file_name"] = json!(bad);
+        let (status, answer) = post(&app, &token, &body).await;
+        assert_eq!((status, answer["code"].as_str()), (422, Some("document_name_invalid")), "{bad:?}: {answer}");
+    }
+    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap();
+    let document = json!({"document_type": "autres", "file_name": "a\u{7}.pdf", "file_data": b64(&pdf("a", 10))});
+    let path = format!("/api/v1/applications/{id}/documents");
+    let response = app.client.post(app.url(&path)).bearer_auth(&token).json(&document).send().await.unwrap();
+    let status = response.status().as_u16();
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!((status, answer["code"].as_str()), (422, Some("document_name_invalid")), "{answer}");
+}
+
+async fn a_stored_name_with_control_characters_downloads(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "ancien@example.com").await;
+    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    let id: Uuid = body["data"]["id"].as_str().unwrap().parse().unwrap();
+    // A row as the legacy service stored it, before names were checked.
+    let mut legacy = app.database.documents(id).await.unwrap().remove(0);
+    legacy.id = SystemIds.new_id();
+    legacy.document_type = seeg_domain::applications::DocumentType::Autres;
+    "CV\u{7} \"Léa\"\r\n/été.pdf".clone_into(&mut legacy.file_name);
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    tx.applications().insert_document(&legacy).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let path = format!("/api/v1/applications/{id}/documents/{}/download", legacy.id);
+    let response = app.client.get(app.url(&path)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(disposition.contains("filename*=UTF-8''CV_%20%22L%C3%A9a%22___%C3%A9t%C3%A9.pdf"), "{disposition}");
+    assert!(disposition.contains("filename=\"CV_ _L_a_____t_.pdf\""), "{disposition}");
+}
+
+async fn concurrent_adds_stay_within_the_document_limit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "course@example.com").await;
+    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/applications/{id}/documents");
+    let adds = (0..30).map(|index| {
+        let document =
+            json!({"document_type": "autres", "file_name": "autre.pdf", "file_data": b64(&pdf(&index.to_string(), 10))});
+        let request = app.client.post(app.url(&path)).bearer_auth(&token).json(&document);
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(adds).await;
+    let added = statuses.iter().filter(|s| **s == 201).count();
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 422), "{statuses:?}");
+    let (_, list) = super::applications::get(&app, &token, &path).await;
+    let stored = list["data"].as_array().unwrap().len();
+    assert_eq!(stored, 10, "the limit holds: {statuses:?}");
+    assert_eq!(added, 7, "{statuses:?}");
+}
+
+async fn raw(app: &TestApp, token: &str, path: &str, body: &'static str) -> (u16, Value) {
+    let request = app.client.post(app.url(path)).bearer_auth(token).header("Content-Type", "application/json");
+    let response = request.body(body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+async fn a_caller_who_may_not_upload_is_refused_before_the_body_is_read(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg.ga").await;
+    let (_, owner) = token_for(&app, Role::Candidate, "titulaire@example.com").await;
+    let (_, stranger) = token_for(&app, Role::Candidate, "autre@example.com").await;
+    let (status, body) = post(&app, &owner, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    let documents = format!("/api/v1/applications/{}/documents", body["data"]["id"].as_str().unwrap());
+
+    let (status, answer) = raw(&app, &recruiter, "/api/v1/applications/", "{pas du json").await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{answer}");
+    let (status, answer) = raw(&app, &recruiter, &documents, "{pas du json").await;
+    assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{answer}");
+    let (status, answer) = raw(&app, &stranger, &documents, "{pas du json").await;
+    assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")), "{answer}");
+    // The owner's malformed body is still the owner's 422.
+    let (status, answer) = raw(&app, &owner, &documents, "{pas du json").await;
+    assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
+}
+
+on_backends!(Sqlite, Postgres =>
+    a_caller_who_may_not_upload_is_refused_before_the_body_is_read,
+    a_refused_streamed_submission_stores_nothing,
+    adding_a_document_stops_at_the_first_extra_file,
+    a_form_with_too_many_parts_is_refused,
+    file_names_are_checked_at_upload,
+    a_stored_name_with_control_characters_downloads,
+    concurrent_adds_stay_within_the_document_limit,
+);
