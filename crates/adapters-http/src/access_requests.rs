@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::parse_number;
@@ -251,8 +252,10 @@ pub struct ReviewedAccessRequest {
 pub(crate) async fn approve_access_request(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<ApproveRequest>,
+    body: Deferred<ApproveRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.access_requests.may_review(&caller.0)?;
+    let body = body.read().await?;
     let view = state.access_requests.approve(&caller.0, body.request_id, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Ok().json(ReviewedAccessRequest {
         success: true,
@@ -281,9 +284,10 @@ pub(crate) async fn approve_access_request(
 pub(crate) async fn reject_access_request(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<RejectRequest>,
+    body: Deferred<RejectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    state.access_requests.may_review(&caller.0)?;
+    let body = body.read().await?;
     let reason = RejectionReason::parse(&body.rejection_reason)
         .map_err(|e| ApiError::invalid("body.rejection_reason", e.to_string()))?;
     let view =

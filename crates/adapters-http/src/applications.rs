@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::application_edits;
 use crate::application_views::{self, ApplicationAdminView};
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid};
@@ -989,10 +990,11 @@ pub(crate) async fn update_application(
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
-    body: web::Json<StatusUpdate>,
+    body: Deferred<StatusUpdate>,
 ) -> Result<HttpResponse, ApiError> {
+    state.pipeline.may_change_status(&caller.0)?;
+    let body = body.read().await?;
     let id = parse_uuid("application_id", &application_id)?;
-    let body = body.into_inner();
     let raw = body.status.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let raw = raw.ok_or_else(|| ApiError::invalid("body.status", "champ obligatoire"))?;
     let status = ApplicationStatus::parse_input(raw).map_err(|e| ApiError::invalid("body.status", e.to_string()))?;
@@ -1085,10 +1087,12 @@ pub(crate) async fn add_history_note(
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
-    body: web::Json<HistoryNote>,
+    body: Deferred<HistoryNote>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
-    let note = body.into_inner().notes.unwrap_or_default();
+    state.pipeline.may_add_note(&caller.0, id).await?;
+    let body = body.read().await?;
+    let note = body.notes.unwrap_or_default();
     let context = crate::middleware::audit_context();
     let change = state.pipeline.add_note(&caller.0, id, note, &context).await?;
     Ok(HttpResponse::Created().json(AppEnvelope {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::json_config;
@@ -186,8 +187,10 @@ fn parse_contents(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Op
 pub(crate) async fn save_draft(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<Map<String, Value>>,
+    body: Deferred<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    state.drafts.may_save(&caller.0)?;
+    let body = body.read().await?;
     let (job_offer_id, form_data, ui_state) = parse_body(&body)?;
     let draft = state.drafts.save(&caller.0, job_offer_id, form_data, ui_state).await?;
     Ok(HttpResponse::Created().json(Envelope::ok("Brouillon enregistré avec succès", DraftBody::from(draft))))
@@ -271,8 +274,10 @@ pub(crate) async fn save_application_draft(
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
-    body: web::Json<Map<String, Value>>,
+    body: Deferred<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    state.drafts.may_save(&caller.0)?;
+    let body = body.read().await?;
     let id = parse_uuid("application_id", &application_id)?;
     let mut errors = Vec::new();
     let Some((form_data, ui_state)) = parse_contents(&body, &mut errors).filter(|_| errors.is_empty()) else {

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::routing::route;
 use crate::state::ApiState;
@@ -525,9 +526,9 @@ impl From<PasswordChangeError> for ApiError {
 pub(crate) async fn change_password(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<ChangePasswordRequest>,
+    body: Deferred<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.read().await?;
     let mut f = Fields::default();
     let current = f.required("current_password", body.current_password.as_ref()).map(str::to_owned);
     let new_password = f

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use seeg_application::Page;
 use seeg_application::offers::{OfferDeskError, OfferFilter};
+use seeg_domain::identity::Action;
 use seeg_domain::offers::{
     Audience, JobOffer, MtpFamily, MtpQuestions, MtpQuestionsError, OfferChanges, OfferRuleError, OfferStatus,
     OfferVisibility, canonical_contract_type,
@@ -17,6 +18,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::{JobPublic, QuestionsMtp, TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
@@ -457,8 +459,10 @@ pub(crate) async fn get_job(
 pub(crate) async fn create_job(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<Map<String, Value>>,
+    body: Deferred<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    state.offer_desk.may_write(&caller.0, Action::CreateOffer)?;
+    let body = body.read().await?;
     let changes = offer_changes(&body)?;
     let offer = state.offer_desk.create(&caller.0, changes, &crate::middleware::audit_context()).await?;
     Ok(HttpResponse::Created().json(JobBody::new(&offer, state.clock.now())))
@@ -487,8 +491,10 @@ pub(crate) async fn update_job(
     state: web::Data<ApiState>,
     caller: Caller,
     job_id: web::Path<String>,
-    body: web::Json<Map<String, Value>>,
+    body: Deferred<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    state.offer_desk.may_write(&caller.0, Action::UpdateOffer)?;
+    let body = body.read().await?;
     let id = parse_uuid("job_id", &job_id)?;
     let changes = offer_changes(&body)?;
     let offer = state.offer_desk.update(&caller.0, id, changes, &crate::middleware::audit_context()).await?;

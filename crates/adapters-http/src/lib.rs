@@ -7,6 +7,7 @@ mod application_stats;
 mod application_views;
 mod applications;
 mod audit;
+mod body;
 mod docs;
 mod drafts;
 mod error;

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::{Caller, UserWithProfile};
 use crate::routing::route;
@@ -155,8 +156,10 @@ const PROFILE_FIELDS: [&str; 14] = [
 pub(crate) async fn update_own_profile(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<Map<String, Value>>,
+    body: Deferred<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    state.profiles.may_update_own(&caller.0)?;
+    let body = body.read().await?;
     let changes = parse_changes(&body, state.clock.now().date_naive())?;
     state.profiles.update_own(&caller.0, changes).await?;
     let data = with_profile(&state, &caller.0).await?;

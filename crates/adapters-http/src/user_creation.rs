@@ -9,6 +9,7 @@ use seeg_domain::identity::{
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::{Caller, Fields, UserBody};
 use crate::routing::route;
@@ -118,13 +119,13 @@ impl From<ProvisioningError> for ApiError {
 pub(crate) async fn create_user(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<CreateUserRequest>,
+    body: Deferred<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    // Refused before the body is judged, so that non-admins learn nothing about the rules.
+    // Refused before the body is read, so that non-admins learn nothing about the rules.
     if !decide(caller.0.role, Action::ManageUsers, Ownership::Any).is_allowed() {
         return Err(ProvisioningError::Forbidden.into());
     }
-    let command = body.into_inner().parse(state.clock.now().date_naive())?;
+    let command = body.read().await?.parse(state.clock.now().date_naive())?;
     let context = crate::middleware::audit_context();
     let user = state.provisioning.create(&caller.0, command, &context).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(&user)))

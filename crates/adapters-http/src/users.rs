@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::{Caller, UserBody, UserWithProfile};
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
@@ -103,9 +104,9 @@ pub(crate) fn text(value: &Value) -> Result<&str, String> {
 pub(crate) async fn update_me(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Json<Map<String, Value>>,
+    body: Deferred<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.read().await?;
     let refused: Vec<&str> = NOT_SELF_EDITABLE.iter().copied().filter(|k| body.contains_key(*k)).collect();
     if !refused.is_empty() {
         return Err(ApiError::Forbidden {
@@ -194,10 +195,11 @@ pub(crate) async fn update_user(
     state: web::Data<ApiState>,
     caller: Caller,
     user_id: web::Path<String>,
-    body: web::Json<Map<String, Value>>,
+    body: Deferred<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    state.users.may_update(&caller.0)?;
+    let body = body.read().await?;
     let target = parse_uuid("user_id", &user_id)?;
-    let body = body.into_inner();
     let mut errors: Vec<FieldError> = body
         .keys()
         .filter(|k| !ADMIN_FIELDS.contains(&k.as_str()))

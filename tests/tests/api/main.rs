@@ -11,6 +11,7 @@ mod application_stats;
 mod applications;
 mod audit;
 mod auth;
+mod authz_before_body;
 mod docs;
 mod document_sweep;
 mod drafts;

@@ -178,6 +178,11 @@ pub struct Drafts {
 }
 
 impl Drafts {
+    /// Whether `caller` may keep drafts at all (candidates), decided before the request is read.
+    pub fn may_save(&self, caller: &User) -> Result<(), DraftError> {
+        if caller.role == Role::Candidate { Ok(()) } else { Err(DraftError::NotACandidate) }
+    }
+
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         drafts: Arc<dyn DraftRepository>,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use seeg_domain::applications::{Application, ApplicationStatus, InvalidTransition, StatusActor};
-use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
+use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide, may_attempt};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -66,6 +66,32 @@ fn checked_note(note: Option<String>) -> Result<Option<String>, PipelineError> {
 }
 
 impl ApplicationPipeline {
+    /// Whether `caller` may change a status at all (staff with the permission, or a candidate withdrawing its
+    /// own application), decided before the request is read.
+    pub fn may_change_status(&self, caller: &User) -> Result<(), PipelineError> {
+        if may_attempt(caller.role, Action::ChangeApplicationStatus)
+            || may_attempt(caller.role, Action::WithdrawApplication)
+        {
+            Ok(())
+        } else {
+            Err(PipelineError::Forbidden)
+        }
+    }
+
+    /// Whether `caller` may add history notes to application `id` at all (staff who change statuses), decided
+    /// before the request is read. A candidate is refused as `add_note` would refuse it: another candidate's
+    /// application is not found (S3), its own is forbidden.
+    pub async fn may_add_note(&self, caller: &User, id: Uuid) -> Result<(), PipelineError> {
+        if may_attempt(caller.role, Action::ChangeApplicationStatus) {
+            return Ok(());
+        }
+        if caller.role == Role::Candidate {
+            let application = self.applications.get(id).await?.ok_or(PipelineError::NotFound)?;
+            actor_of(caller, &application)?;
+        }
+        Err(PipelineError::Forbidden)
+    }
+
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         applications: Arc<dyn ApplicationRepository>,

@@ -77,6 +77,11 @@ enum Review {
 }
 
 impl AccessRequestDesk {
+    /// Whether `actor` may review requests at all, decided before the request is read.
+    pub fn may_review(&self, actor: &User) -> Result<(), AccessRequestError> {
+        allowed(decide(actor.role, Action::HandleAccessRequests, Ownership::Any))
+    }
+
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         requests: Arc<dyn AccessRequestRepository>,

@@ -32,6 +32,11 @@ pub struct CandidateProfiles {
 }
 
 impl CandidateProfiles {
+    /// Whether `caller` has a candidate profile to change at all, decided before the request is read.
+    pub fn may_update_own(&self, caller: &User) -> Result<(), CandidateProfileError> {
+        if caller.role == Role::Candidate { Ok(()) } else { Err(CandidateProfileError::NotACandidate) }
+    }
+
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         profiles: Arc<dyn CandidateProfileRepository>,

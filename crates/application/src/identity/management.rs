@@ -40,6 +40,17 @@ pub struct UserManagement {
 }
 
 impl UserManagement {
+    /// Whether `actor` may change other accounts at all, decided before the request is read.
+    pub fn may_update(&self, actor: &User) -> Result<(), ManagementError> {
+        match decide(actor.role, Action::ManageUsers, Ownership::Any) {
+            Decision::Allow => Ok(()),
+            // S3: another user's account is not found, for writes as for reads, when a candidate reaches for it.
+            Decision::Forbid if actor.role == Role::Candidate => Err(ManagementError::NotFound),
+            Decision::Forbid => Err(ManagementError::Forbidden),
+            Decision::Hide => Err(ManagementError::NotFound),
+        }
+    }
+
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         users: Arc<dyn UserRepository>,
@@ -58,13 +69,7 @@ impl UserManagement {
         changes: AdminChanges,
         context: &RequestContext,
     ) -> Result<User, ManagementError> {
-        match decide(actor.role, Action::ManageUsers, Ownership::Any) {
-            Decision::Allow => {}
-            // S3: another user's account is not found, for writes as for reads, when a candidate reaches for it.
-            Decision::Forbid if actor.role == Role::Candidate => return Err(ManagementError::NotFound),
-            Decision::Forbid => return Err(ManagementError::Forbidden),
-            Decision::Hide => return Err(ManagementError::NotFound),
-        }
+        self.may_update(actor)?;
         if target == actor.id && changes.touches_access() {
             return Err(ManagementError::OwnAccess);
         }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use seeg_domain::identity::{Action, Decision, Ownership, User, decide};
+use seeg_domain::identity::{Action, Decision, Ownership, User, decide, may_attempt};
 use seeg_domain::offers::{Audience, JobOffer, OfferChanges, OfferRuleError, OfferStatus};
 use tracing::instrument;
 use uuid::Uuid;
@@ -64,6 +64,12 @@ fn ownership(caller: &User, offer: &JobOffer) -> Ownership {
 }
 
 impl OfferDesk {
+    /// Whether `caller` may change offers at all (`action` is `CreateOffer` or `UpdateOffer`), decided before
+    /// the request is read: the ownership of one offer is checked by `update` itself.
+    pub fn may_write(&self, caller: &User, action: Action) -> Result<(), OfferDeskError> {
+        if may_attempt(caller.role, action) { Ok(()) } else { Err(OfferDeskError::Forbidden) }
+    }
+
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         offers: Arc<dyn OfferRepository>,

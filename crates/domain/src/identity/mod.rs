@@ -21,7 +21,7 @@ pub use candidate::{CandidateProfile, ProfileChanges, ProfileError};
 pub use email::{COMPANY_DOMAIN, EmailAddress, EmailAddressError};
 pub use names::{Matricule, MatriculeError, PersonName, PersonNameError, Phone, PhoneError, Sexe};
 pub use password::{Password, PasswordPolicyError, PasswordRule};
-pub use permissions::{Action, Decision, Ownership, decide};
+pub use permissions::{Action, Decision, Ownership, decide, may_attempt};
 pub use profile::{AdminChanges, MAX_YEARS_OF_EXPERIENCE, NOT_SELF_EDITABLE, SelfServiceChanges};
 pub use role::Role;
 pub use salutation::salutation;

@@ -95,6 +95,12 @@ impl Decision {
     }
 }
 
+/// Whether `role` may perform `action` on at least one target. A caller refused here is refused whatever the
+/// request carries, so the HTTP layer answers 401/403 before reading a body (S3).
+pub const fn may_attempt(role: Role, action: Action) -> bool {
+    decide(role, action, Ownership::Own).is_allowed() || decide(role, action, Ownership::Any).is_allowed()
+}
+
 /// S3: admins may do everything; recruiters run recruitments but change only their own offers and do not
 /// administer the service; observers only read; candidates read offers and their own applications and
 /// documents, and other candidates' ones do not exist for them.
