@@ -346,8 +346,15 @@ impl Credentials {
 
 async fn session(state: &ApiState, credentials: Credentials) -> Result<Session, ApiError> {
     let (email, password) = credentials.into_pair()?;
-    crate::rate_limit::per_account(state, &email)?;
-    Ok(state.accounts.log_in(&email, &password, &crate::middleware::audit_context()).await?)
+    crate::rate_limit::login_allowed(state, &email)?;
+    let outcome = state.accounts.log_in(&email, &password, &crate::middleware::audit_context()).await;
+    match &outcome {
+        // A refused statut comes only after a right password (S5).
+        Ok(_) | Err(LoginError::Refused { .. }) => crate::rate_limit::login_checked(state, &email, true),
+        Err(LoginError::InvalidCredentials) => crate::rate_limit::login_checked(state, &email, false),
+        Err(LoginError::Store(_) | LoginError::Unexpected(_)) => {}
+    }
+    Ok(outcome?)
 }
 
 fn tokens(state: &ApiState, session: &Session) -> Tokens {

@@ -41,7 +41,10 @@ pub use idempotency::IDEMPOTENCY_KEY_HEADER;
 pub use identity::Caller;
 pub use middleware::REQUEST_ID_HEADER;
 pub use offers::TOTAL_COUNT_HEADER;
-pub use rate_limit::{Quota, RateLimitConfig, RateLimiter};
+pub use rate_limit::{
+    Class as RateLimitClass, MemoryRateLimits, Quota, RateLimitConfig, RateLimitStore, RateLimiter,
+    Verdict as RateLimitVerdict, parse_trusted_proxy,
+};
 pub use state::{ApiState, HttpConfig, ServiceInfo};
 pub use webhooks::{WEBHOOK_TOKEN_HEADER, WebhookToken};
 

@@ -168,7 +168,14 @@ impl AuthSettings {
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSettings {
     pub enabled: bool,
-    pub trust_proxy_headers: bool,
+    /// Replaced by `trusted_proxies`: `true` is refused (it believed any client's `X-Forwarded-For`).
+    #[serde(default)]
+    pub trust_proxy_headers: Option<bool>,
+    /// Proxies whose `X-Forwarded-For` is believed: addresses or CIDR blocks.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    pub login_failures_free: u32,
+    pub login_delay_max_secs: u64,
     pub auth: Vec<String>,
     pub signup: Vec<String>,
     pub upload: Vec<String>,
@@ -183,9 +190,27 @@ impl RateLimitSettings {
                 .map(|q| seeg_adapters_http::Quota::parse(q).map_err(|e| anyhow::anyhow!("rate_limit.{name} : {e}")))
                 .collect()
         };
+        if self.trust_proxy_headers == Some(true) {
+            bail!(
+                "rate_limit.trust_proxy_headers n'existe plus : listez les proxys de confiance dans \
+                 rate_limit.trusted_proxies (adresses ou blocs CIDR)"
+            );
+        }
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                seeg_adapters_http::parse_trusted_proxy(p).map_err(|e| anyhow!("rate_limit.trusted_proxies : {e}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if self.login_delay_max_secs == 0 {
+            bail!("rate_limit.login_delay_max_secs : au moins 1 seconde");
+        }
         Ok(seeg_adapters_http::RateLimitConfig {
             enabled: self.enabled,
-            trust_proxy_headers: self.trust_proxy_headers,
+            trusted_proxies,
+            login_failures_free: self.login_failures_free,
+            login_delay_max: std::time::Duration::from_secs(self.login_delay_max_secs),
             auth: parse("auth", &self.auth)?,
             signup: parse("signup", &self.signup)?,
             upload: parse("upload", &self.upload)?,
@@ -899,6 +924,19 @@ mod tests {
             assert_eq!(s.rate_limit.config().unwrap().auth.len(), 2);
             jail.set_env("APP__RATE_LIMIT__ENABLED", "false");
             assert!(!load(jail, Environment::Development).unwrap().rate_limit.enabled);
+            jail.set_env("APP__RATE_LIMIT__TRUSTED_PROXIES", r#"["10.0.0.0/8", "192.0.2.7"]"#);
+            assert_eq!(
+                load(jail, Environment::Development).unwrap().rate_limit.config().unwrap().trusted_proxies.len(),
+                2
+            );
+            jail.set_env("APP__RATE_LIMIT__TRUSTED_PROXIES", r#"["10.0.0.0/33"]"#);
+            let error = load(jail, Environment::Development).unwrap_err().to_string();
+            assert!(error.contains("rate_limit.trusted_proxies"), "{error}");
+            jail.set_env("APP__RATE_LIMIT__TRUSTED_PROXIES", "[]");
+            jail.set_env("APP__RATE_LIMIT__TRUST_PROXY_HEADERS", "true");
+            let error = load(jail, Environment::Development).unwrap_err().to_string();
+            assert!(error.contains("trusted_proxies"), "the old key says what replaced it: {error}");
+            jail.set_env("APP__RATE_LIMIT__TRUST_PROXY_HEADERS", "false");
             jail.set_env("APP__RATE_LIMIT__AUTH", r#"["5/fortnight"]"#);
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("rate_limit.auth"), "{error}");

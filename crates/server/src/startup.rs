@@ -281,6 +281,24 @@ pub fn accounts(
         .with_support_inbox(&settings.mail.support_email))
 }
 
+/// The rate limiter, its counters swept on a timer (never per request); the sweep ends with the limiter.
+fn rate_limits(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<seeg_adapters_http::RateLimiter>> {
+    let limiter = Arc::new(seeg_adapters_http::RateLimiter::new(settings.rate_limit.config()?));
+    if settings.rate_limit.enabled {
+        let weak = Arc::downgrade(&limiter);
+        let mut ticks = tokio::time::interval(limiter.sweep_every());
+        tokio::spawn(async move {
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let Some(limiter) = weak.upgrade() else { break };
+                limiter.sweep(clock.now());
+            }
+        });
+    }
+    Ok(limiter)
+}
+
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
@@ -335,7 +353,7 @@ impl Application {
                 Arc::clone(&ids),
             ),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
-            rate_limits: Arc::new(seeg_adapters_http::RateLimiter::new(settings.rate_limit.config()?)),
+            rate_limits: rate_limits(settings, Arc::clone(&clock))?,
             accounts,
             password_resets: seeg_application::identity::PasswordResets::new(
                 Arc::new(database.clone()),

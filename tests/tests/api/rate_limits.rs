@@ -55,8 +55,11 @@ async fn the_default_class_counts_per_account_or_per_address(backend: Backend) {
         assert_eq!(app.get("/api/v1/public/jobs").await.status(), 200);
     }
     assert_eq!(app.get("/api/v1/public/jobs").await.status(), 429, "per address without a token");
-    let with_token = app.client.get(app.url("/api/v1/public/jobs")).bearer_auth("un-jeton").send().await.unwrap();
-    assert_eq!(with_token.status(), 200, "a presented token has its own counter");
+    let forged = app.client.get(app.url("/api/v1/public/jobs")).bearer_auth("un-jeton").send().await.unwrap();
+    assert_eq!(forged.status(), 429, "a token the server cannot verify is no account: the address's counter");
+    let token = sign_up_and_log_in(&app, "compte@example.com").await;
+    let verified = app.client.get(app.url("/api/v1/public/jobs")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(verified.status(), 200, "a verified token has its account's own counter");
 }
 
 async fn limits_are_off_when_disabled(backend: Backend) {
@@ -74,12 +77,14 @@ async fn limits_are_off_when_disabled(backend: Backend) {
     }
 }
 
-/// Guesses spread over many addresses still meet the account's own quota (S6 "per client IP and per account").
+/// Guesses spread over many addresses still meet the account's own failure count (S6 "per client IP and per
+/// account").
 async fn one_account_is_limited_whatever_the_address(backend: Backend) {
     let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
         s.rate_limit.enabled = true;
-        s.rate_limit.trust_proxy_headers = true;
-        s.rate_limit.auth = vec!["3/minute".to_owned()];
+        s.rate_limit.trusted_proxies = vec!["127.0.0.1".to_owned()];
+        s.rate_limit.auth = vec!["100/minute".to_owned()];
+        s.rate_limit.login_failures_free = 3;
     })
     .await;
     let attempt = |email: &'static str, address: String| {
@@ -99,20 +104,198 @@ async fn one_account_is_limited_whatever_the_address(backend: Backend) {
     assert!(header(&refused, "retry-after").parse::<u64>().unwrap() >= 1);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "rate_limited");
-    // The forgot-password form counts for the same account; another account is untouched.
-    let forgot = app
-        .client
-        .post(app.url("/api/v1/auth/forgot-password"))
-        .header("x-forwarded-for", "10.0.1.1")
-        .json(&json!({"email": "cible@example.com"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forgot.status(), 429);
+    // Another account is untouched.
     assert_eq!(attempt("autre@example.com", "10.0.0.1".to_owned()).await.unwrap().status(), 401);
 }
 
+const PASSWORD: &str = "Motdepasse#2026";
+
+/// A candidate signs up and logs in: their access token.
+async fn sign_up_and_log_in(app: &TestApp, email: &str) -> String {
+    let signup = json!({
+        "email": email, "password": PASSWORD, "first_name": "Awa", "last_name": "Mba",
+        "phone": "+241 01 23 45 67", "date_of_birth": "1992-08-20", "sexe": "F",
+        "candidate_status": "externe", "no_seeg_email": false,
+    });
+    let response = app.client.post(app.url("/api/v1/auth/signup")).json(&signup).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "192.0.2.200")
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// The class follows the route the router matched, whatever the spelling of the path: percent-encoded
+/// unreserved characters and a trailing slash reach the same handler, so they meet the same quota; a double slash
+/// matches no route at all.
+async fn the_class_follows_the_matched_route_not_the_path_text(backend: Backend) {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.trusted_proxies = vec!["127.0.0.1".to_owned()];
+        s.rate_limit.auth = vec!["1/minute".to_owned()];
+        s.rate_limit.signup = vec!["1/minute".to_owned()];
+        s.rate_limit.upload = vec!["1/minute".to_owned()];
+        s.rate_limit.default = vec!["300/minute".to_owned()];
+    })
+    .await;
+    let routes = [
+        ("/api/v1/auth/log%69n", "/api/v1/auth/login/"),
+        ("/api/v1/auth/%72efresh", "/api/v1/auth/refresh/"),
+        ("/api/v1/auth/reset-p%61ssword", "/api/v1/auth/reset-password/"),
+        ("/api/v1/auth/verify-m%61tricule", "/api/v1/auth/verify-matricule/"),
+        ("/api/v1/auth/ch%61nge-password", "/api/v1/auth/change-password/"),
+        ("/api/v1/auth/s%69gnup", "/api/v1/auth/signup/"),
+        ("/api/v1/%61pplications", "/api/v1/applications/"),
+        (
+            "/api/v1/applications/00000000-0000-0000-0000-000000000001/d%6Fcuments",
+            "/api/v1/applications/00000000-0000-0000-0000-000000000001/documents/",
+        ),
+    ];
+    for (i, (encoded, trailing)) in routes.iter().enumerate() {
+        let address = format!("192.0.2.{i}");
+        let send = |path: &str| {
+            app.client.post(app.url(path)).header("x-forwarded-for", address.clone()).json(&json!({})).send()
+        };
+        let first = send(encoded).await.unwrap();
+        assert_ne!(first.status(), 429, "{encoded}");
+        assert_ne!(first.status(), 404, "{encoded} reaches its route");
+        assert_eq!(send(encoded).await.unwrap().status(), 429, "{encoded}");
+        assert_eq!(send(trailing).await.unwrap().status(), 429, "{trailing}");
+    }
+    let doubled = app
+        .client
+        .post(app.url("/api/v1//auth/login"))
+        .header("x-forwarded-for", "192.0.2.100")
+        .json(&json!({"email": "x@example.com", "password": "Mauvais#2026xx"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(doubled.status(), 404, "a double slash logs nobody in");
+}
+
+/// A successful login does not use the account's budget, nor does a reset request: only wrong passwords count.
+async fn only_failures_count_against_an_account(backend: Backend) {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.trusted_proxies = vec!["127.0.0.1".to_owned()];
+        s.rate_limit.auth = vec!["3/minute".to_owned()];
+        s.rate_limit.login_failures_free = 3;
+    })
+    .await;
+    sign_up_and_log_in(&app, "owner@example.com").await;
+    let login = |password: &'static str, address: String| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", address)
+            .json(&json!({"email": "owner@example.com", "password": password}))
+            .send()
+    };
+    for i in 0..5 {
+        assert_eq!(login(PASSWORD, format!("198.51.100.{i}")).await.unwrap().status(), 200, "login {i}");
+    }
+    for i in 0..3 {
+        let forgot = app
+            .client
+            .post(app.url("/api/v1/auth/forgot-password"))
+            .header("x-forwarded-for", format!("198.51.101.{i}"))
+            .json(&json!({"email": "owner@example.com"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forgot.status(), 200);
+    }
+    assert_eq!(login(PASSWORD, "198.51.100.50".to_owned()).await.unwrap().status(), 200, "resets use their own budget");
+    // Two wrong passwords, then the right one: the owner is in, and the count starts again.
+    for i in 0..2 {
+        assert_eq!(login("Mauvais#2026xx", format!("198.51.102.{i}")).await.unwrap().status(), 401);
+    }
+    assert_eq!(login(PASSWORD, "198.51.100.51".to_owned()).await.unwrap().status(), 200);
+    for i in 0..2 {
+        assert_eq!(login("Mauvais#2026xx", format!("198.51.103.{i}")).await.unwrap().status(), 401);
+    }
+    assert_eq!(login(PASSWORD, "198.51.100.52".to_owned()).await.unwrap().status(), 200);
+}
+
+/// An attacker's wrong passwords delay the account for a time that grows but is bounded: the owner waits at most
+/// `login_delay_max_secs`, never a whole window.
+async fn failures_delay_the_account_for_a_bounded_time(backend: Backend) {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.trusted_proxies = vec!["127.0.0.1".to_owned()];
+        s.rate_limit.auth = vec!["3/minute".to_owned()];
+        s.rate_limit.login_failures_free = 3;
+        s.rate_limit.login_delay_max_secs = 2;
+    })
+    .await;
+    sign_up_and_log_in(&app, "admin2@example.com").await;
+    let login = |password: &'static str, address: String| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", address)
+            .json(&json!({"email": "admin2@example.com", "password": password}))
+            .send()
+    };
+    for i in 0..3 {
+        assert_eq!(login("Mauvais#2026xx", format!("203.0.113.{i}")).await.unwrap().status(), 401);
+    }
+    let owner = login(PASSWORD, "198.51.100.9".to_owned()).await.unwrap();
+    assert_eq!(owner.status(), 429, "within the delay, no password is tried (no oracle)");
+    let retry_after: u64 = header(&owner, "retry-after").parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "bounded by login_delay_max_secs: {retry_after}");
+    let body: Value = owner.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+}
+
+/// `X-Forwarded-For` names the client only when the peer is a trusted proxy, and then the right-most hop that is
+/// not one: a client cannot prepend addresses to get a fresh counter.
+async fn a_forged_forwarded_for_gives_no_fresh_counter(backend: Backend) {
+    // A new e-mail each time, so that only the address's counter can refuse.
+    let sent = std::sync::atomic::AtomicU32::new(0);
+    let attempt = |app: &TestApp, forwarded: String| {
+        let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"email": format!("x{n}@example.com"), "password": "Mauvais#2026xx"}))
+            .send()
+    };
+    // The peer (127.0.0.1) is not a trusted proxy: the header is ignored.
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.trusted_proxies = vec!["10.0.0.0/8".to_owned()];
+        s.rate_limit.auth = vec!["2/minute".to_owned()];
+    })
+    .await;
+    for i in 0..2 {
+        assert_eq!(attempt(&app, format!("203.0.113.{i}")).await.unwrap().status(), 401);
+    }
+    assert_eq!(attempt(&app, "203.0.113.77".to_owned()).await.unwrap().status(), 429);
+    // Behind a trusted proxy: the right-most untrusted hop, whatever the client wrote before it.
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.trusted_proxies = vec!["127.0.0.0/8".to_owned(), "10.0.0.0/8".to_owned()];
+        s.rate_limit.auth = vec!["2/minute".to_owned()];
+    })
+    .await;
+    for i in 0..2 {
+        assert_eq!(attempt(&app, format!("198.51.100.{i}, 203.0.113.5, 10.1.2.3")).await.unwrap().status(), 401);
+    }
+    assert_eq!(attempt(&app, "198.51.100.99, 203.0.113.5".to_owned()).await.unwrap().status(), 429);
+    assert_eq!(attempt(&app, "203.0.113.6".to_owned()).await.unwrap().status(), 401, "another client");
+}
+
 on_backends!(Sqlite, Postgres =>
+    the_class_follows_the_matched_route_not_the_path_text,
+    only_failures_count_against_an_account,
+    failures_delay_the_account_for_a_bounded_time,
+    a_forged_forwarded_for_gives_no_fresh_counter,
     one_account_is_limited_whatever_the_address,
     the_fourth_login_attempt_in_a_minute_is_refused_with_429,
     the_default_class_counts_per_account_or_per_address,
