@@ -7,9 +7,8 @@ use seeg_application::applications::{EditError, IncomingDocument};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::applications::{
-    DocumentBody, DocumentUpload, decode_document, json_body, read_form, refuse_declared_length,
-};
+use crate::applications::{DocumentBody, DocumentUpload, decode_document, read_form, refuse_declared_length};
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::parse_uuid;
@@ -121,16 +120,15 @@ pub struct AddedDocumentBody {
     )
 )]
 pub(crate) async fn add_document(
-    req: actix_web::HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
-    body: web::Payload,
+    body: Deferred<DocumentUpload>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
     // Refused before the body is read: 403/404/409 for a caller who may not change the application.
     state.editing.check(&caller.0, id).await?;
-    let body: DocumentUpload = json_body(&req, body, DOCUMENT_BODY_LIMIT).await?;
+    let body = body.read().await?;
     let incoming = decode_document(body, state.editing.limits()).map_err(|(field, message)| {
         ApiError::Validation(vec![FieldError { field: format!("body.{field}"), message }])
     })?;

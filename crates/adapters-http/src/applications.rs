@@ -248,34 +248,17 @@ impl From<SubmissionError> for ApiError {
     )
 )]
 pub(crate) async fn submit(
-    req: HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
-    body: web::Payload,
+    body: Deferred<SubmissionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // Refused before the body is read: staff get 403 whatever they send.
     if caller.0.role != Role::Candidate {
         return Err(SubmissionError::NotACandidate.into());
     }
-    let body: SubmissionRequest = json_body(&req, body, SUBMISSION_BODY_LIMIT).await?;
+    let body = body.read().await?;
     let command = parse_submission(body, Documents::Base64(state.submissions.limits()))?;
     submitted(&state, &caller.0, command).await
-}
-
-/// A JSON body read only once the caller may act (the `web::Json` extractor would read it first): 413 beyond
-/// `max_bytes`, before decoding; 422 when it is not the JSON expected.
-pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
-    req: &HttpRequest,
-    body: web::Payload,
-    max_bytes: usize,
-) -> Result<T, ApiError> {
-    refuse_declared_length(req, max_bytes)?;
-    let bytes = body
-        .to_bytes_limited(max_bytes)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge { max_bytes })?
-        .map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid("body", format!("corps JSON invalide : {e}")))
 }
 
 /// The same submission as `multipart/form-data` (B1): the `ApplicationCreate` fields as text parts

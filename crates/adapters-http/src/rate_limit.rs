@@ -29,6 +29,7 @@ use ipnet::IpNet;
 use seeg_application::identity::TokenKind;
 
 use crate::error::ApiError;
+use crate::routing::route_pattern;
 use crate::state::ApiState;
 
 /// One limit: at most `max` requests per `window`.
@@ -448,12 +449,6 @@ pub(crate) fn login_checked(state: &ApiState, account: &str, password_right: boo
     }
 }
 
-/// The resource pattern the router will match for this request: the router has not run yet, so ask the resource
-/// map, with the path as the router sees it (percent-decoded where decoding is safe).
-fn matched_pattern(req: &ServiceRequest) -> Option<String> {
-    req.resource_map().match_pattern(req.match_info().as_str())
-}
-
 pub(crate) async fn limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -465,7 +460,7 @@ pub(crate) async fn limit(
     if !limiter.config.enabled {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    let pattern = matched_pattern(&req);
+    let pattern = route_pattern(&req);
     let class = classify(req.method(), pattern.as_deref());
     let client = client_key(&req, &state, class);
     let verdict = limiter.store.check(class, &client);
@@ -591,7 +586,7 @@ mod tests {
         req: ServiceRequest,
         next: Next<impl MessageBody + 'static>,
     ) -> Result<ServiceResponse<BoxBody>, Error> {
-        let pattern = matched_pattern(&req).unwrap_or_default();
+        let pattern = route_pattern(&req).unwrap_or_default();
         let response = next.call(req).await?;
         Ok(response.map_body(|_, _| BoxBody::new(pattern)))
     }
