@@ -346,12 +346,7 @@ impl Application {
                 Arc::clone(&ids),
                 settings.mail.public_app_url.trim(),
             ),
-            users: UserManagement::new(
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::clone(&clock),
-                Arc::clone(&ids),
-            ),
+            users: UserManagement::new(Arc::new(database.clone()), Arc::clone(&clock), Arc::clone(&ids)),
             audit: AuditTrail::new(Arc::new(database.clone())),
             access_requests: AccessRequestDesk::new(
                 Arc::new(database.clone()),
