@@ -823,6 +823,35 @@ impl PasswordResetWriter for MemoryTransaction {
         }
         Ok(unused)
     }
+
+    async fn spend_unused_for_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut unused: BTreeMap<Uuid, bool> = self.store.read(|state| {
+            state
+                .password_resets
+                .values()
+                .filter(|r| r.user_id == user_id)
+                .map(|r| (r.id, r.used_at.is_none()))
+                .collect()
+        });
+        for change in &self.changes {
+            match change {
+                Change::InsertPasswordReset(r) if r.user_id == user_id => {
+                    unused.insert(r.id, r.used_at.is_none());
+                }
+                Change::ConsumePasswordReset { id, .. } => {
+                    if let Some(flag) = unused.get_mut(id) {
+                        *flag = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let spent: Vec<Uuid> = unused.into_iter().filter(|(_, unused)| *unused).map(|(id, _)| id).collect();
+        for id in &spent {
+            self.changes.push(Change::ConsumePasswordReset { id: *id, at });
+        }
+        Ok(spent.len() as u64)
+    }
 }
 
 #[async_trait]
