@@ -33,6 +33,9 @@ impl From<AccessRequestError> for ApiError {
             AccessRequestError::AlreadyProcessed(_) => {
                 Self::BadRequest { code: "access_request_already_processed", detail: error.to_string() }
             }
+            AccessRequestError::AccountNotPending(_) => {
+                Self::Conflict { code: "access_request_account_not_pending", detail: error.to_string() }
+            }
             AccessRequestError::Store(e) => e.into(),
         }
     }
@@ -243,6 +246,7 @@ pub struct ReviewedAccessRequest {
     responses(
         (status = 200, body = ReviewedAccessRequest),
         (status = 400, description = "Demande déjà traitée (`access_request_already_processed`)", body = ErrorBody),
+        (status = 409, description = "Compte plus en attente : activé, bloqué ou archivé par un administrateur (`access_request_account_not_pending`)", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, description = "Réservé aux recruteurs et administrateurs", body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -275,6 +279,7 @@ pub(crate) async fn approve_access_request(
     responses(
         (status = 200, body = ReviewedAccessRequest),
         (status = 400, description = "Demande déjà traitée (`access_request_already_processed`)", body = ErrorBody),
+        (status = 409, description = "Compte plus en attente : activé, bloqué ou archivé par un administrateur (`access_request_account_not_pending`)", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, description = "Réservé aux recruteurs et administrateurs", body = ErrorBody),
         (status = 404, body = ErrorBody),

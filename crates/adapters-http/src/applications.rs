@@ -1023,7 +1023,8 @@ pub struct HistoryList {
     pub data: Vec<HistoryBody>,
 }
 
-/// An application's history, oldest first: its own candidate's, or any for staff.
+/// An application's history, oldest first: its own candidate's (dates and statuses only), or any for staff
+/// (with notes and authors).
 #[utoipa::path(
     get,
     path = "/api/v1/applications/{application_id}/history",
@@ -1039,8 +1040,7 @@ pub(crate) async fn get_history(
     application_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
-    readable(&state, &caller.0, id).await?;
-    let history = state.applications.history(id).await?;
+    let history = state.dossiers.history(&caller.0, id).await?;
     Ok(HttpResponse::Ok().json(HistoryList { success: true, data: history.iter().map(HistoryBody::from).collect() }))
 }
 

@@ -120,6 +120,11 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("account_not_active", 403, "Mot de passe correct mais compte en attente, bloqué, inactif ou archivé."),
     ("own_account_undeletable", 400, "Un administrateur ne peut pas supprimer son propre compte."),
     ("access_request_already_processed", 400, "La demande d'accès a déjà été approuvée ou refusée."),
+    (
+        "access_request_account_not_pending",
+        409,
+        "Le compte de la demande n'est plus `en_attente` (activé, bloqué ou archivé) : la demande ne peut plus être traitée.",
+    ),
     ("email_taken", 400, "Un utilisateur avec cet e-mail existe déjà."),
     ("matricule_taken", 400, "Un utilisateur avec ce matricule existe déjà."),
     ("matricule_required", 400, "Le matricule est obligatoire pour les candidats internes."),

@@ -333,7 +333,8 @@ pub struct Credentials {
 impl Credentials {
     fn into_pair(self) -> Result<(String, String), ApiError> {
         let email = self.email.or(self.username).map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
-        let password = self.password.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+        // Checked as given: spaces are part of a password (sign-up keeps them too).
+        let password = self.password.filter(|p| !p.is_empty());
         match (email, password) {
             (Some(email), Some(password)) => Ok((email, password)),
             _ => Err(ApiError::Validation(vec![FieldError {

@@ -689,6 +689,29 @@ impl UserWriter for MemoryTransaction {
         self.record(Change::RecordLogin { id, at })
     }
 
+    async fn lock(&mut self, id: Uuid) -> Result<Option<User>, StoreError> {
+        // The store's writer lock, held since `begin`, already keeps other writers out.
+        let mut user = self.store.read(|state| state.users.get(&id).cloned());
+        for change in &self.changes {
+            match change {
+                Change::InsertUser(u) | Change::UpdateUser(u) if u.id == id => user = Some((**u).clone()),
+                Change::SetPassword { id: changed, hash, at } if *changed == id => {
+                    if let Some(u) = user.as_mut() {
+                        u.password_hash.clone_from(hash);
+                        u.updated_at = *at;
+                    }
+                }
+                Change::RecordLogin { id: changed, at } if *changed == id => {
+                    if let Some(u) = user.as_mut() {
+                        u.last_login = Some(*at);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(user)
+    }
+
     async fn update(&mut self, user: &User) -> Result<(), StoreError> {
         // The unique e-mail and matricule, against every OTHER account (committed or written in this transaction).
         let mut others: Vec<User> = self.store.read(|state| state.users.values().cloned().collect());
@@ -735,6 +758,29 @@ impl AccessRequestWriter for MemoryTransaction {
         Ok(pending)
     }
 
+    async fn close_pending_for_user(
+        &mut self,
+        user_id: Uuid,
+        status: AccessRequestStatus,
+        by: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let pending: Vec<AccessRequest> = self
+            .current_access_requests()
+            .into_values()
+            .filter(|r| r.user_id == user_id && r.status == AccessRequestStatus::Pending)
+            .collect();
+        let closed = pending.len() as u64;
+        for mut request in pending {
+            request.status = status;
+            request.reviewed_at = Some(at);
+            request.reviewed_by = Some(by);
+            request.updated_at = at;
+            self.changes.push(Change::ReviewAccessRequest(Box::new(request)));
+        }
+        Ok(closed)
+    }
+
     async fn mark_all_viewed(&mut self, at: DateTime<Utc>) -> Result<u64, StoreError> {
         let marked = mark_access_requests_viewed(&mut self.current_access_requests(), at);
         self.changes.push(Change::MarkAccessRequestsViewed { at });
@@ -776,6 +822,35 @@ impl PasswordResetWriter for MemoryTransaction {
             self.changes.push(Change::ConsumePasswordReset { id, at });
         }
         Ok(unused)
+    }
+
+    async fn spend_unused_for_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut unused: BTreeMap<Uuid, bool> = self.store.read(|state| {
+            state
+                .password_resets
+                .values()
+                .filter(|r| r.user_id == user_id)
+                .map(|r| (r.id, r.used_at.is_none()))
+                .collect()
+        });
+        for change in &self.changes {
+            match change {
+                Change::InsertPasswordReset(r) if r.user_id == user_id => {
+                    unused.insert(r.id, r.used_at.is_none());
+                }
+                Change::ConsumePasswordReset { id, .. } => {
+                    if let Some(flag) = unused.get_mut(id) {
+                        *flag = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let spent: Vec<Uuid> = unused.into_iter().filter(|(_, unused)| *unused).map(|(id, _)| id).collect();
+        for id in &spent {
+            self.changes.push(Change::ConsumePasswordReset { id: *id, at });
+        }
+        Ok(spent.len() as u64)
     }
 }
 

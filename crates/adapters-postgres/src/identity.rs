@@ -126,6 +126,18 @@ impl UserWriter for SqlTransaction {
         Ok(())
     }
 
+    async fn lock(&mut self, id: Uuid) -> Result<Option<User>, StoreError> {
+        // FOR UPDATE on PostgreSQL; sea-orm leaves it out on SQLite, whose BEGIN IMMEDIATE already serialises
+        // writers.
+        user::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&self.tx)
+            .await
+            .map_err(store_error)?
+            .map(user_to_domain)
+            .transpose()
+    }
+
     async fn update(&mut self, user: &User) -> Result<(), StoreError> {
         user_from_domain(user).into_active_model().reset_all().update(&self.tx).await.map_err(store_error)?;
         Ok(())
@@ -292,6 +304,26 @@ impl AccessRequestWriter for SqlTransaction {
             .await
             .map_err(store_error)?;
         Ok(result.rows_affected == 1)
+    }
+
+    async fn close_pending_for_user(
+        &mut self,
+        user_id: Uuid,
+        status: AccessRequestStatus,
+        by: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let result = access_request::Entity::update_many()
+            .col_expr(access_request::Column::Status, Expr::value(status.as_str()))
+            .col_expr(access_request::Column::ReviewedAt, Expr::value(at))
+            .col_expr(access_request::Column::ReviewedBy, Expr::value(by))
+            .col_expr(access_request::Column::UpdatedAt, Expr::value(at))
+            .filter(access_request::Column::UserId.eq(user_id))
+            .filter(access_request::Column::Status.eq(AccessRequestStatus::Pending.as_str()))
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected)
     }
 
     async fn mark_all_viewed(&mut self, at: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -55,4 +55,15 @@ impl PasswordResetWriter for SqlTransaction {
             .map_err(store_error)?;
         Ok(result.rows_affected == 1)
     }
+
+    async fn spend_unused_for_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let result = password_reset::Entity::update_many()
+            .col_expr(password_reset::Column::UsedAt, Expr::value(at))
+            .filter(password_reset::Column::UserId.eq(user_id))
+            .filter(password_reset::Column::UsedAt.is_null())
+            .exec(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(result.rows_affected)
+    }
 }

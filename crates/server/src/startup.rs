@@ -343,6 +343,18 @@ impl Application {
             Arc::new(database.clone()),
             Arc::new(database.clone()),
         );
+        let password_resets = seeg_application::identity::PasswordResets::new(
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            hasher.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&ids),
+            settings.mail.public_app_url.trim(),
+        );
+        // Forgotten-password requests are answered at once; the relay issues the token and its e-mail.
+        let handlers =
+            handlers.with(Arc::new(seeg_application::identity::PasswordResetIssuer::new(password_resets.clone())));
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
             offer_desk: OfferDesk::new(
@@ -355,21 +367,8 @@ impl Application {
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: rate_limits(settings, Arc::clone(&clock))?,
             accounts,
-            password_resets: seeg_application::identity::PasswordResets::new(
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                hasher.clone(),
-                Arc::clone(&clock),
-                Arc::clone(&ids),
-                settings.mail.public_app_url.trim(),
-            ),
-            users: UserManagement::new(
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::clone(&clock),
-                Arc::clone(&ids),
-            ),
+            password_resets: password_resets.clone(),
+            users: UserManagement::new(Arc::new(database.clone()), Arc::clone(&clock), Arc::clone(&ids)),
             audit: AuditTrail::new(Arc::new(database.clone())),
             access_requests: AccessRequestDesk::new(
                 Arc::new(database.clone()),

@@ -288,7 +288,90 @@ async fn rejecting_mails_the_applicant_the_escaped_reason(backend: Backend) {
     assert!(!mailer.sent().iter().any(|m| m.subject == "✅ Accès Approuvé - OneHCM"));
 }
 
+async fn put_user(app: &TestApp, token: &str, id: &str, body: &Value) -> (u16, Value) {
+    let response =
+        app.client.put(app.url(&format!("/api/v1/users/{id}"))).bearer_auth(token).json(body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+/// A request whose account is no longer `en_attente` cannot be approved (409), so a recruiter cannot undo an
+/// administrator's block; and an administrator's change of statut closes the account's pending requests.
+async fn approving_never_overrides_an_administrators_statut(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let blocked = pending_signup(&app, "bloque@example.com", 111_111).await;
+    let archived = pending_signup(&app, "archive@example.com", 222_222).await;
+    let (_, list) = call(&app, "GET", "/api/v1/access-requests/", Some(&recruiter), None).await;
+    let request_of = |user: &Value| {
+        list["data"].as_array().unwrap().iter().find(|r| r["user_id"] == user["id"]).unwrap()["id"].clone()
+    };
+    let (blocked_request, archived_request) = (request_of(&blocked), request_of(&archived));
+
+    let (status, body) = put_user(&app, &admin, blocked["id"].as_str().unwrap(), &json!({"statut": "bloqué"})).await;
+    assert_eq!(status, 200, "{body}");
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/users/{}", archived["id"].as_str().unwrap())))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+
+    for request in [&blocked_request, &archived_request] {
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/access-requests/approve",
+            Some(&recruiter),
+            Some(&json!({"request_id": request})),
+        )
+        .await;
+        assert!(matches!(status, 400 | 409), "{status} {body}");
+        assert!(
+            matches!(
+                body["code"].as_str(),
+                Some("access_request_already_processed" | "access_request_account_not_pending")
+            ),
+            "{body}"
+        );
+    }
+    // The change of statut decided the requests: none pending remains.
+    let (_, after) = call(&app, "GET", "/api/v1/access-requests?status_filter=pending", Some(&recruiter), None).await;
+    assert_eq!(after["total"], 0, "{after}");
+    assert_eq!(login(&app, "bloque@example.com").await.0, 403);
+    assert_eq!(login(&app, "archive@example.com").await.0, 403);
+}
+
+/// A request left pending while its account is no longer waiting (statut set outside the administrators'
+/// screens) is refused with its own code.
+async fn a_request_of_an_account_not_waiting_is_refused_with_409(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let user = pending_signup(&app, "agent@example.com", 333_333).await;
+    let (_, list) = call(&app, "GET", "/api/v1/access-requests/", Some(&recruiter), None).await;
+    let request = list["data"][0]["id"].clone();
+    let uow: &dyn seeg_application::UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    let mut account = tx.users().lock(user["id"].as_str().unwrap().parse().unwrap()).await.unwrap().unwrap();
+    account.status = seeg_domain::identity::UserStatus::Blocked;
+    tx.users().update(&account).await.unwrap();
+    tx.commit().await.unwrap();
+
+    for (path, body) in [
+        ("/api/v1/access-requests/approve", json!({"request_id": request})),
+        ("/api/v1/access-requests/reject", json!({"request_id": request, "rejection_reason": REASON})),
+    ] {
+        let (status, answer) = call(&app, "POST", path, Some(&recruiter), Some(&body)).await;
+        assert_eq!((status, answer["code"].as_str()), (409, Some("access_request_account_not_pending")), "{answer}");
+    }
+    assert_eq!(login(&app, "agent@example.com").await.0, 403);
+}
+
 on_backends!(Sqlite, Postgres =>
+    approving_never_overrides_an_administrators_statut,
+    a_request_of_an_account_not_waiting_is_refused_with_409,
     the_list_shows_the_pending_request_with_every_field,
     approving_lets_the_candidate_log_in_once,
     rejecting_needs_a_reason_and_blocks_the_account,

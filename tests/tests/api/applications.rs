@@ -277,12 +277,46 @@ on_backends!(Sqlite, Postgres =>
     other_candidates_never_see_an_application_but_staff_do,
     an_oversized_body_is_413_before_decoding,
     the_pipeline_moves_only_along_its_state_machine,
+    a_candidate_s_history_holds_no_staff_notes_nor_authors,
     the_dossier_is_a_pdf_its_readers_can_read,
 );
 
 async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
     let response = app.client.put(app.url(path)).bearer_auth(token).json(body).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// A candidate reads their history as dates and statuses; the staff's notes and who moved it stay with staff.
+async fn a_candidate_s_history_holds_no_staff_notes_nor_authors(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, token) = token_for(&app, Role::Candidate, "historique@example.com").await;
+    let (_, created) = post(&app, &token, &submission(&offer)).await;
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/applications/{id}");
+    let (recruiter, rh) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
+    let moved = put(&app, &rh, &path, &json!({"status": "incubation", "notes": "Profil moyen, à comparer"})).await;
+    assert_eq!(moved.0, 200, "{}", moved.1);
+    let note = json!({"notes": "Avis du comité : réservé"});
+    let response = app.client.post(app.url(&format!("{path}/history"))).bearer_auth(&rh).json(&note).send().await;
+    assert_eq!(response.unwrap().status(), 201);
+
+    let (status, staff) = get(&app, &rh, &format!("{path}/history")).await;
+    assert_eq!(status, 200);
+    let rows = staff["data"].as_array().unwrap();
+    assert!(
+        rows.iter().any(|r| r["notes"] == "Profil moyen, à comparer" && r["changed_by"] == recruiter.id.to_string())
+    );
+
+    let (status, own) = get(&app, &token, &format!("{path}/history")).await;
+    assert_eq!(status, 200);
+    let rows = own["data"].as_array().unwrap();
+    assert_eq!(rows.len(), staff["data"].as_array().unwrap().len());
+    for row in rows {
+        assert!(row["notes"].is_null() && row["changed_by"].is_null(), "{row}");
+        assert!(row["new_status"].is_string() && row["changed_at"].is_string(), "{row}");
+    }
+    assert!(rows.iter().any(|r| r["new_status"] == "incubation"));
 }
 
 /// I5: every transition allowed and refused, per actor, with history rows, notifications and audit rows.
@@ -321,7 +355,7 @@ async fn the_pipeline_moves_only_along_its_state_machine(backend: Backend) {
     let (status, _) = put(&app, &rh, &path, &json!({"status": "incubation", "cover_letter": "x"})).await;
     assert_eq!(status, 422, "only status and notes");
 
-    let (_, history) = get(&app, &token, &format!("{path}/history")).await;
+    let (_, history) = get(&app, &rh, &format!("{path}/history")).await;
     let moves: Vec<(Value, Value)> = history["data"]
         .as_array()
         .unwrap()

@@ -335,7 +335,24 @@ async fn a_password_change_checks_the_old_one_and_ends_other_sessions(backend: B
     assert_eq!(login(&app, "awa@example.com", "Nouveau#Secret2026").await.0, 200);
 }
 
+/// Spaces around a password are part of it: sign-up keeps them, so login checks the password as given.
+async fn login_checks_the_password_as_given_spaces_included(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut body = signup("espaces@example.com", "externe");
+    body["password"] = json!(" Secret#2026x ");
+    let (status, answer, _) = post(&app, "/api/v1/auth/signup", &body).await;
+    assert_eq!(status, 201, "{answer}");
+
+    let (status, answer) = login(&app, "espaces@example.com", "Secret#2026x").await;
+    assert_eq!((status, answer["code"].as_str()), (401, Some("invalid_credentials")), "{answer}");
+    let (status, answer) = login(&app, "espaces@example.com", " Secret#2026x ").await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, _) = login(&app, "espaces@example.com", "   ").await;
+    assert_eq!(status, 401);
+}
+
 on_backends!(Sqlite, Postgres =>
+    login_checks_the_password_as_given_spaces_included,
     refresh_tokens_rotate_and_a_replay_revokes_the_family,
     concurrent_uses_of_one_refresh_token_succeed_once,
     logout_revokes_the_session_s_refresh_tokens,

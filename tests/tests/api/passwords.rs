@@ -166,7 +166,87 @@ async fn the_default_folder_mailer_writes_eml_files(backend: Backend) {
     assert!(eml.contains("multipart/alternative"));
 }
 
+const RESET_SUBJECT: &str = "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG";
+
+/// Waits (bounded) until `count` reset e-mails reached `to`; their tokens, oldest first.
+async fn reset_tokens(mailer: &MemoryMailer, to: &str, count: usize) -> Vec<String> {
+    let started = Instant::now();
+    loop {
+        let tokens: Vec<String> =
+            mailer.sent().iter().filter(|m| m.to == to && m.subject == RESET_SUBJECT).map(token_in).collect();
+        if tokens.len() >= count {
+            return tokens;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "{} reset e-mail(s) of {count}", tokens.len());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A new reset link spends the earlier ones: only the newest works.
+async fn a_new_reset_token_spends_the_earlier_ones(backend: Backend) {
+    let (app, mailer) = spawn(backend).await;
+    let email = "awa.mba@example.com";
+    assert_eq!(post(&app, "/api/v1/auth/signup", &signup(email, "Awa"), None).await.0, 201);
+    assert_eq!(post(&app, "/api/v1/auth/forgot-password", &json!({"email": email}), None).await.0, 200);
+    let first = reset_tokens(&mailer, email, 1).await.remove(0);
+    assert_eq!(post(&app, "/api/v1/auth/forgot-password", &json!({"email": email}), None).await.0, 200);
+    let second = reset_tokens(&mailer, email, 2).await.remove(1);
+    assert_ne!(first, second);
+
+    let (status, body) =
+        post(&app, "/api/v1/auth/reset-password", &json!({"token": first, "new_password": NEW_PASSWORD}), None).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_reset_token")), "{body}");
+    let (status, body) =
+        post(&app, "/api/v1/auth/reset-password", &json!({"token": second, "new_password": NEW_PASSWORD}), None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The outbox's pending events by kind, as an administrator reads them.
+async fn pending_by_kind(app: &TestApp, admin: &str) -> Vec<(String, u64)> {
+    let response = app.client.get(app.url("/api/v1/admin/outbox")).bearer_auth(admin).send().await.unwrap();
+    let body: Value = response.json().await.unwrap();
+    let mut kinds: Vec<(String, u64)> = body["by_kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["kind"].as_str().unwrap().to_owned(), k["pending"].as_u64().unwrap()))
+        .filter(|(_, pending)| *pending > 0)
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+/// A known and an unknown address take the same steps in the request (one queued event, the same answer): the
+/// lookup, the token and the e-mail happen later, in the relay, so the answer's timing tells nothing.
+async fn forgot_password_does_the_same_work_for_known_and_unknown_addresses(backend: Backend) {
+    // No relay: what each request wrote stays visible.
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| s.outbox.enabled = false).await;
+    let (_, admin) = seeg_tests::accounts::token_for(&app, seeg_domain::identity::Role::Admin, "admin@seeg.ga").await;
+    let email = "awa.mba@example.com";
+    assert_eq!(post(&app, "/api/v1/auth/signup", &signup(email, "Awa"), None).await.0, 201);
+    let before = pending_by_kind(&app, &admin).await;
+
+    let known = post(&app, "/api/v1/auth/forgot-password", &json!({"email": email}), None).await;
+    let after_known = pending_by_kind(&app, &admin).await;
+    let unknown = post(&app, "/api/v1/auth/forgot-password", &json!({"email": "personne@example.com"}), None).await;
+    let after_unknown = pending_by_kind(&app, &admin).await;
+
+    assert_eq!(known, unknown);
+    let added = |from: &[(String, u64)], to: &[(String, u64)]| -> Vec<(String, u64)> {
+        to.iter()
+            .map(|(kind, n)| (kind.clone(), n - from.iter().find(|(k, _)| k == kind).map_or(0, |(_, m)| *m)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    };
+    let by_known = added(&before, &after_known);
+    let by_unknown = added(&after_known, &after_unknown);
+    assert_eq!(by_known, vec![("password_reset.requested".to_owned(), 1)], "{before:?} -> {after_known:?}");
+    assert_eq!(by_known, by_unknown);
+}
+
 on_backends!(Sqlite, Postgres =>
+    a_new_reset_token_spends_the_earlier_ones,
+    forgot_password_does_the_same_work_for_known_and_unknown_addresses,
     forgot_password_answers_the_same_and_mails_a_single_use_link,
     sign_up_and_password_change_send_their_messages_with_names_escaped,
     the_default_folder_mailer_writes_eml_files,

@@ -189,7 +189,46 @@ mod administration {
         assert_eq!(answer["data"]["candidate_status"], Value::Null);
     }
 
+    /// Self-service edits racing an administrator's block: each edit reads the account in its own transaction,
+    /// so none writes back a copy read before the block. Afterwards the account is blocked, every round.
+    async fn concurrent_self_service_edits_never_revert_a_block(backend: Backend) {
+        let app = TestApp::spawn(backend).await;
+        let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+        let (candidate, _) = token_for(&app, Role::Candidate, "awa@example.com").await;
+        let id = candidate.id.to_string();
+        for round in 0..6 {
+            let session = log_in(&app, "awa@example.com").await;
+            let access = session["access_token"].as_str().unwrap().to_owned();
+            let writers: Vec<_> = (0..8)
+                .map(|writer| {
+                    let (client, url, access) = (app.client.clone(), app.url("/api/v1/users/me"), access.clone());
+                    tokio::spawn(async move {
+                        for n in 0..40 {
+                            let body = json!({"first_name": format!("Awa {writer} {n}")});
+                            let response = client.put(&url).bearer_auth(&access).json(&body).send().await.unwrap();
+                            if response.status() == 401 {
+                                return;
+                            }
+                            assert_eq!(response.status(), 200);
+                        }
+                    })
+                })
+                .collect();
+            let (status, answer) = put_user(&app, &admin, &id, &json!({"statut": "bloqué"})).await;
+            assert_eq!(status, 200, "{answer}");
+            for writer in writers {
+                writer.await.unwrap();
+            }
+            let response = app.client.get(app.url(&format!("/api/v1/users/{id}"))).bearer_auth(&admin).send().await;
+            let body: Value = response.unwrap().json().await.unwrap();
+            assert_eq!(body["data"]["statut"], "bloqué", "round {round}: {body}");
+            let (status, answer) = put_user(&app, &admin, &id, &json!({"statut": "actif"})).await;
+            assert_eq!(status, 200, "{answer}");
+        }
+    }
+
     on_backends!(Sqlite, Postgres =>
+        concurrent_self_service_edits_never_revert_a_block,
         a_blocked_account_loses_access_at_once,
         only_admins_manage_accounts_and_not_their_own_access,
     );

@@ -12,3 +12,15 @@ pub fn read_access(caller: &User, application: &Application) -> Decision {
         (_, decision) => decision,
     }
 }
+
+/// An application's history as `caller` may see it: staff see every row whole; a candidate sees when and to
+/// which status the application moved, never the staff's notes nor who made a move.
+pub fn history_for(caller: &User, mut history: Vec<super::StatusChange>) -> Vec<super::StatusChange> {
+    if caller.role == Role::Candidate {
+        for change in &mut history {
+            change.notes = None;
+            change.changed_by = None;
+        }
+    }
+    history
+}

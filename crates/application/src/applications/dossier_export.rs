@@ -9,7 +9,7 @@ use seeg_domain::offers::MtpFamily;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::ApplicationRepository;
+use super::{ApplicationRepository, StatusChange};
 use crate::Clock;
 use crate::dossier::{
     Dossier, DossierApplication, DossierCandidate, DossierDocument, DossierEvaluations, DossierOffer, DossierReference,
@@ -59,6 +59,19 @@ impl ApplicationDossiers {
         Self { applications, users, offers, renderer, clock }
     }
 
+    /// The history of application `id`, oldest first, as `caller` may see it (`history_for`): its own candidate
+    /// (dates and statuses only) or staff (notes and authors too).
+    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    pub async fn history(&self, caller: &User, id: Uuid) -> Result<Vec<StatusChange>, DossierExportError> {
+        let application = self.applications.get(id).await?.ok_or(DossierExportError::NotFound)?;
+        match super::read_access(caller, &application) {
+            Decision::Allow => {}
+            Decision::Hide => return Err(DossierExportError::NotFound),
+            Decision::Forbid => return Err(DossierExportError::Forbidden),
+        }
+        Ok(super::history_for(caller, self.applications.history(id).await?))
+    }
+
     /// The dossier of application `id`, for staff (S3: they read every application) or its own candidate.
     #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn export(
@@ -76,7 +89,7 @@ impl ApplicationDossiers {
         let candidate = self.users.get(application.candidate_id).await?.ok_or(DossierExportError::NotFound)?;
         let offer = self.offers.get(application.job_offer_id).await?.ok_or(DossierExportError::NotFound)?;
         let documents = self.applications.documents(id).await?;
-        let history = self.applications.history(id).await?;
+        let history = super::history_for(caller, self.applications.history(id).await?);
         let authors: Vec<Uuid> = history.iter().filter_map(|h| h.changed_by).collect();
         let names: HashMap<Uuid, String> = self
             .users

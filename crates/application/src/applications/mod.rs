@@ -18,7 +18,7 @@ mod ports;
 pub mod read_models;
 mod submission;
 
-pub use access::read_access;
+pub use access::{history_for, read_access};
 pub use dashboards::{ApplicationDashboards, CANDIDATE_APPLICATIONS_LIMIT, DashboardError};
 pub use details::{ApplicationDetail, ApplicationDetails, DetailError};
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};

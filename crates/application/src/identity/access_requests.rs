@@ -29,6 +29,10 @@ pub enum AccessRequestError {
     NotFound,
     #[error("La demande a déjà été traitée (statut: {0})")]
     AlreadyProcessed(AccessRequestStatus),
+    /// The account is no longer waiting (an administrator activated, blocked or archived it): a decision on
+    /// the request may not override theirs.
+    #[error("Le compte n'est plus en attente (statut: {0}) : la demande ne peut plus être traitée")]
+    AccountNotPending(UserStatus),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -184,10 +188,16 @@ impl AccessRequestDesk {
         if request.status != AccessRequestStatus::Pending {
             return Err(AccessRequestError::AlreadyProcessed(request.status));
         }
-        let mut applicant = self.users.get(request.user_id).await?.ok_or_else(|| {
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        // The account is read under the transaction's lock: an administrator's block or archive committed
+        // meanwhile is seen, and a decision on the request never overrides it.
+        let mut applicant = tx.users().lock(request.user_id).await?.ok_or_else(|| {
             StoreError::Unexpected(anyhow::anyhow!("compte {} de la demande {id} introuvable", request.user_id))
         })?;
-        let now = self.clock.now();
+        if applicant.status != UserStatus::Pending {
+            return Err(AccessRequestError::AccountNotPending(applicant.status));
+        }
         let (status, account_status, action, mut changed, rendered) = match review {
             Review::Approve => (
                 AccessRequestStatus::Approved,
@@ -215,7 +225,6 @@ impl AccessRequestDesk {
         applicant.status = account_status;
         applicant.updated_at = now;
 
-        let mut tx = self.uow.begin().await?;
         if !tx.access_requests().record_review(&request).await? {
             // Another reviewer decided between our read and our write.
             drop(tx);

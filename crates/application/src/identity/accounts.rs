@@ -402,14 +402,16 @@ impl Accounts {
     /// Applies the account holder's own changes (S2: self-service fields only, enforced by the type).
     #[instrument(skip_all, fields(user.id = %user_id))]
     pub async fn update_self(&self, user_id: Uuid, changes: SelfServiceChanges) -> Result<User, StoreError> {
-        let mut user = self
-            .users
-            .get(user_id)
+        let mut tx = self.uow.begin().await?;
+        // Read under the transaction's lock: writing back a copy read before an administrator's block, role
+        // change or a password reset would revert it.
+        let mut user = tx
+            .users()
+            .lock(user_id)
             .await?
             .ok_or_else(|| StoreError::Unexpected(anyhow::anyhow!("compte {user_id} introuvable")))?;
         let touched = user.apply_self_service(changes, self.clock.now());
         if !touched.is_empty() {
-            let mut tx = self.uow.begin().await?;
             tx.users().update(&user).await?;
             tx.commit().await?;
             tracing::info!(user.changed = ?touched, "profile updated");

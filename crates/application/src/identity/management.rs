@@ -3,12 +3,15 @@
 
 use std::sync::Arc;
 
-use seeg_domain::identity::{Action, AdminChanges, Decision, Ownership, Role, User, UserStatus, decide};
+use chrono::{DateTime, Utc};
+use seeg_domain::identity::{
+    AccessRequestStatus, Action, AdminChanges, Decision, Ownership, Role, User, UserStatus, decide,
+};
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{AuditEvent, RequestContext, UserRepository};
-use crate::store::{StoreError, UnitOfWork};
+use super::{AuditEvent, RequestContext};
+use crate::store::{StoreError, Transaction, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
 /// Why an administrator's change was refused.
@@ -34,7 +37,6 @@ pub enum ManagementError {
 #[derive(Debug, Clone)]
 pub struct UserManagement {
     uow: Arc<dyn UnitOfWork>,
-    users: Arc<dyn UserRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
@@ -51,13 +53,8 @@ impl UserManagement {
         }
     }
 
-    pub fn new(
-        uow: Arc<dyn UnitOfWork>,
-        users: Arc<dyn UserRepository>,
-        clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
-    ) -> Self {
-        Self { uow, users, clock, ids }
+    pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
+        Self { uow, clock, ids }
     }
 
     /// Changes role, statut, e-mail, matricule or candidate kind of `target` (`PUT /users/{id}`).
@@ -73,13 +70,15 @@ impl UserManagement {
         if target == actor.id && changes.touches_access() {
             return Err(ManagementError::OwnAccess);
         }
-        let mut user = self.users.get(target).await?.ok_or(ManagementError::NotFound)?;
         let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        // Read under the transaction's lock: a concurrent self-service edit is neither lost nor able to revert
+        // this change.
+        let mut user = tx.users().lock(target).await?.ok_or(ManagementError::NotFound)?;
         let touched = user.apply_admin_changes(changes, now);
         if touched.is_empty() {
             return Ok(user);
         }
-        let mut tx = self.uow.begin().await?;
         tx.users().update(&user).await.map_err(|error| match error {
             StoreError::Conflict(detail) if detail.contains("matricule") => ManagementError::MatriculeTaken,
             StoreError::Conflict(_) => ManagementError::EmailTaken,
@@ -87,6 +86,9 @@ impl UserManagement {
         })?;
         if touched.iter().any(|f| matches!(*f, "role" | "statut")) {
             tx.refresh_tokens().revoke_user(user.id, now).await?;
+        }
+        if touched.contains(&"statut") {
+            close_access_requests(tx.as_mut(), &user, actor, now).await?;
         }
         tx.audit()
             .append(&AuditEvent {
@@ -126,16 +128,17 @@ impl UserManagement {
                 Decision::Hide => return Err(ManagementError::NotFound),
             }
         }
-        let mut user = self.users.get(target).await?.ok_or(ManagementError::NotFound)?;
+        let now = self.clock.now();
+        let mut tx = self.uow.begin().await?;
+        let mut user = tx.users().lock(target).await?.ok_or(ManagementError::NotFound)?;
         if user.status == UserStatus::Archived {
             return Ok(());
         }
-        let now = self.clock.now();
         user.status = UserStatus::Archived;
         user.updated_at = now;
-        let mut tx = self.uow.begin().await?;
         tx.users().update(&user).await?;
         tx.refresh_tokens().revoke_user(user.id, now).await?;
+        close_access_requests(tx.as_mut(), &user, actor, now).await?;
         tx.audit()
             .append(&AuditEvent {
                 id: self.ids.new_id(),
@@ -152,4 +155,21 @@ impl UserManagement {
         tracing::info!(user.id = %user.id, "account archived");
         Ok(())
     }
+}
+
+/// Once staff set an account's statut, its pending access requests are decided by that change (activated:
+/// approved; otherwise rejected), so a later review of a stale request cannot override it.
+async fn close_access_requests(
+    tx: &mut dyn Transaction,
+    user: &User,
+    actor: &User,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let outcome = match user.status {
+        UserStatus::Pending => return Ok(()),
+        UserStatus::Active => AccessRequestStatus::Approved,
+        _ => AccessRequestStatus::Rejected,
+    };
+    tx.access_requests().close_pending_for_user(user.id, outcome, actor.id, now).await?;
+    Ok(())
 }

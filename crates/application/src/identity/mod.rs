@@ -30,8 +30,8 @@ pub use directory::{DirectoryError, UserDirectory};
 pub use management::{ManagementError, UserManagement};
 pub use matricules::{MatriculeCheckError, MatriculeChecks, MatriculeQuery, OwnVerdict, PublicVerdict};
 pub use password_resets::{
-    PasswordResetError, PasswordResetRecord, PasswordResetRepository, PasswordResetWriter, PasswordResets,
-    RESET_TOKEN_LIFETIME, password_changed_mail, signup_mail,
+    PASSWORD_RESET_REQUESTED, PasswordResetError, PasswordResetIssuer, PasswordResetRecord, PasswordResetRepository,
+    PasswordResetWriter, PasswordResets, RESET_TOKEN_LIFETIME, password_changed_mail, signup_mail,
 };
 pub use passwords::PasswordHasher;
 pub use ports::{

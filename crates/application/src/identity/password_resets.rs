@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{AuditEvent, PasswordHasher, RequestContext, UserRepository, refresh_token_hash};
 use crate::mail::{mail_event, templates};
-use crate::outbox::OutboxEvent;
+use crate::outbox::{OutboxEvent, OutboxHandler};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
@@ -43,11 +43,16 @@ pub trait PasswordResetRepository: Send + Sync + std::fmt::Debug {
 ///
 /// Contract: `insert` of an existing id or hash is `Conflict`. `consume` marks the token used and is `true`
 /// only for the one call that consumed it (it was unused); any other caller, concurrent or later, gets `false`.
+/// `spend_unused_for_user` marks every unused token of the account used at `at`; returns how many.
 #[async_trait]
 pub trait PasswordResetWriter: Send {
     async fn insert(&mut self, reset: &PasswordResetRecord) -> Result<(), StoreError>;
     async fn consume(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn spend_unused_for_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
 }
+
+/// The outbox event a forgotten-password request writes; its handler issues the token and the e-mail.
+pub const PASSWORD_RESET_REQUESTED: &str = "password_reset.requested";
 
 /// Why a reset was refused.
 #[derive(Debug, thiserror::Error)]
@@ -101,32 +106,49 @@ impl PasswordResets {
         Self { uow, users, resets, hasher, clock, ids, public_app_url: public_app_url.into() }
     }
 
-    /// For an existing `actif` account: stores a new reset token (hashed, one hour) and appends the reset e-mail,
-    /// in one transaction. Says nothing about whether the account exists (the caller answers the same either way).
+    /// Records the request in the outbox and nothing else. Whether the account exists is looked up later, by
+    /// the relay (`issue`), so a known and an unknown address take the same steps and answer alike, in the same
+    /// time (no account enumeration through timing).
     #[instrument(skip_all)]
     pub async fn forgot(&self, email: &EmailAddress) -> Result<(), StoreError> {
-        // The token is drawn whether or not the account exists: the cheap part of the work costs the same.
-        let token = new_token();
-        let token_hash = refresh_token_hash(&token);
-        let user = self.users.find_by_email(email.as_str()).await?.filter(|u| u.status == UserStatus::Active);
+        let now = self.clock.now();
+        let event = OutboxEvent::new(
+            self.ids.new_id(),
+            PASSWORD_RESET_REQUESTED,
+            serde_json::json!({ "email": email.as_str() }),
+            now,
+        );
+        let mut tx = self.uow.begin().await?;
+        tx.outbox().append(&event).await?;
+        tx.commit().await
+    }
+
+    /// For an existing `actif` account: stores a new reset token (hashed, one hour), spends the account's earlier
+    /// unused ones (only the newest link works) and appends the reset e-mail, in one transaction. Nothing for an
+    /// unknown or inactive account.
+    #[instrument(skip_all)]
+    pub async fn issue(&self, email: &str) -> Result<(), StoreError> {
+        let user = self.users.find_by_email(email).await?.filter(|u| u.status == UserStatus::Active);
         let Some(user) = user else { return Ok(()) };
+        let token = new_token();
         let now = self.clock.now();
         let lifetime = chrono::Duration::from_std(RESET_TOKEN_LIFETIME).map_err(anyhow::Error::new)?;
         let record = PasswordResetRecord {
             id: self.ids.new_id(),
             user_id: user.id,
-            token_hash,
+            token_hash: refresh_token_hash(&token),
             expires_at: now + lifetime,
             used_at: None,
         };
         let link = templates::reset_link(&self.public_app_url, &token);
         let mut tx = self.uow.begin().await?;
+        tx.password_resets().spend_unused_for_user(user.id, now).await?;
         tx.password_resets().insert(&record).await?;
         tx.outbox()
             .append(&mail_event(self.ids.as_ref(), &user.email, templates::password_reset(&user, &link), now))
             .await?;
         tx.commit().await?;
-        tracing::info!(user.id = %user.id, password_reset.id = %record.id, "password reset requested");
+        tracing::info!(user.id = %user.id, password_reset.id = %record.id, "password reset issued");
         Ok(())
     }
 
@@ -173,6 +195,32 @@ impl PasswordResets {
         tx.commit().await?;
         tracing::info!(user.id = %user.id, "password reset");
         Ok(())
+    }
+}
+
+/// Runs `password_reset.requested` events: issues the token and its e-mail (`PasswordResets::issue`).
+#[derive(Debug, Clone)]
+pub struct PasswordResetIssuer {
+    resets: PasswordResets,
+}
+
+impl PasswordResetIssuer {
+    pub fn new(resets: PasswordResets) -> Self {
+        Self { resets }
+    }
+}
+
+#[async_trait]
+impl OutboxHandler for PasswordResetIssuer {
+    fn kind(&self) -> &'static str {
+        PASSWORD_RESET_REQUESTED
+    }
+
+    async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()> {
+        let email = event.payload["email"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("password_reset.requested {} sans adresse", event.id))?;
+        Ok(self.resets.issue(email).await?)
     }
 }
 

@@ -74,7 +74,13 @@ impl Default for UserSort {
 pub trait UserWriter: Send {
     async fn insert(&mut self, user: &User) -> Result<(), StoreError>;
     async fn record_login(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
-    /// Writes every field of an existing account (read, changed through the domain, written back). `Conflict`
+    /// Reads the account inside the transaction and keeps it from other writers until commit (PostgreSQL:
+    /// `SELECT … FOR UPDATE`; SQLite and the in-memory store already hold the write lock from `begin`). A
+    /// read-change-write of an account reads here, never on the pool, so a concurrent write cannot be reverted
+    /// by a copy read before it. `None` for an unknown account.
+    async fn lock(&mut self, id: Uuid) -> Result<Option<User>, StoreError>;
+    /// Writes every field of an existing account, as read by `lock` in the same transaction and changed through
+    /// the domain. `Conflict`
     /// when the e-mail or matricule now belongs to another account.
     async fn update(&mut self, user: &User) -> Result<(), StoreError>;
     /// Replaces the password hash and sets `updated_at`.
@@ -139,11 +145,20 @@ pub struct AccessRequestCounts {
 /// request, only while the stored request is still `pending` (one conditional write, so two reviewers cannot
 /// both decide): `true` when it did, `false` when the request is unknown or was already processed.
 /// `mark_all_viewed` sets `viewed` (and `updated_at`) on every pending request not yet viewed; returns how many.
+/// `close_pending_for_user` decides every pending request of the account as `status` (reviewed by `by` at `at`,
+/// no rejection reason); returns how many.
 #[async_trait]
 pub trait AccessRequestWriter: Send {
     async fn insert(&mut self, request: &AccessRequest) -> Result<(), StoreError>;
     async fn record_review(&mut self, request: &AccessRequest) -> Result<bool, StoreError>;
     async fn mark_all_viewed(&mut self, at: DateTime<Utc>) -> Result<u64, StoreError>;
+    async fn close_pending_for_user(
+        &mut self,
+        user_id: Uuid,
+        status: AccessRequestStatus,
+        by: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 }
 
 /// An in-app notification (legacy §2.10, with a uuid id, F3).
