@@ -285,6 +285,14 @@ pub(crate) async fn submit_multipart(
     let mut checked = false;
     while let Some(part) = form.next().await? {
         match part {
+            // The ids were checked before the first file: one sent again afterwards could name another offer or
+            // candidate once the bytes are stored.
+            FormPart::Text(name, _) if checked && matches!(name.as_str(), "job_offer_id" | "candidate_id") => {
+                return Err(ApiError::invalid(
+                    format!("body.{name}"),
+                    "à envoyer une seule fois, avant le premier fichier".to_owned(),
+                ));
+            }
             FormPart::Text(name, text) => fields.set(&name, text, &mut errors),
             FormPart::File(document_type, file_name, part) => {
                 if !checked {

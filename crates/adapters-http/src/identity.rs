@@ -345,14 +345,14 @@ impl Credentials {
     }
 }
 
-async fn session(state: &ApiState, credentials: Credentials) -> Result<Session, ApiError> {
+async fn session(state: &ApiState, req: &HttpRequest, credentials: Credentials) -> Result<Session, ApiError> {
     let (email, password) = credentials.into_pair()?;
-    crate::rate_limit::login_allowed(state, &email)?;
+    crate::rate_limit::login_allowed(state, req, &email)?;
     let outcome = state.accounts.log_in(&email, &password, &crate::middleware::audit_context()).await;
     match &outcome {
         // A refused statut comes only after a right password (S5).
-        Ok(_) | Err(LoginError::Refused { .. }) => crate::rate_limit::login_checked(state, &email, true),
-        Err(LoginError::InvalidCredentials) => crate::rate_limit::login_checked(state, &email, false),
+        Ok(_) | Err(LoginError::Refused { .. }) => crate::rate_limit::login_checked(state, req, &email, true),
+        Err(LoginError::InvalidCredentials) => crate::rate_limit::login_checked(state, req, &email, false),
         Err(LoginError::Store(_) | LoginError::Unexpected(_)) => {}
     }
     Ok(outcome?)
@@ -383,10 +383,11 @@ fn tokens(state: &ApiState, session: &Session) -> Tokens {
     )
 )]
 pub(crate) async fn log_in(
+    req: HttpRequest,
     state: web::Data<ApiState>,
     body: Either<web::Json<Credentials>, web::Form<Credentials>>,
 ) -> Result<HttpResponse, ApiError> {
-    let session = session(&state, body.into_inner()).await?;
+    let session = session(&state, &req, body.into_inner()).await?;
     let body = TokensWithUser {
         tokens: tokens(&state, &session),
         user: crate::profiles::with_profile(&state, &session.user).await?,
@@ -403,8 +404,12 @@ pub(crate) async fn log_in(
     request_body(content = Credentials, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = Tokens), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
-pub(crate) async fn token(state: web::Data<ApiState>, form: web::Form<Credentials>) -> Result<HttpResponse, ApiError> {
-    let session = session(&state, form.into_inner()).await?;
+pub(crate) async fn token(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    form: web::Form<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let session = session(&state, &req, form.into_inner()).await?;
     Ok(HttpResponse::Ok().json(tokens(&state, &session)))
 }
 

@@ -75,8 +75,9 @@ pub(crate) async fn forgot_password(
         return Err(invalid("email", "champ obligatoire"));
     }
     let email = EmailAddress::parse(&raw).map_err(|e| invalid("email", e.to_string()))?;
-    crate::rate_limit::reset_request(&state, email.as_str())?;
-    state.password_resets.forgot(&email).await?;
+    if crate::rate_limit::reset_request(&state, email.as_str()) {
+        state.password_resets.forgot(&email).await?;
+    }
     Ok(HttpResponse::Ok().json(PasswordDone { success: true, message: "Email envoyé si l'adresse existe" }))
 }
 

@@ -20,7 +20,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError as _, web};
+use actix_web::{Error, HttpMessage as _, ResponseError as _, web};
 use chrono::{DateTime, Utc};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::{NoOpMiddleware, StateInformationMiddleware};
@@ -183,6 +183,8 @@ impl<C: Clock> fmt::Debug for MemoryRateLimits<C> {
 
 /// A failure count is kept at least this long after the last failure.
 const FAILURES_KEPT: Duration = Duration::from_secs(3_600);
+/// The most (account, address) pairs whose wrong passwords are counted at once.
+const MAX_FAILURE_KEYS: usize = 100_000;
 
 impl MemoryRateLimits {
     pub fn new(config: &RateLimitConfig) -> Self {
@@ -265,6 +267,11 @@ where
 
     fn record_failure(&self, account: &str, now: DateTime<Utc>) {
         let mut table = self.failure_table();
+        // Full: a new key is not counted (the per-address quotas still hold it) rather than letting the table
+        // grow with whatever e-mails and addresses an attacker sends.
+        if table.len() >= MAX_FAILURE_KEYS && !table.contains_key(account) {
+            return;
+        }
         let entry = table.entry(account.to_owned()).or_insert((0, now));
         *entry = (entry.0.saturating_add(1), now);
     }
@@ -398,36 +405,63 @@ fn client_key(req: &ServiceRequest, state: &ApiState, class: Class) -> String {
     }
 }
 
-/// The account an e-mail names, as counter key (lower-cased).
+/// The account an e-mail names, as counter key (lower-cased, digested: a fixed size whatever is sent).
 fn account_key(account: &str) -> String {
-    format!("account:{}", account.trim().to_lowercase())
+    format!("account:{}", short_digest(&[account.trim().to_lowercase().as_bytes()]))
 }
 
-/// Forgot-password requests, per account named, in their own bucket (S6).
-pub(crate) fn reset_request(state: &ApiState, account: &str) -> Result<(), ApiError> {
+/// Wrong passwords are counted per account, and per (account, client address): the account's count sets the
+/// delay, which holds only the addresses that already failed on it. Guesses spread over many addresses meet the
+/// account's count after one try each, while the owner signing in from an address that made no wrong guess is
+/// never held (no targeted lockout).
+fn failure_key(account: &str, client: &ClientAddress) -> String {
+    format!("failures:{}", short_digest(&[account.trim().to_lowercase().as_bytes(), b"\n", client.0.as_bytes()]))
+}
+
+fn short_digest(parts: &[&[u8]]) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    hex::encode(&hasher.finalize()[..16])
+}
+
+/// The client address the limiter counted a request for, kept in the request for the routes that count per
+/// account as well (login).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClientAddress(String);
+
+impl ClientAddress {
+    /// The address of a request the limiter did not see (limits off): every such request is one client.
+    fn of(req: &actix_web::HttpRequest) -> Self {
+        req.extensions().get::<Self>().cloned().unwrap_or_else(|| Self("ip:unknown".to_owned()))
+    }
+}
+
+/// Forgot-password requests, per account named, in their own bucket (S6): whether a reset link may be sent now.
+/// Past the quota the caller gets the usual answer and no new link (the latest one sent still works): a 429 would
+/// let anyone deny the owner's own request, and tell that the address is being targeted.
+pub(crate) fn reset_request(state: &ApiState, account: &str) -> bool {
     let limiter = &state.rate_limits;
-    if !limiter.config.enabled {
-        return Ok(());
-    }
-    let verdict = limiter.store.check(Class::PasswordReset, &account_key(account));
-    if verdict.allowed {
-        Ok(())
-    } else {
-        Err(ApiError::RateLimited { limit: verdict.limit, reset_secs: verdict.reset_secs })
-    }
+    !limiter.config.enabled || limiter.store.check(Class::PasswordReset, &account_key(account)).allowed
 }
 
 /// Before a password is checked: refused while the account is under a delay for its wrong passwords, so guesses
 /// spread over many addresses still meet the account's count (S6), and no password is tried meanwhile (the answer
 /// would tell a right guess).
-pub(crate) fn login_allowed(state: &ApiState, account: &str) -> Result<(), ApiError> {
+pub(crate) fn login_allowed(state: &ApiState, req: &actix_web::HttpRequest, account: &str) -> Result<(), ApiError> {
     let limiter = &state.rate_limits;
     if !limiter.config.enabled {
         return Ok(());
     }
+    if limiter.store.failures(&failure_key(account, &ClientAddress::of(req))).is_none() {
+        return Ok(());
+    }
     let Some((failures, last)) = limiter.store.failures(&account_key(account)) else { return Ok(()) };
     let Some(delay) = login_delay(&limiter.config, failures) else { return Ok(()) };
-    let until = last + chrono::TimeDelta::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+    let until = chrono::TimeDelta::from_std(delay).ok().and_then(|d| last.checked_add_signed(d));
+    let Some(until) = until else { return Err(ApiError::RateLimited { limit: 0, reset_secs: ceil_secs(delay) }) };
     let left = (until - state.clock.now()).to_std().unwrap_or_default();
     if left.is_zero() {
         return Ok(());
@@ -436,16 +470,18 @@ pub(crate) fn login_allowed(state: &ApiState, account: &str) -> Result<(), ApiEr
 }
 
 /// After the password was checked: a wrong one counts, a right one clears the count.
-pub(crate) fn login_checked(state: &ApiState, account: &str, password_right: bool) {
+pub(crate) fn login_checked(state: &ApiState, req: &actix_web::HttpRequest, account: &str, password_right: bool) {
     let limiter = &state.rate_limits;
     if !limiter.config.enabled {
         return;
     }
-    let key = account_key(account);
-    if password_right {
-        limiter.store.clear_failures(&key);
-    } else {
-        limiter.store.record_failure(&key, state.clock.now());
+    let keys = [failure_key(account, &ClientAddress::of(req)), account_key(account)];
+    for key in &keys {
+        if password_right {
+            limiter.store.clear_failures(key);
+        } else {
+            limiter.store.record_failure(key, state.clock.now());
+        }
     }
 }
 
@@ -463,6 +499,9 @@ pub(crate) async fn limit(
     let pattern = route_pattern(&req);
     let class = classify(req.method(), pattern.as_deref());
     let client = client_key(&req, &state, class);
+    if class == Class::Auth {
+        req.extensions_mut().insert(ClientAddress(client.clone()));
+    }
     let verdict = limiter.store.check(class, &client);
     if !verdict.allowed {
         let refused = ApiError::RateLimited { limit: verdict.limit, reset_secs: verdict.reset_secs };

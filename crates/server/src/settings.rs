@@ -647,7 +647,7 @@ impl Settings {
             if auth.bcrypt_cost < 10 {
                 bail!("production exige auth.bcrypt_cost ≥ 10");
             }
-            if self.webhook.enabled && self.webhook.active_secret().is_none_or(|s| s.len() < MIN_SECRET_BYTES) {
+            if self.webhook.enabled && self.webhook.active_secret().is_none_or(|s| s.trim().len() < MIN_SECRET_BYTES) {
                 bail!(
                     "production exige webhook.secret (WEBHOOK_SECRET) d'au moins {MIN_SECRET_BYTES} octets tant que \
                      webhook.enabled est vrai (ou webhook.enabled = false)"

@@ -244,7 +244,37 @@ async fn forgot_password_does_the_same_work_for_known_and_unknown_addresses(back
     assert_eq!(by_known, by_unknown);
 }
 
+/// Past the account's reset quota the answer stays the same and no new link is queued: nobody can make the owner's
+/// own request fail with a 429, nor learn that the address is targeted (S6).
+async fn reset_requests_past_the_quota_answer_the_same_and_send_nothing(backend: Backend) {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.outbox.enabled = false;
+        s.rate_limit.enabled = true;
+        s.rate_limit.trusted_proxies = vec!["127.0.0.1".to_owned()];
+        s.rate_limit.auth = vec!["2/minute".to_owned()];
+    })
+    .await;
+    let (_, admin) = seeg_tests::accounts::token_for(&app, seeg_domain::identity::Role::Admin, "admin@seeg.ga").await;
+    let mut answers = Vec::new();
+    for i in 0..4 {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/forgot-password"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .json(&json!({"email": "cible@example.com"}))
+            .send()
+            .await
+            .unwrap();
+        answers.push((response.status().as_u16(), response.json::<Value>().await.unwrap()));
+    }
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert_eq!(answers[0].0, 200);
+    let queued = pending_by_kind(&app, &admin).await;
+    assert_eq!(queued, vec![("password_reset.requested".to_owned(), 2)], "two links within the quota, no more");
+}
+
 on_backends!(Sqlite, Postgres =>
+    reset_requests_past_the_quota_answer_the_same_and_send_nothing,
     a_new_reset_token_spends_the_earlier_ones,
     forgot_password_does_the_same_work_for_known_and_unknown_addresses,
     forgot_password_answers_the_same_and_mails_a_single_use_link,

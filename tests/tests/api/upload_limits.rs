@@ -123,6 +123,14 @@ async fn a_refused_streamed_submission_stores_nothing(backend: Backend) {
     let (status, answer) = send(&app, &token, path, form_to(&offer_id, &offer, "doublon", &[], &[])).await;
     assert_eq!((status, answer["code"].as_str()), (400, Some("application_exists")), "{answer}");
     assert_eq!(stored_files(root.path()), stored, "a duplicate stores nothing");
+
+    // The offer checked before the files cannot be swapped for another one after them.
+    let (_, other) = token_for(&app, Role::Candidate, "echange@example.com").await;
+    let swapped = form_to(&offer_id, &offer, "échange", &[], &[]).text("job_offer_id", closed.id.to_string());
+    let (status, answer) = send(&app, &other, path, swapped).await;
+    assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.job_offer_id")), "{answer}");
+    let (_, list) = super::applications::get(&app, &other, "/api/v1/applications/").await;
+    assert_eq!(list["total"], 0, "nothing submitted: {list}");
 }
 
 async fn adding_a_document_stops_at_the_first_extra_file(backend: Backend) {
