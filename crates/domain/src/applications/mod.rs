@@ -9,7 +9,7 @@ mod status;
 
 pub use answers::{MAX_ANSWER_CHARS, MtpAnswers, MtpAnswersError};
 pub use application::Application;
-pub use documents::{DocumentLimits, DocumentProblem, DocumentType, PdfScan, check_document_types};
+pub use documents::{ACTIVE_NAMES, DocumentLimits, DocumentProblem, DocumentType, PdfScan, check_document_types};
 pub use references::{
     MAX_REFERENCE_CONTACT, MAX_REFERENCE_TEXT, Reference, ReferenceError, ReferenceInput, check_references,
     join_legacy_list,
