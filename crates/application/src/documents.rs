@@ -93,6 +93,14 @@ pub trait DocumentUpload: Send {
     async fn abort(self: Box<Self>) -> Result<(), DocumentStoreError>;
 }
 
+/// The deep S11 check of a whole PDF that passed `PdfScan`: the document is parsed, compressed object streams
+/// unpacked, and every object looked at for active content (`ACTIVE_NAMES`). A document the parser cannot read
+/// is `NotPdf`; one too big to inspect within the adapter's budget is refused too.
+#[async_trait]
+pub trait PdfInspector: Send + Sync + std::fmt::Debug {
+    async fn inspect(&self, pdf: Bytes) -> Result<(), seeg_domain::applications::DocumentProblem>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -527,7 +527,9 @@ async fn the_applications_route_is_wired_and_checks_permissions(backend: Backend
     app.insert_offers(std::slice::from_ref(&open)).await;
     let pdf = |name: &str| {
         use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(format!("%PDF-1.7\n% {name}\n%%EOF\n"))
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "%PDF-1.7\n% {name}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+        ))
     };
     let submission = json!({
         "job_offer_id": open.id, "ref_entreprise": "SEEG", "ref_fullname": "Jean Obame",

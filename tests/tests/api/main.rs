@@ -25,6 +25,7 @@ mod matricules;
 mod multipart;
 mod outbox_admin;
 mod passwords;
+mod pdf_active_content;
 mod permissions;
 mod profiles;
 mod public_offers;

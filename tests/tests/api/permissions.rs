@@ -186,7 +186,7 @@ const TABLE: [Row; 82] = [
     // staff never. The first document is the CV: required, so even an admin only replaces it (409).
     ("DELETE", "/api/v1/applications/{fresh_application}", Body::None, Caller::Shared,    [401, 404, 403, 403, 204]),
     ("POST",   "/api/v1/applications/{others_application}/documents",
-               Body::Json(r#"{"document_type": "autres", "file_name": "annexe.pdf", "file_data": "JVBERi0xLjcKMSAwIG9iaiA8PCAvVHlwZSAvQ2F0YWxvZyA+PiBlbmRvYmoKJSVFT0YK"}"#),
+               Body::Json(r#"{"document_type": "autres", "file_name": "annexe.pdf", "file_data": "JVBERi0xLjcKMSAwIG9iaiA8PCAvVHlwZSAvQ2F0YWxvZyA+PiBlbmRvYmoKdHJhaWxlciA8PCAvUm9vdCAxIDAgUiA+PgolJUVPRgo="}"#),
                                                                           Caller::Shared,      [401, 404, 403, 403, 201]),
     ("DELETE", "/api/v1/applications/{others_application}/documents/{others_document}", Body::None,
                                                                           Caller::Shared,      [401, 404, 403, 403, 409]),
@@ -351,7 +351,8 @@ impl World {
         open.application_deadline = None;
         self.app.insert_offers(std::slice::from_ref(&open)).await;
         let pdf = |name: &str| {
-            let bytes = format!("%PDF-1.7\n% {name}\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n");
+            let bytes =
+                format!("%PDF-1.7\n% {name}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
             base64::engine::general_purpose::STANDARD.encode(bytes)
         };
         json!({

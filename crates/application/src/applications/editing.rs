@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::intake::DocumentIntake;
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument};
 use super::{ApplicationDocument, ApplicationRepository, ExportHooks, ExportReason};
-use crate::documents::{DocumentStore, DocumentStoreError};
+use crate::documents::{DocumentStore, DocumentStoreError, PdfInspector};
 use crate::identity::{AuditEvent, RequestContext};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
@@ -59,6 +59,7 @@ pub struct ApplicationEditing {
     uow: Arc<dyn UnitOfWork>,
     applications: Arc<dyn ApplicationRepository>,
     documents: Arc<dyn DocumentStore>,
+    inspector: Arc<dyn PdfInspector>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     limits: DocumentLimits,
@@ -70,11 +71,12 @@ impl ApplicationEditing {
         uow: Arc<dyn UnitOfWork>,
         applications: Arc<dyn ApplicationRepository>,
         documents: Arc<dyn DocumentStore>,
+        inspector: Arc<dyn PdfInspector>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
         limits: DocumentLimits,
     ) -> Self {
-        Self { uow, applications, documents, clock, ids, limits, hooks: ExportHooks::default() }
+        Self { uow, applications, documents, inspector, clock, ids, limits, hooks: ExportHooks::default() }
     }
 
     /// The downstream consumers a document change feeds (default: the lake's re-export).
@@ -91,7 +93,7 @@ impl ApplicationEditing {
     /// Receives a streamed document (B1) for `add_document`.
     /// One file only: a second is refused before any of it is stored.
     pub fn intake(&self) -> DocumentIntake {
-        DocumentIntake::new(Arc::clone(&self.documents), self.limits).at_most(1)
+        DocumentIntake::new(Arc::clone(&self.documents), Arc::clone(&self.inspector), self.limits).at_most(1)
     }
 
     /// Whether `caller` may change application `id` now: asked before a streamed upload, so that bytes are not
@@ -188,7 +190,8 @@ impl ApplicationEditing {
         let (_, only_in) = self.editable(caller, id).await?;
         let document_type = DocumentType::parse_allowed(&incoming.document_type).map_err(EditError::Documents)?;
         let size = incoming
-            .checked_size(&self.limits)
+            .checked_size(&self.limits, self.inspector.as_ref())
+            .await
             .map_err(|problem| EditError::Document { name: incoming.file_name.clone(), problem })?;
         let object = match incoming.content {
             DocumentContent::Whole(bytes) => self.documents.put(bytes).await?,

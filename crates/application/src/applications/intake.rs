@@ -1,5 +1,6 @@
 //! Streamed documents (B1): each document goes to the `DocumentStore` chunk by chunk while `PdfScan` checks it
-//! (S11), so a multipart submission never holds a whole document, let alone the whole body. A document found bad
+//! (S11), so a multipart submission never holds the whole body. One document (at most the per-document limit)
+//! is kept while it streams, for the `PdfInspector` to parse once `PdfScan` passed it. A document found bad
 //! on the way is aborted at once (its partial upload is left to the sweep) and refuses the submission; the
 //! documents before it were stored already and, if nothing ends up naming them, are swept later too. Objects are
 //! never deleted here: being content-addressed, the same bytes may be another application's document.
@@ -11,12 +12,13 @@ use futures_util::{Stream, StreamExt as _};
 use seeg_domain::applications::{DocumentLimits, DocumentProblem, DocumentType, PdfScan, check_file_name};
 
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError};
-use crate::documents::{DocumentStore, DocumentUpload};
+use crate::documents::{DocumentStore, DocumentUpload, PdfInspector};
 
 /// The documents of one streamed request, received in order.
 #[derive(Debug)]
 pub struct DocumentIntake {
     store: Arc<dyn DocumentStore>,
+    inspector: Arc<dyn PdfInspector>,
     limits: DocumentLimits,
     documents: Vec<IncomingDocument>,
     total: u64,
@@ -25,8 +27,12 @@ pub struct DocumentIntake {
 }
 
 impl DocumentIntake {
-    pub(crate) const fn new(store: Arc<dyn DocumentStore>, limits: DocumentLimits) -> Self {
-        Self { store, limits, documents: Vec::new(), total: 0, max_files: limits.max_documents }
+    pub(crate) const fn new(
+        store: Arc<dyn DocumentStore>,
+        inspector: Arc<dyn PdfInspector>,
+        limits: DocumentLimits,
+    ) -> Self {
+        Self { store, inspector, limits, documents: Vec::new(), total: 0, max_files: limits.max_documents }
     }
 
     /// An intake refusing the file after the first `max_files`, before a byte of it is stored.
@@ -61,6 +67,7 @@ impl DocumentIntake {
         check_file_name(file_name).map_err(refuse)?;
         let mut upload = self.store.begin_upload().await?;
         let mut scan = PdfScan::new();
+        let mut whole = Vec::new();
         let streamed = async {
             while let Some(chunk) = chunks.next().await {
                 let chunk = chunk.map_err(|error| SubmissionError::MalformedUpload(error.to_string()))?;
@@ -73,12 +80,18 @@ impl DocumentIntake {
                         max_bytes: self.limits.max_total_bytes,
                     }));
                 }
+                whole.extend_from_slice(&chunk);
                 upload.write(chunk).await?;
             }
             Ok(())
         }
         .await;
-        let checked = streamed.and_then(|()| scan.finish(file_name, &self.limits).map_err(refuse));
+        let mut checked = streamed.and_then(|()| scan.finish(file_name, &self.limits).map_err(refuse));
+        if checked.is_ok()
+            && let Err(problem) = self.inspector.inspect(Bytes::from(whole)).await
+        {
+            checked = Err(refuse(problem));
+        }
         let size = match checked {
             Ok(size) => size,
             Err(error) => {

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::intake::DocumentIntake;
 use super::{ApplicationDocument, ApplicationRepository, ExportHooks, StatusChange};
-use crate::documents::{DocumentStore, DocumentStoreError, StoredDocument};
+use crate::documents::{DocumentStore, DocumentStoreError, PdfInspector, StoredDocument};
 use crate::identity::{CandidateProfileRepository, Notification};
 use crate::mail::{Rendered, mail_event};
 use crate::offers::OfferRepository;
@@ -47,15 +47,21 @@ impl IncomingDocument {
         }
     }
 
-    /// The document's size once its content passed S11: whole bytes are scanned now, received ones were on the
-    /// way in.
-    pub(crate) fn checked_size(&self, limits: &DocumentLimits) -> Result<u64, DocumentProblem> {
+    /// The document's size once its content passed S11: whole bytes are scanned and inspected now, received
+    /// ones were on the way in.
+    pub(crate) async fn checked_size(
+        &self,
+        limits: &DocumentLimits,
+        inspector: &dyn PdfInspector,
+    ) -> Result<u64, DocumentProblem> {
         check_file_name(&self.file_name)?;
         match &self.content {
             DocumentContent::Whole(bytes) => {
                 let mut scan = PdfScan::new();
                 scan.feed(bytes);
-                scan.finish(&self.file_name, limits)
+                let size = scan.finish(&self.file_name, limits)?;
+                inspector.inspect(bytes.clone()).await?;
+                Ok(size)
             }
             DocumentContent::Received(ReceivedDocument(object)) => Ok(object.size),
         }
@@ -139,6 +145,7 @@ pub struct Submissions {
     offers: Arc<dyn OfferRepository>,
     profiles: Arc<dyn CandidateProfileRepository>,
     documents: Arc<dyn DocumentStore>,
+    inspector: Arc<dyn PdfInspector>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     limits: DocumentLimits,
@@ -153,11 +160,23 @@ impl Submissions {
         offers: Arc<dyn OfferRepository>,
         profiles: Arc<dyn CandidateProfileRepository>,
         documents: Arc<dyn DocumentStore>,
+        inspector: Arc<dyn PdfInspector>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
         limits: DocumentLimits,
     ) -> Self {
-        Self { uow, applications, offers, profiles, documents, clock, ids, limits, hooks: ExportHooks::default() }
+        Self {
+            uow,
+            applications,
+            offers,
+            profiles,
+            documents,
+            inspector,
+            clock,
+            ids,
+            limits,
+            hooks: ExportHooks::default(),
+        }
     }
 
     /// The downstream consumers a submission feeds (default: the lake only).
@@ -173,7 +192,7 @@ impl Submissions {
 
     /// Receives the documents of one streamed submission (B1), checking them as they arrive.
     pub fn intake(&self) -> DocumentIntake {
-        DocumentIntake::new(Arc::clone(&self.documents), self.limits)
+        DocumentIntake::new(Arc::clone(&self.documents), Arc::clone(&self.inspector), self.limits)
     }
 
     /// The checks that need no document: the caller (a candidate, in their own name), the offer (visible to
@@ -214,7 +233,7 @@ impl Submissions {
         let questions = offer.questions_mtp.clone().unwrap_or_else(MtpQuestions::default);
         let answers =
             MtpAnswers::parse(&questions, command.answers_metier, command.answers_talent, command.answers_paradigme)?;
-        let documents = self.checked_documents(&command.documents)?;
+        let documents = self.checked_documents(&command.documents).await?;
 
         let application_id = self.ids.new_id();
         // The bytes first: an object without a row is swept later, a row without its object would lose a file.
@@ -288,7 +307,7 @@ impl Submissions {
     }
 
     /// Every document checked (S11) before anything is stored; the first problem found is the answer.
-    fn checked_documents(
+    async fn checked_documents(
         &self,
         documents: &[IncomingDocument],
     ) -> Result<Vec<seeg_domain::applications::DocumentType>, SubmissionError> {
@@ -296,11 +315,10 @@ impl Submissions {
         let parsed = check_document_types(&types, &self.limits).map_err(SubmissionError::Documents)?;
         let mut total = 0_u64;
         for (index, document) in documents.iter().enumerate() {
-            total += document.checked_size(&self.limits).map_err(|problem| SubmissionError::Document {
-                index,
-                name: document.file_name.clone(),
-                problem,
-            })?;
+            total += document
+                .checked_size(&self.limits, self.inspector.as_ref())
+                .await
+                .map_err(|problem| SubmissionError::Document { index, name: document.file_name.clone(), problem })?;
         }
         if total > self.limits.max_total_bytes {
             return Err(SubmissionError::Documents(DocumentProblem::TooLargeTogether {

@@ -111,16 +111,33 @@ impl DocumentProblem {
     }
 }
 
-/// The names whose presence makes a PDF active (S11), compared after `#xx` escapes are decoded, so
-/// `/Java#53cript` is caught too.
-const ACTIVE_NAMES: [&str; 4] = ["JavaScript", "JS", "Launch", "EmbeddedFile"];
+/// The names whose presence makes a PDF active (S11): scripts, actions that run, submit, import or open other
+/// files (also when the document opens, `OpenAction`, or on an event, `AA`), embedded files, rich media and
+/// XFA forms. A name matches as a whole token, compared after `#xx` escapes are decoded, so `/Java#53cript` is
+/// caught and `/AAPL` is not.
+pub const ACTIVE_NAMES: [&str; 13] = [
+    "JavaScript",
+    "JS",
+    "Launch",
+    "EmbeddedFile",
+    "OpenAction",
+    "AA",
+    "SubmitForm",
+    "ImportData",
+    "RichMedia",
+    "XFA",
+    "GoToR",
+    "GoToE",
+    "EmbeddedFiles",
+];
 /// `%%EOF` must appear within this many final bytes (readers tolerate trailing bytes after it).
 const TRAILER_WINDOW: usize = 1024;
 /// A name longer than this is not one of `ACTIVE_NAMES`, escaped or not: no need to carry it across chunks.
 const MAX_CARRIED_NAME: usize = 3 * 16;
 
-/// Checks a PDF fed in chunks. Compressed object streams are not inflated: an active name hidden inside one is
-/// not seen (the readers our recruiters use do not run scripts either).
+/// Checks a PDF fed in chunks: a cheap first pass over the raw bytes. Compressed streams (object streams
+/// included) are not inflated here, so a whole document that passes still goes through the application's
+/// `PdfInspector`, which parses it and looks at every object.
 #[derive(Debug, Clone, Default)]
 pub struct PdfScan {
     head: Vec<u8>,
@@ -316,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_plain_pdf_passes_whatever_the_chunking() {
-        let doc = pdf("/Pages 2 0 R /JSON (not a script) /Launcher 1");
+        let doc = pdf("/Pages 2 0 R /JSON (not a script) /Launcher 1 /AAPL /XFAX /AcroForm << /Fields [] >>");
         for chunk in [1, 2, 3, 7, 64, 4096] {
             assert_eq!(check(&doc, chunk), Ok(doc.len() as u64), "chunk {chunk}");
         }
@@ -325,10 +342,18 @@ mod tests {
     #[test]
     fn active_content_is_found_even_escaped_or_split_across_chunks() {
         for (body, name) in [
-            ("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", "JavaScript"),
-            ("/AA << /O << /JS(x) >> >>", "JS"),
-            ("/OpenAction << /S /Launch /F (calc.exe) >>", "Launch"),
-            ("/Names << /EmbeddedFiles << >> >> /EmbeddedFile", "EmbeddedFile"),
+            ("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", "OpenAction"),
+            ("/Names << /JavaScript 3 0 R >>", "JavaScript"),
+            ("/AA << /O << /JS(x) >> >>", "AA"),
+            ("/Next << /S /Launch /F (calc.exe) >>", "Launch"),
+            ("/Names << /EmbeddedFiles << >> >>", "EmbeddedFiles"),
+            ("/Type /EmbeddedFile", "EmbeddedFile"),
+            ("/A << /S /SubmitForm /F (https://x) >>", "SubmitForm"),
+            ("/A << /S /ImportData >>", "ImportData"),
+            ("/Subtype /RichMedia", "RichMedia"),
+            ("/AcroForm << /XFA 5 0 R >>", "XFA"),
+            ("/A << /S /GoToR /F (other.pdf) >>", "GoToR"),
+            ("/A << /S /GoToE >>", "GoToE"),
             ("/S /Java#53cript", "JavaScript"),
             ("/S /#4a#53", "JS"),
         ] {

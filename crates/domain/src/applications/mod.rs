@@ -10,7 +10,8 @@ mod status;
 pub use answers::{MAX_ANSWER_CHARS, MtpAnswers, MtpAnswersError};
 pub use application::Application;
 pub use documents::{
-    DocumentLimits, DocumentProblem, DocumentType, MAX_FILE_NAME_CHARS, PdfScan, check_document_types, check_file_name,
+    ACTIVE_NAMES, DocumentLimits, DocumentProblem, DocumentType, MAX_FILE_NAME_CHARS, PdfScan, check_document_types,
+    check_file_name,
 };
 pub use references::{
     MAX_REFERENCE_CONTACT, MAX_REFERENCE_TEXT, Reference, ReferenceError, ReferenceInput, check_references,
