@@ -50,6 +50,17 @@ fn a_clean_document_with_compressed_object_streams_passes() {
     assert_eq!(active_content(&bytes), Ok(()));
 }
 
+/// What word processors write: an `OpenAction` that shows the first page, page events that go to a page.
+#[test]
+fn actions_that_only_move_the_view_pass() {
+    let fit = || vec![Object::Integer(0), Object::Name(b"Fit".to_vec())];
+    let goto = || dictionary! { "S" => "GoTo", "D" => fit() };
+    let bytes =
+        compressed(dictionary! { "OpenAction" => fit() }, dictionary! { "AA" => dictionary! { "O" => goto() } });
+    assert!(raw_scan(&bytes).is_ok());
+    assert_eq!(active_content(&bytes), Ok(()));
+}
+
 #[test]
 fn active_content_inside_object_streams_is_refused() {
     let js = || dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("app.alert(1)") };
@@ -59,8 +70,8 @@ fn active_content_inside_object_streams_is_refused() {
             Dictionary::new(),
             "JavaScript",
         ),
-        (dictionary! { "OpenAction" => js() }, Dictionary::new(), "OpenAction"),
-        (Dictionary::new(), dictionary! { "AA" => dictionary! { "O" => js() } }, "AA"),
+        (dictionary! { "OpenAction" => js() }, Dictionary::new(), "JavaScript"),
+        (Dictionary::new(), dictionary! { "AA" => dictionary! { "O" => js() } }, "JavaScript"),
         (
             dictionary! { "AcroForm" => dictionary! { "Fields" => vec![], "XFA" => Object::string_literal("<xdp/>") } },
             Dictionary::new(),

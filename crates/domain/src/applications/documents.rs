@@ -112,16 +112,15 @@ impl DocumentProblem {
 }
 
 /// The names whose presence makes a PDF active (S11): scripts, actions that run, submit, import or open other
-/// files (also when the document opens, `OpenAction`, or on an event, `AA`), embedded files, rich media and
-/// XFA forms. A name matches as a whole token, compared after `#xx` escapes are decoded, so `/Java#53cript` is
-/// caught and `/AAPL` is not.
-pub const ACTIVE_NAMES: [&str; 13] = [
+/// files, embedded files, rich media and XFA forms. The actions a document runs when it opens (`OpenAction`) or
+/// on an event (`AA`) are judged by their type (`/S /JavaScript`, `/S /Launch`, …), not refused as such: most
+/// word processors write an `OpenAction` that only sets the first page's view. A name matches as a whole token,
+/// compared after `#xx` escapes are decoded, so `/Java#53cript` is caught and `/JSON` is not.
+pub const ACTIVE_NAMES: [&str; 11] = [
     "JavaScript",
     "JS",
     "Launch",
     "EmbeddedFile",
-    "OpenAction",
-    "AA",
     "SubmitForm",
     "ImportData",
     "RichMedia",
@@ -333,7 +332,8 @@ mod tests {
 
     #[test]
     fn a_plain_pdf_passes_whatever_the_chunking() {
-        let doc = pdf("/Pages 2 0 R /JSON (not a script) /Launcher 1 /AAPL /XFAX /AcroForm << /Fields [] >>");
+        let doc = pdf("/Pages 2 0 R /JSON (not a script) /Launcher 1 /AAPL /XFAX /AcroForm << /Fields [] >> \
+             /OpenAction [3 0 R /XYZ null null 0] /AA << /O << /S /GoTo /D [3 0 R /Fit] >> >>");
         for chunk in [1, 2, 3, 7, 64, 4096] {
             assert_eq!(check(&doc, chunk), Ok(doc.len() as u64), "chunk {chunk}");
         }
@@ -342,9 +342,9 @@ mod tests {
     #[test]
     fn active_content_is_found_even_escaped_or_split_across_chunks() {
         for (body, name) in [
-            ("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", "OpenAction"),
+            ("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", "JavaScript"),
             ("/Names << /JavaScript 3 0 R >>", "JavaScript"),
-            ("/AA << /O << /JS(x) >> >>", "AA"),
+            ("/AA << /O << /JS(x) >> >>", "JS"),
             ("/Next << /S /Launch /F (calc.exe) >>", "Launch"),
             ("/Names << /EmbeddedFiles << >> >>", "EmbeddedFiles"),
             ("/Type /EmbeddedFile", "EmbeddedFile"),
