@@ -267,10 +267,13 @@ where
 
     fn record_failure(&self, account: &str, now: DateTime<Utc>) {
         let mut table = self.failure_table();
-        // Full: a new key is not counted (the per-address quotas still hold it) rather than letting the table
-        // grow with whatever e-mails and addresses an attacker sends.
-        if table.len() >= MAX_FAILURE_KEYS && !table.contains_key(account) {
-            return;
+        // Full: the stalest count makes room (the table never grows with whatever e-mails and addresses an
+        // attacker sends, and a new account is still counted).
+        if table.len() >= MAX_FAILURE_KEYS
+            && !table.contains_key(account)
+            && let Some(stalest) = table.iter().min_by_key(|(_, (_, last))| *last).map(|(key, _)| key.clone())
+        {
+            table.remove(&stalest);
         }
         let entry = table.entry(account.to_owned()).or_insert((0, now));
         *entry = (entry.0.saturating_add(1), now);
@@ -469,19 +472,20 @@ pub(crate) fn login_allowed(state: &ApiState, req: &actix_web::HttpRequest, acco
     Err(ApiError::RateLimited { limit: limiter.config.login_failures_free, reset_secs: ceil_secs(left) })
 }
 
-/// After the password was checked: a wrong one counts, a right one clears the count.
+/// After the password was checked: a wrong one counts for the account and for this address; a right one clears
+/// this address's count (the account's own count fades after `forget_after`).
 pub(crate) fn login_checked(state: &ApiState, req: &actix_web::HttpRequest, account: &str, password_right: bool) {
     let limiter = &state.rate_limits;
     if !limiter.config.enabled {
         return;
     }
-    let keys = [failure_key(account, &ClientAddress::of(req)), account_key(account)];
-    for key in &keys {
-        if password_right {
-            limiter.store.clear_failures(key);
-        } else {
-            limiter.store.record_failure(key, state.clock.now());
-        }
+    let pair = failure_key(account, &ClientAddress::of(req));
+    if password_right {
+        // The owner's success frees the owner's address only: the attackers' addresses stay held.
+        limiter.store.clear_failures(&pair);
+    } else {
+        limiter.store.record_failure(&pair, state.clock.now());
+        limiter.store.record_failure(&account_key(account), state.clock.now());
     }
 }
 
@@ -597,6 +601,21 @@ mod tests {
         l.sweep(DateTime::<Utc>::UNIX_EPOCH + chrono::TimeDelta::hours(2));
         assert!(l.limiters[&Class::Default].iter().all(|(_, k)| k.is_empty()));
         assert_eq!(l.failures("account:x"), None);
+    }
+
+    #[test]
+    fn a_full_failure_table_makes_room_by_forgetting_the_stalest_count() {
+        let (l, _) = store(&["5/minute"]);
+        let at = |s: i64| DateTime::<Utc>::UNIX_EPOCH + chrono::TimeDelta::seconds(s);
+        for i in 0..MAX_FAILURE_KEYS {
+            l.record_failure(&format!("failures:{i}"), at(i64::try_from(i).unwrap() + 10));
+        }
+        l.record_failure("failures:0", at(150_000));
+        l.record_failure("account:nouveau", at(200_000));
+        assert_eq!(l.failure_table().len(), MAX_FAILURE_KEYS, "bounded");
+        assert_eq!(l.failures("account:nouveau"), Some((1, at(200_000))), "a new key is still counted");
+        assert_eq!(l.failures("failures:0"), Some((2, at(150_000))), "an existing key keeps counting");
+        assert_eq!(l.failures("failures:1"), None, "the stalest made room");
     }
 
     #[test]

@@ -15,19 +15,37 @@ const MAX_DEPTH: usize = 64;
 /// No stream of a document (at most 10 MiB) may inflate beyond this while it loads.
 const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
 
-/// Inspects PDFs with lopdf, on the blocking pool (parsing is CPU work).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LopdfInspector;
+/// Documents parsed at once: a parsed document can take many times its size in memory, so concurrent uploads
+/// wait their turn rather than add up.
+const PARSED_AT_ONCE: usize = 2;
+
+/// Names that make a document active in a parsed document only: short or common enough that the raw scan would
+/// meet them by chance in compressed bytes. An embedded file without its optional `/Type /EmbeddedFile` (`/EF`,
+/// file attachment annotations), 3D scripts, and media that plays.
+const PARSED_ACTIVE_NAMES: [&str; 7] = ["EF", "FileAttachment", "3D", "OnInstantiate", "Rendition", "Movie", "Sound"];
+
+/// Inspects PDFs with lopdf, on the blocking pool (parsing is CPU work), a few at a time.
+#[derive(Debug, Clone)]
+pub struct LopdfInspector {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
 
 impl LopdfInspector {
-    pub const fn new() -> Self {
-        Self
+    pub fn new() -> Self {
+        Self { permits: std::sync::Arc::new(tokio::sync::Semaphore::new(PARSED_AT_ONCE)) }
+    }
+}
+
+impl Default for LopdfInspector {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 #[async_trait]
 impl PdfInspector for LopdfInspector {
     async fn inspect(&self, pdf: Bytes) -> Result<(), DocumentProblem> {
+        let Ok(_permit) = self.permits.acquire().await else { return Err(DocumentProblem::NotPdf) };
         tokio::task::spawn_blocking(move || active_content(&pdf)).await.unwrap_or(Err(DocumentProblem::NotPdf))
     }
 }
@@ -40,7 +58,9 @@ pub fn active_content(pdf: &[u8]) -> Result<(), DocumentProblem> {
     let Ok(Ok(document)) = loaded else {
         return Err(DocumentProblem::NotPdf);
     };
-    if document.objects.len() > MAX_OBJECTS {
+    // Still encrypted after loading: lopdf could not decrypt it with the empty password and loaded none of its
+    // objects, so nothing could be inspected (and a recruiter could not open it either).
+    if document.objects.len() > MAX_OBJECTS || document.trailer.has(b"Encrypt") {
         return Err(DocumentProblem::NotPdf);
     }
     let mut found = None;
@@ -83,5 +103,5 @@ fn visit(object: &Object, depth: usize, found: &mut Option<&'static str>) -> Res
 }
 
 fn active(name: &[u8]) -> Option<&'static str> {
-    ACTIVE_NAMES.into_iter().find(|active| active.as_bytes() == name)
+    ACTIVE_NAMES.into_iter().chain(PARSED_ACTIVE_NAMES).find(|active| active.as_bytes() == name)
 }

@@ -115,3 +115,28 @@ fn a_minimal_document_passes() {
         assert_eq!(active_content(bytes), Ok(()), "{}", String::from_utf8_lossy(bytes));
     }
 }
+
+/// An attachment whose stream omits its optional `/Type /EmbeddedFile`: still an embedded file.
+#[test]
+fn an_attachment_without_its_optional_type_is_active_content() {
+    let attachment = dictionary! {
+        "Type" => "Annot", "Subtype" => "FileAttachment",
+        "FS" => dictionary! { "Type" => "Filespec", "F" => Object::string_literal("x.exe") },
+    };
+    let bytes = compressed(Dictionary::new(), dictionary! { "Annots" => vec![Object::Dictionary(attachment)] });
+    assert!(raw_scan(&bytes).is_ok(), "the raw scan saw it; the case proves nothing");
+    assert!(matches!(active_content(&bytes), Err(DocumentProblem::ActiveContent(_))), "{:?}", active_content(&bytes));
+}
+
+/// A document lopdf cannot decrypt keeps its `/Encrypt` entry and none of its objects: nothing could be
+/// inspected, so it is refused.
+#[test]
+fn a_document_that_cannot_be_decrypted_is_refused() {
+    // Readable, with an encryption dictionary whose password (not the empty one) lopdf does not know.
+    let encrypted: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n\
+3 0 obj << /Filter /Standard /V 4 /R 4 /Length 128 /O (0123456789abcdef0123456789abcdef) \
+/U (0123456789abcdef0123456789abcdef) /P -4 >> endobj\n\
+trailer << /Size 4 /Root 1 0 R /Encrypt 3 0 R /ID [(abcdefabcdefabcd) (abcdefabcdefabcd)] >>\n%%EOF\n";
+    assert_eq!(active_content(encrypted), Err(DocumentProblem::NotPdf));
+}

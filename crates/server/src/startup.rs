@@ -336,6 +336,9 @@ impl Application {
         let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         // One set of S11 bounds: the submission and the later document changes check the same.
         let limits = seeg_domain::applications::DocumentLimits::default();
+        // One inspector for submissions and added documents: its bound on documents parsed at once is global.
+        let inspector: Arc<dyn seeg_application::documents::PdfInspector> =
+            Arc::new(seeg_adapters_pdf::LopdfInspector::new());
         // One application with its surroundings: the staff's views and the webhook's receipts.
         let details = ApplicationDetails::new(
             Arc::new(database.clone()),
@@ -412,7 +415,7 @@ impl Application {
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
                 Arc::new(storage.clone()),
-                Arc::new(seeg_adapters_pdf::LopdfInspector::new()),
+                Arc::clone(&inspector),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
                 limits,
@@ -440,7 +443,7 @@ impl Application {
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
                 Arc::new(storage.clone()),
-                Arc::new(seeg_adapters_pdf::LopdfInspector::new()),
+                Arc::clone(&inspector),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
                 limits,
