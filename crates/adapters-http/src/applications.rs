@@ -1152,22 +1152,7 @@ pub(crate) async fn export_pdf(
         return Err(ApiError::invalid("query.language", "valeur admise : fr (le dossier est rédigé en français)"));
     }
     let rendered = state.dossiers.export(&caller.0, id, page_size).await?;
-    let ascii: String = rendered
-        .file_name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
-        .collect();
-    let disposition = header::ContentDisposition {
-        disposition: header::DispositionType::Attachment,
-        parameters: vec![
-            header::DispositionParam::Filename(ascii),
-            header::DispositionParam::FilenameExt(header::ExtendedValue {
-                charset: header::Charset::Ext("UTF-8".to_owned()),
-                language_tag: None,
-                value: rendered.file_name.into_bytes(),
-            }),
-        ],
-    };
+    let disposition = attachment(&rendered.file_name);
     Ok(HttpResponse::Ok().content_type("application/pdf").insert_header(disposition).body(rendered.bytes))
 }
 
