@@ -3,22 +3,14 @@
 //! the 422 of a malformed body or the 413 of an oversized one. The upload routes are proved in their own files.
 
 use reqwest::Method;
-use seeg_domain::identity::Role;
 use seeg_tests::accounts::token_for;
 use seeg_tests::{Backend, TestApp, on_backends};
 use uuid::Uuid;
 
+use super::permissions::Who;
+
 /// A body larger than every JSON route's limit here (drafts take the most, about 528 KiB).
 const OVERSIZED: usize = 700 * 1024;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
-    Anonymous,
-    Candidate,
-    Observer,
-    Recruiter,
-    Admin,
-}
 
 /// One write route and the callers it refuses whatever their body says, with the status each gets.
 struct Row {
@@ -80,12 +72,13 @@ async fn status_of(app: &TestApp, row: &Row, token: Option<&str>, body: Vec<u8>)
 async fn a_caller_who_may_not_act_is_refused_before_its_body_is_read(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut tokens = Vec::new();
-    for (who, role, email) in [
-        (Who::Candidate, Role::Candidate, "candidat@example.com"),
-        (Who::Observer, Role::Observer, "observateur@seeg-gabon.com"),
-        (Who::Recruiter, Role::Recruiter, "recruteur@seeg-gabon.com"),
-        (Who::Admin, Role::Admin, "admin@seeg-gabon.com"),
+    for (who, email) in [
+        (Who::Candidate, "candidat@example.com"),
+        (Who::Observer, "observateur@seeg-gabon.com"),
+        (Who::Recruiter, "recruteur@seeg-gabon.com"),
+        (Who::Admin, "admin@seeg-gabon.com"),
     ] {
+        let role = who.role().expect("a signed-in caller");
         tokens.push((who, token_for(&app, role, email).await.1));
     }
     let token_of = |who: Who| tokens.iter().find(|(w, _)| *w == who).map(|(_, t)| t.as_str());

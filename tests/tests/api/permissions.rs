@@ -25,7 +25,7 @@ const REASON: &str = "Matricule inconnu des services des ressources humaines";
 
 /// Who calls, in the order of the table's status columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
+pub(super) enum Who {
     Anonymous,
     Candidate,
     Observer,
@@ -36,7 +36,7 @@ enum Who {
 const CALLERS: [Who; 5] = [Who::Anonymous, Who::Candidate, Who::Observer, Who::Recruiter, Who::Admin];
 
 impl Who {
-    const fn role(self) -> Option<Role> {
+    pub(super) const fn role(self) -> Option<Role> {
         match self {
             Self::Anonymous => None,
             Self::Candidate => Some(Role::Candidate),

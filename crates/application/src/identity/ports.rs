@@ -152,6 +152,8 @@ pub trait AccessRequestWriter: Send {
     async fn insert(&mut self, request: &AccessRequest) -> Result<(), StoreError>;
     async fn record_review(&mut self, request: &AccessRequest) -> Result<bool, StoreError>;
     async fn mark_all_viewed(&mut self, at: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Marks every `pending` request of `user_id` as `status`, reviewed by `by` at `at` (its account's statut
+    /// changed: nothing is left to decide); the number closed, 0 when none was pending.
     async fn close_pending_for_user(
         &mut self,
         user_id: Uuid,
