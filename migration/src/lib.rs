@@ -15,6 +15,7 @@ mod m20261125_000009_create_applications;
 mod m20261125_000010_create_idempotency_keys;
 mod m20261125_000011_create_application_documents_and_history;
 mod m20261125_000012_create_application_drafts;
+mod m20261204_000013_create_upload_reservations;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000010_create_idempotency_keys::Migration),
             Box::new(m20261125_000011_create_application_documents_and_history::Migration),
             Box::new(m20261125_000012_create_application_drafts::Migration),
+            Box::new(m20261204_000013_create_upload_reservations::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 //! committing (D3); these commit.
 
 use actix_web::{HttpResponse, web};
-use seeg_application::applications::{EditError, IncomingDocument};
+use seeg_application::applications::{DocumentIntake, EditError, IncomingDocument, PendingUpload};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,6 +29,7 @@ impl From<EditError> for ApiError {
             EditError::Documents(problem) | EditError::Document { problem, .. } => {
                 Self::Unprocessable { code: problem.code(), detail }
             }
+            EditError::Quota(exceeded) => exceeded.into(),
             EditError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
             EditError::Store(e) => e.into(),
         }
@@ -116,6 +117,7 @@ pub struct AddedDocumentBody {
         (status = 404, body = ErrorBody),
         (status = 409, description = "`application_locked`", body = ErrorBody),
         (status = 413, description = "Corps ou formulaire trop volumineux (taille, nombre de parties)", body = ErrorBody),
+        (status = 429, description = "Quota de documents en attente dépassé (`upload_quota_exceeded`, `Retry-After`)", body = ErrorBody),
         (status = 422, description = "Document invalide (codes S11, `document_name_invalid`)", body = ErrorBody),
     )
 )]
@@ -132,7 +134,7 @@ pub(crate) async fn add_document(
     let incoming = decode_document(body, state.editing.limits()).map_err(|(field, message)| {
         ApiError::Validation(vec![FieldError { field: format!("body.{field}"), message }])
     })?;
-    added(&state, &caller, id, incoming).await
+    added(&state, &caller, id, incoming, None).await
 }
 
 /// `add_document` with a multipart body: the document streams to storage once the caller may change the
@@ -147,15 +149,31 @@ pub(crate) async fn add_document_multipart(
     let id = parse_uuid("application_id", &application_id)?;
     state.editing.check(&caller.0, id).await?;
     refuse_declared_length(&req, DOCUMENT_BODY_LIMIT)?;
-    let mut intake = state.editing.intake();
-    // Text parts carry nothing this route reads.
-    read_form(form, &mut intake, |_, _| {}).await?;
-    let mut documents = intake.into_documents();
+    let mut intake = state.editing.intake(&caller.0);
+    let incoming = match read_one_document(form, &mut intake).await {
+        Ok(incoming) => incoming,
+        Err(error) => {
+            // Refused before the use case saw the document: its reservation counts what was stored.
+            intake.abandon().await;
+            return Err(error);
+        }
+    };
+    let pending = intake.into_pending();
+    added(&state, &caller, id, incoming, pending).await
+}
+
+/// The one document a multipart form carries, streamed into `intake`; text parts carry nothing this route reads.
+async fn read_one_document(
+    form: actix_multipart::Multipart,
+    intake: &mut DocumentIntake,
+) -> Result<IncomingDocument, ApiError> {
+    read_form(form, intake, |_, _| {}).await?;
+    let mut documents = intake.take_documents();
     if documents.len() != 1 {
         let message = "exactement un fichier attendu, dans une partie nommée par son type";
         return Err(ApiError::invalid("body", message));
     }
-    added(&state, &caller, id, documents.remove(0)).await
+    Ok(documents.remove(0))
 }
 
 async fn added(
@@ -163,8 +181,10 @@ async fn added(
     caller: &Caller,
     id: uuid::Uuid,
     incoming: IncomingDocument,
+    pending: Option<PendingUpload>,
 ) -> Result<HttpResponse, ApiError> {
-    let added = state.editing.add_document(&caller.0, id, incoming, &crate::middleware::audit_context()).await?;
+    let context = crate::middleware::audit_context();
+    let added = state.editing.add_document(&caller.0, id, incoming, pending, &context).await?;
     let message =
         if added.replaced.is_some() { "Document remplacé avec succès" } else { "Document ajouté avec succès" };
     Ok(HttpResponse::Created().json(AddedDocumentBody {

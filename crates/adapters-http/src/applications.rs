@@ -218,6 +218,7 @@ impl From<SubmissionError> for ApiError {
             }
             SubmissionError::ExtraFile { .. } => Self::invalid("body", detail),
             SubmissionError::MalformedUpload(_) => Self::BadRequest { code: "malformed_form", detail },
+            SubmissionError::Quota(exceeded) => exceeded.into(),
             SubmissionError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
             SubmissionError::Store(e) => e.into(),
         }
@@ -244,6 +245,7 @@ impl From<SubmissionError> for ApiError {
         (status = 403, description = "Réservé aux candidats, en leur propre nom", body = ErrorBody),
         (status = 404, description = "Offre inconnue ou non visible", body = ErrorBody),
         (status = 413, description = "Corps trop volumineux", body = ErrorBody),
+        (status = 429, description = "Quota de documents en attente dépassé (`upload_quota_exceeded`, `Retry-After`)", body = ErrorBody),
         (status = 422, description = "Champ ou document invalide (codes S11)", body = ErrorBody),
     )
 )]
@@ -278,9 +280,29 @@ pub(crate) async fn submit_multipart(
         return Err(SubmissionError::NotACandidate.into());
     }
     refuse_declared_length(&req, SUBMISSION_BODY_LIMIT)?;
+    let mut intake = state.submissions.intake(&caller.0);
+    let mut command = match read_submission_form(&state, &caller.0, form, &mut intake).await {
+        Ok(command) => command,
+        Err(error) => {
+            // Refused before the use case saw the documents: their reservation counts what was stored.
+            intake.abandon().await;
+            return Err(error);
+        }
+    };
+    command.pending_upload = intake.into_pending();
+    submitted(&state, &caller.0, command).await
+}
+
+/// The submission a multipart form carries, its files streamed into `intake` once the offer, caller, deadline and
+/// duplicate are checked.
+async fn read_submission_form(
+    state: &ApiState,
+    caller: &User,
+    form: actix_multipart::Multipart,
+    intake: &mut DocumentIntake,
+) -> Result<SubmitCommand, ApiError> {
     let mut fields = SubmissionRequest::default();
     let mut errors = Vec::new();
-    let mut intake = state.submissions.intake();
     let mut form = FormReader::new(form);
     let mut checked = false;
     while let Some(part) = form.next().await? {
@@ -298,7 +320,7 @@ pub(crate) async fn submit_multipart(
                 if !checked {
                     // Offer, caller, duplicate and deadline before the first byte is stored.
                     let (job_offer_id, candidate_id) = fields.ids_before_files()?;
-                    state.submissions.precheck(&caller.0, job_offer_id, candidate_id).await?;
+                    state.submissions.precheck(caller, job_offer_id, candidate_id).await?;
                     checked = true;
                 }
                 intake.receive(&document_type, &file_name, *part).await?;
@@ -308,8 +330,7 @@ pub(crate) async fn submit_multipart(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let command = parse_submission(fields, Documents::Received(intake.into_documents()))?;
-    submitted(&state, &caller.0, command).await
+    parse_submission(fields, Documents::Received(intake.take_documents()))
 }
 
 /// 413 at once for a body whose declared length is over `max_bytes`; one without a length is bounded as it is
@@ -597,6 +618,7 @@ fn parse_submission(body: SubmissionRequest, documents: Documents<'_>) -> Result
         answers_talent: talent,
         answers_paradigme: paradigme,
         documents,
+        pending_upload: None,
     })
 }
 

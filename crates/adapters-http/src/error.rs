@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use seeg_application::StoreError;
+use seeg_application::applications::QuotaExceeded;
 use seeg_application::offers::OffersError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -85,6 +86,9 @@ pub enum ApiError {
     /// 429 (S6): the quota closest to exhaustion, reported in `Retry-After` and `X-RateLimit-*`.
     #[error("Trop de requêtes. Veuillez réessayer dans {reset_secs} s.")]
     RateLimited { limit: u32, reset_secs: u64 },
+    /// 429 `upload_quota_exceeded`: the caller's pending uploads would pass their quota (S11), with `Retry-After`.
+    #[error(transparent)]
+    UploadQuota(#[from] QuotaExceeded),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -103,6 +107,11 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("bad_request", 400, "La requête est mal formée."),
     ("rate_limited", 429, "Trop de requêtes : voir `Retry-After` et `X-RateLimit-*` (S6)."),
     ("payload_too_large", 413, "Le corps de la requête dépasse la limite."),
+    (
+        "upload_quota_exceeded",
+        429,
+        "Trop de documents envoyés sans candidature enregistrée dans le délai de nettoyage : voir `Retry-After` (S11).",
+    ),
     ("not_authenticated", 401, "Aucun jeton `Authorization: Bearer` fourni."),
     ("invalid_token", 401, "Jeton invalide, expiré, d'un autre type, ou compte qui n'est plus actif."),
     ("invalid_webhook_token", 401, "En-tête `X-Webhook-Token` absent ou différent du secret du webhook (S9)."),
@@ -183,6 +192,7 @@ impl ApiError {
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::Unprocessable { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::UploadQuota(_) => (StatusCode::TOO_MANY_REQUESTS, "upload_quota_exceeded"),
             Self::InvalidTransition { .. } => (StatusCode::CONFLICT, "invalid_status_transition"),
             Self::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
@@ -272,6 +282,11 @@ impl ResponseError for ApiError {
                 let headers = response.headers_mut();
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*reset_secs));
                 crate::rate_limit::insert_headers(headers, *limit, 0, *reset_secs);
+                response
+            }
+            Self::UploadQuota(exceeded) => {
+                let mut response = error_response(status, code, self.to_string(), None);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(exceeded.retry_after_secs));
                 response
             }
         }

@@ -35,6 +35,7 @@ use uuid::Uuid;
 mod created_applications;
 mod document_references;
 mod read_models;
+mod uploads;
 
 #[derive(Debug, Clone, Default)]
 struct State {
@@ -57,6 +58,7 @@ struct State {
     full_applications: BTreeMap<Uuid, Application>,
     application_documents: BTreeMap<Uuid, ApplicationDocument>,
     application_history: BTreeMap<Uuid, StatusChange>,
+    upload_reservations: BTreeMap<Uuid, seeg_application::applications::UploadReservation>,
 }
 
 /// An application as the offer side counts it. Until the applications capability writes them, tests seed them
@@ -136,29 +138,64 @@ enum Change {
     DeleteOffer(Uuid),
     AppendEvent(OutboxEvent),
     InsertUser(Box<User>),
-    RecordLogin { id: Uuid, at: DateTime<Utc> },
+    RecordLogin {
+        id: Uuid,
+        at: DateTime<Utc>,
+    },
     InsertAccessRequest(Box<AccessRequest>),
     InsertNotification(Notification),
     AppendAudit(AuditEvent),
     InsertRefreshToken(RefreshTokenRecord),
     UpdateUser(Box<User>),
-    SetPassword { id: Uuid, hash: String, at: DateTime<Utc> },
-    ConsumeRefreshToken { id: Uuid, at: DateTime<Utc> },
-    RevokeRefreshTokens { which: Revocation, at: DateTime<Utc> },
+    SetPassword {
+        id: Uuid,
+        hash: String,
+        at: DateTime<Utc>,
+    },
+    ConsumeRefreshToken {
+        id: Uuid,
+        at: DateTime<Utc>,
+    },
+    RevokeRefreshTokens {
+        which: Revocation,
+        at: DateTime<Utc>,
+    },
     InsertPasswordReset(PasswordResetRecord),
-    ConsumePasswordReset { id: Uuid, at: DateTime<Utc> },
+    ConsumePasswordReset {
+        id: Uuid,
+        at: DateTime<Utc>,
+    },
     ReviewAccessRequest(Box<AccessRequest>),
-    MarkAccessRequestsViewed { at: DateTime<Utc> },
+    MarkAccessRequestsViewed {
+        at: DateTime<Utc>,
+    },
     SaveCandidateProfile(Box<CandidateProfile>),
     InsertApplication(Box<Application>),
     InsertApplicationDocument(Box<ApplicationDocument>),
     AppendHistory(Box<StatusChange>),
-    UpdateApplicationStatus { id: Uuid, status: ApplicationStatus, at: DateTime<Utc> },
-    TouchApplication { id: Uuid, at: DateTime<Utc> },
+    UpdateApplicationStatus {
+        id: Uuid,
+        status: ApplicationStatus,
+        at: DateTime<Utc>,
+    },
+    TouchApplication {
+        id: Uuid,
+        at: DateTime<Utc>,
+    },
     DeleteApplication(Uuid),
     DeleteApplicationDocument(Uuid),
     SaveDraft(Box<Draft>),
-    DeleteDraft { user_id: Uuid, job_offer_id: Uuid },
+    DeleteDraft {
+        user_id: Uuid,
+        job_offer_id: Uuid,
+    },
+    InsertUploadReservation(seeg_application::applications::UploadReservation),
+    SettleUploadReservation {
+        id: Uuid,
+        bytes: u64,
+    },
+    /// Deletes the reservations `which` keeps (`uploads`).
+    DeleteUploadReservations(uploads::Deleted),
 }
 
 /// Which refresh tokens a revocation reaches.
@@ -197,6 +234,7 @@ enum UniqueKey {
     ApplicationPair(Uuid, Uuid),
     ApplicationDocument(Uuid),
     StatusChange(Uuid),
+    UploadReservation(Uuid),
 }
 
 impl UniqueKey {
@@ -220,6 +258,7 @@ impl UniqueKey {
             }
             Self::ApplicationDocument(id) => state.application_documents.contains_key(id),
             Self::StatusChange(id) => state.application_history.contains_key(id),
+            Self::UploadReservation(id) => state.upload_reservations.contains_key(id),
         }
     }
 
@@ -242,6 +281,7 @@ impl UniqueKey {
             Self::ApplicationPair(..) => "uq_applications_candidate_job".to_owned(),
             Self::ApplicationDocument(id) => format!("document {id}"),
             Self::StatusChange(id) => format!("historique {id}"),
+            Self::UploadReservation(id) => format!("réservation d'envoi {id}"),
         }
     }
 }
@@ -278,7 +318,10 @@ impl Change {
             | Self::DeleteApplication(_)
             | Self::DeleteApplicationDocument(_)
             | Self::SaveDraft(_)
-            | Self::DeleteDraft { .. } => Vec::new(),
+            | Self::DeleteDraft { .. }
+            | Self::SettleUploadReservation { .. }
+            | Self::DeleteUploadReservations(_) => Vec::new(),
+            Self::InsertUploadReservation(r) => vec![UniqueKey::UploadReservation(r.id)],
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
             Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
@@ -389,6 +432,9 @@ impl Change {
             Self::SaveDraft(d) => {
                 save_draft(&mut state.drafts, *d);
             }
+            Self::InsertUploadReservation(_)
+            | Self::SettleUploadReservation { .. }
+            | Self::DeleteUploadReservations(_) => uploads::apply(&self, &mut state.upload_reservations),
             Self::DeleteDraft { user_id, job_offer_id } => {
                 state.drafts.remove(&(user_id, job_offer_id));
             }
@@ -635,6 +681,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn drafts(&mut self) -> &mut dyn DraftWriter {
+        self
+    }
+
+    fn uploads(&mut self) -> &mut dyn seeg_application::applications::UploadLedger {
         self
     }
 

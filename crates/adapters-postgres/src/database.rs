@@ -234,6 +234,10 @@ impl Transaction for SqlTransaction {
         self
     }
 
+    fn uploads(&mut self) -> &mut dyn seeg_application::applications::UploadLedger {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(store_error)
     }

@@ -18,5 +18,6 @@ mod offers;
 mod outbox;
 mod password_resets;
 mod read_models;
+mod uploads;
 
 pub use database::{Database, DatabaseError, MigrationStatus};

@@ -55,5 +55,6 @@ pub trait Transaction: Send {
     fn candidate_profiles(&mut self) -> &mut dyn CandidateProfileWriter;
     fn applications(&mut self) -> &mut dyn crate::applications::ApplicationWriter;
     fn drafts(&mut self) -> &mut dyn DraftWriter;
+    fn uploads(&mut self) -> &mut dyn crate::applications::UploadLedger;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -310,6 +310,9 @@ pub struct StorageSettings {
     pub s3: S3Settings,
     /// The orphan-document sweep (`[storage.sweep]`).
     pub sweep: SweepSettings,
+    /// The most a user may have stored, in MiB, that no application names yet (refused or interrupted requests),
+    /// counted over the sweep's grace period; at least one whole submission.
+    pub pending_quota_mib: u64,
 }
 
 /// The orphan-document sweep: run in the server every `interval_secs` when `enabled`; `grace_hours` is the age
@@ -350,7 +353,21 @@ impl StorageSettings {
         }
         self.sweep.grace()?;
         self.sweep.interval()?;
+        self.upload_quota()?;
         Ok(())
+    }
+
+    /// The quota of pending uploads: `pending_quota_mib` over the sweep's grace period.
+    pub fn upload_quota(&self) -> anyhow::Result<seeg_application::applications::QuotaLimits> {
+        let submission = seeg_domain::applications::DocumentLimits::default().max_total_bytes;
+        let max_bytes = self.pending_quota_mib.saturating_mul(1024 * 1024);
+        if max_bytes < submission {
+            bail!(
+                "storage.pending_quota_mib doit permettre au moins une candidature complète ({} Mio)",
+                submission >> 20
+            );
+        }
+        Ok(seeg_application::applications::QuotaLimits { max_bytes, window: self.sweep.grace()?.as_delta() })
     }
 }
 
@@ -1001,6 +1018,23 @@ mod tests {
             jail.set_env("APP__STORAGE__SWEEP__ENABLED", "false");
             let sweep = load(jail, Environment::Development).unwrap().storage.sweep;
             assert_eq!((sweep.enabled, sweep.interval_secs, sweep.grace_hours), (false, 600, 48));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_pending_upload_quota_defaults_to_200_mib_over_the_grace_period_and_fits_one_submission() {
+        Jail::expect_with(|jail| {
+            let quota = load(jail, Environment::Development).unwrap().storage.upload_quota().unwrap();
+            assert_eq!(quota.max_bytes, 200 * 1024 * 1024);
+            assert_eq!(quota.window, chrono::TimeDelta::hours(24));
+            jail.set_env("APP__STORAGE__SWEEP__GRACE_HOURS", "6");
+            jail.set_env("APP__STORAGE__PENDING_QUOTA_MIB", "40");
+            let quota = load(jail, Environment::Development).unwrap().storage.upload_quota().unwrap();
+            assert_eq!((quota.max_bytes, quota.window), (40 * 1024 * 1024, chrono::TimeDelta::hours(6)));
+            jail.set_env("APP__STORAGE__PENDING_QUOTA_MIB", "39");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("storage.pending_quota_mib"), "{error}");
             Ok(())
         });
     }

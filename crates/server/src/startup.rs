@@ -336,6 +336,7 @@ impl Application {
         let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         // One set of S11 bounds: the submission and the later document changes check the same.
         let limits = seeg_domain::applications::DocumentLimits::default();
+        let upload_quota = settings.storage.upload_quota()?;
         // One inspector for submissions and added documents: its bound on documents parsed at once is global.
         let inspector: Arc<dyn seeg_application::documents::PdfInspector> =
             Arc::new(seeg_adapters_pdf::LopdfInspector::new());
@@ -420,7 +421,8 @@ impl Application {
                 Arc::clone(&ids),
                 limits,
             )
-            .with_hooks(hooks),
+            .with_hooks(hooks)
+            .with_upload_quota(upload_quota),
             pipeline: seeg_application::applications::ApplicationPipeline::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
@@ -448,7 +450,8 @@ impl Application {
                 Arc::clone(&ids),
                 limits,
             )
-            .with_hooks(hooks),
+            .with_hooks(hooks)
+            .with_upload_quota(upload_quota),
             dossiers: seeg_application::applications::ApplicationDossiers::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),

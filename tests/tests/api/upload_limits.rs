@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chrono::TimeDelta;
 use reqwest::multipart::{Form, Part};
-use seeg_application::applications::ApplicationRepository;
+use seeg_application::applications::{ApplicationRepository, UploadReservation};
 use seeg_application::{Clock as _, IdGenerator as _, SystemClock, SystemIds, UnitOfWork};
 use seeg_domain::identity::Role;
 use seeg_domain::offers::{JobOffer, OfferVisibility};
@@ -52,6 +52,16 @@ fn form_to(
     for (name, value) in leading {
         body[*name] = json!(value);
     }
+    let documents = ["cv", "cover_letter", "diplome"].map(|kind| (kind, pdf(&format!("{seed} {kind}"), 3000)));
+    let mut form = with_files(text_parts(&body, trailing), documents);
+    for (name, value) in trailing {
+        form = form.text((*name).to_owned(), value.clone());
+    }
+    form
+}
+
+/// The text parts of a JSON submission body, but `skipped` ones.
+fn text_parts(body: &Value, skipped: &[(&str, String)]) -> Form {
     let mut form = Form::new();
     for (key, value) in body.as_object().unwrap() {
         let text = match value {
@@ -59,18 +69,19 @@ fn form_to(
             Value::Array(_) => continue,
             other => other.to_string(),
         };
-        if trailing.iter().any(|(name, _)| name == key) {
+        if skipped.iter().any(|(name, _)| name == key) {
             continue;
         }
         form = form.text(key.clone(), text);
     }
-    for document_type in ["cv", "cover_letter", "diplome"] {
-        let bytes = pdf(&format!("{seed} {document_type}"), 3000);
+    form
+}
+
+/// `form` and one file part per (document type, bytes), named after its type.
+fn with_files<const N: usize>(mut form: Form, documents: [(&str, Vec<u8>); N]) -> Form {
+    for (document_type, bytes) in documents {
         let part = Part::bytes(bytes).file_name(format!("{document_type}.pdf")).mime_str("application/pdf").unwrap();
-        form = form.part(document_type, part);
-    }
-    for (name, value) in trailing {
-        form = form.text((*name).to_owned(), value.clone());
+        form = form.part(document_type.to_owned(), part);
     }
     form
 }
@@ -274,7 +285,103 @@ async fn a_caller_who_may_not_upload_is_refused_before_the_body_is_read(backend:
     assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
 }
 
+const MIB: u64 = 1024 * 1024;
+
+/// What `user` has pending on its upload quota now, as the ledger counts it (over the default 24 h).
+async fn pending_bytes(app: &TestApp, user: Uuid) -> u64 {
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    tx.uploads().pending(user, SystemClock.now() - TimeDelta::hours(24)).await.unwrap().bytes
+}
+
+/// A reservation left by an earlier request of `user`, made `age` ago.
+async fn earlier_reservation(app: &TestApp, user: Uuid, bytes: u64, age: TimeDelta) {
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    let created_at = SystemClock.now() - age;
+    tx.uploads().insert(&UploadReservation { id: SystemIds.new_id(), user_id: user, bytes, created_at }).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let app = with_local_storage(backend, root.path()).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (candidate, token) = token_for(&app, Role::Candidate, "quota@example.com").await;
+    // Earlier refused requests: 170 MiB an hour ago (a 40 MiB submission no longer fits in 200), and far more
+    // two days ago, past the grace period, which no longer counts.
+    earlier_reservation(&app, candidate.id, 170 * MIB, TimeDelta::hours(1)).await;
+    earlier_reservation(&app, candidate.id, 900 * MIB, TimeDelta::hours(48)).await;
+
+    let form = form_to(&offer.id.to_string(), &offer, "au-delà", &[], &[]);
+    let response =
+        app.client.post(app.url("/api/v1/applications/")).bearer_auth(&token).multipart(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!((status, answer["code"].as_str()), (429, Some("upload_quota_exceeded")), "{answer}");
+    assert!(answer["detail"].as_str().unwrap().contains("200 Mio"), "{answer}");
+    assert!((22 * 3600..=23 * 3600).contains(&retry_after), "when the 170 MiB age out: {retry_after}");
+    assert_eq!(stored_files(root.path()), 0, "refused before a byte was stored");
+    let (_, list) = super::applications::get(&app, &token, "/api/v1/applications/").await;
+    assert_eq!(list["total"], 0, "nothing submitted: {list}");
+    assert_eq!(pending_bytes(&app, candidate.id).await, 170 * MIB, "the refusal reserved nothing");
+
+    // A whole (base64) submission reserves only its own bytes: it fits in the 30 MiB left.
+    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap();
+    // An added document reserves 10 MiB streamed: refused once 195 MiB are pending.
+    earlier_reservation(&app, candidate.id, 25 * MIB, TimeDelta::minutes(5)).await;
+    let stored = stored_files(root.path());
+    let form = with_files(Form::new(), [("autres", pdf("en trop", 3000))]);
+    let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
+    assert_eq!((status, answer["code"].as_str()), (429, Some("upload_quota_exceeded")), "{answer}");
+    assert_eq!(stored_files(root.path()), stored, "refused before a byte was stored");
+}
+
+async fn a_committed_upload_releases_its_reservation_and_a_refused_one_counts_what_it_stored(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let app = with_local_storage(backend, root.path()).await;
+    let (first, second) =
+        (open_offer(&app, OfferVisibility::Everyone).await, open_offer(&app, OfferVisibility::Everyone).await);
+    let (candidate, token) = token_for(&app, Role::Candidate, "reliquat@example.com").await;
+
+    let (status, answer) =
+        send(&app, &token, "/api/v1/applications/", form_to(&first.id.to_string(), &first, "ok", &[], &[])).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(pending_bytes(&app, candidate.id).await, 0, "committed: its bytes are an application's");
+    let id = answer["data"]["id"].as_str().unwrap().to_owned();
+
+    // Two documents stored, the third refused: the two count until the sweep may remove them.
+    let (cv, letter) = (pdf("reliquat cv", 5000), pdf("reliquat lettre", 7000));
+    let stored = (cv.len() + letter.len()) as u64;
+    let mut body = submission(&second);
+    body["job_offer_id"] = json!(second.id.to_string());
+    let form =
+        with_files(text_parts(&body, &[]), [("cv", cv), ("cover_letter", letter), ("diplome", b"pas un PDF".to_vec())]);
+    let (status, answer) = send(&app, &token, "/api/v1/applications/", form).await;
+    assert_eq!((status, answer["code"].as_str()), (422, Some("document_not_pdf")), "{answer}");
+    assert_eq!(pending_bytes(&app, candidate.id).await, stored, "what the refused submission stored");
+
+    // A refused added document stored nothing; an added one commits and releases its own reservation.
+    let documents = format!("/api/v1/applications/{id}/documents");
+    let form = with_files(Form::new(), [("autres", b"pas un PDF".to_vec())]);
+    let (status, answer) = send(&app, &token, &documents, form).await;
+    assert_eq!((status, answer["code"].as_str()), (422, Some("document_not_pdf")), "{answer}");
+    assert_eq!(pending_bytes(&app, candidate.id).await, stored, "the aborted upload is gone");
+    let form = with_files(Form::new(), [("autres", pdf("ajouté", 4000))]);
+    let (status, answer) = send(&app, &token, &documents, form).await;
+    assert_eq!(status, 201, "{answer}");
+    let document = json!({"document_type": "portfolio", "file_name": "p.pdf", "file_data": b64(&pdf("p", 10))});
+    let response = app.client.post(app.url(&documents)).bearer_auth(&token).json(&document).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(pending_bytes(&app, candidate.id).await, stored, "committed additions hold nothing");
+}
+
 on_backends!(Sqlite, Postgres =>
+    a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored,
+    a_committed_upload_releases_its_reservation_and_a_refused_one_counts_what_it_stored,
     a_caller_who_may_not_upload_is_refused_before_the_body_is_read,
     a_refused_streamed_submission_stores_nothing,
     adding_a_document_stops_at_the_first_extra_file,

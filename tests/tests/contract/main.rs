@@ -22,4 +22,5 @@ mod outbox;
 mod password_resets;
 mod relay;
 mod sessions;
+mod uploads;
 mod users_list;

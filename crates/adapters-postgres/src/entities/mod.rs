@@ -14,4 +14,5 @@ pub mod outbox_event;
 pub mod password_reset;
 pub mod refresh_token;
 pub mod seeg_agent;
+pub mod upload_reservation;
 pub mod user;

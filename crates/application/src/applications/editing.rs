@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::intake::DocumentIntake;
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument};
+use super::uploads::{self, PendingUpload, QuotaExceeded, QuotaLimits, ReserveError, UploadQuota};
 use super::{ApplicationDocument, ApplicationRepository, ExportHooks, ExportReason};
 use crate::documents::{DocumentStore, DocumentStoreError, PdfInspector};
 use crate::identity::{AuditEvent, RequestContext};
@@ -40,10 +41,22 @@ pub enum EditError {
     /// The document itself (S11).
     #[error("Document « {name} » : {problem}")]
     Document { name: String, problem: DocumentProblem },
+    /// The caller's pending uploads would pass their quota (`uploads`).
+    #[error(transparent)]
+    Quota(#[from] QuotaExceeded),
     #[error(transparent)]
     Storage(#[from] DocumentStoreError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ReserveError> for EditError {
+    fn from(error: ReserveError) -> Self {
+        match error {
+            ReserveError::Exceeded(exceeded) => Self::Quota(exceeded),
+            ReserveError::Store(error) => Self::Store(error),
+        }
+    }
 }
 
 /// What adding a document did.
@@ -64,6 +77,7 @@ pub struct ApplicationEditing {
     ids: Arc<dyn IdGenerator>,
     limits: DocumentLimits,
     hooks: ExportHooks,
+    quota: UploadQuota,
 }
 
 impl ApplicationEditing {
@@ -76,7 +90,15 @@ impl ApplicationEditing {
         ids: Arc<dyn IdGenerator>,
         limits: DocumentLimits,
     ) -> Self {
-        Self { uow, applications, documents, inspector, clock, ids, limits, hooks: ExportHooks::default() }
+        let quota = UploadQuota::new(Arc::clone(&uow), Arc::clone(&clock), Arc::clone(&ids), QuotaLimits::default());
+        Self { uow, applications, documents, inspector, clock, ids, limits, hooks: ExportHooks::default(), quota }
+    }
+
+    /// The quota of pending uploads (default: `QuotaLimits::default()`).
+    #[must_use]
+    pub fn with_upload_quota(mut self, limits: QuotaLimits) -> Self {
+        self.quota = UploadQuota::new(Arc::clone(&self.uow), Arc::clone(&self.clock), Arc::clone(&self.ids), limits);
+        self
     }
 
     /// The downstream consumers a document change feeds (default: the lake's re-export).
@@ -90,10 +112,17 @@ impl ApplicationEditing {
         &self.limits
     }
 
-    /// Receives a streamed document (B1) for `add_document`.
+    /// Receives a streamed document (B1) by `caller` for `add_document`.
     /// One file only: a second is refused before any of it is stored.
-    pub fn intake(&self) -> DocumentIntake {
-        DocumentIntake::new(Arc::clone(&self.documents), Arc::clone(&self.inspector), self.limits).at_most(1)
+    pub fn intake(&self, caller: &User) -> DocumentIntake {
+        DocumentIntake::new(
+            Arc::clone(&self.documents),
+            Arc::clone(&self.inspector),
+            self.limits,
+            self.quota.clone(),
+            caller,
+        )
+        .at_most(1)
     }
 
     /// Whether `caller` may change application `id` now: asked before a streamed upload, so that bytes are not
@@ -179,12 +208,27 @@ impl ApplicationEditing {
 
     /// Adds `incoming` to application `id`: an optional type is added (within the count and size limits); a
     /// required type replaces the document of that type.
+    /// `pending` is the reservation of a streamed document (`DocumentIntake`); a whole one reserves when it is
+    /// stored. Refused, the change settles it (`uploads`); committed, it released it.
     #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn add_document(
         &self,
         caller: &User,
         id: Uuid,
         incoming: IncomingDocument,
+        mut pending: Option<PendingUpload>,
+        context: &RequestContext,
+    ) -> Result<AddedDocument, EditError> {
+        let added = self.add_holding(caller, id, incoming, &mut pending, context).await;
+        self.quota.settle_if_refused(added, pending).await
+    }
+
+    async fn add_holding(
+        &self,
+        caller: &User,
+        id: Uuid,
+        incoming: IncomingDocument,
+        pending: &mut Option<PendingUpload>,
         context: &RequestContext,
     ) -> Result<AddedDocument, EditError> {
         let (_, only_in) = self.editable(caller, id).await?;
@@ -194,7 +238,15 @@ impl ApplicationEditing {
             .await
             .map_err(|problem| EditError::Document { name: incoming.file_name.clone(), problem })?;
         let object = match incoming.content {
-            DocumentContent::Whole(bytes) => self.documents.put(bytes).await?,
+            DocumentContent::Whole(bytes) => {
+                let mut reserved = self.quota.reserve(caller, bytes.len() as u64).await?;
+                let object = self.documents.put(bytes).await;
+                if let Ok(object) = &object {
+                    reserved.add_stored(object.size);
+                }
+                *pending = Some(reserved);
+                object?
+            }
             DocumentContent::Received(ReceivedDocument(object)) => object,
         };
         let now = self.clock.now();
@@ -216,6 +268,7 @@ impl ApplicationEditing {
             drop(tx);
             return Err(self.refused(id).await);
         }
+        uploads::release_in(tx.as_mut(), pending.as_ref()).await?;
         let existing = tx.applications().documents(id).await?;
         let replaced = self.fits(&existing, document_type, size)?;
         if let Some(replaced) = replaced

@@ -4,6 +4,10 @@
 //! on the way is aborted at once (its partial upload is left to the sweep) and refuses the submission; the
 //! documents before it were stored already and, if nothing ends up naming them, are swept later too. Objects are
 //! never deleted here: being content-addressed, the same bytes may be another application's document.
+//!
+//! Before its first byte is stored, the request reserves its maximum on its user's quota of pending uploads
+//! (`UploadQuota`); a refused document settles the reservation to what was stored, a committed request releases
+//! it (see `uploads`).
 
 use std::sync::Arc;
 
@@ -11,7 +15,10 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
 use seeg_domain::applications::{DocumentLimits, DocumentProblem, DocumentType, PdfScan, check_file_name};
 
+use seeg_domain::identity::User;
+
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError};
+use super::uploads::{PendingUpload, UploadQuota};
 use crate::documents::{DocumentStore, DocumentUpload, PdfInspector};
 
 /// The documents of one streamed request, received in order.
@@ -24,20 +31,37 @@ pub struct DocumentIntake {
     total: u64,
     /// The files one request may carry: a submission's `max_documents`, one for an added document.
     max_files: usize,
+    quota: UploadQuota,
+    /// Whose quota the request's bytes count on.
+    user: User,
+    /// The request's reservation, made before its first byte is stored.
+    pending: Option<PendingUpload>,
 }
 
 impl DocumentIntake {
-    pub(crate) const fn new(
+    pub(crate) fn new(
         store: Arc<dyn DocumentStore>,
         inspector: Arc<dyn PdfInspector>,
         limits: DocumentLimits,
+        quota: UploadQuota,
+        user: &User,
     ) -> Self {
-        Self { store, inspector, limits, documents: Vec::new(), total: 0, max_files: limits.max_documents }
+        Self {
+            store,
+            inspector,
+            limits,
+            documents: Vec::new(),
+            total: 0,
+            max_files: limits.max_documents,
+            quota,
+            user: user.clone(),
+            pending: None,
+        }
     }
 
     /// An intake refusing the file after the first `max_files`, before a byte of it is stored.
     #[must_use]
-    pub(crate) const fn at_most(mut self, max_files: usize) -> Self {
+    pub(crate) fn at_most(mut self, max_files: usize) -> Self {
         self.max_files = max_files;
         self
     }
@@ -49,7 +73,7 @@ impl DocumentIntake {
         &mut self,
         document_type: &str,
         file_name: &str,
-        mut chunks: S,
+        chunks: S,
     ) -> Result<(), SubmissionError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -65,6 +89,39 @@ impl DocumentIntake {
         DocumentType::parse_allowed(document_type).map_err(SubmissionError::Documents)?;
         let refuse = |problem| SubmissionError::Document { index, name: file_name.to_owned(), problem };
         check_file_name(file_name).map_err(refuse)?;
+        self.reserve().await?;
+        let received = self.stream(index, file_name, document_type, chunks).await;
+        if received.is_err()
+            && let Some(pending) = self.pending.take()
+        {
+            self.quota.settle(pending).await;
+        }
+        received
+    }
+
+    /// The request's reservation, made at its first document: the most its files may add up to.
+    async fn reserve(&mut self) -> Result<(), SubmissionError> {
+        if self.pending.is_some() {
+            return Ok(());
+        }
+        let files = u64::try_from(self.max_files).unwrap_or(u64::MAX);
+        let most = self.limits.max_total_bytes.min(files.saturating_mul(self.limits.max_document_bytes));
+        self.pending = Some(self.quota.reserve(&self.user, most).await?);
+        Ok(())
+    }
+
+    async fn stream<S, E>(
+        &mut self,
+        index: usize,
+        file_name: &str,
+        document_type: &str,
+        mut chunks: S,
+    ) -> Result<(), SubmissionError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let refuse = |problem| SubmissionError::Document { index, name: file_name.to_owned(), problem };
         let mut upload = self.store.begin_upload().await?;
         let mut scan = PdfScan::new();
         let mut whole = Vec::new();
@@ -86,6 +143,7 @@ impl DocumentIntake {
             Ok(())
         }
         .await;
+        let scanned = scan.size();
         let mut checked = streamed.and_then(|()| scan.finish(file_name, &self.limits).map_err(refuse));
         if checked.is_ok()
             && let Err(problem) = self.inspector.inspect(Bytes::from(whole)).await
@@ -95,11 +153,14 @@ impl DocumentIntake {
         let size = match checked {
             Ok(size) => size,
             Err(error) => {
-                abandon(upload).await;
+                if !abandon(upload).await {
+                    self.stored(scanned);
+                }
                 return Err(error);
             }
         };
         let stored = upload.finish().await?;
+        self.stored(stored.size);
         self.total += size;
         self.documents.push(IncomingDocument {
             document_type: document_type.to_owned(),
@@ -109,16 +170,37 @@ impl DocumentIntake {
         Ok(())
     }
 
-    /// The documents received so far, in the order they arrived.
-    pub fn into_documents(self) -> Vec<IncomingDocument> {
-        self.documents
+    fn stored(&mut self, bytes: u64) {
+        if let Some(pending) = &mut self.pending {
+            pending.add_stored(bytes);
+        }
+    }
+
+    /// The documents received so far, in the order they arrived (taken: a second call returns none).
+    pub fn take_documents(&mut self) -> Vec<IncomingDocument> {
+        std::mem::take(&mut self.documents)
+    }
+
+    /// The reservation the received documents hold, for the use case that commits (releasing it) or refuses
+    /// them (settling it): `SubmitCommand::pending_upload`, `ApplicationEditing::add_document`.
+    pub fn into_pending(self) -> Option<PendingUpload> {
+        self.pending
+    }
+
+    /// The request is refused before its documents were handed on: its reservation counts what it stored.
+    pub async fn abandon(mut self) {
+        if let Some(pending) = self.pending.take() {
+            self.quota.settle(pending).await;
+        }
     }
 }
 
 /// Drops an upload that will not be finished; an abort that fails only leaves an object under `uploads/` for the
-/// sweep, so the request's own answer (the document's problem) is what matters.
-async fn abandon(upload: Box<dyn DocumentUpload>) {
+/// sweep, so the request's own answer (the document's problem) is what matters. Whether the object is gone.
+async fn abandon(upload: Box<dyn DocumentUpload>) -> bool {
     if let Err(error) = upload.abort().await {
         tracing::warn!(error = %error, "abandoned upload not removed; the sweep will");
+        return false;
     }
+    true
 }

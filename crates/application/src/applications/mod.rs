@@ -17,6 +17,7 @@ mod pipeline;
 mod ports;
 pub mod read_models;
 mod submission;
+mod uploads;
 
 pub use access::{history_for, read_access};
 pub use dashboards::{ApplicationDashboards, CANDIDATE_APPLICATIONS_LIMIT, DashboardError};
@@ -37,4 +38,7 @@ pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
 pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};
 pub use submission::{
     DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError, Submissions, SubmitCommand, Submitted,
+};
+pub use uploads::{
+    PendingBytes, PendingUpload, QuotaExceeded, QuotaLimits, ReserveError, UploadLedger, UploadQuota, UploadReservation,
 };

@@ -18,6 +18,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::intake::DocumentIntake;
+use super::uploads::{self, PendingUpload, QuotaExceeded, QuotaLimits, ReserveError, UploadQuota};
 use super::{ApplicationDocument, ApplicationRepository, ExportHooks, StatusChange};
 use crate::documents::{DocumentStore, DocumentStoreError, PdfInspector, StoredDocument};
 use crate::identity::{CandidateProfileRepository, Notification};
@@ -66,6 +67,14 @@ impl IncomingDocument {
             DocumentContent::Received(ReceivedDocument(object)) => Ok(object.size),
         }
     }
+
+    /// The bytes of a document received whole, that storing it will add; 0 for one already stored.
+    pub(crate) fn whole_size(&self) -> u64 {
+        match &self.content {
+            DocumentContent::Whole(bytes) => bytes.len() as u64,
+            DocumentContent::Received(_) => 0,
+        }
+    }
 }
 
 /// A document's content: whole bytes, or already streamed into the store and checked on the way (B1).
@@ -94,6 +103,8 @@ pub struct SubmitCommand {
     pub answers_talent: Vec<String>,
     pub answers_paradigme: Vec<String>,
     pub documents: Vec<IncomingDocument>,
+    /// The reservation of streamed documents (`DocumentIntake`); whole ones reserve when they are stored.
+    pub pending_upload: Option<PendingUpload>,
 }
 
 /// Why a submission was refused.
@@ -125,6 +136,9 @@ pub enum SubmissionError {
     /// The request body could not be read as a form (multipart syntax, interrupted upload).
     #[error("Formulaire illisible : {0}")]
     MalformedUpload(String),
+    /// The caller's pending uploads would pass their quota (`uploads`).
+    #[error(transparent)]
+    Quota(#[from] QuotaExceeded),
     #[error(transparent)]
     Storage(#[from] DocumentStoreError),
     #[error(transparent)]
@@ -150,6 +164,16 @@ pub struct Submissions {
     ids: Arc<dyn IdGenerator>,
     limits: DocumentLimits,
     hooks: ExportHooks,
+    quota: UploadQuota,
+}
+
+impl From<ReserveError> for SubmissionError {
+    fn from(error: ReserveError) -> Self {
+        match error {
+            ReserveError::Exceeded(exceeded) => Self::Quota(exceeded),
+            ReserveError::Store(error) => Self::Store(error),
+        }
+    }
 }
 
 impl Submissions {
@@ -165,6 +189,7 @@ impl Submissions {
         ids: Arc<dyn IdGenerator>,
         limits: DocumentLimits,
     ) -> Self {
+        let quota = UploadQuota::new(Arc::clone(&uow), Arc::clone(&clock), Arc::clone(&ids), QuotaLimits::default());
         Self {
             uow,
             applications,
@@ -176,7 +201,15 @@ impl Submissions {
             ids,
             limits,
             hooks: ExportHooks::default(),
+            quota,
         }
+    }
+
+    /// The quota of pending uploads (default: `QuotaLimits::default()`).
+    #[must_use]
+    pub fn with_upload_quota(mut self, limits: QuotaLimits) -> Self {
+        self.quota = UploadQuota::new(Arc::clone(&self.uow), Arc::clone(&self.clock), Arc::clone(&self.ids), limits);
+        self
     }
 
     /// The downstream consumers a submission feeds (default: the lake only).
@@ -190,9 +223,15 @@ impl Submissions {
         &self.limits
     }
 
-    /// Receives the documents of one streamed submission (B1), checking them as they arrive.
-    pub fn intake(&self) -> DocumentIntake {
-        DocumentIntake::new(Arc::clone(&self.documents), Arc::clone(&self.inspector), self.limits)
+    /// Receives the documents of one streamed submission (B1) by `caller`, checking them as they arrive.
+    pub fn intake(&self, caller: &User) -> DocumentIntake {
+        DocumentIntake::new(
+            Arc::clone(&self.documents),
+            Arc::clone(&self.inspector),
+            self.limits,
+            self.quota.clone(),
+            caller,
+        )
     }
 
     /// The checks that need no document: the caller (a candidate, in their own name), the offer (visible to
@@ -224,8 +263,21 @@ impl Submissions {
         Ok(offer)
     }
 
+    /// Submits `command` for `caller`. Refused, it settles its pending upload (`uploads`); committed, it
+    /// released it.
     #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %command.job_offer_id))]
-    pub async fn submit(&self, caller: &User, command: SubmitCommand) -> Result<Submitted, SubmissionError> {
+    pub async fn submit(&self, caller: &User, mut command: SubmitCommand) -> Result<Submitted, SubmissionError> {
+        let mut pending = command.pending_upload.take();
+        let submitted = self.submit_holding(caller, command, &mut pending).await;
+        self.quota.settle_if_refused(submitted, pending).await
+    }
+
+    async fn submit_holding(
+        &self,
+        caller: &User,
+        command: SubmitCommand,
+        pending: &mut Option<PendingUpload>,
+    ) -> Result<Submitted, SubmissionError> {
         let offer = self.precheck(caller, command.job_offer_id, command.candidate_id).await?;
         let now = self.clock.now();
         let kind = caller.candidate_kind.unwrap_or(CandidateKind::External);
@@ -237,10 +289,20 @@ impl Submissions {
 
         let application_id = self.ids.new_id();
         // The bytes first: an object without a row is swept later, a row without its object would lose a file.
+        let whole: u64 = command.documents.iter().map(IncomingDocument::whole_size).sum();
+        if whole > 0 && pending.is_none() {
+            *pending = Some(self.quota.reserve(caller, whole).await?);
+        }
         let mut stored = Vec::with_capacity(documents.len());
         for (document_type, incoming) in documents.iter().zip(&command.documents) {
             let object = match &incoming.content {
-                DocumentContent::Whole(bytes) => self.documents.put(bytes.clone()).await?,
+                DocumentContent::Whole(bytes) => {
+                    let object = self.documents.put(bytes.clone()).await?;
+                    if let Some(pending) = pending.as_mut() {
+                        pending.add_stored(object.size);
+                    }
+                    object
+                }
                 DocumentContent::Received(ReceivedDocument(object)) => object.clone(),
             };
             stored.push(ApplicationDocument {
@@ -275,6 +337,7 @@ impl Submissions {
         };
 
         let mut tx = self.uow.begin().await?;
+        uploads::release_in(tx.as_mut(), pending.as_ref()).await?;
         tx.applications().insert(&application).await.map_err(|error| match error {
             StoreError::Conflict(_) => SubmissionError::Duplicate,
             other @ StoreError::Unexpected(_) => other.into(),
