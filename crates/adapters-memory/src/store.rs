@@ -823,6 +823,7 @@ impl AccessRequestWriter for MemoryTransaction {
         let closed = pending.len() as u64;
         for mut request in pending {
             request.status = status;
+            request.rejection_reason = None;
             request.reviewed_at = Some(at);
             request.reviewed_by = Some(by);
             request.updated_at = at;

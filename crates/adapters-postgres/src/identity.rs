@@ -315,6 +315,7 @@ impl AccessRequestWriter for SqlTransaction {
     ) -> Result<u64, StoreError> {
         let result = access_request::Entity::update_many()
             .col_expr(access_request::Column::Status, Expr::value(status.as_str()))
+            .col_expr(access_request::Column::RejectionReason, Expr::value(None::<String>))
             .col_expr(access_request::Column::ReviewedAt, Expr::value(at))
             .col_expr(access_request::Column::ReviewedBy, Expr::value(by))
             .col_expr(access_request::Column::UpdatedAt, Expr::value(at))

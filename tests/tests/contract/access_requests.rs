@@ -1,10 +1,11 @@
 //! `AccessRequestRepository` and `AccessRequestWriter`: get, list with filters, order and true total (F5), the
-//! global counters, a review written only while pending, and mark-all-viewed.
+//! global counters, a review written only while pending, mark-all-viewed, and closing an account's pending
+//! requests when its statut changes.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use seeg_application::identity::{AccessRequest, AccessRequestCounts, AccessRequestFilter};
 use seeg_application::{IdGenerator, Page, SystemIds};
-use seeg_domain::identity::{AccessRequestStatus, INTERNAL_NO_SEEG_EMAIL};
+use seeg_domain::identity::{AccessRequestStatus, INTERNAL_NO_SEEG_EMAIL, User};
 use seeg_tests::offers::base_time;
 use seeg_tests::users::user;
 use seeg_tests::{Backend, Ports, on_backends, ports};
@@ -145,8 +146,121 @@ async fn mark_all_viewed_touches_pending_unviewed_only(backend: Backend) {
     tx.commit().await.unwrap();
 }
 
+/// Commits `accounts`, then `requests` (of those accounts), in one transaction.
+async fn commit_accounts_and_requests(ports: &Ports, accounts: &[&User], requests: &[AccessRequest]) {
+    let mut tx = ports.uow.begin().await.unwrap();
+    for account in accounts {
+        tx.users().insert(account).await.unwrap();
+    }
+    for r in requests {
+        tx.access_requests().insert(r).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// `r` as `close_pending_for_user` leaves it: decided as `status` by `by` at `at`, with no reason.
+fn closed(r: &AccessRequest, status: AccessRequestStatus, by: Uuid, minutes: i64) -> AccessRequest {
+    AccessRequest {
+        status,
+        rejection_reason: None,
+        reviewed_at: Some(at(minutes)),
+        reviewed_by: Some(by),
+        updated_at: at(minutes),
+        ..r.clone()
+    }
+}
+
+async fn closing_decides_every_pending_request_of_that_account_only(backend: Backend) {
+    let (ports, _db) = ports(backend).await;
+    let (account, other, reviewer, earlier) =
+        (user("ferme@example.com"), user("autre@example.com"), user("admin@example.com"), user("rh@example.com"));
+    let pending = request(account.id, AccessRequestStatus::Pending, false, 1);
+    // Pending requests carry no reason; one with a stale reason shows the closure writes none.
+    let mut viewed = request(account.id, AccessRequestStatus::Pending, true, 2);
+    viewed.rejection_reason = Some("Motif resté d'une saisie".to_owned());
+    let mut approved = request(account.id, AccessRequestStatus::Approved, true, 3);
+    approved.reviewed_at = Some(at(4));
+    approved.reviewed_by = Some(earlier.id);
+    approved.updated_at = at(4);
+    let mut rejected = request(account.id, AccessRequestStatus::Rejected, false, 5);
+    rejected.rejection_reason = Some("Matricule inconnu".to_owned());
+    rejected.reviewed_at = Some(at(6));
+    rejected.reviewed_by = Some(earlier.id);
+    rejected.updated_at = at(6);
+    let theirs = request(other.id, AccessRequestStatus::Pending, false, 7);
+    let all = [pending.clone(), viewed.clone(), approved.clone(), rejected.clone(), theirs.clone()];
+    commit_accounts_and_requests(&ports, &[&account, &other, &reviewer, &earlier], &all).await;
+
+    let mut tx = ports.uow.begin().await.unwrap();
+    let closing =
+        tx.access_requests().close_pending_for_user(account.id, AccessRequestStatus::Rejected, reviewer.id, at(30));
+    assert_eq!(closing.await.unwrap(), 2, "both pending requests");
+    let again =
+        tx.access_requests().close_pending_for_user(account.id, AccessRequestStatus::Approved, reviewer.id, at(31));
+    assert_eq!(again.await.unwrap(), 0, "seen as decided in the same transaction");
+    let unknown = tx.access_requests().close_pending_for_user(
+        SystemIds.new_id(),
+        AccessRequestStatus::Rejected,
+        reviewer.id,
+        at(31),
+    );
+    assert_eq!(unknown.await.unwrap(), 0, "unknown account");
+    assert_eq!(ports.access_requests.get(pending.id).await.unwrap(), Some(pending.clone()), "not before commit");
+    tx.commit().await.unwrap();
+
+    for r in [&pending, &viewed] {
+        let expected = closed(r, AccessRequestStatus::Rejected, reviewer.id, 30);
+        assert_eq!(ports.access_requests.get(r.id).await.unwrap(), Some(expected), "status, reviewer and time only");
+    }
+    for r in [approved, rejected, theirs] {
+        assert_eq!(ports.access_requests.get(r.id).await.unwrap(), Some(r), "decided earlier or another account's");
+    }
+    assert_eq!(ports.access_requests.find_pending_for_user(account.id).await.unwrap(), None);
+    assert_eq!(ports.access_requests.counts().await.unwrap(), AccessRequestCounts { pending: 1, unviewed: 1 });
+
+    let mut tx = ports.uow.begin().await.unwrap();
+    let after =
+        tx.access_requests().close_pending_for_user(account.id, AccessRequestStatus::Approved, reviewer.id, at(40));
+    assert_eq!(after.await.unwrap(), 0, "nothing left to decide");
+    tx.commit().await.unwrap();
+    let expected = closed(&pending, AccessRequestStatus::Rejected, reviewer.id, 30);
+    assert_eq!(ports.access_requests.get(pending.id).await.unwrap(), Some(expected), "a decision stands");
+}
+
+async fn a_rolled_back_closing_leaves_the_requests_pending(backend: Backend) {
+    let (ports, _db) = ports(backend).await;
+    let (account, reviewer) = (user("attente@example.com"), user("admin@example.com"));
+    let requests = [
+        request(account.id, AccessRequestStatus::Pending, false, 1),
+        request(account.id, AccessRequestStatus::Pending, true, 2),
+    ];
+    commit_accounts_and_requests(&ports, &[&account, &reviewer], &requests).await;
+
+    let mut tx = ports.uow.begin().await.unwrap();
+    let closing =
+        tx.access_requests().close_pending_for_user(account.id, AccessRequestStatus::Approved, reviewer.id, at(30));
+    assert_eq!(closing.await.unwrap(), 2);
+    drop(tx);
+    for r in &requests {
+        assert_eq!(ports.access_requests.get(r.id).await.unwrap().as_ref(), Some(r), "rolled back");
+    }
+    assert_eq!(ports.access_requests.find_pending_for_user(account.id).await.unwrap(), Some(requests[1].clone()));
+
+    let mut tx = ports.uow.begin().await.unwrap();
+    let closing =
+        tx.access_requests().close_pending_for_user(account.id, AccessRequestStatus::Approved, reviewer.id, at(35));
+    assert_eq!(closing.await.unwrap(), 2, "still pending after the rollback");
+    tx.commit().await.unwrap();
+    for r in &requests {
+        let expected = closed(r, AccessRequestStatus::Approved, reviewer.id, 35);
+        assert_eq!(ports.access_requests.get(r.id).await.unwrap(), Some(expected));
+    }
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
     get_list_filters_and_counts,
     a_review_is_written_only_while_pending,
     mark_all_viewed_touches_pending_unviewed_only,
+    closing_decides_every_pending_request_of_that_account_only,
+    a_rolled_back_closing_leaves_the_requests_pending,
 );
