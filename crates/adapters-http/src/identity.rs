@@ -347,13 +347,13 @@ impl Credentials {
 
 async fn session(state: &ApiState, req: &HttpRequest, credentials: Credentials) -> Result<Session, ApiError> {
     let (email, password) = credentials.into_pair()?;
-    crate::rate_limit::login_allowed(state, req, &email)?;
+    let attempt = crate::rate_limit::login_attempt(state, req, &email)?;
     let outcome = state.accounts.log_in(&email, &password, &crate::middleware::audit_context()).await;
     match &outcome {
         // A refused statut comes only after a right password (S5).
-        Ok(_) | Err(LoginError::Refused { .. }) => crate::rate_limit::login_checked(state, req, &email, true),
-        Err(LoginError::InvalidCredentials) => crate::rate_limit::login_checked(state, req, &email, false),
-        Err(LoginError::Store(_) | LoginError::Unexpected(_)) => {}
+        Ok(_) | Err(LoginError::Refused { .. }) => attempt.checked(true),
+        Err(LoginError::InvalidCredentials) => attempt.checked(false),
+        Err(LoginError::Store(_) | LoginError::Unexpected(_)) => drop(attempt),
     }
     Ok(outcome?)
 }
@@ -537,6 +537,7 @@ impl From<PasswordChangeError> for ApiError {
     )
 )]
 pub(crate) async fn change_password(
+    req: HttpRequest,
     state: web::Data<ApiState>,
     caller: Caller,
     body: Deferred<ChangePasswordRequest>,
@@ -550,6 +551,15 @@ pub(crate) async fn change_password(
     let (Some(current), Some(new_password)) = (current, new_password) else {
         return Err(ApiError::Validation(f.0));
     };
-    state.accounts.change_password(&caller.0, &current, &new_password, &crate::middleware::audit_context()).await?;
+    // The current password is a password guess like a login's: the same account count and delays (S6).
+    let attempt = crate::rate_limit::login_attempt(&state, &req, &caller.0.email)?;
+    let outcome =
+        state.accounts.change_password(&caller.0, &current, &new_password, &crate::middleware::audit_context()).await;
+    match &outcome {
+        Ok(()) => attempt.checked(true),
+        Err(PasswordChangeError::WrongCurrentPassword) => attempt.checked(false),
+        Err(PasswordChangeError::Store(_) | PasswordChangeError::Unexpected(_)) => drop(attempt),
+    }
+    outcome?;
     Ok(HttpResponse::Ok().json(Done { success: true, message: "Mot de passe modifié" }))
 }

@@ -42,8 +42,8 @@ pub use identity::Caller;
 pub use middleware::REQUEST_ID_HEADER;
 pub use offers::TOTAL_COUNT_HEADER;
 pub use rate_limit::{
-    Class as RateLimitClass, MemoryRateLimits, Quota, RateLimitConfig, RateLimitStore, RateLimiter,
-    Verdict as RateLimitVerdict, parse_trusted_proxy,
+    Class as RateLimitClass, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits,
+    Quota, RateLimitConfig, RateLimitStore, RateLimiter, Verdict as RateLimitVerdict, parse_trusted_proxy,
 };
 pub use state::{ApiState, HttpConfig, ServiceInfo};
 pub use webhooks::{WEBHOOK_TOKEN_HEADER, WebhookToken};

@@ -126,6 +126,10 @@ pub struct RateLimitConfig {
 }
 
 impl RateLimitConfig {
+    pub fn login_delays(&self) -> LoginDelays {
+        LoginDelays { free: self.login_failures_free, max: self.login_delay_max }
+    }
+
     fn quotas(&self, class: Class) -> &[Quota] {
         match class {
             Class::Auth | Class::PasswordReset => &self.auth,
@@ -147,30 +151,126 @@ pub struct Verdict {
     pub reset_secs: u64,
 }
 
+/// The delays after wrong passwords (S6): `free` failures, then a delay from the last failure that starts at 30 s
+/// and doubles with each further failure, up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginDelays {
+    pub free: u32,
+    pub max: Duration,
+}
+
+/// The first delay after the free failures; each further failure doubles it, up to [`LoginDelays::max`].
+const FIRST_DELAY: Duration = Duration::from_secs(30);
+
+impl LoginDelays {
+    /// The delay a key with `failures` wrong passwords is under, from its last failure.
+    pub fn after(self, failures: u32) -> Option<Duration> {
+        let beyond = failures.checked_sub(self.free)?;
+        let doubled = FIRST_DELAY.saturating_mul(2_u32.saturating_pow(beyond.min(31)));
+        Some(doubled.min(self.max))
+    }
+
+    /// Whether one more attempt may try a password now (`Err`: how long until one could), from what the store holds
+    /// for the (account, address) pair and for the account.
+    ///
+    /// An address with no failure and no attempt in flight on the account is never held (no targeted lockout).
+    /// Any other waits out the account's delay; and attempts in flight count as the failures they may become, so
+    /// that parallel guesses get no more tries than guesses one after the other: an attempt that would be held once
+    /// those in flight failed is held now, for the delay their failures would set.
+    pub fn admit(self, pair: LoginCount, account: LoginCount, now: DateTime<Utc>) -> Result<(), Duration> {
+        if pair.failures == 0 && pair.in_flight == 0 {
+            return Ok(());
+        }
+        if let (Some(delay), Some(last)) = (self.after(account.failures), account.last_failure) {
+            let until = chrono::TimeDelta::from_std(delay).ok().and_then(|d| last.checked_add_signed(d));
+            let left = until.map_or(delay, |until| (until - now).to_std().unwrap_or_default());
+            if !left.is_zero() {
+                return Err(left);
+            }
+        }
+        if account.in_flight > 0
+            && let Some(delay) = self.after(account.failures.saturating_add(account.in_flight))
+        {
+            return Err(delay);
+        }
+        Ok(())
+    }
+}
+
+/// What a store holds for one key's login attempts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoginCount {
+    /// Wrong passwords not yet forgotten.
+    pub failures: u32,
+    pub last_failure: Option<DateTime<Utc>>,
+    /// Attempts admitted whose password is being checked.
+    pub in_flight: u32,
+}
+
+/// The keys one login attempt counts under: the account (whatever the address) and the (account, address) pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginKeys {
+    pub account: String,
+    pub pair: String,
+}
+
+/// A login attempt the store admitted, in flight on both of its keys until ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginReservation {
+    pub keys: LoginKeys,
+    /// The store's name for this reservation: ending it releases this one only, once.
+    pub id: u64,
+}
+
+/// How an admitted login attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// The password was right: the pair's failures are cleared (the account's fade with time).
+    PasswordRight,
+    /// The password was wrong: one more failure for the pair and for the account.
+    PasswordWrong,
+    /// No password verdict (a store error, the request dropped mid-check): the reservation is released only.
+    Unchecked,
+}
+
 /// Where the counters live: in the process ([`MemoryRateLimits`]) or, behind the same calls, a store shared by
-/// every instance.
+/// every instance (Redis: one script per call).
+///
+/// Each login call is one atomic step for the keys it names: two processes (or two workers) calling at once see
+/// each other's effect, never an interleaving.
 pub trait RateLimitStore: Send + Sync + fmt::Debug {
     /// Counts one request of `key` in `class`; every quota of the class applies.
     fn check(&self, class: Class, key: &str) -> Verdict;
-    /// The account's failure count and the time of its last failure.
-    fn failures(&self, account: &str) -> Option<(u32, DateTime<Utc>)>;
-    /// One more wrong password for the account.
-    fn record_failure(&self, account: &str, now: DateTime<Utc>);
-    /// A right password: the account's count starts again.
-    fn clear_failures(&self, account: &str);
+    /// Before a password is checked, in ONE atomic step: reads the pair's and the account's counts (failures, last
+    /// failure, attempts in flight), decides with [`LoginDelays::admit`], and when admitted reserves the attempt
+    /// (one more in flight on both keys). A check followed by a separate reservation would let parallel guesses
+    /// all pass before any of them counts. Refused: nothing is written, and `Err` says how long to wait.
+    ///
+    /// A shared store lets a reservation lapse after a bound well above a password check (a process that dies
+    /// mid-check never ends it); in one process, the reservations die with it.
+    fn begin_login(
+        &self,
+        keys: &LoginKeys,
+        delays: LoginDelays,
+        now: DateTime<Utc>,
+    ) -> Result<LoginReservation, Duration>;
+    /// After the password was checked (or not, see [`LoginOutcome::Unchecked`]): releases the reservation and
+    /// applies the outcome, in one atomic step. A reservation already ended or lapsed releases nothing; a wrong
+    /// password still counts.
+    fn end_login(&self, reservation: &LoginReservation, outcome: LoginOutcome, now: DateTime<Utc>);
     /// Forgets what no longer limits anyone (called on a timer, not per request).
     fn sweep(&self, now: DateTime<Utc>);
 }
 
 type Keyed<C> = governor::RateLimiter<String, DefaultKeyedStateStore<String>, C, StateInformationMiddleware>;
 
-/// Counters in the process: one `governor` keyed limiter (sharded map) per quota of each class, and the failure
-/// counts per account.
+/// Counters in the process: one `governor` keyed limiter (sharded map) per quota of each class, and the login
+/// attempts per account and per (account, address).
 pub struct MemoryRateLimits<C: Clock = DefaultClock> {
     limiters: HashMap<Class, Vec<(Quota, Keyed<C>)>>,
     clock: C,
-    /// Only wrong passwords touch it, and the sweep.
-    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+    /// Only password checks touch it, and the sweep; one lock makes each login step atomic.
+    logins: Mutex<LoginTable>,
     /// A failure count older than this is forgotten.
     forget_after: chrono::TimeDelta,
 }
@@ -183,7 +283,7 @@ impl<C: Clock> fmt::Debug for MemoryRateLimits<C> {
 
 /// A failure count is kept at least this long after the last failure.
 const FAILURES_KEPT: Duration = Duration::from_secs(3_600);
-/// The most (account, address) pairs whose wrong passwords are counted at once.
+/// The most keys (accounts and (account, address) pairs) whose login attempts are counted at once.
 const MAX_FAILURE_KEYS: usize = 100_000;
 
 impl MemoryRateLimits {
@@ -216,15 +316,83 @@ impl<C: Clock + Clone> MemoryRateLimits<C> {
         Self {
             limiters,
             clock,
-            failures: Mutex::new(HashMap::new()),
+            logins: Mutex::new(LoginTable::default()),
             forget_after: chrono::TimeDelta::from_std(kept).unwrap_or(chrono::TimeDelta::MAX),
         }
     }
 }
 
 impl<C: Clock> MemoryRateLimits<C> {
-    fn failure_table(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u32, DateTime<Utc>)>> {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn login_table(&self) -> std::sync::MutexGuard<'_, LoginTable> {
+        self.logins.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The login attempts of each key, and the next reservation's id.
+#[derive(Debug, Default)]
+struct LoginTable {
+    keys: HashMap<String, LoginAttempts>,
+    next_id: u64,
+}
+
+#[derive(Debug, Default)]
+struct LoginAttempts {
+    failures: u32,
+    last_failure: Option<DateTime<Utc>>,
+    /// The reservations in flight (a handful at most: the delay refuses more).
+    in_flight: Vec<u64>,
+}
+
+impl LoginAttempts {
+    fn count(&self) -> LoginCount {
+        let in_flight = u32::try_from(self.in_flight.len()).unwrap_or(u32::MAX);
+        LoginCount { failures: self.failures, last_failure: self.last_failure, in_flight }
+    }
+
+    /// Holds nothing worth a row.
+    fn is_empty(&self) -> bool {
+        self.failures == 0 && self.in_flight.is_empty()
+    }
+}
+
+impl LoginTable {
+    fn count(&self, key: &str) -> LoginCount {
+        self.keys.get(key).map(LoginAttempts::count).unwrap_or_default()
+    }
+
+    /// The row of `key`, made if needed. Full: the stalest count with nothing in flight makes room (the table never
+    /// grows with whatever e-mails and addresses an attacker sends, and a new key is still counted).
+    fn row(&mut self, key: &str) -> &mut LoginAttempts {
+        if self.keys.len() >= MAX_FAILURE_KEYS
+            && !self.keys.contains_key(key)
+            && let Some(stalest) = self
+                .keys
+                .iter()
+                .filter(|(_, row)| row.in_flight.is_empty())
+                .min_by_key(|(_, row)| row.last_failure)
+                .map(|(key, _)| key.clone())
+        {
+            self.keys.remove(&stalest);
+        }
+        self.keys.entry(key.to_owned()).or_default()
+    }
+
+    /// Releases reservation `id` of `key` and applies the outcome.
+    fn end(&mut self, key: &str, id: u64, outcome: LoginOutcome, now: DateTime<Utc>) {
+        if outcome == LoginOutcome::PasswordWrong {
+            let row = self.row(key);
+            row.failures = row.failures.saturating_add(1);
+            row.last_failure = Some(now);
+        }
+        let Some(row) = self.keys.get_mut(key) else { return };
+        row.in_flight.retain(|held| *held != id);
+        if outcome == LoginOutcome::PasswordRight {
+            row.failures = 0;
+            row.last_failure = None;
+        }
+        if row.is_empty() {
+            self.keys.remove(key);
+        }
     }
 }
 
@@ -261,26 +429,30 @@ where
         tightest.unwrap_or(Verdict { allowed: true, limit: 0, remaining: 0, reset_secs: 0 })
     }
 
-    fn failures(&self, account: &str) -> Option<(u32, DateTime<Utc>)> {
-        self.failure_table().get(account).copied()
+    fn begin_login(
+        &self,
+        keys: &LoginKeys,
+        delays: LoginDelays,
+        now: DateTime<Utc>,
+    ) -> Result<LoginReservation, Duration> {
+        let mut table = self.login_table();
+        delays.admit(table.count(&keys.pair), table.count(&keys.account), now)?;
+        let id = table.next_id;
+        table.next_id = table.next_id.wrapping_add(1);
+        table.row(&keys.pair).in_flight.push(id);
+        table.row(&keys.account).in_flight.push(id);
+        Ok(LoginReservation { keys: keys.clone(), id })
     }
 
-    fn record_failure(&self, account: &str, now: DateTime<Utc>) {
-        let mut table = self.failure_table();
-        // Full: the stalest count makes room (the table never grows with whatever e-mails and addresses an
-        // attacker sends, and a new account is still counted).
-        if table.len() >= MAX_FAILURE_KEYS
-            && !table.contains_key(account)
-            && let Some(stalest) = table.iter().min_by_key(|(_, (_, last))| *last).map(|(key, _)| key.clone())
-        {
-            table.remove(&stalest);
-        }
-        let entry = table.entry(account.to_owned()).or_insert((0, now));
-        *entry = (entry.0.saturating_add(1), now);
-    }
-
-    fn clear_failures(&self, account: &str) {
-        self.failure_table().remove(account);
+    fn end_login(&self, reservation: &LoginReservation, outcome: LoginOutcome, now: DateTime<Utc>) {
+        let mut table = self.login_table();
+        let account_outcome = match outcome {
+            // The account's count fades with time only: a right password clears the pair.
+            LoginOutcome::PasswordRight => LoginOutcome::Unchecked,
+            other => other,
+        };
+        table.end(&reservation.keys.pair, reservation.id, outcome, now);
+        table.end(&reservation.keys.account, reservation.id, account_outcome, now);
     }
 
     fn sweep(&self, now: DateTime<Utc>) {
@@ -289,7 +461,16 @@ where
             limiter.shrink_to_fit();
         }
         let forget_after = self.forget_after;
-        self.failure_table().retain(|_, (_, last)| now.signed_duration_since(*last) < forget_after);
+        self.login_table().keys.retain(|_, row| {
+            row.failures = match row.last_failure {
+                Some(last) if now.signed_duration_since(last) < forget_after => row.failures,
+                _ => 0,
+            };
+            if row.failures == 0 {
+                row.last_failure = None;
+            }
+            !row.is_empty()
+        });
     }
 }
 
@@ -297,16 +478,6 @@ where
 fn ceil_secs(duration: Duration) -> u64 {
     let secs = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
     secs.max(1)
-}
-
-/// The first delay after the free failures; each further failure doubles it, up to `login_delay_max`.
-const FIRST_DELAY: Duration = Duration::from_secs(30);
-
-/// The delay an account with `failures` wrong passwords is under, from its last failure.
-fn login_delay(config: &RateLimitConfig, failures: u32) -> Option<Duration> {
-    let beyond = failures.checked_sub(config.login_failures_free)?;
-    let doubled = FIRST_DELAY.saturating_mul(2_u32.saturating_pow(beyond.min(31)));
-    Some(doubled.min(config.login_delay_max))
 }
 
 /// The limits of the API: the configuration and the store of counters.
@@ -450,42 +621,66 @@ pub(crate) fn reset_request(state: &ApiState, account: &str) -> bool {
     !limiter.config.enabled || limiter.store.check(Class::PasswordReset, &account_key(account)).allowed
 }
 
-/// Before a password is checked: refused while the account is under a delay for its wrong passwords, so guesses
-/// spread over many addresses still meet the account's count (S6), and no password is tried meanwhile (the answer
-/// would tell a right guess).
-pub(crate) fn login_allowed(state: &ApiState, req: &actix_web::HttpRequest, account: &str) -> Result<(), ApiError> {
+/// Before a password is checked: admitted, or refused while the account is under a delay for its wrong passwords,
+/// so guesses spread over many addresses still meet the account's count (S6), and no password is tried meanwhile
+/// (the answer would tell a right guess). The check and the reservation of the attempt are one step of the store:
+/// guesses sent in parallel get no more tries than guesses sent one after the other.
+pub(crate) fn login_attempt(
+    state: &ApiState,
+    req: &actix_web::HttpRequest,
+    account: &str,
+) -> Result<LoginAttempt, ApiError> {
     let limiter = &state.rate_limits;
     if !limiter.config.enabled {
-        return Ok(());
+        return Ok(LoginAttempt { held: None });
     }
-    if limiter.store.failures(&failure_key(account, &ClientAddress::of(req))).is_none() {
-        return Ok(());
+    let keys = LoginKeys { account: account_key(account), pair: failure_key(account, &ClientAddress::of(req)) };
+    let now = state.clock.now();
+    match limiter.store.begin_login(&keys, limiter.config.login_delays(), now) {
+        Ok(reservation) => Ok(LoginAttempt {
+            held: Some(HeldAttempt { store: limiter.store.clone(), clock: state.clock.clone(), reservation }),
+        }),
+        Err(wait) => {
+            Err(ApiError::RateLimited { limit: limiter.config.login_failures_free, reset_secs: ceil_secs(wait) })
+        }
     }
-    let Some((failures, last)) = limiter.store.failures(&account_key(account)) else { return Ok(()) };
-    let Some(delay) = login_delay(&limiter.config, failures) else { return Ok(()) };
-    let until = chrono::TimeDelta::from_std(delay).ok().and_then(|d| last.checked_add_signed(d));
-    let Some(until) = until else { return Err(ApiError::RateLimited { limit: 0, reset_secs: ceil_secs(delay) }) };
-    let left = (until - state.clock.now()).to_std().unwrap_or_default();
-    if left.is_zero() {
-        return Ok(());
-    }
-    Err(ApiError::RateLimited { limit: limiter.config.login_failures_free, reset_secs: ceil_secs(left) })
 }
 
-/// After the password was checked: a wrong one counts for the account and for this address; a right one clears
-/// this address's count (the account's own count fades after `forget_after`).
-pub(crate) fn login_checked(state: &ApiState, req: &actix_web::HttpRequest, account: &str, password_right: bool) {
-    let limiter = &state.rate_limits;
-    if !limiter.config.enabled {
-        return;
+/// A login attempt admitted to check a password, in flight in the store until [`Self::checked`]. Dropped before
+/// (a store error, a request dropped mid-check), it releases its reservation and counts nothing.
+#[derive(Debug)]
+#[must_use = "an attempt ends with `checked`, or releases its reservation when dropped"]
+pub(crate) struct LoginAttempt {
+    /// `None`: limits off.
+    held: Option<HeldAttempt>,
+}
+
+#[derive(Debug)]
+struct HeldAttempt {
+    store: Arc<dyn RateLimitStore>,
+    clock: Arc<dyn seeg_application::Clock>,
+    reservation: LoginReservation,
+}
+
+impl LoginAttempt {
+    /// After the password was checked: a wrong one counts for the account and for this address; a right one
+    /// clears this address's count (the account's own count fades after `forget_after`), and frees the owner's
+    /// address only: the attackers' addresses stay held.
+    pub(crate) fn checked(mut self, password_right: bool) {
+        let outcome = if password_right { LoginOutcome::PasswordRight } else { LoginOutcome::PasswordWrong };
+        self.end(outcome);
     }
-    let pair = failure_key(account, &ClientAddress::of(req));
-    if password_right {
-        // The owner's success frees the owner's address only: the attackers' addresses stay held.
-        limiter.store.clear_failures(&pair);
-    } else {
-        limiter.store.record_failure(&pair, state.clock.now());
-        limiter.store.record_failure(&account_key(account), state.clock.now());
+
+    fn end(&mut self, outcome: LoginOutcome) {
+        if let Some(held) = self.held.take() {
+            held.store.end_login(&held.reservation, outcome, held.clock.now());
+        }
+    }
+}
+
+impl Drop for LoginAttempt {
+    fn drop(&mut self) {
+        self.end(LoginOutcome::Unchecked);
     }
 }
 
@@ -592,40 +787,173 @@ mod tests {
         assert_eq!((refused.allowed, refused.limit), (false, 8));
     }
 
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + chrono::TimeDelta::seconds(secs)
+    }
+
+    fn keys(account: &str, address: &str) -> LoginKeys {
+        LoginKeys { account: format!("account:{account}"), pair: format!("failures:{account}/{address}") }
+    }
+
+    const DELAYS: LoginDelays = LoginDelays { free: 3, max: Duration::from_secs(900) };
+
+    /// One wrong password from `address` on `account`, admitted or not.
+    fn fail(l: &MemoryRateLimits<FakeRelativeClock>, keys: &LoginKeys, now: DateTime<Utc>) {
+        let reservation = LoginReservation { keys: keys.clone(), id: u64::MAX };
+        l.end_login(&reservation, LoginOutcome::PasswordWrong, now);
+    }
+
+    fn count(l: &MemoryRateLimits<FakeRelativeClock>, key: &str) -> LoginCount {
+        l.login_table().count(key)
+    }
+
     #[test]
     fn the_sweep_forgets_whole_counters_and_old_failures() {
         let (l, clock) = store(&["5/minute"]);
         l.check(Class::Default, "ip:a");
-        l.record_failure("account:x", DateTime::<Utc>::UNIX_EPOCH);
+        let k = keys("x", "ip:a");
+        let old = l.begin_login(&k, DELAYS, at(0)).unwrap();
+        l.end_login(&old, LoginOutcome::PasswordWrong, at(0));
+        let held = l.begin_login(&keys("y", "ip:b"), DELAYS, at(0)).unwrap();
         clock.advance(Duration::from_secs(60));
-        l.sweep(DateTime::<Utc>::UNIX_EPOCH + chrono::TimeDelta::hours(2));
+        l.sweep(at(7_200));
         assert!(l.limiters[&Class::Default].iter().all(|(_, k)| k.is_empty()));
-        assert_eq!(l.failures("account:x"), None);
+        assert_eq!(count(&l, &k.account), LoginCount::default());
+        assert_eq!(count(&l, &k.pair), LoginCount::default());
+        assert_eq!(count(&l, &held.keys.account).in_flight, 1, "an attempt in flight is kept");
+        assert_eq!(l.login_table().keys.len(), 2);
     }
 
     #[test]
-    fn a_full_failure_table_makes_room_by_forgetting_the_stalest_count() {
+    fn a_full_login_table_makes_room_by_forgetting_the_stalest_count() {
         let (l, _) = store(&["5/minute"]);
-        let at = |s: i64| DateTime::<Utc>::UNIX_EPOCH + chrono::TimeDelta::seconds(s);
         for i in 0..MAX_FAILURE_KEYS {
-            l.record_failure(&format!("failures:{i}"), at(i64::try_from(i).unwrap() + 10));
+            let row = LoginAttempts {
+                failures: 1,
+                last_failure: Some(at(i64::try_from(i).unwrap() + 10)),
+                in_flight: if i == 0 { vec![7] } else { Vec::new() },
+            };
+            l.login_table().keys.insert(format!("failures:{i}"), row);
         }
-        l.record_failure("failures:0", at(150_000));
-        l.record_failure("account:nouveau", at(200_000));
-        assert_eq!(l.failure_table().len(), MAX_FAILURE_KEYS, "bounded");
-        assert_eq!(l.failures("account:nouveau"), Some((1, at(200_000))), "a new key is still counted");
-        assert_eq!(l.failures("failures:0"), Some((2, at(150_000))), "an existing key keeps counting");
-        assert_eq!(l.failures("failures:1"), None, "the stalest made room");
+        let nouveau = LoginKeys { account: "account:nouveau".to_owned(), pair: "failures:2".to_owned() };
+        fail(&l, &nouveau, at(200_000));
+        assert_eq!(l.login_table().keys.len(), MAX_FAILURE_KEYS, "bounded");
+        assert_eq!(
+            count(&l, "account:nouveau"),
+            LoginCount { failures: 1, last_failure: Some(at(200_000)), in_flight: 0 }
+        );
+        assert_eq!(count(&l, "failures:2").failures, 2, "an existing key keeps counting");
+        assert_eq!(count(&l, "failures:0").in_flight, 1, "an attempt in flight is never what makes room");
+        assert_eq!(count(&l, "failures:1"), LoginCount::default(), "the stalest made room");
     }
 
     #[test]
     fn delays_grow_after_the_free_failures_up_to_the_maximum() {
-        let c = config(&["5/minute"]);
-        assert_eq!(login_delay(&c, 2), None);
-        assert_eq!(login_delay(&c, 3), Some(Duration::from_secs(30)));
-        assert_eq!(login_delay(&c, 4), Some(Duration::from_secs(60)));
-        assert_eq!(login_delay(&c, 8), Some(Duration::from_secs(900)));
-        assert_eq!(login_delay(&c, u32::MAX), Some(Duration::from_secs(900)));
+        let d = config(&["5/minute"]).login_delays();
+        assert_eq!(d, DELAYS);
+        assert_eq!(d.after(2), None);
+        assert_eq!(d.after(3), Some(Duration::from_secs(30)));
+        assert_eq!(d.after(4), Some(Duration::from_secs(60)));
+        assert_eq!(d.after(8), Some(Duration::from_secs(900)));
+        assert_eq!(d.after(u32::MAX), Some(Duration::from_secs(900)));
+    }
+
+    /// The defect the atomic step closes: attempts in parallel all passing the check before any counts.
+    #[test]
+    fn attempts_in_flight_count_as_the_failures_they_may_become() {
+        let (l, _) = store(&["5/minute"]);
+        let k = keys("cible", "ip:a");
+        let outcomes: Vec<_> = (0..8).map(|_| l.begin_login(&k, DELAYS, at(0))).collect();
+        let admitted: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
+        assert_eq!(admitted.len(), 3, "the free failures, no more");
+        assert!(outcomes[3..].iter().all(|o| *o == Err(Duration::from_secs(30))), "{outcomes:?}");
+        assert_eq!(count(&l, &k.account).in_flight, 3);
+        assert_eq!(count(&l, &k.pair).in_flight, 3);
+        for reservation in admitted {
+            l.end_login(reservation, LoginOutcome::PasswordWrong, at(1));
+        }
+        assert_eq!(count(&l, &k.account), LoginCount { failures: 3, last_failure: Some(at(1)), in_flight: 0 });
+        assert_eq!(l.begin_login(&k, DELAYS, at(11)), Err(Duration::from_secs(20)), "the delay from the last failure");
+        assert!(l.begin_login(&keys("autre", "ip:a"), DELAYS, at(11)).is_ok(), "another account is untouched");
+    }
+
+    #[test]
+    fn after_a_delay_one_attempt_at_a_time_and_a_right_password_lets_the_owner_in() {
+        let (l, _) = store(&["5/minute"]);
+        let k = keys("cible", "ip:a");
+        for _ in 0..3 {
+            fail(&l, &k, at(0));
+        }
+        assert_eq!(l.begin_login(&k, DELAYS, at(29)), Err(Duration::from_secs(1)));
+        let first = l.begin_login(&k, DELAYS, at(30)).unwrap();
+        assert_eq!(
+            l.begin_login(&k, DELAYS, at(30)),
+            Err(Duration::from_secs(60)),
+            "held for the delay the first one's failure would set"
+        );
+        l.end_login(&first, LoginOutcome::PasswordRight, at(31));
+        assert_eq!(count(&l, &k.pair), LoginCount::default(), "a right password clears the pair");
+        assert_eq!(count(&l, &k.account).failures, 3, "the account's count fades with time only");
+        assert!(l.begin_login(&k, DELAYS, at(31)).is_ok(), "the owner's address is no longer held");
+    }
+
+    #[test]
+    fn an_address_that_never_failed_gets_one_try_while_the_account_is_held() {
+        let (l, _) = store(&["5/minute"]);
+        for _ in 0..5 {
+            fail(&l, &keys("cible", "ip:attaquant"), at(0));
+        }
+        assert!(l.begin_login(&keys("cible", "ip:attaquant"), DELAYS, at(1)).is_err());
+        let owner = l.begin_login(&keys("cible", "ip:owner"), DELAYS, at(1));
+        assert!(owner.is_ok(), "no targeted lockout");
+        assert!(
+            l.begin_login(&keys("cible", "ip:owner"), DELAYS, at(1)).is_err(),
+            "its attempt in flight makes it an address that may have failed"
+        );
+    }
+
+    #[test]
+    fn ending_a_reservation_twice_releases_it_once() {
+        let (l, _) = store(&["5/minute"]);
+        let k = keys("cible", "ip:a");
+        let first = l.begin_login(&k, DELAYS, at(0)).unwrap();
+        let second = l.begin_login(&k, DELAYS, at(0)).unwrap();
+        assert_ne!(first.id, second.id);
+        l.end_login(&first, LoginOutcome::Unchecked, at(0));
+        l.end_login(&first, LoginOutcome::Unchecked, at(0));
+        assert_eq!(count(&l, &k.account).in_flight, 1);
+        assert_eq!(count(&l, &k.pair).in_flight, 1);
+        l.end_login(&second, LoginOutcome::Unchecked, at(0));
+        assert!(l.login_table().keys.is_empty(), "nothing counted, nothing kept");
+    }
+
+    #[derive(Debug)]
+    struct At(DateTime<Utc>);
+
+    impl seeg_application::Clock for At {
+        fn now(&self) -> DateTime<Utc> {
+            self.0
+        }
+    }
+
+    fn attempt(l: &Arc<MemoryRateLimits<FakeRelativeClock>>, k: &LoginKeys) -> LoginAttempt {
+        let reservation = l.begin_login(k, DELAYS, at(0)).unwrap();
+        let store: Arc<dyn RateLimitStore> = l.clone();
+        LoginAttempt { held: Some(HeldAttempt { store, clock: Arc::new(At(at(5))), reservation }) }
+    }
+
+    #[test]
+    fn an_attempt_dropped_before_its_check_releases_its_reservation_and_counts_nothing() {
+        let l = Arc::new(store(&["5/minute"]).0);
+        let k = keys("cible", "ip:a");
+        let dropped = attempt(&l, &k);
+        assert_eq!(count(&l, &k.account).in_flight, 1);
+        drop(dropped);
+        assert_eq!(count(&l, &k.account), LoginCount::default());
+        assert_eq!(count(&l, &k.pair), LoginCount::default());
+        attempt(&l, &k).checked(false);
+        assert_eq!(count(&l, &k.account), LoginCount { failures: 1, last_failure: Some(at(5)), in_flight: 0 });
+        assert_eq!(count(&l, &k.pair).failures, 1);
     }
 
     #[test]

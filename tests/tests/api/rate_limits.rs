@@ -259,6 +259,86 @@ async fn failures_delay_the_attacker_never_the_owner(backend: Backend) {
     assert_eq!(login(PASSWORD, "198.51.100.9").await.unwrap().status(), 200, "the owner is never locked out");
 }
 
+/// Wrong passwords sent at once get no more tries than sent one after the other: the delay's check and the
+/// reservation of the attempt are one step, attempts in flight counting as the failures they may become. Of 8
+/// guesses fired together, only the free failures reach the password check (401); the others are held (429).
+async fn parallel_guesses_get_no_more_tries_than_guesses_in_turn(backend: Backend) {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.trusted_proxies = vec!["127.0.0.1".to_owned()];
+        s.rate_limit.auth = vec!["100/minute".to_owned()];
+        s.rate_limit.login_failures_free = 3;
+        // Hashes as slow as in production: the guesses overlap while the first ones are checked.
+        s.auth.bcrypt_cost = 12;
+    })
+    .await;
+    sign_up_and_log_in(&app, "parallele@example.com").await;
+    let login = |password: &'static str, address: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", address)
+            .json(&json!({"email": "parallele@example.com", "password": password}))
+            .send()
+    };
+    let guesses = (0..8).map(|_| login("Mauvais#2026xx", "203.0.113.50"));
+    let answers: Vec<reqwest::Response> =
+        futures_util::future::join_all(guesses).await.into_iter().map(Result::unwrap).collect();
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 3, "only the free failures are tried: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 5, "{statuses:?}");
+    for held in answers.iter().filter(|r| r.status() == 429) {
+        assert_eq!(header(held, "x-ratelimit-limit"), "3");
+        assert!(header(held, "retry-after").parse::<u64>().unwrap() >= 1);
+    }
+    assert_eq!(login(PASSWORD, "203.0.113.50").await.unwrap().status(), 429, "held: no password is tried");
+    assert_eq!(login(PASSWORD, "198.51.100.60").await.unwrap().status(), 200, "the owner is never locked out");
+}
+
+/// The current password of a change is a password guess like a login's: it meets the same account count, so a
+/// stolen access token gives no way round the delays.
+async fn a_wrong_current_password_counts_like_a_wrong_login(backend: Backend) {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.trusted_proxies = vec!["127.0.0.1".to_owned()];
+        s.rate_limit.auth = vec!["100/minute".to_owned()];
+        s.rate_limit.login_failures_free = 2;
+    })
+    .await;
+    let token = sign_up_and_log_in(&app, "changement@example.com").await;
+    let change = |current: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/change-password"))
+            .header("x-forwarded-for", "203.0.113.60")
+            .bearer_auth(&token)
+            .json(&json!({"current_password": current, "new_password": "Nouveau#2026mdp"}))
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(change("Mauvais#2026xx").await.unwrap().status(), 401);
+    }
+    let held = change(PASSWORD).await.unwrap();
+    assert_eq!(held.status(), 429, "within the delay, no password is tried");
+    assert_eq!(header(&held, "x-ratelimit-limit"), "2");
+    let login = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "203.0.113.60")
+        .json(&json!({"email": "changement@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 429, "the same account count as a login's");
+    let elsewhere = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "198.51.100.61")
+        .json(&json!({"email": "changement@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 200, "the owner on another address is not held");
+}
+
 /// `X-Forwarded-For` names the client only when the peer is a trusted proxy, and then the right-most hop that is
 /// not one: a client cannot prepend addresses to get a fresh counter.
 async fn a_forged_forwarded_for_gives_no_fresh_counter(backend: Backend) {
@@ -301,6 +381,8 @@ on_backends!(Sqlite, Postgres =>
     the_class_follows_the_matched_route_not_the_path_text,
     only_failures_count_against_an_account,
     failures_delay_the_attacker_never_the_owner,
+    parallel_guesses_get_no_more_tries_than_guesses_in_turn,
+    a_wrong_current_password_counts_like_a_wrong_login,
     a_forged_forwarded_for_gives_no_fresh_counter,
     one_account_is_limited_whatever_the_address,
     the_fourth_login_attempt_in_a_minute_is_refused_with_429,
