@@ -7,7 +7,9 @@ use seeg_application::applications::{DocumentIntake, EditError, IncomingDocument
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::applications::{DocumentBody, DocumentUpload, decode_document, read_form, refuse_declared_length};
+use crate::applications::{
+    DocumentBody, DocumentUpload, decode_document, read_form, refuse_declared_length, streaming_allowance,
+};
 use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
@@ -118,6 +120,7 @@ pub struct AddedDocumentBody {
         (status = 409, description = "`application_locked`", body = ErrorBody),
         (status = 413, description = "Corps ou formulaire trop volumineux (taille, nombre de parties)", body = ErrorBody),
         (status = 429, description = "Quota de documents en attente dépassé (`upload_quota_exceeded`, `Retry-After`)", body = ErrorBody),
+        (status = 503, description = "Trop de documents reçus à la fois (`server_busy`, `Retry-After`)", body = ErrorBody),
         (status = 422, description = "Document invalide (codes S11, `document_name_invalid`)", body = ErrorBody),
     )
 )]
@@ -130,7 +133,7 @@ pub(crate) async fn add_document(
     let id = parse_uuid("application_id", &application_id)?;
     // Refused before the body is read: 403/404/409 for a caller who may not change the application.
     state.editing.check(&caller.0, id).await?;
-    let body = body.read().await?;
+    let (body, _allowance) = body.read_within(&state.body_budget, DOCUMENT_BODY_LIMIT).await?;
     let incoming = decode_document(body, state.editing.limits()).map_err(|(field, message)| {
         ApiError::Validation(vec![FieldError { field: format!("body.{field}"), message }])
     })?;
@@ -149,6 +152,7 @@ pub(crate) async fn add_document_multipart(
     let id = parse_uuid("application_id", &application_id)?;
     state.editing.check(&caller.0, id).await?;
     refuse_declared_length(&req, DOCUMENT_BODY_LIMIT)?;
+    let _allowance = streaming_allowance(&req, &state, state.editing.limits()).await?;
     let mut intake = state.editing.intake(&caller.0);
     let incoming = match read_one_document(form, &mut intake).await {
         Ok(incoming) => incoming,

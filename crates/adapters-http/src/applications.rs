@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::application_edits;
 use crate::application_views::{self, ApplicationAdminView};
-use crate::body::Deferred;
+use crate::body::{BodyAllowance, Deferred, declared_length};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid};
@@ -246,6 +246,7 @@ impl From<SubmissionError> for ApiError {
         (status = 404, description = "Offre inconnue ou non visible", body = ErrorBody),
         (status = 413, description = "Corps trop volumineux", body = ErrorBody),
         (status = 429, description = "Quota de documents en attente dépassé (`upload_quota_exceeded`, `Retry-After`)", body = ErrorBody),
+        (status = 503, description = "Trop de documents reçus à la fois (`server_busy`, `Retry-After`)", body = ErrorBody),
         (status = 422, description = "Champ ou document invalide (codes S11)", body = ErrorBody),
     )
 )]
@@ -258,7 +259,7 @@ pub(crate) async fn submit(
     if caller.0.role != Role::Candidate {
         return Err(SubmissionError::NotACandidate.into());
     }
-    let body = body.read().await?;
+    let (body, _allowance) = body.read_within(&state.body_budget, SUBMISSION_BODY_LIMIT).await?;
     let command = parse_submission(body, Documents::Base64(state.submissions.limits()))?;
     submitted(&state, &caller.0, command).await
 }
@@ -280,6 +281,7 @@ pub(crate) async fn submit_multipart(
         return Err(SubmissionError::NotACandidate.into());
     }
     refuse_declared_length(&req, SUBMISSION_BODY_LIMIT)?;
+    let _allowance = streaming_allowance(&req, &state, state.submissions.limits()).await?;
     let mut intake = state.submissions.intake(&caller.0);
     let mut command = match read_submission_form(&state, &caller.0, form, &mut intake).await {
         Ok(command) => command,
@@ -318,6 +320,10 @@ async fn read_submission_form(
             FormPart::Text(name, text) => fields.set(&name, text, &mut errors),
             FormPart::File(document_type, file_name, part) => {
                 if !checked {
+                    // A form already invalid is refused before its files are stored, not after.
+                    if !errors.is_empty() {
+                        return Err(ApiError::Validation(errors));
+                    }
                     // Offer, caller, duplicate and deadline before the first byte is stored.
                     let (job_offer_id, candidate_id) = fields.ids_before_files()?;
                     state.submissions.precheck(caller, job_offer_id, candidate_id).await?;
@@ -333,15 +339,20 @@ async fn read_submission_form(
     parse_submission(fields, Documents::Received(intake.take_documents()))
 }
 
+/// The memory a streamed upload may hold: one document while it is inspected (or the whole body, if smaller).
+pub(crate) async fn streaming_allowance(
+    req: &HttpRequest,
+    state: &ApiState,
+    limits: &seeg_domain::applications::DocumentLimits,
+) -> Result<BodyAllowance, ApiError> {
+    let one_document = usize::try_from(limits.max_document_bytes).unwrap_or(usize::MAX);
+    state.body_budget.take(declared_length(req).unwrap_or(one_document).min(one_document)).await
+}
+
 /// 413 at once for a body whose declared length is over `max_bytes`; one without a length is bounded as it is
 /// read (parts, text sizes, documents).
 pub(crate) fn refuse_declared_length(req: &HttpRequest, max_bytes: usize) -> Result<(), ApiError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|length| length > max_bytes as u64) {
+    if declared_length(req).is_some_and(|length| length > max_bytes) {
         return Err(ApiError::PayloadTooLarge { max_bytes });
     }
     Ok(())
@@ -414,7 +425,13 @@ async fn form_text(mut part: actix_multipart::Field) -> Result<String, ApiError>
         }
         text.extend_from_slice(&chunk);
     }
-    String::from_utf8(text).map_err(|_| SubmissionError::MalformedUpload("texte UTF-8 attendu".to_owned()).into())
+    let text =
+        String::from_utf8(text).map_err(|_| SubmissionError::MalformedUpload("texte UTF-8 attendu".to_owned()))?;
+    if text.contains('\0') {
+        // As in JSON bodies (`body::NulInJson`): no field accepts it, and PostgreSQL could not store it.
+        return Err(SubmissionError::MalformedUpload(crate::body::NulInJson.to_string()).into());
+    }
+    Ok(text)
 }
 
 impl SubmissionRequest {
@@ -724,12 +741,9 @@ pub(crate) async fn list_applications(
     };
     let job_offer_id = uuid("job_offer_id", query.job_offer_id.as_deref());
     let candidate_id = uuid("candidate_id", query.candidate_id.as_deref());
+    let q = crate::offers::text_filter_within("q", query.q.as_ref(), MAX_SEARCH_CHARS, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
-    }
-    let q = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-    if q.as_ref().is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
-        return Err(ApiError::invalid("query.q", format!("{MAX_SEARCH_CHARS} caractères au plus")));
     }
     let (candidate_id, q) =
         if caller.0.role == Role::Candidate { (Some(caller.0.id), None) } else { (candidate_id, q) };

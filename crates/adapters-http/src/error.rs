@@ -56,6 +56,9 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("le service n'est pas prêt")]
     NotReady,
+    /// 503 `server_busy`: too many large bodies in memory at once; retry shortly.
+    #[error("le serveur reçoit trop de documents en ce moment : réessayez dans quelques secondes")]
+    Busy,
     /// 413 before any decoding (S11).
     #[error("Le corps de la requête est trop volumineux (au plus {max_bytes} octets)")]
     PayloadTooLarge { max_bytes: usize },
@@ -171,6 +174,11 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("document_type_not_allowed", 422, "Type de document inconnu (S11)."),
     ("offer_has_applications", 409, "L'offre d'emploi a des candidatures : elle ne peut pas être supprimée (I10)."),
     ("not_ready", 503, "Une dépendance (base de données, stockage) ne répond pas."),
+    (
+        "server_busy",
+        503,
+        "Trop de gros corps de requête (documents) en mémoire à la fois : réessayer après `Retry-After`.",
+    ),
     ("internal_error", 500, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),
 ];
 
@@ -182,6 +190,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "server_busy"),
             Self::PayloadTooLarge { .. } | Self::TooManyParts { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
@@ -252,7 +261,7 @@ impl ResponseError for ApiError {
                 error_response(status, code, "La ressource demandée n'a pas été trouvée".to_owned(), None)
             }
             Self::Validation(errors) => error_response(status, code, self.to_string(), Some(errors.clone())),
-            Self::MethodNotAllowed | Self::NotReady => {
+            Self::MethodNotAllowed | Self::NotReady | Self::Busy => {
                 error_response(status, code, capitalise(&self.to_string()), None)
             }
             Self::BadRequest { .. }

@@ -35,6 +35,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::{App, Error, web};
 
+pub use body::BodyBudget;
 pub use docs::openapi;
 pub use error::{ApiError, CODE_CATALOGUE, ErrorBody, FieldError};
 pub use idempotency::IDEMPOTENCY_KEY_HEADER;
@@ -100,6 +101,8 @@ pub fn app(
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))
+        // Innermost: the body a handler reads, after the idempotency layer may have read and put it back.
+        .wrap(actix_web::middleware::from_fn(body::refuse_nul_in_json))
         // Inside the rate limits: a refused request never touches the key store.
         .wrap(actix_web::middleware::from_fn(idempotency::replay))
         // Inside CORS, so a refusal still carries the CORS headers a browser needs to read it.
@@ -115,6 +118,9 @@ pub(crate) fn json_error(error: actix_web::error::JsonPayloadError, _: &actix_we
     match error {
         JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             ApiError::PayloadTooLarge { max_bytes: limit }.into()
+        }
+        JsonPayloadError::Payload(payload) if body::is_nul_in_json(&payload) => {
+            ApiError::invalid("body", body::NulInJson.to_string()).into()
         }
         other => ApiError::invalid("body", format!("corps JSON invalide : {other}")).into(),
     }

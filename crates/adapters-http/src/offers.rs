@@ -184,11 +184,21 @@ pub const MAX_FILTER_CHARS: usize = 200;
 /// A text filter: blank is no filter; control characters (which PostgreSQL refuses in text, e.g. NUL) and
 /// overlong values are a 422 naming the field rather than a database error.
 pub(crate) fn text_filter(field: &str, value: Option<&String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    text_filter_within(field, value, MAX_FILTER_CHARS, errors)
+}
+
+/// `text_filter`, at most `max_chars` long.
+pub(crate) fn text_filter_within(
+    field: &str,
+    value: Option<&String>,
+    max_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let value = value.map(|v| v.trim()).filter(|v| !v.is_empty())?;
     let message = if value.chars().any(char::is_control) {
         "ne doit pas contenir de caractère de contrôle".to_owned()
-    } else if value.chars().count() > MAX_FILTER_CHARS {
-        format!("doit faire au plus {MAX_FILTER_CHARS} caractères")
+    } else if value.chars().count() > max_chars {
+        format!("doit faire au plus {max_chars} caractères")
     } else {
         return Some(value.to_owned());
     };

@@ -70,6 +70,8 @@ pub struct ApiState {
     pub info: ServiceInfo,
     /// One table for every worker thread.
     pub rate_limits: Arc<RateLimiter>,
+    /// The memory large bodies (documents) may hold at once.
+    pub body_budget: crate::body::BodyBudget,
 }
 
 /// How the HTTP layer is configured.

@@ -54,20 +54,27 @@ pub trait DocumentReferences: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GracePeriod(TimeDelta);
 
-/// The grace period was shorter than `MIN_GRACE`.
+/// The grace period was shorter than `MIN_GRACE_HOURS` or longer than `MAX_GRACE_HOURS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("le délai de grâce du nettoyage des documents doit être d'au moins {} heure(s)", MIN_GRACE_HOURS)]
-pub struct GraceTooShort;
+#[error(
+    "le délai de grâce du nettoyage des documents doit être compris entre {} et {} heures",
+    MIN_GRACE_HOURS,
+    MAX_GRACE_HOURS
+)]
+pub struct GraceOutOfRange;
 
 /// The shortest grace period accepted, in hours: far longer than any upload and commit.
 pub const MIN_GRACE_HOURS: u32 = 1;
+/// The longest, in hours (ten years): `now - grace` must stay a date the calendar holds (a grace of `u32::MAX`
+/// hours reaches back before year -262 143, where date arithmetic panics).
+pub const MAX_GRACE_HOURS: u32 = 87_600;
 /// The grace period by default, in hours.
 pub const DEFAULT_GRACE_HOURS: u32 = 24;
 
 impl GracePeriod {
-    pub fn hours(hours: u32) -> Result<Self, GraceTooShort> {
-        if hours < MIN_GRACE_HOURS {
-            return Err(GraceTooShort);
+    pub fn hours(hours: u32) -> Result<Self, GraceOutOfRange> {
+        if !(MIN_GRACE_HOURS..=MAX_GRACE_HOURS).contains(&hours) {
+            return Err(GraceOutOfRange);
         }
         Ok(Self(TimeDelta::hours(i64::from(hours))))
     }
@@ -214,13 +221,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_grace_period_has_a_floor_and_a_day_by_default() {
-        assert_eq!(GracePeriod::hours(0), Err(GraceTooShort));
+    fn the_grace_period_has_a_floor_a_ceiling_and_a_day_by_default() {
+        assert_eq!(GracePeriod::hours(0), Err(GraceOutOfRange));
         assert_eq!(GracePeriod::hours(MIN_GRACE_HOURS).unwrap().as_delta(), TimeDelta::hours(1));
+        assert_eq!(GracePeriod::hours(MAX_GRACE_HOURS).unwrap().as_delta(), TimeDelta::hours(87_600));
+        assert_eq!(GracePeriod::hours(MAX_GRACE_HOURS + 1), Err(GraceOutOfRange));
+        assert_eq!(GracePeriod::hours(u32::MAX), Err(GraceOutOfRange));
         assert_eq!(GracePeriod::default().as_delta(), TimeDelta::hours(24));
+        // The longest grace still leaves a date the calendar holds, far in the past.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-05T00:00:00Z").unwrap().to_utc();
+        let earliest = now.checked_sub_signed(GracePeriod::hours(MAX_GRACE_HOURS).unwrap().as_delta());
+        assert!(earliest.is_some_and(|earliest| earliest.format("%Y").to_string() == "2016"));
         assert_eq!(
-            GraceTooShort.to_string(),
-            "le délai de grâce du nettoyage des documents doit être d'au moins 1 heure(s)"
+            GraceOutOfRange.to_string(),
+            "le délai de grâce du nettoyage des documents doit être compris entre 1 et 87600 heures"
         );
     }
 }

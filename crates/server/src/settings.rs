@@ -123,6 +123,8 @@ pub struct HttpSettings {
     pub allowed_origins: Vec<String>,
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
+    /// Memory the large bodies of uploads may hold at once, in MiB (at least 1).
+    pub body_budget_mib: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1001,7 +1003,7 @@ mod tests {
     }
 
     #[test]
-    fn the_document_sweep_runs_hourly_keeps_a_day_and_refuses_a_zero_grace_or_interval() {
+    fn the_document_sweep_runs_hourly_keeps_a_day_and_refuses_a_grace_out_of_range_or_a_zero_interval() {
         Jail::expect_with(|jail| {
             let sweep = load(jail, Environment::Development).unwrap().storage.sweep;
             assert!(sweep.enabled);
@@ -1010,6 +1012,9 @@ mod tests {
             jail.set_env("APP__STORAGE__SWEEP__GRACE_HOURS", "0");
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("storage.sweep.grace_hours"), "{error}");
+            jail.set_env("APP__STORAGE__SWEEP__GRACE_HOURS", "4294967295");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("storage.sweep.grace_hours") && error.contains("87600"), "{error}");
             jail.set_env("APP__STORAGE__SWEEP__GRACE_HOURS", "48");
             jail.set_env("APP__STORAGE__SWEEP__INTERVAL_SECS", "0");
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());

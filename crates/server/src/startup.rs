@@ -370,6 +370,7 @@ impl Application {
             ),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: rate_limits(settings, Arc::clone(&clock))?,
+            body_budget: seeg_adapters_http::BodyBudget::new(settings.http.body_budget_mib.max(1) * 1024 * 1024),
             accounts,
             password_resets: password_resets.clone(),
             users: UserManagement::new(Arc::new(database.clone()), Arc::clone(&clock), Arc::clone(&ids)),

@@ -149,4 +149,95 @@ on_backends!(Sqlite, Postgres =>
     unknown_routes_and_methods_get_the_f1_body,
     routes_answer_with_and_without_a_trailing_slash,
     cors_allows_configured_origins_only,
+    a_nul_character_in_text_is_refused_not_a_500,
 );
+
+/// A NUL character (`\u0000` in JSON, `%00` in a query or a form) is text no PostgreSQL column may hold: wherever
+/// text comes in, it is refused with the F1 body, never a 500 from the store nor stored on SQLite.
+async fn a_nul_character_in_text_is_refused_not_a_500(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, admin) = token_for(&app, Role::Admin, "nul-admin@example.com").await;
+    let (_, candidate) = token_for(&app, Role::Candidate, "nul-candidat@example.com").await;
+    let nul = "a\u{0}b";
+    let job = open_offer(&app, "Offre NUL").await;
+    let mut references = seeg_tests::submissions::submission_body(&job, "nul");
+    references["ref_fullname"] = json!(nul);
+    references["reference_contacts"] = json!(nul);
+    let mut answers = seeg_tests::submissions::submission_body(&job, "nul réponses");
+    answers["mtp_answers"] = json!({"reponses_metier": [nul]});
+    let (_, second) = token_for(&app, Role::Candidate, "nul-second@example.com").await;
+    answers["mtp_answers"] = json!({"reponses_metier": [nul, "b"], "reponses_talent": ["c"]});
+    let deadline =
+        (seeg_application::Clock::now(&seeg_application::SystemClock) + chrono::TimeDelta::days(30)).to_rfc3339();
+    let offer_with = |field: &str, value: serde_json::Value| {
+        let mut body = json!({
+            "title": "Technicien réseau", "description": "Exploiter le réseau.", "location": "Libreville",
+            "contract_type": "cdd", "offer_status": "externe", "application_deadline": deadline,
+            "questions_mtp": {"questions_metier": ["Métier ?"]},
+        });
+        body[field] = value;
+        body
+    };
+    let signup = json!({
+        "email": "nul-inscrit@example.com", "password": PASSWORD, "first_name": "Awa", "last_name": "Mba",
+        "phone": nul, "date_of_birth": "1992-08-20", "sexe": "F", "candidate_status": "externe",
+        "no_seeg_email": false, "adresse": nul, "poste_actuel": nul,
+    });
+    let cases: Vec<(reqwest::Method, String, Option<&str>, Option<serde_json::Value>)> = vec![
+        (reqwest::Method::POST, "/api/v1/auth/login".into(), None, Some(json!({"email": nul, "password": PASSWORD}))),
+        (reqwest::Method::POST, "/api/v1/auth/forgot-password".into(), None, Some(json!({"email": nul}))),
+        (reqwest::Method::POST, "/api/v1/auth/verify-matricule".into(), None, Some(json!({"matricule": nul}))),
+        (reqwest::Method::PUT, "/api/v1/users/me".into(), Some(&candidate), Some(json!({"first_name": nul}))),
+        (reqwest::Method::POST, "/api/v1/jobs/".into(), Some(&admin), Some(json!({"title": nul}))),
+        (reqwest::Method::GET, "/api/v1/public/jobs?location=a%00b".into(), None, None),
+        (reqwest::Method::GET, "/api/v1/users/?q=a%00b".into(), Some(&admin), None),
+        (reqwest::Method::GET, "/api/v1/jobs/?q=a%00b".into(), Some(&admin), None),
+        (reqwest::Method::GET, "/api/v1/applications/?q=a%00b".into(), Some(&admin), None),
+        (reqwest::Method::POST, "/api/v1/applications/".into(), Some(&candidate), Some(references)),
+        (reqwest::Method::POST, "/api/v1/applications/".into(), Some(&second), Some(answers)),
+        (reqwest::Method::POST, "/api/v1/jobs/".into(), Some(&admin), Some(offer_with("description", json!(nul)))),
+        (reqwest::Method::POST, "/api/v1/jobs/".into(), Some(&admin), Some(offer_with("department", json!(nul)))),
+        (reqwest::Method::POST, "/api/v1/jobs/".into(), Some(&admin), Some(offer_with("requirements", json!([nul])))),
+        (
+            reqwest::Method::POST,
+            "/api/v1/jobs/".into(),
+            Some(&admin),
+            Some(offer_with("questions_mtp", json!({"questions_metier": [nul]}))),
+        ),
+        (reqwest::Method::POST, "/api/v1/auth/signup".into(), None, Some(signup)),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/users/me/profile".into(),
+            Some(&candidate),
+            Some(json!({"skills": [nul], "education": nul, "address": nul})),
+        ),
+    ];
+    for (method, path, token, body) in cases {
+        let mut request = app.client.request(method.clone(), app.url(&path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = &body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        assert!(status < 500, "{method} {path}: {status} {answer}");
+        assert_eq!(answer["status"], status, "{method} {path}: the F1 body {answer}");
+        if body.is_some() && path != "/api/v1/auth/login" {
+            // Every JSON body, whatever its route and fields, before any handler reads it.
+            assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body")), "{method} {path}");
+        } else {
+            assert!((400..500).contains(&status), "{method} {path}: {status} {answer}");
+        }
+    }
+    // A multipart form's text part.
+    let form = reqwest::multipart::Form::new().text("job_offer_id", job.id.to_string()).text("ref_fullname", nul);
+    let response =
+        app.client.post(app.url("/api/v1/applications/")).bearer_auth(&second).multipart(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert!((400..500).contains(&status) && answer["status"] == status, "multipart: {status} {answer}");
+    assert!(answer["detail"].as_str().unwrap().contains("caractère nul"), "{answer}");
+}

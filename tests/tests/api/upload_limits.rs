@@ -303,14 +303,22 @@ async fn earlier_reservation(app: &TestApp, user: Uuid, bytes: u64, age: TimeDel
     tx.commit().await.unwrap();
 }
 
+/// Deletes every reservation of `user`, as when they all leave the grace period.
+async fn forget_reservations(app: &TestApp, user: Uuid) {
+    let uow: &dyn UnitOfWork = &app.database;
+    let mut tx = uow.begin().await.unwrap();
+    assert!(tx.uploads().forget_before(user, SystemClock.now() + TimeDelta::seconds(1)).await.unwrap() > 0);
+    tx.commit().await.unwrap();
+}
+
 async fn a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
     let app = with_local_storage(backend, root.path()).await;
     let offer = open_offer(&app, OfferVisibility::Everyone).await;
     let (candidate, token) = token_for(&app, Role::Candidate, "quota@example.com").await;
-    // Earlier refused requests: 170 MiB an hour ago (a 40 MiB submission no longer fits in 200), and far more
-    // two days ago, past the grace period, which no longer counts.
-    earlier_reservation(&app, candidate.id, 170 * MIB, TimeDelta::hours(1)).await;
+    // Earlier refused requests: the whole 200 MiB an hour ago, and far more two days ago, past the grace period,
+    // which no longer counts.
+    earlier_reservation(&app, candidate.id, 200 * MIB, TimeDelta::hours(1)).await;
     earlier_reservation(&app, candidate.id, 900 * MIB, TimeDelta::hours(48)).await;
 
     let form = form_to(&offer.id.to_string(), &offer, "au-delà", &[], &[]);
@@ -321,23 +329,64 @@ async fn a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored
     let answer: Value = response.json().await.unwrap();
     assert_eq!((status, answer["code"].as_str()), (429, Some("upload_quota_exceeded")), "{answer}");
     assert!(answer["detail"].as_str().unwrap().contains("200 Mio"), "{answer}");
-    assert!((22 * 3600..=23 * 3600).contains(&retry_after), "when the 170 MiB age out: {retry_after}");
+    assert!((22 * 3600..=23 * 3600).contains(&retry_after), "when the 200 MiB age out: {retry_after}");
     assert_eq!(stored_files(root.path()), 0, "refused before a byte was stored");
     let (_, list) = super::applications::get(&app, &token, "/api/v1/applications/").await;
     assert_eq!(list["total"], 0, "nothing submitted: {list}");
-    assert_eq!(pending_bytes(&app, candidate.id).await, 170 * MIB, "the refusal reserved nothing");
+    assert_eq!(pending_bytes(&app, candidate.id).await, 200 * MIB, "the refusal reserved nothing");
+    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("upload_quota_exceeded")), "{body}");
 
-    // A whole (base64) submission reserves only its own bytes: it fits in the 30 MiB left.
+    // Once they leave the grace period, the 200 MiB no longer count: a whole (base64) submission goes in.
+    forget_reservations(&app, candidate.id).await;
     let (status, body) = post(&app, &token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap();
-    // An added document reserves 10 MiB streamed: refused once 195 MiB are pending.
-    earlier_reservation(&app, candidate.id, 25 * MIB, TimeDelta::minutes(5)).await;
+    // A streamed added document: refused before a byte once the quota is full again.
+    earlier_reservation(&app, candidate.id, 200 * MIB, TimeDelta::minutes(5)).await;
     let stored = stored_files(root.path());
     let form = with_files(Form::new(), [("autres", pdf("en trop", 3000))]);
     let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
     assert_eq!((status, answer["code"].as_str()), (429, Some("upload_quota_exceeded")), "{answer}");
     assert_eq!(stored_files(root.path()), stored, "refused before a byte was stored");
+}
+
+async fn a_streamed_upload_is_refused_only_for_the_bytes_it_would_store(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let app = with_local_storage(backend, root.path()).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (candidate, token) = token_for(&app, Role::Candidate, "reste@example.com").await;
+    // 64 KiB left of 200 MiB: far less than a streamed submission's 40 MiB maximum, more than these three files.
+    let earlier = 200 * MIB - 64 * 1024;
+    earlier_reservation(&app, candidate.id, earlier, TimeDelta::hours(1)).await;
+    let (status, answer) =
+        send(&app, &token, "/api/v1/applications/", form_to(&offer.id.to_string(), &offer, "petit", &[], &[])).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(pending_bytes(&app, candidate.id).await, earlier, "committed: nothing more pending");
+    let id = answer["data"]["id"].as_str().unwrap();
+
+    // A 128 KiB document does not fit in what is left: refused on its way, its partial upload removed.
+    let stored = stored_files(root.path());
+    let form = with_files(Form::new(), [("autres", pdf("trop gros pour le reste", 128 * 1024))]);
+    let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
+    assert_eq!((status, answer["code"].as_str()), (429, Some("upload_quota_exceeded")), "{answer}");
+    assert_eq!(stored_files(root.path()), stored, "the partial upload is removed");
+    assert_eq!(pending_bytes(&app, candidate.id).await, earlier, "a refusal that stored nothing holds nothing");
+    let (_, list) = super::applications::get(&app, &token, &format!("/api/v1/applications/{id}/documents")).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 3, "nothing added: {list}");
+}
+
+async fn a_form_invalid_before_its_files_stores_nothing(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let app = with_local_storage(backend, root.path()).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (candidate, token) = token_for(&app, Role::Candidate, "invalide@example.com").await;
+    let leading = [("has_been_manager", "peut-être".to_owned())];
+    let form = form_to(&offer.id.to_string(), &offer, "invalide", &leading, &[]);
+    let (status, answer) = send(&app, &token, "/api/v1/applications/", form).await;
+    assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.has_been_manager")), "{answer}");
+    assert_eq!(stored_files(root.path()), 0, "refused at its first file, before a byte of it");
+    assert_eq!(pending_bytes(&app, candidate.id).await, 0, "nothing reserved");
 }
 
 async fn a_committed_upload_releases_its_reservation_and_a_refused_one_counts_what_it_stored(backend: Backend) {
@@ -379,8 +428,59 @@ async fn a_committed_upload_releases_its_reservation_and_a_refused_one_counts_wh
     assert_eq!(pending_bytes(&app, candidate.id).await, stored, "committed additions hold nothing");
 }
 
+async fn large_bodies_wait_for_the_memory_budget_then_answer_503(backend: Backend) {
+    let app = TestApp::spawn_with(backend, seeg_application::outbox::HandlerRegistry::default(), |settings| {
+        settings.http.body_budget_mib = 10;
+    })
+    .await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (holder, holder_token) = token_for(&app, Role::Candidate, "lent@example.com").await;
+    let (_, other) = token_for(&app, Role::Candidate, "presse@example.com").await;
+
+    // A streamed submission that starts its first file and stalls: it holds one document's 10 MiB, all of it.
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stalled = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/applications/ HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {holder_token}\r\n\
+         Content-Type: multipart/form-data; boundary=limite\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let parts = format!(
+        "--limite\r\nContent-Disposition: form-data; name=\"job_offer_id\"\r\n\r\n{}\r\n--limite\r\n\
+         Content-Disposition: form-data; name=\"cv\"; filename=\"cv.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\
+         %PDF-1.7\n",
+        offer.id
+    );
+    let chunk = format!("{head}{:x}\r\n{parts}\r\n", parts.len());
+    tokio::io::AsyncWriteExt::write_all(&mut stalled, chunk.as_bytes()).await.unwrap();
+    seeg_tests::eventually::eventually("the stalled upload reaches its first file", async || {
+        (pending_bytes(&app, holder.id).await > 0).then_some(())
+    })
+    .await;
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/applications/"))
+        .bearer_auth(&other)
+        .json(&submission(&offer))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    assert!(response.headers().contains_key("retry-after"));
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!((status, answer["code"].as_str()), (503, Some("server_busy")), "{answer}");
+
+    // The stalled client goes away: its share comes back, and the same submission goes through.
+    drop(stalled);
+    let (status, body) = post(&app, &other, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+}
+
 on_backends!(Sqlite, Postgres =>
     a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored,
+    a_streamed_upload_is_refused_only_for_the_bytes_it_would_store,
+    a_form_invalid_before_its_files_stores_nothing,
+    large_bodies_wait_for_the_memory_budget_then_answer_503,
     a_committed_upload_releases_its_reservation_and_a_refused_one_counts_what_it_stored,
     a_caller_who_may_not_upload_is_refused_before_the_body_is_read,
     a_refused_streamed_submission_stores_nothing,

@@ -138,9 +138,46 @@ async fn one_users_concurrent_reservations_are_taken_one_at_a_time(backend: Back
     }
 }
 
+async fn a_stream_reserves_up_to_its_maximum_within_the_room_left(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let clock = Arc::new(ManualClock::new(at(0)));
+    let quota = quota(&p, &clock, 100);
+    let a = account(&p, "flux@example.com").await;
+
+    let _held = quota.reserve(&a, 70).await.unwrap();
+    clock.advance(TimeDelta::minutes(15));
+    let stream = quota.reserve_up_to(&a, 50).await.expect("30 bytes are left: the stream may start");
+    assert_eq!(stream.reserved(), 30);
+    assert!(stream.admits(30) && !stream.admits(31), "the stream may store the 30 bytes left, no more");
+    assert_eq!(stream.exceeded().retry_after_secs, 45 * 60, "when the 70 bytes reserved at 0 leave the hour");
+    assert_eq!(pending(&p, a.id, at(-1)).await.bytes, 100);
+    match quota.reserve_up_to(&a, 50).await {
+        Err(ReserveError::Exceeded(exceeded)) => assert_eq!(exceeded.max_bytes, 100),
+        other => panic!("no room left: expected a refusal, got {other:?}"),
+    }
+    let small = account(&p, "petit-flux@example.com").await;
+    assert_eq!(quota.reserve_up_to(&small, 50).await.unwrap().reserved(), 50, "room enough: its maximum");
+
+    // Refused having stored nothing, the stream leaves no row behind.
+    quota.settle(stream).await;
+    assert_eq!(pending(&p, a.id, at(-1)).await, PendingBytes { bytes: 70, oldest: Some(at(0)) });
+}
+
+async fn a_refusal_that_stored_nothing_leaves_no_row(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let clock = Arc::new(ManualClock::new(at(0)));
+    let quota = quota(&p, &clock, 100);
+    let a = account(&p, "rien@example.com").await;
+    let held = quota.reserve(&a, 40).await.unwrap();
+    quota.settle(held).await;
+    assert_eq!(pending(&p, a.id, at(-1)).await, PendingBytes { bytes: 0, oldest: None });
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
     pending_sums_one_users_recent_rows_and_settle_and_release_roll_back,
     forget_before_deletes_only_that_users_older_rows,
     the_quota_refuses_past_its_limit_until_the_oldest_ages_out,
     one_users_concurrent_reservations_are_taken_one_at_a_time,
+    a_stream_reserves_up_to_its_maximum_within_the_room_left,
+    a_refusal_that_stored_nothing_leaves_no_row,
 );

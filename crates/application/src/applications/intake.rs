@@ -99,14 +99,15 @@ impl DocumentIntake {
         received
     }
 
-    /// The request's reservation, made at its first document: the most its files may add up to.
+    /// The request's reservation, made at its first document: the most its files may add up to, or the room its
+    /// user has left if that is less (the request is then refused only if it stores more).
     async fn reserve(&mut self) -> Result<(), SubmissionError> {
         if self.pending.is_some() {
             return Ok(());
         }
         let files = u64::try_from(self.max_files).unwrap_or(u64::MAX);
         let most = self.limits.max_total_bytes.min(files.saturating_mul(self.limits.max_document_bytes));
-        self.pending = Some(self.quota.reserve(&self.user, most).await?);
+        self.pending = Some(self.quota.reserve_up_to(&self.user, most).await?);
         Ok(())
     }
 
@@ -136,6 +137,11 @@ impl DocumentIntake {
                     return Err(SubmissionError::Documents(DocumentProblem::TooLargeTogether {
                         max_bytes: self.limits.max_total_bytes,
                     }));
+                }
+                if let Some(pending) = &self.pending
+                    && !pending.admits(scan.size())
+                {
+                    return Err(SubmissionError::Quota(pending.exceeded()));
                 }
                 whole.extend_from_slice(&chunk);
                 upload.write(chunk).await?;

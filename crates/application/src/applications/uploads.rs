@@ -5,13 +5,16 @@
 //! default). Without a bound, one account could fill the store with 40 MiB requests that always fail at the
 //! last step.
 //!
-//! How: a request reserves its maximum (`UploadQuota::reserve`) in a ledger row BEFORE its first byte is stored,
-//! in a transaction that locks the user's row, so two concurrent requests of one user cannot both pass the check.
-//! The request then holds a `PendingUpload`:
+//! How: a request reserves what it may store in a ledger row BEFORE its first byte is stored, in a transaction
+//! that locks the user's row, so two concurrent requests of one user cannot both pass the check: a body already
+//! read reserves its exact size (`UploadQuota::reserve`); a streamed one, whose size is known only at its end,
+//! reserves its maximum or the room left, whichever is smaller (`UploadQuota::reserve_up_to`), and is refused
+//! only if it goes on past what it reserved (`PendingUpload::admits`). The request then holds a `PendingUpload`:
 //! - committed (submission, added document): its row is released in the same transaction as the application
 //!   rows: bytes that a row names are not pending;
 //! - refused: its row is settled to the bytes actually stored (finished documents, and a partial one whose
-//!   abort failed), which count until the grace period ends, when the sweep may remove them;
+//!   abort failed), which count until the grace period ends, when the sweep may remove them; a request that
+//!   stored nothing leaves no row;
 //! - dropped without either (the client went away mid-stream, the process died): the row keeps the request's
 //!   maximum until the grace period ends. Counting too much for a day is the safe side.
 //!
@@ -108,12 +111,40 @@ pub struct PendingUpload {
     id: Uuid,
     /// The bytes the request has stored so far.
     stored: u64,
+    /// The bytes reserved: the most the request may store.
+    reserved: u64,
+    /// The refusal a request that goes past `reserved` gets.
+    exceeded: QuotaExceeded,
 }
 
 impl PendingUpload {
     pub(crate) fn add_stored(&mut self, bytes: u64) {
         self.stored = self.stored.saturating_add(bytes);
     }
+
+    /// Whether `more` bytes, besides those stored so far, stay within the reservation.
+    pub fn admits(&self, more: u64) -> bool {
+        self.stored.saturating_add(more) <= self.reserved
+    }
+
+    /// Why a request that goes past its reservation is refused.
+    pub const fn exceeded(&self) -> QuotaExceeded {
+        self.exceeded
+    }
+
+    /// The bytes reserved.
+    pub const fn reserved(&self) -> u64 {
+        self.reserved
+    }
+}
+
+/// How much a reservation asks for.
+#[derive(Debug, Clone, Copy)]
+enum Claim {
+    /// Exactly this, or nothing.
+    Exactly(u64),
+    /// As much of this as the quota has room for (at least a byte).
+    UpTo(u64),
 }
 
 /// Reserves, settles and releases pending uploads.
@@ -143,29 +174,51 @@ impl UploadQuota {
     /// uploads and `bytes` together would pass the quota. The user's row is locked first: one user's requests
     /// reserve one at a time.
     pub async fn reserve(&self, user: &User, bytes: u64) -> Result<PendingUpload, ReserveError> {
+        self.claim(user, Claim::Exactly(bytes)).await
+    }
+
+    /// Reserves `most` bytes, or the room `user` has left if that is less, for a request whose size is known only
+    /// at its end (a stream); refuses it only when no room is left. The request must keep within
+    /// `PendingUpload::admits`.
+    pub async fn reserve_up_to(&self, user: &User, most: u64) -> Result<PendingUpload, ReserveError> {
+        self.claim(user, Claim::UpTo(most)).await
+    }
+
+    async fn claim(&self, user: &User, claim: Claim) -> Result<PendingUpload, ReserveError> {
         let now = self.clock.now();
         let since = now - self.limits.window;
         let mut tx = self.uow.begin().await?;
         tx.users().lock(user.id).await?;
         tx.uploads().forget_before(user.id, since).await?;
         let pending = tx.uploads().pending(user.id, since).await?;
-        if pending.bytes.saturating_add(bytes) > self.limits.max_bytes {
-            let ages_out = pending.oldest.map_or(now, |oldest| oldest + self.limits.window);
-            let retry_after_secs = u64::try_from((ages_out - now).num_seconds()).unwrap_or(0).max(1);
-            return Err(QuotaExceeded { max_bytes: self.limits.max_bytes, retry_after_secs }.into());
-        }
+        let room = self.limits.max_bytes.saturating_sub(pending.bytes);
+        // Until the oldest counted row leaves the window (this request's own, if it is the first).
+        let ages_out = pending.oldest.unwrap_or(now) + self.limits.window;
+        let exceeded = QuotaExceeded {
+            max_bytes: self.limits.max_bytes,
+            retry_after_secs: u64::try_from((ages_out - now).num_seconds()).unwrap_or(0).max(1),
+        };
+        let bytes = match claim {
+            Claim::Exactly(bytes) if bytes <= room => bytes,
+            Claim::UpTo(most) if room > 0 => most.min(room),
+            Claim::Exactly(_) | Claim::UpTo(_) => return Err(exceeded.into()),
+        };
         let reservation = UploadReservation { id: self.ids.new_id(), user_id: user.id, bytes, created_at: now };
         tx.uploads().insert(&reservation).await?;
         tx.commit().await?;
-        Ok(PendingUpload { id: reservation.id, stored: 0 })
+        Ok(PendingUpload { id: reservation.id, stored: 0, reserved: bytes, exceeded })
     }
 
-    /// A refused request: its reservation now counts what it stored. A failure here only leaves the request's
-    /// maximum counted until the window ends, so it is logged, not returned.
+    /// A refused request: its reservation now counts what it stored (nothing stored: the row goes). A failure
+    /// here only leaves the request's maximum counted until the window ends, so it is logged, not returned.
     pub async fn settle(&self, pending: PendingUpload) {
         let settled = async {
             let mut tx = self.uow.begin().await?;
-            tx.uploads().settle(pending.id, pending.stored).await?;
+            if pending.stored == 0 {
+                tx.uploads().release(pending.id).await?;
+            } else {
+                tx.uploads().settle(pending.id, pending.stored).await?;
+            }
             tx.commit().await
         }
         .await;

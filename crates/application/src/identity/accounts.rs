@@ -261,7 +261,9 @@ impl Accounts {
     #[instrument(skip_all)]
     pub async fn log_in(&self, email: &str, password: &str, context: &RequestContext) -> Result<Session, LoginError> {
         let email = email.trim().to_lowercase();
-        let user = self.users.find_by_email(&email).await?;
+        // No account's address holds a control character (sign-up refuses them), and some stores cannot even
+        // compare one (PostgreSQL text has no NUL): such an address is simply unknown.
+        let user = if email.chars().any(char::is_control) { None } else { self.users.find_by_email(&email).await? };
         let verified = self.hasher.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
         let now = self.clock.now();
         let Some(user) = user.filter(|_| verified) else {
