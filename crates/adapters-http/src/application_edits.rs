@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::applications::{
-    DocumentBody, DocumentUpload, decode_document, read_form, refuse_declared_length, streaming_allowance,
+    DocumentBody, DocumentUpload, decode_document, read_form, refuse_declared_length, within_deadline,
 };
 use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, FieldError};
@@ -120,6 +120,8 @@ pub struct AddedDocumentBody {
         (status = 409, description = "`application_locked`", body = ErrorBody),
         (status = 413, description = "Corps ou formulaire trop volumineux (taille, nombre de parties)", body = ErrorBody),
         (status = 429, description = "Quota de documents en attente dépassé (`upload_quota_exceeded`, `Retry-After`)", body = ErrorBody),
+        (status = 408, description = "Corps arrivé trop lentement (`body_timeout`)", body = ErrorBody),
+        (status = 415, description = "Corps compressé (`unsupported_content_encoding`)", body = ErrorBody),
         (status = 503, description = "Trop de documents reçus à la fois (`server_busy`, `Retry-After`)", body = ErrorBody),
         (status = 422, description = "Document invalide (codes S11, `document_name_invalid`)", body = ErrorBody),
     )
@@ -152,9 +154,8 @@ pub(crate) async fn add_document_multipart(
     let id = parse_uuid("application_id", &application_id)?;
     state.editing.check(&caller.0, id).await?;
     refuse_declared_length(&req, DOCUMENT_BODY_LIMIT)?;
-    let _allowance = streaming_allowance(&req, &state, state.editing.limits()).await?;
     let mut intake = state.editing.intake(&caller.0);
-    let incoming = match read_one_document(form, &mut intake).await {
+    let incoming = match within_deadline(&state.body_budget, read_one_document(&state, form, &mut intake)).await {
         Ok(incoming) => incoming,
         Err(error) => {
             // Refused before the use case saw the document: its reservation counts what was stored.
@@ -168,10 +169,11 @@ pub(crate) async fn add_document_multipart(
 
 /// The one document a multipart form carries, streamed into `intake`; text parts carry nothing this route reads.
 async fn read_one_document(
+    state: &ApiState,
     form: actix_multipart::Multipart,
     intake: &mut DocumentIntake,
 ) -> Result<IncomingDocument, ApiError> {
-    read_form(form, intake, |_, _| {}).await?;
+    read_form(form, &state.body_budget, intake, |_, _| {}).await?;
     let mut documents = intake.take_documents();
     if documents.len() != 1 {
         let message = "exactement un fichier attendu, dans une partie nommée par son type";

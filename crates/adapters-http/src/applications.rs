@@ -21,7 +21,8 @@ use uuid::Uuid;
 
 use crate::application_edits;
 use crate::application_views::{self, ApplicationAdminView};
-use crate::body::{BodyAllowance, Deferred, declared_length};
+use crate::body::{Deferred, declared_length};
+use crate::budget::{BodyAllowance, BodyBudget};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid};
@@ -246,6 +247,8 @@ impl From<SubmissionError> for ApiError {
         (status = 404, description = "Offre inconnue ou non visible", body = ErrorBody),
         (status = 413, description = "Corps trop volumineux", body = ErrorBody),
         (status = 429, description = "Quota de documents en attente dépassé (`upload_quota_exceeded`, `Retry-After`)", body = ErrorBody),
+        (status = 408, description = "Corps arrivé trop lentement (`body_timeout`)", body = ErrorBody),
+        (status = 415, description = "Corps compressé (`unsupported_content_encoding`)", body = ErrorBody),
         (status = 503, description = "Trop de documents reçus à la fois (`server_busy`, `Retry-After`)", body = ErrorBody),
         (status = 422, description = "Champ ou document invalide (codes S11)", body = ErrorBody),
     )
@@ -281,9 +284,9 @@ pub(crate) async fn submit_multipart(
         return Err(SubmissionError::NotACandidate.into());
     }
     refuse_declared_length(&req, SUBMISSION_BODY_LIMIT)?;
-    let _allowance = streaming_allowance(&req, &state, state.submissions.limits()).await?;
     let mut intake = state.submissions.intake(&caller.0);
-    let mut command = match read_submission_form(&state, &caller.0, form, &mut intake).await {
+    let read = within_deadline(&state.body_budget, read_submission_form(&state, &caller.0, form, &mut intake));
+    let mut command = match read.await {
         Ok(command) => command,
         Err(error) => {
             // Refused before the use case saw the documents: their reservation counts what was stored.
@@ -329,7 +332,7 @@ async fn read_submission_form(
                     state.submissions.precheck(caller, job_offer_id, candidate_id).await?;
                     checked = true;
                 }
-                intake.receive(&document_type, &file_name, *part).await?;
+                receive_file(&state.body_budget, intake, &document_type, &file_name, part).await?;
             }
         }
     }
@@ -339,14 +342,29 @@ async fn read_submission_form(
     parse_submission(fields, Documents::Received(intake.take_documents()))
 }
 
-/// The memory a streamed upload may hold: one document while it is inspected (or the whole body, if smaller).
-pub(crate) async fn streaming_allowance(
-    req: &HttpRequest,
-    state: &ApiState,
-    limits: &seeg_domain::applications::DocumentLimits,
-) -> Result<BodyAllowance, ApiError> {
-    let one_document = usize::try_from(limits.max_document_bytes).unwrap_or(usize::MAX);
-    state.body_budget.take(declared_length(req).unwrap_or(one_document).min(one_document)).await
+/// Streams one file part into `intake`, its bytes charged to `budget` as they arrive and held until the document
+/// has been inspected (its stream is dropped then): a refusal for want of room is a 503.
+async fn receive_file(
+    budget: &BodyBudget,
+    intake: &mut DocumentIntake,
+    document_type: &str,
+    file_name: &str,
+    part: Box<actix_multipart::Field>,
+) -> Result<(), ApiError> {
+    let allowance = BodyAllowance::default();
+    let received = intake.receive(document_type, file_name, budget.charge(part, 1, allowance.clone())).await;
+    match received {
+        Err(_) if allowance.refused() => Err(ApiError::Busy),
+        received => received.map_err(ApiError::from),
+    }
+}
+
+/// `reading` (a multipart form), unless its body takes longer than the budget's deadline to arrive (408).
+pub(crate) async fn within_deadline<T>(
+    budget: &BodyBudget,
+    reading: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(budget.deadline(), reading).await.unwrap_or(Err(ApiError::BodyTimeout))
 }
 
 /// 413 at once for a body whose declared length is over `max_bytes`; one without a length is bounded as it is
@@ -391,7 +409,12 @@ impl FormReader {
         if let Some(file_name) = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned) {
             return Ok(Some(FormPart::File(name, file_name, Box::new(part))));
         }
-        Ok(Some(FormPart::Text(name, form_text(part).await?)))
+        let text = form_text(part).await?;
+        if text.contains('\0') {
+            // As in JSON bodies (`body::NulInJson`): no field accepts it, and PostgreSQL could not store it.
+            return Err(ApiError::invalid(format!("body.{name}"), crate::body::NulInJson.to_string()));
+        }
+        Ok(Some(FormPart::Text(name, text)))
     }
 }
 
@@ -399,6 +422,7 @@ impl FormReader {
 /// each text part is handed whole to `text`.
 pub(crate) async fn read_form(
     form: actix_multipart::Multipart,
+    budget: &BodyBudget,
     intake: &mut DocumentIntake,
     mut text: impl FnMut(&str, String),
 ) -> Result<(), ApiError> {
@@ -406,7 +430,9 @@ pub(crate) async fn read_form(
     while let Some(part) = form.next().await? {
         match part {
             FormPart::Text(name, value) => text(&name, value),
-            FormPart::File(document_type, file_name, part) => intake.receive(&document_type, &file_name, *part).await?,
+            FormPart::File(document_type, file_name, part) => {
+                receive_file(budget, intake, &document_type, &file_name, part).await?;
+            }
         }
     }
     Ok(())
@@ -425,13 +451,7 @@ async fn form_text(mut part: actix_multipart::Field) -> Result<String, ApiError>
         }
         text.extend_from_slice(&chunk);
     }
-    let text =
-        String::from_utf8(text).map_err(|_| SubmissionError::MalformedUpload("texte UTF-8 attendu".to_owned()))?;
-    if text.contains('\0') {
-        // As in JSON bodies (`body::NulInJson`): no field accepts it, and PostgreSQL could not store it.
-        return Err(SubmissionError::MalformedUpload(crate::body::NulInJson.to_string()).into());
-    }
-    Ok(text)
+    String::from_utf8(text).map_err(|_| SubmissionError::MalformedUpload("texte UTF-8 attendu".to_owned()).into())
 }
 
 impl SubmissionRequest {

@@ -6,21 +6,21 @@
 //! payload here without reading it leaves the order to the handler: `Caller` first, then the permission
 //! check, then `read`.
 //!
-//! Large bodies (a base64 submission reaches 56 MiB, a streamed document keeps up to 10 MiB for its inspection)
-//! also take their size from the process's `BodyBudget` before a byte is read, so that concurrent uploads
-//! cannot hold more memory together than the budget allows (S11: limited before decoding).
+//! Large bodies (a base64 submission reaches 56 MiB) are also charged to the process's `BodyBudget` as they
+//! arrive (`read_within`, see `budget`). Every request body is plain (`guard_body`): no content encoding, and
+//! no NUL character in JSON.
 
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
-use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
+use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::budget::{BodyAllowance, BodyBudget, ChargedError};
 use crate::error::ApiError;
 
 /// The body of a write route, not yet read.
@@ -51,15 +51,34 @@ impl<T: DeserializeOwned + 'static> Deferred<T> {
 }
 
 impl<T: DeserializeOwned + 'static> Deferred<T> {
-    /// `read`, for a route whose body may reach `max_bytes`: the body's declared length (or `max_bytes` when it
-    /// declares none) is taken from `budget` first, and held until the handler is done with the decoded body.
+    /// `read`, for a route whose body may reach `max_bytes`: a body declared longer is refused at once (413);
+    /// otherwise its bytes are charged to `budget` twice over as they arrive (the buffered text, then the strings
+    /// decoded from it), and held until the handler drops the allowance. A body slower than the budget's deadline
+    /// is refused (408) and gives back what it held.
     pub(crate) async fn read_within(
-        self,
+        mut self,
         budget: &BodyBudget,
         max_bytes: usize,
     ) -> Result<(T, BodyAllowance), ApiError> {
-        let allowance = budget.take(declared_length(&self.request).unwrap_or(max_bytes).min(max_bytes)).await?;
-        Ok((self.read().await?, allowance))
+        if declared_length(&self.request).is_some_and(|length| length > max_bytes) {
+            return Err(ApiError::PayloadTooLarge { max_bytes });
+        }
+        let allowance = BodyAllowance::default();
+        let payload =
+            budget.charge(std::mem::replace(&mut self.payload, Payload::None), 2, allowance.clone()).map(|chunk| {
+                chunk.map_err(|error| match error {
+                    ChargedError::Inner(error) => error,
+                    ChargedError::Spent(spent) => PayloadError::Io(std::io::Error::other(spent)),
+                })
+            });
+        self.payload = Payload::Stream { payload: Box::pin(payload) };
+        let read = tokio::time::timeout(budget.deadline(), self.read()).await;
+        match read {
+            Ok(Ok(body)) => Ok((body, allowance)),
+            Err(_) => Err(ApiError::BodyTimeout),
+            Ok(Err(_)) if allowance.refused() => Err(ApiError::Busy),
+            Ok(Err(error)) => Err(error),
+        }
     }
 }
 
@@ -68,55 +87,12 @@ pub(crate) fn declared_length(req: &HttpRequest) -> Option<usize> {
     req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// How many bytes of large bodies the process holds at once, in KiB permits.
-#[derive(Debug, Clone)]
-pub struct BodyBudget {
-    kib: Arc<Semaphore>,
-    total_kib: u32,
-}
-
-/// Bytes taken from a `BodyBudget`, given back when dropped.
-#[derive(Debug)]
-pub(crate) struct BodyAllowance(#[allow(dead_code)] OwnedSemaphorePermit);
-
-/// How long a large body waits for room in the budget before the request is answered 503.
-const BUDGET_WAIT: Duration = Duration::from_secs(10);
-
-impl BodyBudget {
-    /// The default: 256 MiB of large bodies at once (four and a half of the largest submissions).
-    pub const DEFAULT_BYTES: usize = 256 * 1024 * 1024;
-
-    pub fn new(bytes: usize) -> Self {
-        let total_kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).max(1);
-        Self { kib: Arc::new(Semaphore::new(total_kib as usize)), total_kib }
-    }
-
-    /// Takes `bytes` (at most the whole budget), waiting up to `BUDGET_WAIT` for others to give theirs back.
-    pub(crate) async fn take(&self, bytes: usize) -> Result<BodyAllowance, ApiError> {
-        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).clamp(1, self.total_kib);
-        match tokio::time::timeout(BUDGET_WAIT, Arc::clone(&self.kib).acquire_many_owned(kib)).await {
-            Ok(Ok(permit)) => Ok(BodyAllowance(permit)),
-            Ok(Err(_)) | Err(_) => Err(ApiError::Busy),
-        }
-    }
-
-    /// KiB free now (tests).
-    pub fn available_kib(&self) -> usize {
-        self.kib.available_permits()
-    }
-}
-
-impl Default for BodyBudget {
-    fn default() -> Self {
-        Self::new(Self::DEFAULT_BYTES)
-    }
-}
-
 /// The `ApiError` that `json_error` put in the framework error; any other framework refusal is a bad body.
 fn api_error(error: &actix_web::Error) -> ApiError {
     match error.as_error::<ApiError>() {
         Some(ApiError::PayloadTooLarge { max_bytes }) => ApiError::PayloadTooLarge { max_bytes: *max_bytes },
         Some(ApiError::Validation(fields)) => ApiError::Validation(fields.clone()),
+        Some(ApiError::Busy) => ApiError::Busy,
         _ => ApiError::invalid("body", format!("corps JSON invalide : {error}")),
     }
 }
@@ -164,13 +140,22 @@ impl NulScan {
     }
 }
 
-/// Middleware: the body of a JSON request is checked as it is read (no copy, no wait): a NUL character ends it
-/// with `NulInJson`, which `json_error` answers with a 422.
-pub(crate) async fn refuse_nul_in_json(
+/// Middleware for every request body: a `Content-Encoding` other than `identity` is refused (415) before a byte
+/// is read, since a decoded body could be many times what was sent, past the size limits and the memory budget
+/// counted on the wire; the body of a JSON request is checked as it is read (no copy, no wait): a NUL character
+/// ends it with `NulInJson`, which `json_error` answers with a 422.
+pub(crate) async fn guard_body(
     mut req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    use futures_util::StreamExt as _;
+    let encoded = req.headers().get_all(header::CONTENT_ENCODING).any(|value| {
+        value
+            .to_str()
+            .map_or(true, |value| value.split(',').any(|coding| !coding.trim().eq_ignore_ascii_case("identity")))
+    });
+    if encoded {
+        return Err(ApiError::UnsupportedEncoding.into());
+    }
     let json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -182,21 +167,18 @@ pub(crate) async fn refuse_nul_in_json(
         let checked = req.take_payload().map(move |chunk| {
             let chunk = chunk?;
             if scan.finds_nul(&chunk) {
-                return Err(actix_web::error::PayloadError::Io(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    NulInJson,
-                )));
+                return Err(PayloadError::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, NulInJson)));
             }
             Ok(chunk)
         });
-        req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(checked) });
+        req.set_payload(Payload::Stream { payload: Box::pin(checked) });
     }
     next.call(req).await
 }
 
-/// Whether a payload error is `refuse_nul_in_json`'s.
-pub(crate) fn is_nul_in_json(error: &actix_web::error::PayloadError) -> bool {
-    let actix_web::error::PayloadError::Io(io) = error else { return false };
+/// Whether a payload error is `guard_body`'s.
+pub(crate) fn is_nul_in_json(error: &PayloadError) -> bool {
+    let PayloadError::Io(io) = error else { return false };
     io.get_ref().is_some_and(<dyn std::error::Error + Send + Sync>::is::<NulInJson>)
 }
 

@@ -59,6 +59,12 @@ pub enum ApiError {
     /// 503 `server_busy`: too many large bodies in memory at once; retry shortly.
     #[error("le serveur reçoit trop de documents en ce moment : réessayez dans quelques secondes")]
     Busy,
+    /// 408 `body_timeout`: the body took longer than `http.body_timeout_secs` to arrive.
+    #[error("le corps de la requête est arrivé trop lentement : réessayez avec une meilleure connexion")]
+    BodyTimeout,
+    /// 415 `unsupported_content_encoding`: a compressed request body.
+    #[error("le corps de la requête ne doit pas être compressé (Content-Encoding non accepté)")]
+    UnsupportedEncoding,
     /// 413 before any decoding (S11).
     #[error("Le corps de la requête est trop volumineux (au plus {max_bytes} octets)")]
     PayloadTooLarge { max_bytes: usize },
@@ -174,6 +180,12 @@ pub const CODE_CATALOGUE: &[(&str, u16, &str)] = &[
     ("document_type_not_allowed", 422, "Type de document inconnu (S11)."),
     ("offer_has_applications", 409, "L'offre d'emploi a des candidatures : elle ne peut pas être supprimée (I10)."),
     ("not_ready", 503, "Une dépendance (base de données, stockage) ne répond pas."),
+    ("body_timeout", 408, "Le corps de la requête n'est pas arrivé dans le délai (`http.body_timeout_secs`)."),
+    (
+        "unsupported_content_encoding",
+        415,
+        "Corps de requête compressé (`Content-Encoding` autre que `identity`) : envoyer le corps tel quel.",
+    ),
     (
         "server_busy",
         503,
@@ -191,6 +203,8 @@ impl ApiError {
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_error"),
             Self::NotReady => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "server_busy"),
+            Self::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "body_timeout"),
+            Self::UnsupportedEncoding => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_content_encoding"),
             Self::PayloadTooLarge { .. } | Self::TooManyParts { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             }
@@ -261,7 +275,7 @@ impl ResponseError for ApiError {
                 error_response(status, code, "La ressource demandée n'a pas été trouvée".to_owned(), None)
             }
             Self::Validation(errors) => error_response(status, code, self.to_string(), Some(errors.clone())),
-            Self::MethodNotAllowed | Self::NotReady | Self::Busy => {
+            Self::MethodNotAllowed | Self::NotReady | Self::Busy | Self::BodyTimeout | Self::UnsupportedEncoding => {
                 error_response(status, code, capitalise(&self.to_string()), None)
             }
             Self::BadRequest { .. }

@@ -8,6 +8,7 @@ mod application_views;
 mod applications;
 mod audit;
 mod body;
+mod budget;
 mod docs;
 mod drafts;
 mod error;
@@ -35,7 +36,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::{App, Error, web};
 
-pub use body::BodyBudget;
+pub use budget::BodyBudget;
 pub use docs::openapi;
 pub use error::{ApiError, CODE_CATALOGUE, ErrorBody, FieldError};
 pub use idempotency::IDEMPOTENCY_KEY_HEADER;
@@ -102,7 +103,7 @@ pub fn app(
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))
         // Innermost: the body a handler reads, after the idempotency layer may have read and put it back.
-        .wrap(actix_web::middleware::from_fn(body::refuse_nul_in_json))
+        .wrap(actix_web::middleware::from_fn(body::guard_body))
         // Inside the rate limits: a refused request never touches the key store.
         .wrap(actix_web::middleware::from_fn(idempotency::replay))
         // Inside CORS, so a refusal still carries the CORS headers a browser needs to read it.

@@ -71,7 +71,7 @@ pub struct ApiState {
     /// One table for every worker thread.
     pub rate_limits: Arc<RateLimiter>,
     /// The memory large bodies (documents) may hold at once.
-    pub body_budget: crate::body::BodyBudget,
+    pub body_budget: crate::budget::BodyBudget,
 }
 
 /// How the HTTP layer is configured.

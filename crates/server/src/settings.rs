@@ -123,8 +123,26 @@ pub struct HttpSettings {
     pub allowed_origins: Vec<String>,
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
-    /// Memory the large bodies of uploads may hold at once, in MiB (at least 1).
+    /// Memory the large bodies of uploads may hold at once, in MiB (1 to `MAX_BODY_BUDGET_MIB`).
     pub body_budget_mib: usize,
+    /// How long an upload's body may take to arrive, in seconds (at least 1).
+    pub body_timeout_secs: u64,
+}
+
+/// The largest `http.body_budget_mib`: 64 GiB.
+const MAX_BODY_BUDGET_MIB: usize = 64 * 1024;
+
+impl HttpSettings {
+    /// The memory budget of large bodies and the time each may take to arrive.
+    pub fn body_limits(&self) -> anyhow::Result<(usize, std::time::Duration)> {
+        if !(1..=MAX_BODY_BUDGET_MIB).contains(&self.body_budget_mib) {
+            bail!("http.body_budget_mib doit être entre 1 et {MAX_BODY_BUDGET_MIB}");
+        }
+        if self.body_timeout_secs == 0 {
+            bail!("http.body_timeout_secs doit être d'au moins 1");
+        }
+        Ok((self.body_budget_mib * 1024 * 1024, std::time::Duration::from_secs(self.body_timeout_secs)))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -639,6 +657,7 @@ impl Settings {
         if self.environment == Environment::Production && self.database.is_sqlite() {
             bail!("production exige PostgreSQL : database.url ne peut pas être une base SQLite");
         }
+        self.http.body_limits()?;
         for origin in &self.http.allowed_origins {
             let well_formed = origin == "*"
                 || ((origin.starts_with("http://") || origin.starts_with("https://"))
@@ -1040,6 +1059,27 @@ mod tests {
             jail.set_env("APP__STORAGE__PENDING_QUOTA_MIB", "39");
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("storage.pending_quota_mib"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_body_budget_and_timeout_have_bounds() {
+        Jail::expect_with(|jail| {
+            let (bytes, timeout) = load(jail, Environment::Development).unwrap().http.body_limits().unwrap();
+            assert_eq!((bytes, timeout), (256 * 1024 * 1024, Duration::from_secs(600)));
+            for (key, value) in [
+                ("APP__HTTP__BODY_BUDGET_MIB", "0"),
+                ("APP__HTTP__BODY_BUDGET_MIB", "17592186044416"),
+                ("APP__HTTP__BODY_TIMEOUT_SECS", "0"),
+            ] {
+                jail.set_env(key, value);
+                let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+                let setting = key.trim_start_matches("APP__HTTP__").to_lowercase();
+                assert!(error.contains(&format!("http.{setting}")), "{key}={value}: {error}");
+                jail.set_env("APP__HTTP__BODY_BUDGET_MIB", "256");
+                jail.set_env("APP__HTTP__BODY_TIMEOUT_SECS", "600");
+            }
             Ok(())
         });
     }

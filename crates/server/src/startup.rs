@@ -370,7 +370,10 @@ impl Application {
             ),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: rate_limits(settings, Arc::clone(&clock))?,
-            body_budget: seeg_adapters_http::BodyBudget::new(settings.http.body_budget_mib.max(1) * 1024 * 1024),
+            body_budget: {
+                let (bytes, deadline) = settings.http.body_limits()?;
+                seeg_adapters_http::BodyBudget::new(bytes, deadline)
+            },
             accounts,
             password_resets: password_resets.clone(),
             users: UserManagement::new(Arc::new(database.clone()), Arc::clone(&clock), Arc::clone(&ids)),

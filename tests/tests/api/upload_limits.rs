@@ -428,31 +428,58 @@ async fn a_committed_upload_releases_its_reservation_and_a_refused_one_counts_wh
     assert_eq!(pending_bytes(&app, candidate.id).await, stored, "committed additions hold nothing");
 }
 
-async fn large_bodies_wait_for_the_memory_budget_then_answer_503(backend: Backend) {
-    let app = TestApp::spawn_with(backend, seeg_application::outbox::HandlerRegistry::default(), |settings| {
-        settings.http.body_budget_mib = 10;
+/// The service with a `budget_mib` memory budget for bodies and bodies allowed `timeout_secs` to arrive.
+async fn with_body_limits(backend: Backend, budget_mib: usize, timeout_secs: u64) -> TestApp {
+    TestApp::spawn_with(backend, seeg_application::outbox::HandlerRegistry::default(), |settings| {
+        settings.http.body_budget_mib = budget_mib;
+        settings.http.body_timeout_secs = timeout_secs;
     })
-    .await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (holder, holder_token) = token_for(&app, Role::Candidate, "lent@example.com").await;
-    let (_, other) = token_for(&app, Role::Candidate, "presse@example.com").await;
+    .await
+}
 
-    // A streamed submission that starts its first file and stalls: it holds one document's 10 MiB, all of it.
-    let address = app.address.trim_start_matches("http://").to_owned();
-    let mut stalled = tokio::net::TcpStream::connect(&address).await.unwrap();
-    let head = format!(
-        "POST /api/v1/applications/ HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {holder_token}\r\n\
+/// A connection that sent `head` (request line and headers) and `body`, then stays silent.
+async fn stalled(app: &TestApp, head: &str, body: &[u8]) -> tokio::net::TcpStream {
+    let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://")).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stream, head.as_bytes()).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stream, body).await.unwrap();
+    stream
+}
+
+/// The head of a streamed submission, without a length: its body is sent in chunks.
+fn chunked_submission_head(app: &TestApp, token: &str) -> String {
+    let address = app.address.trim_start_matches("http://");
+    format!(
+        "POST /api/v1/applications/ HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: multipart/form-data; boundary=limite\r\nTransfer-Encoding: chunked\r\n\r\n"
-    );
-    let parts = format!(
+    )
+}
+
+/// One HTTP chunk of a streamed submission for `offer`: its id, then the start of a CV of `size` bytes.
+fn first_file_chunk(offer: &JobOffer, size: usize) -> Vec<u8> {
+    let mut parts = format!(
         "--limite\r\nContent-Disposition: form-data; name=\"job_offer_id\"\r\n\r\n{}\r\n--limite\r\n\
          Content-Disposition: form-data; name=\"cv\"; filename=\"cv.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\
          %PDF-1.7\n",
         offer.id
-    );
-    let chunk = format!("{head}{:x}\r\n{parts}\r\n", parts.len());
-    tokio::io::AsyncWriteExt::write_all(&mut stalled, chunk.as_bytes()).await.unwrap();
-    seeg_tests::eventually::eventually("the stalled upload reaches its first file", async || {
+    )
+    .into_bytes();
+    parts.resize(parts.len() + size, b'x');
+    let mut chunk = format!("{:x}\r\n", parts.len()).into_bytes();
+    chunk.extend_from_slice(&parts);
+    chunk.extend_from_slice(b"\r\n");
+    chunk
+}
+
+async fn bodies_wait_for_the_memory_budget_then_answer_503(backend: Backend) {
+    let app = with_body_limits(backend, 1, 600).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (holder, holder_token) = token_for(&app, Role::Candidate, "lent@example.com").await;
+    let (_, other) = token_for(&app, Role::Candidate, "presse@example.com").await;
+
+    // A streamed submission that sent more than the whole budget of its first file, then stalls: it holds it all.
+    let head = chunked_submission_head(&app, &holder_token);
+    let held = stalled(&app, &head, &first_file_chunk(&offer, 1536 * 1024)).await;
+    seeg_tests::eventually::eventually("the stalled upload holds the budget", async || {
         (pending_bytes(&app, holder.id).await > 0).then_some(())
     })
     .await;
@@ -471,16 +498,176 @@ async fn large_bodies_wait_for_the_memory_budget_then_answer_503(backend: Backen
     assert_eq!((status, answer["code"].as_str()), (503, Some("server_busy")), "{answer}");
 
     // The stalled client goes away: its share comes back, and the same submission goes through.
-    drop(stalled);
+    drop(held);
     let (status, body) = post(&app, &other, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
+}
+
+/// Bodies are charged as they arrive, not as declared: a client that declares 50 MiB and sends nothing holds
+/// nothing.
+async fn an_idle_upload_holds_no_memory(backend: Backend) {
+    let app = with_body_limits(backend, 1, 600).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (_, idle_token) = token_for(&app, Role::Candidate, "muet@example.com").await;
+    let (_, other) = token_for(&app, Role::Candidate, "actif@example.com").await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        let head = format!(
+            "POST /api/v1/applications/ HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {idle_token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            50 * MIB
+        );
+        idle.push(stalled(&app, &head, b"").await);
+    }
+    let (status, body) = post(&app, &other, &submission(&offer)).await;
+    assert_eq!(status, 201, "{body}");
+    drop(idle);
+}
+
+/// The status line a silent connection gets back, once the server answers it.
+async fn answer_to(mut stream: tokio::net::TcpStream) -> String {
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        tokio::io::AsyncReadExt::read(&mut stream, &mut answer).await.unwrap()
+    });
+    let length = read.await.expect("the server answers the stalled body");
+    String::from_utf8_lossy(&answer[..length]).lines().next().unwrap_or_default().to_owned()
+}
+
+async fn a_body_slower_than_its_deadline_is_refused_and_gives_back_its_share(backend: Backend) {
+    let app = with_body_limits(backend, 1, 1).await;
+    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let (slow, slow_token) = token_for(&app, Role::Candidate, "escargot@example.com").await;
+    let (_, other) = token_for(&app, Role::Candidate, "lievre@example.com").await;
+
+    // A JSON body: half of it, then nothing.
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let head = format!(
+        "POST /api/v1/applications/ HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {slow_token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        4 * MIB
+    );
+    let json = stalled(&app, &head, &vec![b' '; 2 * 1024 * 1024]).await;
+    assert!(answer_to(json).await.contains("408"), "a JSON body past its deadline");
+
+    // A streamed submission: its first file started, then nothing.
+    let streamed = stalled(&app, &chunked_submission_head(&app, &slow_token), &first_file_chunk(&offer, 4096)).await;
+    assert!(answer_to(streamed).await.contains("408"), "a streamed body past its deadline");
+    assert_eq!(pending_bytes(&app, slow.id).await, 0, "the abandoned upload's reservation is settled");
+
+    let (status, body) = post(&app, &other, &submission(&offer)).await;
+    assert_eq!(status, 201, "the whole budget is free again: {body}");
+}
+
+/// A compressed body could inflate past every limit after they were checked: refused before a byte is read.
+async fn a_compressed_body_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, token) = token_for(&app, Role::Candidate, "gzip@example.com").await;
+    for (path, token) in [("/api/v1/auth/signup", None), ("/api/v1/applications/", Some(&token))] {
+        for encoding in ["gzip", "deflate", "br", "identity, gzip"] {
+            let mut request = app
+                .client
+                .post(app.url(path))
+                .header("content-type", "application/json")
+                .header("content-encoding", encoding)
+                .body(vec![0x1f, 0x8b, 0x08, 0x00]);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let answer: Value = response.json().await.unwrap();
+            assert_eq!(
+                (status, answer["code"].as_str()),
+                (415, Some("unsupported_content_encoding")),
+                "{path} {encoding}"
+            );
+        }
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/forgot-password"))
+        .header("content-encoding", "identity")
+        .json(&json!({"email": "personne@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "identity is no encoding");
+}
+
+/// Deleting or replacing committed documents un-names them: they count on the candidate's quota like a refused
+/// upload's, so that submitting and deleting in a loop cannot store without bound.
+async fn documents_a_candidate_un_names_count_on_its_quota(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (first, second) =
+        (open_offer(&app, OfferVisibility::Everyone).await, open_offer(&app, OfferVisibility::Everyone).await);
+    let (candidate, token) = token_for(&app, Role::Candidate, "boucle@example.com").await;
+    let (_, admin) = token_for(&app, Role::Admin, "admin-boucle@example.com").await;
+    let documents_of = |id: &str| format!("/api/v1/applications/{id}/documents");
+    let sizes = |list: &Value| -> Vec<u64> {
+        list["data"].as_array().unwrap().iter().map(|d| d["file_size"].as_u64().unwrap()).collect()
+    };
+
+    let (status, body) = post(&app, &token, &submission(&first)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(pending_bytes(&app, candidate.id).await, 0, "committed");
+
+    // An optional document added, then deleted: its bytes count.
+    let extra = json!({"document_type": "portfolio", "file_name": "p.pdf", "file_data": b64(&pdf("portfolio", 5000))});
+    let response = app.client.post(app.url(&documents_of(&id))).bearer_auth(&token).json(&extra).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let (_, list) = super::applications::get(&app, &token, &documents_of(&id)).await;
+    let portfolio = list["data"].as_array().unwrap().iter().find(|d| d["document_type"] == "portfolio").unwrap();
+    let (portfolio_id, portfolio_size) = (portfolio["id"].as_str().unwrap(), portfolio["file_size"].as_u64().unwrap());
+    let response = app
+        .client
+        .delete(app.url(&format!("{}/{portfolio_id}", documents_of(&id))))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(pending_bytes(&app, candidate.id).await, portfolio_size, "the deleted document");
+
+    // A required document replaced: the old one counts.
+    let (_, list) = super::applications::get(&app, &token, &documents_of(&id)).await;
+    let old_cv = list["data"].as_array().unwrap().iter().find(|d| d["document_type"] == "cv").unwrap();
+    let old_cv_size = old_cv["file_size"].as_u64().unwrap();
+    let cv = json!({"document_type": "cv", "file_name": "cv2.pdf", "file_data": b64(&pdf("nouveau cv", 7000))});
+    let response = app.client.post(app.url(&documents_of(&id))).bearer_auth(&token).json(&cv).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(pending_bytes(&app, candidate.id).await, portfolio_size + old_cv_size, "the replaced CV");
+
+    // The application deleted: all its documents count.
+    let (_, list) = super::applications::get(&app, &token, &documents_of(&id)).await;
+    let remaining: u64 = sizes(&list).iter().sum();
+    let response =
+        app.client.delete(app.url(&format!("/api/v1/applications/{id}"))).bearer_auth(&token).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let counted = portfolio_size + old_cv_size + remaining;
+    assert_eq!(pending_bytes(&app, candidate.id).await, counted, "the deleted application's documents");
+
+    // A staff deletion counts on nobody's quota.
+    let (status, body) = post(&app, &token, &submission(&second)).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["data"]["id"].as_str().unwrap();
+    let response =
+        app.client.delete(app.url(&format!("/api/v1/applications/{id}"))).bearer_auth(&admin).send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(pending_bytes(&app, candidate.id).await, counted, "unchanged by the admin's deletion");
 }
 
 on_backends!(Sqlite, Postgres =>
     a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored,
     a_streamed_upload_is_refused_only_for_the_bytes_it_would_store,
     a_form_invalid_before_its_files_stores_nothing,
-    large_bodies_wait_for_the_memory_budget_then_answer_503,
+    bodies_wait_for_the_memory_budget_then_answer_503,
+    an_idle_upload_holds_no_memory,
+    a_body_slower_than_its_deadline_is_refused_and_gives_back_its_share,
+    a_compressed_body_is_refused,
+    documents_a_candidate_un_names_count_on_its_quota,
     a_committed_upload_releases_its_reservation_and_a_refused_one_counts_what_it_stored,
     a_caller_who_may_not_upload_is_refused_before_the_body_is_read,
     a_refused_streamed_submission_stores_nothing,

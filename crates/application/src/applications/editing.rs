@@ -150,6 +150,21 @@ impl ApplicationEditing {
         Ok((application, Some(ApplicationStatus::Candidature)))
     }
 
+    /// Counts documents the candidate's own change un-names on its quota of pending uploads (`uploads`); staff
+    /// changes count on nobody's.
+    async fn count_unnamed(
+        &self,
+        tx: &mut dyn crate::store::Transaction,
+        caller: &User,
+        application: &Application,
+        bytes: u64,
+    ) -> Result<(), StoreError> {
+        if caller.id != application.candidate_id {
+            return Ok(());
+        }
+        uploads::count_unnamed(tx, self.ids.as_ref(), caller.id, bytes, self.clock.now()).await
+    }
+
     /// Why a write under `only_in` did not apply: the application is gone, or moved on.
     async fn refused(&self, id: Uuid) -> EditError {
         match self.applications.get(id).await {
@@ -162,12 +177,15 @@ impl ApplicationEditing {
     /// Deletes application `id` with its documents and history.
     #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn delete_application(&self, caller: &User, id: Uuid, context: &RequestContext) -> Result<(), EditError> {
-        let (_, only_in) = self.editable(caller, id).await?;
+        let (application, only_in) = self.editable(caller, id).await?;
         let mut tx = self.uow.begin().await?;
+        let documents = tx.applications().documents(id).await?;
         if !tx.applications().delete(id, only_in).await? {
             drop(tx);
             return Err(self.refused(id).await);
         }
+        let unnamed = documents.iter().map(|document| document.file_size).sum();
+        self.count_unnamed(tx.as_mut(), caller, &application, unnamed).await?;
         tx.audit().append(&self.audit(caller, "application.deleted", id, Vec::new(), context)).await?;
         tx.commit().await?;
         tracing::info!("application deleted");
@@ -183,7 +201,7 @@ impl ApplicationEditing {
         document_id: Uuid,
         context: &RequestContext,
     ) -> Result<(), EditError> {
-        let (_, only_in) = self.editable(caller, id).await?;
+        let (application, only_in) = self.editable(caller, id).await?;
         let document = self.applications.document(id, document_id).await?.ok_or(EditError::DocumentNotFound)?;
         if document.document_type.is_required() {
             return Err(EditError::RequiredDocument(document.document_type));
@@ -197,6 +215,7 @@ impl ApplicationEditing {
         if !tx.applications().delete_document(id, document_id).await? {
             return Err(EditError::DocumentNotFound);
         }
+        self.count_unnamed(tx.as_mut(), caller, &application, document.file_size).await?;
         let fields = vec![document.document_type.as_str().to_owned()];
         tx.audit().append(&self.audit(caller, "application.document_deleted", id, fields, context)).await?;
         self.hooks
@@ -231,7 +250,7 @@ impl ApplicationEditing {
         pending: &mut Option<PendingUpload>,
         context: &RequestContext,
     ) -> Result<AddedDocument, EditError> {
-        let (_, only_in) = self.editable(caller, id).await?;
+        let (application, only_in) = self.editable(caller, id).await?;
         let document_type = DocumentType::parse_allowed(&incoming.document_type).map_err(EditError::Documents)?;
         let size = incoming
             .checked_size(&self.limits, self.inspector.as_ref())
@@ -276,6 +295,9 @@ impl ApplicationEditing {
         {
             // Replaced meanwhile by a concurrent request: this one loses rather than leaving two.
             return Err(EditError::DocumentNotFound);
+        }
+        if let Some(replaced) = replaced.filter(|replaced| replaced.storage_key != document.storage_key) {
+            self.count_unnamed(tx.as_mut(), caller, &application, replaced.file_size).await?;
         }
         tx.applications().insert_document(&document).await?;
         let action = if replaced.is_some() { "application.document_replaced" } else { "application.document_added" };

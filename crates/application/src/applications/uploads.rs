@@ -18,6 +18,9 @@
 //! - dropped without either (the client went away mid-stream, the process died): the row keeps the request's
 //!   maximum until the grace period ends. Counting too much for a day is the safe side.
 //!
+//! A candidate's own change that un-names stored documents (deleting an application or a document, replacing
+//! one) adds a row of their size (`count_unnamed`): they too stay stored until the sweep.
+//!
 //! Only rows younger than the grace period count: older orphans are the sweep's to remove.
 
 use std::sync::Arc;
@@ -242,6 +245,22 @@ impl UploadQuota {
         }
         outcome
     }
+}
+
+/// Counts `bytes` that `tx` un-names (a deleted application or document, a replaced one) on `user_id`'s quota:
+/// objects no row names any more stay stored until the sweep's grace period ends, like a refused upload's, so a
+/// user cannot store without bound by committing, then deleting, over and over.
+pub(crate) async fn count_unnamed(
+    tx: &mut dyn crate::store::Transaction,
+    ids: &dyn IdGenerator,
+    user_id: Uuid,
+    bytes: u64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if bytes == 0 {
+        return Ok(());
+    }
+    tx.uploads().insert(&UploadReservation { id: ids.new_id(), user_id, bytes, created_at: now }).await
 }
 
 /// Releases `pending` in `tx`, the transaction that makes its documents part of an application.

@@ -1,0 +1,243 @@
+//! The memory the bodies of uploads may hold at once (S11: limited before decoding), and the time they may take.
+//!
+//! A body is charged as its bytes arrive, never from what its `Content-Length` declares: a client that declares
+//! 56 MiB and sends nothing holds nothing, and one that trickles holds only what it sent, for at most the body
+//! deadline. A base64 submission counts twice its size (its buffered text, then the strings decoded from it); a
+//! streamed document counts its bytes until it has been inspected and its stream is dropped. When the budget is
+//! spent, a body waits up to `BUDGET_WAIT` for room, then its request answers 503 `server_busy`.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt as _};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::ApiError;
+
+/// How long a body waits for room in the budget before its request is answered 503.
+const BUDGET_WAIT: Duration = Duration::from_secs(10);
+
+/// The process's budget for bodies in memory, in KiB permits, and how long one body may take to arrive.
+#[derive(Debug, Clone)]
+pub struct BodyBudget {
+    kib: Arc<Semaphore>,
+    total_kib: u64,
+    deadline: Duration,
+}
+
+impl BodyBudget {
+    /// The default: 256 MiB at once (four and a half of the largest base64 submissions), 600 s per body.
+    pub const DEFAULT_BYTES: usize = 256 * 1024 * 1024;
+    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
+
+    pub fn new(bytes: usize, deadline: Duration) -> Self {
+        let total_kib = bytes.div_ceil(1024).clamp(1, Semaphore::MAX_PERMITS);
+        Self { kib: Arc::new(Semaphore::new(total_kib)), total_kib: total_kib as u64, deadline }
+    }
+
+    /// How long a body may take to arrive.
+    pub const fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// KiB free now (tests).
+    pub fn available_kib(&self) -> usize {
+        self.kib.available_permits()
+    }
+
+    /// `chunks`, each charged `factor` times its size to `allowance` before it is passed on. A chunk that finds
+    /// no room within `BUDGET_WAIT` ends the stream with `BudgetSpent`, and marks `allowance` as refused.
+    pub(crate) fn charge<S, E>(&self, chunks: S, factor: u64, allowance: BodyAllowance) -> Charged<S>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+    {
+        Charged { chunks, budget: self.clone(), factor, allowance, bytes: 0, waiting: None }
+    }
+
+    /// Makes `allowance` hold `bytes` in all, waiting for room up to `BUDGET_WAIT`. One body never holds more
+    /// than the whole budget (it could never get it).
+    async fn grow(self, allowance: BodyAllowance, bytes: u64) -> Result<(), BudgetSpent> {
+        let wanted_kib = bytes.div_ceil(1024).min(self.total_kib);
+        let missing = wanted_kib.saturating_sub(allowance.held_kib());
+        if missing == 0 {
+            return Ok(());
+        }
+        let missing = u32::try_from(missing).unwrap_or(u32::MAX);
+        if let Ok(Ok(permit)) =
+            tokio::time::timeout(BUDGET_WAIT, Arc::clone(&self.kib).acquire_many_owned(missing)).await
+        {
+            allowance.hold(permit);
+            return Ok(());
+        }
+        allowance.refuse();
+        Err(BudgetSpent)
+    }
+}
+
+impl Default for BodyBudget {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_BYTES, Self::DEFAULT_DEADLINE)
+    }
+}
+
+/// No room was found in the budget for a body's next bytes.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("le serveur reçoit trop de documents en ce moment")]
+pub(crate) struct BudgetSpent;
+
+impl From<BudgetSpent> for ApiError {
+    fn from(_: BudgetSpent) -> Self {
+        Self::Busy
+    }
+}
+
+/// What a body holds of the budget; given back when the last clone is dropped.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BodyAllowance(Arc<Mutex<Held>>);
+
+#[derive(Debug, Default)]
+struct Held {
+    permit: Option<OwnedSemaphorePermit>,
+    refused: bool,
+}
+
+impl BodyAllowance {
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn held_kib(&self) -> u64 {
+        self.held().permit.as_ref().map_or(0, |permit| permit.num_permits() as u64)
+    }
+
+    fn hold(&self, permit: OwnedSemaphorePermit) {
+        let mut held = self.held();
+        match &mut held.permit {
+            Some(existing) => existing.merge(permit),
+            None => held.permit = Some(permit),
+        }
+    }
+
+    fn refuse(&self) {
+        self.held().refused = true;
+    }
+
+    /// Whether a chunk found no room in the budget (its stream then ended with an error of its own kind).
+    pub(crate) fn refused(&self) -> bool {
+        self.held().refused
+    }
+}
+
+/// The result of a chunk of a charged stream: the inner stream's error, or no room in the budget.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ChargedError<E> {
+    #[error("{0}")]
+    Inner(E),
+    #[error(transparent)]
+    Spent(#[from] BudgetSpent),
+}
+
+type Growing = Pin<Box<dyn Future<Output = Result<(), BudgetSpent>> + Send>>;
+
+/// A stream whose chunks are charged to a `BodyAllowance` before they are passed on (`BodyBudget::charge`).
+pub(crate) struct Charged<S> {
+    chunks: S,
+    budget: BodyBudget,
+    factor: u64,
+    allowance: BodyAllowance,
+    /// `factor` × the bytes received so far (the allowance holds them rounded up to KiB).
+    bytes: u64,
+    /// The chunk waiting for room, with the wait.
+    waiting: Option<(Bytes, Growing)>,
+}
+
+impl<S, E> Stream for Charged<S>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+{
+    type Item = Result<Bytes, ChargedError<E>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some((chunk, growing)) = &mut this.waiting {
+                let grown = std::task::ready!(growing.as_mut().poll(cx));
+                let chunk = std::mem::take(chunk);
+                this.waiting = None;
+                return Poll::Ready(Some(grown.map(|()| chunk).map_err(ChargedError::from)));
+            }
+            match std::task::ready!(this.chunks.poll_next_unpin(cx)) {
+                Some(Ok(chunk)) => {
+                    this.bytes = this.bytes.saturating_add((chunk.len() as u64).saturating_mul(this.factor));
+                    let growing = Box::pin(this.budget.clone().grow(this.allowance.clone(), this.bytes));
+                    this.waiting = Some((chunk, growing));
+                }
+                Some(Err(error)) => return Poll::Ready(Some(Err(ChargedError::Inner(error)))),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(sizes: &[usize]) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + Unpin {
+        futures_util::stream::iter(sizes.iter().map(|&size| Ok(Bytes::from(vec![b'x'; size]))).collect::<Vec<_>>())
+    }
+
+    #[tokio::test]
+    async fn a_body_holds_what_has_arrived_times_its_factor_until_dropped() {
+        let budget = BodyBudget::new(64 * 1024, Duration::from_secs(1));
+        let allowance = BodyAllowance::default();
+        let mut charged = budget.charge(chunks(&[1000, 1000, 2048, 100, 100]), 2, allowance.clone());
+        assert_eq!(budget.available_kib(), 64, "nothing held before a byte arrives");
+        charged.next().await.unwrap().unwrap();
+        assert_eq!(budget.available_kib(), 62, "2 000 bytes: 2 KiB");
+        for _ in 0..4 {
+            charged.next().await.unwrap().unwrap();
+        }
+        assert!(charged.next().await.is_none());
+        assert_eq!(budget.available_kib(), 64 - 9, "8 496 bytes: 9 KiB, small chunks not rounded up one by one");
+        drop(charged);
+        assert_eq!(budget.available_kib(), 55, "still held by the handler's allowance");
+        drop(allowance);
+        assert_eq!(budget.available_kib(), 64);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_chunk_without_room_waits_then_ends_the_stream() {
+        let budget = BodyBudget::new(4 * 1024, Duration::from_secs(1));
+        let holder = BodyAllowance::default();
+        let mut first = budget.charge(chunks(&[3 * 1024]), 1, holder.clone());
+        first.next().await.unwrap().unwrap();
+        let refused = BodyAllowance::default();
+        let mut second = budget.charge(chunks(&[2 * 1024]), 1, refused.clone());
+        assert!(matches!(second.next().await, Some(Err(ChargedError::Spent(_)))));
+        assert!(refused.refused() && !holder.refused());
+
+        // Room given back while a chunk waits: it goes through.
+        let waiting = BodyAllowance::default();
+        let mut third = budget.charge(chunks(&[2 * 1024]), 1, waiting);
+        let release = async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            drop(first);
+            drop(holder);
+        };
+        let (chunk, ()) = tokio::join!(third.next(), release);
+        assert!(chunk.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn one_body_never_waits_for_more_than_the_whole_budget() {
+        let budget = BodyBudget::new(2 * 1024, Duration::from_secs(1));
+        let mut charged = budget.charge(chunks(&[4096, 4096]), 2, BodyAllowance::default());
+        assert!(charged.next().await.unwrap().is_ok());
+        assert!(charged.next().await.unwrap().is_ok());
+        assert_eq!(budget.available_kib(), 0);
+    }
+}
