@@ -317,6 +317,15 @@ fn the_metadata_name_the_dossier_and_seeg_onehcm() {
     assert!(created.starts_with("D:20251126105000"), "{created}");
 }
 
+/// A dossier is a PDF a candidate could upload too: the inspector loads every object of it and finds nothing
+/// active.
+#[test]
+fn dossiers_pass_the_inspector() {
+    for dossier in [rich(), minimal()] {
+        assert_eq!(seeg_adapters_pdf::active_content(&render(&dossier)), Ok(()));
+    }
+}
+
 #[test]
 fn letter_pages_are_letter_sized() {
     let mut dossier = minimal();

@@ -1,22 +1,24 @@
-//! The `PdfInspector` adapter: the deep S11 check, with lopdf. Loading the document unpacks its compressed
-//! object streams, so every object (and every stream's dictionary) is looked at, whatever the raw bytes show.
+//! The `PdfInspector` adapter: the deep S11 check, with lopdf. The document is loaded (`load`) and its
+//! compressed object streams unpacked (`unpack`), so every object (and every stream's dictionary) is looked at,
+//! whatever the raw bytes show; what cannot be loaded makes the document unreadable, never clean.
+
+mod load;
+mod unpack;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use lopdf::{Document, Object};
+use lopdf::Object;
 use seeg_application::documents::PdfInspector;
 use seeg_domain::applications::{ACTIVE_NAMES, DocumentProblem};
 
-/// Objects beyond this are not looked at: such a document is refused rather than inspected without end (a CV
-/// has a few hundred).
+/// Objects beyond this (loaded, and members of object streams) are not looked at: such a document is refused
+/// rather than inspected without end (a CV has a few hundred).
 pub const MAX_OBJECTS: usize = 100_000;
 /// Nesting deeper than this (arrays and dictionaries inside each other) is refused for the same reason.
 const MAX_DEPTH: usize = 64;
-/// No stream of a document (at most 10 MiB) may inflate beyond this while it loads.
-const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
 
-/// Documents parsed at once: a parsed document can take many times its size in memory, so concurrent uploads
-/// wait their turn rather than add up.
+/// Documents parsed at once: a parsed document can take many times its size in memory (within the bounds `load`
+/// sets), so concurrent uploads wait their turn rather than add up.
 const PARSED_AT_ONCE: usize = 2;
 
 /// Names that make a document active in a parsed document only: short or common enough that the raw scan would
@@ -50,27 +52,19 @@ impl PdfInspector for LopdfInspector {
     }
 }
 
-/// The verdict on a whole document: `NotPdf` when lopdf cannot read it (or it is too big to inspect), the first
-/// active name found otherwise.
+/// The verdict on a whole document: `NotPdf` when it cannot be read whole (an object lopdf could not load, a
+/// document still encrypted, a cap reached: see `load`), the first active name found otherwise. An encrypted
+/// document that opens with the empty password (as from some scanners, or "protected" against printing) is
+/// inspected once decrypted.
 pub fn active_content(pdf: &[u8]) -> Result<(), DocumentProblem> {
-    let options = lopdf::LoadOptions { max_decompressed_size: Some(MAX_DECOMPRESSED), ..Default::default() };
-    let loaded = std::panic::catch_unwind(|| Document::load_mem_with_options(pdf, options));
-    let Ok(Ok(document)) = loaded else {
-        return Err(DocumentProblem::NotPdf);
-    };
-    // Still encrypted after loading: lopdf could not decrypt it with the empty password and loaded none of its
-    // objects, so nothing could be inspected (and a recruiter could not open it either).
-    if document.objects.len() > MAX_OBJECTS || document.trailer.has(b"Encrypt") {
-        return Err(DocumentProblem::NotPdf);
-    }
-    let mut found = None;
-    for object in document.objects.values().chain(std::iter::once(&Object::Dictionary(document.trailer.clone()))) {
-        visit(object, 0, &mut found)?;
-        if let Some(name) = found {
-            return Err(DocumentProblem::ActiveContent(name));
-        }
-    }
-    Ok(())
+    std::panic::catch_unwind(|| {
+        load::load(pdf)?.each_object(|object| {
+            let mut found = None;
+            visit(object, 0, &mut found)?;
+            found.map_or(Ok(()), |name| Err(DocumentProblem::ActiveContent(name)))
+        })
+    })
+    .unwrap_or(Err(DocumentProblem::NotPdf))
 }
 
 /// Looks at every name in `object`, as a key or a value (an action type, `/S /JavaScript`).
