@@ -11,8 +11,9 @@ bench_password='Motdepasse#2026'
 bench_setup() {
   command -v psql >/dev/null || { echo "psql is needed" >&2; exit 1; }
   command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-  cargo build --release -q -p seeg-server
-  bin=${CARGO_TARGET_DIR:-$PWD/target}/release/seeg
+  # SEEG_BIN=path/to/seeg measures that binary (another commit's, for a before/after on one machine).
+  [ -n "${SEEG_BIN:-}" ] || cargo build --release -q -p seeg-server
+  bin=${SEEG_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/seeg}
   admin_url=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
   name="seeg_bench_$(date +%s)_$$"
   db_url="${admin_url%/*}/$name"

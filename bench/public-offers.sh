@@ -9,8 +9,9 @@ connections=${1:-64}
 duration=${2:-10s}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release -q -p seeg-server
-bin=$PWD/target/release/seeg
+# SEEG_BIN=path/to/seeg measures that binary (another commit's, for a before/after on one machine).
+[ -n "${SEEG_BIN:-}" ] || cargo build --release -q -p seeg-server
+bin=${SEEG_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/seeg}
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -187,6 +187,7 @@ for mode in multipart base64; do
   # The relay sends the submissions' e-mails (folder transport, in the temp dir) from the same process, alongside.
   echo "  outbox so far: $(outbox_summary)"
   outbox_errors
-  echo "  server warnings so far: $(grep -c WARN server.log || true) lines in its log"
+  echo "  server warnings so far: $(grep -c WARN server.log || true) lines in its log; the most frequent:"
+  grep WARN server.log | sed -E 's/^.*WARN[^a-zA-Z]*//; s/[0-9a-f-]{36}/…/g' | cut -c1-140 | sort | uniq -c | sort -rn | head -3 || true
   stop_server
 done
