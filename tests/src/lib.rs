@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod binary;
 pub mod dashboards;
 pub mod eventually;
 pub mod lake;
@@ -224,6 +225,9 @@ pub fn settings(database_url: &str) -> Settings {
     let mut settings = Settings::load(Environment::Test, config_dir()).expect("test settings");
     settings.database.url = database_url.to_owned().into();
     settings.http.port = 0;
+    // The service runs inside the test binary, which has no `inspect-pdf` command to spawn: PDFs are parsed in
+    // process (crates/server/tests/pdf_sandbox.rs runs the real binary's child).
+    settings.storage.pdf_inspection = seeg_server::settings::PdfInspection::InProcess;
     settings
 }
 

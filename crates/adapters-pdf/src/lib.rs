@@ -1,6 +1,7 @@
 //! The `DossierRenderer` adapter: an application's dossier as a PDF, written with krilla (typst's PDF
 //! writer) in Liberation Sans, embedded and subsetted so French text renders and extracts as written. The
-//! `PdfInspector` adapter (`LopdfInspector`) lives here too: the deep S11 check of candidates' PDFs.
+//! `PdfInspector` adapters live here too: the deep S11 check of candidates' PDFs, in a child process
+//! (`ProcessInspector`, the child running `inspect_stdin`) or in this one (`LopdfInspector`).
 //!
 //! The layout is a single flow of sections (candidate, offer, application, MTP answers, documents, history,
 //! evaluations) on A4 or Letter pages, each with a running header and a "Page n / N" footer.
@@ -22,7 +23,7 @@ use krilla::surface::Surface;
 use seeg_application::dossier::{Dossier, DossierError, DossierRenderer, PageSize};
 
 use crate::fonts::Fonts;
-pub use crate::inspect::{LopdfInspector, MAX_OBJECTS, active_content};
+pub use crate::inspect::{LopdfInspector, MAX_OBJECTS, ProcessInspector, active_content, inspect_stdin};
 use crate::layout::{Colour, Geometry, Op};
 
 /// Renders dossiers as PDF (see the `DossierRenderer` contract).

@@ -11,7 +11,7 @@
 
 mod crafted;
 
-use crafted::{Pdf, catalog_and_pages, deflate, object_stream};
+use crafted::{Pdf, SCRIPT, catalog_and_pages, deflate, object_stream, opening};
 use lopdf::encryption::encrypt_object;
 use lopdf::{
     Dictionary, Document, EncryptionState, EncryptionVersion, Object, Permissions, Stream, Writer, dictionary,
@@ -150,16 +150,6 @@ trailer << /Size 4 /Root 1 0 R /Encrypt 3 0 R /ID [(abcdefabcdefabcd) (abcdefabc
 /// An action dictionary with a stray token where a key should be: lopdf's parser gives up on it and its loader
 /// skipped it without a word, while pdf.js skips the token and runs the script.
 const BROKEN_SCRIPT: &str = "<< /Type /Action /S /JavaScript 0 /JS (app.alert\\(1\\)) >>";
-const SCRIPT: &str = "<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>";
-
-/// A one-page document whose catalog opens action 4, all four in object stream 5.
-fn opening(action: &str) -> Vec<u8> {
-    let mut members = catalog_and_pages(Some("4 0 R"));
-    members.push((4, action.to_owned()));
-    let mut pdf = Pdf::new();
-    pdf.object_stream(5, &members).xref_stream(6, "/Root 1 0 R");
-    pdf.bytes()
-}
 
 #[test]
 fn a_member_of_an_object_stream_that_lopdf_cannot_parse_makes_the_document_unreadable() {

@@ -63,6 +63,10 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::lake::LakeAction,
     },
+    /// Inspect one PDF read on standard input and print the verdict: the child process the server runs per
+    /// uploaded document (S11). Run by `main` without settings, telemetry or runtime.
+    #[command(hide = true)]
+    InspectPdf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +119,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Agents { action } => crate::agents::run(&settings, action).await,
         Command::Documents { action } => crate::documents::run(&settings, action).await,
         Command::Lake { action } => crate::lake::run(&settings, action).await,
+        Command::InspectPdf => anyhow::bail!("inspect-pdf est lancé par main, sans configuration ni runtime"),
         Command::Demo { action: DemoAction::Seed } => {
             let database = startup::open_database(&settings).await?;
             let added = crate::demo::seed(&database, &database, &SystemClock).await?;

@@ -333,6 +333,22 @@ pub struct StorageSettings {
     /// The most a user may have stored, in MiB, that no application names yet (refused or interrupted requests),
     /// counted over the sweep's grace period; at least one whole submission.
     pub pending_quota_mib: u64,
+    /// Where candidates' PDFs are parsed for the deep S11 check.
+    pub pdf_inspection: PdfInspection,
+    /// How long one child process may take to give its verdict (`pdf_inspection = "process"`), in seconds (at
+    /// least 1); past it, the child is killed and the document refused as unreadable.
+    pub pdf_inspection_timeout_secs: u64,
+}
+
+/// Where the deep S11 check parses a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PdfInspection {
+    /// In a child process of its own (`seeg inspect-pdf`), limited in memory and CPU time: a hostile document
+    /// that crashes or exhausts the parser costs that process only.
+    Process,
+    /// In the server's process: for the in-process test harness, whose executable has no `inspect-pdf` command.
+    InProcess,
 }
 
 /// The orphan-document sweep: run in the server every `interval_secs` when `enabled`; `grace_hours` is the age
@@ -374,7 +390,16 @@ impl StorageSettings {
         self.sweep.grace()?;
         self.sweep.interval()?;
         self.upload_quota()?;
+        self.pdf_inspection_timeout()?;
         Ok(())
+    }
+
+    /// `pdf_inspection_timeout_secs`, at least a second.
+    pub fn pdf_inspection_timeout(&self) -> anyhow::Result<Duration> {
+        if self.pdf_inspection_timeout_secs == 0 {
+            bail!("storage.pdf_inspection_timeout_secs doit être positif");
+        }
+        Ok(Duration::from_secs(self.pdf_inspection_timeout_secs))
     }
 
     /// The quota of pending uploads: `pending_quota_mib` over the sweep's grace period.
@@ -1059,6 +1084,27 @@ mod tests {
             jail.set_env("APP__STORAGE__PENDING_QUOTA_MIB", "39");
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("storage.pending_quota_mib"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn pdfs_are_inspected_in_a_child_process_for_20_s_at_most_unless_told_otherwise() {
+        Jail::expect_with(|jail| {
+            let storage = load(jail, Environment::Development).unwrap().storage;
+            assert_eq!(storage.pdf_inspection, PdfInspection::Process);
+            assert_eq!(storage.pdf_inspection_timeout().unwrap(), Duration::from_secs(20));
+            jail.set_env("APP__STORAGE__PDF_INSPECTION", "in_process");
+            jail.set_env("APP__STORAGE__PDF_INSPECTION_TIMEOUT_SECS", "1");
+            let storage = load(jail, Environment::Development).unwrap().storage;
+            assert_eq!(storage.pdf_inspection, PdfInspection::InProcess);
+            assert_eq!(storage.pdf_inspection_timeout().unwrap(), Duration::from_secs(1));
+            jail.set_env("APP__STORAGE__PDF_INSPECTION_TIMEOUT_SECS", "0");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("storage.pdf_inspection_timeout_secs"), "{error}");
+            jail.set_env("APP__STORAGE__PDF_INSPECTION_TIMEOUT_SECS", "20");
+            jail.set_env("APP__STORAGE__PDF_INSPECTION", "thread");
+            assert!(load(jail, Environment::Development).is_err(), "an unknown mode is refused");
             Ok(())
         });
     }

@@ -30,7 +30,7 @@ use seeg_adapters_mail::{FolderMailer, MemoryMailer, Sender, SmtpConfig, SmtpMai
 use seeg_application::mail::{MailHandler, Mailer};
 
 use crate::azure_function::HttpFunctionHook;
-use crate::settings::{MailTransport, Settings, StorageKind};
+use crate::settings::{MailTransport, PdfInspection, Settings, StorageKind};
 
 /// How long a health probe may take before the dependency counts as down.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -110,6 +110,22 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
                 },
                 sender,
             )?)
+        }
+    })
+}
+
+/// The PDF inspector the settings choose (S11). `process`: this executable's `inspect-pdf` command in a child
+/// process per document, run once here on a clean document so that a child that cannot start (the executable
+/// moved, a limit refused) stops the start-up instead of refusing every upload.
+pub async fn pdf_inspector(settings: &Settings) -> anyhow::Result<Arc<dyn seeg_application::documents::PdfInspector>> {
+    Ok(match settings.storage.pdf_inspection {
+        PdfInspection::InProcess => Arc::new(seeg_adapters_pdf::LopdfInspector::new()),
+        PdfInspection::Process => {
+            let program = std::env::current_exe().context("chemin de l'exécutable (inspection des PDF)")?;
+            let timeout = settings.storage.pdf_inspection_timeout()?;
+            let inspector = seeg_adapters_pdf::ProcessInspector::new(program, ["inspect-pdf"], timeout);
+            inspector.check().await.context("storage.pdf_inspection = \"process\"")?;
+            Arc::new(inspector)
         }
     })
 }
@@ -338,8 +354,7 @@ impl Application {
         let limits = seeg_domain::applications::DocumentLimits::default();
         let upload_quota = settings.storage.upload_quota()?;
         // One inspector for submissions and added documents: its bound on documents parsed at once is global.
-        let inspector: Arc<dyn seeg_application::documents::PdfInspector> =
-            Arc::new(seeg_adapters_pdf::LopdfInspector::new());
+        let inspector = pdf_inspector(settings).await?;
         // One application with its surroundings: the staff's views and the webhook's receipts.
         let details = ApplicationDetails::new(
             Arc::new(database.clone()),

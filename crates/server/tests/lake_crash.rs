@@ -19,7 +19,7 @@ use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -79,22 +79,11 @@ impl Seeg {
     async fn start(dir: &Path, seeded: &Seeded, lake: &Lake<'_>, settings: &[(&str, &str)]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = (1..100).map(|n| dir.join(format!("seeg-{n}.log"))).find(|p| !p.exists()).unwrap();
-        let mut command = Command::new(BIN);
+        let mut command = seeg_tests::binary::serve(BIN, dir, port, &seeded.db.url);
         command
-            .arg("serve")
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("PORT", port.to_string())
-            .env("APP_ENV", "development")
-            .env("APP__DATABASE__URL", &seeded.db.url)
             .env("APP__AUTH__SECRET_KEY", &seeded.key)
-            .env("APP__LOG__LEVEL", "warn")
-            .env("APP__HTTP__WORKERS", "1")
-            .env("APP__RATE_LIMIT__ENABLED", "false")
             .env("APP__STORAGE__KIND", "local")
             .env("APP__STORAGE__PATH", dir.join("blobs"))
-            .env("APP__STORAGE__SWEEP__ENABLED", "false")
             .env("APP__MAIL__TRANSPORT", "folder")
             .env("APP__MAIL__FOLDER", dir.join("mail"))
             // A failed run is due again soon, and never dead-lettered within a test.

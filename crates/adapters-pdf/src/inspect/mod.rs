@@ -1,9 +1,18 @@
 //! The `PdfInspector` adapter: the deep S11 check, with lopdf. The document is loaded (`load`) and its
 //! compressed object streams unpacked (`unpack`), so every object (and every stream's dictionary) is looked at,
 //! whatever the raw bytes show; what cannot be loaded makes the document unreadable, never clean.
+//!
+//! lopdf's loader itself is not safe against hostile input (see `sandbox`): the server parses in a child
+//! process (`ProcessInspector`, the child being `sandbox::inspect_stdin`); `LopdfInspector` parses in the
+//! calling process, for tests and tools that never see a hostile document.
 
 mod load;
+mod process;
+mod sandbox;
 mod unpack;
+
+pub use process::ProcessInspector;
+pub use sandbox::inspect_stdin;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -26,7 +35,9 @@ const PARSED_AT_ONCE: usize = 2;
 /// file attachment annotations), 3D scripts, and media that plays.
 const PARSED_ACTIVE_NAMES: [&str; 7] = ["EF", "FileAttachment", "3D", "OnInstantiate", "Rendition", "Movie", "Sound"];
 
-/// Inspects PDFs with lopdf, on the blocking pool (parsing is CPU work), a few at a time.
+/// Inspects PDFs with lopdf in this process, on the blocking pool (parsing is CPU work), a few at a time. A
+/// hostile document can abort this process or exhaust its memory (see `sandbox`): the server uses
+/// [`ProcessInspector`] unless told otherwise (`storage.pdf_inspection = "in_process"`, for its tests).
 #[derive(Debug, Clone)]
 pub struct LopdfInspector {
     permits: std::sync::Arc<tokio::sync::Semaphore>,

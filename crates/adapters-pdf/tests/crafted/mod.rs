@@ -199,3 +199,15 @@ pub fn catalog_and_pages(open_action: Option<&str>) -> Vec<(u32, String)> {
         (3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>".to_owned()),
     ]
 }
+
+/// A script action, well formed.
+pub const SCRIPT: &str = "<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>";
+
+/// A one-page document whose catalog opens action 4, all four in object stream 5.
+pub fn opening(action: &str) -> Vec<u8> {
+    let mut members = catalog_and_pages(Some("4 0 R"));
+    members.push((4, action.to_owned()));
+    let mut pdf = Pdf::new();
+    pdf.object_stream(5, &members).xref_stream(6, "/Root 1 0 R");
+    pdf.bytes()
+}
