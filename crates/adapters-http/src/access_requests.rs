@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::body::Deferred;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::Caller;
 use crate::offers::parse_number;
 use crate::routing::route;
@@ -28,13 +28,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 impl From<AccessRequestError> for ApiError {
     fn from(error: AccessRequestError) -> Self {
         match error {
-            AccessRequestError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
-            AccessRequestError::NotFound => Self::NotFound("demande d'accès introuvable"),
+            AccessRequestError::Forbidden => Self::forbidden(error.to_string()),
+            AccessRequestError::NotFound => Self::NotFound,
             AccessRequestError::AlreadyProcessed(_) => {
-                Self::BadRequest { code: "access_request_already_processed", detail: error.to_string() }
+                Self::refused(ErrorCode::AccessRequestAlreadyProcessed, error.to_string())
             }
             AccessRequestError::AccountNotPending(_) => {
-                Self::Conflict { code: "access_request_account_not_pending", detail: error.to_string() }
+                Self::refused(ErrorCode::AccessRequestAccountNotPending, error.to_string())
             }
             AccessRequestError::Store(e) => e.into(),
         }

@@ -11,7 +11,7 @@ use crate::applications::{
     DocumentBody, DocumentUpload, decode_document, read_form, refuse_declared_length, within_deadline,
 };
 use crate::body::Deferred;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::Caller;
 use crate::offers::parse_uuid;
 use crate::state::ApiState;
@@ -23,13 +23,12 @@ impl From<EditError> for ApiError {
     fn from(error: EditError) -> Self {
         let detail = error.to_string();
         match error {
-            EditError::NotFound => Self::NotFound("candidature introuvable"),
-            EditError::DocumentNotFound => Self::NotFound("document introuvable"),
-            EditError::Forbidden => Self::Forbidden { code: "forbidden", detail },
-            EditError::Locked(_) => Self::Conflict { code: "application_locked", detail },
-            EditError::RequiredDocument(_) => Self::Conflict { code: "required_document", detail },
+            EditError::NotFound | EditError::DocumentNotFound => Self::NotFound,
+            EditError::Forbidden => Self::forbidden(detail),
+            EditError::Locked(_) => Self::refused(ErrorCode::ApplicationLocked, detail),
+            EditError::RequiredDocument(_) => Self::refused(ErrorCode::RequiredDocument, detail),
             EditError::Documents(problem) | EditError::Document { problem, .. } => {
-                Self::Unprocessable { code: problem.code(), detail }
+                Self::refused(crate::applications::document_problem_code(&problem), detail)
             }
             EditError::Quota(exceeded) => exceeded.into(),
             EditError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),

@@ -26,8 +26,8 @@ impl From<DashboardError> for ApiError {
     fn from(error: DashboardError) -> Self {
         let detail = error.to_string();
         match error {
-            DashboardError::Forbidden => Self::Forbidden { code: "forbidden", detail },
-            DashboardError::NotFound => Self::NotFound("candidat introuvable"),
+            DashboardError::Forbidden => Self::forbidden(detail),
+            DashboardError::NotFound => Self::NotFound,
             DashboardError::Store(e) => e.into(),
         }
     }

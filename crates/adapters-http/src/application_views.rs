@@ -20,8 +20,8 @@ use crate::state::ApiState;
 impl From<DetailError> for ApiError {
     fn from(error: DetailError) -> Self {
         match error {
-            DetailError::NotFound => Self::NotFound("candidature introuvable"),
-            DetailError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            DetailError::NotFound => Self::NotFound,
+            DetailError::Forbidden => Self::forbidden(error.to_string()),
             DetailError::Store(e) => e.into(),
         }
     }

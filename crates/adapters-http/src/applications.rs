@@ -11,7 +11,9 @@ use seeg_application::applications::{
     ApplicationDocument, ApplicationFilter, DocumentIntake, IncomingDocument, SubmissionError, SubmitCommand,
 };
 use seeg_application::documents::DocumentStoreError;
-use seeg_domain::applications::{Application, ApplicationStatus, MtpAnswers, MtpAnswersError, ReferenceInput};
+use seeg_domain::applications::{
+    Application, ApplicationStatus, DocumentProblem, MtpAnswers, MtpAnswersError, ReferenceInput,
+};
 use seeg_domain::identity::{Decision, Role, User};
 use seeg_domain::offers::MtpFamily;
 use serde::{Deserialize, Serialize};
@@ -23,7 +25,7 @@ use crate::application_edits;
 use crate::application_views::{self, ApplicationAdminView};
 use crate::body::{Deferred, declared_length};
 use crate::budget::{BodyAllowance, BodyBudget};
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::Caller;
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid};
 use crate::routing::route;
@@ -199,26 +201,38 @@ pub struct SubmissionRequest {
     pub documents: Option<Vec<DocumentUpload>>,
 }
 
+/// The code of a document refused by the S11 checks.
+pub(crate) const fn document_problem_code(problem: &DocumentProblem) -> ErrorCode {
+    match problem {
+        DocumentProblem::NotPdf | DocumentProblem::NotPdfName => ErrorCode::DocumentNotPdf,
+        DocumentProblem::NameInvalid => ErrorCode::DocumentNameInvalid,
+        DocumentProblem::ActiveContent(_) => ErrorCode::DocumentActiveContent,
+        DocumentProblem::TooLarge { .. } | DocumentProblem::TooLargeTogether { .. } => ErrorCode::DocumentTooLarge,
+        DocumentProblem::TooMany { .. } => ErrorCode::TooManyDocuments,
+        DocumentProblem::MissingRequired(_) => ErrorCode::MissingRequiredDocuments,
+        DocumentProblem::DuplicateRequired(_) => ErrorCode::DuplicateRequiredDocument,
+        DocumentProblem::TypeNotAllowed(_) => ErrorCode::DocumentTypeNotAllowed,
+    }
+}
+
 impl From<SubmissionError> for ApiError {
     fn from(error: SubmissionError) -> Self {
         let detail = error.to_string();
         match error {
-            SubmissionError::NotACandidate | SubmissionError::ForeignCandidate => {
-                Self::Forbidden { code: "forbidden", detail }
-            }
-            SubmissionError::OfferNotFound => Self::NotFound("offre d'emploi introuvable"),
-            SubmissionError::OfferClosed => Self::BadRequest { code: "offer_closed", detail },
-            SubmissionError::Duplicate => Self::BadRequest { code: "application_exists", detail },
+            SubmissionError::NotACandidate | SubmissionError::ForeignCandidate => Self::forbidden(detail),
+            SubmissionError::OfferNotFound => Self::NotFound,
+            SubmissionError::OfferClosed => Self::refused(ErrorCode::OfferClosed, detail),
+            SubmissionError::Duplicate => Self::refused(ErrorCode::ApplicationExists, detail),
             SubmissionError::Answers(MtpAnswersError::CountMismatch(_)) => {
-                Self::BadRequest { code: "mtp_answers_mismatch", detail }
+                Self::refused(ErrorCode::MtpAnswersMismatch, detail)
             }
             SubmissionError::Answers(_) => Self::invalid("body.mtp_answers", detail),
             SubmissionError::Reference(e) => Self::invalid(format!("body.{}", e.field()), detail),
             SubmissionError::Documents(problem) | SubmissionError::Document { problem, .. } => {
-                Self::Unprocessable { code: problem.code(), detail }
+                Self::refused(document_problem_code(&problem), detail)
             }
             SubmissionError::ExtraFile { .. } => Self::invalid("body", detail),
-            SubmissionError::MalformedUpload(_) => Self::BadRequest { code: "malformed_form", detail },
+            SubmissionError::MalformedUpload(_) => Self::refused(ErrorCode::MalformedForm, detail),
             SubmissionError::Quota(exceeded) => exceeded.into(),
             SubmissionError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
             SubmissionError::Store(e) => e.into(),
@@ -462,8 +476,7 @@ impl SubmissionRequest {
             return Err(ApiError::invalid("body.job_offer_id", "requis, avant la première partie fichier"));
         };
         let uuid = |field: &str, raw: &str| {
-            Uuid::parse_str(raw.trim())
-                .map_err(|_| ApiError::invalid(format!("body.{field}"), "identifiant (uuid) attendu"))
+            crate::params::uuid_field(&format!("body.{field}"), raw).map_err(|error| ApiError::Validation(vec![error]))
         };
         let job_offer_id = uuid("job_offer_id", offer)?;
         let candidate_id = match self.candidate_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
@@ -567,14 +580,14 @@ fn parse_submission(body: SubmissionRequest, documents: Documents<'_>) -> Result
             Uuid::nil()
         }
         Some(raw) => raw.parse().unwrap_or_else(|_| {
-            field("job_offer_id", "identifiant (uuid) attendu");
+            field("job_offer_id", crate::params::NOT_A_UUID);
             Uuid::nil()
         }),
     };
     let candidate_id = body.candidate_id.as_deref().map(str::trim).filter(|c| !c.is_empty()).and_then(|raw| {
         raw.parse().map_or_else(
             |_| {
-                field("candidate_id", "identifiant (uuid) attendu");
+                field("candidate_id", crate::params::NOT_A_UUID);
                 None
             },
             Some,
@@ -684,13 +697,13 @@ pub(crate) fn decode_document(
 fn may_read(caller: &User, application: &Application) -> Result<(), ApiError> {
     match seeg_application::applications::read_access(caller, application) {
         Decision::Allow => Ok(()),
-        Decision::Forbid => Err(ApiError::Forbidden { code: "forbidden", detail: "Accès interdit".to_owned() }),
-        Decision::Hide => Err(ApiError::NotFound("candidature introuvable")),
+        Decision::Forbid => Err(ApiError::forbidden("Accès interdit".to_owned())),
+        Decision::Hide => Err(ApiError::NotFound),
     }
 }
 
 async fn readable(state: &ApiState, caller: &User, id: Uuid) -> Result<Application, ApiError> {
-    let application = state.applications.get(id).await?.ok_or(ApiError::NotFound("candidature introuvable"))?;
+    let application = state.applications.get(id).await?.ok_or(ApiError::NotFound)?;
     may_read(caller, &application)?;
     Ok(application)
 }
@@ -754,9 +767,7 @@ pub(crate) async fn list_applications(
     });
     let mut uuid = |name: &str, raw: Option<&str>| {
         raw.map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
-            s.parse::<Uuid>()
-                .map_err(|_| errors.push(FieldError { field: format!("query.{name}"), message: "uuid attendu".into() }))
-                .ok()
+            crate::params::uuid_field(&format!("query.{name}"), s).map_err(|error| errors.push(error)).ok()
         })
     };
     let job_offer_id = uuid("job_offer_id", query.job_offer_id.as_deref());
@@ -827,6 +838,15 @@ pub struct DocumentList {
     pub total: u64,
 }
 
+/// Query of `GET …/documents` (legacy §1.7).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentsQuery {
+    /// Only the documents of this type (`cv`, `cover_letter`, `diplome`, `certificats`, `lettre_recommandation`,
+    /// `portfolio`, `autres`).
+    document_type: Option<String>,
+}
+
 /// The documents of an application, without their bytes.
 #[utoipa::path(
     get,
@@ -834,17 +854,30 @@ pub struct DocumentList {
     operation_id = "list_application_documents",
     tag = "Candidatures",
     security(("bearer" = [])),
-    params(("application_id" = Uuid, Path)),
-    responses((status = 200, body = DocumentList), (status = 404, body = ErrorBody))
+    params(("application_id" = Uuid, Path), DocumentsQuery),
+    responses(
+        (status = 200, body = DocumentList),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`document_type` inconnu", body = ErrorBody),
+    )
 )]
 pub(crate) async fn list_documents(
     state: web::Data<ApiState>,
     caller: Caller,
     application_id: web::Path<String>,
+    query: web::Query<DocumentsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
     readable(&state, &caller.0, id).await?;
-    let documents = state.applications.documents(id).await?;
+    let only = match query.document_type.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(raw) => Some(
+            seeg_domain::applications::DocumentType::parse_allowed(raw)
+                .map_err(|problem| ApiError::invalid("query.document_type", problem.to_string()))?,
+        ),
+        None => None,
+    };
+    let mut documents = state.applications.documents(id).await?;
+    documents.retain(|document| only.is_none_or(|only| document.document_type == only));
     let body = DocumentList {
         success: true,
         message: format!("{} document(s) trouvé(s)", documents.len()),
@@ -881,11 +914,7 @@ pub(crate) async fn download_document(
     let application_id = parse_uuid("application_id", &application_id)?;
     let document_id = parse_uuid("document_id", &document_id)?;
     readable(&state, &caller.0, application_id).await?;
-    let document = state
-        .applications
-        .document(application_id, document_id)
-        .await?
-        .ok_or(ApiError::NotFound("document introuvable"))?;
+    let document = state.applications.document(application_id, document_id).await?.ok_or(ApiError::NotFound)?;
     let etag = format!("\"{}\"", document.sha256);
     if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
@@ -991,8 +1020,8 @@ impl From<seeg_application::applications::PipelineError> for ApiError {
     fn from(error: seeg_application::applications::PipelineError) -> Self {
         use seeg_application::applications::PipelineError;
         match error {
-            PipelineError::NotFound => Self::NotFound("candidature introuvable"),
-            PipelineError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            PipelineError::NotFound => Self::NotFound,
+            PipelineError::Forbidden => Self::forbidden(error.to_string()),
             PipelineError::Transition(t) => Self::InvalidTransition {
                 detail: t.to_string(),
                 allowed: t.allowed.iter().map(|s| s.as_str().to_owned()).collect(),
@@ -1165,8 +1194,8 @@ impl From<seeg_application::applications::DossierExportError> for ApiError {
     fn from(error: seeg_application::applications::DossierExportError) -> Self {
         use seeg_application::applications::DossierExportError;
         match error {
-            DossierExportError::NotFound => Self::NotFound("candidature introuvable"),
-            DossierExportError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            DossierExportError::NotFound => Self::NotFound,
+            DossierExportError::Forbidden => Self::forbidden(error.to_string()),
             DossierExportError::Store(e) => e.into(),
             DossierExportError::Unexpected(e) => Self::Unexpected(e),
         }
@@ -1240,11 +1269,7 @@ pub(crate) async fn get_document(
     let application_id = parse_uuid("application_id", &application_id)?;
     let document_id = parse_uuid("document_id", &document_id)?;
     readable(&state, &caller.0, application_id).await?;
-    let document = state
-        .applications
-        .document(application_id, document_id)
-        .await?
-        .ok_or(ApiError::NotFound("document introuvable"))?;
+    let document = state.applications.document(application_id, document_id).await?.ok_or(ApiError::NotFound)?;
     let bytes = seeg_application::documents::read_whole(state.documents.as_ref(), &document.storage_key)
         .await
         .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e)))?;

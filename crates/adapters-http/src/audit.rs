@@ -116,10 +116,7 @@ impl AuditQuery {
         let mut errors = Vec::new();
         let actor_id = match self.actor_id.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             None => None,
-            Some(raw) => Uuid::parse_str(raw).ok().or_else(|| {
-                errors.push(invalid("actor_id", "doit être un identifiant UUID"));
-                None
-            }),
+            Some(raw) => crate::params::uuid_field("query.actor_id", raw).map_err(|error| errors.push(error)).ok(),
         };
         let action = text_filter("action", self.action.as_ref(), &mut errors);
         let target_type = text_filter("target_type", self.target_type.as_ref(), &mut errors);
@@ -142,7 +139,7 @@ impl AuditQuery {
 impl From<AuditTrailError> for ApiError {
     fn from(error: AuditTrailError) -> Self {
         match error {
-            AuditTrailError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            AuditTrailError::Forbidden => Self::forbidden(error.to_string()),
             AuditTrailError::Store(e) => e.into(),
         }
     }

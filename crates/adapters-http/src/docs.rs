@@ -1,14 +1,12 @@
 //! The API contract, reviewed (CONVENTIONS 12): OpenAPI at `/openapi.json`, Swagger UI at `/docs`, ReDoc at
 //! `/redoc`. Every asset is vendored: nothing is downloaded at build or run time.
 
-use std::fmt::Write as _;
-
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::{CODE_CATALOGUE, ErrorBody, FieldError};
+use crate::error::{ErrorBody, FieldError};
 use crate::{
     access_requests, application_edits, application_stats, application_views, applications, audit, drafts, health,
     identity, jobs, matricules, offers, optimized, outbox, passwords, profiles, user_creation, users, webhooks,
@@ -132,11 +130,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut description = doc.info.description.take().unwrap_or_default();
     description.push_str(
         "\n\n## Erreurs\n\nToute réponse d'erreur a le corps `{\"detail\", \"code\", \"status\", \"request_id\"}` \
-         (plus `errors` pour les 422). Codes :\n\n| code | statut | signification |\n|---|---|---|\n",
+         (plus `errors` pour les 422). Codes :\n\n",
     );
-    for (code, status, meaning) in CODE_CATALOGUE {
-        let _ = writeln!(description, "| `{code}` | {status} | {meaning} |");
-    }
+    description.push_str(&crate::error_codes::catalogue_table());
     doc.info.description = Some(description);
     doc
 }

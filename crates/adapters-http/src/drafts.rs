@@ -75,9 +75,8 @@ impl From<Draft> for DraftBody {
 impl From<DraftError> for ApiError {
     fn from(error: DraftError) -> Self {
         match error {
-            DraftError::NotACandidate => Self::Forbidden { code: "forbidden", detail: error.to_string() },
-            DraftError::OfferNotFound => Self::NotFound("offre d'emploi introuvable"),
-            DraftError::ApplicationNotFound => Self::NotFound("candidature introuvable"),
+            DraftError::NotACandidate => Self::forbidden(error.to_string()),
+            DraftError::OfferNotFound | DraftError::ApplicationNotFound => Self::NotFound,
             DraftError::Store(e) => e.into(),
         }
     }
@@ -98,9 +97,9 @@ fn offer_id(place: &str, raw: Option<&Value>) -> Result<Uuid, FieldError> {
         None | Some(Value::Null) => "champ obligatoire",
         Some(Value::String(s)) => match Uuid::parse_str(s.trim()) {
             Ok(id) => return Ok(id),
-            Err(_) => "doit être un identifiant UUID",
+            Err(_) => crate::params::NOT_A_UUID,
         },
-        Some(_) => "doit être un identifiant UUID",
+        Some(_) => crate::params::NOT_A_UUID,
     };
     Err(FieldError { field, message: message.to_owned() })
 }

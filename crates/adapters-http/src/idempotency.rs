@@ -26,7 +26,7 @@ use seeg_application::identity::TokenKind;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::routing::route_pattern;
 use crate::state::ApiState;
 
@@ -66,10 +66,10 @@ pub(crate) async fn replay(
         Claim::Claimed => first_run(req, next, &state, scope, &key).await,
         Claim::Existing(record) => match record.response {
             None => {
-                let busy = ApiError::Conflict {
-                    code: "idempotency_key_in_progress",
-                    detail: "Une requête avec cette clé d'idempotence est en cours de traitement".to_owned(),
-                };
+                let busy = ApiError::refused(
+                    ErrorCode::IdempotencyKeyInProgress,
+                    "Une requête avec cette clé d'idempotence est en cours de traitement",
+                );
                 Ok(req.into_response(busy.error_response()))
             }
             Some(stored) => {
@@ -77,10 +77,10 @@ pub(crate) async fn replay(
                 let response = if same {
                     replayed(&stored)
                 } else {
-                    ApiError::Unprocessable {
-                        code: "idempotency_key_reused",
-                        detail: "Cette clé d'idempotence a déjà servi pour une autre requête".to_owned(),
-                    }
+                    ApiError::refused(
+                        ErrorCode::IdempotencyKeyReused,
+                        "Cette clé d'idempotence a déjà servi pour une autre requête",
+                    )
                     .error_response()
                 };
                 Ok(req.into_response(response))

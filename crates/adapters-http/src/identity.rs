@@ -9,14 +9,14 @@ use seeg_application::identity::{
     AuthenticationError, LoginError, PasswordChangeError, RefreshError, Session, SignupCommand, SignupError,
 };
 use seeg_domain::identity::{
-    CandidateKind, EmailAddress, Matricule, Password, PersonName, Phone, Sexe, User, UserStatus,
+    CandidateKind, EmailAddress, Matricule, Password, PersonName, Phone, Sexe, SignupRuleError, User, UserStatus,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::body::Deferred;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -52,10 +52,9 @@ impl FromRequest for Caller {
             let token = bearer.ok_or(ApiError::NotAuthenticated)?;
             match state.accounts.authenticate(&token).await {
                 Ok(user) => Ok(Caller(user)),
-                Err(AuthenticationError::InvalidToken) => Err(ApiError::Unauthorized {
-                    code: "invalid_token",
-                    detail: "Could not validate credentials".to_owned(),
-                }),
+                Err(AuthenticationError::InvalidToken) => {
+                    Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"))
+                }
                 Err(AuthenticationError::Store(error)) => Err(error.into()),
             }
         })
@@ -272,12 +271,21 @@ impl SignupRequest {
     }
 }
 
+/// The code of a sign-up rule (R2) that refused an account.
+const fn signup_rule_code(rule: SignupRuleError) -> ErrorCode {
+    match rule {
+        SignupRuleError::MatriculeRequired => ErrorCode::MatriculeRequired,
+        SignupRuleError::CompanyEmailRequired => ErrorCode::CompanyEmailRequired,
+        SignupRuleError::CompanyEmailInconsistent => ErrorCode::CompanyEmailInconsistent,
+    }
+}
+
 impl From<SignupError> for ApiError {
     fn from(error: SignupError) -> Self {
         match error {
-            SignupError::EmailTaken => Self::BadRequest { code: "email_taken", detail: error.to_string() },
-            SignupError::MatriculeTaken => Self::BadRequest { code: "matricule_taken", detail: error.to_string() },
-            SignupError::Rule(rule) => Self::BadRequest { code: rule.code(), detail: rule.to_string() },
+            SignupError::EmailTaken => Self::refused(ErrorCode::EmailTaken, error.to_string()),
+            SignupError::MatriculeTaken => Self::refused(ErrorCode::MatriculeTaken, error.to_string()),
+            SignupError::Rule(rule) => Self::refused(signup_rule_code(rule), rule.to_string()),
             SignupError::DateOfBirth(e) => Self::invalid("body.date_of_birth", e.to_string()),
             SignupError::Store(e) => e.into(),
             SignupError::Unexpected(e) => Self::Unexpected(e),
@@ -288,12 +296,8 @@ impl From<SignupError> for ApiError {
 impl From<LoginError> for ApiError {
     fn from(error: LoginError) -> Self {
         match error {
-            LoginError::InvalidCredentials => {
-                Self::Unauthorized { code: "invalid_credentials", detail: error.to_string() }
-            }
-            LoginError::Refused { message, .. } => {
-                Self::Forbidden { code: "account_not_active", detail: message.to_owned() }
-            }
+            LoginError::InvalidCredentials => Self::refused(ErrorCode::InvalidCredentials, error.to_string()),
+            LoginError::Refused { message, .. } => Self::refused(ErrorCode::AccountNotActive, message.to_owned()),
             LoginError::Store(e) => e.into(),
             LoginError::Unexpected(e) => Self::Unexpected(e),
         }
@@ -435,7 +439,7 @@ pub struct RefreshRequest {
 impl From<RefreshError> for ApiError {
     fn from(error: RefreshError) -> Self {
         match error {
-            RefreshError::Invalid => Self::Unauthorized { code: "invalid_refresh_token", detail: error.to_string() },
+            RefreshError::Invalid => Self::refused(ErrorCode::InvalidRefreshToken, error.to_string()),
             RefreshError::Store(e) => e.into(),
             RefreshError::Unexpected(e) => Self::Unexpected(e),
         }
@@ -514,7 +518,7 @@ impl From<PasswordChangeError> for ApiError {
     fn from(error: PasswordChangeError) -> Self {
         match error {
             PasswordChangeError::WrongCurrentPassword => {
-                Self::Unauthorized { code: "wrong_current_password", detail: error.to_string() }
+                Self::refused(ErrorCode::WrongCurrentPassword, error.to_string())
             }
             PasswordChangeError::Store(e) => e.into(),
             PasswordChangeError::Unexpected(e) => Self::Unexpected(e),

@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::body::Deferred;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::Caller;
 use crate::offers::{JobPublic, QuestionsMtp, TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
 use crate::routing::route;
@@ -200,14 +200,12 @@ impl JobsQuery {
 impl From<OfferDeskError> for ApiError {
     fn from(error: OfferDeskError) -> Self {
         match error {
-            OfferDeskError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
-            OfferDeskError::NotFound => Self::NotFound("offre d'emploi introuvable"),
+            OfferDeskError::Forbidden => Self::forbidden(error.to_string()),
+            OfferDeskError::NotFound => Self::NotFound,
             OfferDeskError::Invalid(problems) => Self::Validation(
                 problems.iter().map(|p| FieldError { field: rule_field(p), message: p.to_string() }).collect(),
             ),
-            OfferDeskError::HasApplications => {
-                Self::Conflict { code: "offer_has_applications", detail: error.to_string() }
-            }
+            OfferDeskError::HasApplications => Self::refused(ErrorCode::OfferHasApplications, error.to_string()),
             OfferDeskError::Store(e) => e.into(),
         }
     }

@@ -53,7 +53,7 @@ pub struct OwnMatriculeVerification {
 impl From<MatriculeCheckError> for ApiError {
     fn from(error: MatriculeCheckError) -> Self {
         match error {
-            MatriculeCheckError::NotCandidate => Self::Forbidden { code: "forbidden", detail: error.to_string() },
+            MatriculeCheckError::NotCandidate => Self::forbidden(error.to_string()),
             MatriculeCheckError::Store(e) => e.into(),
         }
     }

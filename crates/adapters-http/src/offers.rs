@@ -223,7 +223,7 @@ impl PublicJobsQuery {
 }
 
 pub(crate) fn parse_uuid(field: &str, raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::invalid(format!("path.{field}"), "doit être un identifiant UUID"))
+    crate::params::uuid_field(&format!("path.{field}"), raw).map_err(|error| ApiError::Validation(vec![error]))
 }
 
 /// Lists the offers anyone may see: active, open to everyone or to external candidates; newest first.

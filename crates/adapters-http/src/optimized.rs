@@ -44,11 +44,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// An optional UUID in the query: blank is none; anything else must parse (422 naming the field).
 fn optional_uuid(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Uuid> {
     let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
-    let parsed = Uuid::parse_str(raw).ok();
-    if parsed.is_none() {
-        errors.push(FieldError { field: format!("query.{field}"), message: "doit être un identifiant UUID".into() });
-    }
-    parsed
+    crate::params::uuid_field(&format!("query.{field}"), raw).map_err(|error| errors.push(error)).ok()
 }
 
 /// A boolean switch in the query (`true` or `false`), `default` when absent.

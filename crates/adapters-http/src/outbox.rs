@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::Caller;
 use crate::offers::parse_uuid;
 use crate::routing::route;
@@ -23,9 +23,9 @@ impl From<OutboxDeskError> for ApiError {
     fn from(error: OutboxDeskError) -> Self {
         let detail = error.to_string();
         match error {
-            OutboxDeskError::Forbidden => Self::Forbidden { code: "forbidden", detail },
-            OutboxDeskError::NotFound => Self::NotFound("événement introuvable"),
-            OutboxDeskError::AlreadyDone => Self::Conflict { code: "outbox_event_done", detail },
+            OutboxDeskError::Forbidden => Self::forbidden(detail),
+            OutboxDeskError::NotFound => Self::NotFound,
+            OutboxDeskError::AlreadyDone => Self::refused(ErrorCode::OutboxEventDone, detail),
             OutboxDeskError::Store(e) => e.into(),
         }
     }

@@ -6,7 +6,7 @@ use seeg_domain::identity::EmailAddress;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -43,9 +43,7 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 impl From<PasswordResetError> for ApiError {
     fn from(error: PasswordResetError) -> Self {
         match error {
-            PasswordResetError::InvalidToken => {
-                Self::BadRequest { code: "invalid_reset_token", detail: error.to_string() }
-            }
+            PasswordResetError::InvalidToken => Self::refused(ErrorCode::InvalidResetToken, error.to_string()),
             PasswordResetError::WeakPassword(e) => invalid("new_password", e.to_string()),
             PasswordResetError::Store(e) => e.into(),
             PasswordResetError::Unexpected(e) => Self::Unexpected(e),

@@ -82,8 +82,8 @@ pub(crate) async fn with_profile(state: &ApiState, user: &User) -> Result<UserWi
 impl From<CandidateProfileError> for ApiError {
     fn from(error: CandidateProfileError) -> Self {
         match error {
-            CandidateProfileError::NotACandidate => Self::Forbidden { code: "forbidden", detail: error.to_string() },
-            CandidateProfileError::NotFound => Self::NotFound("Profil candidat non trouvé"),
+            CandidateProfileError::NotACandidate => Self::forbidden(error.to_string()),
+            CandidateProfileError::NotFound => Self::NotFound,
             CandidateProfileError::Invalid(e) => Self::Validation(vec![FieldError {
                 field: match e {
                     ProfileError::SalaryRange => "body.expected_salary_min".to_owned(),

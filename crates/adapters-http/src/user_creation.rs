@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::body::Deferred;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::{Caller, Fields, UserBody};
 use crate::routing::route;
 use crate::state::ApiState;
@@ -91,8 +91,8 @@ impl CreateUserRequest {
 impl From<ProvisioningError> for ApiError {
     fn from(error: ProvisioningError) -> Self {
         match error {
-            ProvisioningError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
-            ProvisioningError::EmailTaken => Self::BadRequest { code: "email_taken", detail: error.to_string() },
+            ProvisioningError::Forbidden => Self::forbidden(error.to_string()),
+            ProvisioningError::EmailTaken => Self::refused(ErrorCode::EmailTaken, error.to_string()),
             ProvisioningError::Store(e) => e.into(),
             ProvisioningError::Unexpected(e) => Self::Unexpected(e),
         }

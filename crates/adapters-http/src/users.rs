@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::body::Deferred;
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::{Caller, UserBody, UserWithProfile};
 use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
 use crate::profiles::with_profile;
@@ -109,10 +109,10 @@ pub(crate) async fn update_me(
     let body = body.read().await?;
     let refused: Vec<&str> = NOT_SELF_EDITABLE.iter().copied().filter(|k| body.contains_key(*k)).collect();
     if !refused.is_empty() {
-        return Err(ApiError::Forbidden {
-            code: "field_not_self_editable",
-            detail: format!("Champ(s) modifiable(s) uniquement par un administrateur : {}", refused.join(", ")),
-        });
+        return Err(ApiError::refused(
+            ErrorCode::FieldNotSelfEditable,
+            format!("Champ(s) modifiable(s) uniquement par un administrateur : {}", refused.join(", ")),
+        ));
     }
     let mut errors = Vec::new();
     let today = state.clock.now().date_naive();
@@ -157,16 +157,12 @@ const ADMIN_FIELDS: [&str; 5] = ["role", "statut", "email", "matricule", "candid
 impl From<ManagementError> for ApiError {
     fn from(error: ManagementError) -> Self {
         match error {
-            ManagementError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
-            ManagementError::NotFound => Self::NotFound("utilisateur introuvable"),
-            ManagementError::OwnAccess => {
-                Self::BadRequest { code: "own_access_unchangeable", detail: error.to_string() }
-            }
-            ManagementError::OwnDeletion => {
-                Self::BadRequest { code: "own_account_undeletable", detail: error.to_string() }
-            }
-            ManagementError::EmailTaken => Self::BadRequest { code: "email_taken", detail: error.to_string() },
-            ManagementError::MatriculeTaken => Self::BadRequest { code: "matricule_taken", detail: error.to_string() },
+            ManagementError::Forbidden => Self::forbidden(error.to_string()),
+            ManagementError::NotFound => Self::NotFound,
+            ManagementError::OwnAccess => Self::refused(ErrorCode::OwnAccessUnchangeable, error.to_string()),
+            ManagementError::OwnDeletion => Self::refused(ErrorCode::OwnAccountUndeletable, error.to_string()),
+            ManagementError::EmailTaken => Self::refused(ErrorCode::EmailTaken, error.to_string()),
+            ManagementError::MatriculeTaken => Self::refused(ErrorCode::MatriculeTaken, error.to_string()),
             ManagementError::Store(e) => e.into(),
         }
     }
@@ -240,8 +236,8 @@ pub(crate) async fn update_user(
 impl From<DirectoryError> for ApiError {
     fn from(error: DirectoryError) -> Self {
         match error {
-            DirectoryError::Forbidden => Self::Forbidden { code: "forbidden", detail: error.to_string() },
-            DirectoryError::NotFound => Self::NotFound("utilisateur introuvable"),
+            DirectoryError::Forbidden => Self::forbidden(error.to_string()),
+            DirectoryError::NotFound => Self::NotFound,
             DirectoryError::Store(e) => e.into(),
         }
     }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::offers::parse_uuid;
 use crate::routing::route;
 use crate::state::ApiState;
@@ -77,10 +77,7 @@ impl FromRequest for WebhookCaller {
             // No secret configured: the route is disabled, indistinguishable from an unknown one (S9).
             (None, _) => Err(ApiError::RouteNotFound),
             (Some(token), Some(presented)) if token.accepts(presented) => Ok(Self),
-            (Some(_), _) => Err(ApiError::Unauthorized {
-                code: "invalid_webhook_token",
-                detail: "Webhook non autorisé".to_owned(),
-            }),
+            (Some(_), _) => Err(ApiError::refused(ErrorCode::InvalidWebhookToken, "Webhook non autorisé")),
         })
     }
 }
@@ -88,7 +85,7 @@ impl FromRequest for WebhookCaller {
 impl From<ExportRequestError> for ApiError {
     fn from(error: ExportRequestError) -> Self {
         match error {
-            ExportRequestError::NotFound => Self::NotFound("candidature introuvable"),
+            ExportRequestError::NotFound => Self::NotFound,
             ExportRequestError::Store(e) => e.into(),
         }
     }

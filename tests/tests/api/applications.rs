@@ -90,6 +90,18 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
 
     let (status, docs) = get(&app, &token, &format!("/api/v1/applications/{id}/documents")).await;
     assert_eq!((status, docs["total"].as_u64()), (200, Some(3)));
+    // The legacy `document_type` filter (§1.7).
+    let (status, only) = get(&app, &token, &format!("/api/v1/applications/{id}/documents?document_type=diplome")).await;
+    assert_eq!(
+        (status, only["total"].as_u64(), only["message"].as_str()),
+        (200, Some(1), Some("1 document(s) trouvé(s)"))
+    );
+    assert_eq!(only["data"][0]["document_type"], "diplome");
+    let (status, none) =
+        get(&app, &token, &format!("/api/v1/applications/{id}/documents?document_type=portfolio")).await;
+    assert_eq!((status, none["total"].as_u64()), (200, Some(0)));
+    let (status, bad) = get(&app, &token, &format!("/api/v1/applications/{id}/documents?document_type=photo")).await;
+    assert_eq!((status, bad["errors"][0]["field"].as_str()), (422, Some("query.document_type")), "{bad}");
     let cv = docs["data"].as_array().unwrap().iter().find(|d| d["document_type"] == "cv").unwrap().clone();
     let original = pdf("cv", 2000);
     assert_eq!(cv["file_size"].as_u64(), Some(original.len() as u64));

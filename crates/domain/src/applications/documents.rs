@@ -96,21 +96,6 @@ fn labels(types: &[DocumentType]) -> String {
     types.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")
 }
 
-impl DocumentProblem {
-    pub const fn code(&self) -> &'static str {
-        match self {
-            Self::NotPdf | Self::NotPdfName => "document_not_pdf",
-            Self::NameInvalid => "document_name_invalid",
-            Self::ActiveContent(_) => "document_active_content",
-            Self::TooLarge { .. } | Self::TooLargeTogether { .. } => "document_too_large",
-            Self::TooMany { .. } => "too_many_documents",
-            Self::MissingRequired(_) => "missing_required_documents",
-            Self::DuplicateRequired(_) => "duplicate_required_document",
-            Self::TypeNotAllowed(_) => "document_type_not_allowed",
-        }
-    }
-}
-
 /// The names whose presence makes a PDF active (S11): scripts, actions that run, submit, import or open other
 /// files, embedded files, rich media and XFA forms. The actions a document runs when it opens (`OpenAction`) or
 /// on an event (`AA`) are judged by their type (`/S /JavaScript`, `/S /Launch`, …), not refused as such: most
@@ -394,12 +379,10 @@ mod tests {
         assert_eq!(ok.len(), 5);
         let missing = check_document_types(&["cv", "autres"], &limits).unwrap_err();
         assert_eq!(missing.to_string(), "Documents obligatoires manquants : Lettre de motivation, Diplôme");
-        assert_eq!(missing.code(), "missing_required_documents");
+        assert!(matches!(missing, DocumentProblem::MissingRequired(_)));
         let doubled = check_document_types(&["cv", "cv", "cover_letter", "diplome"], &limits).unwrap_err();
-        assert_eq!(
-            (doubled.code(), doubled.to_string().as_str()),
-            ("duplicate_required_document", "Documents en double détectés : CV")
-        );
+        assert!(matches!(doubled, DocumentProblem::DuplicateRequired(_)));
+        assert_eq!(doubled.to_string(), "Documents en double détectés : CV");
         let unknown = check_document_types(&["cv", "cover_letter", "diplome", "photo", ""], &limits).unwrap_err();
         assert_eq!(unknown, DocumentProblem::TypeNotAllowed("photo, (vide)".to_owned()));
         let eleven = ["autres"; 11];

@@ -57,17 +57,6 @@ pub enum SignupRuleError {
     CompanyEmailInconsistent,
 }
 
-impl SignupRuleError {
-    /// The stable error code (F1).
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::MatriculeRequired => "matricule_required",
-            Self::CompanyEmailRequired => "company_email_required",
-            Self::CompanyEmailInconsistent => "company_email_inconsistent",
-        }
-    }
-}
-
 impl SignupKind {
     /// Applies R2 steps 2, 5 and 6, in that order. `matricule` is `None` when absent or 0
     /// (`Matricule::parse_optional`).
@@ -195,14 +184,5 @@ mod tests {
                 .starts_with("Les candidats internes doivent utiliser un email professionnel @seeg-gabon.com")
         );
         assert!(SignupRuleError::CompanyEmailInconsistent.to_string().starts_with("Incohérence détectée"));
-        assert_eq!(
-            [
-                SignupRuleError::MatriculeRequired,
-                SignupRuleError::CompanyEmailRequired,
-                SignupRuleError::CompanyEmailInconsistent,
-            ]
-            .map(SignupRuleError::code),
-            ["matricule_required", "company_email_required", "company_email_inconsistent"]
-        );
     }
 }
