@@ -31,6 +31,7 @@ impl From<EditError> for ApiError {
                 Self::refused(crate::applications::document_problem_code(&problem), detail)
             }
             EditError::Quota(exceeded) => exceeded.into(),
+            EditError::InspectorBusy => Self::Busy,
             EditError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
             EditError::Store(e) => e.into(),
         }

@@ -234,6 +234,7 @@ impl From<SubmissionError> for ApiError {
             SubmissionError::ExtraFile { .. } => Self::invalid("body", detail),
             SubmissionError::MalformedUpload(_) => Self::refused(ErrorCode::MalformedForm, detail),
             SubmissionError::Quota(exceeded) => exceeded.into(),
+            SubmissionError::InspectorBusy => Self::Busy,
             SubmissionError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
             SubmissionError::Store(e) => e.into(),
         }
@@ -357,7 +358,8 @@ async fn read_submission_form(
 }
 
 /// Streams one file part into `intake`, its bytes charged to `budget` as they arrive and held until the document
-/// has been inspected (its stream is dropped then): a refusal for want of room is a 503.
+/// has been inspected (its stream is dropped then): a refusal for want of room is a 503, a body that stops
+/// sending a 408.
 async fn receive_file(
     budget: &BodyBudget,
     intake: &mut DocumentIntake,
@@ -366,9 +368,11 @@ async fn receive_file(
     part: Box<actix_multipart::Field>,
 ) -> Result<(), ApiError> {
     let allowance = BodyAllowance::default();
-    let received = intake.receive(document_type, file_name, budget.charge(part, 1, allowance.clone())).await;
+    // Twice its bytes: the copy kept for the inspection, and what the store's writer buffers.
+    let received = intake.receive(document_type, file_name, budget.charge(part, 2, allowance.clone())).await;
     match received {
         Err(_) if allowance.refused() => Err(ApiError::Busy),
+        Err(_) if allowance.idle() => Err(ApiError::BodyTimeout),
         received => received.map_err(ApiError::from),
     }
 }

@@ -69,6 +69,7 @@ impl<T: DeserializeOwned + 'static> Deferred<T> {
                 chunk.map_err(|error| match error {
                     ChargedError::Inner(error) => error,
                     ChargedError::Spent(spent) => PayloadError::Io(std::io::Error::other(spent)),
+                    ChargedError::Idle(idle) => PayloadError::Io(std::io::Error::other(idle)),
                 })
             });
         self.payload = Payload::Stream { payload: Box::pin(payload) };
@@ -77,6 +78,7 @@ impl<T: DeserializeOwned + 'static> Deferred<T> {
             Ok(Ok(body)) => Ok((body, allowance)),
             Err(_) => Err(ApiError::BodyTimeout),
             Ok(Err(_)) if allowance.refused() => Err(ApiError::Busy),
+            Ok(Err(_)) if allowance.idle() => Err(ApiError::BodyTimeout),
             Ok(Err(error)) => Err(error),
         }
     }

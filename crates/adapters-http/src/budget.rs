@@ -2,9 +2,10 @@
 //!
 //! A body is charged as its bytes arrive, never from what its `Content-Length` declares: a client that declares
 //! 56 MiB and sends nothing holds nothing, and one that trickles holds only what it sent, for at most the body
-//! deadline. A base64 submission counts twice its size (its buffered text, then the strings decoded from it); a
-//! streamed document counts its bytes until it has been inspected and its stream is dropped. When the budget is
-//! spent, a body waits up to `BUDGET_WAIT` for room, then its request answers 503 `server_busy`.
+//! deadline, and sending nothing for `IDLE_LIMIT` ends the body (408). A base64 submission counts twice its size
+//! (its buffered text, then the strings decoded from it); a streamed document twice its bytes (the copy kept for
+//! the inspection, the store's write buffers) until it has been inspected and its stream is dropped. When the
+//! budget is spent, a body waits up to `BUDGET_WAIT` for room, then its request answers 503 `server_busy`.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,6 +20,10 @@ use crate::error::ApiError;
 
 /// How long a body waits for room in the budget before its request is answered 503.
 const BUDGET_WAIT: Duration = Duration::from_secs(10);
+
+/// How long a body may send nothing at all: past it, the request is answered 408 and what it holds is given
+/// back, so that a client that stalls cannot keep its share for the whole body deadline.
+const IDLE_LIMIT: Duration = Duration::from_secs(30);
 
 /// The process's budget for bodies in memory, in KiB permits, and how long one body may take to arrive.
 #[derive(Debug, Clone)]
@@ -54,7 +59,7 @@ impl BodyBudget {
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
     {
-        Charged { chunks, budget: self.clone(), factor, allowance, bytes: 0, waiting: None }
+        Charged { chunks, budget: self.clone(), factor, allowance, bytes: 0, waiting: None, idle: None }
     }
 
     /// Makes `allowance` hold `bytes` in all, waiting for room up to `BUDGET_WAIT`. One body never holds more
@@ -102,6 +107,7 @@ pub(crate) struct BodyAllowance(Arc<Mutex<Held>>);
 struct Held {
     permit: Option<OwnedSemaphorePermit>,
     refused: bool,
+    idle: bool,
 }
 
 impl BodyAllowance {
@@ -125,9 +131,18 @@ impl BodyAllowance {
         self.held().refused = true;
     }
 
+    fn stop_idle(&self) {
+        self.held().idle = true;
+    }
+
     /// Whether a chunk found no room in the budget (its stream then ended with an error of its own kind).
     pub(crate) fn refused(&self) -> bool {
         self.held().refused
+    }
+
+    /// Whether the body stopped sending for `IDLE_LIMIT` (its stream then ended with an error of its own kind).
+    pub(crate) fn idle(&self) -> bool {
+        self.held().idle
     }
 }
 
@@ -138,7 +153,14 @@ pub(crate) enum ChargedError<E> {
     Inner(E),
     #[error(transparent)]
     Spent(#[from] BudgetSpent),
+    #[error(transparent)]
+    Idle(#[from] BodyIdle),
 }
+
+/// A body sent nothing for `IDLE_LIMIT`.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("le corps de la requête n'arrive plus")]
+pub(crate) struct BodyIdle;
 
 type Growing = Pin<Box<dyn Future<Output = Result<(), BudgetSpent>> + Send>>;
 
@@ -152,6 +174,8 @@ pub(crate) struct Charged<S> {
     bytes: u64,
     /// The chunk waiting for room, with the wait.
     waiting: Option<(Bytes, Growing)>,
+    /// When the body is given up if no chunk comes (reset at every chunk).
+    idle: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl<S, E> Stream for Charged<S>
@@ -169,7 +193,16 @@ where
                 this.waiting = None;
                 return Poll::Ready(Some(grown.map(|()| chunk).map_err(ChargedError::from)));
             }
-            match std::task::ready!(this.chunks.poll_next_unpin(cx)) {
+            let polled = this.chunks.poll_next_unpin(cx);
+            if polled.is_pending() {
+                let idle = this.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(IDLE_LIMIT)));
+                std::task::ready!(idle.as_mut().poll(cx));
+                this.idle = None;
+                this.allowance.stop_idle();
+                return Poll::Ready(Some(Err(ChargedError::Idle(BodyIdle))));
+            }
+            this.idle = None;
+            match std::task::ready!(polled) {
                 Some(Ok(chunk)) => {
                     this.bytes = this.bytes.saturating_add((chunk.len() as u64).saturating_mul(this.factor));
                     let growing = Box::pin(this.budget.clone().grow(this.allowance.clone(), this.bytes));
@@ -230,6 +263,22 @@ mod tests {
         };
         let (chunk, ()) = tokio::join!(third.next(), release);
         assert!(chunk.unwrap().is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_stops_sending_ends_and_gives_its_share_back() {
+        let budget = BodyBudget::new(64 * 1024, Duration::from_secs(600));
+        // One chunk, then nothing ever again.
+        let stalled = chunks(&[8 * 1024]).chain(futures_util::stream::pending());
+        let allowance = BodyAllowance::default();
+        let mut charged = budget.charge(stalled, 1, allowance.clone());
+        assert!(charged.next().await.unwrap().is_ok());
+        assert_eq!(budget.available_kib(), 56);
+        // Nothing more for IDLE_LIMIT (the paused clock jumps there): the body ends.
+        assert!(matches!(charged.next().await, Some(Err(ChargedError::Idle(_)))));
+        assert!(allowance.idle() && !allowance.refused());
+        drop((charged, allowance));
+        assert_eq!(budget.available_kib(), 64);
     }
 
     #[tokio::test]

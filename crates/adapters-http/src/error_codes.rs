@@ -94,7 +94,7 @@ error_codes! {
     NotReady = ("not_ready", SERVICE_UNAVAILABLE, "Une dépendance (base de données, stockage) ne répond pas."),
     BodyTimeout = ("body_timeout", REQUEST_TIMEOUT, "Le corps de la requête n'est pas arrivé dans le délai (`http.body_timeout_secs`)."),
     UnsupportedContentEncoding = ("unsupported_content_encoding", UNSUPPORTED_MEDIA_TYPE, "Corps de requête compressé (`Content-Encoding` autre que `identity`) : envoyer le corps tel quel."),
-    ServerBusy = ("server_busy", SERVICE_UNAVAILABLE, "Trop de gros corps de requête (documents) en mémoire à la fois : réessayer après `Retry-After`."),
+    ServerBusy = ("server_busy", SERVICE_UNAVAILABLE, "Trop de documents reçus ou en cours d'analyse à la fois : réessayer après `Retry-After`."),
     InternalError = ("internal_error", INTERNAL_SERVER_ERROR, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),
 }
 

@@ -95,10 +95,23 @@ pub trait DocumentUpload: Send {
 
 /// The deep S11 check of a whole PDF that passed `PdfScan`: the document is parsed, compressed object streams
 /// unpacked, and every object looked at for active content (`ACTIVE_NAMES`). A document the parser cannot read
-/// is `NotPdf`; one too big to inspect within the adapter's budget is refused too.
+/// is `NotPdf`; one too big to inspect within the adapter's budget is refused too. An inspector that runs a
+/// bounded number of inspections at once answers `Busy` when none could start in time, rather than queueing
+/// without end.
 #[async_trait]
 pub trait PdfInspector: Send + Sync + std::fmt::Debug {
-    async fn inspect(&self, pdf: Bytes) -> Result<(), seeg_domain::applications::DocumentProblem>;
+    async fn inspect(&self, pdf: Bytes) -> Result<(), InspectError>;
+}
+
+/// Why a document was not found clean.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InspectError {
+    /// The document is refused (S11).
+    #[error(transparent)]
+    Refused(#[from] seeg_domain::applications::DocumentProblem),
+    /// No inspection could start in time: nothing is known of the document; the request may be retried.
+    #[error("trop de documents sont en cours d'analyse : réessayez dans quelques instants")]
+    Busy,
 }
 
 #[cfg(test)]

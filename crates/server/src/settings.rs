@@ -710,6 +710,12 @@ impl Settings {
             if auth.bcrypt_cost < 10 {
                 bail!("production exige auth.bcrypt_cost ≥ 10");
             }
+            if self.storage.pdf_inspection == PdfInspection::InProcess {
+                bail!(
+                    "production exige storage.pdf_inspection = \"process\" : un PDF hostile peut arrêter un \
+                     serveur qui l'analyse lui-même"
+                );
+            }
             if self.webhook.enabled && self.webhook.active_secret().is_none_or(|s| s.trim().len() < MIN_SECRET_BYTES) {
                 bail!(
                     "production exige webhook.secret (WEBHOOK_SECRET) d'au moins {MIN_SECRET_BYTES} octets tant que \
@@ -916,6 +922,9 @@ mod tests {
             jail.set_env("WEBHOOK_SECRET", "secret-du-webhook-assez-long-32-octets");
             jail.set_env("ACCESS_TOKEN_EXPIRE_MINUTES", "45");
             assert_eq!(load(jail, Environment::Production).unwrap().auth.access_token_minutes, 45);
+            jail.set_env("APP__STORAGE__PDF_INSPECTION", "in_process");
+            let error = format!("{:#}", load(jail, Environment::Production).unwrap_err());
+            assert!(error.contains("storage.pdf_inspection"), "{error}");
             Ok(())
         });
     }

@@ -121,7 +121,13 @@ pub async fn pdf_inspector(settings: &Settings) -> anyhow::Result<Arc<dyn seeg_a
     Ok(match settings.storage.pdf_inspection {
         PdfInspection::InProcess => Arc::new(seeg_adapters_pdf::LopdfInspector::new()),
         PdfInspection::Process => {
-            let program = std::env::current_exe().context("chemin de l'exécutable (inspection des PDF)")?;
+            // The running executable itself, even after an in-place upgrade replaced the file it came from.
+            let own = std::path::PathBuf::from("/proc/self/exe");
+            let program = if own.exists() {
+                own
+            } else {
+                std::env::current_exe().context("chemin de l'exécutable (inspection des PDF)")?
+            };
             let timeout = settings.storage.pdf_inspection_timeout()?;
             let inspector = seeg_adapters_pdf::ProcessInspector::new(program, ["inspect-pdf"], timeout);
             inspector.check().await.context("storage.pdf_inspection = \"process\"")?;

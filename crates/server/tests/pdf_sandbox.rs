@@ -20,7 +20,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use crafted::{Pdf, SCRIPT, catalog_and_pages, deflate, object_stream, opening};
 use seeg_adapters_pdf::ProcessInspector;
-use seeg_application::documents::PdfInspector as _;
+use seeg_application::documents::{InspectError, PdfInspector as _};
 use seeg_domain::applications::{DocumentLimits, DocumentProblem};
 use seeg_tests::accounts::PASSWORD;
 use seeg_tests::eventually::eventually;
@@ -36,7 +36,15 @@ fn inspector() -> ProcessInspector {
 }
 
 async fn inspect(pdf: Vec<u8>) -> Result<(), DocumentProblem> {
-    inspector().inspect(Bytes::from(pdf)).await
+    inspector().inspect(Bytes::from(pdf)).await.map_err(refused)
+}
+
+/// The document problem of a verdict (no test here runs two inspections at once: never `Busy`).
+fn refused(error: InspectError) -> DocumentProblem {
+    match error {
+        InspectError::Refused(problem) => problem,
+        InspectError::Busy => panic!("no inspection slot in a test that runs one at a time"),
+    }
 }
 
 /// `seeg inspect-pdf` run on `pdf` as the inspector runs it (empty environment): its exit status and output.
@@ -223,7 +231,10 @@ async fn a_document_past_the_size_limit_is_unreadable() {
 #[tokio::test]
 async fn a_program_that_never_answers_is_stopped_at_the_timeout() {
     let sleeper = ProcessInspector::new("sleep", ["60"], Duration::from_secs(1));
-    assert_eq!(sleeper.inspect(Bytes::from(opening(SCRIPT))).await, Err(DocumentProblem::NotPdf));
+    assert_eq!(
+        sleeper.inspect(Bytes::from(opening(SCRIPT))).await,
+        Err(InspectError::Refused(DocumentProblem::NotPdf))
+    );
 }
 
 /// `seeg serve` in `dir` on the database at `url`, with its default PDF inspection (a child process).

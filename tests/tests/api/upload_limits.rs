@@ -554,7 +554,10 @@ async fn a_body_slower_than_its_deadline_is_refused_and_gives_back_its_share(bac
     // A streamed submission: its first file started, then nothing.
     let streamed = stalled(&app, &chunked_submission_head(&app, &slow_token), &first_file_chunk(&offer, 4096)).await;
     assert!(answer_to(streamed).await.contains("408"), "a streamed body past its deadline");
-    assert_eq!(pending_bytes(&app, slow.id).await, 0, "the abandoned upload's reservation is settled");
+    // The reservation is settled to what may have reached the store: the bytes of the file part received before
+    // the stall (the form reader keeps back a boundary's length), not the request's 40 MiB maximum.
+    let pending = pending_bytes(&app, slow.id).await;
+    assert!((1..=4105).contains(&pending), "the stalled part's bytes count, no more: {pending}");
 
     let (status, body) = post(&app, &other, &submission(&offer)).await;
     assert_eq!(status, 201, "the whole budget is free again: {body}");

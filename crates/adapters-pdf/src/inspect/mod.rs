@@ -17,7 +17,7 @@ pub use sandbox::inspect_stdin;
 use async_trait::async_trait;
 use bytes::Bytes;
 use lopdf::Object;
-use seeg_application::documents::PdfInspector;
+use seeg_application::documents::{InspectError, PdfInspector};
 use seeg_domain::applications::{ACTIVE_NAMES, DocumentProblem};
 
 /// Objects beyond this (loaded, and members of object streams) are not looked at: such a document is refused
@@ -57,9 +57,23 @@ impl Default for LopdfInspector {
 
 #[async_trait]
 impl PdfInspector for LopdfInspector {
-    async fn inspect(&self, pdf: Bytes) -> Result<(), DocumentProblem> {
-        let Ok(_permit) = self.permits.acquire().await else { return Err(DocumentProblem::NotPdf) };
-        tokio::task::spawn_blocking(move || active_content(&pdf)).await.unwrap_or(Err(DocumentProblem::NotPdf))
+    async fn inspect(&self, pdf: Bytes) -> Result<(), InspectError> {
+        let _permit = slot(&self.permits).await?;
+        let verdict = tokio::task::spawn_blocking(move || active_content(&pdf)).await;
+        Ok(verdict.unwrap_or(Err(DocumentProblem::NotPdf))?)
+    }
+}
+
+/// How long a document waits for one of the `PARSED_AT_ONCE` inspections to end before its request is told to
+/// come back later (`InspectError::Busy`, a 503): a burst of heavy documents delays the others by this much at
+/// most, never without end.
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// One of the inspections that may run at once, waited for `SLOT_WAIT` at most.
+async fn slot(permits: &tokio::sync::Semaphore) -> Result<tokio::sync::SemaphorePermit<'_>, InspectError> {
+    match tokio::time::timeout(SLOT_WAIT, permits.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) | Err(_) => Err(InspectError::Busy),
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use seeg_application::documents::PdfInspector;
+use seeg_application::documents::{InspectError, PdfInspector};
 use seeg_domain::applications::DocumentProblem;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::process::Command;
@@ -124,9 +124,9 @@ impl ProcessInspector {
 
 #[async_trait]
 impl PdfInspector for ProcessInspector {
-    async fn inspect(&self, pdf: Bytes) -> Result<(), DocumentProblem> {
-        let Ok(_permit) = self.permits.acquire().await else { return Err(DocumentProblem::NotPdf) };
-        self.run(pdf).await.unwrap_or_else(|failure| {
+    async fn inspect(&self, pdf: Bytes) -> Result<(), InspectError> {
+        let _permit = super::slot(&self.permits).await?;
+        let verdict = self.run(pdf).await.unwrap_or_else(|failure| {
             match failure {
                 Failure::Spawn(kind) => tracing::error!(?kind, "the PDF inspector could not be started"),
                 Failure::Exited(status) => tracing::warn!(%status, "the PDF inspector stopped without a verdict"),
@@ -137,6 +137,7 @@ impl PdfInspector for ProcessInspector {
                 Failure::NoVerdict { bytes } => tracing::warn!(bytes, "the PDF inspector answered no verdict"),
             }
             Err(DocumentProblem::NotPdf)
-        })
+        });
+        Ok(verdict?)
     }
 }

@@ -71,6 +71,9 @@ pub fn inspect_stdin() -> ExitCode {
 /// Sets the limits, soft and hard alike (the hard CPU limit a second later, so the soft one's SIGXCPU comes
 /// first): the process cannot raise them again. A hard limit already lower stays.
 fn limit() -> std::io::Result<()> {
+    // Should the machine or the container run out of memory, the kernel kills this child before the server (an
+    // unprivileged process may always raise its own score); a system without the file keeps the default.
+    let _ = std::fs::write("/proc/self/oom_score_adj", "1000");
     let lower = |resource: Resource, soft: u64, hard: u64| {
         let (_, current) = resource.get()?;
         resource.set(soft.min(current), hard.min(current))

@@ -16,7 +16,7 @@ use super::intake::DocumentIntake;
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument};
 use super::uploads::{self, PendingUpload, QuotaExceeded, QuotaLimits, ReserveError, UploadQuota};
 use super::{ApplicationDocument, ApplicationRepository, ExportHooks, ExportReason};
-use crate::documents::{DocumentStore, DocumentStoreError, PdfInspector};
+use crate::documents::{DocumentStore, DocumentStoreError, InspectError, PdfInspector};
 use crate::identity::{AuditEvent, RequestContext};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
@@ -41,6 +41,9 @@ pub enum EditError {
     /// The document itself (S11).
     #[error("Document « {name} » : {problem}")]
     Document { name: String, problem: DocumentProblem },
+    /// Every inspection slot stayed busy: the document was not judged (503).
+    #[error("trop de documents sont en cours d'analyse : réessayez dans quelques instants")]
+    InspectorBusy,
     /// The caller's pending uploads would pass their quota (`uploads`).
     #[error(transparent)]
     Quota(#[from] QuotaExceeded),
@@ -179,6 +182,11 @@ impl ApplicationEditing {
     pub async fn delete_application(&self, caller: &User, id: Uuid, context: &RequestContext) -> Result<(), EditError> {
         let (application, only_in) = self.editable(caller, id).await?;
         let mut tx = self.uow.begin().await?;
+        // The row written first holds the application, so no document is added between the read and the delete.
+        if !tx.applications().touch(id, only_in, self.clock.now()).await? {
+            drop(tx);
+            return Err(self.refused(id).await);
+        }
         let documents = tx.applications().documents(id).await?;
         if !tx.applications().delete(id, only_in).await? {
             drop(tx);
@@ -252,10 +260,10 @@ impl ApplicationEditing {
     ) -> Result<AddedDocument, EditError> {
         let (application, only_in) = self.editable(caller, id).await?;
         let document_type = DocumentType::parse_allowed(&incoming.document_type).map_err(EditError::Documents)?;
-        let size = incoming
-            .checked_size(&self.limits, self.inspector.as_ref())
-            .await
-            .map_err(|problem| EditError::Document { name: incoming.file_name.clone(), problem })?;
+        let size = incoming.checked_size(&self.limits, self.inspector.as_ref()).await.map_err(|error| match error {
+            InspectError::Refused(problem) => EditError::Document { name: incoming.file_name.clone(), problem },
+            InspectError::Busy => EditError::InspectorBusy,
+        })?;
         let object = match incoming.content {
             DocumentContent::Whole(bytes) => {
                 let mut reserved = self.quota.reserve(caller, bytes.len() as u64).await?;

@@ -19,7 +19,7 @@ use seeg_domain::identity::User;
 
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError};
 use super::uploads::{PendingUpload, UploadQuota};
-use crate::documents::{DocumentStore, DocumentUpload, PdfInspector};
+use crate::documents::{DocumentStore, DocumentUpload, InspectError, PdfInspector};
 
 /// The documents of one streamed request, received in order.
 #[derive(Debug)]
@@ -126,6 +126,7 @@ impl DocumentIntake {
         let mut upload = self.store.begin_upload().await?;
         let mut scan = PdfScan::new();
         let mut whole = Vec::new();
+        let mut written = 0_u64;
         let streamed = async {
             while let Some(chunk) = chunks.next().await {
                 let chunk = chunk.map_err(|error| SubmissionError::MalformedUpload(error.to_string()))?;
@@ -138,35 +139,43 @@ impl DocumentIntake {
                         max_bytes: self.limits.max_total_bytes,
                     }));
                 }
+                let length = chunk.len() as u64;
                 if let Some(pending) = &self.pending
-                    && !pending.admits(scan.size())
+                    && !pending.admits(length)
                 {
                     return Err(SubmissionError::Quota(pending.exceeded()));
                 }
                 whole.extend_from_slice(&chunk);
+                // Counted before the write: a request dropped mid-document (a body deadline, a client gone)
+                // still counts what may have reached the store.
+                self.stored(length);
+                written += length;
                 upload.write(chunk).await?;
             }
             Ok(())
         }
         .await;
-        let scanned = scan.size();
         let mut checked = streamed.and_then(|()| scan.finish(file_name, &self.limits).map_err(refuse));
         if checked.is_ok()
-            && let Err(problem) = self.inspector.inspect(Bytes::from(whole)).await
+            && let Err(error) = self.inspector.inspect(Bytes::from(whole)).await
         {
-            checked = Err(refuse(problem));
+            checked = Err(match error {
+                InspectError::Refused(problem) => refuse(problem),
+                InspectError::Busy => SubmissionError::InspectorBusy,
+            });
         }
         let size = match checked {
             Ok(size) => size,
             Err(error) => {
-                if !abandon(upload).await {
-                    self.stored(scanned);
+                if abandon(upload).await
+                    && let Some(pending) = &mut self.pending
+                {
+                    pending.remove_stored(written);
                 }
                 return Err(error);
             }
         };
         let stored = upload.finish().await?;
-        self.stored(stored.size);
         self.total += size;
         self.documents.push(IncomingDocument {
             document_type: document_type.to_owned(),

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::intake::DocumentIntake;
 use super::uploads::{self, PendingUpload, QuotaExceeded, QuotaLimits, ReserveError, UploadQuota};
 use super::{ApplicationDocument, ApplicationRepository, ExportHooks, StatusChange};
-use crate::documents::{DocumentStore, DocumentStoreError, PdfInspector, StoredDocument};
+use crate::documents::{DocumentStore, DocumentStoreError, InspectError, PdfInspector, StoredDocument};
 use crate::identity::{CandidateProfileRepository, Notification};
 use crate::mail::{Rendered, mail_event};
 use crate::offers::OfferRepository;
@@ -54,7 +54,7 @@ impl IncomingDocument {
         &self,
         limits: &DocumentLimits,
         inspector: &dyn PdfInspector,
-    ) -> Result<u64, DocumentProblem> {
+    ) -> Result<u64, InspectError> {
         check_file_name(&self.file_name)?;
         match &self.content {
             DocumentContent::Whole(bytes) => {
@@ -136,6 +136,9 @@ pub enum SubmissionError {
     /// The request body could not be read as a form (multipart syntax, interrupted upload).
     #[error("Formulaire illisible : {0}")]
     MalformedUpload(String),
+    /// Every inspection slot stayed busy: the documents were not judged (503).
+    #[error("trop de documents sont en cours d'analyse : réessayez dans quelques instants")]
+    InspectorBusy,
     /// The caller's pending uploads would pass their quota (`uploads`).
     #[error(transparent)]
     Quota(#[from] QuotaExceeded),
@@ -378,10 +381,13 @@ impl Submissions {
         let parsed = check_document_types(&types, &self.limits).map_err(SubmissionError::Documents)?;
         let mut total = 0_u64;
         for (index, document) in documents.iter().enumerate() {
-            total += document
-                .checked_size(&self.limits, self.inspector.as_ref())
-                .await
-                .map_err(|problem| SubmissionError::Document { index, name: document.file_name.clone(), problem })?;
+            total +=
+                document.checked_size(&self.limits, self.inspector.as_ref()).await.map_err(|error| match error {
+                    InspectError::Refused(problem) => {
+                        SubmissionError::Document { index, name: document.file_name.clone(), problem }
+                    }
+                    InspectError::Busy => SubmissionError::InspectorBusy,
+                })?;
         }
         if total > self.limits.max_total_bytes {
             return Err(SubmissionError::Documents(DocumentProblem::TooLargeTogether {

@@ -125,6 +125,11 @@ impl PendingUpload {
         self.stored = self.stored.saturating_add(bytes);
     }
 
+    /// Bytes counted as stored that are gone after all (an upload aborted).
+    pub(crate) fn remove_stored(&mut self, bytes: u64) {
+        self.stored = self.stored.saturating_sub(bytes);
+    }
+
     /// Whether `more` bytes, besides those stored so far, stay within the reservation.
     pub fn admits(&self, more: u64) -> bool {
         self.stored.saturating_add(more) <= self.reserved
