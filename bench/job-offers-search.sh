@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Offer reads on PostgreSQL with 500 and then 50 000 offers (issue 4): requests/s, p50 and p99 of
+# Offer reads on PostgreSQL with 500 and then 50 000 offers: requests/s, p50 and p99 of
 # GET /api/v1/public/jobs (anonymous) and GET /api/v1/jobs/?q=… (a signed-in external candidate; accent-folded
 # search, B8) under wrk on loopback, and the EXPLAIN (ANALYZE, BUFFERS) of the search query, which should use the
 # trigram index idx_job_offers_search_trgm. Offers are bulk-loaded with COPY, their folded columns computed the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The data-lake export under a burst (issue 6, K4, R41–R42): exactly 1 000 submissions (POST /api/v1/applications/,
+# The data-lake export under a burst (K4, R41–R42): exactly 1 000 submissions (POST /api/v1/applications/,
 # multipart, three PDFs each, 1 000 distinct external candidates spread over OFFERS offers) sent as fast as
 # CONNECTIONS keep-alive connections allow, then measured until the outbox has drained. Each submission commits its
 # application with an `application.submitted` (and a `mail.send`) outbox event; the relay of the same process runs

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Logins/s and the latency of GET /health while a storm of logins runs (issue 3): bcrypt (cost 12) runs on the
+# Logins/s and the latency of GET /health while a storm of logins runs: bcrypt (cost 12) runs on the
 # blocking pool, so the async workers stay free for everything else. Prints figures; asserts nothing (a shared
 # 2-core machine is noisy: compare runs made on the same machine).
 #   bash bench/login-storm.sh [login-connections=16] [duration=15s]

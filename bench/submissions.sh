@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Application submissions on PostgreSQL (issue 5): submissions/s of POST /api/v1/applications/ with three 200 KB
+# Application submissions on PostgreSQL: submissions/s of POST /api/v1/applications/ with three 200 KB
 # PDFs (cv, cover_letter, diplome), once as multipart/form-data (documents streamed to storage, B1) and once as the
 # JSON body with base64 documents, and the server's peak RSS (VmHWM) under that load, each mode on a fresh server
 # so each peak is its own. Storage is the default local folder (storage.kind = local, a temp dir). Every

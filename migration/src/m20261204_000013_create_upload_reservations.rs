@@ -1,4 +1,4 @@
-//! `upload_reservations`: the per-user quota of pending uploads (S11, issue 12). One row per request that stored
+//! `upload_reservations`: the per-user quota of pending uploads (S11). One row per request that stored
 //! documents no application names yet: its maximum while it runs, what it stored once refused; deleted in the
 //! transaction that attaches its documents. Rows older than the sweep's grace period no longer count and are
 //! deleted at the user's next reservation. Deleting the account deletes its rows.

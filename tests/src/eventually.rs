@@ -18,3 +18,15 @@ pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The first message `mailer` delivered to `to` with `subject`, once the relay has sent it.
+pub async fn mail_to(
+    mailer: &seeg_adapters_mail::MemoryMailer,
+    to: &str,
+    subject: &str,
+) -> seeg_application::mail::MailMessage {
+    eventually(&format!("« {subject} » to {to}"), async || {
+        mailer.sent().into_iter().find(|m| m.to == to && m.subject == subject)
+    })
+    .await
+}

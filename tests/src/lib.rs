@@ -13,6 +13,7 @@ pub mod dashboards;
 pub mod eventually;
 pub mod lake;
 pub mod offers;
+pub mod pdf;
 pub mod storage;
 pub mod submissions;
 pub mod users;
@@ -210,6 +211,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database: Database,
+    /// The server's memory budget of upload bodies (to wait until a test's stalled upload holds it).
+    pub body_budget: seeg_adapters_http::BodyBudget,
     server: actix_web::dev::ServerHandle,
     running: Option<tokio::task::JoinHandle<()>>,
     db: Option<TestDatabase>,
@@ -243,12 +246,13 @@ impl TestApp {
         let app = Application::build_with(&settings, handlers).await.expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let database = app.database().clone();
+        let body_budget = app.body_budget().clone();
         let server = app.handle();
         let running = tokio::spawn(async move {
             app.run_until_stopped().await.expect("graceful stop");
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, client, database, server, running: Some(running), db: Some(db) }
+        Self { address, client, database, body_budget, server, running: Some(running), db: Some(db) }
     }
 
     /// The URL of this service's database (for seeding rows no route writes yet).

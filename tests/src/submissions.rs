@@ -8,10 +8,7 @@ use serde_json::{Value, json};
 use crate::TestApp;
 use crate::offers::offer;
 
-/// A small, valid PDF (S11) whose bytes, hence content address, depend on `label`.
-pub fn labelled_pdf(label: &str) -> Vec<u8> {
-    format!("%PDF-1.7\n% {label}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
-}
+pub use crate::pdf::labelled_pdf;
 
 /// The required document types (K2), in the order bodies list them.
 pub const REQUIRED_TYPES: [&str; 3] = ["cv", "cover_letter", "diplome"];

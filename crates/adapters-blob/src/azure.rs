@@ -1,5 +1,5 @@
 //! Azure Blob: the connection string, the object_store client built from it, and the creation of the container
-//! at start-up when it is missing (issue 6: "container created if missing").
+//! at start-up when it is missing.
 //!
 //! object_store reads and writes blobs but cannot create a container, so `Container::create_if_missing` makes the
 //! one Blob REST call itself: `PUT {endpoint}/{container}?restype=container`, signed with the account key

@@ -1,4 +1,4 @@
-//! The outbox for administrators (issue 6): `GET /api/v1/admin/outbox` (counters, lag, per kind) and
+//! The outbox for administrators: `GET /api/v1/admin/outbox` (counters, lag, per kind) and
 //! `POST /api/v1/admin/outbox/{id}/retry` (replay one event).
 
 use actix_web::{HttpResponse, web};

@@ -1,4 +1,4 @@
-//! The PDF dossier of an application (issue 5, item 6): everything a recruiter prints about one candidature,
+//! The PDF dossier of an application: everything a recruiter prints about one candidature,
 //! gathered by the read side into a plain `Dossier`, and the `DossierRenderer` port that turns it into a PDF.
 //!
 //! The dossier is French only: labels, dates (`25/11/2026`) and numbers (`14,5 / 20`) follow French usage.

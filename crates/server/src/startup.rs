@@ -40,6 +40,8 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
+    /// The memory budget of upload bodies the routes share (an observer for tests and metrics).
+    body_budget: seeg_adapters_http::BodyBudget,
     relay: Option<(watch::Sender<bool>, JoinHandle<()>)>,
     /// The periodic orphan-document sweep, when `storage.sweep.enabled`.
     sweep: Option<JoinHandle<()>>,
@@ -380,6 +382,10 @@ impl Application {
         // Forgotten-password requests are answered at once; the relay issues the token and its e-mail.
         let handlers =
             handlers.with(Arc::new(seeg_application::identity::PasswordResetIssuer::new(password_resets.clone())));
+        let body_budget = {
+            let (bytes, deadline) = settings.http.body_limits()?;
+            seeg_adapters_http::BodyBudget::new(bytes, deadline)
+        };
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
             offer_desk: OfferDesk::new(
@@ -391,10 +397,7 @@ impl Application {
             ),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: rate_limits(settings, Arc::clone(&clock))?,
-            body_budget: {
-                let (bytes, deadline) = settings.http.body_limits()?;
-                seeg_adapters_http::BodyBudget::new(bytes, deadline)
-            },
+            body_budget: body_budget.clone(),
             accounts,
             password_resets: password_resets.clone(),
             users: UserManagement::new(Arc::new(database.clone()), Arc::clone(&clock), Arc::clone(&ids)),
@@ -524,7 +527,7 @@ impl Application {
             None
         };
         tracing::info!(http.port = port, "listening");
-        Ok(Self { port, server, database, relay, sweep })
+        Ok(Self { port, server, database, body_budget, relay, sweep })
     }
 
     pub fn port(&self) -> u16 {
@@ -538,6 +541,11 @@ impl Application {
 
     pub fn database(&self) -> &Database {
         &self.database
+    }
+
+    /// The memory budget of upload bodies, shared with the routes.
+    pub fn body_budget(&self) -> &seeg_adapters_http::BodyBudget {
+        &self.body_budget
     }
 
     /// Serves until SIGTERM, ctrl-c or `handle().stop()`: in-flight requests finish, then the relay finishes the

@@ -2,13 +2,13 @@
 //! approve and reject with their effect on login, the counters, and every role against every route (S3).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use seeg_adapters_mail::MemoryMailer;
-use seeg_application::mail::{MailHandler, MailMessage};
+use seeg_application::mail::MailHandler;
 use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::identity::Role;
 use seeg_tests::accounts::token_for;
+use seeg_tests::eventually::mail_to;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -241,18 +241,6 @@ async fn spawn_with_mailer(backend: Backend) -> (TestApp, MemoryMailer) {
     let mailer = MemoryMailer::new();
     let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
     (TestApp::spawn_with(backend, handlers, |_| {}).await, mailer)
-}
-
-/// Waits (bounded) for the relay to deliver a message with `subject` to `to`.
-async fn mail_to(mailer: &MemoryMailer, to: &str, subject: &str) -> MailMessage {
-    let started = Instant::now();
-    loop {
-        if let Some(m) = mailer.sent().into_iter().find(|m| m.to == to && m.subject == subject) {
-            return m;
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "no « {subject} » to {to}: {:?}", mailer.sent());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn approving_mails_the_applicant(backend: Backend) {

@@ -1,5 +1,5 @@
 //! Changing a submitted application (I10), the detailed reads (`ApplicationAdminView`, `/complete`) and the
-//! staff search over candidates (issue 5).
+//! staff search over candidates.
 
 use reqwest::multipart::{Form, Part};
 use seeg_domain::identity::Role;

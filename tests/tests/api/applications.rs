@@ -10,12 +10,7 @@ use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-pub(crate) fn pdf(seed: &str, size: usize) -> Vec<u8> {
-    let mut bytes = format!("%PDF-1.7\n% {seed}\n1 0 obj << /Type /Catalog >> endobj\n").into_bytes();
-    bytes.extend(std::iter::repeat_n(b'x', size));
-    bytes.extend_from_slice(b"\ntrailer << /Root 1 0 R >>\n%%EOF\n");
-    bytes
-}
+pub(crate) use seeg_tests::pdf::pdf;
 
 pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)

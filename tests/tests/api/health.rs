@@ -60,7 +60,7 @@ async fn storage_that_cannot_hold_documents_fails_readiness(backend: Backend) {
     assert_eq!(body["services"]["database"], "up");
 }
 
-/// Documents on Azure Blob (Azurite here): the start-up creates a missing container (issue 6), then the service is
+/// Documents on Azure Blob (Azurite here): the start-up creates a missing container, then the service is
 /// ready; with a SAS only it cannot create one, so a missing container is not ready; a key Azure refuses stops the
 /// start-up with a message that names the container, not the key. The lake's container is created the same way.
 async fn azure_storage_is_created_at_start_up_and_probed_like_any_other(backend: Backend) {

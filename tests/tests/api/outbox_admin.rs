@@ -1,4 +1,4 @@
-//! The outbox for administrators (issue 6, part 1): counters with the lag of the oldest pending event, and the
+//! The outbox for administrators : counters with the lag of the oldest pending event, and the
 //! replay of one event (audited); admins only.
 
 use chrono::TimeDelta;

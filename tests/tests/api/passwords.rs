@@ -2,11 +2,11 @@
 //! outbox relay to a mailer the test reads.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use seeg_adapters_mail::MemoryMailer;
 use seeg_application::mail::{MailHandler, MailMessage};
 use seeg_application::outbox::HandlerRegistry;
+use seeg_tests::eventually::{eventually, mail_to};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -40,18 +40,6 @@ async fn post(app: &TestApp, path: &str, body: &Value, bearer: Option<&str>) -> 
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
-}
-
-/// Waits (bounded) for the relay to deliver a message matching `what`.
-async fn mail_to(mailer: &MemoryMailer, to: &str, subject: &str) -> MailMessage {
-    let started = Instant::now();
-    loop {
-        if let Some(m) = mailer.sent().into_iter().find(|m| m.to == to && m.subject == subject) {
-            return m;
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "no « {subject} » to {to}: {:?}", mailer.sent());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 fn token_in(message: &MailMessage) -> String {
@@ -151,17 +139,12 @@ async fn the_default_folder_mailer_writes_eml_files(backend: Backend) {
     })
     .await;
     assert_eq!(post(&app, "/api/v1/auth/signup", &signup("eml@example.com", "Awa"), None).await.0, 201);
-    let started = Instant::now();
-    let eml = loop {
-        let found = std::fs::read_dir(&folder).ok().and_then(|entries| {
-            entries.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml"))
-        });
-        if let Some(path) = found {
-            break std::fs::read_to_string(path).unwrap();
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "no .eml written");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let eml = eventually("an .eml written", async || {
+        let entries = std::fs::read_dir(&folder).ok()?;
+        let path = entries.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml"))?;
+        Some(std::fs::read_to_string(path).unwrap())
+    })
+    .await;
     assert!(eml.contains("To: eml@example.com"), "{eml}");
     assert!(eml.contains("multipart/alternative"));
 }
@@ -170,16 +153,12 @@ const RESET_SUBJECT: &str = "🔑 Réinitialisation de votre mot de passe - OneH
 
 /// Waits (bounded) until `count` reset e-mails reached `to`; their tokens, oldest first.
 async fn reset_tokens(mailer: &MemoryMailer, to: &str, count: usize) -> Vec<String> {
-    let started = Instant::now();
-    loop {
+    eventually(&format!("{count} reset e-mail(s) to {to}"), async || {
         let tokens: Vec<String> =
             mailer.sent().iter().filter(|m| m.to == to && m.subject == RESET_SUBJECT).map(token_in).collect();
-        if tokens.len() >= count {
-            return tokens;
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "{} reset e-mail(s) of {count}", tokens.len());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        (tokens.len() >= count).then_some(tokens)
+    })
+    .await
 }
 
 /// A new reset link spends the earlier ones: only the newest works.

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use reqwest::Method;
@@ -202,7 +201,7 @@ const TABLE: [Row; 82] = [
                                                                                                 [401, 404, 200, 200, 200]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
-    // The outbox's operations: admins only (issue 6).
+    // The outbox's operations: admins only.
     ("GET",    "/api/v1/admin/outbox",                    Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // The webhook knows no JWT: X-Webhook-Token only, and with no secret configured (this service's default) it
     // does not exist, whoever calls (S9; tests/api/webhooks.rs covers the token).
@@ -441,16 +440,12 @@ impl World {
             .unwrap();
         assert_eq!(response.status(), 200, "forgot-password for the setup");
         let marker = "/reset-password?token=";
-        let started = Instant::now();
-        loop {
-            let mail = self.mailer.sent().into_iter().find(|m| m.to == user.email && m.text.contains(marker));
-            if let Some(mail) = mail {
-                let start = mail.text.find(marker).unwrap() + marker.len();
-                return mail.text[start..].chars().take_while(char::is_ascii_hexdigit).collect();
-            }
-            assert!(started.elapsed() < Duration::from_secs(15), "no reset e-mail to {}", user.email);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        seeg_tests::eventually::eventually(&format!("a reset e-mail to {}", user.email), async || {
+            let mail = self.mailer.sent().into_iter().find(|m| m.to == user.email && m.text.contains(marker))?;
+            let start = mail.text.find(marker).unwrap() + marker.len();
+            Some(mail.text[start..].chars().take_while(char::is_ascii_hexdigit).collect())
+        })
+        .await
     }
 
     /// The path, token and payload of one cell.

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use seeg_application::outbox::{HandlerRegistry, OutboxEvent, OutboxHandler, OutboxStore};
@@ -47,11 +47,7 @@ async fn append(uow: &dyn UnitOfWork) -> Uuid {
 
 /// Waits for `condition` (bounded: a wait for the relay's next poll, not a timing assertion).
 async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
-    let started = Instant::now();
-    while !condition().await {
-        assert!(started.elapsed() < Duration::from_secs(15), "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    seeg_tests::eventually::eventually(what, async || condition().await.then_some(())).await;
 }
 
 async fn the_server_relay_runs_committed_events(backend: Backend) {

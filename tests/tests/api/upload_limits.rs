@@ -476,13 +476,15 @@ async fn bodies_wait_for_the_memory_budget_then_answer_503(backend: Backend) {
     let (holder, holder_token) = token_for(&app, Role::Candidate, "lent@example.com").await;
     let (_, other) = token_for(&app, Role::Candidate, "presse@example.com").await;
 
-    // A streamed submission that sent more than the whole budget of its first file, then stalls: it holds it all.
+    // A streamed submission that sent more than the whole budget of its first file, then stalls: once the server
+    // has read it, it holds it all.
     let head = chunked_submission_head(&app, &holder_token);
     let held = stalled(&app, &head, &first_file_chunk(&offer, 1536 * 1024)).await;
-    seeg_tests::eventually::eventually("the stalled upload holds the budget", async || {
-        (pending_bytes(&app, holder.id).await > 0).then_some(())
+    seeg_tests::eventually::eventually("the stalled upload holds the whole budget", async || {
+        (app.body_budget.available_kib() == 0).then_some(())
     })
     .await;
+    assert!(pending_bytes(&app, holder.id).await > 0, "its reservation is made");
 
     let response = app
         .client

@@ -1,4 +1,4 @@
-//! The webhook and the other export triggers (issue 6; S9, K4, I2, legacy R40, R44): `POST
+//! The webhook and the other export triggers (S9, K4, I2, legacy R40, R44): `POST
 //! /api/v1/webhooks/application-submitted` does not exist without a secret, refuses a missing or wrong
 //! `X-Webhook-Token`, and only queues the export (202, legacy body); the relay then writes it. A status change
 //! re-exports the application; the Azure Function hears of submissions and webhook calls through the outbox

@@ -25,7 +25,7 @@ use seeg_tests::{Backend, Ports, on_backends, ports};
 use crate::applications::{application, document, setup};
 
 fn pdf(label: &str) -> Bytes {
-    Bytes::from(format!("%PDF-1.7\n% {label}\n%%EOF\n"))
+    Bytes::from(seeg_tests::pdf::labelled_pdf(label))
 }
 
 /// An application of `candidate` (to `offer`) whose documents name `keys`, committed, or rolled back.

@@ -36,6 +36,7 @@ fn export_time() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-06-03T23:59:59.5Z").unwrap().with_timezone(&Utc)
 }
 
+/// Bytes of their own (not `seeg_tests::pdf`): the golden files hold their sizes and hashes.
 fn pdf(text: &str) -> Bytes {
     Bytes::from(format!("%PDF-1.4\n% {text}\n%%EOF\n"))
 }

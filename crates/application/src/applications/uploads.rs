@@ -1,4 +1,4 @@
-//! The per-user quota of pending uploads (S11, issue 12): bytes a user has stored that no application names yet.
+//! The per-user quota of pending uploads (S11): bytes a user has stored that no application names yet.
 //!
 //! Why: documents are stored BEFORE the transaction that names them (a row must never name missing bytes), so a
 //! refused or abandoned request leaves orphans that the sweep removes only after its grace period (a day by

@@ -37,7 +37,7 @@ pub enum AccessRequestError {
     Store(#[from] StoreError),
 }
 
-/// A request with the applicant's account fields that the legacy response left empty (D26, fixed by I8).
+/// A request with the applicant's account fields that the legacy response left empty (D26; I8 fills them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRequestView {
     pub request: AccessRequest,

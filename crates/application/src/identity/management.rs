@@ -1,4 +1,4 @@
-//! Administrators managing accounts (S2, S3, I10 to come): access fields change here, audited, and a change of
+//! Administrators managing accounts (S2, S3): access fields change here, audited, and a change of
 //! role or statut ends the account's sessions at once (S4).
 
 use std::sync::Arc;

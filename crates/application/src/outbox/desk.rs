@@ -1,4 +1,4 @@
-//! The outbox for operators (issue 6): its counters, the lag of its oldest pending event, and the replay of one
+//! The outbox for operators: its counters, the lag of its oldest pending event, and the replay of one
 //! event. Admins only (S3: `ManageOutbox`); a replay is audited.
 
 use std::sync::Arc;

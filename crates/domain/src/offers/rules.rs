@@ -1,4 +1,4 @@
-//! Writing offers: the field rules (R15 plus decisions of issue 4), applied the same way on create and on update.
+//! Writing offers: the field rules (R15, with the decisions the README lists for offers), applied the same way on create and on update.
 //!
 //! A create is the changes applied to an empty offer; an update is the changes applied to the stored one. Either
 //! way the WHOLE result is checked before anything is returned, so an offer that breaks a rule is never built,
