@@ -763,7 +763,15 @@ pub(crate) async fn list_applications(
     let query = query.into_inner();
     let mut errors = Vec::new();
     let skip = parse_number("skip", query.skip.as_deref(), 0, 0, &mut errors);
-    let limit = parse_number("limit", query.limit.as_deref(), 1, 100, &mut errors).min(1000);
+    let mut limit = parse_number("limit", query.limit.as_deref(), 1, 100, &mut errors);
+    if limit > 1000 {
+        // As the legacy list did (1..=1000, 422 beyond), and as the other lists do.
+        errors
+            .push(FieldError {
+                field: "query.limit".to_owned(), message: "doit être inférieur ou égal à 1000".into()
+            });
+        limit = 100;
+    }
     let status = query.status_filter.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
         ApplicationStatus::parse_input(s)
             .map_err(|e| errors.push(FieldError { field: "query.status_filter".into(), message: e.to_string() }))

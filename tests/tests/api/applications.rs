@@ -80,6 +80,10 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
 
     let (status, list) = get(&app, &token, "/api/v1/applications/").await;
     assert_eq!((status, list["total"].as_u64()), (200, Some(1)));
+    let (status, list) = get(&app, &token, "/api/v1/applications/?limit=1000").await;
+    assert_eq!((status, list["per_page"].as_u64()), (200, Some(1000)));
+    let (status, refused) = get(&app, &token, "/api/v1/applications/?limit=1001").await;
+    assert_eq!((status, refused["errors"][0]["field"].as_str()), (422, Some("query.limit")), "legacy: 1..=1000");
     let (status, one) = get(&app, &token, &format!("/api/v1/applications/{id}")).await;
     assert_eq!((status, one["data"]["id"].as_str()), (200, Some(id.as_str())));
 
