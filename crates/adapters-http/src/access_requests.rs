@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::Caller;
-use crate::offers::parse_number;
+use crate::offers::{parse_limit, parse_number};
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -125,14 +125,8 @@ impl AccessRequestsQuery {
     fn into_parts(self) -> Result<(AccessRequestFilter, Page), ApiError> {
         let mut errors = Vec::new();
         let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
-        let mut limit = parse_number("limit", self.limit.as_deref(), 1, ACCESS_REQUESTS_DEFAULT_LIMIT, &mut errors);
-        if limit > ACCESS_REQUESTS_MAX_LIMIT {
-            errors.push(FieldError {
-                field: "query.limit".to_owned(),
-                message: format!("doit être inférieur ou égal à {ACCESS_REQUESTS_MAX_LIMIT}"),
-            });
-            limit = ACCESS_REQUESTS_DEFAULT_LIMIT;
-        }
+        let limit =
+            parse_limit(self.limit.as_deref(), ACCESS_REQUESTS_DEFAULT_LIMIT, ACCESS_REQUESTS_MAX_LIMIT, &mut errors);
         let status = match self.status_filter.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => raw.parse::<AccessRequestStatus>().map_or_else(

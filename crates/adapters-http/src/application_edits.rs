@@ -7,10 +7,8 @@ use seeg_application::applications::{DocumentIntake, EditError, IncomingDocument
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::applications::{
-    DocumentBody, DocumentUpload, decode_document, read_form, refuse_declared_length, within_deadline,
-};
-use crate::body::Deferred;
+use crate::applications::{DocumentBody, DocumentUpload, decode_document, read_form, within_deadline};
+use crate::body::{Deferred, refuse_declared_length};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::Caller;
 use crate::offers::parse_uuid;
@@ -135,7 +133,7 @@ pub(crate) async fn add_document(
     let id = parse_uuid("application_id", &application_id)?;
     // Refused before the body is read: 403/404/409 for a caller who may not change the application.
     state.editing.check(&caller.0, id).await?;
-    let (body, _allowance) = body.read_within(&state.body_budget, DOCUMENT_BODY_LIMIT).await?;
+    let (body, _allowance) = body.read_within(&state.body_budget).await?;
     let incoming = decode_document(body, state.editing.limits()).map_err(|(field, message)| {
         ApiError::Validation(vec![FieldError { field: format!("body.{field}"), message }])
     })?;

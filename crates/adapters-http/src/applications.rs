@@ -23,11 +23,11 @@ use uuid::Uuid;
 
 use crate::application_edits;
 use crate::application_views::{self, ApplicationAdminView};
-use crate::body::{Deferred, declared_length};
+use crate::body::{Deferred, refuse_declared_length};
 use crate::budget::{BodyAllowance, BodyBudget};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::Caller;
-use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid};
+use crate::offers::{TOTAL_COUNT_HEADER, parse_limit, parse_number, parse_uuid};
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -277,7 +277,7 @@ pub(crate) async fn submit(
     if caller.0.role != Role::Candidate {
         return Err(SubmissionError::NotACandidate.into());
     }
-    let (body, _allowance) = body.read_within(&state.body_budget, SUBMISSION_BODY_LIMIT).await?;
+    let (body, _allowance) = body.read_within(&state.body_budget).await?;
     let command = parse_submission(body, Documents::Base64(state.submissions.limits()))?;
     submitted(&state, &caller.0, command).await
 }
@@ -370,11 +370,7 @@ async fn receive_file(
     let allowance = BodyAllowance::default();
     // Twice its bytes: the copy kept for the inspection, and what the store's writer buffers.
     let received = intake.receive(document_type, file_name, budget.charge(part, 2, allowance.clone())).await;
-    match received {
-        Err(_) if allowance.refused() => Err(ApiError::Busy),
-        Err(_) if allowance.idle() => Err(ApiError::BodyTimeout),
-        received => received.map_err(ApiError::from),
-    }
+    received.map_err(|error| allowance.refusal().unwrap_or_else(|| error.into()))
 }
 
 /// `reading` (a multipart form), unless its body takes longer than the budget's deadline to arrive (408).
@@ -383,15 +379,6 @@ pub(crate) async fn within_deadline<T>(
     reading: impl Future<Output = Result<T, ApiError>>,
 ) -> Result<T, ApiError> {
     tokio::time::timeout(budget.deadline(), reading).await.unwrap_or(Err(ApiError::BodyTimeout))
-}
-
-/// 413 at once for a body whose declared length is over `max_bytes`; one without a length is bounded as it is
-/// read (parts, text sizes, documents).
-pub(crate) fn refuse_declared_length(req: &HttpRequest, max_bytes: usize) -> Result<(), ApiError> {
-    if declared_length(req).is_some_and(|length| length > max_bytes) {
-        return Err(ApiError::PayloadTooLarge { max_bytes });
-    }
-    Ok(())
 }
 
 /// The most parts a form may have: every field of a submission and its ten documents fit with room to spare.
@@ -701,7 +688,7 @@ pub(crate) fn decode_document(
 fn may_read(caller: &User, application: &Application) -> Result<(), ApiError> {
     match seeg_application::applications::read_access(caller, application) {
         Decision::Allow => Ok(()),
-        Decision::Forbid => Err(ApiError::forbidden("Accès interdit".to_owned())),
+        Decision::Forbid => Err(ApiError::forbidden("Accès interdit")),
         Decision::Hide => Err(ApiError::NotFound),
     }
 }
@@ -763,15 +750,8 @@ pub(crate) async fn list_applications(
     let query = query.into_inner();
     let mut errors = Vec::new();
     let skip = parse_number("skip", query.skip.as_deref(), 0, 0, &mut errors);
-    let mut limit = parse_number("limit", query.limit.as_deref(), 1, 100, &mut errors);
-    if limit > 1000 {
-        // As the legacy list did (1..=1000, 422 beyond), and as the other lists do.
-        errors
-            .push(FieldError {
-                field: "query.limit".to_owned(), message: "doit être inférieur ou égal à 1000".into()
-            });
-        limit = 100;
-    }
+    // 1..=1000 as the legacy list (422 beyond), 100 by default.
+    let limit = parse_limit(query.limit.as_deref(), 100, 1000, &mut errors);
     let status = query.status_filter.as_deref().map(str::trim).filter(|s| !s.is_empty()).and_then(|s| {
         ApplicationStatus::parse_input(s)
             .map_err(|e| errors.push(FieldError { field: "query.status_filter".into(), message: e.to_string() }))

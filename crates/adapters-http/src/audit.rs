@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::identity::Caller;
-use crate::offers::{TOTAL_COUNT_HEADER, parse_number, text_filter};
+use crate::offers::{TOTAL_COUNT_HEADER, parse_limit, parse_number, text_filter};
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -124,10 +124,7 @@ impl AuditQuery {
         let from = instant("from", self.from.as_ref(), &mut errors);
         let to = instant("to", self.to.as_ref(), &mut errors);
         let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
-        let limit = parse_number("limit", self.limit.as_deref(), 1, AUDIT_DEFAULT_LIMIT, &mut errors);
-        if limit > AUDIT_MAX_LIMIT {
-            errors.push(invalid("limit", format!("doit être inférieur ou égal à {AUDIT_MAX_LIMIT}")));
-        }
+        let limit = parse_limit(self.limit.as_deref(), AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT, &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }

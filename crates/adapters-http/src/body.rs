@@ -51,42 +51,37 @@ impl<T: DeserializeOwned + 'static> Deferred<T> {
 }
 
 impl<T: DeserializeOwned + 'static> Deferred<T> {
-    /// `read`, for a route whose body may reach `max_bytes`: a body declared longer is refused at once (413);
-    /// otherwise its bytes are charged to `budget` twice over as they arrive (the buffered text, then the strings
-    /// decoded from it), and held until the handler drops the allowance. A body slower than the budget's deadline
-    /// is refused (408) and gives back what it held.
-    pub(crate) async fn read_within(
-        mut self,
-        budget: &BodyBudget,
-        max_bytes: usize,
-    ) -> Result<(T, BodyAllowance), ApiError> {
-        if declared_length(&self.request).is_some_and(|length| length > max_bytes) {
-            return Err(ApiError::PayloadTooLarge { max_bytes });
-        }
+    /// `read`, for a large body: its bytes are charged to `budget` twice over as they arrive (the buffered text,
+    /// then the strings decoded from it), and held until the handler drops the allowance. A body declared longer
+    /// than the route's `JsonConfig` limit is still refused before a byte is read (413); one slower than the
+    /// budget's deadline is refused (408) and gives back what it held.
+    pub(crate) async fn read_within(mut self, budget: &BodyBudget) -> Result<(T, BodyAllowance), ApiError> {
         let allowance = BodyAllowance::default();
         let payload =
             budget.charge(std::mem::replace(&mut self.payload, Payload::None), 2, allowance.clone()).map(|chunk| {
                 chunk.map_err(|error| match error {
                     ChargedError::Inner(error) => error,
-                    ChargedError::Spent(spent) => PayloadError::Io(std::io::Error::other(spent)),
-                    ChargedError::Idle(idle) => PayloadError::Io(std::io::Error::other(idle)),
+                    ChargedError::Stopped(why) => PayloadError::Io(std::io::Error::other(why)),
                 })
             });
         self.payload = Payload::Stream { payload: Box::pin(payload) };
-        let read = tokio::time::timeout(budget.deadline(), self.read()).await;
-        match read {
+        match tokio::time::timeout(budget.deadline(), self.read()).await {
             Ok(Ok(body)) => Ok((body, allowance)),
+            Ok(Err(error)) => Err(allowance.refusal().unwrap_or(error)),
             Err(_) => Err(ApiError::BodyTimeout),
-            Ok(Err(_)) if allowance.refused() => Err(ApiError::Busy),
-            Ok(Err(_)) if allowance.idle() => Err(ApiError::BodyTimeout),
-            Ok(Err(error)) => Err(error),
         }
     }
 }
 
-/// The length a request's `Content-Length` declares, if any.
-pub(crate) fn declared_length(req: &HttpRequest) -> Option<usize> {
-    req.headers().get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+/// 413 at once for a body whose declared length is over `max_bytes` (a multipart form: a JSON body's
+/// `JsonConfig` does the same); one without a length is bounded as it is read (parts, text sizes, documents).
+pub(crate) fn refuse_declared_length(req: &HttpRequest, max_bytes: usize) -> Result<(), ApiError> {
+    let declared: Option<usize> =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse().ok());
+    if declared.is_some_and(|length| length > max_bytes) {
+        return Err(ApiError::PayloadTooLarge { max_bytes });
+    }
+    Ok(())
 }
 
 /// The `ApiError` that `json_error` put in the framework error; any other framework refusal is a bad body.
@@ -94,7 +89,6 @@ fn api_error(error: &actix_web::Error) -> ApiError {
     match error.as_error::<ApiError>() {
         Some(ApiError::PayloadTooLarge { max_bytes }) => ApiError::PayloadTooLarge { max_bytes: *max_bytes },
         Some(ApiError::Validation(fields)) => ApiError::Validation(fields.clone()),
-        Some(ApiError::Busy) => ApiError::Busy,
         _ => ApiError::invalid("body", format!("corps JSON invalide : {error}")),
     }
 }

@@ -34,10 +34,8 @@ pub struct BodyBudget {
 }
 
 impl BodyBudget {
-    /// The default: 256 MiB at once (four and a half of the largest base64 submissions), 600 s per body.
-    pub const DEFAULT_BYTES: usize = 256 * 1024 * 1024;
-    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
-
+    /// `bytes` of bodies at once (`http.body_budget_mib`), each arriving within `deadline`
+    /// (`http.body_timeout_secs`).
     pub fn new(bytes: usize, deadline: Duration) -> Self {
         let total_kib = bytes.div_ceil(1024).clamp(1, Semaphore::MAX_PERMITS);
         Self { kib: Arc::new(Semaphore::new(total_kib)), total_kib: total_kib as u64, deadline }
@@ -54,7 +52,8 @@ impl BodyBudget {
     }
 
     /// `chunks`, each charged `factor` times its size to `allowance` before it is passed on. A chunk that finds
-    /// no room within `BUDGET_WAIT` ends the stream with `BudgetSpent`, and marks `allowance` as refused.
+    /// no room within `BUDGET_WAIT`, or none that comes within `IDLE_LIMIT`, ends the stream with `BodyStopped`;
+    /// `allowance.refusal()` then says why.
     pub(crate) fn charge<S, E>(&self, chunks: S, factor: u64, allowance: BodyAllowance) -> Charged<S>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -64,7 +63,7 @@ impl BodyBudget {
 
     /// Makes `allowance` hold `bytes` in all, waiting for room up to `BUDGET_WAIT`. One body never holds more
     /// than the whole budget (it could never get it).
-    async fn grow(self, allowance: BodyAllowance, bytes: u64) -> Result<(), BudgetSpent> {
+    async fn grow(self, allowance: BodyAllowance, bytes: u64) -> Result<(), BodyStopped> {
         let wanted_kib = bytes.div_ceil(1024).min(self.total_kib);
         let missing = wanted_kib.saturating_sub(allowance.held_kib());
         if missing == 0 {
@@ -77,26 +76,19 @@ impl BodyBudget {
             allowance.hold(permit);
             return Ok(());
         }
-        allowance.refuse();
-        Err(BudgetSpent)
+        Err(allowance.stop(BodyStopped::Busy))
     }
 }
 
-impl Default for BodyBudget {
-    fn default() -> Self {
-        Self::new(Self::DEFAULT_BYTES, Self::DEFAULT_DEADLINE)
-    }
-}
-
-/// No room was found in the budget for a body's next bytes.
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error("le serveur reçoit trop de documents en ce moment")]
-pub(crate) struct BudgetSpent;
-
-impl From<BudgetSpent> for ApiError {
-    fn from(_: BudgetSpent) -> Self {
-        Self::Busy
-    }
+/// Why a charged body was ended before its last byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum BodyStopped {
+    /// No room in the budget for its next bytes within `BUDGET_WAIT` (503).
+    #[error("le serveur reçoit trop de documents en ce moment")]
+    Busy,
+    /// Nothing sent for `IDLE_LIMIT` (408).
+    #[error("le corps de la requête n'arrive plus")]
+    Idle,
 }
 
 /// What a body holds of the budget; given back when the last clone is dropped.
@@ -106,8 +98,7 @@ pub(crate) struct BodyAllowance(Arc<Mutex<Held>>);
 #[derive(Debug, Default)]
 struct Held {
     permit: Option<OwnedSemaphorePermit>,
-    refused: bool,
-    idle: bool,
+    stopped: Option<BodyStopped>,
 }
 
 impl BodyAllowance {
@@ -127,42 +118,31 @@ impl BodyAllowance {
         }
     }
 
-    fn refuse(&self) {
-        self.held().refused = true;
+    fn stop(&self, why: BodyStopped) -> BodyStopped {
+        self.held().stopped = Some(why);
+        why
     }
 
-    fn stop_idle(&self) {
-        self.held().idle = true;
-    }
-
-    /// Whether a chunk found no room in the budget (its stream then ended with an error of its own kind).
-    pub(crate) fn refused(&self) -> bool {
-        self.held().refused
-    }
-
-    /// Whether the body stopped sending for `IDLE_LIMIT` (its stream then ended with an error of its own kind).
-    pub(crate) fn idle(&self) -> bool {
-        self.held().idle
+    /// The answer to a request whose charged body was ended (503 `server_busy`, 408 `body_timeout`): whoever reads
+    /// the stream may only see an error of its own kind wrapping `BodyStopped` (a JSON or multipart error).
+    pub(crate) fn refusal(&self) -> Option<ApiError> {
+        self.held().stopped.map(|why| match why {
+            BodyStopped::Busy => ApiError::Busy,
+            BodyStopped::Idle => ApiError::BodyTimeout,
+        })
     }
 }
 
-/// The result of a chunk of a charged stream: the inner stream's error, or no room in the budget.
+/// The error of a chunk of a charged stream: the inner stream's, or the body ended (`BodyStopped`).
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ChargedError<E> {
     #[error("{0}")]
     Inner(E),
     #[error(transparent)]
-    Spent(#[from] BudgetSpent),
-    #[error(transparent)]
-    Idle(#[from] BodyIdle),
+    Stopped(#[from] BodyStopped),
 }
 
-/// A body sent nothing for `IDLE_LIMIT`.
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error("le corps de la requête n'arrive plus")]
-pub(crate) struct BodyIdle;
-
-type Growing = Pin<Box<dyn Future<Output = Result<(), BudgetSpent>> + Send>>;
+type Growing = Pin<Box<dyn Future<Output = Result<(), BodyStopped>> + Send>>;
 
 /// A stream whose chunks are charged to a `BodyAllowance` before they are passed on (`BodyBudget::charge`).
 pub(crate) struct Charged<S> {
@@ -198,8 +178,7 @@ where
                 let idle = this.idle.get_or_insert_with(|| Box::pin(tokio::time::sleep(IDLE_LIMIT)));
                 std::task::ready!(idle.as_mut().poll(cx));
                 this.idle = None;
-                this.allowance.stop_idle();
-                return Poll::Ready(Some(Err(ChargedError::Idle(BodyIdle))));
+                return Poll::Ready(Some(Err(this.allowance.stop(BodyStopped::Idle).into())));
             }
             this.idle = None;
             match std::task::ready!(polled) {
@@ -250,8 +229,8 @@ mod tests {
         first.next().await.unwrap().unwrap();
         let refused = BodyAllowance::default();
         let mut second = budget.charge(chunks(&[2 * 1024]), 1, refused.clone());
-        assert!(matches!(second.next().await, Some(Err(ChargedError::Spent(_)))));
-        assert!(refused.refused() && !holder.refused());
+        assert!(matches!(second.next().await, Some(Err(ChargedError::Stopped(BodyStopped::Busy)))));
+        assert!(matches!(refused.refusal(), Some(ApiError::Busy)) && holder.refusal().is_none());
 
         // Room given back while a chunk waits: it goes through.
         let waiting = BodyAllowance::default();
@@ -275,8 +254,8 @@ mod tests {
         assert!(charged.next().await.unwrap().is_ok());
         assert_eq!(budget.available_kib(), 56);
         // Nothing more for IDLE_LIMIT (the paused clock jumps there): the body ends.
-        assert!(matches!(charged.next().await, Some(Err(ChargedError::Idle(_)))));
-        assert!(allowance.idle() && !allowance.refused());
+        assert!(matches!(charged.next().await, Some(Err(ChargedError::Stopped(BodyStopped::Idle)))));
+        assert!(matches!(allowance.refusal(), Some(ApiError::BodyTimeout)));
         drop((charged, allowance));
         assert_eq!(budget.available_kib(), 64);
     }

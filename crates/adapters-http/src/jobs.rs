@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::Caller;
-use crate::offers::{JobPublic, QuestionsMtp, TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
+use crate::offers::{JobPublic, QuestionsMtp, TOTAL_COUNT_HEADER, parse_limit, parse_number, parse_uuid, text_filter};
 use crate::routing::route;
 use crate::state::ApiState;
 use crate::users::{choice, optional, text};
@@ -162,14 +162,7 @@ pub struct JobsQuery {
 
 pub(crate) fn page_of(skip: Option<&str>, limit: Option<&str>, errors: &mut Vec<FieldError>) -> Page {
     let skip = parse_number("skip", skip, 0, 0, errors);
-    let mut limit = parse_number("limit", limit, 1, JOBS_DEFAULT_LIMIT, errors);
-    if limit > JOBS_MAX_LIMIT {
-        errors.push(FieldError {
-            field: "query.limit".to_owned(),
-            message: format!("doit être inférieur ou égal à {JOBS_MAX_LIMIT}"),
-        });
-        limit = JOBS_DEFAULT_LIMIT;
-    }
+    let limit = parse_limit(limit, JOBS_DEFAULT_LIMIT, JOBS_MAX_LIMIT, errors);
     Page { skip, limit }
 }
 

@@ -151,6 +151,19 @@ pub struct PublicJobsQuery {
     contract_type: Option<String>,
 }
 
+/// The `limit` of a list: `default` when absent, else between 1 and `max` (a 422 naming `query.limit` otherwise).
+pub(crate) fn parse_limit(raw: Option<&str>, default: u64, max: u64, errors: &mut Vec<FieldError>) -> u64 {
+    let limit = parse_number("limit", raw, 1, default, errors);
+    if limit <= max {
+        return limit;
+    }
+    errors
+        .push(FieldError {
+            field: "query.limit".to_owned(), message: format!("doit être inférieur ou égal à {max}")
+        });
+    default
+}
+
 pub(crate) fn parse_number(
     field: &str,
     raw: Option<&str>,

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::{Caller, UserBody, UserWithProfile};
-use crate::offers::{TOTAL_COUNT_HEADER, parse_number, parse_uuid, text_filter};
+use crate::offers::{TOTAL_COUNT_HEADER, parse_limit, parse_number, parse_uuid, text_filter};
 use crate::profiles::with_profile;
 use crate::routing::route;
 use crate::state::ApiState;
@@ -293,14 +293,7 @@ impl UsersQuery {
     fn into_parts(self) -> Result<(UserFilter, Page, UserSort), ApiError> {
         let mut errors = Vec::new();
         let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
-        let mut limit = parse_number("limit", self.limit.as_deref(), 1, USERS_DEFAULT_LIMIT, &mut errors);
-        if limit > USERS_MAX_LIMIT {
-            errors.push(FieldError {
-                field: "query.limit".to_owned(),
-                message: format!("doit être inférieur ou égal à {USERS_MAX_LIMIT}"),
-            });
-            limit = USERS_DEFAULT_LIMIT;
-        }
+        let limit = parse_limit(self.limit.as_deref(), USERS_DEFAULT_LIMIT, USERS_MAX_LIMIT, &mut errors);
         let q = text_filter("q", self.q.as_ref(), &mut errors);
         let roles: Vec<(&str, Role)> = Role::ALL.iter().map(|r| (r.as_str(), *r)).collect();
         let role = choice("role", self.role.as_ref(), &roles, &mut errors);

@@ -104,14 +104,8 @@ fn visit(object: &Object, depth: usize, found: &mut Option<&'static str>) -> Res
                 visit(item, depth + 1, found)?;
             }
         }
-        Object::Dictionary(dict) => {
+        Object::Dictionary(dict) | Object::Stream(lopdf::Stream { dict, .. }) => {
             for (key, value) in dict {
-                *found = found.or_else(|| active(key));
-                visit(value, depth + 1, found)?;
-            }
-        }
-        Object::Stream(stream) => {
-            for (key, value) in &stream.dict {
                 *found = found.or_else(|| active(key));
                 visit(value, depth + 1, found)?;
             }

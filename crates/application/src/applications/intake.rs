@@ -19,7 +19,7 @@ use seeg_domain::identity::User;
 
 use super::submission::{DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError};
 use super::uploads::{PendingUpload, UploadQuota};
-use crate::documents::{DocumentStore, DocumentUpload, InspectError, PdfInspector};
+use crate::documents::{DocumentStore, DocumentUpload, PdfInspector};
 
 /// The documents of one streamed request, received in order.
 #[derive(Debug)]
@@ -159,10 +159,7 @@ impl DocumentIntake {
         if checked.is_ok()
             && let Err(error) = self.inspector.inspect(Bytes::from(whole)).await
         {
-            checked = Err(match error {
-                InspectError::Refused(problem) => refuse(problem),
-                InspectError::Busy => SubmissionError::InspectorBusy,
-            });
+            checked = Err(SubmissionError::inspected(index, file_name, error));
         }
         let size = match checked {
             Ok(size) => size,

@@ -170,6 +170,16 @@ pub struct Submissions {
     quota: UploadQuota,
 }
 
+impl SubmissionError {
+    /// Document `index`, `name`, not found clean: refused (S11), or not judged for want of an inspection slot.
+    pub(crate) fn inspected(index: usize, name: &str, error: InspectError) -> Self {
+        match error {
+            InspectError::Refused(problem) => Self::Document { index, name: name.to_owned(), problem },
+            InspectError::Busy => Self::InspectorBusy,
+        }
+    }
+}
+
 impl From<ReserveError> for SubmissionError {
     fn from(error: ReserveError) -> Self {
         match error {
@@ -381,13 +391,10 @@ impl Submissions {
         let parsed = check_document_types(&types, &self.limits).map_err(SubmissionError::Documents)?;
         let mut total = 0_u64;
         for (index, document) in documents.iter().enumerate() {
-            total +=
-                document.checked_size(&self.limits, self.inspector.as_ref()).await.map_err(|error| match error {
-                    InspectError::Refused(problem) => {
-                        SubmissionError::Document { index, name: document.file_name.clone(), problem }
-                    }
-                    InspectError::Busy => SubmissionError::InspectorBusy,
-                })?;
+            total += document
+                .checked_size(&self.limits, self.inspector.as_ref())
+                .await
+                .map_err(|error| SubmissionError::inspected(index, &document.file_name, error))?;
         }
         if total > self.limits.max_total_bytes {
             return Err(SubmissionError::Documents(DocumentProblem::TooLargeTogether {

@@ -12,11 +12,11 @@
 //! only if it goes on past what it reserved (`PendingUpload::admits`). The request then holds a `PendingUpload`:
 //! - committed (submission, added document): its row is released in the same transaction as the application
 //!   rows: bytes that a row names are not pending;
-//! - refused: its row is settled to the bytes actually stored (finished documents, and a partial one whose
-//!   abort failed), which count until the grace period ends, when the sweep may remove them; a request that
-//!   stored nothing leaves no row;
-//! - dropped without either (the client went away mid-stream, the process died): the row keeps the request's
-//!   maximum until the grace period ends. Counting too much for a day is the safe side.
+//! - refused: its row is settled to the bytes that may be in the store (finished documents, and the bytes written
+//!   of a partial one unless its abort succeeded), which count until the grace period ends, when the sweep may
+//!   remove them; a request that stored nothing leaves no row;
+//! - dropped without either (the process died): the row keeps the request's reservation until the grace period
+//!   ends. Counting too much for a day is the safe side.
 //!
 //! A candidate's own change that un-names stored documents (deleting an application or a document, replacing
 //! one) adds a row of their size (`count_unnamed`): they too stay stored until the sweep.
