@@ -68,7 +68,8 @@ impl Account {
             .with_container_name(container)
             .with_account(&self.name)
             .with_allow_http(self.endpoint.starts_with("http://"))
-            .with_endpoint(self.endpoint.clone());
+            .with_endpoint(self.endpoint.clone())
+            .with_retry(crate::retries());
         if let Some(key) = &self.key {
             builder = builder.with_access_key(key);
         }

@@ -25,6 +25,21 @@ use seeg_application::{IdGenerator as _, SystemIds};
 /// Where the readiness probe writes and removes its objects.
 const PROBE_FOLDER: &str = "_health";
 
+/// How often a cloud store's request is retried before its caller hears the failure. object_store's default (ten
+/// tries over up to three minutes) would hold a submission, or an outbox handler, for minutes against a store that
+/// is down; the outbox has its own backoff, and a candidate is better told at once (503).
+fn retries() -> object_store::RetryConfig {
+    object_store::RetryConfig {
+        backoff: object_store::BackoffConfig {
+            init_backoff: std::time::Duration::from_millis(100),
+            max_backoff: std::time::Duration::from_secs(1),
+            base: 2.0,
+        },
+        max_retries: 3,
+        retry_timeout: std::time::Duration::from_secs(10),
+    }
+}
+
 /// One object-storage location.
 #[derive(Debug, Clone)]
 pub struct BlobStorage {

@@ -35,7 +35,10 @@ impl S3Location {
     pub(crate) fn store(&self) -> anyhow::Result<AmazonS3> {
         anyhow::ensure!(!self.bucket.trim().is_empty(), "stockage S3 : le nom du bucket manque");
         let region = if self.region.trim().is_empty() { "us-east-1" } else { self.region.trim() };
-        let mut builder = AmazonS3Builder::from_env().with_bucket_name(self.bucket.trim()).with_region(region);
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(self.bucket.trim())
+            .with_region(region)
+            .with_retry(crate::retries());
         if let Some(endpoint) = self.endpoint.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
         }
