@@ -11,6 +11,7 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 
 /// New unique identifiers.
 pub trait IdGenerator: Send + Sync + std::fmt::Debug {
+    /// A fresh id, never returned before.
     fn new_id(&self) -> Uuid;
 }
 

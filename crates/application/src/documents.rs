@@ -22,22 +22,29 @@ pub struct StoredDocument {
     pub key: String,
     /// Hex, lower case: the document's `ETag` too.
     pub sha256: String,
+    /// Length in bytes.
     pub size: u64,
 }
 
 /// An object of the store, as the sweep sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredObject {
+    /// The object's key (under `DOCUMENTS_PREFIX` or `UPLOADS_PREFIX`).
     pub key: String,
+    /// When the object was last written (storing the same bytes again rewrites it).
     pub last_modified: DateTime<Utc>,
 }
 
+/// A `DocumentStore`'s failure.
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentStoreError {
+    /// No object under that key.
     #[error("document introuvable")]
     NotFound,
+    /// The byte range asked for is empty, inverted or beyond the document's size.
     #[error("plage d'octets invalide")]
     InvalidRange,
+    /// Anything else (unreachable storage, …); logged, never shown.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -76,20 +83,30 @@ pub const UPLOADS_PREFIX: &str = "uploads/";
 ///   when it was last used: the sweep never takes a re-used object for an old orphan.
 #[async_trait]
 pub trait DocumentStore: Send + Sync + std::fmt::Debug {
+    /// Stores a whole document under its content address (see the contract above).
     async fn put(&self, bytes: Bytes) -> Result<StoredDocument, DocumentStoreError>;
+    /// Opens an upload fed chunk by chunk.
     async fn begin_upload(&self) -> Result<Box<dyn DocumentUpload>, DocumentStoreError>;
+    /// Streams the document's bytes, or the `range` of them.
     async fn read(&self, key: &str, range: Option<Range<u64>>) -> Result<ByteStream, DocumentStoreError>;
+    /// The document's length in bytes.
     async fn size(&self, key: &str) -> Result<u64, DocumentStoreError>;
+    /// Removes the object; an unknown key is not an error.
     async fn delete(&self, key: &str) -> Result<(), DocumentStoreError>;
+    /// Every object under `prefix`, with its last modification time.
     async fn list(&self, prefix: &str) -> Result<Vec<StoredObject>, DocumentStoreError>;
+    /// One object's last modification time.
     async fn stat(&self, key: &str) -> Result<StoredObject, DocumentStoreError>;
 }
 
 /// One document being uploaded (see `DocumentStore::begin_upload`).
 #[async_trait]
 pub trait DocumentUpload: Send {
+    /// Appends the next chunk.
     async fn write(&mut self, chunk: Bytes) -> Result<(), DocumentStoreError>;
+    /// Stores what was written as `DocumentStore::put` would have.
     async fn finish(self: Box<Self>) -> Result<StoredDocument, DocumentStoreError>;
+    /// Gives the upload up; no document is left.
     async fn abort(self: Box<Self>) -> Result<(), DocumentStoreError>;
 }
 
@@ -100,6 +117,7 @@ pub trait DocumentUpload: Send {
 /// without end.
 #[async_trait]
 pub trait PdfInspector: Send + Sync + std::fmt::Debug {
+    /// `Ok(())` when the whole document is a clean PDF; `Refused` with the reason otherwise.
     async fn inspect(&self, pdf: Bytes) -> Result<(), InspectError>;
 }
 

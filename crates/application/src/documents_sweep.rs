@@ -47,6 +47,7 @@ pub const REFERENCE_BATCH: usize = 500;
 /// keys at a time.
 #[async_trait]
 pub trait DocumentReferences: Send + Sync + std::fmt::Debug {
+    /// The keys among `keys` that a document row names (see the contract above).
     async fn referenced(&self, keys: &[String]) -> Result<BTreeSet<String>, StoreError>;
 }
 
@@ -72,6 +73,7 @@ pub const MAX_GRACE_HOURS: u32 = 87_600;
 pub const DEFAULT_GRACE_HOURS: u32 = 24;
 
 impl GracePeriod {
+    /// A grace period of `hours`, between `MIN_GRACE_HOURS` and `MAX_GRACE_HOURS`.
     pub fn hours(hours: u32) -> Result<Self, GraceOutOfRange> {
         if !(MIN_GRACE_HOURS..=MAX_GRACE_HOURS).contains(&hours) {
             return Err(GraceOutOfRange);
@@ -79,6 +81,7 @@ impl GracePeriod {
         Ok(Self(TimeDelta::hours(i64::from(hours))))
     }
 
+    /// The period as a duration.
     pub const fn as_delta(self) -> TimeDelta {
         self.0
     }
@@ -103,13 +106,17 @@ pub struct SweepReport {
     pub removed: usize,
     /// Orphans whose deletion failed (they are tried again on the next pass).
     pub failed: usize,
+    /// Whether the pass only counted (nothing deleted).
     pub dry_run: bool,
 }
 
+/// Why a pass stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
+    /// Listing or reading the document storage failed.
     #[error(transparent)]
     Storage(#[from] DocumentStoreError),
+    /// The reference query failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -124,6 +131,7 @@ pub struct DocumentSweep {
 }
 
 impl DocumentSweep {
+    /// The sweep of `documents`, asking `references` which keys rows name, and removing orphans older than `grace`.
     pub fn new(
         documents: Arc<dyn DocumentStore>,
         references: Arc<dyn DocumentReferences>,

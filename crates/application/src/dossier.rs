@@ -18,59 +18,87 @@ pub struct Dossier {
     /// When the dossier is produced (from the `Clock`): printed in the header and used as the PDF's creation
     /// date, so the same input gives the same bytes.
     pub generated_at: DateTime<Utc>,
+    /// A4 or Letter.
     pub page_size: PageSize,
+    /// Who applied.
     pub candidate: DossierCandidate,
+    /// The offer applied to.
     pub offer: DossierOffer,
+    /// The application itself.
     pub application: DossierApplication,
     /// The offer's MTP questions with the candidate's answers, one entry per family that has questions, in
     /// the order Métier, Talent, Paradigme.
     pub mtp: Vec<MtpFamilyAnswers>,
+    /// The documents sent, listed (never embedded).
     pub documents: Vec<DossierDocument>,
     /// Oldest first.
     pub history: Vec<HistoryEntry>,
+    /// The scores, per protocol.
     pub evaluations: DossierEvaluations,
 }
 
 /// The paper the dossier is laid out on (legacy query `format`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum PageSize {
+    /// 210 × 297 mm (the default, as the legacy route's).
     #[default]
     A4,
+    /// US Letter, 8.5 × 11 in.
     Letter,
 }
 
+/// The candidate's account, as printed in the dossier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierCandidate {
+    /// First name.
     pub first_name: String,
+    /// Last name.
     pub last_name: String,
+    /// The account's e-mail address.
     pub email: String,
+    /// Phone number.
     pub phone: Option<String>,
+    /// Birth date, printed `dd/mm/yyyy`.
     pub date_of_birth: Option<NaiveDate>,
+    /// Legacy `sexe`.
     pub sexe: Option<Sexe>,
+    /// Internal or external candidate.
     pub kind: CandidateKind,
     /// Internal candidates only.
     pub matricule: Option<Matricule>,
+    /// Postal address.
     pub address: Option<String>,
+    /// Current job.
     pub current_position: Option<String>,
+    /// Years of experience.
     pub years_of_experience: Option<i32>,
 }
 
+/// The offer, as printed in the dossier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierOffer {
+    /// The offer's id.
     pub id: Uuid,
     /// The offer's own reference when it has one; the dossier shows the id otherwise.
     pub reference: Option<String>,
+    /// Title.
     pub title: String,
+    /// Department, if any.
     pub department: Option<String>,
+    /// Place of work.
     pub location: String,
+    /// Contract type (`CDI`, `CDD`, …).
     pub contract_type: String,
 }
 
+/// The application's own facts, as printed in the dossier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierApplication {
+    /// The application's id.
     pub id: Uuid,
     /// Its word (`entretien_programme`) and its French label (`ApplicationStatus::label`) are both printed.
     pub status: ApplicationStatus,
+    /// When it was submitted.
     pub submitted_at: DateTime<Utc>,
     /// Asked of internal candidates (R19); `None` when not given.
     pub has_been_manager: Option<bool>,
@@ -81,21 +109,29 @@ pub struct DossierApplication {
 /// The legacy `ref_*` fields; each may be missing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DossierReference {
+    /// Legacy `ref_entreprise`.
     pub company: Option<String>,
+    /// Legacy `ref_fullname`.
     pub full_name: Option<String>,
+    /// Legacy `ref_mail`.
     pub email: Option<String>,
+    /// Legacy `ref_contact`.
     pub contact: Option<String>,
 }
 
 /// One MTP family: its questions in order, each with the candidate's answer when there is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MtpFamilyAnswers {
+    /// Which family.
     pub family: MtpFamily,
+    /// Its questions in order, each with its answer.
     pub items: Vec<MtpItem>,
 }
 
+/// One MTP question and the candidate's answer to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MtpItem {
+    /// The question as the offer asks it.
     pub question: String,
     /// `None` (or blank) is printed as "Aucune réponse".
     pub answer: Option<String>,
@@ -106,7 +142,9 @@ pub struct MtpItem {
 pub struct DossierDocument {
     /// Printed with its French label (`DocumentType::label`).
     pub kind: DocumentType,
+    /// The file name as sent.
     pub file_name: String,
+    /// Length in bytes.
     pub size_bytes: u64,
     /// Hex, lower case.
     pub sha256: String,
@@ -115,12 +153,15 @@ pub struct DossierDocument {
 /// One row of the status history (I5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
+    /// When the status changed.
     pub at: DateTime<Utc>,
     /// `None` for the row written at submission.
     pub from: Option<ApplicationStatus>,
+    /// The status it moved to.
     pub to: ApplicationStatus,
     /// The display name of who made the change, when known.
     pub by: Option<String>,
+    /// The notes given with the change (I5), if any.
     pub notes: Option<String>,
 }
 
@@ -134,11 +175,13 @@ pub struct DossierEvaluations {
 }
 
 impl DossierEvaluations {
+    /// Whether neither protocol has been evaluated yet.
     pub fn is_empty(&self) -> bool {
         self.protocol1.is_none() && self.protocol2.is_none()
     }
 }
 
+/// One protocol's scores.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EvaluationSummary {
     /// Out of 20.
@@ -147,10 +190,12 @@ pub struct EvaluationSummary {
     pub scores: Vec<NamedScore>,
 }
 
+/// One sub-score with its label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedScore {
     /// French, e.g. "Évaluation documentaire".
     pub label: String,
+    /// Out of 20; `None`: not scored yet.
     pub score: Option<f64>,
 }
 
@@ -173,8 +218,10 @@ impl Dossier {
     }
 }
 
+/// Why no dossier came out.
 #[derive(Debug, thiserror::Error)]
 pub enum DossierError {
+    /// The PDF writer failed (never the dossier's content).
     #[error("le dossier PDF n'a pas pu être produit")]
     Unexpected(#[from] anyhow::Error),
 }
@@ -193,6 +240,7 @@ pub enum DossierError {
 /// - CPU-bound and synchronous (milliseconds for a large dossier): async callers run it on the blocking pool.
 /// - `Unexpected` only when the PDF writer itself fails; never because of the dossier's content.
 pub trait DossierRenderer: Send + Sync + std::fmt::Debug {
+    /// The PDF bytes of `dossier` (see the contract above).
     fn render(&self, dossier: &Dossier) -> Result<Vec<u8>, DossierError>;
 }
 

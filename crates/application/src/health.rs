@@ -10,17 +10,21 @@ use async_trait::async_trait;
 /// Contract: `Ok(())` only when the dependency answered; the error says why not (logged, never shown).
 #[async_trait]
 pub trait Probe: Send + Sync + std::fmt::Debug {
+    /// Asks the dependency whether it answers.
     async fn check(&self) -> anyhow::Result<()>;
 }
 
 /// The state of each dependency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HealthReport {
+    /// Whether the database answered in time.
     pub database: bool,
+    /// Whether the document storage answered in time.
     pub storage: bool,
 }
 
 impl HealthReport {
+    /// Whether the service may take traffic: every dependency answered (readiness, `/monitoring/health`).
     pub const fn ready(&self) -> bool {
         self.database && self.storage
     }
@@ -35,14 +39,17 @@ pub struct HealthCheck {
 }
 
 impl HealthCheck {
+    /// Checks `database` and `storage`, giving each at most `timeout`.
     pub fn new(database: Arc<dyn Probe>, storage: Arc<dyn Probe>, timeout: Duration) -> Self {
         Self { database, storage, timeout }
     }
 
+    /// Whether the database answers within the timeout (liveness, `/health`, reports it without failing).
     pub async fn database(&self) -> bool {
         self.probe("database", self.database.as_ref()).await
     }
 
+    /// Both dependencies, probed together, each within the timeout.
     pub async fn report(&self) -> HealthReport {
         let (database, storage) =
             tokio::join!(self.probe("database", self.database.as_ref()), self.probe("storage", self.storage.as_ref()));

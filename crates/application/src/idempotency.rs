@@ -18,17 +18,24 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 pub struct StoredResponse {
     /// sha256 (hex) of the request body that produced it: another body with the same key is refused.
     pub request_hash: String,
+    /// The HTTP status sent.
     pub status: u16,
+    /// The `Content-Type` sent, if any.
     pub content_type: Option<String>,
+    /// The body sent, byte for byte.
     pub body: Vec<u8>,
 }
 
 /// A key as stored: claimed by a request in progress (`response` empty) or completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
+    /// Whose key it is: the caller's account id (keys never collide across callers).
     pub scope: Uuid,
+    /// The `Idempotency-Key` header's value (at most `MAX_IDEMPOTENCY_KEY` characters).
     pub key: String,
+    /// The first response, once the request completed; `None` while it runs.
     pub response: Option<StoredResponse>,
+    /// When the key was claimed: it replays for `IDEMPOTENCY_WINDOW` from then.
     pub created_at: DateTime<Utc>,
 }
 
@@ -50,6 +57,7 @@ pub enum Claim {
 /// again). Both do nothing for an unknown key.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
+    /// Claims `(scope, key)` for a request starting at `at`, or returns the record still in the window.
     async fn claim(
         &self,
         scope: Uuid,
@@ -57,6 +65,7 @@ pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
         at: DateTime<Utc>,
         not_before: DateTime<Utc>,
     ) -> Result<Claim, StoreError>;
+    /// Stores the response of a claimed key, to be replayed.
     async fn complete(
         &self,
         scope: Uuid,
@@ -64,5 +73,6 @@ pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
         response: &StoredResponse,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Forgets a claimed key, so that a retry runs again.
     async fn release(&self, scope: Uuid, key: &str) -> Result<(), StoreError>;
 }

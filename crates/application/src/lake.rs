@@ -10,6 +10,7 @@ use bytes::Bytes;
 pub struct LakeObject {
     /// The path inside the lake's container (`raw`), e.g. `facts/fact_applications/ingestion_date=D/{id}.json`.
     pub key: String,
+    /// The object's content: a JSON document or a PDF.
     pub bytes: Bytes,
     /// `application/json` or `application/pdf` (R41).
     pub content_type: String,
@@ -38,5 +39,6 @@ impl std::fmt::Debug for LakeObject {
 /// object may not have been written: the caller retries (the outbox does).
 #[async_trait]
 pub trait DataLake: Send + Sync + std::fmt::Debug {
+    /// Writes `object` under its key, replacing any object already there.
     async fn put(&self, object: LakeObject) -> anyhow::Result<()>;
 }

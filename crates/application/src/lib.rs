@@ -3,6 +3,12 @@
 //! One module per capability; each use case is a struct of `Arc<dyn Port>` with one method per operation.
 //! Ports are small `async_trait` traits whose doc comments are their contracts; the adapters implement them and
 //! the contract suites in `tests/` hold every implementation to the same behaviour.
+//!
+//! A service that embeds the use cases without the HTTP server builds them on adapters of its choosing:
+//! `crates/adapters-memory/examples/outside_service.rs` wires sign-up, offers, submissions and the pipeline on the
+//! in-memory store (`cargo run -p seeg-adapters-memory --example outside_service`).
+
+#![warn(missing_docs)]
 
 pub mod applications;
 pub mod clock;

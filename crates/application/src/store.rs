@@ -23,14 +23,18 @@ pub enum StoreError {
 /// Which slice of a list to return: `skip` rows, then at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
+    /// Rows passed over before the page starts.
     pub skip: u64,
+    /// Most rows in the page.
     pub limit: u64,
 }
 
 /// One page of a list and the number of all matching rows (F5: the true total, not the page size).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageOf<T> {
+    /// The rows of this page, in the list's order.
     pub items: Vec<T>,
+    /// How many rows match in all, across every page.
     pub total: u64,
 }
 
@@ -38,23 +42,37 @@ pub struct PageOf<T> {
 /// together or not at all (I1).
 #[async_trait]
 pub trait UnitOfWork: Send + Sync + std::fmt::Debug {
+    /// Opens a transaction; nothing written through it is seen by others until it commits.
     async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
 }
 
 /// An open transaction. Dropping it without `commit` rolls everything back.
 #[async_trait]
 pub trait Transaction: Send {
+    /// Offers, written inside this transaction.
     fn offers(&mut self) -> &mut dyn OfferWriter;
+    /// The outbox: events appended here run only if the transaction commits (I2).
     fn outbox(&mut self) -> &mut dyn OutboxAppender;
+    /// Accounts, written inside this transaction.
     fn users(&mut self) -> &mut dyn UserWriter;
+    /// Access requests (R35), written inside this transaction.
     fn access_requests(&mut self) -> &mut dyn AccessRequestWriter;
+    /// Candidates' notifications, written inside this transaction.
     fn notifications(&mut self) -> &mut dyn NotificationWriter;
+    /// The audit trail (B2), written with the change it records.
     fn audit(&mut self) -> &mut dyn AuditWriter;
+    /// Refresh-token families (S4), written inside this transaction.
     fn refresh_tokens(&mut self) -> &mut dyn RefreshTokenWriter;
+    /// Password-reset tokens (S4), written inside this transaction.
     fn password_resets(&mut self) -> &mut dyn crate::identity::PasswordResetWriter;
+    /// Candidate profiles, written inside this transaction.
     fn candidate_profiles(&mut self) -> &mut dyn CandidateProfileWriter;
+    /// Applications, their documents and their status history, written inside this transaction.
     fn applications(&mut self) -> &mut dyn crate::applications::ApplicationWriter;
+    /// Application drafts, written inside this transaction.
     fn drafts(&mut self) -> &mut dyn DraftWriter;
+    /// The ledger of pending uploads (the per-user upload quota), written inside this transaction.
     fn uploads(&mut self) -> &mut dyn crate::applications::UploadLedger;
+    /// Makes every write of the transaction durable and visible at once; an error means none of them is.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -36,13 +36,17 @@ pub struct RetryPolicy {
 /// A retry policy that could never run an event or never wait.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RetryPolicyError {
+    /// `max_attempts` is 0: the event would never run.
     #[error("max_attempts must be at least 1")]
     NoAttempt,
+    /// `base_delay` is zero or above `max_delay`.
     #[error("base_delay must be positive and not above max_delay")]
     BadDelays,
 }
 
 impl RetryPolicy {
+    /// A policy that dead-letters an event after `max_attempts` failed runs and waits between runs from `base_delay`,
+    /// doubling, up to `max_delay`. Refuses zero attempts and a zero or inverted delay range.
     pub fn new(max_attempts: u32, base_delay: Duration, max_delay: Duration) -> Result<Self, RetryPolicyError> {
         if max_attempts == 0 {
             return Err(RetryPolicyError::NoAttempt);
@@ -53,6 +57,7 @@ impl RetryPolicy {
         Ok(Self { max_attempts, base_delay, max_delay })
     }
 
+    /// How many failed runs send an event to the dead letters.
     pub const fn max_attempts(&self) -> u32 {
         self.max_attempts
     }

@@ -5,7 +5,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("valeur inconnue « {value} » (attendu : {expected})")]
 pub struct UnknownValue {
+    /// The word that was sent.
     pub value: String,
+    /// The accepted words, separated by spaces.
     pub expected: &'static str,
 }
 

@@ -24,6 +24,7 @@ pub enum DashboardError {
     /// A candidate asking for another candidate's applications (S3: ids cannot be probed).
     #[error("candidat introuvable")]
     NotFound,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -47,6 +48,7 @@ fn require(caller: &User, action: Action) -> Result<(), DashboardError> {
 }
 
 impl ApplicationDashboards {
+    /// The dashboards, read from `read_model`.
     pub fn new(read_model: Arc<dyn ApplicationReadModel>) -> Self {
         Self { read_model }
     }

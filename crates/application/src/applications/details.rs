@@ -14,13 +14,16 @@ use crate::identity::{CandidateProfileRepository, UserRepository};
 use crate::offers::OfferRepository;
 use crate::store::StoreError;
 
+/// Why an application could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DetailError {
     /// Unknown, or another candidate's (S3).
     #[error("candidature introuvable")]
     NotFound,
+    /// Staff without the permission to read applications.
     #[error("Accès interdit")]
     Forbidden,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -28,14 +31,19 @@ pub enum DetailError {
 /// An application and its surroundings.
 #[derive(Debug, Clone)]
 pub struct ApplicationDetail {
+    /// The application.
     pub application: Application,
+    /// Its candidate's account.
     pub candidate: User,
+    /// Its candidate's profile, if one exists yet.
     pub profile: Option<CandidateProfile>,
+    /// The offer applied to.
     pub offer: JobOffer,
     /// In upload order.
     pub documents: Vec<ApplicationDocument>,
 }
 
+/// One application with its candidate, profile, offer and documents, for the caller allowed to read it (S3).
 #[derive(Debug, Clone)]
 pub struct ApplicationDetails {
     applications: Arc<dyn ApplicationRepository>,
@@ -45,6 +53,7 @@ pub struct ApplicationDetails {
 }
 
 impl ApplicationDetails {
+    /// The use case on its read ports.
     pub fn new(
         applications: Arc<dyn ApplicationRepository>,
         users: Arc<dyn UserRepository>,

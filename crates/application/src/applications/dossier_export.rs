@@ -19,15 +19,19 @@ use crate::identity::UserRepository;
 use crate::offers::OfferRepository;
 use crate::store::StoreError;
 
+/// Why a dossier or a history could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DossierExportError {
     /// Unknown, or another candidate's (S3).
     #[error("candidature introuvable")]
     NotFound,
+    /// Staff without the permission to read applications.
     #[error("Accès interdit")]
     Forbidden,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The renderer failed, or its blocking task was interrupted.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -35,10 +39,13 @@ pub enum DossierExportError {
 /// A rendered dossier and the file name to send it under.
 #[derive(Debug, Clone)]
 pub struct RenderedDossier {
+    /// `Candidature_<Nom>_<Prénom>_<Titre>.pdf` (see `Dossier::file_name`).
     pub file_name: String,
+    /// The PDF.
     pub bytes: Vec<u8>,
 }
 
+/// An application's PDF dossier and its history, for the callers allowed to read it (S3).
 #[derive(Debug, Clone)]
 pub struct ApplicationDossiers {
     applications: Arc<dyn ApplicationRepository>,
@@ -49,6 +56,7 @@ pub struct ApplicationDossiers {
 }
 
 impl ApplicationDossiers {
+    /// The use case on its ports; `renderer` turns the gathered `Dossier` into a PDF.
     pub fn new(
         applications: Arc<dyn ApplicationRepository>,
         users: Arc<dyn UserRepository>,

@@ -32,14 +32,19 @@ pub struct DraftContent(Map<String, Value>);
 /// Why a draft object was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DraftContentError {
+    /// Neither an object nor `null`.
     #[error("doit être un objet JSON ou null")]
     NotAnObject,
+    /// Over `DraftContent::MAX_BYTES` once serialized.
     #[error(
         "trop volumineux : {bytes} octets une fois sérialisé, {max} au plus ({max_kib} Kio)",
         max = DraftContent::MAX_BYTES,
         max_kib = DraftContent::MAX_BYTES / 1024
     )]
-    TooLarge { bytes: usize },
+    TooLarge {
+        /// Its serialized size.
+        bytes: usize,
+    },
 }
 
 impl DraftContent {
@@ -74,18 +79,22 @@ impl DraftContent {
         }
     }
 
+    /// The object.
     pub const fn as_map(&self) -> &Map<String, Value> {
         &self.0
     }
 
+    /// The object, taken.
     pub fn into_map(self) -> Map<String, Value> {
         self.0
     }
 
+    /// The object as a JSON value.
     pub fn to_value(&self) -> Value {
         Value::Object(self.0.clone())
     }
 
+    /// Whether the object has no key.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -112,11 +121,17 @@ fn serialized_len(map: &Map<String, Value>) -> usize {
 /// A candidate's draft application for one offer (legacy §2.7, keyed by (user, offer): no surrogate id, D25).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
+    /// The candidate whose draft it is.
     pub user_id: Uuid,
+    /// The offer the draft applies to.
     pub job_offer_id: Uuid,
+    /// The form's data, as the front end sent it.
     pub form_data: DraftContent,
+    /// The page's state, as the front end sent it.
     pub ui_state: DraftContent,
+    /// When it was first saved (kept by later saves).
     pub created_at: DateTime<Utc>,
+    /// When it was last saved.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -124,6 +139,7 @@ pub struct Draft {
 /// or offer included); the objects read back equal to what was saved.
 #[async_trait]
 pub trait DraftRepository: Send + Sync + std::fmt::Debug {
+    /// The draft of (user, offer), if any.
     async fn get(&self, user_id: Uuid, job_offer_id: Uuid) -> Result<Option<Draft>, StoreError>;
 }
 
@@ -136,7 +152,9 @@ pub trait DraftRepository: Send + Sync + std::fmt::Debug {
 /// draft of (user, offer) and says whether there was one.
 #[async_trait]
 pub trait DraftWriter: Send {
+    /// Inserts the draft, or replaces the stored one's objects (see the contract above).
     async fn save(&mut self, draft: &Draft) -> Result<(), StoreError>;
+    /// Removes the draft of (user, offer); `false` when there was none.
     async fn delete(&mut self, user_id: Uuid, job_offer_id: Uuid) -> Result<bool, StoreError>;
 }
 
@@ -162,6 +180,7 @@ pub enum DraftError {
     /// No such application, or another candidate's (indistinguishable on purpose, S3).
     #[error("candidature introuvable")]
     ApplicationNotFound,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -183,6 +202,8 @@ impl Drafts {
         if caller.role == Role::Candidate { Ok(()) } else { Err(DraftError::NotACandidate) }
     }
 
+    /// The use case on its ports: `drafts` reads what was saved, `offers` and `applications` decide which draft the
+    /// caller may reach.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         drafts: Arc<dyn DraftRepository>,

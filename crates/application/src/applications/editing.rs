@@ -21,18 +21,22 @@ use crate::identity::{AuditEvent, RequestContext};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
+/// Why a change to a submitted application was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
     /// Unknown, or another candidate's (S3: indistinguishable).
     #[error("candidature introuvable")]
     NotFound,
+    /// No such document in this application.
     #[error("document introuvable")]
     DocumentNotFound,
+    /// Staff other than admins (I10: recruiters 403).
     #[error("Accès interdit")]
     Forbidden,
     /// The candidate's application has left `candidature`: it is the recruiters' now.
     #[error("La candidature n'est plus modifiable : elle est au statut « {} »", .0.label())]
     Locked(ApplicationStatus),
+    /// A required document (cv, cover_letter, diplome) cannot be deleted, only replaced (I10).
     #[error("{} est un document obligatoire : il peut être remplacé, pas supprimé", .0.label())]
     RequiredDocument(DocumentType),
     /// The set of documents after the change (count, total size, type).
@@ -40,15 +44,22 @@ pub enum EditError {
     Documents(DocumentProblem),
     /// The document itself (S11).
     #[error("Document « {name} » : {problem}")]
-    Document { name: String, problem: DocumentProblem },
+    Document {
+        /// Its file name as sent.
+        name: String,
+        /// Why it was refused (S11).
+        problem: DocumentProblem,
+    },
     /// Every inspection slot stayed busy: the document was not judged (503).
     #[error("trop de documents sont en cours d'analyse : réessayez dans quelques instants")]
     InspectorBusy,
     /// The caller's pending uploads would pass their quota (`uploads`).
     #[error(transparent)]
     Quota(#[from] QuotaExceeded),
+    /// The document storage failed.
     #[error(transparent)]
     Storage(#[from] DocumentStoreError),
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -65,11 +76,14 @@ impl From<ReserveError> for EditError {
 /// What adding a document did.
 #[derive(Debug, Clone)]
 pub struct AddedDocument {
+    /// The document as stored.
     pub document: ApplicationDocument,
     /// The required document of the same type it replaced, if any.
     pub replaced: Option<Uuid>,
 }
 
+/// Changing a submitted application (I10): its candidate while it is `candidature`, and admins at any status,
+/// delete it, delete an optional document, add one, or replace a required one.
 #[derive(Debug, Clone)]
 pub struct ApplicationEditing {
     uow: Arc<dyn UnitOfWork>,
@@ -84,6 +98,8 @@ pub struct ApplicationEditing {
 }
 
 impl ApplicationEditing {
+    /// The use case on its ports, with the S11 `limits`; the upload quota takes `QuotaLimits::default()` and the
+    /// export hooks the lake's re-export (`with_upload_quota`, `with_hooks` change them).
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         applications: Arc<dyn ApplicationRepository>,
@@ -111,6 +127,7 @@ impl ApplicationEditing {
         self
     }
 
+    /// The S11 bounds this use case applies.
     pub const fn limits(&self) -> &DocumentLimits {
         &self.limits
     }

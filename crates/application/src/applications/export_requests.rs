@@ -12,11 +12,13 @@ use super::{ApplicationDetail, ApplicationDetails, ExportHooks, LakeTableKeys};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
+/// Why an export could not be queued.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportRequestError {
     /// No such application, or its candidate or offer is gone (nothing could be exported).
     #[error("candidature introuvable")]
     NotFound,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -24,11 +26,14 @@ pub enum ExportRequestError {
 /// What a queued export will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportReceipt {
+    /// The application to export.
     pub application_id: Uuid,
     /// The keys of the three JSON documents in today's partition (R41: the export's UTC date, so an export the
     /// relay runs after midnight writes the next day's partition); `None` when the lake is off.
     pub tables: Option<LakeTableKeys>,
+    /// How many documents the export will copy.
     pub documents_count: usize,
+    /// Their size together, in bytes.
     pub total_size_bytes: u64,
 }
 
@@ -43,6 +48,7 @@ pub struct ExportRequests {
 }
 
 impl ExportRequests {
+    /// The use case: `details` finds the application, `hooks` say which consumers get an event.
     pub fn new(
         details: ApplicationDetails,
         uow: Arc<dyn UnitOfWork>,

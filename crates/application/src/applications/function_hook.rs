@@ -18,6 +18,7 @@ use crate::outbox::{OutboxEvent, OutboxHandler};
 /// retries, so the function may see the same application more than once (at-least-once, as every outbox effect).
 #[async_trait]
 pub trait FunctionHook: Send + Sync + std::fmt::Debug {
+    /// Posts `payload` to the function once (see the contract above).
     async fn notify(&self, payload: &serde_json::Value) -> anyhow::Result<()>;
 }
 
@@ -28,6 +29,7 @@ pub struct FunctionHookHandler {
 }
 
 impl FunctionHookHandler {
+    /// A handler that calls `hook` for each event.
     pub fn new(hook: Arc<dyn FunctionHook>) -> Self {
         Self { hook }
     }

@@ -31,12 +31,16 @@ pub const AZURE_FUNCTION_NOTIFY: &str = "azure_function.application_submitted";
 /// Why an export was requested again (the `reason` of a `lake.export_requested` event).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportReason {
+    /// `status_changed`: the application moved in the pipeline (I5).
     StatusChanged,
+    /// `documents_changed`: a document was added, replaced or deleted (I10).
     DocumentsChanged,
+    /// `webhook`: a trusted caller asked for it (S9).
     Webhook,
 }
 
 impl ExportReason {
+    /// The `reason` word in the event's payload.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::StatusChanged => "status_changed",

@@ -35,14 +35,18 @@ pub const MAX_CONCURRENCY: usize = 32;
 /// An application's place in creation order: the listing's keyset cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CreationKey {
+    /// When the application was created.
     pub created_at: DateTime<Utc>,
+    /// Its id: orders the applications created at the same instant.
     pub id: Uuid,
 }
 
 /// Which creation times a listing holds, both bounds inclusive; `None` is no bound.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CreatedWithin {
+    /// The earliest creation time listed.
     pub since: Option<DateTime<Utc>>,
+    /// The latest creation time listed.
     pub until: Option<DateTime<Utc>>,
 }
 
@@ -63,7 +67,9 @@ impl CreatedWithin {
 /// held across calls.
 #[async_trait]
 pub trait CreatedApplications: Send + Sync + std::fmt::Debug {
+    /// How many applications were created within `within`.
     async fn count_created(&self, within: &CreatedWithin) -> Result<u64, StoreError>;
+    /// The next page of creation keys after `after` (see the contract above).
     async fn created_page(
         &self,
         within: &CreatedWithin,
@@ -72,12 +78,24 @@ pub trait CreatedApplications: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<CreationKey>, StoreError>;
 }
 
+/// Why a backfill did not run, or stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum BackfillError {
+    /// `since` is after `until`.
     #[error("--since ({since}) est postérieur à --until ({until}) : aucune candidature ne peut s'y trouver")]
-    InvertedWindow { since: NaiveDate, until: NaiveDate },
+    InvertedWindow {
+        /// The first day asked for.
+        since: NaiveDate,
+        /// The last day asked for.
+        until: NaiveDate,
+    },
+    /// A concurrency outside `1..=MAX_CONCURRENCY`.
     #[error("--concurrency doit être compris entre 1 et {max} (reçu : {got})", max = MAX_CONCURRENCY)]
-    Concurrency { got: usize },
+    Concurrency {
+        /// What was asked for.
+        got: usize,
+    },
+    /// The listing failed (a failed export is counted, it does not stop the run).
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -91,6 +109,7 @@ pub struct BackfillWindow {
 }
 
 impl BackfillWindow {
+    /// The days from `since` to `until`, both inclusive (either may be open); refused when `since` is after `until`.
     pub fn new(since: Option<NaiveDate>, until: Option<NaiveDate>) -> Result<Self, BackfillError> {
         if let (Some(since), Some(until)) = (since, until)
             && since > until
@@ -117,6 +136,7 @@ impl BackfillWindow {
 pub struct Concurrency(usize);
 
 impl Concurrency {
+    /// `exports` at once, between 1 and `MAX_CONCURRENCY`.
     pub fn new(exports: usize) -> Result<Self, BackfillError> {
         if !(1..=MAX_CONCURRENCY).contains(&exports) {
             return Err(BackfillError::Concurrency { got: exports });
@@ -124,6 +144,7 @@ impl Concurrency {
         Ok(Self(exports))
     }
 
+    /// How many exports run at once.
     pub const fn get(self) -> usize {
         self.0
     }
@@ -138,9 +159,11 @@ impl Default for Concurrency {
 /// What happened to one application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackfillResult {
+    /// The export wrote its objects.
     Exported,
     /// Deleted between the listing and its export.
     Gone,
+    /// The export failed; the run goes on with the others.
     Failed,
 }
 
@@ -165,11 +188,13 @@ impl BackfillProgress for NoProgress {
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BackfillSummary {
+    /// Applications exported.
     pub exported: u64,
     /// Deleted between the listing and the export.
     pub gone: u64,
     /// The applications whose export failed, in creation order.
     pub failed: Vec<Uuid>,
+    /// How long the run took.
     pub elapsed: Duration,
 }
 
@@ -196,6 +221,8 @@ pub struct LakeBackfill {
 }
 
 impl LakeBackfill {
+    /// The backfill: `listing` walks the applications in creation order, `export` writes each (as the outbox handler
+    /// does).
     pub fn new(listing: Arc<dyn CreatedApplications>, export: LakeExport) -> Self {
         Self { listing, export, page_size: BACKFILL_PAGE }
     }

@@ -36,10 +36,13 @@ use crate::store::StoreError;
 const JSON: &str = "application/json";
 const PDF: &str = "application/pdf";
 
+/// Why an export failed; the outbox retries it.
 #[derive(Debug, thiserror::Error)]
 pub enum LakeExportError {
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Reading a document or writing to the lake failed, or a JSON document could not be built.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -47,8 +50,11 @@ pub enum LakeExportError {
 /// What an export did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LakeExportOutcome {
-    /// Every key written, in writing order.
-    Exported { keys: Vec<String> },
+    /// The JSON documents and the PDFs were written.
+    Exported {
+        /// Every key written, in writing order.
+        keys: Vec<String>,
+    },
     /// No such application (deleted since, or never committed), or its candidate or offer is gone: nothing
     /// written.
     NotFound,
@@ -64,6 +70,8 @@ pub struct LakeExport {
 }
 
 impl LakeExport {
+    /// The export on its ports: the read ports gather the application and what surrounds it, `documents` gives the
+    /// PDFs' bytes, `lake` takes the objects.
     pub fn new(
         applications: Arc<dyn ApplicationRepository>,
         users: Arc<dyn UserRepository>,
@@ -120,7 +128,9 @@ impl LakeExport {
 /// The JSON objects of one export and the keys of its PDFs (one per document, in the documents' order).
 #[derive(Debug)]
 pub struct LakeDocuments {
+    /// The three JSON documents (`dim_candidates`, `dim_job_offers`, `fact_applications`), in writing order.
     pub json: Vec<LakeObject>,
+    /// The key of each PDF copy, in the documents' order (`pdf_key`).
     pub pdf_keys: Vec<String>,
 }
 
@@ -136,6 +146,7 @@ pub struct LakeTableKeys {
 }
 
 impl LakeTableKeys {
+    /// The three keys of `application` in partition `date`.
     pub fn of(date: NaiveDate, application: &Application) -> Self {
         Self {
             dim_candidates: format!(

@@ -19,21 +19,28 @@ use crate::{Clock, IdGenerator};
 /// The longest note kept on a history row.
 pub const MAX_NOTE_CHARS: usize = 5_000;
 
+/// Why a status change or a note was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     /// Unknown, or another candidate's (S3: indistinguishable).
     #[error("candidature introuvable")]
     NotFound,
+    /// Staff without the permission (observers), or a candidate adding a note.
     #[error("Accès interdit")]
     Forbidden,
+    /// The state machine refuses this move for this actor (I5); carries the moves it allows.
     #[error(transparent)]
     Transition(#[from] InvalidTransition),
+    /// A note that is blank (where one is required) or longer than `MAX_NOTE_CHARS`.
     #[error("note vide ou de plus de {MAX_NOTE_CHARS} caractères")]
     InvalidNote,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// Moving applications through the pipeline (I5): staff move them forward or turn them down, an admin reopens a
+/// refusal, a candidate withdraws its own; each move notifies the candidate in the same transaction (I1, I2).
 #[derive(Debug, Clone)]
 pub struct ApplicationPipeline {
     uow: Arc<dyn UnitOfWork>,
@@ -92,6 +99,8 @@ impl ApplicationPipeline {
         Err(PipelineError::Forbidden)
     }
 
+    /// The use case on its ports: `users` and `offers` give the candidate to notify and the offer title the
+    /// notification and the e-mail name. The export hooks are the lake's re-export (`with_hooks` changes them).
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         applications: Arc<dyn ApplicationRepository>,

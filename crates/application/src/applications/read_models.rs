@@ -38,6 +38,7 @@ impl ApplicationCountsSummary {
 /// The summary, and the applications counted by offer and by month (`/applications/stats/advanced`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplicationBreakdown {
+    /// Every application by status and every document by type.
     pub summary: ApplicationCountsSummary,
     /// Offers without applications are left out.
     pub by_job_offer: BTreeMap<Uuid, u64>,
@@ -52,22 +53,29 @@ pub struct ApplicationBreakdown {
 pub struct DetailParts {
     /// The candidate's account and profile.
     pub candidates: bool,
+    /// The application's documents, without bytes.
     pub documents: bool,
+    /// The application's status history.
     pub history: bool,
     /// The notifications about the application (`notifications.related_application_id`).
     pub notifications: bool,
 }
 
 impl DetailParts {
+    /// Every part.
     pub const ALL: Self = Self { candidates: true, documents: true, history: true, notifications: true };
 }
 
 /// One application with what surrounds it. A part that was not asked for is empty (`None`, `[]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationDetails {
+    /// The application.
     pub application: Application,
+    /// Its candidate's account (when `DetailParts::candidates`).
     pub candidate: Option<User>,
+    /// Its candidate's profile (when `DetailParts::candidates` and one exists).
     pub profile: Option<CandidateProfile>,
+    /// The offer applied to.
     pub offer: JobOffer,
     /// The offer's recruiter, when it has one.
     pub recruiter: Option<User>,
@@ -82,10 +90,13 @@ pub struct ApplicationDetails {
 /// One department's offers in a dashboard's scope. `None` is the offers without a department.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepartmentFigures {
+    /// The department's name; `None` for the offers without one.
     pub department: Option<String>,
+    /// Offers in the department.
     pub jobs: u64,
     /// Offers of the department with at least one application.
     pub jobs_with_applications: u64,
+    /// Applications to the department's offers.
     pub applications: u64,
 }
 
@@ -100,13 +111,16 @@ impl DepartmentFigures {
 /// The distinct candidates of a dashboard's scope, by their account's `sexe`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GenderCounts {
+    /// Candidates whose `sexe` is `M`.
     pub male: u64,
+    /// Candidates whose `sexe` is `F`.
     pub female: u64,
     /// Candidates whose account has no `sexe`.
     pub unknown: u64,
 }
 
 impl GenderCounts {
+    /// Candidates whose `sexe` is known.
     pub const fn with_gender(&self) -> u64 {
         self.male + self.female
     }
@@ -121,6 +135,7 @@ impl GenderCounts {
         percent(self.male, self.with_gender())
     }
 
+    /// Women among the candidates whose `sexe` is known, in percent (two decimals); 0 when none is known.
     pub fn female_percent(&self) -> f64 {
         percent(self.female, self.with_gender())
     }
@@ -135,14 +150,17 @@ pub struct RecruitmentFigures {
     pub active_jobs: u64,
     /// Applications to the scope's offers, by status; statuses without applications are left out.
     pub applications_by_status: BTreeMap<ApplicationStatus, u64>,
+    /// The distinct candidates who applied to the scope's offers, by `sexe`.
     pub candidates: GenderCounts,
 }
 
 impl RecruitmentFigures {
+    /// Every offer in the scope.
     pub fn total_jobs(&self) -> u64 {
         self.departments.iter().map(|d| d.jobs).sum()
     }
 
+    /// Every application to the scope's offers.
     pub fn total_applications(&self) -> u64 {
         self.applications_by_status.values().sum()
     }
@@ -176,14 +194,18 @@ fn percent(part: u64, whole: u64) -> f64 {
 ///   applications to them by status and their distinct candidates by `sexe` (3 queries).
 #[async_trait]
 pub trait ApplicationReadModel: Send + Sync + std::fmt::Debug {
+    /// Every application by status, every document by type (2 queries).
     async fn summary(&self) -> Result<ApplicationCountsSummary, StoreError>;
+    /// The summary with counts by offer and by month (4 queries).
     async fn breakdown(&self) -> Result<ApplicationBreakdown, StoreError>;
+    /// One page of applications with their offer, recruiter and the `parts` asked for (at most 8 queries).
     async fn details(
         &self,
         filter: &ApplicationFilter,
         page: Page,
         parts: DetailParts,
     ) -> Result<PageOf<ApplicationDetails>, StoreError>;
+    /// The figures of `recruiter_id`'s offers, or of every offer with `None` (3 queries).
     async fn recruitment(&self, recruiter_id: Option<Uuid>) -> Result<RecruitmentFigures, StoreError>;
 }
 

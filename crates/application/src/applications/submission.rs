@@ -33,8 +33,11 @@ pub const APPLICATION_SUBMITTED: &str = "application.submitted";
 /// One document as received: its type and name as sent, and its content.
 #[derive(Debug, Clone)]
 pub struct IncomingDocument {
+    /// The type as sent; must be one of the K2 document types.
     pub document_type: String,
+    /// The file name as sent; must end in `.pdf` (S11).
     pub file_name: String,
+    /// The bytes, or where they were streamed to.
     pub content: DocumentContent,
 }
 
@@ -80,6 +83,7 @@ impl IncomingDocument {
 /// A document's content: whole bytes, or already streamed into the store and checked on the way (B1).
 #[derive(Debug, Clone)]
 pub enum DocumentContent {
+    /// The decoded bytes, checked and stored by the submission itself.
     Whole(Bytes),
     /// Only a `DocumentIntake` makes one, after checking every byte (S11).
     Received(ReceivedDocument),
@@ -92,16 +96,25 @@ pub struct ReceivedDocument(pub(super) StoredDocument);
 /// A submission, as the legacy `ApplicationCreate` body carries it.
 #[derive(Debug, Clone, Default)]
 pub struct SubmitCommand {
+    /// The offer applied to; it must be visible to the caller and open (K3b).
     pub job_offer_id: Uuid,
     /// The legacy body names the candidate: it must be the caller (S3).
     pub candidate_id: Option<Uuid>,
+    /// Free text about references (legacy `reference_contacts`).
     pub reference_contacts: Option<String>,
+    /// When the candidate can start.
     pub availability_start: Option<DateTime<Utc>>,
+    /// Required of internal candidates (R19).
     pub has_been_manager: Option<bool>,
+    /// The `ref_*` fields: required of external candidates (R19, K3d).
     pub reference: ReferenceInput,
+    /// One answer per Métier question of the offer (K3).
     pub answers_metier: Vec<String>,
+    /// One answer per Talent question of the offer (K3).
     pub answers_talent: Vec<String>,
+    /// One answer per Paradigme question of the offer (K3).
     pub answers_paradigme: Vec<String>,
+    /// The documents: the three required types once each, at most ten in all (R20, S11).
     pub documents: Vec<IncomingDocument>,
     /// The reservation of streamed documents (`DocumentIntake`); whole ones reserve when they are stored.
     pub pending_upload: Option<PendingUpload>,
@@ -110,18 +123,25 @@ pub struct SubmitCommand {
 /// Why a submission was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmissionError {
+    /// The caller is not a candidate (S3).
     #[error("Seuls les candidats peuvent postuler")]
     NotACandidate,
+    /// The body names another candidate than the caller (S3).
     #[error("Vous ne pouvez postuler qu'en votre propre nom")]
     ForeignCandidate,
+    /// No such offer, or one the caller may not see (K3b): the two are indistinguishable.
     #[error("Offre d'emploi introuvable")]
     OfferNotFound,
+    /// The offer is not `active`, or its deadline has passed.
     #[error("Cette offre n'accepte plus de candidatures (date limite dépassée ou offre fermée)")]
     OfferClosed,
+    /// The caller already applied to this offer (I4: "existe déjà").
     #[error("Une candidature existe déjà pour cette offre d'emploi")]
     Duplicate,
+    /// The MTP answers do not match the offer's questions (K3).
     #[error(transparent)]
     Answers(#[from] MtpAnswersError),
+    /// The references asked of the candidate's kind are missing or too long (R19).
     #[error("{0}")]
     Reference(#[from] ReferenceError),
     /// The set of documents (types, count, total size).
@@ -129,10 +149,20 @@ pub enum SubmissionError {
     Documents(DocumentProblem),
     /// One document, by its position in the request (0-based) and name.
     #[error("Document n°{} « {name} » : {problem}", .index + 1)]
-    Document { index: usize, name: String, problem: DocumentProblem },
+    Document {
+        /// Its position in the request, from 0.
+        index: usize,
+        /// Its file name as sent.
+        name: String,
+        /// Why it was refused (S11).
+        problem: DocumentProblem,
+    },
     /// A file part beyond the `max` the request may carry, refused before any of it is stored.
     #[error("{max} fichier(s) au plus dans ce formulaire, dans une partie nommée par son type")]
-    ExtraFile { max: usize },
+    ExtraFile {
+        /// How many file parts the form may carry.
+        max: usize,
+    },
     /// The request body could not be read as a form (multipart syntax, interrupted upload).
     #[error("Formulaire illisible : {0}")]
     MalformedUpload(String),
@@ -142,8 +172,10 @@ pub enum SubmissionError {
     /// The caller's pending uploads would pass their quota (`uploads`).
     #[error(transparent)]
     Quota(#[from] QuotaExceeded),
+    /// The document storage failed.
     #[error(transparent)]
     Storage(#[from] DocumentStoreError),
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -151,10 +183,14 @@ pub enum SubmissionError {
 /// A committed submission.
 #[derive(Debug, Clone)]
 pub struct Submitted {
+    /// The application as stored, in `candidature`.
     pub application: Application,
+    /// Its documents as stored, in the order sent.
     pub documents: Vec<ApplicationDocument>,
 }
 
+/// Submitting applications: a candidate applies to an offer with its answers, references and documents
+/// (R19–R25), and everything commits in one transaction (I1, I3) or nothing does.
 #[derive(Debug, Clone)]
 pub struct Submissions {
     uow: Arc<dyn UnitOfWork>,
@@ -190,6 +226,9 @@ impl From<ReserveError> for SubmissionError {
 }
 
 impl Submissions {
+    /// The use case on its ports: `documents` keeps the PDFs' bytes and `inspector` runs the deep S11 check of each
+    /// whole document; `limits` are the S11 bounds. The upload quota takes `QuotaLimits::default()` and the export
+    /// hooks the lake only (`with_upload_quota`, `with_hooks` change them).
     #[allow(clippy::too_many_arguments)] // the ports of one use case
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
@@ -232,6 +271,7 @@ impl Submissions {
         self
     }
 
+    /// The S11 bounds this use case applies.
     pub const fn limits(&self) -> &DocumentLimits {
         &self.limits
     }

@@ -36,16 +36,20 @@ use crate::{Clock, IdGenerator};
 /// One request's claim on its user's quota.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadReservation {
+    /// The reservation's id.
     pub id: Uuid,
+    /// Whose quota it counts on.
     pub user_id: Uuid,
     /// The request's maximum while it runs; what it stored once settled.
     pub bytes: u64,
+    /// When it was made: it counts until `QuotaLimits::window` has passed.
     pub created_at: DateTime<Utc>,
 }
 
 /// What a user's reservations younger than a cut-off add up to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PendingBytes {
+    /// Their bytes together.
     pub bytes: u64,
     /// The oldest of them: when it ages out, its bytes stop counting.
     pub oldest: Option<DateTime<Utc>>,
@@ -62,17 +66,24 @@ pub struct PendingBytes {
 /// - All of it rolls back with the transaction.
 #[async_trait]
 pub trait UploadLedger: Send {
+    /// Adds a reservation.
     async fn insert(&mut self, reservation: &UploadReservation) -> Result<(), StoreError>;
+    /// `user_id`'s reservations made at or after `since`, summed.
     async fn pending(&mut self, user_id: Uuid, since: DateTime<Utc>) -> Result<PendingBytes, StoreError>;
+    /// Sets a reservation's bytes to what its request stored; `false` if unknown.
     async fn settle(&mut self, id: Uuid, bytes: u64) -> Result<bool, StoreError>;
+    /// Deletes a reservation; `false` if unknown.
     async fn release(&mut self, id: Uuid) -> Result<bool, StoreError>;
+    /// Deletes `user_id`'s reservations made before `before`; returns how many.
     async fn forget_before(&mut self, user_id: Uuid, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// The quota's settings: at most `max_bytes` pending per user, counted over `window` (the sweep's grace period).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotaLimits {
+    /// Most bytes pending per user.
     pub max_bytes: u64,
+    /// How long a reservation counts (the sweep's grace period).
     pub window: TimeDelta,
 }
 
@@ -94,6 +105,7 @@ impl Default for QuotaLimits {
     .max_bytes / (1024 * 1024)
 )]
 pub struct QuotaExceeded {
+    /// The quota, in bytes.
     pub max_bytes: u64,
     /// When enough may have aged out: the oldest pending reservation's end of window.
     pub retry_after_secs: u64,
@@ -102,8 +114,10 @@ pub struct QuotaExceeded {
 /// Why a reservation was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReserveError {
+    /// The user's pending uploads would pass the quota.
     #[error(transparent)]
     Exceeded(#[from] QuotaExceeded),
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -165,6 +179,7 @@ pub struct UploadQuota {
 }
 
 impl UploadQuota {
+    /// The quota on `limits`, reserving through `uow`.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         clock: Arc<dyn Clock>,
@@ -174,6 +189,7 @@ impl UploadQuota {
         Self { uow, clock, ids, limits }
     }
 
+    /// The quota's settings.
     pub const fn limits(&self) -> QuotaLimits {
         self.limits
     }

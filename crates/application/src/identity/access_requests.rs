@@ -23,16 +23,20 @@ use crate::{Clock, IdGenerator};
 /// Why an access-request action was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessRequestError {
+    /// The caller may not do this (S3: reviewing is for recruiters and admins).
     #[error("Accès réservé aux recruteurs et administrateurs")]
     Forbidden,
+    /// No request with this id.
     #[error("demande d'accès introuvable")]
     NotFound,
+    /// The request was already approved or rejected.
     #[error("La demande a déjà été traitée (statut: {0})")]
     AlreadyProcessed(AccessRequestStatus),
     /// The account is no longer waiting (an administrator activated, blocked or archived it): a decision on
     /// the request may not override theirs.
     #[error("Le compte n'est plus en attente (statut: {0}) : la demande ne peut plus être traitée")]
     AccountNotPending(UserStatus),
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -40,9 +44,13 @@ pub enum AccessRequestError {
 /// A request with the applicant's account fields that the legacy response left empty (D26; I8 fills them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRequestView {
+    /// The request.
     pub request: AccessRequest,
+    /// The applicant's birth date.
     pub date_of_birth: Option<NaiveDate>,
+    /// The applicant's `sexe`.
     pub sexe: Option<Sexe>,
+    /// The applicant's postal address.
     pub adresse: Option<String>,
     /// The account's current statut; `None` only if the account vanished.
     pub user_statut: Option<UserStatus>,
@@ -51,8 +59,11 @@ pub struct AccessRequestView {
 /// One page of requests, the true total (F5) and the global counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRequestsPage {
+    /// The requests of the page, newest first.
     pub items: Vec<AccessRequestView>,
+    /// How many requests match, across every page.
     pub total: u64,
+    /// The global counters, whatever the filter.
     pub counts: AccessRequestCounts,
 }
 
@@ -86,6 +97,7 @@ impl AccessRequestDesk {
         allowed(decide(actor.role, Action::HandleAccessRequests, Ownership::Any))
     }
 
+    /// The desk on its ports: `requests` reads the requests, `users` their applicants' accounts.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         requests: Arc<dyn AccessRequestRepository>,

@@ -21,34 +21,53 @@ use crate::{Clock, IdGenerator};
 /// A candidate's sign-up, parsed by the caller (HTTP DTO -> domain values).
 #[derive(Debug)]
 pub struct SignupCommand {
+    /// The login address; must not belong to another account.
     pub email: EmailAddress,
+    /// Already within the policy (R5); stored hashed.
     pub password: Password,
+    /// First name.
     pub first_name: PersonName,
+    /// Last name.
     pub last_name: PersonName,
+    /// Phone number, optional.
     pub phone: Option<Phone>,
+    /// Checked against the age bounds (18 to 100) on the day of the sign-up.
     pub date_of_birth: NaiveDate,
+    /// Legacy `sexe`.
     pub sexe: Sexe,
+    /// Internal (SEEG employee) or external (R1).
     pub candidate_kind: CandidateKind,
+    /// Required of internal candidates, unique among users (R2, K3c).
     pub matricule: Option<Matricule>,
+    /// An internal candidate declaring it has no company e-mail: the account waits for an access request (R35).
     pub no_seeg_email: bool,
+    /// Postal address, optional; blank is none.
     pub adresse: Option<String>,
+    /// Current job, optional; blank is none.
     pub poste_actuel: Option<String>,
+    /// Years of experience, optional.
     pub annees_experience: Option<i32>,
 }
 
 /// Why a sign-up was refused (R2 order: e-mail, matricule required, matricule taken, company e-mail rules).
 #[derive(Debug, thiserror::Error)]
 pub enum SignupError {
+    /// The e-mail address already belongs to an account (R2 step 1).
     #[error("Un utilisateur avec cet email existe déjà")]
     EmailTaken,
+    /// The matricule already belongs to an account (R2 step 4).
     #[error("Un utilisateur avec ce matricule existe déjà")]
     MatriculeTaken,
+    /// An R2 rule on matricule and company e-mail.
     #[error(transparent)]
     Rule(#[from] SignupRuleError),
+    /// The birth date gives an age outside the bounds (R3).
     #[error(transparent)]
     DateOfBirth(#[from] DateOfBirthError),
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Hashing the password failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -61,9 +80,16 @@ pub enum LoginError {
     InvalidCredentials,
     /// The password was right but the account may not sign in (R8; only after the password check, S5).
     #[error("{message}")]
-    Refused { status: UserStatus, message: &'static str },
+    Refused {
+        /// The account's statut.
+        status: UserStatus,
+        /// The legacy R8 message for that statut.
+        message: &'static str,
+    },
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Verifying the password or issuing the tokens failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -71,10 +97,14 @@ pub enum LoginError {
 /// Why a refresh was refused: always 401 (S4). A replayed token also revokes its whole family.
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
+    /// Not a valid refresh token, not the stored one, already used (the family is then revoked), or its account is no
+    /// longer `actif`.
     #[error("Token de rafraîchissement invalide")]
     Invalid,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Issuing the new tokens failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -82,10 +112,13 @@ pub enum RefreshError {
 /// Why a password change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordChangeError {
+    /// The current password given is not the account's.
     #[error("Mot de passe actuel incorrect")]
     WrongCurrentPassword,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Hashing or verifying a password failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -93,8 +126,10 @@ pub enum PasswordChangeError {
 /// Why a bearer token was refused: always 401, whatever the reason (S4).
 #[derive(Debug, thiserror::Error)]
 pub enum AuthenticationError {
+    /// Not a valid access token, or its account is unknown or not `actif`.
     #[error("Could not validate credentials")]
     InvalidToken,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -102,14 +137,18 @@ pub enum AuthenticationError {
 /// A successful login.
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The account, with its `last_login` set.
     pub user: User,
+    /// The access token (`type=access`, S4).
     pub access: Issued,
+    /// The refresh token (`type=refresh`, S4), stored hashed, starting or extending its family.
     pub refresh: Issued,
 }
 
 /// What a request carries for the audit trail.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
+    /// The id the request is answered with (`X-Request-ID`), written into audit rows.
     pub request_id: Option<String>,
 }
 
@@ -133,6 +172,8 @@ pub fn refresh_token_hash(token: &str) -> String {
 }
 
 impl Accounts {
+    /// The use case on its ports: `hasher` hashes and checks passwords (bcrypt), `tokens` issues and verifies JWTs.
+    /// No support inbox is told of access requests until `with_support_inbox`.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         users: Arc<dyn UserRepository>,
@@ -152,6 +193,7 @@ impl Accounts {
         self
     }
 
+    /// The token service, for the HTTP layer that verifies bearer tokens.
     pub fn tokens(&self) -> &TokenService {
         &self.tokens
     }

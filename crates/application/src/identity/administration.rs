@@ -13,10 +13,13 @@ use crate::{Clock, IdGenerator};
 /// Why an administrator was not created.
 #[derive(Debug, thiserror::Error)]
 pub enum AdministrationError {
+    /// An account already has this e-mail address.
     #[error("Un utilisateur avec cet email existe déjà")]
     EmailTaken,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Hashing the password failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -41,6 +44,7 @@ pub struct Administration {
 }
 
 impl Administration {
+    /// The use case on its ports.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         users: Arc<dyn UserRepository>,

@@ -19,12 +19,16 @@ const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 /// A column the file must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgentColumn {
+    /// `matricule`: the employee number.
     Matricule,
+    /// `nom`.
     LastName,
+    /// `prénom`.
     FirstName,
 }
 
 impl AgentColumn {
+    /// The three columns, in the order messages name them.
     pub const ALL: [Self; 3] = [Self::Matricule, Self::LastName, Self::FirstName];
 
     /// The header as `search::fold` leaves it, whatever its case, accents or surrounding spaces.
@@ -50,15 +54,22 @@ impl fmt::Display for AgentColumn {
 /// Why a file was refused whole (nothing can be imported from it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AgentListError {
+    /// The file has no header line (or only empty headers).
     #[error("le fichier est vide")]
     Empty,
+    /// The header lacks one or more of the three columns.
     #[error(
         "l'en-tête n'a pas de colonne {missing} (colonnes attendues : matricule, nom, prénom ; \
          séparateur « , » ou « ; »)"
     )]
-    MissingColumns { missing: String },
+    MissingColumns {
+        /// The missing columns, comma-separated.
+        missing: String,
+    },
+    /// The header is not UTF-8.
     #[error("l'en-tête n'est pas en UTF-8 : enregistrez le fichier en UTF-8")]
     NotUtf8,
+    /// The CSV reader could not read the header.
     #[error("en-tête illisible ({0})")]
     Unreadable(String),
 }
@@ -66,18 +77,30 @@ pub enum AgentListError {
 /// Why a line was skipped. Messages never repeat the line's values (names and matricules are personal data).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AgentLineError {
+    /// The line is too short to hold this column.
     #[error("colonne {0} manquante")]
     MissingColumn(AgentColumn),
+    /// The matricule cell is blank.
     #[error("matricule vide")]
     EmptyMatricule,
+    /// The matricule is not a whole number.
     #[error("matricule non numérique")]
     NotNumeric,
+    /// The matricule is zero, negative or too large.
     #[error(transparent)]
     Matricule(#[from] MatriculeError),
+    /// A name breaks the `PersonName` rules.
     #[error("{column} : {error}")]
-    Name { column: AgentColumn, error: PersonNameError },
+    Name {
+        /// Which of the two name columns.
+        column: AgentColumn,
+        /// The rule it breaks.
+        error: PersonNameError,
+    },
+    /// The line is not UTF-8.
     #[error("texte non UTF-8 (enregistrez le fichier en UTF-8)")]
     NotUtf8,
+    /// The CSV reader could not read the line.
     #[error("ligne illisible ({0})")]
     Unreadable(String),
 }
@@ -85,7 +108,9 @@ pub enum AgentLineError {
 /// A skipped line: its number in the file (the header is line 1) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectedLine {
+    /// Its line number in the file (the header is line 1).
     pub line: u64,
+    /// Why it was skipped.
     pub reason: AgentLineError,
 }
 

@@ -16,6 +16,7 @@ use crate::{Clock, IdGenerator};
 /// that a list loaded by the legacy service always reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
+    /// The employee number (legacy `seeg_agents.matricule`).
     pub matricule: i32,
     /// Legacy `nom`.
     pub last_name: Option<String>,
@@ -31,7 +32,9 @@ pub struct Agent {
 /// written; an empty slice writes nothing and returns 0. `find` returns `None` for an unknown matricule.
 #[async_trait]
 pub trait AgentDirectory: Send + Sync + std::fmt::Debug {
+    /// Inserts or replaces `agents` by matricule, all or nothing (see the contract above); returns how many.
     async fn upsert(&self, agents: &[Agent], at: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// The employee with this matricule, if any.
     async fn find(&self, matricule: i32) -> Result<Option<Agent>, StoreError>;
 }
 
@@ -49,6 +52,7 @@ impl AgentImport {
     /// moves, large enough that a list of thousands takes a handful of round trips.
     pub const BATCH: usize = 500;
 
+    /// The import, writing to `directory` and auditing through `uow`.
     pub fn new(
         directory: Arc<dyn AgentDirectory>,
         uow: Arc<dyn UnitOfWork>,

@@ -11,8 +11,10 @@ use crate::store::{Page, PageOf, StoreError};
 /// Why the audit trail was not listed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditTrailError {
+    /// The caller is not an admin (S3).
     #[error("Not enough permissions")]
     Forbidden,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -24,6 +26,7 @@ pub struct AuditTrail {
 }
 
 impl AuditTrail {
+    /// The trail, read from `audit`.
     pub fn new(audit: Arc<dyn AuditRepository>) -> Self {
         Self { audit }
     }

@@ -13,16 +13,21 @@ use crate::{Clock, IdGenerator};
 /// Why a profile could not be read or saved.
 #[derive(Debug, thiserror::Error)]
 pub enum CandidateProfileError {
+    /// Staff have no candidate profile.
     #[error("Seuls les candidats ont un profil candidat")]
     NotACandidate,
+    /// The candidate has no profile yet (it appears at the first application or save, R24).
     #[error("Profil candidat non trouvé")]
     NotFound,
+    /// A value or the whole profile breaks a rule (`ProfileError`).
     #[error(transparent)]
     Invalid(#[from] ProfileError),
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// A candidate's own profile: read, and saved with its changes.
 #[derive(Debug, Clone)]
 pub struct CandidateProfiles {
     uow: Arc<dyn UnitOfWork>,
@@ -37,6 +42,7 @@ impl CandidateProfiles {
         if caller.role == Role::Candidate { Ok(()) } else { Err(CandidateProfileError::NotACandidate) }
     }
 
+    /// The use case on its ports.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         profiles: Arc<dyn CandidateProfileRepository>,

@@ -14,10 +14,13 @@ use crate::store::{Page, PageOf, StoreError};
 /// Why an account could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
+    /// Staff without the permission to list accounts.
     #[error("Permission insuffisante")]
     Forbidden,
+    /// Unknown account, or another account for a candidate (S3).
     #[error("utilisateur introuvable")]
     NotFound,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -37,6 +40,7 @@ fn allowed(decision: Decision) -> Result<(), DirectoryError> {
 }
 
 impl UserDirectory {
+    /// The directory, reading from `users`.
     pub fn new(users: Arc<dyn UserRepository>) -> Self {
         Self { users }
     }

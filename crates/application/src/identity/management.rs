@@ -17,18 +17,25 @@ use crate::{Clock, IdGenerator};
 /// Why an administrator's change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ManagementError {
+    /// Staff other than admins (S3).
     #[error("Not enough permissions")]
     Forbidden,
+    /// Unknown account, or another account for a candidate (S3).
     #[error("utilisateur introuvable")]
     NotFound,
+    /// An administrator changing its own role or statut (it could lock itself or the service out).
     #[error("Un administrateur ne peut pas modifier son propre rôle ni son propre statut")]
     OwnAccess,
+    /// An administrator deleting its own account.
     #[error("Un administrateur ne peut pas supprimer son propre compte")]
     OwnDeletion,
+    /// The new e-mail address belongs to another account.
     #[error("Un utilisateur avec cet email existe déjà")]
     EmailTaken,
+    /// The new matricule belongs to another account.
     #[error("Un utilisateur avec ce matricule existe déjà")]
     MatriculeTaken,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -53,6 +60,7 @@ impl UserManagement {
         }
     }
 
+    /// The use case on its ports.
     pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
         Self { uow, clock, ids }
     }

@@ -24,13 +24,18 @@ pub enum MatriculeQuery {
 /// The answer of the public check: a verdict and its French message, never the agent's identity (S7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PublicVerdict {
+    /// No matricule was sent.
     Missing,
+    /// The matricule is in the employees list.
     Known,
+    /// The matricule is not in the employees list.
     Unknown,
+    /// What was sent is not a whole number.
     NotNumeric,
 }
 
 impl PublicVerdict {
+    /// The `valid` field of the answer: only for a known matricule.
     pub const fn valid(self) -> bool {
         matches!(self, Self::Known)
     }
@@ -53,12 +58,16 @@ impl PublicVerdict {
 pub enum OwnVerdict {
     /// The stored matricule is in the employees list.
     Valid(Matricule),
+    /// The account has no matricule.
     NoMatricule,
+    /// The stored matricule is not a positive number.
     Invalid,
+    /// The stored matricule is not in the employees list.
     Unknown,
 }
 
 impl OwnVerdict {
+    /// The `valid` field of the answer.
     pub const fn valid(self) -> bool {
         matches!(self, Self::Valid(_))
     }
@@ -73,6 +82,7 @@ impl OwnVerdict {
         }
     }
 
+    /// The matricule found in the list, when valid.
     pub const fn agent_matricule(self) -> Option<i32> {
         match self {
             Self::Valid(m) => Some(m.value()),
@@ -84,8 +94,10 @@ impl OwnVerdict {
 /// Why the candidate's own check was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum MatriculeCheckError {
+    /// The caller is not a candidate.
     #[error("Accessible uniquement aux candidats")]
     NotCandidate,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -97,6 +109,7 @@ pub struct MatriculeChecks {
 }
 
 impl MatriculeChecks {
+    /// The checks, reading the employees list from `agents`.
     pub fn new(agents: Arc<dyn AgentDirectory>) -> Self {
         Self { agents }
     }

@@ -22,11 +22,15 @@ pub const RESET_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// A reset token as stored: only its hash (S4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordResetRecord {
+    /// The token's id.
     pub id: Uuid,
+    /// The account whose password it resets.
     pub user_id: Uuid,
     /// sha256 of the token, hex.
     pub token_hash: String,
+    /// One hour after issue (`RESET_TOKEN_LIFETIME`).
     pub expires_at: DateTime<Utc>,
+    /// When it was used, or spent by a newer token: a token works once (S4).
     pub used_at: Option<DateTime<Utc>>,
 }
 
@@ -36,6 +40,7 @@ pub struct PasswordResetRecord {
 /// tokens are returned too (the use case decides).
 #[async_trait]
 pub trait PasswordResetRepository: Send + Sync + std::fmt::Debug {
+    /// The token with this hash, used and expired included.
     async fn find_by_hash(&self, token_hash: &str) -> Result<Option<PasswordResetRecord>, StoreError>;
 }
 
@@ -46,8 +51,11 @@ pub trait PasswordResetRepository: Send + Sync + std::fmt::Debug {
 /// `spend_unused_for_user` marks every unused token of the account used at `at`; returns how many.
 #[async_trait]
 pub trait PasswordResetWriter: Send {
+    /// Stores a newly issued token.
     async fn insert(&mut self, reset: &PasswordResetRecord) -> Result<(), StoreError>;
+    /// Marks the token used; `true` only for the call that consumed it.
     async fn consume(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Marks every unused token of the account used; returns how many.
     async fn spend_unused_for_user(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
@@ -63,8 +71,10 @@ pub enum PasswordResetError {
     /// The token is good but the new password breaks the policy R5 (422).
     #[error(transparent)]
     WeakPassword(#[from] PasswordPolicyError),
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Hashing the new password failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -94,6 +104,7 @@ pub struct PasswordResets {
 }
 
 impl PasswordResets {
+    /// The use case on its ports; reset links point at `public_app_url` (the front end's address).
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         users: Arc<dyn UserRepository>,
@@ -205,6 +216,7 @@ pub struct PasswordResetIssuer {
 }
 
 impl PasswordResetIssuer {
+    /// The handler, issuing through `resets`.
     pub fn new(resets: PasswordResets) -> Self {
         Self { resets }
     }

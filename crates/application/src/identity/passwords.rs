@@ -40,6 +40,7 @@ impl PasswordHasher {
         std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)).max(1)
     }
 
+    /// The bcrypt hash of `password`, at the configured cost.
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
         let plain = password.expose().to_owned();
         let cost = self.cost;

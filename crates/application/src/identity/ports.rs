@@ -15,10 +15,15 @@ use crate::store::{Page, PageOf, StoreError};
 /// committed account has the role admin, whatever its statut.
 #[async_trait]
 pub trait UserRepository: Send + Sync + std::fmt::Debug {
+    /// The account with this id, if any.
     async fn get(&self, id: Uuid) -> Result<Option<User>, StoreError>;
+    /// The known accounts among `ids`, in no particular order.
     async fn get_many(&self, ids: &[Uuid]) -> Result<Vec<User>, StoreError>;
+    /// The account with this lower-cased e-mail address, if any.
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    /// Whether an account already has this matricule (unique among users, K3c).
     async fn matricule_taken(&self, matricule: i32) -> Result<bool, StoreError>;
+    /// Whether any account has the role admin (S1: the bootstrap admin is created only when none has).
     async fn any_admin(&self) -> Result<bool, StoreError>;
     /// The accounts matching every criterion of `filter`, in `sort` order then by `id` in the same direction
     /// (deterministic, F5); `total` counts every match, not the page. `q` matches a part of "first name, last
@@ -32,30 +37,40 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
 pub struct UserFilter {
     /// Free text, compared folded with first name, last name and e-mail (B8).
     pub q: Option<String>,
+    /// Only accounts with this role.
     pub role: Option<Role>,
+    /// Only accounts with this statut.
     pub status: Option<UserStatus>,
 }
 
 /// The column accounts are listed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserSortKey {
+    /// By first name.
     FirstName,
+    /// By last name.
     LastName,
+    /// By e-mail address.
     Email,
+    /// By creation time (the default, newest first).
     CreatedAt,
 }
 
 /// Ascending or descending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortOrder {
+    /// Smallest first.
     Asc,
+    /// Largest (newest) first.
     Desc,
 }
 
 /// How accounts are listed: newest first by default (F5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct UserSort {
+    /// The column.
     pub key: UserSortKey,
+    /// The direction; ties are broken by `id` in the same direction.
     pub order: SortOrder,
 }
 
@@ -72,7 +87,9 @@ impl Default for UserSort {
 /// matricule. `record_login` sets `last_login` and nothing else; for an unknown id it changes nothing.
 #[async_trait]
 pub trait UserWriter: Send {
+    /// Stores a new account; `Conflict` when its id, e-mail or matricule is taken.
     async fn insert(&mut self, user: &User) -> Result<(), StoreError>;
+    /// Sets the account's `last_login`.
     async fn record_login(&mut self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Reads the account inside the transaction and keeps it from other writers until commit (PostgreSQL:
     /// `SELECT … FOR UPDATE`; SQLite and the in-memory store already hold the write lock from `begin`). A
@@ -90,21 +107,35 @@ pub trait UserWriter: Send {
 /// An access request (legacy §2.13): copies of the account's contact fields at sign-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessRequest {
+    /// The request's id.
     pub id: Uuid,
+    /// The account waiting for access.
     pub user_id: Uuid,
+    /// The account's e-mail address at sign-up.
     pub email: String,
+    /// The account's first name at sign-up.
     pub first_name: String,
+    /// The account's last name at sign-up.
     pub last_name: String,
+    /// The account's phone at sign-up.
     pub phone: Option<String>,
     /// The legacy column is text.
     pub matricule: Option<String>,
+    /// Always `internal_no_seeg_email` (`INTERNAL_NO_SEEG_EMAIL`, K2).
     pub request_type: String,
+    /// Pending, approved or rejected.
     pub status: AccessRequestStatus,
+    /// The reviewer's reason when rejected (at least 20 characters, R35).
     pub rejection_reason: Option<String>,
+    /// Whether a reviewer has seen it in the list (`mark_all_viewed`).
     pub viewed: bool,
+    /// When the request was made (at sign-up).
     pub created_at: DateTime<Utc>,
+    /// When it was approved or rejected.
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// Who approved or rejected it.
     pub reviewed_by: Option<Uuid>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -118,22 +149,29 @@ pub struct AccessRequest {
 /// `counts` are global, whatever any filter: `pending` requests, and those of them not yet `viewed`.
 #[async_trait]
 pub trait AccessRequestRepository: Send + Sync + std::fmt::Debug {
+    /// The account's pending request, if any.
     async fn find_pending_for_user(&self, user_id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
+    /// The request with this id, if any.
     async fn get(&self, id: Uuid) -> Result<Option<AccessRequest>, StoreError>;
+    /// One page of the requests matching `filter`, newest first, with the true total.
     async fn list(&self, filter: &AccessRequestFilter, page: Page) -> Result<PageOf<AccessRequest>, StoreError>;
+    /// The global counters: pending, and pending not yet viewed.
     async fn counts(&self) -> Result<AccessRequestCounts, StoreError>;
 }
 
 /// Which access requests `AccessRequestRepository::list` returns; `None` is no criterion.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccessRequestFilter {
+    /// Only requests in this status.
     pub status: Option<AccessRequestStatus>,
+    /// Only requests viewed (or not).
     pub viewed: Option<bool>,
 }
 
 /// The global counters of the access-request screen (R35).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AccessRequestCounts {
+    /// Requests waiting for a decision.
     pub pending: u64,
     /// Pending and not yet viewed.
     pub unviewed: u64,
@@ -149,8 +187,11 @@ pub struct AccessRequestCounts {
 /// no rejection reason); returns how many.
 #[async_trait]
 pub trait AccessRequestWriter: Send {
+    /// Stores a new request.
     async fn insert(&mut self, request: &AccessRequest) -> Result<(), StoreError>;
+    /// Records the decision on a still-pending request; `false` when it was already decided or is unknown.
     async fn record_review(&mut self, request: &AccessRequest) -> Result<bool, StoreError>;
+    /// Marks every pending request not yet viewed as viewed; returns how many.
     async fn mark_all_viewed(&mut self, at: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Marks every `pending` request of `user_id` as `status`, reviewed by `by` at `at` (its account's statut
     /// changed: nothing is left to decide); the number closed, 0 when none was pending.
@@ -166,15 +207,23 @@ pub trait AccessRequestWriter: Send {
 /// An in-app notification (legacy §2.10, with a uuid id, F3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
+    /// The notification's id (a UUID, F3).
     pub id: Uuid,
+    /// The account it is for.
     pub user_id: Uuid,
+    /// The application it is about, if any.
     pub related_application_id: Option<Uuid>,
+    /// Short title, in French.
     pub title: String,
+    /// The text, in French.
     pub message: String,
     /// `registration`, `password_changed`, … (R32).
     pub kind: String,
+    /// Where the front end takes the reader (`/applications/{id}`, …).
     pub link: Option<String>,
+    /// Whether the user has read it.
     pub read: bool,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
 }
 
@@ -184,27 +233,35 @@ pub struct Notification {
 /// `id` descending); `total` counts all of them, not the page. An unknown account has an empty list.
 #[async_trait]
 pub trait NotificationRepository: Send + Sync + std::fmt::Debug {
+    /// One page of the account's notifications, newest first, with the true total.
     async fn list_for_user(&self, user_id: Uuid, page: Page) -> Result<PageOf<Notification>, StoreError>;
 }
 
 /// Writes notifications inside a transaction. Contract: `insert` of an existing id is `Conflict`.
 #[async_trait]
 pub trait NotificationWriter: Send {
+    /// Stores a new notification.
     async fn insert(&mut self, notification: &Notification) -> Result<(), StoreError>;
 }
 
 /// One line of the audit trail (B2): who did what to which record, never the personal values themselves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
+    /// The event's id.
     pub id: Uuid,
+    /// Who acted; `None` when nobody was identified (a failed login with an unknown e-mail).
     pub actor_id: Option<Uuid>,
     /// `auth.login.succeeded`, `auth.login.failed`, `user.created`, …
     pub action: String,
+    /// The kind of record acted on (`application`, `job_offer`, `user`, …).
     pub target_type: Option<String>,
+    /// The record's id.
     pub target_id: Option<String>,
+    /// The request it happened in (the `X-Request-ID` answered), to match with the logs.
     pub request_id: Option<String>,
     /// Names of the fields the action changed.
     pub changed_fields: Vec<String>,
+    /// When it happened.
     pub occurred_at: DateTime<Utc>,
 }
 
@@ -235,9 +292,13 @@ impl AuditEvent {
 /// Which audit events to list. Every set criterion must hold (they are ANDed); text criteria match exactly.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
+    /// Only events by this actor.
     pub actor_id: Option<Uuid>,
+    /// Only events of this action.
     pub action: Option<String>,
+    /// Only events on this kind of record.
     pub target_type: Option<String>,
+    /// Only events on this record.
     pub target_id: Option<String>,
     /// Events at or after this instant (inclusive).
     pub from: Option<DateTime<Utc>>,
@@ -252,6 +313,7 @@ pub struct AuditFilter {
 /// back as appended, in order.
 #[async_trait]
 pub trait AuditRepository: Send + Sync + std::fmt::Debug {
+    /// One page of the events matching `filter`, newest first, with the true total.
     async fn list(&self, filter: &AuditFilter, page: Page) -> Result<PageOf<AuditEvent>, StoreError>;
 }
 
@@ -259,20 +321,28 @@ pub trait AuditRepository: Send + Sync + std::fmt::Debug {
 /// is `Conflict`.
 #[async_trait]
 pub trait AuditWriter: Send {
+    /// Appends the event.
     async fn append(&mut self, event: &AuditEvent) -> Result<(), StoreError>;
 }
 
 /// A refresh token as stored: only its hash, in a family that rotation extends and reuse revokes (S4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshTokenRecord {
+    /// The token's id.
     pub id: Uuid,
+    /// The account it signs in.
     pub user_id: Uuid,
+    /// The family: the chain of tokens rotation issued from one login; reuse of a spent one revokes it all (S4).
     pub family_id: Uuid,
     /// sha256 of the token, hex.
     pub token_hash: String,
+    /// When it was issued.
     pub issued_at: DateTime<Utc>,
+    /// When it stops being accepted.
     pub expires_at: DateTime<Utc>,
+    /// When it was exchanged for a new one (each is used once).
     pub used_at: Option<DateTime<Utc>>,
+    /// When it was revoked (logout, reuse, password change).
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -282,12 +352,14 @@ pub struct RefreshTokenRecord {
 /// tokens are returned too (reuse detection needs them).
 #[async_trait]
 pub trait RefreshTokenRepository: Send + Sync + std::fmt::Debug {
+    /// The token with this hash, used or revoked included.
     async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError>;
 }
 
 /// Writes refresh tokens inside a transaction. Contract: `insert` of an existing id or hash is `Conflict`.
 #[async_trait]
 pub trait RefreshTokenWriter: Send {
+    /// Stores a newly issued token.
     async fn insert(&mut self, token: &RefreshTokenRecord) -> Result<(), StoreError>;
     /// Marks the token used. `true` only for the one call that consumed it (it was neither used nor revoked);
     /// any other caller, concurrent or later, gets `false`: that is how a replayed token is recognised.
@@ -301,6 +373,7 @@ pub trait RefreshTokenWriter: Send {
 /// Reads candidate profiles. Contract: `for_user` returns the account's profile, or `None` when it has none.
 #[async_trait]
 pub trait CandidateProfileRepository: Send + Sync + std::fmt::Debug {
+    /// The account's profile, if it has one.
     async fn for_user(&self, user_id: Uuid) -> Result<Option<CandidateProfile>, StoreError>;
 }
 
@@ -311,5 +384,6 @@ pub trait CandidateProfileRepository: Send + Sync + std::fmt::Debug {
 /// field but `id` and `created_at` onto the stored one. `skills` reads back as saved, in order.
 #[async_trait]
 pub trait CandidateProfileWriter: Send {
+    /// Inserts the profile, or writes it onto the account's stored one.
     async fn save(&mut self, profile: &CandidateProfile) -> Result<(), StoreError>;
 }

@@ -17,13 +17,21 @@ use crate::{Clock, IdGenerator};
 /// An account to create, parsed by the caller (HTTP DTO -> domain values).
 #[derive(Debug)]
 pub struct CreateUserCommand {
+    /// The login address; must not belong to another account.
     pub email: EmailAddress,
+    /// Already within the policy (R5); stored hashed.
     pub password: Password,
+    /// First name.
     pub first_name: PersonName,
+    /// Last name.
     pub last_name: PersonName,
+    /// Any of the four roles (R6).
     pub role: Role,
+    /// Phone number, optional.
     pub phone: Option<Phone>,
+    /// Birth date, optional.
     pub date_of_birth: Option<DateOfBirth>,
+    /// Legacy `sexe`, optional.
     pub sexe: Option<Sexe>,
     /// Candidates only; a candidate created without one is external.
     pub candidate_kind: Option<CandidateKind>,
@@ -32,12 +40,16 @@ pub struct CreateUserCommand {
 /// Why an account was not created.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisioningError {
+    /// The caller is not an admin (S3).
     #[error("Not enough permissions")]
     Forbidden,
+    /// An account already has this e-mail address.
     #[error("Un utilisateur avec cet email existe déjà")]
     EmailTaken,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Hashing the password failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -53,6 +65,7 @@ pub struct UserProvisioning {
 }
 
 impl UserProvisioning {
+    /// The use case on its ports.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         users: Arc<dyn UserRepository>,

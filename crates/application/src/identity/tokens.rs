@@ -13,7 +13,9 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
+    /// `access`: authenticates requests.
     Access,
+    /// `refresh`: exchanged for a new pair, once (S4).
     Refresh,
 }
 
@@ -35,10 +37,13 @@ struct Claims {
 /// Why a token was refused. The HTTP layer answers 401 for all of them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
+    /// Bad signature, `iss` or `aud`, malformed claims, or not yet valid.
     #[error("jeton invalide")]
     Invalid,
+    /// Past its `exp`.
     #[error("jeton expiré")]
     Expired,
+    /// An access token where a refresh token was expected, or the reverse (S4).
     #[error("type de jeton incorrect")]
     WrongKind,
 }
@@ -46,23 +51,31 @@ pub enum TokenError {
 /// Lifetimes and the `iss`/`aud` values.
 #[derive(Debug, Clone)]
 pub struct TokenSettings {
+    /// The `iss` claim written and required.
     pub issuer: String,
+    /// The `aud` claim written and required.
     pub audience: String,
+    /// How long an access token is valid (`expires_in`, F4).
     pub access_lifetime: Duration,
+    /// How long a refresh token is valid.
     pub refresh_lifetime: Duration,
 }
 
 /// A signed token and when it stops being valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issued {
+    /// The signed JWT.
     pub token: String,
+    /// Its `exp`.
     pub expires_at: DateTime<Utc>,
 }
 
 /// What a valid token says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verified {
+    /// The account (`sub`).
     pub user_id: Uuid,
+    /// The role the token was issued for (the request checks the stored account anyway, S4).
     pub role: Role,
     /// Refresh tokens only: the stored token this one stands for (rotation and reuse detection).
     pub token_id: Option<Uuid>,
@@ -84,6 +97,7 @@ impl std::fmt::Debug for TokenService {
 }
 
 impl TokenService {
+    /// Signs and verifies with the HMAC `secret` (HS256; S1 wants at least 32 bytes in production).
     pub fn new(secret: &[u8], settings: TokenSettings) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&settings.issuer]);
@@ -105,6 +119,7 @@ impl TokenService {
         self.settings.access_lifetime.as_secs()
     }
 
+    /// An access token for the account, valid from `now` for `access_lifetime`.
     pub fn issue_access(&self, user_id: Uuid, role: Role, now: DateTime<Utc>) -> anyhow::Result<Issued> {
         self.issue(TokenKind::Access, user_id, role, None, now, self.settings.access_lifetime)
     }

@@ -22,9 +22,13 @@ pub const MAIL_SEND: &str = "mail.send";
 pub struct MailMessage {
     /// Stable across retries: the mailer's idempotency key.
     pub id: Uuid,
+    /// The recipient's address (personal data: never logged, S12).
     pub to: String,
+    /// The subject line.
     pub subject: String,
+    /// The plain-text part.
     pub text: String,
+    /// The HTML part; user-supplied text in it is escaped (S8).
     pub html: String,
 }
 
@@ -38,12 +42,16 @@ impl std::fmt::Debug for MailMessage {
 /// A message without its id and recipient: what a template produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
+    /// The subject line.
     pub subject: String,
+    /// The plain-text part.
     pub text: String,
+    /// The HTML part; user-supplied text in it is escaped (S8).
     pub html: String,
 }
 
 impl Rendered {
+    /// The message with its id (the mailer's idempotency key) and recipient.
     pub fn to(self, id: Uuid, to: impl Into<String>) -> MailMessage {
         MailMessage { id, to: to.into(), subject: self.subject, text: self.text, html: self.html }
     }
@@ -57,6 +65,7 @@ impl Rendered {
 /// retries it. Implementations never log the recipient or the content.
 #[async_trait]
 pub trait Mailer: Send + Sync + std::fmt::Debug {
+    /// Sends `message` (see the contract above).
     async fn send(&self, message: &MailMessage) -> anyhow::Result<()>;
 }
 
@@ -82,6 +91,7 @@ pub struct MailHandler {
 }
 
 impl MailHandler {
+    /// A handler that sends each `mail.send` event through `mailer`.
     pub fn new(mailer: std::sync::Arc<dyn Mailer>) -> Self {
         Self { mailer }
     }

@@ -8,13 +8,21 @@ use seeg_domain::identity::{Sexe, User};
 
 use super::Rendered;
 
+/// Subject of `welcome` (R37).
 pub const WELCOME_SUBJECT: &str = "Bienvenue sur OneHCM - SEEG Talent Source";
+/// Subject of `access_pending` (R37).
 pub const ACCESS_PENDING_SUBJECT: &str = "Demande d'Accès en Cours de Traitement - OneHCM";
+/// Subject of `password_reset` (R37).
 pub const PASSWORD_RESET_SUBJECT: &str = "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG";
+/// Subject of `password_changed` (R37).
 pub const PASSWORD_CHANGED_SUBJECT: &str = "🔐 Votre mot de passe a été modifié";
+/// Subject of `access_approved` (R37).
 pub const ACCESS_APPROVED_SUBJECT: &str = "✅ Accès Approuvé - OneHCM";
+/// Subject of `access_rejected` (R37).
 pub const ACCESS_REJECTED_SUBJECT: &str = "❌ Demande d'Accès Refusée - OneHCM";
+/// Start of the subject of `application_confirmation`, followed by " - {job_title}" (R25).
 pub const APPLICATION_CONFIRMATION_SUBJECT: &str = "Confirmation de candidature";
+/// Subject of `new_access_request` (R37).
 pub const NEW_ACCESS_REQUEST_SUBJECT: &str = "🔔 Nouvelle Demande d'Accès - OneHCM";
 
 /// How long a reset link stays valid, as the message says it (the use case's lifetime feeds this).

@@ -15,6 +15,7 @@ pub enum OffersError {
     /// No such offer, or one this audience may not see (the two are indistinguishable on purpose).
     #[error("offre d'emploi introuvable")]
     NotFound,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -26,15 +27,18 @@ pub struct OfferCatalog {
 }
 
 impl OfferCatalog {
+    /// The catalogue, reading through `offers`.
     pub fn new(offers: Arc<dyn OfferRepository>) -> Self {
         Self { offers }
     }
 
+    /// One page of the offers `filter.audience` sees that match the filter, newest first, with the true total (F5).
     #[instrument(skip_all, fields(offers.skip = page.skip, offers.limit = page.limit))]
     pub async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, OffersError> {
         Ok(self.offers.list(filter, page).await?)
     }
 
+    /// How many offers `filter.audience` sees that match the filter.
     #[instrument(skip_all)]
     pub async fn count(&self, filter: &OfferFilter) -> Result<u64, OffersError> {
         Ok(self.offers.count(filter).await?)

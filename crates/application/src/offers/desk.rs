@@ -29,6 +29,7 @@ pub enum OfferDeskError {
     /// Applications exist for the offer: it cannot be deleted (I10).
     #[error("Impossible de supprimer une offre d'emploi qui a des candidatures")]
     HasApplications,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -37,7 +38,9 @@ pub enum OfferDeskError {
 /// status, counted by the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecruiterStatistics {
+    /// The recruiter's offers, counted per status.
     pub offers_by_status: BTreeMap<OfferStatus, u64>,
+    /// The applications to the recruiter's offers, counted per stored status word.
     pub applications_by_status: BTreeMap<String, u64>,
 }
 
@@ -70,6 +73,8 @@ impl OfferDesk {
         if may_attempt(caller.role, action) { Ok(()) } else { Err(OfferDeskError::Forbidden) }
     }
 
+    /// The use case on its ports: `uow` for writes, `offers` for reads, `applications` to refuse deleting an offer
+    /// that has some.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         offers: Arc<dyn OfferRepository>,

@@ -17,6 +17,7 @@ pub use desk::{OfferDesk, OfferDeskError, RecruiterStatistics};
 /// Which offers a list or a count is about. Text filters are optional; the audience always applies (R14).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfferFilter {
+    /// Who is looking: decides which statuses and visibilities are listed at all (K3b).
     pub audience: Audience,
     /// Substring of the offer's location, compared folded (case and accents ignored, `seeg_domain::search`).
     pub location: Option<String>,
@@ -34,6 +35,7 @@ pub struct OfferFilter {
 }
 
 impl OfferFilter {
+    /// No filter but the audience's rule.
     pub fn for_audience(audience: Audience) -> Self {
         Self {
             audience,
@@ -57,9 +59,13 @@ impl OfferFilter {
 /// recruiter's offers per status, statuses without offers left out.
 #[async_trait]
 pub trait OfferRepository: Send + Sync + std::fmt::Debug {
+    /// One page of the matching offers and the count of all matches (see the contract above).
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError>;
+    /// How many offers match.
     async fn count(&self, filter: &OfferFilter) -> Result<u64, StoreError>;
+    /// The offer with this id, whoever may see it; `None` if unknown.
     async fn get(&self, id: Uuid) -> Result<Option<JobOffer>, StoreError>;
+    /// The recruiter's offers, counted per status.
     async fn count_by_status_for_recruiter(&self, recruiter_id: Uuid)
     -> Result<BTreeMap<OfferStatus, u64>, StoreError>;
 }
@@ -72,8 +78,11 @@ pub trait OfferRepository: Send + Sync + std::fmt::Debug {
 /// `StoreError::Conflict` (the database refuses it too, there is no cascade).
 #[async_trait]
 pub trait OfferWriter: Send {
+    /// Stores a new offer.
     async fn insert(&mut self, offer: &JobOffer) -> Result<(), StoreError>;
+    /// Replaces the stored offer with the same id; `false` when there is none.
     async fn update(&mut self, offer: &JobOffer) -> Result<bool, StoreError>;
+    /// Removes the offer; `false` when there is none, `Conflict` while it has applications.
     async fn delete(&mut self, id: Uuid) -> Result<bool, StoreError>;
 }
 
@@ -83,6 +92,8 @@ pub trait OfferWriter: Send {
 /// applications to the recruiter's offers per stored status word, statuses without applications left out.
 #[async_trait]
 pub trait ApplicationCounts: Send + Sync + std::fmt::Debug {
+    /// How many applications the offer has.
     async fn count_for_offer(&self, offer_id: Uuid) -> Result<u64, StoreError>;
+    /// The applications to the recruiter's offers, counted per stored status word.
     async fn counts_by_status_for_recruiter(&self, recruiter_id: Uuid) -> Result<BTreeMap<String, u64>, StoreError>;
 }

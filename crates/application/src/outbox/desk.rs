@@ -13,19 +13,24 @@ use crate::identity::{AuditEvent, RequestContext};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
+/// Why an operator's request on the outbox was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxDeskError {
+    /// The caller is not an admin (S3).
     #[error("Accès réservé aux administrateurs")]
     Forbidden,
+    /// No event with this id.
     #[error("événement introuvable")]
     NotFound,
     /// A done event is not run again: its effect happened.
     #[error("Cet événement a déjà été traité : il n'est pas relancé")]
     AlreadyDone,
+    /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// The outbox for operators (admins): counters and the replay of one event.
 #[derive(Debug, Clone)]
 pub struct OutboxDesk {
     uow: Arc<dyn UnitOfWork>,
@@ -42,6 +47,7 @@ fn require(caller: &User) -> Result<(), OutboxDeskError> {
 }
 
 impl OutboxDesk {
+    /// The desk on its ports: `outbox` to read and wake events, `uow` to write the audit row of a replay.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         outbox: Arc<dyn OutboxStore>,

@@ -20,18 +20,23 @@ pub use relay::{OutboxRelay, RelaySettings};
 /// One side effect to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxEvent {
+    /// The event's id; also the id of what it produces where one is needed (a mail's idempotency key).
     pub id: Uuid,
     /// What to do (`application.submitted`, `mail.send`, …): selects the handler.
     pub kind: String,
     /// What the handler needs; ids rather than personal data wherever the handler can read them back.
     pub payload: serde_json::Value,
+    /// Pending, done or dead.
     pub state: OutboxState,
     /// Failed runs so far.
     pub attempts: u32,
+    /// The last failure's message, cut to `MAX_ERROR_CHARS`; for operators, never logged (S12).
     pub last_error: Option<String>,
     /// Not run before this time.
     pub next_attempt_at: DateTime<Utc>,
+    /// When the change that caused it committed.
     pub created_at: DateTime<Utc>,
+    /// When its handler succeeded.
     pub processed_at: Option<DateTime<Utc>>,
 }
 
@@ -55,6 +60,7 @@ impl OutboxEvent {
 /// Appends events inside the transaction of the change that causes them.
 #[async_trait]
 pub trait OutboxAppender: Send {
+    /// Adds the event; it becomes visible to the relay only when the transaction commits.
     async fn append(&mut self, event: &OutboxEvent) -> Result<(), StoreError>;
 }
 
@@ -81,10 +87,13 @@ pub enum RetryScope {
 /// Counts for operators and monitoring.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxStats {
+    /// Events waiting to run.
     pub pending: u64,
     /// Pending events that failed at least once.
     pub failing: u64,
+    /// Dead letters, waiting for an operator.
     pub dead: u64,
+    /// Events handled.
     pub done: u64,
     /// Creation time of the oldest pending event.
     pub oldest_pending_at: Option<DateTime<Utc>>,
@@ -92,10 +101,14 @@ pub struct OutboxStats {
     pub by_kind: Vec<KindCount>,
 }
 
+/// The pending and dead events of one kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KindCount {
+    /// The event kind.
     pub kind: String,
+    /// Its pending events.
     pub pending: u64,
+    /// Its dead letters.
     pub dead: u64,
 }
 
@@ -112,6 +125,7 @@ pub struct KindCount {
 /// - `retry` returns how many events it woke up.
 #[async_trait]
 pub trait OutboxStore: Send + Sync + std::fmt::Debug {
+    /// Leases up to `limit` due events to `worker` until `lease_until` (see the contract above).
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
@@ -119,7 +133,9 @@ pub trait OutboxStore: Send + Sync + std::fmt::Debug {
         worker: &str,
         limit: u32,
     ) -> Result<Vec<OutboxEvent>, StoreError>;
+    /// Records a success, if `worker` still holds the lease.
     async fn mark_done(&self, id: Uuid, worker: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Records a failure (`attempts` so far, the error and what follows), if `worker` still holds the lease.
     async fn mark_failed(
         &self,
         id: Uuid,
@@ -129,9 +145,13 @@ pub trait OutboxStore: Send + Sync + std::fmt::Debug {
         outcome: FailureOutcome,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Gives back `worker`'s leases on events it will not run.
     async fn release(&self, ids: &[Uuid], worker: &str) -> Result<u64, StoreError>;
+    /// One event, whatever its state; `None` if unknown.
     async fn get(&self, id: Uuid) -> Result<Option<OutboxEvent>, StoreError>;
+    /// The counters for operators.
     async fn stats(&self) -> Result<OutboxStats, StoreError>;
+    /// Makes the events of `scope` due at `now`; returns how many.
     async fn retry(&self, scope: RetryScope, now: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
@@ -141,7 +161,9 @@ pub trait OutboxStore: Send + Sync + std::fmt::Debug {
 /// before `mark_done`), so running it twice must have the effect of running it once.
 #[async_trait]
 pub trait OutboxHandler: Send + Sync {
+    /// The event kind this handler runs (`mail.send`, …).
     fn kind(&self) -> &'static str;
+    /// Runs the event's side effect; an error sends it back to the relay's retry policy.
     async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()>;
 }
 
@@ -172,6 +194,7 @@ impl HandlerRegistry {
         self
     }
 
+    /// The handler of this event kind, if any (an event with none fails and is retried).
     pub fn get(&self, kind: &str) -> Option<&Arc<dyn OutboxHandler>> {
         self.handlers.get(kind)
     }

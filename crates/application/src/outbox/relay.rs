@@ -23,6 +23,7 @@ pub const MAX_ERROR_CHARS: usize = 1_000;
 pub struct RelaySettings {
     /// Names this relay in leases (host and process, so operators can tell replicas apart).
     pub worker: String,
+    /// Most events claimed at once.
     pub batch_size: u32,
     /// How many handlers of one batch run at once. Events naming the same application (`application_id` in their
     /// payload) form one lane and run one after another in claim order, so within one relay two exports of one
@@ -35,6 +36,7 @@ pub struct RelaySettings {
     pub lease: Duration,
     /// Wait between polls when nothing was due.
     pub poll_interval: Duration,
+    /// When a failed event runs again, and after how many failures it is dead-lettered.
     pub policy: RetryPolicy,
 }
 
@@ -55,6 +57,7 @@ pub struct OutboxRelay {
 }
 
 impl OutboxRelay {
+    /// A relay claiming from `store` and running each event with its kind's handler in `handlers`.
     pub fn new(
         store: Arc<dyn OutboxStore>,
         handlers: HandlerRegistry,

@@ -18,12 +18,26 @@ pub struct MtpAnswers {
 /// Why answers were refused; the message keeps the legacy phrasing clients look for (K5).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MtpAnswersError {
+    /// The number of answers differs from the number of questions in these families, each as (family, answers
+    /// given, questions asked).
     #[error("Le nombre de réponses MTP ne correspond pas aux questions de l'offre:\n{}", lines(.0))]
     CountMismatch(Vec<(MtpFamily, usize, usize)>),
+    /// An answer is empty once trimmed.
     #[error("{family} : la réponse n°{position} est vide")]
-    BlankAnswer { family: MtpFamily, position: usize },
+    BlankAnswer {
+        /// The family it answers.
+        family: MtpFamily,
+        /// Its position in the family's list, from 1.
+        position: usize,
+    },
+    /// An answer is longer than `MAX_ANSWER_CHARS`.
     #[error("{family} : la réponse n°{position} dépasse {MAX_ANSWER_CHARS} caractères")]
-    AnswerTooLong { family: MtpFamily, position: usize },
+    AnswerTooLong {
+        /// The family it answers.
+        family: MtpFamily,
+        /// Its position in the family's list, from 1.
+        position: usize,
+    },
 }
 
 fn lines(mismatches: &[(MtpFamily, usize, usize)]) -> String {
@@ -37,6 +51,36 @@ fn lines(mismatches: &[(MtpFamily, usize, usize)]) -> String {
 impl MtpAnswers {
     /// Checks the three lists against `questions`: the counts first (every family reported at once), then each
     /// answer (trimmed, not blank, at most `MAX_ANSWER_CHARS`).
+    ///
+    /// One answer per question, family by family (K3):
+    ///
+    /// ```rust
+    /// use seeg_domain::applications::{MtpAnswers, MtpAnswersError};
+    /// use seeg_domain::offers::{MtpFamily, MtpQuestions};
+    ///
+    /// let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    /// let questions = MtpQuestions::parse(strings(&["M1 ?", "M2 ?"]), strings(&["T1 ?"]), vec![]).unwrap();
+    ///
+    /// let answers = MtpAnswers::parse(&questions, strings(&[" R1 ", "R2"]), strings(&["R3"]), vec![]).unwrap();
+    /// assert_eq!(answers.answers(MtpFamily::Metier), ["R1", "R2"]);
+    ///
+    /// // A count that differs is refused, every family reported at once as (family, given, asked); a family
+    /// // sent without answers counts as none.
+    /// assert_eq!(
+    ///     MtpAnswers::parse(&questions, strings(&["R1"]), vec![], strings(&["R4"])),
+    ///     Err(MtpAnswersError::CountMismatch(vec![
+    ///         (MtpFamily::Metier, 1, 2),
+    ///         (MtpFamily::Talent, 0, 1),
+    ///         (MtpFamily::Paradigme, 1, 0),
+    ///     ]))
+    /// );
+    ///
+    /// // The right count, but a blank answer.
+    /// assert_eq!(
+    ///     MtpAnswers::parse(&questions, strings(&["R1", " "]), strings(&["R3"]), vec![]),
+    ///     Err(MtpAnswersError::BlankAnswer { family: MtpFamily::Metier, position: 2 })
+    /// );
+    /// ```
     pub fn parse(
         questions: &MtpQuestions,
         metier: Vec<String>,
@@ -81,6 +125,7 @@ impl MtpAnswers {
             .collect()
     }
 
+    /// The answers of one family, in the order of the offer's questions.
     pub fn answers(&self, family: MtpFamily) -> &[String] {
         match family {
             MtpFamily::Metier => &self.metier,

@@ -9,12 +9,19 @@ use crate::vocabulary::wire_enum;
 wire_enum! {
     /// The document types (K2): three required, four optional.
     pub enum DocumentType {
+        /// Curriculum vitae: required.
         Cv => "cv",
+        /// Cover letter: required.
         CoverLetter => "cover_letter",
+        /// Diploma: required.
         Diplome => "diplome",
+        /// Certificates: optional.
         Certificats => "certificats",
+        /// Letter of recommendation: optional.
         LettreRecommandation => "lettre_recommandation",
+        /// Portfolio: optional.
         Portfolio => "portfolio",
+        /// Any other document: optional.
         Autres => "autres",
     }
 }
@@ -23,17 +30,18 @@ impl DocumentType {
     /// Required once in every application (R20).
     pub const REQUIRED: [Self; 3] = [Self::Cv, Self::CoverLetter, Self::Diplome];
 
+    /// Whether every application must carry exactly one document of this type (`REQUIRED`).
     pub fn is_required(self) -> bool {
         Self::REQUIRED.contains(&self)
     }
 
-    /// The French name used in messages (legacy phrases, K5).
     /// Reads a type as a request sends it (surrounding spaces ignored); an unknown one is `TypeNotAllowed`
     /// naming it ("(vide)" when blank).
     pub fn parse_allowed(raw: &str) -> Result<Self, DocumentProblem> {
         raw.trim().parse().map_err(|_| DocumentProblem::TypeNotAllowed(shown_type(raw)))
     }
 
+    /// The French name used in messages (legacy phrases, K5).
     pub const fn label(self) -> &'static str {
         match self {
             Self::Cv => "CV",
@@ -50,6 +58,7 @@ impl DocumentType {
 /// The S11 bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DocumentLimits {
+    /// Most documents in one application.
     pub max_documents: usize,
     /// Per document, decoded.
     pub max_document_bytes: u64,
@@ -65,29 +74,50 @@ impl Default for DocumentLimits {
 
 const MIB: u64 = 1024 * 1024;
 
-/// Why one document, or the set, was refused. `code` is the stable F1 code of S11.
+/// Why one document, or the set, was refused. Each variant names the stable S11 code (F1) the HTTP adapter answers
+/// it with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentProblem {
+    /// `document_not_pdf`: no `%PDF-` header or no `%%EOF` trailer.
     #[error("le fichier n'est pas un PDF valide (en-tête %PDF- et fin %%EOF attendus)")]
     NotPdf,
+    /// `document_not_pdf`: the file name does not end in `.pdf`.
     #[error("le nom du fichier doit se terminer par .pdf")]
     NotPdfName,
+    /// `document_name_invalid`: the file name is blank, too long (`MAX_FILE_NAME_CHARS`), or holds a control
+    /// character or a path separator.
     #[error(
         "nom de fichier invalide ({MAX_FILE_NAME_CHARS} caractères au plus, sans caractère de contrôle, « / » ni « \\ »)"
     )]
     NameInvalid,
+    /// `document_active_content`: the PDF carries one of `ACTIVE_NAMES`, named here.
     #[error("le PDF contient du contenu actif ({0}), refusé")]
     ActiveContent(&'static str),
+    /// `document_too_large`: one document is over `DocumentLimits::max_document_bytes`.
     #[error("le fichier dépasse {max} Mio", max = .max_bytes / MIB)]
-    TooLarge { max_bytes: u64 },
+    TooLarge {
+        /// The limit, in bytes.
+        max_bytes: u64,
+    },
+    /// `document_too_large`: the documents together are over `DocumentLimits::max_total_bytes`.
     #[error("les documents dépassent ensemble {max} Mio", max = .max_bytes / MIB)]
-    TooLargeTogether { max_bytes: u64 },
+    TooLargeTogether {
+        /// The limit, in bytes.
+        max_bytes: u64,
+    },
+    /// `too_many_documents`: more than `DocumentLimits::max_documents`.
     #[error("{max} documents au plus par candidature")]
-    TooMany { max: usize },
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
+    /// `missing_required_documents`: these required types are absent.
     #[error("Documents obligatoires manquants : {}", labels(.0))]
     MissingRequired(Vec<DocumentType>),
+    /// `duplicate_required_document`: these required types are sent more than once.
     #[error("Documents en double détectés : {}", labels(.0))]
     DuplicateRequired(Vec<DocumentType>),
+    /// `document_type_not_allowed`: the types named (as sent, comma-separated) are not document types.
     #[error("Types de documents non autorisés : {0}")]
     TypeNotAllowed(String),
 }
@@ -122,6 +152,41 @@ const MAX_CARRIED_NAME: usize = 3 * 16;
 /// Checks a PDF fed in chunks: a cheap first pass over the raw bytes. Compressed streams (object streams
 /// included) are not inflated here, so a whole document that passes still goes through the application's
 /// `PdfInspector`, which parses it and looks at every object.
+///
+/// What each document of a submission must be (S11):
+///
+/// ```rust
+/// use seeg_domain::applications::{DocumentLimits, DocumentProblem, PdfScan};
+///
+/// let limits = DocumentLimits::default();
+/// let verdict = |chunks: &[&[u8]], name: &str| {
+///     let mut scan = PdfScan::new();
+///     chunks.iter().for_each(|chunk| scan.feed(chunk));
+///     scan.finish(name, &limits)
+/// };
+///
+/// // A `%PDF-` header, a `%%EOF` trailer and a `.pdf` name: accepted, with its size.
+/// assert_eq!(verdict(&[b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", b"%%EOF\n"], "cv.PDF"), Ok(35));
+///
+/// // Not a PDF, or not named as one.
+/// assert_eq!(verdict(&[b"GIF89a ... %%EOF"], "cv.pdf"), Err(DocumentProblem::NotPdf));
+/// assert_eq!(verdict(&[b"%PDF-1.7\n%%EOF"], "cv.docx"), Err(DocumentProblem::NotPdfName));
+///
+/// // Active content, even cut across two chunks or spelt with `#xx` escapes.
+/// assert_eq!(
+///     verdict(&[b"%PDF-1.7\n<< /S /Java", b"Script >>\n%%EOF"], "cv.pdf"),
+///     Err(DocumentProblem::ActiveContent("JavaScript"))
+/// );
+/// assert_eq!(verdict(&[b"%PDF-1.7 /Laun#63h %%EOF"], "cv.pdf"), Err(DocumentProblem::ActiveContent("Launch")));
+/// assert_eq!(verdict(&[b"%PDF-1.7 /JSON %%EOF"], "cv.pdf"), Ok(20), "a longer name is not /JS");
+///
+/// // Over the per-document limit (10 MiB by default, 16 bytes here): too large.
+/// let big = DocumentLimits { max_document_bytes: 16, ..limits };
+/// let mut scan = PdfScan::new();
+/// scan.feed(b"%PDF-1.7\n0123456789\n%%EOF");
+/// assert_eq!(scan.finish("cv.pdf", &big), Err(DocumentProblem::TooLarge { max_bytes: 16 }));
+/// assert_eq!(limits.max_document_bytes, 10 * 1024 * 1024);
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct PdfScan {
     head: Vec<u8>,
@@ -133,6 +198,7 @@ pub struct PdfScan {
 }
 
 impl PdfScan {
+    /// A scan that has seen no byte yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -142,6 +208,8 @@ impl PdfScan {
         self.size
     }
 
+    /// Reads the next chunk of the document. Only the head, the last kilobyte and a name cut at the chunk's end are
+    /// kept; scanning for active names stops at the first one found.
     pub fn feed(&mut self, chunk: &[u8]) {
         self.size += chunk.len() as u64;
         if self.head.len() < 5 {
@@ -277,6 +345,39 @@ pub fn check_file_name(file_name: &str) -> Result<(), DocumentProblem> {
 
 /// Checks the list of document types of a submission (R20, S11): allowed types, the three required ones once
 /// each, at most `max_documents`. Optional types may repeat.
+///
+/// ```rust
+/// use seeg_domain::applications::{DocumentLimits, DocumentProblem, DocumentType, check_document_types};
+///
+/// let limits = DocumentLimits::default();
+///
+/// // The three required types, once each, plus optional ones (which may repeat): accepted, in order.
+/// let types = check_document_types(&["cv", "cover_letter", "diplome", "autres", "autres"], &limits).unwrap();
+/// assert_eq!(types[..3], DocumentType::REQUIRED);
+/// assert_eq!(types.len(), 5);
+///
+/// // A required type missing: refused, naming it with its French label (K5).
+/// let missing = check_document_types(&["cv", "cover_letter", "certificats"], &limits).unwrap_err();
+/// assert_eq!(missing, DocumentProblem::MissingRequired(vec![DocumentType::Diplome]));
+/// assert_eq!(missing.to_string(), "Documents obligatoires manquants : Diplôme");
+///
+/// // A required type twice: refused.
+/// assert_eq!(
+///     check_document_types(&["cv", "cv", "cover_letter", "diplome"], &limits),
+///     Err(DocumentProblem::DuplicateRequired(vec![DocumentType::Cv]))
+/// );
+///
+/// // A type outside the list: refused, naming it as sent.
+/// assert_eq!(
+///     check_document_types(&["cv", "cover_letter", "diplome", "photo"], &limits),
+///     Err(DocumentProblem::TypeNotAllowed("photo".into()))
+/// );
+///
+/// // More than ten documents (S11): refused before anything else.
+/// let eleven = [["cv", "cover_letter", "diplome"].as_slice(), &["autres"; 8]].concat();
+/// assert_eq!(limits.max_documents, 10);
+/// assert_eq!(check_document_types(&eleven, &limits), Err(DocumentProblem::TooMany { max: 10 }));
+/// ```
 pub fn check_document_types(types: &[&str], limits: &DocumentLimits) -> Result<Vec<DocumentType>, DocumentProblem> {
     if types.len() > limits.max_documents {
         return Err(DocumentProblem::TooMany { max: limits.max_documents });

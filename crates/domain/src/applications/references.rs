@@ -3,40 +3,61 @@
 
 use crate::identity::CandidateKind;
 
-/// Longest values of the legacy columns.
+/// Longest `ref_entreprise`, `ref_fullname` and `ref_mail`, in characters (the legacy `varchar(255)` columns).
 pub const MAX_REFERENCE_TEXT: usize = 255;
+/// Longest `ref_contact`, in characters (the legacy `varchar(50)` column).
 pub const MAX_REFERENCE_CONTACT: usize = 50;
 
 /// A reference as sent: each field possibly a legacy JSON-array string (`'["A","B"]'`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReferenceInput {
+    /// Legacy `ref_entreprise`: the reference's company.
     pub entreprise: Option<String>,
+    /// Legacy `ref_fullname`: the reference's full name.
     pub fullname: Option<String>,
+    /// Legacy `ref_mail`: the reference's e-mail address.
     pub mail: Option<String>,
+    /// Legacy `ref_contact`: the reference's phone or other contact.
     pub contact: Option<String>,
 }
 
 /// The reference kept: each field joined and trimmed; `None` when nothing was given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reference {
+    /// The reference's company (at most `MAX_REFERENCE_TEXT`).
     pub entreprise: Option<String>,
+    /// The reference's full name (at most `MAX_REFERENCE_TEXT`).
     pub fullname: Option<String>,
+    /// The reference's e-mail address (at most `MAX_REFERENCE_TEXT`).
     pub mail: Option<String>,
+    /// The reference's phone or other contact (at most `MAX_REFERENCE_CONTACT`).
     pub contact: Option<String>,
 }
 
 /// Why the references were refused; `field` is the legacy body field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
+    /// An internal candidate did not say whether it has been a manager (`has_been_manager`).
     #[error("obligatoire pour un candidat interne")]
     ManagerAnswerRequired,
+    /// An external candidate left out one of the four reference fields.
     #[error("obligatoire pour un candidat externe")]
-    Required { field: &'static str },
+    Required {
+        /// The legacy body field (`ref_entreprise`, …).
+        field: &'static str,
+    },
+    /// A value is longer than its legacy column.
     #[error("{max} caractères au plus")]
-    TooLong { field: &'static str, max: usize },
+    TooLong {
+        /// The legacy body field.
+        field: &'static str,
+        /// Most characters allowed.
+        max: usize,
+    },
 }
 
 impl ReferenceError {
+    /// The legacy body field the error is about, for the F1 `errors` list.
     pub const fn field(&self) -> &'static str {
         match self {
             Self::ManagerAnswerRequired => "has_been_manager",

@@ -8,8 +8,11 @@ wire_enum! {
     pub enum ApplicationStatus {
         /// Just submitted (legacy input alias `pending`).
         Candidature => "candidature",
+        /// Under review: the first step a recruiter moves a candidature to.
         Incubation => "incubation",
+        /// An interview is scheduled.
         EntretienProgramme => "entretien_programme",
+        /// A simulation is scheduled: the last step before hiring.
         SimulationProgrammee => "simulation_programmee",
         /// Hired: terminal.
         Embauche => "embauche",
@@ -35,8 +38,11 @@ pub enum StatusActor {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Transition de statut impossible : {from} -> {to}")]
 pub struct InvalidTransition {
+    /// The status the application is in.
     pub from: ApplicationStatus,
+    /// The status asked for.
     pub to: ApplicationStatus,
+    /// The statuses this actor may move it to from `from` (`allowed_next`).
     pub allowed: Vec<ApplicationStatus>,
 }
 
@@ -101,6 +107,41 @@ impl ApplicationStatus {
     }
 
     /// Checks a move; staying in the same status is not a move.
+    ///
+    /// The moves, by actor (I5):
+    ///
+    /// ```rust
+    /// use seeg_domain::applications::{ApplicationStatus as S, InvalidTransition, StatusActor as A};
+    ///
+    /// // Staff move the pipeline one step forward, or turn the application down from any open status.
+    /// assert_eq!(S::Candidature.transition(S::Incubation, A::Recruiter), Ok(S::Incubation));
+    /// assert_eq!(S::Incubation.transition(S::EntretienProgramme, A::Recruiter), Ok(S::EntretienProgramme));
+    /// assert_eq!(S::EntretienProgramme.transition(S::SimulationProgrammee, A::Admin), Ok(S::SimulationProgrammee));
+    /// assert_eq!(S::SimulationProgrammee.transition(S::Embauche, A::Recruiter), Ok(S::Embauche));
+    /// assert_eq!(S::EntretienProgramme.transition(S::Refuse, A::Recruiter), Ok(S::Refuse));
+    ///
+    /// // No skipping steps, no going back; the refusal names the moves that were allowed.
+    /// assert_eq!(
+    ///     S::Candidature.transition(S::Embauche, A::Recruiter),
+    ///     Err(InvalidTransition { from: S::Candidature, to: S::Embauche, allowed: vec![S::Incubation, S::Refuse] })
+    /// );
+    /// assert!(S::EntretienProgramme.transition(S::Incubation, A::Admin).is_err());
+    /// assert!(S::Incubation.transition(S::Incubation, A::Recruiter).is_err(), "staying is not a move");
+    ///
+    /// // Staff do not withdraw an application; its candidate does, and may do nothing else.
+    /// assert!(S::Incubation.transition(S::Retiree, A::Recruiter).is_err());
+    /// assert_eq!(S::Incubation.transition(S::Retiree, A::Candidate), Ok(S::Retiree));
+    /// assert_eq!(S::Candidature.allowed_next(A::Candidate), [S::Retiree]);
+    /// assert!(S::Candidature.transition(S::Incubation, A::Candidate).is_err());
+    ///
+    /// // Hired, refused and withdrawn are terminal; only an admin reopens a refusal, into incubation.
+    /// assert!(S::Embauche.allowed_next(A::Admin).is_empty());
+    /// assert!(S::Retiree.allowed_next(A::Admin).is_empty());
+    /// assert!(S::Refuse.allowed_next(A::Candidate).is_empty());
+    /// assert!(S::Refuse.transition(S::Incubation, A::Recruiter).is_err());
+    /// assert_eq!(S::Refuse.transition(S::Incubation, A::Admin), Ok(S::Incubation));
+    /// assert_eq!(S::Refuse.allowed_next(A::Admin), [S::Incubation]);
+    /// ```
     pub fn transition(self, to: Self, actor: StatusActor) -> Result<Self, InvalidTransition> {
         let allowed = self.allowed_next(actor);
         if allowed.contains(&to) { Ok(to) } else { Err(InvalidTransition { from: self, to, allowed }) }

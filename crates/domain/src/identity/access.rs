@@ -5,8 +5,11 @@ use crate::vocabulary::wire_enum;
 wire_enum! {
     /// Where an access request stands (K2).
     pub enum AccessRequestStatus {
+        /// Waiting for a recruiter's decision; the account stays `en_attente`.
         Pending => "pending",
+        /// Approved: the account became `actif`.
         Approved => "approved",
+        /// Rejected with a reason: the account became `bloqué`.
         Rejected => "rejected",
     }
 }
@@ -17,6 +20,7 @@ pub const INTERNAL_NO_SEEG_EMAIL: &str = "internal_no_seeg_email";
 /// Why a rejection reason was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RejectionReasonError {
+    /// Fewer than `RejectionReason::MIN_CHARS` characters once trimmed.
     #[error("La raison du refus doit contenir au moins {min} caractères", min = RejectionReason::MIN_CHARS)]
     TooShort,
 }
@@ -26,8 +30,10 @@ pub enum RejectionReasonError {
 pub struct RejectionReason(String);
 
 impl RejectionReason {
+    /// Fewest characters in a reason, after trimming (R35).
     pub const MIN_CHARS: usize = 20;
 
+    /// Trims `raw` and refuses a reason shorter than `MIN_CHARS`.
     pub fn parse(raw: &str) -> Result<Self, RejectionReasonError> {
         let reason = raw.trim();
         if reason.chars().count() < Self::MIN_CHARS {
@@ -36,6 +42,7 @@ impl RejectionReason {
         Ok(Self(reason.to_owned()))
     }
 
+    /// The reason, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -7,10 +7,13 @@ use chrono::NaiveDate;
 /// Why a date of birth was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateOfBirthError {
+    /// The date is after `today`.
     #[error("La date de naissance est dans le futur")]
     InFuture,
+    /// Younger than `DateOfBirth::MIN_AGE` on `today`.
     #[error("Vous devez avoir au moins {min} ans", min = DateOfBirth::MIN_AGE)]
     TooYoung,
+    /// Older than `DateOfBirth::MAX_AGE` on `today`.
     #[error("L'âge ne peut pas dépasser {max} ans", max = DateOfBirth::MAX_AGE)]
     TooOld,
 }
@@ -23,7 +26,9 @@ pub enum DateOfBirthError {
 pub struct DateOfBirth(NaiveDate);
 
 impl DateOfBirth {
+    /// Youngest age accepted, in full years (R3).
     pub const MIN_AGE: u32 = 18;
+    /// Oldest age accepted, in full years (R3).
     pub const MAX_AGE: u32 = 100;
 
     /// Checks the age on `today` (the caller's clock, in the service's time zone).
@@ -42,6 +47,7 @@ impl DateOfBirth {
         Self(date)
     }
 
+    /// The calendar date.
     pub const fn date(self) -> NaiveDate {
         self.0
     }

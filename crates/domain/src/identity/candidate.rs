@@ -12,29 +12,48 @@ pub const MAX_PROFILE_TEXT: usize = 2000;
 pub const MAX_WEB_ADDRESS: usize = 500;
 /// At most this many skills, each at most `MAX_SKILL` characters.
 pub const MAX_SKILLS: usize = 50;
+/// The longest skill, in characters.
 pub const MAX_SKILL: usize = 100;
 
+/// A candidate's profile (legacy §2.3): one per candidate account, seeded from the account at the first
+/// application (R24). Its values passed this module's parsers (`profile_text`, `web_address`, `skills`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CandidateProfile {
+    /// The profile's id.
     pub id: Uuid,
+    /// The candidate account it belongs to (one profile per account).
     pub user_id: Uuid,
+    /// Postal address (at most `MAX_PROFILE_TEXT`).
     pub address: Option<String>,
     /// Free text; the front end offers "Immédiate", "Dans 1 mois", "Dans 2 mois", "Dans 3 mois ou plus".
     pub availability: Option<String>,
+    /// Birth date (18 to 100 years old when it was set).
     pub birth_date: Option<NaiveDate>,
+    /// Department the candidate works in now (at most `MAX_PROFILE_TEXT`).
     pub current_department: Option<String>,
+    /// Job the candidate holds now (at most `MAX_PROFILE_TEXT`).
     pub current_position: Option<String>,
+    /// Link to a CV held elsewhere: `http` or `https` only (at most `MAX_WEB_ADDRESS`).
     pub cv_url: Option<String>,
+    /// Education, free text (at most `MAX_PROFILE_TEXT`).
     pub education: Option<String>,
+    /// Lowest salary the candidate expects: zero or more, not above `expected_salary_max`.
     pub expected_salary_min: Option<i32>,
+    /// Highest salary the candidate expects: zero or more.
     pub expected_salary_max: Option<i32>,
+    /// Free text, as the legacy column (at most `MAX_PROFILE_TEXT`).
     pub gender: Option<String>,
+    /// LinkedIn page: `http` or `https` only (at most `MAX_WEB_ADDRESS`).
     pub linkedin_url: Option<String>,
+    /// Portfolio page: `http` or `https` only (at most `MAX_WEB_ADDRESS`).
     pub portfolio_url: Option<String>,
     /// A real list (the legacy service failed on any update of it, D24); never holds blanks or duplicates.
     pub skills: Vec<String>,
+    /// Years of experience, 0 to `MAX_YEARS_OF_EXPERIENCE`.
     pub years_experience: Option<i32>,
+    /// When the profile was created.
     pub created_at: DateTime<Utc>,
+    /// When a change last altered it.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -111,37 +130,61 @@ impl CandidateProfile {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[allow(clippy::option_option)] // "leave alone" and "clear" are different requests
 pub struct ProfileChanges {
+    /// From `profile_text`.
     pub address: Option<Option<String>>,
+    /// From `profile_text`.
     pub availability: Option<Option<String>>,
+    /// From `birth_date`.
     pub birth_date: Option<Option<NaiveDate>>,
+    /// From `profile_text`.
     pub current_department: Option<Option<String>>,
+    /// From `profile_text`.
     pub current_position: Option<Option<String>>,
+    /// From `web_address`.
     pub cv_url: Option<Option<String>>,
+    /// From `profile_text`.
     pub education: Option<Option<String>>,
+    /// From `salary`; the result must not exceed the maximum.
     pub expected_salary_min: Option<Option<i32>>,
+    /// From `salary`.
     pub expected_salary_max: Option<Option<i32>>,
+    /// From `profile_text`.
     pub gender: Option<Option<String>>,
+    /// From `web_address`.
     pub linkedin_url: Option<Option<String>>,
+    /// From `web_address`.
     pub portfolio_url: Option<Option<String>>,
+    /// From `skills`; replaces the whole list (an empty one clears it).
     pub skills: Option<Vec<String>>,
+    /// From `years_of_experience`.
     pub years_experience: Option<Option<i32>>,
 }
 
 /// Why a profile value or a whole profile was refused. Messages are shown to the candidate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
+    /// A text or web address over its limit.
     #[error("{max} caractères au plus")]
-    TooLong { max: usize },
+    TooLong {
+        /// Most characters allowed.
+        max: usize,
+    },
+    /// A web address that is not `http://` or `https://` followed by a host, or that holds white space.
     #[error("adresse web http(s) attendue")]
     NotAWebAddress,
+    /// More than `MAX_SKILLS` skills, or one longer than `MAX_SKILL`.
     #[error("{MAX_SKILLS} compétences au plus, de {MAX_SKILL} caractères au plus chacune")]
     TooManySkills,
+    /// An expected salary below zero or beyond a 32-bit integer.
     #[error("doit être un entier positif ou nul")]
     NegativeSalary,
+    /// Years of experience outside 0 to `MAX_YEARS_OF_EXPERIENCE`.
     #[error("doit être un entier entre 0 et {MAX_YEARS_OF_EXPERIENCE}")]
     Experience,
+    /// The expected minimum is above the expected maximum.
     #[error("le salaire minimum attendu dépasse le salaire maximum attendu")]
     SalaryRange,
+    /// A birth date refused by `DateOfBirth::parse`, with its message.
     #[error("{0}")]
     BirthDate(String),
 }

@@ -9,26 +9,37 @@ pub const COMPANY_DOMAIN: &str = "seeg-gabon.com";
 /// Why an e-mail address was refused. Messages never repeat the address (it is personal data, S12).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailAddressError {
+    /// Nothing left once trimmed.
     #[error("L'adresse e-mail est vide")]
     Empty,
+    /// Longer than `EmailAddress::MAX_CHARS` characters.
     #[error("L'adresse e-mail dépasse {max} caractères", max = EmailAddress::MAX_CHARS)]
     TooLong,
+    /// Holds white space or a control character.
     #[error("L'adresse e-mail ne doit contenir ni espace ni caractère de contrôle")]
     ForbiddenCharacter,
+    /// No `@`, or more than one.
     #[error("L'adresse e-mail doit contenir exactement un « @ »")]
     AtSign,
+    /// Nothing before the `@`.
     #[error("L'adresse e-mail n'a rien avant « @ »")]
     EmptyLocalPart,
+    /// More than `EmailAddress::MAX_LOCAL_CHARS` characters before the `@`.
     #[error("La partie avant « @ » de l'adresse e-mail dépasse {max} caractères", max = EmailAddress::MAX_LOCAL_CHARS)]
     LocalPartTooLong,
+    /// The part before the `@` holds other characters than letters, digits, dots and `EmailAddress::LOCAL_SYMBOLS`,
+    /// or a dot at its start, at its end or next to another.
     #[error(
         "La partie avant « @ » de l'adresse e-mail n'est pas valide \
          (lettres, chiffres, « . » et {symbols} seulement, sans point au début, à la fin ni doublé)",
         symbols = EmailAddress::LOCAL_SYMBOLS
     )]
     InvalidLocalPart,
+    /// The domain has a single label (no dot).
     #[error("Le domaine de l'adresse e-mail doit contenir un point (par exemple « exemple.com »)")]
     DomainWithoutDot,
+    /// A label of the domain is empty, longer than `EmailAddress::MAX_LABEL_CHARS`, starts or ends with a hyphen, or
+    /// holds other characters than letters, digits and hyphens.
     #[error(
         "Le domaine de l'adresse e-mail n'est pas valide (segments de {max} caractères au plus, faits de lettres, \
          chiffres et tirets, sans tiret au début ni à la fin)",
@@ -60,6 +71,8 @@ impl EmailAddress {
     /// The symbols allowed in the local part besides letters, digits and dots (RFC 5322 "atext").
     pub const LOCAL_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~";
 
+    /// Trims and lower-cases `raw`, then checks it as the type's documentation says; the first broken rule is the
+    /// error.
     pub fn parse(raw: &str) -> Result<Self, EmailAddressError> {
         let value = raw.trim().to_lowercase();
         if value.is_empty() {

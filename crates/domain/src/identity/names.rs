@@ -7,7 +7,9 @@ use crate::vocabulary::wire_enum;
 wire_enum! {
     /// Legacy `sexe` (DB CHECK `chk_users_sexe`); also decides the salutation (R38).
     pub enum Sexe {
+        /// `M`: addressed "Monsieur".
         Male => "M",
+        /// `F`: addressed "Madame".
         Female => "F",
     }
 }
@@ -15,10 +17,13 @@ wire_enum! {
 /// Why a first or last name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PersonNameError {
+    /// Nothing left once trimmed.
     #[error("Le nom est vide")]
     Empty,
+    /// Longer than `PersonName::MAX_CHARS` characters.
     #[error("Le nom dépasse {max} caractères", max = PersonName::MAX_CHARS)]
     TooLong,
+    /// Holds a control character (a line break, a tab, …).
     #[error("Le nom contient un caractère de contrôle")]
     ControlCharacter,
 }
@@ -28,8 +33,10 @@ pub enum PersonNameError {
 pub struct PersonName(String);
 
 impl PersonName {
+    /// Longest name, in characters after trimming.
     pub const MAX_CHARS: usize = 100;
 
+    /// Trims `raw`; refuses it blank, too long, or with a control character.
     pub fn parse(raw: &str) -> Result<Self, PersonNameError> {
         let name = raw.trim();
         if name.is_empty() {
@@ -43,6 +50,7 @@ impl PersonName {
         }
     }
 
+    /// The name, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -57,15 +65,19 @@ impl fmt::Display for PersonName {
 /// Why a phone number was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
+    /// Nothing left once trimmed.
     #[error("Le numéro de téléphone est vide")]
     Empty,
+    /// Longer than `Phone::MAX_CHARS` characters.
     #[error("Le numéro de téléphone dépasse {max} caractères", max = Phone::MAX_CHARS)]
     TooLong,
+    /// Holds something other than digits, spaces and `Phone::SYMBOLS`.
     #[error(
         "Le numéro de téléphone ne peut contenir que des chiffres, des espaces et les signes {symbols}",
         symbols = Phone::SYMBOLS
     )]
     ForbiddenCharacter,
+    /// Holds no digit at all.
     #[error("Le numéro de téléphone ne contient aucun chiffre")]
     NoDigit,
 }
@@ -76,10 +88,13 @@ pub enum PhoneError {
 pub struct Phone(String);
 
 impl Phone {
+    /// Longest number, in characters after trimming (R3).
     pub const MAX_CHARS: usize = 20;
     /// The characters allowed besides digits and spaces.
     pub const SYMBOLS: &str = "+-.()";
 
+    /// Trims `raw`; refuses it blank, too long, with other characters than digits, spaces and `SYMBOLS`, or with
+    /// no digit.
     pub fn parse(raw: &str) -> Result<Self, PhoneError> {
         let phone = raw.trim();
         if phone.is_empty() {
@@ -95,6 +110,7 @@ impl Phone {
         }
     }
 
+    /// The number as typed, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -109,8 +125,10 @@ impl fmt::Display for Phone {
 /// Why a matricule was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatriculeError {
+    /// Zero or negative (0 is the legacy "no matricule").
     #[error("Le matricule doit être un nombre entier positif")]
     NotPositive,
+    /// Above `Matricule::MAX`.
     #[error("Le matricule ne peut pas dépasser {max}", max = Matricule::MAX)]
     TooLarge,
 }
@@ -140,6 +158,7 @@ impl Matricule {
         }
     }
 
+    /// The number, as the `integer` columns store it.
     pub const fn value(self) -> i32 {
         self.0
     }

@@ -88,12 +88,14 @@ impl fmt::Display for PasswordPolicyError {
 pub struct Password(String);
 
 impl Password {
+    /// Fewest characters (Unicode scalar values, not bytes).
     pub const MIN_CHARS: usize = 12;
     /// bcrypt's input limit.
     pub const MAX_BYTES: usize = 72;
     /// The special characters of R5, of which one at least is required.
     pub const SPECIAL_CHARS: &str = r#"!@#$%^&*(),.?":{}|<>_-+=[]\;'`~"#;
 
+    /// Checks every rule of `PasswordRule::ALL`; the error lists all the rules broken, not only the first.
     pub fn parse(password: String) -> Result<Self, PasswordPolicyError> {
         let unmet: Vec<PasswordRule> = PasswordRule::ALL.into_iter().filter(|r| !r.is_met_by(&password)).collect();
         if unmet.is_empty() { Ok(Self(password)) } else { Err(PasswordPolicyError { unmet }) }

@@ -5,39 +5,59 @@ use super::Role;
 /// What a caller wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
+    /// Reading offers: everyone (candidates only those their kind sees, K3b).
     ReadOffers,
+    /// Creating an offer: recruiters and admins.
     CreateOffer,
+    /// Changing an offer: a recruiter its own (`Own`), admins any.
     UpdateOffer,
+    /// Deleting an offer: a recruiter its own (`Own`), admins any.
     DeleteOffer,
     /// The caller's own offers and their statistics (`/jobs/recruiter/*`): the people who publish offers.
     ReadOwnOffers,
     /// The applications to one offer (`/jobs/{id}/applications`): staff, who read every application (S3).
     ReadOfferApplications,
+    /// Reading applications: staff any; a candidate its own.
     ReadApplications,
+    /// Moving an application through the pipeline (I5): recruiters and admins.
     ChangeApplicationStatus,
     /// A candidate withdrawing its own application (`retiree`, I5): not a staff status change.
     WithdrawApplication,
     /// Deleting an application, deleting or adding/replacing its documents (I10): its candidate (while
     /// `candidature`, decided by the use case) and admins.
     EditApplication,
+    /// Reading an application's documents: staff any; a candidate those of its own applications.
     ReadDocuments,
+    /// Scoring an application (I6): recruiters and admins.
     Evaluate,
+    /// Reading evaluations: staff.
     ReadEvaluations,
+    /// Creating, changing or cancelling interview slots (I7): recruiters and admins.
     ScheduleInterviews,
+    /// Reading interview slots: staff.
     ReadInterviews,
+    /// Approving or rejecting access requests (R35): recruiters and admins.
     HandleAccessRequests,
+    /// Reading access requests: staff.
     ReadAccessRequests,
     /// Reading one account: anyone reads its own; staff read any; another account does not exist for a candidate.
     ReadUsers,
+    /// Listing and searching accounts: recruiters and admins.
     ListUsers,
+    /// Creating accounts and changing what only an administrator changes (S2): admins.
     ManageUsers,
+    /// Sending e-mails through `/emails/*` (S8): recruiters and admins.
     SendEmails,
+    /// Reading the audit trail (B2): admins.
     ReadAudit,
+    /// Reading statistics and dashboards: staff.
     ReadStatistics,
+    /// Listing, retrying and replaying outbox events (I2): admins.
     ManageOutbox,
 }
 
 impl Action {
+    /// Every action, for tests that walk the whole matrix.
     pub const ALL: [Self; 24] = [
         Self::ReadOffers,
         Self::CreateOffer,
@@ -71,17 +91,21 @@ impl Action {
 /// listing its own applications, which passes `Own`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Ownership {
+    /// The target is the caller's own (its application, document or account; for a recruiter, an offer it created).
     Own,
+    /// Any target, or a collection.
     Any,
 }
 
 impl Ownership {
+    /// Both answers, for tests that walk the whole matrix.
     pub const ALL: [Self; 2] = [Self::Own, Self::Any];
 }
 
 /// The answer to a permission question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Decision {
+    /// The caller may go ahead.
     Allow,
     /// 403: staff lacking the permission, or a candidate attempting a staff action.
     Forbid,
@@ -90,6 +114,7 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// Whether the caller may go ahead (`Forbid` and `Hide` both refuse).
     pub const fn is_allowed(self) -> bool {
         matches!(self, Self::Allow)
     }
@@ -106,6 +131,25 @@ pub const fn may_attempt(role: Role, action: Action) -> bool {
 /// documents, and other candidates' ones do not exist for them.
 ///
 /// Every action is named for every role, so adding an action does not compile until each role is decided.
+///
+/// ```rust
+/// use seeg_domain::identity::{Action, Decision, Ownership, Role, decide, may_attempt};
+///
+/// // A recruiter changes its own offers, not another recruiter's; admins change any.
+/// assert_eq!(decide(Role::Recruiter, Action::UpdateOffer, Ownership::Own), Decision::Allow);
+/// assert_eq!(decide(Role::Recruiter, Action::UpdateOffer, Ownership::Any), Decision::Forbid);
+/// assert_eq!(decide(Role::Admin, Action::UpdateOffer, Ownership::Any), Decision::Allow);
+///
+/// // Observers read and never write.
+/// assert!(decide(Role::Observer, Action::ReadApplications, Ownership::Any).is_allowed());
+/// assert_eq!(decide(Role::Observer, Action::ChangeApplicationStatus, Ownership::Any), Decision::Forbid);
+///
+/// // Another candidate's application does not exist for a candidate (404), its own is readable.
+/// assert_eq!(decide(Role::Candidate, Action::ReadApplications, Ownership::Any), Decision::Hide);
+/// assert_eq!(decide(Role::Candidate, Action::ReadApplications, Ownership::Own), Decision::Allow);
+/// assert!(!may_attempt(Role::Candidate, Action::ChangeApplicationStatus));
+/// assert!(may_attempt(Role::Candidate, Action::WithdrawApplication));
+/// ```
 #[allow(clippy::match_same_arms)] // one block of arms per role, to read as the S3 matrix
 pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decision {
     use Action::{

@@ -15,13 +15,21 @@ pub const MAX_YEARS_OF_EXPERIENCE: i32 = 60;
 #[derive(Debug, Clone, Default)]
 #[allow(clippy::option_option)] // "leave alone" and "clear" are different requests
 pub struct SelfServiceChanges {
+    /// A new first name.
     pub first_name: Option<PersonName>,
+    /// A new last name.
     pub last_name: Option<PersonName>,
+    /// A new phone number, or none.
     pub phone: Option<Option<Phone>>,
+    /// A new birth date (18 to 100 years old), or none.
     pub date_of_birth: Option<Option<DateOfBirth>>,
+    /// A new `sexe`, or none.
     pub sexe: Option<Option<Sexe>>,
+    /// A new postal address, or none; trimmed, blank is none.
     pub adresse: Option<Option<String>>,
+    /// A new current job, or none; trimmed, blank is none.
     pub poste_actuel: Option<Option<String>>,
+    /// New years of experience (0 to `MAX_YEARS_OF_EXPERIENCE`), or none.
     pub annees_experience: Option<Option<i32>>,
 }
 
@@ -87,10 +95,15 @@ impl User {
 #[derive(Debug, Clone, Default)]
 #[allow(clippy::option_option)] // "leave alone" and "clear" are different requests
 pub struct AdminChanges {
+    /// A new role.
     pub role: Option<Role>,
+    /// A new statut (e.g. `bloqué` to lock the account out at once, S4).
     pub status: Option<UserStatus>,
+    /// A new e-mail address (unique among users, checked by the use case).
     pub email: Option<EmailAddress>,
+    /// A new matricule, or none.
     pub matricule: Option<Option<Matricule>>,
+    /// A new candidate kind (legacy `candidate_status`), or none.
     pub candidate_kind: Option<Option<CandidateKind>>,
 }
 

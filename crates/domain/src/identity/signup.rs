@@ -20,6 +20,7 @@ pub struct SignupOutcome {
 }
 
 impl SignupOutcome {
+    /// The sign-up path taken.
     pub const fn kind(self) -> SignupKind {
         self.kind
     }
@@ -41,14 +42,17 @@ impl SignupOutcome {
 /// A sign-up refused by R2 (legacy 400, messages kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignupRuleError {
+    /// An internal candidate gave no matricule (R2 step 2).
     #[error("Le matricule est obligatoire pour les candidats internes")]
     MatriculeRequired,
+    /// An internal candidate gave an address outside `COMPANY_DOMAIN` without declaring it has none.
     #[error(
         "Les candidats internes doivent utiliser un email professionnel @{domain}. Si vous n'avez pas d'email \
          professionnel SEEG, veuillez cocher la case 'Je n'ai pas d'email SEEG'.",
         domain = COMPANY_DOMAIN
     )]
     CompanyEmailRequired,
+    /// An internal candidate declared it has no company address but gave one.
     #[error(
         "Incohérence détectée : vous avez coché 'Je n'ai pas d'email SEEG' mais votre email est @{domain}. \
          Veuillez décocher cette case ou utiliser un autre email.",

@@ -31,9 +31,13 @@ wire_enum! {
 wire_enum! {
     /// Where an offer is in its life (legacy `status`).
     pub enum OfferStatus {
+        /// Prepared, not yet shown to candidates.
         Draft => "draft",
+        /// Published: candidates of its audience see it and may apply until its deadline.
         Active => "active",
+        /// No longer takes applications; staff still see it.
         Closed => "closed",
+        /// Kept for the record only; staff still see it.
         Archived => "archived",
     }
 }
@@ -44,30 +48,56 @@ wire_enum! {
 /// stored state, so its fields are public for the repositories that rebuild it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobOffer {
+    /// The offer's id.
     pub id: Uuid,
+    /// The recruiter (or admin) who created it; S3 lets a recruiter change only its own offers. `None` for rows
+    /// imported without one.
     pub recruiter_id: Option<Uuid>,
+    /// 5 to 200 characters (`TITLE_CHARS`).
     pub title: String,
+    /// 20 to 20 000 characters (`DESCRIPTION_CHARS`).
     pub description: String,
+    /// Place of work, 2 to 100 characters (`LOCATION_CHARS`).
     pub location: String,
+    /// One of `CONTRACT_TYPES`, in its canonical spelling.
     pub contract_type: String,
+    /// Department of SEEG that hires, at most `DEPARTMENT_MAX_CHARS`.
     pub department: Option<String>,
+    /// Lowest salary offered, in FCFA; not negative, not above `salary_max`.
     pub salary_min: Option<i64>,
+    /// Highest salary offered, in FCFA; not negative.
     pub salary_max: Option<i64>,
+    /// Free text about the pay (at most `SHORT_TEXT_MAX_CHARS`).
     pub salary_note: Option<String>,
+    /// What the candidate must bring, one item per entry (at most `MAX_LIST_ITEMS`).
     pub requirements: Vec<String>,
+    /// What the job offers, one item per entry (at most `MAX_LIST_ITEMS`).
     pub benefits: Vec<String>,
+    /// What the job holder will do, one item per entry (at most `MAX_LIST_ITEMS`).
     pub responsibilities: Vec<String>,
+    /// Where the offer is in its life (legacy `status`); candidates see `active` offers only.
     pub status: OfferStatus,
+    /// Who the offer is open to (legacy `offer_status`, R14).
     pub visibility: OfferVisibility,
+    /// Applications close after this instant (see `deadline`).
     pub application_deadline: Option<DateTime<Utc>>,
+    /// The legacy deadline field, used when `application_deadline` is empty.
     pub date_limite: Option<DateTime<Utc>>,
+    /// When the job starts.
     pub start_date: Option<DateTime<Utc>>,
+    /// Who the job holder reports to (at most `SHORT_TEXT_MAX_CHARS`).
     pub reporting_line: Option<String>,
+    /// The profile sought, free text (at most `LONG_TEXT_MAX_CHARS`).
     pub profile: Option<String>,
+    /// Job family (at most `SHORT_TEXT_MAX_CHARS`).
     pub categorie_metier: Option<String>,
+    /// Grade of the position (at most `SHORT_TEXT_MAX_CHARS`).
     pub job_grade: Option<String>,
+    /// The MTP questions candidates answer when they apply (K3); `None` when the offer asks none.
     pub questions_mtp: Option<MtpQuestions>,
+    /// When the offer was created.
     pub created_at: DateTime<Utc>,
+    /// When a change last altered it (an update that changes nothing leaves it).
     pub updated_at: DateTime<Utc>,
 }
 

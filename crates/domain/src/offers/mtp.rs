@@ -5,12 +5,16 @@ use std::fmt;
 /// One of the three question families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MtpFamily {
+    /// Métier: the first family, up to 7 questions.
     Metier,
+    /// Talent: up to 3 questions.
     Talent,
+    /// Paradigme: up to 3 questions.
     Paradigme,
 }
 
 impl MtpFamily {
+    /// The three families, in the order messages and the legacy JSON list them.
     pub const ALL: [Self; 3] = [Self::Metier, Self::Talent, Self::Paradigme];
 
     /// How many questions an offer may ask in this family (K3: 7 / 3 / 3).
@@ -50,15 +54,74 @@ impl fmt::Display for MtpFamily {
 /// Why a set of MTP questions was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MtpQuestionsError {
+    /// More questions in `family` than `MtpFamily::max_questions` allows.
     #[error("{family} : {given} question(s) fournie(s), {max} au maximum", max = family.max_questions())]
-    TooManyQuestions { family: MtpFamily, given: usize },
+    TooManyQuestions {
+        /// The family over its limit.
+        family: MtpFamily,
+        /// How many questions were sent.
+        given: usize,
+    },
+    /// A question is empty once trimmed.
     #[error("{family} : la question n°{position} est vide")]
-    BlankQuestion { family: MtpFamily, position: usize },
+    BlankQuestion {
+        /// The family it belongs to.
+        family: MtpFamily,
+        /// Its position in the family's list, from 1.
+        position: usize,
+    },
+    /// A question is longer than `MtpQuestions::MAX_QUESTION_CHARS`.
     #[error("{family} : la question n°{position} dépasse {max} caractères", max = MtpQuestions::MAX_QUESTION_CHARS)]
-    QuestionTooLong { family: MtpFamily, position: usize },
+    QuestionTooLong {
+        /// The family it belongs to.
+        family: MtpFamily,
+        /// Its position in the family's list, from 1.
+        position: usize,
+    },
 }
 
 /// The questions an offer asks, within the K3 limits. A family without questions is an empty list.
+///
+/// The limits are per family: 7 Métier, 3 Talent, 3 Paradigme (R16). One question more in any family refuses
+/// the whole set, and the legacy multi-line fields (R17) are held to the same limits:
+///
+/// ```rust
+/// use seeg_domain::offers::{MtpFamily, MtpQuestions, MtpQuestionsError};
+///
+/// let n = |count: usize| (1..=count).map(|i| format!("Question {i} ?")).collect::<Vec<_>>();
+///
+/// // Exactly at the limits: accepted.
+/// let questions = MtpQuestions::parse(n(7), n(3), n(3)).unwrap();
+/// assert_eq!(questions.questions(MtpFamily::Metier).len(), 7);
+/// assert_eq!(questions.total(), 13);
+/// assert_eq!(MtpFamily::ALL.map(MtpFamily::max_questions), [7, 3, 3]);
+///
+/// // One more in any family: refused, naming the family and the count.
+/// assert_eq!(
+///     MtpQuestions::parse(n(8), n(3), n(3)),
+///     Err(MtpQuestionsError::TooManyQuestions { family: MtpFamily::Metier, given: 8 })
+/// );
+/// assert_eq!(
+///     MtpQuestions::parse(n(0), n(4), n(0)),
+///     Err(MtpQuestionsError::TooManyQuestions { family: MtpFamily::Talent, given: 4 })
+/// );
+/// assert_eq!(
+///     MtpQuestions::parse(n(0), n(0), n(4)),
+///     Err(MtpQuestionsError::TooManyQuestions { family: MtpFamily::Paradigme, given: 4 })
+/// );
+///
+/// // The legacy one-question-per-line strings: blank lines dropped, same limits.
+/// let legacy = MtpQuestions::from_legacy_strings(Some("Q1 ?\n\nQ2 ?"), None, Some("P1 ?")).unwrap();
+/// assert_eq!(legacy.questions(MtpFamily::Metier), ["Q1 ?", "Q2 ?"]);
+/// assert!(legacy.questions(MtpFamily::Talent).is_empty());
+/// assert!(MtpQuestions::from_legacy_strings(None, Some("T1\nT2\nT3\nT4"), None).is_err());
+///
+/// // Blank questions are refused too.
+/// assert_eq!(
+///     MtpQuestions::parse(vec!["  ".into()], vec![], vec![]),
+///     Err(MtpQuestionsError::BlankQuestion { family: MtpFamily::Metier, position: 1 })
+/// );
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MtpQuestions {
     metier: Vec<String>,
@@ -67,9 +130,13 @@ pub struct MtpQuestions {
 }
 
 impl MtpQuestions {
+    /// Most Métier questions an offer may ask (K3, R16).
     pub const MAX_METIER: usize = 7;
+    /// Most Talent questions an offer may ask (K3, R16).
     pub const MAX_TALENT: usize = 3;
+    /// Most Paradigme questions an offer may ask (K3, R16).
     pub const MAX_PARADIGME: usize = 3;
+    /// Longest question, in characters (after trimming).
     pub const MAX_QUESTION_CHARS: usize = 1_000;
 
     /// Checks the three lists: counts within K3, no blank question, none too long. Questions are trimmed.
@@ -126,6 +193,7 @@ impl MtpQuestions {
             .collect()
     }
 
+    /// The questions of one family, in the order the candidate answers them (an empty slice when it has none).
     pub fn questions(&self, family: MtpFamily) -> &[String] {
         match family {
             MtpFamily::Metier => &self.metier,
@@ -139,6 +207,7 @@ impl MtpQuestions {
         MtpFamily::ALL.iter().all(|f| self.questions(*f).is_empty())
     }
 
+    /// How many questions the offer asks, all families together.
     pub fn total(&self) -> usize {
         MtpFamily::ALL.iter().map(|f| self.questions(*f).len()).sum()
     }

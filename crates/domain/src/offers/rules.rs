@@ -20,10 +20,14 @@ pub fn canonical_contract_type(raw: &str) -> Option<&'static str> {
     CONTRACT_TYPES.into_iter().find(|c| search::fold(c) == folded)
 }
 
-/// Length limits of the text fields, in characters (the legacy schema's, and the columns').
+/// `title`: at least 5 and at most 200 characters. The length limits of the text fields, `(fewest, most)` or
+/// most, are counted in characters and are the legacy schema's, and the columns'.
 pub const TITLE_CHARS: (usize, usize) = (5, 200);
+/// `description`: at least 20 and at most 20 000 characters.
 pub const DESCRIPTION_CHARS: (usize, usize) = (20, 20_000);
+/// `location`: at least 2 and at most 100 characters.
 pub const LOCATION_CHARS: (usize, usize) = (2, 100);
+/// `department`, when given: at most this many characters.
 pub const DEPARTMENT_MAX_CHARS: usize = 100;
 /// `salary_note`, `reporting_line`, `categorie_metier`, `job_grade`.
 pub const SHORT_TEXT_MAX_CHARS: usize = 255;
@@ -35,20 +39,47 @@ pub const MAX_LIST_ITEMS: usize = 50;
 /// One broken rule, with the field it is about.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OfferRuleError {
+    /// A required field (title, description, location, contract type) is absent on create.
     #[error("champ obligatoire")]
-    Missing { field: &'static str },
+    Missing {
+        /// The legacy field name.
+        field: &'static str,
+    },
+    /// A text is shorter or longer than its limits (in characters, after trimming).
     #[error("doit faire entre {min} et {max} caractères")]
-    Length { field: &'static str, min: usize, max: usize },
+    Length {
+        /// The legacy field name.
+        field: &'static str,
+        /// Fewest characters allowed.
+        min: usize,
+        /// Most characters allowed.
+        max: usize,
+    },
+    /// A salary below zero.
     #[error("doit être positif ou nul")]
-    NegativeSalary { field: &'static str },
+    NegativeSalary {
+        /// `salary_min` or `salary_max`.
+        field: &'static str,
+    },
+    /// `salary_min` above `salary_max`.
     #[error("le salaire minimum ne peut pas dépasser le salaire maximum")]
     SalaryRange,
+    /// A contract type outside `CONTRACT_TYPES`.
     #[error("type de contrat inconnu (attendu : {})", CONTRACT_TYPES.join(", "))]
     ContractType,
+    /// A deadline set by this write is not after the time of the write.
     #[error("la date doit être dans le futur")]
-    DeadlineNotInFuture { field: &'static str },
+    DeadlineNotInFuture {
+        /// `application_deadline` or `date_limite`.
+        field: &'static str,
+    },
+    /// A list has more than `MAX_LIST_ITEMS` items.
     #[error("au plus {max} éléments", max = MAX_LIST_ITEMS)]
-    TooManyItems { field: &'static str },
+    TooManyItems {
+        /// `requirements`, `benefits` or `responsibilities`.
+        field: &'static str,
+    },
+    /// The MTP questions break K3.
     #[error("{0}")]
     Questions(MtpQuestionsError),
 }
@@ -74,25 +105,45 @@ impl OfferRuleError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[allow(clippy::option_option)] // absent, null and a value are three different requests
 pub struct OfferChanges {
+    /// Required on create (`TITLE_CHARS`).
     pub title: Option<String>,
+    /// Required on create (`DESCRIPTION_CHARS`).
     pub description: Option<String>,
+    /// Required on create (`LOCATION_CHARS`).
     pub location: Option<String>,
+    /// Required on create; any spelling of one of `CONTRACT_TYPES`, stored canonically.
     pub contract_type: Option<String>,
+    /// Blank text clears it.
     pub department: Option<Option<String>>,
+    /// In FCFA, not negative, not above the maximum (the stored one when only this changes).
     pub salary_min: Option<Option<i64>>,
+    /// In FCFA, not negative.
     pub salary_max: Option<Option<i64>>,
+    /// Blank text clears it.
     pub salary_note: Option<Option<String>>,
+    /// Replaces the whole list.
     pub requirements: Option<Vec<String>>,
+    /// Replaces the whole list.
     pub benefits: Option<Vec<String>>,
+    /// Replaces the whole list.
     pub responsibilities: Option<Vec<String>>,
+    /// The offer's life status (`active` when a create leaves it out).
     pub status: Option<OfferStatus>,
+    /// Legacy `offer_status` (`tous` when a create leaves it out).
     pub visibility: Option<OfferVisibility>,
+    /// Must be in the future when set.
     pub application_deadline: Option<Option<DateTime<Utc>>>,
+    /// Must be in the future when set.
     pub date_limite: Option<Option<DateTime<Utc>>>,
+    /// When the job starts (any date).
     pub start_date: Option<Option<DateTime<Utc>>>,
+    /// Blank text clears it.
     pub reporting_line: Option<Option<String>>,
+    /// Blank text clears it.
     pub profile: Option<Option<String>>,
+    /// Blank text clears it.
     pub categorie_metier: Option<Option<String>>,
+    /// Blank text clears it.
     pub job_grade: Option<Option<String>>,
     /// Already within the K3 limits when parsed (`MtpQuestions::parse`, `from_legacy_strings`).
     pub questions_mtp: Option<Option<MtpQuestions>>,

@@ -34,10 +34,12 @@ impl Audience {
         }
     }
 
+    /// Whether this audience sees offers with this `offer_status` (R14, K3b).
     pub fn sees_visibility(self, visibility: OfferVisibility) -> bool {
         self.visibilities().contains(&visibility)
     }
 
+    /// Whether this audience sees offers in this life status (only staff see offers that are not `active`).
     pub fn sees_status(self, status: OfferStatus) -> bool {
         self.statuses().contains(&status)
     }
