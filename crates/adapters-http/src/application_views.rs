@@ -306,7 +306,7 @@ pub(crate) async fn get_complete(
     application_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
-    let detail = state.details.get(&caller.0, id).await?;
+    let detail = state.reads.detail(&caller.0, id).await?;
     Ok(HttpResponse::Ok().json(AppEnvelope {
         success: true,
         message: "Détails récupérés avec succès".to_owned(),

@@ -8,13 +8,14 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
 use seeg_application::Page;
 use seeg_application::applications::{
-    ApplicationDocument, ApplicationFilter, DocumentIntake, IncomingDocument, SubmissionError, SubmitCommand,
+    ApplicationDocument, ApplicationFilter, ApplicationView, DocumentIntake, IncomingDocument, SubmissionError,
+    SubmitCommand,
 };
 use seeg_application::documents::DocumentStoreError;
 use seeg_domain::applications::{
     Application, ApplicationStatus, DocumentProblem, MtpAnswers, MtpAnswersError, ReferenceInput,
 };
-use seeg_domain::identity::{Decision, Role, User};
+use seeg_domain::identity::User;
 use seeg_domain::offers::MtpFamily;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -274,9 +275,7 @@ pub(crate) async fn submit(
     body: Deferred<SubmissionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // Refused before the body is read: staff get 403 whatever they send.
-    if caller.0.role != Role::Candidate {
-        return Err(SubmissionError::NotACandidate.into());
-    }
+    state.submissions.admit(&caller.0)?;
     let (body, _allowance) = body.read_within(&state.body_budget).await?;
     let command = parse_submission(body, Documents::Base64(state.submissions.limits()))?;
     submitted(&state, &caller.0, command).await
@@ -295,9 +294,7 @@ pub(crate) async fn submit_multipart(
     form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, ApiError> {
     // Refused before a byte is read.
-    if caller.0.role != Role::Candidate {
-        return Err(SubmissionError::NotACandidate.into());
-    }
+    state.submissions.admit(&caller.0)?;
     refuse_declared_length(&req, SUBMISSION_BODY_LIMIT)?;
     let mut intake = state.submissions.intake(&caller.0);
     let read = within_deadline(&state.body_budget, read_submission_form(&state, &caller.0, form, &mut intake));
@@ -684,21 +681,6 @@ pub(crate) fn decode_document(
     Ok(IncomingDocument::whole(document_type, file_name, bytes.into()))
 }
 
-/// Whether `caller` may read `application`: staff read all (S3); a candidate only its own — another's is 404.
-fn may_read(caller: &User, application: &Application) -> Result<(), ApiError> {
-    match seeg_application::applications::read_access(caller, application) {
-        Decision::Allow => Ok(()),
-        Decision::Forbid => Err(ApiError::forbidden("Accès interdit")),
-        Decision::Hide => Err(ApiError::NotFound),
-    }
-}
-
-async fn readable(state: &ApiState, caller: &User, id: Uuid) -> Result<Application, ApiError> {
-    let application = state.applications.get(id).await?.ok_or(ApiError::NotFound)?;
-    may_read(caller, &application)?;
-    Ok(application)
-}
-
 /// Query of `GET /api/v1/applications/`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -768,11 +750,9 @@ pub(crate) async fn list_applications(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let (candidate_id, q) =
-        if caller.0.role == Role::Candidate { (Some(caller.0.id), None) } else { (candidate_id, q) };
     let filter = ApplicationFilter { candidate_id, job_offer_id, status, q };
     let page = Page { skip, limit };
-    let found = state.applications.list(&filter, page).await?;
+    let found = state.reads.list(&caller.0, filter, page).await?;
     let body = ApplicationList {
         success: true,
         message: format!("{} candidature(s) trouvée(s)", found.items.len()),
@@ -809,16 +789,18 @@ pub(crate) async fn get_application(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
     let message = "Candidature récupérée avec succès".to_owned();
-    if caller.0.role == Role::Candidate {
-        let application = readable(&state, &caller.0, id).await?;
-        return Ok(HttpResponse::Ok().json(AppEnvelope {
+    Ok(match state.reads.view(&caller.0, id).await? {
+        ApplicationView::Own(application) => HttpResponse::Ok().json(AppEnvelope {
             success: true,
             message,
-            data: ApplicationBody::from(&application),
-        }));
-    }
-    let detail = state.details.get(&caller.0, id).await?;
-    Ok(HttpResponse::Ok().json(AppEnvelope { success: true, message, data: ApplicationAdminView::from(&detail) }))
+            data: ApplicationBody::from(application.as_ref()),
+        }),
+        ApplicationView::Staff(detail) => HttpResponse::Ok().json(AppEnvelope {
+            success: true,
+            message,
+            data: ApplicationAdminView::from(detail.as_ref()),
+        }),
+    })
 }
 
 /// `GET …/documents` body.
@@ -860,7 +842,6 @@ pub(crate) async fn list_documents(
     query: web::Query<DocumentsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("application_id", &application_id)?;
-    readable(&state, &caller.0, id).await?;
     let only = match query.document_type.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(raw) => Some(
             seeg_domain::applications::DocumentType::parse_allowed(raw)
@@ -868,8 +849,7 @@ pub(crate) async fn list_documents(
         ),
         None => None,
     };
-    let mut documents = state.applications.documents(id).await?;
-    documents.retain(|document| only.is_none_or(|only| document.document_type == only));
+    let documents = state.reads.documents(&caller.0, id, only).await?;
     let body = DocumentList {
         success: true,
         message: format!("{} document(s) trouvé(s)", documents.len()),
@@ -905,8 +885,7 @@ pub(crate) async fn download_document(
     let (application_id, document_id) = path.into_inner();
     let application_id = parse_uuid("application_id", &application_id)?;
     let document_id = parse_uuid("document_id", &document_id)?;
-    readable(&state, &caller.0, application_id).await?;
-    let document = state.applications.document(application_id, document_id).await?.ok_or(ApiError::NotFound)?;
+    let document = state.reads.document(&caller.0, application_id, document_id).await?;
     let etag = format!("\"{}\"", document.sha256);
     if req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
         return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).finish());
@@ -924,11 +903,8 @@ pub(crate) async fn download_document(
             }
         },
     };
-    let stream = state.documents.read(&document.storage_key, range.clone()).await.map_err(|e| match e {
-        DocumentStoreError::NotFound => {
-            tracing::error!(document.id = %document.id, "document row without its stored bytes");
-            ApiError::Unexpected(anyhow::anyhow!("objet du document introuvable"))
-        }
+    let stream = state.reads.open(&document, range.clone()).await.map_err(|e| match e {
+        DocumentStoreError::NotFound => ApiError::Unexpected(anyhow::anyhow!("objet du document introuvable")),
         other => ApiError::Unexpected(anyhow::Error::new(other)),
     })?;
     let stream = futures_util::TryStreamExt::map_err(stream, actix_web::error::ErrorInternalServerError);
@@ -1260,11 +1236,8 @@ pub(crate) async fn get_document(
     let (application_id, document_id) = path.into_inner();
     let application_id = parse_uuid("application_id", &application_id)?;
     let document_id = parse_uuid("document_id", &document_id)?;
-    readable(&state, &caller.0, application_id).await?;
-    let document = state.applications.document(application_id, document_id).await?.ok_or(ApiError::NotFound)?;
-    let bytes = seeg_application::documents::read_whole(state.documents.as_ref(), &document.storage_key)
-        .await
-        .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e)))?;
+    let document = state.reads.document(&caller.0, application_id, document_id).await?;
+    let bytes = state.reads.bytes(&document).await.map_err(|e| ApiError::Unexpected(anyhow::Error::new(e)))?;
     let file_data = base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(HttpResponse::Ok().json(AppEnvelope {
         success: true,

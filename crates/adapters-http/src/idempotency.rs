@@ -21,7 +21,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage as _, HttpResponse, ResponseError as _, web};
 use futures_util::{Stream, StreamExt as _};
-use seeg_application::idempotency::{Claim, IDEMPOTENCY_WINDOW, MAX_IDEMPOTENCY_KEY, StoredResponse};
+use seeg_application::idempotency::{Claim, MAX_IDEMPOTENCY_KEY, StoredResponse};
 use seeg_application::identity::TokenKind;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
@@ -57,8 +57,7 @@ pub(crate) async fn replay(
         Ok(key) => key,
         Err(error) => return Ok(req.into_response(error.error_response())),
     };
-    let now = state.clock.now();
-    let claim = match state.idempotency.claim(scope, &key, now, now - IDEMPOTENCY_WINDOW).await {
+    let claim = match state.idempotency.claim(scope, &key).await {
         Ok(claim) => claim,
         Err(error) => return Ok(req.into_response(ApiError::from(error).error_response())),
     };
@@ -135,7 +134,7 @@ async fn first_run(
         let content_type = head.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let stored =
             StoredResponse { request_hash, status: head.status().as_u16(), content_type, body: bytes.to_vec() };
-        if let Err(error) = state.idempotency.complete(scope, key, &stored, state.clock.now()).await {
+        if let Err(error) = state.idempotency.complete(scope, key, &stored).await {
             tracing::warn!(error = %error, "idempotent response not kept");
             release().await;
         }

@@ -656,9 +656,7 @@ pub(crate) async fn job_applications(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("job_id", &job_id)?;
     let page = query.page()?;
-    state.offer_desk.offer_for_applications(&caller.0, id).await?;
-    let filter = seeg_application::applications::ApplicationFilter { job_offer_id: Some(id), ..Default::default() };
-    let found = state.applications.list(&filter, page).await?;
+    let found = state.reads.of_offer(&caller.0, id, page).await?;
     Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(OfferApplications {
         success: true,
         message: format!("{} candidature(s) récupérée(s)", found.items.len()),

@@ -45,18 +45,14 @@ pub struct ApiState {
     pub submissions: seeg_application::applications::Submissions,
     /// `PUT /applications/{id}` and the history notes (I5).
     pub pipeline: seeg_application::applications::ApplicationPipeline,
-    /// One application with its candidate, profile, offer and documents (admin view, `/complete`).
-    pub details: seeg_application::applications::ApplicationDetails,
+    /// Application and document reads, scoped to what the caller may see (S3).
+    pub reads: seeg_application::applications::ApplicationReads,
     /// Deleting applications and documents, adding or replacing documents (I10).
     pub editing: seeg_application::applications::ApplicationEditing,
     /// `GET /applications/{id}/export/pdf`.
     pub dossiers: seeg_application::applications::ApplicationDossiers,
     /// Statistics and the dashboards' read models (`/applications/stats/*`, `/optimized/*`).
     pub dashboards: seeg_application::applications::ApplicationDashboards,
-    /// Application reads.
-    pub applications: Arc<dyn seeg_application::applications::ApplicationRepository>,
-    /// Document bytes (downloads).
-    pub documents: Arc<dyn seeg_application::documents::DocumentStore>,
     /// `POST /webhooks/application-submitted`: queued exports (S9).
     pub export_requests: seeg_application::applications::ExportRequests,
     /// The webhook's secret; `None`: the webhook route answers 404 (S9).
@@ -64,7 +60,7 @@ pub struct ApiState {
     /// `/admin/outbox`: counters and replays.
     pub outbox_desk: seeg_application::outbox::OutboxDesk,
     /// `Idempotency-Key` replays (I4).
-    pub idempotency: Arc<dyn seeg_application::idempotency::IdempotencyStore>,
+    pub idempotency: seeg_application::idempotency::IdempotentRequests,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub info: ServiceInfo,

@@ -3,9 +3,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use seeg_application::identity::{CreateUserCommand, ProvisioningError};
-use seeg_domain::identity::{
-    Action, CandidateKind, DateOfBirth, EmailAddress, Ownership, Password, PersonName, Phone, Role, Sexe, decide,
-};
+use seeg_domain::identity::{CandidateKind, DateOfBirth, EmailAddress, Password, PersonName, Phone, Role, Sexe};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -122,9 +120,7 @@ pub(crate) async fn create_user(
     body: Deferred<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // Refused before the body is read, so that non-admins learn nothing about the rules.
-    if !decide(caller.0.role, Action::ManageUsers, Ownership::Any).is_allowed() {
-        return Err(ProvisioningError::Forbidden.into());
-    }
+    state.provisioning.admit(&caller.0)?;
     let command = body.read().await?.parse(state.clock.now().date_naive())?;
     let context = crate::middleware::audit_context();
     let user = state.provisioning.create(&caller.0, command, &context).await?;

@@ -2,10 +2,13 @@
 //! response again instead of a second effect. The HTTP adapter keeps the first successful response here, per
 //! caller, for 24 hours.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
+use crate::Clock;
 use crate::store::StoreError;
 
 /// How long a key replays its response.
@@ -75,4 +78,35 @@ pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StoreError>;
     /// Forgets a claimed key, so that a retry runs again.
     async fn release(&self, scope: Uuid, key: &str) -> Result<(), StoreError>;
+}
+
+/// Idempotency keys as the HTTP layer uses them: claimed, completed and released at the clock's time, each
+/// replaying for `IDEMPOTENCY_WINDOW`.
+#[derive(Debug, Clone)]
+pub struct IdempotentRequests {
+    store: Arc<dyn IdempotencyStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl IdempotentRequests {
+    /// Keys kept in `store`, dated by `clock`.
+    pub fn new(store: Arc<dyn IdempotencyStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// Claims `key` for `scope` now; a record older than the window no longer counts.
+    pub async fn claim(&self, scope: Uuid, key: &str) -> Result<Claim, StoreError> {
+        let now = self.clock.now();
+        self.store.claim(scope, key, now, now - IDEMPOTENCY_WINDOW).await
+    }
+
+    /// Keeps the response of a claimed key, to replay.
+    pub async fn complete(&self, scope: Uuid, key: &str, response: &StoredResponse) -> Result<(), StoreError> {
+        self.store.complete(scope, key, response, self.clock.now()).await
+    }
+
+    /// Forgets a claimed key: its request failed, and a retry runs again.
+    pub async fn release(&self, scope: Uuid, key: &str) -> Result<(), StoreError> {
+        self.store.release(scope, key).await
+    }
 }

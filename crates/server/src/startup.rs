@@ -12,7 +12,8 @@ use seeg_adapters_blob::{BlobStorage, LakeStorage, StorageUnreachable};
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo, WebhookToken};
 use seeg_adapters_postgres::Database;
 use seeg_application::applications::{
-    ApplicationDetails, ExportHooks, ExportRequests, FunctionHook, FunctionHookHandler, LakeExportHandler,
+    ApplicationDetails, ApplicationReads, ExportHooks, ExportRequests, FunctionHook, FunctionHookHandler,
+    LakeExportHandler,
 };
 use seeg_application::documents_sweep::DocumentSweep;
 use seeg_application::health::HealthCheck;
@@ -386,15 +387,22 @@ impl Application {
             let (bytes, deadline) = settings.http.body_limits()?;
             seeg_adapters_http::BodyBudget::new(bytes, deadline)
         };
+        let offer_desk = OfferDesk::new(
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::clone(&clock),
+            Arc::clone(&ids),
+        );
+        let reads = ApplicationReads::new(
+            details.clone(),
+            Arc::new(database.clone()),
+            Arc::new(storage.clone()),
+            offer_desk.clone(),
+        );
         let state = ApiState {
             offers: OfferCatalog::new(Arc::new(database.clone())),
-            offer_desk: OfferDesk::new(
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::clone(&clock),
-                Arc::clone(&ids),
-            ),
+            offer_desk: offer_desk.clone(),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: rate_limits(settings, Arc::clone(&clock))?,
             body_budget: body_budget.clone(),
@@ -431,7 +439,10 @@ impl Application {
                 Arc::clone(&ids),
             ),
             matricules: seeg_application::identity::MatriculeChecks::new(Arc::new(database.clone())),
-            idempotency: Arc::new(database.clone()),
+            idempotency: seeg_application::idempotency::IdempotentRequests::new(
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+            ),
             outbox_desk: seeg_application::outbox::OutboxDesk::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
@@ -468,7 +479,7 @@ impl Application {
                 hooks,
             ),
             webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
-            details,
+            reads,
             editing: seeg_application::applications::ApplicationEditing::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
@@ -488,8 +499,6 @@ impl Application {
                 Arc::clone(&clock),
             ),
             dashboards: seeg_application::applications::ApplicationDashboards::new(Arc::new(database.clone())),
-            applications: Arc::new(database.clone()),
-            documents: Arc::new(storage.clone()),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
             clock: Arc::clone(&clock),
             ids,

@@ -6,6 +6,7 @@
 mod access_requests;
 mod agents;
 mod application_read_model;
+mod application_reads;
 mod applications;
 mod audit;
 mod candidate_profiles;

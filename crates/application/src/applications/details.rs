@@ -94,11 +94,16 @@ impl ApplicationDetails {
     #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn get(&self, caller: &User, id: Uuid) -> Result<ApplicationDetail, DetailError> {
         let application = self.applications.get(id).await?.ok_or(DetailError::NotFound)?;
-        match super::read_access(caller, &application) {
-            Decision::Allow => {}
-            Decision::Hide => return Err(DetailError::NotFound),
-            Decision::Forbid => return Err(DetailError::Forbidden),
-        }
+        may_read(caller, &application)?;
         self.around(application).await?.ok_or(DetailError::NotFound)
+    }
+}
+
+/// Whether `caller` may read `application` (`read_access`): another candidate's is `NotFound` (S3).
+pub(super) fn may_read(caller: &User, application: &Application) -> Result<(), DetailError> {
+    match super::read_access(caller, application) {
+        Decision::Allow => Ok(()),
+        Decision::Hide => Err(DetailError::NotFound),
+        Decision::Forbid => Err(DetailError::Forbidden),
     }
 }

@@ -16,6 +16,7 @@ mod lake_handler;
 mod pipeline;
 mod ports;
 pub mod read_models;
+mod reads;
 mod submission;
 mod uploads;
 
@@ -36,6 +37,7 @@ pub use lake_export::{LakeDocuments, LakeExport, LakeExportError, LakeExportOutc
 pub use lake_handler::LakeExportHandler;
 pub use pipeline::{ApplicationPipeline, MAX_NOTE_CHARS, PipelineError};
 pub use ports::{ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange};
+pub use reads::{ApplicationReads, ApplicationView};
 pub use submission::{
     DocumentContent, IncomingDocument, ReceivedDocument, SubmissionError, Submissions, SubmitCommand, Submitted,
 };

@@ -287,6 +287,12 @@ impl Submissions {
         )
     }
 
+    /// Whether `caller` may submit at all: candidates only. Asked before a body is read, so that staff are
+    /// refused whatever they send; `precheck` asks again.
+    pub fn admit(&self, caller: &User) -> Result<(), SubmissionError> {
+        if caller.role == Role::Candidate { Ok(()) } else { Err(SubmissionError::NotACandidate) }
+    }
+
     /// The checks that need no document: the caller (a candidate, in their own name), the offer (visible to
     /// them, active, before its deadline) and no earlier application to it. A streamed submission asks them
     /// before its first file, so that nothing is stored for a submission refused anyway; `submit` asks again.
@@ -296,9 +302,7 @@ impl Submissions {
         job_offer_id: Uuid,
         candidate_id: Option<Uuid>,
     ) -> Result<JobOffer, SubmissionError> {
-        if caller.role != Role::Candidate {
-            return Err(SubmissionError::NotACandidate);
-        }
+        self.admit(caller)?;
         if candidate_id.is_some_and(|id| id != caller.id) {
             return Err(SubmissionError::ForeignCandidate);
         }

@@ -76,6 +76,15 @@ impl UserProvisioning {
         Self { uow, users, hasher, clock, ids }
     }
 
+    /// Whether `actor` may create accounts at all (admins, S3): asked before the request's body is read, so that
+    /// others learn nothing about the rules; `create` asks again.
+    pub fn admit(&self, actor: &User) -> Result<(), ProvisioningError> {
+        match decide(actor.role, Action::ManageUsers, Ownership::Any) {
+            Decision::Allow => Ok(()),
+            Decision::Forbid | Decision::Hide => Err(ProvisioningError::Forbidden),
+        }
+    }
+
     /// Creates an `actif` account (R6) and its `user.created` audit line in one transaction.
     #[instrument(skip_all, fields(actor.id = %actor.id))]
     pub async fn create(
@@ -84,9 +93,7 @@ impl UserProvisioning {
         command: CreateUserCommand,
         context: &RequestContext,
     ) -> Result<User, ProvisioningError> {
-        if decide(actor.role, Action::ManageUsers, Ownership::Any) != Decision::Allow {
-            return Err(ProvisioningError::Forbidden);
-        }
+        self.admit(actor)?;
         self.provision(command, Some(actor.id), context.request_id.clone()).await
     }
 
