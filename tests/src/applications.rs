@@ -1,55 +1,13 @@
-//! Applications for tests: counting rows for the offer side (`insert`, `seed`: straight into the table on SQLite
-//! and PostgreSQL, into the in-memory store otherwise), and complete applications written through the ports
-//! (`application`, `committed`).
+//! Applications for tests, written through the ports as a submission writes them (`Transaction::applications`),
+//! so the same helpers serve every backend: one whole application (`application`), one stored at a given status
+//! (`seed`), many committed at once with their candidates and offers (`committed`).
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, Database as SeaDatabase};
-use seeg_adapters_memory::SeededApplication;
-use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
+use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds, UnitOfWork};
 use seeg_domain::applications::{Application, ApplicationStatus, MtpAnswers, Reference};
 use uuid::Uuid;
 
-use crate::{Ports, TestDatabase};
-
-/// Inserts an application row into the database at `url`. The candidate and the offer must exist.
-pub async fn insert(url: &str, candidate_id: Uuid, job_offer_id: Uuid, status: &str) {
-    let conn = SeaDatabase::connect(url).await.expect("connect");
-    let now = SystemClock.now();
-    let columns = ["id", "candidate_id", "job_offer_id", "status", "has_been_manager", "created_at", "updated_at"];
-    let insert = Query::insert()
-        .into_table(Alias::new("applications"))
-        .columns(columns.map(Alias::new))
-        .values_panic([
-            SystemIds.new_id().into(),
-            candidate_id.into(),
-            job_offer_id.into(),
-            status.into(),
-            false.into(),
-            now.into(),
-            now.into(),
-        ])
-        .to_owned();
-    conn.execute_raw(conn.get_database_backend().build(&insert)).await.expect("insert application");
-    conn.close().await.expect("close");
-}
-
-/// Seeds an application on whichever backend `ports` run on (`db` is the SQL database, if any).
-pub async fn seed(ports: &Ports, db: Option<&TestDatabase>, candidate_id: Uuid, job_offer_id: Uuid, status: &str) {
-    match (&ports.memory, db) {
-        (Some(store), _) => store
-            .seed_application(SeededApplication {
-                id: SystemIds.new_id(),
-                candidate_id,
-                job_offer_id,
-                status: status.to_owned(),
-                created_at: SystemClock.now(),
-            })
-            .expect("seed application"),
-        (None, Some(db)) => insert(&db.url, candidate_id, job_offer_id, status).await,
-        (None, None) => panic!("no backend to seed"),
-    }
-}
+use crate::{Ports, TestApp};
 
 /// A complete application of `candidate` to `offer`, created and last updated at `created_at`.
 pub fn application(candidate: Uuid, offer: Uuid, created_at: DateTime<Utc>) -> Application {
@@ -65,6 +23,33 @@ pub fn application(candidate: Uuid, offer: Uuid, created_at: DateTime<Utc>) -> A
         mtp_answers: MtpAnswers::from_stored(vec!["R1".into(), "R2".into()], vec!["T".into()], Vec::new()),
         created_at,
         updated_at: created_at,
+    }
+}
+
+/// Commits an application of `candidate_id` (an account) to `job_offer_id` (an offer) at `status`, created now:
+/// the stored application.
+pub async fn seed(
+    uow: &dyn UnitOfWork,
+    candidate_id: Uuid,
+    job_offer_id: Uuid,
+    status: ApplicationStatus,
+) -> Application {
+    let seeded = Application { status, ..application(candidate_id, job_offer_id, SystemClock.now()) };
+    let mut tx = uow.begin().await.expect("begin");
+    tx.applications().insert(&seeded).await.expect("insert application");
+    tx.commit().await.expect("commit");
+    seeded
+}
+
+impl TestApp {
+    /// [`seed`] on this service's database.
+    pub async fn seed_application(
+        &self,
+        candidate_id: Uuid,
+        job_offer_id: Uuid,
+        status: ApplicationStatus,
+    ) -> Application {
+        seed(&self.database, candidate_id, job_offer_id, status).await
     }
 }
 

@@ -11,6 +11,7 @@ pub mod applications;
 pub mod binary;
 pub mod dashboards;
 pub mod eventually;
+pub mod http;
 pub mod lake;
 pub mod offers;
 pub mod pdf;
@@ -137,8 +138,6 @@ pub struct Ports {
     pub document_references: Arc<dyn seeg_application::documents_sweep::DocumentReferences>,
     pub created_applications: Arc<dyn seeg_application::applications::CreatedApplications>,
     pub read_model: Arc<dyn seeg_application::applications::read_models::ApplicationReadModel>,
-    /// The in-memory store itself, for seeding what no port writes yet (`applications::seed`).
-    pub memory: Option<MemoryStore>,
 }
 
 impl Ports {
@@ -185,7 +184,6 @@ impl Ports {
             document_references: Arc::new(store.clone()),
             created_applications: Arc::new(store.clone()),
             read_model: Arc::new(store.clone()),
-            memory: None,
         }
     }
 }
@@ -193,8 +191,7 @@ impl Ports {
 /// A backend's ports over a fresh database. Keep the `TestDatabase` alive as long as the ports.
 pub async fn ports(backend: Backend) -> (Ports, Option<TestDatabase>) {
     if backend == Backend::Memory {
-        let store = MemoryStore::new();
-        return (Ports { memory: Some(store.clone()), ..Ports::over(&store) }, None);
+        return (Ports::over(&MemoryStore::new()), None);
     }
     let db = TestDatabase::create(backend).await;
     let database = db.connect().await;
@@ -255,7 +252,7 @@ impl TestApp {
         Self { address, client, database, body_budget, server, running: Some(running), db: Some(db) }
     }
 
-    /// The URL of this service's database (for seeding rows no route writes yet).
+    /// The URL of this service's database (to point a command at it).
     pub fn database_url(&self) -> &str {
         &self.db.as_ref().expect("database").url
     }
@@ -266,14 +263,6 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("request")
-    }
-
-    /// GET and parse the JSON body, returning the status too.
-    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let response = self.get(path).await;
-        let status = response.status().as_u16();
-        let body = response.json().await.expect("JSON body");
-        (status, body)
     }
 
     /// Stops the service gracefully, as SIGTERM does, and waits until it has: in-flight requests and outbox

@@ -5,21 +5,10 @@ use seeg_application::identity::{AuditFilter, AuditRepository, UserRepository};
 use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::identity::{Role, UserStatus};
 use seeg_server::Application;
+use seeg_tests::http::Answer;
 use seeg_tests::{Backend, TestApp, on_backends, settings};
-use serde_json::{Value, json};
 
 const PASSWORD: &str = "Administrateur#2026";
-
-async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Value) {
-    let response = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
 
 async fn the_bootstrap_admin_is_created_once_and_signs_in(backend: Backend) {
     let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
@@ -28,7 +17,7 @@ async fn the_bootstrap_admin_is_created_once_and_signs_in(backend: Backend) {
     })
     .await;
 
-    let (status, session) = login(&app, "premier.admin@seeg-gabon.com", PASSWORD).await;
+    let Answer { status, body: session, .. } = app.attempt_login("premier.admin@seeg-gabon.com", PASSWORD).await;
     assert_eq!(status, 200, "{session}");
     assert_eq!(session["user"]["role"], "admin");
     assert_eq!(session["user"]["statut"], "actif");

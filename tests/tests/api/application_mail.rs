@@ -12,12 +12,11 @@ use seeg_application::mail::{MailHandler, MailMessage};
 use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, User};
-use seeg_tests::accounts::token_for;
+use seeg_domain::offers::OfferVisibility;
+use seeg_tests::accounts::SignedIn;
 use seeg_tests::eventually::eventually;
-use seeg_tests::submissions::{open_offer, submit};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::json;
-use uuid::Uuid;
 
 /// The service, with its relay delivering e-mails to a mailer the test reads.
 async fn spawn(backend: Backend) -> (TestApp, MemoryMailer) {
@@ -42,16 +41,16 @@ async fn delivered(mailer: &MemoryMailer, to: &str, subject: &str) -> Vec<MailMe
 
 async fn a_submission_notifies_the_candidate_and_mails_its_confirmation(backend: Backend) {
     let (app, mailer) = spawn(backend).await;
-    let (candidate, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(&app, "Ingénieur Électricité").await;
-    let application = submit(&app, &token, &job, "awa").await;
-    let id = application["id"].as_str().unwrap();
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "awa@example.com").await;
+    let job = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let application = app.submit(&token, &job, "awa").await;
+    let id = application.id;
 
     let notices = notifications_of(&app.database, &candidate).await;
     assert_eq!(notices.len(), 1, "{notices:?}");
     let notice = &notices[0];
     assert_eq!(notice.kind, "application_submitted");
-    assert_eq!(notice.related_application_id, Some(Uuid::parse_str(id).unwrap()));
+    assert_eq!(notice.related_application_id, Some(id));
     assert_eq!(notice.link.as_deref(), Some(format!("/applications/{id}").as_str()));
     assert!(notice.message.contains("Ingénieur Électricité"), "{}", notice.message);
     assert!(!notice.read);
@@ -64,11 +63,11 @@ async fn a_submission_notifies_the_candidate_and_mails_its_confirmation(backend:
 
 async fn a_pipeline_move_notifies_the_candidate_and_mails_the_new_status(backend: Backend) {
     let (app, mailer) = spawn(backend).await;
-    let (candidate, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
-    let job = open_offer(&app, "Chef d'usine d'eau").await;
-    let application = submit(&app, &token, &job, "awa").await;
-    let id = application["id"].as_str().unwrap();
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "awa@example.com").await;
+    let recruiter = app.token_for(Role::Recruiter, "rh@seeg-gabon.com").await.token;
+    let job = app.open_offer("Chef d'usine d'eau", OfferVisibility::Everyone).await;
+    let application = app.submit(&token, &job, "awa").await;
+    let id = application.id;
     // The confirmation first, so that what follows is the move's alone.
     delivered(&mailer, "awa@example.com", "Confirmation de candidature - Chef d'usine d'eau").await;
 
@@ -80,7 +79,7 @@ async fn a_pipeline_move_notifies_the_candidate_and_mails_the_new_status(backend
     let notices = notifications_of(&app.database, &candidate).await;
     let moved: Vec<&Notification> = notices.iter().filter(|n| n.kind == "application_status_changed").collect();
     assert_eq!(moved.len(), 1, "{notices:?}");
-    assert_eq!(moved[0].related_application_id, Some(Uuid::parse_str(id).unwrap()));
+    assert_eq!(moved[0].related_application_id, Some(id));
     assert_eq!(moved[0].link.as_deref(), Some(path.trim_start_matches("/api/v1")));
     assert!(moved[0].message.contains(ApplicationStatus::Incubation.label()), "{}", moved[0].message);
 

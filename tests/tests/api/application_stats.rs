@@ -4,19 +4,10 @@
 
 use seeg_application::{Clock, SystemClock};
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::{sign_in_as, token_for};
 use seeg_tests::dashboards::{Recruitment, seed};
+use seeg_tests::http::Answer;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
-
-async fn get(app: &TestApp, token: Option<&str>, path: &str) -> (u16, Value) {
-    let mut request = app.client.get(app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
-}
 
 async fn world(backend: Backend) -> (TestApp, Recruitment) {
     let app = TestApp::spawn(backend).await;
@@ -34,11 +25,11 @@ fn expected_ids(r: &Recruitment, which: &[usize]) -> Vec<String> {
 
 async fn staff_read_exact_statistics_and_candidates_are_refused(backend: Backend) {
     let (app, r) = world(backend).await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
-    let (_, observer) = token_for(&app, Role::Observer, "observateur@seeg-gabon.com").await;
-    let candidate = sign_in_as(&app, &r.candidates[0]).await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let observer = app.token_for(Role::Observer, "observateur@seeg-gabon.com").await.token;
+    let candidate = app.sign_in_as(&r.candidates[0]).await;
 
-    let (status, body) = get(&app, Some(&admin), "/api/v1/applications/stats/overview").await;
+    let Answer { status, body, .. } = app.get_as(&admin, "/api/v1/applications/stats/overview").await;
     assert_eq!(status, 200, "{body}");
     let statuses = json!({"candidature": 2, "incubation": 1, "entretien_programme": 0, "simulation_programmee": 0,
         "embauche": 1, "refuse": 1, "retiree": 0});
@@ -47,10 +38,10 @@ async fn staff_read_exact_statistics_and_candidates_are_refused(backend: Backend
     let overview = json!({"success": true, "message": "Statistiques récupérées avec succès", "data": {
         "total_applications": 5, "status_breakdown": statuses, "document_types": documents}});
     assert_eq!(body, overview);
-    let (_, slashed) = get(&app, Some(&observer), "/api/v1/applications/stats/overview/").await;
+    let slashed = app.get_as(&observer, "/api/v1/applications/stats/overview/").await.body;
     assert_eq!(slashed, overview, "K1: with and without the trailing slash");
 
-    let (status, body) = get(&app, Some(&observer), "/api/v1/applications/stats/advanced").await;
+    let Answer { status, body, .. } = app.get_as(&observer, "/api/v1/applications/stats/advanced").await;
     assert_eq!(status, 200, "{body}");
     let [o1, _, o3, o4] = &r.offers;
     let mut by_offer = serde_json::Map::new();
@@ -63,33 +54,33 @@ async fn staff_read_exact_statistics_and_candidates_are_refused(backend: Backend
     assert_eq!(body, advanced, "months are UTC: 31 May 23:30 is May, 1 June 00:30 is June");
 
     for path in ["/api/v1/applications/stats/overview", "/api/v1/applications/stats/advanced"] {
-        let (status, body) = get(&app, Some(&candidate), path).await;
+        let Answer { status, body, .. } = app.get_as(&candidate, path).await;
         assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "S3: {path}");
-        let (status, body) = get(&app, None, path).await;
+        let Answer { status, body, .. } = app.get_json(path).await;
         assert_eq!((status, body["code"].as_str()), (401, Some("not_authenticated")), "{path}");
     }
 }
 
 async fn optimized_applications_page_newest_first_with_everything_around_them(backend: Backend) {
     let (app, r) = world(backend).await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
     let path = "/api/v1/optimized/applications/optimized";
 
-    let (status, first) = get(&app, Some(&admin), &format!("{path}?limit=2")).await;
+    let Answer { status, body: first, .. } = app.get_as(&admin, &format!("{path}?limit=2")).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(ids(&first["applications"]), expected_ids(&r, &[4, 2]), "newest first");
     let page = |b: &Value| (b["total_count"].clone(), b["skip"].clone(), b["limit"].clone(), b["has_more"].clone());
     assert_eq!(page(&first), (json!(5), json!(0), json!(2), json!(true)));
-    let (_, last) = get(&app, Some(&admin), &format!("{path}?skip=4&limit=2")).await;
+    let last = app.get_as(&admin, &format!("{path}?skip=4&limit=2")).await.body;
     assert_eq!(ids(&last["applications"]), expected_ids(&r, &[3]));
     assert_eq!(page(&last), (json!(5), json!(4), json!(2), json!(false)));
-    let (_, beyond) = get(&app, Some(&admin), &format!("{path}?skip=10")).await;
+    let beyond = app.get_as(&admin, &format!("{path}?skip=10")).await.body;
     assert_eq!(
         (beyond["applications"].clone(), page(&beyond)),
         (json!([]), (json!(5), json!(10), json!(100), json!(false)))
     );
 
-    let (_, all) = get(&app, Some(&admin), path).await;
+    let all = app.get_as(&admin, path).await.body;
     assert_eq!(ids(&all["applications"]), expected_ids(&r, &[4, 2, 1, 0, 3]));
     let a2 = &all["applications"][2];
     let [r1, _] = &r.recruiters;
@@ -147,27 +138,27 @@ async fn optimized_applications_page_newest_first_with_everything_around_them(ba
         (&*format!("job_offer_id={}", r.offers[1].id), vec![]),
     ];
     for (query, which) in filtered {
-        let (status, body) = get(&app, Some(&admin), &format!("{path}?{query}")).await;
+        let Answer { status, body, .. } = app.get_as(&admin, &format!("{path}?{query}")).await;
         assert_eq!(status, 200, "{query}: {body}");
         assert_eq!(ids(&body["applications"]), expected_ids(&r, &which), "{query}");
         assert_eq!(body["total_count"], json!(which.len()), "{query}");
     }
-    let (_, bare) = get(&app, Some(&admin), &format!("{path}?include_documents=false&include_evaluations=false")).await;
+    let bare = app.get_as(&admin, &format!("{path}?include_documents=false&include_evaluations=false")).await.body;
     assert!(bare["applications"].as_array().unwrap().iter().all(|a| a["documents"] == json!([])), "{bare}");
     assert_eq!(bare["applications"][2]["history"].as_array().map(Vec::len), Some(1), "the rest stays");
 }
 
 async fn optimized_applications_refuse_bad_parameters_and_candidates(backend: Backend) {
     let (app, r) = world(backend).await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
-    let (_, observer) = token_for(&app, Role::Observer, "observateur@seeg-gabon.com").await;
-    let candidate = sign_in_as(&app, &r.candidates[0]).await;
+    let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
+    let observer = app.token_for(Role::Observer, "observateur@seeg-gabon.com").await.token;
+    let candidate = app.sign_in_as(&r.candidates[0]).await;
     let path = "/api/v1/optimized/applications/optimized";
     for token in [&recruiter, &observer] {
-        let (status, body) = get(&app, Some(token), &format!("{path}?limit=1000")).await;
+        let Answer { status, body, .. } = app.get_as(token, &format!("{path}?limit=1000")).await;
         assert_eq!((status, body["total_count"].as_u64()), (200, Some(5)), "S3: staff read every application");
     }
-    let (status, body) = get(&app, Some(&candidate), path).await;
+    let Answer { status, body, .. } = app.get_as(&candidate, path).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "S3: staff data");
     for (query, field) in [
         ("limit=0", "query.limit"),
@@ -180,7 +171,7 @@ async fn optimized_applications_refuse_bad_parameters_and_candidates(backend: Ba
         ("include_documents=peut-etre", "query.include_documents"),
         ("include_evaluations=2", "query.include_evaluations"),
     ] {
-        let (status, body) = get(&app, Some(&observer), &format!("{path}?{query}")).await;
+        let Answer { status, body, .. } = app.get_as(&observer, &format!("{path}?{query}")).await;
         assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")), "{query}: {body}");
         assert_eq!(body["errors"][0]["field"], field, "{query}");
     }
@@ -189,11 +180,11 @@ async fn optimized_applications_refuse_bad_parameters_and_candidates(backend: Ba
 async fn dashboard_figures_per_recruiter_or_for_every_offer_at_the_real_time(backend: Backend) {
     let (app, r) = world(backend).await;
     let [r1, r2] = &r.recruiters;
-    let own = sign_in_as(&app, r1).await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
-    let (_, observer) = token_for(&app, Role::Observer, "observateur@seeg-gabon.com").await;
-    let (_, newcomer) = token_for(&app, Role::Recruiter, "nouveau@seeg-gabon.com").await;
-    let candidate = sign_in_as(&app, &r.candidates[1]).await;
+    let own = app.sign_in_as(r1).await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let observer = app.token_for(Role::Observer, "observateur@seeg-gabon.com").await.token;
+    let newcomer = app.token_for(Role::Recruiter, "nouveau@seeg-gabon.com").await.token;
+    let candidate = app.sign_in_as(&r.candidates[1]).await;
     let path = "/api/v1/optimized/dashboard/stats/optimized";
     let breakdown = |candidature: u64, incubation: u64, embauche: u64, refuse: u64| {
         json!({"candidature": candidature, "incubation": incubation, "entretien_programme": 0,
@@ -207,16 +198,16 @@ async fn dashboard_figures_per_recruiter_or_for_every_offer_at_the_real_time(bac
         "gender_distribution": {"male_percent": 50.0, "female_percent": 50.0, "total_with_gender": 2}});
 
     let before = SystemClock.now();
-    let (status, body) = get(&app, Some(&own), path).await;
+    let Answer { status, body, .. } = app.get_as(&own, path).await;
     let after = SystemClock.now();
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["stats"], r1_stats, "a recruiter's own offers by default");
     let generated: chrono::DateTime<chrono::Utc> = body["generated_at"].as_str().unwrap().parse().unwrap();
     assert!(before <= generated && generated <= after, "the clock's time, not a constant: {generated}");
-    let (_, as_observer) = get(&app, Some(&observer), &format!("{path}?recruiter_id={}", r1.id)).await;
+    let as_observer = app.get_as(&observer, &format!("{path}?recruiter_id={}", r1.id)).await.body;
     assert_eq!(as_observer["stats"], r1_stats);
 
-    let (_, every) = get(&app, Some(&admin), path).await;
+    let every = app.get_as(&admin, path).await.body;
     let all_stats = json!({"total_jobs": 4, "active_jobs": 2, "total_applications": 5, "unique_candidates": 3,
         "status_breakdown": breakdown(2, 1, 1, 1), "interviews_scheduled": 1, "hired": 1, "rejected": 1,
         "department_stats": [
@@ -226,24 +217,24 @@ async fn dashboard_figures_per_recruiter_or_for_every_offer_at_the_real_time(bac
         ],
         "gender_distribution": {"male_percent": 50.0, "female_percent": 50.0, "total_with_gender": 2}});
     assert_eq!(every["stats"], all_stats, "admins without recruiter_id: every offer");
-    let (_, observed) = get(&app, Some(&observer), path).await;
+    let observed = app.get_as(&observer, path).await.body;
     assert_eq!(observed["stats"], all_stats, "observers too");
 
-    let (_, other) = get(&app, Some(&own), &format!("{path}?recruiter_id={}", r2.id)).await;
+    let other = app.get_as(&own, &format!("{path}?recruiter_id={}", r2.id)).await.body;
     assert_eq!(
         (other["stats"]["total_jobs"].as_u64(), other["stats"]["hired"].as_u64(), other["stats"]["rejected"].as_u64()),
         (Some(1), Some(1), Some(1)),
         "as in the legacy service, a recruiter may read another's figures (S3: recruiters read all applications)"
     );
-    let (_, empty) = get(&app, Some(&newcomer), path).await;
+    let empty = app.get_as(&newcomer, path).await.body;
     let zero = json!({"total_jobs": 0, "active_jobs": 0, "total_applications": 0, "unique_candidates": 0,
         "status_breakdown": breakdown(0, 0, 0, 0), "interviews_scheduled": 0, "hired": 0, "rejected": 0,
         "department_stats": [], "gender_distribution": {"male_percent": 0.0, "female_percent": 0.0, "total_with_gender": 0}});
     assert_eq!(empty["stats"], zero, "a recruiter without offers");
 
-    let (status, body) = get(&app, Some(&candidate), path).await;
+    let Answer { status, body, .. } = app.get_as(&candidate, path).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
-    let (status, body) = get(&app, Some(&admin), &format!("{path}?recruiter_id=moi")).await;
+    let Answer { status, body, .. } = app.get_as(&admin, &format!("{path}?recruiter_id=moi")).await;
     assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("query.recruiter_id")));
 }
 
@@ -251,12 +242,12 @@ async fn a_candidate_reads_its_own_applications_and_no_one_else_s(backend: Backe
     let (app, r) = world(backend).await;
     let [c1, c2, _] = &r.candidates;
     let [r1, r2] = &r.recruiters;
-    let own = sign_in_as(&app, c1).await;
-    let (_, observer) = token_for(&app, Role::Observer, "observateur@seeg-gabon.com").await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let own = app.sign_in_as(c1).await;
+    let observer = app.token_for(Role::Observer, "observateur@seeg-gabon.com").await.token;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
     let path = |id: &dyn std::fmt::Display| format!("/api/v1/optimized/candidates/{id}/applications/optimized");
 
-    let (status, body) = get(&app, Some(&own), &path(&c1.id)).await;
+    let Answer { status, body, .. } = app.get_as(&own, &path(&c1.id)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!((body["candidate_id"].clone(), body["total_count"].clone()), (json!(c1.id), json!(2)));
     assert_eq!(ids(&body["applications"]), expected_ids(&r, &[0, 3]), "newest first");
@@ -275,21 +266,21 @@ async fn a_candidate_reads_its_own_applications_and_no_one_else_s(backend: Backe
     assert_eq!(types, ["cv", "cover_letter", "diplome"]);
     assert_eq!(body["applications"][1]["job_offer"]["recruiter"]["email"], json!(r2.email));
 
-    let (status, body) = get(&app, Some(&own), &path(&c2.id)).await;
+    let Answer { status, body, .. } = app.get_as(&own, &path(&c2.id)).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (404, Some("not_found")),
         "S3: another candidate's ids cannot be probed"
     );
 
-    let (status, body) = get(&app, Some(&observer), &path(&c2.id)).await;
+    let Answer { status, body, .. } = app.get_as(&observer, &path(&c2.id)).await;
     assert_eq!((status, ids(&body["applications"])), (200, expected_ids(&r, &[4, 1])));
     assert_eq!(body["applications"][0]["job_offer"]["recruiter"], Value::Null, "o4 has no recruiter");
-    let (status, body) = get(&app, Some(&admin), &path(&uuid::Uuid::nil())).await;
+    let Answer { status, body, .. } = app.get_as(&admin, &path(&uuid::Uuid::nil())).await;
     assert_eq!((status, body["applications"].clone(), body["total_count"].clone()), (200, json!([]), json!(0)));
-    let (status, body) = get(&app, Some(&admin), &path(&"pas-un-uuid")).await;
+    let Answer { status, body, .. } = app.get_as(&admin, &path(&"pas-un-uuid")).await;
     assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")));
-    let (status, _) = get(&app, None, &path(&c1.id)).await;
+    let status = app.get_json(&path(&c1.id)).await.status;
     assert_eq!(status, 401);
 }
 

@@ -4,7 +4,8 @@ use base64::Engine as _;
 use seeg_application::UnitOfWork;
 use seeg_domain::identity::{CandidateKind, Role};
 use seeg_domain::offers::{JobOffer, OfferVisibility};
-use seeg_tests::accounts::{insert_account, log_in, token_for};
+use seeg_tests::accounts::SignedIn;
+use seeg_tests::http::Answer;
 use seeg_tests::offers::offer;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
@@ -24,18 +25,6 @@ fn documents() -> Value {
     ])
 }
 
-/// An open offer (no deadline) asking 2 métier and 1 talent questions.
-pub(crate) async fn open_offer(app: &TestApp, visibility: OfferVisibility) -> JobOffer {
-    let mut o = offer("Ingénieur Électricité", 0);
-    o.application_deadline = None;
-    o.visibility = visibility;
-    let uow: &dyn UnitOfWork = &app.database;
-    let mut tx = uow.begin().await.unwrap();
-    tx.offers().insert(&o).await.unwrap();
-    tx.commit().await.unwrap();
-    o
-}
-
 pub(crate) fn submission(offer: &JobOffer) -> Value {
     json!({
         "job_offer_id": offer.id,
@@ -48,25 +37,14 @@ pub(crate) fn submission(offer: &JobOffer) -> Value {
     })
 }
 
-pub(crate) async fn post(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
-    let response =
-        app.client.post(app.url("/api/v1/applications/")).bearer_auth(token).json(body).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
-pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let response = app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
-}
-
 async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (candidate, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "awa@example.com").await;
     let draft = json!({"job_offer_id": offer.id, "form_data": {"step": 2}});
     let saved = app.client.post(app.url("/api/v1/applications/drafts/by-offer")).bearer_auth(&token).json(&draft);
     assert_eq!(saved.send().await.unwrap().status(), 201);
-    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["message"], "Candidature créée avec succès (3 document(s) uploadé(s))");
     let data = &body["data"];
@@ -78,28 +56,30 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
     assert_eq!(data["mtp_answers"]["reponses_talent"], json!(["Réponse T"]));
     let id = data["id"].as_str().unwrap().to_owned();
 
-    let (status, list) = get(&app, &token, "/api/v1/applications/").await;
+    let Answer { status, body: list, .. } = app.get_as(&token, "/api/v1/applications/").await;
     assert_eq!((status, list["total"].as_u64()), (200, Some(1)));
-    let (status, list) = get(&app, &token, "/api/v1/applications/?limit=1000").await;
+    let Answer { status, body: list, .. } = app.get_as(&token, "/api/v1/applications/?limit=1000").await;
     assert_eq!((status, list["per_page"].as_u64()), (200, Some(1000)));
-    let (status, refused) = get(&app, &token, "/api/v1/applications/?limit=1001").await;
+    let Answer { status, body: refused, .. } = app.get_as(&token, "/api/v1/applications/?limit=1001").await;
     assert_eq!((status, refused["errors"][0]["field"].as_str()), (422, Some("query.limit")), "legacy: 1..=1000");
-    let (status, one) = get(&app, &token, &format!("/api/v1/applications/{id}")).await;
+    let Answer { status, body: one, .. } = app.get_as(&token, &format!("/api/v1/applications/{id}")).await;
     assert_eq!((status, one["data"]["id"].as_str()), (200, Some(id.as_str())));
 
-    let (status, docs) = get(&app, &token, &format!("/api/v1/applications/{id}/documents")).await;
+    let Answer { status, body: docs, .. } = app.get_as(&token, &format!("/api/v1/applications/{id}/documents")).await;
     assert_eq!((status, docs["total"].as_u64()), (200, Some(3)));
     // The legacy `document_type` filter (§1.7).
-    let (status, only) = get(&app, &token, &format!("/api/v1/applications/{id}/documents?document_type=diplome")).await;
+    let Answer { status, body: only, .. } =
+        app.get_as(&token, &format!("/api/v1/applications/{id}/documents?document_type=diplome")).await;
     assert_eq!(
         (status, only["total"].as_u64(), only["message"].as_str()),
         (200, Some(1), Some("1 document(s) trouvé(s)"))
     );
     assert_eq!(only["data"][0]["document_type"], "diplome");
-    let (status, none) =
-        get(&app, &token, &format!("/api/v1/applications/{id}/documents?document_type=portfolio")).await;
+    let Answer { status, body: none, .. } =
+        app.get_as(&token, &format!("/api/v1/applications/{id}/documents?document_type=portfolio")).await;
     assert_eq!((status, none["total"].as_u64()), (200, Some(0)));
-    let (status, bad) = get(&app, &token, &format!("/api/v1/applications/{id}/documents?document_type=photo")).await;
+    let Answer { status, body: bad, .. } =
+        app.get_as(&token, &format!("/api/v1/applications/{id}/documents?document_type=photo")).await;
     assert_eq!((status, bad["errors"][0]["field"].as_str()), (422, Some("query.document_type")), "{bad}");
     let cv = docs["data"].as_array().unwrap().iter().find(|d| d["document_type"] == "cv").unwrap().clone();
     let original = pdf("cv", 2000);
@@ -114,7 +94,7 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
     assert_eq!(response.bytes().await.unwrap().as_ref(), original.as_slice(), "download bytes equal the upload");
 
     let one = format!("/api/v1/applications/{id}/documents/{}", cv["id"].as_str().unwrap());
-    let (status, with_data) = get(&app, &token, &one).await;
+    let Answer { status, body: with_data, .. } = app.get_as(&token, &one).await;
     assert_eq!((status, with_data["data"]["file_name"].as_str()), (200, Some("cv.pdf")));
     let decoded = base64::engine::general_purpose::STANDARD.decode(with_data["data"]["file_data"].as_str().unwrap());
     assert_eq!(decoded.unwrap(), original, "base64 bytes equal the upload");
@@ -129,18 +109,18 @@ async fn a_candidate_applies_and_reads_back_every_document(backend: Backend) {
     assert_eq!(cached.status(), 304);
 
     // The draft went with the submission (I8), and the profile appeared with it (R24).
-    let (_, draft) =
-        get(&app, &token, &format!("/api/v1/applications/drafts/by-offer?job_offer_id={}", offer.id)).await;
+    let draft =
+        app.get_as(&token, &format!("/api/v1/applications/drafts/by-offer?job_offer_id={}", offer.id)).await.body;
     assert_eq!(draft["data"], Value::Null, "{draft}");
 
-    let (status, profile) = get(&app, &token, "/api/v1/users/me/profile").await;
+    let Answer { status, body: profile, .. } = app.get_as(&token, "/api/v1/users/me/profile").await;
     assert_eq!(status, 200, "{profile}");
 }
 
 async fn every_refusal_has_its_status_and_code_and_stores_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "refus@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "refus@example.com").await.token;
     let with = |change: &dyn Fn(&mut Value)| {
         let mut body = submission(&offer);
         change(&mut body);
@@ -169,41 +149,41 @@ async fn every_refusal_has_its_status_and_code_and_stores_nothing(backend: Backe
         (with(&|b| b["job_offer_id"] = json!(uuid::Uuid::nil())), 404, "not_found"),
     ];
     for (body, status, code) in cases {
-        let (got, answer) = post(&app, &token, &body).await;
+        let Answer { status: got, body: answer, .. } = app.post_submission(&token, &body).await;
         assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{answer}");
     }
-    let (_, list) = get(&app, &token, "/api/v1/applications/").await;
+    let list = app.get_as(&token, "/api/v1/applications/").await.body;
     assert_eq!(list["total"], 0, "no refused submission left a row");
 }
 
 async fn visibility_kind_role_and_deadline_are_enforced(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let internal_only = open_offer(&app, OfferVisibility::InternalOnly).await;
-    let (_, external) = token_for(&app, Role::Candidate, "externe@example.com").await;
-    let (status, _) = post(&app, &external, &submission(&internal_only)).await;
+    let internal_only = app.open_offer("Ingénieur Électricité", OfferVisibility::InternalOnly).await;
+    let external = app.token_for(Role::Candidate, "externe@example.com").await.token;
+    let status = app.post_submission(&external, &submission(&internal_only)).await.status;
     assert_eq!(status, 404, "K3b: an internal offer does not exist for an external candidate");
 
-    let mut internal = insert_account(&app, Role::Candidate, "agent@seeg-gabon.com").await;
+    let mut internal = app.insert_account(Role::Candidate, "agent@seeg-gabon.com").await;
     internal.candidate_kind = Some(CandidateKind::Internal);
     let uow: &dyn UnitOfWork = &app.database;
     let mut tx = uow.begin().await.unwrap();
     tx.users().update(&internal).await.unwrap();
     tx.commit().await.unwrap();
-    let internal_token = log_in(&app, "agent@seeg-gabon.com").await["access_token"].as_str().unwrap().to_owned();
+    let internal_token = app.log_in("agent@seeg-gabon.com").await.access_token;
     let mut body = submission(&internal_only);
     body.as_object_mut().unwrap().remove("has_been_manager");
-    let (status, answer) = post(&app, &internal_token, &body).await;
+    let Answer { status, body: answer, .. } = app.post_submission(&internal_token, &body).await;
     assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.has_been_manager")));
     body["has_been_manager"] = json!(true);
     for reference in ["ref_entreprise", "ref_fullname", "ref_mail", "ref_contact"] {
         body.as_object_mut().unwrap().remove(reference);
     }
-    let (status, answer) = post(&app, &internal_token, &body).await;
+    let Answer { status, body: answer, .. } = app.post_submission(&internal_token, &body).await;
     assert_eq!(status, 201, "references are optional for internal candidates: {answer}");
 
     for (role, email) in [(Role::Recruiter, "rh@seeg-gabon.com"), (Role::Admin, "admin@seeg-gabon.com")] {
-        let (_, token) = token_for(&app, role, email).await;
-        assert_eq!(post(&app, &token, &submission(&internal_only)).await.0, 403, "{role:?}");
+        let token = app.token_for(role, email).await.token;
+        assert_eq!(app.post_submission(&token, &submission(&internal_only)).await.status, 403, "{role:?}");
     }
 
     let mut closed = offer("Offre close", 0);
@@ -212,42 +192,43 @@ async fn visibility_kind_role_and_deadline_are_enforced(backend: Backend) {
     let mut tx = uow.begin().await.unwrap();
     tx.offers().insert(&closed).await.unwrap();
     tx.commit().await.unwrap();
-    let (status, answer) = post(&app, &external, &submission(&closed)).await;
+    let Answer { status, body: answer, .. } = app.post_submission(&external, &submission(&closed)).await;
     assert_eq!((status, answer["code"].as_str()), (400, Some("offer_closed")));
 }
 
 async fn only_one_of_concurrent_identical_submissions_commits(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "course@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "course@example.com").await.token;
     let body = submission(&offer);
-    let attempts = (0..20).map(|_| post(&app, &token, &body));
+    let attempts = (0..20).map(|_| app.post_submission(&token, &body));
     let outcomes = futures_util::future::join_all(attempts).await;
-    let created = outcomes.iter().filter(|(status, _)| *status == 201).count();
+    let created = outcomes.iter().filter(|answer| answer.status == 201).count();
     assert_eq!(created, 1, "{outcomes:?}");
-    for (status, answer) in outcomes.iter().filter(|(status, _)| *status != 201) {
+    for Answer { status, body: answer, .. } in outcomes.iter().filter(|answer| answer.status != 201) {
         assert_eq!((*status, answer["code"].as_str()), (400, Some("application_exists")), "{answer}");
         assert!(answer["detail"].as_str().unwrap().contains("existe déjà"));
     }
-    let (_, list) = get(&app, &token, "/api/v1/applications/").await;
+    let list = app.get_as(&token, "/api/v1/applications/").await.body;
     assert_eq!(list["total"], 1);
 }
 
 async fn other_candidates_never_see_an_application_but_staff_do(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, owner) = token_for(&app, Role::Candidate, "owner@example.com").await;
-    let (_, body) = post(&app, &owner, &submission(&offer)).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let owner = app.token_for(Role::Candidate, "owner@example.com").await.token;
+    let body = app.post_submission(&owner, &submission(&offer)).await.body;
     let id = body["data"]["id"].as_str().unwrap().to_owned();
-    let (_, stranger) = token_for(&app, Role::Candidate, "stranger@example.com").await;
+    let stranger = app.token_for(Role::Candidate, "stranger@example.com").await.token;
     for path in [format!("/api/v1/applications/{id}"), format!("/api/v1/applications/{id}/documents")] {
-        assert_eq!(get(&app, &stranger, &path).await.0, 404, "{path}");
+        assert_eq!(app.get_as(&stranger, &path).await.status, 404, "{path}");
     }
-    let (_, list) = get(&app, &stranger, "/api/v1/applications/").await;
+    let list = app.get_as(&stranger, "/api/v1/applications/").await.body;
     assert_eq!(list["total"], 0);
-    let (_, observer) = token_for(&app, Role::Observer, "obs@seeg-gabon.com").await;
-    assert_eq!(get(&app, &observer, &format!("/api/v1/applications/{id}")).await.0, 200);
-    let (status, list) = get(&app, &observer, &format!("/api/v1/applications/?job_offer_id={}", offer.id)).await;
+    let observer = app.token_for(Role::Observer, "obs@seeg-gabon.com").await.token;
+    assert_eq!(app.get_as(&observer, &format!("/api/v1/applications/{id}")).await.status, 200);
+    let Answer { status, body: list, .. } =
+        app.get_as(&observer, &format!("/api/v1/applications/?job_offer_id={}", offer.id)).await;
     assert_eq!((status, list["total"].as_u64()), (200, Some(1)));
 }
 
@@ -255,8 +236,8 @@ async fn an_oversized_body_is_413_before_decoding(backend: Backend) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "gros@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "gros@example.com").await.token;
     // Only the head of a 57 MiB request: the answer comes from the declared length, before any byte of the
     // body is read (a client sending the body could see its connection closed under it, which is the point).
     let host = app.address.trim_start_matches("http://").to_owned();
@@ -276,7 +257,7 @@ async fn an_oversized_body_is_413_before_decoding(backend: Backend) {
     // Under the body limit, one document's encoded size is refused before decoding it.
     let mut body = submission(&offer);
     body["documents"][0]["file_data"] = json!("A".repeat(14 * 1024 * 1024));
-    let (status, answer) = post(&app, &token, &body).await;
+    let Answer { status, body: answer, .. } = app.post_submission(&token, &body).await;
     assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.documents[0].file_data")));
 }
 
@@ -292,34 +273,29 @@ on_backends!(Sqlite, Postgres =>
     the_dossier_is_a_pdf_its_readers_can_read,
 );
 
-async fn put(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
-    let response = app.client.put(app.url(path)).bearer_auth(token).json(body).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 /// A candidate reads their history as dates and statuses; the staff's notes and who moved it stay with staff.
 async fn a_candidate_s_history_holds_no_staff_notes_nor_authors(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "historique@example.com").await;
-    let (_, created) = post(&app, &token, &submission(&offer)).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "historique@example.com").await.token;
+    let created = app.post_submission(&token, &submission(&offer)).await.body;
     let id = created["data"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/applications/{id}");
-    let (recruiter, rh) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
-    let moved = put(&app, &rh, &path, &json!({"status": "incubation", "notes": "Profil moyen, à comparer"})).await;
-    assert_eq!(moved.0, 200, "{}", moved.1);
+    let SignedIn { user: recruiter, token: rh } = app.token_for(Role::Recruiter, "rh@seeg-gabon.com").await;
+    let moved = app.put_as(&rh, &path, &json!({"status": "incubation", "notes": "Profil moyen, à comparer"})).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
     let note = json!({"notes": "Avis du comité : réservé"});
     let response = app.client.post(app.url(&format!("{path}/history"))).bearer_auth(&rh).json(&note).send().await;
     assert_eq!(response.unwrap().status(), 201);
 
-    let (status, staff) = get(&app, &rh, &format!("{path}/history")).await;
+    let Answer { status, body: staff, .. } = app.get_as(&rh, &format!("{path}/history")).await;
     assert_eq!(status, 200);
     let rows = staff["data"].as_array().unwrap();
     assert!(
         rows.iter().any(|r| r["notes"] == "Profil moyen, à comparer" && r["changed_by"] == recruiter.id.to_string())
     );
 
-    let (status, own) = get(&app, &token, &format!("{path}/history")).await;
+    let Answer { status, body: own, .. } = app.get_as(&token, &format!("{path}/history")).await;
     assert_eq!(status, 200);
     let rows = own["data"].as_array().unwrap();
     assert_eq!(rows.len(), staff["data"].as_array().unwrap().len());
@@ -333,40 +309,41 @@ async fn a_candidate_s_history_holds_no_staff_notes_nor_authors(backend: Backend
 /// I5: every transition allowed and refused, per actor, with history rows, notifications and audit rows.
 async fn the_pipeline_moves_only_along_its_state_machine(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (candidate, token) = token_for(&app, Role::Candidate, "pipeline@example.com").await;
-    let (_, created) = post(&app, &token, &submission(&offer)).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "pipeline@example.com").await;
+    let created = app.post_submission(&token, &submission(&offer)).await.body;
     let id = created["data"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/applications/{id}");
-    let (recruiter, rh) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
-    let (_, observer) = token_for(&app, Role::Observer, "obs@seeg-gabon.com").await;
+    let SignedIn { user: recruiter, token: rh } = app.token_for(Role::Recruiter, "rh@seeg-gabon.com").await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let observer = app.token_for(Role::Observer, "obs@seeg-gabon.com").await.token;
 
     // Skipping a step is refused with the statuses allowed from here.
-    let (status, refused) = put(&app, &rh, &path, &json!({"status": "entretien_programme"})).await;
+    let Answer { status, body: refused, .. } = app.put_as(&rh, &path, &json!({"status": "entretien_programme"})).await;
     assert_eq!((status, refused["code"].as_str()), (409, Some("invalid_status_transition")));
     assert_eq!(refused["allowed"], json!(["incubation", "refuse"]));
-    assert_eq!(put(&app, &observer, &path, &json!({"status": "incubation"})).await.0, 403);
-    let (status, refused) = put(&app, &token, &path, &json!({"status": "incubation"})).await;
+    assert_eq!(app.put_as(&observer, &path, &json!({"status": "incubation"})).await.status, 403);
+    let Answer { status, body: refused, .. } = app.put_as(&token, &path, &json!({"status": "incubation"})).await;
     assert_eq!((status, refused["allowed"].clone()), (409, json!(["retiree"])), "a candidate only withdraws");
 
     for next in ["incubation", "entretien_programme", "simulation_programmee"] {
-        let (status, moved) = put(&app, &rh, &path, &json!({"status": next, "notes": format!("vers {next}")})).await;
+        let Answer { status, body: moved, .. } =
+            app.put_as(&rh, &path, &json!({"status": next, "notes": format!("vers {next}")})).await;
         assert_eq!((status, moved["data"]["status"].as_str()), (200, Some(next)), "{moved}");
     }
-    assert_eq!(put(&app, &rh, &path, &json!({"status": "refuse"})).await.0, 200);
-    let (status, refused) = put(&app, &rh, &path, &json!({"status": "incubation"})).await;
+    assert_eq!(app.put_as(&rh, &path, &json!({"status": "refuse"})).await.status, 200);
+    let Answer { status, body: refused, .. } = app.put_as(&rh, &path, &json!({"status": "incubation"})).await;
     assert_eq!((status, refused["allowed"].clone()), (409, json!([])), "a recruiter cannot reopen");
-    assert_eq!(put(&app, &admin, &path, &json!({"status": "incubation"})).await.0, 200, "an admin reopens");
-    assert_eq!(put(&app, &token, &path, &json!({"status": "retiree"})).await.0, 200, "the candidate withdraws");
-    let (status, refused) = put(&app, &admin, &path, &json!({"status": "embauche"})).await;
+    assert_eq!(app.put_as(&admin, &path, &json!({"status": "incubation"})).await.status, 200, "an admin reopens");
+    assert_eq!(app.put_as(&token, &path, &json!({"status": "retiree"})).await.status, 200, "the candidate withdraws");
+    let Answer { status, body: refused, .. } = app.put_as(&admin, &path, &json!({"status": "embauche"})).await;
     assert_eq!((status, refused["allowed"].clone()), (409, json!([])), "withdrawn is final");
-    let (status, _) = put(&app, &rh, &path, &json!({"status": "accepted"})).await;
+    let status = app.put_as(&rh, &path, &json!({"status": "accepted"})).await.status;
     assert_eq!(status, 422, "unknown words are 422");
-    let (status, _) = put(&app, &rh, &path, &json!({"status": "incubation", "cover_letter": "x"})).await;
+    let status = app.put_as(&rh, &path, &json!({"status": "incubation", "cover_letter": "x"})).await.status;
     assert_eq!(status, 422, "only status and notes");
 
-    let (_, history) = get(&app, &rh, &format!("{path}/history")).await;
+    let history = app.get_as(&rh, &format!("{path}/history")).await.body;
     let moves: Vec<(Value, Value)> = history["data"]
         .as_array()
         .unwrap()
@@ -390,7 +367,7 @@ async fn the_pipeline_moves_only_along_its_state_machine(backend: Backend) {
     assert_eq!(history["data"][6]["changed_by"], candidate.id.to_string());
 
     let audit = format!("/api/v1/audit?action=application.status_changed&target_id={id}");
-    let (_, trail) = get(&app, &admin, &audit).await;
+    let trail = app.get_as(&admin, &audit).await.body;
     assert_eq!(trail["total"], 5, "staff moves are audited, the candidate's withdrawal is not: {trail}");
 
     // A recruiter's note goes into the history without a move; candidates cannot add one.
@@ -399,23 +376,23 @@ async fn the_pipeline_moves_only_along_its_state_machine(backend: Backend) {
     assert_eq!(response.unwrap().status(), 201);
     let response = app.client.post(app.url(&format!("{path}/history"))).bearer_auth(&token).json(&note).send().await;
     assert_eq!(response.unwrap().status(), 403);
-    let (_, history) = get(&app, &rh, &format!("{path}/history")).await;
+    let history = app.get_as(&rh, &format!("{path}/history")).await.body;
     assert_eq!(history["data"].as_array().unwrap().len(), 8);
 
-    let (_, stranger) = token_for(&app, Role::Candidate, "stranger@example.com").await;
-    assert_eq!(put(&app, &stranger, &path, &json!({"status": "retiree"})).await.0, 404);
-    assert_eq!(get(&app, &stranger, &format!("{path}/history")).await.0, 404);
+    let stranger = app.token_for(Role::Candidate, "stranger@example.com").await.token;
+    assert_eq!(app.put_as(&stranger, &path, &json!({"status": "retiree"})).await.status, 404);
+    assert_eq!(app.get_as(&stranger, &format!("{path}/history")).await.status, 404);
 }
 
 /// Issue 5 item 6: the dossier opens in a PDF reader and says what the application says.
 async fn the_dossier_is_a_pdf_its_readers_can_read(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "dossier@example.com").await;
-    let (_, created) = post(&app, &token, &submission(&offer)).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "dossier@example.com").await.token;
+    let created = app.post_submission(&token, &submission(&offer)).await.body;
     let id = created["data"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/applications/{id}/export/pdf");
-    let (_, observer) = token_for(&app, Role::Observer, "obs@seeg-gabon.com").await;
+    let observer = app.token_for(Role::Observer, "obs@seeg-gabon.com").await.token;
     for caller in [&token, &observer] {
         let response = app.client.get(app.url(&path)).bearer_auth(caller).send().await.unwrap();
         assert_eq!(response.status(), 200);
@@ -431,7 +408,7 @@ async fn the_dossier_is_a_pdf_its_readers_can_read(backend: Backend) {
             assert!(text.contains(expected), "{expected} missing from: {text}");
         }
     }
-    let (_, stranger) = token_for(&app, Role::Candidate, "stranger@example.com").await;
+    let stranger = app.token_for(Role::Candidate, "stranger@example.com").await.token;
     assert_eq!(app.client.get(app.url(&path)).bearer_auth(&stranger).send().await.unwrap().status(), 404);
     for bad in ["format=Tabloid", "language=en"] {
         let response = app.client.get(app.url(&format!("{path}?{bad}"))).bearer_auth(&token).send().await.unwrap();

@@ -2,7 +2,8 @@
 //! request that caused them; filters narrow; only administrators read it; no personal value ever appears.
 
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::{PASSWORD, token_for};
+use seeg_tests::accounts::PASSWORD;
+use seeg_tests::accounts::SignedIn;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -18,14 +19,8 @@ async fn audit(app: &TestApp, token: &str, query: &str) -> (u16, Option<String>,
 
 /// A login attempt; the request id the service gave it.
 async fn login(app: &TestApp, email: &str, password: &str) -> (u16, String) {
-    let response = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), request_id(&response))
+    let attempt = app.attempt_login(email, password).await;
+    (attempt.status, attempt.header("x-request-id").unwrap().to_owned())
 }
 
 fn request_id(response: &reqwest::Response) -> String {
@@ -45,8 +40,8 @@ fn caused_by<'a>(body: &'a Value, request_id: &str) -> &'a Value {
 
 async fn logins_and_account_changes_are_traced_to_their_request(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (admin, admin_token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
-    let (candidate, _) = token_for(&app, Role::Candidate, "awa.mba@example.com").await;
+    let SignedIn { user: admin, token: admin_token } = app.token_for(Role::Admin, "admin@seeg-gabon.com").await;
+    let candidate = app.token_for(Role::Candidate, "awa.mba@example.com").await.user;
 
     let (status, succeeded) = login(&app, "awa.mba@example.com", PASSWORD).await;
     assert_eq!(status, 200);
@@ -101,8 +96,8 @@ async fn logins_and_account_changes_are_traced_to_their_request(backend: Backend
 
 async fn filters_and_pages_narrow_the_trail(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (admin, token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
-    let (candidate, _) = token_for(&app, Role::Candidate, "awa.mba@example.com").await;
+    let SignedIn { user: admin, token } = app.token_for(Role::Admin, "admin@seeg-gabon.com").await;
+    let candidate = app.token_for(Role::Candidate, "awa.mba@example.com").await.user;
     for _ in 0..3 {
         assert_eq!(login(&app, "awa.mba@example.com", "Mauvais#2026").await.0, 401);
     }
@@ -143,7 +138,7 @@ async fn filters_and_pages_narrow_the_trail(backend: Backend) {
 
 async fn bad_parameters_are_422_naming_each_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let token = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
     let (status, _, _, body) =
         audit(&app, &token, "?actor_id=42&from=hier&to=2026-02-30T00:00:00Z&skip=-1&limit=501").await;
     assert_eq!(status, 422, "{body}");
@@ -165,7 +160,7 @@ async fn only_administrators_read_the_trail(backend: Backend) {
         (Role::Observer, "obs@seeg-gabon.com"),
         (Role::Candidate, "awa.mba@example.com"),
     ] {
-        let (_, token) = token_for(&app, role, email).await;
+        let token = app.token_for(role, email).await.token;
         let (status, total, text, body) = audit(&app, &token, "").await;
         assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{}", role.as_str());
         assert_eq!(total, None);

@@ -3,7 +3,6 @@
 //! the 422 of a malformed body or the 413 of an oversized one. The upload routes are proved in their own files.
 
 use reqwest::Method;
-use seeg_tests::accounts::token_for;
 use seeg_tests::{Backend, TestApp, on_backends};
 use uuid::Uuid;
 
@@ -79,7 +78,7 @@ async fn a_caller_who_may_not_act_is_refused_before_its_body_is_read(backend: Ba
         (Who::Admin, "admin@seeg-gabon.com"),
     ] {
         let role = who.role().expect("a signed-in caller");
-        tokens.push((who, token_for(&app, role, email).await.1));
+        tokens.push((who, app.token_for(role, email).await.token));
     }
     let token_of = |who: Who| tokens.iter().find(|(w, _)| *w == who).map(|(_, t)| t.as_str());
 

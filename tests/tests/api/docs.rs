@@ -1,6 +1,7 @@
 //! The API description: OpenAPI, Swagger UI and ReDoc served from vendored assets, and a snapshot of the
 //! contract so that any change to it shows in review (CONVENTIONS 12). `UPDATE_SNAPSHOTS=1` rewrites it.
 
+use seeg_tests::http::Answer;
 use seeg_tests::{Backend, TestApp};
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/openapi.json");
@@ -8,7 +9,7 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/openapi.j
 #[tokio::test]
 async fn openapi_matches_the_reviewed_snapshot() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let (status, served) = app.get_json("/openapi.json").await;
+    let Answer { status, body: served, .. } = app.get_json("/openapi.json").await;
     assert_eq!(status, 200);
     let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
     if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
@@ -21,7 +22,7 @@ async fn openapi_matches_the_reviewed_snapshot() {
 #[tokio::test]
 async fn every_operation_has_an_id_a_tag_and_documents_its_errors() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let (_, doc) = app.get_json("/openapi.json").await;
+    let doc = app.get_json("/openapi.json").await.body;
     let paths = doc["paths"].as_object().unwrap();
     for path in ["/api/v1/public/jobs", "/api/v1/public/jobs/count", "/api/v1/public/jobs/{job_id}", "/health"] {
         assert!(paths.contains_key(path), "{path} undocumented");

@@ -15,13 +15,14 @@ use seeg_application::documents_sweep::SweepReport;
 use seeg_application::outbox::HandlerRegistry;
 use seeg_application::{Clock, SystemClock};
 use seeg_domain::identity::Role;
+use seeg_domain::offers::OfferVisibility;
 use seeg_server::Settings;
 use seeg_server::settings::StorageKind;
-use seeg_tests::accounts::token_for;
 use seeg_tests::eventually::eventually;
-use seeg_tests::submissions::{REQUIRED_TYPES, labelled_pdf, open_offer, post_submission, submission_body, submit};
+use seeg_tests::http::Answer;
+use seeg_tests::submissions::Submitted;
+use seeg_tests::submissions::{REQUIRED_TYPES, labelled_pdf, submission_body};
 use seeg_tests::{Backend, TestApp, on_backends};
-use serde_json::Value;
 
 /// Documents in a local folder the test can also open (the test configuration keeps them in memory).
 fn local_storage(settings: &mut Settings, root: &Path) {
@@ -48,10 +49,9 @@ async fn leave_orphans(store: &BlobStorage) -> Vec<String> {
 }
 
 /// Every document of `application` downloads with the bytes submitted under `label`.
-async fn documents_download(app: &TestApp, token: &str, application: &Value, label: &str) {
-    let id = application["id"].as_str().unwrap();
-    let listed = app.client.get(app.url(&format!("/api/v1/applications/{id}/documents"))).bearer_auth(token);
-    let listed: Value = listed.send().await.unwrap().json().await.unwrap();
+async fn documents_download(app: &TestApp, token: &str, application: &Submitted, label: &str) {
+    let id = application.id;
+    let listed = app.get_as(token, &format!("/api/v1/applications/{id}/documents")).await.body;
     let documents = listed["data"].as_array().unwrap();
     assert_eq!(documents.len(), REQUIRED_TYPES.len(), "{listed}");
     for document in documents {
@@ -68,14 +68,14 @@ async fn the_command_sweeps_orphans_after_the_grace_period_and_keeps_submitted_d
     let root = dir.path().join("blobs");
     let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| local_storage(s, &root)).await;
     let store = BlobStorage::local(&root).unwrap();
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(&app, "Technicien réseau").await;
-    let application = submit(&app, &token, &job, "awa").await;
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let job = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
+    let application = app.submit(&token, &job, "awa").await;
     let submitted = keys(&store).await;
     assert_eq!(submitted.len(), REQUIRED_TYPES.len());
 
     // A refused submission (the same candidate, the same offer: I4) is answered before anything is stored.
-    let (status, body) = post_submission(&app, &token, &submission_body(&job, "deuxième essai")).await;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission_body(&job, "deuxième essai")).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(keys(&store).await, submitted);
     // One interrupted after its bytes were stored leaves orphans.
@@ -126,9 +126,9 @@ async fn the_server_sweeps_on_its_own_every_interval(backend: Backend) {
     })
     .await;
     let store = BlobStorage::local(&root).unwrap();
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(&app, "Technicien réseau").await;
-    let application = submit(&app, &token, &job, "awa").await;
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let job = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
+    let application = app.submit(&token, &job, "awa").await;
     let submitted = keys(&store).await;
     leave_orphans(&store).await;
     // Two days old: past the grace period for the server's own clock.

@@ -9,39 +9,26 @@ use seeg_application::applications::drafts::DraftRepository;
 use seeg_application::identity::NotificationRepository;
 use seeg_domain::identity::{Role, User};
 use seeg_domain::offers::{JobOffer, OfferStatus, OfferVisibility};
-use seeg_tests::accounts::{internal_candidate_token, token_for};
+use seeg_tests::accounts::SignedIn;
+use seeg_tests::http::Answer;
 use seeg_tests::offers::{offer, with};
-use seeg_tests::submissions::{open_offer, submit};
+use seeg_tests::submissions::Submitted;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 const DRAFTS: &str = "/api/v1/applications/drafts/by-offer";
 
-async fn send(app: &TestApp, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, Value) {
-    let mut request = app.client.request(method, app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+async fn get_draft(app: &TestApp, token: &str, offer_id: Uuid) -> Answer {
+    app.get_as(token, &format!("{DRAFTS}?job_offer_id={offer_id}")).await
 }
 
-async fn get_draft(app: &TestApp, token: &str, offer_id: Uuid) -> (u16, Value) {
-    send(app, Method::GET, &format!("{DRAFTS}?job_offer_id={offer_id}"), Some(token), None).await
+async fn save_draft(app: &TestApp, token: &str, body: &Value) -> Answer {
+    app.post_as(token, DRAFTS, body).await
 }
 
-async fn save_draft(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
-    send(app, Method::POST, DRAFTS, Some(token), Some(body)).await
-}
-
-async fn delete_draft(app: &TestApp, token: &str, offer_id: Uuid) -> (u16, Value) {
-    send(app, Method::DELETE, &format!("{DRAFTS}?job_offer_id={offer_id}"), Some(token), None).await
+async fn delete_draft(app: &TestApp, token: &str, offer_id: Uuid) -> Answer {
+    app.delete_as(token, &format!("{DRAFTS}?job_offer_id={offer_id}")).await
 }
 
 async fn published(app: &TestApp, job: JobOffer) -> JobOffer {
@@ -62,15 +49,15 @@ async fn notifications_of(database: &Database, user: &User) -> Vec<(String, Opti
 
 async fn a_draft_lives_from_first_save_to_delete(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (awa, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let SignedIn { user: awa, token } = app.token_for(Role::Candidate, "awa@example.com").await;
     let job = published(&app, offer("Technicien réseau", 0)).await;
 
-    let (status, body) = get_draft(&app, &token, job.id).await;
+    let Answer { status, body, .. } = get_draft(&app, &token, job.id).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!((body["success"].as_bool(), &body["data"]), (Some(true), &Value::Null));
 
     let form = json!({"motivation": "Électricienne depuis 6 ans", "answers": {"metier": ["Oui", "Non"]}, "step": 2});
-    let (status, body) =
+    let Answer { status, body, .. } =
         save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": form, "ui_state": {"tab": "mtp"}})).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["success"], true);
@@ -86,50 +73,50 @@ async fn a_draft_lives_from_first_save_to_delete(backend: Backend) {
     assert!(stored(&app, &awa, job.id).await.is_some(), "committed (I8)");
 
     // Another request reads it back, at the path with a trailing slash too (K1).
-    let (status, body) =
-        send(&app, Method::GET, &format!("{DRAFTS}/?job_offer_id={}", job.id), Some(&token), None).await;
+    let Answer { status, body, .. } = app.get_as(&token, &format!("{DRAFTS}/?job_offer_id={}", job.id)).await;
     assert_eq!((status, &body["data"]), (200, &saved));
 
     // A second save replaces both objects; an absent object is saved empty; the creation time stays.
-    let (status, body) = save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"step": 3}})).await;
+    let Answer { status, body, .. } =
+        save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"step": 3}})).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!((&body["data"]["form_data"], &body["data"]["ui_state"]), (&json!({"step": 3}), &json!({})));
     assert_eq!(body["data"]["created_at"], saved["created_at"]);
-    assert_eq!(get_draft(&app, &token, job.id).await.1["data"], body["data"]);
+    assert_eq!(get_draft(&app, &token, job.id).await.body["data"], body["data"]);
 
     // `null` clears.
-    let (status, body) =
+    let Answer { status, body, .. } =
         save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": null, "ui_state": {"tab": "cv"}})).await;
     assert_eq!(status, 201, "{body}");
-    let (_, read) = get_draft(&app, &token, job.id).await;
+    let read = get_draft(&app, &token, job.id).await.body;
     assert_eq!((&read["data"]["form_data"], &read["data"]["ui_state"]), (&json!({}), &json!({"tab": "cv"})));
 
-    let (status, body) = delete_draft(&app, &token, job.id).await;
+    let Answer { status, body, .. } = delete_draft(&app, &token, job.id).await;
     assert_eq!((status, body), (204, Value::Null));
     assert!(stored(&app, &awa, job.id).await.is_none(), "the delete is committed (I8, D3)");
-    assert_eq!(get_draft(&app, &token, job.id).await.1["data"], Value::Null);
-    assert_eq!(delete_draft(&app, &token, job.id).await.0, 204, "deleting nothing is no error");
+    assert_eq!(get_draft(&app, &token, job.id).await.body["data"], Value::Null);
+    assert_eq!(delete_draft(&app, &token, job.id).await.status, 204, "deleting nothing is no error");
 }
 
 async fn one_draft_per_candidate_and_offer_and_none_seen_by_another(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (awa, awa_token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let (paul, paul_token) = token_for(&app, Role::Candidate, "paul@example.com").await;
+    let SignedIn { user: awa, token: awa_token } = app.token_for(Role::Candidate, "awa@example.com").await;
+    let SignedIn { user: paul, token: paul_token } = app.token_for(Role::Candidate, "paul@example.com").await;
     let job = published(&app, offer("Technicien réseau", 0)).await;
     let other = published(&app, offer("Chef d'usine d'eau", 1)).await;
 
     for step in 1..=3 {
-        let (status, _) =
-            save_draft(&app, &awa_token, &json!({"job_offer_id": job.id, "form_data": {"step": step}})).await;
+        let status =
+            save_draft(&app, &awa_token, &json!({"job_offer_id": job.id, "form_data": {"step": step}})).await.status;
         assert_eq!(status, 201);
     }
     assert_eq!(stored(&app, &awa, job.id).await.unwrap().form_data.to_value(), json!({"step": 3}));
-    assert_eq!(save_draft(&app, &awa_token, &json!({"job_offer_id": other.id})).await.0, 201);
+    assert_eq!(save_draft(&app, &awa_token, &json!({"job_offer_id": other.id})).await.status, 201);
     assert!(stored(&app, &awa, other.id).await.is_some(), "one draft per offer");
 
     // Paul sees none of Awa's drafts; the `user_id` he sends is ignored: the key is the caller (R27).
-    assert_eq!(get_draft(&app, &paul_token, job.id).await.1["data"], Value::Null);
-    let (status, body) = save_draft(
+    assert_eq!(get_draft(&app, &paul_token, job.id).await.body["data"], Value::Null);
+    let Answer { status, body, .. } = save_draft(
         &app,
         &paul_token,
         &json!({"job_offer_id": job.id, "user_id": awa.id, "form_data": {"step": "paul"}}),
@@ -137,43 +124,43 @@ async fn one_draft_per_candidate_and_offer_and_none_seen_by_another(backend: Bac
     .await;
     assert_eq!((status, &body["data"]["user_id"]), (201, &json!(paul.id.to_string())));
     assert_eq!(stored(&app, &awa, job.id).await.unwrap().form_data.to_value(), json!({"step": 3}));
-    assert_eq!(get_draft(&app, &awa_token, job.id).await.1["data"]["form_data"], json!({"step": 3}));
+    assert_eq!(get_draft(&app, &awa_token, job.id).await.body["data"]["form_data"], json!({"step": 3}));
 
-    assert_eq!(delete_draft(&app, &paul_token, job.id).await.0, 204);
+    assert_eq!(delete_draft(&app, &paul_token, job.id).await.status, 204);
     assert!(stored(&app, &paul, job.id).await.is_none());
     assert!(stored(&app, &awa, job.id).await.is_some(), "Paul's delete reaches his own draft only");
 }
 
 async fn offers_the_candidate_cannot_see_are_404(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (external, token) = token_for(&app, Role::Candidate, "externe@example.com").await;
-    let (_, internal_token) = internal_candidate_token(&app, "agent@seeg-gabon.com", 123_456).await;
+    let SignedIn { user: external, token } = app.token_for(Role::Candidate, "externe@example.com").await;
+    let internal_token = app.internal_candidate_token("agent@seeg-gabon.com", 123_456).await.token;
     let internal_only =
         published(&app, with(offer("Poste interne", 0), OfferStatus::Active, OfferVisibility::InternalOnly)).await;
     let unpublished =
         published(&app, with(offer("Offre en préparation", 1), OfferStatus::Draft, OfferVisibility::Everyone)).await;
     for hidden in [Uuid::nil(), internal_only.id, unpublished.id] {
-        let (status, body) = get_draft(&app, &token, hidden).await;
+        let Answer { status, body, .. } = get_draft(&app, &token, hidden).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "GET {hidden}");
-        let (status, _) = save_draft(&app, &token, &json!({"job_offer_id": hidden, "form_data": {"a": 1}})).await;
+        let status = save_draft(&app, &token, &json!({"job_offer_id": hidden, "form_data": {"a": 1}})).await.status;
         assert_eq!(status, 404, "POST {hidden}");
-        assert_eq!(delete_draft(&app, &token, hidden).await.0, 404, "DELETE {hidden}");
+        assert_eq!(delete_draft(&app, &token, hidden).await.status, 404, "DELETE {hidden}");
         assert!(stored(&app, &external, hidden).await.is_none());
     }
     assert!(notifications_of(&app.database, &external).await.is_empty(), "a refused save notifies nobody");
     // An internal candidate sees every active offer (R14).
-    assert_eq!(save_draft(&app, &internal_token, &json!({"job_offer_id": internal_only.id})).await.0, 201);
+    assert_eq!(save_draft(&app, &internal_token, &json!({"job_offer_id": internal_only.id})).await.status, 201);
 
     // Once the offer closes, the candidate no longer reads its draft, but may still delete it.
     let job = published(&app, offer("Technicien réseau", 2)).await;
-    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id})).await.0, 201);
+    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id})).await.status, 201);
     let closed = with(job.clone(), OfferStatus::Closed, OfferVisibility::Everyone);
     let uow: &dyn UnitOfWork = &app.database;
     let mut tx = uow.begin().await.unwrap();
     assert!(tx.offers().update(&closed).await.unwrap());
     tx.commit().await.unwrap();
-    assert_eq!(get_draft(&app, &token, job.id).await.0, 404);
-    assert_eq!(delete_draft(&app, &token, job.id).await.0, 204);
+    assert_eq!(get_draft(&app, &token, job.id).await.status, 404);
+    assert_eq!(delete_draft(&app, &token, job.id).await.status, 204);
     assert!(stored(&app, &external, job.id).await.is_none());
 }
 
@@ -185,31 +172,32 @@ async fn only_candidates_keep_drafts(backend: Backend) {
         (Role::Recruiter, "rh@seeg-gabon.com"),
         (Role::Observer, "obs@seeg-gabon.com"),
     ] {
-        let (user, token) = token_for(&app, role, email).await;
-        let (status, body) = get_draft(&app, &token, job.id).await;
+        let SignedIn { user, token } = app.token_for(role, email).await;
+        let Answer { status, body, .. } = get_draft(&app, &token, job.id).await;
         assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{role:?}");
         assert_eq!(body["detail"], "Seuls les candidats ont des brouillons de candidature");
-        let (status, _) = save_draft(&app, &token, &json!({"job_offer_id": job.id})).await;
+        let status = save_draft(&app, &token, &json!({"job_offer_id": job.id})).await.status;
         assert_eq!(status, 403, "{role:?}");
-        assert_eq!(delete_draft(&app, &token, job.id).await.0, 403, "{role:?}");
+        assert_eq!(delete_draft(&app, &token, job.id).await.status, 403, "{role:?}");
         assert!(stored(&app, &user, job.id).await.is_none());
     }
     let query = format!("{DRAFTS}?job_offer_id={}", job.id);
     for method in [Method::GET, Method::DELETE] {
-        let (status, body) = send(&app, method.clone(), &query, None, None).await;
+        let Answer { status, body, .. } = app.call(method.clone(), &query, None, None).await;
         assert_eq!((status, body["code"].as_str()), (401, Some("not_authenticated")), "{method}");
     }
-    let (status, _) = send(&app, Method::POST, DRAFTS, None, Some(&json!({"job_offer_id": job.id}))).await;
+    let status = app.post_json(DRAFTS, &json!({"job_offer_id": job.id})).await.status;
     assert_eq!(status, 401);
 }
 
 async fn invalid_requests_are_422_naming_the_field_and_store_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (awa, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let SignedIn { user: awa, token } = app.token_for(Role::Candidate, "awa@example.com").await;
     let job = published(&app, offer("Technicien réseau", 0)).await;
     for method in [Method::GET, Method::DELETE] {
         for query in ["", "?job_offer_id=", "?job_offer_id=pas-un-uuid"] {
-            let (status, body) = send(&app, method.clone(), &format!("{DRAFTS}{query}"), Some(&token), None).await;
+            let Answer { status, body, .. } =
+                app.call(method.clone(), &format!("{DRAFTS}{query}"), Some(&token), None).await;
             assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")), "{method} {query}");
             assert_eq!(body["errors"][0]["field"], "query.job_offer_id", "{method} {query}");
         }
@@ -224,16 +212,17 @@ async fn invalid_requests_are_422_naming_the_field_and_store_nothing(backend: Ba
         (json!({"job_offer_id": job.id, "form_data": {"motivation": over}}), "body.form_data"),
         (json!(["pas", "un", "objet"]), "body"),
     ] {
-        let (status, answer) = save_draft(&app, &token, &body).await;
+        let Answer { status, body: answer, .. } = save_draft(&app, &token, &body).await;
         assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{field}");
         assert_eq!(answer["errors"][0]["field"], field, "{answer}");
     }
-    let (_, answer) = save_draft(&app, &token, &json!({"job_offer_id": job.id, "ui_state": {"t": over}})).await;
+    let answer = save_draft(&app, &token, &json!({"job_offer_id": job.id, "ui_state": {"t": over}})).await.body;
     let message = answer["errors"][0]["message"].as_str().unwrap();
     assert!(message.starts_with("trop volumineux") && message.contains("256 Kio"), "{message}");
     // A body past the route's limit is refused before it is read.
     let huge = "x".repeat(700 * 1024);
-    let (status, answer) = save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"t": huge}})).await;
+    let Answer { status, body: answer, .. } =
+        save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"t": huge}})).await;
     assert_eq!((status, answer["code"].as_str()), (413, Some("payload_too_large")), "{answer}");
     assert!(stored(&app, &awa, job.id).await.is_none());
     assert!(notifications_of(&app.database, &awa).await.is_empty());
@@ -241,14 +230,14 @@ async fn invalid_requests_are_422_naming_the_field_and_store_nothing(backend: Ba
 
 async fn each_save_writes_a_draft_saved_notification(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (awa, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
+    let SignedIn { user: awa, token } = app.token_for(Role::Candidate, "awa@example.com").await;
     let job = published(&app, offer("Technicien réseau", 0)).await;
-    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id})).await.0, 201);
+    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id})).await.status, 201);
     let link = Some(format!("/jobs/{}/apply", job.id));
     assert_eq!(notifications_of(&app.database, &awa).await, [("draft_saved".to_owned(), link.clone())]);
-    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"a": 1}})).await.0, 201);
+    assert_eq!(save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"a": 1}})).await.status, 201);
     assert_eq!(notifications_of(&app.database, &awa).await.len(), 2);
-    assert_eq!(delete_draft(&app, &token, job.id).await.0, 204);
+    assert_eq!(delete_draft(&app, &token, job.id).await.status, 204);
     assert_eq!(notifications_of(&app.database, &awa).await.len(), 2, "deleting notifies nobody");
 }
 
@@ -264,23 +253,23 @@ on_backends!(Sqlite, Postgres =>
 );
 
 /// `/applications/{id}/draft`: the draft of (caller, the application's offer), as by offer (R27).
-fn application_draft(application: &Value) -> String {
-    format!("/api/v1/applications/{}/draft", application["id"].as_str().unwrap())
+fn application_draft(application: &Submitted) -> String {
+    format!("/api/v1/applications/{}/draft", application.id)
 }
 
 async fn a_draft_by_application_is_the_draft_by_its_offer(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (awa, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(&app, "Technicien réseau").await;
-    let application = submit(&app, &token, &job, "awa").await;
+    let SignedIn { user: awa, token } = app.token_for(Role::Candidate, "awa@example.com").await;
+    let job = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
+    let application = app.submit(&token, &job, "awa").await;
     let path = application_draft(&application);
 
-    let (status, body) = send(&app, Method::GET, &path, Some(&token), None).await;
+    let Answer { status, body, .. } = app.get_as(&token, &path).await;
     assert_eq!((status, body["success"].as_bool(), &body["data"]), (200, Some(true), &Value::Null), "{body}");
 
     let form = json!({"motivation": "Compléter le dossier", "step": 4});
     let saved = json!({"form_data": form, "ui_state": {"tab": "documents"}});
-    let (status, body) = send(&app, Method::POST, &path, Some(&token), Some(&saved)).await;
+    let Answer { status, body, .. } = app.post_as(&token, &path, &saved).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!((body["success"].as_bool(), body["message"].as_str()), (Some(true), Some("Brouillon enregistré")));
     let data = body["data"].clone();
@@ -291,43 +280,43 @@ async fn a_draft_by_application_is_the_draft_by_its_offer(backend: Backend) {
     assert_eq!(notifications_of(&app.database, &awa).await.first(), Some(&("draft_saved".to_owned(), link)));
 
     // One draft, two names: what is saved by offer reads back by application, and the other way round.
-    assert_eq!(get_draft(&app, &token, job.id).await.1["data"], data);
-    let (status, _) = save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"step": 5}})).await;
+    assert_eq!(get_draft(&app, &token, job.id).await.body["data"], data);
+    let status = save_draft(&app, &token, &json!({"job_offer_id": job.id, "form_data": {"step": 5}})).await.status;
     assert_eq!(status, 201);
-    let (_, body) = send(&app, Method::GET, &format!("{path}/"), Some(&token), None).await;
+    let body = app.get_as(&token, &format!("{path}/")).await.body;
     assert_eq!((&body["data"]["form_data"], &body["data"]["ui_state"]), (&json!({"step": 5}), &json!({})));
     assert_eq!(body["data"]["created_at"], data["created_at"], "the creation time stays");
 
     // A body without objects saves them empty; a non-object is 422 naming it, and changes nothing.
-    let (status, body) = send(&app, Method::POST, &path, Some(&token), Some(&json!({}))).await;
+    let Answer { status, body, .. } = app.post_as(&token, &path, &json!({})).await;
     assert_eq!((status, &body["data"]["form_data"]), (200, &json!({})));
-    let (status, body) = send(&app, Method::POST, &path, Some(&token), Some(&json!({"ui_state": [1]}))).await;
+    let Answer { status, body, .. } = app.post_as(&token, &path, &json!({"ui_state": [1]})).await;
     assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("body.ui_state")), "{body}");
-    let (status, body) = send(&app, Method::GET, "/api/v1/applications/pas-un-uuid/draft", Some(&token), None).await;
+    let Answer { status, body, .. } = app.get_as(&token, "/api/v1/applications/pas-un-uuid/draft").await;
     assert_eq!((status, body["errors"][0]["field"].as_str()), (422, Some("path.application_id")), "{body}");
 
-    let (status, body) = send(&app, Method::DELETE, &path, Some(&token), None).await;
+    let Answer { status, body, .. } = app.delete_as(&token, &path).await;
     assert_eq!((status, body), (204, Value::Null));
     assert!(stored(&app, &awa, job.id).await.is_none(), "the delete is committed (I8)");
-    assert_eq!(get_draft(&app, &token, job.id).await.1["data"], Value::Null);
-    assert_eq!(send(&app, Method::DELETE, &path, Some(&token), None).await.0, 204, "deleting nothing is no error");
+    assert_eq!(get_draft(&app, &token, job.id).await.body["data"], Value::Null);
+    assert_eq!(app.delete_as(&token, &path).await.status, 204, "deleting nothing is no error");
 }
 
 async fn a_draft_by_application_is_its_candidates_alone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (awa, awa_token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let (paul, paul_token) = token_for(&app, Role::Candidate, "paul@example.com").await;
-    let job = open_offer(&app, "Technicien réseau").await;
-    let application = submit(&app, &awa_token, &job, "awa").await;
+    let SignedIn { user: awa, token: awa_token } = app.token_for(Role::Candidate, "awa@example.com").await;
+    let SignedIn { user: paul, token: paul_token } = app.token_for(Role::Candidate, "paul@example.com").await;
+    let job = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
+    let application = app.submit(&awa_token, &job, "awa").await;
     let path = application_draft(&application);
     let body = json!({"form_data": {"step": 1}});
-    assert_eq!(send(&app, Method::POST, &path, Some(&awa_token), Some(&body)).await.0, 200);
+    assert_eq!(app.post_as(&awa_token, &path, &body).await.status, 200);
 
     // Another candidate's application, and an unknown one, do not exist for Paul (S3).
     let unknown = format!("/api/v1/applications/{}/draft", Uuid::nil());
     for target in [&path, &unknown] {
         for (method, body) in [(Method::GET, None), (Method::POST, Some(&body)), (Method::DELETE, None)] {
-            let (status, answer) = send(&app, method.clone(), target, Some(&paul_token), body).await;
+            let Answer { status, body: answer, .. } = app.call(method.clone(), target, Some(&paul_token), body).await;
             assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")), "{method} {target}");
         }
     }
@@ -340,13 +329,13 @@ async fn a_draft_by_application_is_its_candidates_alone(backend: Backend) {
         (Role::Recruiter, "rh@seeg-gabon.com"),
         (Role::Observer, "obs@seeg-gabon.com"),
     ] {
-        let (_, token) = token_for(&app, role, email).await;
+        let token = app.token_for(role, email).await.token;
         for (method, body) in [(Method::GET, None), (Method::POST, Some(&body)), (Method::DELETE, None)] {
-            let (status, answer) = send(&app, method.clone(), &path, Some(&token), body).await;
+            let Answer { status, body: answer, .. } = app.call(method.clone(), &path, Some(&token), body).await;
             assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{role:?} {method}");
         }
         for method in [Method::GET, Method::DELETE] {
-            assert_eq!(send(&app, method.clone(), &path, None, None).await.0, 401, "{method}");
+            assert_eq!(app.call(method.clone(), &path, None, None).await.status, 401, "{method}");
         }
     }
     assert!(stored(&app, &awa, job.id).await.is_some(), "still there");

@@ -4,18 +4,19 @@ use seeg_adapters_blob::LakeStorage;
 use seeg_application::outbox::HandlerRegistry;
 use seeg_server::settings::StorageKind;
 use seeg_server::startup::Application;
+use seeg_tests::http::Answer;
 use seeg_tests::{Backend, TestApp, on_backends};
 
 async fn health_reports_a_connected_database(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (status, body) = app.get_json("/health").await;
+    let Answer { status, body, .. } = app.get_json("/health").await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "connected");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert!(body["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
 
-    let (status, body) = app.get_json("/monitoring/health").await;
+    let Answer { status, body, .. } = app.get_json("/monitoring/health").await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "healthy");
     assert_eq!(body["environment"], "test");
@@ -27,7 +28,7 @@ async fn a_lost_database_degrades_health_and_fails_readiness(backend: Backend) {
     // Closing a clone closes the pool the service uses.
     app.database.clone().close().await.unwrap();
 
-    let (status, body) = app.get_json("/health").await;
+    let Answer { status, body, .. } = app.get_json("/health").await;
     assert_eq!(status, 200, "liveness stays up: the process serves");
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["database"], "disconnected");

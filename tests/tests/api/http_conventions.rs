@@ -2,9 +2,10 @@
 
 use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::{PASSWORD, token_for};
+use seeg_domain::offers::OfferVisibility;
+use seeg_tests::accounts::PASSWORD;
+use seeg_tests::http::Answer;
 use seeg_tests::offers::offer;
-use seeg_tests::submissions::{open_offer, submit};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::json;
 
@@ -48,9 +49,9 @@ async fn every_response_has_a_request_id_and_the_security_headers(backend: Backe
 /// Tokens, profiles and documents are never kept by a browser or a proxy; the documentation's script may be.
 async fn personal_answers_are_not_cached(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, token) = token_for(&app, Role::Candidate, "cache@example.com").await;
-    let job = open_offer(&app, "Technicien").await;
-    let id = submit(&app, &token, &job, "cache").await["id"].as_str().unwrap().to_owned();
+    let token = app.token_for(Role::Candidate, "cache@example.com").await.token;
+    let job = app.open_offer("Technicien", OfferVisibility::Everyone).await;
+    let id = app.submit(&token, &job, "cache").await.id.to_string();
     let listed = app.client.get(app.url(&format!("/api/v1/applications/{id}/documents"))).bearer_auth(&token);
     let documents: serde_json::Value = listed.send().await.unwrap().json().await.unwrap();
     let document = documents["data"][0]["id"].as_str().unwrap().to_owned();
@@ -79,7 +80,7 @@ async fn personal_answers_are_not_cached(backend: Backend) {
 
 async fn unknown_routes_and_methods_get_the_f1_body(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (status, body) = app.get_json("/api/v1/nothing/here").await;
+    let Answer { status, body, .. } = app.get_json("/api/v1/nothing/here").await;
     assert_eq!(status, 404);
     assert_eq!(body["code"], "route_not_found");
     assert_eq!(body["detail"], "La ressource demandée n'a pas été trouvée");
@@ -156,16 +157,16 @@ on_backends!(Sqlite, Postgres =>
 /// text comes in, it is refused with the F1 body, never a 500 from the store nor stored on SQLite.
 async fn a_nul_character_in_text_is_refused_not_a_500(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, admin) = token_for(&app, Role::Admin, "nul-admin@example.com").await;
-    let (_, candidate) = token_for(&app, Role::Candidate, "nul-candidat@example.com").await;
+    let admin = app.token_for(Role::Admin, "nul-admin@example.com").await.token;
+    let candidate = app.token_for(Role::Candidate, "nul-candidat@example.com").await.token;
     let nul = "a\u{0}b";
-    let job = open_offer(&app, "Offre NUL").await;
+    let job = app.open_offer("Offre NUL", OfferVisibility::Everyone).await;
     let mut references = seeg_tests::submissions::submission_body(&job, "nul");
     references["ref_fullname"] = json!(nul);
     references["reference_contacts"] = json!(nul);
     let mut answers = seeg_tests::submissions::submission_body(&job, "nul réponses");
     answers["mtp_answers"] = json!({"reponses_metier": [nul]});
-    let (_, second) = token_for(&app, Role::Candidate, "nul-second@example.com").await;
+    let second = app.token_for(Role::Candidate, "nul-second@example.com").await.token;
     answers["mtp_answers"] = json!({"reponses_metier": [nul, "b"], "reponses_talent": ["c"]});
     let deadline =
         (seeg_application::Clock::now(&seeg_application::SystemClock) + chrono::TimeDelta::days(30)).to_rfc3339();

@@ -1,7 +1,6 @@
 //! `Idempotency-Key` on POST routes (I4), through a route with a visible effect: `POST /auth/create-user`.
 
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::{insert_account, log_in, token_for};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -20,14 +19,12 @@ async fn create(app: &TestApp, token: Option<&str>, key: &str, body: &Value) -> 
 }
 
 async fn accounts_named(app: &TestApp, token: &str, q: &str) -> u64 {
-    let response = app.client.get(app.url(&format!("/api/v1/users/?q={q}"))).bearer_auth(token).send().await.unwrap();
-    let body: Value = response.json().await.unwrap();
-    body["total"].as_u64().unwrap()
+    app.get_as(token, &format!("/api/v1/users/?q={q}")).await.body["total"].as_u64().unwrap()
 }
 
 async fn a_retried_post_replays_the_first_response_and_acts_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, token) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let token = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
     let body = recruiter("rh.unique@seeg-gabon.com");
     let (status, replayed, first) = create(&app, Some(&token), "cle-1", &body).await;
     assert_eq!((status, replayed), (200, None), "{first}");
@@ -45,8 +42,8 @@ async fn a_retried_post_replays_the_first_response_and_acts_once(backend: Backen
 
 async fn a_failed_request_releases_its_key_and_keys_belong_to_their_caller(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
-    let (_, other_admin) = token_for(&app, Role::Admin, "admin2@seeg-gabon.com").await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let other_admin = app.token_for(Role::Admin, "admin2@seeg-gabon.com").await.token;
     let mut bad = recruiter("rh.corrige@seeg-gabon.com");
     bad["password"] = json!("court");
     let (status, _, _) = create(&app, Some(&admin), "cle", &bad).await;
@@ -81,10 +78,10 @@ async fn anonymous_requests_ignore_the_key(backend: Backend) {
 /// written.
 async fn session_routes_are_never_replayed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    insert_account(&app, Role::Candidate, "candidate@example.com").await;
+    app.insert_account(Role::Candidate, "candidate@example.com").await;
     for path in ["/api/v1/auth/refresh", "/api/v1/auth/refr%65sh", "/api/v1/auth/refresh/"] {
-        let session = log_in(&app, "candidate@example.com").await;
-        let (access, refresh) = (session["access_token"].as_str().unwrap(), session["refresh_token"].as_str().unwrap());
+        let session = app.log_in("candidate@example.com").await;
+        let (access, refresh) = (session.access_token.as_str(), session.refresh_token.as_str());
         let send = || {
             app.client
                 .post(app.url(path))

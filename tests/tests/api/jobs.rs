@@ -3,47 +3,25 @@
 
 use chrono::{SubsecRound, TimeDelta};
 use seeg_application::{Clock, SystemClock};
+use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, User};
 use seeg_domain::offers::{JobOffer, OfferStatus, OfferVisibility};
-use seeg_tests::accounts::{internal_candidate_token, token_for};
+use seeg_tests::accounts::SignedIn;
+use seeg_tests::http::Answer;
 use seeg_tests::offers::{offer, with};
-use seeg_tests::{Backend, TestApp, applications, on_backends};
+use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
-/// A call's status, `X-Total-Count` and JSON body.
-struct Answer {
-    status: u16,
-    total: Option<u64>,
-    body: Value,
-}
-
-async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Option<&Value>) -> Answer {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let total = response.headers().get("x-total-count").map(|v| v.to_str().unwrap().parse().unwrap());
-    let text = response.text().await.unwrap();
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() };
-    Answer { status, total, body }
-}
-
-async fn get(app: &TestApp, path: &str, token: &str) -> Answer {
-    call(app, reqwest::Method::GET, path, token, None).await
-}
-
 async fn post(app: &TestApp, token: &str, body: &Value) -> Answer {
-    call(app, reqwest::Method::POST, "/api/v1/jobs/", token, Some(body)).await
+    app.post_as(token, "/api/v1/jobs/", body).await
 }
 
 async fn put(app: &TestApp, id: &str, token: &str, body: &Value) -> Answer {
-    call(app, reqwest::Method::PUT, &format!("/api/v1/jobs/{id}"), token, Some(body)).await
+    app.put_as(token, &format!("/api/v1/jobs/{id}"), body).await
 }
 
 async fn delete(app: &TestApp, id: &str, token: &str) -> Answer {
-    call(app, reqwest::Method::DELETE, &format!("/api/v1/jobs/{id}"), token, None).await
+    app.delete_as(token, &format!("/api/v1/jobs/{id}")).await
 }
 
 fn titles(body: &Value) -> Vec<&str> {
@@ -92,10 +70,10 @@ async fn each_kind_of_caller_lists_and_reads_what_k3b_lets_it_see(backend: Backe
     let app = TestApp::spawn(backend).await;
     let offers = catalogue();
     app.insert_offers(&offers).await;
-    let (_, external) = token_for(&app, Role::Candidate, "externe@example.com").await;
-    let (_, internal) = internal_candidate_token(&app, "agent@seeg-gabon.com", 123_456).await;
-    let (_, observer) = token_for(&app, Role::Observer, "observateur@seeg-gabon.com").await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let external = app.token_for(Role::Candidate, "externe@example.com").await.token;
+    let internal = app.internal_candidate_token("agent@seeg-gabon.com", 123_456).await.token;
+    let observer = app.token_for(Role::Observer, "observateur@seeg-gabon.com").await.token;
+    let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
 
     let everything = ["Active tous", "Active externe", "Active interne", "Brouillon tous", "Fermée interne"];
     let cases: [(&str, &str, &[&str]); 4] = [
@@ -106,13 +84,13 @@ async fn each_kind_of_caller_lists_and_reads_what_k3b_lets_it_see(backend: Backe
     ];
     for (who, token, visible) in cases {
         for path in ["/api/v1/jobs/", "/api/v1/jobs"] {
-            let answer = get(&app, path, token).await;
+            let answer = app.get_as(token, path).await;
             assert_eq!(answer.status, 200, "{who} {path}");
             assert_eq!(titles(&answer.body), visible, "{who} {path}");
-            assert_eq!(answer.total, Some(visible.len() as u64), "{who}");
+            assert_eq!(answer.total(), Some(visible.len() as u64), "{who}");
         }
         for o in &offers {
-            let answer = get(&app, &format!("/api/v1/jobs/{}", o.id), token).await;
+            let answer = app.get_as(token, &format!("/api/v1/jobs/{}", o.id)).await;
             let expected = if visible.contains(&o.title.as_str()) { 200 } else { 404 };
             assert_eq!(answer.status, expected, "{who} reading {}", o.title);
             if expected == 404 {
@@ -120,18 +98,19 @@ async fn each_kind_of_caller_lists_and_reads_what_k3b_lets_it_see(backend: Backe
             }
         }
         // A candidate's status filter is ignored (active offers only); staff narrow with it.
-        let drafts = get(&app, "/api/v1/jobs/?status_filter=draft", token).await;
+        let drafts = app.get_as(token, "/api/v1/jobs/?status_filter=draft").await;
         let expected: &[&str] = if who.ends_with("candidate") { visible } else { &["Brouillon tous"] };
         assert_eq!(titles(&drafts.body), expected, "{who} with status_filter=draft");
     }
-    let unknown = get(&app, "/api/v1/jobs/?status_filter=publiée", &recruiter).await;
+    let unknown = app.get_as(&recruiter, "/api/v1/jobs/?status_filter=publiée").await;
     assert_eq!((unknown.status, error_fields(&unknown.body)), (422, vec!["query.status_filter"]));
 }
 
 async fn staff_list_the_full_job_shape_and_candidates_the_public_one(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (recruiter_user, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
-    let (_, candidate) = token_for(&app, Role::Candidate, "externe@example.com").await;
+    let SignedIn { user: recruiter_user, token: recruiter } =
+        app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let candidate = app.token_for(Role::Candidate, "externe@example.com").await.token;
     let created = post(&app, &recruiter, &new_offer("Ingénieur réseaux")).await;
     assert_eq!(created.status, 201, "{}", created.body);
 
@@ -165,25 +144,26 @@ async fn staff_list_the_full_job_shape_and_candidates_the_public_one(backend: Ba
     ];
     let mut expected: Vec<String> = public_keys.iter().map(|k| (*k).to_owned()).collect();
     expected.sort_unstable();
-    let listed = get(&app, "/api/v1/jobs/", &candidate).await;
+    let listed = app.get_as(&candidate, "/api/v1/jobs/").await;
     assert_eq!(keys(&listed.body[0]), expected, "a candidate lists JobPublic + is_open");
 
     for extra in ["status", "questions_mtp", "recruiter_id", "reporting_line", "updated_at"] {
         expected.push(extra.to_owned());
     }
     expected.sort_unstable();
-    let listed = get(&app, "/api/v1/jobs/", &recruiter).await;
+    let listed = app.get_as(&recruiter, "/api/v1/jobs/").await;
     assert_eq!(keys(&listed.body[0]), expected, "staff list the legacy Job + is_open");
     assert_eq!(listed.body[0], created.body);
     assert_eq!(created.body["recruiter_id"], recruiter_user.id.to_string());
-    let read = get(&app, &format!("/api/v1/jobs/{}", created.body["id"].as_str().unwrap()), &candidate).await;
+    let read = app.get_as(&candidate, &format!("/api/v1/jobs/{}", created.body["id"].as_str().unwrap())).await;
     assert_eq!(keys(&read.body), expected, "GET by id answers the legacy Job to everyone");
 }
 
 async fn a_recruiter_publishes_an_offer_audited_without_its_values(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (recruiter_user, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let SignedIn { user: recruiter_user, token: recruiter } =
+        app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
 
     let created = post(&app, &recruiter, &new_offer("Ingénieur réseaux")).await;
     assert_eq!(created.status, 201, "{}", created.body);
@@ -195,10 +175,10 @@ async fn a_recruiter_publishes_an_offer_audited_without_its_values(backend: Back
     assert_eq!(body["questions_mtp"]["questions_paradigme"], json!([]));
     assert_eq!(body["is_open"], true);
     let id = body["id"].as_str().unwrap();
-    let read = get(&app, &format!("/api/v1/jobs/{id}"), &recruiter).await;
+    let read = app.get_as(&recruiter, &format!("/api/v1/jobs/{id}")).await;
     assert_eq!(read.body, created.body);
 
-    let trail = get(&app, &format!("/api/v1/audit?target_type=job_offer&target_id={id}"), &admin).await;
+    let trail = app.get_as(&admin, &format!("/api/v1/audit?target_type=job_offer&target_id={id}")).await;
     let events = trail.body["data"].as_array().unwrap();
     assert_eq!(events.len(), 1, "{}", trail.body);
     assert_eq!(events[0]["action"], "job_offer.created");
@@ -210,7 +190,7 @@ async fn a_recruiter_publishes_an_offer_audited_without_its_values(backend: Back
 
 async fn a_creation_breaking_rules_names_every_field_and_stores_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
     let mut body = new_offer("Abc");
     body["description"] = json!("Trop courte");
     body["salary_min"] = json!(900_001);
@@ -237,13 +217,13 @@ async fn a_creation_breaking_rules_names_every_field_and_stores_nothing(backend:
     let refused = post(&app, &recruiter, &negative).await;
     assert_eq!((refused.status, error_fields(&refused.body)), (422, vec!["body.salary_max"]));
 
-    let listed = get(&app, "/api/v1/jobs/", &recruiter).await;
-    assert_eq!(listed.total, Some(0), "nothing was stored");
+    let listed = app.get_as(&recruiter, "/api/v1/jobs/").await;
+    assert_eq!(listed.total(), Some(0), "nothing was stored");
 }
 
 async fn mtp_limits_hold_on_create_and_update_and_through_the_legacy_strings(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
 
     let mut body = new_offer("Limites exactes");
     body["questions_mtp"] = json!({
@@ -273,7 +253,7 @@ async fn mtp_limits_hold_on_create_and_update_and_through_the_legacy_strings(bac
     assert_eq!((refused.status, error_fields(&refused.body)), (422, vec!["body.question_paradigme"]));
     let refused = put(&app, &id, &recruiter, &json!({"question_metier": questions("M", 8).join("\n")})).await;
     assert_eq!((refused.status, error_fields(&refused.body)), (422, vec!["body.question_metier"]));
-    let unchanged = get(&app, &format!("/api/v1/jobs/{id}"), &recruiter).await;
+    let unchanged = app.get_as(&recruiter, &format!("/api/v1/jobs/{id}")).await;
     assert_eq!(unchanged.body, created.body, "refused updates change nothing");
 
     legacy["question_paradigme"] = json!("  Un ?\r\n\nDeux ?  ");
@@ -296,8 +276,8 @@ async fn mtp_limits_hold_on_create_and_update_and_through_the_legacy_strings(bac
 
 async fn invalid_updates_are_refused_and_nothing_is_stored(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
+    let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
     let created = post(&app, &recruiter, &new_offer("Avant toute modification")).await;
     let id = created.body["id"].as_str().unwrap().to_owned();
 
@@ -320,10 +300,10 @@ async fn invalid_updates_are_refused_and_nothing_is_stored(backend: Backend) {
         assert_eq!(refused.status, 422, "{change}: {}", refused.body);
         assert!(error_fields(&refused.body).contains(&field), "{change}: {}", refused.body);
     }
-    let read = get(&app, &format!("/api/v1/jobs/{id}"), &recruiter).await;
+    let read = app.get_as(&recruiter, &format!("/api/v1/jobs/{id}")).await;
     assert_eq!(read.body, created.body, "nothing changed");
-    let trail = get(&app, &format!("/api/v1/audit?action=job_offer.updated&target_id={id}"), &admin).await;
-    assert_eq!(trail.total, Some(0), "no update was audited");
+    let trail = app.get_as(&admin, &format!("/api/v1/audit?action=job_offer.updated&target_id={id}")).await;
+    assert_eq!(trail.total(), Some(0), "no update was audited");
 
     let changed = put(&app, &id, &recruiter, &json!({"title": "Après modification", "contract_type": "stage"})).await;
     assert_eq!(changed.status, 200, "{}", changed.body);
@@ -333,17 +313,17 @@ async fn invalid_updates_are_refused_and_nothing_is_stored(backend: Backend) {
     );
     assert_ne!(changed.body["updated_at"], created.body["updated_at"]);
     assert_eq!(changed.body["created_at"], created.body["created_at"]);
-    let trail = get(&app, &format!("/api/v1/audit?action=job_offer.updated&target_id={id}"), &admin).await;
+    let trail = app.get_as(&admin, &format!("/api/v1/audit?action=job_offer.updated&target_id={id}")).await;
     assert_eq!(trail.body["data"][0]["changed_fields"], json!(["title", "contract_type"]));
 }
 
 async fn only_the_owner_recruiter_or_an_admin_changes_an_offer(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, owner) = token_for(&app, Role::Recruiter, "proprietaire@seeg-gabon.com").await;
-    let (_, other) = token_for(&app, Role::Recruiter, "autre@seeg-gabon.com").await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
-    let (_, observer) = token_for(&app, Role::Observer, "observateur@seeg-gabon.com").await;
-    let (_, candidate) = token_for(&app, Role::Candidate, "candidat@example.com").await;
+    let owner = app.token_for(Role::Recruiter, "proprietaire@seeg-gabon.com").await.token;
+    let other = app.token_for(Role::Recruiter, "autre@seeg-gabon.com").await.token;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let observer = app.token_for(Role::Observer, "observateur@seeg-gabon.com").await.token;
+    let candidate = app.token_for(Role::Candidate, "candidat@example.com").await.token;
     let created = post(&app, &owner, &new_offer("Offre du propriétaire")).await;
     let id = created.body["id"].as_str().unwrap().to_owned();
 
@@ -357,20 +337,20 @@ async fn only_the_owner_recruiter_or_an_admin_changes_an_offer(backend: Backend)
     assert_eq!(unknown.status, 404);
     assert_eq!(put(&app, &id, &admin, &json!({"title": "Changée par l'admin"})).await.status, 200);
     assert_eq!(put(&app, &id, &owner, &json!({"title": "Changée par son recruteur"})).await.status, 200);
-    let read = get(&app, &format!("/api/v1/jobs/{id}"), &owner).await;
+    let read = app.get_as(&owner, &format!("/api/v1/jobs/{id}")).await;
     assert_eq!(read.body["title"], "Changée par son recruteur");
     assert_eq!(delete(&app, &id, &owner).await.status, 200);
-    assert_eq!(get(&app, &format!("/api/v1/jobs/{id}"), &owner).await.status, 404);
+    assert_eq!(app.get_as(&owner, &format!("/api/v1/jobs/{id}")).await.status, 404);
 }
 
 async fn an_offer_with_applications_cannot_be_deleted(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg-gabon.com").await;
-    let (candidate, _) = token_for(&app, Role::Candidate, "candidat@example.com").await;
+    let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let candidate = app.token_for(Role::Candidate, "candidat@example.com").await.user;
     let applied = post(&app, &recruiter, &new_offer("Avec une candidature")).await;
     let applied_id = applied.body["id"].as_str().unwrap().to_owned();
-    applications::insert(app.database_url(), candidate.id, applied_id.parse().unwrap(), "pending").await;
+    app.seed_application(candidate.id, applied_id.parse().unwrap(), ApplicationStatus::Candidature).await;
 
     for token in [&recruiter, &admin] {
         let refused = delete(&app, &applied_id, token).await;
@@ -378,23 +358,23 @@ async fn an_offer_with_applications_cannot_be_deleted(backend: Backend) {
         assert_eq!(refused.body["code"], "offer_has_applications");
         assert!(refused.body["detail"].as_str().unwrap().contains("candidatures"));
     }
-    assert_eq!(get(&app, &format!("/api/v1/jobs/{applied_id}"), &recruiter).await.body, applied.body);
+    assert_eq!(app.get_as(&recruiter, &format!("/api/v1/jobs/{applied_id}")).await.body, applied.body);
 
     let free = post(&app, &recruiter, &new_offer("Sans candidature")).await;
     let free_id = free.body["id"].as_str().unwrap();
     let deleted = delete(&app, free_id, &recruiter).await;
     assert_eq!((deleted.status, deleted.body["message"].as_str()), (200, Some("Offre d'emploi supprimée avec succès")));
-    assert_eq!(get(&app, &format!("/api/v1/jobs/{free_id}"), &recruiter).await.status, 404);
+    assert_eq!(app.get_as(&recruiter, &format!("/api/v1/jobs/{free_id}")).await.status, 404);
     assert_eq!(delete(&app, free_id, &recruiter).await.status, 404);
-    let trail = get(&app, "/api/v1/audit?action=job_offer.deleted", &admin).await;
-    assert_eq!(trail.total, Some(1), "one delete happened: {}", trail.body);
+    let trail = app.get_as(&admin, "/api/v1/audit?action=job_offer.deleted").await;
+    assert_eq!(trail.total(), Some(1), "one delete happened: {}", trail.body);
     assert_eq!(trail.body["data"][0]["target_id"], free_id);
 }
 
 async fn search_ignores_accents_and_case_and_ranks_title_matches_first(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, candidate) = token_for(&app, Role::Candidate, "candidat@example.com").await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let candidate = app.token_for(Role::Candidate, "candidat@example.com").await.token;
+    let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
     let mut in_description = offer("Comptable", 3);
     in_description.description = "Suivi des factures d'électricité des abonnés.".into();
     let in_title = offer("Technicien Électricité", 1);
@@ -407,19 +387,19 @@ async fn search_ignores_accents_and_case_and_ranks_title_matches_first(backend: 
 
     let expected = ["Technicien Électricité", "Comptable", "Chef d'agence"];
     for q in ["électricité", "electricite", "ELECTRICITE", "Électricité"] {
-        let found = get(&app, &format!("/api/v1/jobs/?q={}", urlencode(q)), &candidate).await;
+        let found = app.get_as(&candidate, &format!("/api/v1/jobs/?q={}", urlencode(q))).await;
         assert_eq!(titles(&found.body), expected, "q={q}");
-        assert_eq!(found.total, Some(3));
+        assert_eq!(found.total(), Some(3));
     }
-    let staff = get(&app, "/api/v1/jobs/?q=electric", &recruiter).await;
+    let staff = app.get_as(&recruiter, "/api/v1/jobs/?q=electric").await;
     assert_eq!(titles(&staff.body), ["Électricien interne", "Technicien Électricité", "Comptable", "Chef d'agence"]);
-    let narrowed = get(&app, "/api/v1/jobs/?q=electricite&department=electricite", &candidate).await;
+    let narrowed = app.get_as(&candidate, "/api/v1/jobs/?q=electricite&department=electricite").await;
     assert_eq!(titles(&narrowed.body), ["Chef d'agence"]);
-    let by_location = get(&app, "/api/v1/jobs/?location=PORT-gentil&contract_type=cdi", &candidate).await;
+    let by_location = app.get_as(&candidate, "/api/v1/jobs/?location=PORT-gentil&contract_type=cdi").await;
     assert_eq!(titles(&by_location.body), ["Juriste"]);
-    let paged = get(&app, "/api/v1/jobs/?q=electricite&skip=1&limit=1", &candidate).await;
-    assert_eq!((titles(&paged.body), paged.total), (vec!["Comptable"], Some(3)));
-    assert_eq!(get(&app, "/api/v1/jobs/?q=%25", &candidate).await.total, Some(0), "% is literal");
+    let paged = app.get_as(&candidate, "/api/v1/jobs/?q=electricite&skip=1&limit=1").await;
+    assert_eq!((titles(&paged.body), paged.total()), (vec!["Comptable"], Some(3)));
+    assert_eq!(app.get_as(&candidate, "/api/v1/jobs/?q=%25").await.total(), Some(0), "% is literal");
 }
 
 fn urlencode(text: &str) -> String {
@@ -430,9 +410,10 @@ fn urlencode(text: &str) -> String {
 
 async fn pages_report_the_true_total_on_both_lists(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (recruiter_user, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
-    let (_, other) = token_for(&app, Role::Recruiter, "autre@seeg-gabon.com").await;
-    let (_, candidate) = token_for(&app, Role::Candidate, "candidat@example.com").await;
+    let SignedIn { user: recruiter_user, token: recruiter } =
+        app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let other = app.token_for(Role::Recruiter, "autre@seeg-gabon.com").await.token;
+    let candidate = app.token_for(Role::Candidate, "candidat@example.com").await.token;
     let mut offers: Vec<JobOffer> = (0..7).map(|i| offer(&format!("Offre {i}"), i)).collect();
     for o in offers.iter_mut().take(5) {
         o.recruiter_id = Some(recruiter_user.id);
@@ -440,27 +421,28 @@ async fn pages_report_the_true_total_on_both_lists(backend: Backend) {
     offers[0].status = OfferStatus::Draft;
     app.insert_offers(&offers).await;
 
-    let page = get(&app, "/api/v1/jobs/?skip=3&limit=2", &candidate).await;
-    assert_eq!((titles(&page.body), page.total), (vec!["Offre 3", "Offre 2"], Some(6)));
-    let beyond = get(&app, "/api/v1/jobs/?skip=50", &candidate).await;
-    assert_eq!((beyond.body.as_array().unwrap().len(), beyond.total), (0, Some(6)));
+    let page = app.get_as(&candidate, "/api/v1/jobs/?skip=3&limit=2").await;
+    assert_eq!((titles(&page.body), page.total()), (vec!["Offre 3", "Offre 2"], Some(6)));
+    let beyond = app.get_as(&candidate, "/api/v1/jobs/?skip=50").await;
+    assert_eq!((beyond.body.as_array().unwrap().len(), beyond.total()), (0, Some(6)));
     for bad in ["limit=0", "limit=1001", "skip=-1", "limit=abc"] {
-        assert_eq!(get(&app, &format!("/api/v1/jobs/?{bad}"), &candidate).await.status, 422, "{bad}");
-        assert_eq!(get(&app, &format!("/api/v1/jobs/recruiter/my-jobs?{bad}"), &recruiter).await.status, 422);
+        assert_eq!(app.get_as(&candidate, &format!("/api/v1/jobs/?{bad}")).await.status, 422, "{bad}");
+        assert_eq!(app.get_as(&recruiter, &format!("/api/v1/jobs/recruiter/my-jobs?{bad}")).await.status, 422);
     }
 
-    let mine = get(&app, "/api/v1/jobs/recruiter/my-jobs?skip=3&limit=3", &recruiter).await;
+    let mine = app.get_as(&recruiter, "/api/v1/jobs/recruiter/my-jobs?skip=3&limit=3").await;
     assert_eq!(mine.status, 200);
-    assert_eq!((titles(&mine.body), mine.total), (vec!["Offre 1", "Offre 0"], Some(5)), "every status, mine only");
+    assert_eq!((titles(&mine.body), mine.total()), (vec!["Offre 1", "Offre 0"], Some(5)), "every status, mine only");
     assert_eq!(mine.body[1]["status"], "draft");
-    let theirs = get(&app, "/api/v1/jobs/recruiter/my-jobs/", &other).await;
-    assert_eq!((theirs.body, theirs.total), (json!([]), Some(0)));
+    let theirs = app.get_as(&other, "/api/v1/jobs/recruiter/my-jobs/").await;
+    assert_eq!((theirs.body.clone(), theirs.total()), (json!([]), Some(0)));
 }
 
 async fn statistics_count_the_recruiter_s_offers_and_their_applications(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (recruiter_user, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
-    let (other_user, _) = token_for(&app, Role::Recruiter, "autre@seeg-gabon.com").await;
+    let SignedIn { user: recruiter_user, token: recruiter } =
+        app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await;
+    let other_user = app.token_for(Role::Recruiter, "autre@seeg-gabon.com").await.user;
     let owned = |title: &str, by: &User, status: OfferStatus| {
         let mut o = with(offer(title, 0), status, OfferVisibility::Everyone);
         o.recruiter_id = Some(by.id);
@@ -475,15 +457,19 @@ async fn statistics_count_the_recruiter_s_offers_and_their_applications(backend:
     app.insert_offers(&offers).await;
     let mut candidates = Vec::new();
     for i in 0..3 {
-        candidates.push(token_for(&app, Role::Candidate, &format!("c{i}@example.com")).await.0);
+        candidates.push(app.token_for(Role::Candidate, &format!("c{i}@example.com")).await.user);
     }
-    for (candidate, offer, status) in
-        [(0, 0, "pending"), (1, 0, "pending"), (2, 1, "incubation"), (0, 2, "refuse"), (1, 3, "pending")]
-    {
-        applications::insert(app.database_url(), candidates[candidate].id, offers[offer].id, status).await;
+    for (candidate, offer, status) in [
+        (0, 0, ApplicationStatus::Candidature),
+        (1, 0, ApplicationStatus::Candidature),
+        (2, 1, ApplicationStatus::Incubation),
+        (0, 2, ApplicationStatus::Refuse),
+        (1, 3, ApplicationStatus::Candidature),
+    ] {
+        app.seed_application(candidates[candidate].id, offers[offer].id, status).await;
     }
 
-    let answer = get(&app, "/api/v1/jobs/recruiter/statistics", &recruiter).await;
+    let answer = app.get_as(&recruiter, "/api/v1/jobs/recruiter/statistics").await;
     assert_eq!(answer.status, 200);
     assert_eq!(
         answer.body,
@@ -492,7 +478,7 @@ async fn statistics_count_the_recruiter_s_offers_and_their_applications(backend:
             "total_offers": 3,
             "offers_by_status": {"active": 2, "archived": 0, "closed": 1, "draft": 0},
             "total_applications": 4,
-            "applications_by_status": {"incubation": 1, "pending": 2, "refuse": 1},
+            "applications_by_status": {"candidature": 2, "incubation": 1, "refuse": 1},
             "message": "Statistiques du recruteur",
         })
     );
@@ -500,25 +486,25 @@ async fn statistics_count_the_recruiter_s_offers_and_their_applications(backend:
 
 async fn the_applications_route_is_wired_and_checks_permissions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "recruteur@seeg-gabon.com").await;
-    let (_, observer) = token_for(&app, Role::Observer, "observateur@seeg-gabon.com").await;
-    let (_, candidate) = token_for(&app, Role::Candidate, "candidat@example.com").await;
+    let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
+    let observer = app.token_for(Role::Observer, "observateur@seeg-gabon.com").await.token;
+    let candidate = app.token_for(Role::Candidate, "candidat@example.com").await.token;
     let public = offer("Offre publique", 0);
     app.insert_offers(std::slice::from_ref(&public)).await;
     let path = format!("/api/v1/jobs/{}/applications", public.id);
 
     for token in [&recruiter, &observer] {
-        let answer = get(&app, &format!("{path}?skip=20&limit=10"), token).await;
+        let answer = app.get_as(token, &format!("{path}?skip=20&limit=10")).await;
         assert_eq!(answer.status, 200);
         assert_eq!(
             answer.body,
             json!({"success": true, "message": "0 candidature(s) récupérée(s)", "data": [], "total": 0, "page": 3, "per_page": 10})
         );
     }
-    assert_eq!(get(&app, &path, &candidate).await.status, 403);
-    let unknown = get(&app, "/api/v1/jobs/00000000-0000-4000-8000-000000000000/applications", &recruiter).await;
+    assert_eq!(app.get_as(&candidate, &path).await.status, 403);
+    let unknown = app.get_as(&recruiter, "/api/v1/jobs/00000000-0000-4000-8000-000000000000/applications").await;
     assert_eq!(unknown.status, 404);
-    assert_eq!(get(&app, "/api/v1/jobs/pas-un-uuid/applications", &recruiter).await.status, 422);
+    assert_eq!(app.get_as(&recruiter, "/api/v1/jobs/pas-un-uuid/applications").await.status, 422);
 
     // Once a candidate applies, the offer lists the application (newest first, true total).
     let mut open = offer("Offre ouverte", 1);
@@ -542,7 +528,7 @@ async fn the_applications_route_is_wired_and_checks_permissions(backend: Backend
     });
     let response = app.client.post(app.url("/api/v1/applications/")).bearer_auth(&candidate).json(&submission);
     assert_eq!(response.send().await.unwrap().status(), 201);
-    let listed = get(&app, &format!("/api/v1/jobs/{}/applications", open.id), &observer).await;
+    let listed = app.get_as(&observer, &format!("/api/v1/jobs/{}/applications", open.id)).await;
     assert_eq!((listed.status, listed.body["total"].as_u64()), (200, Some(1)));
     assert_eq!(listed.body["data"][0]["job_offer_id"], open.id.to_string());
     assert_eq!(listed.body["data"][0]["status"], "candidature");
@@ -550,7 +536,7 @@ async fn the_applications_route_is_wired_and_checks_permissions(backend: Backend
 
 async fn offers_past_their_deadline_are_flagged_closed_when_read(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, candidate) = token_for(&app, Role::Candidate, "candidat@example.com").await;
+    let candidate = app.token_for(Role::Candidate, "candidat@example.com").await.token;
     let now = SystemClock.now();
     let mut open = offer("Encore ouverte", 2);
     open.application_deadline = Some(now + TimeDelta::days(2));
@@ -561,7 +547,7 @@ async fn offers_past_their_deadline_are_flagged_closed_when_read(backend: Backen
     legacy.date_limite = Some(now - TimeDelta::days(1));
     app.insert_offers(&[open.clone(), past.clone(), legacy]).await;
 
-    let listed = get(&app, "/api/v1/jobs/", &candidate).await;
+    let listed = app.get_as(&candidate, "/api/v1/jobs/").await;
     let flags: Vec<(&str, bool)> = listed
         .body
         .as_array()
@@ -570,7 +556,7 @@ async fn offers_past_their_deadline_are_flagged_closed_when_read(backend: Backen
         .map(|o| (o["title"].as_str().unwrap(), o["is_open"].as_bool().unwrap()))
         .collect();
     assert_eq!(flags, [("Encore ouverte", true), ("Échue", false), ("Date limite échue", false)]);
-    let read = get(&app, &format!("/api/v1/jobs/{}", past.id), &candidate).await;
+    let read = app.get_as(&candidate, &format!("/api/v1/jobs/{}", past.id)).await;
     assert_eq!((read.body["is_open"].as_bool(), read.body["status"].as_str()), (Some(false), Some("active")));
 }
 

@@ -12,12 +12,10 @@ use seeg_adapters_memory::ManualClock;
 use seeg_application::applications::{LakeExport, LakeExportOutcome};
 use seeg_application::outbox::{HandlerRegistry, OutboxStore};
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::token_for;
+use seeg_domain::offers::OfferVisibility;
 use seeg_tests::eventually::eventually;
 use seeg_tests::lake::{expected_keys, exported, partition};
-use seeg_tests::submissions::{open_offer, submit};
 use seeg_tests::{Backend, TestApp, on_backends};
-use uuid::Uuid;
 
 /// The service with its documents and its lake in folders of `dir`, retrying failed runs quickly.
 async fn spawn(backend: Backend, dir: &Path) -> TestApp {
@@ -37,17 +35,17 @@ async fn spawn(backend: Backend, dir: &Path) -> TestApp {
 async fn a_submission_reaches_the_lake_at_the_r41_paths_and_re_exports_identically(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn(backend, dir.path()).await;
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(&app, "Ingénieur Électricité").await;
-    let application = submit(&app, &token, &job, "awa").await;
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let job = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let application = app.submit(&token, &job, "awa").await;
     let lake = LakeStorage::local(&dir.path().join("raw")).unwrap();
     let keys = exported(&lake).await;
     let date = partition(&keys);
-    assert_eq!(keys, expected_keys(date, &application));
+    assert_eq!(keys, expected_keys(date, &application.data));
     let fact_key = keys.iter().find(|k| k.starts_with("facts/")).unwrap();
     let fact = lake.get(fact_key).await.unwrap().unwrap();
     let fact: serde_json::Value = serde_json::from_slice(&fact.bytes).unwrap();
-    assert_eq!(fact["application_id"], application["id"]);
+    assert_eq!(fact["application_id"], application.data["id"]);
     assert_eq!(fact["documents_count"], 3);
     for path in fact["document_blob_paths"].as_array().unwrap() {
         assert!(keys.iter().any(|k| path["blob_path"] == k.as_str()), "{path} written");
@@ -67,7 +65,7 @@ async fn a_submission_reaches_the_lake_at_the_r41_paths_and_re_exports_identical
         Arc::new(lake.clone()),
         Arc::new(ManualClock::new(Utc.from_utc_datetime(&date.and_hms_opt(23, 59, 59).unwrap()))),
     );
-    let id = Uuid::parse_str(application["id"].as_str().unwrap()).unwrap();
+    let id = application.id;
     let outcome = export.export(id).await.unwrap();
     assert!(matches!(outcome, LakeExportOutcome::Exported { keys: ref written } if written.len() == 6), "{outcome:?}");
     assert_eq!(lake.keys("").await.unwrap(), keys);
@@ -84,9 +82,9 @@ async fn a_failing_lake_keeps_the_export_pending_until_it_works_again(backend: B
     std::fs::remove_dir_all(&raw).unwrap();
     std::fs::write(&raw, b"not a folder").unwrap();
 
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(&app, "Chef d'usine d'eau").await;
-    let application = submit(&app, &token, &job, "awa").await; // 201 although the lake fails
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let job = app.open_offer("Chef d'usine d'eau", OfferVisibility::Everyone).await;
+    let application = app.submit(&token, &job, "awa").await; // 201 although the lake fails
     let failing = eventually("the export failing", async || {
         let stats = OutboxStore::stats(&app.database).await.unwrap();
         (stats.failing >= 1).then_some(stats)
@@ -98,7 +96,7 @@ async fn a_failing_lake_keeps_the_export_pending_until_it_works_again(backend: B
     std::fs::remove_file(&raw).unwrap();
     let lake = LakeStorage::local(&raw).unwrap();
     let keys = exported(&lake).await;
-    assert_eq!(keys, expected_keys(partition(&keys), &application));
+    assert_eq!(keys, expected_keys(partition(&keys), &application.data));
     let done = eventually("the event done", async || {
         let stats = OutboxStore::stats(&app.database).await.unwrap();
         (stats.pending == 0).then_some(stats)
@@ -124,9 +122,9 @@ async fn an_unreachable_azure_lake_does_not_stop_the_service(backend: Backend) {
         s.outbox.max_attempts = 1_000;
     })
     .await;
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(&app, "Chef d'usine d'eau").await;
-    submit(&app, &token, &job, "awa").await; // 201
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let job = app.open_offer("Chef d'usine d'eau", OfferVisibility::Everyone).await;
+    app.submit(&token, &job, "awa").await; // 201
     let failing = eventually("the export failing", async || {
         let stats = OutboxStore::stats(&app.database).await.unwrap();
         (stats.failing >= 1).then_some(stats)

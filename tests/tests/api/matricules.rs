@@ -4,7 +4,8 @@
 use seeg_application::identity::{Agent, AgentDirectory};
 use seeg_application::{Clock, SystemClock};
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::{PASSWORD, log_in, token_for};
+use seeg_tests::accounts::PASSWORD;
+use seeg_tests::http::Answer;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -25,12 +26,6 @@ async fn verify(app: &TestApp, body: &Value) -> (u16, Value, String) {
     (status, serde_json::from_str(&text).unwrap_or(Value::Null), text)
 }
 
-async fn verify_mine(app: &TestApp, token: &str) -> (u16, Value) {
-    let response = app.client.get(app.url("/api/v1/auth/verify-matricule")).bearer_auth(token).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 /// Signs up an internal candidate with a company e-mail (`actif`) and `matricule`, then logs in: the token.
 async fn internal_candidate(app: &TestApp, email: &str, matricule: i32) -> String {
     let body = json!({
@@ -40,7 +35,7 @@ async fn internal_candidate(app: &TestApp, email: &str, matricule: i32) -> Strin
     });
     let response = app.client.post(app.url("/api/v1/auth/signup")).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
-    log_in(app, email).await["access_token"].as_str().unwrap().to_owned()
+    app.log_in(email).await.access_token
 }
 
 async fn the_public_check_answers_without_naming_anyone(backend: Backend) {
@@ -90,18 +85,18 @@ async fn a_candidate_checks_their_own_matricule(backend: Backend) {
     seed_agent(&app).await;
 
     let known = internal_candidate(&app, "connu@seeg-gabon.com", KNOWN).await;
-    let (status, body) = verify_mine(&app, &known).await;
+    let Answer { status, body, .. } = app.get_as(&known, "/api/v1/auth/verify-matricule").await;
     assert_eq!((status, body), (200, json!({"valid": true, "reason": null, "agent_matricule": KNOWN})));
 
     let unknown = internal_candidate(&app, "inconnu@seeg-gabon.com", 111_111).await;
-    let (status, body) = verify_mine(&app, &unknown).await;
+    let Answer { status, body, .. } = app.get_as(&unknown, "/api/v1/auth/verify-matricule").await;
     assert_eq!(
         (status, body),
         (200, json!({"valid": false, "reason": "Matricule non trouvé dans seeg_agents", "agent_matricule": null}))
     );
 
-    let (_, external) = token_for(&app, Role::Candidate, "externe@example.com").await;
-    let (status, body) = verify_mine(&app, &external).await;
+    let external = app.token_for(Role::Candidate, "externe@example.com").await.token;
+    let Answer { status, body, .. } = app.get_as(&external, "/api/v1/auth/verify-matricule").await;
     assert_eq!(
         (status, body),
         (
@@ -123,8 +118,8 @@ async fn staff_and_anonymous_callers_cannot_use_the_candidate_check(backend: Bac
         (Role::Recruiter, "recruteur@seeg-gabon.com"),
         (Role::Observer, "observateur@seeg-gabon.com"),
     ] {
-        let (_, token) = token_for(&app, role, email).await;
-        let (status, body) = verify_mine(&app, &token).await;
+        let token = app.token_for(role, email).await.token;
+        let Answer { status, body, .. } = app.get_as(&token, "/api/v1/auth/verify-matricule").await;
         assert_eq!(status, 403, "{role:?}: {body}");
         assert_eq!(body["code"], "forbidden");
         assert_eq!(body["detail"], "Accessible uniquement aux candidats");

@@ -4,12 +4,13 @@
 use reqwest::multipart::{Form, Part};
 use seeg_domain::identity::Role;
 use seeg_domain::offers::{JobOffer, OfferVisibility};
-use seeg_tests::accounts::token_for;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::applications::{get, open_offer, pdf, post, submission};
+use super::applications::{pdf, submission};
+use seeg_tests::accounts::SignedIn;
+use seeg_tests::http::Answer;
 
 /// The multipart form carrying what `submission(offer)` carries, with `documents` as file parts.
 fn form(offer: &JobOffer, documents: Vec<(&str, &str, Vec<u8>)>) -> Form {
@@ -39,12 +40,6 @@ fn same_documents() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     ]
 }
 
-async fn post_form(app: &TestApp, token: &str, form: Form) -> (u16, Value) {
-    let response =
-        app.client.post(app.url("/api/v1/applications/")).bearer_auth(token).multipart(form).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
-}
-
 /// An application body without what differs between two submissions (ids, candidate, times).
 fn comparable(application: &Value) -> Value {
     let mut application = application.clone();
@@ -66,13 +61,15 @@ fn comparable_documents(list: &Value) -> Vec<Value> {
 
 async fn multipart_and_base64_give_the_same_application(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, json_token) = token_for(&app, Role::Candidate, "json@example.com").await;
-    let (multipart_candidate, form_token) = token_for(&app, Role::Candidate, "form@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let json_token = app.token_for(Role::Candidate, "json@example.com").await.token;
+    let SignedIn { user: multipart_candidate, token: form_token } =
+        app.token_for(Role::Candidate, "form@example.com").await;
 
-    let (status, by_json) = post(&app, &json_token, &submission(&offer)).await;
+    let Answer { status, body: by_json, .. } = app.post_submission(&json_token, &submission(&offer)).await;
     assert_eq!(status, 201, "{by_json}");
-    let (status, by_form) = post_form(&app, &form_token, form(&offer, same_documents())).await;
+    let Answer { status, body: by_form, .. } =
+        app.post_form(&form_token, "/api/v1/applications/", form(&offer, same_documents())).await;
     assert_eq!(status, 201, "{by_form}");
 
     assert_eq!(by_form["message"], by_json["message"]);
@@ -83,7 +80,7 @@ async fn multipart_and_base64_give_the_same_application(backend: Backend) {
         let path = format!("/api/v1/applications/{}/documents", body["data"]["id"].as_str().unwrap());
         let token = token.to_owned();
         let app = &app;
-        async move { get(app, &token, &path).await.1 }
+        async move { app.get_as(&token, &path).await.body }
     };
     let json_documents = documents(&json_token, &by_json).await;
     let form_documents = documents(&form_token, &by_form).await;
@@ -101,14 +98,15 @@ async fn multipart_and_base64_give_the_same_application(backend: Backend) {
     }
 
     // The same candidate again, by either route: the duplicate rule holds.
-    let (status, again) = post_form(&app, &form_token, form(&offer, same_documents())).await;
+    let Answer { status, body: again, .. } =
+        app.post_form(&form_token, "/api/v1/applications/", form(&offer, same_documents())).await;
     assert_eq!((status, again["code"].as_str()), (400, Some("application_exists")), "{again}");
 }
 
 async fn a_bad_streamed_document_refuses_the_whole_submission(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "flux@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "flux@example.com").await.token;
     let active = b"%PDF-1.4\n1 0 obj << /OpenAction << /S /Java#53cript >> >> endobj\n%%EOF\n".to_vec();
     let replaced = |index: usize, document: (&'static str, &'static str, Vec<u8>)| {
         let mut documents = same_documents();
@@ -129,10 +127,10 @@ async fn a_bad_streamed_document_refuses_the_whole_submission(backend: Backend) 
         (form(&offer, same_documents()).text("reference_contacts", "x".repeat(65 * 1024)), 413, "payload_too_large"),
     ];
     for (form, status, code) in cases {
-        let (got, answer) = post_form(&app, &token, form).await;
+        let Answer { status: got, body: answer, .. } = app.post_form(&token, "/api/v1/applications/", form).await;
         assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{answer}");
     }
-    let (_, list) = get(&app, &token, "/api/v1/applications/").await;
+    let list = app.get_as(&token, "/api/v1/applications/").await.body;
     assert_eq!(list["total"], 0, "no refused submission left a row");
 
     // A body that is not the multipart it claims to be.
@@ -150,12 +148,14 @@ async fn a_bad_streamed_document_refuses_the_whole_submission(backend: Backend) 
     assert_eq!((status, answer["code"].as_str()), (400, Some("malformed_form")), "{answer}");
 
     // Staff are refused before anything is read or stored.
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg.ga").await;
-    let (status, answer) = post_form(&app, &recruiter, form(&offer, same_documents())).await;
+    let recruiter = app.token_for(Role::Recruiter, "rh@seeg.ga").await.token;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&recruiter, "/api/v1/applications/", form(&offer, same_documents())).await;
     assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")));
 
     // Nothing was left half-done: the candidate still applies.
-    let (status, answer) = post_form(&app, &token, form(&offer, same_documents())).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, "/api/v1/applications/", form(&offer, same_documents())).await;
     assert_eq!(status, 201, "{answer}");
 }
 

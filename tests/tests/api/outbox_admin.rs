@@ -2,10 +2,11 @@
 //! replay of one event (audited); admins only.
 
 use chrono::TimeDelta;
+use reqwest::Method;
 use seeg_application::outbox::{FailureOutcome, HandlerRegistry, OutboxEvent, OutboxStore};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds, UnitOfWork};
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::token_for;
+use seeg_tests::http::Answer;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -36,28 +37,21 @@ async fn settle(app: &TestApp, id: Uuid, outcome: Option<FailureOutcome>) {
     outbox.release(&others, "test").await.unwrap();
 }
 
-async fn retry(app: &TestApp, token: &str, id: Uuid) -> (u16, Value) {
-    let path = format!("/api/v1/admin/outbox/{id}/retry");
-    let response = app.client.post(app.url(&path)).bearer_auth(token).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
-}
-
-async fn status(app: &TestApp, token: &str) -> (u16, Value) {
-    let response = app.client.get(app.url("/api/v1/admin/outbox")).bearer_auth(token).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+async fn retry(app: &TestApp, token: &str, id: Uuid) -> Answer {
+    app.call(Method::POST, &format!("/api/v1/admin/outbox/{id}/retry"), Some(token), None).await
 }
 
 async fn admins_see_the_outbox_and_replay_one_event(backend: Backend) {
     // No relay: the test decides what happens to each event.
     let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| s.outbox.enabled = false).await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin@seeg.ga").await;
+    let admin = app.token_for(Role::Admin, "admin@seeg.ga").await.token;
     let dead = append(&app, "application.submitted", 30).await;
     let done = append(&app, "mail.send", 20).await;
     let waiting = append(&app, "mail.send", 10).await;
     settle(&app, dead, Some(FailureOutcome::Dead)).await;
     settle(&app, done, None).await;
 
-    let (code, body) = status(&app, &admin).await;
+    let Answer { status: code, body, .. } = app.get_as(&admin, "/api/v1/admin/outbox").await;
     assert_eq!(code, 200, "{body}");
     assert_eq!((body["pending"].as_u64(), body["dead"].as_u64(), body["done"].as_u64()), (Some(1), Some(1), Some(1)));
     let age = body["oldest_pending_age_seconds"].as_i64().unwrap();
@@ -66,30 +60,35 @@ async fn admins_see_the_outbox_and_replay_one_event(backend: Backend) {
     let submitted = kinds.iter().find(|k| k["kind"] == "application.submitted").unwrap();
     assert_eq!((submitted["pending"].as_u64(), submitted["dead"].as_u64()), (Some(0), Some(1)));
 
-    let (code, body) = retry(&app, &admin, dead).await;
+    let Answer { status: code, body, .. } = retry(&app, &admin, dead).await;
     assert_eq!(
         (code, body["data"]["state"].as_str(), body["data"]["attempts"].as_u64()),
         (200, Some("pending"), Some(0))
     );
-    let (_, after) = status(&app, &admin).await;
+    let after = app.get_as(&admin, "/api/v1/admin/outbox").await.body;
     assert_eq!((after["pending"].as_u64(), after["dead"].as_u64()), (Some(2), Some(0)), "{after}");
-    let (code, body) = retry(&app, &admin, waiting).await;
+    let Answer { status: code, body, .. } = retry(&app, &admin, waiting).await;
     assert_eq!(code, 200, "a pending event is made due now: {body}");
 
-    let (code, body) = retry(&app, &admin, done).await;
+    let Answer { status: code, body, .. } = retry(&app, &admin, done).await;
     assert_eq!((code, body["code"].as_str()), (409, Some("outbox_event_done")));
-    assert_eq!(retry(&app, &admin, SystemIds.new_id()).await.0, 404);
+    assert_eq!(
+        app.call(Method::POST, &format!("/api/v1/admin/outbox/{}/retry", SystemIds.new_id()), Some(&admin), None)
+            .await
+            .status,
+        404
+    );
 
-    let (_, audit) = app.get_json("/api/v1/audit?action=outbox.event_retried").await;
+    let audit = app.get_json("/api/v1/audit?action=outbox.event_retried").await.body;
     assert_eq!(audit["code"], "not_authenticated", "the audit is not public");
     let response = app.client.get(app.url("/api/v1/audit?action=outbox.event_retried")).bearer_auth(&admin).send();
     let audit: Value = response.await.unwrap().json().await.unwrap();
     assert_eq!(audit["total"].as_u64(), Some(2), "{audit}");
 
     for role in [Role::Recruiter, Role::Observer, Role::Candidate] {
-        let (_, token) = token_for(&app, role, &format!("{}@seeg.ga", role.as_str())).await;
-        assert_eq!(status(&app, &token).await.0, 403, "{role}");
-        assert_eq!(retry(&app, &token, dead).await.0, 403, "{role}");
+        let token = app.token_for(role, &format!("{}@seeg.ga", role.as_str())).await.token;
+        assert_eq!(app.get_as(&token, "/api/v1/admin/outbox").await.status, 403, "{role}");
+        assert_eq!(retry(&app, &token, dead).await.status, 403, "{role}");
     }
 }
 

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use seeg_adapters_mail::MemoryMailer;
 use seeg_application::mail::{MailHandler, MailMessage};
 use seeg_application::outbox::HandlerRegistry;
+use seeg_tests::accounts::PASSWORD;
 use seeg_tests::eventually::{eventually, mail_to};
+use seeg_tests::http::Answer;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "Motdepasse#2026";
 const NEW_PASSWORD: &str = "Nouveau#Secret2027";
 
 fn signup(email: &str, first_name: &str) -> Value {
@@ -32,16 +33,6 @@ async fn spawn(backend: Backend) -> (TestApp, MemoryMailer) {
     (TestApp::spawn_with(backend, handlers, |_| {}).await, mailer)
 }
 
-async fn post(app: &TestApp, path: &str, body: &Value, bearer: Option<&str>) -> (u16, Value) {
-    let mut request = app.client.post(app.url(path)).json(body);
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 fn token_in(message: &MailMessage) -> String {
     let start = message.text.find("/reset-password?token=").expect("reset link") + "/reset-password?token=".len();
     message.text[start..].chars().take_while(char::is_ascii_hexdigit).collect()
@@ -50,17 +41,20 @@ fn token_in(message: &MailMessage) -> String {
 async fn forgot_password_answers_the_same_and_mails_a_single_use_link(backend: Backend) {
     let (app, mailer) = spawn(backend).await;
     let email = "awa.mba@example.com";
-    assert_eq!(post(&app, "/api/v1/auth/signup", &signup(email, "Awa"), None).await.0, 201);
-    let (status, session) =
-        post(&app, "/api/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await;
+    assert_eq!(app.post_json("/api/v1/auth/signup", &signup(email, "Awa")).await.status, 201);
+    let Answer { status, body: session, .. } = app.attempt_login(email, PASSWORD).await;
     assert_eq!(status, 200);
     let refresh_token = session["refresh_token"].as_str().unwrap().to_owned();
 
-    let known = post(&app, "/api/v1/auth/forgot-password", &json!({"email": email}), None).await;
-    let unknown = post(&app, "/api/v1/auth/forgot-password", &json!({"email": "personne@example.com"}), None).await;
-    assert_eq!(known, unknown, "no account enumeration");
-    assert_eq!(known, (200, json!({"success": true, "message": "Email envoyé si l'adresse existe"})));
-    let (status, body) = post(&app, "/api/v1/auth/forgot-password", &json!({"email": "pas-une-adresse"}), None).await;
+    let known = app.post_json("/api/v1/auth/forgot-password", &json!({"email": email})).await;
+    let unknown = app.post_json("/api/v1/auth/forgot-password", &json!({"email": "personne@example.com"})).await;
+    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body), "no account enumeration");
+    assert_eq!(
+        (known.status, known.body),
+        (200, json!({"success": true, "message": "Email envoyé si l'adresse existe"}))
+    );
+    let Answer { status, body, .. } =
+        app.post_json("/api/v1/auth/forgot-password", &json!({"email": "pas-une-adresse"})).await;
     assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")));
 
     let message = mail_to(&mailer, email, "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG").await;
@@ -70,31 +64,27 @@ async fn forgot_password_answers_the_same_and_mails_a_single_use_link(backend: B
     assert_eq!(token.len(), 64);
     assert!(!mailer.sent().iter().any(|m| m.to == "personne@example.com"));
 
-    let (status, body) =
-        post(&app, "/api/v1/auth/reset-password", &json!({"token": token, "new_password": "faible"}), None).await;
+    let Answer { status, body, .. } =
+        app.post_json("/api/v1/auth/reset-password", &json!({"token": token, "new_password": "faible"})).await;
     assert_eq!(status, 422, "policy R5 once the token is known good: {body}");
 
     let reset = json!({"token": token, "new_password": NEW_PASSWORD});
-    let (status, body) = post(&app, "/api/v1/auth/reset-password", &reset, None).await;
+    let Answer { status, body, .. } = app.post_json("/api/v1/auth/reset-password", &reset).await;
     assert_eq!((status, body), (200, json!({"success": true, "message": "Mot de passe réinitialisé"})));
-    let (status, body) = post(&app, "/api/v1/auth/reset-password", &reset, None).await;
+    let Answer { status, body, .. } = app.post_json("/api/v1/auth/reset-password", &reset).await;
     assert_eq!(status, 400, "single use");
     assert_eq!(body["code"], "invalid_reset_token");
     assert_eq!(body["detail"], "Token de réinitialisation invalide ou expiré");
-    let (status, body) = post(
-        &app,
-        "/api/v1/auth/reset-password",
-        &json!({"token": "0".repeat(64), "new_password": NEW_PASSWORD}),
-        None,
-    )
-    .await;
+    let Answer { status, body, .. } = app
+        .post_json("/api/v1/auth/reset-password", &json!({"token": "0".repeat(64), "new_password": NEW_PASSWORD}))
+        .await;
     assert_eq!((status, body["code"].as_str()), (400, Some("invalid_reset_token")));
 
-    let old = post(&app, "/api/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await;
-    assert_eq!(old.0, 401);
-    let new = post(&app, "/api/v1/auth/login", &json!({"email": email, "password": NEW_PASSWORD}), None).await;
-    assert_eq!(new.0, 200);
-    let (status, _) = post(&app, "/api/v1/auth/refresh", &json!({"refresh_token": refresh_token}), None).await;
+    let old = app.attempt_login(email, PASSWORD).await;
+    assert_eq!(old.status, 401);
+    let new = app.attempt_login(email, NEW_PASSWORD).await;
+    assert_eq!(new.status, 200);
+    let status = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": refresh_token})).await.status;
     assert_eq!(status, 401, "a reset revokes every refresh token (S4)");
 
     mail_to(&mailer, email, "🔐 Votre mot de passe a été modifié").await;
@@ -103,7 +93,7 @@ async fn forgot_password_answers_the_same_and_mails_a_single_use_link(backend: B
 async fn sign_up_and_password_change_send_their_messages_with_names_escaped(backend: Backend) {
     let (app, mailer) = spawn(backend).await;
     let email = "escape@example.com";
-    assert_eq!(post(&app, "/api/v1/auth/signup", &signup(email, "<b>Awa</b>"), None).await.0, 201);
+    assert_eq!(app.post_json("/api/v1/auth/signup", &signup(email, "<b>Awa</b>")).await.status, 201);
     let welcome = mail_to(&mailer, email, "Bienvenue sur OneHCM - SEEG Talent Source").await;
     assert!(welcome.html.contains("Madame &lt;b&gt;Awa&lt;/b&gt; Mba"), "{}", welcome.html);
     assert!(!welcome.html.contains("<b>Awa</b>"));
@@ -112,7 +102,7 @@ async fn sign_up_and_password_change_send_their_messages_with_names_escaped(back
     pending["candidate_status"] = json!("interne");
     pending["matricule"] = json!(654_321);
     pending["no_seeg_email"] = json!(true);
-    let (status, body) = post(&app, "/api/v1/auth/signup", &pending, None).await;
+    let Answer { status, body, .. } = app.post_json("/api/v1/auth/signup", &pending).await;
     assert_eq!((status, body["statut"].as_str()), (201, Some("en_attente")));
     mail_to(&mailer, "agent.sans.mail@example.com", "Demande d'Accès en Cours de Traitement - OneHCM").await;
     // R37: the support inbox hears of the request, with what it needs to check the person (escaped too).
@@ -123,10 +113,10 @@ async fn sign_up_and_password_change_send_their_messages_with_names_escaped(back
     let announced = |m: &&MailMessage| m.to == "support@seeg-talentsource.com";
     assert_eq!(mailer.sent().iter().filter(announced).count(), 1, "only en_attente sign-ups are announced");
 
-    let (_, session) = post(&app, "/api/v1/auth/login", &json!({"email": email, "password": PASSWORD}), None).await;
+    let session = app.attempt_login(email, PASSWORD).await.body;
     let access = session["access_token"].as_str().unwrap();
     let change = json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD});
-    assert_eq!(post(&app, "/api/v1/auth/change-password", &change, Some(access)).await.0, 200);
+    assert_eq!(app.post_as(access, "/api/v1/auth/change-password", &change).await.status, 200);
     mail_to(&mailer, email, "🔐 Votre mot de passe a été modifié").await;
 }
 
@@ -138,7 +128,7 @@ async fn the_default_folder_mailer_writes_eml_files(backend: Backend) {
         s.mail.folder.clone_from(&folder);
     })
     .await;
-    assert_eq!(post(&app, "/api/v1/auth/signup", &signup("eml@example.com", "Awa"), None).await.0, 201);
+    assert_eq!(app.post_json("/api/v1/auth/signup", &signup("eml@example.com", "Awa")).await.status, 201);
     let eml = eventually("an .eml written", async || {
         let entries = std::fs::read_dir(&folder).ok()?;
         let path = entries.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "eml"))?;
@@ -165,18 +155,18 @@ async fn reset_tokens(mailer: &MemoryMailer, to: &str, count: usize) -> Vec<Stri
 async fn a_new_reset_token_spends_the_earlier_ones(backend: Backend) {
     let (app, mailer) = spawn(backend).await;
     let email = "awa.mba@example.com";
-    assert_eq!(post(&app, "/api/v1/auth/signup", &signup(email, "Awa"), None).await.0, 201);
-    assert_eq!(post(&app, "/api/v1/auth/forgot-password", &json!({"email": email}), None).await.0, 200);
+    assert_eq!(app.post_json("/api/v1/auth/signup", &signup(email, "Awa")).await.status, 201);
+    assert_eq!(app.post_json("/api/v1/auth/forgot-password", &json!({"email": email})).await.status, 200);
     let first = reset_tokens(&mailer, email, 1).await.remove(0);
-    assert_eq!(post(&app, "/api/v1/auth/forgot-password", &json!({"email": email}), None).await.0, 200);
+    assert_eq!(app.post_json("/api/v1/auth/forgot-password", &json!({"email": email})).await.status, 200);
     let second = reset_tokens(&mailer, email, 2).await.remove(1);
     assert_ne!(first, second);
 
-    let (status, body) =
-        post(&app, "/api/v1/auth/reset-password", &json!({"token": first, "new_password": NEW_PASSWORD}), None).await;
+    let Answer { status, body, .. } =
+        app.post_json("/api/v1/auth/reset-password", &json!({"token": first, "new_password": NEW_PASSWORD})).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("invalid_reset_token")), "{body}");
-    let (status, body) =
-        post(&app, "/api/v1/auth/reset-password", &json!({"token": second, "new_password": NEW_PASSWORD}), None).await;
+    let Answer { status, body, .. } =
+        app.post_json("/api/v1/auth/reset-password", &json!({"token": second, "new_password": NEW_PASSWORD})).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -200,17 +190,17 @@ async fn pending_by_kind(app: &TestApp, admin: &str) -> Vec<(String, u64)> {
 async fn forgot_password_does_the_same_work_for_known_and_unknown_addresses(backend: Backend) {
     // No relay: what each request wrote stays visible.
     let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| s.outbox.enabled = false).await;
-    let (_, admin) = seeg_tests::accounts::token_for(&app, seeg_domain::identity::Role::Admin, "admin@seeg.ga").await;
+    let admin = app.token_for(seeg_domain::identity::Role::Admin, "admin@seeg.ga").await.token;
     let email = "awa.mba@example.com";
-    assert_eq!(post(&app, "/api/v1/auth/signup", &signup(email, "Awa"), None).await.0, 201);
+    assert_eq!(app.post_json("/api/v1/auth/signup", &signup(email, "Awa")).await.status, 201);
     let before = pending_by_kind(&app, &admin).await;
 
-    let known = post(&app, "/api/v1/auth/forgot-password", &json!({"email": email}), None).await;
+    let known = app.post_json("/api/v1/auth/forgot-password", &json!({"email": email})).await;
     let after_known = pending_by_kind(&app, &admin).await;
-    let unknown = post(&app, "/api/v1/auth/forgot-password", &json!({"email": "personne@example.com"}), None).await;
+    let unknown = app.post_json("/api/v1/auth/forgot-password", &json!({"email": "personne@example.com"})).await;
     let after_unknown = pending_by_kind(&app, &admin).await;
 
-    assert_eq!(known, unknown);
+    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
     let added = |from: &[(String, u64)], to: &[(String, u64)]| -> Vec<(String, u64)> {
         to.iter()
             .map(|(kind, n)| (kind.clone(), n - from.iter().find(|(k, _)| k == kind).map_or(0, |(_, m)| *m)))
@@ -233,7 +223,7 @@ async fn reset_requests_past_the_quota_answer_the_same_and_send_nothing(backend:
         s.rate_limit.auth = vec!["2/minute".to_owned()];
     })
     .await;
-    let (_, admin) = seeg_tests::accounts::token_for(&app, seeg_domain::identity::Role::Admin, "admin@seeg.ga").await;
+    let admin = app.token_for(seeg_domain::identity::Role::Admin, "admin@seeg.ga").await.token;
     let mut answers = Vec::new();
     for i in 0..4 {
         let response = app

@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::token_for;
-use seeg_tests::submissions::{open_offer, post_submission, submission_body};
+use seeg_domain::offers::OfferVisibility;
+use seeg_tests::http::Answer;
+use seeg_tests::submissions::submission_body;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::Value;
 
@@ -78,17 +79,17 @@ fn with_cv(body: &mut Value, cv: &[u8]) {
 
 async fn a_script_in_a_compressed_object_stream_is_active_content(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let offer = open_offer(&app, "Technicien réseau").await;
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let offer = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
     let mut body = submission_body(&offer, "awa");
     with_cv(&mut body, &cv_with_hidden_script());
 
-    let (status, answer) = post_submission(&app, &token, &body).await;
+    let Answer { status, body: answer, .. } = app.post_submission(&token, &body).await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["code"], "document_active_content", "{answer}");
 
     // The same submission with a clean CV goes through: the refusal was the script, not the form.
-    let (status, answer) = post_submission(&app, &token, &submission_body(&offer, "awa")).await;
+    let Answer { status, body: answer, .. } = app.post_submission(&token, &submission_body(&offer, "awa")).await;
     assert_eq!(status, 201, "{answer}");
 }
 
@@ -96,18 +97,18 @@ async fn a_script_in_a_compressed_object_stream_is_active_content(backend: Backe
 /// word), a viewer that repairs it runs the script.
 async fn an_object_the_parser_cannot_load_makes_the_document_unreadable(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let offer = open_offer(&app, "Technicien réseau").await;
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let offer = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
     let mut body = submission_body(&offer, "awa");
     with_cv(&mut body, &cv_opening("<< /S /JavaScript 0 /JS (app.alert\\(1\\)) >>"));
 
-    let (status, answer) = post_submission(&app, &token, &body).await;
+    let Answer { status, body: answer, .. } = app.post_submission(&token, &body).await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["code"], "document_not_pdf", "{answer}");
 
     // The same CV with the action well formed: read whole, the script is found.
     with_cv(&mut body, &cv_opening("<< /S /JavaScript /JS (app.alert\\(1\\)) >>"));
-    let (status, answer) = post_submission(&app, &token, &body).await;
+    let Answer { status, body: answer, .. } = app.post_submission(&token, &body).await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["code"], "document_active_content", "{answer}");
 }

@@ -12,10 +12,12 @@ use reqwest::Method;
 use seeg_adapters_mail::MemoryMailer;
 use seeg_application::mail::MailHandler;
 use seeg_application::outbox::HandlerRegistry;
+use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, User};
-use seeg_tests::accounts::{PASSWORD, insert_account, log_in, token_for};
+use seeg_tests::accounts::PASSWORD;
+use seeg_tests::accounts::SignedIn;
 use seeg_tests::offers::offer;
-use seeg_tests::{Backend, TestApp, applications, on_backends};
+use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -246,17 +248,11 @@ const TABLE: [Row; 82] = [
 const NEW_OFFER: &str = r#"{"title": "Technicien réseau", "description": "Maintenance du réseau de distribution d'eau.",
     "location": "Libreville", "contract_type": "CDI"}"#;
 
-/// A signed-in account.
-struct Account {
-    user: User,
-    token: String,
-}
-
 /// What every row relies on: the service, its mailbox, the shared callers and the resources paths point to.
 struct World {
     app: TestApp,
     mailer: MemoryMailer,
-    callers: Vec<(Who, Option<Account>)>,
+    callers: Vec<(Who, Option<SignedIn>)>,
     admin_token: String,
     other: User,
     /// A recruiter other than the shared one, owner of `{others_job}`.
@@ -286,17 +282,14 @@ impl World {
         for who in CALLERS {
             let account = match who.role() {
                 None => None,
-                Some(role) => {
-                    let (user, token) = token_for(&app, role, &format!("{}@seeg-gabon.com", who.name())).await;
-                    Some(Account { user, token })
-                }
+                Some(role) => Some(app.token_for(role, &format!("{}@seeg-gabon.com", who.name())).await),
             };
             callers.push((who, account));
         }
         let admin = callers.iter().find(|(w, _)| *w == Who::Admin).and_then(|(_, a)| a.as_ref());
         let admin_token = admin.expect("admin").token.clone();
-        let other = insert_account(&app, Role::Candidate, "autre.candidat@example.com").await;
-        let other_recruiter = insert_account(&app, Role::Recruiter, "autre.recruteur@seeg-gabon.com").await;
+        let other = app.insert_account(Role::Candidate, "autre.candidat@example.com").await;
+        let other_recruiter = app.insert_account(Role::Recruiter, "autre.recruteur@seeg-gabon.com").await;
         let public = offer("Chef de service réseau", 0);
         app.insert_offers(std::slice::from_ref(&public)).await;
         let mut world = Self {
@@ -312,7 +305,7 @@ impl World {
             own_application: String::new(),
             next: AtomicU32::new(1),
         };
-        let other_token = log_in(&world.app, &world.other.email).await["access_token"].as_str().unwrap().to_owned();
+        let other_token = world.app.log_in(&world.other.email).await.access_token;
         let submission = world.submission().await;
         let response = world.app.client.post(world.app.url("/api/v1/applications")).bearer_auth(&other_token);
         let created: Value = response.json(&submission).send().await.unwrap().json().await.unwrap();
@@ -337,7 +330,7 @@ impl World {
     /// A new application of a new candidate, in `candidature`.
     async fn fresh_application(&self) -> String {
         let candidate = self.fresh_candidate().await;
-        let token = log_in(&self.app, &candidate.email).await["access_token"].as_str().unwrap().to_owned();
+        let token = self.app.log_in(&candidate.email).await.access_token;
         let submission = self.submission().await;
         let response = self.app.client.post(self.app.url("/api/v1/applications")).bearer_auth(&token);
         let created: Value = response.json(&submission).send().await.unwrap().json().await.unwrap();
@@ -380,25 +373,24 @@ impl World {
         fresh.recruiter_id = Some(recruiter);
         self.app.insert_offers(std::slice::from_ref(&fresh)).await;
         if applied {
-            applications::insert(self.app.database_url(), self.other.id, fresh.id, "pending").await;
+            self.app.seed_application(self.other.id, fresh.id, ApplicationStatus::Candidature).await;
         }
         fresh.id
     }
 
     /// A new `actif` candidate.
     async fn fresh_candidate(&self) -> User {
-        insert_account(&self.app, Role::Candidate, &self.fresh_email("cible")).await
+        self.app.insert_account(Role::Candidate, &self.fresh_email("cible")).await
     }
 
     /// The caller of one cell: the shared account of its role, or a new one for rows that consume it.
-    async fn caller(&self, who: Who, kind: Caller) -> Option<Account> {
+    async fn caller(&self, who: Who, kind: Caller) -> Option<SignedIn> {
         let role = who.role()?;
         if kind == Caller::Fresh {
-            let (user, token) = token_for(&self.app, role, &self.fresh_email(who.name())).await;
-            return Some(Account { user, token });
+            return Some(self.app.token_for(role, &self.fresh_email(who.name())).await);
         }
         let shared = self.callers.iter().find(|(w, _)| *w == who).and_then(|(_, a)| a.as_ref()).expect("caller");
-        Some(Account { user: shared.user.clone(), token: shared.token.clone() })
+        Some(shared.clone())
     }
 
     /// Signs up an internal candidate without a company e-mail and returns its pending access request's id.
@@ -498,9 +490,7 @@ impl World {
             })),
             Body::Login => Payload::Json(json!({"email": email, "password": PASSWORD})),
             Body::TokenForm => Payload::Form(vec![("username", email), ("password", PASSWORD.to_owned())]),
-            Body::RefreshToken => {
-                Payload::Json(json!({"refresh_token": log_in(&self.app, &email).await["refresh_token"]}))
-            }
+            Body::RefreshToken => Payload::Json(json!({"refresh_token": self.app.log_in(&email).await.refresh_token})),
             Body::ChangePassword => Payload::Json(json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD})),
             Body::ForgotPassword => Payload::Json(json!({"email": self.other.email})),
             Body::ResetPassword => {

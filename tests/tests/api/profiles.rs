@@ -1,44 +1,35 @@
 //! `GET|PUT /api/v1/users/me/profile` and the `candidate_profile` beside accounts (legacy §1.4, R24, D20, D24).
 
 use seeg_domain::identity::Role;
-use seeg_tests::accounts::{log_in, token_for};
+use seeg_tests::http::Answer;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
 const PROFILE: &str = "/api/v1/users/me/profile";
 
-async fn send(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
+async fn put_profile(app: &TestApp, token: &str, body: &Value) -> Answer {
+    app.put_as(token, PROFILE, body).await
 }
 
-async fn put_profile(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
-    send(app, reqwest::Method::PUT, PROFILE, token, Some(body)).await
-}
-
-async fn get_profile(app: &TestApp, token: &str) -> (u16, Value) {
-    send(app, reqwest::Method::GET, PROFILE, token, None).await
+async fn get_profile(app: &TestApp, token: &str) -> Answer {
+    app.get_as(token, PROFILE).await
 }
 
 /// A candidate who gave an address, a position and experience on `PUT /users/me`.
 async fn candidate(app: &TestApp, email: &str) -> String {
-    let (_, token) = token_for(app, Role::Candidate, email).await;
+    let token = app.token_for(Role::Candidate, email).await.token;
     let account = json!({"adresse": "Libreville", "poste_actuel": "Technicienne", "annees_experience": 6});
-    assert_eq!(send(app, reqwest::Method::PUT, "/api/v1/users/me", &token, Some(&account)).await.0, 200);
+    assert_eq!(app.put_as(&token, "/api/v1/users/me", &account).await.status, 200);
     token
 }
 
 async fn the_first_save_creates_the_profile_from_the_account_and_later_saves_change_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = candidate(&app, "awa@example.com").await;
-    let (status, body) = get_profile(&app, &token).await;
+    let Answer { status, body, .. } = get_profile(&app, &token).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
 
-    let (status, body) =
+    let Answer { status, body, .. } =
         put_profile(&app, &token, &json!({"skills": ["Électricité", "SQL"], "education": "Master"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["message"], "Profil candidat mis à jour avec succès");
@@ -53,9 +44,9 @@ async fn the_first_save_creates_the_profile_from_the_account_and_later_saves_cha
     assert_eq!(profile["years_experience"], 6);
     let id = profile["id"].clone();
 
-    let (status, body) = put_profile(&app, &token, &json!({"skills": ["Rust"], "education": null, "expected_salary_min": 300_000, "expected_salary_max": 500_000, "birth_date": "1990-05-01T00:00:00"})).await;
+    let Answer { status, body, .. } = put_profile(&app, &token, &json!({"skills": ["Rust"], "education": null, "expected_salary_min": 300_000, "expected_salary_max": 500_000, "birth_date": "1990-05-01T00:00:00"})).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = get_profile(&app, &token).await;
+    let Answer { status, body, .. } = get_profile(&app, &token).await;
     assert_eq!(status, 200);
     assert_eq!(body["message"], "Profil candidat récupéré avec succès");
     let profile = &body["data"];
@@ -72,9 +63,9 @@ async fn the_first_save_creates_the_profile_from_the_account_and_later_saves_cha
 async fn invalid_profiles_are_422_and_change_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = candidate(&app, "bad@example.com").await;
-    let (status, _) = put_profile(&app, &token, &json!({"expected_salary_max": 500_000, "skills": ["Rust"]})).await;
+    let status = put_profile(&app, &token, &json!({"expected_salary_max": 500_000, "skills": ["Rust"]})).await.status;
     assert_eq!(status, 200);
-    let (_, before) = get_profile(&app, &token).await;
+    let before = get_profile(&app, &token).await.body;
     for (body, field) in [
         (json!({"expected_salary_min": 600_000, "skills": ["Go"]}), "body.expected_salary_min"),
         (json!({"linkedin_url": "javascript:alert(1)"}), "body.linkedin_url"),
@@ -85,11 +76,11 @@ async fn invalid_profiles_are_422_and_change_nothing(backend: Backend) {
         (json!({"birth_date": "2020-01-01"}), "body.birth_date"),
         (json!({"user_id": "00000000-0000-0000-0000-000000000000"}), "body.user_id"),
     ] {
-        let (status, answer) = put_profile(&app, &token, &body).await;
+        let Answer { status, body: answer, .. } = put_profile(&app, &token, &body).await;
         assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{body}");
         assert_eq!(answer["errors"][0]["field"], field, "{body}");
     }
-    let (_, after) = get_profile(&app, &token).await;
+    let after = get_profile(&app, &token).await.body;
     assert_eq!(after, before);
 }
 
@@ -100,33 +91,33 @@ async fn staff_have_no_candidate_profile(backend: Backend) {
         (Role::Recruiter, "rh@seeg-gabon.com"),
         (Role::Observer, "obs@seeg-gabon.com"),
     ] {
-        let (_, token) = token_for(&app, role, email).await;
-        let (status, body) = get_profile(&app, &token).await;
+        let token = app.token_for(role, email).await.token;
+        let Answer { status, body, .. } = get_profile(&app, &token).await;
         assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "{role:?}");
         assert_eq!(body["detail"], "Seuls les candidats ont un profil candidat");
-        let (status, _) = put_profile(&app, &token, &json!({"skills": ["x"]})).await;
+        let status = put_profile(&app, &token, &json!({"skills": ["x"]})).await.status;
         assert_eq!(status, 403, "{role:?}");
     }
-    let (status, _) = app.get_json(PROFILE).await;
+    let status = app.get_json(PROFILE).await.status;
     assert_eq!(status, 401);
 }
 
 async fn the_profile_appears_beside_the_account_at_login_me_and_for_staff(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = candidate(&app, "vue@example.com").await;
-    assert_eq!(put_profile(&app, &token, &json!({"skills": ["Électricité"]})).await.0, 200);
+    assert_eq!(put_profile(&app, &token, &json!({"skills": ["Électricité"]})).await.status, 200);
 
-    let session = log_in(&app, "vue@example.com").await;
-    assert_eq!(session["user"]["candidate_profile"]["skills"], json!(["Électricité"]));
-    let (_, me) = send(&app, reqwest::Method::GET, "/api/v1/users/me", &token, None).await;
+    let session = app.log_in("vue@example.com").await;
+    assert_eq!(session.body["user"]["candidate_profile"]["skills"], json!(["Électricité"]));
+    let me = app.get_as(&token, "/api/v1/users/me").await.body;
     assert_eq!(me["data"]["candidate_profile"]["skills"], json!(["Électricité"]));
     let user_id = me["data"]["id"].as_str().unwrap().to_owned();
 
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
-    let (status, seen) = send(&app, reqwest::Method::GET, &format!("/api/v1/users/{user_id}"), &recruiter, None).await;
+    let recruiter = app.token_for(Role::Recruiter, "rh@seeg-gabon.com").await.token;
+    let Answer { status, body: seen, .. } = app.get_as(&recruiter, &format!("/api/v1/users/{user_id}")).await;
     assert_eq!(status, 200);
     assert_eq!(seen["data"]["candidate_profile"]["user_id"], user_id.as_str());
-    let (_, staff_me) = send(&app, reqwest::Method::GET, "/api/v1/users/me", &recruiter, None).await;
+    let staff_me = app.get_as(&recruiter, "/api/v1/users/me").await.body;
     assert_eq!(staff_me["data"]["candidate_profile"], Value::Null);
 }
 

@@ -1,6 +1,7 @@
 //! `GET /api/v1/public/jobs`, `/count`, `/{job_id}` (legacy §1.6, R14, F1, F5, K1).
 
 use seeg_domain::offers::{OfferStatus, OfferVisibility};
+use seeg_tests::http::Answer;
 use seeg_tests::offers::{offer, with};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::Value;
@@ -25,12 +26,12 @@ async fn only_active_offers_open_to_external_candidates_are_public(backend: Back
     let body: Value = response.json().await.unwrap();
     assert_eq!(titles(&body), ["Active pour tous", "Active externe"]);
 
-    let (status, count) = app.get_json("/api/v1/public/jobs/count").await;
+    let Answer { status, body: count, .. } = app.get_json("/api/v1/public/jobs/count").await;
     assert_eq!(status, 200);
     assert_eq!(count, serde_json::json!({"total": 2, "status": "active", "type": "public"}));
 
     for hidden in [&internal, &draft] {
-        let (status, body) = app.get_json(&format!("/api/v1/public/jobs/{}", hidden.id)).await;
+        let Answer { status, body, .. } = app.get_json(&format!("/api/v1/public/jobs/{}", hidden.id)).await;
         assert_eq!(status, 404, "{} must not be public", hidden.title);
         assert_eq!(body["code"], "not_found");
         assert_eq!(body["detail"], "La ressource demandée n'a pas été trouvée");
@@ -38,7 +39,7 @@ async fn only_active_offers_open_to_external_candidates_are_public(backend: Back
         assert!(body["request_id"].as_str().is_some_and(|id| !id.is_empty()));
     }
 
-    let (status, detail) = app.get_json(&format!("/api/v1/public/jobs/{}", external.id)).await;
+    let Answer { status, body: detail, .. } = app.get_json(&format!("/api/v1/public/jobs/{}", external.id)).await;
     assert_eq!(status, 200);
     assert_eq!(detail["offer_status"], "externe");
 }
@@ -48,7 +49,7 @@ async fn list_items_have_exactly_the_job_public_shape(backend: Backend) {
     let sample = offer("Ingénieur électricien", 0);
     app.insert_offers(std::slice::from_ref(&sample)).await;
 
-    let (_, body) = app.get_json("/api/v1/public/jobs").await;
+    let body = app.get_json("/api/v1/public/jobs").await.body;
     let item = &body[0];
     let mut keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
@@ -89,7 +90,7 @@ async fn detail_adds_reporting_line_questions_and_updated_at(backend: Backend) {
     let sample = offer("Technicien réseau", 0);
     app.insert_offers(std::slice::from_ref(&sample)).await;
 
-    let (status, body) = app.get_json(&format!("/api/v1/public/jobs/{}/", sample.id)).await;
+    let Answer { status, body, .. } = app.get_json(&format!("/api/v1/public/jobs/{}/", sample.id)).await;
     assert_eq!(status, 200);
     assert_eq!(body["reporting_line"], "Directeur");
     assert_eq!(
@@ -115,7 +116,7 @@ async fn pages_are_newest_first_with_the_true_total(backend: Backend) {
     let body: Value = response.json().await.unwrap();
     assert_eq!(titles(&body), ["Offre 04", "Offre 03", "Offre 02", "Offre 01", "Offre 00"]);
 
-    let (_, first) = app.get_json("/api/v1/public/jobs?limit=3").await;
+    let first = app.get_json("/api/v1/public/jobs?limit=3").await.body;
     assert_eq!(titles(&first), ["Offre 24", "Offre 23", "Offre 22"]);
 
     let beyond = app.get("/api/v1/public/jobs?skip=100").await;
@@ -129,7 +130,7 @@ async fn equal_creation_times_are_ordered_by_id(backend: Backend) {
     app.insert_offers(&offers).await;
     offers.sort_by_key(|o| std::cmp::Reverse(o.id));
 
-    let (_, body) = app.get_json("/api/v1/public/jobs").await;
+    let body = app.get_json("/api/v1/public/jobs").await.body;
     let ids: Vec<&str> = body.as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
     let expected: Vec<String> = offers.iter().map(|o| o.id.to_string()).collect();
     assert_eq!(ids, expected);
@@ -159,17 +160,17 @@ async fn location_and_contract_type_filter(backend: Backend) {
     percent.location = "Zone 100% rurale".into();
     app.insert_offers(&[port_gentil, libreville_cdd, libreville_cdi, percent]).await;
 
-    let (_, body) = app.get_json("/api/v1/public/jobs?location=LIBRE").await;
+    let body = app.get_json("/api/v1/public/jobs?location=LIBRE").await.body;
     assert_eq!(titles(&body), ["Libreville CDD", "Libreville CDI"]);
-    let (_, body) = app.get_json("/api/v1/public/jobs?contract_type=CDD").await;
+    let body = app.get_json("/api/v1/public/jobs?contract_type=CDD").await.body;
     assert_eq!(titles(&body), ["Port-Gentil CDD", "Libreville CDD"]);
-    let (_, body) = app.get_json("/api/v1/public/jobs?location=libreville&contract_type=CDI").await;
+    let body = app.get_json("/api/v1/public/jobs?location=libreville&contract_type=CDI").await.body;
     assert_eq!(titles(&body), ["Libreville CDI"]);
-    let (_, body) = app.get_json("/api/v1/public/jobs?location=100%25").await;
+    let body = app.get_json("/api/v1/public/jobs?location=100%25").await.body;
     assert_eq!(titles(&body), ["Zone 100%"], "LIKE wildcards in the filter match literally");
-    let (_, body) = app.get_json("/api/v1/public/jobs?location=_").await;
+    let body = app.get_json("/api/v1/public/jobs?location=_").await.body;
     assert_eq!(titles(&body), Vec::<&str>::new());
-    let (_, body) = app.get_json("/api/v1/public/jobs?contract_type=cdd").await;
+    let body = app.get_json("/api/v1/public/jobs?contract_type=cdd").await.body;
     assert_eq!(titles(&body), Vec::<&str>::new(), "contract type is an exact match");
 }
 
@@ -183,16 +184,16 @@ async fn bad_parameters_are_422_naming_the_field(backend: Backend) {
         ("contract_type=CD%0AI", "query.contract_type"),
     ];
     for (query, field) in cases {
-        let (status, body) = app.get_json(&format!("/api/v1/public/jobs?{query}")).await;
+        let Answer { status, body, .. } = app.get_json(&format!("/api/v1/public/jobs?{query}")).await;
         assert_eq!(status, 422, "{query}");
         assert_eq!(body["code"], "validation_error");
         assert_eq!(body["errors"][0]["field"], field, "{query}");
         assert!(body["errors"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let (status, body) = app.get_json("/api/v1/public/jobs/pas-un-uuid").await;
+    let Answer { status, body, .. } = app.get_json("/api/v1/public/jobs/pas-un-uuid").await;
     assert_eq!(status, 422);
     assert_eq!(body["errors"][0]["field"], "path.job_id");
-    let (status, body) = app.get_json("/api/v1/public/jobs/6f1c1f7e-2b5d-4a8e-9d6b-0c7a1e2f3a4b").await;
+    let Answer { status, body, .. } = app.get_json("/api/v1/public/jobs/6f1c1f7e-2b5d-4a8e-9d6b-0c7a1e2f3a4b").await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
 }
 

@@ -1,6 +1,7 @@
 //! Rate limits (S6): a class's quota per client, 429 with `Retry-After` and the `X-RateLimit-*` headers, F1 body.
 
 use seeg_application::outbox::HandlerRegistry;
+use seeg_tests::accounts::PASSWORD;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -111,8 +112,6 @@ async fn one_account_is_limited_whatever_the_address(backend: Backend) {
     // Another account is untouched.
     assert_eq!(attempt("autre@example.com", "10.0.0.1".to_owned()).await.unwrap().status(), 401);
 }
-
-const PASSWORD: &str = "Motdepasse#2026";
 
 /// A candidate signs up and logs in: their access token.
 async fn sign_up_and_log_in(app: &TestApp, email: &str) -> String {

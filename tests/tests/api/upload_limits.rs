@@ -12,13 +12,14 @@ use seeg_application::{Clock as _, IdGenerator as _, SystemClock, SystemIds, Uni
 use seeg_domain::identity::Role;
 use seeg_domain::offers::{JobOffer, OfferVisibility};
 use seeg_server::settings::StorageKind;
-use seeg_tests::accounts::token_for;
 use seeg_tests::offers::offer;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::applications::{b64, open_offer, pdf, post, submission};
+use super::applications::{b64, pdf, submission};
+use seeg_tests::accounts::SignedIn;
+use seeg_tests::http::Answer;
 
 /// The service with its documents in `root`, a folder the test counts files in.
 async fn with_local_storage(backend: Backend, root: &Path) -> TestApp {
@@ -86,28 +87,20 @@ fn with_files<const N: usize>(mut form: Form, documents: [(&str, Vec<u8>); N]) -
     form
 }
 
-async fn send(app: &TestApp, token: &str, path: &str, form: Form) -> (u16, Value) {
-    let response = app.client.post(app.url(path)).bearer_auth(token).multipart(form).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
-}
-
 async fn closed_offer(app: &TestApp) -> JobOffer {
     let mut o = offer("Offre close", 0);
     o.application_deadline = Some(SystemClock.now() - TimeDelta::days(1));
     o.visibility = OfferVisibility::Everyone;
-    let uow: &dyn UnitOfWork = &app.database;
-    let mut tx = uow.begin().await.unwrap();
-    tx.offers().insert(&o).await.unwrap();
-    tx.commit().await.unwrap();
+    app.insert_offers(std::slice::from_ref(&o)).await;
     o
 }
 
 async fn a_refused_streamed_submission_stores_nothing(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
     let app = with_local_storage(backend, root.path()).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
     let closed = closed_offer(&app).await;
-    let (_, token) = token_for(&app, Role::Candidate, "flux@example.com").await;
+    let token = app.token_for(Role::Candidate, "flux@example.com").await.token;
     let path = "/api/v1/applications/";
     let unknown = SystemIds.new_id().to_string();
     let offer_id = offer.id.to_string();
@@ -122,34 +115,36 @@ async fn a_refused_streamed_submission_stores_nothing(backend: Backend) {
         (form_to(&offer_id, &offer, "en retard", &[], &[("job_offer_id", offer_id.clone())]), 422, "validation_error"),
     ];
     for (form, status, code) in cases {
-        let (got, answer) = send(&app, &token, path, form).await;
+        let Answer { status: got, body: answer, .. } = app.post_form(&token, path, form).await;
         assert_eq!((got, answer["code"].as_str()), (status, Some(code)), "{answer}");
         assert_eq!(stored_files(root.path()), 0, "nothing stored for {code}: {answer}");
     }
 
-    let (status, answer) = send(&app, &token, path, form_to(&offer_id, &offer, "première", &[], &[])).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, path, form_to(&offer_id, &offer, "première", &[], &[])).await;
     assert_eq!(status, 201, "{answer}");
     let stored = stored_files(root.path());
     assert_eq!(stored, 3, "the three documents");
-    let (status, answer) = send(&app, &token, path, form_to(&offer_id, &offer, "doublon", &[], &[])).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, path, form_to(&offer_id, &offer, "doublon", &[], &[])).await;
     assert_eq!((status, answer["code"].as_str()), (400, Some("application_exists")), "{answer}");
     assert_eq!(stored_files(root.path()), stored, "a duplicate stores nothing");
 
     // The offer checked before the files cannot be swapped for another one after them.
-    let (_, other) = token_for(&app, Role::Candidate, "echange@example.com").await;
+    let other = app.token_for(Role::Candidate, "echange@example.com").await.token;
     let swapped = form_to(&offer_id, &offer, "échange", &[], &[]).text("job_offer_id", closed.id.to_string());
-    let (status, answer) = send(&app, &other, path, swapped).await;
+    let Answer { status, body: answer, .. } = app.post_form(&other, path, swapped).await;
     assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.job_offer_id")), "{answer}");
-    let (_, list) = super::applications::get(&app, &other, "/api/v1/applications/").await;
+    let list = app.get_as(&other, "/api/v1/applications/").await.body;
     assert_eq!(list["total"], 0, "nothing submitted: {list}");
 }
 
 async fn adding_a_document_stops_at_the_first_extra_file(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
     let app = with_local_storage(backend, root.path()).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "ajout@example.com").await;
-    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "ajout@example.com").await.token;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap();
     let before = stored_files(root.path());
@@ -159,46 +154,48 @@ async fn adding_a_document_stops_at_the_first_extra_file(backend: Backend) {
         let part = Part::bytes(pdf(&format!("extra {index}"), 3000)).file_name(format!("autre{index}.pdf"));
         form = form.part("autres", part);
     }
-    let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, &format!("/api/v1/applications/{id}/documents"), form).await;
     assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
     assert!(stored_files(root.path()) <= before + 1, "only the first file was streamed");
-    let (_, list) = super::applications::get(&app, &token, &format!("/api/v1/applications/{id}/documents")).await;
+    let list = app.get_as(&token, &format!("/api/v1/applications/{id}/documents")).await.body;
     assert_eq!(list["data"].as_array().unwrap().len(), 3, "nothing added: {list}");
 }
 
 async fn a_form_with_too_many_parts_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "bombe@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "bombe@example.com").await.token;
     let mut form = Form::new().text("job_offer_id", offer.id.to_string());
     for index in 0..2000 {
         form = form.text(format!("champ{index}"), "x");
     }
-    let (status, answer) = send(&app, &token, "/api/v1/applications/", form).await;
+    let Answer { status, body: answer, .. } = app.post_form(&token, "/api/v1/applications/", form).await;
     assert_eq!((status, answer["code"].as_str()), (413, Some("payload_too_large")), "{answer}");
 
-    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap();
     let mut form = Form::new();
     for index in 0..2000 {
         form = form.text(format!("champ{index}"), "x");
     }
-    let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, &format!("/api/v1/applications/{id}/documents"), form).await;
     assert_eq!((status, answer["code"].as_str()), (413, Some("payload_too_large")), "{answer}");
 }
 
 async fn file_names_are_checked_at_upload(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "nom@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "nom@example.com").await.token;
     for bad in ["cv\u{7}.pdf", "../../cv.pdf", "dossier\\cv.pdf", &format!("{}.pdf", "a".repeat(252))] {
         let mut body = submission(&offer);
         body["documents"][0]["file_name"] = json!(bad);
-        let (status, answer) = post(&app, &token, &body).await;
+        let Answer { status, body: answer, .. } = app.post_submission(&token, &body).await;
         assert_eq!((status, answer["code"].as_str()), (422, Some("document_name_invalid")), "{bad:?}: {answer}");
     }
-    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap();
     let document = json!({"document_type": "autres", "file_name": "a\u{7}.pdf", "file_data": b64(&pdf("a", 10))});
@@ -211,9 +208,9 @@ async fn file_names_are_checked_at_upload(backend: Backend) {
 
 async fn a_stored_name_with_control_characters_downloads(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "ancien@example.com").await;
-    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "ancien@example.com").await.token;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     let id: Uuid = body["data"]["id"].as_str().unwrap().parse().unwrap();
     // A row as the legacy service stored it, before names were checked.
@@ -237,9 +234,9 @@ async fn a_stored_name_with_control_characters_downloads(backend: Backend) {
 
 async fn concurrent_adds_stay_within_the_document_limit(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, token) = token_for(&app, Role::Candidate, "course@example.com").await;
-    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let token = app.token_for(Role::Candidate, "course@example.com").await.token;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/applications/{id}/documents");
@@ -252,36 +249,35 @@ async fn concurrent_adds_stay_within_the_document_limit(backend: Backend) {
     let statuses = futures_util::future::join_all(adds).await;
     let added = statuses.iter().filter(|s| **s == 201).count();
     assert!(statuses.iter().all(|s| *s == 201 || *s == 422), "{statuses:?}");
-    let (_, list) = super::applications::get(&app, &token, &path).await;
+    let list = app.get_as(&token, &path).await.body;
     let stored = list["data"].as_array().unwrap().len();
     assert_eq!(stored, 10, "the limit holds: {statuses:?}");
     assert_eq!(added, 7, "{statuses:?}");
 }
 
-async fn raw(app: &TestApp, token: &str, path: &str, body: &'static str) -> (u16, Value) {
+async fn raw(app: &TestApp, token: &str, path: &str, body: &'static str) -> Answer {
     let request = app.client.post(app.url(path)).bearer_auth(token).header("Content-Type", "application/json");
-    let response = request.body(body).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+    Answer::read(request.body(body).send().await.unwrap()).await
 }
 
 async fn a_caller_who_may_not_upload_is_refused_before_the_body_is_read(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg.ga").await;
-    let (_, owner) = token_for(&app, Role::Candidate, "titulaire@example.com").await;
-    let (_, stranger) = token_for(&app, Role::Candidate, "autre@example.com").await;
-    let (status, body) = post(&app, &owner, &submission(&offer)).await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let recruiter = app.token_for(Role::Recruiter, "rh@seeg.ga").await.token;
+    let owner = app.token_for(Role::Candidate, "titulaire@example.com").await.token;
+    let stranger = app.token_for(Role::Candidate, "autre@example.com").await.token;
+    let Answer { status, body, .. } = app.post_submission(&owner, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     let documents = format!("/api/v1/applications/{}/documents", body["data"]["id"].as_str().unwrap());
 
-    let (status, answer) = raw(&app, &recruiter, "/api/v1/applications/", "{pas du json").await;
+    let Answer { status, body: answer, .. } = raw(&app, &recruiter, "/api/v1/applications/", "{pas du json").await;
     assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{answer}");
-    let (status, answer) = raw(&app, &recruiter, &documents, "{pas du json").await;
+    let Answer { status, body: answer, .. } = raw(&app, &recruiter, &documents, "{pas du json").await;
     assert_eq!((status, answer["code"].as_str()), (403, Some("forbidden")), "{answer}");
-    let (status, answer) = raw(&app, &stranger, &documents, "{pas du json").await;
+    let Answer { status, body: answer, .. } = raw(&app, &stranger, &documents, "{pas du json").await;
     assert_eq!((status, answer["code"].as_str()), (404, Some("not_found")), "{answer}");
     // The owner's malformed body is still the owner's 422.
-    let (status, answer) = raw(&app, &owner, &documents, "{pas du json").await;
+    let Answer { status, body: answer, .. } = raw(&app, &owner, &documents, "{pas du json").await;
     assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
 }
 
@@ -314,8 +310,8 @@ async fn forget_reservations(app: &TestApp, user: Uuid) {
 async fn a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
     let app = with_local_storage(backend, root.path()).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (candidate, token) = token_for(&app, Role::Candidate, "quota@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "quota@example.com").await;
     // Earlier refused requests: the whole 200 MiB an hour ago, and far more two days ago, past the grace period,
     // which no longer counts.
     earlier_reservation(&app, candidate.id, 200 * MIB, TimeDelta::hours(1)).await;
@@ -331,22 +327,23 @@ async fn a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored
     assert!(answer["detail"].as_str().unwrap().contains("200 Mio"), "{answer}");
     assert!((22 * 3600..=23 * 3600).contains(&retry_after), "when the 200 MiB age out: {retry_after}");
     assert_eq!(stored_files(root.path()), 0, "refused before a byte was stored");
-    let (_, list) = super::applications::get(&app, &token, "/api/v1/applications/").await;
+    let list = app.get_as(&token, "/api/v1/applications/").await.body;
     assert_eq!(list["total"], 0, "nothing submitted: {list}");
     assert_eq!(pending_bytes(&app, candidate.id).await, 200 * MIB, "the refusal reserved nothing");
-    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&offer)).await;
     assert_eq!((status, body["code"].as_str()), (429, Some("upload_quota_exceeded")), "{body}");
 
     // Once they leave the grace period, the 200 MiB no longer count: a whole (base64) submission goes in.
     forget_reservations(&app, candidate.id).await;
-    let (status, body) = post(&app, &token, &submission(&offer)).await;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap();
     // A streamed added document: refused before a byte once the quota is full again.
     earlier_reservation(&app, candidate.id, 200 * MIB, TimeDelta::minutes(5)).await;
     let stored = stored_files(root.path());
     let form = with_files(Form::new(), [("autres", pdf("en trop", 3000))]);
-    let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, &format!("/api/v1/applications/{id}/documents"), form).await;
     assert_eq!((status, answer["code"].as_str()), (429, Some("upload_quota_exceeded")), "{answer}");
     assert_eq!(stored_files(root.path()), stored, "refused before a byte was stored");
 }
@@ -354,13 +351,13 @@ async fn a_user_over_the_pending_upload_quota_is_refused_before_a_byte_is_stored
 async fn a_streamed_upload_is_refused_only_for_the_bytes_it_would_store(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
     let app = with_local_storage(backend, root.path()).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (candidate, token) = token_for(&app, Role::Candidate, "reste@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "reste@example.com").await;
     // 64 KiB left of 200 MiB: far less than a streamed submission's 40 MiB maximum, more than these three files.
     let earlier = 200 * MIB - 64 * 1024;
     earlier_reservation(&app, candidate.id, earlier, TimeDelta::hours(1)).await;
-    let (status, answer) =
-        send(&app, &token, "/api/v1/applications/", form_to(&offer.id.to_string(), &offer, "petit", &[], &[])).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, "/api/v1/applications/", form_to(&offer.id.to_string(), &offer, "petit", &[], &[])).await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(pending_bytes(&app, candidate.id).await, earlier, "committed: nothing more pending");
     let id = answer["data"]["id"].as_str().unwrap();
@@ -368,22 +365,23 @@ async fn a_streamed_upload_is_refused_only_for_the_bytes_it_would_store(backend:
     // A 128 KiB document does not fit in what is left: refused on its way, its partial upload removed.
     let stored = stored_files(root.path());
     let form = with_files(Form::new(), [("autres", pdf("trop gros pour le reste", 128 * 1024))]);
-    let (status, answer) = send(&app, &token, &format!("/api/v1/applications/{id}/documents"), form).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, &format!("/api/v1/applications/{id}/documents"), form).await;
     assert_eq!((status, answer["code"].as_str()), (429, Some("upload_quota_exceeded")), "{answer}");
     assert_eq!(stored_files(root.path()), stored, "the partial upload is removed");
     assert_eq!(pending_bytes(&app, candidate.id).await, earlier, "a refusal that stored nothing holds nothing");
-    let (_, list) = super::applications::get(&app, &token, &format!("/api/v1/applications/{id}/documents")).await;
+    let list = app.get_as(&token, &format!("/api/v1/applications/{id}/documents")).await.body;
     assert_eq!(list["data"].as_array().unwrap().len(), 3, "nothing added: {list}");
 }
 
 async fn a_form_invalid_before_its_files_stores_nothing(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
     let app = with_local_storage(backend, root.path()).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (candidate, token) = token_for(&app, Role::Candidate, "invalide@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "invalide@example.com").await;
     let leading = [("has_been_manager", "peut-être".to_owned())];
     let form = form_to(&offer.id.to_string(), &offer, "invalide", &leading, &[]);
-    let (status, answer) = send(&app, &token, "/api/v1/applications/", form).await;
+    let Answer { status, body: answer, .. } = app.post_form(&token, "/api/v1/applications/", form).await;
     assert_eq!((status, answer["errors"][0]["field"].as_str()), (422, Some("body.has_been_manager")), "{answer}");
     assert_eq!(stored_files(root.path()), 0, "refused at its first file, before a byte of it");
     assert_eq!(pending_bytes(&app, candidate.id).await, 0, "nothing reserved");
@@ -392,12 +390,14 @@ async fn a_form_invalid_before_its_files_stores_nothing(backend: Backend) {
 async fn a_committed_upload_releases_its_reservation_and_a_refused_one_counts_what_it_stored(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
     let app = with_local_storage(backend, root.path()).await;
-    let (first, second) =
-        (open_offer(&app, OfferVisibility::Everyone).await, open_offer(&app, OfferVisibility::Everyone).await);
-    let (candidate, token) = token_for(&app, Role::Candidate, "reliquat@example.com").await;
+    let (first, second) = (
+        app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await,
+        app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await,
+    );
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "reliquat@example.com").await;
 
-    let (status, answer) =
-        send(&app, &token, "/api/v1/applications/", form_to(&first.id.to_string(), &first, "ok", &[], &[])).await;
+    let Answer { status, body: answer, .. } =
+        app.post_form(&token, "/api/v1/applications/", form_to(&first.id.to_string(), &first, "ok", &[], &[])).await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(pending_bytes(&app, candidate.id).await, 0, "committed: its bytes are an application's");
     let id = answer["data"]["id"].as_str().unwrap().to_owned();
@@ -409,18 +409,18 @@ async fn a_committed_upload_releases_its_reservation_and_a_refused_one_counts_wh
     body["job_offer_id"] = json!(second.id.to_string());
     let form =
         with_files(text_parts(&body, &[]), [("cv", cv), ("cover_letter", letter), ("diplome", b"pas un PDF".to_vec())]);
-    let (status, answer) = send(&app, &token, "/api/v1/applications/", form).await;
+    let Answer { status, body: answer, .. } = app.post_form(&token, "/api/v1/applications/", form).await;
     assert_eq!((status, answer["code"].as_str()), (422, Some("document_not_pdf")), "{answer}");
     assert_eq!(pending_bytes(&app, candidate.id).await, stored, "what the refused submission stored");
 
     // A refused added document stored nothing; an added one commits and releases its own reservation.
     let documents = format!("/api/v1/applications/{id}/documents");
     let form = with_files(Form::new(), [("autres", b"pas un PDF".to_vec())]);
-    let (status, answer) = send(&app, &token, &documents, form).await;
+    let Answer { status, body: answer, .. } = app.post_form(&token, &documents, form).await;
     assert_eq!((status, answer["code"].as_str()), (422, Some("document_not_pdf")), "{answer}");
     assert_eq!(pending_bytes(&app, candidate.id).await, stored, "the aborted upload is gone");
     let form = with_files(Form::new(), [("autres", pdf("ajouté", 4000))]);
-    let (status, answer) = send(&app, &token, &documents, form).await;
+    let Answer { status, body: answer, .. } = app.post_form(&token, &documents, form).await;
     assert_eq!(status, 201, "{answer}");
     let document = json!({"document_type": "portfolio", "file_name": "p.pdf", "file_data": b64(&pdf("p", 10))});
     let response = app.client.post(app.url(&documents)).bearer_auth(&token).json(&document).send().await.unwrap();
@@ -472,9 +472,9 @@ fn first_file_chunk(offer: &JobOffer, size: usize) -> Vec<u8> {
 
 async fn bodies_wait_for_the_memory_budget_then_answer_503(backend: Backend) {
     let app = with_body_limits(backend, 1, 600).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (holder, holder_token) = token_for(&app, Role::Candidate, "lent@example.com").await;
-    let (_, other) = token_for(&app, Role::Candidate, "presse@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let SignedIn { user: holder, token: holder_token } = app.token_for(Role::Candidate, "lent@example.com").await;
+    let other = app.token_for(Role::Candidate, "presse@example.com").await.token;
 
     // A streamed submission that sent more than the whole budget of its first file, then stalls: once the server
     // has read it, it holds it all.
@@ -501,7 +501,7 @@ async fn bodies_wait_for_the_memory_budget_then_answer_503(backend: Backend) {
 
     // The stalled client goes away: its share comes back, and the same submission goes through.
     drop(held);
-    let (status, body) = post(&app, &other, &submission(&offer)).await;
+    let Answer { status, body, .. } = app.post_submission(&other, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
 }
 
@@ -509,9 +509,9 @@ async fn bodies_wait_for_the_memory_budget_then_answer_503(backend: Backend) {
 /// nothing.
 async fn an_idle_upload_holds_no_memory(backend: Backend) {
     let app = with_body_limits(backend, 1, 600).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (_, idle_token) = token_for(&app, Role::Candidate, "muet@example.com").await;
-    let (_, other) = token_for(&app, Role::Candidate, "actif@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let idle_token = app.token_for(Role::Candidate, "muet@example.com").await.token;
+    let other = app.token_for(Role::Candidate, "actif@example.com").await.token;
     let address = app.address.trim_start_matches("http://").to_owned();
     let mut idle = Vec::new();
     for _ in 0..3 {
@@ -522,7 +522,7 @@ async fn an_idle_upload_holds_no_memory(backend: Backend) {
         );
         idle.push(stalled(&app, &head, b"").await);
     }
-    let (status, body) = post(&app, &other, &submission(&offer)).await;
+    let Answer { status, body, .. } = app.post_submission(&other, &submission(&offer)).await;
     assert_eq!(status, 201, "{body}");
     drop(idle);
 }
@@ -539,9 +539,9 @@ async fn answer_to(mut stream: tokio::net::TcpStream) -> String {
 
 async fn a_body_slower_than_its_deadline_is_refused_and_gives_back_its_share(backend: Backend) {
     let app = with_body_limits(backend, 1, 1).await;
-    let offer = open_offer(&app, OfferVisibility::Everyone).await;
-    let (slow, slow_token) = token_for(&app, Role::Candidate, "escargot@example.com").await;
-    let (_, other) = token_for(&app, Role::Candidate, "lievre@example.com").await;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let SignedIn { user: slow, token: slow_token } = app.token_for(Role::Candidate, "escargot@example.com").await;
+    let other = app.token_for(Role::Candidate, "lievre@example.com").await.token;
 
     // A JSON body: half of it, then nothing.
     let address = app.address.trim_start_matches("http://").to_owned();
@@ -561,14 +561,14 @@ async fn a_body_slower_than_its_deadline_is_refused_and_gives_back_its_share(bac
     let pending = pending_bytes(&app, slow.id).await;
     assert!((1..=4105).contains(&pending), "the stalled part's bytes count, no more: {pending}");
 
-    let (status, body) = post(&app, &other, &submission(&offer)).await;
+    let Answer { status, body, .. } = app.post_submission(&other, &submission(&offer)).await;
     assert_eq!(status, 201, "the whole budget is free again: {body}");
 }
 
 /// A compressed body could inflate past every limit after they were checked: refused before a byte is read.
 async fn a_compressed_body_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (_, token) = token_for(&app, Role::Candidate, "gzip@example.com").await;
+    let token = app.token_for(Role::Candidate, "gzip@example.com").await.token;
     for (path, token) in [("/api/v1/auth/signup", None), ("/api/v1/applications/", Some(&token))] {
         for encoding in ["gzip", "deflate", "br", "identity, gzip"] {
             let mut request = app
@@ -605,16 +605,18 @@ async fn a_compressed_body_is_refused(backend: Backend) {
 /// upload's, so that submitting and deleting in a loop cannot store without bound.
 async fn documents_a_candidate_un_names_count_on_its_quota(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let (first, second) =
-        (open_offer(&app, OfferVisibility::Everyone).await, open_offer(&app, OfferVisibility::Everyone).await);
-    let (candidate, token) = token_for(&app, Role::Candidate, "boucle@example.com").await;
-    let (_, admin) = token_for(&app, Role::Admin, "admin-boucle@example.com").await;
+    let (first, second) = (
+        app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await,
+        app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await,
+    );
+    let SignedIn { user: candidate, token } = app.token_for(Role::Candidate, "boucle@example.com").await;
+    let admin = app.token_for(Role::Admin, "admin-boucle@example.com").await.token;
     let documents_of = |id: &str| format!("/api/v1/applications/{id}/documents");
     let sizes = |list: &Value| -> Vec<u64> {
         list["data"].as_array().unwrap().iter().map(|d| d["file_size"].as_u64().unwrap()).collect()
     };
 
-    let (status, body) = post(&app, &token, &submission(&first)).await;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&first)).await;
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap().to_owned();
     assert_eq!(pending_bytes(&app, candidate.id).await, 0, "committed");
@@ -623,7 +625,7 @@ async fn documents_a_candidate_un_names_count_on_its_quota(backend: Backend) {
     let extra = json!({"document_type": "portfolio", "file_name": "p.pdf", "file_data": b64(&pdf("portfolio", 5000))});
     let response = app.client.post(app.url(&documents_of(&id))).bearer_auth(&token).json(&extra).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 201);
-    let (_, list) = super::applications::get(&app, &token, &documents_of(&id)).await;
+    let list = app.get_as(&token, &documents_of(&id)).await.body;
     let portfolio = list["data"].as_array().unwrap().iter().find(|d| d["document_type"] == "portfolio").unwrap();
     let (portfolio_id, portfolio_size) = (portfolio["id"].as_str().unwrap(), portfolio["file_size"].as_u64().unwrap());
     let response = app
@@ -637,7 +639,7 @@ async fn documents_a_candidate_un_names_count_on_its_quota(backend: Backend) {
     assert_eq!(pending_bytes(&app, candidate.id).await, portfolio_size, "the deleted document");
 
     // A required document replaced: the old one counts.
-    let (_, list) = super::applications::get(&app, &token, &documents_of(&id)).await;
+    let list = app.get_as(&token, &documents_of(&id)).await.body;
     let old_cv = list["data"].as_array().unwrap().iter().find(|d| d["document_type"] == "cv").unwrap();
     let old_cv_size = old_cv["file_size"].as_u64().unwrap();
     let cv = json!({"document_type": "cv", "file_name": "cv2.pdf", "file_data": b64(&pdf("nouveau cv", 7000))});
@@ -646,7 +648,7 @@ async fn documents_a_candidate_un_names_count_on_its_quota(backend: Backend) {
     assert_eq!(pending_bytes(&app, candidate.id).await, portfolio_size + old_cv_size, "the replaced CV");
 
     // The application deleted: all its documents count.
-    let (_, list) = super::applications::get(&app, &token, &documents_of(&id)).await;
+    let list = app.get_as(&token, &documents_of(&id)).await.body;
     let remaining: u64 = sizes(&list).iter().sum();
     let response =
         app.client.delete(app.url(&format!("/api/v1/applications/{id}"))).bearer_auth(&token).send().await.unwrap();
@@ -655,7 +657,7 @@ async fn documents_a_candidate_un_names_count_on_its_quota(backend: Backend) {
     assert_eq!(pending_bytes(&app, candidate.id).await, counted, "the deleted application's documents");
 
     // A staff deletion counts on nobody's quota.
-    let (status, body) = post(&app, &token, &submission(&second)).await;
+    let Answer { status, body, .. } = app.post_submission(&token, &submission(&second)).await;
     assert_eq!(status, 201, "{body}");
     let id = body["data"]["id"].as_str().unwrap();
     let response =

@@ -12,10 +12,11 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use seeg_adapters_blob::LakeStorage;
 use seeg_application::outbox::{HandlerRegistry, OutboxStats, OutboxStore};
 use seeg_domain::identity::Role;
+use seeg_domain::offers::OfferVisibility;
 use seeg_server::settings::{Settings, StorageKind};
-use seeg_tests::accounts::token_for;
 use seeg_tests::eventually::eventually;
-use seeg_tests::submissions::{open_offer, submit};
+use seeg_tests::http::Answer;
+use seeg_tests::submissions::Submitted;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -37,30 +38,28 @@ async fn spawn(backend: Backend, dir: &Path, adjust: impl FnOnce(&mut Settings))
     .await
 }
 
-async fn call(app: &TestApp, token: Option<&str>, body: &Value) -> (u16, Value) {
+async fn call(app: &TestApp, token: Option<&str>, body: &Value) -> Answer {
     let mut request = app.client.post(app.url(PATH)).json(body);
     if let Some(token) = token {
         request = request.header("X-Webhook-Token", token);
     }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    Answer::read(request.send().await.unwrap()).await
 }
 
 /// A candidate's submission to a new open offer.
-async fn submitted(app: &TestApp) -> Value {
-    let (_, token) = token_for(app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(app, "Ingénieur Électricité").await;
-    submit(app, &token, &job, "awa").await
+async fn submitted(app: &TestApp) -> Submitted {
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let job = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    app.submit(&token, &job, "awa").await
 }
 
 fn pending_of(stats: &OutboxStats, kind: &str) -> u64 {
     stats.by_kind.iter().find(|k| k.kind == kind).map_or(0, |k| k.pending)
 }
 
-async fn documents_size(app: &TestApp, application: &Value) -> u64 {
-    let path = format!("/api/v1/applications/{}/documents", application["id"].as_str().unwrap());
-    let (_, admin) = token_for(app, Role::Admin, "admin@seeg-gabon.com").await;
+async fn documents_size(app: &TestApp, application: &Submitted) -> u64 {
+    let path = format!("/api/v1/applications/{}/documents", application.id);
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
     let response = app.client.get(app.url(&path)).bearer_auth(&admin).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
@@ -74,11 +73,11 @@ async fn without_a_secret_the_webhook_does_not_exist(backend: Backend) {
     let app = spawn(backend, dir.path(), |_| {}).await;
     let application = submitted(&app).await;
     for token in [None, Some(""), Some(SECRET)] {
-        let (status, body) = call(&app, token, &json!({"application_id": application["id"]})).await;
+        let Answer { status, body, .. } = call(&app, token, &json!({"application_id": application.id})).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("route_not_found")), "{token:?}: {body}");
     }
     // Another method is no hint either: the path answers as an unknown one would.
-    let (status, body) = app.get_json(PATH).await;
+    let Answer { status, body, .. } = app.get_json(PATH).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("route_not_found")), "{body}");
     // A secret with the webhook turned off: still absent.
     let off = spawn(backend, dir.path(), |s| {
@@ -86,7 +85,7 @@ async fn without_a_secret_the_webhook_does_not_exist(backend: Backend) {
         s.webhook.enabled = false;
     })
     .await;
-    let (status, body) = call(&off, Some(SECRET), &json!({"application_id": Uuid::nil()})).await;
+    let Answer { status, body, .. } = call(&off, Some(SECRET), &json!({"application_id": Uuid::nil()})).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("route_not_found")), "{body}");
 }
 
@@ -99,29 +98,29 @@ async fn the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_expor
     })
     .await;
     let application = submitted(&app).await;
-    let id = application["id"].as_str().unwrap();
+    let id = application.id;
     let body = json!({"application_id": id, "last_watermark": "2026-11-01T00:00:00Z"});
 
     for token in
         [None, Some(""), Some("un-secret-de-webhook-pour-les-test"), Some("UN-SECRET-DE-WEBHOOK-POUR-LES-TESTS")]
     {
-        let (status, answer) = call(&app, token, &body).await;
+        let Answer { status, body: answer, .. } = call(&app, token, &body).await;
         assert_eq!(status, 401, "{token:?}: {answer}");
         assert_eq!(answer["code"], "invalid_webhook_token", "{answer}");
         assert_eq!(answer["detail"], "Webhook non autorisé", "{answer}");
     }
     // On, the path has one method.
-    let (status, answer) = app.get_json(PATH).await;
+    let Answer { status, body: answer, .. } = app.get_json(PATH).await;
     assert_eq!((status, answer["code"].as_str()), (405, Some("method_not_allowed")), "{answer}");
     // A wrong token learns nothing about the body either.
-    let (status, _) = call(&app, Some("faux"), &json!({"rien": true})).await;
+    let status = call(&app, Some("faux"), &json!({"rien": true})).await.status;
     assert_eq!(status, 401);
 
-    let (status, answer) = call(&app, Some(SECRET), &json!({"application_id": "pas-un-uuid"})).await;
+    let Answer { status, body: answer, .. } = call(&app, Some(SECRET), &json!({"application_id": "pas-un-uuid"})).await;
     assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
-    let (status, answer) = call(&app, Some(SECRET), &json!({})).await;
+    let Answer { status, body: answer, .. } = call(&app, Some(SECRET), &json!({})).await;
     assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{answer}");
-    let (status, answer) = call(
+    let Answer { status, body: answer, .. } = call(
         &app,
         Some(SECRET),
         &json!({"application_id": Uuid::from_u128(0x8a5e_2f0e_8a43_4f5e_9d55_4f1f_1b9d_2c11)}),
@@ -131,12 +130,12 @@ async fn the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_expor
 
     let before = OutboxStore::stats(&app.database).await.unwrap();
     assert_eq!(pending_of(&before, "lake.export_requested"), 0, "{before:?}");
-    let (status, answer) = call(&app, Some(SECRET), &body).await;
+    let Answer { status, body: answer, .. } = call(&app, Some(SECRET), &body).await;
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["success"], true);
     assert_eq!(answer["message"], "Export ETL Data Warehouse effectué (Star Schema)");
     let data = &answer["data"];
-    assert_eq!(data["application_id"], id);
+    assert_eq!(data["application_id"], json!(id));
     assert_eq!(data["exported_to_blob"], true);
     assert_eq!(data["documents_count"], 3);
     let size = documents_size(&app, &application).await;
@@ -148,8 +147,8 @@ async fn the_token_guards_the_webhook_and_an_accepted_call_only_queues_the_expor
     let date = fact.split("ingestion_date=").nth(1).unwrap().split('/').next().unwrap();
     assert!(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(), "{fact}");
     let tables = json!({
-        "dim_candidates": format!("dimensions/dim_candidates/ingestion_date={date}/{}.json", application["candidate_id"].as_str().unwrap()),
-        "dim_job_offers": format!("dimensions/dim_job_offers/ingestion_date={date}/{}.json", application["job_offer_id"].as_str().unwrap()),
+        "dim_candidates": format!("dimensions/dim_candidates/ingestion_date={date}/{}.json", application.candidate_id),
+        "dim_job_offers": format!("dimensions/dim_job_offers/ingestion_date={date}/{}.json", application.job_offer_id),
         "fact_applications": format!("facts/fact_applications/ingestion_date={date}/{id}.json"),
     });
     assert_eq!(data["tables_exported"], tables);
@@ -182,7 +181,8 @@ async fn the_relay_writes_what_the_webhook_queued(backend: Backend) {
     // The warehouse lost its copy: the webhook asks again.
     std::fs::remove_dir_all(&raw).unwrap();
     std::fs::create_dir_all(&raw).unwrap();
-    let (status, answer) = call(&app, Some(SECRET), &json!({"application_id": application["id"]})).await;
+    let Answer { status, body: answer, .. } =
+        call(&app, Some(SECRET), &json!({"application_id": application.id})).await;
     assert_eq!(status, 202, "{answer}");
     let again = lake_keys(&lake, 6).await;
     assert_eq!(again, first);
@@ -196,7 +196,7 @@ async fn a_status_change_re_exports_the_application_with_its_new_status(backend:
     let dir = tempfile::tempdir().unwrap();
     let app = spawn(backend, dir.path(), |_| {}).await;
     let application = submitted(&app).await;
-    let id = application["id"].as_str().unwrap();
+    let id = application.id;
     let lake = LakeStorage::local(&dir.path().join("raw")).unwrap();
     let keys = lake_keys(&lake, 6).await;
     let fact_key = keys.iter().find(|k| k.starts_with("facts/")).unwrap().clone();
@@ -207,7 +207,7 @@ async fn a_status_change_re_exports_the_application_with_its_new_status(backend:
     };
     assert_eq!(status_of().await, "candidature");
 
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
+    let recruiter = app.token_for(Role::Recruiter, "rh@seeg-gabon.com").await.token;
     let path = format!("/api/v1/applications/{id}");
     let response =
         app.client.put(app.url(&path)).bearer_auth(&recruiter).json(&json!({"status": "incubation"})).send().await;
@@ -224,10 +224,10 @@ async fn a_status_change_re_exports_the_application_with_its_new_status(backend:
 async fn a_document_change_re_exports_the_application_with_its_documents(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn(backend, dir.path(), |_| {}).await;
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let job = open_offer(&app, "Ingénieur Électricité").await;
-    let application = submit(&app, &token, &job, "awa").await;
-    let id = application["id"].as_str().unwrap();
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let job = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
+    let application = app.submit(&token, &job, "awa").await;
+    let id = application.id;
     let lake = LakeStorage::local(&dir.path().join("raw")).unwrap();
     let keys = lake_keys(&lake, 6).await;
     let fact_key = keys.iter().find(|k| k.starts_with("facts/")).unwrap().clone();
@@ -309,7 +309,7 @@ async fn the_azure_function_hears_of_exported_submissions_and_webhook_calls_and_
     })
     .await;
     let application = submitted(&app).await;
-    let id = application["id"].as_str().unwrap();
+    let id = application.id;
 
     // Two refusals, then the call goes through: three calls, all for the submission, with the key as `code`.
     let calls = eventually("the function called until it answers 200", async || {
@@ -333,7 +333,7 @@ async fn the_azure_function_hears_of_exported_submissions_and_webhook_calls_and_
 
     // The webhook tells it too, with the caller's watermark.
     let body = json!({"application_id": id, "last_watermark": "2026-11-01T00:00:00Z"});
-    let (status, answer) = call(&app, Some(SECRET), &body).await;
+    let Answer { status, body: answer, .. } = call(&app, Some(SECRET), &body).await;
     assert_eq!(status, 202, "{answer}");
     let last = eventually("the webhook's call", async || {
         let calls = function.calls.lock().unwrap().clone();
@@ -358,7 +358,7 @@ async fn a_function_url_with_its_code_is_called_as_given(backend: Backend) {
         eventually("the function called", async || function.calls.lock().unwrap().first().cloned()).await;
     // Azure's "function URL" already holds the key: it is not sent a second time.
     assert_eq!(query, "code=cle-dans-l-url");
-    assert_eq!(body, json!({"application_id": application["id"], "last_watermark": null}));
+    assert_eq!(body, json!({"application_id": application.id, "last_watermark": null}));
 }
 
 async fn with_the_lake_off_no_export_event_is_written_and_the_function_has_its_own(backend: Backend) {
@@ -371,7 +371,8 @@ async fn with_the_lake_off_no_export_event_is_written_and_the_function_has_its_o
     })
     .await;
     let application = submitted(&app).await;
-    let (status, answer) = call(&app, Some(SECRET), &json!({"application_id": application["id"]})).await;
+    let Answer { status, body: answer, .. } =
+        call(&app, Some(SECRET), &json!({"application_id": application.id})).await;
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["data"]["exported_to_blob"], false);
     assert_eq!(
@@ -380,8 +381,8 @@ async fn with_the_lake_off_no_export_event_is_written_and_the_function_has_its_o
     );
     assert_eq!(answer["data"]["documents_count"], 3);
     // A status change re-exports nothing either.
-    let (_, recruiter) = token_for(&app, Role::Recruiter, "rh@seeg-gabon.com").await;
-    let path = format!("/api/v1/applications/{}", application["id"].as_str().unwrap());
+    let recruiter = app.token_for(Role::Recruiter, "rh@seeg-gabon.com").await.token;
+    let path = format!("/api/v1/applications/{}", application.id);
     let response =
         app.client.put(app.url(&path)).bearer_auth(&recruiter).json(&json!({"status": "incubation"})).send().await;
     assert_eq!(response.unwrap().status(), 200);

@@ -85,7 +85,6 @@ async fn orphans_older_than_the_grace_period_go_and_the_rest_stays(kind: Storage
     let s = test_storage(kind);
     let store: Arc<dyn DocumentStore> = Arc::new(s.storage.clone());
     let (p, _) = ports(Backend::Memory).await;
-    let rows = p.memory.clone().unwrap();
 
     let kept = store.put(pdf("cv soumis")).await.unwrap();
     let shared = store.put(pdf("diplôme soumis")).await.unwrap();
@@ -101,7 +100,7 @@ async fn orphans_older_than_the_grace_period_go_and_the_rest_stays(kind: Storage
 
     let grace = GracePeriod::hours(24).unwrap();
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
-    let sweep = DocumentSweep::new(Arc::clone(&store), Arc::new(rows.clone()), clock.clone(), grace);
+    let sweep = DocumentSweep::new(Arc::clone(&store), Arc::clone(&p.document_references), clock.clone(), grace);
 
     let report = sweep.sweep(false).await.unwrap();
     assert_eq!(report, SweepReport { listed: 4, young: 4, ..SweepReport::default() }, "all within the grace");

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use seeg_application::identity::{AuditFilter, RequestContext};
 use seeg_application::offers::{ApplicationCounts, OfferDesk, OfferDeskError};
 use seeg_application::{Page, StoreError, SystemClock, SystemIds};
+use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::Role;
 use seeg_domain::offers::OfferChanges;
 use seeg_tests::users::user;
@@ -31,7 +32,7 @@ impl ApplicationCounts for LaggingCounts {
 }
 
 async fn a_delete_the_database_refuses_is_offer_has_applications(backend: Backend) {
-    let (p, db) = ports(backend).await;
+    let (p, _db) = ports(backend).await;
     let desk = OfferDesk::new(
         Arc::clone(&p.uow),
         Arc::clone(&p.offers),
@@ -56,7 +57,7 @@ async fn a_delete_the_database_refuses_is_offer_has_applications(backend: Backen
     };
     let context = RequestContext { request_id: Some("req-1".into()) };
     let offer = desk.create(&recruiter, changes, &context).await.unwrap();
-    applications::seed(&p, db.as_ref(), candidate.id, offer.id, "pending").await;
+    applications::seed(p.uow.as_ref(), candidate.id, offer.id, ApplicationStatus::Candidature).await;
 
     let refused = desk.delete(&recruiter, offer.id, &context).await;
     assert!(matches!(refused, Err(OfferDeskError::HasApplications)), "{refused:?}");

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use seeg_application::offers::OfferFilter;
 use seeg_application::{Page, StoreError};
+use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{CandidateKind, User};
 use seeg_domain::offers::{Audience, JobOffer, MtpQuestions, OfferStatus, OfferVisibility};
 use seeg_tests::applications;
@@ -211,12 +212,12 @@ async fn an_update_replaces_every_field_and_says_whether_the_offer_existed(backe
 }
 
 async fn a_delete_removes_the_offer_unless_it_has_applications(backend: Backend) {
-    let (p, db) = ports(backend).await;
+    let (p, _db) = ports(backend).await;
     let (free, applied) = (offer("Sans candidature", 0), offer("Avec candidature", 1));
     insert_offers(p.uow.as_ref(), &[free.clone(), applied.clone()]).await;
     let candidate = user("candidate@example.com");
     insert_users(&p, std::slice::from_ref(&candidate)).await;
-    applications::seed(&p, db.as_ref(), candidate.id, applied.id, "pending").await;
+    applications::seed(p.uow.as_ref(), candidate.id, applied.id, ApplicationStatus::Candidature).await;
 
     let mut tx = p.uow.begin().await.unwrap();
     let refused = tx.offers().delete(applied.id).await;
@@ -304,7 +305,7 @@ async fn department_status_and_recruiter_filters_narrow_the_list(backend: Backen
 }
 
 async fn applications_are_counted_per_offer_and_per_status_for_a_recruiter(backend: Backend) {
-    let (p, db) = ports(backend).await;
+    let (p, _db) = ports(backend).await;
     let recruiters = [user("r1@seeg-gabon.com"), user("r2@seeg-gabon.com")];
     insert_users(&p, &recruiters).await;
     let (recruiter, other) = (recruiters[0].id, recruiters[1].id);
@@ -318,24 +319,25 @@ async fn applications_are_counted_per_offer_and_per_status_for_a_recruiter(backe
     let candidates: Vec<User> = (0..3).map(|i| user(&format!("c{i}@example.com"))).collect();
     insert_users(&p, &candidates).await;
     for (candidate, offer, status) in [
-        (&candidates[0], &first, "pending"),
-        (&candidates[1], &first, "pending"),
-        (&candidates[2], &first, "refuse"),
-        (&candidates[0], &second, "incubation"),
-        (&candidates[1], &foreign, "pending"),
+        (&candidates[0], &first, ApplicationStatus::Candidature),
+        (&candidates[1], &first, ApplicationStatus::Candidature),
+        (&candidates[2], &first, ApplicationStatus::Refuse),
+        (&candidates[0], &second, ApplicationStatus::Incubation),
+        (&candidates[1], &foreign, ApplicationStatus::Candidature),
     ] {
-        applications::seed(&p, db.as_ref(), candidate.id, offer.id, status).await;
+        applications::seed(p.uow.as_ref(), candidate.id, offer.id, status).await;
     }
 
     assert_eq!(p.application_counts.count_for_offer(first.id).await.unwrap(), 3);
     assert_eq!(p.application_counts.count_for_offer(second.id).await.unwrap(), 1);
     assert_eq!(p.application_counts.count_for_offer(uuid::Uuid::from_u128(99)).await.unwrap(), 0);
     let counts = p.application_counts.counts_by_status_for_recruiter(recruiter).await.unwrap();
-    let expected = BTreeMap::from([("incubation".to_owned(), 1), ("pending".to_owned(), 2), ("refuse".to_owned(), 1)]);
+    let expected =
+        BTreeMap::from([("candidature".to_owned(), 2), ("incubation".to_owned(), 1), ("refuse".to_owned(), 1)]);
     assert_eq!(counts, expected);
     assert_eq!(
         p.application_counts.counts_by_status_for_recruiter(other).await.unwrap(),
-        BTreeMap::from([("pending".to_owned(), 1)])
+        BTreeMap::from([("candidature".to_owned(), 1)])
     );
     assert!(p.application_counts.counts_by_status_for_recruiter(uuid::Uuid::from_u128(12)).await.unwrap().is_empty());
 }

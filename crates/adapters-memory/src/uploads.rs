@@ -8,11 +8,11 @@ use seeg_application::StoreError;
 use seeg_application::applications::{PendingBytes, UploadLedger, UploadReservation};
 use uuid::Uuid;
 
-use super::{Change, MemoryTransaction};
+use crate::database::{Change, MemoryTransaction};
 
 /// Which reservations a delete removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Deleted {
+pub(crate) enum Deleted {
     One(Uuid),
     Older { user_id: Uuid, before: DateTime<Utc> },
 }
@@ -27,7 +27,7 @@ impl Deleted {
 }
 
 /// Applies a ledger change to `table` (committed state, or a transaction's view of it).
-pub(super) fn apply(change: &Change, table: &mut BTreeMap<Uuid, UploadReservation>) {
+pub(crate) fn apply(change: &Change, table: &mut BTreeMap<Uuid, UploadReservation>) {
     match change {
         Change::InsertUploadReservation(reservation) => {
             table.insert(reservation.id, reservation.clone());

@@ -4,13 +4,13 @@ use async_trait::async_trait;
 use seeg_application::StoreError;
 use seeg_application::applications::{CreatedApplications, CreatedWithin, CreationKey};
 
-use super::MemoryStore;
+use crate::database::MemoryStore;
 
 impl MemoryStore {
     fn created_keys(&self, within: &CreatedWithin) -> Vec<CreationKey> {
         let mut keys: Vec<CreationKey> = self.read(|state| {
             state
-                .full_applications
+                .applications
                 .values()
                 .filter(|a| within.contains(a.created_at))
                 .map(|a| CreationKey { created_at: a.created_at, id: a.id })

@@ -16,11 +16,11 @@ use seeg_domain::identity::Sexe;
 use seeg_domain::offers::OfferStatus;
 use uuid::Uuid;
 
-use super::{MemoryStore, State};
+use crate::database::{MemoryStore, State};
 
 fn summary(state: &State) -> ApplicationCountsSummary {
     let mut counts = ApplicationCountsSummary::default();
-    for application in state.full_applications.values() {
+    for application in state.applications.values() {
         *counts.by_status.entry(application.status).or_default() += 1;
     }
     for document in state.application_documents.values() {
@@ -66,7 +66,7 @@ fn recruitment(state: &State, recruiter_id: Option<Uuid>) -> RecruitmentFigures 
     let mut figures = RecruitmentFigures::default();
     let mut departments: BTreeMap<Option<String>, DepartmentFigures> = BTreeMap::new();
     for offer in state.offers.values().filter(|o| in_scope(&o.id)) {
-        let applications = state.full_applications.values().filter(|a| a.job_offer_id == offer.id).count() as u64;
+        let applications = state.applications.values().filter(|a| a.job_offer_id == offer.id).count() as u64;
         let department = departments.entry(offer.department.clone()).or_insert_with(|| DepartmentFigures {
             department: offer.department.clone(),
             jobs: 0,
@@ -80,7 +80,7 @@ fn recruitment(state: &State, recruiter_id: Option<Uuid>) -> RecruitmentFigures 
     }
     figures.departments = departments.into_values().collect();
     let mut candidates = BTreeSet::new();
-    for application in state.full_applications.values().filter(|a| in_scope(&a.job_offer_id)) {
+    for application in state.applications.values().filter(|a| in_scope(&a.job_offer_id)) {
         *figures.applications_by_status.entry(application.status).or_default() += 1;
         candidates.insert(application.candidate_id);
     }
@@ -105,7 +105,7 @@ impl ApplicationReadModel for MemoryStore {
     async fn breakdown(&self) -> Result<ApplicationBreakdown, StoreError> {
         self.read(|state| {
             let mut breakdown = ApplicationBreakdown { summary: summary(state), ..ApplicationBreakdown::default() };
-            for application in state.full_applications.values() {
+            for application in state.applications.values() {
                 *breakdown.by_job_offer.entry(application.job_offer_id).or_default() += 1;
                 let at = application.created_at;
                 let month = NaiveDate::from_ymd_opt(at.year(), at.month(), 1)

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use seeg_application::StoreError;
 use seeg_application::documents_sweep::DocumentReferences;
 
-use super::MemoryStore;
+use crate::database::MemoryStore;
 
 #[async_trait]
 impl DocumentReferences for MemoryStore {
