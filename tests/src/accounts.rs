@@ -112,9 +112,3 @@ impl TestApp {
         SignedIn { token: self.log_in(email).await.access_token, user }
     }
 }
-
-/// [`TestApp::token_for`] as a function, as `crates/server/tests` call it: the account and its token.
-pub async fn token_for(app: &TestApp, role: Role, email: &str) -> (User, String) {
-    let SignedIn { user, token } = app.token_for(role, email).await;
-    (user, token)
-}

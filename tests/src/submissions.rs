@@ -77,8 +77,3 @@ impl TestApp {
         Submitted::from_answer(&self.post_submission(token, &submission_body(offer, label)).await)
     }
 }
-
-/// [`TestApp::open_offer`] open to everyone, as a function, as `crates/server/tests` call it.
-pub async fn open_offer(app: &TestApp, title: &str) -> JobOffer {
-    app.open_offer(title, OfferVisibility::Everyone).await
-}

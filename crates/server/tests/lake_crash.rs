@@ -29,11 +29,10 @@ use seeg_adapters_postgres::Database;
 use seeg_application::outbox::{HandlerRegistry, OutboxStats, OutboxStore};
 use seeg_application::{IdGenerator as _, SystemIds};
 use seeg_domain::identity::Role;
-use seeg_domain::offers::JobOffer;
-use seeg_tests::accounts::token_for;
+use seeg_domain::offers::{JobOffer, OfferVisibility};
 use seeg_tests::eventually::eventually;
 use seeg_tests::lake::{expected_keys, exported, partition};
-use seeg_tests::submissions::{open_offer, submission_body};
+use seeg_tests::submissions::submission_body;
 use seeg_tests::{Backend, TestApp, TestDatabase, on_backends};
 
 const BIN: &str = env!("CARGO_BIN_EXE_seeg");
@@ -55,8 +54,8 @@ async fn seed(backend: Backend) -> Seeded {
         s.auth.secret_key = SecretString::from(signing);
     })
     .await;
-    let (_, token) = token_for(&app, Role::Candidate, "awa@example.com").await;
-    let offer = open_offer(&app, "Ingénieur Électricité").await;
+    let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
+    let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
     Seeded { db: app.stop().await, key, token, offer }
 }
 
