@@ -9,9 +9,12 @@ use seeg_domain::identity::{
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::account::UserBody;
+use super::caller::Caller;
 use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::identity::{Caller, Fields, UserBody};
+use crate::params::Fields;
+use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -126,7 +129,7 @@ pub(crate) async fn create_user(
         return Err(ProvisioningError::Forbidden.into());
     }
     let command = body.read().await?.parse(state.clock.now().date_naive())?;
-    let context = crate::middleware::audit_context();
+    let context = audit_context();
     let user = state.provisioning.create(&caller.0, command, &context).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(&user)))
 }
