@@ -8,13 +8,13 @@
 //!
 //! Large bodies (a base64 submission reaches 56 MiB) are also charged to the process's `BodyBudget` as they
 //! arrive (`read_within`, see `budget`). Every request body is plain (`guard_body`): no content encoding, and
-//! no NUL character in JSON.
+//! no NUL character in JSON. A JSON body over its route's limit is a 413, a malformed one a 422 (`json_config`).
 
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
-use actix_web::error::PayloadError;
+use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
 use futures_util::StreamExt as _;
@@ -22,6 +22,25 @@ use serde::de::DeserializeOwned;
 
 use crate::budget::{BodyAllowance, BodyBudget, ChargedError};
 use crate::error::ApiError;
+
+/// JSON bodies up to `limit` bytes (413 beyond, before decoding; 422 for a malformed one). Routes that take larger
+/// bodies register their own with a larger limit.
+pub(crate) fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(json_error)
+}
+
+/// A JSON body that cannot be read: 413 when over the route's limit (before decoding, S11), 422 otherwise.
+fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    match error {
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge { max_bytes: limit }.into()
+        }
+        JsonPayloadError::Payload(payload) if is_nul_in_json(&payload) => {
+            ApiError::invalid("body", NulInJson.to_string()).into()
+        }
+        other => ApiError::invalid("body", format!("corps JSON invalide : {other}")).into(),
+    }
+}
 
 /// The body of a write route, not yet read.
 pub(crate) struct Deferred<T> {
@@ -173,7 +192,7 @@ pub(crate) async fn guard_body(
 }
 
 /// Whether a payload error is `guard_body`'s.
-pub(crate) fn is_nul_in_json(error: &PayloadError) -> bool {
+fn is_nul_in_json(error: &PayloadError) -> bool {
     let PayloadError::Io(io) = error else { return false };
     io.get_ref().is_some_and(<dyn std::error::Error + Send + Sync>::is::<NulInJson>)
 }

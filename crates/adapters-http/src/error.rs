@@ -5,7 +5,7 @@
 //! Causes of 5xx are logged here, once, with their chain; the client only sees the opaque body.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use seeg_application::StoreError;
 use seeg_application::applications::QuotaExceeded;
@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use crate::error_codes::ErrorCode;
-use crate::middleware::current_request_id;
+use crate::request_id::current_request_id;
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -215,7 +215,7 @@ impl ResponseError for ApiError {
                 let mut response = error_response(status, code, self.to_string(), None);
                 let headers = response.headers_mut();
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*reset_secs));
-                crate::rate_limit::insert_headers(headers, *limit, 0, *reset_secs);
+                insert_rate_limit_headers(headers, *limit, 0, *reset_secs);
                 response
             }
             Self::UploadQuota(exceeded) => {
@@ -225,6 +225,14 @@ impl ResponseError for ApiError {
             }
         }
     }
+}
+
+/// `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds): on a 429, and on every response the limits let
+/// through (`rate_limit`).
+pub(crate) fn insert_rate_limit_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset_secs: u64) {
+    headers.insert(HeaderName::from_static("x-ratelimit-limit"), HeaderValue::from(limit));
+    headers.insert(HeaderName::from_static("x-ratelimit-remaining"), HeaderValue::from(remaining));
+    headers.insert(HeaderName::from_static("x-ratelimit-reset"), HeaderValue::from(reset_secs));
 }
 
 fn capitalise(s: &str) -> String {

@@ -1,36 +1,36 @@
 //! The HTTP adapter: actix-web routes, request/response DTOs, the error mapping, OpenAPI and the middleware every
 //! response goes through. The only ring that knows status codes.
+//!
+//! One module per capability (`applications/`, `auth/`, `offers/`, …) registers its routes and holds its
+//! handlers; what several of them need sits below them, in modules that name no capability (`params`,
+//! `envelope`, `error`, `state`, …). No module imports from a module that imports it back:
+//! `tests/no_import_cycles.rs` checks the graph of the top-level modules.
 
-mod access_requests;
-mod application_edits;
-mod application_stats;
-mod application_views;
+// Capabilities: each registers its routes and holds their handlers, bodies and error mappings. `docs` describes
+// them all.
+mod admin;
 mod applications;
-mod audit;
-mod body;
-mod budget;
+mod auth;
+mod dashboards;
 mod docs;
-mod drafts;
-mod error;
-mod error_codes;
 mod health;
-mod idempotency;
-mod identity;
-mod jobs;
-mod matricules;
-mod middleware;
 mod offers;
-mod optimized;
-mod outbox;
-mod params;
-mod passwords;
-mod profiles;
-mod rate_limit;
-mod routing;
-mod state;
-mod user_creation;
 mod users;
 mod webhooks;
+
+// What the capabilities share, and the middleware; none of these names a capability.
+mod body;
+mod budget;
+mod envelope;
+mod error;
+mod error_codes;
+mod idempotency;
+mod middleware;
+mod params;
+mod rate_limit;
+mod request_id;
+mod routing;
+mod state;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -38,20 +38,20 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::{App, Error, web};
 
+pub use auth::Caller;
 pub use budget::BodyBudget;
 pub use docs::openapi;
+pub use envelope::TOTAL_COUNT_HEADER;
 pub use error::{ApiError, ErrorBody, ErrorCode, FieldError};
 pub use error_codes::{catalogue_table, errors_page};
 pub use idempotency::IDEMPOTENCY_KEY_HEADER;
-pub use identity::Caller;
-pub use middleware::REQUEST_ID_HEADER;
-pub use offers::TOTAL_COUNT_HEADER;
 pub use rate_limit::{
     Class as RateLimitClass, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits,
     Quota, RateLimitConfig, RateLimitStore, RateLimiter, Verdict as RateLimitVerdict, parse_trusted_proxy,
 };
-pub use state::{ApiState, HttpConfig, ServiceInfo};
-pub use webhooks::{WEBHOOK_TOKEN_HEADER, WebhookToken};
+pub use request_id::REQUEST_ID_HEADER;
+pub use state::{ApiState, HttpConfig, ServiceInfo, WebhookToken};
+pub use webhooks::WEBHOOK_TOKEN_HEADER;
 
 /// The largest JSON or form body accepted outside document uploads.
 const JSON_LIMIT: usize = 64 * 1024;
@@ -80,7 +80,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             ApiError::invalid("path", format!("paramètre de chemin invalide : {error}")).into()
         }))
-        .app_data(json_config(JSON_LIMIT))
+        .app_data(body::json_config(JSON_LIMIT))
         .app_data(
             web::FormConfig::default()
                 .limit(JSON_LIMIT)
@@ -88,19 +88,10 @@ pub fn app(
         )
         .configure(offers::configure)
         .configure(applications::configure)
-        .configure(application_stats::configure)
-        .configure(optimized::configure)
-        .configure(jobs::configure)
-        .configure(identity::configure)
-        .configure(passwords::configure)
-        .configure(matricules::configure)
-        .configure(profiles::configure)
-        .configure(drafts::configure)
+        .configure(dashboards::configure)
+        .configure(auth::configure)
         .configure(users::configure)
-        .configure(access_requests::configure)
-        .configure(user_creation::configure)
-        .configure(audit::configure)
-        .configure(outbox::configure)
+        .configure(admin::configure)
         .configure(webhooks::configure)
         .configure(health::configure)
         .configure(docs::configure)
@@ -110,30 +101,10 @@ pub fn app(
         // Inside the rate limits: a refused request never touches the key store.
         .wrap(actix_web::middleware::from_fn(idempotency::replay))
         // Inside CORS, so a refusal still carries the CORS headers a browser needs to read it.
-        .wrap(actix_web::middleware::from_fn(rate_limit::limit))
+        .wrap(actix_web::middleware::from_fn(rate_limit::limit::<ApiState>))
         .wrap(cors(&config))
         // Outermost, so that every response, CORS refusals included, carries the request id and headers.
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
-}
-
-/// A JSON body that cannot be read: 413 when over the route's limit (before decoding, S11), 422 otherwise.
-pub(crate) fn json_error(error: actix_web::error::JsonPayloadError, _: &actix_web::HttpRequest) -> Error {
-    use actix_web::error::JsonPayloadError;
-    match error {
-        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-            ApiError::PayloadTooLarge { max_bytes: limit }.into()
-        }
-        JsonPayloadError::Payload(payload) if body::is_nul_in_json(&payload) => {
-            ApiError::invalid("body", body::NulInJson.to_string()).into()
-        }
-        other => ApiError::invalid("body", format!("corps JSON invalide : {other}")).into(),
-    }
-}
-
-/// JSON bodies up to `limit` bytes (413 beyond, before decoding; 422 for a malformed one). Routes that take larger
-/// bodies register their own with a larger limit.
-pub(crate) fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default().limit(limit).error_handler(json_error)
 }
 
 /// CORS from configuration (S13): explicit origins with credentials, or `*` without them.

@@ -1,6 +1,6 @@
-//! What every response gets, errors included (S13, F1): a request id, the legacy security headers,
-//! `Cache-Control: no-store` unless the route allows caching, a JSON error body whatever produced the error, and
-//! one log line with ids and timings only (S12).
+//! What every response gets, errors included (S13, F1): the request id (`request_id`), the legacy security
+//! headers, `Cache-Control: no-store` unless the route allows caching, a JSON error body whatever produced the
+//! error, and one log line with ids and timings only (S12).
 
 use std::time::Instant;
 
@@ -12,23 +12,8 @@ use actix_web::{Error, web};
 use tracing::Instrument as _;
 
 use crate::error::{error_response, generic_detail};
+use crate::request_id::{new_request_id, with_request_id};
 use crate::state::ApiState;
-
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
-/// The id of the request being served, for error bodies. Empty outside a request.
-/// What the use cases record beside an audited write: this request's id (B2).
-pub(crate) fn audit_context() -> seeg_application::identity::RequestContext {
-    seeg_application::identity::RequestContext { request_id: Some(current_request_id()) }
-}
-
-pub(crate) fn current_request_id() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
-}
 
 const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("x-content-type-options", "nosniff"),
@@ -42,7 +27,7 @@ pub(crate) async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let request_id = req.app_data::<web::Data<ApiState>>().map(|s| s.ids.new_id().to_string()).unwrap_or_default();
+    let request_id = req.app_data::<web::Data<ApiState>>().map(|s| new_request_id(s.ids.as_ref())).unwrap_or_default();
     let started = Instant::now();
     let method = req.method().clone();
     let span = tracing::info_span!("http.request", http.method = %method, request.id = %request_id);
@@ -50,18 +35,14 @@ pub(crate) async fn request_context(
     // Holding a clone of the request here would break the router (it needs the request uniquely), so an `Err`
     // from inner services is passed on as is; none of ours returns one (CORS mismatches are not errors, see
     // `cors`), and routes turn their errors into responses themselves.
-    let mut response = REQUEST_ID
-        .scope(
-            request_id.clone(),
-            async move { next.call(req).await.map(|r| ensure_json_error(r.map_into_boxed_body())) },
-        )
-        .instrument(span.clone())
-        .await?;
+    let mut response = with_request_id(request_id.clone(), async move {
+        next.call(req).await.map(|r| ensure_json_error(r.map_into_boxed_body()))
+    })
+    .instrument(span.clone())
+    .await?;
 
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
-    }
+    crate::request_id::insert_header(headers, &request_id);
     for (name, value) in SECURITY_HEADERS {
         headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
     }

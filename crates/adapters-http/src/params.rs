@@ -1,8 +1,18 @@
-//! What request parameters share, whatever route reads them: one wording per meaning.
+//! What request parameters share, whatever route reads them: one wording per meaning. Path ids, pages of lists
+//! (`PageQuery`), query filters and choices, optional body fields.
+//!
+//! Values arrive as text and are read here, so that a bad one is a 422 naming its field (`path.job_id`,
+//! `query.limit`, `body.phone`), never a framework error.
 
+use seeg_application::Page;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{RefOr, Required, Schema};
 use uuid::Uuid;
 
-use crate::error::FieldError;
+use crate::error::{ApiError, FieldError};
 
 /// The one message for a value that should be a UUID and is not, in a path, a query or a body.
 pub(crate) const NOT_A_UUID: &str = "doit être un identifiant UUID";
@@ -10,6 +20,196 @@ pub(crate) const NOT_A_UUID: &str = "doit être un identifiant UUID";
 /// `raw` (trimmed) as a UUID, or the field error naming `field` (`path.application_id`, `query.candidate_id`, …).
 pub(crate) fn uuid_field(field: &str, raw: &str) -> Result<Uuid, FieldError> {
     Uuid::parse_str(raw.trim()).map_err(|_| FieldError { field: field.to_owned(), message: NOT_A_UUID.to_owned() })
+}
+
+/// The id a path segment names (`{job_id}`, `{application_id}`, …), or the 422 naming `path.{field}`.
+pub(crate) fn parse_uuid(field: &str, raw: &str) -> Result<Uuid, ApiError> {
+    uuid_field(&format!("path.{field}"), raw).map_err(|error| ApiError::Validation(vec![error]))
+}
+
+/// An optional id in the query: blank is none; anything else must be a UUID (the error names `query.{field}`).
+pub(crate) fn query_uuid(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Uuid> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    uuid_field(&format!("query.{field}"), raw).map_err(|error| errors.push(error)).ok()
+}
+
+/// The page of a list: `skip` and `limit` as the query carries them, text so that a bad value names its field.
+/// The bounds are the list's: `limit` is `DEFAULT` when absent, at least 1, and at most `MAX` (above it, a 422
+/// naming `query.limit`; only the legacy public listing serves `MAX` instead, see [`Self::read_capped`]).
+///
+/// A route whose whole query is a page takes `web::Query<PageQuery<…>>`, documented with its bounds; a list with
+/// filters keeps `skip` and `limit` in its own query (each documents them in its own words) and reads them with
+/// [`Self::read`].
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery<const DEFAULT: u64 = 100, const MAX: u64 = 1000> {
+    skip: Option<String>,
+    limit: Option<String>,
+}
+
+impl<const DEFAULT: u64, const MAX: u64> PageQuery<DEFAULT, MAX> {
+    /// The page asked, or the 422 naming each bad value.
+    pub(crate) fn page(&self) -> Result<Page, ApiError> {
+        let mut errors = Vec::new();
+        let page = Self::read(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
+        if errors.is_empty() { Ok(page) } else { Err(ApiError::Validation(errors)) }
+    }
+
+    /// The page `skip` and `limit` ask for within the bounds; each bad value is added to `errors` (`skip` first)
+    /// and its default used.
+    pub(crate) fn read(skip: Option<&str>, limit: Option<&str>, errors: &mut Vec<FieldError>) -> Page {
+        let skip = parse_number("skip", skip, 0, 0, errors);
+        let mut limit = parse_number("limit", limit, 1, DEFAULT, errors);
+        if limit > MAX {
+            errors.push(FieldError {
+                field: "query.limit".to_owned(),
+                message: format!("doit être inférieur ou égal à {MAX}"),
+            });
+            limit = DEFAULT;
+        }
+        Page { skip, limit }
+    }
+
+    /// `read`, as the legacy public listing read it: a `limit` above `MAX` is served as `MAX`, without an error.
+    pub(crate) fn read_capped(skip: Option<&str>, limit: Option<&str>, errors: &mut Vec<FieldError>) -> Page {
+        let skip = parse_number("skip", skip, 0, 0, errors);
+        let limit = parse_number("limit", limit, 1, DEFAULT, errors).min(MAX);
+        Page { skip, limit }
+    }
+}
+
+impl<const DEFAULT: u64, const MAX: u64> IntoParams for PageQuery<DEFAULT, MAX> {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let number = |name: &str, description: String| {
+            let schema: RefOr<Schema> = <u64 as utoipa::PartialSchema>::schema();
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Query)
+                .required(Required::False)
+                .description(Some(description))
+                .schema(Some(schema))
+                .build()
+        };
+        vec![
+            number("skip", "Items to skip (≥ 0, default 0).".to_owned()),
+            number("limit", format!("Page size (1..={MAX}, default {DEFAULT}).")),
+        ]
+    }
+}
+
+/// A whole number of the query, at least `min`; `default` when absent or blank (and, with an error, when bad).
+fn parse_number(field: &str, raw: Option<&str>, min: u64, default: u64, errors: &mut Vec<FieldError>) -> u64 {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return default };
+    match raw.parse::<i64>() {
+        Ok(n) if n >= 0 && n.unsigned_abs() >= min => n.unsigned_abs(),
+        Ok(_) => {
+            errors.push(FieldError {
+                field: format!("query.{field}"),
+                message: format!("doit être supérieur ou égal à {min}"),
+            });
+            default
+        }
+        Err(_) => {
+            errors
+                .push(FieldError {
+                    field: format!("query.{field}"), message: "doit être un nombre entier".to_owned()
+                });
+            default
+        }
+    }
+}
+
+/// The longest text filter accepted: longer than any stored value, so longer input can only be a mistake.
+pub(crate) const MAX_FILTER_CHARS: usize = 200;
+
+/// A text filter: blank is no filter; control characters (which PostgreSQL refuses in text, e.g. NUL) and
+/// overlong values are a 422 naming the field rather than a database error.
+pub(crate) fn text_filter(field: &str, value: Option<&String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    text_filter_within(field, value, MAX_FILTER_CHARS, errors)
+}
+
+/// `text_filter`, at most `max_chars` long.
+pub(crate) fn text_filter_within(
+    field: &str,
+    value: Option<&String>,
+    max_chars: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let value = value.map(|v| v.trim()).filter(|v| !v.is_empty())?;
+    let message = if value.chars().any(char::is_control) {
+        "ne doit pas contenir de caractère de contrôle".to_owned()
+    } else if value.chars().count() > max_chars {
+        format!("doit faire au plus {max_chars} caractères")
+    } else {
+        return Some(value.to_owned());
+    };
+    errors.push(FieldError { field: format!("query.{field}"), message });
+    None
+}
+
+/// An enumerated query value: blank is the default; an unknown word is a 422 listing the accepted ones (F1).
+pub(crate) fn choice<T: Copy>(
+    field: &str,
+    raw: Option<&String>,
+    allowed: &[(&str, T)],
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    let raw = raw.map(|r| r.trim()).filter(|r| !r.is_empty())?;
+    if let Some((_, value)) = allowed.iter().find(|(word, _)| *word == raw) {
+        return Some(*value);
+    }
+    let words: Vec<&str> = allowed.iter().map(|(word, _)| *word).collect();
+    errors.push(FieldError {
+        field: format!("query.{field}"),
+        message: format!("valeurs admises : {}", words.join(", ")),
+    });
+    None
+}
+
+/// Reads one optional field of a JSON object body: absent -> `None`; `null` -> `Some(None)`; otherwise parsed.
+#[allow(clippy::option_option)] // absent, null and a value are three different requests
+pub(crate) fn optional<T>(
+    body: &Map<String, Value>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+    parse: impl FnOnce(&Value) -> Result<T, String>,
+) -> Option<Option<T>> {
+    match body.get(name)? {
+        Value::Null => Some(None),
+        value => match parse(value) {
+            Ok(v) => Some(Some(v)),
+            Err(message) => {
+                errors.push(FieldError { field: format!("body.{name}"), message });
+                None
+            }
+        },
+    }
+}
+
+/// A body value that must be a string.
+pub(crate) fn text(value: &Value) -> Result<&str, String> {
+    value.as_str().ok_or_else(|| "doit être une chaîne".to_owned())
+}
+
+/// Collects every invalid field of a request body, so the client learns them all at once.
+#[derive(Debug, Default)]
+pub(crate) struct Fields(pub(crate) Vec<FieldError>);
+
+impl Fields {
+    pub(crate) fn required<'a>(&mut self, name: &str, value: Option<&'a String>) -> Option<&'a str> {
+        let value = value.map(String::as_str).filter(|v| !v.trim().is_empty());
+        if value.is_none() {
+            self.push(name, "champ obligatoire");
+        }
+        value
+    }
+
+    pub(crate) fn check<T, E: std::fmt::Display>(&mut self, name: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.push(name, &e.to_string())).ok()
+    }
+
+    pub(crate) fn push(&mut self, name: &str, message: &str) {
+        self.0.push(FieldError { field: format!("body.{name}"), message: message.to_owned() });
+    }
 }
 
 #[cfg(test)]
@@ -22,5 +222,45 @@ mod tests {
         assert_eq!(uuid_field("path.id", &format!(" {id} ")), Ok(id));
         let error = uuid_field("query.candidate_id", "42").unwrap_err();
         assert_eq!((error.field.as_str(), error.message.as_str()), ("query.candidate_id", NOT_A_UUID));
+        let Err(ApiError::Validation(errors)) = parse_uuid("job_id", "x") else { panic!("expected a 422") };
+        assert_eq!(errors[0].field, "path.job_id");
+        let mut errors = Vec::new();
+        assert_eq!(query_uuid("candidate_id", Some("  "), &mut errors), None);
+        assert_eq!(query_uuid("candidate_id", Some(&id.to_string()), &mut errors), Some(id));
+        assert_eq!(query_uuid("candidate_id", Some("42"), &mut errors), None);
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["query.candidate_id"]);
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_page_is_bounded_by_its_list() {
+        let mut errors = Vec::new();
+        assert_eq!(PageQuery::<100, 500>::read(None, None, &mut errors), Page { skip: 0, limit: 100 });
+        assert_eq!(PageQuery::<100, 500>::read(Some(" 5 "), Some("500"), &mut errors), Page { skip: 5, limit: 500 });
+        assert!(errors.is_empty());
+        assert_eq!(PageQuery::<100, 500>::read(Some("-1"), Some("501"), &mut errors), Page { skip: 0, limit: 100 });
+        assert_eq!(fields(&errors), ["query.skip", "query.limit"]);
+        assert_eq!(errors[1].message, "doit être inférieur ou égal à 500");
+        errors.clear();
+        assert_eq!(PageQuery::<100, 100>::read_capped(None, Some("1000"), &mut errors), Page { skip: 0, limit: 100 });
+        assert!(errors.is_empty(), "the legacy public listing serves its maximum");
+        PageQuery::<100, 100>::read_capped(Some("x"), Some("0"), &mut errors);
+        assert_eq!(fields(&errors), ["query.skip", "query.limit"]);
+        let query = PageQuery::<100, 1000> { skip: None, limit: Some("1001".to_owned()) };
+        assert!(matches!(query.page(), Err(ApiError::Validation(_))));
+    }
+
+    #[test]
+    fn a_page_query_documents_its_bounds() {
+        let params = <PageQuery<20, 50> as IntoParams>::into_params(|| None);
+        let described: Vec<(&str, Option<&str>)> =
+            params.iter().map(|p| (p.name.as_str(), p.description.as_deref())).collect();
+        assert_eq!(
+            described,
+            [("skip", Some("Items to skip (≥ 0, default 0).")), ("limit", Some("Page size (1..=50, default 20)."))]
+        );
     }
 }

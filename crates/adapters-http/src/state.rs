@@ -1,4 +1,5 @@
-//! What the routes share: the use cases, injected once at start-up.
+//! What the routes share: the use cases and ports, injected once at start-up, with the secrets and limits the
+//! middleware reads (the webhook's token, the rate limiter).
 
 use std::sync::Arc;
 
@@ -6,8 +7,11 @@ use seeg_application::health::HealthCheck;
 use seeg_application::identity::{AccessRequestDesk, Accounts, AuditTrail, UserManagement, UserProvisioning};
 use seeg_application::offers::{OfferCatalog, OfferDesk};
 use seeg_application::{Clock, IdGenerator};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
-use crate::rate_limit::RateLimiter;
+use crate::budget::BodyBudget;
+use crate::rate_limit::{Limits, RateLimiter};
 
 /// Facts about the running service that health routes report.
 #[derive(Debug, Clone)]
@@ -56,7 +60,7 @@ pub struct ApiState {
     /// `POST /webhooks/application-submitted`: queued exports (S9).
     pub export_requests: seeg_application::applications::ExportRequests,
     /// The webhook's secret; `None`: the webhook route answers 404 (S9).
-    pub webhook_token: Option<crate::webhooks::WebhookToken>,
+    pub webhook_token: Option<WebhookToken>,
     /// `/admin/outbox`: counters and replays.
     pub outbox_desk: seeg_application::outbox::OutboxDesk,
     /// `Idempotency-Key` replays (I4).
@@ -67,7 +71,47 @@ pub struct ApiState {
     /// One table for every worker thread.
     pub rate_limits: Arc<RateLimiter>,
     /// The memory large bodies (documents) may hold at once.
-    pub body_budget: crate::budget::BodyBudget,
+    pub body_budget: BodyBudget,
+}
+
+impl Limits for ApiState {
+    fn rate_limiter(&self) -> &RateLimiter {
+        &self.rate_limits
+    }
+
+    fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn tokens(&self) -> &seeg_application::identity::TokenService {
+        self.accounts.tokens()
+    }
+}
+
+/// The configured webhook secret, kept as its SHA-256 digest: comparing digests in constant time reveals neither
+/// the secret's bytes nor its length.
+#[derive(Clone)]
+pub struct WebhookToken([u8; 32]);
+
+impl WebhookToken {
+    /// `None` for a blank secret: the webhook is then off. Surrounding whitespace is not part of the secret (a
+    /// secret file's final newline; HTTP strips it from header values too).
+    pub fn new(secret: &str) -> Option<Self> {
+        let secret = secret.trim();
+        (!secret.is_empty()).then(|| Self(Sha256::digest(secret.as_bytes()).into()))
+    }
+
+    /// Whether `presented` is the secret, compared in constant time.
+    pub(crate) fn accepts(&self, presented: &[u8]) -> bool {
+        let presented: [u8; 32] = Sha256::digest(presented.trim_ascii()).into();
+        self.0.ct_eq(&presented).into()
+    }
+}
+
+impl std::fmt::Debug for WebhookToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookToken(…)")
+    }
 }
 
 /// How the HTTP layer is configured.
@@ -75,4 +119,25 @@ pub struct ApiState {
 pub struct HttpConfig {
     /// CORS origins allowed to call the API; `*` allows any origin, without credentials.
     pub allowed_origins: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WebhookToken;
+
+    #[test]
+    fn only_the_exact_secret_is_accepted_and_a_blank_one_turns_the_webhook_off() {
+        let token = WebhookToken::new("s3cret-du-webhook").expect("a secret");
+        assert!(token.accepts(b"s3cret-du-webhook"));
+        assert!(token.accepts(b" s3cret-du-webhook\t"), "surrounding whitespace is not the secret's");
+        for wrong in ["", "s3cret-du-webhoo", "s3cret-du-webhook-", "S3CRET-DU-WEBHOOK", "autre", "s3cret-dü-webhook"]
+        {
+            assert!(!token.accepts(wrong.as_bytes()), "{wrong:?}");
+        }
+        // A secret file's final newline is not part of it.
+        assert!(WebhookToken::new("s3cret-du-webhook\n").unwrap().accepts(b"s3cret-du-webhook"));
+        assert!(WebhookToken::new("").is_none());
+        assert!(WebhookToken::new("   ").is_none());
+        assert_eq!(format!("{token:?}"), "WebhookToken(…)");
+    }
 }

@@ -1,19 +1,18 @@
 //! `POST /api/v1/webhooks/application-submitted` (S9, legacy R40): a trusted caller (the warehouse's jobs, legacy
 //! scripts) asks for an application to be exported to the data lake again. Authenticated by `X-Webhook-Token`
 //! (constant-time comparison); with no secret configured the route does not exist (404), it is never open. The
-//! export is queued in the outbox, not run in the request: 202 with the legacy body shape.
+//! export is queued in the outbox, not run in the request: 202 with the legacy body shape. The secret itself is
+//! configuration (`state::WebhookToken`).
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::{Ready, ready};
 use seeg_application::applications::ExportRequestError;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::offers::parse_uuid;
+use crate::params::parse_uuid;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -35,31 +34,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// looks like no route at all).
 async fn other_method(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
     Err(if state.webhook_token.is_some() { ApiError::MethodNotAllowed } else { ApiError::RouteNotFound })
-}
-
-/// The configured webhook secret, kept as its SHA-256 digest: comparing digests in constant time reveals neither
-/// the secret's bytes nor its length.
-#[derive(Clone)]
-pub struct WebhookToken([u8; 32]);
-
-impl WebhookToken {
-    /// `None` for a blank secret: the webhook is then off. Surrounding whitespace is not part of the secret (a
-    /// secret file's final newline; HTTP strips it from header values too).
-    pub fn new(secret: &str) -> Option<Self> {
-        let secret = secret.trim();
-        (!secret.is_empty()).then(|| Self(Sha256::digest(secret.as_bytes()).into()))
-    }
-
-    fn accepts(&self, presented: &[u8]) -> bool {
-        let presented: [u8; 32] = Sha256::digest(presented.trim_ascii()).into();
-        self.0.ct_eq(&presented).into()
-    }
-}
-
-impl std::fmt::Debug for WebhookToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("WebhookToken(…)")
-    }
 }
 
 /// A caller that presented the webhook secret. Extracted before the body, so an unauthenticated caller learns
@@ -171,25 +145,4 @@ pub(crate) async fn application_submitted(
             total_size_mb,
         },
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::WebhookToken;
-
-    #[test]
-    fn only_the_exact_secret_is_accepted_and_a_blank_one_turns_the_webhook_off() {
-        let token = WebhookToken::new("s3cret-du-webhook").expect("a secret");
-        assert!(token.accepts(b"s3cret-du-webhook"));
-        assert!(token.accepts(b" s3cret-du-webhook\t"), "surrounding whitespace is not the secret's");
-        for wrong in ["", "s3cret-du-webhoo", "s3cret-du-webhook-", "S3CRET-DU-WEBHOOK", "autre", "s3cret-dü-webhook"]
-        {
-            assert!(!token.accepts(wrong.as_bytes()), "{wrong:?}");
-        }
-        // A secret file's final newline is not part of it.
-        assert!(WebhookToken::new("s3cret-du-webhook\n").unwrap().accepts(b"s3cret-du-webhook"));
-        assert!(WebhookToken::new("").is_none());
-        assert!(WebhookToken::new("   ").is_none());
-        assert_eq!(format!("{token:?}"), "WebhookToken(…)");
-    }
 }

@@ -10,13 +10,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::envelope::TOTAL_COUNT_HEADER;
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{PageQuery, parse_uuid, text_filter};
 use crate::routing::route;
 use crate::state::ApiState;
 
 /// The legacy public listing never returned more than this many offers per page, whatever was asked.
 pub const PUBLIC_MAX_LIMIT: u64 = 100;
-pub const TOTAL_COUNT_HEADER: &str = "X-Total-Count";
+
+/// The public listing's page: 100 by default, and a larger `limit` served as 100, as the legacy service did.
+type PublicPage = PageQuery<PUBLIC_MAX_LIMIT, PUBLIC_MAX_LIMIT>;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(route("/api/v1/public/jobs").route(web::get().to(list_public_jobs)))
@@ -151,92 +155,18 @@ pub struct PublicJobsQuery {
     contract_type: Option<String>,
 }
 
-/// The `limit` of a list: `default` when absent, else between 1 and `max` (a 422 naming `query.limit` otherwise).
-pub(crate) fn parse_limit(raw: Option<&str>, default: u64, max: u64, errors: &mut Vec<FieldError>) -> u64 {
-    let limit = parse_number("limit", raw, 1, default, errors);
-    if limit <= max {
-        return limit;
-    }
-    errors
-        .push(FieldError {
-            field: "query.limit".to_owned(), message: format!("doit être inférieur ou égal à {max}")
-        });
-    default
-}
-
-pub(crate) fn parse_number(
-    field: &str,
-    raw: Option<&str>,
-    min: u64,
-    default: u64,
-    errors: &mut Vec<FieldError>,
-) -> u64 {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return default };
-    match raw.parse::<i64>() {
-        Ok(n) if n >= 0 && n.unsigned_abs() >= min => n.unsigned_abs(),
-        Ok(_) => {
-            errors.push(FieldError {
-                field: format!("query.{field}"),
-                message: format!("doit être supérieur ou égal à {min}"),
-            });
-            default
-        }
-        Err(_) => {
-            errors
-                .push(FieldError {
-                    field: format!("query.{field}"), message: "doit être un nombre entier".to_owned()
-                });
-            default
-        }
-    }
-}
-
-/// The longest text filter accepted: longer than any stored value, so longer input can only be a mistake.
-pub const MAX_FILTER_CHARS: usize = 200;
-
-/// A text filter: blank is no filter; control characters (which PostgreSQL refuses in text, e.g. NUL) and
-/// overlong values are a 422 naming the field rather than a database error.
-pub(crate) fn text_filter(field: &str, value: Option<&String>, errors: &mut Vec<FieldError>) -> Option<String> {
-    text_filter_within(field, value, MAX_FILTER_CHARS, errors)
-}
-
-/// `text_filter`, at most `max_chars` long.
-pub(crate) fn text_filter_within(
-    field: &str,
-    value: Option<&String>,
-    max_chars: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let value = value.map(|v| v.trim()).filter(|v| !v.is_empty())?;
-    let message = if value.chars().any(char::is_control) {
-        "ne doit pas contenir de caractère de contrôle".to_owned()
-    } else if value.chars().count() > max_chars {
-        format!("doit faire au plus {max_chars} caractères")
-    } else {
-        return Some(value.to_owned());
-    };
-    errors.push(FieldError { field: format!("query.{field}"), message });
-    None
-}
-
 impl PublicJobsQuery {
     fn into_filter_and_page(self) -> Result<(OfferFilter, Page), ApiError> {
         let mut errors = Vec::new();
-        let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
-        let limit =
-            parse_number("limit", self.limit.as_deref(), 1, PUBLIC_MAX_LIMIT, &mut errors).min(PUBLIC_MAX_LIMIT);
+        let page = PublicPage::read_capped(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
         let location = text_filter("location", self.location.as_ref(), &mut errors);
         let contract_type = text_filter("contract_type", self.contract_type.as_ref(), &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
         let filter = OfferFilter { location, contract_type, ..OfferFilter::for_audience(Audience::Anonymous) };
-        Ok((filter, Page { skip, limit }))
+        Ok((filter, page))
     }
-}
-
-pub(crate) fn parse_uuid(field: &str, raw: &str) -> Result<Uuid, ApiError> {
-    crate::params::uuid_field(&format!("path.{field}"), raw).map_err(|error| ApiError::Validation(vec![error]))
 }
 
 /// Lists the offers anyone may see: active, open to everyone or to external candidates; newest first.
@@ -300,6 +230,7 @@ pub(crate) async fn get_public_job(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::MAX_FILTER_CHARS;
 
     fn query(skip: Option<&str>, limit: Option<&str>) -> PublicJobsQuery {
         PublicJobsQuery {

@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use super::caller::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::identity::Caller;
 use crate::routing::route;
 use crate::state::ApiState;
 

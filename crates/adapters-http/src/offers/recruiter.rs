@@ -1,37 +1,37 @@
 //! The job-offer routes for signed-in users (legacy §1.5): lists and reads with the visibility rule (K3b), the
 //! recruiter side (create, update, delete, own offers, statistics), search (B8). Offers past their deadline are
-//! flagged `is_open: false`, computed when read (`JobOffer::accepts_applications`).
+//! flagged `is_open: false`, computed when read (`JobOffer::accepts_applications`). The applications of an offer
+//! are read with the applications (`applications::read`).
 
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use seeg_application::Page;
-use seeg_application::offers::{OfferDeskError, OfferFilter};
+use seeg_application::offers::OfferFilter;
 use seeg_domain::identity::Action;
-use seeg_domain::offers::{
-    Audience, JobOffer, MtpFamily, MtpQuestions, MtpQuestionsError, OfferChanges, OfferRuleError, OfferStatus,
-    OfferVisibility, canonical_contract_type,
-};
+use seeg_domain::offers::{Audience, JobOffer, OfferStatus, canonical_contract_type};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::changes::offer_changes;
+use super::public::{JobPublic, QuestionsMtp};
+use crate::auth::Caller;
 use crate::body::Deferred;
-use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
-use crate::identity::Caller;
-use crate::offers::{JobPublic, QuestionsMtp, TOTAL_COUNT_HEADER, parse_limit, parse_number, parse_uuid, text_filter};
+use crate::envelope::TOTAL_COUNT_HEADER;
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{PageQuery, choice, parse_uuid, text_filter};
+use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
-use crate::users::{choice, optional, text};
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     // The fixed `/recruiter/*` paths before `/{job_id}`, so that they are never read as ids.
     cfg.service(route("/api/v1/jobs/recruiter/my-jobs").route(web::get().to(my_jobs)))
         .service(route("/api/v1/jobs/recruiter/statistics").route(web::get().to(recruiter_statistics)))
         .service(route("/api/v1/jobs").route(web::get().to(list_jobs)).route(web::post().to(create_job)))
-        .service(route("/api/v1/jobs/{job_id}/applications").route(web::get().to(job_applications)))
         .service(
             route("/api/v1/jobs/{job_id}")
                 .route(web::get().to(get_job))
@@ -160,16 +160,14 @@ pub struct JobsQuery {
     q: Option<String>,
 }
 
-pub(crate) fn page_of(skip: Option<&str>, limit: Option<&str>, errors: &mut Vec<FieldError>) -> Page {
-    let skip = parse_number("skip", skip, 0, 0, errors);
-    let limit = parse_limit(limit, JOBS_DEFAULT_LIMIT, JOBS_MAX_LIMIT, errors);
-    Page { skip, limit }
-}
-
 impl JobsQuery {
     fn into_parts(self) -> Result<(OfferFilter, Page), ApiError> {
         let mut errors = Vec::new();
-        let page = page_of(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
+        let page = PageQuery::<JOBS_DEFAULT_LIMIT, JOBS_MAX_LIMIT>::read(
+            self.skip.as_deref(),
+            self.limit.as_deref(),
+            &mut errors,
+        );
         let statuses: Vec<(&str, OfferStatus)> = OfferStatus::ALL.iter().map(|s| (s.as_str(), *s)).collect();
         let status = choice("status_filter", self.status_filter.as_ref(), &statuses, &mut errors);
         let contract_type = text_filter("contract_type", self.contract_type.as_ref(), &mut errors)
@@ -188,178 +186,6 @@ impl JobsQuery {
         }
         Ok((filter, page))
     }
-}
-
-impl From<OfferDeskError> for ApiError {
-    fn from(error: OfferDeskError) -> Self {
-        match error {
-            OfferDeskError::Forbidden => Self::forbidden(error.to_string()),
-            OfferDeskError::NotFound => Self::NotFound,
-            OfferDeskError::Invalid(problems) => Self::Validation(
-                problems.iter().map(|p| FieldError { field: rule_field(p), message: p.to_string() }).collect(),
-            ),
-            OfferDeskError::HasApplications => Self::refused(ErrorCode::OfferHasApplications, error.to_string()),
-            OfferDeskError::Store(e) => e.into(),
-        }
-    }
-}
-
-fn rule_field(problem: &OfferRuleError) -> String {
-    match problem {
-        OfferRuleError::Questions(error) => format!("body.questions_mtp.{}", mtp_family(error).questions_key()),
-        other => format!("body.{}", other.field()),
-    }
-}
-
-const fn mtp_family(error: &MtpQuestionsError) -> MtpFamily {
-    match error {
-        MtpQuestionsError::TooManyQuestions { family, .. }
-        | MtpQuestionsError::BlankQuestion { family, .. }
-        | MtpQuestionsError::QuestionTooLong { family, .. } => *family,
-    }
-}
-
-/// The legacy multi-line field of each family (R17).
-const fn legacy_question_field(family: MtpFamily) -> &'static str {
-    match family {
-        MtpFamily::Metier => "question_metier",
-        MtpFamily::Talent => "question_talent",
-        MtpFamily::Paradigme => "question_paradigme",
-    }
-}
-
-fn string_list(value: &Value) -> Result<Vec<String>, String> {
-    let message = || "doit être une liste de chaînes".to_owned();
-    value.as_array().ok_or_else(message)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(message)).collect()
-}
-
-fn timestamp(value: &Value) -> Result<DateTime<Utc>, String> {
-    let raw = text(value)?.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    // The legacy service took naive date-times (and dates) as UTC.
-    if let Ok(t) = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f") {
-        return Ok(t.and_utc());
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| "date attendue au format RFC 3339 (2026-12-31T23:59:59Z) ou AAAA-MM-JJ".to_owned())
-}
-
-fn salary(value: &Value) -> Result<i64, String> {
-    value.as_i64().ok_or_else(|| "doit être un nombre entier (FCFA)".to_owned())
-}
-
-/// A field that cannot be null: `null` is an error; absent is `None`.
-fn required<T>(
-    body: &Map<String, Value>,
-    name: &str,
-    errors: &mut Vec<FieldError>,
-    parse: impl FnOnce(&Value) -> Result<T, String>,
-) -> Option<T> {
-    let value = optional(body, name, errors, parse)?;
-    if value.is_none() {
-        errors.push(FieldError { field: format!("body.{name}"), message: "ne peut pas être null".to_owned() });
-    }
-    value
-}
-
-fn mtp_error(field: String, error: &MtpQuestionsError) -> FieldError {
-    FieldError { field, message: error.to_string() }
-}
-
-/// `questions_mtp` (an object of string lists, keys optional), else the legacy multi-line fields (R17), each
-/// within the K3 limits. Absent: no change. `questions_mtp: null` without legacy fields clears the questions.
-#[allow(clippy::option_option)] // absent, null and a value are three different requests
-fn questions(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<Option<MtpQuestions>> {
-    match body.get("questions_mtp") {
-        Some(Value::Null) | None => {}
-        Some(Value::Object(object)) => {
-            let mut lists = Vec::new();
-            for family in MtpFamily::ALL {
-                let key = family.questions_key();
-                match object.get(key) {
-                    None | Some(Value::Null) => lists.push(Vec::new()),
-                    Some(value) => match string_list(value) {
-                        Ok(list) => lists.push(list),
-                        Err(message) => {
-                            errors.push(FieldError { field: format!("body.questions_mtp.{key}"), message });
-                            return None;
-                        }
-                    },
-                }
-            }
-            let [metier, talent, paradigme]: [Vec<String>; 3] = lists.try_into().ok()?;
-            return match MtpQuestions::parse(metier, talent, paradigme) {
-                Ok(q) => Some(Some(q)),
-                Err(e) => {
-                    errors.push(mtp_error(format!("body.questions_mtp.{}", mtp_family(&e).questions_key()), &e));
-                    None
-                }
-            };
-        }
-        Some(_) => {
-            errors.push(FieldError {
-                field: "body.questions_mtp".to_owned(),
-                message: "doit être un objet {questions_metier, questions_talent, questions_paradigme}".to_owned(),
-            });
-            return None;
-        }
-    }
-    let mut legacy = Vec::new();
-    for family in MtpFamily::ALL {
-        let field = legacy_question_field(family);
-        legacy.push(optional(body, field, errors, |v| text(v).map(str::to_owned)).flatten());
-    }
-    if legacy.iter().all(Option::is_none) {
-        // `questions_mtp: null` clears; absent leaves the questions as they are.
-        return body.contains_key("questions_mtp").then_some(None);
-    }
-    match MtpQuestions::from_legacy_strings(legacy[0].as_deref(), legacy[1].as_deref(), legacy[2].as_deref()) {
-        Ok(q) => Some(Some(q)),
-        Err(e) => {
-            errors.push(mtp_error(format!("body.{}", legacy_question_field(mtp_family(&e))), &e));
-            None
-        }
-    }
-}
-
-/// The changes a create or update body asks for (legacy `JobOfferCreate` / `JobOfferUpdate`). Types are checked
-/// here; the rules (lengths, salary range, contract type, deadlines, …) by the domain, on the whole offer.
-/// Unknown fields are ignored, as the legacy service did (`recruiter_id` comes from the token).
-fn offer_changes(body: &Map<String, Value>) -> Result<OfferChanges, ApiError> {
-    let mut errors = Vec::new();
-    let e = &mut errors;
-    let owned = |v: &Value| text(v).map(str::to_owned);
-    let changes = OfferChanges {
-        title: required(body, "title", e, owned),
-        description: required(body, "description", e, owned),
-        location: required(body, "location", e, owned),
-        contract_type: required(body, "contract_type", e, owned),
-        department: optional(body, "department", e, owned),
-        salary_min: optional(body, "salary_min", e, salary),
-        salary_max: optional(body, "salary_max", e, salary),
-        salary_note: optional(body, "salary_note", e, owned),
-        requirements: optional(body, "requirements", e, string_list).map(Option::unwrap_or_default),
-        benefits: optional(body, "benefits", e, string_list).map(Option::unwrap_or_default),
-        responsibilities: optional(body, "responsibilities", e, string_list).map(Option::unwrap_or_default),
-        status: required(body, "status", e, |v| text(v)?.trim().parse::<OfferStatus>().map_err(|e| e.to_string())),
-        visibility: required(body, "offer_status", e, |v| {
-            text(v)?.trim().parse::<OfferVisibility>().map_err(|e| e.to_string())
-        }),
-        application_deadline: optional(body, "application_deadline", e, timestamp),
-        date_limite: optional(body, "date_limite", e, timestamp),
-        start_date: optional(body, "start_date", e, timestamp),
-        reporting_line: optional(body, "reporting_line", e, owned),
-        profile: optional(body, "profile", e, owned),
-        categorie_metier: optional(body, "categorie_metier", e, owned),
-        job_grade: optional(body, "job_grade", e, owned),
-        questions_mtp: questions(body, e),
-    };
-    if errors.is_empty() { Ok(changes) } else { Err(ApiError::Validation(errors)) }
 }
 
 /// Lists the offers the caller may see (K3b): external candidates the active offers open to everyone or to
@@ -455,7 +281,7 @@ pub(crate) async fn create_job(
     state.offer_desk.may_write(&caller.0, Action::CreateOffer)?;
     let body = body.read().await?;
     let changes = offer_changes(&body)?;
-    let offer = state.offer_desk.create(&caller.0, changes, &crate::middleware::audit_context()).await?;
+    let offer = state.offer_desk.create(&caller.0, changes, &audit_context()).await?;
     Ok(HttpResponse::Created().json(JobBody::new(&offer, state.clock.now())))
 }
 
@@ -488,7 +314,7 @@ pub(crate) async fn update_job(
     let body = body.read().await?;
     let id = parse_uuid("job_id", &job_id)?;
     let changes = offer_changes(&body)?;
-    let offer = state.offer_desk.update(&caller.0, id, changes, &crate::middleware::audit_context()).await?;
+    let offer = state.offer_desk.update(&caller.0, id, changes, &audit_context()).await?;
     Ok(HttpResponse::Ok().json(JobBody::new(&offer, state.clock.now())))
 }
 
@@ -522,28 +348,8 @@ pub(crate) async fn delete_job(
     job_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("job_id", &job_id)?;
-    state.offer_desk.delete(&caller.0, id, &crate::middleware::audit_context()).await?;
+    state.offer_desk.delete(&caller.0, id, &audit_context()).await?;
     Ok(HttpResponse::Ok().json(Deleted { message: "Offre d'emploi supprimée avec succès" }))
-}
-
-/// Query of the recruiter's lists.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Items to skip (≥ 0, default 0).
-    #[param(value_type = Option<u64>)]
-    skip: Option<String>,
-    /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
-    limit: Option<String>,
-}
-
-impl PageQuery {
-    fn page(&self) -> Result<Page, ApiError> {
-        let mut errors = Vec::new();
-        let page = page_of(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
-        if errors.is_empty() { Ok(page) } else { Err(ApiError::Validation(errors)) }
-    }
 }
 
 /// The caller's own offers, every status, newest first (recruiters and admins), paginated in the database.
@@ -619,102 +425,9 @@ pub(crate) async fn recruiter_statistics(state: web::Data<ApiState>, caller: Cal
     }))
 }
 
-/// `GET /jobs/{id}/applications`: one page of the offer's applications.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OfferApplications {
-    pub success: bool,
-    pub message: String,
-    /// Newest first (legacy `Application` shape).
-    pub data: Vec<crate::applications::ApplicationBody>,
-    pub total: u64,
-    /// `skip / limit + 1`.
-    pub page: u64,
-    pub per_page: u64,
-}
-
-/// The applications to an offer, newest first, for staff (S3: recruiters and observers read every application).
-#[utoipa::path(
-    get,
-    path = "/api/v1/jobs/{job_id}/applications",
-    operation_id = "job_applications",
-    tag = "Offres d'emploi",
-    security(("bearer" = [])),
-    params(("job_id" = Uuid, Path, description = "Identifiant de l'offre"), PageQuery),
-    responses(
-        (status = 200, body = OfferApplications),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "Réservé au personnel", body = ErrorBody),
-        (status = 404, description = "Offre inconnue", body = ErrorBody),
-        (status = 422, description = "Paramètre invalide", body = ErrorBody),
-    )
-)]
-pub(crate) async fn job_applications(
-    state: web::Data<ApiState>,
-    caller: Caller,
-    job_id: web::Path<String>,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id = parse_uuid("job_id", &job_id)?;
-    let page = query.page()?;
-    let found = state.reads.of_offer(&caller.0, id, page).await?;
-    Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(OfferApplications {
-        success: true,
-        message: format!("{} candidature(s) récupérée(s)", found.items.len()),
-        data: found.items.iter().map(crate::applications::ApplicationBody::from).collect(),
-        total: found.total,
-        page: page.skip / page.limit + 1,
-        per_page: page.limit,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-
-    fn body(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            other => panic!("an object, not {other}"),
-        }
-    }
-
-    #[test]
-    fn dates_are_rfc3339_or_the_legacy_naive_forms_read_as_utc() {
-        let expected = DateTime::parse_from_rfc3339("2026-12-31T00:00:00Z").unwrap().with_timezone(&Utc);
-        for raw in ["2026-12-31T00:00:00Z", "2026-12-31T01:00:00+01:00", "2026-12-31T00:00:00", "2026-12-31"] {
-            assert_eq!(timestamp(&json!(raw)), Ok(expected), "{raw}");
-        }
-        assert!(timestamp(&json!("31/12/2026")).is_err());
-        assert!(timestamp(&json!(20_261_231)).is_err());
-    }
-
-    #[test]
-    fn absent_null_and_values_are_three_different_changes() {
-        let changes = offer_changes(&body(json!({"department": null, "salary_min": 10, "benefits": null}))).unwrap();
-        assert_eq!(changes.department, Some(None));
-        assert_eq!(changes.salary_min, Some(Some(10)));
-        assert_eq!(changes.benefits, Some(Vec::new()), "a null list is an empty list");
-        assert_eq!(changes.title, None);
-        assert_eq!(changes.questions_mtp, None, "no question field: the questions stay");
-        let cleared = offer_changes(&body(json!({"questions_mtp": null}))).unwrap();
-        assert_eq!(cleared.questions_mtp, Some(None));
-    }
-
-    #[test]
-    fn questions_mtp_wins_over_the_legacy_strings_and_type_errors_name_their_field() {
-        let both = body(json!({"questions_mtp": {"questions_metier": ["A ?"]}, "question_metier": "B ?\nC ?"}));
-        let questions = offer_changes(&both).unwrap().questions_mtp.unwrap().unwrap();
-        assert_eq!(questions.questions(MtpFamily::Metier), ["A ?"]);
-        let Err(ApiError::Validation(errors)) =
-            offer_changes(&body(json!({"title": 5, "status": null, "questions_mtp": {"questions_talent": "x"}})))
-        else {
-            panic!("expected a validation error");
-        };
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["body.title", "body.status", "body.questions_mtp.questions_talent"]);
-    }
 
     #[test]
     fn list_queries_canonicalise_the_contract_type_and_bound_the_page() {

@@ -1,21 +1,18 @@
-//! The candidate's own profile (legacy §1.4 `/users/me/profile`), and the `candidate_profile` shown beside an
-//! account everywhere a `UserWithProfile` is returned.
+//! The candidate's own profile (legacy §1.4 `/users/me/profile`): read, and changed field by field. The
+//! `candidate_profile` shown beside an account is `auth::account`'s.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDate, Utc};
-use seeg_application::identity::CandidateProfileError;
-use seeg_domain::identity::{CandidateProfile, ProfileChanges, ProfileError, User, candidate};
-use serde::Serialize;
+use chrono::{DateTime, NaiveDate};
+use seeg_domain::identity::{ProfileChanges, candidate};
 use serde_json::{Map, Value};
-use utoipa::ToSchema;
-use uuid::Uuid;
 
+use crate::auth::{Caller, CandidateProfileBody, UserWithProfile, with_profile};
 use crate::body::Deferred;
+use crate::envelope::Envelope;
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::identity::{Caller, UserWithProfile};
+use crate::params::{optional, text};
 use crate::routing::route;
 use crate::state::ApiState;
-use crate::users::{Envelope, optional, text};
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -23,77 +20,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_own_profile))
             .route(web::put().to(update_own_profile)),
     );
-}
-
-/// Legacy `CandidateProfile`; `skills` is always a list, `birth_date` a calendar date (F2).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CandidateProfileBody {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub address: Option<String>,
-    pub availability: Option<String>,
-    pub birth_date: Option<NaiveDate>,
-    pub current_department: Option<String>,
-    pub current_position: Option<String>,
-    pub cv_url: Option<String>,
-    pub education: Option<String>,
-    pub expected_salary_min: Option<i32>,
-    pub expected_salary_max: Option<i32>,
-    pub gender: Option<String>,
-    pub linkedin_url: Option<String>,
-    pub portfolio_url: Option<String>,
-    pub skills: Vec<String>,
-    pub years_experience: Option<i32>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<CandidateProfile> for CandidateProfileBody {
-    fn from(p: CandidateProfile) -> Self {
-        Self {
-            id: p.id,
-            user_id: p.user_id,
-            address: p.address,
-            availability: p.availability,
-            birth_date: p.birth_date,
-            current_department: p.current_department,
-            current_position: p.current_position,
-            cv_url: p.cv_url,
-            education: p.education,
-            expected_salary_min: p.expected_salary_min,
-            expected_salary_max: p.expected_salary_max,
-            gender: p.gender,
-            linkedin_url: p.linkedin_url,
-            portfolio_url: p.portfolio_url,
-            skills: p.skills,
-            years_experience: p.years_experience,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
-}
-
-/// An account with its candidate profile, read for the response (staff accounts cost no read).
-pub(crate) async fn with_profile(state: &ApiState, user: &User) -> Result<UserWithProfile, ApiError> {
-    let profile = state.profiles.attached_to(user).await?;
-    Ok(UserWithProfile { user: user.into(), candidate_profile: profile.map(CandidateProfileBody::from) })
-}
-
-impl From<CandidateProfileError> for ApiError {
-    fn from(error: CandidateProfileError) -> Self {
-        match error {
-            CandidateProfileError::NotACandidate => Self::forbidden(error.to_string()),
-            CandidateProfileError::NotFound => Self::NotFound,
-            CandidateProfileError::Invalid(e) => Self::Validation(vec![FieldError {
-                field: match e {
-                    ProfileError::SalaryRange => "body.expected_salary_min".to_owned(),
-                    _ => "body".to_owned(),
-                },
-                message: e.to_string(),
-            }]),
-            CandidateProfileError::Store(e) => e.into(),
-        }
-    }
 }
 
 /// The caller's candidate profile. It exists once the candidate has applied (R24) or saved it; before, 404.

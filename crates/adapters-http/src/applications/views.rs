@@ -1,7 +1,6 @@
 //! The legacy detailed shapes of one application: `ApplicationAdminView` (`GET /applications/{id}` for staff)
 //! and `ApplicationComplete` (`GET /applications/{id}/complete`), built from `ApplicationDetails` (four reads).
 
-use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use seeg_application::applications::{ApplicationDetail, DetailError};
 use seeg_domain::identity::UserStatus;
@@ -11,11 +10,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::applications::{AppEnvelope, ApplicationBody};
-use crate::error::{ApiError, ErrorBody};
-use crate::identity::Caller;
-use crate::offers::{QuestionsMtp, parse_uuid};
-use crate::state::ApiState;
+use super::dto::ApplicationBody;
+use crate::error::ApiError;
+use crate::offers::QuestionsMtp;
 
 impl From<DetailError> for ApiError {
     fn from(error: DetailError) -> Self {
@@ -287,29 +284,4 @@ impl From<&ApplicationDetail> for ApplicationComplete {
             mtp_answers: answered.then(|| ApplicationBody::from(a).mtp_answers),
         }
     }
-}
-
-/// An application with its candidate, profile, offer and documents (legacy `ApplicationComplete`): staff, or
-/// its own candidate (another's is 404, S3).
-#[utoipa::path(
-    get,
-    path = "/api/v1/applications/{application_id}/complete",
-    operation_id = "get_application_complete",
-    tag = "Candidatures",
-    security(("bearer" = [])),
-    params(("application_id" = Uuid, Path)),
-    responses((status = 200, body = inline(AppEnvelope<ApplicationComplete>)), (status = 404, body = ErrorBody))
-)]
-pub(crate) async fn get_complete(
-    state: web::Data<ApiState>,
-    caller: Caller,
-    application_id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id = parse_uuid("application_id", &application_id)?;
-    let detail = state.reads.detail(&caller.0, id).await?;
-    Ok(HttpResponse::Ok().json(AppEnvelope {
-        success: true,
-        message: "Détails récupérés avec succès".to_owned(),
-        data: ApplicationComplete::from(&detail),
-    }))
 }

@@ -1,4 +1,5 @@
-//! The caller's own account (legacy §1.4 `/users/me`), with decision S2: only self-service fields change.
+//! Accounts (legacy §1.4): the caller's own (`/users/me`; decision S2: only self-service fields change), and,
+//! for staff, the list, one account, an administrator's changes, deletion (I10).
 
 use actix_web::{HttpResponse, web};
 use seeg_application::Page;
@@ -11,11 +12,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::{Caller, UserBody, UserWithProfile, with_profile};
 use crate::body::Deferred;
+use crate::envelope::{Envelope, TOTAL_COUNT_HEADER, page_number};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
-use crate::identity::{Caller, UserBody, UserWithProfile};
-use crate::offers::{TOTAL_COUNT_HEADER, parse_limit, parse_number, parse_uuid, text_filter};
-use crate::profiles::with_profile;
+use crate::params::{PageQuery, choice, optional, parse_uuid, text, text_filter};
+use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -31,22 +33,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The legacy envelope `{success, message, data, errors}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Envelope<T> {
-    pub success: bool,
-    pub message: &'static str,
-    pub data: T,
-    #[schema(value_type = Option<Object>)]
-    pub errors: Option<Value>,
-}
-
-impl<T> Envelope<T> {
-    pub(crate) fn ok(message: &'static str, data: T) -> Self {
-        Self { success: true, message, data, errors: None }
-    }
-}
-
 /// The caller's account with its candidate profile.
 #[utoipa::path(
     get,
@@ -59,30 +45,6 @@ impl<T> Envelope<T> {
 pub(crate) async fn get_me(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let data = with_profile(&state, &caller.0).await?;
     Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur récupéré avec succès", data)))
-}
-
-/// Reads one optional field: absent -> `None`; `null` -> `Some(None)`; otherwise parsed.
-#[allow(clippy::option_option)] // absent, null and a value are three different requests
-pub(crate) fn optional<T>(
-    body: &Map<String, Value>,
-    name: &str,
-    errors: &mut Vec<FieldError>,
-    parse: impl FnOnce(&Value) -> Result<T, String>,
-) -> Option<Option<T>> {
-    match body.get(name)? {
-        Value::Null => Some(None),
-        value => match parse(value) {
-            Ok(v) => Some(Some(v)),
-            Err(message) => {
-                errors.push(FieldError { field: format!("body.{name}"), message });
-                None
-            }
-        },
-    }
-}
-
-pub(crate) fn text(value: &Value) -> Result<&str, String> {
-    value.as_str().ok_or_else(|| "doit être une chaîne".to_owned())
 }
 
 /// Changes the caller's own account: names, phone, date of birth, sexe, address, current position, years of
@@ -227,7 +189,7 @@ pub(crate) async fn update_user(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let context = crate::middleware::audit_context();
+    let context = audit_context();
     let user = state.users.update(&caller.0, target, changes, &context).await?;
     let data = with_profile(&state, &user).await?;
     Ok(HttpResponse::Ok().json(Envelope::ok("Utilisateur mis à jour avec succès", data)))
@@ -270,30 +232,14 @@ pub struct UsersQuery {
     order: Option<String>,
 }
 
-/// An enumerated query value: blank is the default; an unknown word is a 422 listing the accepted ones (F1).
-pub(crate) fn choice<T: Copy>(
-    field: &str,
-    raw: Option<&String>,
-    allowed: &[(&str, T)],
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    let raw = raw.map(|r| r.trim()).filter(|r| !r.is_empty())?;
-    if let Some((_, value)) = allowed.iter().find(|(word, _)| *word == raw) {
-        return Some(*value);
-    }
-    let words: Vec<&str> = allowed.iter().map(|(word, _)| *word).collect();
-    errors.push(FieldError {
-        field: format!("query.{field}"),
-        message: format!("valeurs admises : {}", words.join(", ")),
-    });
-    None
-}
-
 impl UsersQuery {
     fn into_parts(self) -> Result<(UserFilter, Page, UserSort), ApiError> {
         let mut errors = Vec::new();
-        let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
-        let limit = parse_limit(self.limit.as_deref(), USERS_DEFAULT_LIMIT, USERS_MAX_LIMIT, &mut errors);
+        let page = PageQuery::<USERS_DEFAULT_LIMIT, USERS_MAX_LIMIT>::read(
+            self.skip.as_deref(),
+            self.limit.as_deref(),
+            &mut errors,
+        );
         let q = text_filter("q", self.q.as_ref(), &mut errors);
         let roles: Vec<(&str, Role)> = Role::ALL.iter().map(|r| (r.as_str(), *r)).collect();
         let role = choice("role", self.role.as_ref(), &roles, &mut errors);
@@ -318,7 +264,7 @@ impl UsersQuery {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        Ok((UserFilter { q, role, status }, Page { skip, limit }, UserSort { key, order }))
+        Ok((UserFilter { q, role, status }, page, UserSort { key, order }))
     }
 }
 
@@ -365,7 +311,7 @@ pub(crate) async fn list_users(
         message: format!("{} utilisateur(s) récupéré(s)", found.items.len()),
         data: found.items.iter().map(UserBody::from).collect(),
         total: found.total,
-        page: page.skip / page.limit + 1,
+        page: page_number(page),
         per_page: page.limit,
     };
     Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
@@ -423,7 +369,7 @@ pub(crate) async fn delete_user(
     user_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let target = parse_uuid("user_id", &user_id)?;
-    let context = crate::middleware::audit_context();
+    let context = audit_context();
     state.users.delete(&caller.0, target, &context).await?;
     Ok(HttpResponse::Ok().json(Envelope::<Option<Value>>::ok("Utilisateur supprimé avec succès", None)))
 }

@@ -1,13 +1,6 @@
-//! The legacy "optimized" read routes (legacy §1.10, `/api/v1/optimized/*`): recruiter dashboards built from
-//! the read-model port in a fixed number of queries, whatever the page size (the legacy service's N+1 is gone,
-//! and so is its 500 on any application with notifications, D18).
-//!
-//! Evaluations and interview slots are not stored by this service yet (a later issue adds their tables): every
-//! application reads `evaluations: {protocol1: null, protocol2: null}` (the candidate view:
-//! `protocol1_completed: false, protocol2_completed: false`) and `interview_slots: []`. Everything else is real
-//! data.
-
-use std::collections::BTreeMap;
+//! A page of applications with everything a recruiter's dashboard shows beside each (legacy
+//! `GET /optimized/applications/optimized`): candidate and profile, offer and recruiter, documents, history,
+//! notifications.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,28 +16,15 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::application_stats::status_breakdown;
 use crate::applications::{ApplicationBody, DocumentBody, HistoryBody};
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::identity::Caller;
-use crate::offers::parse_uuid;
+use crate::params::{PageQuery, choice, query_uuid};
 use crate::routing::route;
 use crate::state::ApiState;
-use crate::users::choice;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(route("/api/v1/optimized/applications/optimized").route(web::get().to(applications)))
-        .service(route("/api/v1/optimized/dashboard/stats/optimized").route(web::get().to(dashboard)))
-        .service(
-            route("/api/v1/optimized/candidates/{candidate_id}/applications/optimized")
-                .route(web::get().to(candidate_applications)),
-        );
-}
-
-/// An optional UUID in the query: blank is none; anything else must parse (422 naming the field).
-fn optional_uuid(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<Uuid> {
-    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
-    crate::params::uuid_field(&format!("query.{field}"), raw).map_err(|error| errors.push(error)).ok()
+    cfg.service(route("/api/v1/optimized/applications/optimized").route(web::get().to(applications)));
 }
 
 /// A boolean switch in the query (`true` or `false`), `default` when absent.
@@ -81,12 +61,12 @@ pub struct DetailedApplicationsQuery {
 impl DetailedApplicationsQuery {
     fn into_parts(self) -> Result<(ApplicationFilter, Page, DetailParts), ApiError> {
         let mut errors = Vec::new();
-        let page = crate::jobs::page_of(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
+        let page = PageQuery::<100, 1000>::read(self.skip.as_deref(), self.limit.as_deref(), &mut errors);
         let mut statuses: Vec<(&str, ApplicationStatus)> = ApplicationStatus::ALL.map(|s| (s.as_str(), s)).to_vec();
         statuses.push(("pending", ApplicationStatus::Candidature));
         let status = choice("status_filter", self.status_filter.as_ref(), &statuses, &mut errors);
-        let job_offer_id = optional_uuid("job_offer_id", self.job_offer_id.as_deref(), &mut errors);
-        let candidate_id = optional_uuid("candidate_id", self.candidate_id.as_deref(), &mut errors);
+        let job_offer_id = query_uuid("job_offer_id", self.job_offer_id.as_deref(), &mut errors);
+        let candidate_id = query_uuid("candidate_id", self.candidate_id.as_deref(), &mut errors);
         let documents = switch("include_documents", self.include_documents.as_ref(), true, &mut errors);
         switch("include_evaluations", self.include_evaluations.as_ref(), true, &mut errors);
         if !errors.is_empty() {
@@ -318,235 +298,5 @@ pub(crate) async fn applications(
         skip: page.skip,
         limit: page.limit,
         has_more: shown < found.total,
-    }))
-}
-
-/// Query of `GET /optimized/dashboard/stats/optimized`.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DashboardQuery {
-    /// Whose offers: default the caller's own for a recruiter, every offer for admins and observers.
-    #[param(value_type = Option<Uuid>)]
-    recruiter_id: Option<String>,
-}
-
-/// One department's offers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DepartmentStats {
-    /// `null` for the offers without a department.
-    pub department: Option<String>,
-    pub job_count: u64,
-    pub application_count: u64,
-    /// The share of the department's offers that received at least one application, in percent (0 to 100, two
-    /// decimals).
-    #[schema(example = 66.67)]
-    pub coverage_rate: f64,
-}
-
-/// The distinct candidates who applied, by the `sexe` of their account (`M`, `F`).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GenderDistribution {
-    /// Percent of the candidates whose `sexe` is known (two decimals; 0 when none is).
-    pub male_percent: f64,
-    pub female_percent: f64,
-    pub total_with_gender: u64,
-}
-
-/// The figures of a recruitment dashboard.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DashboardStats {
-    pub total_jobs: u64,
-    /// Offers with status `active`.
-    pub active_jobs: u64,
-    pub total_applications: u64,
-    /// Distinct candidates among the applications.
-    pub unique_candidates: u64,
-    /// Every status with its number of applications, 0 included.
-    pub status_breakdown: BTreeMap<String, u64>,
-    /// Applications in `incubation` (the legacy word for it).
-    pub interviews_scheduled: u64,
-    /// Applications in `embauche`.
-    pub hired: u64,
-    /// Applications in `refuse`.
-    pub rejected: u64,
-    /// By department name, offers without a department first.
-    pub department_stats: Vec<DepartmentStats>,
-    pub gender_distribution: GenderDistribution,
-}
-
-/// `GET /optimized/dashboard/stats/optimized` body.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DashboardBody {
-    pub stats: DashboardStats,
-    /// When the figures were computed (the legacy service sent a constant).
-    pub generated_at: DateTime<Utc>,
-}
-
-/// Recruitment figures over one recruiter's offers, or over all of them (staff only). A recruiter who names no
-/// one gets its own offers, and may name another recruiter (S3: recruiters read every application); admins and
-/// observers naming no one get every offer. `coverage_rate` is the percentage of a department's offers that
-/// received at least one application.
-#[utoipa::path(
-    get,
-    path = "/api/v1/optimized/dashboard/stats/optimized",
-    operation_id = "optimized_dashboard_stats",
-    tag = "Tableaux de bord",
-    security(("bearer" = [])),
-    params(DashboardQuery),
-    responses(
-        (status = 200, body = DashboardBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, description = "Réservé au personnel (S3)", body = ErrorBody),
-        (status = 422, description = "`recruiter_id` n'est pas un uuid", body = ErrorBody),
-    )
-)]
-pub(crate) async fn dashboard(
-    state: web::Data<ApiState>,
-    caller: Caller,
-    query: web::Query<DashboardQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let mut errors = Vec::new();
-    let recruiter_id = optional_uuid("recruiter_id", query.recruiter_id.as_deref(), &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let figures = state.dashboards.recruitment(&caller.0, recruiter_id).await?;
-    let candidates = figures.candidates;
-    let figures_body = DashboardStats {
-        total_jobs: figures.total_jobs(),
-        active_jobs: figures.active_jobs,
-        total_applications: figures.total_applications(),
-        unique_candidates: candidates.candidates(),
-        status_breakdown: status_breakdown(&figures.applications_by_status),
-        interviews_scheduled: figures.in_status(ApplicationStatus::Incubation),
-        hired: figures.in_status(ApplicationStatus::Embauche),
-        rejected: figures.in_status(ApplicationStatus::Refuse),
-        department_stats: figures
-            .departments
-            .iter()
-            .map(|d| DepartmentStats {
-                department: d.department.clone(),
-                job_count: d.jobs,
-                application_count: d.applications,
-                coverage_rate: d.coverage_rate(),
-            })
-            .collect(),
-        gender_distribution: GenderDistribution {
-            male_percent: candidates.male_percent(),
-            female_percent: candidates.female_percent(),
-            total_with_gender: candidates.with_gender(),
-        },
-    };
-    Ok(HttpResponse::Ok().json(DashboardBody { stats: figures_body, generated_at: state.clock.now() }))
-}
-
-/// The recruiter of an offer, as a candidate sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RecruiterName {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-}
-
-/// The offer of one of a candidate's applications.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CandidateOfferCard {
-    pub id: Uuid,
-    pub title: String,
-    pub location: String,
-    pub contract_type: String,
-    pub department: Option<String>,
-    pub date_limite: Option<DateTime<Utc>>,
-    /// `null` for an offer without a recruiter.
-    pub recruiter: Option<RecruiterName>,
-}
-
-/// Whether each evaluation protocol is complete. Evaluations are not stored yet: both `false`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EvaluationProgress {
-    pub protocol1_completed: bool,
-    pub protocol2_completed: bool,
-}
-
-/// One of a candidate's applications.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CandidateApplication {
-    pub id: Uuid,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub job_offer: CandidateOfferCard,
-    pub documents: Vec<DocumentBody>,
-    /// Interview slots are not stored yet: always `[]`.
-    #[schema(value_type = Vec<Object>)]
-    pub interview_slots: Vec<Value>,
-    pub evaluations: EvaluationProgress,
-}
-
-impl From<&ApplicationDetails> for CandidateApplication {
-    fn from(d: &ApplicationDetails) -> Self {
-        let o = &d.offer;
-        Self {
-            id: d.application.id,
-            status: d.application.status.as_str().to_owned(),
-            created_at: d.application.created_at,
-            updated_at: d.application.updated_at,
-            job_offer: CandidateOfferCard {
-                id: o.id,
-                title: o.title.clone(),
-                location: o.location.clone(),
-                contract_type: o.contract_type.clone(),
-                department: o.department.clone(),
-                date_limite: o.date_limite,
-                recruiter: d.recruiter.as_ref().map(|r| RecruiterName {
-                    first_name: r.first_name.clone(),
-                    last_name: r.last_name.clone(),
-                    email: r.email.clone(),
-                }),
-            },
-            documents: d.documents.iter().map(DocumentBody::from).collect(),
-            interview_slots: Vec::new(),
-            evaluations: EvaluationProgress { protocol1_completed: false, protocol2_completed: false },
-        }
-    }
-}
-
-/// `GET /optimized/candidates/{candidate_id}/applications/optimized` body.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CandidateApplications {
-    pub candidate_id: Uuid,
-    /// Newest first, then by id (F5).
-    pub applications: Vec<CandidateApplication>,
-    pub total_count: u64,
-}
-
-/// A candidate's applications with their offer, its recruiter and the documents, newest first: a candidate its
-/// own (another candidate's id is 404, S3), staff anyone's. Interview slots and evaluations are not stored yet:
-/// `interview_slots` is `[]` and both `protocol*_completed` are `false`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/optimized/candidates/{candidate_id}/applications/optimized",
-    operation_id = "optimized_candidate_applications",
-    tag = "Tableaux de bord",
-    security(("bearer" = [])),
-    params(("candidate_id" = Uuid, Path)),
-    responses(
-        (status = 200, body = CandidateApplications),
-        (status = 401, body = ErrorBody),
-        (status = 404, description = "L'identifiant d'un autre candidat (S3)", body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    )
-)]
-pub(crate) async fn candidate_applications(
-    state: web::Data<ApiState>,
-    caller: Caller,
-    candidate_id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let candidate_id = parse_uuid("candidate_id", &candidate_id)?;
-    let found = state.dashboards.candidate_applications(&caller.0, candidate_id).await?;
-    Ok(HttpResponse::Ok().json(CandidateApplications {
-        candidate_id,
-        applications: found.items.iter().map(CandidateApplication::from).collect(),
-        total_count: found.total,
     }))
 }

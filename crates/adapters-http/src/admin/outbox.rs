@@ -8,9 +8,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::identity::Caller;
-use crate::offers::parse_uuid;
+use crate::params::parse_uuid;
+use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -139,7 +140,7 @@ pub(crate) async fn retry_event(
     event_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("event_id", &event_id)?;
-    let event = state.outbox_desk.retry(&caller.0, id, &crate::middleware::audit_context()).await?;
+    let event = state.outbox_desk.retry(&caller.0, id, &audit_context()).await?;
     Ok(HttpResponse::Ok().json(RetriedEvent {
         success: true,
         message: "Événement relancé".to_owned(),

@@ -7,9 +7,12 @@ use seeg_domain::identity::{CandidateKind, DateOfBirth, EmailAddress, Password, 
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::account::UserBody;
+use super::caller::Caller;
 use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::identity::{Caller, Fields, UserBody};
+use crate::params::Fields;
+use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -122,7 +125,7 @@ pub(crate) async fn create_user(
     // Refused before the body is read, so that non-admins learn nothing about the rules.
     state.provisioning.admit(&caller.0)?;
     let command = body.read().await?.parse(state.clock.now().date_naive())?;
-    let context = crate::middleware::audit_context();
+    let context = audit_context();
     let user = state.provisioning.create(&caller.0, command, &context).await?;
     Ok(HttpResponse::Ok().json(UserBody::from(&user)))
 }

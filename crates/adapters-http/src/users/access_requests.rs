@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
-use crate::identity::Caller;
-use crate::offers::{parse_limit, parse_number};
+use crate::params::PageQuery;
+use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -124,9 +125,11 @@ pub struct AccessRequestsQuery {
 impl AccessRequestsQuery {
     fn into_parts(self) -> Result<(AccessRequestFilter, Page), ApiError> {
         let mut errors = Vec::new();
-        let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
-        let limit =
-            parse_limit(self.limit.as_deref(), ACCESS_REQUESTS_DEFAULT_LIMIT, ACCESS_REQUESTS_MAX_LIMIT, &mut errors);
+        let page = PageQuery::<ACCESS_REQUESTS_DEFAULT_LIMIT, ACCESS_REQUESTS_MAX_LIMIT>::read(
+            self.skip.as_deref(),
+            self.limit.as_deref(),
+            &mut errors,
+        );
         let status = match self.status_filter.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => raw.parse::<AccessRequestStatus>().map_or_else(
@@ -156,7 +159,7 @@ impl AccessRequestsQuery {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        Ok((AccessRequestFilter { status, viewed }, Page { skip, limit }))
+        Ok((AccessRequestFilter { status, viewed }, page))
     }
 }
 
@@ -254,7 +257,7 @@ pub(crate) async fn approve_access_request(
 ) -> Result<HttpResponse, ApiError> {
     state.access_requests.may_review(&caller.0)?;
     let body = body.read().await?;
-    let view = state.access_requests.approve(&caller.0, body.request_id, &crate::middleware::audit_context()).await?;
+    let view = state.access_requests.approve(&caller.0, body.request_id, &audit_context()).await?;
     Ok(HttpResponse::Ok().json(ReviewedAccessRequest {
         success: true,
         message: "Demande d'accès approuvée avec succès. L'utilisateur peut désormais se connecter.",
@@ -289,8 +292,7 @@ pub(crate) async fn reject_access_request(
     let body = body.read().await?;
     let reason = RejectionReason::parse(&body.rejection_reason)
         .map_err(|e| ApiError::invalid("body.rejection_reason", e.to_string()))?;
-    let view =
-        state.access_requests.reject(&caller.0, body.request_id, reason, &crate::middleware::audit_context()).await?;
+    let view = state.access_requests.reject(&caller.0, body.request_id, reason, &audit_context()).await?;
     Ok(HttpResponse::Ok().json(ReviewedAccessRequest {
         success: true,
         message: "Demande d'accès refusée. Le compte de l'utilisateur est bloqué.",
@@ -321,7 +323,7 @@ pub struct MarkedViewed {
     )
 )]
 pub(crate) async fn mark_all_viewed(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let count = state.access_requests.mark_all_viewed(&caller.0, &crate::middleware::audit_context()).await?;
+    let count = state.access_requests.mark_all_viewed(&caller.0, &audit_context()).await?;
     Ok(HttpResponse::Ok().json(MarkedViewed {
         success: true,
         message: format!("{count} demande(s) marquée(s) comme vue(s)"),

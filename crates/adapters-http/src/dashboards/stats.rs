@@ -1,5 +1,5 @@
 //! Application statistics (legacy §1.7 `GET /applications/stats/overview` and `/stats/advanced`): the legacy keys,
-//! counted by the database, for staff only (S3: statistics are staff data; the legacy service answered anyone).
+//! counted by the database, for staff only (S3: the legacy service answered anyone).
 //!
 //! Every status of the pipeline (I5) and every document type (K2) is a key of its breakdown, 0 when nothing is
 //! counted: a dashboard reads a stable shape instead of guessing which keys may be missing.
@@ -7,35 +7,19 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use seeg_application::applications::DashboardError;
-use seeg_domain::applications::{ApplicationStatus, DocumentType};
+use seeg_domain::applications::DocumentType;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::status_breakdown;
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::identity::Caller;
 use crate::routing::route;
 use crate::state::ApiState;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(route("/api/v1/applications/stats/overview").route(web::get().to(overview)))
         .service(route("/api/v1/applications/stats/advanced").route(web::get().to(advanced)));
-}
-
-impl From<DashboardError> for ApiError {
-    fn from(error: DashboardError) -> Self {
-        let detail = error.to_string();
-        match error {
-            DashboardError::Forbidden => Self::forbidden(detail),
-            DashboardError::NotFound => Self::NotFound,
-            DashboardError::Store(e) => e.into(),
-        }
-    }
-}
-
-/// Every application status, with its count (0 when none).
-pub(crate) fn status_breakdown(counts: &BTreeMap<ApplicationStatus, u64>) -> BTreeMap<String, u64> {
-    ApplicationStatus::ALL.iter().map(|s| (s.as_str().to_owned(), counts.get(s).copied().unwrap_or_default())).collect()
 }
 
 /// Every document type, with its count (0 when none).

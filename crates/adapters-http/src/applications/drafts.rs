@@ -10,14 +10,13 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::body::Deferred;
+use crate::auth::Caller;
+use crate::body::{Deferred, json_config};
+use crate::envelope::Envelope;
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::identity::Caller;
-use crate::json_config;
-use crate::offers::parse_uuid;
+use crate::params::{NOT_A_UUID, parse_uuid};
 use crate::routing::route;
 use crate::state::ApiState;
-use crate::users::Envelope;
 
 const DRAFTS_PATH: &str = "/api/v1/applications/drafts/by-offer";
 const APPLICATION_DRAFT_PATH: &str = "/api/v1/applications/{application_id}/draft";
@@ -97,9 +96,9 @@ fn offer_id(place: &str, raw: Option<&Value>) -> Result<Uuid, FieldError> {
         None | Some(Value::Null) => "champ obligatoire",
         Some(Value::String(s)) => match Uuid::parse_str(s.trim()) {
             Ok(id) => return Ok(id),
-            Err(_) => crate::params::NOT_A_UUID,
+            Err(_) => NOT_A_UUID,
         },
-        Some(_) => crate::params::NOT_A_UUID,
+        Some(_) => NOT_A_UUID,
     };
     Err(FieldError { field, message: message.to_owned() })
 }

@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
+use crate::envelope::TOTAL_COUNT_HEADER;
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::identity::Caller;
-use crate::offers::{TOTAL_COUNT_HEADER, parse_limit, parse_number, text_filter};
+use crate::params::{PageQuery, query_uuid, text_filter};
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -114,22 +115,22 @@ fn instant(field: &str, raw: Option<&String>, errors: &mut Vec<FieldError>) -> O
 impl AuditQuery {
     fn into_filter_and_page(self) -> Result<(AuditFilter, Page), ApiError> {
         let mut errors = Vec::new();
-        let actor_id = match self.actor_id.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            None => None,
-            Some(raw) => crate::params::uuid_field("query.actor_id", raw).map_err(|error| errors.push(error)).ok(),
-        };
+        let actor_id = query_uuid("actor_id", self.actor_id.as_deref(), &mut errors);
         let action = text_filter("action", self.action.as_ref(), &mut errors);
         let target_type = text_filter("target_type", self.target_type.as_ref(), &mut errors);
         let target_id = text_filter("target_id", self.target_id.as_ref(), &mut errors);
         let from = instant("from", self.from.as_ref(), &mut errors);
         let to = instant("to", self.to.as_ref(), &mut errors);
-        let skip = parse_number("skip", self.skip.as_deref(), 0, 0, &mut errors);
-        let limit = parse_limit(self.limit.as_deref(), AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT, &mut errors);
+        let page = PageQuery::<AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT>::read(
+            self.skip.as_deref(),
+            self.limit.as_deref(),
+            &mut errors,
+        );
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
         let filter = AuditFilter { actor_id, action, target_type, target_id, from, to };
-        Ok((filter, Page { skip, limit }))
+        Ok((filter, page))
     }
 }
 

@@ -1,17 +1,24 @@
-//! Forgotten passwords (legacy §1.2 forgot-password / reset-password, R12; decisions S4, S6).
+//! Passwords: the caller changes theirs (legacy §1.2 change-password, policy R5), or a forgotten one is reset by
+//! a link sent by e-mail (forgot-password / reset-password, R12; decisions S4, S6).
 
-use actix_web::{HttpResponse, web};
-use seeg_application::identity::PasswordResetError;
-use seeg_domain::identity::EmailAddress;
+use actix_web::{HttpRequest, HttpResponse, web};
+use seeg_application::identity::{PasswordChangeError, PasswordResetError};
+use seeg_domain::identity::{EmailAddress, Password};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::caller::Caller;
+use crate::body::Deferred;
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
+use crate::params::Fields;
+use crate::rate_limit::{login_attempt, reset_request};
+use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(route("/api/v1/auth/forgot-password").route(web::post().to(forgot_password)))
+    cfg.service(route("/api/v1/auth/change-password").route(web::post().to(change_password)))
+        .service(route("/api/v1/auth/forgot-password").route(web::post().to(forgot_password)))
         .service(route("/api/v1/auth/reset-password").route(web::post().to(reset_password)));
 }
 
@@ -73,7 +80,7 @@ pub(crate) async fn forgot_password(
         return Err(invalid("email", "champ obligatoire"));
     }
     let email = EmailAddress::parse(&raw).map_err(|e| invalid("email", e.to_string()))?;
-    if crate::rate_limit::reset_request(&state, email.as_str()) {
+    if reset_request(state.get_ref(), email.as_str()) {
         state.password_resets.forgot(&email).await?;
     }
     Ok(HttpResponse::Ok().json(PasswordDone { success: true, message: "Email envoyé si l'adresse existe" }))
@@ -102,7 +109,74 @@ pub(crate) async fn reset_password(
     if token.trim().is_empty() {
         return Err(PasswordResetError::InvalidToken.into());
     }
-    let context = crate::middleware::audit_context();
+    let context = audit_context();
     state.password_resets.reset(&token, body.new_password.unwrap_or_default(), &context).await?;
     Ok(HttpResponse::Ok().json(PasswordDone { success: true, message: "Mot de passe réinitialisé" }))
+}
+
+/// `POST /api/v1/auth/change-password`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: Option<String>,
+    pub new_password: Option<String>,
+}
+
+/// `{success, message}` answers of the password routes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {
+    pub success: bool,
+    pub message: &'static str,
+}
+
+impl From<PasswordChangeError> for ApiError {
+    fn from(error: PasswordChangeError) -> Self {
+        match error {
+            PasswordChangeError::WrongCurrentPassword => {
+                Self::refused(ErrorCode::WrongCurrentPassword, error.to_string())
+            }
+            PasswordChangeError::Store(e) => e.into(),
+            PasswordChangeError::Unexpected(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+/// Changes the caller's password (policy R5); every refresh token of the account is revoked (S4).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/change-password",
+    operation_id = "change_password",
+    tag = "Authentification",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, body = Done),
+        (status = 401, description = "Mot de passe actuel incorrect, ou jeton invalide", body = ErrorBody),
+        (status = 422, description = "Nouveau mot de passe trop faible", body = ErrorBody),
+    )
+)]
+pub(crate) async fn change_password(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    caller: Caller,
+    body: Deferred<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.read().await?;
+    let mut f = Fields::default();
+    let current = f.required("current_password", body.current_password.as_ref()).map(str::to_owned);
+    let new_password = f
+        .required("new_password", body.new_password.as_ref())
+        .and_then(|v| f.check("new_password", Password::parse(v.to_owned())));
+    let (Some(current), Some(new_password)) = (current, new_password) else {
+        return Err(ApiError::Validation(f.0));
+    };
+    // The current password is a password guess like a login's: the same account count and delays (S6).
+    let attempt = login_attempt(state.get_ref(), &req, &caller.0.email)?;
+    let outcome = state.accounts.change_password(&caller.0, &current, &new_password, &audit_context()).await;
+    match &outcome {
+        Ok(()) => attempt.checked(true),
+        Err(PasswordChangeError::WrongCurrentPassword) => attempt.checked(false),
+        Err(PasswordChangeError::Store(_) | PasswordChangeError::Unexpected(_)) => drop(attempt),
+    }
+    outcome?;
+    Ok(HttpResponse::Ok().json(Done { success: true, message: "Mot de passe modifié" }))
 }

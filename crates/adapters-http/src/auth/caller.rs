@@ -1,0 +1,43 @@
+//! The caller, from `Authorization: Bearer <access token>` (S4): what every signed-in route extracts first,
+//! before it reads any body.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use seeg_application::identity::AuthenticationError;
+use seeg_domain::identity::User;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::ApiState;
+
+/// The caller, from `Authorization: Bearer <access token>`; the account must still be `actif` (S4).
+#[derive(Debug, Clone)]
+pub struct Caller(pub User);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<ApiState>>().cloned();
+        let bearer = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+            .map(|(_, token)| token.trim().to_owned());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("état de l'API absent")))?;
+            let token = bearer.ok_or(ApiError::NotAuthenticated)?;
+            match state.accounts.authenticate(&token).await {
+                Ok(user) => Ok(Caller(user)),
+                Err(AuthenticationError::InvalidToken) => {
+                    Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"))
+                }
+                Err(AuthenticationError::Store(error)) => Err(error.into()),
+            }
+        })
+    }
+}

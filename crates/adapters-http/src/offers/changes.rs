@@ -1,0 +1,234 @@
+//! What a create or update body of an offer asks for (legacy `JobOfferCreate` / `JobOfferUpdate`), and where in
+//! that body a broken rule points (`body.title`, `body.questions_mtp.questions_talent`, …).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use seeg_application::offers::OfferDeskError;
+use seeg_domain::offers::{
+    MtpFamily, MtpQuestions, MtpQuestionsError, OfferChanges, OfferRuleError, OfferStatus, OfferVisibility,
+};
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::params::{optional, text};
+
+impl From<OfferDeskError> for ApiError {
+    fn from(error: OfferDeskError) -> Self {
+        match error {
+            OfferDeskError::Forbidden => Self::forbidden(error.to_string()),
+            OfferDeskError::NotFound => Self::NotFound,
+            OfferDeskError::Invalid(problems) => Self::Validation(
+                problems.iter().map(|p| FieldError { field: rule_field(p), message: p.to_string() }).collect(),
+            ),
+            OfferDeskError::HasApplications => Self::refused(ErrorCode::OfferHasApplications, error.to_string()),
+            OfferDeskError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn rule_field(problem: &OfferRuleError) -> String {
+    match problem {
+        OfferRuleError::Questions(error) => format!("body.questions_mtp.{}", mtp_family(error).questions_key()),
+        other => format!("body.{}", other.field()),
+    }
+}
+
+const fn mtp_family(error: &MtpQuestionsError) -> MtpFamily {
+    match error {
+        MtpQuestionsError::TooManyQuestions { family, .. }
+        | MtpQuestionsError::BlankQuestion { family, .. }
+        | MtpQuestionsError::QuestionTooLong { family, .. } => *family,
+    }
+}
+
+/// The legacy multi-line field of each family (R17).
+const fn legacy_question_field(family: MtpFamily) -> &'static str {
+    match family {
+        MtpFamily::Metier => "question_metier",
+        MtpFamily::Talent => "question_talent",
+        MtpFamily::Paradigme => "question_paradigme",
+    }
+}
+
+fn string_list(value: &Value) -> Result<Vec<String>, String> {
+    let message = || "doit être une liste de chaînes".to_owned();
+    value.as_array().ok_or_else(message)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(message)).collect()
+}
+
+fn timestamp(value: &Value) -> Result<DateTime<Utc>, String> {
+    let raw = text(value)?.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    // The legacy service took naive date-times (and dates) as UTC.
+    if let Ok(t) = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Ok(t.and_utc());
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| "date attendue au format RFC 3339 (2026-12-31T23:59:59Z) ou AAAA-MM-JJ".to_owned())
+}
+
+fn salary(value: &Value) -> Result<i64, String> {
+    value.as_i64().ok_or_else(|| "doit être un nombre entier (FCFA)".to_owned())
+}
+
+/// A field that cannot be null: `null` is an error; absent is `None`.
+fn required<T>(
+    body: &Map<String, Value>,
+    name: &str,
+    errors: &mut Vec<FieldError>,
+    parse: impl FnOnce(&Value) -> Result<T, String>,
+) -> Option<T> {
+    let value = optional(body, name, errors, parse)?;
+    if value.is_none() {
+        errors.push(FieldError { field: format!("body.{name}"), message: "ne peut pas être null".to_owned() });
+    }
+    value
+}
+
+fn mtp_error(field: String, error: &MtpQuestionsError) -> FieldError {
+    FieldError { field, message: error.to_string() }
+}
+
+/// `questions_mtp` (an object of string lists, keys optional), else the legacy multi-line fields (R17), each
+/// within the K3 limits. Absent: no change. `questions_mtp: null` without legacy fields clears the questions.
+#[allow(clippy::option_option)] // absent, null and a value are three different requests
+fn questions(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<Option<MtpQuestions>> {
+    match body.get("questions_mtp") {
+        Some(Value::Null) | None => {}
+        Some(Value::Object(object)) => {
+            let mut lists = Vec::new();
+            for family in MtpFamily::ALL {
+                let key = family.questions_key();
+                match object.get(key) {
+                    None | Some(Value::Null) => lists.push(Vec::new()),
+                    Some(value) => match string_list(value) {
+                        Ok(list) => lists.push(list),
+                        Err(message) => {
+                            errors.push(FieldError { field: format!("body.questions_mtp.{key}"), message });
+                            return None;
+                        }
+                    },
+                }
+            }
+            let [metier, talent, paradigme]: [Vec<String>; 3] = lists.try_into().ok()?;
+            return match MtpQuestions::parse(metier, talent, paradigme) {
+                Ok(q) => Some(Some(q)),
+                Err(e) => {
+                    errors.push(mtp_error(format!("body.questions_mtp.{}", mtp_family(&e).questions_key()), &e));
+                    None
+                }
+            };
+        }
+        Some(_) => {
+            errors.push(FieldError {
+                field: "body.questions_mtp".to_owned(),
+                message: "doit être un objet {questions_metier, questions_talent, questions_paradigme}".to_owned(),
+            });
+            return None;
+        }
+    }
+    let mut legacy = Vec::new();
+    for family in MtpFamily::ALL {
+        let field = legacy_question_field(family);
+        legacy.push(optional(body, field, errors, |v| text(v).map(str::to_owned)).flatten());
+    }
+    if legacy.iter().all(Option::is_none) {
+        // `questions_mtp: null` clears; absent leaves the questions as they are.
+        return body.contains_key("questions_mtp").then_some(None);
+    }
+    match MtpQuestions::from_legacy_strings(legacy[0].as_deref(), legacy[1].as_deref(), legacy[2].as_deref()) {
+        Ok(q) => Some(Some(q)),
+        Err(e) => {
+            errors.push(mtp_error(format!("body.{}", legacy_question_field(mtp_family(&e))), &e));
+            None
+        }
+    }
+}
+
+/// The changes a create or update body asks for (legacy `JobOfferCreate` / `JobOfferUpdate`). Types are checked
+/// here; the rules (lengths, salary range, contract type, deadlines, …) by the domain, on the whole offer.
+/// Unknown fields are ignored, as the legacy service did (`recruiter_id` comes from the token).
+pub(super) fn offer_changes(body: &Map<String, Value>) -> Result<OfferChanges, ApiError> {
+    let mut errors = Vec::new();
+    let e = &mut errors;
+    let owned = |v: &Value| text(v).map(str::to_owned);
+    let changes = OfferChanges {
+        title: required(body, "title", e, owned),
+        description: required(body, "description", e, owned),
+        location: required(body, "location", e, owned),
+        contract_type: required(body, "contract_type", e, owned),
+        department: optional(body, "department", e, owned),
+        salary_min: optional(body, "salary_min", e, salary),
+        salary_max: optional(body, "salary_max", e, salary),
+        salary_note: optional(body, "salary_note", e, owned),
+        requirements: optional(body, "requirements", e, string_list).map(Option::unwrap_or_default),
+        benefits: optional(body, "benefits", e, string_list).map(Option::unwrap_or_default),
+        responsibilities: optional(body, "responsibilities", e, string_list).map(Option::unwrap_or_default),
+        status: required(body, "status", e, |v| text(v)?.trim().parse::<OfferStatus>().map_err(|e| e.to_string())),
+        visibility: required(body, "offer_status", e, |v| {
+            text(v)?.trim().parse::<OfferVisibility>().map_err(|e| e.to_string())
+        }),
+        application_deadline: optional(body, "application_deadline", e, timestamp),
+        date_limite: optional(body, "date_limite", e, timestamp),
+        start_date: optional(body, "start_date", e, timestamp),
+        reporting_line: optional(body, "reporting_line", e, owned),
+        profile: optional(body, "profile", e, owned),
+        categorie_metier: optional(body, "categorie_metier", e, owned),
+        job_grade: optional(body, "job_grade", e, owned),
+        questions_mtp: questions(body, e),
+    };
+    if errors.is_empty() { Ok(changes) } else { Err(ApiError::Validation(errors)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn body(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            other => panic!("an object, not {other}"),
+        }
+    }
+
+    #[test]
+    fn dates_are_rfc3339_or_the_legacy_naive_forms_read_as_utc() {
+        let expected = DateTime::parse_from_rfc3339("2026-12-31T00:00:00Z").unwrap().with_timezone(&Utc);
+        for raw in ["2026-12-31T00:00:00Z", "2026-12-31T01:00:00+01:00", "2026-12-31T00:00:00", "2026-12-31"] {
+            assert_eq!(timestamp(&json!(raw)), Ok(expected), "{raw}");
+        }
+        assert!(timestamp(&json!("31/12/2026")).is_err());
+        assert!(timestamp(&json!(20_261_231)).is_err());
+    }
+
+    #[test]
+    fn absent_null_and_values_are_three_different_changes() {
+        let changes = offer_changes(&body(json!({"department": null, "salary_min": 10, "benefits": null}))).unwrap();
+        assert_eq!(changes.department, Some(None));
+        assert_eq!(changes.salary_min, Some(Some(10)));
+        assert_eq!(changes.benefits, Some(Vec::new()), "a null list is an empty list");
+        assert_eq!(changes.title, None);
+        assert_eq!(changes.questions_mtp, None, "no question field: the questions stay");
+        let cleared = offer_changes(&body(json!({"questions_mtp": null}))).unwrap();
+        assert_eq!(cleared.questions_mtp, Some(None));
+    }
+
+    #[test]
+    fn questions_mtp_wins_over_the_legacy_strings_and_type_errors_name_their_field() {
+        let both = body(json!({"questions_mtp": {"questions_metier": ["A ?"]}, "question_metier": "B ?\nC ?"}));
+        let questions = offer_changes(&both).unwrap().questions_mtp.unwrap().unwrap();
+        assert_eq!(questions.questions(MtpFamily::Metier), ["A ?"]);
+        let Err(ApiError::Validation(errors)) =
+            offer_changes(&body(json!({"title": 5, "status": null, "questions_mtp": {"questions_talent": "x"}})))
+        else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["body.title", "body.status", "body.questions_mtp.questions_talent"]);
+    }
+}
