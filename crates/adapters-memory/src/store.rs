@@ -34,6 +34,8 @@ use uuid::Uuid;
 
 mod created_applications;
 mod document_references;
+mod evaluations;
+mod interview_slots;
 mod read_models;
 mod uploads;
 
@@ -59,6 +61,8 @@ struct State {
     application_documents: BTreeMap<Uuid, ApplicationDocument>,
     application_history: BTreeMap<Uuid, StatusChange>,
     upload_reservations: BTreeMap<Uuid, seeg_application::applications::UploadReservation>,
+    evaluations: evaluations::Tables,
+    interview_slots: interview_slots::Table,
 }
 
 /// An application as the offer side counts it. Until the applications capability writes them, tests seed them
@@ -196,6 +200,10 @@ enum Change {
     },
     /// Deletes the reservations `which` keeps (`uploads`).
     DeleteUploadReservations(uploads::Deleted),
+    /// Inserts or rewrites an evaluation or a history row (`evaluations`, which checks uniqueness).
+    Evaluation(evaluations::Written),
+    /// Inserts or rewrites a slot (`interview_slots`, which checks uniqueness).
+    WriteInterviewSlot(Box<seeg_domain::interviews::InterviewSlot>),
 }
 
 /// Which refresh tokens a revocation reaches.
@@ -320,7 +328,9 @@ impl Change {
             | Self::SaveDraft(_)
             | Self::DeleteDraft { .. }
             | Self::SettleUploadReservation { .. }
-            | Self::DeleteUploadReservations(_) => Vec::new(),
+            | Self::DeleteUploadReservations(_)
+            | Self::Evaluation(_)
+            | Self::WriteInterviewSlot(_) => Vec::new(),
             Self::InsertUploadReservation(r) => vec![UniqueKey::UploadReservation(r.id)],
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
@@ -448,6 +458,12 @@ impl Change {
                 state.applications.remove(&id);
                 state.application_documents.retain(|_, d| d.application_id != id);
                 state.application_history.retain(|_, c| c.application_id != id);
+                evaluations::cascade(&mut state.evaluations, id);
+                interview_slots::cascade(&mut state.interview_slots, id);
+            }
+            Self::Evaluation(written) => evaluations::apply(&written, &mut state.evaluations),
+            Self::WriteInterviewSlot(slot) => {
+                state.interview_slots.insert(slot.id, *slot);
             }
             Self::DeleteApplicationDocument(id) => {
                 state.application_documents.remove(&id);
@@ -685,6 +701,14 @@ impl Transaction for MemoryTransaction {
     }
 
     fn uploads(&mut self) -> &mut dyn seeg_application::applications::UploadLedger {
+        self
+    }
+
+    fn evaluations(&mut self) -> &mut dyn seeg_application::evaluations::EvaluationWriter {
+        self
+    }
+
+    fn interview_slots(&mut self) -> &mut dyn seeg_application::interviews::InterviewSlotWriter {
         self
     }
 

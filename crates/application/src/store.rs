@@ -56,5 +56,9 @@ pub trait Transaction: Send {
     fn applications(&mut self) -> &mut dyn crate::applications::ApplicationWriter;
     fn drafts(&mut self) -> &mut dyn DraftWriter;
     fn uploads(&mut self) -> &mut dyn crate::applications::UploadLedger;
+    /// The evaluations' writer (I6).
+    fn evaluations(&mut self) -> &mut dyn crate::evaluations::EvaluationWriter;
+    /// The interview slots' writer (I7).
+    fn interview_slots(&mut self) -> &mut dyn crate::interviews::InterviewSlotWriter;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -5,7 +5,9 @@
 //! handles raw strings where a rule applies.
 
 pub mod applications;
+pub mod evaluations;
 pub mod identity;
+pub mod interviews;
 pub mod offers;
 pub mod outbox;
 pub mod search;
