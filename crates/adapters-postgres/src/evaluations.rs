@@ -231,6 +231,30 @@ where
     Ok(ProtocolStats { total, average_overall: Score::average(sum, total) })
 }
 
+/// Deletes an application's evaluations and their history (the foreign keys cascade; said explicitly, as
+/// `ApplicationWriter::delete` does for its other rows).
+pub(crate) async fn delete_for_application(
+    conn: &impl ConnectionTrait,
+    application_id: Uuid,
+) -> Result<(), StoreError> {
+    evaluation_change::Entity::delete_many()
+        .filter(evaluation_change::Column::ApplicationId.eq(application_id))
+        .exec(conn)
+        .await
+        .map_err(store_error)?;
+    p1::Entity::delete_many()
+        .filter(p1::Column::ApplicationId.eq(application_id))
+        .exec(conn)
+        .await
+        .map_err(store_error)?;
+    p2::Entity::delete_many()
+        .filter(p2::Column::ApplicationId.eq(application_id))
+        .exec(conn)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
 #[async_trait]
 impl EvaluationRepository for Database {
     async fn protocol1(&self, id: Uuid) -> Result<Option<Protocol1Evaluation>, StoreError> {

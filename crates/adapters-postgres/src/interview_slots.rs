@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use seeg_application::interviews::{InterviewSlotRepository, InterviewSlotWriter, SlotFilter, SlotStats};
 use seeg_application::{Page, PageOf, StoreError};
@@ -56,6 +57,20 @@ fn from_slot(s: &InterviewSlot) -> Result<interview_slot::Model, StoreError> {
         created_at: s.created_at,
         updated_at: s.updated_at,
     })
+}
+
+/// Deletes an application's slots (the foreign key cascades; said explicitly, as `ApplicationWriter::delete`
+/// does for its other rows).
+pub(crate) async fn delete_for_application(
+    conn: &impl ConnectionTrait,
+    application_id: Uuid,
+) -> Result<(), StoreError> {
+    interview_slot::Entity::delete_many()
+        .filter(interview_slot::Column::ApplicationId.eq(application_id))
+        .exec(conn)
+        .await
+        .map_err(store_error)?;
+    Ok(())
 }
 
 #[async_trait]
