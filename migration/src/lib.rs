@@ -16,6 +16,8 @@ mod m20261125_000010_create_idempotency_keys;
 mod m20261125_000011_create_application_documents_and_history;
 mod m20261125_000012_create_application_drafts;
 mod m20261204_000013_create_upload_reservations;
+mod m20261205_000014_create_evaluations;
+mod m20261205_000015_create_interview_slots;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000011_create_application_documents_and_history::Migration),
             Box::new(m20261125_000012_create_application_drafts::Migration),
             Box::new(m20261204_000013_create_upload_reservations::Migration),
+            Box::new(m20261205_000014_create_evaluations::Migration),
+            Box::new(m20261205_000015_create_interview_slots::Migration),
         ]
     }
 }

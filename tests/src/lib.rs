@@ -138,6 +138,8 @@ pub struct Ports {
     pub document_references: Arc<dyn seeg_application::documents_sweep::DocumentReferences>,
     pub created_applications: Arc<dyn seeg_application::applications::CreatedApplications>,
     pub read_model: Arc<dyn seeg_application::applications::read_models::ApplicationReadModel>,
+    pub evaluations: Arc<dyn seeg_application::evaluations::EvaluationRepository>,
+    pub interview_slots: Arc<dyn seeg_application::interviews::InterviewSlotRepository>,
 }
 
 impl Ports {
@@ -162,6 +164,8 @@ impl Ports {
             + seeg_application::documents_sweep::DocumentReferences
             + seeg_application::applications::CreatedApplications
             + seeg_application::applications::read_models::ApplicationReadModel
+            + seeg_application::evaluations::EvaluationRepository
+            + seeg_application::interviews::InterviewSlotRepository
             + Clone
             + 'static,
     {
@@ -184,6 +188,8 @@ impl Ports {
             document_references: Arc::new(store.clone()),
             created_applications: Arc::new(store.clone()),
             read_model: Arc::new(store.clone()),
+            evaluations: Arc::new(store.clone()),
+            interview_slots: Arc::new(store.clone()),
         }
     }
 }

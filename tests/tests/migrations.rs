@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 19] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -24,6 +24,10 @@ const TABLES: [&str; 15] = [
     "application_documents",
     "application_history",
     "application_drafts",
+    "protocol1_evaluations",
+    "protocol2_evaluations",
+    "evaluation_changes",
+    "interview_slots",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -56,6 +60,8 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     // (table, column): the step drops the column, or the whole table when no column is named.
     let undone_by = |name: &str| -> Option<(&'static str, Option<&'static str>)> {
         match name {
+            "m20261205_000015_create_interview_slots" => Some(("interview_slots", None)),
+            "m20261205_000014_create_evaluations" => Some(("protocol1_evaluations", None)),
             "m20261125_000012_create_application_drafts" => Some(("application_drafts", None)),
             "m20261125_000011_create_application_documents_and_history" => Some(("application_history", None)),
             "m20261125_000010_create_idempotency_keys" => Some(("idempotency_keys", None)),
@@ -83,7 +89,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 8, "every checked step was met");
+    assert_eq!(checked, 10, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();

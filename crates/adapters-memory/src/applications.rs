@@ -171,7 +171,7 @@ impl ApplicationWriter for MemoryTransaction {
 
 impl MemoryTransaction {
     /// The status of application `id` as this transaction sees it; `None` when it does not exist.
-    fn application_status(&self, id: Uuid) -> Option<ApplicationStatus> {
+    pub(crate) fn application_status(&self, id: Uuid) -> Option<ApplicationStatus> {
         let mut status = self.store.read(|state| state.applications.get(&id).map(|a| a.status));
         for change in &self.changes {
             match change {

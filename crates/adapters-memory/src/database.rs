@@ -55,6 +55,8 @@ pub(crate) struct State {
     pub(crate) application_documents: BTreeMap<Uuid, ApplicationDocument>,
     pub(crate) application_history: BTreeMap<Uuid, StatusChange>,
     pub(crate) upload_reservations: BTreeMap<Uuid, UploadReservation>,
+    pub(crate) evaluations: crate::evaluations::Tables,
+    pub(crate) interview_slots: crate::interview_slots::Table,
 }
 
 /// The in-memory database. Clones share the same data.
@@ -145,6 +147,10 @@ pub(crate) enum Change {
     },
     /// Deletes the reservations `which` keeps (`uploads`).
     DeleteUploadReservations(uploads::Deleted),
+    /// Inserts or rewrites an evaluation or a history row (`evaluations`, which checks uniqueness).
+    Evaluation(crate::evaluations::Written),
+    /// Inserts or rewrites a slot (`interview_slots`, which checks uniqueness).
+    WriteInterviewSlot(Box<seeg_domain::interviews::InterviewSlot>),
 }
 
 /// A value a unique index holds: what the SQL schema's primary keys and unique indexes enforce.
@@ -253,7 +259,9 @@ impl Change {
             | Self::SaveDraft(_)
             | Self::DeleteDraft { .. }
             | Self::SettleUploadReservation { .. }
-            | Self::DeleteUploadReservations(_) => Vec::new(),
+            | Self::DeleteUploadReservations(_)
+            | Self::Evaluation(_)
+            | Self::WriteInterviewSlot(_) => Vec::new(),
             Self::InsertUploadReservation(r) => vec![UniqueKey::UploadReservation(r.id)],
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
@@ -369,6 +377,12 @@ impl Change {
                 state.applications.remove(&id);
                 state.application_documents.retain(|_, d| d.application_id != id);
                 state.application_history.retain(|_, c| c.application_id != id);
+                crate::evaluations::cascade(&mut state.evaluations, id);
+                crate::interview_slots::cascade(&mut state.interview_slots, id);
+            }
+            Self::Evaluation(written) => crate::evaluations::apply(&written, &mut state.evaluations),
+            Self::WriteInterviewSlot(slot) => {
+                state.interview_slots.insert(slot.id, *slot);
             }
             Self::DeleteApplicationDocument(id) => {
                 state.application_documents.remove(&id);
@@ -452,6 +466,14 @@ impl Transaction for MemoryTransaction {
     }
 
     fn uploads(&mut self) -> &mut dyn UploadLedger {
+        self
+    }
+
+    fn evaluations(&mut self) -> &mut dyn seeg_application::evaluations::EvaluationWriter {
+        self
+    }
+
+    fn interview_slots(&mut self) -> &mut dyn seeg_application::interviews::InterviewSlotWriter {
         self
     }
 

@@ -291,6 +291,8 @@ impl ApplicationWriter for SqlTransaction {
             .exec(&self.tx)
             .await
             .map_err(store_error)?;
+        crate::evaluations::delete_for_application(&self.tx, id).await?;
+        crate::interview_slots::delete_for_application(&self.tx, id).await?;
         Ok(true)
     }
 

@@ -238,6 +238,14 @@ impl Transaction for SqlTransaction {
         self
     }
 
+    fn evaluations(&mut self) -> &mut dyn seeg_application::evaluations::EvaluationWriter {
+        self
+    }
+
+    fn interview_slots(&mut self) -> &mut dyn seeg_application::interviews::InterviewSlotWriter {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(store_error)
     }

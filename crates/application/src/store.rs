@@ -73,6 +73,10 @@ pub trait Transaction: Send {
     fn drafts(&mut self) -> &mut dyn DraftWriter;
     /// The ledger of pending uploads (the per-user upload quota), written inside this transaction.
     fn uploads(&mut self) -> &mut dyn crate::applications::UploadLedger;
+    /// The evaluations' writer (I6).
+    fn evaluations(&mut self) -> &mut dyn crate::evaluations::EvaluationWriter;
+    /// The interview slots' writer (I7).
+    fn interview_slots(&mut self) -> &mut dyn crate::interviews::InterviewSlotWriter;
     /// Makes every write of the transaction durable and visible at once; an error means none of them is.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -12,7 +12,9 @@
 #![warn(missing_docs)]
 
 pub mod applications;
+pub mod evaluations;
 pub mod identity;
+pub mod interviews;
 pub mod offers;
 pub mod outbox;
 pub mod search;

@@ -1,0 +1,9 @@
+//! Interview slots (I7, R31): booking, moving, cancelling and reading them, and the persistence ports they use.
+
+mod ports;
+mod scheduling;
+
+pub use ports::{InterviewSlotRepository, InterviewSlotWriter, SlotFilter, SlotStats};
+pub use scheduling::{
+    INTERVIEW_CANCELLED, INTERVIEW_SCHEDULED, INTERVIEW_UPDATED, InterviewSlots, NewSlot, SlotError, SlotPatch,
+};

@@ -1,0 +1,169 @@
+//! Interview slots (R31, I7): a date and a time booked for one open application; an occupied (date, time) is
+//! unique, a cancelled slot frees its time and stays readable.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use uuid::Uuid;
+
+use crate::applications::ApplicationStatus;
+use crate::vocabulary::wire_enum;
+
+/// The longest `candidate_name`, `job_title` or `location`, in characters.
+pub const MAX_SLOT_LABEL_CHARS: usize = 255;
+/// The longest `notes`, in characters.
+pub const MAX_SLOT_NOTES_CHARS: usize = 5_000;
+/// The wire format of a slot's date (legacy `YYYY-MM-DD`, F2).
+pub const DATE_FORMAT: &str = "%Y-%m-%d";
+/// The wire format of a slot's time (legacy `HH:MM:SS`, R31).
+pub const TIME_FORMAT: &str = "%H:%M:%S";
+
+wire_enum! {
+    /// Where a slot stands (legacy `interview_slots.status`).
+    pub enum SlotStatus {
+        /// Booked, to come.
+        Scheduled => "scheduled",
+        /// Took place; its time stays taken.
+        Completed => "completed",
+        /// Called off: its time is free again (I7).
+        Cancelled => "cancelled",
+    }
+}
+
+/// A slot's field the client sent in a shape it cannot be (422, F1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SlotFieldError {
+    /// `date` is not a real `YYYY-MM-DD` day.
+    #[error("« date » : format attendu AAAA-MM-JJ (ex. 2026-12-31)")]
+    Date,
+    /// `time` is not a real `HH:MM:SS` time.
+    #[error("« time » : format attendu HH:MM:SS (ex. 09:30:00)")]
+    Time,
+    /// A text field is longer than its limit.
+    #[error("« {field} » : {max} caractères au plus")]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its limit.
+        max: usize,
+    },
+}
+
+/// The application is no longer open: refused, withdrawn or hired (a slot is booked for open ones only).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("La candidature est close ({status}) : aucun entretien ne peut être programmé")]
+pub struct ApplicationClosed {
+    /// Its status.
+    pub status: ApplicationStatus,
+}
+
+/// Parses a slot date: exactly `YYYY-MM-DD` (10 characters), a real day.
+pub fn parse_date(raw: &str) -> Result<NaiveDate, SlotFieldError> {
+    if raw.len() != 10 {
+        return Err(SlotFieldError::Date);
+    }
+    NaiveDate::parse_from_str(raw, DATE_FORMAT).map_err(|_| SlotFieldError::Date)
+}
+
+/// Parses a slot time: exactly `HH:MM:SS` (8 characters), a real time of day.
+pub fn parse_time(raw: &str) -> Result<NaiveTime, SlotFieldError> {
+    if raw.len() != 8 {
+        return Err(SlotFieldError::Time);
+    }
+    NaiveTime::parse_from_str(raw, TIME_FORMAT).map_err(|_| SlotFieldError::Time)
+}
+
+/// Checks a label (`candidate_name`, `job_title`, `location`) or the notes against their limits.
+pub fn check_text(field: &'static str, text: Option<&str>) -> Result<(), SlotFieldError> {
+    let max = if field == "notes" { MAX_SLOT_NOTES_CHARS } else { MAX_SLOT_LABEL_CHARS };
+    match text {
+        Some(text) if text.chars().count() > max => Err(SlotFieldError::TooLong { field, max }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a slot may be booked for an application in `status`: not once it is refused, withdrawn or hired.
+pub fn check_bookable(status: ApplicationStatus) -> Result<(), ApplicationClosed> {
+    if status.is_terminal() { Err(ApplicationClosed { status }) } else { Ok(()) }
+}
+
+/// A booked interview (legacy §2.9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterviewSlot {
+    /// Its id.
+    pub id: Uuid,
+    /// The application interviewed.
+    pub application_id: Uuid,
+    /// The candidate's name as shown on the calendar.
+    pub candidate_name: Option<String>,
+    /// The offer's title as shown on the calendar.
+    pub job_title: Option<String>,
+    /// The day.
+    pub date: NaiveDate,
+    /// The time of day.
+    pub time: NaiveTime,
+    /// Where it stands.
+    pub status: SlotStatus,
+    /// `true` once cancelled: the time is free (legacy meaning, I7).
+    pub is_available: bool,
+    /// Where it takes place.
+    pub location: Option<String>,
+    /// Free notes.
+    pub notes: Option<String>,
+    /// Who booked it last.
+    pub recruiter_id: Option<Uuid>,
+    /// Incremented on every change after the booking (0): the ICS invitation's `SEQUENCE` (B4).
+    pub sequence: u32,
+    /// When it was booked.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl InterviewSlot {
+    /// Whether the slot holds its (date, time): every status but `cancelled` (the unique index's condition).
+    pub fn occupies(&self) -> bool {
+        self.status != SlotStatus::Cancelled
+    }
+
+    /// Sets the status and the availability that goes with it.
+    pub fn set_status(&mut self, status: SlotStatus) {
+        self.status = status;
+        self.is_available = status == SlotStatus::Cancelled;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_times_are_parsed_strictly() {
+        assert_eq!(parse_date("2026-12-31"), Ok(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()));
+        for bad in ["2026-02-30", "2026-1-05", "26-01-05", "2026/01/05", "2026-01-05T10:00", "", "2026-13-01"] {
+            assert_eq!(parse_date(bad), Err(SlotFieldError::Date), "{bad}");
+        }
+        assert_eq!(parse_time("09:30:00"), Ok(NaiveTime::from_hms_opt(9, 30, 0).unwrap()));
+        for bad in ["9:30:00", "09:30", "24:00:00", "09:60:00", "09:30:00.5", "093000", ""] {
+            assert_eq!(parse_time(bad), Err(SlotFieldError::Time), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_open_applications_are_bookable() {
+        for status in ApplicationStatus::ALL {
+            let closed =
+                matches!(status, ApplicationStatus::Refuse | ApplicationStatus::Retiree | ApplicationStatus::Embauche);
+            assert_eq!(check_bookable(status).is_err(), closed, "{status}");
+        }
+    }
+
+    #[test]
+    fn texts_have_limits() {
+        assert!(check_text("location", Some(&"x".repeat(MAX_SLOT_LABEL_CHARS))).is_ok());
+        assert_eq!(
+            check_text("location", Some(&"x".repeat(MAX_SLOT_LABEL_CHARS + 1))),
+            Err(SlotFieldError::TooLong { field: "location", max: MAX_SLOT_LABEL_CHARS })
+        );
+        assert!(check_text("notes", Some(&"x".repeat(MAX_SLOT_NOTES_CHARS))).is_ok());
+        assert!(check_text("notes", None).is_ok());
+    }
+}
