@@ -1,4 +1,4 @@
-//! No import cycles between the top-level modules of the crate (issue 13): a module never uses a module that
+//! No import cycles between the top-level modules of the crate: a module never uses a module that
 //! uses it back, directly or through others, so that each capability can be read, moved or split on its own.
 //!
 //! The graph is read from the sources, with the standard library only: a file under `src/x.rs` or `src/x/…`
@@ -338,7 +338,7 @@ mod checks {
         references(&module, text).into_iter().collect()
     }
 
-    /// The layout before issue 13: the applications trio, and the error/middleware/state/rate_limit/webhooks/
+    /// A layout with the cycles this test exists to catch: an applications trio, and an error/middleware/state/rate_limit/webhooks/
     /// offers circle.
     #[test]
     fn the_cycles_of_the_old_layout_are_named() {
