@@ -338,8 +338,8 @@ mod checks {
         references(&module, text).into_iter().collect()
     }
 
-    /// A layout with the cycles this test exists to catch: an applications trio, and an error/middleware/state/rate_limit/webhooks/
-    /// offers circle.
+    /// A layout with the cycles this test exists to catch: an applications trio, and an
+    /// error/middleware/state/rate_limit/webhooks/offers circle.
     #[test]
     fn the_cycles_of_the_old_layout_are_named() {
         let old = graph(&[
