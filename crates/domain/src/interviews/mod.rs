@@ -1,7 +1,7 @@
 //! Interview slots (R31, I7): a date and a time booked for one open application; an occupied (date, time) is
 //! unique, a cancelled slot frees its time and stays readable.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDate, NaiveTime, Timelike as _, Utc};
 use uuid::Uuid;
 
 use crate::applications::ApplicationStatus;
@@ -55,20 +55,35 @@ pub struct ApplicationClosed {
     pub status: ApplicationStatus,
 }
 
-/// Parses a slot date: exactly `YYYY-MM-DD` (10 characters), a real day.
-pub fn parse_date(raw: &str) -> Result<NaiveDate, SlotFieldError> {
-    if raw.len() != 10 {
-        return Err(SlotFieldError::Date);
-    }
-    NaiveDate::parse_from_str(raw, DATE_FORMAT).map_err(|_| SlotFieldError::Date)
+/// Whether `raw` is digits where `pattern` has `9` and the same character elsewhere (`9999-99-99`).
+fn shaped(raw: &str, pattern: &str) -> bool {
+    raw.len() == pattern.len()
+        && raw.bytes().zip(pattern.bytes()).all(|(c, p)| if p == b'9' { c.is_ascii_digit() } else { c == p })
 }
 
-/// Parses a slot time: exactly `HH:MM:SS` (8 characters), a real time of day.
+/// Parses a slot date: exactly `YYYY-MM-DD`, a real day of the years 1900 to 9999 (a sign, a short field or a
+/// year of another width is refused: the stored text must keep its 10 characters and its order).
+pub fn parse_date(raw: &str) -> Result<NaiveDate, SlotFieldError> {
+    if !shaped(raw, "9999-99-99") {
+        return Err(SlotFieldError::Date);
+    }
+    let date = NaiveDate::parse_from_str(raw, DATE_FORMAT).map_err(|_| SlotFieldError::Date)?;
+    if date.year() < 1900 {
+        return Err(SlotFieldError::Date);
+    }
+    Ok(date)
+}
+
+/// Parses a slot time: exactly `HH:MM:SS`, a real time of day (no leap second).
 pub fn parse_time(raw: &str) -> Result<NaiveTime, SlotFieldError> {
-    if raw.len() != 8 {
+    if !shaped(raw, "99:99:99") {
         return Err(SlotFieldError::Time);
     }
-    NaiveTime::parse_from_str(raw, TIME_FORMAT).map_err(|_| SlotFieldError::Time)
+    let time = NaiveTime::parse_from_str(raw, TIME_FORMAT).map_err(|_| SlotFieldError::Time)?;
+    if time.nanosecond() >= 1_000_000_000 {
+        return Err(SlotFieldError::Time);
+    }
+    Ok(time)
 }
 
 /// Checks a label (`candidate_name`, `job_title`, `location`) or the notes against their limits.
@@ -138,11 +153,17 @@ mod tests {
     #[test]
     fn dates_and_times_are_parsed_strictly() {
         assert_eq!(parse_date("2026-12-31"), Ok(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()));
-        for bad in ["2026-02-30", "2026-1-05", "26-01-05", "2026/01/05", "2026-01-05T10:00", "", "2026-13-01"] {
+        let signed_or_ancient = ["-001-01-01", "+12345-1-1", "+999-01-01", "0999-01-01", "1899-12-31", "２026-01-05"];
+        for bad in ["2026-02-30", "2026-1-05", "26-01-05", "2026/01/05", "2026-01-05T10:00", "", "2026-13-01"]
+            .into_iter()
+            .chain(signed_or_ancient)
+        {
             assert_eq!(parse_date(bad), Err(SlotFieldError::Date), "{bad}");
         }
         assert_eq!(parse_time("09:30:00"), Ok(NaiveTime::from_hms_opt(9, 30, 0).unwrap()));
-        for bad in ["9:30:00", "09:30", "24:00:00", "09:60:00", "09:30:00.5", "093000", ""] {
+        for bad in
+            ["9:30:00", "09:30", "24:00:00", "09:60:00", "09:30:60", "23:59:60", "09:30:00.5", "093000", "", "+9:30:00"]
+        {
             assert_eq!(parse_time(bad), Err(SlotFieldError::Time), "{bad}");
         }
     }
