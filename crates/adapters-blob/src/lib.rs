@@ -27,7 +27,7 @@ const PROBE_FOLDER: &str = "_health";
 
 /// How often a cloud store's request is retried before its caller hears the failure. object_store's default (ten
 /// tries over up to three minutes) would hold a submission, or an outbox handler, for minutes against a store that
-/// is down; the outbox has its own backoff, and a candidate is better told at once (503).
+/// is down; the outbox has its own backoff, and a candidate is better told at once.
 fn retries() -> object_store::RetryConfig {
     object_store::RetryConfig {
         backoff: object_store::BackoffConfig {

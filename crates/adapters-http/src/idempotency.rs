@@ -72,7 +72,8 @@ pub(crate) async fn replay(
                 Ok(req.into_response(busy.error_response()))
             }
             Some(stored) => {
-                let same = body_hash(req.take_payload()).await.is_some_and(|hash| hash == stored.request_hash);
+                let started = fingerprint_of(&req);
+                let same = body_hash(started, req.take_payload()).await.is_some_and(|hash| hash == stored.request_hash);
                 let response = if same {
                     replayed(&stored)
                 } else {
@@ -96,7 +97,7 @@ async fn first_run(
     scope: Uuid,
     key: &str,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let hasher = Arc::new(Mutex::new(Sha256::new()));
+    let hasher = Arc::new(Mutex::new(fingerprint_of(&req)));
     let feeding = Arc::clone(&hasher);
     let payload = req.take_payload().map(move |chunk| {
         if let Ok(bytes) = &chunk {
@@ -165,10 +166,20 @@ fn never_replayed(req: &ServiceRequest) -> bool {
 const AUTH_ROUTES: &str = "/api/v1/auth/";
 const STAFF_WRITE_UNDER_AUTH: &str = "/api/v1/auth/create-user";
 
+/// The start of a request's fingerprint: its method and target, so that one key sent to another route (or with
+/// another query) is a reuse, never the other route's answer replayed; the body is hashed after them.
+fn fingerprint_of(req: &ServiceRequest) -> Sha256 {
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update(b"\n");
+    hasher.update(req.uri().path_and_query().map_or("", |p| p.as_str()));
+    hasher.update(b"\n");
+    hasher
+}
+
 /// The signed-in caller, from a valid access token; `None` for anonymous requests.
 fn caller(req: &ServiceRequest, state: &ApiState) -> Option<Uuid> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?.trim();
+    let token = crate::params::bearer_token(req.headers())?;
     state.accounts.tokens().verify(token, TokenKind::Access, state.clock.now()).ok().map(|v| v.user_id)
 }
 
@@ -184,8 +195,7 @@ fn valid_key(raw: &HeaderValue) -> Result<String, ApiError> {
 }
 
 /// sha256 of a whole request body; `None` when it cannot be read or exceeds `MAX_COMPARED_BODY`.
-async fn body_hash(mut payload: Payload) -> Option<String> {
-    let mut hasher = Sha256::new();
+async fn body_hash(mut hasher: Sha256, mut payload: Payload) -> Option<String> {
     let mut read = 0_u64;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.ok()?;

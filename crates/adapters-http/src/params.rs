@@ -14,6 +14,17 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
 
+/// The token of an `Authorization: Bearer …` header, the scheme in any case (RFC 7235); `None` without one. The
+/// one reading of the header, for the caller, the rate limits and idempotency alike.
+pub(crate) fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
+    headers
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .map(|(_, token)| token.trim())
+}
+
 /// The one message for a value that should be a UUID and is not, in a path, a query or a body.
 pub(crate) const NOT_A_UUID: &str = "doit être un identifiant UUID";
 

@@ -98,7 +98,47 @@ async fn session_routes_are_never_replayed(backend: Backend) {
     }
 }
 
+/// A key is bound to the route it was first sent to, and the caller is recognised whatever the case of the
+/// `Bearer` scheme (as authentication itself does).
+async fn a_key_belongs_to_its_route_and_to_any_spelling_of_bearer(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let body = recruiter("rh.route@seeg-gabon.com");
+    let (status, _, _) = create(&app, Some(&token), "cle-route", &body).await;
+    assert_eq!(status, 200);
+    let elsewhere = app
+        .client
+        .post(app.url("/api/v1/jobs/"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "cle-route")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(elsewhere.headers().get("idempotency-replayed").is_none(), "another route's answer is never replayed");
+    let refused: Value = elsewhere.json().await.unwrap();
+    assert_eq!(refused["code"].as_str(), Some("idempotency_key_reused"), "{refused}");
+
+    let shouted = |key: &'static str, body: Value| {
+        app.client
+            .post(app.url("/api/v1/auth/create-user"))
+            .header("Authorization", format!("BEARER {token}"))
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let first = shouted("cle-casse", recruiter("rh.casse@seeg-gabon.com")).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let again = shouted("cle-casse", recruiter("rh.casse@seeg-gabon.com")).await.unwrap();
+    assert_eq!(
+        (again.status().as_u16(), again.headers().get("idempotency-replayed").map(|v| v.to_str().unwrap().to_owned())),
+        (200, Some("true".to_owned())),
+        "the key is kept for an upper-case scheme too"
+    );
+}
+
 on_backends!(Sqlite, Postgres =>
+    a_key_belongs_to_its_route_and_to_any_spelling_of_bearer,
     session_routes_are_never_replayed,
     a_retried_post_replays_the_first_response_and_acts_once,
     a_failed_request_releases_its_key_and_keys_belong_to_their_caller,

@@ -5,7 +5,6 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use actix_web::HttpMessage as _;
 use actix_web::dev::ServiceRequest;
-use actix_web::http::header;
 use ipnet::IpNet;
 use seeg_application::identity::TokenKind;
 
@@ -57,13 +56,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 /// The counter key of a request: the verified account for the default and upload classes, else the address.
 pub(super) fn client_key(req: &ServiceRequest, state: &impl Limits, class: Class) -> String {
     if matches!(class, Class::Default | Class::Upload)
-        && let Some(token) = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
+        && let Some(token) = crate::params::bearer_token(req.headers())
         && let Ok(verified) = state.tokens().verify(token, TokenKind::Access, state.clock().now())
     {
         return format!("user:{}", verified.user_id);
