@@ -130,7 +130,7 @@ impl From<EditError> for ApiError {
         match error {
             EditError::NotFound | EditError::DocumentNotFound => Self::NotFound,
             EditError::Forbidden => Self::forbidden(detail),
-            EditError::Locked(_) => Self::refused(ErrorCode::ApplicationLocked, detail),
+            EditError::Locked(_) | EditError::UnderReview => Self::refused(ErrorCode::ApplicationLocked, detail),
             EditError::RequiredDocument(_) => Self::refused(ErrorCode::RequiredDocument, detail),
             EditError::Documents(problem) | EditError::Document { problem, .. } => {
                 Self::refused(document_problem_code(&problem), detail)
