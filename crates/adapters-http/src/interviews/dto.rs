@@ -119,6 +119,7 @@ const SLOT_FIELDS: [&str; 8] =
     ["date", "time", "application_id", "candidate_name", "job_title", "status", "location", "notes"];
 
 /// A body field that may not be `null`.
+#[allow(clippy::option_option)] // absent, null and a value are three different requests
 fn not_null<T>(name: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
     match value {
         Some(None) => {
@@ -131,6 +132,7 @@ fn not_null<T>(name: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError
 }
 
 /// A required body field: absent or `null` is an error.
+#[allow(clippy::option_option)] // absent, null and a value are three different requests
 fn required<T>(name: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>, present: bool) -> Option<T> {
     if !present {
         errors.push(FieldError { field: format!("body.{name}"), message: "champ obligatoire".to_owned() });
@@ -138,7 +140,8 @@ fn required<T>(name: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError
     not_null(name, value, errors)
 }
 
-/// The fields every slot body reads the same way.
+/// The fields every slot body reads the same way: absent (`None`), `null` (`Some(None)`) or a value.
+#[allow(clippy::option_option)] // absent, null and a value are three different requests
 struct Read {
     date: Option<Option<NaiveDate>>,
     time: Option<Option<NaiveTime>>,
@@ -222,7 +225,8 @@ mod tests {
     use super::*;
 
     fn object(value: Value) -> Map<String, Value> {
-        value.as_object().unwrap().clone()
+        let Value::Object(map) = value else { panic!("an object") };
+        map
     }
 
     fn fields(error: ApiError) -> Vec<String> {

@@ -37,12 +37,12 @@ pub struct SlotStatsBody {
     )
 )]
 pub(crate) async fn overview(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let stats = state.interviews.stats(&caller.0).await?;
+    let counts = state.interviews.stats(&caller.0).await?;
     Ok(HttpResponse::Ok().json(SlotStatsBody {
-        total_interviews: stats.total,
-        scheduled_interviews: stats.scheduled,
-        completed_interviews: stats.completed,
-        cancelled_interviews: stats.cancelled,
-        interviews_by_status: stats.by_status.iter().map(|(s, n)| (s.as_str().to_owned(), *n)).collect(),
+        total_interviews: counts.total,
+        scheduled_interviews: counts.scheduled,
+        completed_interviews: counts.completed,
+        cancelled_interviews: counts.cancelled,
+        interviews_by_status: counts.by_status.iter().map(|(s, n)| (s.as_str().to_owned(), *n)).collect(),
     }))
 }
