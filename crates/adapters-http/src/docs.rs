@@ -11,6 +11,7 @@ use crate::applications::{documents, drafts, edit, read, submit};
 use crate::auth::{matricules, passwords, session, signup, user_creation};
 use crate::dashboards::{applications as dashboard_applications, candidate, recruitment, stats};
 use crate::error::{ErrorBody, FieldError};
+use crate::interviews::{slots, stats as interview_stats};
 use crate::offers::{public, recruiter};
 use crate::users::{access_requests, accounts, profiles};
 use crate::{health, webhooks};
@@ -89,6 +90,12 @@ use crate::{health, webhooks};
         outbox::outbox_status,
         outbox::retry_event,
         webhooks::application_submitted,
+        slots::create_slot,
+        slots::list_slots,
+        slots::get_slot,
+        slots::update_slot,
+        slots::cancel_slot,
+        interview_stats::overview,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -105,6 +112,8 @@ use crate::{health, webhooks};
          (routes « optimized » historiques), en un nombre fixe de requêtes"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
         (name = "Administration", description = "Exploitation : file des effets de bord (outbox), relances"),
+        (name = "Entretiens", description = "Créneaux d'entretien : programmation, déplacement, annulation, \
+         statistiques"),
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),

@@ -90,6 +90,8 @@ error_codes! {
     DuplicateRequiredDocument = ("duplicate_required_document", UNPROCESSABLE_ENTITY, "Un document obligatoire est fourni deux fois (S11)."),
     DocumentTypeNotAllowed = ("document_type_not_allowed", UNPROCESSABLE_ENTITY, "Type de document inconnu (S11)."),
     OfferHasApplications = ("offer_has_applications", CONFLICT, "L'offre d'emploi a des candidatures : elle ne peut pas être supprimée (I10)."),
+    SlotOccupied = ("slot_occupied", CONFLICT, "Un autre entretien occupe déjà ce créneau (date, heure) (I7)."),
+    ApplicationClosed = ("application_closed", CONFLICT, "La candidature est refusée, retirée ou embauchée : aucun entretien ne peut être programmé (I7)."),
     OutboxEventDone = ("outbox_event_done", CONFLICT, "L'événement de l'outbox est déjà traité : il ne se rejoue pas."),
     NotReady = ("not_ready", SERVICE_UNAVAILABLE, "Une dépendance (base de données, stockage) ne répond pas."),
     BodyTimeout = ("body_timeout", REQUEST_TIMEOUT, "Le corps de la requête n'est pas arrivé dans le délai (`http.body_timeout_secs`)."),

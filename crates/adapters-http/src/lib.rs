@@ -14,6 +14,7 @@ mod auth;
 mod dashboards;
 mod docs;
 mod health;
+mod interviews;
 mod offers;
 mod users;
 mod webhooks;
@@ -93,6 +94,7 @@ pub fn app(
         .configure(users::configure)
         .configure(admin::configure)
         .configure(webhooks::configure)
+        .configure(interviews::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

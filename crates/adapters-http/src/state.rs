@@ -57,6 +57,8 @@ pub struct ApiState {
     pub dossiers: seeg_application::applications::ApplicationDossiers,
     /// Statistics and the dashboards' read models (`/applications/stats/*`, `/optimized/*`).
     pub dashboards: seeg_application::applications::ApplicationDashboards,
+    /// `/interviews/slots` and `/interviews/stats/overview` (I7).
+    pub interviews: seeg_application::interviews::InterviewSlots,
     /// `POST /webhooks/application-submitted`: queued exports (S9).
     pub export_requests: seeg_application::applications::ExportRequests,
     /// The webhook's secret; `None`: the webhook route answers 404 (S9).

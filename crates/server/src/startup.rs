@@ -478,6 +478,15 @@ impl Application {
                 Arc::clone(&ids),
                 hooks,
             ),
+            interviews: seeg_application::interviews::InterviewSlots::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
+            ),
             webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
             reads,
             editing: seeg_application::applications::ApplicationEditing::new(

@@ -19,6 +19,7 @@ mod drafts;
 mod health;
 mod http_conventions;
 mod idempotency;
+mod interviews;
 mod jobs;
 mod lake_backfill;
 mod lake_export;

@@ -88,6 +88,8 @@ enum Body {
     Submission,
     /// A draft for the public offer `{job_id}`.
     Draft,
+    /// An interview for another candidate's application, at a time never booked.
+    Booking,
 }
 
 /// Whether the row needs a caller of its own: it ends the caller's sessions or account.
@@ -102,11 +104,12 @@ enum Caller {
 /// Path parameters: `{other}` another candidate's id; `{target}` a candidate made for this call; `{self}` the
 /// caller's own id (a candidate made for the call when anonymous); `{job_id}` a public offer; `{recruiter_job}`
 /// an offer of the shared recruiter made for this call; `{others_job}` one of another recruiter; `{applied_job}`
-/// one of the shared recruiter with an application.
+/// one of the shared recruiter with an application; `{own_slot}` an interview of the shared candidate,
+/// `{others_slot}` one of another candidate, `{fresh_slot}` one of another candidate booked for this call.
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 82] = [
+const TABLE: [Row; 89] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -242,6 +245,16 @@ const TABLE: [Row; 82] = [
     ("POST",   "/api/v1/applications/{others_application}/draft", Body::Json(r#"{"form_data": {"step": 1}}"#),
                                                                           Caller::Shared,      [401, 404, 403, 403, 403]),
     ("DELETE", "/api/v1/applications/{others_application}/draft", Body::None, Caller::Shared,  [401, 404, 403, 403, 403]),
+    // Interview slots (I7): recruiters and admins book, move and cancel; staff read every slot, a candidate its
+    // own (another's does not exist for it); the statistics are staff data.
+    ("POST",   "/api/v1/interviews/slots",                Body::Booking, Caller::Shared,       [401, 403, 403, 201, 201]),
+    ("GET",    "/api/v1/interviews/slots",                Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/interviews/slots/{own_slot}",     Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("GET",    "/api/v1/interviews/slots/{others_slot}",  Body::None, Caller::Shared,          [401, 404, 200, 200, 200]),
+    ("PUT",    "/api/v1/interviews/slots/{fresh_slot}",   Body::Json(r#"{"notes": "Jury de trois"}"#), Caller::Shared,
+                                                                                                [401, 403, 403, 200, 200]),
+    ("DELETE", "/api/v1/interviews/slots/{fresh_slot}",   Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/interviews/stats/overview",       Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
 ];
 
 /// A valid offer (no deadline, so it never goes stale).
@@ -263,6 +276,9 @@ struct World {
     others_document: String,
     /// `{own_application}`: an application of the shared candidate.
     own_application: String,
+    /// `{own_slot}` and `{others_slot}`: an interview of `own_application` and one of `others_application`.
+    own_slot: String,
+    others_slot: String,
     next: AtomicU32,
 }
 
@@ -303,6 +319,8 @@ impl World {
             others_application: String::new(),
             others_document: String::new(),
             own_application: String::new(),
+            own_slot: String::new(),
+            others_slot: String::new(),
             next: AtomicU32::new(1),
         };
         let other_token = world.app.log_in(&world.other.email).await.access_token;
@@ -317,7 +335,23 @@ impl World {
         let candidate = world.callers.iter().find(|(w, _)| *w == Who::Candidate).and_then(|(_, a)| a.as_ref());
         let candidate_token = candidate.expect("candidate").token.clone();
         world.own_application = world.apply(&candidate_token).await;
+        world.own_slot = world.book(&world.own_application).await;
+        world.others_slot = world.book(&world.others_application).await;
         world
+    }
+
+    /// An interview for `application` at a time never booked, in the body of `POST /interviews/slots`.
+    fn booking(&self, application: &str) -> Value {
+        let day =
+            chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("a day") + chrono::Days::new(self.fresh_number().into());
+        json!({"date": day.format("%Y-%m-%d").to_string(), "time": "09:00:00", "application_id": application})
+    }
+
+    /// Books, as the admin, an interview for `application`: its id.
+    async fn book(&self, application: &str) -> String {
+        let request = self.app.client.post(self.app.url("/api/v1/interviews/slots")).bearer_auth(&self.admin_token);
+        let created: Value = request.json(&self.booking(application)).send().await.unwrap().json().await.unwrap();
+        created["id"].as_str().unwrap_or_else(|| panic!("a slot: {created}")).to_owned()
     }
 
     /// Submits a valid application, as the holder of `token`, to a new open offer; its id.
@@ -449,6 +483,10 @@ impl World {
             .replace("{others_application}", &self.others_application)
             .replace("{others_document}", &self.others_document)
             .replace("{own_application}", &self.own_application);
+        path = path.replace("{own_slot}", &self.own_slot).replace("{others_slot}", &self.others_slot);
+        if path.contains("{fresh_slot}") {
+            path = path.replace("{fresh_slot}", &self.book(&self.others_application).await);
+        }
         if path.contains("{fresh_application}") {
             path = path.replace("{fresh_application}", &self.fresh_application().await);
         }
@@ -502,6 +540,7 @@ impl World {
             }
             Body::Submission => Payload::Json(self.submission().await),
             Body::Draft => Payload::Json(json!({"job_offer_id": self.job_id, "form_data": {"step": 1}})),
+            Body::Booking => Payload::Json(self.booking(&self.others_application)),
         };
         (path, caller.map(|a| a.token), payload)
     }

@@ -1,7 +1,8 @@
 //! Interview slots through their use cases on every backend: every field round-trips, an occupied (date, time)
 //! is refused (also among 20 concurrent bookings: exactly one wins), a cancelled slot frees its time, lists filter
-//! and sort by date then time, statistics count by status, every change appends its event with a growing
-//! `sequence`, closed applications are not booked, a candidate sees its own slots only.
+//! and sort by date then time, statistics count by status, every change grows the `sequence` and is audited, the
+//! candidate is notified and e-mailed (`mail.send`) of a booking, a move and a cancellation in the same
+//! transaction, closed applications are not booked, a candidate sees its own slots only.
 
 #![allow(clippy::many_single_char_names)] // p(orts), w(orld), s(lots), a/b/c applications
 
@@ -11,9 +12,10 @@ use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use futures_util::future::join_all;
 use seeg_application::identity::{AuditFilter, RequestContext};
 use seeg_application::interviews::{
-    INTERVIEW_CANCELLED, INTERVIEW_SCHEDULED, INTERVIEW_UPDATED, InterviewSlots, NewSlot, SlotError, SlotFilter,
-    SlotPatch,
+    INTERVIEW_CANCELLED, INTERVIEW_SCHEDULED, INTERVIEW_UPDATED, InterviewSlots, NOTIFICATION_INTERVIEW_CANCELLED,
+    NOTIFICATION_INTERVIEW_SCHEDULED, NewSlot, SlotError, SlotFilter, SlotPatch,
 };
+use seeg_application::mail::MAIL_SEND;
 use seeg_application::{IdGenerator, Page, SystemIds};
 use seeg_domain::applications::{Application, ApplicationStatus};
 use seeg_domain::interviews::SlotStatus;
@@ -39,6 +41,8 @@ fn slots(p: &Ports, w: &World) -> InterviewSlots {
         p.uow.clone(),
         p.interview_slots.clone(),
         p.applications.clone(),
+        p.users.clone(),
+        p.offers.clone(),
         w.clock.clone(),
         Arc::new(SystemIds),
     )
@@ -111,7 +115,10 @@ async fn of_twenty_concurrent_bookings_of_one_time_exactly_one_wins(backend: Bac
     });
     let results: Vec<_> = join_all(attempts).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, SlotError::Occupied { .. })));
+    assert!(
+        results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, SlotError::Occupied { .. })),
+        "{results:?}"
+    );
     let filter = SlotFilter { date_from: Some(day(15)), date_to: Some(day(15)), ..SlotFilter::default() };
     assert_eq!(p.interview_slots.list(&filter, ALL).await.unwrap().total, 1);
 }
@@ -169,45 +176,75 @@ async fn stats_count_every_slot_by_status(backend: Backend) {
     assert!(matches!(s.stats(&w.candidate).await, Err(SlotError::Forbidden)));
 }
 
-async fn every_change_appends_its_event_with_a_growing_sequence(backend: Backend) {
+async fn every_change_grows_the_sequence_and_tells_the_candidate(backend: Backend) {
     let (p, _db) = ports(backend).await;
     let w = world(&p, 1).await;
     let s = slots(&p, &w);
-    let slot = s.create(&w.recruiter, booking(&w.applications[0], day(3), hour(9, 0)), &ctx()).await.unwrap();
+    let application = &w.applications[0];
+    let slot = s.create(&w.recruiter, booking(application, day(3), hour(9, 0)), &ctx()).await.unwrap();
     w.clock.advance(TimeDelta::minutes(1));
     let moved = SlotPatch { date: Some(day(4)), time: Some(hour(15, 30)), ..SlotPatch::default() };
     let moved = s.update(&w.recruiter, slot.id, moved, &ctx()).await.unwrap();
     assert_eq!((moved.date, moved.time, moved.sequence), (day(4), hour(15, 30), 1));
     w.clock.advance(TimeDelta::minutes(1));
-    let details = SlotPatch { location: Some(None), notes: Some(Some("Visio".into())), ..SlotPatch::default() };
-    let detailed = s.update(&w.recruiter, slot.id, details.clone(), &ctx()).await.unwrap();
-    assert_eq!((detailed.location.clone(), detailed.sequence), (None, 2));
-    let unchanged = s.update(&w.recruiter, slot.id, details, &ctx()).await.unwrap();
-    assert_eq!(unchanged, detailed, "a patch that changes nothing writes nothing");
+    let notes = SlotPatch { notes: Some(Some("Visio".into())), ..SlotPatch::default() };
+    let noted = s.update(&w.recruiter, slot.id, notes.clone(), &ctx()).await.unwrap();
+    assert_eq!(noted.sequence, 2);
+    let unchanged = s.update(&w.recruiter, slot.id, notes, &ctx()).await.unwrap();
+    assert_eq!(unchanged, noted, "a patch that changes nothing writes nothing");
+    let elsewhere = SlotPatch { application_id: Some(SystemIds.new_id()), ..SlotPatch::default() };
+    let refused = s.update(&w.recruiter, slot.id, elsewhere, &ctx()).await;
+    assert!(matches!(refused, Err(SlotError::ApplicationChange)), "{refused:?}");
+    let same = SlotPatch { application_id: Some(application.id), ..SlotPatch::default() };
+    assert_eq!(s.update(&w.recruiter, slot.id, same, &ctx()).await.unwrap(), noted, "its own application is fine");
     w.clock.advance(TimeDelta::minutes(1));
     let cancelled = s.cancel(&w.recruiter, slot.id, &ctx()).await.unwrap();
     assert_eq!(cancelled.sequence, 3);
     assert_eq!(p.interview_slots.get(slot.id).await.unwrap(), Some(cancelled));
 
+    // The booking, the move and the cancellation each mail the candidate; the notes alone do not.
     let events =
         p.outbox.claim_due(base_time() + TimeDelta::days(1), base_time() + TimeDelta::days(2), "t", 100).await.unwrap();
-    let seen: Vec<(&str, u64, &str)> = events
-        .iter()
-        .map(|e| (e.kind.as_str(), e.payload["sequence"].as_u64().unwrap(), e.payload["date"].as_str().unwrap()))
-        .collect();
+    let mails: Vec<(&str, &str)> =
+        events.iter().map(|e| (e.kind.as_str(), e.payload["subject"].as_str().unwrap())).collect();
+    assert_eq!(
+        mails,
+        [
+            (MAIL_SEND, "🎯 Invitation à un entretien - Offre 0"),
+            (MAIL_SEND, "📅 Entretien modifié - Offre 0"),
+            (MAIL_SEND, "❌ Entretien annulé - Offre 0"),
+        ]
+    );
+    assert!(events.iter().all(|e| e.payload["to"] == w.candidate.email.as_str()));
+    assert!(events[0].payload["text"].as_str().unwrap().contains("jeudi 03/12/2026 à 09:00"));
+    assert!(events[1].payload["text"].as_str().unwrap().contains("vendredi 04/12/2026 à 15:30"));
+
+    let notices = p.notifications.list_for_user(w.candidate.id, ALL).await.unwrap().items;
+    let mut seen: Vec<(&str, &str)> = notices.iter().map(|n| (n.kind.as_str(), n.title.as_str())).collect();
+    seen.reverse(); // newest first
     assert_eq!(
         seen,
         [
-            (INTERVIEW_SCHEDULED, 0, "2026-12-03"),
-            (INTERVIEW_UPDATED, 1, "2026-12-04"),
-            (INTERVIEW_UPDATED, 2, "2026-12-04"),
-            (INTERVIEW_CANCELLED, 3, "2026-12-04"),
+            (NOTIFICATION_INTERVIEW_SCHEDULED, "Entretien programmé"),
+            (NOTIFICATION_INTERVIEW_SCHEDULED, "Entretien modifié"),
+            (NOTIFICATION_INTERVIEW_CANCELLED, "Entretien annulé"),
         ]
     );
-    assert!(events.iter().all(|e| e.payload["slot_id"] == serde_json::json!(slot.id)));
-    assert!(events.iter().all(|e| e.payload["application_id"] == serde_json::json!(w.applications[0].id)));
+    let link = format!("/applications/{}/interviews", application.id);
+    assert!(notices.iter().all(|n| n.link.as_deref() == Some(link.as_str())));
+    assert!(notices.iter().all(|n| n.related_application_id == Some(application.id)));
+
     let audit = p.audit.list(&AuditFilter::default(), ALL).await.unwrap();
-    assert_eq!(audit.items.iter().filter(|a| a.target_id.as_deref() == Some(&slot.id.to_string())).count(), 4);
+    let mut actions: Vec<&str> = audit
+        .items
+        .iter()
+        .filter(|a| a.target_id.as_deref() == Some(&slot.id.to_string()))
+        .map(|a| a.action.as_str())
+        .collect();
+    actions.sort_unstable();
+    let mut expected = [INTERVIEW_SCHEDULED, INTERVIEW_UPDATED, INTERVIEW_UPDATED, INTERVIEW_CANCELLED];
+    expected.sort_unstable();
+    assert_eq!(actions, expected);
 }
 
 async fn closed_or_unknown_applications_are_not_booked(backend: Backend) {
@@ -280,7 +317,7 @@ on_backends!(Memory, Sqlite, Postgres =>
     of_twenty_concurrent_bookings_of_one_time_exactly_one_wins,
     lists_filter_and_sort_by_date_then_time,
     stats_count_every_slot_by_status,
-    every_change_appends_its_event_with_a_growing_sequence,
+    every_change_grows_the_sequence_and_tells_the_candidate,
     closed_or_unknown_applications_are_not_booked,
     a_candidate_sees_only_its_own_slots,
     deleting_the_application_deletes_its_slots,

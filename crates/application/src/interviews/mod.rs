@@ -5,5 +5,6 @@ mod scheduling;
 
 pub use ports::{InterviewSlotRepository, InterviewSlotWriter, SlotFilter, SlotStats};
 pub use scheduling::{
-    INTERVIEW_CANCELLED, INTERVIEW_SCHEDULED, INTERVIEW_UPDATED, InterviewSlots, NewSlot, SlotError, SlotPatch,
+    INTERVIEW_CANCELLED, INTERVIEW_SCHEDULED, INTERVIEW_UPDATED, InterviewSlots, NOTIFICATION_INTERVIEW_CANCELLED,
+    NOTIFICATION_INTERVIEW_SCHEDULED, NewSlot, SlotError, SlotPatch,
 };

@@ -1,10 +1,12 @@
 //! The interview slot use cases (I7, R31, S3): staff who schedule book, move and cancel slots; staff who read
 //! see every slot, a candidate the slots of its own applications only. Every booking, move and cancellation
-//! commits with its audit row and an outbox event carrying the slot's `sequence` (the ICS invitation, B4).
+//! commits, in one transaction (I1), with its audit row, the candidate's notification and its e-mail (an outbox
+//! `mail.send` event, I2). Each change increments the slot's `sequence`, the ICS invitation's (B4).
 
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use seeg_domain::applications::Application;
 use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
 use seeg_domain::interviews::{
     ApplicationClosed, DATE_FORMAT, InterviewSlot, SlotFieldError, SlotStatus, TIME_FORMAT, check_bookable, check_text,
@@ -14,17 +16,23 @@ use uuid::Uuid;
 
 use super::{InterviewSlotRepository, SlotFilter, SlotStats};
 use crate::applications::ApplicationRepository;
-use crate::identity::{AuditEvent, RequestContext};
-use crate::outbox::OutboxEvent;
+use crate::identity::{AuditEvent, Notification, RequestContext, UserRepository};
+use crate::mail::mail_event;
+use crate::mail::templates::{self, InterviewDetails};
+use crate::offers::OfferRepository;
 use crate::store::{Page, PageOf, StoreError, Transaction, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
-/// The outbox kind of a booking.
+/// The audit action of a booking.
 pub const INTERVIEW_SCHEDULED: &str = "interview.scheduled";
-/// The outbox kind of a change to a booked slot (moved, details, status other than cancelled).
+/// The audit action of a change to a slot (moved, details, status other than cancelled).
 pub const INTERVIEW_UPDATED: &str = "interview.updated";
-/// The outbox kind of a cancellation.
+/// The audit action of a cancellation.
 pub const INTERVIEW_CANCELLED: &str = "interview.cancelled";
+/// The notification type of a booked or moved interview (R32).
+pub const NOTIFICATION_INTERVIEW_SCHEDULED: &str = "interview_scheduled";
+/// The notification type of a cancelled interview (R32).
+pub const NOTIFICATION_INTERVIEW_CANCELLED: &str = "interview_cancelled";
 
 /// Why a slot use case refused.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +60,9 @@ pub enum SlotError {
     /// A field is malformed (422).
     #[error(transparent)]
     Invalid(#[from] SlotFieldError),
+    /// A change names another application: a slot stays with its application (cancel it and book another).
+    #[error("« application_id » : un entretien reste attaché à sa candidature ; annulez-le et programmez-en un autre")]
+    ApplicationChange,
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -85,6 +96,8 @@ pub struct NewSlot {
 /// A partial change of a slot: `Some` sets the field (`Some(None)` clears a nullable one).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SlotPatch {
+    /// The slot's application, as the client sent it: only its current one is accepted.
+    pub application_id: Option<Uuid>,
     /// Moves it to this day.
     pub date: Option<NaiveDate>,
     /// Moves it to this time.
@@ -135,16 +148,38 @@ fn check_texts(texts: [(&'static str, Option<&str>); 4]) -> Result<(), SlotError
     Ok(())
 }
 
-fn slot_event(id: Uuid, kind: &str, slot: &InterviewSlot, now: DateTime<Utc>) -> OutboxEvent {
-    let payload = serde_json::json!({
-        "slot_id": slot.id,
-        "application_id": slot.application_id,
-        "sequence": slot.sequence,
-        "date": slot.date.format(DATE_FORMAT).to_string(),
-        "time": slot.time.format(TIME_FORMAT).to_string(),
-        "status": slot.status.as_str(),
-    });
-    OutboxEvent::new(id, kind, payload, now)
+/// What the candidate is told about a change to its slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    /// Booked, or booked again after a cancellation: an invitation.
+    Invited,
+    /// Still booked, at another day, time or place: the new details.
+    Changed,
+    /// Called off while booked.
+    Cancelled,
+}
+
+/// The notice a change from `before` (`None`: a new booking) to `after` owes the candidate; moving or editing a
+/// completed interview, or the notes alone, tells nothing.
+fn notice_of(before: Option<&InterviewSlot>, after: &InterviewSlot) -> Option<Notice> {
+    let Some(before) = before else { return Some(Notice::Invited) };
+    match (before.status, after.status) {
+        (SlotStatus::Scheduled, SlotStatus::Cancelled) => Some(Notice::Cancelled),
+        (SlotStatus::Scheduled, SlotStatus::Scheduled) => {
+            let moved = (before.date, before.time, &before.location) != (after.date, after.time, &after.location);
+            moved.then_some(Notice::Changed)
+        }
+        (_, SlotStatus::Scheduled) => Some(Notice::Invited),
+        _ => None,
+    }
+}
+
+/// Who hears of a slot's changes, read before its transaction begins (so that it holds one connection only).
+struct Audience {
+    application: Application,
+    /// `None` when the account is gone: nobody to tell.
+    candidate: Option<User>,
+    offer_title: Option<String>,
 }
 
 /// Interview slots: book, list, read, change, cancel, count (I7).
@@ -153,20 +188,25 @@ pub struct InterviewSlots {
     uow: Arc<dyn UnitOfWork>,
     slots: Arc<dyn InterviewSlotRepository>,
     applications: Arc<dyn ApplicationRepository>,
+    users: Arc<dyn UserRepository>,
+    offers: Arc<dyn OfferRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
 
 impl InterviewSlots {
-    /// The use cases over these ports.
+    /// The use cases over these ports: `users` and `offers` give the candidate to notify and the offer title its
+    /// notification and e-mail name.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         slots: Arc<dyn InterviewSlotRepository>,
         applications: Arc<dyn ApplicationRepository>,
+        users: Arc<dyn UserRepository>,
+        offers: Arc<dyn OfferRepository>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { uow, slots, applications, clock, ids }
+        Self { uow, slots, applications, users, offers, clock, ids }
     }
 
     /// Whether `caller` may book, change or cancel slots at all, decided before a body is read (S3).
@@ -174,28 +214,102 @@ impl InterviewSlots {
         may_schedule(caller)
     }
 
-    /// Whether the application `id` is there and open; what a booking of it needs.
-    async fn bookable(&self, id: Uuid) -> Result<(), SlotError> {
+    /// The application `id`, when it is there and open; what a booking of it needs.
+    async fn bookable(&self, id: Uuid) -> Result<Application, SlotError> {
         let application = self.applications.get(id).await?.ok_or(SlotError::ApplicationNotFound)?;
-        Ok(check_bookable(application.status)?)
+        check_bookable(application.status)?;
+        Ok(application)
     }
 
-    /// Appends the event and the audit row of a change to `slot`, then commits.
+    /// The application's candidate and offer title, for its notices.
+    async fn audience(&self, application: Application) -> Result<Audience, SlotError> {
+        let candidate = self.users.get(application.candidate_id).await?;
+        let offer_title = self.offers.get(application.job_offer_id).await?.map(|o| o.title);
+        Ok(Audience { application, candidate, offer_title })
+    }
+
+    /// Appends the audit row of a change to `slot` (`before`: `None` for a booking) and what the candidate is
+    /// told about it (its notification and e-mail), then commits.
+    #[allow(clippy::too_many_arguments)] // one transaction's worth of facts, each needed once
     async fn finish(
         &self,
         mut tx: Box<dyn Transaction>,
         caller: &User,
-        kind: &str,
-        slot: &InterviewSlot,
+        action: &str,
+        audience: Option<&Audience>,
+        (before, slot): (Option<&InterviewSlot>, &InterviewSlot),
         fields: Vec<String>,
         context: &RequestContext,
     ) -> Result<(), SlotError> {
         let now = slot.updated_at;
-        tx.outbox().append(&slot_event(self.ids.new_id(), kind, slot, now)).await?;
+        if let (Some(notice), Some(audience)) = (notice_of(before, slot), audience) {
+            self.tell_candidate(tx.as_mut(), caller, audience, notice, slot, now).await?;
+        }
         let audit =
-            AuditEvent::on_target(self.ids.new_id(), caller, kind, ("interview_slot", slot.id), fields, context, now);
+            AuditEvent::on_target(self.ids.new_id(), caller, action, ("interview_slot", slot.id), fields, context, now);
         tx.audit().append(&audit).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes the candidate's notification (R32, link `/applications/{id}/interviews`) and appends its e-mail
+    /// (I2) in `tx`. An account gone meanwhile has nobody to tell.
+    async fn tell_candidate(
+        &self,
+        tx: &mut dyn Transaction,
+        caller: &User,
+        audience: &Audience,
+        notice: Notice,
+        slot: &InterviewSlot,
+        now: DateTime<Utc>,
+    ) -> Result<(), SlotError> {
+        let Audience { application, candidate, offer_title } = audience;
+        let Some(candidate) = candidate else { return Ok(()) };
+        let job_title = offer_title.clone().or_else(|| slot.job_title.clone()).unwrap_or_else(|| "offre".to_owned());
+        let interviewer = format!("{} {}", caller.first_name.trim(), caller.last_name.trim());
+        let details = InterviewDetails {
+            job_title: &job_title,
+            date: slot.date,
+            time: slot.time,
+            location: slot.location.as_deref(),
+            interviewer: &interviewer,
+            notes: slot.notes.as_deref(),
+        };
+        let when = details.when();
+        let (kind, title, message, mail) = match notice {
+            Notice::Invited => (
+                NOTIFICATION_INTERVIEW_SCHEDULED,
+                "Entretien programmé",
+                format!("Votre entretien pour « {job_title} » est programmé le {when}."),
+                templates::interview_invitation(candidate, &details),
+            ),
+            Notice::Changed => (
+                NOTIFICATION_INTERVIEW_SCHEDULED,
+                "Entretien modifié",
+                format!("Votre entretien pour « {job_title} » a changé : {when}."),
+                templates::interview_changed(candidate, &details),
+            ),
+            Notice::Cancelled => (
+                NOTIFICATION_INTERVIEW_CANCELLED,
+                "Entretien annulé",
+                format!("Votre entretien pour « {job_title} » prévu le {when} est annulé."),
+                templates::interview_cancelled(candidate, &details),
+            ),
+        };
+        tx.notifications()
+            .insert(&Notification {
+                id: self.ids.new_id(),
+                user_id: candidate.id,
+                related_application_id: Some(application.id),
+                title: title.to_owned(),
+                message,
+                kind: kind.to_owned(),
+                link: Some(format!("/applications/{}/interviews", application.id)),
+                read: false,
+                created_at: now,
+            })
+            .await?;
+        tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
         Ok(())
     }
 
@@ -215,7 +329,7 @@ impl InterviewSlots {
             ("location", new.location.as_deref()),
             ("notes", new.notes.as_deref()),
         ])?;
-        self.bookable(new.application_id).await?;
+        let audience = self.audience(self.bookable(new.application_id).await?).await?;
         let now = self.clock.now();
         let slot = InterviewSlot {
             id: self.ids.new_id(),
@@ -235,7 +349,7 @@ impl InterviewSlots {
         };
         let mut tx = self.uow.begin().await?;
         tx.interview_slots().insert(&slot).await.map_err(|e| occupied(e, &slot))?;
-        self.finish(tx, caller, INTERVIEW_SCHEDULED, &slot, Vec::new(), context).await?;
+        self.finish(tx, caller, INTERVIEW_SCHEDULED, Some(&audience), (None, &slot), Vec::new(), context).await?;
         tracing::info!(slot.id = %slot.id, "interview scheduled");
         Ok(slot)
     }
@@ -269,8 +383,10 @@ impl InterviewSlots {
 
     /// Changes slot `id`: moves it (the new time must be free: else `Occupied`), edits its details or its
     /// status. Setting `cancelled` cancels it (as `cancel`); reviving or moving a slot books its application
-    /// again, which must still be open. Each change increments `sequence` and appends `interview.updated` (or
-    /// `interview.cancelled`); a patch that changes nothing writes nothing.
+    /// again, which must still be open. Each change increments `sequence` and is audited (`interview.updated` or
+    /// `interview.cancelled`); the candidate is told of a move (day, time or place), a cancellation or a revival
+    /// of a booked slot. A patch that changes nothing writes nothing; one naming another application is
+    /// `ApplicationChange`.
     #[instrument(skip_all, fields(actor.id = %caller.id, slot.id = %id))]
     pub async fn update(
         &self,
@@ -287,8 +403,17 @@ impl InterviewSlots {
             ("notes", patch.notes.as_ref()),
         ];
         check_texts(texts.map(|(field, text)| (field, text.and_then(Option::as_deref))))?;
+        // A slot keeps its application: what its notices need is read before the transaction.
+        let current = self.slots.get(id).await?.ok_or(SlotError::NotFound)?;
+        let audience = match self.applications.get(current.application_id).await? {
+            Some(application) => Some(self.audience(application).await?),
+            None => None,
+        };
         let mut tx = self.uow.begin().await?;
         let before = tx.interview_slots().lock(id).await?.ok_or(SlotError::NotFound)?;
+        if patch.application_id.is_some_and(|a| a != before.application_id) {
+            return Err(SlotError::ApplicationChange);
+        }
         let mut slot = before.clone();
         let mut fields = Vec::new();
         macro_rules! set {
@@ -316,7 +441,8 @@ impl InterviewSlots {
         }
         let moved = (slot.date, slot.time) != (before.date, before.time);
         if slot.occupies() && (moved || !before.occupies()) {
-            self.bookable(slot.application_id).await?;
+            let application = &audience.as_ref().ok_or(SlotError::ApplicationNotFound)?.application;
+            check_bookable(application.status)?;
         }
         slot.sequence = before.sequence.saturating_add(1);
         slot.updated_at = self.clock.now();
@@ -324,7 +450,7 @@ impl InterviewSlots {
             return Err(SlotError::NotFound);
         }
         let kind = if slot.occupies() || !before.occupies() { INTERVIEW_UPDATED } else { INTERVIEW_CANCELLED };
-        self.finish(tx, caller, kind, &slot, fields, context).await?;
+        self.finish(tx, caller, kind, audience.as_ref(), (Some(&before), &slot), fields, context).await?;
         Ok(slot)
     }
 
@@ -349,5 +475,48 @@ fn occupied(error: StoreError, slot: &InterviewSlot) -> SlotError {
     match error {
         StoreError::Conflict(_) => SlotError::Occupied { date: slot.date, time: slot.time },
         other @ StoreError::Unexpected(_) => SlotError::Store(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(status: SlotStatus) -> InterviewSlot {
+        InterviewSlot {
+            id: Uuid::nil(),
+            application_id: Uuid::nil(),
+            candidate_name: None,
+            job_title: None,
+            date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            time: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            status,
+            is_available: status == SlotStatus::Cancelled,
+            location: None,
+            notes: None,
+            recruiter_id: None,
+            sequence: 0,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_candidate_hears_of_bookings_moves_and_cancellations_only() {
+        let booked = slot(SlotStatus::Scheduled);
+        assert_eq!(notice_of(None, &booked), Some(Notice::Invited));
+        let mut later = booked.clone();
+        later.time = NaiveTime::from_hms_opt(10, 0, 0).unwrap();
+        assert_eq!(notice_of(Some(&booked), &later), Some(Notice::Changed));
+        let mut elsewhere = booked.clone();
+        elsewhere.location = Some("Port-Gentil".into());
+        assert_eq!(notice_of(Some(&booked), &elsewhere), Some(Notice::Changed));
+        let mut noted = booked.clone();
+        noted.notes = Some("Visio".into());
+        assert_eq!(notice_of(Some(&booked), &noted), None, "notes alone");
+        assert_eq!(notice_of(Some(&booked), &slot(SlotStatus::Cancelled)), Some(Notice::Cancelled));
+        assert_eq!(notice_of(Some(&slot(SlotStatus::Cancelled)), &booked), Some(Notice::Invited), "revived");
+        assert_eq!(notice_of(Some(&booked), &slot(SlotStatus::Completed)), None);
+        assert_eq!(notice_of(Some(&slot(SlotStatus::Completed)), &slot(SlotStatus::Cancelled)), None);
     }
 }

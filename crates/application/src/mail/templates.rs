@@ -1,9 +1,10 @@
-//! The French messages of the identity capability (legacy R37 subjects, R38 salutation), as pure functions.
+//! The French messages the use cases send (legacy R37 subjects, R38 salutation), as pure functions.
 //!
 //! Every user-supplied text is HTML-escaped in the HTML part (S8); the text part is plain text and needs none.
 
 use std::fmt::Write as _;
 
+use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use seeg_domain::identity::{Sexe, User};
 
 use super::Rendered;
@@ -24,6 +25,15 @@ pub const ACCESS_REJECTED_SUBJECT: &str = "❌ Demande d'Accès Refusée - OneHC
 pub const APPLICATION_CONFIRMATION_SUBJECT: &str = "Confirmation de candidature";
 /// Subject of `new_access_request` (R37).
 pub const NEW_ACCESS_REQUEST_SUBJECT: &str = "🔔 Nouvelle Demande d'Accès - OneHCM";
+
+/// Start of the subject of `interview_invitation`, followed by " - {job_title}" (R37).
+pub const INTERVIEW_INVITATION_SUBJECT: &str = "🎯 Invitation à un entretien";
+/// Start of the subject of `interview_changed`, followed by " - {job_title}".
+pub const INTERVIEW_CHANGED_SUBJECT: &str = "📅 Entretien modifié";
+/// Start of the subject of `interview_cancelled`, followed by " - {job_title}".
+pub const INTERVIEW_CANCELLED_SUBJECT: &str = "❌ Entretien annulé";
+/// Where an interview takes place when the slot does not say (legacy R31).
+pub const LOCATION_TO_BE_CONFIRMED: &str = "À confirmer";
 
 /// How long a reset link stays valid, as the message says it (the use case's lifetime feeds this).
 pub const RESET_LINK_VALIDITY: &str = "1 heure";
@@ -250,6 +260,113 @@ pub fn access_rejected(user: &User, reason: &str) -> Rendered {
     )
 }
 
+/// An interview as its e-mails describe it; every text is the staff's or the offer's, escaped in HTML (S8).
+#[derive(Debug, Clone, Copy)]
+pub struct InterviewDetails<'a> {
+    /// The offer's title.
+    pub job_title: &'a str,
+    /// The day (Libreville time).
+    pub date: NaiveDate,
+    /// The time of day (Libreville time).
+    pub time: NaiveTime,
+    /// Where; `None` reads "À confirmer" (R31).
+    pub location: Option<&'a str>,
+    /// Who booked it (legacy: the interviewer).
+    pub interviewer: &'a str,
+    /// The recruiter's notes for the candidate.
+    pub notes: Option<&'a str>,
+}
+
+impl InterviewDetails<'_> {
+    /// "lundi 14/12/2026 à 09:30" (legacy R37 format, French weekday).
+    pub fn when(&self) -> String {
+        let weekday = match self.date.weekday() {
+            Weekday::Mon => "lundi",
+            Weekday::Tue => "mardi",
+            Weekday::Wed => "mercredi",
+            Weekday::Thu => "jeudi",
+            Weekday::Fri => "vendredi",
+            Weekday::Sat => "samedi",
+            Weekday::Sun => "dimanche",
+        };
+        format!("{weekday} {} à {}", self.date.format("%d/%m/%Y"), self.time.format("%H:%M"))
+    }
+
+    fn location(&self) -> &str {
+        self.location.map(str::trim).filter(|l| !l.is_empty()).unwrap_or(LOCATION_TO_BE_CONFIRMED)
+    }
+
+    /// The lines every interview e-mail lists: when, where, how long, with whom, and the notes if any.
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!("Date : {}", self.when()),
+            format!("Lieu : {}", self.location()),
+            "Durée prévue : 1 heure".to_owned(),
+            format!("Recruteur : {}", self.interviewer.trim()),
+        ];
+        if let Some(notes) = self.notes.map(str::trim).filter(|n| !n.is_empty()) {
+            lines.push(format!("Informations complémentaires : {notes}"));
+        }
+        lines
+    }
+}
+
+fn interview_message(subject: &str, user: &User, intro: &str, details: &InterviewDetails<'_>, outro: &str) -> Rendered {
+    let lines = details.lines();
+    let mut paragraphs: Vec<&str> = vec![intro];
+    paragraphs.extend(lines.iter().map(String::as_str));
+    paragraphs.push(outro);
+    render(&format!("{subject} - {}", details.job_title.trim()), user, &paragraphs, "", "")
+}
+
+/// A booked interview (R31, R37): "🎯 Invitation à un entretien - {job_title}".
+pub fn interview_invitation(user: &User, details: &InterviewDetails<'_>) -> Rendered {
+    interview_message(
+        INTERVIEW_INVITATION_SUBJECT,
+        user,
+        &format!(
+            "Nous avons le plaisir de vous inviter à un entretien pour le poste « {} ».",
+            details.job_title.trim()
+        ),
+        details,
+        "Merci de vous présenter quelques minutes en avance, muni(e) d'une pièce d'identité. En cas \
+         d'empêchement, prévenez l'équipe de recrutement au plus tôt.",
+    )
+}
+
+/// A booked interview moved to another day, time or place (I7): the new details.
+pub fn interview_changed(user: &User, details: &InterviewDetails<'_>) -> Rendered {
+    interview_message(
+        INTERVIEW_CHANGED_SUBJECT,
+        user,
+        &format!(
+            "Votre entretien pour le poste « {} » a été modifié. Voici ses nouvelles modalités.",
+            details.job_title.trim()
+        ),
+        details,
+        "Les informations précédentes ne sont plus valables. En cas d'empêchement, prévenez l'équipe de \
+         recrutement au plus tôt.",
+    )
+}
+
+/// A booked interview called off (I7): the day and time it had.
+pub fn interview_cancelled(user: &User, details: &InterviewDetails<'_>) -> Rendered {
+    render(
+        &format!("{INTERVIEW_CANCELLED_SUBJECT} - {}", details.job_title.trim()),
+        user,
+        &[
+            &format!(
+                "Votre entretien pour le poste « {} » prévu le {} est annulé.",
+                details.job_title.trim(),
+                details.when()
+            ),
+            "L'équipe de recrutement reviendra vers vous si un nouvel entretien est programmé.",
+        ],
+        "",
+        "",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::DateTime;
@@ -350,6 +467,49 @@ mod tests {
         assert!(message.text.contains("Bonjour Monsieur Jean Mba,"));
         assert!(message.text.contains("approuvée"));
         assert!(message.html.contains("<html lang=\"fr\">"));
+    }
+
+    fn interview<'a>(notes: Option<&'a str>, location: Option<&'a str>) -> InterviewDetails<'a> {
+        InterviewDetails {
+            job_title: "Ingénieur <réseaux> & eau",
+            date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            time: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            location,
+            interviewer: "Nadia \"RH\" Obame",
+            notes,
+        }
+    }
+
+    #[test]
+    fn interview_messages_say_when_where_and_with_whom_escaped_in_html() {
+        let u = user("Awa", Some(Sexe::Female));
+        let details = interview(Some("Apporter <b>les</b> diplômes"), None);
+        assert_eq!(details.when(), "lundi 14/12/2026 à 09:30");
+        let invitation = interview_invitation(&u, &details);
+        assert_eq!(invitation.subject, "🎯 Invitation à un entretien - Ingénieur <réseaux> & eau");
+        for line in [
+            "Bonjour Madame Awa Mba,",
+            "Date : lundi 14/12/2026 à 09:30",
+            "Lieu : À confirmer",
+            "Durée prévue : 1 heure",
+            "Recruteur : Nadia \"RH\" Obame",
+            "Informations complémentaires : Apporter <b>les</b> diplômes",
+        ] {
+            assert!(invitation.text.contains(line), "{line}: {}", invitation.text);
+        }
+        assert!(invitation.html.contains("Apporter &lt;b&gt;les&lt;/b&gt; diplômes"), "{}", invitation.html);
+        assert!(invitation.html.contains("Nadia &quot;RH&quot; Obame"));
+        assert!(!invitation.html.contains("<réseaux>") && !invitation.html.contains("<b>les"));
+
+        let changed = interview_changed(&u, &interview(None, Some("Siège SEEG, Libreville")));
+        assert_eq!(changed.subject, "📅 Entretien modifié - Ingénieur <réseaux> & eau");
+        assert!(changed.text.contains("Lieu : Siège SEEG, Libreville"));
+        assert!(!changed.text.contains("Informations complémentaires"));
+
+        let cancelled = interview_cancelled(&u, &details);
+        assert_eq!(cancelled.subject, "❌ Entretien annulé - Ingénieur <réseaux> & eau");
+        assert!(cancelled.text.contains("prévu le lundi 14/12/2026 à 09:30 est annulé"), "{}", cancelled.text);
+        assert!(cancelled.html.contains("Ingénieur &lt;réseaux&gt; &amp; eau"));
     }
 
     #[test]
