@@ -228,7 +228,34 @@ async fn staff_find_applications_by_candidate_name_or_email(backend: Backend) {
     assert_eq!((status, body["code"].as_str()), (422, Some("validation_error")));
 }
 
+/// A booked interview is staff's record: while one stands, the candidate cannot delete the application (it
+/// would take the slot with it); once it is cancelled, the candidate may.
+async fn a_candidate_does_not_delete_an_application_with_a_booked_interview(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
+    let (id, token) = applied(&app, &offer, "entretien@example.com").await;
+    let recruiter = app.token_for(Role::Recruiter, "rh@seeg.ga").await.token;
+    let booking = json!({
+        "date": "2027-01-11", "time": "09:30:00", "application_id": id, "candidate_name": "Awa Mba",
+        "job_title": "Technicien réseau",
+    });
+    let Answer { status, body: slot, .. } = app.post_as(&recruiter, "/api/v1/interviews/slots", &booking).await;
+    assert_eq!(status, 201, "{slot}");
+    let path = format!("/api/v1/applications/{id}");
+
+    let Answer { status, body: refused, .. } = app.delete_as(&token, &path).await;
+    assert_eq!((status, refused["code"].as_str()), (409, Some("application_locked")), "{refused}");
+    let Answer { status, body: kept, .. } =
+        app.get_as(&recruiter, &format!("/api/v1/interviews/slots/{}", slot["id"].as_str().unwrap())).await;
+    assert_eq!((status, kept["status"].as_str()), (200, Some("scheduled")), "the slot stays booked");
+
+    let cancel = app.delete_as(&recruiter, &format!("/api/v1/interviews/slots/{}", slot["id"].as_str().unwrap())).await;
+    assert_eq!(cancel.status, 200);
+    assert_eq!(app.delete_as(&token, &path).await.status, 204, "nothing of the staff's is left to lose");
+}
+
 on_backends!(Sqlite, Postgres =>
+    a_candidate_does_not_delete_an_application_with_a_booked_interview,
     deleting_an_application_follows_i10,
     documents_are_added_replaced_and_deleted_per_i10,
     staff_read_the_admin_view_and_everyone_allowed_the_complete_view,
