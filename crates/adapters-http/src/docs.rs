@@ -11,6 +11,7 @@ use crate::applications::{documents, drafts, edit, read, submit};
 use crate::auth::{matricules, passwords, session, signup, user_creation};
 use crate::dashboards::{applications as dashboard_applications, candidate, recruitment, stats};
 use crate::error::{ErrorBody, FieldError};
+use crate::evaluations::{protocol1, protocol2, stats as evaluation_stats};
 use crate::offers::{public, recruiter};
 use crate::users::{access_requests, accounts, profiles};
 use crate::{health, webhooks};
@@ -89,6 +90,15 @@ use crate::{health, webhooks};
         outbox::outbox_status,
         outbox::retry_event,
         webhooks::application_submitted,
+        protocol1::create,
+        protocol1::get,
+        protocol1::update,
+        protocol1::by_application,
+        protocol2::create,
+        protocol2::get,
+        protocol2::update,
+        protocol2::by_application,
+        evaluation_stats::overview,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -105,6 +115,8 @@ use crate::{health, webhooks};
          (routes « optimized » historiques), en un nombre fixe de requêtes"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
         (name = "Administration", description = "Exploitation : file des effets de bord (outbox), relances"),
+        (name = "Évaluations", description = "Grilles d'évaluation des candidatures (protocoles 1 et 2), notes sur \
+         20 et note globale pondérée calculée par le service"),
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),

@@ -90,6 +90,7 @@ error_codes! {
     DuplicateRequiredDocument = ("duplicate_required_document", UNPROCESSABLE_ENTITY, "Un document obligatoire est fourni deux fois (S11)."),
     DocumentTypeNotAllowed = ("document_type_not_allowed", UNPROCESSABLE_ENTITY, "Type de document inconnu (S11)."),
     OfferHasApplications = ("offer_has_applications", CONFLICT, "L'offre d'emploi a des candidatures : elle ne peut pas être supprimée (I10)."),
+    EvaluationExists = ("evaluation_exists", CONFLICT, "La candidature a déjà une évaluation de ce protocole (une par protocole et par candidature, I6)."),
     OutboxEventDone = ("outbox_event_done", CONFLICT, "L'événement de l'outbox est déjà traité : il ne se rejoue pas."),
     NotReady = ("not_ready", SERVICE_UNAVAILABLE, "Une dépendance (base de données, stockage) ne répond pas."),
     BodyTimeout = ("body_timeout", REQUEST_TIMEOUT, "Le corps de la requête n'est pas arrivé dans le délai (`http.body_timeout_secs`)."),

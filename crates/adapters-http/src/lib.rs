@@ -13,6 +13,7 @@ mod applications;
 mod auth;
 mod dashboards;
 mod docs;
+mod evaluations;
 mod health;
 mod offers;
 mod users;
@@ -89,6 +90,7 @@ pub fn app(
         .configure(offers::configure)
         .configure(applications::configure)
         .configure(dashboards::configure)
+        .configure(evaluations::configure)
         .configure(auth::configure)
         .configure(users::configure)
         .configure(admin::configure)

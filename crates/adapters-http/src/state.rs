@@ -57,6 +57,8 @@ pub struct ApiState {
     pub dossiers: seeg_application::applications::ApplicationDossiers,
     /// Statistics and the dashboards' read models (`/applications/stats/*`, `/optimized/*`).
     pub dashboards: seeg_application::applications::ApplicationDashboards,
+    /// Evaluations of applications, protocols 1 and 2, and their statistics (I6).
+    pub evaluations: seeg_application::evaluations::Evaluations,
     /// `POST /webhooks/application-submitted`: queued exports (S9).
     pub export_requests: seeg_application::applications::ExportRequests,
     /// The webhook's secret; `None`: the webhook route answers 404 (S9).

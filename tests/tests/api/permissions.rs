@@ -88,6 +88,8 @@ enum Body {
     Submission,
     /// A draft for the public offer `{job_id}`.
     Draft,
+    /// An evaluation of a new application, made for this call.
+    Evaluation,
 }
 
 /// Whether the row needs a caller of its own: it ends the caller's sessions or account.
@@ -106,7 +108,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 82] = [
+const TABLE: [Row; 91] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -242,6 +244,22 @@ const TABLE: [Row; 82] = [
     ("POST",   "/api/v1/applications/{others_application}/draft", Body::Json(r#"{"form_data": {"step": 1}}"#),
                                                                           Caller::Shared,      [401, 404, 403, 403, 403]),
     ("DELETE", "/api/v1/applications/{others_application}/draft", Body::None, Caller::Shared,  [401, 404, 403, 403, 403]),
+    // Evaluations (S3, I6): recruiters and admins write them, staff read them, candidates neither. Each creation
+    // evaluates an application made for the call; `{protocol1}` and `{protocol2}` are evaluations of
+    // `{others_application}`.
+    ("POST",   "/api/v1/evaluations/protocol1",           Body::Evaluation, Caller::Shared,    [401, 403, 403, 201, 201]),
+    ("GET",    "/api/v1/evaluations/protocol1/{protocol1}", Body::None, Caller::Shared,        [401, 403, 200, 200, 200]),
+    ("PUT",    "/api/v1/evaluations/protocol1/{protocol1}", Body::Json(r#"{"cv_score": 14.5}"#), Caller::Shared,
+                                                                                                [401, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/evaluations/protocol1/application/{others_application}", Body::None, Caller::Shared,
+                                                                                                [401, 403, 200, 200, 200]),
+    ("POST",   "/api/v1/evaluations/protocol2",           Body::Evaluation, Caller::Shared,    [401, 403, 403, 201, 201]),
+    ("GET",    "/api/v1/evaluations/protocol2/{protocol2}", Body::None, Caller::Shared,        [401, 403, 200, 200, 200]),
+    ("PUT",    "/api/v1/evaluations/protocol2/{protocol2}", Body::Json(r#"{"qcm_role_score": 12}"#), Caller::Shared,
+                                                                                                [401, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/evaluations/protocol2/application/{others_application}", Body::None, Caller::Shared,
+                                                                                                [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/evaluations/stats/overview",      Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
 ];
 
 /// A valid offer (no deadline, so it never goes stale).
@@ -263,6 +281,9 @@ struct World {
     others_document: String,
     /// `{own_application}`: an application of the shared candidate.
     own_application: String,
+    /// `{protocol1}` and `{protocol2}`: the evaluations of `{others_application}`, made by the admin.
+    protocol1: String,
+    protocol2: String,
     next: AtomicU32,
 }
 
@@ -303,6 +324,8 @@ impl World {
             others_application: String::new(),
             others_document: String::new(),
             own_application: String::new(),
+            protocol1: String::new(),
+            protocol2: String::new(),
             next: AtomicU32::new(1),
         };
         let other_token = world.app.log_in(&world.other.email).await.access_token;
@@ -317,6 +340,12 @@ impl World {
         let candidate = world.callers.iter().find(|(w, _)| *w == Who::Candidate).and_then(|(_, a)| a.as_ref());
         let candidate_token = candidate.expect("candidate").token.clone();
         world.own_application = world.apply(&candidate_token).await;
+        let evaluation = json!({"application_id": world.others_application});
+        for (protocol, id) in [("protocol1", &mut world.protocol1), ("protocol2", &mut world.protocol2)] {
+            let path = format!("/api/v1/evaluations/{protocol}");
+            let created = world.app.post_as(&world.admin_token, &path, &evaluation).await;
+            created.body["id"].as_str().unwrap_or_else(|| panic!("an evaluation: {}", created.body)).clone_into(id);
+        }
         world
     }
 
@@ -448,7 +477,9 @@ impl World {
         path = path
             .replace("{others_application}", &self.others_application)
             .replace("{others_document}", &self.others_document)
-            .replace("{own_application}", &self.own_application);
+            .replace("{own_application}", &self.own_application)
+            .replace("{protocol1}", &self.protocol1)
+            .replace("{protocol2}", &self.protocol2);
         if path.contains("{fresh_application}") {
             path = path.replace("{fresh_application}", &self.fresh_application().await);
         }
@@ -502,6 +533,7 @@ impl World {
             }
             Body::Submission => Payload::Json(self.submission().await),
             Body::Draft => Payload::Json(json!({"job_offer_id": self.job_id, "form_data": {"step": 1}})),
+            Body::Evaluation => Payload::Json(json!({"application_id": self.fresh_application().await})),
         };
         (path, caller.map(|a| a.token), payload)
     }
