@@ -11,6 +11,7 @@ use crate::applications::{documents, drafts, edit, read, submit};
 use crate::auth::{matricules, passwords, session, signup, user_creation};
 use crate::dashboards::{applications as dashboard_applications, candidate, recruitment, stats};
 use crate::error::{ErrorBody, FieldError};
+use crate::evaluations::{protocol1, protocol2, stats as evaluation_stats};
 use crate::interviews::{slots, stats as interview_stats};
 use crate::offers::{public, recruiter};
 use crate::users::{access_requests, accounts, profiles};
@@ -96,6 +97,15 @@ use crate::{health, webhooks};
         slots::update_slot,
         slots::cancel_slot,
         interview_stats::overview,
+        protocol1::create,
+        protocol1::get,
+        protocol1::update,
+        protocol1::by_application,
+        protocol2::create,
+        protocol2::get,
+        protocol2::update,
+        protocol2::by_application,
+        evaluation_stats::overview,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -114,6 +124,8 @@ use crate::{health, webhooks};
         (name = "Administration", description = "Exploitation : file des effets de bord (outbox), relances"),
         (name = "Entretiens", description = "Créneaux d'entretien : programmation, déplacement, annulation, \
          statistiques"),
+        (name = "Évaluations", description = "Grilles d'évaluation des candidatures (protocoles 1 et 2), notes sur \
+         20 et note globale pondérée calculée par le service"),
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),

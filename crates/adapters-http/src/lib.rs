@@ -13,6 +13,7 @@ mod applications;
 mod auth;
 mod dashboards;
 mod docs;
+mod evaluations;
 mod health;
 mod interviews;
 mod offers;
@@ -90,6 +91,7 @@ pub fn app(
         .configure(offers::configure)
         .configure(applications::configure)
         .configure(dashboards::configure)
+        .configure(evaluations::configure)
         .configure(auth::configure)
         .configure(users::configure)
         .configure(admin::configure)

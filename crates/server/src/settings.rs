@@ -108,6 +108,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
     pub mail: MailSettings,
+    pub evaluations: EvaluationSettings,
 }
 
 const fn default_environment() -> Environment {
@@ -517,6 +518,43 @@ impl AzureFunctionSettings {
     }
 }
 
+/// The weights of the evaluations' overall scores (`[evaluations]`, I6), in percent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationSettings {
+    pub protocol1: Protocol1WeightSettings,
+    pub protocol2: Protocol2WeightSettings,
+}
+
+/// Protocol 1: documentary, MTP and interview parts (20/40/40 by default).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol1WeightSettings {
+    pub documentary: u16,
+    pub mtp: u16,
+    pub interview: u16,
+}
+
+/// Protocol 2: the role QCM and the CODIR QCM (50/50 by default).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol2WeightSettings {
+    pub qcm_role: u16,
+    pub qcm_codir: u16,
+}
+
+impl EvaluationSettings {
+    /// The weights, each protocol's percentages adding up to 100 (I6).
+    pub fn weights(&self) -> anyhow::Result<seeg_domain::evaluations::EvaluationWeights> {
+        let (p1, p2) = (&self.protocol1, &self.protocol2);
+        let protocol1 = seeg_domain::evaluations::Protocol1Weights::new(p1.documentary, p1.mtp, p1.interview)
+            .map_err(|e| anyhow!("evaluations.protocol1 (documentary, mtp, interview) : {e}"))?;
+        let protocol2 = seeg_domain::evaluations::Protocol2Weights::new(p2.qcm_role, p2.qcm_codir)
+            .map_err(|e| anyhow!("evaluations.protocol2 (qcm_role, qcm_codir) : {e}"))?;
+        Ok(seeg_domain::evaluations::EvaluationWeights { protocol1, protocol2 })
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxSettings {
@@ -736,6 +774,7 @@ impl Settings {
         self.storage.validate()?;
         self.lake.validate()?;
         self.azure_function.validate()?;
+        self.evaluations.weights()?;
         Ok(())
     }
 }
@@ -1076,6 +1115,27 @@ mod tests {
             jail.set_env("APP__STORAGE__SWEEP__ENABLED", "false");
             let sweep = load(jail, Environment::Development).unwrap().storage.sweep;
             assert_eq!((sweep.enabled, sweep.interval_secs, sweep.grace_hours), (false, 600, 48));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn evaluation_weights_default_to_20_40_40_and_50_50_and_a_bad_sum_refuses_to_start() {
+        Jail::expect_with(|jail| {
+            let weights = load(jail, Environment::Development).unwrap().evaluations.weights().unwrap();
+            assert_eq!(weights, seeg_domain::evaluations::EvaluationWeights::default());
+            assert_eq!((weights.protocol1.percentages(), weights.protocol2.percentages()), ([20, 40, 40], [50, 50]));
+            jail.set_env("APP__EVALUATIONS__PROTOCOL1__DOCUMENTARY", "30");
+            jail.set_env("APP__EVALUATIONS__PROTOCOL1__INTERVIEW", "30");
+            let weights = load(jail, Environment::Development).unwrap().evaluations.weights().unwrap();
+            assert_eq!(weights.protocol1.percentages(), [30, 40, 30]);
+            jail.set_env("APP__EVALUATIONS__PROTOCOL1__INTERVIEW", "31");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("evaluations.protocol1") && error.contains("somme vaut 100"), "{error}");
+            jail.set_env("APP__EVALUATIONS__PROTOCOL1__INTERVIEW", "30");
+            jail.set_env("APP__EVALUATIONS__PROTOCOL2__QCM_CODIR", "60");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("evaluations.protocol2") && error.contains("[50, 60]"), "{error}");
             Ok(())
         });
     }

@@ -49,6 +49,10 @@ fn rows() -> Vec<Row> {
             format!("/api/v1/applications/{id}/history"),
             &[(Who::Anonymous, 401), (Who::Candidate, 404), (Who::Observer, 403)],
         ),
+        row(Method::POST, "/api/v1/evaluations/protocol1".to_owned(), &not_staff),
+        row(Method::PUT, format!("/api/v1/evaluations/protocol1/{id}"), &not_staff),
+        row(Method::POST, "/api/v1/evaluations/protocol2".to_owned(), &not_staff),
+        row(Method::PUT, format!("/api/v1/evaluations/protocol2/{id}"), &not_staff),
         row(Method::PUT, "/api/v1/users/me".to_owned(), &[(Who::Anonymous, 401)]),
         row(Method::POST, "/api/v1/auth/change-password".to_owned(), &[(Who::Anonymous, 401)]),
     ]

@@ -90,6 +90,8 @@ enum Body {
     Draft,
     /// An interview for another candidate's application, at a time never booked.
     Booking,
+    /// An evaluation of a new application, made for this call.
+    Evaluation,
 }
 
 /// Whether the row needs a caller of its own: it ends the caller's sessions or account.
@@ -109,7 +111,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 89] = [
+const TABLE: [Row; 98] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -255,6 +257,22 @@ const TABLE: [Row; 89] = [
                                                                                                 [401, 403, 403, 200, 200]),
     ("DELETE", "/api/v1/interviews/slots/{fresh_slot}",   Body::None, Caller::Shared,          [401, 403, 403, 200, 200]),
     ("GET",    "/api/v1/interviews/stats/overview",       Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
+    // Evaluations (S3, I6): recruiters and admins write them, staff read them, candidates neither. Each creation
+    // evaluates an application made for the call; `{protocol1}` and `{protocol2}` are evaluations of
+    // `{others_application}`.
+    ("POST",   "/api/v1/evaluations/protocol1",           Body::Evaluation, Caller::Shared,    [401, 403, 403, 201, 201]),
+    ("GET",    "/api/v1/evaluations/protocol1/{protocol1}", Body::None, Caller::Shared,        [401, 403, 200, 200, 200]),
+    ("PUT",    "/api/v1/evaluations/protocol1/{protocol1}", Body::Json(r#"{"cv_score": 14.5}"#), Caller::Shared,
+                                                                                                [401, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/evaluations/protocol1/application/{others_application}", Body::None, Caller::Shared,
+                                                                                                [401, 403, 200, 200, 200]),
+    ("POST",   "/api/v1/evaluations/protocol2",           Body::Evaluation, Caller::Shared,    [401, 403, 403, 201, 201]),
+    ("GET",    "/api/v1/evaluations/protocol2/{protocol2}", Body::None, Caller::Shared,        [401, 403, 200, 200, 200]),
+    ("PUT",    "/api/v1/evaluations/protocol2/{protocol2}", Body::Json(r#"{"qcm_role_score": 12}"#), Caller::Shared,
+                                                                                                [401, 403, 403, 200, 200]),
+    ("GET",    "/api/v1/evaluations/protocol2/application/{others_application}", Body::None, Caller::Shared,
+                                                                                                [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/evaluations/stats/overview",      Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
 ];
 
 /// A valid offer (no deadline, so it never goes stale).
@@ -279,6 +297,9 @@ struct World {
     /// `{own_slot}` and `{others_slot}`: an interview of `own_application` and one of `others_application`.
     own_slot: String,
     others_slot: String,
+    /// `{protocol1}` and `{protocol2}`: the evaluations of `{others_application}`, made by the admin.
+    protocol1: String,
+    protocol2: String,
     next: AtomicU32,
 }
 
@@ -321,6 +342,8 @@ impl World {
             own_application: String::new(),
             own_slot: String::new(),
             others_slot: String::new(),
+            protocol1: String::new(),
+            protocol2: String::new(),
             next: AtomicU32::new(1),
         };
         let other_token = world.app.log_in(&world.other.email).await.access_token;
@@ -337,6 +360,12 @@ impl World {
         world.own_application = world.apply(&candidate_token).await;
         world.own_slot = world.book(&world.own_application).await;
         world.others_slot = world.book(&world.others_application).await;
+        let evaluation = json!({"application_id": world.others_application});
+        for (protocol, id) in [("protocol1", &mut world.protocol1), ("protocol2", &mut world.protocol2)] {
+            let path = format!("/api/v1/evaluations/{protocol}");
+            let created = world.app.post_as(&world.admin_token, &path, &evaluation).await;
+            created.body["id"].as_str().unwrap_or_else(|| panic!("an evaluation: {}", created.body)).clone_into(id);
+        }
         world
     }
 
@@ -482,7 +511,9 @@ impl World {
         path = path
             .replace("{others_application}", &self.others_application)
             .replace("{others_document}", &self.others_document)
-            .replace("{own_application}", &self.own_application);
+            .replace("{own_application}", &self.own_application)
+            .replace("{protocol1}", &self.protocol1)
+            .replace("{protocol2}", &self.protocol2);
         path = path.replace("{own_slot}", &self.own_slot).replace("{others_slot}", &self.others_slot);
         if path.contains("{fresh_slot}") {
             path = path.replace("{fresh_slot}", &self.book(&self.others_application).await);
@@ -541,6 +572,7 @@ impl World {
             Body::Submission => Payload::Json(self.submission().await),
             Body::Draft => Payload::Json(json!({"job_offer_id": self.job_id, "form_data": {"step": 1}})),
             Body::Booking => Payload::Json(self.booking(&self.others_application)),
+            Body::Evaluation => Payload::Json(json!({"application_id": self.fresh_application().await})),
         };
         (path, caller.map(|a| a.token), payload)
     }

@@ -1,6 +1,6 @@
 //! Evaluations through their use cases on every backend: every field round-trips, one evaluation per protocol
 //! per application (also under concurrent creations), edits recompute the overall score and write their history,
-//! completion is announced once, statistics count and average, S3 refuses candidates.
+//! completion notifies the offer's recruiter once (R32), statistics count and average, S3 refuses candidates.
 
 use std::sync::Arc;
 
@@ -16,7 +16,8 @@ use seeg_domain::evaluations::{
     Protocol2Patch, Score,
 };
 use seeg_domain::identity::{Role, User};
-use seeg_tests::offers::base_time;
+use seeg_domain::offers::JobOffer;
+use seeg_tests::offers::{base_time, offer};
 use seeg_tests::users::user;
 use seeg_tests::{Backend, Ports, on_backends, ports};
 
@@ -28,31 +29,45 @@ fn s(value: f64) -> Option<Score> {
 }
 
 pub(crate) struct World {
+    /// Owns every offer of the world.
     pub recruiter: User,
+    pub admin: User,
     pub observer: User,
     pub candidate: User,
     pub applications: Vec<Application>,
     pub clock: Arc<ManualClock>,
 }
 
-/// A recruiter, an observer, a candidate with `count` applications (one offer each).
+/// A recruiter, an admin, an observer, a candidate with `count` applications (one offer of the recruiter each).
 pub(crate) async fn world(p: &Ports, count: usize) -> World {
-    let (users, jobs) = setup(p, 1, count).await;
-    let mut recruiter = user("recruteur@seeg-gabon.com");
-    recruiter.role = Role::Recruiter;
-    let mut observer = user("observateur@seeg-gabon.com");
-    observer.role = Role::Observer;
+    let (users, _) = setup(p, 1, 0).await;
+    let staff = |email: &str, role: Role| {
+        let mut member = user(email);
+        member.role = role;
+        member
+    };
+    let recruiter = staff("recruteur@seeg-gabon.com", Role::Recruiter);
+    let admin = staff("admin@seeg-gabon.com", Role::Admin);
+    let observer = staff("observateur@seeg-gabon.com", Role::Observer);
+    let minutes = |i: usize| i64::try_from(i).unwrap();
+    let jobs: Vec<JobOffer> = (0..count)
+        .map(|i| JobOffer { recruiter_id: Some(recruiter.id), ..offer(&format!("Offre {i}"), minutes(i)) })
+        .collect();
     let applications: Vec<Application> =
-        jobs.iter().enumerate().map(|(i, o)| application(users[0].id, o.id, i64::try_from(i).unwrap())).collect();
+        jobs.iter().enumerate().map(|(i, o)| application(users[0].id, o.id, minutes(i))).collect();
     let mut tx = p.uow.begin().await.unwrap();
-    tx.users().insert(&recruiter).await.unwrap();
-    tx.users().insert(&observer).await.unwrap();
+    for member in [&recruiter, &admin, &observer] {
+        tx.users().insert(member).await.unwrap();
+    }
+    for o in &jobs {
+        tx.offers().insert(o).await.unwrap();
+    }
     for a in &applications {
         tx.applications().insert(a).await.unwrap();
     }
     tx.commit().await.unwrap();
     let clock = Arc::new(ManualClock::new(base_time() + TimeDelta::hours(1)));
-    World { recruiter, observer, candidate: users[0].clone(), applications, clock }
+    World { recruiter, admin, observer, candidate: users[0].clone(), applications, clock }
 }
 
 fn evaluations(p: &Ports, w: &World, weights: EvaluationWeights) -> Evaluations {
@@ -60,6 +75,7 @@ fn evaluations(p: &Ports, w: &World, weights: EvaluationWeights) -> Evaluations 
         p.uow.clone(),
         p.evaluations.clone(),
         p.applications.clone(),
+        p.offers.clone(),
         w.clock.clone(),
         Arc::new(SystemIds),
         weights,
@@ -183,7 +199,7 @@ async fn concurrent_creations_give_one_evaluation(backend: Backend) {
     assert_eq!(p.evaluations.stats().await.unwrap().protocol2.total, 1);
 }
 
-async fn an_update_recomputes_writes_history_and_announces_completion_once(backend: Backend) {
+async fn an_update_recomputes_writes_history_and_notifies_completion_once(backend: Backend) {
     let (p, _db) = ports(backend).await;
     let w = world(&p, 1).await;
     let weights =
@@ -213,29 +229,37 @@ async fn an_update_recomputes_writes_history_and_announces_completion_once(backe
         ..Protocol1Patch::default()
     };
     e.update::<Protocol1Fields>(&w.observer, created.id, complete.clone(), &ctx()).await.unwrap_err();
-    let done = e.update::<Protocol1Fields>(&w.recruiter, created.id, complete.clone(), &ctx()).await.unwrap();
+    let done = e.update::<Protocol1Fields>(&w.admin, created.id, complete.clone(), &ctx()).await.unwrap();
     assert!(done.fields.completed);
-    // The same patch again changes nothing: no history row, no second announcement.
+    // The same patch again changes nothing: no history row, no second notification.
     w.clock.advance(TimeDelta::minutes(5));
-    let same = e.update::<Protocol1Fields>(&w.recruiter, created.id, complete, &ctx()).await.unwrap();
+    let same = e.update::<Protocol1Fields>(&w.admin, created.id, complete, &ctx()).await.unwrap();
     assert_eq!(same, done);
 
     let history = e.history::<Protocol1Fields>(&w.observer, created.id).await.unwrap();
     let fields: Vec<Vec<String>> = history.iter().map(|c| c.fields.clone()).collect();
     assert_eq!(fields, [vec!["cv_comments", "documentary_score", "overall_score"], vec!["status", "completed"]]);
-    assert!(history.iter().all(|c| c.changed_by == Some(w.recruiter.id) && c.evaluation_id == created.id));
+    let changed_by: Vec<_> = history.iter().map(|c| c.changed_by).collect();
+    assert_eq!(changed_by, [Some(w.recruiter.id), Some(w.admin.id)]);
+    assert!(history.iter().all(|c| c.evaluation_id == created.id));
     assert_eq!(history[0].changed_at, base_time() + TimeDelta::minutes(65));
     assert_eq!(history[1].changed_at, base_time() + TimeDelta::minutes(70));
     assert!(p.evaluations.changes(Protocol::Two, created.id).await.unwrap().is_empty());
 
+    // The offer's recruiter (also the evaluator) is told once; the admin who completed it is not.
+    let all = seeg_application::Page { skip: 0, limit: 100 };
+    let told = p.notifications.list_for_user(w.recruiter.id, all).await.unwrap().items;
+    assert_eq!(told.len(), 1, "notified once: {told:?}");
+    assert_eq!(told[0].kind, EVALUATION_COMPLETED);
+    assert_eq!(told[0].related_application_id, Some(a));
+    assert_eq!(told[0].link.as_deref(), Some(format!("/applications/{a}").as_str()));
+    assert!(told[0].message.contains("Protocol 1") && told[0].message.contains("3.71/20"), "{}", told[0].message);
+    assert_eq!(told[0].created_at, base_time() + TimeDelta::minutes(70));
+    assert!(p.notifications.list_for_user(w.admin.id, all).await.unwrap().items.is_empty());
+    // No outbox event is left for a relay that has no handler for it.
     let events =
         p.outbox.claim_due(base_time() + TimeDelta::days(1), base_time() + TimeDelta::days(2), "t", 100).await.unwrap();
-    let completed: Vec<_> = events.iter().filter(|e| e.kind == EVALUATION_COMPLETED).collect();
-    assert_eq!(completed.len(), 1, "announced once");
-    assert_eq!(completed[0].payload["evaluation_id"], serde_json::json!(created.id));
-    assert_eq!(completed[0].payload["application_id"], serde_json::json!(a));
-    assert_eq!(completed[0].payload["protocol"], "protocol1");
-    assert_eq!(completed[0].payload["overall_score"], serde_json::json!(3.71));
+    assert!(events.iter().all(|e| !e.kind.starts_with("evaluation")), "{events:?}");
 
     let audit = p.audit.list(&AuditFilter::default(), seeg_application::Page { skip: 0, limit: 100 }).await.unwrap();
     let actions: Vec<&str> = audit.items.iter().map(|a| a.action.as_str()).collect();
@@ -303,7 +327,7 @@ on_backends!(Memory, Sqlite, Postgres =>
     every_field_of_both_protocols_round_trips,
     a_second_evaluation_of_a_protocol_is_a_duplicate,
     concurrent_creations_give_one_evaluation,
-    an_update_recomputes_writes_history_and_announces_completion_once,
+    an_update_recomputes_writes_history_and_notifies_completion_once,
     stats_count_and_average_each_protocol,
     candidates_and_observers_are_refused_as_s3_says,
     deleting_the_application_deletes_its_evaluations,

@@ -1,7 +1,6 @@
 //! What a create or update body of an offer asks for (legacy `JobOfferCreate` / `JobOfferUpdate`), and where in
 //! that body a broken rule points (`body.title`, `body.questions_mtp.questions_talent`, …).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use seeg_application::offers::OfferDeskError;
 use seeg_domain::offers::{
     MtpFamily, MtpQuestions, MtpQuestionsError, OfferChanges, OfferRuleError, OfferStatus, OfferVisibility,
@@ -9,7 +8,7 @@ use seeg_domain::offers::{
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::params::{optional, text};
+use crate::params::{optional, text, timestamp};
 
 impl From<OfferDeskError> for ApiError {
     fn from(error: OfferDeskError) -> Self {
@@ -52,22 +51,6 @@ const fn legacy_question_field(family: MtpFamily) -> &'static str {
 fn string_list(value: &Value) -> Result<Vec<String>, String> {
     let message = || "doit être une liste de chaînes".to_owned();
     value.as_array().ok_or_else(message)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(message)).collect()
-}
-
-fn timestamp(value: &Value) -> Result<DateTime<Utc>, String> {
-    let raw = text(value)?.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    // The legacy service took naive date-times (and dates) as UTC.
-    if let Ok(t) = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f") {
-        return Ok(t.and_utc());
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| "date attendue au format RFC 3339 (2026-12-31T23:59:59Z) ou AAAA-MM-JJ".to_owned())
 }
 
 fn salary(value: &Value) -> Result<i64, String> {
@@ -185,6 +168,7 @@ pub(super) fn offer_changes(body: &Map<String, Value>) -> Result<OfferChanges, A
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, Utc};
     use serde_json::json;
 
     use super::*;

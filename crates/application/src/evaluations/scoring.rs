@@ -1,5 +1,6 @@
 //! The evaluation use cases (I6, S3): staff with the permission create, edit and read evaluations; each write
-//! commits with its history row, its audit row and, when the evaluation turns completed, its outbox event (I1).
+//! commits with its history row, its audit row and, when the evaluation turns completed, the
+//! `evaluation_completed` notifications (R32) in the same transaction.
 
 use std::sync::Arc;
 
@@ -13,13 +14,13 @@ use uuid::Uuid;
 
 use super::{EvaluationChange, EvaluationRepository, EvaluationStats, EvaluationWriter};
 use crate::applications::ApplicationRepository;
-use crate::identity::{AuditEvent, RequestContext};
-use crate::outbox::OutboxEvent;
-use crate::store::{StoreError, UnitOfWork};
+use crate::identity::{AuditEvent, Notification, RequestContext};
+use crate::offers::OfferRepository;
+use crate::store::{StoreError, Transaction, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
-/// The outbox kind announcing that an evaluation was marked completed (its notification handler reads it).
-pub const EVALUATION_COMPLETED: &str = "evaluation.completed";
+/// The notification type written when an evaluation is marked completed (R32).
+pub const EVALUATION_COMPLETED: &str = "evaluation_completed";
 
 /// Why an evaluation use case refused.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +125,7 @@ pub struct Evaluations {
     uow: Arc<dyn UnitOfWork>,
     repository: Arc<dyn EvaluationRepository>,
     applications: Arc<dyn ApplicationRepository>,
+    offers: Arc<dyn OfferRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     weights: EvaluationWeights,
@@ -139,31 +141,63 @@ fn allowed(caller: &User, action: Action) -> Result<(), EvaluationError> {
     }
 }
 
-fn completed_event<F: ProtocolFields>(
-    id: Uuid,
-    evaluation: &Evaluation<F>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> OutboxEvent {
-    let payload = serde_json::json!({
-        "evaluation_id": evaluation.id,
-        "application_id": evaluation.application_id,
-        "protocol": F::PROTOCOL.as_str(),
-        "overall_score": evaluation.overall_score.points(),
-    });
-    OutboxEvent::new(id, EVALUATION_COMPLETED, payload, now)
-}
-
 impl Evaluations {
-    /// The use cases over these ports, with the weights of the overall scores (I6).
+    /// The use cases over these ports, with the weights of the overall scores (I6); `offers` names the
+    /// recruiter told of a completed evaluation.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         evaluations: Arc<dyn EvaluationRepository>,
         applications: Arc<dyn ApplicationRepository>,
+        offers: Arc<dyn OfferRepository>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
         weights: EvaluationWeights,
     ) -> Self {
-        Self { uow, repository: evaluations, applications, clock, ids, weights }
+        Self { uow, repository: evaluations, applications, offers, clock, ids, weights }
+    }
+
+    /// Writes, in `tx`, an `evaluation_completed` notification (R32) to each person concerned who did not do it
+    /// themselves: the recruiter of the application's offer and the evaluation's evaluator. Whoever completes
+    /// it knows already; an account that is gone (no recruiter, no evaluator) is told nothing.
+    async fn notify_completed<F: ProtocolFields>(
+        &self,
+        tx: &mut dyn Transaction,
+        caller: &User,
+        evaluation: &Evaluation<F>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), EvaluationError> {
+        let application = self.applications.get(evaluation.application_id).await?;
+        let offer = match &application {
+            Some(application) => self.offers.get(application.job_offer_id).await?,
+            None => None,
+        };
+        let title = offer.as_ref().map_or_else(|| "offre".to_owned(), |o| o.title.clone());
+        let mut recipients: Vec<Uuid> = Vec::new();
+        for id in [offer.and_then(|o| o.recruiter_id), evaluation.evaluator_id].into_iter().flatten() {
+            if id != caller.id && !recipients.contains(&id) {
+                recipients.push(id);
+            }
+        }
+        let application_id = evaluation.application_id;
+        for user_id in recipients {
+            let notification = Notification {
+                id: self.ids.new_id(),
+                user_id,
+                related_application_id: Some(application_id),
+                title: "Évaluation terminée".to_owned(),
+                message: format!(
+                    "L'évaluation {} de la candidature à « {title} » est terminée : note globale {}/20.",
+                    protocol_label(F::PROTOCOL),
+                    evaluation.overall_score
+                ),
+                kind: EVALUATION_COMPLETED.to_owned(),
+                link: Some(format!("/applications/{application_id}")),
+                read: false,
+                created_at: now,
+            };
+            tx.notifications().insert(&notification).await?;
+        }
+        Ok(())
     }
 
     /// Whether `caller` may write evaluations at all, decided before a body is read (S3).
@@ -211,15 +245,15 @@ impl Evaluations {
         );
         tx.audit().append(&audit).await?;
         if evaluation.fields.completed() {
-            tx.outbox().append(&completed_event(self.ids.new_id(), &evaluation, now)).await?;
+            self.notify_completed(tx.as_mut(), caller, &evaluation, now).await?;
         }
         tx.commit().await?;
         Ok(evaluation)
     }
 
     /// Edits evaluation `id` of protocol `F`: only the fields the patch sets; the overall score is recomputed.
-    /// A change writes a history row naming the fields and an audit row; `completed` turning true appends
-    /// `evaluation.completed`. A patch that changes nothing writes nothing.
+    /// A change writes a history row naming the fields and an audit row; `completed` turning true writes the
+    /// `evaluation_completed` notifications. A patch that changes nothing writes nothing.
     #[instrument(skip_all, fields(actor.id = %caller.id, evaluation.id = %id, protocol = F::PROTOCOL.as_str()))]
     pub async fn update<F: EvaluationProtocol>(
         &self,
@@ -263,7 +297,7 @@ impl Evaluations {
         );
         tx.audit().append(&audit).await?;
         if !was_completed && evaluation.fields.completed() {
-            tx.outbox().append(&completed_event(self.ids.new_id(), &evaluation, now)).await?;
+            self.notify_completed(tx.as_mut(), caller, &evaluation, now).await?;
         }
         tx.commit().await?;
         Ok(evaluation)

@@ -54,7 +54,7 @@ protocol_fields! {
     {
         /// Where the evaluation stands.
         status: EvaluationStatus,
-        /// Whether the evaluation is finished (turning true announces `evaluation.completed`).
+        /// Whether the evaluation is finished (turning true notifies the people concerned, R32).
         completed: bool,
         /// Whether the documents were checked.
         documents_verified: bool,
@@ -131,7 +131,7 @@ protocol_fields! {
     /// A partial update of protocol 2: `Some` sets the field (`Some(None)` clears a nullable one).
     Protocol2Patch;
     {
-        /// Whether the evaluation is finished (turning true announces `evaluation.completed`).
+        /// Whether the evaluation is finished (turning true notifies the people concerned, R32).
         completed: bool,
         /// Whether the interview took place.
         interview_completed: bool,
