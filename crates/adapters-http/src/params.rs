@@ -4,7 +4,7 @@
 //! Values arrive as text and are read here, so that a bad one is a 422 naming its field (`path.job_id`,
 //! `query.limit`, `body.phone`), never a framework error.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDate, NaiveDateTime, Utc};
 use seeg_application::Page;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -203,20 +203,21 @@ pub(crate) fn text(value: &Value) -> Result<&str, String> {
 }
 
 /// A date-time of a body: RFC 3339, or a naive date-time or date taken as UTC, as the legacy service read them.
+/// Only years 1900 to 9999 are read: a date the databases store and RFC 3339 writes back (chrono would also read
+/// signed and wider years, which PostgreSQL refuses and no client parses).
 pub(crate) fn timestamp(value: &Value) -> Result<DateTime<Utc>, String> {
     let raw = text(value)?.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    // The legacy service took naive date-times (and dates) as UTC.
-    if let Ok(t) = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f") {
-        return Ok(t.and_utc());
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| "date attendue au format RFC 3339 (2026-12-31T23:59:59Z) ou AAAA-MM-JJ".to_owned())
+    let read = if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        Some(t.with_timezone(&Utc))
+    } else if let Ok(t) = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f") {
+        // The legacy service took naive date-times (and dates) as UTC.
+        Some(t.and_utc())
+    } else {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+    };
+    read.filter(|t| (1900..=9999).contains(&t.year())).ok_or_else(|| {
+        "date attendue au format RFC 3339 (2026-12-31T23:59:59Z) ou AAAA-MM-JJ, années 1900 à 9999".to_owned()
+    })
 }
 
 /// Collects every invalid field of a request body, so the client learns them all at once.

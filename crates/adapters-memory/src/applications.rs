@@ -126,6 +126,15 @@ impl ApplicationWriter for MemoryTransaction {
         Ok(applies)
     }
 
+    async fn lock(&mut self, id: Uuid) -> Result<Option<ApplicationStatus>, StoreError> {
+        // One transaction writes at a time (`MemoryStore::begin`): holding this one is the lock.
+        Ok(self.application_status(id))
+    }
+
+    async fn staff_work(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        Ok(crate::evaluations::exists_for(self, id) || crate::interview_slots::live_for(self, id))
+    }
+
     async fn delete(&mut self, id: Uuid, only_in: Option<ApplicationStatus>) -> Result<bool, StoreError> {
         let applies = self.application_status(id).is_some_and(|s| only_in.is_none_or(|wanted| s == wanted));
         if applies {

@@ -181,3 +181,10 @@ impl EvaluationRepository for MemoryStore {
         }))
     }
 }
+
+/// Whether application `application_id` has an evaluation of either protocol, as `tx` sees it.
+pub(crate) fn exists_for(tx: &MemoryTransaction, application_id: Uuid) -> bool {
+    let tables = tx.current_evaluations();
+    tables.protocol1.values().any(|e| e.application_id == application_id)
+        || tables.protocol2.values().any(|e| e.application_id == application_id)
+}

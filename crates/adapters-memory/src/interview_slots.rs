@@ -114,3 +114,10 @@ impl InterviewSlotRepository for MemoryStore {
         Ok(self.read(|state| SlotStats::from_counts(state.interview_slots.values().map(|s| (s.status, 1)))))
     }
 }
+
+/// Whether application `application_id` has a slot that is not cancelled, as `tx` sees it.
+pub(crate) fn live_for(tx: &MemoryTransaction, application_id: Uuid) -> bool {
+    tx.current_slots().values().any(|slot| {
+        slot.application_id == application_id && slot.status != seeg_domain::interviews::SlotStatus::Cancelled
+    })
+}

@@ -3,7 +3,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr, Query};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait as _, QueryFilter, QueryOrder,
+    QuerySelect as _,
+};
 use seeg_application::applications::{
     ApplicationDocument, ApplicationFilter, ApplicationRepository, ApplicationWriter, StatusChange,
 };
@@ -269,6 +272,34 @@ impl ApplicationWriter for SqlTransaction {
         }
         let result = update.exec(&self.tx).await.map_err(store_error)?;
         Ok(result.rows_affected == 1)
+    }
+
+    async fn lock(&mut self, id: Uuid) -> Result<Option<ApplicationStatus>, StoreError> {
+        // FOR UPDATE on PostgreSQL (it conflicts with the key-share lock of a foreign-key insert); sea-orm leaves it
+        // out on SQLite, whose BEGIN IMMEDIATE already serialises writers.
+        let row = application::Entity::find_by_id(id).lock_exclusive().one(&self.tx).await.map_err(store_error)?;
+        row.map(|row| status(&row.status)).transpose()
+    }
+
+    async fn staff_work(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        use crate::entities::{interview_slot, protocol1_evaluation, protocol2_evaluation};
+        let evaluated = protocol1_evaluation::Entity::find()
+            .filter(protocol1_evaluation::Column::ApplicationId.eq(id))
+            .count(&self.tx)
+            .await
+            .map_err(store_error)?
+            + protocol2_evaluation::Entity::find()
+                .filter(protocol2_evaluation::Column::ApplicationId.eq(id))
+                .count(&self.tx)
+                .await
+                .map_err(store_error)?;
+        let booked = interview_slot::Entity::find()
+            .filter(interview_slot::Column::ApplicationId.eq(id))
+            .filter(interview_slot::Column::Status.ne(seeg_domain::interviews::SlotStatus::Cancelled.as_str()))
+            .count(&self.tx)
+            .await
+            .map_err(store_error)?;
+        Ok(evaluated + booked > 0)
     }
 
     async fn delete(&mut self, id: Uuid, only_in: Option<ApplicationStatus>) -> Result<bool, StoreError> {

@@ -497,10 +497,6 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
                 limits,
-                seeg_application::applications::StaffWork {
-                    evaluations: Arc::new(database.clone()),
-                    slots: Arc::new(database.clone()),
-                },
             )
             .with_hooks(hooks)
             .with_upload_quota(upload_quota),

@@ -254,7 +254,35 @@ async fn a_candidate_does_not_delete_an_application_with_a_booked_interview(back
     assert_eq!(app.delete_as(&token, &path).await.status, 204, "nothing of the staff's is left to lose");
 }
 
+/// A candidate's delete racing a recruiter's booking: one of them wins cleanly. Never both (a booked slot deleted
+/// with its application), never a 500.
+async fn a_delete_racing_a_booking_loses_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let offer = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
+    let recruiter = app.token_for(Role::Recruiter, "rh@seeg.ga").await.token;
+    for round in 0..8 {
+        let (id, token) = applied(&app, &offer, &format!("course{round}@example.com")).await;
+        let booking = json!({
+            "date": "2027-02-01", "time": format!("{:02}:00:00", 8 + round), "application_id": id,
+            "candidate_name": "Awa Mba", "job_title": "Technicien réseau",
+        });
+        let path = format!("/api/v1/applications/{id}");
+        let (deleted, booked) =
+            tokio::join!(app.delete_as(&token, &path), app.post_as(&recruiter, "/api/v1/interviews/slots", &booking));
+        match (deleted.status, booked.status) {
+            (204, 404) => {}
+            (409, 201) => {
+                let slot = booked.body["id"].as_str().unwrap();
+                let kept = app.get_as(&recruiter, &format!("/api/v1/interviews/slots/{slot}")).await;
+                assert_eq!(kept.status, 200, "round {round}: the booked slot stays");
+            }
+            other => panic!("round {round}: delete and booking answered {other:?}: {} / {}", deleted.body, booked.body),
+        }
+    }
+}
+
 on_backends!(Sqlite, Postgres =>
+    a_delete_racing_a_booking_loses_nothing,
     a_candidate_does_not_delete_an_application_with_a_booked_interview,
     deleting_an_application_follows_i10,
     documents_are_added_replaced_and_deleted_per_i10,

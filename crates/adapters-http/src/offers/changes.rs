@@ -187,6 +187,9 @@ mod tests {
             assert_eq!(timestamp(&json!(raw)), Ok(expected), "{raw}");
         }
         assert!(timestamp(&json!("31/12/2026")).is_err());
+        for out_of_range in ["-5000-01-01", "+200000-01-01", "1899-12-31", "0001-01-01T00:00:00Z"] {
+            assert!(timestamp(&json!(out_of_range)).is_err(), "{out_of_range}");
+        }
         assert!(timestamp(&json!(20_261_231)).is_err());
     }
 

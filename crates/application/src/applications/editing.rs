@@ -99,34 +99,11 @@ pub struct ApplicationEditing {
     limits: DocumentLimits,
     hooks: ExportHooks,
     quota: UploadQuota,
-    staff_work: StaffWork,
-}
-
-/// What staff record about an application: a candidate's delete may not take it away.
-#[derive(Debug, Clone)]
-pub struct StaffWork {
-    /// The evaluations (protocol 1 and 2).
-    pub evaluations: Arc<dyn crate::evaluations::EvaluationRepository>,
-    /// The interview slots.
-    pub slots: Arc<dyn crate::interviews::InterviewSlotRepository>,
-}
-
-impl StaffWork {
-    /// Whether staff have evaluated application `id` or booked an interview for it that is not cancelled.
-    async fn exists(&self, id: Uuid) -> Result<bool, StoreError> {
-        if self.evaluations.protocol1_of(id).await?.is_some() || self.evaluations.protocol2_of(id).await?.is_some() {
-            return Ok(true);
-        }
-        let filter = crate::interviews::SlotFilter { application_id: Some(id), ..Default::default() };
-        let slots = self.slots.list(&filter, crate::Page { skip: 0, limit: 1000 }).await?;
-        Ok(slots.items.iter().any(|slot| slot.status != seeg_domain::interviews::SlotStatus::Cancelled))
-    }
 }
 
 impl ApplicationEditing {
     /// The use case on its ports, with the S11 `limits`; the upload quota takes `QuotaLimits::default()` and the
     /// export hooks the lake's re-export (`with_upload_quota`, `with_hooks` change them).
-    #[allow(clippy::too_many_arguments)] // the ports of one use case
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         applications: Arc<dyn ApplicationRepository>,
@@ -135,11 +112,10 @@ impl ApplicationEditing {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
         limits: DocumentLimits,
-        staff_work: StaffWork,
     ) -> Self {
         let quota = UploadQuota::new(Arc::clone(&uow), Arc::clone(&clock), Arc::clone(&ids), QuotaLimits::default());
         let hooks = ExportHooks::default();
-        Self { uow, applications, documents, inspector, clock, ids, limits, hooks, quota, staff_work }
+        Self { uow, applications, documents, inspector, clock, ids, limits, hooks, quota }
     }
 
     /// The quota of pending uploads (default: `QuotaLimits::default()`).
@@ -227,11 +203,13 @@ impl ApplicationEditing {
     #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn delete_application(&self, caller: &User, id: Uuid, context: &RequestContext) -> Result<(), EditError> {
         let (application, only_in) = self.editable(caller, id).await?;
-        // Staff's evaluations and interviews outlive a candidate's change of mind: it withdraws instead.
-        if caller.id == application.candidate_id && self.staff_work.exists(id).await? {
+        let mut tx = self.uow.begin().await?;
+        // Held to the commit, so that no booking or evaluation slips in between the check and the delete: staff's
+        // records outlive a candidate's change of mind, which withdraws instead.
+        tx.applications().lock(id).await?;
+        if caller.id == application.candidate_id && tx.applications().staff_work(id).await? {
             return Err(EditError::UnderReview);
         }
-        let mut tx = self.uow.begin().await?;
         // The row written first holds the application, so no document is added between the read and the delete.
         if !tx.applications().touch(id, only_in, self.clock.now()).await? {
             drop(tx);

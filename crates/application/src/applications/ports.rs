@@ -119,6 +119,13 @@ pub trait ApplicationWriter: Send {
         only_in: Option<ApplicationStatus>,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Holds application `id` until the transaction ends: a concurrent delete, status change or booking or
+    /// evaluation of it waits (on PostgreSQL a row lock that a foreign-key insert also waits for; SQLite and the
+    /// memory store admit one writer at a time). Its status, or `None` when it does not exist.
+    async fn lock(&mut self, id: Uuid) -> Result<Option<ApplicationStatus>, StoreError>;
+    /// Whether staff have evaluated application `id` or booked an interview for it that is not cancelled, as this
+    /// transaction sees it.
+    async fn staff_work(&mut self, id: Uuid) -> Result<bool, StoreError>;
     /// Removes the application with its documents and history; with `only_in`, only while it is in that status.
     /// `false` when nothing was removed.
     async fn delete(&mut self, id: Uuid, only_in: Option<ApplicationStatus>) -> Result<bool, StoreError>;

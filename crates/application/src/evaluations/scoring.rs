@@ -230,6 +230,10 @@ impl Evaluations {
         let now = self.clock.now();
         let evaluation = Evaluation::new(self.ids.new_id(), application_id, caller.id, fields, &self.weights, now)?;
         let mut tx = self.uow.begin().await?;
+        // Held to the commit: a concurrent delete of the application waits, or went first and is seen.
+        if tx.applications().lock(application_id).await?.is_none() {
+            return Err(EvaluationError::ApplicationNotFound);
+        }
         F::insert(tx.evaluations(), &evaluation).await.map_err(|e| match e {
             StoreError::Conflict(_) => EvaluationError::Duplicate(F::PROTOCOL),
             other @ StoreError::Unexpected(_) => EvaluationError::Store(other),

@@ -348,6 +348,9 @@ impl InterviewSlots {
             updated_at: now,
         };
         let mut tx = self.uow.begin().await?;
+        // Held to the commit: a concurrent delete or closing of the application waits, or went first and is seen.
+        let status = tx.applications().lock(slot.application_id).await?.ok_or(SlotError::ApplicationNotFound)?;
+        check_bookable(status)?;
         tx.interview_slots().insert(&slot).await.map_err(|e| occupied(e, &slot))?;
         self.finish(tx, caller, INTERVIEW_SCHEDULED, Some(&audience), (None, &slot), Vec::new(), context).await?;
         tracing::info!(slot.id = %slot.id, "interview scheduled");
@@ -410,6 +413,8 @@ impl InterviewSlots {
             None => None,
         };
         let mut tx = self.uow.begin().await?;
+        // The application before the slot, in the order a delete of the application takes them (no deadlock).
+        let status = tx.applications().lock(current.application_id).await?;
         let before = tx.interview_slots().lock(id).await?.ok_or(SlotError::NotFound)?;
         if patch.application_id.is_some_and(|a| a != before.application_id) {
             return Err(SlotError::ApplicationChange);
@@ -441,8 +446,7 @@ impl InterviewSlots {
         }
         let moved = (slot.date, slot.time) != (before.date, before.time);
         if slot.occupies() && (moved || !before.occupies()) {
-            let application = &audience.as_ref().ok_or(SlotError::ApplicationNotFound)?.application;
-            check_bookable(application.status)?;
+            check_bookable(status.ok_or(SlotError::ApplicationNotFound)?)?;
         }
         slot.sequence = before.sequence.saturating_add(1);
         slot.updated_at = self.clock.now();
