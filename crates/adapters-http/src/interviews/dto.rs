@@ -114,10 +114,6 @@ pub struct SlotUpdate {
     notes: Option<String>,
 }
 
-/// The fields a slot body may have.
-const SLOT_FIELDS: [&str; 8] =
-    ["date", "time", "application_id", "candidate_name", "job_title", "status", "location", "notes"];
-
 /// A body field that may not be `null`.
 #[allow(clippy::option_option)] // absent, null and a value are three different requests
 fn not_null<T>(name: &str, value: Option<Option<T>>, errors: &mut Vec<FieldError>) -> Option<T> {
@@ -151,11 +147,8 @@ struct Read {
 }
 
 fn read(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Read {
-    errors.extend(
-        body.keys()
-            .filter(|k| !SLOT_FIELDS.contains(&k.as_str()))
-            .map(|k| FieldError { field: format!("body.{k}"), message: "champ inconnu".to_owned() }),
-    );
+    // Other fields are ignored, as the legacy service did: a client may send back a slot it read (`id`,
+    // `is_available`, `created_at`, …).
     let label = |name: &str, errors: &mut Vec<FieldError>| {
         optional(body, name, errors, |v| text(v).map(|t| Some(t.trim().to_owned()).filter(|t| !t.is_empty())))
             .map(Option::flatten)

@@ -13,7 +13,8 @@ use crate::state::ApiState;
 /// Legacy `/interviews/stats/overview` body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlotStatsBody {
-    /// Every slot, cancelled ones included.
+    /// The interviews that hold their time (scheduled and completed), as the legacy total counted occupied slots
+    /// only; cancelled ones are in `cancelled_interviews`.
     pub total_interviews: u64,
     pub scheduled_interviews: u64,
     pub completed_interviews: u64,
@@ -39,7 +40,7 @@ pub struct SlotStatsBody {
 pub(crate) async fn overview(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     let counts = state.interviews.stats(&caller.0).await?;
     Ok(HttpResponse::Ok().json(SlotStatsBody {
-        total_interviews: counts.total,
+        total_interviews: counts.scheduled + counts.completed,
         scheduled_interviews: counts.scheduled,
         completed_interviews: counts.completed,
         cancelled_interviews: counts.cancelled,
