@@ -78,7 +78,7 @@ error_codes! {
     InvalidStatusTransition = ("invalid_status_transition", CONFLICT, "Changement de statut impossible depuis le statut actuel pour cet appelant ; `allowed` liste les possibles (I5)."),
     OfferClosed = ("offer_closed", BAD_REQUEST, "L'offre n'accepte plus de candidatures (date limite dépassée ou offre fermée)."),
     ApplicationExists = ("application_exists", BAD_REQUEST, "Une candidature existe déjà pour cette offre d'emploi (I4)."),
-    ApplicationLocked = ("application_locked", CONFLICT, "La candidature a quitté l'étape où son candidat peut la modifier, ou le personnel l'examine (évaluation, entretien) : plus de document ajouté, remplacé ni supprimé, et elle se retire au lieu d'être supprimée."),
+    ApplicationLocked = ("application_locked", CONFLICT, "La candidature a quitté l'étape où son candidat peut la modifier, ou l'équipe de recrutement l'examine : plus de document ajouté, remplacé ni supprimé, et elle se retire au lieu d'être supprimée."),
     RequiredDocument = ("required_document", CONFLICT, "Un document obligatoire (CV, lettre de motivation, diplôme) se remplace, il ne se supprime pas."),
     MtpAnswersMismatch = ("mtp_answers_mismatch", BAD_REQUEST, "Le nombre de réponses MTP ne correspond pas aux questions de l'offre (K3)."),
     DocumentNameInvalid = ("document_name_invalid", UNPROCESSABLE_ENTITY, "Nom de fichier d'un document : 255 caractères au plus, sans caractère de contrôle, « / » ni « \\ »."),

@@ -38,7 +38,7 @@ pub enum EditError {
     Locked(ApplicationStatus),
     /// Staff have evaluated the candidate's application or booked an interview for it: their records must not go
     /// with it; the candidate may still withdraw it.
-    #[error("La candidature est en cours d'examen (évaluation ou entretien) : elle peut être retirée, pas supprimée")]
+    #[error("La candidature est en cours d'examen par l'équipe de recrutement : elle peut être retirée, pas supprimée")]
     UnderReview,
     /// A required document (cv, cover_letter, diplome) cannot be deleted, only replaced (I10).
     #[error("{} est un document obligatoire : il peut être remplacé, pas supprimé", .0.label())]
