@@ -21,6 +21,18 @@ pub(crate) struct Tables {
     changes: BTreeMap<Uuid, EvaluationChange>,
 }
 
+impl Tables {
+    /// The application's protocol 1 evaluation, if any.
+    pub(crate) fn protocol1_of(&self, application_id: Uuid) -> Option<&Protocol1Evaluation> {
+        self.protocol1.values().find(|e| e.application_id == application_id)
+    }
+
+    /// The application's protocol 2 evaluation, if any.
+    pub(crate) fn protocol2_of(&self, application_id: Uuid) -> Option<&Protocol2Evaluation> {
+        self.protocol2.values().find(|e| e.application_id == application_id)
+    }
+}
+
 /// A row written (inserted or rewritten: by id).
 #[derive(Debug)]
 pub(crate) enum Written {
@@ -151,13 +163,11 @@ impl EvaluationRepository for MemoryStore {
     }
 
     async fn protocol1_of(&self, application_id: Uuid) -> Result<Option<Protocol1Evaluation>, StoreError> {
-        Ok(self
-            .read(|state| state.evaluations.protocol1.values().find(|e| e.application_id == application_id).cloned()))
+        Ok(self.read(|state| state.evaluations.protocol1_of(application_id).cloned()))
     }
 
     async fn protocol2_of(&self, application_id: Uuid) -> Result<Option<Protocol2Evaluation>, StoreError> {
-        Ok(self
-            .read(|state| state.evaluations.protocol2.values().find(|e| e.application_id == application_id).cloned()))
+        Ok(self.read(|state| state.evaluations.protocol2_of(application_id).cloned()))
     }
 
     async fn changes(&self, protocol: Protocol, evaluation_id: Uuid) -> Result<Vec<EvaluationChange>, StoreError> {

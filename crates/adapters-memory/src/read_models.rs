@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate};
 use seeg_application::applications::read_models::{
     ApplicationBreakdown, ApplicationCountsSummary, ApplicationDetails, ApplicationReadModel, DepartmentFigures,
-    DetailParts, GenderCounts, RecruitmentFigures,
+    DetailParts, EvaluationSummaries, GenderCounts, RecruitmentFigures,
 };
 use seeg_application::applications::{ApplicationFilter, ApplicationRepository};
 use seeg_application::{Page, PageOf, StoreError};
@@ -50,13 +50,37 @@ fn details(state: &State, application: Application, parts: DetailParts) -> Resul
             .extend(state.notifications.values().filter(|n| n.related_application_id == Some(application.id)).cloned());
         notifications.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     }
+    let evaluations = if parts.evaluations {
+        EvaluationSummaries {
+            protocol1: state.evaluations.protocol1_of(application.id).map(Into::into),
+            protocol2: state.evaluations.protocol2_of(application.id).map(Into::into),
+        }
+    } else {
+        EvaluationSummaries::default()
+    };
+    let mut interview_slots = Vec::new();
+    if parts.interview_slots {
+        interview_slots.extend(state.interview_slots.values().filter(|s| s.application_id == application.id).cloned());
+        interview_slots.sort_by(|a, b| a.date.cmp(&b.date).then(a.time.cmp(&b.time)).then(a.id.cmp(&b.id)));
+    }
     let (candidate, profile) = if parts.candidates {
         let profile = state.candidate_profiles.get(&application.candidate_id).cloned();
         (state.users.get(&application.candidate_id).cloned(), profile)
     } else {
         (None, None)
     };
-    Ok(ApplicationDetails { application, candidate, profile, offer, recruiter, documents, history, notifications })
+    Ok(ApplicationDetails {
+        application,
+        candidate,
+        profile,
+        offer,
+        recruiter,
+        documents,
+        history,
+        notifications,
+        evaluations,
+        interview_slots,
+    })
 }
 
 fn recruitment(state: &State, recruiter_id: Option<Uuid>) -> RecruitmentFigures {

@@ -19,7 +19,7 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Unexpected(anyhow::anyhow!("{what} illisible : {detail}"))
 }
 
-fn into_slot(m: interview_slot::Model) -> Result<InterviewSlot, StoreError> {
+pub(crate) fn into_slot(m: interview_slot::Model) -> Result<InterviewSlot, StoreError> {
     Ok(InterviewSlot {
         id: m.id,
         application_id: m.application_id,

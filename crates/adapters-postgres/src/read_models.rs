@@ -12,19 +12,21 @@ use sea_orm::{
 };
 use seeg_application::applications::read_models::{
     ApplicationBreakdown, ApplicationCountsSummary, ApplicationDetails, ApplicationReadModel, DepartmentFigures,
-    DetailParts, GenderCounts, RecruitmentFigures,
+    DetailParts, EvaluationSummaries, GenderCounts, Protocol1Summary, Protocol2Summary, RecruitmentFigures,
 };
 use seeg_application::applications::{ApplicationFilter, ApplicationRepository};
 use seeg_application::identity::Notification;
 use seeg_application::{Page, PageOf, StoreError};
 use seeg_domain::applications::{Application, ApplicationStatus, DocumentType};
+use seeg_domain::evaluations::Score;
 use seeg_domain::identity::Sexe;
 use seeg_domain::offers::OfferStatus;
 use uuid::Uuid;
 
 use crate::database::{Database, store_error};
 use crate::entities::{
-    application, application_document, application_history, candidate_profile, job_offer, notification, user,
+    application, application_document, application_history, candidate_profile, interview_slot, job_offer, notification,
+    protocol1_evaluation as p1, protocol2_evaluation as p2, user,
 };
 
 /// The most ids one `IN (…)` list carries: any page the API serves (1 000 applications, so at most 2 000
@@ -86,6 +88,53 @@ fn by_application<M, T>(
         }
     }
     Ok(grouped)
+}
+
+/// The overall score stored in hundredths, read back as a `Score`.
+fn overall(stored: i32) -> Result<Score, StoreError> {
+    Score::from_hundredths("overall_score", i64::from(stored)).map_err(|e| corrupt("overall_score", e))
+}
+
+/// The summaries of the protocol 1 and 2 evaluations of `ids`, by application: the few columns a dashboard shows
+/// (never the comments), one statement per table and per `IN_LIST_MAX` ids, none for no ids.
+async fn evaluations_of(
+    database: &Database,
+    ids: &BTreeSet<Uuid>,
+) -> Result<HashMap<Uuid, EvaluationSummaries>, StoreError> {
+    let ids: Vec<Uuid> = ids.iter().copied().collect();
+    let mut summaries: HashMap<Uuid, EvaluationSummaries> = HashMap::new();
+    for chunk in ids.chunks(IN_LIST_MAX) {
+        use p1::Column;
+        let rows: Vec<(Uuid, Uuid, String, bool, i32)> = p1::Entity::find()
+            .select_only()
+            .columns([Column::Id, Column::ApplicationId, Column::Status, Column::Completed, Column::OverallScore])
+            .filter(Column::ApplicationId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(&database.conn)
+            .await
+            .map_err(store_error)?;
+        for (id, application_id, status, completed, score) in rows {
+            let status = status.parse().map_err(|e| corrupt("protocol1_evaluations.status", e))?;
+            let summary = Protocol1Summary { id, status, completed, overall_score: overall(score)? };
+            summaries.entry(application_id).or_default().protocol1 = Some(summary);
+        }
+    }
+    for chunk in ids.chunks(IN_LIST_MAX) {
+        use p2::Column;
+        let rows: Vec<(Uuid, Uuid, bool, i32)> = p2::Entity::find()
+            .select_only()
+            .columns([Column::Id, Column::ApplicationId, Column::Completed, Column::OverallScore])
+            .filter(Column::ApplicationId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(&database.conn)
+            .await
+            .map_err(store_error)?;
+        for (id, application_id, completed, score) in rows {
+            let summary = Protocol2Summary { id, completed, overall_score: overall(score)? };
+            summaries.entry(application_id).or_default().protocol2 = Some(summary);
+        }
+    }
+    Ok(summaries)
 }
 
 impl Database {
@@ -311,6 +360,14 @@ impl Database {
             let read = |m| Ok(crate::notifications::to_domain(m));
             by_application(rows.await?, read, |n: &Notification| n.related_application_id)?
         };
+        let mut evaluations = evaluations_of(self, wanted(parts.evaluations)).await?;
+        let mut interview_slots = {
+            use interview_slot::Column;
+            let order = [(Column::Date, Order::Asc), (Column::Time, Order::Asc), (Column::Id, Order::Asc)];
+            let rows =
+                rows_in::<interview_slot::Entity>(self, Column::ApplicationId, wanted(parts.interview_slots), &order);
+            by_application(rows.await?, crate::interview_slots::into_slot, |s| Some(s.application_id))?
+        };
         page.into_iter()
             .map(|application| {
                 let offer = offers
@@ -327,6 +384,8 @@ impl Database {
                     documents: documents.remove(&application.id).unwrap_or_default(),
                     history: history.remove(&application.id).unwrap_or_default(),
                     notifications: notifications.remove(&application.id).unwrap_or_default(),
+                    evaluations: evaluations.remove(&application.id).unwrap_or_default(),
+                    interview_slots: interview_slots.remove(&application.id).unwrap_or_default(),
                     application,
                 })
             })

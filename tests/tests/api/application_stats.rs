@@ -1,6 +1,8 @@
 //! Application statistics (legacy §1.7 `stats/*`) and the recruiter dashboards (§1.10 `/optimized/*`): exact
 //! figures over a recruitment counted by hand (`seeg_tests::dashboards`), staff only (S3), a candidate its own
-//! applications only, pagination with the true total (F5), filters, and 422 for bad parameters (F1).
+//! applications only, pagination with the true total (F5), filters, and 422 for bad parameters (F1); the
+//! evaluations and interview slots made through their routes, read back in both dashboards, a candidate never
+//! seeing a score (S3).
 
 use seeg_application::{Clock, SystemClock};
 use seeg_domain::identity::Role;
@@ -107,8 +109,8 @@ async fn optimized_applications_page_newest_first_with_everything_around_them(ba
     let types: Vec<&str> =
         a2["documents"].as_array().unwrap().iter().map(|d| d["document_type"].as_str().unwrap()).collect();
     assert_eq!(types, ["cv", "portfolio"], "upload order");
-    assert_eq!(a2["evaluations"], json!({"protocol1": null, "protocol2": null}), "not stored yet");
-    assert_eq!(a2["interview_slots"], json!([]), "not stored yet");
+    assert_eq!(a2["evaluations"], json!({"protocol1": null, "protocol2": null}), "none yet");
+    assert_eq!(a2["interview_slots"], json!([]), "none yet");
     let history = &a2["history"];
     assert_eq!(
         (history[0]["previous_status"].as_str(), history[0]["new_status"].as_str()),
@@ -284,10 +286,80 @@ async fn a_candidate_reads_its_own_applications_and_no_one_else_s(backend: Backe
     assert_eq!(status, 401);
 }
 
+async fn both_dashboards_show_evaluations_and_slots_and_a_candidate_never_a_score(backend: Backend) {
+    let (app, r) = world(backend).await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let observer = app.token_for(Role::Observer, "observateur@seeg-gabon.com").await.token;
+    let [_, a2, _, _, a5] = &r.applications;
+    let c2 = &r.candidates[1];
+    let candidate = app.sign_in_as(c2).await;
+    let created = |answer: Answer| {
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body
+    };
+    let p1 = json!({"application_id": a2.id, "status": "in_progress", "documentary_score": 15, "mtp_score": 12,
+        "interview_score": 10});
+    let p1 = created(app.post_as(&admin, "/api/v1/evaluations/protocol1", &p1).await);
+    let p2 = json!({"application_id": a2.id, "completed": true, "qcm_role_score": 14, "qcm_codir_score": 15});
+    let p2 = created(app.post_as(&admin, "/api/v1/evaluations/protocol2", &p2).await);
+    let book = |date: &str, time: &str| {
+        json!({"date": date, "time": time, "application_id": a2.id, "candidate_name": "Aïcha Ndong",
+            "job_title": "Chef de réseau", "location": "Siège SEEG, Libreville", "notes": "Apporter les diplômes"})
+    };
+    let later = created(app.post_as(&admin, "/api/v1/interviews/slots", &book("2026-12-15", "10:00:00")).await);
+    let cancelled = created(app.post_as(&admin, "/api/v1/interviews/slots", &book("2026-12-14", "14:00:00")).await);
+    let first = created(app.post_as(&admin, "/api/v1/interviews/slots", &book("2026-12-14", "09:30:00")).await);
+    let slot_path = |s: &Value| format!("/api/v1/interviews/slots/{}", s["id"].as_str().unwrap());
+    assert_eq!(app.delete_as(&admin, &slot_path(&cancelled)).await.status, 200);
+    let mut slots = Vec::new();
+    for s in [&first, &cancelled, &later] {
+        let Answer { status, body, .. } = app.get_as(&admin, &slot_path(s)).await;
+        assert_eq!(status, 200, "{body}");
+        slots.push(body);
+    }
+    let slots = Value::Array(slots);
+    assert_eq!((slots[1]["status"].as_str(), slots[1]["is_available"].as_bool()), (Some("cancelled"), Some(true)));
+
+    let path = "/api/v1/optimized/applications/optimized";
+    let Answer { status, body, .. } = app.get_as(&observer, path).await;
+    assert_eq!(status, 200, "{body}");
+    let shown = &body["applications"][2];
+    assert_eq!(shown["id"], json!(a2.id));
+    let evaluations = json!({
+        "protocol1": {"id": p1["id"], "status": "in_progress", "completed": false, "overall_score": 11.8},
+        "protocol2": {"id": p2["id"], "completed": true, "overall_score": 14.5},
+    });
+    assert_eq!(shown["evaluations"], evaluations, "I6 weights; scores are JSON numbers (F3)");
+    assert_eq!(shown["interview_slots"], slots, "as /interviews/slots shows them, date then time, cancelled too");
+    assert_eq!(body["applications"][0]["evaluations"], json!({"protocol1": null, "protocol2": null}), "a5: none");
+    assert_eq!(body["applications"][0]["interview_slots"], json!([]));
+    let bare = app.get_as(&observer, &format!("{path}?include_evaluations=false")).await.body;
+    assert_eq!(bare["applications"][2]["evaluations"], json!({"protocol1": null, "protocol2": null}));
+    assert_eq!(bare["applications"][2]["interview_slots"], slots, "the slots stay");
+
+    let own = format!("/api/v1/optimized/candidates/{}/applications/optimized", c2.id);
+    for token in [&candidate, &observer] {
+        let Answer { status, body, .. } = app.get_as(token, &own).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(ids(&body["applications"]), [a5.id.to_string(), a2.id.to_string()]);
+        let shown = &body["applications"][1];
+        assert_eq!(shown["evaluations"], json!({"protocol1_completed": false, "protocol2_completed": true}));
+        assert_eq!(shown["interview_slots"], slots);
+        assert_eq!(
+            body["applications"][0]["evaluations"],
+            json!({"protocol1_completed": false, "protocol2_completed": false})
+        );
+        assert_eq!(body["applications"][0]["interview_slots"], json!([]));
+        let text = body.to_string();
+        assert!(!text.contains("score") && !text.contains("11.8") && !text.contains("14.5"), "S3: no score: {text}");
+    }
+}
+
 on_backends!(Sqlite, Postgres =>
     staff_read_exact_statistics_and_candidates_are_refused,
     optimized_applications_page_newest_first_with_everything_around_them,
     optimized_applications_refuse_bad_parameters_and_candidates,
     dashboard_figures_per_recruiter_or_for_every_offer_at_the_real_time,
     a_candidate_reads_its_own_applications_and_no_one_else_s,
+    both_dashboards_show_evaluations_and_slots_and_a_candidate_never_a_score,
 );

@@ -1,18 +1,26 @@
-//! The dashboards' read model (`ApplicationReadModel`): the same figures and the same order on every backend,
-//! and on SQL a number of statements that does not grow with the page (no N+1).
+//! The dashboards' read model (`ApplicationReadModel`): the same figures and the same order on every backend
+//! (evaluations summed up with their scores, interview slots by date then time, cancelled ones included), and on
+//! SQL a number of statements that does not grow with the page (no N+1).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use seeg_application::applications::ApplicationFilter;
 use seeg_application::applications::read_models::{
-    ApplicationReadModel, DepartmentFigures, DetailParts, GenderCounts, RecruitmentFigures,
+    ApplicationReadModel, DepartmentFigures, DetailParts, EvaluationSummaries, GenderCounts, Protocol1Summary,
+    Protocol2Summary, RecruitmentFigures,
 };
 use seeg_application::{IdGenerator, Page, SystemIds, UnitOfWork};
 use seeg_domain::applications::ApplicationStatus::{Candidature, Embauche, Incubation, Refuse};
 use seeg_domain::applications::{Application, ApplicationStatus, DocumentType};
+use seeg_domain::evaluations::{
+    Evaluation, EvaluationStatus, EvaluationWeights, Protocol1Evaluation, Protocol1Fields, Protocol2Evaluation,
+    Protocol2Fields, Score,
+};
+use seeg_domain::identity::User;
+use seeg_domain::interviews::{InterviewSlot, SlotStatus};
 use seeg_tests::dashboards::{Recruitment, seed};
 use seeg_tests::offers::offer;
 use seeg_tests::users::user;
@@ -83,8 +91,7 @@ async fn a_page_of_details_newest_first_with_everything_around_it(backend: Backe
     let past = p.read_model.details(&all, Page { skip: 10, limit: 2 }, DetailParts::ALL).await.unwrap();
     assert_eq!((past.items.len(), past.total), (0, 5), "past the end: the true total");
 
-    let bare = DetailParts { candidates: false, documents: false, history: false, notifications: false };
-    let page = p.read_model.details(&all, Page { skip: 2, limit: 1 }, bare).await.unwrap();
+    let page = p.read_model.details(&all, Page { skip: 2, limit: 1 }, DetailParts::NONE).await.unwrap();
     let d2 = &page.items[0];
     assert_eq!((d2.application.id, d2.candidate.as_ref(), d2.profile.as_ref()), (a2.id, None, None));
     assert!(d2.documents.is_empty() && d2.history.is_empty() && d2.notifications.is_empty(), "parts not asked");
@@ -110,6 +117,133 @@ async fn a_page_of_details_newest_first_with_everything_around_it(backend: Backe
         let got: Vec<Uuid> = found.items.iter().map(|d| d.application.id).collect();
         assert_eq!((&got, found.total), (&expected, expected.len() as u64), "{filter:?}");
     }
+}
+
+#[allow(clippy::unnecessary_wraps)] // scores are optional fields
+fn points(value: f64) -> Option<Score> {
+    Some(Score::parse("score", value).unwrap())
+}
+
+fn hour(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap()
+}
+
+fn protocol1(application: &Application, evaluator: &User, fields: Protocol1Fields) -> Protocol1Evaluation {
+    let now = application.created_at + TimeDelta::days(3);
+    Evaluation::new(SystemIds.new_id(), application.id, evaluator.id, fields, &EvaluationWeights::default(), now)
+        .unwrap()
+}
+
+fn protocol2(application: &Application, evaluator: &User, fields: Protocol2Fields) -> Protocol2Evaluation {
+    let now = application.created_at + TimeDelta::days(4);
+    Evaluation::new(SystemIds.new_id(), application.id, evaluator.id, fields, &EvaluationWeights::default(), now)
+        .unwrap()
+}
+
+fn slot(
+    application: &Application,
+    recruiter: &User,
+    (date, time): (NaiveDate, NaiveTime),
+    status: SlotStatus,
+) -> InterviewSlot {
+    let booked = application.created_at + TimeDelta::days(5);
+    let mut slot = InterviewSlot {
+        id: SystemIds.new_id(),
+        application_id: application.id,
+        candidate_name: Some("Aïcha Ndong".into()),
+        job_title: Some("Chef de réseau".into()),
+        date,
+        time,
+        status: SlotStatus::Scheduled,
+        is_available: false,
+        location: Some("Siège SEEG, Libreville".into()),
+        notes: Some("Apporter les diplômes".into()),
+        recruiter_id: Some(recruiter.id),
+        sequence: 0,
+        created_at: booked,
+        updated_at: booked,
+    };
+    slot.set_status(status);
+    slot
+}
+
+async fn evaluations_and_interview_slots_of_each_application_of_the_page(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let r = seed(p.uow.as_ref()).await;
+    let [a1, a2, _, _, a5] = &r.applications;
+    let [r1, _] = &r.recruiters;
+    let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+    let scored = Protocol1Fields {
+        status: EvaluationStatus::InProgress,
+        documentary_score: points(15.0),
+        mtp_score: points(12.0),
+        interview_score: points(10.0),
+        ..Protocol1Fields::default()
+    };
+    let a2_p1 = protocol1(a2, r1, scored);
+    let done = Protocol2Fields {
+        completed: true,
+        qcm_role_score: points(14.0),
+        qcm_codir_score: points(15.0),
+        ..Protocol2Fields::default()
+    };
+    let a2_p2 = protocol2(a2, r1, done);
+    let a1_p1 = protocol1(a1, r1, Protocol1Fields { completed: true, ..Protocol1Fields::default() });
+    let later = slot(a2, r1, (day(15), hour(10, 0)), SlotStatus::Scheduled);
+    let cancelled = slot(a2, r1, (day(14), hour(14, 0)), SlotStatus::Cancelled);
+    let first = slot(a2, r1, (day(14), hour(9, 30)), SlotStatus::Scheduled);
+    let same_time_freed = slot(a1, r1, (day(14), hour(14, 0)), SlotStatus::Completed);
+    let mut tx = p.uow.begin().await.unwrap();
+    for evaluation in [&a2_p1, &a1_p1] {
+        tx.evaluations().insert_protocol1(evaluation).await.unwrap();
+    }
+    tx.evaluations().insert_protocol2(&a2_p2).await.unwrap();
+    for s in [&later, &cancelled, &first, &same_time_freed] {
+        tx.interview_slots().insert(s).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let all = ApplicationFilter::default();
+    let found = p.read_model.details(&all, Page { skip: 0, limit: 10 }, DetailParts::ALL).await.unwrap();
+    let by_id = |id| found.items.iter().find(|d| d.application.id == id).unwrap();
+    let (d1, d2, d5) = (by_id(a1.id), by_id(a2.id), by_id(a5.id));
+    let expected = EvaluationSummaries {
+        protocol1: Some(Protocol1Summary {
+            id: a2_p1.id,
+            status: EvaluationStatus::InProgress,
+            completed: false,
+            overall_score: Score::from_hundredths("overall_score", 1180).unwrap(),
+        }),
+        protocol2: Some(Protocol2Summary {
+            id: a2_p2.id,
+            completed: true,
+            overall_score: Score::from_hundredths("overall_score", 1450).unwrap(),
+        }),
+    };
+    assert_eq!(d2.evaluations, expected, "20% documentary, 40% MTP, 40% interview; 50/50 QCMs (I6)");
+    assert_eq!(d2.interview_slots, [first, cancelled.clone(), later], "date then time, the cancelled one included");
+    assert_eq!(d2.interview_slots[1].status, SlotStatus::Cancelled);
+    let a1_summary = Protocol1Summary {
+        id: a1_p1.id,
+        status: EvaluationStatus::Pending,
+        completed: true,
+        overall_score: Score::ZERO,
+    };
+    assert_eq!(d1.evaluations, EvaluationSummaries { protocol1: Some(a1_summary), protocol2: None });
+    assert_eq!(d1.interview_slots, [same_time_freed], "a cancelled slot's time is booked again");
+    assert_eq!((d5.evaluations, d5.interview_slots.len()), (EvaluationSummaries::default(), 0), "none");
+
+    let without = DetailParts { evaluations: false, interview_slots: false, ..DetailParts::ALL };
+    let found = p.read_model.details(&all, Page { skip: 0, limit: 10 }, without).await.unwrap();
+    assert!(
+        found.items.iter().all(|d| d.evaluations == EvaluationSummaries::default() && d.interview_slots.is_empty()),
+        "parts not asked"
+    );
+    let c2_only = ApplicationFilter { candidate_id: Some(r.candidates[1].id), ..all };
+    let parts = DetailParts { interview_slots: true, ..DetailParts::NONE };
+    let found = p.read_model.details(&c2_only, Page { skip: 0, limit: 10 }, parts).await.unwrap();
+    let counts: Vec<(Uuid, usize)> = found.items.iter().map(|d| (d.application.id, d.interview_slots.len())).collect();
+    assert_eq!(counts, [(a5.id, 0), (a2.id, 3)], "each application its own slots");
 }
 
 fn department(name: Option<&str>, jobs: u64, with_applications: u64, applications: u64) -> DepartmentFigures {
@@ -171,8 +305,8 @@ async fn statements(statements: &AtomicUsize, run: impl std::future::Future<Outp
     statements.load(Ordering::Relaxed) - before
 }
 
-/// `n` more applications, each by a new candidate to a new offer, with a document, a history row and a
-/// notification: every related kind grows with the page.
+/// `n` more applications, each by a new candidate to a new offer, with a document, a history row, a
+/// notification, an evaluation of each protocol and an interview slot: every related kind grows with the page.
 async fn grow(uow: &dyn UnitOfWork, r: &Recruitment, n: usize) {
     let mut tx = uow.begin().await.unwrap();
     for i in 0..n {
@@ -194,6 +328,21 @@ async fn grow(uow: &dyn UnitOfWork, r: &Recruitment, n: usize) {
         tx.applications().insert_document(&document).await.unwrap();
         tx.applications().append_history(&change).await.unwrap();
         tx.notifications().insert(&note).await.unwrap();
+        let i = u32::try_from(i).unwrap();
+        let evaluator = &r.recruiters[1];
+        tx.evaluations()
+            .insert_protocol1(&protocol1(&application, evaluator, Protocol1Fields::default()))
+            .await
+            .unwrap();
+        tx.evaluations()
+            .insert_protocol2(&protocol2(&application, evaluator, Protocol2Fields::default()))
+            .await
+            .unwrap();
+        let at = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + TimeDelta::days(i.into());
+        tx.interview_slots()
+            .insert(&slot(&application, evaluator, (at, hour(9, 0)), SlotStatus::Scheduled))
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -210,16 +359,15 @@ async fn every_read_costs_a_fixed_number_of_statements(backend: Backend) {
         assert_eq!(read_model.details(&all, page(2), DetailParts::ALL).await.unwrap().items.len(), 2);
     })
     .await;
-    assert_eq!(small, 7, "page, offers, accounts, profiles, documents, history, notifications");
+    assert_eq!(small, 10, "page, offers, accounts, profiles, documents, history, notifications, p1, p2, slots");
     grow(p.uow.as_ref(), &r, 40).await;
     let large = statements(&counter, async {
         assert_eq!(read_model.details(&all, page(45), DetailParts::ALL).await.unwrap().items.len(), 45);
     })
     .await;
     assert_eq!(large, small, "45 applications cost what 2 cost");
-    let bare = DetailParts { candidates: false, documents: false, history: false, notifications: false };
     let fewer = statements(&counter, async {
-        read_model.details(&all, page(45), bare).await.unwrap();
+        read_model.details(&all, page(45), DetailParts::NONE).await.unwrap();
     })
     .await;
     assert_eq!(fewer, 3, "page, offers, accounts (the recruiters)");
@@ -247,6 +395,7 @@ async fn every_read_costs_a_fixed_number_of_statements(backend: Backend) {
 on_backends!(Memory, Sqlite, Postgres =>
     counts_by_status_document_type_offer_and_utc_month,
     a_page_of_details_newest_first_with_everything_around_it,
+    evaluations_and_interview_slots_of_each_application_of_the_page,
     recruitment_figures_of_one_recruiter_or_of_every_offer,
 );
 /// SQL only: the in-memory store runs no statements.

@@ -1,24 +1,26 @@
 //! A page of applications with everything a recruiter's dashboard shows beside each (legacy
-//! `GET /optimized/applications/optimized`): candidate and profile, offer and recruiter, documents, history,
-//! notifications.
+//! `GET /optimized/applications/optimized`): candidate and profile, offer and recruiter, documents, evaluations,
+//! history, interview slots, notifications.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use seeg_application::Page;
 use seeg_application::applications::ApplicationFilter;
-use seeg_application::applications::read_models::{ApplicationDetails, DetailParts};
+use seeg_application::applications::read_models::{
+    ApplicationDetails, DetailParts, EvaluationSummaries, Protocol1Summary, Protocol2Summary,
+};
 use seeg_application::identity::Notification;
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{CandidateProfile, User};
 use seeg_domain::offers::JobOffer;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::applications::{ApplicationBody, DocumentBody, HistoryBody};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::interviews::SlotBody;
 use crate::params::{PageQuery, choice, query_uuid};
 use crate::routing::route;
 use crate::state::ApiState;
@@ -52,8 +54,8 @@ pub struct DetailedApplicationsQuery {
     /// `true` (default) or `false`: with `false`, `documents` is `[]` and not read.
     #[param(value_type = Option<bool>)]
     include_documents: Option<String>,
-    /// `true` (default) or `false`. Evaluations are not stored yet: `evaluations` is
-    /// `{protocol1: null, protocol2: null}` either way.
+    /// `true` (default) or `false`: with `false`, `evaluations` is `{protocol1: null, protocol2: null}` and not
+    /// read.
     #[param(value_type = Option<bool>)]
     include_evaluations: Option<String>,
 }
@@ -68,11 +70,11 @@ impl DetailedApplicationsQuery {
         let job_offer_id = query_uuid("job_offer_id", self.job_offer_id.as_deref(), &mut errors);
         let candidate_id = query_uuid("candidate_id", self.candidate_id.as_deref(), &mut errors);
         let documents = switch("include_documents", self.include_documents.as_ref(), true, &mut errors);
-        switch("include_evaluations", self.include_evaluations.as_ref(), true, &mut errors);
+        let evaluations = switch("include_evaluations", self.include_evaluations.as_ref(), true, &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let parts = DetailParts { documents, ..DetailParts::ALL };
+        let parts = DetailParts { documents, evaluations, ..DetailParts::ALL };
         Ok((ApplicationFilter { candidate_id, job_offer_id, status, q: None }, page, parts))
     }
 }
@@ -200,15 +202,61 @@ impl From<&Notification> for NotificationCard {
     }
 }
 
-/// The evaluations of an application. Not stored yet (a later issue adds them): both are `null`.
+/// A protocol 1 evaluation, as the dashboard shows it (legacy §1.10).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Protocol1Card {
+    pub id: Uuid,
+    /// `pending`, `in_progress`, `completed` or `rejected`.
+    pub status: String,
+    pub completed: bool,
+    /// Out of 20, computed from the weighted parts (I6); a JSON number (F3).
+    #[schema(example = 11.8)]
+    pub overall_score: f64,
+}
+
+impl From<&Protocol1Summary> for Protocol1Card {
+    fn from(e: &Protocol1Summary) -> Self {
+        Self {
+            id: e.id,
+            status: e.status.as_str().to_owned(),
+            completed: e.completed,
+            overall_score: e.overall_score.points(),
+        }
+    }
+}
+
+/// A protocol 2 evaluation, as the dashboard shows it (legacy §1.10).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Protocol2Card {
+    pub id: Uuid,
+    pub completed: bool,
+    /// Out of 20, computed from the weighted parts (I6); a JSON number (F3).
+    #[schema(example = 14.5)]
+    pub overall_score: f64,
+}
+
+impl From<&Protocol2Summary> for Protocol2Card {
+    fn from(e: &Protocol2Summary) -> Self {
+        Self { id: e.id, completed: e.completed, overall_score: e.overall_score.points() }
+    }
+}
+
+/// The evaluations of an application, at most one per protocol (I6).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EvaluationsCard {
-    /// Will be `{id, status, completed, overall_score}`; `null` today.
-    #[schema(value_type = Option<Object>)]
-    pub protocol1: Option<Value>,
-    /// Will be `{id, completed, overall_score}`; `null` today.
-    #[schema(value_type = Option<Object>)]
-    pub protocol2: Option<Value>,
+    /// `null` when the application has no protocol 1 evaluation, or with `include_evaluations=false`.
+    pub protocol1: Option<Protocol1Card>,
+    /// `null` when the application has no protocol 2 evaluation, or with `include_evaluations=false`.
+    pub protocol2: Option<Protocol2Card>,
+}
+
+impl From<&EvaluationSummaries> for EvaluationsCard {
+    fn from(e: &EvaluationSummaries) -> Self {
+        Self {
+            protocol1: e.protocol1.as_ref().map(Protocol1Card::from),
+            protocol2: e.protocol2.as_ref().map(Protocol2Card::from),
+        }
+    }
 }
 
 /// One application with everything a recruiter's dashboard shows beside it.
@@ -223,9 +271,9 @@ pub struct DetailedApplication {
     pub evaluations: EvaluationsCard,
     /// Status changes, oldest first.
     pub history: Vec<HistoryBody>,
-    /// Interview slots are not stored yet: always `[]`.
-    #[schema(value_type = Vec<Object>)]
-    pub interview_slots: Vec<Value>,
+    /// As `GET /interviews/slots` returns them, by date then time, cancelled ones included (`status`
+    /// `cancelled`, I7).
+    pub interview_slots: Vec<SlotBody>,
     /// Notifications about the application, newest first.
     pub notifications: Vec<NotificationCard>,
 }
@@ -245,9 +293,9 @@ impl From<&ApplicationDetails> for DetailedApplication {
             }),
             job_offer: OfferCard::new(&d.offer, d.recruiter.as_ref()),
             documents: d.documents.iter().map(DocumentBody::from).collect(),
-            evaluations: EvaluationsCard { protocol1: None, protocol2: None },
+            evaluations: EvaluationsCard::from(&d.evaluations),
             history: d.history.iter().map(HistoryBody::from).collect(),
-            interview_slots: Vec::new(),
+            interview_slots: d.interview_slots.iter().map(SlotBody::from).collect(),
             notifications: d.notifications.iter().map(NotificationCard::from).collect(),
         }
     }
@@ -266,10 +314,9 @@ pub struct DetailedApplicationsPage {
     pub has_more: bool,
 }
 
-/// A page of applications with their candidate (and profile), offer (and recruiter), documents, history and
-/// notifications, newest first (staff only). A fixed number of queries whatever the page size. Evaluations and
-/// interview slots are not stored yet: `evaluations` is `{protocol1: null, protocol2: null}` and
-/// `interview_slots` is `[]`.
+/// A page of applications with their candidate (and profile), offer (and recruiter), documents, evaluations
+/// (with their overall scores), history, interview slots and notifications, newest first (staff only). A fixed
+/// number of queries whatever the page size.
 #[utoipa::path(
     get,
     path = "/api/v1/optimized/applications/optimized",

@@ -1,17 +1,17 @@
-//! A candidate's applications with their offer, its recruiter and the documents (legacy
-//! `GET /optimized/candidates/{candidate_id}/applications/optimized`).
+//! A candidate's applications with their offer, its recruiter, the documents, the interview slots and whether each
+//! evaluation is completed (legacy `GET /optimized/candidates/{candidate_id}/applications/optimized`).
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use seeg_application::applications::read_models::ApplicationDetails;
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::applications::DocumentBody;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
+use crate::interviews::SlotBody;
 use crate::params::parse_uuid;
 use crate::routing::route;
 use crate::state::ApiState;
@@ -44,7 +44,8 @@ pub struct CandidateOfferCard {
     pub recruiter: Option<RecruiterName>,
 }
 
-/// Whether each evaluation protocol is complete. Evaluations are not stored yet: both `false`.
+/// Whether each evaluation protocol is completed (`false` while the application has none): the legacy shape,
+/// never a score, whoever reads it (scores are staff data, S3).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EvaluationProgress {
     pub protocol1_completed: bool,
@@ -60,9 +61,9 @@ pub struct CandidateApplication {
     pub updated_at: DateTime<Utc>,
     pub job_offer: CandidateOfferCard,
     pub documents: Vec<DocumentBody>,
-    /// Interview slots are not stored yet: always `[]`.
-    #[schema(value_type = Vec<Object>)]
-    pub interview_slots: Vec<Value>,
+    /// As `GET /interviews/slots` returns them, by date then time, cancelled ones included (`status`
+    /// `cancelled`, I7).
+    pub interview_slots: Vec<SlotBody>,
     pub evaluations: EvaluationProgress,
 }
 
@@ -88,8 +89,11 @@ impl From<&ApplicationDetails> for CandidateApplication {
                 }),
             },
             documents: d.documents.iter().map(DocumentBody::from).collect(),
-            interview_slots: Vec::new(),
-            evaluations: EvaluationProgress { protocol1_completed: false, protocol2_completed: false },
+            interview_slots: d.interview_slots.iter().map(SlotBody::from).collect(),
+            evaluations: EvaluationProgress {
+                protocol1_completed: d.evaluations.protocol1.is_some_and(|e| e.completed),
+                protocol2_completed: d.evaluations.protocol2.is_some_and(|e| e.completed),
+            },
         }
     }
 }
@@ -103,9 +107,9 @@ pub struct CandidateApplications {
     pub total_count: u64,
 }
 
-/// A candidate's applications with their offer, its recruiter and the documents, newest first: a candidate its
-/// own (another candidate's id is 404, S3), staff anyone's. Interview slots and evaluations are not stored yet:
-/// `interview_slots` is `[]` and both `protocol*_completed` are `false`.
+/// A candidate's applications with their offer, its recruiter, the documents, the interview slots and whether
+/// each evaluation protocol is completed (never a score), newest first: a candidate its own (another candidate's
+/// id is 404, S3), staff anyone's.
 #[utoipa::path(
     get,
     path = "/api/v1/optimized/candidates/{candidate_id}/applications/optimized",

@@ -1,13 +1,12 @@
 //! Staff dashboards (S3: statistics are staff data): the application statistics (`stats`, legacy
 //! `/applications/stats/*`), and the aggregated reads of the legacy `/optimized/*` routes, built from the
 //! read-model port in a fixed number of queries whatever the page size (the legacy service's N+1 is gone, and so
-//! is its 500 on any application with notifications, D18): a page of detailed applications (`applications`), the
-//! recruitment figures (`recruitment`), a candidate's applications (`candidate`).
+//! is its 500 on any application with interview slots or notifications, D18): a page of detailed applications
+//! (`applications`), the recruitment figures (`recruitment`), a candidate's applications (`candidate`).
 //!
-//! Evaluations and interview slots are not stored by this service yet (a later issue adds their tables): every
-//! application reads `evaluations: {protocol1: null, protocol2: null}` (the candidate view:
-//! `protocol1_completed: false, protocol2_completed: false`) and `interview_slots: []`. Everything else is real
-//! data.
+//! Evaluations (I6) and interview slots (I7) are read with the applications: staff see each protocol's id,
+//! status, completion and overall score; the candidate view carries whether each protocol is completed, never a
+//! score (S3). Slots have the shape of the `/interviews/slots` routes.
 
 pub(crate) mod applications;
 pub(crate) mod candidate;

@@ -62,7 +62,7 @@ pub struct DashboardStats {
     pub unique_candidates: u64,
     /// Every status with its number of applications, 0 included.
     pub status_breakdown: BTreeMap<String, u64>,
-    /// Applications in `incubation` (the legacy word for it).
+    /// Applications in `incubation`, as the legacy service counted them (not the booked interview slots).
     pub interviews_scheduled: u64,
     /// Applications in `embauche`.
     pub hired: u64,

@@ -6,6 +6,8 @@ mod dto;
 pub(crate) mod slots;
 pub(crate) mod stats;
 
+pub(crate) use dto::SlotBody;
+
 use actix_web::web;
 use seeg_application::interviews::SlotError;
 use seeg_domain::interviews::SlotFieldError;

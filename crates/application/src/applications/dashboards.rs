@@ -67,8 +67,8 @@ impl ApplicationDashboards {
         Ok(self.read_model.breakdown().await?)
     }
 
-    /// A page of applications with their candidate, offer, documents, history and notifications
-    /// (`GET /optimized/applications/optimized`): staff only, who read every application (S3).
+    /// A page of applications with their candidate, offer, documents, history, notifications, evaluations and
+    /// interview slots (`GET /optimized/applications/optimized`): staff only, who read every application (S3).
     #[instrument(skip_all, fields(actor.id = %caller.id, applications.skip = page.skip, applications.limit = page.limit))]
     pub async fn details(
         &self,
@@ -95,9 +95,11 @@ impl ApplicationDashboards {
         Ok(self.read_model.recruitment(scope).await?)
     }
 
-    /// A candidate's applications with their offer, the offer's recruiter and the documents, newest first
-    /// (`GET /optimized/candidates/{id}/applications/optimized`): its own for a candidate (another id is
-    /// `NotFound`, S3), anyone's for staff. At most `CANDIDATE_APPLICATIONS_LIMIT`; `total` counts them all.
+    /// A candidate's applications with their offer, the offer's recruiter, the documents, the interview slots and
+    /// the evaluations' summaries, newest first (`GET /optimized/candidates/{id}/applications/optimized`): its own
+    /// for a candidate (another id is `NotFound`, S3), anyone's for staff. The route shows every caller whether
+    /// each protocol is completed, never a score (scores are staff data, S3). At most
+    /// `CANDIDATE_APPLICATIONS_LIMIT`; `total` counts them all.
     #[instrument(skip_all, fields(actor.id = %caller.id, candidate.id = %candidate_id))]
     pub async fn candidate_applications(
         &self,
@@ -112,7 +114,7 @@ impl ApplicationDashboards {
         }
         let filter = ApplicationFilter { candidate_id: Some(candidate_id), ..ApplicationFilter::default() };
         let page = Page { skip: 0, limit: CANDIDATE_APPLICATIONS_LIMIT };
-        let parts = DetailParts { candidates: false, documents: true, history: false, notifications: false };
+        let parts = DetailParts { documents: true, evaluations: true, interview_slots: true, ..DetailParts::NONE };
         Ok(self.read_model.details(&filter, page, parts).await?)
     }
 }

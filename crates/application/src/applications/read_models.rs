@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use seeg_domain::applications::{Application, ApplicationStatus, DocumentType};
+use seeg_domain::evaluations::{EvaluationStatus, Protocol1Evaluation, Protocol2Evaluation, Score};
 use seeg_domain::identity::{CandidateProfile, User};
+use seeg_domain::interviews::InterviewSlot;
 use seeg_domain::offers::JobOffer;
 use uuid::Uuid;
 
@@ -49,7 +51,7 @@ pub struct ApplicationBreakdown {
 /// What `details` gathers beside each application: the offer and its recruiter always; the rest on demand, each
 /// part one query for the whole page, or none when not asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(clippy::struct_excessive_bools)] // four independent switches, one per related kind
+#[allow(clippy::struct_excessive_bools)] // independent switches, one per related kind
 pub struct DetailParts {
     /// The candidate's account and profile.
     pub candidates: bool,
@@ -59,11 +61,76 @@ pub struct DetailParts {
     pub history: bool,
     /// The notifications about the application (`notifications.related_application_id`).
     pub notifications: bool,
+    /// The application's evaluation of each protocol, summed up (I6).
+    pub evaluations: bool,
+    /// The application's interview slots, cancelled ones included (I7).
+    pub interview_slots: bool,
 }
 
 impl DetailParts {
     /// Every part.
-    pub const ALL: Self = Self { candidates: true, documents: true, history: true, notifications: true };
+    pub const ALL: Self = Self {
+        candidates: true,
+        documents: true,
+        history: true,
+        notifications: true,
+        evaluations: true,
+        interview_slots: true,
+    };
+    /// No part: the application, its offer and the offer's recruiter only.
+    pub const NONE: Self = Self {
+        candidates: false,
+        documents: false,
+        history: false,
+        notifications: false,
+        evaluations: false,
+        interview_slots: false,
+    };
+}
+
+/// What a dashboard shows of a protocol 1 evaluation (legacy §1.10 `protocol1{id,status,completed,overall_score}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Protocol1Summary {
+    /// The evaluation's id.
+    pub id: Uuid,
+    /// Where it stands.
+    pub status: EvaluationStatus,
+    /// Whether it is finished.
+    pub completed: bool,
+    /// Its overall score, computed on every write (I6).
+    pub overall_score: Score,
+}
+
+impl From<&Protocol1Evaluation> for Protocol1Summary {
+    fn from(e: &Protocol1Evaluation) -> Self {
+        Self { id: e.id, status: e.fields.status, completed: e.fields.completed, overall_score: e.overall_score }
+    }
+}
+
+/// What a dashboard shows of a protocol 2 evaluation (legacy §1.10 `protocol2{id,completed,overall_score}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Protocol2Summary {
+    /// The evaluation's id.
+    pub id: Uuid,
+    /// Whether it is finished.
+    pub completed: bool,
+    /// Its overall score, computed on every write (I6).
+    pub overall_score: Score,
+}
+
+impl From<&Protocol2Evaluation> for Protocol2Summary {
+    fn from(e: &Protocol2Evaluation) -> Self {
+        Self { id: e.id, completed: e.fields.completed, overall_score: e.overall_score }
+    }
+}
+
+/// An application's evaluations, at most one per protocol (I6); `None` where there is none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvaluationSummaries {
+    /// Its protocol 1 evaluation.
+    pub protocol1: Option<Protocol1Summary>,
+    /// Its protocol 2 evaluation.
+    pub protocol2: Option<Protocol2Summary>,
 }
 
 /// One application with what surrounds it. A part that was not asked for is empty (`None`, `[]`).
@@ -85,6 +152,10 @@ pub struct ApplicationDetails {
     pub history: Vec<StatusChange>,
     /// Newest first (`created_at` descending, then `id` descending).
     pub notifications: Vec<Notification>,
+    /// Its evaluations (when `DetailParts::evaluations`; both `None` otherwise).
+    pub evaluations: EvaluationSummaries,
+    /// By date, then time, then `id` (ascending), cancelled ones included with their status.
+    pub interview_slots: Vec<InterviewSlot>,
 }
 
 /// One department's offers in a dashboard's scope. `None` is the offers without a department.
@@ -187,9 +258,9 @@ fn percent(part: u64, whole: u64) -> f64 {
 /// - `breakdown` adds the counts by offer and by UTC month of `created_at` (4 queries).
 /// - `details` is the page of applications matching `filter`, in the order of `ApplicationRepository::list`
 ///   (newest first, then `id` descending, F5) with its true `total`, each with its offer and the offer's
-///   recruiter, and the `parts` asked for (at most 8 queries: the page, a count only when the page is past the
-///   end, offers, accounts, profiles, documents, history, notifications; a part not asked for costs nothing,
-///   an empty page nothing more).
+///   recruiter, and the `parts` asked for (at most 11 queries: the page, a count only when the page is past the
+///   end, offers, accounts, profiles, documents, history, notifications, each evaluation protocol's table,
+///   interview slots; a part not asked for costs nothing, an empty page nothing more).
 /// - `recruitment` counts the offers of `recruiter_id` (every offer with `None`), by department, the
 ///   applications to them by status and their distinct candidates by `sexe` (3 queries).
 #[async_trait]
@@ -198,7 +269,7 @@ pub trait ApplicationReadModel: Send + Sync + std::fmt::Debug {
     async fn summary(&self) -> Result<ApplicationCountsSummary, StoreError>;
     /// The summary with counts by offer and by month (4 queries).
     async fn breakdown(&self) -> Result<ApplicationBreakdown, StoreError>;
-    /// One page of applications with their offer, recruiter and the `parts` asked for (at most 8 queries).
+    /// One page of applications with their offer, recruiter and the `parts` asked for (at most 11 queries).
     async fn details(
         &self,
         filter: &ApplicationFilter,
