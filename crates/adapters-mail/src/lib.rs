@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use secrecy::{ExposeSecret as _, SecretString};
-use seeg_application::mail::{MailMessage, Mailer};
+use seeg_application::mail::{Attachment, MailMessage, Mailer};
 use uuid::Uuid;
 
 /// The sender of every message: `MAIL_FROM_NAME <MAIL_FROM_EMAIL>` (R36).
@@ -30,21 +30,40 @@ impl Sender {
 }
 
 /// A real RFC 5322 message: UTF-8 subject encoded, multipart/alternative text + HTML, a `Message-ID` derived
-/// from the message id so that the same message always carries the same id.
+/// from the message id so that the same message always carries the same id. A message with attachments is
+/// multipart/mixed: the alternative part, then each file (a calendar invitation, B4).
 pub fn build_message(sender: &Sender, message: &MailMessage) -> anyhow::Result<Message> {
     let to: Mailbox =
         message.to.trim().parse().with_context(|| format!("destinataire invalide (message {})", message.id))?;
+    let body = MultiPart::alternative()
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(message.text.clone()))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(message.html.clone()));
+    let body = if message.attachments.is_empty() {
+        body
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for file in &message.attachments {
+            mixed = mixed.singlepart(attachment_part(file, message.id)?);
+        }
+        mixed
+    };
     Message::builder()
         .message_id(Some(format!("<{}@seeg-talentsource>", message.id)))
         .from(sender.0.clone())
         .to(to)
         .subject(message.subject.clone())
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(message.text.clone()))
-                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(message.html.clone())),
-        )
+        .multipart(body)
         .with_context(|| format!("construction du message {}", message.id))
+}
+
+/// One file as a MIME part, in base64: an `.ics` must reach the calendar byte for byte, CRLF line ends included,
+/// whatever a relay does to long or dotted lines.
+fn attachment_part(file: &Attachment, message: Uuid) -> anyhow::Result<SinglePart> {
+    let content_type = ContentType::parse(&file.content_type)
+        .with_context(|| format!("type de pièce jointe invalide (message {message})"))?;
+    let body = Body::new_with_encoding(file.text.clone(), ContentTransferEncoding::Base64)
+        .map_err(|_| anyhow::anyhow!("pièce jointe non encodable (message {message})"))?;
+    Ok(lettre::message::Attachment::new(file.file_name.clone()).body(body, content_type))
 }
 
 /// Writes each message to `<folder>/<id>.eml`; the same id overwrites the same file (idempotent).

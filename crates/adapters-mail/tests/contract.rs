@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use seeg_adapters_mail::{FolderMailer, MemoryMailer, Sender, SmtpConfig, SmtpMailer, SmtpSecurity};
-use seeg_application::mail::{MailMessage, Mailer};
+use seeg_application::mail::{Attachment, MailMessage, Mailer};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
 use uuid::Uuid;
@@ -20,7 +20,47 @@ fn message() -> MailMessage {
         subject: "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG".into(),
         text: "Bonjour Madame Awa Mba, voici le lien.".into(),
         html: "<p>Bonjour Madame Awa Mba, voici le lien.</p>".into(),
+        attachments: Vec::new(),
     }
+}
+
+/// A calendar long enough to need folding, with non-ASCII text and CRLF line ends.
+const ICS: &str = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Entretien - Ingénieur réseau \
+                   électricité\\, Libreville\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+fn with_invitation() -> MailMessage {
+    MailMessage {
+        id: Uuid::from_u128(0x5678),
+        attachments: vec![Attachment {
+            file_name: "invitation.ics".into(),
+            content_type: "text/calendar; method=REQUEST; charset=UTF-8".into(),
+            text: ICS.into(),
+        }],
+        ..message()
+    }
+}
+
+/// The headers and the decoded body of the text/calendar part of `eml` (lettre writes it in base64).
+fn calendar_part(eml: &str) -> (String, String) {
+    let eml = eml.replace("\r\n", "\n");
+    let at = eml.find("Content-Type: text/calendar").unwrap_or_else(|| panic!("no calendar part: {eml}"));
+    // The part's headers start after its boundary line.
+    let start = eml[..at].rfind("\n--").map(|b| b + 1 + eml[b + 1..].find('\n').unwrap() + 1).unwrap();
+    let (headers, rest) = eml[start..].split_once("\n\n").unwrap();
+    let body: String = rest.lines().take_while(|l| !l.is_empty() && !l.starts_with("--")).collect();
+    (headers.to_owned(), String::from_utf8(base64_decode(&body)).unwrap())
+}
+
+fn assert_invitation_arrived(eml: &str) {
+    assert!(eml.contains("multipart/mixed"), "{eml}");
+    assert!(eml.contains("multipart/alternative"), "{eml}");
+    assert!(eml.contains("Bonjour Madame Awa Mba, voici le lien."), "{eml}");
+    let (headers, text) = calendar_part(eml);
+    let headers = headers.to_ascii_lowercase();
+    assert!(headers.contains("content-type: text/calendar; method=request; charset=utf-8"), "{headers}");
+    assert!(headers.contains("content-disposition: attachment; filename=\"invitation.ics\""), "{headers}");
+    assert!(headers.contains("content-transfer-encoding: base64"), "{headers}");
+    assert_eq!(text, ICS, "byte for byte, CRLF included");
 }
 
 fn sender() -> Sender {
@@ -91,11 +131,24 @@ async fn the_folder_mailer_writes_one_eml_per_id_creating_the_folder() {
 }
 
 #[tokio::test]
+async fn the_folder_mailer_attaches_the_invitation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = FolderMailer::new(dir.path(), sender());
+    mailer.send(&with_invitation()).await.unwrap();
+    assert_invitation_arrived(&std::fs::read_to_string(mailer.path_of(with_invitation().id)).unwrap());
+    mailer.send(&message()).await.unwrap();
+    let plain = std::fs::read_to_string(mailer.path_of(message().id)).unwrap();
+    assert!(!plain.contains("multipart/mixed"), "no files, no mixed part: {plain}");
+}
+
+#[tokio::test]
 async fn the_memory_mailer_keeps_one_message_per_id() {
     let mailer = MemoryMailer::new();
     mailer.send(&message()).await.unwrap();
     mailer.send(&message()).await.unwrap();
     assert_eq!(mailer.sent(), vec![message()]);
+    mailer.send(&with_invitation()).await.unwrap();
+    assert_eq!(mailer.sent()[1].attachments, with_invitation().attachments);
 }
 
 /// A tiny SMTP server: answers EHLO/MAIL/RCPT/DATA/QUIT and returns (recipients, DATA) of one session.
@@ -139,19 +192,33 @@ async fn loopback_smtp() -> (u16, tokio::task::JoinHandle<(Vec<String>, String)>
     (port, server)
 }
 
-#[tokio::test]
-async fn the_smtp_mailer_delivers_to_an_smtp_server() {
-    let (port, server) = loopback_smtp().await;
-    let config = SmtpConfig {
+/// The loopback server, without TLS or authentication.
+fn loopback_config(port: u16) -> SmtpConfig {
+    SmtpConfig {
         host: "127.0.0.1".into(),
         port,
         username: String::new(),
         password: SecretString::from(String::new()),
         security: SmtpSecurity::Plain,
         timeout: Duration::from_secs(10),
-    };
+    }
+}
+
+#[tokio::test]
+async fn the_smtp_mailer_delivers_to_an_smtp_server() {
+    let (port, server) = loopback_smtp().await;
+    let config = loopback_config(port);
     SmtpMailer::new(&config, sender()).unwrap().send(&message()).await.unwrap();
     let (recipients, data) = tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap();
     assert_eq!(recipients, vec!["RCPT TO:<awa.mba@example.com>".to_owned()]);
     assert_arrived(&data);
+}
+
+#[tokio::test]
+async fn the_smtp_mailer_delivers_the_invitation() {
+    let (port, server) = loopback_smtp().await;
+    let config = loopback_config(port);
+    SmtpMailer::new(&config, sender()).unwrap().send(&with_invitation()).await.unwrap();
+    let (_, data) = tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap();
+    assert_invitation_arrived(&data);
 }

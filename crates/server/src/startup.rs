@@ -486,6 +486,10 @@ impl Application {
                 Arc::new(database.clone()),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
+                seeg_application::interviews::invitation::ServiceOrganizer {
+                    name: settings.mail.from_name.trim().to_owned(),
+                    email: settings.mail.from_email.trim().to_owned(),
+                },
             ),
             webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
             reads,

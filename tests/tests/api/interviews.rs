@@ -2,14 +2,14 @@
 //! checked (422 naming the field); an occupied time refused (also among 20 concurrent bookings: exactly one 201),
 //! freed by a cancellation; closed applications not booked; lists filtered, sorted by date then time, in the
 //! legacy envelope; statistics by status; the candidate notified and e-mailed of a booking, a move and a
-//! cancellation (R32, R37, I2).
+//! cancellation (R32, R37, I2), each e-mail with its calendar invitation (B4).
 
 use std::sync::Arc;
 
 use futures_util::future::join_all;
 use seeg_adapters_mail::MemoryMailer;
 use seeg_application::identity::{Notification, NotificationRepository};
-use seeg_application::mail::MailHandler;
+use seeg_application::mail::{MailHandler, MailMessage};
 use seeg_application::outbox::HandlerRegistry;
 use seeg_application::{IdGenerator, Page, SystemIds};
 use seeg_domain::applications::ApplicationStatus;
@@ -72,6 +72,35 @@ impl World {
         assert_eq!(answer.status, 201, "{}", answer.body);
         answer.body["id"].as_str().expect("an id").to_owned()
     }
+}
+
+/// An event's property: name, value, parameters (`KEY=value`).
+type EventProperty = (String, String, Vec<String>);
+
+/// The invitation `message` carries: its content type, `METHOD`, and its event's properties by name (values
+/// unescaped, with their parameters), read back with the calendar crate's parser.
+fn invitation_of(message: &MailMessage) -> (String, String, Vec<EventProperty>) {
+    assert_eq!(message.attachments.len(), 1, "one invitation");
+    let file = &message.attachments[0];
+    assert_eq!(file.file_name, "invitation.ics");
+    let unfolded = icalendar::parser::unfold(&file.text);
+    let calendar = icalendar::parser::read_calendar(&unfolded).expect("a calendar");
+    let method = calendar.properties.iter().find(|p| p.name.as_str() == "METHOD").expect("METHOD").val.to_string();
+    assert!(calendar.components.iter().any(|c| c.name.as_str() == "VTIMEZONE"), "{}", file.text);
+    let event = calendar.components.iter().find(|c| c.name.as_str() == "VEVENT").expect("a VEVENT");
+    let properties = event.properties.iter().map(|p| {
+        let params = p
+            .params
+            .iter()
+            .map(|x| format!("{}={}", x.key, x.val.as_ref().map(ToString::to_string).unwrap_or_default()));
+        (p.name.to_string(), p.val.to_string(), params.collect())
+    });
+    (file.content_type.clone(), method, properties.collect())
+}
+
+fn value<'a>(properties: &'a [EventProperty], name: &str) -> (&'a str, &'a [String]) {
+    let (_, value, params) = properties.iter().find(|(n, _, _)| n == name).unwrap_or_else(|| panic!("{name}"));
+    (value, params)
 }
 
 fn booking(application: Uuid, date: &str, time: &str) -> Value {
@@ -373,6 +402,33 @@ async fn the_candidate_hears_of_the_booking_the_move_and_the_cancellation(backen
     assert!(notices[0].message.contains("lundi 14/12/2026 à 09:30"), "{}", notices[0].message);
     let others = NotificationRepository::list_for_user(&app.database, w.other.user.id, page).await.unwrap();
     assert_eq!(others.total, 0, "only the slot's candidate hears of it");
+
+    // B4: one event (same UID) requested, updated with a higher SEQUENCE, then cancelled; Libreville time.
+    let tz = ["TZID=Africa/Libreville".to_owned()];
+    let (content_type, method, booked) = invitation_of(&invitation);
+    assert_eq!((content_type.as_str(), method.as_str()), ("text/calendar; method=REQUEST; charset=UTF-8", "REQUEST"));
+    let uid = value(&booked, "UID").0;
+    assert_eq!(uid, format!("{id}@seeg-gabon.com"));
+    assert_eq!(value(&booked, "SEQUENCE").0, "0");
+    assert_eq!(value(&booked, "DTSTART"), ("20261214T093000", &tz[..]));
+    assert_eq!(value(&booked, "DTEND"), ("20261214T103000", &tz[..]));
+    assert_eq!(value(&booked, "STATUS").0, "CONFIRMED");
+    assert_eq!(value(&booked, "SUMMARY").0, "Entretien - Ingénieur réseaux");
+    assert_eq!(value(&booked, "LOCATION").0, "Siège SEEG, Libreville");
+    assert_eq!(value(&booked, "ORGANIZER").0, "mailto:rh@seeg-gabon.com");
+    assert_eq!(value(&booked, "ATTENDEE").0, format!("mailto:{email}"));
+
+    let (_, method, moved) = invitation_of(&change);
+    assert_eq!((method.as_str(), value(&moved, "UID").0), ("REQUEST", uid));
+    assert_eq!(value(&moved, "SEQUENCE").0, "1");
+    assert_eq!(value(&moved, "DTSTART"), ("20261215T140000", &tz[..]));
+
+    let (content_type, method, cancelled) = invitation_of(&cancellation);
+    assert_eq!((content_type.as_str(), method.as_str()), ("text/calendar; method=CANCEL; charset=UTF-8", "CANCEL"));
+    assert_eq!(value(&cancelled, "UID").0, uid);
+    assert_eq!(value(&cancelled, "SEQUENCE").0, "3", "the notes changed the slot too (2)");
+    assert_eq!(value(&cancelled, "STATUS").0, "CANCELLED");
+    assert_eq!(value(&cancelled, "DTSTART"), ("20261215T140000", &tz[..]));
 }
 
 on_backends!(Sqlite, Postgres =>

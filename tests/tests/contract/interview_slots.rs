@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use futures_util::future::join_all;
 use seeg_application::identity::{AuditFilter, RequestContext};
+use seeg_application::interviews::invitation::ServiceOrganizer;
 use seeg_application::interviews::{
     INTERVIEW_CANCELLED, INTERVIEW_SCHEDULED, INTERVIEW_UPDATED, InterviewSlots, NOTIFICATION_INTERVIEW_CANCELLED,
     NOTIFICATION_INTERVIEW_SCHEDULED, NewSlot, SlotError, SlotFilter, SlotPatch,
@@ -45,6 +46,7 @@ fn slots(p: &Ports, w: &World) -> InterviewSlots {
         p.offers.clone(),
         w.clock.clone(),
         Arc::new(SystemIds),
+        ServiceOrganizer { name: "SEEG RH".into(), email: "rh@seeg-gabon.com".into() },
     )
 }
 

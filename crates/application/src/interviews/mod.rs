@@ -1,5 +1,6 @@
 //! Interview slots (I7, R31): booking, moving, cancelling and reading them, and the persistence ports they use.
 
+pub mod invitation;
 mod ports;
 mod scheduling;
 

@@ -14,6 +14,7 @@ use seeg_domain::interviews::{
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::invitation::{Invitation, Method, Party, ServiceOrganizer};
 use super::{InterviewSlotRepository, SlotFilter, SlotStats};
 use crate::applications::ApplicationRepository;
 use crate::identity::{AuditEvent, Notification, RequestContext, UserRepository};
@@ -180,6 +181,8 @@ struct Audience {
     /// `None` when the account is gone: nobody to tell.
     candidate: Option<User>,
     offer_title: Option<String>,
+    /// The recruiter who booked the slot, the invitation's organizer; `None`: unknown or gone.
+    organizer: Option<User>,
 }
 
 /// Interview slots: book, list, read, change, cancel, count (I7).
@@ -192,11 +195,13 @@ pub struct InterviewSlots {
     offers: Arc<dyn OfferRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    organizer: ServiceOrganizer,
 }
 
 impl InterviewSlots {
     /// The use cases over these ports: `users` and `offers` give the candidate to notify and the offer title its
-    /// notification and e-mail name.
+    /// notification and e-mail name; `organizer` organizes the invitations whose booking recruiter is unknown.
+    #[allow(clippy::too_many_arguments)] // the ports, then the one setting
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         slots: Arc<dyn InterviewSlotRepository>,
@@ -205,8 +210,9 @@ impl InterviewSlots {
         offers: Arc<dyn OfferRepository>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
+        organizer: ServiceOrganizer,
     ) -> Self {
-        Self { uow, slots, applications, users, offers, clock, ids }
+        Self { uow, slots, applications, users, offers, clock, ids, organizer }
     }
 
     /// Whether `caller` may book, change or cancel slots at all, decided before a body is read (S3).
@@ -221,11 +227,22 @@ impl InterviewSlots {
         Ok(application)
     }
 
-    /// The application's candidate and offer title, for its notices.
-    async fn audience(&self, application: Application) -> Result<Audience, SlotError> {
+    /// The application's candidate and offer title, and the recruiter who booked the slot (`caller` when it is
+    /// the one), for its notices.
+    async fn audience(
+        &self,
+        application: Application,
+        caller: &User,
+        booked_by: Option<Uuid>,
+    ) -> Result<Audience, SlotError> {
         let candidate = self.users.get(application.candidate_id).await?;
         let offer_title = self.offers.get(application.job_offer_id).await?.map(|o| o.title);
-        Ok(Audience { application, candidate, offer_title })
+        let organizer = match booked_by {
+            Some(id) if id == caller.id => Some(caller.clone()),
+            Some(id) => self.users.get(id).await?,
+            None => None,
+        };
+        Ok(Audience { application, candidate, offer_title, organizer })
     }
 
     /// Appends the audit row of a change to `slot` (`before`: `None` for a booking) and what the candidate is
@@ -263,7 +280,7 @@ impl InterviewSlots {
         slot: &InterviewSlot,
         now: DateTime<Utc>,
     ) -> Result<(), SlotError> {
-        let Audience { application, candidate, offer_title } = audience;
+        let Audience { application, candidate, offer_title, organizer } = audience;
         let Some(candidate) = candidate else { return Ok(()) };
         let job_title = offer_title.clone().or_else(|| slot.job_title.clone()).unwrap_or_else(|| "offre".to_owned());
         let interviewer = format!("{} {}", caller.first_name.trim(), caller.last_name.trim());
@@ -309,6 +326,21 @@ impl InterviewSlots {
                 created_at: now,
             })
             .await?;
+        let organizer_name = organizer.as_ref().map(|o| format!("{} {}", o.first_name.trim(), o.last_name.trim()));
+        let candidate_name = format!("{} {}", candidate.first_name.trim(), candidate.last_name.trim());
+        let invitation = Invitation {
+            slot,
+            method: if notice == Notice::Cancelled { Method::Cancel } else { Method::Request },
+            job_title: &job_title,
+            location: details.location(),
+            organizer: match (organizer, &organizer_name) {
+                (Some(recruiter), Some(name)) => Party { name, email: &recruiter.email },
+                _ => Party { name: &self.organizer.name, email: &self.organizer.email },
+            },
+            attendee: Party { name: &candidate_name, email: &candidate.email },
+            stamp: now,
+        };
+        let mail = mail.with_attachment(invitation.attachment());
         tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
         Ok(())
     }
@@ -329,7 +361,7 @@ impl InterviewSlots {
             ("location", new.location.as_deref()),
             ("notes", new.notes.as_deref()),
         ])?;
-        let audience = self.audience(self.bookable(new.application_id).await?).await?;
+        let audience = self.audience(self.bookable(new.application_id).await?, caller, Some(caller.id)).await?;
         let now = self.clock.now();
         let slot = InterviewSlot {
             id: self.ids.new_id(),
@@ -409,7 +441,7 @@ impl InterviewSlots {
         // A slot keeps its application: what its notices need is read before the transaction.
         let current = self.slots.get(id).await?.ok_or(SlotError::NotFound)?;
         let audience = match self.applications.get(current.application_id).await? {
-            Some(application) => Some(self.audience(application).await?),
+            Some(application) => Some(self.audience(application, caller, current.recruiter_id).await?),
             None => None,
         };
         let mut tx = self.uow.begin().await?;

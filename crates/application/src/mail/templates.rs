@@ -102,7 +102,7 @@ fn render_with(subject: &str, greeting: &str, paragraphs: &[&str], html_extra: &
          <body style=\"font-family: Arial, sans-serif; color: #1f2937;\">\n{body}</body>\n</html>\n",
         escape_html(subject)
     );
-    Rendered { subject: subject.to_owned(), text, html }
+    Rendered { subject: subject.to_owned(), text, html, attachments: Vec::new() }
 }
 
 /// Sign-up of an `actif` account.
@@ -292,7 +292,8 @@ impl InterviewDetails<'_> {
         format!("{weekday} {} à {}", self.date.format("%d/%m/%Y"), self.time.format("%H:%M"))
     }
 
-    fn location(&self) -> &str {
+    /// Where, or "À confirmer".
+    pub fn location(&self) -> &str {
         self.location.map(str::trim).filter(|l| !l.is_empty()).unwrap_or(LOCATION_TO_BE_CONFIRMED)
     }
 
