@@ -72,7 +72,7 @@ impl std::fmt::Debug for Party<'_> {
 }
 
 /// One invitation: a slot as it stands after a change, and what to do with it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Invitation<'a> {
     /// The slot (its id gives the `UID`, its `sequence` the `SEQUENCE`, its date and time Libreville's).
     pub slot: &'a InterviewSlot,
@@ -96,9 +96,42 @@ fn common_name(name: &str) -> String {
     name.chars().filter(|c| *c != '"' && !c.is_control()).collect::<String>().trim().to_owned()
 }
 
-/// A bare CR would end a content line early: user text keeps `\n` line breaks only, which the crate escapes.
+/// The slot's labels and the parties are personal data (S12): the slot id, method and sequence only.
+impl std::fmt::Debug for Invitation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Invitation")
+            .field("slot", &self.slot.id)
+            .field("method", &self.method)
+            .field("sequence", &self.slot.sequence)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A bare CR, or a Unicode line or paragraph separator, would end a content line early for some readers: user text
+/// keeps `\n` line breaks only (which the crate escapes) and tabs, and loses every other control character, which
+/// RFC 5545 forbids in TEXT.
 fn text(value: &str) -> String {
-    value.replace("\r\n", "\n").replace('\r', "\n")
+    value
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| if matches!(c, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}') { '\n' } else { c })
+        .filter(|c| matches!(c, '\n' | '\t') || !c.is_control())
+        .collect()
+}
+
+/// A `mailto:` address as a URI (RFC 6068): the crate writes CAL-ADDRESS values as they are, so whitespace and
+/// control characters are dropped and `%`, `?` and `#` percent-encoded.
+fn mailto(email: &str) -> String {
+    let mut uri = String::from("mailto:");
+    for c in email.chars().filter(|c| !c.is_whitespace() && !c.is_control()) {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3F"),
+            '#' => uri.push_str("%23"),
+            other => uri.push(other),
+        }
+    }
+    uri
 }
 
 impl Invitation<'_> {
@@ -111,14 +144,13 @@ impl Invitation<'_> {
     pub fn to_ics(&self) -> String {
         let start = NaiveDateTime::new(self.slot.date, self.slot.time);
         let at = |date_time| CalendarDateTime::WithTimezone { date_time, tzid: TIME_ZONE.to_owned() };
-        let mut organizer = Property::new("ORGANIZER", format!("mailto:{}", self.organizer.email.trim()));
+        let mut organizer = Property::new("ORGANIZER", mailto(self.organizer.email));
         let organizer_name = common_name(self.organizer.name);
         if !organizer_name.is_empty() {
             organizer.add_parameter("CN", &organizer_name);
         }
-        let mut attendee = Attendee::new(format!("mailto:{}", self.attendee.email.trim()))
-            .role(Role::ReqParticipant)
-            .partstat(PartStat::NeedsAction);
+        let mut attendee =
+            Attendee::new(mailto(self.attendee.email)).role(Role::ReqParticipant).partstat(PartStat::NeedsAction);
         let attendee_name = common_name(self.attendee.name);
         if !attendee_name.is_empty() {
             attendee = attendee.cn(attendee_name);
@@ -299,6 +331,40 @@ mod tests {
         assert!(text.contains(r"Ingénieur réseau\; électricité"), "{text}");
         let (_, _, event) = read(&text);
         assert_eq!(prop(&event, "LOCATION").0, location.replace("\r\n", "\n"));
+    }
+
+    #[test]
+    fn no_user_text_or_address_adds_a_line() {
+        let location = "Salle A\u{2028}ATTACH:https://x.example\u{0b}\u{0}\rX-EVIL:1";
+        let mut booked = slot(0, 9);
+        booked.location = Some("notes never go into the invitation".to_owned());
+        let text = Invitation {
+            slot: &booked,
+            method: Method::Request,
+            job_title: "Poste",
+            location,
+            organizer: Party { name: "RH", email: "rh@seeg-gabon.com\r\nX-EVIL:2" },
+            attendee: Party { name: "Awa", email: "awa?x=1#y%z@example.com" },
+            stamp: DateTime::UNIX_EPOCH,
+        }
+        .to_ics();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert!(lines.iter().all(|l| !l.starts_with("ATTACH") && !l.starts_with("X-EVIL")), "{text}");
+        assert!(!text.contains('\u{2028}') && !text.contains('\u{0b}') && !text.contains('\u{0}'), "{text}");
+        let (_, _, event) = read(&text);
+        assert_eq!(prop(&event, "LOCATION").0, "Salle A\nATTACH:https://x.example\nX-EVIL:1");
+        assert_eq!(prop(&event, "ORGANIZER").0, "mailto:rh@seeg-gabon.comX-EVIL:2");
+        assert!(unfold(&text).contains("mailto:awa%3Fx=1%23y%25z@example.com"), "{text}");
+        let invitation = Invitation {
+            slot: &booked,
+            method: Method::Request,
+            job_title: "Poste",
+            location: "Libreville",
+            organizer: Party { name: "RH", email: "rh@seeg-gabon.com" },
+            attendee: Party { name: "Awa", email: "awa@example.com" },
+            stamp: DateTime::UNIX_EPOCH,
+        };
+        assert!(!format!("{invitation:?}").contains("Libreville"), "no label in Debug (S12)");
     }
 
     #[test]

@@ -334,7 +334,10 @@ impl InterviewSlots {
             job_title: &job_title,
             location: details.location(),
             organizer: match (organizer, &organizer_name) {
-                (Some(recruiter), Some(name)) => Party { name, email: &recruiter.email },
+                // An archived or blocked recruiter's mailbox would receive the replies: the service's then.
+                (Some(recruiter), Some(name)) if recruiter.status == seeg_domain::identity::UserStatus::Active => {
+                    Party { name, email: &recruiter.email }
+                }
                 _ => Party { name: &self.organizer.name, email: &self.organizer.email },
             },
             attendee: Party { name: &candidate_name, email: &candidate.email },
