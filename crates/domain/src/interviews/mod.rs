@@ -123,7 +123,7 @@ pub struct InterviewSlot {
     pub location: Option<String>,
     /// Free notes.
     pub notes: Option<String>,
-    /// Who booked it last.
+    /// Who booked it (a later move keeps them).
     pub recruiter_id: Option<Uuid>,
     /// Incremented on every change after the booking (0): the ICS invitation's `SEQUENCE` (B4).
     pub sequence: u32,
