@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Figures for the staff read paths of interviews and evaluations (issue 14) on PostgreSQL: 10 000 applications
+# Figures for the staff read paths of interviews and evaluations on PostgreSQL: 10 000 applications
 # (candidates cloned in SQL, 3 offers), about 3 000 interview slots (distinct date and time, 1 in 10 cancelled,
 # 2 in 10 completed) and 4 000 protocol-1 / 2 000 protocol-2 evaluations, all seeded set-based in SQL; then wrk,
 # with an administrator's token, on
