@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use seeg_domain::applications::Application;
-use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide};
+use seeg_domain::identity::{Action, Decision, Ownership, User, decide};
 use seeg_domain::interviews::{
     ApplicationClosed, DATE_FORMAT, InterviewSlot, SlotFieldError, SlotStatus, TIME_FORMAT, check_bookable, check_text,
 };
@@ -123,12 +123,14 @@ enum ReadScope {
 }
 
 fn read_scope(caller: &User) -> Result<ReadScope, SlotError> {
-    // A candidate's slots are part of its own applications, which it reads (S3); staff need ReadInterviews.
-    if caller.role == Role::Candidate {
-        return Ok(ReadScope::Candidate(caller.id));
-    }
+    // Staff read every slot; a candidate the slots of its own applications (S3).
     match decide(caller.role, Action::ReadInterviews, Ownership::Any) {
-        Decision::Allow => Ok(ReadScope::All),
+        Decision::Allow => return Ok(ReadScope::All),
+        Decision::Forbid => return Err(SlotError::Forbidden),
+        Decision::Hide => {}
+    }
+    match decide(caller.role, Action::ReadInterviews, Ownership::Own) {
+        Decision::Allow => Ok(ReadScope::Candidate(caller.id)),
         Decision::Forbid => Err(SlotError::Forbidden),
         Decision::Hide => Err(SlotError::NotFound),
     }

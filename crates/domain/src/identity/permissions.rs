@@ -225,12 +225,12 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
         (Role::Candidate, ReadOffers, _)
         | (
             Role::Candidate,
-            ReadApplications | ReadDocuments | WithdrawApplication | EditApplication | ReadUsers,
+            ReadApplications | ReadDocuments | ReadInterviews | WithdrawApplication | EditApplication | ReadUsers,
             Own,
         ) => Allow,
         (
             Role::Candidate,
-            ReadApplications | ReadDocuments | WithdrawApplication | EditApplication | ReadUsers,
+            ReadApplications | ReadDocuments | ReadInterviews | WithdrawApplication | EditApplication | ReadUsers,
             Any,
         ) => Hide,
         (
@@ -244,7 +244,6 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | Evaluate
             | ReadEvaluations
             | ScheduleInterviews
-            | ReadInterviews
             | HandleAccessRequests
             | ReadAccessRequests
             | ListUsers
@@ -283,7 +282,7 @@ mod tests {
         (Evaluate,                [[A, A], [A, A],  [F, F],  [F, F]]),
         (ReadEvaluations,         [[A, A], [A, A],  [A, A],  [F, F]]),
         (ScheduleInterviews,      [[A, A], [A, A],  [F, F],  [F, F]]),
-        (ReadInterviews,          [[A, A], [A, A],  [A, A],  [F, F]]),
+        (ReadInterviews,          [[A, A], [A, A],  [A, A],  [A, H]]),
         (HandleAccessRequests,    [[A, A], [A, A],  [F, F],  [F, F]]),
         (ReadAccessRequests,      [[A, A], [A, A],  [A, A],  [F, F]]),
         (ReadUsers,               [[A, A], [A, A],  [A, A],  [A, H]]),
