@@ -40,6 +40,8 @@ use seeg_application::identity::{
     Accounts, Administration, CreateUserCommand, NotificationRepository, PasswordHasher, RequestContext, SignupCommand,
     TokenService, TokenSettings, UserProvisioning,
 };
+use seeg_application::interviews::InterviewSlots;
+use seeg_application::interviews::invitation::ServiceOrganizer;
 use seeg_application::mail::{MailHandler, MailMessage, Mailer};
 use seeg_application::offers::{OfferDesk, OfferDeskError};
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, OutboxStore, RelaySettings};
@@ -269,6 +271,16 @@ async fn run() -> anyhow::Result<()> {
         DocumentLimits::default(),
     )
     .with_hooks(hooks);
+    let interviews = InterviewSlots::new(
+        Arc::clone(&uow),
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        Arc::clone(&clock_port),
+        Arc::clone(&ids),
+        ServiceOrganizer { name: "SEEG Recrutement".to_owned(), email: "recrutement@seeg-gabon.com".to_owned() },
+    );
     let pipeline = ApplicationPipeline::new(
         Arc::clone(&uow),
         store.clone(),
@@ -276,6 +288,7 @@ async fn run() -> anyhow::Result<()> {
         store.clone(),
         Arc::clone(&clock_port),
         Arc::clone(&ids),
+        interviews,
     )
     .with_hooks(hooks);
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use seeg_application::interviews::{InterviewSlotRepository, InterviewSlotWriter, SlotFilter, SlotStats};
 use seeg_application::{Page, PageOf, StoreError};
-use seeg_domain::interviews::InterviewSlot;
+use seeg_domain::interviews::{InterviewSlot, SlotStatus};
 use uuid::Uuid;
 
 use crate::database::{Change, MemoryStore, MemoryTransaction, State, page_of};
@@ -80,6 +80,16 @@ impl InterviewSlotWriter for MemoryTransaction {
     async fn lock(&mut self, id: Uuid) -> Result<Option<InterviewSlot>, StoreError> {
         // Transactions run one at a time: reading is locking.
         Ok(self.current_slots().remove(&id))
+    }
+
+    async fn lock_scheduled(&mut self, application_id: Uuid) -> Result<Vec<InterviewSlot>, StoreError> {
+        let mut slots: Vec<InterviewSlot> = self
+            .current_slots()
+            .into_values()
+            .filter(|s| s.application_id == application_id && s.status == SlotStatus::Scheduled)
+            .collect();
+        slots.sort_by_key(|s| (s.date, s.time, s.id));
+        Ok(slots)
     }
 
     async fn update(&mut self, slot: &InterviewSlot) -> Result<bool, StoreError> {

@@ -150,6 +150,23 @@ impl InterviewSlotWriter for SqlTransaction {
             .transpose()
     }
 
+    async fn lock_scheduled(&mut self, application_id: Uuid) -> Result<Vec<InterviewSlot>, StoreError> {
+        use interview_slot::Column;
+        interview_slot::Entity::find()
+            .filter(Column::ApplicationId.eq(application_id))
+            .filter(Column::Status.eq(SlotStatus::Scheduled.as_str()))
+            .order_by_asc(Column::Date)
+            .order_by_asc(Column::Time)
+            .order_by_asc(Column::Id)
+            .lock_exclusive()
+            .all(&self.tx)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(into_slot)
+            .collect()
+    }
+
     async fn update(&mut self, slot: &InterviewSlot) -> Result<bool, StoreError> {
         match from_slot(slot)?.into_active_model().reset_all().update(&self.tx).await {
             Ok(_) => Ok(true),

@@ -394,6 +394,19 @@ impl Application {
             Arc::clone(&clock),
             Arc::clone(&ids),
         );
+        let interviews = seeg_application::interviews::InterviewSlots::new(
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::new(database.clone()),
+            Arc::clone(&clock),
+            Arc::clone(&ids),
+            seeg_application::interviews::invitation::ServiceOrganizer {
+                name: settings.mail.from_name.trim().to_owned(),
+                email: settings.mail.from_email.trim().to_owned(),
+            },
+        );
         let reads = ApplicationReads::new(
             details.clone(),
             Arc::new(database.clone()),
@@ -469,6 +482,7 @@ impl Application {
                 Arc::new(database.clone()),
                 Arc::clone(&clock),
                 Arc::clone(&ids),
+                interviews.clone(),
             )
             .with_hooks(hooks),
             export_requests: ExportRequests::new(
@@ -478,19 +492,7 @@ impl Application {
                 Arc::clone(&ids),
                 hooks,
             ),
-            interviews: seeg_application::interviews::InterviewSlots::new(
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::clone(&clock),
-                Arc::clone(&ids),
-                seeg_application::interviews::invitation::ServiceOrganizer {
-                    name: settings.mail.from_name.trim().to_owned(),
-                    email: settings.mail.from_email.trim().to_owned(),
-                },
-            ),
+            interviews: interviews.clone(),
             webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
             reads,
             editing: seeg_application::applications::ApplicationEditing::new(

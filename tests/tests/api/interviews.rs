@@ -2,7 +2,8 @@
 //! checked (422 naming the field); an occupied time refused (also among 20 concurrent bookings: exactly one 201),
 //! freed by a cancellation; closed applications not booked; lists filtered, sorted by date then time, in the
 //! legacy envelope; statistics by status; the candidate notified and e-mailed of a booking, a move and a
-//! cancellation (R32, R37, I2), each e-mail with its calendar invitation (B4).
+//! cancellation (R32, R37, I2), each e-mail with its calendar invitation (B4); closing an application calls off its
+//! upcoming interviews (I7).
 
 use std::sync::Arc;
 
@@ -431,7 +432,34 @@ async fn the_candidate_hears_of_the_booking_the_move_and_the_cancellation(backen
     assert_eq!(value(&cancelled, "DTSTART"), ("20261215T140000", &tz[..]));
 }
 
+async fn refusing_an_application_calls_off_its_upcoming_interviews(backend: Backend) {
+    let w = World::new(backend).await;
+    let app = &w.app;
+    let email = w.candidate.user.email.as_str();
+    let upcoming = w.booked(w.application, "2099-01-05", "09:00:00").await;
+    let past = w.booked(w.application, "2001-01-05", "09:00:00").await;
+    let others = w.booked(w.others_application, "2099-01-05", "10:00:00").await;
+    let status = format!("/api/v1/applications/{}", w.application);
+    let refused = app.put_as(&w.recruiter, &status, &json!({"status": "refuse"})).await;
+    assert_eq!(refused.status, 200, "{}", refused.body);
+
+    let admin = w.admin.as_str();
+    let read = |id: String| async move { app.get_as(admin, &slot(&id)).await.body };
+    let called_off = read(upcoming.clone()).await;
+    assert_eq!((called_off["status"].as_str(), called_off["is_available"].as_bool()), (Some("cancelled"), Some(true)));
+    assert_eq!(read(past).await["status"], "scheduled", "a past slot stays as staff left it");
+    assert_eq!(read(others).await["status"], "scheduled", "another application's slot is untouched");
+    let cancellation = mail_to(&w.mailer, email, "❌ Entretien annulé - Ingénieur réseaux").await;
+    let (_, method, event) = invitation_of(&cancellation);
+    assert_eq!((method.as_str(), value(&event, "UID").0), ("CANCEL", format!("{upcoming}@seeg-gabon.com").as_str()));
+    assert_eq!(value(&event, "SEQUENCE").0, "1");
+    // The freed time is bookable again, but not for the refused application.
+    assert_eq!(w.book(&w.recruiter, w.others_application, "2099-01-05", "09:00:00").await.status, 201);
+    assert_refused(&w.book(&w.recruiter, w.application, "2099-01-06", "09:00:00").await, 409, "application_closed");
+}
+
 on_backends!(Sqlite, Postgres =>
+    refusing_an_application_calls_off_its_upcoming_interviews,
     every_role_on_every_slot_route,
     dates_times_and_applications_are_checked,
     of_twenty_concurrent_bookings_of_one_time_exactly_one_is_created,

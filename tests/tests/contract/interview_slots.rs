@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use futures_util::future::join_all;
+use seeg_application::applications::ApplicationPipeline;
 use seeg_application::identity::{AuditFilter, RequestContext};
 use seeg_application::interviews::invitation::ServiceOrganizer;
 use seeg_application::interviews::{
@@ -313,7 +314,105 @@ async fn deleting_the_application_deletes_its_slots(backend: Backend) {
     assert_eq!(p.interview_slots.get(slot.id).await.unwrap(), None);
 }
 
+/// The pipeline over these ports, calling off interviews through `slots`.
+fn pipeline(p: &Ports, w: &World, slots: InterviewSlots) -> ApplicationPipeline {
+    let ids = Arc::new(SystemIds);
+    ApplicationPipeline::new(
+        p.uow.clone(),
+        p.applications.clone(),
+        p.users.clone(),
+        p.offers.clone(),
+        w.clock.clone(),
+        ids,
+        slots,
+    )
+}
+
+async fn current(p: &Ports, id: Uuid) -> seeg_domain::interviews::InterviewSlot {
+    p.interview_slots.get(id).await.unwrap().unwrap()
+}
+
+async fn closing_an_application_calls_off_its_upcoming_interviews(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let w = world(&p, 2).await;
+    let s = slots(&p, &w);
+    let pipeline = pipeline(&p, &w, s.clone());
+    let [refused, withdrawn] = [&w.applications[0], &w.applications[1]];
+    // The clock reads 2026-06-01 09:00 UTC, 10:00 in Libreville.
+    let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let held = s.create(&w.recruiter, booking(refused, today, hour(9, 59)), &ctx()).await.unwrap();
+    let upcoming = s.create(&w.recruiter, booking(refused, today, hour(10, 1)), &ctx()).await.unwrap();
+    let later = s.create(&w.admin, booking(refused, day(14), hour(9, 0)), &ctx()).await.unwrap();
+    let done = s.create(&w.recruiter, booking(refused, day(15), hour(9, 0)), &ctx()).await.unwrap();
+    let completed = SlotPatch { status: Some(SlotStatus::Completed), ..SlotPatch::default() };
+    let done = s.update(&w.recruiter, done.id, completed, &ctx()).await.unwrap();
+    let theirs = s.create(&w.recruiter, booking(withdrawn, day(16), hour(9, 0)), &ctx()).await.unwrap();
+    let before = p.outbox.claim_due(base_time() + TimeDelta::days(1), base_time() + TimeDelta::days(2), "t", 100);
+    assert_eq!(before.await.unwrap().len(), 5, "five bookings mailed, the completion not");
+
+    pipeline.change_status(&w.recruiter, refused.id, ApplicationStatus::Refuse, None, &ctx()).await.unwrap();
+    for called_off in [&upcoming, &later] {
+        let slot = current(&p, called_off.id).await;
+        assert_eq!((slot.status, slot.is_available, slot.sequence), (SlotStatus::Cancelled, true, 1), "{slot:?}");
+    }
+    assert_eq!(current(&p, held.id).await, held, "a slot whose time has passed stays as staff left it");
+    assert_eq!(current(&p, done.id).await, done, "a completed interview stays completed");
+    assert_eq!(current(&p, theirs.id).await, theirs, "another application's slot is untouched");
+
+    // Each cancellation mails the candidate the invitation's cancellation, organized by its booking recruiter.
+    let events =
+        p.outbox.claim_due(base_time() + TimeDelta::days(1), base_time() + TimeDelta::days(2), "t", 100).await.unwrap();
+    let cancels: Vec<&serde_json::Value> = events
+        .iter()
+        .map(|e| &e.payload)
+        .filter(|payload| payload["subject"].as_str().is_some_and(|s| s.starts_with("❌ Entretien annulé")))
+        .collect();
+    assert_eq!(cancels.len(), 2, "{events:?}");
+    for (cancel, (slot, organizer)) in cancels.iter().zip([(&upcoming, &w.recruiter), (&later, &w.admin)]) {
+        let ics = cancel["attachments"][0]["text"].as_str().unwrap();
+        assert!(ics.contains("METHOD:CANCEL"), "{ics}");
+        assert!(ics.contains(&format!("UID:{}@", slot.id)), "{ics}");
+        assert!(ics.contains("SEQUENCE:1"), "{ics}");
+        assert!(ics.contains(&organizer.email), "{ics}");
+    }
+    let notices = p.notifications.list_for_user(w.candidate.id, ALL).await.unwrap().items;
+    let cancelled = notices.iter().filter(|n| n.kind == NOTIFICATION_INTERVIEW_CANCELLED).count();
+    assert_eq!(cancelled, 2);
+    let audit = p.audit.list(&AuditFilter::default(), ALL).await.unwrap();
+    let audited = |id: Uuid| {
+        audit.items.iter().any(|a| a.action == INTERVIEW_CANCELLED && a.target_id.as_deref() == Some(&id.to_string()))
+    };
+    assert!(audited(upcoming.id) && audited(later.id) && !audited(held.id));
+    let rebooked = s.create(&w.recruiter, booking(refused, day(20), hour(9, 0)), &ctx()).await;
+    assert!(matches!(rebooked, Err(SlotError::Closed(_))), "{rebooked:?}");
+
+    // The candidate withdrawing its application calls its interviews off too.
+    pipeline.change_status(&w.candidate, withdrawn.id, ApplicationStatus::Retiree, None, &ctx()).await.unwrap();
+    assert_eq!(current(&p, theirs.id).await.status, SlotStatus::Cancelled);
+}
+
+async fn two_concurrent_moves_are_decided_one_after_the_other(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let w = world(&p, 1).await;
+    let s = slots(&p, &w);
+    let pipeline = pipeline(&p, &w, s);
+    let id = w.applications[0].id;
+    // From `en_attente` both moves are legal; once one is made, the other is not (a closed application stays so).
+    let context = ctx();
+    let (withdraw, refuse) = tokio::join!(
+        pipeline.change_status(&w.candidate, id, ApplicationStatus::Retiree, None, &context),
+        pipeline.change_status(&w.admin, id, ApplicationStatus::Refuse, None, &context),
+    );
+    assert!(withdraw.is_ok() != refuse.is_ok(), "exactly one move wins: {withdraw:?} {refuse:?}");
+    let status = p.applications.get(id).await.unwrap().unwrap().status;
+    let history = p.applications.history(id).await.unwrap();
+    assert_eq!(history.len(), 1, "one move recorded");
+    assert_eq!(history[0].new_status, status);
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    closing_an_application_calls_off_its_upcoming_interviews,
+    two_concurrent_moves_are_decided_one_after_the_other,
     a_booking_round_trips_every_field,
     an_occupied_time_is_refused_and_a_cancelled_one_is_free_again,
     of_twenty_concurrent_bookings_of_one_time_exactly_one_wins,

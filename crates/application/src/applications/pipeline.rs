@@ -1,16 +1,19 @@
 //! Moving an application through the pipeline (I5): the state machine decides, per actor; each move writes the
 //! status, a history row, an audit row for staff (B2), the candidate's `application_status_changed`
-//! notification and its e-mail, and the data lake's re-export event (K4), all in one transaction (I1).
+//! notification and its e-mail, and the data lake's re-export event (K4), all in one transaction (I1). Closing an
+//! application (`refuse`, `retiree`, `embauche`) calls off its upcoming interviews in that transaction (I7).
 
 use std::sync::Arc;
 
 use seeg_domain::applications::{Application, ApplicationStatus, InvalidTransition, StatusActor};
 use seeg_domain::identity::{Action, Decision, Ownership, Role, User, decide, may_attempt};
+use seeg_domain::interviews::check_bookable;
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::{ApplicationRepository, ExportHooks, ExportReason, StatusChange};
 use crate::identity::{AuditEvent, Notification, RequestContext, UserRepository};
+use crate::interviews::InterviewSlots;
 use crate::mail::{mail_event, templates};
 use crate::offers::OfferRepository;
 use crate::store::{StoreError, UnitOfWork};
@@ -49,6 +52,7 @@ pub struct ApplicationPipeline {
     offers: Arc<dyn OfferRepository>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    interviews: InterviewSlots,
     hooks: ExportHooks,
 }
 
@@ -100,7 +104,9 @@ impl ApplicationPipeline {
     }
 
     /// The use case on its ports: `users` and `offers` give the candidate to notify and the offer title the
-    /// notification and the e-mail name. The export hooks are the lake's re-export (`with_hooks` changes them).
+    /// notification and the e-mail name; `interviews` calls off the interviews of an application that closes.
+    /// The export hooks are the lake's re-export (`with_hooks` changes them).
+    #[allow(clippy::too_many_arguments)] // the ports, then the use case it drives
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         applications: Arc<dyn ApplicationRepository>,
@@ -108,8 +114,9 @@ impl ApplicationPipeline {
         offers: Arc<dyn OfferRepository>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
+        interviews: InterviewSlots,
     ) -> Self {
-        Self { uow, applications, users, offers, clock, ids, hooks: ExportHooks::default() }
+        Self { uow, applications, users, offers, clock, ids, interviews, hooks: ExportHooks::default() }
     }
 
     /// The downstream consumers a status change feeds (default: the lake's re-export).
@@ -132,18 +139,31 @@ impl ApplicationPipeline {
         let mut application = self.applications.get(id).await?.ok_or(PipelineError::NotFound)?;
         let actor = actor_of(caller, &application)?;
         let note = checked_note(note)?;
-        let from = application.status;
-        application.status = from.transition(to, actor)?;
+        // Checked here for a fast refusal, and again under the lock below: the status may move meanwhile.
+        application.status.transition(to, actor)?;
         let now = self.clock.now();
-        application.updated_at = now;
 
         let candidate = self.users.get(application.candidate_id).await?;
         let offer = self.offers.get(application.job_offer_id).await?;
         let title = offer.map_or_else(|| "offre".to_owned(), |o| o.title);
+        let calloff = match check_bookable(to) {
+            Ok(()) => None,
+            Err(_) => Some(self.interviews.prepare_calloff(&application, caller, now).await?),
+        };
 
         let mut tx = self.uow.begin().await?;
+        // Held to the commit: of two concurrent moves, the second is decided on the first's outcome.
+        let from = tx.applications().lock(id).await?.ok_or(PipelineError::NotFound)?;
+        application.status = from.transition(to, actor)?;
+        application.updated_at = now;
         if !tx.applications().update_status(id, application.status, now).await? {
             return Err(PipelineError::NotFound);
+        }
+        if let Some(calloff) = &calloff {
+            let called_off = self.interviews.call_off(tx.as_mut(), caller, calloff, now, context).await?;
+            if called_off > 0 {
+                tracing::info!(called_off, "upcoming interviews called off");
+            }
         }
         tx.applications()
             .append_history(&StatusChange {

@@ -78,7 +78,8 @@ pub trait InterviewSlotRepository: Send + Sync + std::fmt::Debug {
 /// Contract: `insert` and `update` are `StoreError::Conflict` when the slot occupies (its status is not
 /// `cancelled`) a (date, time) another occupying slot holds: a partial unique index decides, so of concurrent
 /// bookings of one time exactly one commits (I7); `insert` is also `Conflict` on an existing id. `lock` reads a
-/// slot and holds it until the transaction ends (`None` if unknown). `update` rewrites every field of an existing
+/// slot and holds it until the transaction ends (`None` if unknown); `lock_scheduled` does so for every
+/// `scheduled` slot of one application, by date, then time, then id. `update` rewrites every field of an existing
 /// slot and says whether it existed.
 #[async_trait]
 pub trait InterviewSlotWriter: Send {
@@ -86,6 +87,8 @@ pub trait InterviewSlotWriter: Send {
     async fn insert(&mut self, slot: &InterviewSlot) -> Result<(), StoreError>;
     /// Reads and locks a slot.
     async fn lock(&mut self, id: Uuid) -> Result<Option<InterviewSlot>, StoreError>;
+    /// Reads and locks an application's `scheduled` slots.
+    async fn lock_scheduled(&mut self, application_id: Uuid) -> Result<Vec<InterviewSlot>, StoreError>;
     /// Rewrites a slot.
     async fn update(&mut self, slot: &InterviewSlot) -> Result<bool, StoreError>;
 }

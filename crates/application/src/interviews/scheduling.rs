@@ -115,6 +115,10 @@ pub struct SlotPatch {
     pub status: Option<SlotStatus>,
 }
 
+/// The most booked slots of one application whose recruiters `prepare_calloff` reads: an application has a few
+/// interviews; past this many, the later ones' cancellations are organized by the service.
+const MAX_CALLOFF_READ: u64 = 1_000;
+
 /// Which slots a caller may read.
 enum ReadScope {
     All,
@@ -178,6 +182,7 @@ fn notice_of(before: Option<&InterviewSlot>, after: &InterviewSlot) -> Option<No
 }
 
 /// Who hears of a slot's changes, read before its transaction begins (so that it holds one connection only).
+#[derive(Debug, Clone)]
 struct Audience {
     application: Application,
     /// `None` when the account is gone: nobody to tell.
@@ -185,6 +190,16 @@ struct Audience {
     offer_title: Option<String>,
     /// The recruiter who booked the slot, the invitation's organizer; `None`: unknown or gone.
     organizer: Option<User>,
+}
+
+/// The calling-off of an application's upcoming interviews as it closes (`refuse`, `retiree`, `embauche`: no
+/// interview is held for a closed application, I7), prepared by `InterviewSlots::prepare_calloff` before the
+/// closing transaction begins and run in it by `InterviewSlots::call_off`.
+#[derive(Debug, Clone)]
+pub struct Calloff {
+    audience: Audience,
+    /// The recruiters who booked the upcoming slots, the cancellations' organizers.
+    organizers: Vec<User>,
 }
 
 /// Interview slots: book, list, read, change, cancel, count (I7).
@@ -236,7 +251,7 @@ impl InterviewSlots {
         application: Application,
         caller: &User,
         booked_by: Option<Uuid>,
-    ) -> Result<Audience, SlotError> {
+    ) -> Result<Audience, StoreError> {
         let candidate = self.users.get(application.candidate_id).await?;
         let offer_title = self.offers.get(application.job_offer_id).await?.map(|o| o.title);
         let organizer = match booked_by {
@@ -262,7 +277,8 @@ impl InterviewSlots {
     ) -> Result<(), SlotError> {
         let now = slot.updated_at;
         if let (Some(notice), Some(audience)) = (notice_of(before, slot), audience) {
-            self.tell_candidate(tx.as_mut(), caller, audience, notice, slot, now).await?;
+            let organizer = audience.organizer.as_ref();
+            self.tell_candidate(tx.as_mut(), caller, audience, organizer, notice, slot, now).await?;
         }
         let audit =
             AuditEvent::on_target(self.ids.new_id(), caller, action, ("interview_slot", slot.id), fields, context, now);
@@ -272,17 +288,20 @@ impl InterviewSlots {
     }
 
     /// Writes the candidate's notification (R32, link `/applications/{id}/interviews`) and appends its e-mail
-    /// (I2) in `tx`. An account gone meanwhile has nobody to tell.
+    /// (I2) in `tx`; `organizer` is the recruiter who booked the slot (`None`: unknown or gone). An account gone
+    /// meanwhile has nobody to tell.
+    #[allow(clippy::too_many_arguments)] // one notice's facts, each needed once
     async fn tell_candidate(
         &self,
         tx: &mut dyn Transaction,
         caller: &User,
         audience: &Audience,
+        organizer: Option<&User>,
         notice: Notice,
         slot: &InterviewSlot,
         now: DateTime<Utc>,
-    ) -> Result<(), SlotError> {
-        let Audience { application, candidate, offer_title, organizer } = audience;
+    ) -> Result<(), StoreError> {
+        let Audience { application, candidate, offer_title, .. } = audience;
         let Some(candidate) = candidate else { return Ok(()) };
         let job_title = offer_title.clone().or_else(|| slot.job_title.clone()).unwrap_or_else(|| "offre".to_owned());
         let interviewer = format!("{} {}", caller.first_name.trim(), caller.last_name.trim());
@@ -328,7 +347,7 @@ impl InterviewSlots {
                 created_at: now,
             })
             .await?;
-        let organizer_name = organizer.as_ref().map(|o| format!("{} {}", o.first_name.trim(), o.last_name.trim()));
+        let organizer_name = organizer.map(|o| format!("{} {}", o.first_name.trim(), o.last_name.trim()));
         let candidate_name = format!("{} {}", candidate.first_name.trim(), candidate.last_name.trim());
         let invitation = Invitation {
             slot,
@@ -348,6 +367,68 @@ impl InterviewSlots {
         let mail = mail.with_attachment(invitation.attachment());
         tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
         Ok(())
+    }
+
+    /// What closing `application` calls off, read before the closing transaction begins: who is told, and the
+    /// recruiters who booked its upcoming slots (the cancellations' organizers).
+    pub async fn prepare_calloff(
+        &self,
+        application: &Application,
+        caller: &User,
+        now: DateTime<Utc>,
+    ) -> Result<Calloff, StoreError> {
+        let filter = SlotFilter {
+            application_id: Some(application.id),
+            status: Some(SlotStatus::Scheduled),
+            ..SlotFilter::default()
+        };
+        let booked = self.slots.list(&filter, Page { skip: 0, limit: MAX_CALLOFF_READ }).await?;
+        let mut organizers: Vec<User> = Vec::new();
+        for recruiter in booked.items.iter().filter(|s| s.is_upcoming(now)).filter_map(|s| s.recruiter_id) {
+            if recruiter != caller.id && !organizers.iter().any(|o| o.id == recruiter) {
+                organizers.extend(self.users.get(recruiter).await?);
+            }
+        }
+        let audience = self.audience(application.clone(), caller, None).await?;
+        Ok(Calloff { audience, organizers })
+    }
+
+    /// In `tx`, where the application was just closed by `caller`: cancels its slots still booked and to come
+    /// (as `cancel` does: `sequence` grown, audited `interview.cancelled`, the candidate notified and sent the
+    /// invitation's `METHOD:CANCEL`). Slots whose time has passed stay as they are (held or not, staff say which).
+    /// Returns how many were called off.
+    pub async fn call_off(
+        &self,
+        tx: &mut dyn Transaction,
+        caller: &User,
+        calloff: &Calloff,
+        now: DateTime<Utc>,
+        context: &RequestContext,
+    ) -> Result<usize, StoreError> {
+        let booked = tx.interview_slots().lock_scheduled(calloff.audience.application.id).await?;
+        let mut called_off = 0;
+        for before in booked.iter().filter(|s| s.is_upcoming(now)) {
+            let mut slot = before.clone();
+            slot.set_status(SlotStatus::Cancelled);
+            slot.sequence = before.sequence.saturating_add(1);
+            slot.updated_at = now;
+            if !tx.interview_slots().update(&slot).await? {
+                continue;
+            }
+            let organizer = match slot.recruiter_id {
+                Some(id) if id == caller.id => Some(caller),
+                Some(id) => calloff.organizers.iter().find(|o| o.id == id),
+                None => None,
+            };
+            self.tell_candidate(tx, caller, &calloff.audience, organizer, Notice::Cancelled, &slot, now).await?;
+            let fields = vec!["status".to_owned(), "is_available".to_owned()];
+            let target = ("interview_slot", slot.id);
+            let audit =
+                AuditEvent::on_target(self.ids.new_id(), caller, INTERVIEW_CANCELLED, target, fields, context, now);
+            tx.audit().append(&audit).await?;
+            called_off += 1;
+        }
+        Ok(called_off)
     }
 
     /// Books `new` for `caller` (its recruiter): the application must exist and be open, and the (date, time)

@@ -15,6 +15,8 @@ pub const MAX_SLOT_NOTES_CHARS: usize = 5_000;
 pub const DATE_FORMAT: &str = "%Y-%m-%d";
 /// The wire format of a slot's time (legacy `HH:MM:SS`, R31).
 pub const TIME_FORMAT: &str = "%H:%M:%S";
+/// A slot's date and time are Libreville's (B4): UTC+1 all year since 1912 (WAT, no daylight saving).
+pub const LIBREVILLE_UTC_OFFSET_SECONDS: i32 = 3_600;
 
 wire_enum! {
     /// Where a slot stands (legacy `interview_slots.status`).
@@ -139,6 +141,17 @@ impl InterviewSlot {
         self.status != SlotStatus::Cancelled
     }
 
+    /// The instant the interview starts: its date and time in Libreville.
+    pub fn starts_at(&self) -> DateTime<Utc> {
+        let local = self.date.and_time(self.time);
+        local.and_utc() - chrono::TimeDelta::seconds(i64::from(LIBREVILLE_UTC_OFFSET_SECONDS))
+    }
+
+    /// Whether the slot is booked and has not started at `now`: what closing its application calls off.
+    pub fn is_upcoming(&self, now: DateTime<Utc>) -> bool {
+        self.status == SlotStatus::Scheduled && self.starts_at() > now
+    }
+
     /// Sets the status and the availability that goes with it.
     pub fn set_status(&mut self, status: SlotStatus) {
         self.status = status;
@@ -186,5 +199,32 @@ mod tests {
         );
         assert!(check_text("notes", Some(&"x".repeat(MAX_SLOT_NOTES_CHARS))).is_ok());
         assert!(check_text("notes", None).is_ok());
+    }
+
+    #[test]
+    fn a_slot_starts_at_its_libreville_time_and_is_upcoming_until_then() {
+        let slot = InterviewSlot {
+            id: Uuid::nil(),
+            application_id: Uuid::nil(),
+            candidate_name: None,
+            job_title: None,
+            date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            time: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            status: SlotStatus::Scheduled,
+            is_available: false,
+            location: None,
+            notes: None,
+            recruiter_id: None,
+            sequence: 0,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+        };
+        let start = DateTime::parse_from_rfc3339("2026-12-14T08:00:00Z").unwrap().to_utc();
+        assert_eq!(slot.starts_at(), start, "09:00 in Libreville is 08:00 UTC");
+        assert!(slot.is_upcoming(start - chrono::TimeDelta::seconds(1)));
+        assert!(!slot.is_upcoming(start), "started");
+        let mut done = slot.clone();
+        done.set_status(SlotStatus::Completed);
+        assert!(!done.is_upcoming(start - chrono::TimeDelta::days(1)), "only a booked slot is called off");
     }
 }
