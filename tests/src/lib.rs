@@ -144,7 +144,7 @@ pub struct Ports {
 
 impl Ports {
     /// Every port read and written through one store (clones share its data).
-    fn over<S>(store: &S) -> Self
+    pub fn over<S>(store: &S) -> Self
     where
         S: UnitOfWork
             + OfferRepository

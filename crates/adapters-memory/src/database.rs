@@ -65,6 +65,8 @@ pub struct MemoryStore {
     state: Arc<RwLock<State>>,
     /// Serialises transactions, as SQLite does: one writer at a time.
     writer: Arc<Mutex<()>>,
+    /// The live notifications' subscribers (B3): each commit's signals, after it.
+    pub(crate) live: Arc<crate::live::LiveBus>,
 }
 
 impl MemoryStore {
@@ -78,6 +80,20 @@ impl MemoryStore {
 
     pub(crate) fn write<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         f(&mut self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+impl Change {
+    /// What the live streams hear of this change once committed (B3).
+    fn signal(&self) -> Option<seeg_application::live::Signal> {
+        use seeg_application::live::Signal;
+        match self {
+            Self::InsertNotification(n) => Some(Signal::New(Box::new(n.clone()))),
+            Self::UpdateUser(u) if u.status != seeg_domain::identity::UserStatus::Active => {
+                Some(Signal::Revoked { user_id: u.id })
+            }
+            _ => None,
+        }
     }
 }
 
@@ -479,7 +495,9 @@ impl Transaction for MemoryTransaction {
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let MemoryTransaction { store, changes, _writer } = *self;
+        let signals: Vec<_> = changes.iter().filter_map(Change::signal).collect();
         store.write(|state| changes.into_iter().for_each(|change| change.apply(state)));
+        store.live.publish(signals);
         Ok(())
     }
 }

@@ -40,6 +40,8 @@ pub struct MigrationStatus {
 #[derive(Debug, Clone)]
 pub struct Database {
     pub(crate) conn: DatabaseConnection,
+    /// The live notifications' subscribers in this process (B3).
+    pub(crate) live: std::sync::Arc<crate::live::LiveBus>,
 }
 
 impl Database {
@@ -66,7 +68,7 @@ impl Database {
         } else if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
             return Err(DatabaseError::UnsupportedUrl);
         }
-        Ok(Self { conn: sea_orm::Database::connect(options).await? })
+        Ok(Self { conn: sea_orm::Database::connect(options).await?, live: std::sync::Arc::default() })
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -172,6 +174,9 @@ where
 /// An open transaction; every port's writer is a view of it.
 pub(crate) struct SqlTransaction {
     pub(crate) tx: DatabaseTransaction,
+    /// SQLite: the live signals to publish once committed (PostgreSQL sends them inside the transaction).
+    pub(crate) signals: Vec<seeg_application::live::Signal>,
+    pub(crate) live: std::sync::Arc<crate::live::LiveBus>,
 }
 
 #[async_trait]
@@ -184,7 +189,7 @@ impl UnitOfWork for Database {
             ..Default::default()
         };
         let tx = self.conn.begin_with_options(options).await.map_err(store_error)?;
-        Ok(Box::new(SqlTransaction { tx }))
+        Ok(Box::new(SqlTransaction { tx, signals: Vec::new(), live: std::sync::Arc::clone(&self.live) }))
     }
 }
 
@@ -247,7 +252,10 @@ impl Transaction for SqlTransaction {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit().await.map_err(store_error)
+        let Self { tx, signals, live } = *self;
+        tx.commit().await.map_err(store_error)?;
+        Self::publish(&live, signals);
+        Ok(())
     }
 }
 

@@ -140,6 +140,10 @@ impl UserWriter for SqlTransaction {
 
     async fn update(&mut self, user: &User) -> Result<(), StoreError> {
         user_from_domain(user).into_active_model().reset_all().update(&self.tx).await.map_err(store_error)?;
+        if user.status != seeg_domain::identity::UserStatus::Active {
+            // An account that may no longer sign in loses its live streams at once (B3).
+            self.signal(seeg_application::live::Signal::Revoked { user_id: user.id }).await?;
+        }
         Ok(())
     }
 

@@ -15,6 +15,7 @@ mod evaluations;
 mod idempotency;
 mod identity;
 mod interview_slots;
+mod live;
 mod notifications;
 mod offers;
 mod outbox;

@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod interviews;
 pub mod lake;
+pub mod live;
 pub mod mail;
 pub mod offers;
 pub mod outbox;

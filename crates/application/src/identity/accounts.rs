@@ -466,12 +466,40 @@ impl Accounts {
     /// The account behind an access token, if the token is valid and the account still `actif` (S4: a blocked
     /// account loses access at once, not when its token expires).
     pub async fn authenticate(&self, bearer: &str) -> Result<User, AuthenticationError> {
+        Ok(self.authenticate_as(bearer, TokenKind::Access).await?.0)
+    }
+
+    /// The active account a live stream is for (B3, S10), and when its credential expires (the stream ends
+    /// then): an access token (the `Authorization` header, or the legacy WebSocket's `?token=`), or a stream
+    /// ticket (`kind` `StreamTicket`, SSE's `?ticket=`). A refresh token never opens a stream.
+    pub async fn authenticate_stream(
+        &self,
+        credential: &str,
+        kind: TokenKind,
+    ) -> Result<(User, DateTime<Utc>), AuthenticationError> {
+        if kind == TokenKind::Refresh {
+            return Err(AuthenticationError::InvalidToken);
+        }
+        self.authenticate_as(credential, kind).await
+    }
+
+    /// A stream ticket for `caller` (`POST /api/v1/notifications/stream/ticket`): a URL may carry it where a
+    /// header cannot be sent; it opens a stream within `STREAM_TICKET_LIFETIME`, and does nothing else.
+    pub fn stream_ticket(&self, caller: &User) -> anyhow::Result<super::Issued> {
+        self.tokens.issue_stream_ticket(caller.id, caller.role, self.clock.now())
+    }
+
+    async fn authenticate_as(
+        &self,
+        credential: &str,
+        kind: TokenKind,
+    ) -> Result<(User, DateTime<Utc>), AuthenticationError> {
         let verified = self
             .tokens
-            .verify(bearer, TokenKind::Access, self.clock.now())
+            .verify(credential, kind, self.clock.now())
             .map_err(|_: TokenError| AuthenticationError::InvalidToken)?;
         match self.users.get(verified.user_id).await? {
-            Some(user) if user.status == UserStatus::Active => Ok(user),
+            Some(user) if user.status == UserStatus::Active => Ok((user, verified.expires_at)),
             _ => Err(AuthenticationError::InvalidToken),
         }
     }

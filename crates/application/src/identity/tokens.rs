@@ -17,7 +17,13 @@ pub enum TokenKind {
     Access,
     /// `refresh`: exchanged for a new pair, once (S4).
     Refresh,
+    /// `stream_ticket`: opens one live notification stream from a URL (`EventSource` cannot send headers, B3);
+    /// valid `STREAM_TICKET_LIFETIME` only, and for nothing else.
+    StreamTicket,
 }
+
+/// How long a stream ticket is valid: long enough to open the stream it was asked for.
+pub const STREAM_TICKET_LIFETIME: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -79,6 +85,8 @@ pub struct Verified {
     pub role: Role,
     /// Refresh tokens only: the stored token this one stands for (rotation and reuse detection).
     pub token_id: Option<Uuid>,
+    /// Its `exp`: a live stream opened with it ends then.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Signs and checks tokens.
@@ -135,6 +143,11 @@ impl TokenService {
         self.issue(TokenKind::Refresh, user_id, role, Some(token_id), now, self.settings.refresh_lifetime)
     }
 
+    /// A stream ticket for the account, valid from `now` for `STREAM_TICKET_LIFETIME`.
+    pub fn issue_stream_ticket(&self, user_id: Uuid, role: Role, now: DateTime<Utc>) -> anyhow::Result<Issued> {
+        self.issue(TokenKind::StreamTicket, user_id, role, None, now, STREAM_TICKET_LIFETIME)
+    }
+
     fn issue(
         &self,
         kind: TokenKind,
@@ -179,9 +192,10 @@ impl TokenService {
         let token_id = match (expected, claims.jti) {
             (TokenKind::Refresh, Some(jti)) => Some(Uuid::parse_str(&jti).map_err(|_| TokenError::Invalid)?),
             (TokenKind::Refresh, None) => return Err(TokenError::Invalid),
-            (TokenKind::Access, _) => None,
+            (TokenKind::Access | TokenKind::StreamTicket, _) => None,
         };
-        Ok(Verified { user_id, role, token_id })
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenError::Invalid)?;
+        Ok(Verified { user_id, role, token_id, expires_at })
     }
 }
 
@@ -213,11 +227,28 @@ mod tests {
         let issued = tokens.issue_access(user, Role::Recruiter, now()).unwrap();
         assert_eq!(issued.expires_at, now() + TimeDelta::minutes(30));
         let verified = tokens.verify(&issued.token, TokenKind::Access, now() + TimeDelta::minutes(29)).unwrap();
-        assert_eq!(verified, Verified { user_id: user, role: Role::Recruiter, token_id: None });
+        let expires_at = issued.expires_at;
+        assert_eq!(verified, Verified { user_id: user, role: Role::Recruiter, token_id: None, expires_at });
         assert_eq!(
             tokens.verify(&issued.token, TokenKind::Access, now() + TimeDelta::minutes(30)),
             Err(TokenError::Expired)
         );
+    }
+
+    #[test]
+    fn a_stream_ticket_opens_streams_only_for_a_minute() {
+        let tokens = service();
+        let user = Uuid::from_u128(7);
+        let ticket = tokens.issue_stream_ticket(user, Role::Candidate, now()).unwrap();
+        assert_eq!(ticket.expires_at, now() + TimeDelta::seconds(60));
+        assert_eq!(tokens.verify(&ticket.token, TokenKind::Access, now()), Err(TokenError::WrongKind));
+        assert_eq!(tokens.verify(&ticket.token, TokenKind::Refresh, now()), Err(TokenError::WrongKind));
+        let verified = tokens.verify(&ticket.token, TokenKind::StreamTicket, now() + TimeDelta::seconds(59)).unwrap();
+        assert_eq!((verified.user_id, verified.expires_at), (user, ticket.expires_at));
+        let late = tokens.verify(&ticket.token, TokenKind::StreamTicket, now() + TimeDelta::seconds(60));
+        assert_eq!(late, Err(TokenError::Expired));
+        let access = tokens.issue_access(user, Role::Candidate, now()).unwrap();
+        assert_eq!(tokens.verify(&access.token, TokenKind::StreamTicket, now()), Err(TokenError::WrongKind));
     }
 
     #[test]
