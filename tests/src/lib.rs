@@ -13,6 +13,7 @@ pub mod dashboards;
 pub mod eventually;
 pub mod http;
 pub mod lake;
+pub mod live;
 pub mod offers;
 pub mod pdf;
 pub mod storage;
@@ -246,7 +247,12 @@ impl TestApp {
         let db = TestDatabase::create(backend).await;
         let mut settings = settings(&db.url);
         adjust(&mut settings);
-        let app = Application::build_with(&settings, handlers).await.expect("build app");
+        Self::serve(&settings, handlers, Some(db)).await
+    }
+
+    /// Builds and runs the service on `settings`; `db`, when given, is dropped with it.
+    async fn serve(settings: &Settings, handlers: HandlerRegistry, db: Option<TestDatabase>) -> Self {
+        let app = Application::build_with(settings, handlers).await.expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let database = app.database().clone();
         let body_budget = app.body_budget().clone();
@@ -255,7 +261,15 @@ impl TestApp {
             app.run_until_stopped().await.expect("graceful stop");
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { address, client, database, body_budget, server, running: Some(running), db: Some(db) }
+        Self { address, client, database, body_budget, server, running: Some(running), db }
+    }
+
+    /// A second service process on this one's database (PostgreSQL: another server of one deployment), with
+    /// `adjust` applied to its settings; this one keeps the database.
+    pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = settings(self.database_url());
+        adjust(&mut settings);
+        Self::serve(&settings, HandlerRegistry::default(), None).await
     }
 
     /// The URL of this service's database (to point a command at it).

@@ -13,6 +13,7 @@ use crate::dashboards::{applications as dashboard_applications, candidate, recru
 use crate::error::{ErrorBody, FieldError};
 use crate::evaluations::{protocol1, protocol2, stats as evaluation_stats};
 use crate::interviews::{slots, stats as interview_stats};
+use crate::live::{sse, ticket, ws};
 use crate::offers::{public, recruiter};
 use crate::users::{access_requests, accounts, profiles};
 use crate::{health, webhooks};
@@ -106,6 +107,9 @@ use crate::{health, webhooks};
         protocol2::update,
         protocol2::by_application,
         evaluation_stats::overview,
+        sse::stream,
+        ticket::issue,
+        ws::connect,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -126,6 +130,8 @@ use crate::{health, webhooks};
          statistiques"),
         (name = "Évaluations", description = "Grilles d'évaluation des candidatures (protocoles 1 et 2), notes sur \
          20 et note globale pondérée calculée par le service"),
+        (name = "Notifications", description = "Notifications de l'utilisateur ; en temps réel par SSE \
+         (`/notifications/stream`) ou par le WebSocket historique (`/notifications/ws`)"),
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),

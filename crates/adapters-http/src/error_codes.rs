@@ -93,6 +93,7 @@ error_codes! {
     SlotOccupied = ("slot_occupied", CONFLICT, "Un autre entretien occupe déjà ce créneau (date, heure) (I7)."),
     ApplicationClosed = ("application_closed", CONFLICT, "La candidature est refusée, retirée ou embauchée : aucun entretien ne peut être programmé (I7)."),
     EvaluationExists = ("evaluation_exists", CONFLICT, "La candidature a déjà une évaluation de ce protocole (une par protocole et par candidature, I6)."),
+    TooManyStreams = ("too_many_streams", TOO_MANY_REQUESTS, "Le compte a déjà le nombre maximal de flux de notifications ouverts (`notifications.max_streams_per_account`) : en fermer un."),
     OutboxEventDone = ("outbox_event_done", CONFLICT, "L'événement de l'outbox est déjà traité : il ne se rejoue pas."),
     NotReady = ("not_ready", SERVICE_UNAVAILABLE, "Une dépendance (base de données, stockage) ne répond pas."),
     BodyTimeout = ("body_timeout", REQUEST_TIMEOUT, "Le corps de la requête n'est pas arrivé dans le délai (`http.body_timeout_secs`)."),

@@ -16,6 +16,7 @@ mod docs;
 mod evaluations;
 mod health;
 mod interviews;
+mod live;
 mod offers;
 mod users;
 mod webhooks;
@@ -47,6 +48,7 @@ pub use envelope::TOTAL_COUNT_HEADER;
 pub use error::{ApiError, ErrorBody, ErrorCode, FieldError};
 pub use error_codes::{catalogue_table, errors_page};
 pub use idempotency::IDEMPOTENCY_KEY_HEADER;
+pub use live::LiveEndpoints;
 pub use rate_limit::{
     Class as RateLimitClass, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits,
     Quota, RateLimitConfig, RateLimitStore, RateLimiter, Verdict as RateLimitVerdict, parse_trusted_proxy,
@@ -88,6 +90,8 @@ pub fn app(
                 .limit(JSON_LIMIT)
                 .error_handler(|error, _| ApiError::invalid("body", format!("formulaire invalide : {error}")).into()),
         )
+        // First: `/api/v1/notifications/stream` and `/ws` are not notification ids.
+        .configure(live::configure)
         .configure(offers::configure)
         .configure(applications::configure)
         .configure(dashboards::configure)

@@ -109,6 +109,7 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub mail: MailSettings,
     pub evaluations: EvaluationSettings,
+    pub notifications: NotificationSettings,
 }
 
 const fn default_environment() -> Environment {
@@ -518,6 +519,28 @@ impl AzureFunctionSettings {
     }
 }
 
+/// The live notification streams (`[notifications]`, B3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// Seconds between two keep-alives on an idle stream (an SSE comment, a WebSocket ping).
+    pub heartbeat_secs: u64,
+    /// How many streams one account may hold open at once in one process.
+    pub max_streams_per_account: usize,
+}
+
+impl NotificationSettings {
+    fn validate(&self) -> anyhow::Result<()> {
+        if !(1..=300).contains(&self.heartbeat_secs) {
+            bail!("notifications.heartbeat_secs doit être compris entre 1 et 300");
+        }
+        if !(1..=10_000).contains(&self.max_streams_per_account) {
+            bail!("notifications.max_streams_per_account doit être compris entre 1 et 10000");
+        }
+        Ok(())
+    }
+}
+
 /// The weights of the evaluations' overall scores (`[evaluations]`, I6), in percent.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -775,6 +798,7 @@ impl Settings {
         self.lake.validate()?;
         self.azure_function.validate()?;
         self.evaluations.weights()?;
+        self.notifications.validate()?;
         Ok(())
     }
 }

@@ -407,6 +407,13 @@ impl Application {
                 email: settings.mail.from_email.trim().to_owned(),
             },
         );
+        // B3: this process hears every process's notifications (PostgreSQL LISTEN) before it serves a stream.
+        database.start_live_feed().await.context("écoute des notifications en temps réel")?;
+        let live = seeg_application::live::LiveNotifications::start(
+            &database,
+            Arc::new(database.clone()),
+            settings.notifications.max_streams_per_account,
+        );
         let reads = ApplicationReads::new(
             details.clone(),
             Arc::new(database.clone()),
@@ -493,6 +500,10 @@ impl Application {
                 hooks,
             ),
             interviews: interviews.clone(),
+            live: seeg_adapters_http::LiveEndpoints {
+                hub: live,
+                heartbeat: std::time::Duration::from_secs(settings.notifications.heartbeat_secs),
+            },
             webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
             reads,
             editing: seeg_application::applications::ApplicationEditing::new(

@@ -24,6 +24,7 @@ mod interviews;
 mod jobs;
 mod lake_backfill;
 mod lake_export;
+mod live_notifications;
 mod matricules;
 mod multipart;
 mod outbox_admin;

@@ -477,10 +477,16 @@ impl Accounts {
         credential: &str,
         kind: TokenKind,
     ) -> Result<(User, DateTime<Utc>), AuthenticationError> {
-        if kind == TokenKind::Refresh {
-            return Err(AuthenticationError::InvalidToken);
+        match kind {
+            TokenKind::Access => self.authenticate_as(credential, kind).await,
+            // A ticket only opens the stream: the stream then lasts as an access token issued now would.
+            TokenKind::StreamTicket => {
+                let (user, _) = self.authenticate_as(credential, kind).await?;
+                let lifetime = i64::try_from(self.tokens.access_lifetime_secs()).unwrap_or(i64::MAX);
+                Ok((user, self.clock.now() + chrono::TimeDelta::seconds(lifetime)))
+            }
+            TokenKind::Refresh => Err(AuthenticationError::InvalidToken),
         }
-        self.authenticate_as(credential, kind).await
     }
 
     /// A stream ticket for `caller` (`POST /api/v1/notifications/stream/ticket`): a URL may carry it where a

@@ -41,4 +41,4 @@ pub use ports::{
     SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
 };
 pub use provisioning::{CreateUserCommand, ProvisioningError, UserProvisioning};
-pub use tokens::{Issued, TokenError, TokenKind, TokenService, TokenSettings, Verified};
+pub use tokens::{Issued, STREAM_TICKET_LIFETIME, TokenError, TokenKind, TokenService, TokenSettings, Verified};

@@ -1,0 +1,128 @@
+//! `GET /api/v1/notifications/stream` (B3): Server-Sent Events. Authenticated by the `Authorization` header, or
+//! by `?ticket=` (a stream ticket, as `EventSource` cannot send headers); `Last-Event-ID` resumes after the last
+//! notification received, without loss. A comment keeps an idle stream alive every `heartbeat`; the stream ends
+//! when its credential expires (the client asks for a new one) or its account is blocked.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use seeg_application::identity::TokenKind;
+use seeg_application::live::{Cursor, LiveStream};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::events::{encode, sse_frame};
+use crate::error::{ApiError, ErrorBody};
+use crate::params::bearer_token;
+use crate::state::ApiState;
+
+/// How long the client waits before reconnecting after the stream drops (SSE `retry`).
+const RETRY_MILLIS: u32 = 3_000;
+
+/// The stream's query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StreamQuery {
+    /// A stream ticket (`POST /api/v1/notifications/stream/ticket`), when no `Authorization` header can be sent.
+    ticket: Option<String>,
+}
+
+/// The caller's live notifications, as Server-Sent Events: `notifications:new` (its `id` resumes the stream),
+/// `notifications:unread_count`, `notifications:updated`, `notifications:updated_all`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications/stream",
+    operation_id = "notification_stream",
+    tag = "Notifications",
+    security(("bearer" = []), ()),
+    params(
+        StreamQuery,
+        ("Last-Event-ID" = Option<String>, Header, description = "L'`id` du dernier événement reçu : le flux reprend après"),
+    ),
+    responses(
+        (status = 200, description = "Flux `text/event-stream`", content_type = "text/event-stream", body = String),
+        (status = 401, description = "Jeton ou ticket absent, invalide ou expiré", body = ErrorBody),
+        (status = 422, description = "`Last-Event-ID` illisible", body = ErrorBody),
+        (status = 429, description = "`too_many_streams` : trop de flux ouverts pour ce compte", body = ErrorBody),
+    )
+)]
+pub(crate) async fn stream(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    query: web::Query<StreamQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (credential, kind) = match (bearer_token(req.headers()), query.ticket.as_deref()) {
+        (Some(token), _) => (token, TokenKind::Access),
+        (None, Some(ticket)) if !ticket.trim().is_empty() => (ticket.trim(), TokenKind::StreamTicket),
+        (None, _) => return Err(ApiError::NotAuthenticated),
+    };
+    let (user, expires_at) = super::authenticate(&state, credential, kind).await?;
+    let resume = match req.headers().get("last-event-id") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|raw| Cursor::parse_event_id(raw.trim()))
+                .ok_or_else(|| ApiError::invalid("header.Last-Event-ID", "identifiant d'événement illisible"))?,
+        ),
+    };
+    let live = state.live.hub.open(user.id, resume).await?;
+    let lasts = (expires_at - state.clock.now()).to_std().unwrap_or_default();
+    let body = frames(live, state.live.heartbeat, lasts);
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache, no-store"))
+        // Proxies that buffer (nginx) pass the events on as they come.
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(body))
+}
+
+/// Where a stream's body stands.
+struct Frames {
+    live: LiveStream,
+    heartbeat: tokio::time::Interval,
+    ends: std::pin::Pin<Box<tokio::time::Sleep>>,
+    started: bool,
+    done: bool,
+}
+
+/// The stream's body: the events of `live`, a keep-alive every `heartbeat`, an end after `lasts`.
+fn frames(
+    live: LiveStream,
+    heartbeat: Duration,
+    lasts: Duration,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
+    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let state =
+        Frames { live, heartbeat: interval, ends: Box::pin(tokio::time::sleep(lasts)), started: false, done: false };
+    futures_util::stream::unfold(state, |mut s| async move {
+        if s.done {
+            return None;
+        }
+        if !s.started {
+            s.started = true;
+            return Some((Ok(Bytes::from(format!("retry: {RETRY_MILLIS}\n\n"))), s));
+        }
+        let chunk = tokio::select! {
+            event = s.live.next() => match event {
+                Ok(Some(event)) => sse_frame(&encode(&event)),
+                Ok(None) => return None,
+                Err(error) => {
+                    tracing::warn!(user.id = %s.live.user_id(), error = %error, "notification stream: store failed");
+                    return None;
+                }
+            },
+            _ = s.heartbeat.tick() => ": ping\n\n".to_owned(),
+            () = &mut s.ends => {
+                // The credential expired: the client reconnects with a fresh one.
+                s.done = true;
+                "event: notifications:expired\ndata: {\"type\":\"notifications:expired\"}\n\n".to_owned()
+            }
+        };
+        Some((Ok(Bytes::from(chunk)), s))
+    })
+}
