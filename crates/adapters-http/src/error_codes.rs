@@ -94,6 +94,7 @@ error_codes! {
     ApplicationClosed = ("application_closed", CONFLICT, "La candidature est refusée, retirée ou embauchée : aucun entretien ne peut être programmé (I7)."),
     EvaluationExists = ("evaluation_exists", CONFLICT, "La candidature a déjà une évaluation de ce protocole (une par protocole et par candidature, I6)."),
     TooManyStreams = ("too_many_streams", TOO_MANY_REQUESTS, "Le compte a déjà le nombre maximal de flux de notifications ouverts (`notifications.max_streams_per_account`) : en fermer un."),
+    StreamsFull = ("streams_full", SERVICE_UNAVAILABLE, "Le serveur a atteint son nombre maximal de flux de notifications ouverts (`notifications.max_streams`) : réessayer après `Retry-After`."),
     OutboxEventDone = ("outbox_event_done", CONFLICT, "L'événement de l'outbox est déjà traité : il ne se rejoue pas."),
     NotReady = ("not_ready", SERVICE_UNAVAILABLE, "Une dépendance (base de données, stockage) ne répond pas."),
     BodyTimeout = ("body_timeout", REQUEST_TIMEOUT, "Le corps de la requête n'est pas arrivé dans le délai (`http.body_timeout_secs`)."),

@@ -150,6 +150,12 @@ pub enum LiveError {
         /// The bound.
         max: usize,
     },
+    /// The process holds `max` streams in all already (S6: accounts together cannot exhaust it either).
+    #[error("Le serveur a atteint son nombre maximal de flux de notifications ouverts ({max}) : réessayez plus tard")]
+    ServerFull {
+        /// The bound.
+        max: usize,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -165,17 +171,26 @@ pub struct LiveNotifications {
     deliveries: broadcast::Sender<Arc<Delivery>>,
     reads: Arc<dyn LiveReads>,
     open: OpenStreams,
-    max_per_account: usize,
+    limits: LiveLimits,
+}
+
+/// How many streams a process holds open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveLimits {
+    /// At most this many per account (tabs, devices).
+    pub per_account: usize,
+    /// At most this many in all.
+    pub in_all: usize,
 }
 
 impl LiveNotifications {
-    /// Starts the process task on `feed` (on the current tokio runtime); it stops when the feed closes. An
-    /// account holds at most `max_per_account` streams at once in this process.
-    pub fn start(feed: &dyn NotificationFeed, reads: Arc<dyn LiveReads>, max_per_account: usize) -> Self {
+    /// Starts the process task on `feed` (on the current tokio runtime); it stops when the feed closes. The
+    /// process holds at most `limits` streams at once.
+    pub fn start(feed: &dyn NotificationFeed, reads: Arc<dyn LiveReads>, limits: LiveLimits) -> Self {
         let (deliveries, _) = broadcast::channel(CHANNEL_CAPACITY);
         let signals = feed.subscribe();
         tokio::spawn(relay(signals, deliveries.clone(), Arc::clone(&reads)));
-        Self { deliveries, reads, open: OpenStreams::default(), max_per_account }
+        Self { deliveries, reads, open: OpenStreams::default(), limits }
     }
 
     /// How many streams are open in this process.
@@ -186,7 +201,7 @@ impl LiveNotifications {
     /// Opens a stream for `user_id`: first the notifications after `resume_from` (an SSE `Last-Event-ID`; without
     /// it, from now on), then the unread count, then every change as it commits.
     pub async fn open(&self, user_id: Uuid, resume_from: Option<Cursor>) -> Result<LiveStream, LiveError> {
-        let slot = StreamSlot::take(&self.open, user_id, self.max_per_account)?;
+        let slot = StreamSlot::take(&self.open, user_id, self.limits)?;
         // Subscribed before reading: a change committed meanwhile is both read and delivered (then pushed once),
         // never neither.
         let deliveries = self.deliveries.subscribe();
@@ -273,11 +288,14 @@ struct StreamSlot {
 }
 
 impl StreamSlot {
-    fn take(open: &OpenStreams, user_id: Uuid, max: usize) -> Result<Self, LiveError> {
+    fn take(open: &OpenStreams, user_id: Uuid, limits: LiveLimits) -> Result<Self, LiveError> {
         let mut counts = open.lock().unwrap_or_else(PoisonError::into_inner);
+        if counts.values().sum::<usize>() >= limits.in_all {
+            return Err(LiveError::ServerFull { max: limits.in_all });
+        }
         let count = counts.entry(user_id).or_default();
-        if *count >= max {
-            return Err(LiveError::TooManyStreams { max });
+        if *count >= limits.per_account {
+            return Err(LiveError::TooManyStreams { max: limits.per_account });
         }
         *count += 1;
         Ok(Self { open: Arc::clone(open), user_id })

@@ -523,19 +523,30 @@ impl AzureFunctionSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationSettings {
-    /// Seconds between two keep-alives on an idle stream (an SSE comment, a WebSocket ping).
+    /// Seconds between two keep-alives on an idle stream (an SSE comment, a WebSocket ping); a WebSocket client
+    /// that reads nothing for twice as long is closed.
     pub heartbeat_secs: u64,
     /// How many streams one account may hold open at once in one process.
     pub max_streams_per_account: usize,
+    /// How many streams one process holds open at once, all accounts together.
+    pub max_streams: usize,
 }
 
 impl NotificationSettings {
+    /// The streams' bounds.
+    pub const fn limits(&self) -> seeg_application::live::LiveLimits {
+        seeg_application::live::LiveLimits { per_account: self.max_streams_per_account, in_all: self.max_streams }
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
         if !(1..=300).contains(&self.heartbeat_secs) {
             bail!("notifications.heartbeat_secs doit être compris entre 1 et 300");
         }
         if !(1..=10_000).contains(&self.max_streams_per_account) {
             bail!("notifications.max_streams_per_account doit être compris entre 1 et 10000");
+        }
+        if !(1..=1_000_000).contains(&self.max_streams) {
+            bail!("notifications.max_streams doit être compris entre 1 et 1000000");
         }
         Ok(())
     }

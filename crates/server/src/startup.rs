@@ -412,7 +412,7 @@ impl Application {
         let live = seeg_application::live::LiveNotifications::start(
             &database,
             Arc::new(database.clone()),
-            settings.notifications.max_streams_per_account,
+            settings.notifications.limits(),
         );
         let reads = ApplicationReads::new(
             details.clone(),

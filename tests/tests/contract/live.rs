@@ -11,7 +11,7 @@ use seeg_adapters_memory::MemoryStore;
 use seeg_adapters_postgres::Database;
 use seeg_application::identity::Notification;
 use seeg_application::live::{
-    Cursor, LiveError, LiveNotifications, LiveReads, LiveStream, NotificationFeed, PushEvent, Signal,
+    Cursor, LiveError, LiveLimits, LiveNotifications, LiveReads, LiveStream, NotificationFeed, PushEvent, Signal,
 };
 use seeg_application::{IdGenerator, SystemIds};
 use seeg_domain::identity::{User, UserStatus};
@@ -134,7 +134,7 @@ async fn a_stream_hears_its_accounts_changes_and_resumes_after_a_cursor(backend:
     old.read = true;
     let unread = notification(awa.id, "Non lue", 2);
     write(&p, &[&old, &unread]).await;
-    let hub = LiveNotifications::start(feed.as_ref(), Arc::clone(&reads), 2);
+    let hub = LiveNotifications::start(feed.as_ref(), Arc::clone(&reads), LiveLimits { per_account: 2, in_all: 3 });
 
     // A fresh stream starts from now: the count, then what commits.
     let mut stream = hub.open(awa.id, None).await.unwrap();
@@ -159,6 +159,8 @@ async fn a_stream_hears_its_accounts_changes_and_resumes_after_a_cursor(backend:
     let refused = hub.open(awa.id, None).await;
     assert!(matches!(refused, Err(LiveError::TooManyStreams { max: 2 })), "{refused:?}");
     let jeans = hub.open(jean.id, None).await.unwrap();
+    let full = hub.open(jean.id, None).await;
+    assert!(matches!(full, Err(LiveError::ServerFull { max: 3 })), "three in all: {full:?}");
     drop(jeans);
     drop(resumed);
     let mut again = hub.open(awa.id, None).await.unwrap();
@@ -206,7 +208,7 @@ async fn another_process_hears_what_one_commits(backend: Backend) {
     let awa = user("awa@example.com");
     add_users(&p, &[&awa]).await;
     let mut signals = NotificationFeed::subscribe(&other);
-    let hub = LiveNotifications::start(&other, Arc::new(other.clone()), 2);
+    let hub = LiveNotifications::start(&other, Arc::new(other.clone()), LiveLimits { per_account: 2, in_all: 3 });
     let mut stream = hub.open(awa.id, None).await.unwrap();
     assert_eq!(next_event(&mut stream).await, Some(PushEvent::UnreadCount(0)));
     let n = notification(awa.id, "D'un autre processus", 1);

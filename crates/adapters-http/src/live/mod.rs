@@ -53,6 +53,7 @@ impl From<LiveError> for ApiError {
         let detail = error.to_string();
         match error {
             LiveError::TooManyStreams { .. } => Self::refused(ErrorCode::TooManyStreams, detail),
+            LiveError::ServerFull { .. } => Self::refused(ErrorCode::StreamsFull, detail),
             LiveError::Store(e) => e.into(),
         }
     }

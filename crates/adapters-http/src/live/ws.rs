@@ -116,8 +116,11 @@ async fn run(
         tokio::select! {
             event = live.next() => match event {
                 Ok(Some(event)) => {
-                    if session.text(encode(&event).json).await.is_err() {
-                        return;
+                    // A client that stops reading fills the socket: it is let go after two keep-alive periods.
+                    match tokio::time::timeout(heartbeat * 2, session.text(encode(&event).json)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => return,
+                        Err(_) => break Some(CloseReason { code: CloseCode::Away, description: Some("client trop lent".into()) }),
                     }
                 }
                 Ok(None) => break Some(CloseReason { code: CloseCode::Policy, description: Some("accès révoqué".into()) }),
