@@ -13,6 +13,7 @@ use crate::dashboards::{applications as dashboard_applications, candidate, recru
 use crate::error::{ErrorBody, FieldError};
 use crate::evaluations::{protocol1, protocol2, stats as evaluation_stats};
 use crate::interviews::{slots, stats as interview_stats};
+use crate::notifications::{inbox, stats as notification_stats};
 use crate::offers::{public, recruiter};
 use crate::users::{access_requests, accounts, profiles};
 use crate::{health, webhooks};
@@ -106,6 +107,12 @@ use crate::{health, webhooks};
         protocol2::update,
         protocol2::by_application,
         evaluation_stats::overview,
+        inbox::list_notifications,
+        inbox::get_notification,
+        inbox::mark_read,
+        inbox::mark_all_read,
+        notification_stats::unread_count,
+        notification_stats::overview,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -126,6 +133,8 @@ use crate::{health, webhooks};
          statistiques"),
         (name = "Évaluations", description = "Grilles d'évaluation des candidatures (protocoles 1 et 2), notes sur \
          20 et note globale pondérée calculée par le service"),
+        (name = "Notifications", description = "Notifications du compte connecté : liste filtrée, lecture, \
+         marquage comme lues, compteurs ; chacun ne voit que les siennes"),
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),

@@ -16,6 +16,7 @@ mod docs;
 mod evaluations;
 mod health;
 mod interviews;
+mod notifications;
 mod offers;
 mod users;
 mod webhooks;
@@ -97,6 +98,7 @@ pub fn app(
         .configure(admin::configure)
         .configure(webhooks::configure)
         .configure(interviews::configure)
+        .configure(notifications::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

@@ -59,6 +59,8 @@ pub struct ApiState {
     pub dashboards: seeg_application::applications::ApplicationDashboards,
     /// `/interviews/slots` and `/interviews/stats/overview` (I7).
     pub interviews: seeg_application::interviews::InterviewSlots,
+    /// The caller's own notifications: list, read, mark read, counts (legacy §1.9).
+    pub notifications: seeg_application::notifications::Notifications,
     /// Evaluations of applications, protocols 1 and 2, and their statistics (I6).
     pub evaluations: seeg_application::evaluations::Evaluations,
     /// `POST /webhooks/application-submitted`: queued exports (S9).

@@ -95,6 +95,7 @@ pub(crate) enum Change {
     },
     InsertAccessRequest(Box<AccessRequest>),
     InsertNotification(Notification),
+    MarkNotificationsRead(Vec<Uuid>),
     AppendAudit(AuditEvent),
     InsertRefreshToken(RefreshTokenRecord),
     UpdateUser(Box<User>),
@@ -261,7 +262,8 @@ impl Change {
             | Self::SettleUploadReservation { .. }
             | Self::DeleteUploadReservations(_)
             | Self::Evaluation(_)
-            | Self::WriteInterviewSlot(_) => Vec::new(),
+            | Self::WriteInterviewSlot(_)
+            | Self::MarkNotificationsRead(_) => Vec::new(),
             Self::InsertUploadReservation(r) => vec![UniqueKey::UploadReservation(r.id)],
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
@@ -302,6 +304,7 @@ impl Change {
             Self::InsertNotification(n) => {
                 state.notifications.insert(n.id, n);
             }
+            Self::MarkNotificationsRead(ids) => crate::notifications::mark_read(&mut state.notifications, &ids),
             Self::AppendAudit(e) => {
                 state.audit.insert(e.id, e);
             }
@@ -379,6 +382,7 @@ impl Change {
                 state.application_history.retain(|_, c| c.application_id != id);
                 crate::evaluations::cascade(&mut state.evaluations, id);
                 crate::interview_slots::cascade(&mut state.interview_slots, id);
+                crate::notifications::cascade(&mut state.notifications, id);
             }
             Self::Evaluation(written) => crate::evaluations::apply(&written, &mut state.evaluations),
             Self::WriteInterviewSlot(slot) => {

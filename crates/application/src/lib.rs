@@ -22,6 +22,7 @@ pub mod identity;
 pub mod interviews;
 pub mod lake;
 pub mod mail;
+pub mod notifications;
 pub mod offers;
 pub mod outbox;
 pub mod store;

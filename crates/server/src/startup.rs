@@ -493,6 +493,10 @@ impl Application {
                 hooks,
             ),
             interviews: interviews.clone(),
+            notifications: seeg_application::notifications::Notifications::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+            ),
             webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
             reads,
             editing: seeg_application::applications::ApplicationEditing::new(

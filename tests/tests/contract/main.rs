@@ -19,6 +19,7 @@ mod identity;
 mod interview_slots;
 mod lake_backfill;
 mod lake_export;
+mod notifications;
 mod offer_desk;
 mod offers;
 mod outbox;
