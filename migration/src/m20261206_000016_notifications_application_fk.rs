@@ -5,7 +5,7 @@
 //! notification) and the index of an account's list by date. `idx_notifications_user_read` (user, read,
 //! created_at) already serves the unread filter and count.
 //!
-//! Orphans first: a notification whose application was deleted before the key existed is deleted, as the key
+//! Orphans first (I8b): a notification whose application was deleted before the key existed is deleted, as the key
 //! would have deleted it then; nulling the reference instead would keep a notification whose link leads nowhere.
 //! The way back keeps every remaining row (the orphans deleted stay deleted).
 //!

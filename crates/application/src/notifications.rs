@@ -1,4 +1,4 @@
-//! An account's in-app notifications (legacy §1.9, R33, I8): listed, read one by one, marked read, counted. Every
+//! An account's in-app notifications (legacy §1.9, R33, I8, I8b): listed, read one by one, marked read, counted. Every
 //! role reads and marks its own notifications only; another account's answers as an unknown one (S3), so ids
 //! cannot be probed. Marking read commits through the transaction's `NotificationWriter` (I1), the one place
 //! every change to a notification goes through. A user reading its own notifications leaves no audit row: it

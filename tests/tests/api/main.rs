@@ -26,6 +26,7 @@ mod lake_backfill;
 mod lake_export;
 mod matricules;
 mod multipart;
+mod notifications;
 mod outbox_admin;
 mod passwords;
 mod pdf_active_content;

@@ -1,4 +1,4 @@
-//! An account's in-app notifications (legacy §1.9, R33): listing, reading and marking read (`inbox`), in the
+//! An account's in-app notifications (legacy §1.9, R33, I8b): listing, reading and marking read (`inbox`), in the
 //! legacy shapes of `dto`, and their counts (`stats`). Here: the route table and the error mapping; who sees
 //! which notification is the application ring's `Notifications` (the caller's own only, S3).
 
