@@ -10,8 +10,8 @@
 //! The way back keeps every remaining row (the orphans deleted stay deleted).
 //!
 //! PostgreSQL adds the key and the column in place. SQLite cannot add a constraint to a table: the table is
-//! rebuilt (create the new shape, copy the rows, drop the old, rename, index again), nothing else references
-//! `notifications`, so no other table sees the change.
+//! rebuilt in one transaction (create the new shape, copy the rows, drop the old, rename, index again); nothing
+//! else references `notifications`, so no other table sees the change.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, StatementBuilder};
@@ -175,6 +175,12 @@ async fn backfill(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on SQLite too (PostgreSQL's default): a rebuild interrupted half-way leaves the table
+    /// as it was.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         use Notifications as N;
         delete_orphans(manager).await?;
