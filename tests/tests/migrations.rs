@@ -60,6 +60,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     // (table, column): the step drops the column, or the whole table when no column is named.
     let undone_by = |name: &str| -> Option<(&'static str, Option<&'static str>)> {
         match name {
+            "m20261206_000016_notifications_application_fk" => Some(("notifications", Some("search_folded"))),
             "m20261205_000015_create_interview_slots" => Some(("interview_slots", None)),
             "m20261205_000014_create_evaluations" => Some(("protocol1_evaluations", None)),
             "m20261125_000012_create_application_drafts" => Some(("application_drafts", None)),
@@ -89,7 +90,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 10, "every checked step was met");
+    assert_eq!(checked, 11, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
@@ -216,7 +217,91 @@ async fn the_offer_search_columns_are_backfilled(backend: Backend) {
     conn.close().await.unwrap();
 }
 
+/// Notifications written before their application key existed: the ones about a deleted application are deleted,
+/// the others kept and found by `q`; once migrated, deleting an application deletes its notifications; the way
+/// back keeps every row.
+async fn notifications_get_their_application_key(backend: Backend) {
+    use seeg_application::identity::{Notification, NotificationFilter, NotificationSort};
+    use seeg_application::{IdGenerator, Page, SystemIds, UnitOfWork};
+    use seeg_domain::applications::ApplicationStatus;
+
+    let db = TestDatabase::create(backend).await;
+    let database = db.connect().await;
+    let conn = Database::connect(&db.url).await.unwrap();
+    let ports = seeg_tests::ports_of(&database);
+    let candidate = seeg_tests::users::user("notifie@exemple.ga");
+    let mut tx = ports.uow.begin().await.unwrap();
+    tx.users().insert(&candidate).await.unwrap();
+    tx.commit().await.unwrap();
+    let offer = seeg_tests::offers::offer("Technicien", 0);
+    seeg_tests::insert_offers(&*ports.uow, std::slice::from_ref(&offer)).await;
+    let uow: &dyn UnitOfWork = &database;
+    let kept = seeg_tests::applications::seed(uow, candidate.id, offer.id, ApplicationStatus::Candidature).await;
+
+    Migrator::down(&conn, Some(1)).await.unwrap();
+    let now = seeg_tests::offers::base_time();
+    let mut ids = Vec::new();
+    for (title, about) in
+        [("Dossier reçu", Some(kept.id)), ("Dossier supprimé", Some(SystemIds.new_id())), ("Libre", None)]
+    {
+        let id = SystemIds.new_id();
+        ids.push(id);
+        let columns =
+            ["id", "user_id", "related_application_id", "title", "message", "type", "read", "created_at", "updated_at"];
+        let insert = Query::insert()
+            .into_table(Alias::new("notifications"))
+            .columns(columns.map(Alias::new))
+            .values_panic([
+                id.into(),
+                candidate.id.into(),
+                about.into(),
+                title.into(),
+                "Votre candidature ÉVOLUE".into(),
+                "system".into(),
+                false.into(),
+                now.into(),
+                now.into(),
+            ])
+            .to_owned();
+        conn.execute_raw(conn.get_database_backend().build(&insert)).await.unwrap();
+    }
+    Migrator::up(&conn, None).await.unwrap();
+
+    let all = Page { skip: 0, limit: 10 };
+    let listed = |filter: NotificationFilter| {
+        let ports = &ports;
+        let user = candidate.id;
+        async move {
+            let found = ports.notifications.list(user, &filter, all, NotificationSort::default()).await.unwrap();
+            let mut found: Vec<_> = found.items.iter().map(|n: &Notification| n.id).collect();
+            found.sort();
+            found
+        }
+    };
+    let mut expected = vec![ids[0], ids[2]];
+    expected.sort();
+    assert_eq!(listed(NotificationFilter::default()).await, expected, "the orphan is deleted, the rest kept");
+    let q = NotificationFilter { q: Some("evolue".into()), ..NotificationFilter::default() };
+    assert_eq!(listed(q).await, expected, "search_folded is backfilled");
+
+    let mut tx = ports.uow.begin().await.unwrap();
+    assert!(tx.applications().delete(kept.id, None).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(listed(NotificationFilter::default()).await, [ids[2]], "gone with its application");
+
+    Migrator::down(&conn, Some(1)).await.unwrap();
+    let count =
+        Query::select().expr(sea_orm::sea_query::Expr::cust("COUNT(*)")).from(Alias::new("notifications")).to_owned();
+    let row = conn.query_one_raw(conn.get_database_backend().build(&count)).await.unwrap().unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 1, "the way back keeps the rows");
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(listed(NotificationFilter::default()).await, [ids[2]]);
+    conn.close().await.unwrap();
+    database.close().await.unwrap();
+}
+
 on_backends!(Sqlite, Postgres =>
+    notifications_get_their_application_key,
     up_down_up_on_an_empty_database,
     every_foreign_key_has_an_index,
     every_pooled_connection_sees_the_migrated_schema,

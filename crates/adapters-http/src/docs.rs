@@ -14,6 +14,7 @@ use crate::error::{ErrorBody, FieldError};
 use crate::evaluations::{protocol1, protocol2, stats as evaluation_stats};
 use crate::interviews::{slots, stats as interview_stats};
 use crate::live::{sse, ticket, ws};
+use crate::notifications::{inbox, stats as notification_stats};
 use crate::offers::{public, recruiter};
 use crate::users::{access_requests, accounts, profiles};
 use crate::{health, webhooks};
@@ -110,6 +111,12 @@ use crate::{health, webhooks};
         sse::stream,
         ticket::issue,
         ws::connect,
+        inbox::list_notifications,
+        inbox::get_notification,
+        inbox::mark_read,
+        inbox::mark_all_read,
+        notification_stats::unread_count,
+        notification_stats::overview,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -130,7 +137,8 @@ use crate::{health, webhooks};
          statistiques"),
         (name = "Évaluations", description = "Grilles d'évaluation des candidatures (protocoles 1 et 2), notes sur \
          20 et note globale pondérée calculée par le service"),
-        (name = "Notifications", description = "Notifications de l'utilisateur ; en temps réel par SSE \
+        (name = "Notifications", description = "Notifications du compte connecté : liste filtrée, lecture, \
+         marquage comme lues, compteurs, chacun ne voyant que les siennes ; en temps réel par SSE \
          (`/notifications/stream`) ou par le WebSocket historique (`/notifications/ws`)"),
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),

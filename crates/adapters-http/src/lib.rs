@@ -17,6 +17,7 @@ mod evaluations;
 mod health;
 mod interviews;
 mod live;
+mod notifications;
 mod offers;
 mod users;
 mod webhooks;
@@ -101,6 +102,7 @@ pub fn app(
         .configure(admin::configure)
         .configure(webhooks::configure)
         .configure(interviews::configure)
+        .configure(notifications::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

@@ -61,6 +61,8 @@ pub struct ApiState {
     pub interviews: seeg_application::interviews::InterviewSlots,
     /// The live notification streams (B3).
     pub live: crate::live::LiveEndpoints,
+    /// The caller's own notifications: list, read, mark read, counts (legacy §1.9).
+    pub notifications: seeg_application::notifications::Notifications,
     /// Evaluations of applications, protocols 1 and 2, and their statistics (I6).
     pub evaluations: seeg_application::evaluations::Evaluations,
     /// `POST /webhooks/application-submitted`: queued exports (S9).

@@ -492,7 +492,7 @@ async fn run() -> anyhow::Result<()> {
             "Votre candidature - Technicien(ne) réseau HTA",
         ]
     );
-    let stats = store.stats().await?;
+    let stats = OutboxStore::stats(&*store).await?;
     assert_eq!((stats.pending, stats.done, stats.dead), (0, 3, 0));
     println!("6. outbox relay sent {} e-mails: {}", subjects.len(), subjects.join(" | "));
     Ok(())

@@ -89,6 +89,7 @@ impl Change {
         use seeg_application::live::Signal;
         match self {
             Self::InsertNotification(n) => Some(Signal::New(Box::new(n.clone()))),
+            Self::Signal(signal) => Some(signal.clone()),
             Self::UpdateUser(u) if u.status != seeg_domain::identity::UserStatus::Active => {
                 Some(Signal::Revoked { user_id: u.id })
             }
@@ -111,6 +112,9 @@ pub(crate) enum Change {
     },
     InsertAccessRequest(Box<AccessRequest>),
     InsertNotification(Notification),
+    MarkNotificationsRead(Vec<Uuid>),
+    /// Changes nothing: what the live streams hear once the transaction commits (B3).
+    Signal(seeg_application::live::Signal),
     AppendAudit(AuditEvent),
     InsertRefreshToken(RefreshTokenRecord),
     UpdateUser(Box<User>),
@@ -277,7 +281,9 @@ impl Change {
             | Self::SettleUploadReservation { .. }
             | Self::DeleteUploadReservations(_)
             | Self::Evaluation(_)
-            | Self::WriteInterviewSlot(_) => Vec::new(),
+            | Self::WriteInterviewSlot(_)
+            | Self::MarkNotificationsRead(_)
+            | Self::Signal(_) => Vec::new(),
             Self::InsertUploadReservation(r) => vec![UniqueKey::UploadReservation(r.id)],
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
@@ -318,6 +324,8 @@ impl Change {
             Self::InsertNotification(n) => {
                 state.notifications.insert(n.id, n);
             }
+            Self::MarkNotificationsRead(ids) => crate::notifications::mark_read(&mut state.notifications, &ids),
+            Self::Signal(_) => {}
             Self::AppendAudit(e) => {
                 state.audit.insert(e.id, e);
             }
@@ -395,6 +403,7 @@ impl Change {
                 state.application_history.retain(|_, c| c.application_id != id);
                 crate::evaluations::cascade(&mut state.evaluations, id);
                 crate::interview_slots::cascade(&mut state.interview_slots, id);
+                crate::notifications::cascade(&mut state.notifications, id);
             }
             Self::Evaluation(written) => crate::evaluations::apply(&written, &mut state.evaluations),
             Self::WriteInterviewSlot(slot) => {

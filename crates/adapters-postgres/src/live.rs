@@ -218,7 +218,7 @@ impl LiveReads for Database {
     }
 
     async fn unread_count(&self, user_id: Uuid) -> Result<u64, StoreError> {
-        crate::notifications::unread_count(&self.conn, user_id).await
+        seeg_application::identity::NotificationRepository::unread_count(self, user_id).await
     }
 }
 

@@ -24,9 +24,24 @@ pub fn fold(text: &str) -> String {
     folded
 }
 
+/// Separates the fields of a folded search text (ASCII unit separator): no search text contains it (text filters
+/// refuse control characters), so a term never matches across two fields.
+pub const FIELD_SEPARATOR: &str = "\u{1f}";
+
+/// The fields, each folded, joined with [`FIELD_SEPARATOR`]: what a stored search column holds.
+pub fn fold_fields<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
+    fields.into_iter().map(fold).collect::<Vec<_>>().join(FIELD_SEPARATOR)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, fold_fields};
+
+    #[test]
+    fn fields_fold_apart() {
+        assert_eq!(fold_fields(["Été", "À Libreville"]), "ete\u{1f}a libreville");
+        assert!(!fold_fields(["Été", "Libreville"]).contains("ete libreville"), "no match across two fields");
+    }
 
     #[test]
     fn case_accents_and_ligatures_fold_away() {

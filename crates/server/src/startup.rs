@@ -504,6 +504,10 @@ impl Application {
                 hub: live,
                 heartbeat: std::time::Duration::from_secs(settings.notifications.heartbeat_secs),
             },
+            notifications: seeg_application::notifications::Notifications::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+            ),
             webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
             reads,
             editing: seeg_application::applications::ApplicationEditing::new(

@@ -104,6 +104,17 @@ async fn the_stream_hears_what_another_request_writes_and_resumes_without_loss(b
     let mut fresh = w.stream(app, None).await;
     assert_eq!(fresh.next().await.unwrap().data["count"], 3);
 
+    // Reading one, then all, is pushed too (R34), with the count.
+    let id = incubation.data["notification"]["id"].as_str().unwrap().to_owned();
+    let token = &w.candidate.token;
+    assert_eq!(app.put_as(token, &format!("/api/v1/notifications/{id}/read"), &json!({})).await.status, 200);
+    let updated = fresh.next().await.unwrap();
+    assert_eq!(updated.data, json!({"type": "notifications:updated", "id": id}));
+    assert_eq!(fresh.next().await.unwrap().data["count"], 2);
+    assert_eq!(app.put_as(token, "/api/v1/notifications/read-all", &json!({})).await.status, 204);
+    assert_eq!(fresh.next().await.unwrap().data, json!({"type": "notifications:updated_all"}));
+    assert_eq!(fresh.next().await.unwrap().data["count"], 0);
+
     for bad in ["nope", "1.2", &format!("{}.{}", 1, Uuid::nil().simple())] {
         let refused = w.open(app, Some(bad)).await;
         assert_eq!(refused.status(), 422, "{bad}");

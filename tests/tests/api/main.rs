@@ -27,6 +27,7 @@ mod lake_export;
 mod live_notifications;
 mod matricules;
 mod multipart;
+mod notifications;
 mod outbox_admin;
 mod passwords;
 mod pdf_active_content;

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, Database as SeaDatabase, Statement};
 use seeg_application::identity::{AccessRequest, AuditEvent, AuditFilter, Notification, RefreshTokenRecord};
 use seeg_application::{IdGenerator, Page, StoreError, SystemIds};
+use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{AccessRequestStatus, CandidateKind, INTERNAL_NO_SEEG_EMAIL, Role, Sexe, User, UserStatus};
 use seeg_tests::eventually::eventually;
 use seeg_tests::offers::base_time;
@@ -426,7 +427,10 @@ async fn notifications_are_listed_per_account_newest_first_with_the_true_total(b
 
     // Pairs share a time, so the id decides between them.
     let mut mine: Vec<Notification> = (0..7).map(|i| notification(u.id, &format!("N{i}"), i / 2)).collect();
-    mine[0].related_application_id = Some(new_id());
+    let offer = seeg_tests::offers::offer("Offre notifiée", 0);
+    seeg_tests::insert_offers(&*p.uow, std::slice::from_ref(&offer)).await;
+    let about = seeg_tests::applications::seed(&*p.uow, u.id, offer.id, ApplicationStatus::Candidature).await;
+    mine[0].related_application_id = Some(about.id);
     mine[0].link = Some("/candidatures/1".into());
     mine[0].read = true;
     mine[0].kind = "password_changed".into();

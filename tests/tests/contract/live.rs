@@ -155,6 +155,19 @@ async fn a_stream_hears_its_accounts_changes_and_resumes_after_a_cursor(backend:
     assert_eq!(next_event(&mut resumed).await, Some(new(&later)));
     assert_eq!(next_event(&mut resumed).await, Some(PushEvent::UnreadCount(3)));
 
+    // Reading one, then all: the stream hears it with the count.
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.notifications().mark_read(awa.id, mine.id).await.unwrap().is_some());
+    tx.commit().await.unwrap();
+    assert_eq!(next_event(&mut resumed).await, Some(PushEvent::Updated(mine.id)));
+    assert_eq!(next_event(&mut resumed).await, Some(PushEvent::UnreadCount(2)));
+    let mut tx = p.uow.begin().await.unwrap();
+    assert_eq!(tx.notifications().mark_read(jean.id, mine.id).await.unwrap(), None, "not Jean's");
+    assert_eq!(tx.notifications().mark_all_read(awa.id).await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    assert_eq!(next_event(&mut resumed).await, Some(PushEvent::UpdatedAll));
+    assert_eq!(next_event(&mut resumed).await, Some(PushEvent::UnreadCount(0)));
+
     // Two streams per account here: a third waits for one to close.
     let refused = hub.open(awa.id, None).await;
     assert!(matches!(refused, Err(LiveError::TooManyStreams { max: 2 })), "{refused:?}");
@@ -164,7 +177,7 @@ async fn a_stream_hears_its_accounts_changes_and_resumes_after_a_cursor(backend:
     drop(jeans);
     drop(resumed);
     let mut again = hub.open(awa.id, None).await.unwrap();
-    assert_eq!(next_event(&mut again).await, Some(PushEvent::UnreadCount(3)));
+    assert_eq!(next_event(&mut again).await, Some(PushEvent::UnreadCount(0)));
 
     // Blocking the account ends its streams.
     let mut tx = p.uow.begin().await.unwrap();
@@ -172,8 +185,13 @@ async fn a_stream_hears_its_accounts_changes_and_resumes_after_a_cursor(backend:
     blocked.status = UserStatus::Blocked;
     tx.users().update(&blocked).await.unwrap();
     tx.commit().await.unwrap();
+    // The first stream still holds what happened since it last read, then ends.
     assert_eq!(next_event(&mut stream).await, Some(new(&later)));
     assert_eq!(next_event(&mut stream).await, Some(PushEvent::UnreadCount(3)));
+    assert_eq!(next_event(&mut stream).await, Some(PushEvent::Updated(mine.id)));
+    assert_eq!(next_event(&mut stream).await, Some(PushEvent::UnreadCount(2)));
+    assert_eq!(next_event(&mut stream).await, Some(PushEvent::UpdatedAll));
+    assert_eq!(next_event(&mut stream).await, Some(PushEvent::UnreadCount(0)));
     assert_eq!(next_event(&mut stream).await, None, "revoked");
 }
 

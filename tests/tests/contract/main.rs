@@ -20,6 +20,7 @@ mod interview_slots;
 mod lake_backfill;
 mod lake_export;
 mod live;
+mod notifications;
 mod offer_desk;
 mod offers;
 mod outbox;

@@ -9,7 +9,6 @@ use seeg_application::applications::ApplicationFilter;
 use seeg_application::applications::read_models::{
     ApplicationDetails, DetailParts, EvaluationSummaries, Protocol1Summary, Protocol2Summary,
 };
-use seeg_application::identity::Notification;
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{CandidateProfile, User};
 use seeg_domain::offers::JobOffer;
@@ -21,6 +20,7 @@ use crate::applications::{ApplicationBody, DocumentBody, HistoryBody};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::interviews::SlotBody;
+use crate::notifications::NotificationBody;
 use crate::params::{PageQuery, choice, query_uuid};
 use crate::routing::route;
 use crate::state::ApiState;
@@ -171,37 +171,6 @@ impl OfferCard {
     }
 }
 
-/// An in-app notification about the application (legacy `Notification`, id as a UUID string, F3).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationCard {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub related_application_id: Option<Uuid>,
-    pub title: String,
-    pub message: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub link: Option<String>,
-    pub read: bool,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<&Notification> for NotificationCard {
-    fn from(n: &Notification) -> Self {
-        Self {
-            id: n.id,
-            user_id: n.user_id,
-            related_application_id: n.related_application_id,
-            title: n.title.clone(),
-            message: n.message.clone(),
-            kind: n.kind.clone(),
-            link: n.link.clone(),
-            read: n.read,
-            created_at: n.created_at,
-        }
-    }
-}
-
 /// A protocol 1 evaluation, as the dashboard shows it (legacy §1.10).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Protocol1Card {
@@ -275,7 +244,7 @@ pub struct DetailedApplication {
     /// `cancelled`, I7).
     pub interview_slots: Vec<SlotBody>,
     /// Notifications about the application, newest first.
-    pub notifications: Vec<NotificationCard>,
+    pub notifications: Vec<NotificationBody>,
 }
 
 impl From<&ApplicationDetails> for DetailedApplication {
@@ -296,7 +265,7 @@ impl From<&ApplicationDetails> for DetailedApplication {
             evaluations: EvaluationsCard::from(&d.evaluations),
             history: d.history.iter().map(HistoryBody::from).collect(),
             interview_slots: d.interview_slots.iter().map(SlotBody::from).collect(),
-            notifications: d.notifications.iter().map(NotificationCard::from).collect(),
+            notifications: d.notifications.iter().map(NotificationBody::from).collect(),
         }
     }
 }

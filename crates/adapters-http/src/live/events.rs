@@ -1,32 +1,17 @@
 //! The events a live stream pushes, in the legacy WebSocket's JSON (R34): `{"type": "notifications:…", …}`; SSE
 //! sends the same JSON as its `data`, the type as its `event`, and a new notification's cursor as its `id`.
 
-use chrono::{DateTime, Utc};
-use seeg_application::identity::Notification;
 use seeg_application::live::{Cursor, PushEvent};
 use serde::Serialize;
 use uuid::Uuid;
 
-/// A notification as the REST routes show it (legacy §1.15, F3: a UUID id).
-#[derive(Debug, Serialize)]
-struct NotificationJson<'a> {
-    id: Uuid,
-    user_id: Uuid,
-    related_application_id: Option<Uuid>,
-    title: &'a str,
-    message: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    link: Option<&'a str>,
-    read: bool,
-    created_at: DateTime<Utc>,
-}
+use crate::notifications::NotificationBody;
 
 #[derive(Debug, Serialize)]
 #[serde(tag = "type")]
 enum Wire<'a> {
     #[serde(rename = "notifications:new")]
-    New { notification: NotificationJson<'a> },
+    New { notification: &'a NotificationBody },
     #[serde(rename = "notifications:unread_count")]
     UnreadCount { count: u64 },
     #[serde(rename = "notifications:updated")]
@@ -46,25 +31,13 @@ pub(crate) struct Encoded {
     pub json: String,
 }
 
-fn json_of(notification: &Notification) -> NotificationJson<'_> {
-    NotificationJson {
-        id: notification.id,
-        user_id: notification.user_id,
-        related_application_id: notification.related_application_id,
-        title: &notification.title,
-        message: &notification.message,
-        kind: &notification.kind,
-        link: notification.link.as_deref(),
-        read: notification.read,
-        created_at: notification.created_at,
-    }
-}
-
 pub(crate) fn encode(event: &PushEvent) -> Encoded {
+    let body;
     let (name, id, wire) = match event {
         PushEvent::New(n) => {
             let id = Some(Cursor::after(n).to_event_id());
-            ("notifications:new", id, Wire::New { notification: json_of(n) })
+            body = NotificationBody::from(n.as_ref());
+            ("notifications:new", id, Wire::New { notification: &body })
         }
         PushEvent::UnreadCount(count) => ("notifications:unread_count", None, Wire::UnreadCount { count: *count }),
         PushEvent::Updated(id) => ("notifications:updated", None, Wire::Updated { id: *id }),
@@ -93,6 +66,9 @@ pub(crate) fn sse_frame(event: &Encoded) -> String {
 
 #[cfg(test)]
 mod tests {
+    use chrono::DateTime;
+    use seeg_application::identity::Notification;
+
     use super::*;
 
     #[test]

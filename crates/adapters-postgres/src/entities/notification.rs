@@ -17,6 +17,8 @@ pub struct Model {
     pub read: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Title and message folded (`seeg_domain::search::fold_fields`), what `q` matches; written on insert.
+    pub search_folded: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -37,8 +37,9 @@ pub use passwords::PasswordHasher;
 pub use ports::{
     AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter, AuditEvent,
     AuditFilter, AuditRepository, AuditWriter, CandidateProfileRepository, CandidateProfileWriter, Notification,
-    NotificationRepository, NotificationWriter, RefreshTokenRecord, RefreshTokenRepository, RefreshTokenWriter,
-    SortOrder, UserFilter, UserRepository, UserSort, UserSortKey, UserWriter,
+    NotificationFilter, NotificationRepository, NotificationSort, NotificationSortKey, NotificationStats,
+    NotificationWriter, RefreshTokenRecord, RefreshTokenRepository, RefreshTokenWriter, SortOrder, UserFilter,
+    UserRepository, UserSort, UserSortKey, UserWriter,
 };
 pub use provisioning::{CreateUserCommand, ProvisioningError, UserProvisioning};
 pub use tokens::{Issued, STREAM_TICKET_LIFETIME, TokenError, TokenKind, TokenService, TokenSettings, Verified};

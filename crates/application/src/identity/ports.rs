@@ -1,5 +1,7 @@
 //! The identity capability's persistence ports and the records they keep.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use seeg_domain::identity::{AccessRequestStatus, CandidateProfile, Role, User, UserStatus};
@@ -227,21 +229,117 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
 }
 
-/// Reads notifications.
-///
-/// Contract: `list_for_user` holds only the account's notifications, newest first (`created_at` descending, then
-/// `id` descending); `total` counts all of them, not the page. An unknown account has an empty list.
-#[async_trait]
-pub trait NotificationRepository: Send + Sync + std::fmt::Debug {
-    /// One page of the account's notifications, newest first, with the true total.
-    async fn list_for_user(&self, user_id: Uuid, page: Page) -> Result<PageOf<Notification>, StoreError>;
+/// Which of an account's notifications `NotificationRepository::list` returns; `None`/`false` is no criterion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotificationFilter {
+    /// Only the unread ones.
+    pub unread_only: bool,
+    /// Free text, found in the title or the message with case and accents ignored (`seeg_domain::search::fold`;
+    /// `%`, `_` and `'` are literal).
+    pub q: Option<String>,
+    /// Only this type (`registration`, `application_status_changed`, …), compared exactly.
+    pub kind: Option<String>,
+    /// Only those written at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Only those written at or before this instant.
+    pub created_to: Option<DateTime<Utc>>,
 }
 
-/// Writes notifications inside a transaction. Contract: `insert` of an existing id is `Conflict`.
+/// The column notifications are listed by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum NotificationSortKey {
+    /// By the time it was written (the default).
+    #[default]
+    CreatedAt,
+    /// By title, in code-point order on every backend.
+    Title,
+}
+
+/// How notifications are listed: newest first by default (R33, F5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NotificationSort {
+    /// The column.
+    pub key: NotificationSortKey,
+    /// The direction; ties are broken by `id` in the same direction.
+    pub order: SortOrder,
+}
+
+impl Default for NotificationSort {
+    fn default() -> Self {
+        Self { key: NotificationSortKey::CreatedAt, order: SortOrder::Desc }
+    }
+}
+
+/// An account's notifications counted (legacy `/notifications/stats/overview`, R33).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotificationStats {
+    /// Every notification of the account.
+    pub total: u64,
+    /// The unread ones among them.
+    pub unread: u64,
+    /// Per type; a notification without a type (a legacy row) is counted under
+    /// [`NotificationStats::UNTYPED`]. Types with no notification are absent.
+    pub by_kind: BTreeMap<String, u64>,
+}
+
+impl NotificationStats {
+    /// The key untyped notifications are counted under (legacy rows may have a null `type`).
+    pub const UNTYPED: &'static str = "autre";
+}
+
+/// Reads notifications. Every read is scoped to one account: another account's notifications are never returned,
+/// counted or told apart from unknown ones.
+///
+/// Contract: `list` holds only the account's notifications matching every criterion of the filter, in `sort`
+/// order then by `id` in the same direction (deterministic, F5); `total` counts every match, not the page. An
+/// unknown account has an empty list and zero counts. `get` is `None` for an unknown id and for another
+/// account's. A notification stored without a type reads with an empty `kind`.
+#[async_trait]
+pub trait NotificationRepository: Send + Sync + std::fmt::Debug {
+    /// One page of the account's notifications matching `filter`, with the true total.
+    async fn list(
+        &self,
+        user_id: Uuid,
+        filter: &NotificationFilter,
+        page: Page,
+        sort: NotificationSort,
+    ) -> Result<PageOf<Notification>, StoreError>;
+
+    /// One page of all the account's notifications, newest first (`created_at` descending, then `id`
+    /// descending), with the true total.
+    async fn list_for_user(&self, user_id: Uuid, page: Page) -> Result<PageOf<Notification>, StoreError> {
+        self.list(user_id, &NotificationFilter::default(), page, NotificationSort::default()).await
+    }
+
+    /// The account's notification `id`, if it is the account's.
+    async fn get(&self, user_id: Uuid, id: Uuid) -> Result<Option<Notification>, StoreError>;
+
+    /// How many of the account's notifications are unread.
+    async fn unread_count(&self, user_id: Uuid) -> Result<u64, StoreError>;
+
+    /// The account's notifications counted: in all, unread, per type.
+    async fn stats(&self, user_id: Uuid) -> Result<NotificationStats, StoreError>;
+}
+
+/// Writes notifications inside a transaction: every change to a notification goes through here, so that what
+/// follows a write (a push to the reader's open connections) has one place to hook on.
+///
+/// Contract: `insert` of an existing id is `Conflict`; a `related_application_id` must name a stored application
+/// (the row goes with it when the application is deleted). `mark_read` marks the account's notification `id`
+/// read and returns it as stored after the change, also when it was read already (idempotent); it is `None`, and
+/// nothing changes, for an unknown id and for another account's. `mark_all_read` marks every unread notification
+/// of the account read and returns how many changed (0 when none was unread); other accounts' are untouched.
+/// Neither changes anything but `read`.
 #[async_trait]
 pub trait NotificationWriter: Send {
     /// Stores a new notification.
     async fn insert(&mut self, notification: &Notification) -> Result<(), StoreError>;
+
+    /// Marks the account's notification `id` read: the notification as now stored, or `None`.
+    async fn mark_read(&mut self, user_id: Uuid, id: Uuid) -> Result<Option<Notification>, StoreError>;
+
+    /// Marks every unread notification of the account read: how many changed.
+    async fn mark_all_read(&mut self, user_id: Uuid) -> Result<u64, StoreError>;
 }
 
 /// One line of the audit trail (B2): who did what to which record, never the personal values themselves.

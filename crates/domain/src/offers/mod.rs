@@ -130,16 +130,11 @@ impl JobOffer {
 
 /// `JobOffer::search_folded` from the four fields (the migration that backfills the column uses it too).
 pub fn search_folded(title: &str, description: &str, department: Option<&str>, location: &str) -> String {
-    [Some(title), Some(description), department, Some(location)]
-        .into_iter()
-        .flatten()
-        .map(crate::search::fold)
-        .collect::<Vec<_>>()
-        .join(SEARCH_FIELD_SEPARATOR)
+    crate::search::fold_fields([Some(title), Some(description), department, Some(location)].into_iter().flatten())
 }
 
 /// Separates the fields inside `JobOffer::search_folded` (ASCII unit separator).
-pub const SEARCH_FIELD_SEPARATOR: &str = "\u{1f}";
+pub const SEARCH_FIELD_SEPARATOR: &str = crate::search::FIELD_SEPARATOR;
 
 #[cfg(test)]
 mod tests {
