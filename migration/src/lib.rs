@@ -18,6 +18,7 @@ mod m20261125_000012_create_application_drafts;
 mod m20261204_000013_create_upload_reservations;
 mod m20261205_000014_create_evaluations;
 mod m20261205_000015_create_interview_slots;
+mod m20261206_000017_create_email_logs;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_create_upload_reservations::Migration),
             Box::new(m20261205_000014_create_evaluations::Migration),
             Box::new(m20261205_000015_create_interview_slots::Migration),
+            Box::new(m20261206_000017_create_email_logs::Migration),
         ]
     }
 }

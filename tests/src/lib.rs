@@ -140,6 +140,8 @@ pub struct Ports {
     pub read_model: Arc<dyn seeg_application::applications::read_models::ApplicationReadModel>,
     pub evaluations: Arc<dyn seeg_application::evaluations::EvaluationRepository>,
     pub interview_slots: Arc<dyn seeg_application::interviews::InterviewSlotRepository>,
+    pub email_logs: Arc<dyn seeg_application::mail::EmailLogRepository>,
+    pub mail_preferences: Arc<dyn seeg_application::mail::MailPreferenceRepository>,
 }
 
 impl Ports {
@@ -166,6 +168,8 @@ impl Ports {
             + seeg_application::applications::read_models::ApplicationReadModel
             + seeg_application::evaluations::EvaluationRepository
             + seeg_application::interviews::InterviewSlotRepository
+            + seeg_application::mail::EmailLogRepository
+            + seeg_application::mail::MailPreferenceRepository
             + Clone
             + 'static,
     {
@@ -190,6 +194,8 @@ impl Ports {
             read_model: Arc::new(store.clone()),
             evaluations: Arc::new(store.clone()),
             interview_slots: Arc::new(store.clone()),
+            email_logs: Arc::new(store.clone()),
+            mail_preferences: Arc::new(store.clone()),
         }
     }
 }
@@ -243,10 +249,29 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, handlers: HandlerRegistry, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_full(backend, handlers, None, adjust).await
+    }
+
+    /// The service whose relay sends its e-mails through `mailer` (a `MemoryMailer` the test reads).
+    pub async fn spawn_with_mailer(backend: Backend, mailer: Arc<dyn seeg_application::mail::Mailer>) -> Self {
+        Self::spawn_full(backend, HandlerRegistry::default(), Some(mailer), |_| {}).await
+    }
+
+    /// The service with extra outbox handlers, its own mailer if given, and adjusted settings.
+    pub async fn spawn_full(
+        backend: Backend,
+        handlers: HandlerRegistry,
+        mailer: Option<Arc<dyn seeg_application::mail::Mailer>>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let db = TestDatabase::create(backend).await;
         let mut settings = settings(&db.url);
         adjust(&mut settings);
-        let app = Application::build_with(&settings, handlers).await.expect("build app");
+        let app = match mailer {
+            Some(mailer) => Application::build_with_mailer(&settings, handlers, mailer).await,
+            None => Application::build_with(&settings, handlers).await,
+        }
+        .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let database = app.database().clone();
         let body_budget = app.body_budget().clone();

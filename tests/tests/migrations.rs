@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 21] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -28,6 +28,8 @@ const TABLES: [&str; 19] = [
     "protocol2_evaluations",
     "evaluation_changes",
     "interview_slots",
+    "email_logs",
+    "user_mail_preferences",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -60,6 +62,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     // (table, column): the step drops the column, or the whole table when no column is named.
     let undone_by = |name: &str| -> Option<(&'static str, Option<&'static str>)> {
         match name {
+            "m20261206_000017_create_email_logs" => Some(("email_logs", None)),
             "m20261205_000015_create_interview_slots" => Some(("interview_slots", None)),
             "m20261205_000014_create_evaluations" => Some(("protocol1_evaluations", None)),
             "m20261125_000012_create_application_drafts" => Some(("application_drafts", None)),
@@ -89,7 +92,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 10, "every checked step was met");
+    assert_eq!(checked, 11, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();

@@ -10,6 +10,7 @@ use crate::admin::{audit, outbox};
 use crate::applications::{documents, drafts, edit, read, submit};
 use crate::auth::{matricules, passwords, session, signup, user_creation};
 use crate::dashboards::{applications as dashboard_applications, candidate, recruitment, stats};
+use crate::emails::{logs as email_logs, preferences as email_preferences, send as email_send};
 use crate::error::{ErrorBody, FieldError};
 use crate::evaluations::{protocol1, protocol2, stats as evaluation_stats};
 use crate::interviews::{slots, stats as interview_stats};
@@ -106,6 +107,11 @@ use crate::{health, webhooks};
         protocol2::update,
         protocol2::by_application,
         evaluation_stats::overview,
+        email_send::send_email,
+        email_send::send_interview_email,
+        email_logs::list_logs,
+        email_preferences::get_settings,
+        email_preferences::put_settings,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -126,6 +132,8 @@ use crate::{health, webhooks};
          statistiques"),
         (name = "Évaluations", description = "Grilles d'évaluation des candidatures (protocoles 1 et 2), notes sur \
          20 et note globale pondérée calculée par le service"),
+        (name = "E-mails", description = "Envoi d'e-mails par le personnel (mis en file, jamais envoyés pendant la \
+         requête) et journal des envois"),
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),

@@ -13,6 +13,7 @@ mod applications;
 mod auth;
 mod dashboards;
 mod docs;
+mod emails;
 mod evaluations;
 mod health;
 mod interviews;
@@ -97,6 +98,7 @@ pub fn app(
         .configure(admin::configure)
         .configure(webhooks::configure)
         .configure(interviews::configure)
+        .configure(emails::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

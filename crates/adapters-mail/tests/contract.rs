@@ -17,6 +17,8 @@ fn message() -> MailMessage {
     MailMessage {
         id: Uuid::from_u128(0x1234),
         to: "awa.mba@example.com".into(),
+        cc: Vec::new(),
+        bcc: Vec::new(),
         subject: "🔑 Réinitialisation de votre mot de passe - OneHCM SEEG".into(),
         text: "Bonjour Madame Awa Mba, voici le lien.".into(),
         html: "<p>Bonjour Madame Awa Mba, voici le lien.</p>".into(),

@@ -10,8 +10,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use base64::Engine as _;
 use reqwest::Method;
 use seeg_adapters_mail::MemoryMailer;
-use seeg_application::mail::MailHandler;
-use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, User};
 use seeg_tests::accounts::PASSWORD;
@@ -313,8 +311,7 @@ enum Payload {
 impl World {
     async fn new(backend: Backend) -> Self {
         let mailer = MemoryMailer::new();
-        let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
-        let app = TestApp::spawn_with(backend, handlers, |_| {}).await;
+        let app = TestApp::spawn_with_mailer(backend, Arc::new(mailer.clone())).await;
         let mut callers = Vec::new();
         for who in CALLERS {
             let account = match who.role() {

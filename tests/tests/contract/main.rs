@@ -13,6 +13,7 @@ mod candidate_profiles;
 mod document_sweep;
 mod documents;
 mod drafts;
+mod email_logs;
 mod evaluations;
 mod idempotency;
 mod identity;

@@ -97,12 +97,92 @@ fn render_with(subject: &str, greeting: &str, paragraphs: &[&str], html_extra: &
     body.push_str("<p>");
     body.push_str(&escape_html(signature).replace('\n', "<br>"));
     body.push_str("</p>\n");
-    let html = format!(
+    Rendered { subject: subject.to_owned(), text, html: layout(subject, &body), attachments: Vec::new() }
+}
+
+/// The service's HTML page around `body` (already-safe HTML).
+fn layout(subject: &str, body: &str) -> String {
+    format!(
         "<!DOCTYPE html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n\
          <body style=\"font-family: Arial, sans-serif; color: #1f2937;\">\n{body}</body>\n</html>\n",
         escape_html(subject)
-    );
+    )
+}
+
+/// Plain text as HTML paragraphs: escaped, a blank line between paragraphs, a line break kept as `<br>`.
+fn paragraphs_html(text: &str) -> String {
+    let mut html = String::new();
+    for paragraph in text.replace("\r\n", "\n").split("\n\n").filter(|p| !p.trim().is_empty()) {
+        let _ = writeln!(html, "<p>{}</p>", escape_html(paragraph.trim()).replace('\n', "<br>"));
+    }
+    html
+}
+
+/// A message staff wrote by hand (`/emails/send`). Both the text body and `html_body` are the caller's text:
+/// escaped into the service's layout, never sent as HTML (S8). Without `html_body`, the HTML part is the text
+/// body's paragraphs.
+pub fn manual(subject: &str, body: &str, html_body: Option<&str>) -> Rendered {
+    let html = layout(subject, &paragraphs_html(html_body.unwrap_or(body)));
+    let mut text = body.replace("\r\n", "\n");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
     Rendered { subject: subject.to_owned(), text, html, attachments: Vec::new() }
+}
+
+/// Start of the subject of `interview_convocation`, followed by " - {job_title}" (R37, the legacy's words
+/// without its mojibake).
+pub const CONVOCATION_SUBJECT: &str = "Convocation à l'entretien";
+
+/// An interview convocation written by staff (`/emails/send-interview-email`); every text is the caller's.
+#[derive(Debug, Clone, Copy)]
+pub struct Convocation<'a> {
+    /// "Madame Awa Mba" (R38) or the name the caller gave.
+    pub greeting: &'a str,
+    /// The post.
+    pub job_title: &'a str,
+    /// The day.
+    pub date: NaiveDate,
+    /// The time of day, shown as HH:MM.
+    pub time: NaiveTime,
+    /// Where.
+    pub location: &'a str,
+    /// Anything else the candidate should know.
+    pub notes: Option<&'a str>,
+}
+
+/// "Convocation à l'entretien - {job_title}": day, time, place and notes, user text escaped in HTML (S8).
+pub fn interview_convocation(convocation: &Convocation<'_>) -> Rendered {
+    let job_title = convocation.job_title.trim();
+    let details = InterviewDetails {
+        job_title,
+        date: convocation.date,
+        time: convocation.time,
+        location: Some(convocation.location),
+        interviewer: "",
+        notes: None,
+    };
+    let mut paragraphs = vec![
+        format!("Nous avons le plaisir de vous convoquer à un entretien pour le poste « {job_title} »."),
+        format!("Date : {}", details.when()),
+        format!("Lieu : {}", details.location()),
+    ];
+    if let Some(notes) = convocation.notes.map(str::trim).filter(|n| !n.is_empty()) {
+        paragraphs.push(format!("Informations complémentaires : {notes}"));
+    }
+    paragraphs.push(
+        "Merci de vous présenter quelques minutes en avance, muni(e) d'une pièce d'identité, et de confirmer \
+         votre présence en répondant à ce message."
+            .to_owned(),
+    );
+    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    render_with(
+        &format!("{CONVOCATION_SUBJECT} - {job_title}"),
+        &format!("Bonjour {},", convocation.greeting.trim()),
+        &paragraphs,
+        "",
+        "",
+    )
 }
 
 /// Sign-up of an `actif` account.
