@@ -109,7 +109,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 98] = [
+const TABLE: [Row; 103] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -206,6 +206,15 @@ const TABLE: [Row; 98] = [
                                                                                                 [401, 404, 200, 200, 200]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
+    // E-mails (S8): recruiters and admins send, admins read the log; every account sets its own preferences (B9).
+    ("POST",   "/api/v1/emails/send",                     Body::Json(r#"{"to": "dest@example.com", "subject": "Objet", "body": "Texte"}"#),
+                                                          Caller::Shared,                      [401, 403, 403, 201, 201]),
+    ("POST",   "/api/v1/emails/send-interview-email",     Body::Json(r#"{"to": "dest@example.com", "candidate_full_name": "Awa Mba", "job_title": "Technicien", "date": "2026-12-14", "time": "09:30"}"#),
+                                                          Caller::Shared,                      [401, 403, 403, 201, 201]),
+    ("GET",    "/api/v1/emails/logs",                     Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/users/me/notification-settings",  Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("PUT",    "/api/v1/users/me/notification-settings",  Body::Json(r#"{"email_non_essential": true}"#), Caller::Shared,
+                                                                                                [401, 200, 200, 200, 200]),
     // The outbox's operations: admins only.
     ("GET",    "/api/v1/admin/outbox",                    Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // The webhook knows no JWT: X-Webhook-Token only, and with no secret configured (this service's default) it

@@ -597,4 +597,38 @@ mod tests {
     fn escape_html_covers_the_five_characters() {
         assert_eq!(escape_html(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     }
+
+    #[test]
+    fn the_convocation_is_french_shows_hh_mm_and_escapes_every_text() {
+        let convocation = Convocation {
+            greeting: "Madame <i>Awa</i> Mba",
+            job_title: "Technicien <script>x()</script>",
+            date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            time: NaiveTime::from_hms_opt(9, 30, 45).unwrap(),
+            location: "Siège & co",
+            notes: Some("Apportez \"vos\" diplômes"),
+        };
+        let message = interview_convocation(&convocation);
+        assert_eq!(message.subject, "Convocation à l'entretien - Technicien <script>x()</script>");
+        assert!(message.text.starts_with("Bonjour Madame <i>Awa</i> Mba,\n"), "{}", message.text);
+        assert!(message.text.contains("Date : lundi 14/12/2026 à 09:30\n"), "{}", message.text);
+        assert!(message.text.contains("Lieu : Siège & co"), "{}", message.text);
+        assert!(message.text.contains("Informations complémentaires : Apportez \"vos\" diplômes"));
+        for raw in ["<script>", "<i>", "Siège & co", "\"vos\""] {
+            assert!(!message.html.contains(raw), "{raw} escaped: {}", message.html);
+        }
+        assert!(message.html.contains("&lt;script&gt;x()&lt;/script&gt;"), "{}", message.html);
+        assert!(message.html.contains("<title>Convocation à l&#39;entretien - Technicien &lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_manual_message_never_sends_caller_html() {
+        let message = manual("Objet", "Ligne 1\nLigne 2\n\n<b>Deux</b>", None);
+        assert_eq!(message.text, "Ligne 1\nLigne 2\n\n<b>Deux</b>\n");
+        assert!(message.html.contains("<p>Ligne 1<br>Ligne 2</p>\n<p>&lt;b&gt;Deux&lt;/b&gt;</p>"), "{}", message.html);
+        let message = manual("Objet", "texte", Some("<a href=\"https://evil.example\">ici</a><img src=x>"));
+        assert_eq!(message.text, "texte\n", "the text part is the text body");
+        assert!(!message.html.contains("<a ") && !message.html.contains("<img"), "{}", message.html);
+        assert!(message.html.contains("&lt;a href=&quot;https://evil.example&quot;&gt;ici&lt;/a&gt;"));
+    }
 }
