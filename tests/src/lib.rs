@@ -15,6 +15,7 @@ pub mod http;
 pub mod lake;
 pub mod offers;
 pub mod pdf;
+pub mod smtp;
 pub mod storage;
 pub mod submissions;
 pub mod users;

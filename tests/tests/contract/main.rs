@@ -20,6 +20,7 @@ mod identity;
 mod interview_slots;
 mod lake_backfill;
 mod lake_export;
+mod mailers;
 mod offer_desk;
 mod offers;
 mod outbox;
