@@ -631,4 +631,56 @@ mod tests {
         assert!(!message.html.contains("<a ") && !message.html.contains("<img"), "{}", message.html);
         assert!(message.html.contains("&lt;a href=&quot;https://evil.example&quot;&gt;ici&lt;/a&gt;"));
     }
+
+    #[test]
+    fn every_r37_message_escapes_user_text_and_greets_per_r38() {
+        let script = "<script>alert(1)</script>";
+        let mut person = user(script, Some(Sexe::Male));
+        person.last_name = format!("Nze{script}");
+        let details = InterviewDetails {
+            job_title: script,
+            date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            time: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            location: Some(script),
+            interviewer: script,
+            notes: Some(script),
+        };
+        let convocation = Convocation {
+            greeting: &salutation(&person),
+            job_title: script,
+            date: details.date,
+            time: details.time,
+            location: script,
+            notes: Some(script),
+        };
+        let messages = [
+            welcome(&person),
+            access_pending(&person),
+            new_access_request(&person),
+            application_confirmation(&person, script),
+            application_status_changed(&person, script, "En incubation"),
+            password_reset(&person, "https://example.com/reset-password?token=abc"),
+            password_changed(&person),
+            access_approved(&person),
+            access_rejected(&person, script),
+            interview_invitation(&person, &details),
+            interview_changed(&person, &details),
+            interview_cancelled(&person, &details),
+            interview_convocation(&convocation),
+            manual(script, script, Some(script)),
+        ];
+        for message in &messages {
+            assert!(!message.html.contains("<script>"), "{}: {}", message.subject, message.html);
+            assert!(message.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", message.subject);
+            assert!(!message.text.is_empty() && message.html.starts_with("<!DOCTYPE html>"), "{}", message.subject);
+        }
+        // R38: every message to the account greets it as "Monsieur {first} {last}" (the support inbox's notice and
+        // a hand-written message do not greet it).
+        let greeted: Vec<&Rendered> =
+            messages.iter().filter(|m| m.subject != NEW_ACCESS_REQUEST_SUBJECT && m.subject != script).collect();
+        assert_eq!(greeted.len(), 12);
+        for message in greeted {
+            assert!(message.text.starts_with(&format!("Bonjour Monsieur {script} Nze{script},")), "{}", message.text);
+        }
+    }
 }
