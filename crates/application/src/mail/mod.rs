@@ -219,7 +219,7 @@ fn mail_event(message: &MailMessage, now: DateTime<Utc>) -> OutboxEvent {
 }
 
 /// A message to queue, with what the log and the preferences need to know about it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Outgoing<'a> {
     kind: &'static str,
     to: &'a str,
@@ -229,6 +229,18 @@ pub struct Outgoing<'a> {
     class: MailClass,
     user_id: Option<Uuid>,
     application_id: Option<Uuid>,
+}
+
+/// Leaves the recipients and the content out (S12).
+impl std::fmt::Debug for Outgoing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("kind", &self.kind)
+            .field("class", &self.class)
+            .field("user_id", &self.user_id)
+            .field("application_id", &self.application_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Outgoing<'a> {
@@ -399,6 +411,14 @@ mod tests {
         handler(mailer.clone()).handle(&event).await.unwrap();
         let sent = mailer.0.lock().unwrap().clone();
         assert_eq!(sent, vec![rendered.to(event.id, "awa@example.com")]);
+    }
+
+    #[test]
+    fn an_outgoing_message_leaves_its_recipients_and_content_out_of_debug() {
+        let outgoing = Outgoing::new("manual", "secret@example.com", Rendered::default())
+            .with_copies(vec!["cc@example.com".into()], vec!["bcc@example.com".into()]);
+        let shown = format!("{outgoing:?}");
+        assert!(!shown.contains("example.com") && shown.contains("manual"), "{shown}");
     }
 
     #[tokio::test]
