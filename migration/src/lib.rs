@@ -19,6 +19,7 @@ mod m20261204_000013_create_upload_reservations;
 mod m20261205_000014_create_evaluations;
 mod m20261205_000015_create_interview_slots;
 mod m20261206_000016_notifications_application_fk;
+mod m20261206_000017_create_email_logs;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_create_evaluations::Migration),
             Box::new(m20261205_000015_create_interview_slots::Migration),
             Box::new(m20261206_000016_notifications_application_fk::Migration),
+            Box::new(m20261206_000017_create_email_logs::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ pub mod lake;
 pub mod live;
 pub mod offers;
 pub mod pdf;
+pub mod smtp;
 pub mod storage;
 pub mod submissions;
 pub mod users;
@@ -141,6 +142,8 @@ pub struct Ports {
     pub read_model: Arc<dyn seeg_application::applications::read_models::ApplicationReadModel>,
     pub evaluations: Arc<dyn seeg_application::evaluations::EvaluationRepository>,
     pub interview_slots: Arc<dyn seeg_application::interviews::InterviewSlotRepository>,
+    pub email_logs: Arc<dyn seeg_application::mail::EmailLogRepository>,
+    pub mail_preferences: Arc<dyn seeg_application::mail::MailPreferenceRepository>,
 }
 
 impl Ports {
@@ -167,6 +170,8 @@ impl Ports {
             + seeg_application::applications::read_models::ApplicationReadModel
             + seeg_application::evaluations::EvaluationRepository
             + seeg_application::interviews::InterviewSlotRepository
+            + seeg_application::mail::EmailLogRepository
+            + seeg_application::mail::MailPreferenceRepository
             + Clone
             + 'static,
     {
@@ -191,6 +196,8 @@ impl Ports {
             read_model: Arc::new(store.clone()),
             evaluations: Arc::new(store.clone()),
             interview_slots: Arc::new(store.clone()),
+            email_logs: Arc::new(store.clone()),
+            mail_preferences: Arc::new(store.clone()),
         }
     }
 }
@@ -244,15 +251,40 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, handlers: HandlerRegistry, adjust: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_full(backend, handlers, None, adjust).await
+    }
+
+    /// The service whose relay sends its e-mails through `mailer` (a `MemoryMailer` the test reads).
+    pub async fn spawn_with_mailer(backend: Backend, mailer: Arc<dyn seeg_application::mail::Mailer>) -> Self {
+        Self::spawn_full(backend, HandlerRegistry::default(), Some(mailer), |_| {}).await
+    }
+
+    /// The service with extra outbox handlers, its own mailer if given, and adjusted settings.
+    pub async fn spawn_full(
+        backend: Backend,
+        handlers: HandlerRegistry,
+        mailer: Option<Arc<dyn seeg_application::mail::Mailer>>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         let db = TestDatabase::create(backend).await;
         let mut settings = settings(&db.url);
         adjust(&mut settings);
-        Self::serve(&settings, handlers, Some(db)).await
+        Self::serve(&settings, handlers, mailer, Some(db)).await
     }
 
-    /// Builds and runs the service on `settings`; `db`, when given, is dropped with it.
-    async fn serve(settings: &Settings, handlers: HandlerRegistry, db: Option<TestDatabase>) -> Self {
-        let app = Application::build_with(settings, handlers).await.expect("build app");
+    /// Builds and runs the service on `settings` (its relay mailing through `mailer` when given); `db`, when
+    /// given, is dropped with it.
+    async fn serve(
+        settings: &Settings,
+        handlers: HandlerRegistry,
+        mailer: Option<Arc<dyn seeg_application::mail::Mailer>>,
+        db: Option<TestDatabase>,
+    ) -> Self {
+        let app = match mailer {
+            Some(mailer) => Application::build_with_mailer(settings, handlers, mailer).await,
+            None => Application::build_with(settings, handlers).await,
+        }
+        .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let database = app.database().clone();
         let body_budget = app.body_budget().clone();
@@ -269,7 +301,7 @@ impl TestApp {
     pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = settings(self.database_url());
         adjust(&mut settings);
-        Self::serve(&settings, HandlerRegistry::default(), None).await
+        Self::serve(&settings, HandlerRegistry::default(), None, None).await
     }
 
     /// The URL of this service's database (to point a command at it).

@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 21] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -28,6 +28,8 @@ const TABLES: [&str; 19] = [
     "protocol2_evaluations",
     "evaluation_changes",
     "interview_slots",
+    "email_logs",
+    "user_mail_preferences",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -61,6 +63,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     let undone_by = |name: &str| -> Option<(&'static str, Option<&'static str>)> {
         match name {
             "m20261206_000016_notifications_application_fk" => Some(("notifications", Some("search_folded"))),
+            "m20261206_000017_create_email_logs" => Some(("email_logs", None)),
             "m20261205_000015_create_interview_slots" => Some(("interview_slots", None)),
             "m20261205_000014_create_evaluations" => Some(("protocol1_evaluations", None)),
             "m20261125_000012_create_application_drafts" => Some(("application_drafts", None)),
@@ -90,7 +93,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 11, "every checked step was met");
+    assert_eq!(checked, 12, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
@@ -238,7 +241,8 @@ async fn notifications_get_their_application_key(backend: Backend) {
     let uow: &dyn UnitOfWork = &database;
     let kept = seeg_tests::applications::seed(uow, candidate.id, offer.id, ApplicationStatus::Candidature).await;
 
-    Migrator::down(&conn, Some(1)).await.unwrap();
+    // Back to before 000016 (000017 after it goes too).
+    Migrator::down(&conn, Some(2)).await.unwrap();
     let now = seeg_tests::offers::base_time();
     let mut ids = Vec::new();
     for (title, about) in
@@ -289,7 +293,7 @@ async fn notifications_get_their_application_key(backend: Backend) {
     tx.commit().await.unwrap();
     assert_eq!(listed(NotificationFilter::default()).await, [ids[2]], "gone with its application");
 
-    Migrator::down(&conn, Some(1)).await.unwrap();
+    Migrator::down(&conn, Some(2)).await.unwrap();
     let count =
         Query::select().expr(sea_orm::sea_query::Expr::cust("COUNT(*)")).from(Alias::new("notifications")).to_owned();
     let row = conn.query_one_raw(conn.get_database_backend().build(&count)).await.unwrap().unwrap();

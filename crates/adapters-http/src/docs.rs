@@ -10,6 +10,7 @@ use crate::admin::{audit, outbox};
 use crate::applications::{documents, drafts, edit, read, submit};
 use crate::auth::{matricules, passwords, session, signup, user_creation};
 use crate::dashboards::{applications as dashboard_applications, candidate, recruitment, stats};
+use crate::emails::{logs as email_logs, preferences as email_preferences, send as email_send};
 use crate::error::{ErrorBody, FieldError};
 use crate::evaluations::{protocol1, protocol2, stats as evaluation_stats};
 use crate::interviews::{slots, stats as interview_stats};
@@ -117,6 +118,11 @@ use crate::{health, webhooks};
         inbox::mark_all_read,
         notification_stats::unread_count,
         notification_stats::overview,
+        email_send::send_email,
+        email_send::send_interview_email,
+        email_logs::list_logs,
+        email_preferences::get_settings,
+        email_preferences::put_settings,
     ),
     components(schemas(ErrorBody, FieldError)),
     tags(
@@ -140,6 +146,8 @@ use crate::{health, webhooks};
         (name = "Notifications", description = "Notifications du compte connecté : liste filtrée, lecture, \
          marquage comme lues, compteurs, chacun ne voyant que les siennes ; en temps réel par SSE \
          (`/notifications/stream`) ou par le WebSocket historique (`/notifications/ws`)"),
+        (name = "E-mails", description = "Envoi d'e-mails par le personnel (mis en file, jamais envoyés pendant la \
+         requête) et journal des envois"),
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),

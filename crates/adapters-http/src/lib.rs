@@ -13,6 +13,7 @@ mod applications;
 mod auth;
 mod dashboards;
 mod docs;
+mod emails;
 mod evaluations;
 mod health;
 mod interviews;
@@ -103,6 +104,7 @@ pub fn app(
         .configure(webhooks::configure)
         .configure(interviews::configure)
         .configure(notifications::configure)
+        .configure(emails::configure)
         .configure(health::configure)
         .configure(docs::configure)
         .default_service(web::to(routing::route_not_found))

@@ -45,6 +45,18 @@ pub(crate) fn query_uuid(field: &str, raw: Option<&str>, errors: &mut Vec<FieldE
     uuid_field(&format!("query.{field}"), raw).map_err(|error| errors.push(error)).ok()
 }
 
+/// An optional day in the query: blank is none; anything else must be a strict `YYYY-MM-DD` (the error names
+/// `query.{field}`).
+pub(crate) fn query_date(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    seeg_domain::interviews::parse_date(raw)
+        .map_err(|_| {
+            let message = "date attendue au format AAAA-MM-JJ".to_owned();
+            errors.push(FieldError { field: format!("query.{field}"), message });
+        })
+        .ok()
+}
+
 /// The page of a list: `skip` and `limit` as the query carries them, text so that a bad value names its field.
 /// The bounds are the list's: `limit` is `DEFAULT` when absent, at least 1, and at most `MAX` (above it, a 422
 /// naming `query.limit`; only the legacy public listing serves `MAX` instead, see [`Self::read_capped`]).

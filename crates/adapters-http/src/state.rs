@@ -73,6 +73,8 @@ pub struct ApiState {
     pub outbox_desk: seeg_application::outbox::OutboxDesk,
     /// `Idempotency-Key` replays (I4).
     pub idempotency: seeg_application::idempotency::IdempotentRequests,
+    /// `/emails/*` and the e-mail preferences.
+    pub mail: seeg_application::mail::MailDesk,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub info: ServiceInfo,

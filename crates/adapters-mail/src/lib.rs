@@ -14,7 +14,7 @@ use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use secrecy::{ExposeSecret as _, SecretString};
-use seeg_application::mail::{Attachment, MailMessage, Mailer};
+use seeg_application::mail::{Attachment, Delivery, MailError, MailFailure, MailMessage, Mailer};
 use uuid::Uuid;
 
 /// The sender of every message: `MAIL_FROM_NAME <MAIL_FROM_EMAIL>` (R36).
@@ -33,8 +33,10 @@ impl Sender {
 /// from the message id so that the same message always carries the same id. A message with attachments is
 /// multipart/mixed: the alternative part, then each file (a calendar invitation, B4).
 pub fn build_message(sender: &Sender, message: &MailMessage) -> anyhow::Result<Message> {
-    let to: Mailbox =
-        message.to.trim().parse().with_context(|| format!("destinataire invalide (message {})", message.id))?;
+    let mailbox = |address: &str| -> anyhow::Result<Mailbox> {
+        address.trim().parse().with_context(|| format!("destinataire invalide (message {})", message.id))
+    };
+    let to = mailbox(&message.to)?;
     let body = MultiPart::alternative()
         .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(message.text.clone()))
         .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(message.html.clone()));
@@ -47,10 +49,17 @@ pub fn build_message(sender: &Sender, message: &MailMessage) -> anyhow::Result<M
         }
         mixed
     };
-    Message::builder()
+    let mut builder = Message::builder()
         .message_id(Some(format!("<{}@seeg-talentsource>", message.id)))
         .from(sender.0.clone())
-        .to(to)
+        .to(to);
+    for copy in &message.cc {
+        builder = builder.cc(mailbox(copy)?);
+    }
+    for blind in &message.bcc {
+        builder = builder.bcc(mailbox(blind)?);
+    }
+    builder
         .subject(message.subject.clone())
         .multipart(body)
         .with_context(|| format!("construction du message {}", message.id))
@@ -91,17 +100,26 @@ impl FolderMailer {
 
 #[async_trait]
 impl Mailer for FolderMailer {
-    async fn send(&self, message: &MailMessage) -> anyhow::Result<()> {
-        let bytes = build_message(&self.sender, message)?.formatted();
+    async fn send(&self, message: &MailMessage) -> Result<Delivery, MailError> {
+        let bytes =
+            build_message(&self.sender, message).map_err(|e| MailError::new(MailFailure::Invalid, e))?.formatted();
+        let storage = |e: anyhow::Error| MailError::new(MailFailure::Storage, e);
         tokio::fs::create_dir_all(&self.folder)
             .await
-            .with_context(|| format!("création du dossier {}", self.folder.display()))?;
+            .with_context(|| format!("création du dossier {}", self.folder.display()))
+            .map_err(storage)?;
         // Written beside, then renamed: a reader never sees half a message.
         let path = self.path_of(message.id);
         let partial = self.folder.join(format!(".{}.eml.partial", message.id));
-        tokio::fs::write(&partial, &bytes).await.with_context(|| format!("écriture de {}", partial.display()))?;
-        tokio::fs::rename(&partial, &path).await.with_context(|| format!("écriture de {}", path.display()))?;
-        Ok(())
+        tokio::fs::write(&partial, &bytes)
+            .await
+            .with_context(|| format!("écriture de {}", partial.display()))
+            .map_err(storage)?;
+        tokio::fs::rename(&partial, &path)
+            .await
+            .with_context(|| format!("écriture de {}", path.display()))
+            .map_err(storage)?;
+        Ok(Delivery { provider_message_id: Some(format!("{}.eml", message.id)) })
     }
 }
 
@@ -164,11 +182,47 @@ impl SmtpMailer {
 
 #[async_trait]
 impl Mailer for SmtpMailer {
-    async fn send(&self, message: &MailMessage) -> anyhow::Result<()> {
-        let email = build_message(&self.sender, message)?;
-        // lettre's errors name the server's answer, not the message: safe to keep.
-        self.transport.send(email).await.with_context(|| format!("envoi SMTP du message {}", message.id))?;
-        Ok(())
+    async fn send(&self, message: &MailMessage) -> Result<Delivery, MailError> {
+        let email = build_message(&self.sender, message).map_err(|e| MailError::new(MailFailure::Invalid, e))?;
+        // lettre's errors name the server's answer, not the message: safe to keep for operators (never logged).
+        match self.transport.send(email).await {
+            Ok(response) => Ok(Delivery { provider_message_id: provider_reference(&response) }),
+            Err(error) => {
+                let failure = failure_of(&error);
+                Err(MailError::new(
+                    failure,
+                    anyhow::Error::new(error).context(format!("envoi SMTP du message {}", message.id)),
+                ))
+            }
+        }
+    }
+}
+
+/// The longest provider reference kept (`email_logs.provider_message_id` is 255 characters).
+const PROVIDER_REFERENCE_MAX_CHARS: usize = 255;
+
+/// The server's answer to the message's DATA (`2.0.0 Ok: queued as 4F2A…`): what its logs know the message by.
+fn provider_reference(response: &lettre::transport::smtp::response::Response) -> Option<String> {
+    let text = response.message().collect::<Vec<_>>().join(" ");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.chars().take(PROVIDER_REFERENCE_MAX_CHARS).collect())
+}
+
+/// The category of an SMTP failure, for the log row.
+fn failure_of(error: &lettre::transport::smtp::Error) -> MailFailure {
+    if error.is_timeout() {
+        MailFailure::Timeout
+    } else if error.is_tls() {
+        MailFailure::Tls
+    } else if error.is_transient() {
+        MailFailure::Transient
+    } else if error.is_permanent() {
+        MailFailure::Rejected
+    } else if error.is_response() || error.is_client() {
+        MailFailure::Other
+    } else {
+        // Connection refused, unknown host, connection dropped: the server is out of reach.
+        MailFailure::Unreachable
     }
 }
 
@@ -191,12 +245,12 @@ impl MemoryMailer {
 
 #[async_trait]
 impl Mailer for MemoryMailer {
-    async fn send(&self, message: &MailMessage) -> anyhow::Result<()> {
+    async fn send(&self, message: &MailMessage) -> Result<Delivery, MailError> {
         let mut sent = self.sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match sent.iter_mut().find(|m| m.id == message.id) {
             Some(existing) => *existing = message.clone(),
             None => sent.push(message.clone()),
         }
-        Ok(())
+        Ok(Delivery::default())
     }
 }

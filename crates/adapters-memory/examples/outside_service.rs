@@ -42,7 +42,7 @@ use seeg_application::identity::{
 };
 use seeg_application::interviews::InterviewSlots;
 use seeg_application::interviews::invitation::ServiceOrganizer;
-use seeg_application::mail::{MailHandler, MailMessage, Mailer};
+use seeg_application::mail::{Delivery, MailError, MailHandler, MailMessage, Mailer};
 use seeg_application::offers::{OfferDesk, OfferDeskError};
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, OutboxStore, RelaySettings};
 use seeg_application::{Clock, IdGenerator, Page, SystemIds, UnitOfWork};
@@ -192,9 +192,9 @@ impl RecordingMailer {
 
 #[async_trait]
 impl Mailer for RecordingMailer {
-    async fn send(&self, message: &MailMessage) -> anyhow::Result<()> {
+    async fn send(&self, message: &MailMessage) -> Result<Delivery, MailError> {
         self.sent.lock().unwrap_or_else(PoisonError::into_inner).push(message.clone());
-        Ok(())
+        Ok(Delivery::default())
     }
 }
 
@@ -470,7 +470,11 @@ async fn run() -> anyhow::Result<()> {
     let mailer = Arc::new(RecordingMailer::default());
     let relay = OutboxRelay::new(
         store.clone(),
-        HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer.clone()))),
+        HandlerRegistry::default().with(Arc::new(MailHandler::new(
+            mailer.clone(),
+            store.clone(),
+            Arc::clone(&clock_port),
+        ))),
         Arc::clone(&clock_port),
         RelaySettings {
             worker: "outside-service".to_owned(),

@@ -57,6 +57,9 @@ pub(crate) struct State {
     pub(crate) upload_reservations: BTreeMap<Uuid, UploadReservation>,
     pub(crate) evaluations: crate::evaluations::Tables,
     pub(crate) interview_slots: crate::interview_slots::Table,
+    pub(crate) email_logs: crate::email_logs::Table,
+    /// By account.
+    pub(crate) mail_preferences: BTreeMap<Uuid, seeg_application::mail::MailPreferences>,
 }
 
 /// The in-memory database. Clones share the same data.
@@ -171,6 +174,7 @@ pub(crate) enum Change {
     Evaluation(crate::evaluations::Written),
     /// Inserts or rewrites a slot (`interview_slots`, which checks uniqueness).
     WriteInterviewSlot(Box<seeg_domain::interviews::InterviewSlot>),
+    InsertEmailLog(Box<seeg_application::mail::EmailLog>),
 }
 
 /// A value a unique index holds: what the SQL schema's primary keys and unique indexes enforce.
@@ -194,6 +198,7 @@ pub(crate) enum UniqueKey {
     ApplicationDocument(Uuid),
     StatusChange(Uuid),
     UploadReservation(Uuid),
+    EmailLog(Uuid),
 }
 
 impl UniqueKey {
@@ -218,6 +223,7 @@ impl UniqueKey {
             Self::ApplicationDocument(id) => state.application_documents.contains_key(id),
             Self::StatusChange(id) => state.application_history.contains_key(id),
             Self::UploadReservation(id) => state.upload_reservations.contains_key(id),
+            Self::EmailLog(id) => state.email_logs.contains_key(id),
         }
     }
 
@@ -241,6 +247,7 @@ impl UniqueKey {
             Self::ApplicationDocument(id) => format!("document {id}"),
             Self::StatusChange(id) => format!("historique {id}"),
             Self::UploadReservation(id) => format!("réservation d'envoi {id}"),
+            Self::EmailLog(id) => format!("e-mail {id}"),
         }
     }
 }
@@ -285,6 +292,7 @@ impl Change {
             | Self::MarkNotificationsRead(_)
             | Self::Signal(_) => Vec::new(),
             Self::InsertUploadReservation(r) => vec![UniqueKey::UploadReservation(r.id)],
+            Self::InsertEmailLog(l) => vec![UniqueKey::EmailLog(l.id)],
             Self::InsertAccessRequest(r) => vec![UniqueKey::AccessRequest(r.id)],
             Self::InsertNotification(n) => vec![UniqueKey::Notification(n.id)],
             Self::AppendAudit(e) => vec![UniqueKey::Audit(e.id)],
@@ -404,10 +412,14 @@ impl Change {
                 crate::evaluations::cascade(&mut state.evaluations, id);
                 crate::interview_slots::cascade(&mut state.interview_slots, id);
                 crate::notifications::cascade(&mut state.notifications, id);
+                crate::email_logs::forget_application(&mut state.email_logs, id);
             }
             Self::Evaluation(written) => crate::evaluations::apply(&written, &mut state.evaluations),
             Self::WriteInterviewSlot(slot) => {
                 state.interview_slots.insert(slot.id, *slot);
+            }
+            Self::InsertEmailLog(log) => {
+                state.email_logs.insert(log.id, *log);
             }
             Self::DeleteApplicationDocument(id) => {
                 state.application_documents.remove(&id);
@@ -499,6 +511,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn interview_slots(&mut self) -> &mut dyn seeg_application::interviews::InterviewSlotWriter {
+        self
+    }
+
+    fn email_logs(&mut self) -> &mut dyn seeg_application::mail::EmailLogWriter {
         self
     }
 

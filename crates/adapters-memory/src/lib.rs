@@ -14,6 +14,7 @@ mod created_applications;
 mod database;
 mod document_references;
 mod drafts;
+mod email_logs;
 mod evaluations;
 mod idempotency;
 mod identity;

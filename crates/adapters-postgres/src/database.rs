@@ -251,6 +251,10 @@ impl Transaction for SqlTransaction {
         self
     }
 
+    fn email_logs(&mut self) -> &mut dyn seeg_application::mail::EmailLogWriter {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let Self { tx, signals, live } = *self;
         tx.commit().await.map_err(store_error)?;

@@ -10,6 +10,7 @@ mod created_applications;
 mod database;
 mod document_references;
 mod drafts;
+mod email_logs;
 mod entities;
 mod evaluations;
 mod idempotency;

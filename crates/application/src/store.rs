@@ -77,6 +77,8 @@ pub trait Transaction: Send {
     fn evaluations(&mut self) -> &mut dyn crate::evaluations::EvaluationWriter;
     /// The interview slots' writer (I7).
     fn interview_slots(&mut self) -> &mut dyn crate::interviews::InterviewSlotWriter;
+    /// The e-mail log (I8), written with the outbox event that sends each message.
+    fn email_logs(&mut self) -> &mut dyn crate::mail::EmailLogWriter;
     /// Makes every write of the transaction durable and visible at once; an error means none of them is.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

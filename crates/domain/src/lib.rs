@@ -15,6 +15,7 @@ pub mod applications;
 pub mod evaluations;
 pub mod identity;
 pub mod interviews;
+pub mod mail;
 pub mod offers;
 pub mod outbox;
 pub mod search;

@@ -272,9 +272,15 @@ pub fn export_hooks(settings: &Settings) -> ExportHooks {
     ExportHooks { lake: settings.lake.enabled, azure_function: settings.azure_function.enabled() }
 }
 
-/// The outbox handlers of this release.
-pub fn release_handlers(settings: &Settings) -> anyhow::Result<HandlerRegistry> {
-    let mut handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer(settings)?)));
+/// The outbox handlers of this release; e-mails go through `mailer` and their attempts to the database's log.
+pub fn release_handlers(
+    settings: &Settings,
+    mailer: Arc<dyn Mailer>,
+    database: &Database,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<HandlerRegistry> {
+    let mut handlers =
+        HandlerRegistry::default().with(Arc::new(MailHandler::new(mailer, Arc::new(database.clone()), clock)));
     // With the lake off, the function has events of its own (and events written before keep a handler).
     if let Some(function) = azure_function(settings)? {
         handlers = handlers.with(Arc::new(FunctionHookHandler::new(function)));
@@ -338,7 +344,15 @@ impl Application {
 
     /// Builds the service with the given outbox handlers (tests plug their own in).
     pub async fn build_with(settings: &Settings, handlers: HandlerRegistry) -> anyhow::Result<Self> {
-        let mut release = release_handlers(settings)?;
+        Self::build_with_mailer(settings, handlers, mailer(settings)?).await
+    }
+
+    /// Builds the service with the given outbox handlers and the mailer its e-mails go through (tests read it).
+    pub async fn build_with_mailer(
+        settings: &Settings,
+        handlers: HandlerRegistry,
+        mailer: Arc<dyn Mailer>,
+    ) -> anyhow::Result<Self> {
         let database = open_database(settings).await?;
         let storage = document_storage(settings)?;
         let prepared = storage.clone();
@@ -349,6 +363,7 @@ impl Application {
         .await
         .context("préparation du stockage des documents")?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let mut release = release_handlers(settings, mailer, &database, Arc::clone(&clock))?;
         release = release.merged(lake_export_handlers(settings, &database, &storage, Arc::clone(&clock)).await?);
         let hooks = export_hooks(settings);
         // The release's handlers, then the caller's: a test may replace one (its own mailer, say).
@@ -537,6 +552,15 @@ impl Application {
                 Arc::clone(&clock),
                 Arc::clone(&ids),
                 settings.evaluations.weights()?,
+            ),
+            mail: seeg_application::mail::MailDesk::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+                Arc::clone(&ids),
             ),
             health: HealthCheck::new(Arc::new(database.clone()), Arc::new(storage), PROBE_TIMEOUT),
             clock: Arc::clone(&clock),

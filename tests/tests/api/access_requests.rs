@@ -5,8 +5,6 @@ use std::sync::Arc;
 
 use reqwest::Method;
 use seeg_adapters_mail::MemoryMailer;
-use seeg_application::mail::MailHandler;
-use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::identity::Role;
 use seeg_tests::accounts::{PASSWORD, SignedIn};
 use seeg_tests::eventually::mail_to;
@@ -215,8 +213,7 @@ async fn every_role_against_every_access_request_route(backend: Backend) {
 /// A test app whose outbox relay delivers e-mails to a mailer the test reads.
 async fn spawn_with_mailer(backend: Backend) -> (TestApp, MemoryMailer) {
     let mailer = MemoryMailer::new();
-    let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
-    (TestApp::spawn_with(backend, handlers, |_| {}).await, mailer)
+    (TestApp::spawn_with_mailer(backend, Arc::new(mailer.clone())).await, mailer)
 }
 
 async fn approving_mails_the_applicant(backend: Backend) {

@@ -8,8 +8,7 @@ use seeg_adapters_mail::MemoryMailer;
 use seeg_adapters_postgres::Database;
 use seeg_application::Page;
 use seeg_application::identity::{Notification, NotificationRepository};
-use seeg_application::mail::{MailHandler, MailMessage};
-use seeg_application::outbox::HandlerRegistry;
+use seeg_application::mail::MailMessage;
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, User};
 use seeg_domain::offers::OfferVisibility;
@@ -21,8 +20,7 @@ use serde_json::json;
 /// The service, with its relay delivering e-mails to a mailer the test reads.
 async fn spawn(backend: Backend) -> (TestApp, MemoryMailer) {
     let mailer = MemoryMailer::new();
-    let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
-    (TestApp::spawn_with(backend, handlers, |_| {}).await, mailer)
+    (TestApp::spawn_with_mailer(backend, Arc::new(mailer.clone())).await, mailer)
 }
 
 async fn notifications_of(database: &Database, user: &User) -> Vec<Notification> {

@@ -55,6 +55,9 @@ fn rows() -> Vec<Row> {
         row(Method::PUT, format!("/api/v1/evaluations/protocol2/{id}"), &not_staff),
         row(Method::PUT, "/api/v1/users/me".to_owned(), &[(Who::Anonymous, 401)]),
         row(Method::POST, "/api/v1/auth/change-password".to_owned(), &[(Who::Anonymous, 401)]),
+        row(Method::POST, "/api/v1/emails/send".to_owned(), &not_staff),
+        row(Method::POST, "/api/v1/emails/send-interview-email".to_owned(), &not_staff),
+        row(Method::PUT, "/api/v1/users/me/notification-settings".to_owned(), &[(Who::Anonymous, 401)]),
     ]
 }
 

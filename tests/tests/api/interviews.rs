@@ -10,8 +10,7 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 use seeg_adapters_mail::MemoryMailer;
 use seeg_application::identity::{Notification, NotificationRepository};
-use seeg_application::mail::{MailHandler, MailMessage};
-use seeg_application::outbox::HandlerRegistry;
+use seeg_application::mail::MailMessage;
 use seeg_application::{IdGenerator, Page, SystemIds};
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::Role;
@@ -44,8 +43,7 @@ struct World {
 impl World {
     async fn new(backend: Backend) -> Self {
         let mailer = MemoryMailer::new();
-        let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
-        let app = TestApp::spawn_with(backend, handlers, |_| {}).await;
+        let app = TestApp::spawn_with_mailer(backend, Arc::new(mailer.clone())).await;
         let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
         let recruiter = app.token_for(Role::Recruiter, "rh@seeg-gabon.com").await.token;
         let observer = app.token_for(Role::Observer, "obs@seeg-gabon.com").await.token;

@@ -16,6 +16,7 @@ mod doc_ids;
 mod docs;
 mod document_sweep;
 mod drafts;
+mod emails;
 mod evaluations;
 mod health;
 mod http_conventions;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use seeg_adapters_mail::MemoryMailer;
-use seeg_application::mail::{MailHandler, MailMessage};
+use seeg_application::mail::MailMessage;
 use seeg_application::outbox::HandlerRegistry;
 use seeg_tests::accounts::PASSWORD;
 use seeg_tests::eventually::{eventually, mail_to};
@@ -29,8 +29,7 @@ fn signup(email: &str, first_name: &str) -> Value {
 
 async fn spawn(backend: Backend) -> (TestApp, MemoryMailer) {
     let mailer = MemoryMailer::new();
-    let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
-    (TestApp::spawn_with(backend, handlers, |_| {}).await, mailer)
+    (TestApp::spawn_with_mailer(backend, Arc::new(mailer.clone())).await, mailer)
 }
 
 fn token_in(message: &MailMessage) -> String {

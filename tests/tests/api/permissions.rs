@@ -10,8 +10,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use base64::Engine as _;
 use reqwest::Method;
 use seeg_adapters_mail::MemoryMailer;
-use seeg_application::mail::MailHandler;
-use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, User};
 use seeg_tests::accounts::PASSWORD;
@@ -111,7 +109,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 98] = [
+const TABLE: [Row; 103] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -208,6 +206,15 @@ const TABLE: [Row; 98] = [
                                                                                                 [401, 404, 200, 200, 200]),
     // The audit trail: admins only (S8).
     ("GET",    "/api/v1/audit",                           Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
+    // E-mails (S8): recruiters and admins send, admins read the log; every account sets its own preferences (B9).
+    ("POST",   "/api/v1/emails/send",                     Body::Json(r#"{"to": "dest@example.com", "subject": "Objet", "body": "Texte"}"#),
+                                                          Caller::Shared,                      [401, 403, 403, 201, 201]),
+    ("POST",   "/api/v1/emails/send-interview-email",     Body::Json(r#"{"to": "dest@example.com", "candidate_full_name": "Awa Mba", "job_title": "Technicien", "date": "2026-12-14", "time": "09:30"}"#),
+                                                          Caller::Shared,                      [401, 403, 403, 201, 201]),
+    ("GET",    "/api/v1/emails/logs",                     Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
+    ("GET",    "/api/v1/users/me/notification-settings",  Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("PUT",    "/api/v1/users/me/notification-settings",  Body::Json(r#"{"email_non_essential": true}"#), Caller::Shared,
+                                                                                                [401, 200, 200, 200, 200]),
     // The outbox's operations: admins only.
     ("GET",    "/api/v1/admin/outbox",                    Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // The webhook knows no JWT: X-Webhook-Token only, and with no secret configured (this service's default) it
@@ -313,8 +320,7 @@ enum Payload {
 impl World {
     async fn new(backend: Backend) -> Self {
         let mailer = MemoryMailer::new();
-        let handlers = HandlerRegistry::default().with(Arc::new(MailHandler::new(Arc::new(mailer.clone()))));
-        let app = TestApp::spawn_with(backend, handlers, |_| {}).await;
+        let app = TestApp::spawn_with_mailer(backend, Arc::new(mailer.clone())).await;
         let mut callers = Vec::new();
         for who in CALLERS {
             let account = match who.role() {

@@ -27,6 +27,8 @@ struct Flaky {
     failures: AtomicU32,
     runs: Mutex<HashMap<Uuid, u32>>,
     successes: Mutex<HashMap<Uuid, u32>>,
+    /// The events the relay said it dead-lettered, in order.
+    dead_lettered: Mutex<Vec<Uuid>>,
 }
 
 impl Flaky {
@@ -59,6 +61,10 @@ impl OutboxHandler for Flaky {
             anyhow::bail!("échec simulé {run}");
         }
         *self.successes.lock().unwrap().entry(event.id).or_default() += 1;
+        Ok(())
+    }
+    async fn dead_lettered(&self, event: &OutboxEvent) -> anyhow::Result<()> {
+        self.dead_lettered.lock().unwrap().push(event.id);
         Ok(())
     }
 }
@@ -131,11 +137,13 @@ async fn after_the_limit_an_event_is_dead_until_an_operator_retries_it(backend: 
     let [id] = append(&p, KIND, 1).await[..] else { unreachable!() };
 
     for _ in 0..3 {
+        assert!(handler.dead_lettered.lock().unwrap().is_empty(), "not told before the last failure");
         assert_eq!(relay.run_once().await.unwrap(), 1);
         clock.advance(TimeDelta::seconds(10));
     }
     let dead = p.outbox.get(id).await.unwrap().unwrap();
     assert_eq!((dead.state, dead.attempts), (OutboxState::Dead, 3));
+    assert_eq!(*handler.dead_lettered.lock().unwrap(), [id], "the handler is told once");
     clock.advance(TimeDelta::days(1));
     assert_eq!(relay.run_once().await.unwrap(), 0, "dead letters are not retried on their own");
     assert_eq!(p.outbox.stats().await.unwrap().dead, 1);
@@ -144,6 +152,7 @@ async fn after_the_limit_an_event_is_dead_until_an_operator_retries_it(backend: 
     assert_eq!(relay.run_once().await.unwrap(), 1);
     assert_eq!(p.outbox.get(id).await.unwrap().unwrap().state, OutboxState::Done);
     assert_eq!(handler.successes().get(&id), Some(&1));
+    assert_eq!(handler.dead_lettered.lock().unwrap().len(), 1, "a replay that succeeds is no dead letter");
 }
 
 async fn an_event_without_a_handler_fails_visibly(backend: Backend) {

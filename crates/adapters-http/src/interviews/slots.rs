@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 use seeg_application::interviews::SlotFilter;
-use seeg_domain::interviews::{SlotStatus, parse_date};
+use seeg_domain::interviews::SlotStatus;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::IntoParams;
@@ -13,8 +13,8 @@ use super::dto::{SlotBody, SlotCancelled, SlotCreate, SlotList, SlotUpdate, new_
 use crate::auth::Caller;
 use crate::body::Deferred;
 use crate::envelope::{TOTAL_COUNT_HEADER, page_number};
-use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::params::{PageQuery, choice, parse_uuid, query_uuid};
+use crate::error::{ApiError, ErrorBody};
+use crate::params::{PageQuery, choice, parse_uuid, query_date, query_uuid};
 use crate::request_id::audit_context;
 use crate::state::ApiState;
 
@@ -96,17 +96,8 @@ impl SlotsQuery {
         let status = choice("status", self.status.as_ref(), &statuses, &mut errors);
         let booleans = [("true", true), ("false", false), ("1", true), ("0", false)];
         let is_available = choice("is_available", self.is_available.as_ref(), &booleans, &mut errors);
-        let mut day = |field: &str, raw: Option<&String>| {
-            let raw = raw.map(|r| r.trim()).filter(|r| !r.is_empty())?;
-            parse_date(raw)
-                .map_err(|_| {
-                    let message = "date attendue au format AAAA-MM-JJ".to_owned();
-                    errors.push(FieldError { field: format!("query.{field}"), message });
-                })
-                .ok()
-        };
-        let date_from = day("date_from", self.date_from.as_ref());
-        let date_to = day("date_to", self.date_to.as_ref());
+        let date_from = query_date("date_from", self.date_from.as_deref(), &mut errors);
+        let date_to = query_date("date_to", self.date_to.as_deref(), &mut errors);
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }

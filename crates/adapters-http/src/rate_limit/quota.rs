@@ -104,5 +104,8 @@ mod tests {
         assert_eq!(post("/api/v1/applications/{application_id}/documents"), Class::Upload);
         assert_eq!(classify(&Method::GET, Some("/api/v1/auth/login")), Class::Default);
         assert_eq!(classify(&Method::POST, None), Class::Default);
+        // Staff e-mails are writes like any other: the default budget, per verified user.
+        assert_eq!(post("/api/v1/emails/send"), Class::Default);
+        assert_eq!(post("/api/v1/emails/send-interview-email"), Class::Default);
     }
 }

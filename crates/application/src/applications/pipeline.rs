@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{ApplicationRepository, ExportHooks, ExportReason, StatusChange};
 use crate::identity::{AuditEvent, Notification, RequestContext, UserRepository};
 use crate::interviews::InterviewSlots;
-use crate::mail::{mail_event, templates};
+use crate::mail::{Outgoing, queue_mail, templates};
 use crate::offers::OfferRepository;
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
@@ -198,7 +198,10 @@ impl ApplicationPipeline {
                 })
                 .await?;
             let mail = templates::application_status_changed(candidate, &title, application.status.label());
-            tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
+            let mail = Outgoing::new("application_status_changed", &candidate.email, mail)
+                .optional_for(candidate.id)
+                .about(id);
+            queue_mail(tx.as_mut(), self.ids.as_ref(), mail, now).await?;
         }
         // K4: the lake's fact carries the status; the re-export writes today's partition with the new one.
         self.hooks.request_export(tx.as_mut(), self.ids.as_ref(), id, ExportReason::StatusChanged, None, now).await?;

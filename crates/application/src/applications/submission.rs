@@ -22,7 +22,7 @@ use super::uploads::{self, PendingUpload, QuotaExceeded, QuotaLimits, ReserveErr
 use super::{ApplicationDocument, ApplicationRepository, ExportHooks, StatusChange};
 use crate::documents::{DocumentStore, DocumentStoreError, InspectError, PdfInspector, StoredDocument};
 use crate::identity::{CandidateProfileRepository, Notification};
-use crate::mail::{Rendered, mail_event};
+use crate::mail::{Outgoing, Rendered, queue_mail};
 use crate::offers::OfferRepository;
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
@@ -419,7 +419,10 @@ impl Submissions {
         // I8: the draft for this offer is done with.
         super::drafts::discard_submitted(tx.as_mut(), caller.id, offer.id).await?;
         tx.notifications().insert(&self.notice(caller, &application, &offer, now)).await?;
-        tx.outbox().append(&mail_event(self.ids.as_ref(), &caller.email, confirmation(caller, &offer), now)).await?;
+        let mail = Outgoing::new("application_confirmation", &caller.email, confirmation(caller, &offer))
+            .optional_for(caller.id)
+            .about(application.id);
+        queue_mail(tx.as_mut(), self.ids.as_ref(), mail, now).await?;
         self.hooks.on_submitted(tx.as_mut(), self.ids.as_ref(), &application, now).await?;
         tx.commit().await?;
         tracing::info!(application.id = %application.id, documents = stored.len(), "application submitted");

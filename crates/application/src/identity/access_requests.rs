@@ -16,7 +16,7 @@ use super::{
     AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AuditEvent, RequestContext,
     UserRepository,
 };
-use crate::mail::{mail_event, templates};
+use crate::mail::{Outgoing, queue_mail, templates};
 use crate::store::{Page, StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
@@ -259,7 +259,8 @@ impl AccessRequestDesk {
                 occurred_at: now,
             })
             .await?;
-        tx.outbox().append(&mail_event(self.ids.as_ref(), &applicant.email, rendered, now)).await?;
+        let kind = if status == AccessRequestStatus::Approved { "access_approved" } else { "access_rejected" };
+        queue_mail(tx.as_mut(), self.ids.as_ref(), Outgoing::new(kind, &applicant.email, rendered), now).await?;
         tx.commit().await?;
         tracing::info!(user.id = %applicant.id, access_request.status = %status, "access request reviewed");
         Ok(view(request, Some(&applicant)))

@@ -249,11 +249,12 @@ impl Accounts {
             tx.access_requests().insert(&self.access_request(&user, now)).await?;
             if let Some(inbox) = &self.support_inbox {
                 let announcement = crate::mail::templates::new_access_request(&user);
-                tx.outbox().append(&crate::mail::mail_event(self.ids.as_ref(), inbox, announcement, now)).await?;
+                let mail = crate::mail::Outgoing::new("new_access_request", inbox, announcement);
+                crate::mail::queue_mail(tx.as_mut(), self.ids.as_ref(), mail, now).await?;
             }
         }
         tx.notifications().insert(&self.registration_notice(&user, now)).await?;
-        tx.outbox().append(&super::signup_mail(&user, self.ids.as_ref(), now)).await?;
+        super::signup_mail(tx.as_mut(), &user, self.ids.as_ref(), now).await?;
         tx.commit().await?;
         tracing::info!(user.id = %user.id, signup.kind = ?outcome.kind(), "account created");
         Ok(user)
@@ -438,7 +439,7 @@ impl Accounts {
         let mut event = self.audit_event("user.password_changed", Some(user.id), Some(user.id), context, now);
         event.changed_fields = vec!["password".to_owned()];
         tx.audit().append(&event).await?;
-        tx.outbox().append(&super::password_changed_mail(user, self.ids.as_ref(), now)).await?;
+        super::password_changed_mail(tx.as_mut(), user, self.ids.as_ref(), now).await?;
         tx.commit().await?;
         Ok(())
     }

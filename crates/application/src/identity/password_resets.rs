@@ -11,7 +11,8 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::{AuditEvent, PasswordHasher, RequestContext, UserRepository, refresh_token_hash};
-use crate::mail::{mail_event, templates};
+use crate::Transaction;
+use crate::mail::{Outgoing, queue_mail, templates};
 use crate::outbox::{OutboxEvent, OutboxHandler};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
@@ -79,16 +80,33 @@ pub enum PasswordResetError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// The sign-up e-mail: welcome for an `actif` account, "access pending" for an `en_attente` one.
-pub fn signup_mail(user: &User, ids: &dyn IdGenerator, now: DateTime<Utc>) -> OutboxEvent {
-    let rendered =
-        if user.status == UserStatus::Active { templates::welcome(user) } else { templates::access_pending(user) };
-    mail_event(ids, &user.email, rendered, now)
+/// Queues the sign-up e-mail in `tx`: welcome for an `actif` account, "access pending" for an `en_attente` one
+/// (essential: the account's own state).
+pub async fn signup_mail(
+    tx: &mut dyn Transaction,
+    user: &User,
+    ids: &dyn IdGenerator,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (kind, rendered) = if user.status == UserStatus::Active {
+        ("welcome", templates::welcome(user))
+    } else {
+        ("access_pending", templates::access_pending(user))
+    };
+    queue_mail(tx, ids, Outgoing::new(kind, &user.email, rendered), now).await?;
+    Ok(())
 }
 
-/// The "your password was changed" e-mail.
-pub fn password_changed_mail(user: &User, ids: &dyn IdGenerator, now: DateTime<Utc>) -> OutboxEvent {
-    mail_event(ids, &user.email, templates::password_changed(user), now)
+/// Queues the "your password was changed" e-mail in `tx` (security: always sent).
+pub async fn password_changed_mail(
+    tx: &mut dyn Transaction,
+    user: &User,
+    ids: &dyn IdGenerator,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rendered = templates::password_changed(user);
+    queue_mail(tx, ids, Outgoing::new("password_changed", &user.email, rendered), now).await?;
+    Ok(())
 }
 
 /// The forgot/reset use cases.
@@ -155,9 +173,8 @@ impl PasswordResets {
         let mut tx = self.uow.begin().await?;
         tx.password_resets().spend_unused_for_user(user.id, now).await?;
         tx.password_resets().insert(&record).await?;
-        tx.outbox()
-            .append(&mail_event(self.ids.as_ref(), &user.email, templates::password_reset(&user, &link), now))
-            .await?;
+        let mail = Outgoing::new("password_reset", &user.email, templates::password_reset(&user, &link));
+        queue_mail(tx.as_mut(), self.ids.as_ref(), mail, now).await?;
         tx.commit().await?;
         tracing::info!(user.id = %user.id, password_reset.id = %record.id, "password reset issued");
         Ok(())
@@ -190,7 +207,7 @@ impl PasswordResets {
         }
         tx.users().set_password(user.id, &hash, now).await?;
         tx.refresh_tokens().revoke_user(user.id, now).await?;
-        tx.outbox().append(&password_changed_mail(&user, self.ids.as_ref(), now)).await?;
+        password_changed_mail(tx.as_mut(), &user, self.ids.as_ref(), now).await?;
         tx.audit()
             .append(&AuditEvent {
                 id: self.ids.new_id(),

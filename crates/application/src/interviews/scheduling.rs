@@ -18,8 +18,8 @@ use super::invitation::{Invitation, Method, Party, ServiceOrganizer};
 use super::{InterviewSlotRepository, SlotFilter, SlotStats};
 use crate::applications::ApplicationRepository;
 use crate::identity::{AuditEvent, Notification, RequestContext, UserRepository};
-use crate::mail::mail_event;
 use crate::mail::templates::{self, InterviewDetails};
+use crate::mail::{Outgoing, queue_mail};
 use crate::offers::OfferRepository;
 use crate::store::{Page, PageOf, StoreError, Transaction, UnitOfWork};
 use crate::{Clock, IdGenerator};
@@ -365,7 +365,14 @@ impl InterviewSlots {
             stamp: now,
         };
         let mail = mail.with_attachment(invitation.attachment());
-        tx.outbox().append(&mail_event(self.ids.as_ref(), &candidate.email, mail, now)).await?;
+        let mail_kind = match notice {
+            Notice::Invited => "interview_invitation",
+            Notice::Changed => "interview_changed",
+            Notice::Cancelled => "interview_cancelled",
+        };
+        // Operational: an invitation, a change or a cancellation is always sent (B9).
+        let mail = Outgoing::new(mail_kind, &candidate.email, mail).about(application.id);
+        queue_mail(tx, self.ids.as_ref(), mail, now).await?;
         Ok(())
     }
 

@@ -97,12 +97,92 @@ fn render_with(subject: &str, greeting: &str, paragraphs: &[&str], html_extra: &
     body.push_str("<p>");
     body.push_str(&escape_html(signature).replace('\n', "<br>"));
     body.push_str("</p>\n");
-    let html = format!(
+    Rendered { subject: subject.to_owned(), text, html: layout(subject, &body), attachments: Vec::new() }
+}
+
+/// The service's HTML page around `body` (already-safe HTML).
+fn layout(subject: &str, body: &str) -> String {
+    format!(
         "<!DOCTYPE html>\n<html lang=\"fr\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n\
          <body style=\"font-family: Arial, sans-serif; color: #1f2937;\">\n{body}</body>\n</html>\n",
         escape_html(subject)
-    );
+    )
+}
+
+/// Plain text as HTML paragraphs: escaped, a blank line between paragraphs, a line break kept as `<br>`.
+fn paragraphs_html(text: &str) -> String {
+    let mut html = String::new();
+    for paragraph in text.replace("\r\n", "\n").split("\n\n").filter(|p| !p.trim().is_empty()) {
+        let _ = writeln!(html, "<p>{}</p>", escape_html(paragraph.trim()).replace('\n', "<br>"));
+    }
+    html
+}
+
+/// A message staff wrote by hand (`/emails/send`). Both the text body and `html_body` are the caller's text:
+/// escaped into the service's layout, never sent as HTML (S8). Without `html_body`, the HTML part is the text
+/// body's paragraphs.
+pub fn manual(subject: &str, body: &str, html_body: Option<&str>) -> Rendered {
+    let html = layout(subject, &paragraphs_html(html_body.unwrap_or(body)));
+    let mut text = body.replace("\r\n", "\n");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
     Rendered { subject: subject.to_owned(), text, html, attachments: Vec::new() }
+}
+
+/// Start of the subject of `interview_convocation`, followed by " - {job_title}" (R37, the legacy's words
+/// without its mojibake).
+pub const CONVOCATION_SUBJECT: &str = "Convocation à l'entretien";
+
+/// An interview convocation written by staff (`/emails/send-interview-email`); every text is the caller's.
+#[derive(Debug, Clone, Copy)]
+pub struct Convocation<'a> {
+    /// "Madame Awa Mba" (R38) or the name the caller gave.
+    pub greeting: &'a str,
+    /// The post.
+    pub job_title: &'a str,
+    /// The day.
+    pub date: NaiveDate,
+    /// The time of day, shown as HH:MM.
+    pub time: NaiveTime,
+    /// Where.
+    pub location: &'a str,
+    /// Anything else the candidate should know.
+    pub notes: Option<&'a str>,
+}
+
+/// "Convocation à l'entretien - {job_title}": day, time, place and notes, user text escaped in HTML (S8).
+pub fn interview_convocation(convocation: &Convocation<'_>) -> Rendered {
+    let job_title = convocation.job_title.trim();
+    let details = InterviewDetails {
+        job_title,
+        date: convocation.date,
+        time: convocation.time,
+        location: Some(convocation.location),
+        interviewer: "",
+        notes: None,
+    };
+    let mut paragraphs = vec![
+        format!("Nous avons le plaisir de vous convoquer à un entretien pour le poste « {job_title} »."),
+        format!("Date : {}", details.when()),
+        format!("Lieu : {}", details.location()),
+    ];
+    if let Some(notes) = convocation.notes.map(str::trim).filter(|n| !n.is_empty()) {
+        paragraphs.push(format!("Informations complémentaires : {notes}"));
+    }
+    paragraphs.push(
+        "Merci de vous présenter quelques minutes en avance, muni(e) d'une pièce d'identité, et de confirmer \
+         votre présence en répondant à ce message."
+            .to_owned(),
+    );
+    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    render_with(
+        &format!("{CONVOCATION_SUBJECT} - {job_title}"),
+        &format!("Bonjour {},", convocation.greeting.trim()),
+        &paragraphs,
+        "",
+        "",
+    )
 }
 
 /// Sign-up of an `actif` account.
@@ -516,5 +596,91 @@ mod tests {
     #[test]
     fn escape_html_covers_the_five_characters() {
         assert_eq!(escape_html(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+
+    #[test]
+    fn the_convocation_is_french_shows_hh_mm_and_escapes_every_text() {
+        let convocation = Convocation {
+            greeting: "Madame <i>Awa</i> Mba",
+            job_title: "Technicien <script>x()</script>",
+            date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            time: NaiveTime::from_hms_opt(9, 30, 45).unwrap(),
+            location: "Siège & co",
+            notes: Some("Apportez \"vos\" diplômes"),
+        };
+        let message = interview_convocation(&convocation);
+        assert_eq!(message.subject, "Convocation à l'entretien - Technicien <script>x()</script>");
+        assert!(message.text.starts_with("Bonjour Madame <i>Awa</i> Mba,\n"), "{}", message.text);
+        assert!(message.text.contains("Date : lundi 14/12/2026 à 09:30\n"), "{}", message.text);
+        assert!(message.text.contains("Lieu : Siège & co"), "{}", message.text);
+        assert!(message.text.contains("Informations complémentaires : Apportez \"vos\" diplômes"));
+        for raw in ["<script>", "<i>", "Siège & co", "\"vos\""] {
+            assert!(!message.html.contains(raw), "{raw} escaped: {}", message.html);
+        }
+        assert!(message.html.contains("&lt;script&gt;x()&lt;/script&gt;"), "{}", message.html);
+        assert!(message.html.contains("<title>Convocation à l&#39;entretien - Technicien &lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_manual_message_never_sends_caller_html() {
+        let message = manual("Objet", "Ligne 1\nLigne 2\n\n<b>Deux</b>", None);
+        assert_eq!(message.text, "Ligne 1\nLigne 2\n\n<b>Deux</b>\n");
+        assert!(message.html.contains("<p>Ligne 1<br>Ligne 2</p>\n<p>&lt;b&gt;Deux&lt;/b&gt;</p>"), "{}", message.html);
+        let message = manual("Objet", "texte", Some("<a href=\"https://evil.example\">ici</a><img src=x>"));
+        assert_eq!(message.text, "texte\n", "the text part is the text body");
+        assert!(!message.html.contains("<a ") && !message.html.contains("<img"), "{}", message.html);
+        assert!(message.html.contains("&lt;a href=&quot;https://evil.example&quot;&gt;ici&lt;/a&gt;"));
+    }
+
+    #[test]
+    fn every_r37_message_escapes_user_text_and_greets_per_r38() {
+        let script = "<script>alert(1)</script>";
+        let mut person = user(script, Some(Sexe::Male));
+        person.last_name = format!("Nze{script}");
+        let details = InterviewDetails {
+            job_title: script,
+            date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+            time: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            location: Some(script),
+            interviewer: script,
+            notes: Some(script),
+        };
+        let convocation = Convocation {
+            greeting: &salutation(&person),
+            job_title: script,
+            date: details.date,
+            time: details.time,
+            location: script,
+            notes: Some(script),
+        };
+        let messages = [
+            welcome(&person),
+            access_pending(&person),
+            new_access_request(&person),
+            application_confirmation(&person, script),
+            application_status_changed(&person, script, "En incubation"),
+            password_reset(&person, "https://example.com/reset-password?token=abc"),
+            password_changed(&person),
+            access_approved(&person),
+            access_rejected(&person, script),
+            interview_invitation(&person, &details),
+            interview_changed(&person, &details),
+            interview_cancelled(&person, &details),
+            interview_convocation(&convocation),
+            manual(script, script, Some(script)),
+        ];
+        for message in &messages {
+            assert!(!message.html.contains("<script>"), "{}: {}", message.subject, message.html);
+            assert!(message.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{}", message.subject);
+            assert!(!message.text.is_empty() && message.html.starts_with("<!DOCTYPE html>"), "{}", message.subject);
+        }
+        // R38: every message to the account greets it as "Monsieur {first} {last}" (the support inbox's notice and
+        // a hand-written message do not greet it).
+        let greeted: Vec<&Rendered> =
+            messages.iter().filter(|m| m.subject != NEW_ACCESS_REQUEST_SUBJECT && m.subject != script).collect();
+        assert_eq!(greeted.len(), 12);
+        for message in greeted {
+            assert!(message.text.starts_with(&format!("Bonjour Monsieur {script} Nze{script},")), "{}", message.text);
+        }
     }
 }

@@ -165,6 +165,12 @@ pub trait OutboxHandler: Send + Sync {
     fn kind(&self) -> &'static str;
     /// Runs the event's side effect; an error sends it back to the relay's retry policy.
     async fn handle(&self, event: &OutboxEvent) -> anyhow::Result<()>;
+    /// Told once the relay has dead-lettered `event` after its last failed run (the mail handler marks the
+    /// message's log row `dead`). Nothing by default. An error is logged; the event stays dead.
+    async fn dead_lettered(&self, event: &OutboxEvent) -> anyhow::Result<()> {
+        let _ = event;
+        Ok(())
+    }
 }
 
 /// The handlers the relay knows, by event kind.

@@ -149,7 +149,8 @@ impl OutboxRelay {
 
     async fn run_one(&self, event: &OutboxEvent, budget: Duration) -> Result<(), StoreError> {
         let worker = &self.settings.worker;
-        let result = match self.handlers.get(&event.kind) {
+        let handler = self.handlers.get(&event.kind);
+        let result = match handler {
             None => Err(format!("aucun gestionnaire pour le type d'événement « {} »", event.kind)),
             Some(handler) => match tokio::time::timeout(budget, handler.handle(event)).await {
                 Ok(Ok(())) => Ok(()),
@@ -176,7 +177,15 @@ impl OutboxRelay {
                     "outbox handler failed"
                 );
                 let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
-                self.store.mark_failed(event.id, worker, attempts, &error, outcome, now).await?
+                let dead = outcome == FailureOutcome::Dead;
+                let kept = self.store.mark_failed(event.id, worker, attempts, &error, outcome, now).await?;
+                // Only the relay that recorded the dead letter tells the handler, once.
+                if let (true, true, Some(handler)) = (kept, dead, handler)
+                    && let Err(error) = handler.dead_lettered(event).await
+                {
+                    tracing::error!(error = %format!("{error:#}"), "outbox handler could not record a dead letter");
+                }
+                kept
             }
         };
         if !kept {

@@ -48,6 +48,8 @@ pub enum Action {
     ManageUsers,
     /// Sending e-mails through `/emails/*` (S8): recruiters and admins.
     SendEmails,
+    /// Reading the e-mail log (`/emails/logs`, S8): admins.
+    ReadEmailLogs,
     /// Reading the audit trail (B2): admins.
     ReadAudit,
     /// Reading statistics and dashboards: staff.
@@ -58,7 +60,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for tests that walk the whole matrix.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::ReadOffers,
         Self::CreateOffer,
         Self::UpdateOffer,
@@ -80,6 +82,7 @@ impl Action {
         Self::ListUsers,
         Self::ManageUsers,
         Self::SendEmails,
+        Self::ReadEmailLogs,
         Self::ReadAudit,
         Self::ReadStatistics,
         Self::ManageOutbox,
@@ -154,8 +157,8 @@ pub const fn may_attempt(role: Role, action: Action) -> bool {
 pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decision {
     use Action::{
         ChangeApplicationStatus, CreateOffer, DeleteOffer, EditApplication, Evaluate, HandleAccessRequests, ListUsers,
-        ManageOutbox, ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEvaluations,
-        ReadInterviews, ReadOfferApplications, ReadOffers, ReadOwnOffers, ReadStatistics, ReadUsers,
+        ManageOutbox, ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEmailLogs,
+        ReadEvaluations, ReadInterviews, ReadOfferApplications, ReadOffers, ReadOwnOffers, ReadStatistics, ReadUsers,
         ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
     };
     use Decision::{Allow, Forbid, Hide};
@@ -187,7 +190,11 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ReadStatistics,
             _,
         ) => Allow,
-        (Role::Recruiter, WithdrawApplication | EditApplication | ManageUsers | ReadAudit | ManageOutbox, _) => Forbid,
+        (
+            Role::Recruiter,
+            WithdrawApplication | EditApplication | ManageUsers | ReadEmailLogs | ReadAudit | ManageOutbox,
+            _,
+        ) => Forbid,
 
         (
             Role::Observer,
@@ -217,6 +224,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ListUsers
             | ManageUsers
             | SendEmails
+            | ReadEmailLogs
             | ReadAudit
             | ManageOutbox,
             _,
@@ -249,6 +257,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ListUsers
             | ManageUsers
             | SendEmails
+            | ReadEmailLogs
             | ReadAudit
             | ReadStatistics
             | ManageOutbox,
@@ -265,7 +274,7 @@ mod tests {
 
     /// The whole S3 matrix: for each action, the decision for (own, any) of admin, recruiter, observer, candidate.
     #[rustfmt::skip]
-    const MATRIX: [(Action, [[Decision; 2]; 4]); 24] = [
+    const MATRIX: [(Action, [[Decision; 2]; 4]); 25] = [
         //                          admin     recruiter  observer   candidate
         //                          own  any  own  any   own  any   own  any
         (ReadOffers,              [[A, A], [A, A],  [A, A],  [A, A]]),
@@ -289,6 +298,7 @@ mod tests {
         (ListUsers,               [[A, A], [A, A],  [F, F],  [F, F]]),
         (ManageUsers,             [[A, A], [F, F],  [F, F],  [F, F]]),
         (SendEmails,              [[A, A], [A, A],  [F, F],  [F, F]]),
+        (ReadEmailLogs,           [[A, A], [F, F],  [F, F],  [F, F]]),
         (ReadAudit,               [[A, A], [F, F],  [F, F],  [F, F]]),
         (ReadStatistics,          [[A, A], [A, A],  [A, A],  [F, F]]),
         (ManageOutbox,            [[A, A], [F, F],  [F, F],  [F, F]]),
