@@ -50,13 +50,12 @@ pub use envelope::TOTAL_COUNT_HEADER;
 pub use error::{ApiError, ErrorBody, ErrorCode, FieldError};
 pub use error_codes::{catalogue_table, errors_page};
 pub use idempotency::IDEMPOTENCY_KEY_HEADER;
-pub use live::LiveEndpoints;
 pub use rate_limit::{
     Class as RateLimitClass, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits,
     Quota, RateLimitConfig, RateLimitStore, RateLimiter, Verdict as RateLimitVerdict, parse_trusted_proxy,
 };
 pub use request_id::REQUEST_ID_HEADER;
-pub use state::{ApiState, HttpConfig, ServiceInfo, WebhookToken};
+pub use state::{ApiState, HttpConfig, LiveEndpoints, ServiceInfo, WebhookToken};
 pub use webhooks::WEBHOOK_TOKEN_HEADER;
 
 /// The largest JSON or form body accepted outside document uploads.

@@ -60,7 +60,7 @@ pub struct ApiState {
     /// `/interviews/slots` and `/interviews/stats/overview` (I7).
     pub interviews: seeg_application::interviews::InterviewSlots,
     /// The live notification streams (B3).
-    pub live: crate::live::LiveEndpoints,
+    pub live: LiveEndpoints,
     /// The caller's own notifications: list, read, mark read, counts (legacy §1.9).
     pub notifications: seeg_application::notifications::Notifications,
     /// Evaluations of applications, protocols 1 and 2, and their statistics (I6).
@@ -150,4 +150,13 @@ mod tests {
         assert!(WebhookToken::new("   ").is_none());
         assert_eq!(format!("{token:?}"), "WebhookToken(…)");
     }
+}
+
+/// The live notification streams' part of the API state (B3).
+#[derive(Debug, Clone)]
+pub struct LiveEndpoints {
+    /// The process's live notifications.
+    pub hub: seeg_application::live::LiveNotifications,
+    /// Between two keep-alives on an idle stream.
+    pub heartbeat: std::time::Duration,
 }

@@ -133,9 +133,12 @@ impl NotificationWriter for MemoryTransaction {
         let Some(mut read) = self.current_notifications().remove(&id).filter(|n| n.user_id == user_id) else {
             return Ok(None);
         };
-        read.read = true;
-        self.changes.push(Change::MarkNotificationsRead(vec![id]));
-        self.changes.push(Change::Signal(Signal::Read { user_id, id }));
+        if !read.read {
+            read.read = true;
+            self.changes.push(Change::MarkNotificationsRead(vec![id]));
+            // Only a change is told: marking a read notification again signals nothing.
+            self.changes.push(Change::Signal(Signal::Read { user_id, id }));
+        }
         Ok(Some(read))
     }
 

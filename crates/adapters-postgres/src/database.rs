@@ -124,6 +124,7 @@ impl Database {
     }
 
     pub async fn close(self) -> Result<(), DatabaseError> {
+        self.live.stop();
         Ok(self.conn.close().await?)
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use seeg_application::StoreError;
 use seeg_application::identity::Notification;
@@ -26,16 +26,28 @@ pub const CHANNEL: &str = "seeg_live";
 /// (its streams re-read it).
 const MAX_PAYLOAD: usize = 7_900;
 
-/// The process's subscribers, and (PostgreSQL) whether its listener runs.
+/// The process's subscribers, and (PostgreSQL) whether its listener runs and how to stop it.
 #[derive(Debug)]
 pub(crate) struct LiveBus {
     sender: broadcast::Sender<Signal>,
     listening: OnceCell<()>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for LiveBus {
     fn default() -> Self {
-        Self { sender: broadcast::channel(CHANNEL_CAPACITY).0, listening: OnceCell::new() }
+        Self {
+            sender: broadcast::channel(CHANNEL_CAPACITY).0,
+            listening: OnceCell::new(),
+            stop: tokio::sync::watch::channel(false).0,
+        }
+    }
+}
+
+impl LiveBus {
+    /// Stops the listener, if one runs (the database is closing).
+    pub(crate) fn stop(&self) {
+        self.stop.send_replace(true);
     }
 }
 
@@ -154,20 +166,29 @@ impl SqlTransaction {
 impl Database {
     /// Starts listening to the other processes' signals (PostgreSQL; nothing to do on SQLite), once per pool;
     /// returns when the listener is subscribed, so that a stream opened afterwards misses nothing committed
-    /// afterwards. The listener holds one connection of the pool.
+    /// afterwards. The listener has a connection of its own (not the pool's: closing the pool never waits for
+    /// it) and stops when the database is closed.
     pub async fn start_live_feed(&self) -> Result<(), StoreError> {
         if self.conn.get_database_backend() != DatabaseBackend::Postgres {
             return Ok(());
         }
         let bus = Arc::clone(&self.live);
-        let pool = self.conn.get_postgres_connection_pool().clone();
+        let options = self.conn.get_postgres_connection_pool().connect_options();
         self.live
             .listening
             .get_or_try_init(|| async move {
-                let mut listener =
-                    PgListener::connect_with(&pool).await.map_err(|e| StoreError::Unexpected(e.into()))?;
-                listener.listen(CHANNEL).await.map_err(|e| StoreError::Unexpected(e.into()))?;
-                tokio::spawn(listen(listener, bus));
+                let unexpected = |e: sea_orm::sqlx::Error| StoreError::Unexpected(e.into());
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .max_lifetime(None)
+                    .idle_timeout(None)
+                    .connect_with((*options).clone())
+                    .await
+                    .map_err(unexpected)?;
+                let mut listener = PgListener::connect_with(&pool).await.map_err(unexpected)?;
+                listener.listen(CHANNEL).await.map_err(unexpected)?;
+                let stop = bus.stop.subscribe();
+                tokio::spawn(listen(listener, pool, bus, stop));
                 Ok::<(), StoreError>(())
             })
             .await?;
@@ -175,30 +196,57 @@ impl Database {
     }
 }
 
-async fn listen(mut listener: PgListener, bus: Arc<LiveBus>) {
+/// Returns once the database is closing (or its bus is gone).
+async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
+}
+
+/// Hands each signal to the process's subscribers until the database closes. When the connection drops, or
+/// listening fails, it listens again and then says `Resync`: what committed meanwhile is re-read by the streams.
+async fn listen(
+    mut listener: PgListener,
+    pool: sea_orm::sqlx::PgPool,
+    bus: Arc<LiveBus>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
-        match listener.try_recv().await {
+        let received = tokio::select! {
+            received = listener.try_recv() => received,
+            () = stopped(&mut stop) => break,
+        };
+        match received {
             Ok(Some(notification)) => match serde_json::from_str::<Wire>(notification.payload()) {
                 Ok(wire) => {
                     let _ = bus.sender.send(wire.into_signal());
                 }
                 Err(error) => tracing::warn!(error = ?error.classify(), "live feed: unreadable payload ignored"),
             },
-            // The connection dropped: signals may have been lost meanwhile; the next call reconnects.
+            // The connection dropped and was made again (sqlx reconnects and listens again before answering).
             Ok(None) => {
                 let _ = bus.sender.send(Signal::Resync);
             }
             Err(error) => {
-                tracing::warn!(error = %error, "live feed: listener failed, retrying");
+                tracing::warn!(error = %error, "live feed: listener failed, listening again");
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        () = stopped(&mut stop) => {
+                            pool.close().await;
+                            return;
+                        }
+                    }
+                    // Forget the channel, then listen again: `listen` connects first when it has to.
+                    let _ = listener.unlisten(CHANNEL).await;
+                    if listener.listen(CHANNEL).await.is_ok() {
+                        break;
+                    }
+                }
                 let _ = bus.sender.send(Signal::Resync);
-                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
-        if bus.sender.receiver_count() == 0 && Arc::strong_count(&bus) == 1 {
-            // The pool is gone: nothing left to feed.
-            return;
-        }
     }
+    drop(listener);
+    pool.close().await;
 }
 
 impl NotificationFeed for Database {
@@ -219,6 +267,11 @@ impl LiveReads for Database {
 
     async fn unread_count(&self, user_id: Uuid) -> Result<u64, StoreError> {
         seeg_application::identity::NotificationRepository::unread_count(self, user_id).await
+    }
+
+    async fn may_listen(&self, user_id: Uuid) -> Result<bool, StoreError> {
+        let user = seeg_application::identity::UserRepository::get(self, user_id).await?;
+        Ok(user.is_some_and(|u| u.status == seeg_domain::identity::UserStatus::Active))
     }
 }
 

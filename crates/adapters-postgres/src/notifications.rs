@@ -133,16 +133,18 @@ impl NotificationWriter for SqlTransaction {
     }
 
     async fn mark_read(&mut self, user_id: Uuid, id: Uuid) -> Result<Option<Notification>, StoreError> {
-        Entity::update_many()
+        let changed = Entity::update_many()
             .col_expr(Column::Read, Expr::value(true))
             .filter(Column::Id.eq(id))
             .filter(Column::UserId.eq(user_id))
+            .filter(Column::Read.eq(false))
             .exec(&self.tx)
             .await
             .map_err(store_error)?;
         let read = Entity::find_by_id(id).filter(Column::UserId.eq(user_id)).one(&self.tx).await;
         let read = read.map_err(store_error)?.map(to_domain);
-        if read.is_some() {
+        // Only a change is told: marking a read notification again signals nothing.
+        if changed.rows_affected > 0 {
             self.signal(Signal::Read { user_id, id }).await?;
         }
         Ok(read)

@@ -108,7 +108,8 @@ impl Cursor {
 ///
 /// Contract: `since` holds the account's notifications strictly after `cursor` (by `created_at`, then `id`;
 /// all of them when `None`), oldest first, at most `limit`; `latest` is the cursor of the account's newest
-/// notification (`None` without any); `unread_count` counts the account's unread ones.
+/// notification (`None` without any); `unread_count` counts the account's unread ones; `may_listen` says whether
+/// the account exists and is active (may sign in).
 #[async_trait]
 pub trait LiveReads: Send + Sync + std::fmt::Debug {
     /// The account's notifications after `cursor`, oldest first.
@@ -117,6 +118,8 @@ pub trait LiveReads: Send + Sync + std::fmt::Debug {
     async fn latest(&self, user_id: Uuid) -> Result<Option<Cursor>, StoreError>;
     /// How many of the account's notifications are unread.
     async fn unread_count(&self, user_id: Uuid) -> Result<u64, StoreError>;
+    /// Whether the account exists and is active.
+    async fn may_listen(&self, user_id: Uuid) -> Result<bool, StoreError>;
 }
 
 /// One event a stream pushes (legacy R34 names).
@@ -156,6 +159,9 @@ pub enum LiveError {
         /// The bound.
         max: usize,
     },
+    /// The account may no longer listen (blocked, archived, deactivated).
+    #[error("Could not validate credentials")]
+    Revoked,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -189,8 +195,9 @@ impl LiveNotifications {
     pub fn start(feed: &dyn NotificationFeed, reads: Arc<dyn LiveReads>, limits: LiveLimits) -> Self {
         let (deliveries, _) = broadcast::channel(CHANNEL_CAPACITY);
         let signals = feed.subscribe();
-        tokio::spawn(relay(signals, deliveries.clone(), Arc::clone(&reads)));
-        Self { deliveries, reads, open: OpenStreams::default(), limits }
+        let open = OpenStreams::default();
+        tokio::spawn(relay(signals, deliveries.clone(), Arc::clone(&reads), Arc::clone(&open)));
+        Self { deliveries, reads, open, limits }
     }
 
     /// How many streams are open in this process.
@@ -199,22 +206,23 @@ impl LiveNotifications {
     }
 
     /// Opens a stream for `user_id`: first the notifications after `resume_from` (an SSE `Last-Event-ID`; without
-    /// it, from now on), then the unread count, then every change as it commits.
+    /// it, from now on), a page at a time as they are read, then the unread count, then every change as it
+    /// commits. `Revoked` when the account may not listen (blocked since its credential was checked).
     pub async fn open(&self, user_id: Uuid, resume_from: Option<Cursor>) -> Result<LiveStream, LiveError> {
         let slot = StreamSlot::take(&self.open, user_id, self.limits)?;
         // Subscribed before reading: a change committed meanwhile is both read and delivered (then pushed once),
-        // never neither.
+        // never neither; a block committed meanwhile is either seen here or delivered.
         let deliveries = self.deliveries.subscribe();
+        if !self.reads.may_listen(user_id).await? {
+            return Err(LiveError::Revoked);
+        }
         let cursor = match resume_from {
             Some(cursor) => Some(cursor),
             None => self.reads.latest(user_id).await?,
         };
         let reads = Arc::clone(&self.reads);
         let (pending, recent) = (VecDeque::new(), VecDeque::new());
-        let mut stream = LiveStream { user_id, deliveries, reads, pending, cursor, recent, floor: None, _slot: slot };
-        stream.catch_up().await?;
-        stream.floor = stream.cursor;
-        Ok(stream)
+        Ok(LiveStream { user_id, deliveries, reads, pending, cursor, recent, floor: cursor, stale: true, _slot: slot })
     }
 }
 
@@ -222,9 +230,26 @@ async fn relay(
     mut signals: broadcast::Receiver<Signal>,
     deliveries: broadcast::Sender<Arc<Delivery>>,
     reads: Arc<dyn LiveReads>,
+    open: OpenStreams,
 ) {
+    // Whether an account has a stream open in this process: nothing is counted or sent for one that has none.
+    let listening = |user_id: &Uuid| open.lock().unwrap_or_else(PoisonError::into_inner).contains_key(user_id);
     loop {
-        let delivery = match signals.recv().await {
+        let signal = signals.recv().await;
+        let user = match &signal {
+            Ok(Signal::New(n)) => Some(n.user_id),
+            Ok(
+                Signal::Read { user_id, .. }
+                | Signal::AllRead { user_id }
+                | Signal::Changed { user_id }
+                | Signal::Revoked { user_id },
+            ) => Some(*user_id),
+            Ok(Signal::Resync) | Err(_) => None,
+        };
+        if user.is_some_and(|u| !listening(&u)) {
+            continue;
+        }
+        let delivery = match signal {
             Ok(Signal::New(notification)) => {
                 let user_id = notification.user_id;
                 let mut events = vec![PushEvent::New(notification)];
@@ -273,9 +298,13 @@ pub struct LiveStream {
     cursor: Option<Cursor>,
     /// The ids pushed last, oldest first.
     recent: VecDeque<Uuid>,
-    /// Where the stream started: a notification at or before it was in the store when the stream opened (pushed
-    /// by the resume, or older than the stream), so a late signal of it is not pushed.
+    /// How far the last complete re-read went: a notification at or before it was in the store then (pushed by
+    /// the re-read, or older than the stream), so a late signal of it is not pushed.
     floor: Option<Cursor>,
+    /// Whether the stream must re-read the store before anything else: opened, resumed, fallen behind or told
+    /// to resync. Cleared only once the re-read is complete, so an interrupted `next` (a `select!` that picked
+    /// another branch) loses nothing: the next call goes on from the cursor.
+    stale: bool,
     /// Its place among the account's open streams, given back when the stream is dropped.
     _slot: StreamSlot,
 }
@@ -334,36 +363,49 @@ impl LiveStream {
         true
     }
 
-    /// Reads what the stream missed (the notifications after its cursor), then the unread count, into `pending`.
-    async fn catch_up(&mut self) -> Result<(), StoreError> {
-        loop {
-            let page = self.reads.since(self.user_id, self.cursor, REPLAY_PAGE).await?;
-            let done = (page.len() as u64) < REPLAY_PAGE;
-            for notification in page {
-                if self.remember(&notification) {
-                    self.pending.push_back(PushEvent::New(Box::new(notification)));
-                }
-            }
-            if done {
-                break;
+    /// Reads one page of what the stream missed (the notifications after its cursor) into `pending`, and after
+    /// the last page the unread count; `false` when the account may no longer listen. The stream stays `stale`
+    /// until the last page is read.
+    async fn catch_up(&mut self) -> Result<bool, StoreError> {
+        if !self.reads.may_listen(self.user_id).await? {
+            return Ok(false);
+        }
+        let page = self.reads.since(self.user_id, self.cursor, REPLAY_PAGE).await?;
+        let more = page.len() as u64 == REPLAY_PAGE;
+        for notification in page {
+            if self.remember(&notification) {
+                self.pending.push_back(PushEvent::New(Box::new(notification)));
             }
         }
-        self.pending.push_back(PushEvent::UnreadCount(self.reads.unread_count(self.user_id).await?));
-        Ok(())
+        if !more {
+            let count = self.reads.unread_count(self.user_id).await?;
+            self.pending.push_back(PushEvent::UnreadCount(count));
+            self.floor = self.cursor;
+            self.stale = false;
+        }
+        Ok(true)
     }
 
     /// The next event to push; `None` when the stream must end (the account may no longer listen, or the
     /// process is stopping). A notification already pushed (seen again after a re-read) is not pushed twice.
+    /// Cancel-safe: dropping the future before it completes loses no event.
     pub async fn next(&mut self) -> Result<Option<PushEvent>, StoreError> {
         loop {
             if let Some(event) = self.pending.pop_front() {
                 return Ok(Some(event));
             }
+            if self.stale {
+                // Changes committed meanwhile wait in the channel (or make it lag: a re-read again).
+                if !self.catch_up().await? {
+                    return Ok(None);
+                }
+                continue;
+            }
             match self.deliveries.recv().await {
                 Ok(delivery) => match delivery.as_ref() {
                     Delivery::To { user_id, events } if *user_id == self.user_id => {
-                        // A notification already pushed, or older than the stream, is not pushed again, nor
-                        // the count that came with it.
+                        // A notification already pushed, or older than the last re-read, is not pushed again,
+                        // nor the count that came with it.
                         if let Some(PushEvent::New(notification)) = events.first()
                             && (self.floor.is_some_and(|floor| Cursor::after(notification) <= floor)
                                 || !self.remember(notification))
@@ -373,12 +415,13 @@ impl LiveStream {
                         self.pending.extend(events.iter().cloned());
                     }
                     Delivery::Revoked(user_id) if *user_id == self.user_id => return Ok(None),
-                    Delivery::CatchUp(user_id) if *user_id == self.user_id => self.catch_up().await?,
-                    Delivery::Resync => self.catch_up().await?,
+                    Delivery::CatchUp(user_id) if *user_id == self.user_id => self.stale = true,
+                    Delivery::Resync => self.stale = true,
                     // Another account's.
                     Delivery::To { .. } | Delivery::CatchUp(_) | Delivery::Revoked(_) => {}
                 },
-                Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await?,
+                // Fallen behind: what was dropped, a block included, is found by the re-read.
+                Err(broadcast::error::RecvError::Lagged(_)) => self.stale = true,
                 Err(broadcast::error::RecvError::Closed) => return Ok(None),
             }
         }

@@ -25,6 +25,7 @@ mod interviews;
 mod jobs;
 mod lake_backfill;
 mod lake_export;
+mod live_hardening;
 mod live_notifications;
 mod matricules;
 mod multipart;

@@ -21,6 +21,7 @@ mod interview_slots;
 mod lake_backfill;
 mod lake_export;
 mod live;
+mod live_hardening;
 mod mailers;
 mod notifications;
 mod offer_desk;

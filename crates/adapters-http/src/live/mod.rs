@@ -9,26 +9,15 @@ pub(crate) mod sse;
 pub(crate) mod ticket;
 pub(crate) mod ws;
 
-use std::time::Duration;
-
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use seeg_application::identity::{AuthenticationError, TokenKind};
-use seeg_application::live::{LiveError, LiveNotifications};
+use seeg_application::live::LiveError;
 use seeg_domain::identity::User;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::routing::route;
 use crate::state::ApiState;
-
-/// The live streams' part of the API state.
-#[derive(Debug, Clone)]
-pub struct LiveEndpoints {
-    /// The process's live notifications.
-    pub hub: LiveNotifications,
-    /// Between two keep-alives on an idle stream.
-    pub heartbeat: Duration,
-}
 
 /// Every live route; registered before `/api/v1/notifications/{id}` so that `stream` and `ws` are not read as ids.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -54,6 +43,7 @@ impl From<LiveError> for ApiError {
         match error {
             LiveError::TooManyStreams { .. } => Self::refused(ErrorCode::TooManyStreams, detail),
             LiveError::ServerFull { .. } => Self::refused(ErrorCode::StreamsFull, detail),
+            LiveError::Revoked => Self::refused(ErrorCode::InvalidToken, detail),
             LiveError::Store(e) => e.into(),
         }
     }

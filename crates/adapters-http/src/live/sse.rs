@@ -80,49 +80,58 @@ pub(crate) async fn stream(
         .streaming(body))
 }
 
-/// Where a stream's body stands.
-struct Frames {
-    live: LiveStream,
-    heartbeat: tokio::time::Interval,
-    ends: std::pin::Pin<Box<tokio::time::Sleep>>,
-    started: bool,
-    done: bool,
-}
-
-/// The stream's body: the events of `live`, a keep-alive every `heartbeat`, an end after `lasts`.
+/// The stream's body: the events of `live`, a keep-alive every `heartbeat`, an end after `lasts`. A task of its
+/// own drives the stream and hands frames over a short queue, so that a client that stops reading neither stops
+/// the expiry nor the revocation, nor holds its place for ever: after two keep-alive periods without room in the
+/// queue, the task ends and the stream's place is given back.
 fn frames(
     live: LiveStream,
     heartbeat: Duration,
     lasts: Duration,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
-    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let state =
-        Frames { live, heartbeat: interval, ends: Box::pin(tokio::time::sleep(lasts)), started: false, done: false };
-    futures_util::stream::unfold(state, |mut s| async move {
-        if s.done {
-            return None;
-        }
-        if !s.started {
-            s.started = true;
-            return Some((Ok(Bytes::from(format!("retry: {RETRY_MILLIS}\n\n"))), s));
-        }
-        let chunk = tokio::select! {
-            event = s.live.next() => match event {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Bytes>(QUEUED_FRAMES);
+    actix_web::rt::spawn(drive(live, sender, heartbeat, lasts));
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let frame = receiver.recv().await?;
+        Some((Ok(frame), receiver))
+    })
+}
+
+/// Frames a stream may have waiting for a slow client.
+const QUEUED_FRAMES: usize = 16;
+
+async fn drive(mut live: LiveStream, frames: tokio::sync::mpsc::Sender<Bytes>, heartbeat: Duration, lasts: Duration) {
+    let send = |frame: String| {
+        let frames = frames.clone();
+        async move { matches!(tokio::time::timeout(heartbeat * 2, frames.send(Bytes::from(frame))).await, Ok(Ok(()))) }
+    };
+    if !send(format!("retry: {RETRY_MILLIS}\n\n")).await {
+        return;
+    }
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let ends = tokio::time::sleep(lasts);
+    tokio::pin!(ends);
+    loop {
+        // `LiveStream::next` is cancel-safe: a tick or the end winning the race loses no event.
+        let frame = tokio::select! {
+            event = live.next() => match event {
                 Ok(Some(event)) => sse_frame(&encode(&event)),
-                Ok(None) => return None,
+                Ok(None) => return,
                 Err(error) => {
-                    tracing::warn!(user.id = %s.live.user_id(), error = %error, "notification stream: store failed");
-                    return None;
+                    tracing::warn!(user.id = %live.user_id(), error = %error, "notification stream: store failed");
+                    return;
                 }
             },
-            _ = s.heartbeat.tick() => ": ping\n\n".to_owned(),
-            () = &mut s.ends => {
+            _ = ticks.tick() => ": ping\n\n".to_owned(),
+            () = &mut ends => {
                 // The credential expired: the client reconnects with a fresh one.
-                s.done = true;
-                "event: notifications:expired\ndata: {\"type\":\"notifications:expired\"}\n\n".to_owned()
+                let _ = send("event: notifications:expired\ndata: {\"type\":\"notifications:expired\"}\n\n".to_owned()).await;
+                return;
             }
         };
-        Some((Ok(Bytes::from(chunk)), s))
-    })
+        if !send(frame).await {
+            return;
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! `POST /api/v1/notifications/stream/ticket` (B3): a short-lived ticket that opens one SSE stream from a URL,
-//! for `EventSource`, which cannot send an `Authorization` header; the access token itself never goes in a URL.
+//! `POST /api/v1/notifications/stream/ticket` (B3): a short-lived ticket that opens SSE streams from a URL
+//! (within its 60 s), for `EventSource`, which cannot send an `Authorization` header; the access token itself
+//! never goes in a URL.
 
 use actix_web::{HttpResponse, web};
 use seeg_application::identity::STREAM_TICKET_LIFETIME;

@@ -98,8 +98,8 @@ pub(crate) async fn connect(
     Ok(response)
 }
 
-/// Pushes the stream's events until the client leaves, stops answering pings, the token expires (after `lasts`)
-/// or the account is blocked.
+/// Pushes the stream's events until the client leaves, stops answering pings or reading (every send waits two
+/// keep-alive periods at most), the token expires (after `lasts`) or the account is blocked.
 async fn run(
     mut session: Session,
     mut messages: MessageStream,
@@ -131,7 +131,7 @@ async fn run(
             },
             message = messages.next() => match message {
                 Some(Ok(Message::Ping(bytes))) => {
-                    if session.pong(&bytes).await.is_err() {
+                    if !matches!(tokio::time::timeout(heartbeat * 2, session.pong(&bytes)).await, Ok(Ok(()))) {
                         return;
                     }
                 }
@@ -146,14 +146,16 @@ async fn run(
                     break Some(CloseReason { code: CloseCode::Away, description: Some("pas de réponse au ping".into()) });
                 }
                 answered = false;
-                if session.ping(b"").await.is_err() {
+                if !matches!(tokio::time::timeout(heartbeat * 2, session.ping(b"")).await, Ok(Ok(()))) {
                     return;
                 }
             }
             () = &mut expiry => break Some(CloseReason { code: CloseCode::Policy, description: Some("jeton expiré".into()) }),
         }
     };
-    let _ = session.close(reason).await;
+    // The stream's place is given back first; a client that reads nothing cannot hold the close either.
+    drop(live);
+    let _ = tokio::time::timeout(heartbeat * 2, session.close(reason)).await;
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub enum TokenKind {
     Access,
     /// `refresh`: exchanged for a new pair, once (S4).
     Refresh,
-    /// `stream_ticket`: opens one live notification stream from a URL (`EventSource` cannot send headers, B3);
+    /// `stream_ticket`: opens live notification streams from a URL (`EventSource` cannot send headers, B3);
     /// valid `STREAM_TICKET_LIFETIME` only, and for nothing else.
     StreamTicket,
 }
