@@ -151,6 +151,32 @@ async fn credentials_are_checked_before_anything_streams(backend: Backend) {
     assert_eq!(status(app.client.get(app.url(&format!("{STREAM}?ticket={forged}"))).send().await.unwrap()), 401);
 }
 
+/// Every role streams its own notifications (and gets tickets); nobody streams another's.
+async fn every_role_streams_its_own_notifications(backend: Backend) {
+    let w = World::new(backend).await;
+    let app = &w.app;
+    let observer = app.token_for(Role::Observer, "obs@seeg-gabon.com").await.token;
+    for token in [&w.admin, &w.recruiter, &observer, &w.candidate.token] {
+        let response = app.client.get(app.url(STREAM)).bearer_auth(token).send().await.unwrap();
+        let mut stream = SseReader::new(response);
+        assert_eq!(stream.next().await.unwrap().data["count"], 0, "own count, nothing of the candidate's yet");
+        let issued = app.post_as(token, TICKET, &json!({})).await;
+        assert_eq!(issued.status, 201, "{}", issued.body);
+        let (mut socket, _) = tokio_tungstenite::connect_async(ws_url(app, token)).await.unwrap();
+        assert_eq!(next_text(&mut socket).await["count"], 0);
+    }
+    // The recruiter's status change notifies the candidate only: the recruiter's own stream hears nothing of it.
+    let mut recruiters =
+        SseReader::new(app.client.get(app.url(STREAM)).bearer_auth(&w.recruiter).send().await.unwrap());
+    assert_eq!(recruiters.next().await.unwrap().data["count"], 0);
+    let mut candidates = w.stream(app, None).await;
+    assert_eq!(candidates.next().await.unwrap().data["count"], 0);
+    w.move_to(app, "incubation").await;
+    assert_status_change(&candidates.next().await.unwrap(), "incubation");
+    let mine = app.get_as(&w.recruiter, "/api/v1/notifications/stats/unread-count").await;
+    assert_eq!(mine.body["count"], 0, "the recruiter got no notification");
+}
+
 async fn a_blocked_account_loses_its_streams_at_once(backend: Backend) {
     let w = World::new(backend).await;
     let app = &w.app;
@@ -269,6 +295,7 @@ async fn a_stream_on_one_process_hears_what_another_writes(backend: Backend) {
 on_backends!(Sqlite, Postgres =>
     the_stream_hears_what_another_request_writes_and_resumes_without_loss,
     credentials_are_checked_before_anything_streams,
+    every_role_streams_its_own_notifications,
     a_blocked_account_loses_its_streams_at_once,
     an_accounts_streams_are_bounded,
     the_legacy_websocket_refuses_bad_tokens_before_the_upgrade_and_pushes_events,
