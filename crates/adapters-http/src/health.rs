@@ -14,7 +14,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(route("/monitoring/health").route(web::get().to(readiness)));
 }
 
-/// `GET /health`: the legacy shape, with a real database check.
+/// `GET /health`: the legacy shape, with the database's last answer (at most a second old: under load, one
+/// request a second asks the database; readiness always asks).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     /// `ok`, or `degraded` when the database does not answer.
@@ -53,7 +54,8 @@ const fn up_down(up: bool) -> &'static str {
     if up { "up" } else { "down" }
 }
 
-/// Liveness: always 200 while the process serves; `status` says whether the database answers.
+/// Liveness: always 200 while the process serves; `status` says whether the database answered (its last answer,
+/// at most `LIVENESS_MAX_AGE` old).
 #[utoipa::path(get, path = "/health", operation_id = "health", tag = "Service", responses((status = 200, body = Health)))]
 pub(crate) async fn health(state: web::Data<ApiState>) -> HttpResponse {
     let database = state.health.database().await;
