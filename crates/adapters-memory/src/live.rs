@@ -55,9 +55,4 @@ impl LiveReads for MemoryStore {
     async fn unread_count(&self, user_id: Uuid) -> Result<u64, StoreError> {
         Ok(self.read(|state| state.notifications.values().filter(|n| n.user_id == user_id && !n.read).count() as u64))
     }
-
-    async fn may_listen(&self, user_id: Uuid) -> Result<bool, StoreError> {
-        let user = seeg_application::identity::UserRepository::get(self, user_id).await?;
-        Ok(user.is_some_and(|u| u.status == seeg_domain::identity::UserStatus::Active))
-    }
 }

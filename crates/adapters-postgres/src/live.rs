@@ -268,11 +268,6 @@ impl LiveReads for Database {
     async fn unread_count(&self, user_id: Uuid) -> Result<u64, StoreError> {
         seeg_application::identity::NotificationRepository::unread_count(self, user_id).await
     }
-
-    async fn may_listen(&self, user_id: Uuid) -> Result<bool, StoreError> {
-        let user = seeg_application::identity::UserRepository::get(self, user_id).await?;
-        Ok(user.is_some_and(|u| u.status == seeg_domain::identity::UserStatus::Active))
-    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::identity::Notification;
+use crate::identity::{Notification, UserRepository};
 
 /// How many events the process-wide channel holds for a stream that reads slowly; past it, the stream re-reads
 /// from the store (see `LiveStream::next`).
@@ -108,8 +108,7 @@ impl Cursor {
 ///
 /// Contract: `since` holds the account's notifications strictly after `cursor` (by `created_at`, then `id`;
 /// all of them when `None`), oldest first, at most `limit`; `latest` is the cursor of the account's newest
-/// notification (`None` without any); `unread_count` counts the account's unread ones; `may_listen` says whether
-/// the account exists and is active (may sign in).
+/// notification (`None` without any); `unread_count` counts the account's unread ones.
 #[async_trait]
 pub trait LiveReads: Send + Sync + std::fmt::Debug {
     /// The account's notifications after `cursor`, oldest first.
@@ -118,8 +117,6 @@ pub trait LiveReads: Send + Sync + std::fmt::Debug {
     async fn latest(&self, user_id: Uuid) -> Result<Option<Cursor>, StoreError>;
     /// How many of the account's notifications are unread.
     async fn unread_count(&self, user_id: Uuid) -> Result<u64, StoreError>;
-    /// Whether the account exists and is active.
-    async fn may_listen(&self, user_id: Uuid) -> Result<bool, StoreError>;
 }
 
 /// One event a stream pushes (legacy R34 names).
@@ -176,6 +173,7 @@ type OpenStreams = Arc<Mutex<HashMap<Uuid, usize>>>;
 pub struct LiveNotifications {
     deliveries: broadcast::Sender<Arc<Delivery>>,
     reads: Arc<dyn LiveReads>,
+    users: Arc<dyn UserRepository>,
     open: OpenStreams,
     limits: LiveLimits,
 }
@@ -190,14 +188,19 @@ pub struct LiveLimits {
 }
 
 impl LiveNotifications {
-    /// Starts the process task on `feed` (on the current tokio runtime); it stops when the feed closes. The
-    /// process holds at most `limits` streams at once.
-    pub fn start(feed: &dyn NotificationFeed, reads: Arc<dyn LiveReads>, limits: LiveLimits) -> Self {
+    /// Starts the process task on `feed` (on the current tokio runtime); it stops when the feed closes. `users`
+    /// says whether an account may still listen. The process holds at most `limits` streams at once.
+    pub fn start(
+        feed: &dyn NotificationFeed,
+        reads: Arc<dyn LiveReads>,
+        users: Arc<dyn UserRepository>,
+        limits: LiveLimits,
+    ) -> Self {
         let (deliveries, _) = broadcast::channel(CHANNEL_CAPACITY);
         let signals = feed.subscribe();
         let open = OpenStreams::default();
         tokio::spawn(relay(signals, deliveries.clone(), Arc::clone(&reads), Arc::clone(&open)));
-        Self { deliveries, reads, open, limits }
+        Self { deliveries, reads, users, open, limits }
     }
 
     /// How many streams are open in this process.
@@ -213,16 +216,17 @@ impl LiveNotifications {
         // Subscribed before reading: a change committed meanwhile is both read and delivered (then pushed once),
         // never neither; a block committed meanwhile is either seen here or delivered.
         let deliveries = self.deliveries.subscribe();
-        if !self.reads.may_listen(user_id).await? {
+        if !may_listen(self.users.as_ref(), user_id).await? {
             return Err(LiveError::Revoked);
         }
         let cursor = match resume_from {
             Some(cursor) => Some(cursor),
             None => self.reads.latest(user_id).await?,
         };
-        let reads = Arc::clone(&self.reads);
+        let (reads, users) = (Arc::clone(&self.reads), Arc::clone(&self.users));
         let (pending, recent) = (VecDeque::new(), VecDeque::new());
-        Ok(LiveStream { user_id, deliveries, reads, pending, cursor, recent, floor: cursor, stale: true, _slot: slot })
+        let floor = cursor;
+        Ok(LiveStream { user_id, deliveries, reads, users, pending, cursor, recent, floor, stale: true, _slot: slot })
     }
 }
 
@@ -276,6 +280,11 @@ async fn relay(
     }
 }
 
+/// Whether the account may still listen: it exists and may sign in (as `Accounts::authenticate` requires).
+async fn may_listen(users: &dyn UserRepository, user_id: Uuid) -> Result<bool, StoreError> {
+    Ok(users.get(user_id).await?.is_some_and(|u| u.status == seeg_domain::identity::UserStatus::Active))
+}
+
 /// The unread count event, or none when the store cannot count now (the next change, or a resync, sends it).
 async fn unread(reads: &dyn LiveReads, user_id: Uuid) -> Option<PushEvent> {
     match reads.unread_count(user_id).await {
@@ -293,6 +302,7 @@ pub struct LiveStream {
     user_id: Uuid,
     deliveries: broadcast::Receiver<Arc<Delivery>>,
     reads: Arc<dyn LiveReads>,
+    users: Arc<dyn UserRepository>,
     pending: VecDeque<PushEvent>,
     /// The newest notification pushed (or the resume point; the newest one when the stream opened).
     cursor: Option<Cursor>,
@@ -367,7 +377,7 @@ impl LiveStream {
     /// the last page the unread count; `false` when the account may no longer listen. The stream stays `stale`
     /// until the last page is read.
     async fn catch_up(&mut self) -> Result<bool, StoreError> {
-        if !self.reads.may_listen(self.user_id).await? {
+        if !may_listen(self.users.as_ref(), self.user_id).await? {
             return Ok(false);
         }
         let page = self.reads.since(self.user_id, self.cursor, REPLAY_PAGE).await?;

@@ -427,6 +427,7 @@ impl Application {
         let live = seeg_application::live::LiveNotifications::start(
             &database,
             Arc::new(database.clone()),
+            Arc::new(database.clone()),
             settings.notifications.limits(),
         );
         let reads = ApplicationReads::new(

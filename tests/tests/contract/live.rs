@@ -134,7 +134,12 @@ async fn a_stream_hears_its_accounts_changes_and_resumes_after_a_cursor(backend:
     old.read = true;
     let unread = notification(awa.id, "Non lue", 2);
     write(&p, &[&old, &unread]).await;
-    let hub = LiveNotifications::start(feed.as_ref(), Arc::clone(&reads), LiveLimits { per_account: 2, in_all: 3 });
+    let hub = LiveNotifications::start(
+        feed.as_ref(),
+        Arc::clone(&reads),
+        p.users.clone(),
+        LiveLimits { per_account: 2, in_all: 3 },
+    );
 
     // A fresh stream starts from now: the count, then what commits.
     let mut stream = hub.open(awa.id, None).await.unwrap();
@@ -226,7 +231,12 @@ async fn another_process_hears_what_one_commits(backend: Backend) {
     let awa = user("awa@example.com");
     add_users(&p, &[&awa]).await;
     let mut signals = NotificationFeed::subscribe(&other);
-    let hub = LiveNotifications::start(&other, Arc::new(other.clone()), LiveLimits { per_account: 2, in_all: 3 });
+    let hub = LiveNotifications::start(
+        &other,
+        Arc::new(other.clone()),
+        Arc::new(other.clone()),
+        LiveLimits { per_account: 2, in_all: 3 },
+    );
     let mut stream = hub.open(awa.id, None).await.unwrap();
     assert_eq!(next_event(&mut stream).await, Some(PushEvent::UnreadCount(0)));
     let n = notification(awa.id, "D'un autre processus", 1);

@@ -41,16 +41,13 @@ async fn next_event(stream: &mut LiveStream) -> Option<PushEvent> {
 /// notifications live until its token expires (S4 says a blocked account loses access at once).
 async fn a_stream_that_fell_behind_still_ends_when_its_account_is_blocked(backend: Backend) {
     assert_eq!(backend, Backend::Memory);
-    let store = MemoryStore::new();
-    let p = Ports::over(&store);
-    let (awa, jean) = (user("awa@example.com"), user("jean@example.com"));
-    let mut tx = p.uow.begin().await.unwrap();
-    tx.users().insert(&awa).await.unwrap();
-    tx.users().insert(&jean).await.unwrap();
-    let jeans = notification(jean.id, "Pour Jean", 1);
-    tx.notifications().insert(&jeans).await.unwrap();
-    tx.commit().await.unwrap();
-    let hub = LiveNotifications::start(&store, Arc::new(store.clone()), LiveLimits { per_account: 4, in_all: 10 });
+    let (store, p, awa, jean) = awa_and_jean().await;
+    let hub = LiveNotifications::start(
+        &store,
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        LiveLimits { per_account: 4, in_all: 10 },
+    );
 
     let mut stream = hub.open(awa.id, None).await.unwrap();
     assert_eq!(next_event(&mut stream).await, Some(PushEvent::UnreadCount(0)));
@@ -87,6 +84,18 @@ async fn a_stream_that_fell_behind_still_ends_when_its_account_is_blocked(backen
     assert_eq!(first, None, "a blocked account's stream must end; it pushed {first:?} instead");
 }
 
+/// A store with two accounts, Awa and Jean.
+async fn awa_and_jean() -> (MemoryStore, Ports, seeg_domain::identity::User, seeg_domain::identity::User) {
+    let store = MemoryStore::new();
+    let p = Ports::over(&store);
+    let (awa, jean) = (user("awa@example.com"), user("jean@example.com"));
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.users().insert(&awa).await.unwrap();
+    tx.users().insert(&jean).await.unwrap();
+    tx.commit().await.unwrap();
+    (store, p, awa, jean)
+}
+
 fn new_event(n: &Notification) -> PushEvent {
     PushEvent::New(Box::new(n.clone()))
 }
@@ -107,7 +116,12 @@ async fn a_resumed_stream_reads_its_history_a_page_at_a_time(backend: Backend) {
     }
     tx.commit().await.unwrap();
     let reads = Arc::new(CountingReads(store.clone(), std::sync::atomic::AtomicUsize::new(0)));
-    let hub = LiveNotifications::start(&store, reads.clone(), LiveLimits { per_account: 8, in_all: 100 });
+    let hub = LiveNotifications::start(
+        &store,
+        reads.clone(),
+        Arc::new(store.clone()),
+        LiveLimits { per_account: 8, in_all: 100 },
+    );
     let origin = seeg_application::live::Cursor { created_at: chrono::DateTime::UNIX_EPOCH, id: Uuid::nil() };
     let mut streams = Vec::new();
     for _ in 0..8 {
@@ -149,9 +163,6 @@ impl seeg_application::live::LiveReads for SlowReads {
     async fn unread_count(&self, user_id: Uuid) -> Result<u64, seeg_application::StoreError> {
         seeg_application::live::LiveReads::unread_count(&self.0, user_id).await
     }
-    async fn may_listen(&self, user_id: Uuid) -> Result<bool, seeg_application::StoreError> {
-        self.0.may_listen(user_id).await
-    }
 }
 
 /// A store that counts the notifications its live reads return.
@@ -179,9 +190,6 @@ impl seeg_application::live::LiveReads for CountingReads {
     async fn unread_count(&self, user_id: Uuid) -> Result<u64, seeg_application::StoreError> {
         seeg_application::live::LiveReads::unread_count(&self.0, user_id).await
     }
-    async fn may_listen(&self, user_id: Uuid) -> Result<bool, seeg_application::StoreError> {
-        self.0.may_listen(user_id).await
-    }
 }
 
 /// `LiveStream::next` is not cancellation safe, yet both transports race it in `tokio::select!` (SSE against the
@@ -192,17 +200,10 @@ impl seeg_application::live::LiveReads for CountingReads {
 /// polling `next` once (it stops at the store query) and dropping it, as `select!` does when the tick fires.
 async fn a_next_interrupted_by_select_loses_nothing(backend: Backend) {
     assert_eq!(backend, Backend::Memory);
-    let store = MemoryStore::new();
-    let p = Ports::over(&store);
-    let (awa, jean) = (user("awa@example.com"), user("jean@example.com"));
-    let mut tx = p.uow.begin().await.unwrap();
-    tx.users().insert(&awa).await.unwrap();
-    tx.users().insert(&jean).await.unwrap();
-    let jeans = notification(jean.id, "Pour Jean", 1);
-    tx.notifications().insert(&jeans).await.unwrap();
-    tx.commit().await.unwrap();
+    let (store, p, awa, jean) = awa_and_jean().await;
     let reads = Arc::new(SlowReads(store.clone()));
-    let hub = LiveNotifications::start(&store, reads, LiveLimits { per_account: 4, in_all: 10 });
+    let hub =
+        LiveNotifications::start(&store, reads, Arc::new(store.clone()), LiveLimits { per_account: 4, in_all: 10 });
     let mut stream = hub.open(awa.id, None).await.unwrap();
     assert_eq!(next_event(&mut stream).await, Some(PushEvent::UnreadCount(0)));
     // A control stream, opened alike, that is never interrupted.
