@@ -23,3 +23,54 @@ pub fn serve(bin: &str, dir: &Path, port: u16, database_url: &str) -> Command {
         .env("APP__STORAGE__SWEEP__ENABLED", "false");
     command
 }
+
+/// A `seeg serve` child process, killed (and reaped) when dropped so a failing test leaves no server behind.
+#[derive(Debug)]
+pub struct Serving {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Where its standard output and error go.
+    pub log: std::path::PathBuf,
+}
+
+impl Serving {
+    /// Starts `command` (from `serve`, on `port`) with its output in `log`, and waits until `/health` answers.
+    pub async fn start(mut command: Command, port: u16, log: std::path::PathBuf) -> Self {
+        let file = std::fs::File::create(&log).expect("log file");
+        command.stdin(std::process::Stdio::null()).stdout(file.try_clone().expect("log file")).stderr(file);
+        let mut serving =
+            Self { child: command.spawn().expect("spawn seeg"), base: format!("http://127.0.0.1:{port}"), log };
+        serving.wait_until_serving().await;
+        serving
+    }
+
+    /// What the process printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Polls `/health` until it answers (bounded by `eventually`: a readiness wait, not a timing assertion).
+    pub async fn wait_until_serving(&mut self) {
+        let health = format!("{}/health", self.base);
+        crate::eventually::eventually("seeg serving", async || {
+            if let Some(status) = self.child.try_wait().expect("child status") {
+                panic!("seeg exited before serving ({status}): {}", self.output());
+            }
+            reqwest::get(&health).await.ok().filter(|r| r.status().is_success()).map(|_| ())
+        })
+        .await;
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
+}

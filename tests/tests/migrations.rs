@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 22] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -30,6 +30,7 @@ const TABLES: [&str; 21] = [
     "interview_slots",
     "email_logs",
     "user_mail_preferences",
+    "offer_catalogue_version",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -64,6 +65,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         match name {
             "m20261206_000016_notifications_application_fk" => Some(("notifications", Some("search_folded"))),
             "m20261206_000017_create_email_logs" => Some(("email_logs", None)),
+            "m20261207_000018_offer_catalogue_version" => Some(("offer_catalogue_version", None)),
             "m20261205_000015_create_interview_slots" => Some(("interview_slots", None)),
             "m20261205_000014_create_evaluations" => Some(("protocol1_evaluations", None)),
             "m20261125_000012_create_application_drafts" => Some(("application_drafts", None)),
@@ -93,7 +95,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 12, "every checked step was met");
+    assert_eq!(checked, 13, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();

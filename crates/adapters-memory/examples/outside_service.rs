@@ -43,7 +43,7 @@ use seeg_application::identity::{
 use seeg_application::interviews::InterviewSlots;
 use seeg_application::interviews::invitation::ServiceOrganizer;
 use seeg_application::mail::{Delivery, MailError, MailHandler, MailMessage, Mailer};
-use seeg_application::offers::{OfferDesk, OfferDeskError};
+use seeg_application::offers::{OfferDesk, OfferDeskError, OfferReads};
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, OutboxStore, RelaySettings};
 use seeg_application::{Clock, IdGenerator, Page, SystemIds, UnitOfWork};
 use seeg_domain::applications::{
@@ -257,8 +257,13 @@ async fn run() -> anyhow::Result<()> {
         Administration::new(Arc::clone(&uow), store.clone(), hasher.clone(), Arc::clone(&clock_port), Arc::clone(&ids));
     let provisioning =
         UserProvisioning::new(Arc::clone(&uow), store.clone(), hasher, Arc::clone(&clock_port), Arc::clone(&ids));
-    let offers =
-        OfferDesk::new(Arc::clone(&uow), store.clone(), store.clone(), Arc::clone(&clock_port), Arc::clone(&ids));
+    let offers = OfferDesk::new(
+        Arc::clone(&uow),
+        OfferReads::new(store.clone()),
+        store.clone(),
+        Arc::clone(&clock_port),
+        Arc::clone(&ids),
+    );
     let submissions = Submissions::new(
         Arc::clone(&uow),
         store.clone(),

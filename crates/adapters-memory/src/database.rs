@@ -37,6 +37,8 @@ use crate::uploads;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct State {
     pub(crate) offers: BTreeMap<Uuid, JobOffer>,
+    /// The catalogue version (P2): one more with every committed offer change.
+    pub(crate) offers_version: i64,
     pub(crate) outbox: BTreeMap<Uuid, StoredEvent>,
     pub(crate) users: BTreeMap<Uuid, User>,
     pub(crate) access_requests: BTreeMap<Uuid, AccessRequest>,
@@ -308,9 +310,11 @@ impl Change {
     fn apply(self, state: &mut State) {
         match self {
             Self::InsertOffer(o) | Self::UpdateOffer(o) => {
+                state.offers_version += 1;
                 state.offers.insert(o.id, *o);
             }
             Self::DeleteOffer(id) => {
+                state.offers_version += 1;
                 state.offers.remove(&id);
                 // `ON DELETE CASCADE` from the offer to its drafts.
                 state.drafts.retain(|(_, offer), _| *offer != id);

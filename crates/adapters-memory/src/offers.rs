@@ -64,6 +64,10 @@ impl OfferRepository for MemoryStore {
             counts
         }))
     }
+
+    async fn version(&self) -> Result<i64, StoreError> {
+        Ok(self.read(|state| state.offers_version))
+    }
 }
 
 #[async_trait]

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
 };
 use seeg_application::offers::{ApplicationCounts, OfferFilter, OfferRepository, OfferWriter};
 use seeg_application::{Page, PageOf, StoreError};
@@ -138,7 +138,18 @@ impl OfferRepository for Database {
             })
             .collect()
     }
+
+    async fn version(&self) -> Result<i64, StoreError> {
+        // One row, bumped by a trigger on every write to job_offers (migration 000018, P2).
+        let backend = self.conn.get_database_backend();
+        let statement = Statement::from_string(backend, CATALOGUE_VERSION);
+        let row = self.conn.query_one_raw(statement).await.map_err(store_error)?;
+        let row = row.ok_or_else(|| anyhow!("offer_catalogue_version n'a pas de ligne"))?;
+        row.try_get("", "version").map_err(store_error)
+    }
 }
+
+const CATALOGUE_VERSION: &str = "SELECT version FROM offer_catalogue_version WHERE id = 1";
 
 #[async_trait]
 impl ApplicationCounts for Database {

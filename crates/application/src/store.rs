@@ -21,7 +21,7 @@ pub enum StoreError {
 }
 
 /// Which slice of a list to return: `skip` rows, then at most `limit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Page {
     /// Rows passed over before the page starts.
     pub skip: u64,

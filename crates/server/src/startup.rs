@@ -21,7 +21,7 @@ use seeg_application::identity::{
     AccessRequestDesk, Accounts, AuditTrail, PasswordHasher, TokenService, TokenSettings, UserManagement,
     UserProvisioning,
 };
-use seeg_application::offers::{OfferCatalog, OfferDesk};
+use seeg_application::offers::{OfferCatalog, OfferDesk, OfferReads};
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, RelaySettings};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
 use tokio::sync::watch;
@@ -402,9 +402,11 @@ impl Application {
             let (bytes, deadline) = settings.http.body_limits()?;
             seeg_adapters_http::BodyBudget::new(bytes, deadline)
         };
+        // One cache for every offer read the routes serve (P2).
+        let offer_reads = OfferReads::new(Arc::new(database.clone()));
         let offer_desk = OfferDesk::new(
             Arc::new(database.clone()),
-            Arc::new(database.clone()),
+            offer_reads.clone(),
             Arc::new(database.clone()),
             Arc::clone(&clock),
             Arc::clone(&ids),
@@ -437,7 +439,7 @@ impl Application {
             offer_desk.clone(),
         );
         let state = ApiState {
-            offers: OfferCatalog::new(Arc::new(database.clone())),
+            offers: OfferCatalog::new(offer_reads),
             offer_desk: offer_desk.clone(),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: rate_limits(settings, Arc::clone(&clock))?,

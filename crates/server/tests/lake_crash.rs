@@ -18,8 +18,7 @@
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -30,6 +29,7 @@ use seeg_application::outbox::{HandlerRegistry, OutboxStats, OutboxStore};
 use seeg_application::{IdGenerator as _, SystemIds};
 use seeg_domain::identity::Role;
 use seeg_domain::offers::{JobOffer, OfferVisibility};
+use seeg_tests::binary::{Serving, free_port};
 use seeg_tests::eventually::eventually;
 use seeg_tests::lake::{expected_keys, exported, partition};
 use seeg_tests::submissions::submission_body;
@@ -68,15 +68,11 @@ enum Lake<'a> {
 }
 
 /// `seeg serve` running in `dir` (documents in `dir/blobs`, e-mails in `dir/mail`), its log in `dir/seeg-N.log`.
-struct Seeg {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
+struct Seeg(Serving);
 
 impl Seeg {
     async fn start(dir: &Path, seeded: &Seeded, lake: &Lake<'_>, settings: &[(&str, &str)]) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let log = (1..100).map(|n| dir.join(format!("seeg-{n}.log"))).find(|p| !p.exists()).unwrap();
         let mut command = seeg_tests::binary::serve(BIN, dir, port, &seeded.db.url);
         command
@@ -99,33 +95,17 @@ impl Seeg {
             ),
         };
         command.envs(settings.iter().copied());
-        let file = std::fs::File::create(&log).unwrap();
-        command.stdin(Stdio::null()).stdout(file.try_clone().unwrap()).stderr(file);
-        let mut seeg = Self { child: command.spawn().unwrap(), base: format!("http://127.0.0.1:{port}"), log };
-        seeg.wait_until_serving().await;
-        seeg
+        Self(Serving::start(command, port, log).await)
     }
 
     fn output(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Polls `/health` until it answers (bounded by `eventually`: a readiness wait, not a timing assertion).
-    async fn wait_until_serving(&mut self) {
-        let health = format!("{}/health", self.base);
-        eventually("seeg serving", async || {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("seeg exited before serving ({status}): {}", self.output());
-            }
-            reqwest::get(&health).await.ok().filter(|r| r.status().is_success()).map(|_| ())
-        })
-        .await;
+        self.0.output()
     }
 
     /// Submits `submission_body(offer, "awa")` as the seeded candidate: the created application.
     async fn submit(&self, seeded: &Seeded) -> serde_json::Value {
         let response = reqwest::Client::new()
-            .post(format!("{}/api/v1/applications/", self.base))
+            .post(format!("{}/api/v1/applications/", self.0.base))
             .bearer_auth(&seeded.token)
             .json(&submission_body(&seeded.offer, "awa"))
             .send()
@@ -139,17 +119,9 @@ impl Seeg {
 
     /// SIGKILL, and the process reaped: it stopped on that signal, with no chance to finish or release anything.
     fn kill(mut self) {
-        self.child.kill().unwrap();
-        let status = self.child.wait().unwrap();
+        self.0.child.kill().unwrap();
+        let status = self.0.child.wait().unwrap();
         assert_eq!(status.signal(), Some(9), "{status}: {}", self.output());
-    }
-}
-
-impl Drop for Seeg {
-    /// A test that fails half-way leaves no server behind (after `kill`, nothing left to do).
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

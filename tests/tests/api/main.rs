@@ -30,6 +30,7 @@ mod live_notifications;
 mod matricules;
 mod multipart;
 mod notifications;
+mod offer_cache;
 mod outbox_admin;
 mod passwords;
 mod pdf_active_content;

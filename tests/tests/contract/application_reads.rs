@@ -8,7 +8,7 @@ use seeg_adapters_blob::BlobStorage;
 use seeg_application::applications::{
     ApplicationDetails, ApplicationFilter, ApplicationReads, ApplicationView, DetailError,
 };
-use seeg_application::offers::{OfferDesk, OfferDeskError};
+use seeg_application::offers::{OfferDesk, OfferDeskError, OfferReads};
 use seeg_application::{Page, SystemClock, SystemIds};
 use seeg_domain::applications::{Application, DocumentType};
 use seeg_domain::identity::{Role, User};
@@ -28,7 +28,7 @@ fn reads(p: &Ports) -> ApplicationReads {
     );
     let desk = OfferDesk::new(
         Arc::clone(&p.uow),
-        Arc::clone(&p.offers),
+        OfferReads::new(Arc::clone(&p.offers)),
         Arc::clone(&p.application_counts),
         Arc::new(SystemClock),
         Arc::new(SystemIds),

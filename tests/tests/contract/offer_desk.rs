@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use seeg_application::identity::{AuditFilter, RequestContext};
-use seeg_application::offers::{ApplicationCounts, OfferDesk, OfferDeskError};
+use seeg_application::offers::{ApplicationCounts, OfferDesk, OfferDeskError, OfferReads};
 use seeg_application::{Page, StoreError, SystemClock, SystemIds};
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::Role;
@@ -35,7 +35,7 @@ async fn a_delete_the_database_refuses_is_offer_has_applications(backend: Backen
     let (p, _db) = ports(backend).await;
     let desk = OfferDesk::new(
         Arc::clone(&p.uow),
-        Arc::clone(&p.offers),
+        OfferReads::new(Arc::clone(&p.offers)),
         Arc::new(LaggingCounts),
         Arc::new(SystemClock),
         Arc::new(SystemIds),

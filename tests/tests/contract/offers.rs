@@ -342,7 +342,36 @@ async fn applications_are_counted_per_offer_and_per_status_for_a_recruiter(backe
     assert!(p.application_counts.counts_by_status_for_recruiter(uuid::Uuid::from_u128(12)).await.unwrap().is_empty());
 }
 
+async fn the_catalogue_version_grows_with_every_committed_offer_write(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let start = p.offers.version().await.unwrap();
+    let mut job = offer("Versionnée", 0);
+    insert_offers(p.uow.as_ref(), std::slice::from_ref(&job)).await;
+    let inserted = p.offers.version().await.unwrap();
+    assert!(inserted > start, "{start} then {inserted}");
+
+    job.title = "Versionnée deux fois".into();
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.offers().update(&job).await.unwrap());
+    assert_eq!(p.offers.version().await.unwrap(), inserted, "not before the commit");
+    tx.commit().await.unwrap();
+    let updated = p.offers.version().await.unwrap();
+    assert!(updated > inserted, "{inserted} then {updated}");
+
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.offers().delete(job.id).await.unwrap());
+    drop(tx);
+    assert_eq!(p.offers.version().await.unwrap(), updated, "a rolled-back write changes nothing");
+
+    let mut tx = p.uow.begin().await.unwrap();
+    assert!(tx.offers().delete(job.id).await.unwrap());
+    tx.commit().await.unwrap();
+    let deleted = p.offers.version().await.unwrap();
+    assert!(deleted > updated, "{updated} then {deleted}");
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    the_catalogue_version_grows_with_every_committed_offer_write,
     an_update_replaces_every_field_and_says_whether_the_offer_existed,
     a_delete_removes_the_offer_unless_it_has_applications,
     search_ignores_case_and_accents_and_ranks_title_matches_first,

@@ -224,7 +224,7 @@ pub(crate) async fn get_public_job(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("job_id", &job_id)?;
     let offer = state.offers.get(Audience::Anonymous, id).await?;
-    Ok(HttpResponse::Ok().json(JobPublicDetail::from(&offer)))
+    Ok(HttpResponse::Ok().json(JobPublicDetail::from(offer.as_ref())))
 }
 
 #[cfg(test)]

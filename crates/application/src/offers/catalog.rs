@@ -6,7 +6,7 @@ use seeg_domain::offers::{Audience, JobOffer};
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{OfferFilter, OfferRepository};
+use super::{OfferFilter, OfferReads};
 use crate::store::{Page, PageOf, StoreError};
 
 /// Why an offer could not be read.
@@ -23,18 +23,18 @@ pub enum OffersError {
 /// The offers an audience may see.
 #[derive(Debug, Clone)]
 pub struct OfferCatalog {
-    offers: Arc<dyn OfferRepository>,
+    offers: OfferReads,
 }
 
 impl OfferCatalog {
-    /// The catalogue, reading through `offers`.
-    pub fn new(offers: Arc<dyn OfferRepository>) -> Self {
+    /// The catalogue, reading through `offers` (and its cache).
+    pub fn new(offers: OfferReads) -> Self {
         Self { offers }
     }
 
     /// One page of the offers `filter.audience` sees that match the filter, newest first, with the true total (F5).
     #[instrument(skip_all, fields(offers.skip = page.skip, offers.limit = page.limit))]
-    pub async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, OffersError> {
+    pub async fn list(&self, filter: &OfferFilter, page: Page) -> Result<Arc<PageOf<JobOffer>>, OffersError> {
         Ok(self.offers.list(filter, page).await?)
     }
 
@@ -46,7 +46,7 @@ impl OfferCatalog {
 
     /// One offer, if `audience` may see it; otherwise `NotFound`, so ids cannot be probed.
     #[instrument(skip_all, fields(offer.id = %id))]
-    pub async fn get(&self, audience: Audience, id: Uuid) -> Result<JobOffer, OffersError> {
+    pub async fn get(&self, audience: Audience, id: Uuid) -> Result<Arc<JobOffer>, OffersError> {
         match self.offers.get(id).await? {
             Some(offer) if offer.is_visible_to(audience) => Ok(offer),
             _ => Err(OffersError::NotFound),

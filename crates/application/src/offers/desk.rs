@@ -9,7 +9,7 @@ use seeg_domain::offers::{Audience, JobOffer, OfferChanges, OfferRuleError, Offe
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{ApplicationCounts, OfferFilter, OfferRepository};
+use super::{ApplicationCounts, OfferFilter, OfferReads};
 use crate::identity::{AuditEvent, RequestContext};
 use crate::store::{Page, PageOf, StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
@@ -48,7 +48,7 @@ pub struct RecruiterStatistics {
 #[derive(Debug, Clone)]
 pub struct OfferDesk {
     uow: Arc<dyn UnitOfWork>,
-    offers: Arc<dyn OfferRepository>,
+    offers: OfferReads,
     applications: Arc<dyn ApplicationCounts>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
@@ -73,11 +73,11 @@ impl OfferDesk {
         if may_attempt(caller.role, action) { Ok(()) } else { Err(OfferDeskError::Forbidden) }
     }
 
-    /// The use case on its ports: `uow` for writes, `offers` for reads, `applications` to refuse deleting an offer
-    /// that has some.
+    /// The use case on its ports: `uow` for writes, `offers` for reads (through their cache), `applications` to
+    /// refuse deleting an offer that has some.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
-        offers: Arc<dyn OfferRepository>,
+        offers: OfferReads,
         applications: Arc<dyn ApplicationCounts>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
@@ -93,7 +93,7 @@ impl OfferDesk {
         caller: &User,
         mut filter: OfferFilter,
         page: Page,
-    ) -> Result<PageOf<JobOffer>, OfferDeskError> {
+    ) -> Result<Arc<PageOf<JobOffer>>, OfferDeskError> {
         require(caller, Action::ReadOffers, Ownership::Any)?;
         filter.audience = caller.audience();
         if filter.audience != Audience::Staff {
@@ -104,7 +104,7 @@ impl OfferDesk {
 
     /// One offer, if the caller may see it (K3b); otherwise `NotFound`.
     #[instrument(skip_all, fields(actor.id = %caller.id, offer.id = %id))]
-    pub async fn get(&self, caller: &User, id: Uuid) -> Result<JobOffer, OfferDeskError> {
+    pub async fn get(&self, caller: &User, id: Uuid) -> Result<Arc<JobOffer>, OfferDeskError> {
         require(caller, Action::ReadOffers, Ownership::Any)?;
         match self.offers.get(id).await? {
             Some(offer) if offer.is_visible_to(caller.audience()) => Ok(offer),
@@ -180,7 +180,7 @@ impl OfferDesk {
 
     /// The caller's own offers, every status, newest first (`/jobs/recruiter/my-jobs`).
     #[instrument(skip_all, fields(actor.id = %caller.id))]
-    pub async fn own_offers(&self, caller: &User, page: Page) -> Result<PageOf<JobOffer>, OfferDeskError> {
+    pub async fn own_offers(&self, caller: &User, page: Page) -> Result<Arc<PageOf<JobOffer>>, OfferDeskError> {
         require(caller, Action::ReadOwnOffers, Ownership::Own)?;
         let filter = OfferFilter { recruiter_id: Some(caller.id), ..OfferFilter::for_audience(Audience::Staff) };
         Ok(self.offers.list(&filter, page).await?)
@@ -191,14 +191,14 @@ impl OfferDesk {
     pub async fn statistics(&self, caller: &User) -> Result<RecruiterStatistics, OfferDeskError> {
         require(caller, Action::ReadOwnOffers, Ownership::Own)?;
         Ok(RecruiterStatistics {
-            offers_by_status: self.offers.count_by_status_for_recruiter(caller.id).await?,
+            offers_by_status: self.offers.repository().count_by_status_for_recruiter(caller.id).await?,
             applications_by_status: self.applications.counts_by_status_for_recruiter(caller.id).await?,
         })
     }
 
     /// The offer whose applications staff want to read (`/jobs/{id}/applications`), after the permission check.
     #[instrument(skip_all, fields(actor.id = %caller.id, offer.id = %id))]
-    pub async fn offer_for_applications(&self, caller: &User, id: Uuid) -> Result<JobOffer, OfferDeskError> {
+    pub async fn offer_for_applications(&self, caller: &User, id: Uuid) -> Result<Arc<JobOffer>, OfferDeskError> {
         require(caller, Action::ReadOfferApplications, Ownership::Any)?;
         self.offers.get(id).await?.ok_or(OfferDeskError::NotFound)
     }
@@ -209,7 +209,7 @@ impl OfferDesk {
         require(caller, action, Ownership::Own)?;
         let offer = self.offers.get(id).await?.ok_or(OfferDeskError::NotFound)?;
         require(caller, action, ownership(caller, &offer))?;
-        Ok(offer)
+        Ok(Arc::unwrap_or_clone(offer))
     }
 
     fn audit(

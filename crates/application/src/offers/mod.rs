@@ -2,6 +2,7 @@
 
 mod catalog;
 mod desk;
+mod reads;
 
 use std::collections::BTreeMap;
 
@@ -13,9 +14,10 @@ use crate::store::{Page, PageOf, StoreError};
 
 pub use catalog::{OfferCatalog, OffersError};
 pub use desk::{OfferDesk, OfferDeskError, RecruiterStatistics};
+pub use reads::OfferReads;
 
 /// Which offers a list or a count is about. Text filters are optional; the audience always applies (R14).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OfferFilter {
     /// Who is looking: decides which statuses and visibilities are listed at all (K3b).
     pub audience: Audience,
@@ -56,7 +58,9 @@ impl OfferFilter {
 /// descending, then `id` descending), except that with `q` set the offers whose folded title contains the folded
 /// `q` come first (each group newest first); `total` counts every match, not the page. `get` returns `None` for
 /// an unknown id and applies no audience rule (the use case does). `count_by_status_for_recruiter` counts the
-/// recruiter's offers per status, statuses without offers left out.
+/// recruiter's offers per status, statuses without offers left out. `version` is the catalogue version (P2): it
+/// grows with every committed offer write (insert, update, delete, by any process sharing the store), in the
+/// writing transaction, and never goes back; a read that starts after a write committed sees a larger version.
 #[async_trait]
 pub trait OfferRepository: Send + Sync + std::fmt::Debug {
     /// One page of the matching offers and the count of all matches (see the contract above).
@@ -68,6 +72,8 @@ pub trait OfferRepository: Send + Sync + std::fmt::Debug {
     /// The recruiter's offers, counted per status.
     async fn count_by_status_for_recruiter(&self, recruiter_id: Uuid)
     -> Result<BTreeMap<OfferStatus, u64>, StoreError>;
+    /// The catalogue version: larger after every committed offer write (see the contract above).
+    async fn version(&self) -> Result<i64, StoreError>;
 }
 
 /// Writes offers inside a transaction.

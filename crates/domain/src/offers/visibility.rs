@@ -4,7 +4,7 @@ use super::{OfferStatus, OfferVisibility};
 use crate::identity::CandidateKind;
 
 /// Who is looking at offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
     /// Nobody signed in: the public routes.
     Anonymous,
