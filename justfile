@@ -25,3 +25,7 @@ migrate action="up":
 # Sample offers for a first look
 seed:
     cargo run --release -- demo seed
+
+# Every performance scenario on SQLite and PostgreSQL, one summary table (`just bench --backend sqlite --duration 5s`)
+bench *args:
+    bash bench/all.sh {{args}}

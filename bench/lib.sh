@@ -1,38 +1,59 @@
-# Shared by the submission benchmarks (bench/submissions.sh, bench/lake.sh); sourced, not run. A scratch
-# PostgreSQL database and a temp folder (both removed at exit), the release binary serving on a free port with
+# shellcheck shell=bash
+# Shared by the benchmarks (bench/submissions.sh, bench/lake.sh, bench/interviews.sh, bench/all.sh); sourced, not
+# run. A scratch database and a temp folder (both removed at exit), the release binary serving on a free port with
 # local folders, an open offer, external candidates cloned in SQL from one signed-up account and signed in through
 # the API, and submission bodies whose PDFs carry a per-request tag.
-# BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) must let the script create a database.
-# After `bench_setup`: $bin, $db_url, $port, $work (the working directory), $pid (the running server, if any).
+# BENCH_BACKEND picks the database: postgres (the default) or sqlite.
+#   postgres: a scratch database; BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) must let
+#     the script create one. Documents and mail in folders of the temp dir, a random signing key.
+#   sqlite: the embedded default, what `seeg serve` uses with no settings: ./data/seeg.db, ./data/blobs,
+#     ./data/mail and ./data/secret_key under the temp dir, which is the working directory. `sql` runs statements
+#     with python3's sqlite3 module, where gen_random_uuid() gives a UUID (16 bytes, as the server stores it) and
+#     minutes_ago(n) a timestamp as the server writes it; write only while the server is stopped.
+# After `bench_setup`: $bin, $db_url, $port, $work (the working directory), $pid (the running server, if any),
+# $blobs (the documents' folder), $db_file (sqlite).
 
 bench_password='Motdepasse#2026'
+# shellcheck disable=SC2034 # for the scripts that source this file
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench_backend() { echo "${BENCH_BACKEND:-postgres}"; }
 
 # Builds the release binary, creates the database and the folder, exports the server's settings, migrates, cds in.
 bench_setup() {
-  command -v psql >/dev/null || { echo "psql is needed" >&2; exit 1; }
   command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
   # SEEG_BIN=path/to/seeg measures that binary (another commit's, for a before/after on one machine).
   [ -n "${SEEG_BIN:-}" ] || cargo build --release -q -p seeg-server
   bin=${SEEG_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/seeg}
-  admin_url=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-  name="seeg_bench_$(date +%s)_$$"
-  db_url="${admin_url%/*}/$name"
-  psql -q "$admin_url" -c "CREATE DATABASE $name"
   work=$(mktemp -d)
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  export APP_ENV=development PORT=$port APP__LOG__LEVEL=warn APP__HTTP__WORKERS=2 APP__RATE_LIMIT__ENABLED=false \
-    APP__DATABASE__URL=$db_url APP__STORAGE__KIND=local APP__STORAGE__PATH=$work/blobs \
-    APP__MAIL__TRANSPORT=folder APP__MAIL__FOLDER=$work/mail \
-    APP__AUTH__SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+  export PORT=$port APP__LOG__LEVEL=warn APP__HTTP__WORKERS=2 APP__RATE_LIMIT__ENABLED=false
+  name=
+  if [ "$(bench_backend)" = sqlite ]; then
+    db_url=sqlite://./data/seeg.db
+    db_file=$work/data/seeg.db
+    blobs=$work/data/blobs
+  else
+    command -v psql >/dev/null || { echo "psql is needed" >&2; exit 1; }
+    admin_url=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+    name="seeg_bench_$(date +%s)_$$"
+    db_url="${admin_url%/*}/$name"
+    psql -q "$admin_url" -c "CREATE DATABASE $name"
+    blobs=$work/blobs
+    local key
+    key=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+    export APP_ENV=development APP__DATABASE__URL=$db_url APP__STORAGE__KIND=local APP__STORAGE__PATH=$blobs \
+      APP__MAIL__TRANSPORT=folder APP__MAIL__FOLDER=$work/mail \
+      APP__AUTH__SECRET_KEY=$key
+  fi
   pid=
   trap bench_cleanup EXIT
-  cd "$work"
+  cd "$work" || exit
   "$bin" migrate up >/dev/null
 }
 
 bench_cleanup() {
   stop_server
-  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" || true
+  [ -z "$name" ] || psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" || true
   rm -rf "$work"
 }
 
@@ -50,7 +71,34 @@ stop_server() {
 
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$pid/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
-sql() { psql -qAt "$db_url" -c "$1"; }
+# sql STATEMENT: one statement; rows on stdout, columns separated by |, as psql -qAt prints them.
+sql() {
+  if [ "$(bench_backend)" = sqlite ]; then
+    python3 - "$db_file" "$1" <<'PY'
+import datetime, sqlite3, sys, uuid
+
+db = sqlite3.connect(sys.argv[1], timeout=60)
+now = datetime.datetime.now(datetime.timezone.utc)
+db.create_function("gen_random_uuid", 0, lambda: uuid.uuid4().bytes)
+db.create_function("minutes_ago", 1, lambda n: (now - datetime.timedelta(minutes=n)).isoformat(timespec="microseconds"))
+with db:
+    rows = db.execute(sys.argv[2]).fetchall()
+for row in rows:
+    print("|".join("" if v is None else str(v) for v in row))
+PY
+  else
+    psql -qAt "$db_url" -c "$1"
+  fi
+}
+
+# series N: the start of a statement giving the rows 1..N as s(i) (`$(series N) SELECT … FROM …, s`).
+series() {
+  if [ "$(bench_backend)" = sqlite ]; then
+    echo "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $1)"
+  else
+    echo "WITH s(i) AS (SELECT generate_series(1, $1))"
+  fi
+}
 
 # One signed-up external candidate: the row (and the bcrypt hash, cost 4 if the server runs with
 # APP__AUTH__BCRYPT_COST=4) that `clone_candidates` copies. Needs a running server.
@@ -73,12 +121,12 @@ insert_offer() {
 
 # clone_candidates PREFIX COUNT: accounts PREFIX-1@example.com … PREFIX-COUNT@example.com, copies of the template.
 clone_candidates() {
-  sql "INSERT INTO users (id, email, first_name, last_name, role, date_of_birth, sexe, hashed_password, email_verified,
+  sql "$(series "$2") INSERT INTO users (id, email, first_name, last_name, role, date_of_birth, sexe, hashed_password, email_verified,
     is_active, is_internal_candidate, candidate_status, statut, no_seeg_email, created_at, updated_at, search_folded)
     SELECT gen_random_uuid(), '$1-' || i || '@example.com', first_name, last_name, role, date_of_birth, sexe,
       hashed_password, email_verified, is_active, is_internal_candidate, candidate_status, statut, no_seeg_email,
       created_at, updated_at, replace(search_folded, email, '$1-' || i || '@example.com')
-    FROM users, generate_series(1, $2) AS i WHERE email = 'bench-template@example.com'"
+    FROM users, s WHERE email = 'bench-template@example.com'"
 }
 
 # log_in_candidates PREFIX COUNT: their access tokens on stdout, one a line, in order. Needs a running server.
