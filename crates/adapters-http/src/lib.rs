@@ -20,6 +20,7 @@ mod interviews;
 mod live;
 mod notifications;
 mod offers;
+pub use offers::OfferBodies;
 mod users;
 mod webhooks;
 

@@ -27,6 +27,8 @@ pub struct ApiState {
     pub offers: OfferCatalog,
     /// Offers for signed-in users: reads with K3b, the recruiter side, search.
     pub offer_desk: OfferDesk,
+    /// The offer bodies already written, by answer (P2).
+    pub offer_bodies: crate::offers::OfferBodies,
     pub accounts: Accounts,
     pub users: UserManagement,
     /// Forgot/reset password.

@@ -441,6 +441,7 @@ impl Application {
         let state = ApiState {
             offers: OfferCatalog::new(offer_reads),
             offer_desk: offer_desk.clone(),
+            offer_bodies: seeg_adapters_http::OfferBodies::default(),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: rate_limits(settings, Arc::clone(&clock))?,
             body_budget: body_budget.clone(),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::envelope::TOTAL_COUNT_HEADER;
+use super::rendered;
 use crate::error::{ApiError, ErrorBody};
 use crate::params::{PageQuery, parse_uuid, text_filter};
 use crate::routing::route;
@@ -188,8 +188,11 @@ pub(crate) async fn list_public_jobs(
 ) -> Result<HttpResponse, ApiError> {
     let (filter, page) = query.into_inner().into_filter_and_page()?;
     let found = state.offers.list(&filter, page).await?;
-    let body: Vec<JobPublic> = found.items.iter().map(JobPublic::from).collect();
-    Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
+    let body = state
+        .offer_bodies
+        .public_pages()
+        .body(&found, &[], || serde_json::to_vec(&found.items.iter().map(JobPublic::from).collect::<Vec<_>>()))?;
+    Ok(rendered::json_list(found.total, body))
 }
 
 /// Counts the offers anyone may see.
@@ -224,7 +227,11 @@ pub(crate) async fn get_public_job(
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_uuid("job_id", &job_id)?;
     let offer = state.offers.get(Audience::Anonymous, id).await?;
-    Ok(HttpResponse::Ok().json(JobPublicDetail::from(offer.as_ref())))
+    let body = state
+        .offer_bodies
+        .public_offers()
+        .body(&offer, &[], || serde_json::to_vec(&JobPublicDetail::from(offer.as_ref())))?;
+    Ok(rendered::json(body))
 }
 
 #[cfg(test)]

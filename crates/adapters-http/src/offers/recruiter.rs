@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::changes::offer_changes;
 use super::public::{JobPublic, QuestionsMtp};
+use super::rendered;
 use crate::auth::Caller;
 use crate::body::Deferred;
 use crate::envelope::TOTAL_COUNT_HEADER;
@@ -214,19 +215,21 @@ pub(crate) async fn list_jobs(
     let (filter, page) = query.into_inner().into_parts()?;
     let found = state.offer_desk.list(&caller.0, filter, page).await?;
     let now = state.clock.now();
-    let staff = caller.0.role.is_staff();
-    let body: Vec<JobListItem> = found
-        .items
-        .iter()
-        .map(|o| {
-            if staff {
-                JobListItem::Staff(JobBody::new(o, now))
-            } else {
-                JobListItem::Candidate(JobPublicOpen { offer: o.into(), is_open: o.accepts_applications(now) })
-            }
-        })
-        .collect();
-    Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
+    // `is_open` is the only hour-dependent field: a kept body is served again while every flag still says the same.
+    let open: Vec<bool> = found.items.iter().map(|o| o.accepts_applications(now)).collect();
+    let body = if caller.0.role.is_staff() {
+        state.offer_bodies.staff_pages().body(&found, &open, || {
+            let items = found.items.iter().map(|o| JobListItem::Staff(JobBody::new(o, now)));
+            serde_json::to_vec(&items.collect::<Vec<_>>())
+        })?
+    } else {
+        state.offer_bodies.candidate_pages().body(&found, &open, || {
+            let items = found.items.iter().zip(&open);
+            let items = items.map(|(o, &is_open)| JobListItem::Candidate(JobPublicOpen { offer: o.into(), is_open }));
+            serde_json::to_vec(&items.collect::<Vec<_>>())
+        })?
+    };
+    Ok(rendered::json_list(found.total, body))
 }
 
 /// One offer, if the caller may see it (K3b): an offer hidden from the caller answers 404, as an unknown id.
