@@ -243,8 +243,8 @@ async fn notifications_get_their_application_key(backend: Backend) {
     let uow: &dyn UnitOfWork = &database;
     let kept = seeg_tests::applications::seed(uow, candidate.id, offer.id, ApplicationStatus::Candidature).await;
 
-    // Back to before 000016 (000017 after it goes too).
-    Migrator::down(&conn, Some(2)).await.unwrap();
+    // Back to before 000016 (000017 and 000018 after it go too).
+    Migrator::down(&conn, Some(3)).await.unwrap();
     let now = seeg_tests::offers::base_time();
     let mut ids = Vec::new();
     for (title, about) in
@@ -306,7 +306,78 @@ async fn notifications_get_their_application_key(backend: Backend) {
     database.close().await.unwrap();
 }
 
+/// The catalogue version (P2) starts at the clock and never goes back, even across `down` and `up` again.
+async fn the_catalogue_version_never_goes_back(backend: Backend) {
+    use seeg_application::{Clock as _, SystemClock};
+    let db = TestDatabase::create(backend).await;
+    let database = seeg_adapters_postgres::Database::connect(&db.url, 2).await.unwrap();
+    database.migrate_up().await.unwrap();
+    let ports = seeg_tests::ports_of(&database);
+    let start = ports.offers.version().await.unwrap();
+    let micros = SystemClock.now().timestamp_micros();
+    assert!((micros - 60_000_000..=micros).contains(&start), "the clock at migration: {start} against {micros}");
+    seeg_tests::insert_offers(ports.uow.as_ref(), &[seeg_tests::offers::offer("Une offre", 0)]).await;
+    let written = ports.offers.version().await.unwrap();
+    assert!(written > start);
+
+    let conn = Database::connect(&db.url).await.unwrap();
+    Migrator::down(&conn, Some(1)).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    conn.close().await.unwrap();
+    assert!(ports.offers.version().await.unwrap() > written, "a new table starts past every earlier version");
+    database.close().await.unwrap();
+}
+
+/// PostgreSQL: a transaction writing offers in several statements and another writing one of the same offers queue
+/// on the version row (taken before any offer row) instead of deadlocking.
+async fn offer_writers_queue_instead_of_deadlocking(backend: Backend) {
+    use sea_orm::TransactionTrait as _;
+    let db = TestDatabase::create(backend).await;
+    let database = seeg_adapters_postgres::Database::connect(&db.url, 2).await.unwrap();
+    database.migrate_up().await.unwrap();
+    let ports = seeg_tests::ports_of(&database);
+    let (first, second) = (seeg_tests::offers::offer("Première", 0), seeg_tests::offers::offer("Seconde", 1));
+    seeg_tests::insert_offers(ports.uow.as_ref(), &[first.clone(), second.clone()]).await;
+    let rename = |id: uuid::Uuid, title: &str| {
+        Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE job_offers SET title = $1 WHERE id = $2",
+            [title.into(), id.into()],
+        )
+    };
+    let one = Database::connect(&db.url).await.unwrap();
+    let other = Database::connect(&db.url).await.unwrap();
+    let tx = one.begin().await.unwrap();
+    tx.execute_raw(rename(first.id, "Première, revue")).await.unwrap();
+    // The other writer's single statement waits on the version row the first transaction holds.
+    let waiting = tokio::spawn(async move { other.execute_raw(rename(second.id, "Seconde, par l'autre")).await });
+    let watch = Database::connect(&db.url).await.unwrap();
+    seeg_tests::eventually::eventually("the second writer waits on a lock", async || {
+        let waits = Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        let row = watch.query_one_raw(waits).await.unwrap().unwrap();
+        (row.try_get_by_index::<i64>(0).unwrap() == 1).then_some(())
+    })
+    .await;
+    tx.execute_raw(rename(second.id, "Seconde, revue")).await.unwrap();
+    tx.commit().await.unwrap();
+    waiting.await.unwrap().expect("the second writer went through after the first, no deadlock");
+    let stored = ports.offers.get(second.id).await.unwrap().unwrap();
+    assert_eq!(stored.title, "Seconde, par l'autre");
+    watch.close().await.unwrap();
+    database.close().await.unwrap();
+}
+
+/// Row locks and deadlocks are PostgreSQL's concern: SQLite has one writer at a time.
+mod locks {
+    use super::*;
+    on_backends!(Postgres => offer_writers_queue_instead_of_deadlocking);
+}
+
 on_backends!(Sqlite, Postgres =>
+    the_catalogue_version_never_goes_back,
     notifications_get_their_application_key,
     up_down_up_on_an_empty_database,
     every_foreign_key_has_an_index,
