@@ -21,6 +21,7 @@ mod m20261205_000015_create_interview_slots;
 mod m20261206_000016_notifications_application_fk;
 mod m20261206_000017_create_email_logs;
 mod m20261207_000018_offer_catalogue_version;
+mod m20261207_000019_staff_read_indexes;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_notifications_application_fk::Migration),
             Box::new(m20261206_000017_create_email_logs::Migration),
             Box::new(m20261207_000018_offer_catalogue_version::Migration),
+            Box::new(m20261207_000019_staff_read_indexes::Migration),
         ]
     }
 }

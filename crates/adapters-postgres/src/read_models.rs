@@ -2,10 +2,10 @@
 //! applications gathers what surrounds it with one `WHERE … IN (…)` query per related kind, so the number of
 //! statements does not grow with the page (the port's contract; the contract suite counts them).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
     QueryResult, QuerySelect,
@@ -182,96 +182,125 @@ impl Database {
         self.conn.query_all_raw(backend.build(query)).await.map_err(store_error)
     }
 
-    /// Applications joined to their offer, restricted to one recruiter's offers when given.
-    fn applications_of(recruiter_id: Option<Uuid>) -> SelectStatement {
-        let mut query = Query::select()
-            .from(application::Entity)
-            .inner_join(
-                job_offer::Entity,
-                Expr::col((job_offer::Entity, job_offer::Column::Id))
-                    .equals((application::Entity, application::Column::JobOfferId)),
-            )
-            .to_owned();
-        if let Some(recruiter) = recruiter_id {
-            query.and_where(Expr::col((job_offer::Entity, job_offer::Column::RecruiterId)).eq(recruiter));
-        }
-        query
-    }
-
-    async fn departments(&self, recruiter_id: Option<Uuid>) -> Result<(Vec<DepartmentFigures>, u64), StoreError> {
-        use job_offer::{Column, Entity};
-        let active = Expr::case(
-            Expr::col((Entity, Column::Status)).eq(OfferStatus::Active.as_str()),
-            Expr::col((Entity, Column::Id)),
-        );
-        let mut query = Query::select()
-            .expr_as(Expr::col((Entity, Column::Department)), Alias::new("department"))
-            .expr_as(Expr::col((Entity, Column::Id)).count_distinct(), Alias::new("jobs"))
-            .expr_as(Into::<Expr>::into(active).count_distinct(), Alias::new("active"))
-            .expr_as(
-                Expr::col((application::Entity, application::Column::JobOfferId)).count_distinct(),
-                Alias::new("covered"),
-            )
-            .expr_as(Expr::col((application::Entity, application::Column::Id)).count(), Alias::new("applications"))
+    /// Applications counted by offer and status, one row per pair: `GROUP BY job_offer_id, status`, read from
+    /// `idx_applications_job_status` alone (an index-only scan on PostgreSQL, a covering index on SQLite) and
+    /// streamed in the index's order, no sort. The counts by status, by offer and by department all fold from it.
+    fn counts_by_offer_and_status() -> SelectStatement {
+        use application::{Column, Entity};
+        Query::select()
+            .column(Column::JobOfferId)
+            .column(Column::Status)
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
             .from(Entity)
-            .left_join(
-                application::Entity,
-                Expr::col((application::Entity, application::Column::JobOfferId)).equals((Entity, Column::Id)),
-            )
-            .group_by_col((Entity, Column::Department))
-            .to_owned();
-        if let Some(recruiter) = recruiter_id {
-            query.and_where(Expr::col((Entity, Column::RecruiterId)).eq(recruiter));
-        }
-        let mut active_jobs = 0;
-        let mut departments = Vec::new();
-        for row in self.all_rows(&query).await? {
-            let get = |name: &str| row.try_get::<i64>("", name).map(count).map_err(store_error);
-            active_jobs += get("active")?;
-            departments.push(DepartmentFigures {
-                department: row.try_get("", "department").map_err(store_error)?,
-                jobs: get("jobs")?,
-                jobs_with_applications: get("covered")?,
-                applications: get("applications")?,
-            });
-        }
-        // In Rust: PostgreSQL and SQLite put NULL at opposite ends.
-        departments.sort_by(|a, b| a.department.cmp(&b.department));
-        Ok((departments, active_jobs))
+            .group_by_col(Column::JobOfferId)
+            .group_by_col(Column::Status)
+            .to_owned()
     }
 
-    async fn scoped_status_counts(
-        &self,
-        recruiter_id: Option<Uuid>,
-    ) -> Result<BTreeMap<ApplicationStatus, u64>, StoreError> {
-        let query = Self::applications_of(recruiter_id)
-            .column((application::Entity, application::Column::Status))
-            .expr_as(Expr::col((application::Entity, application::Column::Id)).count(), Alias::new("n"))
-            .group_by_col((application::Entity, application::Column::Status))
-            .to_owned();
-        self.all_rows(&query)
+    /// `(job_offer_id, status, applications)` for every pair with applications (one statement).
+    async fn offer_status_counts(&self) -> Result<Vec<(Uuid, ApplicationStatus, u64)>, StoreError> {
+        self.all_rows(&Self::counts_by_offer_and_status())
             .await?
             .iter()
             .map(|row| {
+                let offer: Uuid = row.try_get("", "job_offer_id").map_err(store_error)?;
                 let status: String = row.try_get("", "status").map_err(store_error)?;
                 let status = ApplicationStatus::parse_input(&status).map_err(|e| corrupt("applications.status", e))?;
-                Ok((status, count(row.try_get("", "n").map_err(store_error)?)))
+                Ok((offer, status, count(row.try_get("", "n").map_err(store_error)?)))
             })
             .collect()
     }
 
+    /// The offers of the scope by department, the active ones, and their applications by status, from ONE
+    /// statement: each offer of the scope left-joined to its counts by status (`counts_by_offer_and_status`), at most
+    /// offers × statuses rows folded here. (Joining every application to its offer and counting DISTINCT offers
+    /// per department made the database sort all the applications: 11 ms on PostgreSQL at 10 000 of them.)
+    async fn offers_figures(
+        &self,
+        recruiter_id: Option<Uuid>,
+    ) -> Result<(Vec<DepartmentFigures>, u64, BTreeMap<ApplicationStatus, u64>), StoreError> {
+        use job_offer::{Column, Entity};
+        let counts = Alias::new("counts");
+        let mut query = Query::select()
+            .expr_as(Expr::col((Entity, Column::Id)), Alias::new("offer_id"))
+            .expr_as(Expr::col((Entity, Column::Department)), Alias::new("department"))
+            .expr_as(Expr::col((Entity, Column::Status)), Alias::new("offer_status"))
+            .expr_as(Expr::col((counts.clone(), Alias::new("status"))), Alias::new("application_status"))
+            .expr_as(Expr::col((counts.clone(), Alias::new("n"))), Alias::new("n"))
+            .from(Entity)
+            .join_subquery(
+                JoinType::LeftJoin,
+                Self::counts_by_offer_and_status(),
+                counts.clone(),
+                Expr::col((counts, Alias::new("job_offer_id"))).equals((Entity, Column::Id)),
+            )
+            .to_owned();
+        if let Some(recruiter) = recruiter_id {
+            query.and_where(Expr::col((Entity, Column::RecruiterId)).eq(recruiter));
+        }
+        let mut departments: BTreeMap<Option<String>, DepartmentFigures> = BTreeMap::new();
+        let mut offers_seen = HashSet::new();
+        let mut offers_covered = HashSet::new();
+        let mut active_jobs = 0;
+        let mut by_status = BTreeMap::new();
+        for row in self.all_rows(&query).await? {
+            let offer: Uuid = row.try_get("", "offer_id").map_err(store_error)?;
+            let department: Option<String> = row.try_get("", "department").map_err(store_error)?;
+            let figures = departments.entry(department.clone()).or_insert_with(|| DepartmentFigures {
+                department,
+                jobs: 0,
+                jobs_with_applications: 0,
+                applications: 0,
+            });
+            if offers_seen.insert(offer) {
+                figures.jobs += 1;
+                let status: String = row.try_get("", "offer_status").map_err(store_error)?;
+                if status == OfferStatus::Active.as_str() {
+                    active_jobs += 1;
+                }
+            }
+            // NULL status and count: an offer without applications (the left join's empty side).
+            let Some(status) = row.try_get::<Option<String>>("", "application_status").map_err(store_error)? else {
+                continue;
+            };
+            let status = ApplicationStatus::parse_input(&status).map_err(|e| corrupt("applications.status", e))?;
+            let n = count(row.try_get("", "n").map_err(store_error)?);
+            figures.applications += n;
+            if n > 0 && offers_covered.insert(offer) {
+                figures.jobs_with_applications += 1;
+            }
+            *by_status.entry(status).or_default() += n;
+        }
+        // By name, the offers without a department first (`None` sorts first; in SQL PostgreSQL and SQLite would
+        // put NULL at opposite ends).
+        Ok((departments.into_values().collect(), active_jobs, by_status))
+    }
+
+    /// The distinct candidates who applied (to `recruiter_id`'s offers when given), by `sexe`: each account
+    /// counted once through `EXISTS` (a semi-join on `uq_applications_candidate_job`), instead of joining every
+    /// application to its account and counting DISTINCT candidates, which sorted them all.
     async fn candidates_by_sexe(&self, recruiter_id: Option<Uuid>) -> Result<GenderCounts, StoreError> {
-        let query = Self::applications_of(recruiter_id)
-            .inner_join(
-                user::Entity,
-                Expr::col((user::Entity, user::Column::Id))
-                    .equals((application::Entity, application::Column::CandidateId)),
+        let mut applied = Query::select()
+            .expr(Expr::val(1))
+            .from(application::Entity)
+            .and_where(
+                Expr::col((application::Entity, application::Column::CandidateId))
+                    .equals((user::Entity, user::Column::Id)),
             )
+            .to_owned();
+        if let Some(recruiter) = recruiter_id {
+            let offers = Query::select()
+                .column((job_offer::Entity, job_offer::Column::Id))
+                .from(job_offer::Entity)
+                .and_where(Expr::col((job_offer::Entity, job_offer::Column::RecruiterId)).eq(recruiter))
+                .to_owned();
+            applied.and_where(Expr::col((application::Entity, application::Column::JobOfferId)).in_subquery(offers));
+        }
+        let query = Query::select()
             .expr_as(Expr::col((user::Entity, user::Column::Sexe)), Alias::new("sexe"))
-            .expr_as(
-                Expr::col((application::Entity, application::Column::CandidateId)).count_distinct(),
-                Alias::new("n"),
-            )
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+            .from(user::Entity)
+            .and_where(Expr::exists(applied))
             .group_by_col((user::Entity, user::Column::Sexe))
             .to_owned();
         let mut counts = GenderCounts::default();
@@ -286,11 +315,6 @@ impl Database {
             }
         }
         Ok(counts)
-    }
-
-    async fn by_job_offer(&self) -> Result<BTreeMap<Uuid, u64>, StoreError> {
-        let rows = self.counts_by::<application::Entity, Uuid>(Expr::col(application::Column::JobOfferId)).await?;
-        Ok(rows.into_iter().collect())
     }
 
     async fn by_month(&self) -> Result<BTreeMap<chrono::NaiveDate, u64>, StoreError> {
@@ -403,9 +427,16 @@ impl ApplicationReadModel for Database {
     }
 
     async fn breakdown(&self) -> Result<ApplicationBreakdown, StoreError> {
+        // By status and by offer from one GROUP BY of the pairs (a few hundred rows at most: offers × statuses).
+        let mut by_status = BTreeMap::new();
+        let mut by_job_offer = BTreeMap::new();
+        for (offer, status, n) in self.offer_status_counts().await? {
+            *by_status.entry(status).or_default() += n;
+            *by_job_offer.entry(offer).or_default() += n;
+        }
         Ok(ApplicationBreakdown {
-            summary: self.summary().await?,
-            by_job_offer: self.by_job_offer().await?,
+            summary: ApplicationCountsSummary { by_status, documents_by_type: self.document_counts().await? },
+            by_job_offer,
             by_month: self.by_month().await?,
         })
     }
@@ -424,11 +455,11 @@ impl ApplicationReadModel for Database {
     }
 
     async fn recruitment(&self, recruiter_id: Option<Uuid>) -> Result<RecruitmentFigures, StoreError> {
-        let (departments, active_jobs) = self.departments(recruiter_id).await?;
+        let (departments, active_jobs, applications_by_status) = self.offers_figures(recruiter_id).await?;
         Ok(RecruitmentFigures {
             departments,
             active_jobs,
-            applications_by_status: self.scoped_status_counts(recruiter_id).await?,
+            applications_by_status,
             candidates: self.candidates_by_sexe(recruiter_id).await?,
         })
     }

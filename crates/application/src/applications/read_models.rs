@@ -255,19 +255,19 @@ fn percent(part: u64, whole: u64) -> f64 {
 ///
 /// Contract:
 /// - `summary` counts every application by status and every document by type (2 queries).
-/// - `breakdown` adds the counts by offer and by UTC month of `created_at` (4 queries).
+/// - `breakdown` adds the counts by offer and by UTC month of `created_at` (3 queries).
 /// - `details` is the page of applications matching `filter`, in the order of `ApplicationRepository::list`
 ///   (newest first, then `id` descending, F5) with its true `total`, each with its offer and the offer's
 ///   recruiter, and the `parts` asked for (at most 11 queries: the page, a count only when the page is past the
 ///   end, offers, accounts, profiles, documents, history, notifications, each evaluation protocol's table,
 ///   interview slots; a part not asked for costs nothing, an empty page nothing more).
 /// - `recruitment` counts the offers of `recruiter_id` (every offer with `None`), by department, the
-///   applications to them by status and their distinct candidates by `sexe` (3 queries).
+///   applications to them by status and their distinct candidates by `sexe` (2 queries).
 #[async_trait]
 pub trait ApplicationReadModel: Send + Sync + std::fmt::Debug {
     /// Every application by status, every document by type (2 queries).
     async fn summary(&self) -> Result<ApplicationCountsSummary, StoreError>;
-    /// The summary with counts by offer and by month (4 queries).
+    /// The summary with counts by offer and by month (3 queries).
     async fn breakdown(&self) -> Result<ApplicationBreakdown, StoreError>;
     /// One page of applications with their offer, recruiter and the `parts` asked for (at most 11 queries).
     async fn details(
@@ -276,7 +276,7 @@ pub trait ApplicationReadModel: Send + Sync + std::fmt::Debug {
         page: Page,
         parts: DetailParts,
     ) -> Result<PageOf<ApplicationDetails>, StoreError>;
-    /// The figures of `recruiter_id`'s offers, or of every offer with `None` (3 queries).
+    /// The figures of `recruiter_id`'s offers, or of every offer with `None` (2 queries).
     async fn recruitment(&self, recruiter_id: Option<Uuid>) -> Result<RecruitmentFigures, StoreError>;
 }
 
