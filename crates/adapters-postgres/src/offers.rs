@@ -98,7 +98,7 @@ impl OfferRepository for Database {
             return Ok(PageOf { items, total });
         };
         // A search sorts every match anyway (title matches first, true sorting after false, hence descending):
-        // the total rides along as a window count.
+        // the total rides along as a scalar count in the same statement (`fetch_page`).
         let select = Entity::find()
             .filter(condition)
             .order_by(contains_folded(Column::TitleFolded, q), Order::Desc)

@@ -158,12 +158,14 @@ impl Database {
 
     async fn status_counts(&self) -> Result<BTreeMap<ApplicationStatus, u64>, StoreError> {
         let rows = self.counts_by::<application::Entity, String>(Expr::col(application::Column::Status)).await?;
-        rows.into_iter()
-            .map(|(status, n)| {
-                let status = ApplicationStatus::parse_input(&status).map_err(|e| corrupt("applications.status", e))?;
-                Ok((status, n))
-            })
-            .collect()
+        // Two stored words may name one status (`pending`, the column's default, is `candidature`): added up, as
+        // the other figures do.
+        let mut counts = BTreeMap::new();
+        for (status, n) in rows {
+            let status = ApplicationStatus::parse_input(&status).map_err(|e| corrupt("applications.status", e))?;
+            *counts.entry(status).or_insert(0) += n;
+        }
+        Ok(counts)
     }
 
     async fn document_counts(&self) -> Result<BTreeMap<DocumentType, u64>, StoreError> {

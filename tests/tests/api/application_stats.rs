@@ -355,7 +355,25 @@ async fn both_dashboards_show_evaluations_and_slots_and_a_candidate_never_a_scor
     }
 }
 
+/// A legacy row stored as `pending` (the column's default) counts as `candidature` in both statistics routes, added
+/// to the rows stored as `candidature`, not in place of them.
+async fn both_spellings_of_candidature_are_added_up_everywhere(backend: Backend) {
+    use sea_orm::ConnectionTrait as _;
+    let (app, _) = world(backend).await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let sql = sea_orm::Database::connect(app.database_url()).await.unwrap();
+    let legacy = sql.execute_unprepared("UPDATE applications SET status = 'pending' WHERE status = 'embauche'").await;
+    assert_eq!(legacy.unwrap().rows_affected(), 1);
+    sql.close().await.unwrap();
+    for path in ["/api/v1/applications/stats/overview", "/api/v1/applications/stats/advanced"] {
+        let body = app.get_as(&admin, path).await.body;
+        let statuses = &body["data"]["status_breakdown"];
+        assert_eq!((&statuses["candidature"], &statuses["embauche"]), (&json!(3), &json!(0)), "{path}: {body}");
+    }
+}
+
 on_backends!(Sqlite, Postgres =>
+    both_spellings_of_candidature_are_added_up_everywhere,
     staff_read_exact_statistics_and_candidates_are_refused,
     optimized_applications_page_newest_first_with_everything_around_them,
     optimized_applications_refuse_bad_parameters_and_candidates,
