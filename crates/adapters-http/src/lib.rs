@@ -20,7 +20,8 @@ mod interviews;
 mod live;
 mod notifications;
 mod offers;
-pub use offers::OfferBodies;
+mod rendered;
+pub use rendered::OfferBodies;
 mod users;
 mod webhooks;
 

@@ -28,7 +28,7 @@ pub struct ApiState {
     /// Offers for signed-in users: reads with K3b, the recruiter side, search.
     pub offer_desk: OfferDesk,
     /// The offer bodies already written, by answer (P2).
-    pub offer_bodies: crate::offers::OfferBodies,
+    pub offer_bodies: crate::rendered::OfferBodies,
     pub accounts: Accounts,
     pub users: UserManagement,
     /// Forgot/reset password.

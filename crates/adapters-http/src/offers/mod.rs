@@ -4,12 +4,10 @@
 mod changes;
 pub(crate) mod public;
 pub(crate) mod recruiter;
-mod rendered;
 
 use actix_web::web;
 
 pub(crate) use public::QuestionsMtp;
-pub use rendered::OfferBodies;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     public::configure(cfg);

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::rendered;
 use crate::error::{ApiError, ErrorBody};
 use crate::params::{PageQuery, parse_uuid, text_filter};
+use crate::rendered;
 use crate::routing::route;
 use crate::state::ApiState;
 

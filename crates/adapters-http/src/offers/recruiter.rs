@@ -18,12 +18,12 @@ use uuid::Uuid;
 
 use super::changes::offer_changes;
 use super::public::{JobPublic, QuestionsMtp};
-use super::rendered;
 use crate::auth::Caller;
 use crate::body::Deferred;
 use crate::envelope::TOTAL_COUNT_HEADER;
 use crate::error::{ApiError, ErrorBody};
 use crate::params::{PageQuery, choice, parse_uuid, text_filter};
+use crate::rendered;
 use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
