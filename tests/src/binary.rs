@@ -24,6 +24,15 @@ pub fn serve(bin: &str, dir: &Path, port: u16, database_url: &str) -> Command {
     command
 }
 
+/// `command` keeping its documents in `dir/blobs` and writing its e-mails to `dir/mail`.
+pub fn in_folders<'a>(command: &'a mut Command, dir: &Path) -> &'a mut Command {
+    command
+        .env("APP__STORAGE__KIND", "local")
+        .env("APP__STORAGE__PATH", dir.join("blobs"))
+        .env("APP__MAIL__TRANSPORT", "folder")
+        .env("APP__MAIL__FOLDER", dir.join("mail"))
+}
+
 /// A `seeg serve` child process, killed (and reaped) when dropped so a failing test leaves no server behind.
 #[derive(Debug)]
 pub struct Serving {

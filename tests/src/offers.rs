@@ -49,3 +49,23 @@ pub fn with(mut offer: JobOffer, status: OfferStatus, visibility: OfferVisibilit
     offer.visibility = visibility;
     offer
 }
+
+/// A valid `POST /api/v1/jobs/` body (external candidates and the public see it), its deadline 30 days ahead.
+pub fn creation_body(title: &str) -> serde_json::Value {
+    let deadline =
+        (seeg_application::Clock::now(&seeg_application::SystemClock) + TimeDelta::days(30)).trunc_subsecs(0);
+    serde_json::json!({
+        "title": title,
+        "description": "Exploiter et fiabiliser le réseau de distribution électrique.",
+        "location": "Libreville",
+        "contract_type": "cdd",
+        "department": "Direction de l'Électricité",
+        "salary_min": 500_000,
+        "salary_max": 900_000,
+        "requirements": ["BTS électrotechnique"],
+        "benefits": [],
+        "offer_status": "externe",
+        "application_deadline": deadline.to_rfc3339(),
+        "questions_mtp": {"questions_metier": ["Métier ?"], "questions_talent": ["Talent ?"]},
+    })
+}

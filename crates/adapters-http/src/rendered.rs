@@ -7,6 +7,7 @@
 use std::sync::{Arc, Weak};
 
 use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
 use anyhow::Context as _;
 use bytes::Bytes;
 use quick_cache::Weighter;
@@ -121,16 +122,12 @@ impl OfferBodies {
 
 /// A 200 with a JSON body already written.
 pub(crate) fn json(body: Bytes) -> HttpResponse {
-    HttpResponse::Ok().content_type(mime_json()).body(body)
+    HttpResponse::Ok().content_type(ContentType::json()).body(body)
 }
 
 /// A 200 list with its total in `X-Total-Count` (F5).
 pub(crate) fn json_list(total: u64, body: Bytes) -> HttpResponse {
-    HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, total)).content_type(mime_json()).body(body)
-}
-
-fn mime_json() -> actix_web::http::header::ContentType {
-    actix_web::http::header::ContentType::json()
+    HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, total)).content_type(ContentType::json()).body(body)
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use seeg_application::outbox::{HandlerRegistry, OutboxStats, OutboxStore};
 use seeg_application::{IdGenerator as _, SystemIds};
 use seeg_domain::identity::Role;
 use seeg_domain::offers::{JobOffer, OfferVisibility};
-use seeg_tests::binary::{Serving, free_port};
+use seeg_tests::binary::{Serving, free_port, in_folders};
 use seeg_tests::eventually::eventually;
 use seeg_tests::lake::{expected_keys, exported, partition};
 use seeg_tests::submissions::submission_body;
@@ -75,12 +75,8 @@ impl Seeg {
         let port = free_port();
         let log = (1..100).map(|n| dir.join(format!("seeg-{n}.log"))).find(|p| !p.exists()).unwrap();
         let mut command = seeg_tests::binary::serve(BIN, dir, port, &seeded.db.url);
-        command
+        in_folders(&mut command, dir)
             .env("APP__AUTH__SECRET_KEY", &seeded.key)
-            .env("APP__STORAGE__KIND", "local")
-            .env("APP__STORAGE__PATH", dir.join("blobs"))
-            .env("APP__MAIL__TRANSPORT", "folder")
-            .env("APP__MAIL__FOLDER", dir.join("mail"))
             // A failed run is due again soon, and never dead-lettered within a test.
             .env("APP__OUTBOX__POLL_INTERVAL_MS", "50")
             .env("APP__OUTBOX__BASE_DELAY_MS", "20")

@@ -13,7 +13,7 @@ use seeg_application::outbox::HandlerRegistry;
 use seeg_application::{IdGenerator as _, SystemIds};
 use seeg_domain::identity::Role;
 use seeg_domain::offers::OfferVisibility;
-use seeg_tests::binary::{Serving, free_port};
+use seeg_tests::binary::{Serving, free_port, in_folders};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -22,12 +22,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_seeg");
 async fn serve(dir: &Path, url: &str, key: &str, name: &str) -> Serving {
     let port = free_port();
     let mut command = seeg_tests::binary::serve(BIN, dir, port, url);
-    command
+    in_folders(&mut command, dir)
         .env("APP__AUTH__SECRET_KEY", key)
-        .env("APP__STORAGE__KIND", "local")
-        .env("APP__STORAGE__PATH", dir.join("blobs"))
-        .env("APP__MAIL__TRANSPORT", "folder")
-        .env("APP__MAIL__FOLDER", dir.join("mail"))
         .env("APP__LAKE__KIND", "local")
         .env("APP__LAKE__PATH", dir.join("lake"));
     Serving::start(command, port, dir.join(format!("{name}.log"))).await

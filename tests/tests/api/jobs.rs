@@ -1,14 +1,14 @@
 //! `/api/v1/jobs` (legacy §1.5): visibility for each kind of caller (K3b), the recruiter side with its rules
 //! (R15–R18, K3, I10), audit rows (B2), search (B8), pages (F5), `is_open`.
 
-use chrono::{SubsecRound, TimeDelta};
+use chrono::TimeDelta;
 use seeg_application::{Clock, SystemClock};
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, User};
 use seeg_domain::offers::{JobOffer, OfferStatus, OfferVisibility};
 use seeg_tests::accounts::SignedIn;
 use seeg_tests::http::Answer;
-use seeg_tests::offers::{offer, with};
+use seeg_tests::offers::{creation_body as new_offer, offer, with};
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -30,25 +30,6 @@ fn titles(body: &Value) -> Vec<&str> {
 
 fn error_fields(body: &Value) -> Vec<&str> {
     body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().unwrap()).collect()
-}
-
-/// A valid creation body, its deadline 30 days ahead.
-fn new_offer(title: &str) -> Value {
-    let deadline = (SystemClock.now() + TimeDelta::days(30)).trunc_subsecs(0);
-    json!({
-        "title": title,
-        "description": "Exploiter et fiabiliser le réseau de distribution électrique.",
-        "location": "Libreville",
-        "contract_type": "cdd",
-        "department": "Direction de l'Électricité",
-        "salary_min": 500_000,
-        "salary_max": 900_000,
-        "requirements": ["BTS électrotechnique"],
-        "benefits": [],
-        "offer_status": "externe",
-        "application_deadline": deadline.to_rfc3339(),
-        "questions_mtp": {"questions_metier": ["Métier ?"], "questions_talent": ["Talent ?"]},
-    })
 }
 
 fn questions(prefix: &str, count: usize) -> Vec<String> {

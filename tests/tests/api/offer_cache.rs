@@ -4,11 +4,10 @@
 //! again at once — no wait, no retry. On SQLite and PostgreSQL; crates/server/tests/offer_cache.rs does the same
 //! with two real `seeg` processes.
 
-use chrono::{SubsecRound, TimeDelta};
 use sea_orm::ConnectionTrait as _;
 use seeg_application::outbox::HandlerRegistry;
-use seeg_application::{Clock, SystemClock};
 use seeg_domain::identity::Role;
+use seeg_tests::offers::creation_body;
 use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
@@ -56,16 +55,11 @@ async fn seen_twice(app: &TestApp, candidate: &str, admin: &str, id: &str) -> Se
     first
 }
 
+/// A creation body open to everyone (the public, both kinds of candidates).
 fn open_offer(title: &str) -> Value {
-    let deadline = (SystemClock.now() + TimeDelta::days(30)).trunc_subsecs(0);
-    json!({
-        "title": title,
-        "description": "Exploiter et fiabiliser le réseau de distribution électrique.",
-        "location": "Libreville",
-        "contract_type": "CDI",
-        "offer_status": "tous",
-        "application_deadline": deadline.to_rfc3339(),
-    })
+    let mut body = creation_body(title);
+    body["offer_status"] = json!("tous");
+    body
 }
 
 async fn no_server_serves_an_offer_as_it_was_before_a_write(backend: Backend) {
