@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use seeg_adapters_pdf::ProcessInspector;
 use seeg_application::documents::{InspectError, PdfInspector as _};
-use seeg_domain::applications::DocumentProblem;
+use seeg_domain::applications::{DocumentLimits, DocumentProblem};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
@@ -22,80 +22,145 @@ fn sh_within(script: &str, timeout: Duration) -> ProcessInspector {
     ProcessInspector::new("/bin/sh", ["-c", script], timeout)
 }
 
+/// A script that reads each document as the inspector sends it (its length line, then its bytes, which `head
+/// -c` reads exactly) and runs `answer` for it, until its input ends.
+fn each(answer: &str) -> String {
+    format!(r#"while read n; do head -c "$n" >/dev/null; {answer}; done"#)
+}
+
 async fn verdict(inspector: &ProcessInspector) -> Result<(), InspectError> {
     inspector.inspect(Bytes::from_static(PDF)).await
 }
 
+const REFUSED: Result<(), InspectError> = Err(InspectError::Refused(DocumentProblem::NotPdf));
+
 #[tokio::test]
 async fn the_verdict_line_is_the_verdict() {
-    assert_eq!(verdict(&sh("cat >/dev/null; echo clean")).await, Ok(()));
-    assert_eq!(
-        verdict(&sh("cat >/dev/null; echo unreadable")).await,
-        Err(InspectError::Refused(DocumentProblem::NotPdf))
-    );
+    assert_eq!(verdict(&sh(&each("echo clean"))).await, Ok(()));
+    assert_eq!(verdict(&sh(&each("echo unreadable"))).await, REFUSED);
     for name in ["JavaScript", "Launch", "FileAttachment", "Sound"] {
-        let answer = verdict(&sh(&format!("cat >/dev/null; echo 'active {name}'"))).await;
+        let answer = verdict(&sh(&each(&format!("echo 'active {name}'")))).await;
         assert_eq!(answer, Err(InspectError::Refused(DocumentProblem::ActiveContent(name))));
     }
 }
 
 #[tokio::test]
-async fn the_document_reaches_the_child_whole() {
-    let inspector = sh(r#"test "$(cat | od -An -c | tr -d ' \n')" = '%PDF-1.7\n%%EOF\n' && echo clean"#);
+async fn each_document_reaches_the_child_whole_after_its_length() {
+    let inspector = sh(r#"while read n; do
+        if [ "$n" = 15 ] && [ "$(head -c "$n" | od -An -c | tr -d ' \n')" = '%PDF-1.7\n%%EOF\n' ]; then echo clean; else echo unreadable; fi
+    done"#);
+    for _ in 0..3 {
+        assert_eq!(inspector.inspect(Bytes::from_static(b"%PDF-1.7\n%%EOF\n")).await, Ok(()));
+    }
+    // 14 bytes: the child reads 14 and answers for them, and is in step for the next document.
+    assert_eq!(inspector.inspect(Bytes::from_static(b"%PDF-1.7\n%%EOF")).await, REFUSED);
     assert_eq!(inspector.inspect(Bytes::from_static(b"%PDF-1.7\n%%EOF\n")).await, Ok(()));
-    assert_eq!(
-        inspector.inspect(Bytes::from_static(b"%PDF-1.7\n%%EOF")).await,
-        Err(InspectError::Refused(DocumentProblem::NotPdf))
-    );
 }
 
 #[tokio::test]
-async fn anything_but_a_verdict_from_a_child_that_exits_normally_refuses_the_document() {
+async fn anything_but_a_verdict_line_refuses_the_document() {
     for script in [
-        "cat >/dev/null; echo clean; exit 3",        // a verdict, then a failure
-        "cat >/dev/null; echo clean; kill -SEGV $$", // a verdict, then a crash
-        "kill -ABRT $$",                             // a crash (an allocation refused, a stack overflow)
-        "cat >/dev/null",                            // nothing
-        "cat >/dev/null; echo 'active Unknown'",     // a name the inspector does not know
-        "cat >/dev/null; echo Clean",                // not the word
-        "cat >/dev/null; echo clean; echo clean",    // two lines
-        "cat >/dev/null; printf clean",              // cut short
+        "read n; head -c $n >/dev/null; exit 3",        // no verdict, an exit
+        "read n; head -c $n >/dev/null; kill -SEGV $$", // no verdict, a crash
+        "kill -ABRT $$",                                // a crash before reading (an allocation refused)
+        "read n; head -c $n >/dev/null",                // nothing
+        &each("echo 'active Unknown'"),                 // a name the inspector does not know
+        &each("echo Clean"),                            // not the word
+        &each(r"printf 'clean\nclean\n'"),              // two lines
+        "read n; head -c $n >/dev/null; printf clean",  // cut short
     ] {
-        assert_eq!(verdict(&sh(script)).await, Err(InspectError::Refused(DocumentProblem::NotPdf)), "{script}");
+        assert_eq!(verdict(&sh(script)).await, REFUSED, "{script}");
     }
 }
 
-/// A child may answer before it has read the whole document (one past the size limit): the verdict still counts.
+/// One child answers document after document: it is started once, not once per document.
 #[tokio::test]
-async fn a_child_that_answers_without_reading_everything_is_heard() {
+async fn a_child_is_kept_for_the_next_documents() {
+    let folder = tempfile::tempdir().unwrap();
+    let starts = folder.path().join("starts");
+    let inspector = sh(&format!("echo $$ >> '{}'; {}", starts.display(), each("echo clean")));
+    inspector.check().await.unwrap();
+    for _ in 0..20 {
+        assert_eq!(verdict(&inspector).await, Ok(()));
+    }
+    assert_eq!(std::fs::read_to_string(&starts).unwrap().lines().count(), 1);
+}
+
+/// A child that refused a document by ending, or that ended after its verdict, or that was killed while it
+/// waited, is replaced: the next documents are answered, never refused for what became of it.
+#[tokio::test]
+async fn a_child_that_ended_is_replaced_and_the_next_document_answered() {
+    let folder = tempfile::tempdir().unwrap();
+    let starts = folder.path().join("starts");
+    let started = || std::fs::read_to_string(&starts).unwrap().lines().map(str::to_owned).collect::<Vec<_>>();
+
+    // Ends after each verdict: every document is answered all the same, each by a child of its own.
+    let once = sh(&format!("echo $$ >> '{}'; read n; head -c $n >/dev/null; echo clean", starts.display()));
+    for _ in 0..4 {
+        assert_eq!(verdict(&once).await, Ok(()));
+    }
+    assert_eq!(started().len(), 4);
+
+    // Crashes on a document holding `crash`, answers any other.
+    std::fs::remove_file(&starts).unwrap();
+    let fragile = sh(&format!(
+        r#"echo $$ >> '{}'; while read n; do if head -c "$n" | grep -q crash; then kill -KILL $$; fi; echo clean; done"#,
+        starts.display()
+    ));
+    assert_eq!(verdict(&fragile).await, Ok(()));
+    assert_eq!(fragile.inspect(Bytes::from_static(b"%PDF-1.7 crash")).await, REFUSED);
+    assert_eq!(verdict(&fragile).await, Ok(()));
+    assert_eq!(verdict(&fragile).await, Ok(()));
+    assert_eq!(started().len(), 2, "one child for the first document, one after the crash");
+
+    // Killed while it waits for the next document: the document goes to a new child.
+    let waiting = started().last().unwrap().clone();
+    let killed = std::process::Command::new("kill").args(["-KILL", &waiting]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(verdict(&fragile).await, Ok(()));
+    assert_eq!(started().len(), 3);
+}
+
+/// A document past the size limit is never sent: unreadable, and the child stays in step.
+#[tokio::test]
+async fn a_document_past_the_size_limit_is_refused_without_being_sent() {
+    let folder = tempfile::tempdir().unwrap();
+    let sizes = folder.path().join("sizes");
+    let inspector =
+        sh(&format!("while read n; do echo $n >> '{}'; head -c $n >/dev/null; echo clean; done", sizes.display()));
+    let max = usize::try_from(DocumentLimits::default().max_document_bytes).unwrap();
+    assert_eq!(inspector.inspect(Bytes::from(vec![b'%'; max + 1])).await, REFUSED);
+    assert_eq!(inspector.inspect(Bytes::from(vec![b'%'; max])).await, Ok(()));
+    assert_eq!(std::fs::read_to_string(&sizes).unwrap(), format!("{max}\n"));
+}
+
+/// A child that answers before it has read the whole document is out of step: not heard, and not kept.
+#[tokio::test]
+async fn a_child_that_answers_before_reading_the_document_is_not_heard() {
     let large = Bytes::from(vec![b'%'; 4 * 1024 * 1024]);
-    assert_eq!(sh("echo unreadable").inspect(large.clone()).await, Err(InspectError::Refused(DocumentProblem::NotPdf)));
-    assert_eq!(sh("head -c 10 >/dev/null; echo clean").inspect(large).await, Ok(()));
+    assert_eq!(sh("read n; echo clean").inspect(large).await, REFUSED);
 }
 
 /// No answer in time, or an answer without end (read no further than a verdict's length): stopped, refused.
 #[tokio::test]
 async fn a_child_that_does_not_answer_in_time_is_stopped() {
     let within = Duration::from_secs(1);
-    assert_eq!(verdict(&sh_within("sleep 60", within)).await, Err(InspectError::Refused(DocumentProblem::NotPdf)));
-    assert_eq!(
-        verdict(&sh_within("cat >/dev/null; yes clean", within)).await,
-        Err(InspectError::Refused(DocumentProblem::NotPdf))
-    );
+    assert_eq!(verdict(&sh_within("sleep 60", within)).await, REFUSED);
+    assert_eq!(verdict(&sh_within("read n; head -c $n >/dev/null; yes clean", within)).await, REFUSED);
 }
 
 #[tokio::test]
 async fn a_program_that_cannot_start_refuses_the_document_and_fails_the_check() {
     let missing = ProcessInspector::new("/nonexistent/seeg", ["inspect-pdf"], Duration::from_secs(30));
-    assert_eq!(verdict(&missing).await, Err(InspectError::Refused(DocumentProblem::NotPdf)));
+    assert_eq!(verdict(&missing).await, REFUSED);
     let error = format!("{:#}", missing.check().await.unwrap_err());
     assert!(error.contains("/nonexistent/seeg"), "{error}");
 }
 
 #[tokio::test]
 async fn the_start_up_check_wants_a_clean_verdict_on_a_clean_document() {
-    sh("cat >/dev/null; echo clean").check().await.unwrap();
-    assert!(sh("cat >/dev/null; echo unreadable").check().await.is_err());
+    sh(&each("echo clean")).check().await.unwrap();
+    assert!(sh(&each("echo unreadable")).check().await.is_err());
     assert!(sh("exit 0").check().await.is_err());
 }
 
@@ -106,8 +171,8 @@ async fn a_document_that_finds_no_free_slot_in_time_is_told_to_come_back() {
     let folder = tempfile::tempdir().unwrap();
     let quick = folder.path().join("rapide");
     // Slow (30 s) until the file `quick` exists, then at once.
-    let script = format!("cat >/dev/null; [ -e '{}' ] || sleep 30; echo clean", quick.display());
-    let inspector = sh_within(&script, Duration::from_mins(1));
+    let inspector =
+        sh_within(&each(&format!("[ -e '{}' ] || sleep 30; echo clean", quick.display())), Duration::from_mins(1));
     let holders: Vec<_> = (0..2)
         .map(|_| {
             let inspector = inspector.clone();

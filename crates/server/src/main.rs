@@ -2,8 +2,8 @@ use clap::Parser as _;
 use seeg_server::cli::{Cli, Command, run};
 
 fn main() -> std::process::ExitCode {
-    // `seeg inspect-pdf` is spawned per uploaded document, with an empty environment: it reads its standard
-    // input and nothing else (no `.env`, settings, telemetry or runtime), so it starts in a few milliseconds.
+    // `seeg inspect-pdf` is spawned by the server's PDF inspector, with an empty environment: it reads documents
+    // on its standard input and nothing else (no `.env`, settings, telemetry or runtime).
     if let Some(Command::InspectPdf) = Cli::parse().command {
         return seeg_adapters_pdf::inspect_stdin();
     }

@@ -117,8 +117,8 @@ pub fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
     })
 }
 
-/// The PDF inspector the settings choose (S11). `process`: this executable's `inspect-pdf` command in a child
-/// process per document, run once here on a clean document so that a child that cannot start (the executable
+/// The PDF inspector the settings choose (S11). `process`: this executable's `inspect-pdf` command in child
+/// processes kept between documents, run once here on a clean document so that a child that cannot start (the executable
 /// moved, a limit refused) stops the start-up instead of refusing every upload.
 pub async fn pdf_inspector(settings: &Settings) -> anyhow::Result<Arc<dyn seeg_application::documents::PdfInspector>> {
     Ok(match settings.storage.pdf_inspection {

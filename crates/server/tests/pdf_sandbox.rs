@@ -47,8 +47,15 @@ fn refused(error: InspectError) -> DocumentProblem {
     }
 }
 
-/// `seeg inspect-pdf` run on `pdf` as the inspector runs it (empty environment): its exit status and output.
+/// `seeg inspect-pdf` run on `pdf` as the inspector runs it (empty environment), then its input closed: its
+/// exit status and output.
 fn run_child(pdf: &[u8]) -> Output {
+    run_child_on(&[pdf])
+}
+
+/// `seeg inspect-pdf` given `pdfs` one after the other (each as its length line, then its bytes), then its input
+/// closed: its exit status and output.
+fn run_child_on(pdfs: &[&[u8]]) -> Output {
     let mut child = Command::new(BIN)
         .arg("inspect-pdf")
         .env_clear()
@@ -58,9 +65,13 @@ fn run_child(pdf: &[u8]) -> Output {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let pdf = pdf.to_vec();
+    let mut input = Vec::new();
+    for pdf in pdfs {
+        input.extend_from_slice(format!("{}\n", pdf.len()).as_bytes());
+        input.extend_from_slice(pdf);
+    }
     let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&pdf);
+        let _ = stdin.write_all(&input);
     });
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap();
@@ -174,6 +185,36 @@ async fn a_script_hidden_in_an_object_stream_is_active_content() {
     let pdf = opening(SCRIPT);
     assert!(!pdf.windows(10).any(|w| w == b"JavaScript"), "the script is in the raw bytes");
     assert_eq!(inspect(pdf).await, Err(DocumentProblem::ActiveContent("JavaScript")));
+}
+
+/// One child answers each document in turn, in order, then exits when its input ends; one that lopdf's loader
+/// fails on (a chain of lengths, unreadable) leaves it in step for the next.
+#[test]
+fn the_child_answers_each_document_in_turn() {
+    let clean = opening("<< /S /GoTo /D [3 0 R /Fit] >>");
+    let output = run_child_on(&[&clean, &opening(SCRIPT), &chain(2000), b"", &clean]);
+    assert!(output.status.success(), "{}", output.status);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "clean\nactive JavaScript\nunreadable\nunreadable\nclean\n");
+}
+
+/// The server's way: one inspector, its children kept between documents and replaced when a document kills
+/// one; every verdict is the document's own.
+#[tokio::test]
+async fn one_inspector_answers_a_run_of_documents_whatever_became_of_its_children() {
+    let inspector = inspector();
+    inspector.check().await.unwrap();
+    let clean = || Bytes::from(opening("<< /S /GoTo /D [3 0 R /Fit] >>"));
+    let verdict = |pdf: Vec<u8>| {
+        let inspector = inspector.clone();
+        async move { inspector.inspect(Bytes::from(pdf)).await.map_err(refused) }
+    };
+    for round in 0..3 {
+        assert_eq!(inspector.inspect(clean()).await.map_err(refused), Ok(()), "round {round}");
+        assert_eq!(verdict(opening(SCRIPT)).await, Err(DocumentProblem::ActiveContent("JavaScript")));
+        // Aborts the child that takes it (the address-space limit): refused, and the next one starts afresh.
+        assert_eq!(verdict(kept_object_streams(8)).await, Err(DocumentProblem::NotPdf));
+        assert_eq!(inspector.inspect(clean()).await.map_err(refused), Ok(()), "round {round}, after a crash");
+    }
 }
 
 /// 2,000 links: twice what overflows the 2 MiB stack of a thread of the server's blocking pool, which aborts
