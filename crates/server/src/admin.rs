@@ -83,7 +83,7 @@ async fn administration(
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> anyhow::Result<Administration> {
-    let hasher = PasswordHasher::new(settings.auth.bcrypt_cost, PasswordHasher::default_concurrency()).await?;
+    let hasher = PasswordHasher::new(settings.auth.bcrypt_cost, settings.auth.bcrypt_concurrency()).await?;
     let store = Arc::new(database.clone());
     Ok(Administration::new(store.clone(), store, hasher, clock, ids))
 }

@@ -158,12 +158,22 @@ pub struct AuthSettings {
     pub issuer: String,
     pub audience: String,
     pub bcrypt_cost: u32,
+    /// bcrypt hashes that may run at once; 0: one less than the cores (at least one).
+    pub bcrypt_concurrency: usize,
     /// With `bootstrap_admin_password`: the administrator created at start-up when none exists (S1). Empty: off.
     pub bootstrap_admin_email: String,
     pub bootstrap_admin_password: SecretString,
 }
 
 impl AuthSettings {
+    /// `bcrypt_concurrency`, 0 read as [`seeg_application::identity::PasswordHasher::default_concurrency`].
+    pub fn bcrypt_concurrency(&self) -> usize {
+        match self.bcrypt_concurrency {
+            0 => seeg_application::identity::PasswordHasher::default_concurrency(),
+            n => n,
+        }
+    }
+
     /// The administrator to create at start-up, if both settings are given: half a pair, a malformed address or a
     /// password the policy (R5) refuses is an error, so a mistake stops the start-up instead of going unnoticed.
     pub fn bootstrap_admin(&self) -> anyhow::Result<Option<(EmailAddress, Password)>> {
@@ -771,6 +781,9 @@ impl Settings {
         if !(4..=31).contains(&auth.bcrypt_cost) {
             bail!("auth.bcrypt_cost doit être entre 4 et 31");
         }
+        if auth.bcrypt_concurrency > 64 {
+            bail!("auth.bcrypt_concurrency doit être entre 0 (automatique) et 64");
+        }
         let key = auth.secret_key.expose_secret();
         if !key.is_empty() && key.len() < MIN_SECRET_BYTES {
             bail!("auth.secret_key (SECRET_KEY) doit faire au moins {MIN_SECRET_BYTES} octets");
@@ -999,6 +1012,20 @@ mod tests {
             jail.set_env("APP__STORAGE__PDF_INSPECTION", "in_process");
             let error = format!("{:#}", load(jail, Environment::Production).unwrap_err());
             assert!(error.contains("storage.pdf_inspection"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bcrypt_concurrency_is_the_cores_but_one_unless_set_and_bounded() {
+        Jail::expect_with(|jail| {
+            let automatic = seeg_application::identity::PasswordHasher::default_concurrency();
+            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), automatic);
+            jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", "3");
+            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), 3);
+            jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", "65");
+            let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+            assert!(error.contains("auth.bcrypt_concurrency"), "{error}");
             Ok(())
         });
     }
