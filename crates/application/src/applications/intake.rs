@@ -125,7 +125,8 @@ impl DocumentIntake {
         let refuse = |problem| SubmissionError::Document { index, name: file_name.to_owned(), problem };
         let mut upload = self.store.begin_upload().await?;
         let mut scan = PdfScan::new();
-        let mut whole = Vec::new();
+        // The chunks are kept as they came (shared, not copied) and joined once for the inspector, at their size.
+        let mut parts: Vec<Bytes> = Vec::new();
         let mut written = 0_u64;
         let streamed = async {
             while let Some(chunk) = chunks.next().await {
@@ -145,7 +146,7 @@ impl DocumentIntake {
                 {
                     return Err(SubmissionError::Quota(pending.exceeded()));
                 }
-                whole.extend_from_slice(&chunk);
+                parts.push(chunk.clone());
                 // Counted before the write: a request dropped mid-document (a body deadline, a client gone)
                 // still counts what may have reached the store.
                 self.stored(length);
@@ -157,7 +158,7 @@ impl DocumentIntake {
         .await;
         let mut checked = streamed.and_then(|()| scan.finish(file_name, &self.limits).map_err(refuse));
         if checked.is_ok()
-            && let Err(error) = self.inspector.inspect(Bytes::from(whole)).await
+            && let Err(error) = self.inspector.inspect(joined(parts)).await
         {
             checked = Err(SubmissionError::inspected(index, file_name, error));
         }
@@ -215,4 +216,16 @@ async fn abandon(upload: Box<dyn DocumentUpload>) -> bool {
         return false;
     }
     true
+}
+
+/// `parts` as one buffer: the only one when there is one, else copied once into a buffer of their total size.
+fn joined(mut parts: Vec<Bytes>) -> Bytes {
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    let mut whole = Vec::with_capacity(parts.iter().map(Bytes::len).sum());
+    for part in &parts {
+        whole.extend_from_slice(part);
+    }
+    Bytes::from(whole)
 }
