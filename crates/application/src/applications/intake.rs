@@ -125,8 +125,7 @@ impl DocumentIntake {
         let refuse = |problem| SubmissionError::Document { index, name: file_name.to_owned(), problem };
         let mut upload = self.store.begin_upload().await?;
         let mut scan = PdfScan::new();
-        // The chunks are kept as they came (shared, not copied) and joined once for the inspector, at their size.
-        let mut parts: Vec<Bytes> = Vec::new();
+        let mut whole = Vec::new();
         let mut written = 0_u64;
         let streamed = async {
             while let Some(chunk) = chunks.next().await {
@@ -146,7 +145,7 @@ impl DocumentIntake {
                 {
                     return Err(SubmissionError::Quota(pending.exceeded()));
                 }
-                parts.push(chunk.clone());
+                whole.extend_from_slice(&chunk);
                 // Counted before the write: a request dropped mid-document (a body deadline, a client gone)
                 // still counts what may have reached the store.
                 self.stored(length);
@@ -158,7 +157,7 @@ impl DocumentIntake {
         .await;
         let mut checked = streamed.and_then(|()| scan.finish(file_name, &self.limits).map_err(refuse));
         if checked.is_ok()
-            && let Err(error) = self.inspector.inspect(joined(parts)).await
+            && let Err(error) = self.inspector.inspect(Bytes::from(whole)).await
         {
             checked = Err(SubmissionError::inspected(index, file_name, error));
         }
@@ -216,16 +215,4 @@ async fn abandon(upload: Box<dyn DocumentUpload>) -> bool {
         return false;
     }
     true
-}
-
-/// `parts` as one buffer: the only one when there is one, else copied once into a buffer of their total size.
-fn joined(mut parts: Vec<Bytes>) -> Bytes {
-    if parts.len() == 1 {
-        return parts.pop().unwrap_or_default();
-    }
-    let mut whole = Vec::with_capacity(parts.iter().map(Bytes::len).sum());
-    for part in &parts {
-        whole.extend_from_slice(part);
-    }
-    Bytes::from(whole)
 }
