@@ -134,11 +134,35 @@ async fn a_document_past_the_size_limit_is_refused_without_being_sent() {
     assert_eq!(std::fs::read_to_string(&sizes).unwrap(), format!("{max}\n"));
 }
 
-/// A child that answers before it has read the whole document is out of step: not heard, and not kept.
+/// A child that answers before it has been given the whole document is out of step: not heard, and not kept,
+/// whether it then reads the rest or ends.
 #[tokio::test]
 async fn a_child_that_answers_before_reading_the_document_is_not_heard() {
     let large = Bytes::from(vec![b'%'; 4 * 1024 * 1024]);
+    let folder = tempfile::tempdir().unwrap();
+    let starts = folder.path().join("starts");
+    let early = sh(&format!(
+        r#"echo $$ >> '{}'; while read n; do echo clean; head -c "$n" >/dev/null; done"#,
+        starts.display()
+    ));
+    assert_eq!(early.inspect(large.clone()).await, REFUSED);
+    assert_eq!(early.inspect(large.clone()).await, REFUSED);
+    assert_eq!(std::fs::read_to_string(&starts).unwrap().lines().count(), 2, "the first child was not kept");
     assert_eq!(sh("read n; echo clean").inspect(large).await, REFUSED);
+}
+
+/// After 500 documents a child is replaced by a new one (what a long life could gather never builds up).
+#[tokio::test]
+async fn a_child_is_replaced_after_five_hundred_documents() {
+    let folder = tempfile::tempdir().unwrap();
+    let starts = folder.path().join("starts");
+    let inspector = sh(&format!("echo $$ >> '{}'; {}", starts.display(), each("echo clean")));
+    for _ in 0..500 {
+        assert_eq!(verdict(&inspector).await, Ok(()));
+    }
+    assert_eq!(std::fs::read_to_string(&starts).unwrap().lines().count(), 1);
+    assert_eq!(verdict(&inspector).await, Ok(()));
+    assert_eq!(std::fs::read_to_string(&starts).unwrap().lines().count(), 2);
 }
 
 /// No answer in time, or an answer without end (read no further than a verdict's length): stopped, refused.

@@ -158,7 +158,7 @@ pub struct AuthSettings {
     pub issuer: String,
     pub audience: String,
     pub bcrypt_cost: u32,
-    /// bcrypt hashes that may run at once; 0: one less than the cores (at least one).
+    /// bcrypt hashes that may run at once, at most the cores; 0: one less than the cores (at least one).
     pub bcrypt_concurrency: usize,
     /// With `bootstrap_admin_password`: the administrator created at start-up when none exists (S1). Empty: off.
     pub bootstrap_admin_email: String,
@@ -781,8 +781,9 @@ impl Settings {
         if !(4..=31).contains(&auth.bcrypt_cost) {
             bail!("auth.bcrypt_cost doit être entre 4 et 31");
         }
-        if auth.bcrypt_concurrency > 64 {
-            bail!("auth.bcrypt_concurrency doit être entre 0 (automatique) et 64");
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        if auth.bcrypt_concurrency > cores {
+            bail!("auth.bcrypt_concurrency doit être entre 0 (automatique) et {cores} (les cœurs de la machine)");
         }
         let key = auth.secret_key.expose_secret();
         if !key.is_empty() && key.len() < MIN_SECRET_BYTES {
@@ -1021,9 +1022,11 @@ mod tests {
         Jail::expect_with(|jail| {
             let automatic = seeg_application::identity::PasswordHasher::default_concurrency();
             assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), automatic);
-            jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", "3");
-            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), 3);
-            jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", "65");
+            let cores = std::thread::available_parallelism().unwrap().get();
+            jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", cores.to_string());
+            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), cores);
+            // More hashes at once than cores would let a login storm take every one of them.
+            jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", (cores + 1).to_string());
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("auth.bcrypt_concurrency"), "{error}");
             Ok(())

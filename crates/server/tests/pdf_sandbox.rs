@@ -197,6 +197,44 @@ fn the_child_answers_each_document_in_turn() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "clean\nactive JavaScript\nunreadable\nunreadable\nclean\n");
 }
 
+/// CPU time (user and system) process `pid` has used, in clock ticks of 1/100 s, from `/proc/PID/stat`.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..].split_ascii_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Each document has a CPU budget of its own (10 s): a child given heavy documents one after the other goes on
+/// answering well past 10 s of CPU in all, where a budget shared by its documents would have stopped it.
+#[test]
+fn the_cpu_budget_is_each_document_s_own() {
+    use std::io::BufRead as _;
+    let heavy = chain(230_000);
+    let mut child = Command::new(BIN)
+        .arg("inspect-pdf")
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut answered = 0;
+    while cpu_ticks(pid) < 1300 {
+        stdin.write_all(format!("{}\n", heavy.len()).as_bytes()).unwrap();
+        stdin.write_all(&heavy).unwrap();
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        assert_eq!(line, "unreadable\n", "document {answered}, {} ticks of CPU used", cpu_ticks(pid));
+        answered += 1;
+        assert!(answered < 200, "the documents are too light to reach the budget");
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
 /// The server's way: one inspector, its children kept between documents and replaced when a document kills
 /// one; every verdict is the document's own.
 #[tokio::test]

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -36,13 +37,18 @@ const DOCUMENTS_PER_CHILD: u32 = 500;
 /// its heap must not narrow the room the next document has under the address-space limit.
 const RETIRED_ABOVE_RSS_KIB: u64 = 96 * 1024;
 
+/// The same for its address space (`VmSize`), which is what the limit counts: glibc may give pages back and keep
+/// the mappings. A child waiting for a document maps 110–125 MiB (the binary, its libraries, one heap).
+const RETIRED_ABOVE_SIZE_KIB: u64 = 256 * 1024;
+
 /// Inspects PDFs in child processes, a few at a time: `program args…` reads documents on its standard input,
 /// each as its length in decimal and a line feed then its bytes, and prints a verdict line for each (`clean`,
 /// `active <Name>` or `unreadable`) within `timeout`. Anything else (a spawn that fails, an exit, a signal, no
 /// verdict in time, output that is no verdict, an active name the inspector does not know) is `NotPdf`: the
 /// document is refused, never passed, the child is killed, and the server goes on. A child that answered is
 /// kept for a later document unless it has inspected [`DOCUMENTS_PER_CHILD`], used most of its CPU lifetime or
-/// grown past [`RETIRED_ABOVE_RSS_KIB`]; one found dead or talking out of turn when taken up is replaced first.
+/// grown past [`RETIRED_ABOVE_RSS_KIB`] or [`RETIRED_ABOVE_SIZE_KIB`]; one found dead or talking out of turn when
+/// taken up is replaced first.
 #[derive(Debug, Clone)]
 pub struct ProcessInspector {
     program: PathBuf,
@@ -169,23 +175,31 @@ impl Worker {
     /// everything, is out of step.
     async fn exchange(&mut self, pdf: &[u8]) -> Result<Result<(), DocumentProblem>, Failure> {
         let header = format!("{}\n", pdf.len());
+        let sent = AtomicBool::new(false);
         let stdin = &mut self.stdin;
-        let write = async move {
+        let write = async {
             stdin.write_all(header.as_bytes()).await?;
             stdin.write_all(pdf).await?;
-            stdin.flush().await
+            stdin.flush().await?;
+            sent.store(true, Ordering::Relaxed);
+            Ok::<_, std::io::Error>(())
         };
         let stdout = &mut self.stdout;
-        let read = async move {
+        let read = async {
             let mut line = Vec::new();
-            stdout.take(MAX_OUTPUT as u64).read_until(b'\n', &mut line).await.map(|_| line)
+            stdout.take(MAX_OUTPUT as u64).read_until(b'\n', &mut line).await?;
+            // Both run in this task: whether the document had gone whole when the line came is exact.
+            Ok::<_, std::io::Error>((line, sent.load(Ordering::Relaxed)))
         };
-        let (written, line) = tokio::join!(write, read);
+        let (written, answer) = tokio::join!(write, read);
         // A child that had ended before the document came cannot be written to (`BrokenPipe`): said first.
         written.map_err(|error| Failure::Io(error.kind()))?;
-        let line = line.map_err(|error| Failure::Io(error.kind()))?;
+        let (line, after_the_document) = answer.map_err(|error| Failure::Io(error.kind()))?;
         if line.is_empty() {
             return Err(Failure::Ended);
+        }
+        if !after_the_document {
+            return Err(Failure::NoVerdict { bytes: line.len() });
         }
         // Anything after the line already there is a second answer: no verdict.
         if !self.stdout.buffer().is_empty() {
@@ -195,23 +209,28 @@ impl Worker {
     }
 
     /// Whether this child may take another document: fewer than [`DOCUMENTS_PER_CHILD`] so far, at least
-    /// [`CPU_SECONDS`] (and one more, for rounding) left of its CPU lifetime, resident memory under
-    /// [`RETIRED_ABOVE_RSS_KIB`]. A child whose figures cannot be read is not kept.
+    /// [`CPU_SECONDS`] (and one more, for rounding) left of its CPU lifetime, memory under
+    /// [`RETIRED_ABOVE_SIZE_KIB`] and [`RETIRED_ABOVE_RSS_KIB`]. A child whose figures cannot be read is not kept.
     fn fit_for_more(&self) -> bool {
         let Some(pid) = self.child.id().map(|pid| pid.to_string()) else {
             return false;
         };
         self.documents < DOCUMENTS_PER_CHILD
             && cpu_seconds(&pid).is_some_and(|used| used + CPU_SECONDS < CPU_LIFETIME)
-            && resident_kib(&pid).is_some_and(|rss| rss <= RETIRED_ABOVE_RSS_KIB)
+            && memory_kib(&pid)
+                .is_some_and(|(size, rss)| size <= RETIRED_ABOVE_SIZE_KIB && rss <= RETIRED_ABOVE_RSS_KIB)
     }
 }
 
-/// The resident memory of process `pid`, in KiB (`VmRSS` in `/proc/PID/status`).
-fn resident_kib(pid: &str) -> Option<u64> {
+/// The address space and resident memory of process `pid`, in KiB (`VmSize` and `VmRSS` in `/proc/PID/status`;
+/// a zombie has neither).
+fn memory_kib(pid: &str) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find_map(|line| line.strip_prefix("VmRSS:"))?;
-    line.trim().strip_suffix("kB")?.trim().parse().ok()
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find_map(|line| line.strip_prefix(name))?;
+        line.trim().strip_suffix("kB")?.trim().parse().ok()
+    };
+    Some((field("VmSize:")?, field("VmRSS:")?))
 }
 
 #[async_trait]

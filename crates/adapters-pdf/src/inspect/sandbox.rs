@@ -75,6 +75,11 @@ pub fn inspect_stdin() -> ExitCode {
             return ExitCode::FAILURE;
         };
         let verdict = parsing.join().unwrap_or(Err(DocumentProblem::NotPdf));
+        // A fresh budget before anything else: what is left of this document's must not run out while the next
+        // one is read (a document made to end just short of its budget would get the next one refused).
+        if allow_one_more_document().is_err() {
+            return ExitCode::FAILURE;
+        }
         if writeln!(stdout, "{}", verdict_line(&verdict)).and_then(|()| stdout.flush()).is_err() {
             return ExitCode::FAILURE;
         }
@@ -97,13 +102,13 @@ fn limit() -> std::io::Result<()> {
 }
 
 /// Moves the soft CPU limit to [`CPU_SECONDS`] past what this process has used (never past the hard limit), so
-/// each document has its own budget. Without a reading of its own CPU time the soft limit stays where it is.
+/// each document has its own budget: set after each verdict and again before each parse. Without a reading of
+/// its own CPU time the child cannot go on safely (its budget would be shared by every document): it ends, and
+/// the parent starts another for the next document.
 fn allow_one_more_document() -> std::io::Result<()> {
     let (_, hard) = Resource::CPU.get()?;
-    match cpu_seconds("self") {
-        Some(used) => Resource::CPU.set(used.saturating_add(CPU_SECONDS).min(hard), hard),
-        None => Ok(()),
-    }
+    let used = cpu_seconds("self").ok_or_else(|| std::io::Error::other("CPU time unreadable"))?;
+    Resource::CPU.set(used.saturating_add(CPU_SECONDS).min(hard), hard)
 }
 
 /// CPU seconds (user and system, whole seconds rounded up) the process `pid` (or `self`) has used, from
