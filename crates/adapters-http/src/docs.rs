@@ -2,21 +2,22 @@
 //! `/redoc`. Every asset is vendored: nothing is downloaded at build or run time.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, guard, web};
 use utoipa::OpenApi;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::admin::{audit, outbox};
 use crate::applications::{documents, drafts, edit, read, submit};
 use crate::auth::{matricules, passwords, session, signup, user_creation};
 use crate::dashboards::{applications as dashboard_applications, candidate, recruitment, stats};
 use crate::emails::{logs as email_logs, preferences as email_preferences, send as email_send};
-use crate::error::{ErrorBody, FieldError};
+use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::evaluations::{protocol1, protocol2, stats as evaluation_stats};
 use crate::interviews::{slots, stats as interview_stats};
 use crate::live::{sse, ticket, ws};
 use crate::notifications::{inbox, stats as notification_stats};
 use crate::offers::{public, recruiter};
+use crate::rendered::{RenderedOnce, json};
 use crate::users::{access_requests, accounts, profiles};
 use crate::{health, webhooks};
 
@@ -199,12 +200,20 @@ const REDOC_HTML: &str = r#"<!DOCTYPE html>
 </html>
 "#;
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi()))
+/// `document`: where `/openapi.json` is kept once written, shared by every worker thread. The document's tree takes
+/// some 4 MiB of heap and its JSON a few hundred KiB: a tree built by each worker at start-up and kept to be
+/// serialised again on every request would be most of an idle server's heap, for a route most processes never serve.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig, document: RenderedOnce) {
+    cfg.service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])))
+        .service(web::resource("/openapi.json").guard(guard::Get()).app_data(web::Data::new(document)).to(openapi_json))
         .route("/docs", web::get().to(docs_redirect))
         .route("/redoc", web::get().to(redoc))
         .route("/redoc/", web::get().to(redoc))
         .route("/redoc/redoc.standalone.js", web::get().to(redoc_js));
+}
+
+async fn openapi_json(document: web::Data<RenderedOnce>) -> Result<HttpResponse, ApiError> {
+    Ok(json(document.body(|| serde_json::to_vec(&openapi()))?))
 }
 
 async fn docs_redirect() -> HttpResponse {

@@ -21,7 +21,7 @@ mod live;
 mod notifications;
 mod offers;
 mod rendered;
-pub use rendered::OfferBodies;
+pub use rendered::{OfferBodies, RenderedOnce};
 mod users;
 mod webhooks;
 
@@ -79,6 +79,7 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let document = state.api_document.clone();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
@@ -107,7 +108,7 @@ pub fn app(
         .configure(notifications::configure)
         .configure(emails::configure)
         .configure(health::configure)
-        .configure(docs::configure)
+        .configure(|cfg| docs::configure(cfg, document))
         .default_service(web::to(routing::route_not_found))
         // Innermost: the body a handler reads, after the idempotency layer may have read and put it back.
         .wrap(actix_web::middleware::from_fn(body::guard_body))

@@ -3,8 +3,9 @@
 //! for what depends on the hour (`is_open`). So each route keeps the bytes it wrote for an answer, found by the
 //! answer's identity and checked against the `is_open` flags of this request: a body is served again only for the
 //! very same answer with the very same flags, which is exactly when rendering again would give the same bytes.
+//! A body that never changes while the process runs (the OpenAPI document) is rendered once, on its first request.
 
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
@@ -120,6 +121,29 @@ impl OfferBodies {
     }
 }
 
+/// A body that never changes while the process runs, rendered on its first request and then served by every worker
+/// thread. Clones share it.
+#[derive(Clone, Default)]
+pub struct RenderedOnce(Arc<OnceLock<Bytes>>);
+
+impl RenderedOnce {
+    /// The body, rendered by `render` if no request rendered it yet. Two first requests at once may both render
+    /// it: the same bytes, one of which is kept.
+    pub(crate) fn body(&self, render: impl FnOnce() -> Result<Vec<u8>, serde_json::Error>) -> anyhow::Result<Bytes> {
+        if let Some(kept) = self.0.get() {
+            return Ok(kept.clone());
+        }
+        let bytes = Bytes::from(render().context("corps JSON rendu une fois")?);
+        Ok(self.0.get_or_init(|| bytes).clone())
+    }
+}
+
+impl std::fmt::Debug for RenderedOnce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderedOnce").field("rendered", &self.0.get().is_some()).finish()
+    }
+}
+
 /// A 200 with a JSON body already written.
 pub(crate) fn json(body: Bytes) -> HttpResponse {
     HttpResponse::Ok().content_type(ContentType::json()).body(body)
@@ -149,6 +173,15 @@ mod tests {
         assert_eq!(rendered.body(&answer, &[false], || render("trois")).unwrap(), "trois", "other flags");
         let equal_but_another = Arc::new("réponse".to_owned());
         assert_eq!(rendered.body(&equal_but_another, &[false], || render("quatre")).unwrap(), "quatre");
+    }
+
+    #[test]
+    fn a_body_rendered_once_is_shared_by_clones_and_never_rendered_again() {
+        let once = RenderedOnce::default();
+        let other_worker = once.clone();
+        assert_eq!(once.body(|| render("un")).unwrap(), "un");
+        assert_eq!(other_worker.body(|| render("deux")).unwrap(), "un", "kept, for every clone");
+        assert_eq!(format!("{once:?}"), "RenderedOnce { rendered: true }");
     }
 
     #[test]

@@ -84,6 +84,8 @@ pub struct ApiState {
     pub rate_limits: Arc<RateLimiter>,
     /// The memory large bodies (documents) may hold at once.
     pub body_budget: BodyBudget,
+    /// `/openapi.json`, once written.
+    pub api_document: crate::rendered::RenderedOnce,
 }
 
 impl Limits for ApiState {

@@ -445,6 +445,7 @@ impl Application {
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
             rate_limits: rate_limits(settings, Arc::clone(&clock))?,
             body_budget: body_budget.clone(),
+            api_document: seeg_adapters_http::RenderedOnce::default(),
             accounts,
             password_resets: password_resets.clone(),
             users: UserManagement::new(Arc::new(database.clone()), Arc::clone(&clock), Arc::clone(&ids)),
