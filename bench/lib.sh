@@ -8,8 +8,9 @@
 #     the script create one. Documents and mail in folders of the temp dir, a random signing key.
 #   sqlite: the embedded default, what `seeg serve` uses with no settings: ./data/seeg.db, ./data/blobs,
 #     ./data/mail and ./data/secret_key under the temp dir, which is the working directory. `sql` runs statements
-#     with python3's sqlite3 module, where gen_random_uuid() gives a UUID (16 bytes, as the server stores it) and
-#     minutes_ago(n) a timestamp as the server writes it; write only while the server is stopped.
+#     with python3's sqlite3 module, where gen_random_uuid() gives a UUID (16 bytes, as the server stores it),
+#     minutes_ago(n) and now() a timestamp as the server writes it, chr(n) as PostgreSQL's; write only while the
+#     server is stopped.
 # After `bench_setup`: $bin, $db_url, $port, $work (the working directory), $pid (the running server, if any),
 # $blobs (the documents' folder), $db_file (sqlite).
 
@@ -81,6 +82,8 @@ db = sqlite3.connect(sys.argv[1], timeout=60)
 now = datetime.datetime.now(datetime.timezone.utc)
 db.create_function("gen_random_uuid", 0, lambda: uuid.uuid4().bytes)
 db.create_function("minutes_ago", 1, lambda n: (now - datetime.timedelta(minutes=n)).isoformat(timespec="microseconds"))
+db.create_function("now", 0, lambda: now.isoformat(timespec="microseconds"))
+db.create_function("chr", 1, chr)
 with db:
     rows = db.execute(sys.argv[2]).fetchall()
 for row in rows:
@@ -109,9 +112,11 @@ sign_up_template() {
 
 # insert_offer ID: an active offer open to everyone, without deadline (2 métier questions, 1 talent question).
 insert_offer() {
+  local id="'$1'"
+  [ "$(bench_backend)" = postgres ] || id="X'${1//-/}'" # 16 bytes, as the server stores a UUID in SQLite
   sql "INSERT INTO job_offers (id, title, title_folded, description, location, location_folded, contract_type, department,
     department_folded, search_folded, status, offer_status, application_deadline, questions_mtp, created_at, updated_at)
-    VALUES ('$1', 'Ingénieur Électricité', 'ingenieur electricite', 'Une offre ouverte sans date limite.',
+    VALUES ($id, 'Ingénieur Électricité', 'ingenieur electricite', 'Une offre ouverte sans date limite.',
     'Libreville', 'libreville', 'CDI', 'Direction de l''Eau', 'direction de l''eau',
     'ingenieur electricite' || chr(31) || 'une offre ouverte sans date limite.' || chr(31) || 'direction de l''eau' || chr(31) || 'libreville',
     'active', 'tous', NULL,
@@ -214,14 +219,15 @@ PY
 
 # The outbox by kind and state, with how many failed at least once, on one line.
 outbox_summary() {
-  sql "SELECT coalesce(string_agg(format('%s %s %s%s', n, kind, state,
-    CASE WHEN failed > 0 THEN format(' (%s failed at least once)', failed) ELSE '' END), '; ' ORDER BY kind, state), 'empty')
-    FROM (SELECT kind, state, count(*) AS n, count(*) FILTER (WHERE attempts > 0 AND last_error IS NOT NULL) AS failed
-    FROM outbox_events GROUP BY kind, state) AS k"
+  sql "SELECT count(*), kind, state, count(*) FILTER (WHERE attempts > 0 AND last_error IS NOT NULL)
+    FROM outbox_events GROUP BY kind, state ORDER BY kind, state" |
+    awk -F'|' '{printf "%s%s %s %s", (NR > 1 ? "; " : ""), $1, $2, $3; if ($4 > 0) printf " (%s failed at least once)", $4}
+      END {print (NR ? "" : "empty")}'
 }
 
 # The three most frequent errors of events not done.
 outbox_errors() {
-  sql "SELECT format('  outbox error (%s events): %s', count(*), left(last_error, 240)) FROM outbox_events
-    WHERE last_error IS NOT NULL AND state <> 'done' GROUP BY last_error ORDER BY count(*) DESC LIMIT 3"
+  sql "SELECT count(*), substr(last_error, 1, 240) FROM outbox_events
+    WHERE last_error IS NOT NULL AND state <> 'done' GROUP BY last_error ORDER BY count(*) DESC LIMIT 3" |
+    while IFS='|' read -r n error; do echo "  outbox error ($n events): $error"; done
 }

@@ -22,6 +22,7 @@ mod m20261206_000016_notifications_application_fk;
 mod m20261206_000017_create_email_logs;
 mod m20261207_000018_offer_catalogue_version;
 mod m20261207_000019_staff_read_indexes;
+mod m20261208_000020_offer_title_trigram_index;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_create_email_logs::Migration),
             Box::new(m20261207_000018_offer_catalogue_version::Migration),
             Box::new(m20261207_000019_staff_read_indexes::Migration),
+            Box::new(m20261208_000020_offer_title_trigram_index::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The offer repository: reads on the pool, writes inside a transaction. Search (B8) compares folded copies of
 //! the text (`seeg_domain::search::fold`), written with every offer: `LIKE '%term%'` on `search_folded`, served
-//! on PostgreSQL by a trigram GIN index, with title matches ranked first through `title_folded`.
+//! on PostgreSQL by a trigram GIN index, with title matches ranked first through `title_folded` (its own trigram
+//! index): a search reads the page it serves, and counts its total up to a cap (P3).
 
 use std::collections::BTreeMap;
 
@@ -8,17 +9,18 @@ use anyhow::{Context as _, anyhow};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
+    AccessMode, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    IsolationLevel, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqlErr, Statement,
+    TransactionTrait,
 };
-use seeg_application::offers::{ApplicationCounts, OfferFilter, OfferRepository, OfferWriter};
+use seeg_application::offers::{ApplicationCounts, OfferFilter, OfferRepository, OfferWriter, SEARCH_TOTAL_CAP};
 use seeg_application::{Page, PageOf, StoreError};
 use seeg_domain::offers::{JobOffer, MtpFamily, MtpQuestions, OfferStatus};
 use seeg_domain::search;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::database::{Database, SqlTransaction, fetch_page, store_error};
+use crate::database::{Database, SqlTransaction, store_error};
 use crate::entities::application;
 use crate::entities::job_offer::{Column, Entity, Model};
 
@@ -29,6 +31,15 @@ fn contains_folded(column: Column, text: &str) -> SimpleExpr {
 }
 
 fn condition(filter: &OfferFilter) -> Condition {
+    let cond = condition_without_q(filter);
+    match &filter.q {
+        Some(q) => cond.add(contains_folded(Column::SearchFolded, q)),
+        None => cond,
+    }
+}
+
+/// `condition` but `q`: the audience and the other filters.
+fn condition_without_q(filter: &OfferFilter) -> Condition {
     let statuses = filter.audience.statuses().iter().map(|s| s.as_str());
     let visibilities = filter.audience.visibilities().iter().map(|v| v.as_str());
     let mut cond = Condition::all().add(Column::Status.is_in(statuses)).add(Column::OfferStatus.is_in(visibilities));
@@ -40,9 +51,6 @@ fn condition(filter: &OfferFilter) -> Condition {
     }
     if let Some(department) = &filter.department {
         cond = cond.add(contains_folded(Column::DepartmentFolded, department));
-    }
-    if let Some(q) = &filter.q {
-        cond = cond.add(contains_folded(Column::SearchFolded, q));
     }
     if let Some(status) = filter.status {
         cond = cond.add(Column::Status.eq(status.as_str()));
@@ -97,16 +105,14 @@ impl OfferRepository for Database {
             let items = rows.into_iter().map(to_domain).collect::<Result<_, _>>()?;
             return Ok(PageOf { items, total });
         };
-        // A search sorts every match anyway (title matches first, true sorting after false, hence descending):
-        // the total rides along as a scalar count in the same statement (`fetch_page`).
-        let select = Entity::find()
-            .filter(condition)
-            .order_by(contains_folded(Column::TitleFolded, q), Order::Desc)
-            .order_by_desc(Column::CreatedAt)
-            .order_by_desc(Column::Id);
-        let found = fetch_page(&self.conn, select, page).await?;
-        let items = found.items.into_iter().map(to_domain).collect::<Result<_, _>>()?;
-        Ok(PageOf { items, total: found.total })
+        let in_title = contains_folded(Column::TitleFolded, q);
+        let (rows, total) = if self.is_sqlite() {
+            self.search_in_one_pass(condition, in_title, page).await?
+        } else {
+            self.search_by_parts(condition, condition_without_q(filter), in_title, page).await?
+        };
+        let items = rows.into_iter().map(to_domain).collect::<Result<_, _>>()?;
+        Ok(PageOf { items, total })
     }
 
     async fn count(&self, filter: &OfferFilter) -> Result<u64, StoreError> {
@@ -147,6 +153,104 @@ impl OfferRepository for Database {
         let row = row.ok_or_else(|| anyhow!("offer_catalogue_version n'a pas de ligne"))?;
         row.try_get("", "version").map_err(store_error)
     }
+}
+
+impl Database {
+    /// A search on PostgreSQL (P3): the offers whose title matches, newest first, then the other matches, newest
+    /// first, each part stopped at the rows the page needs, so a common word costs a page, not every match. Each
+    /// part is planned for its term: the newest-first index walked until the page is full when matches are dense,
+    /// a trigram index when they are rare. The title part reads `title_folded` alone (a title match is a match:
+    /// the title is part of `search_folded`), so its estimate is the title's, not the product of two.
+    async fn search_by_parts(
+        &self,
+        matching: Condition,
+        everyone: Condition,
+        in_title: SimpleExpr,
+        page: Page,
+    ) -> Result<(Vec<Model>, u64), StoreError> {
+        // One snapshot for the parts and the count. Plans for this term, not a generic plan kept from earlier
+        // terms: one plan cannot serve both "électricité" (walk the newest first) and "hydrométrie" (the index).
+        let tx = self
+            .conn
+            .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+            .await
+            .map_err(store_error)?;
+        tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await.map_err(store_error)?;
+        let newest_first =
+            |cond: Condition| Entity::find().filter(cond).order_by_desc(Column::CreatedAt).order_by_desc(Column::Id);
+        let titled = everyone.add(in_title.clone());
+        let mut rows =
+            newest_first(titled.clone()).offset(page.skip).limit(page.limit).all(&tx).await.map_err(store_error)?;
+        let seen = rows.len() as u64;
+        if seen < page.limit {
+            // Title matches before this page: all of them when it holds some (or starts at the top), else counted.
+            let before =
+                if seen > 0 || page.skip == 0 { page.skip + seen } else { count_up_to(&tx, titled, page.skip).await? };
+            let rest = newest_first(matching.clone().add(in_title.not()))
+                .offset(page.skip.saturating_sub(before))
+                .limit(page.limit - seen)
+                .all(&tx)
+                .await
+                .map_err(store_error)?;
+            rows.extend(rest);
+        }
+        let total = match known_total(rows.len() as u64, page) {
+            Some(total) => total,
+            None => count_up_to(&tx, matching, SEARCH_TOTAL_CAP).await?,
+        };
+        tx.commit().await.map_err(store_error)?;
+        Ok((rows, total))
+    }
+
+    /// A search on SQLite: no index there serves a substring, so every search reads every offer once; the page is
+    /// the first rows of that one pass, title matches first (true sorts after false, hence descending), and the
+    /// total is counted apart only when the page does not tell it, up to the cap (P3).
+    async fn search_in_one_pass(
+        &self,
+        matching: Condition,
+        in_title: SimpleExpr,
+        page: Page,
+    ) -> Result<(Vec<Model>, u64), StoreError> {
+        let rows = Entity::find()
+            .filter(matching.clone())
+            .order_by(in_title, Order::Desc)
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id)
+            .offset(page.skip)
+            .limit(page.limit)
+            .all(&self.conn)
+            .await
+            .map_err(store_error)?;
+        let total = match known_total(rows.len() as u64, page) {
+            Some(total) => total,
+            None => count_up_to(&self.conn, matching, SEARCH_TOTAL_CAP).await?,
+        };
+        Ok((rows, total))
+    }
+}
+
+/// The total a search page tells by itself: a page that is not full ends the list (and an empty first page says
+/// there is nothing); a full page, or an empty one further on, does not.
+fn known_total(seen: u64, page: Page) -> Option<u64> {
+    if seen > 0 && seen < page.limit {
+        Some(Ord::min(page.skip + seen, SEARCH_TOTAL_CAP))
+    } else if seen == 0 && page.skip == 0 && page.limit > 0 {
+        Some(0)
+    } else {
+        None
+    }
+}
+
+/// How many offers match `condition`, counting no further than `cap`: the database stops reading at `cap`.
+async fn count_up_to(conn: &impl ConnectionTrait, condition: Condition, cap: u64) -> Result<u64, StoreError> {
+    let matches = Entity::find().select_only().expr(Expr::val(1)).filter(condition).limit(cap).into_query();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(matches, Alias::new("matches"))
+        .to_owned();
+    let row = conn.query_one_raw(conn.get_database_backend().build(&count)).await.map_err(store_error)?;
+    let n: i64 = row.ok_or_else(|| anyhow!("COUNT(*) sans ligne"))?.try_get("", "n").map_err(store_error)?;
+    Ok(u64::try_from(n).unwrap_or_default())
 }
 
 const CATALOGUE_VERSION: &str = "SELECT version FROM offer_catalogue_version WHERE id = 1";

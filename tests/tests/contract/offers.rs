@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use seeg_application::offers::OfferFilter;
+use seeg_application::offers::{OfferFilter, SEARCH_TOTAL_CAP};
 use seeg_application::{Page, StoreError};
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{CandidateKind, User};
@@ -274,6 +274,58 @@ async fn search_ignores_case_and_accents_and_ranks_title_matches_first(backend: 
     assert_eq!(page.items.iter().map(|o| o.title.as_str()).collect::<Vec<_>>(), ["Ingénieur electricite", "Comptable"]);
 }
 
+/// Search pages (P3) run from the title matches into the other matches wherever they start, and their total is
+/// the true count of matches.
+async fn search_pages_cross_from_title_matches_to_the_others(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    // Three title matches and three description matches, newest first within each; one offer matches nothing.
+    let offers = [
+        offer("Releveur 1", 10),
+        offer("Releveur 2", 11),
+        offer("Releveur 3", 12),
+        described("Agent A", 20, "Tournées de releveur", None, "Oyem"),
+        described("Agent B", 21, "Tournées de releveur", None, "Oyem"),
+        described("Agent C", 22, "Tournées de releveur", None, "Oyem"),
+        offer("Comptable", 30),
+    ];
+    insert_offers(p.uow.as_ref(), &offers).await;
+    let filter = OfferFilter { q: Some("RELEVEUR".into()), ..staff() };
+    let page = async |skip, limit| {
+        let found = p.offers.list(&filter, Page { skip, limit }).await.unwrap();
+        (found.items.into_iter().map(|o| o.title).collect::<Vec<_>>(), found.total)
+    };
+    let titles = |t: &[&str]| t.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>();
+    assert_eq!(page(0, 2).await, (titles(&["Releveur 3", "Releveur 2"]), 6), "a full page: counted");
+    assert_eq!(page(2, 2).await, (titles(&["Releveur 1", "Agent C"]), 6), "across the two parts");
+    assert_eq!(page(3, 2).await, (titles(&["Agent C", "Agent B"]), 6), "right after the title matches");
+    assert_eq!(page(4, 10).await, (titles(&["Agent B", "Agent A"]), 6), "the last page");
+    assert_eq!(page(6, 2).await, (titles(&[]), 6), "past the end");
+    assert_eq!(page(0, 10).await.0.len(), 6);
+    let nothing = OfferFilter { q: Some("plombier".into()), ..staff() };
+    assert_eq!(p.offers.list(&nothing, Page { skip: 0, limit: 10 }).await.unwrap().total, 0);
+    assert_eq!(p.offers.list(&nothing, Page { skip: 5, limit: 10 }).await.unwrap().total, 0);
+}
+
+/// With `q`, the total stops at `SEARCH_TOTAL_CAP` (P3); without, every match is counted; pages go on past the cap.
+async fn a_search_total_stops_at_the_cap(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let over = 5;
+    let offers: Vec<JobOffer> = (0..SEARCH_TOTAL_CAP + over)
+        .map(|i| offer(&format!("Releveur {i}"), i64::try_from(i).unwrap()))
+        .chain([offer("Comptable", -1)])
+        .collect();
+    insert_offers(p.uow.as_ref(), &offers).await;
+    let search = OfferFilter { q: Some("releveur".into()), ..staff() };
+    let first = p.offers.list(&search, Page { skip: 0, limit: 10 }).await.unwrap();
+    assert_eq!((first.items.len(), first.total), (10, SEARCH_TOTAL_CAP));
+    assert_eq!(first.items[0].title, format!("Releveur {}", SEARCH_TOTAL_CAP + over - 1), "newest first");
+    let last = p.offers.list(&search, Page { skip: SEARCH_TOTAL_CAP, limit: 10 }).await.unwrap();
+    assert_eq!((last.items.len(), last.total), (usize::try_from(over).unwrap(), SEARCH_TOTAL_CAP));
+    assert_eq!(last.items.last().unwrap().title, "Releveur 0");
+    let everything = p.offers.list(&staff(), Page { skip: 0, limit: 10 }).await.unwrap();
+    assert_eq!(everything.total, SEARCH_TOTAL_CAP + over + 1, "no q: the exact count");
+}
+
 async fn department_status_and_recruiter_filters_narrow_the_list(backend: Backend) {
     let (p, _db) = ports(backend).await;
     let recruiter_account = user("recruteur@seeg-gabon.com");
@@ -375,6 +427,8 @@ on_backends!(Memory, Sqlite, Postgres =>
     an_update_replaces_every_field_and_says_whether_the_offer_existed,
     a_delete_removes_the_offer_unless_it_has_applications,
     search_ignores_case_and_accents_and_ranks_title_matches_first,
+    search_pages_cross_from_title_matches_to_the_others,
+    a_search_total_stops_at_the_cap,
     department_status_and_recruiter_filters_narrow_the_list,
     applications_are_counted_per_offer_and_per_status_for_a_recruiter,
     a_legacy_offer_beyond_today_s_limits_still_reads,

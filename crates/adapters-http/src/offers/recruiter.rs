@@ -157,7 +157,8 @@ pub struct JobsQuery {
     /// Part of the department; case and accents are ignored.
     department: Option<String>,
     /// Search in title, description, department and location; case and accents are ignored (`electricite`
-    /// finds `Électricité`). Offers whose title matches come first.
+    /// finds `Électricité`). Offers whose title matches come first. With `q`, `X-Total-Count` is exact up to 1 000
+    /// matches and says 1 000 when there are more (P3).
     q: Option<String>,
 }
 

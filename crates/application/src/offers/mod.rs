@@ -16,6 +16,10 @@ pub use catalog::{OfferCatalog, OffersError};
 pub use desk::{OfferDesk, OfferDeskError, RecruiterStatistics};
 pub use reads::OfferReads;
 
+/// With `q`, a list's `total` counts the matches exactly up to this many and says this many when there are more
+/// (P3 in docs/decisions.md): an exact count would read every match of a common word on each search.
+pub const SEARCH_TOTAL_CAP: u64 = 1_000;
+
 /// Which offers a list or a count is about. Text filters are optional; the audience always applies (R14).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OfferFilter {
@@ -56,7 +60,8 @@ impl OfferFilter {
 /// Contract: lists hold only offers whose status is in `audience.statuses()` and whose visibility is in
 /// `audience.visibilities()`, and that match every filter given; they are ordered newest first (`created_at`
 /// descending, then `id` descending), except that with `q` set the offers whose folded title contains the folded
-/// `q` come first (each group newest first); `total` counts every match, not the page. `get` returns `None` for
+/// `q` come first (each group newest first); `total` counts every match, not the page, except that with `q` set
+/// it stops at `SEARCH_TOTAL_CAP` (exact below it; equal to it when there are at least as many). `get` returns `None` for
 /// an unknown id and applies no audience rule (the use case does). `count_by_status_for_recruiter` counts the
 /// recruiter's offers per status, statuses without offers left out. `version` is the catalogue version (P2): it
 /// grows with every committed offer write (insert, update, delete, by any process sharing the store), in the
