@@ -53,17 +53,22 @@ fn run_child(pdf: &[u8]) -> Output {
     run_child_on(&[pdf])
 }
 
-/// `seeg inspect-pdf` given `pdfs` one after the other (each as its length line, then its bytes), then its input
-/// closed: its exit status and output.
-fn run_child_on(pdfs: &[&[u8]]) -> Output {
-    let mut child = Command::new(BIN)
+/// `seeg inspect-pdf` started as the inspector starts it (empty environment), its input and output piped.
+fn spawn_child() -> Child {
+    Command::new(BIN)
         .arg("inspect-pdf")
         .env_clear()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// `seeg inspect-pdf` given `pdfs` one after the other (each as its length line, then its bytes), then its input
+/// closed: its exit status and output.
+fn run_child_on(pdfs: &[&[u8]]) -> Output {
+    let mut child = spawn_child();
     let mut stdin = child.stdin.take().unwrap();
     let mut input = Vec::new();
     for pdf in pdfs {
@@ -210,14 +215,7 @@ fn cpu_ticks(pid: u32) -> u64 {
 fn the_cpu_budget_is_each_document_s_own() {
     use std::io::BufRead as _;
     let heavy = chain(230_000);
-    let mut child = Command::new(BIN)
-        .arg("inspect-pdf")
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_child();
     let pid = child.id();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
