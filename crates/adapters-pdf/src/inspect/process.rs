@@ -110,9 +110,10 @@ impl ProcessInspector {
 
     /// One document, in an idle child or a new one: its verdict read within the timeout. The child goes back to
     /// the idle ones only after a verdict to a document it was given whole; in every other case it is dropped,
-    /// which kills it. A kept child that turns out to have ended before the document reached it (killed while
-    /// idle, say, before the runtime saw it) is replaced and the document sent again, once: a sound document is
-    /// never refused for that. One that ends once it has the document refuses it: that document is why.
+    /// which kills it. A kept child that ends without a verdict (killed while idle, say, before the runtime saw
+    /// it, or still exiting when the document was written) is replaced and the document sent again, once: a
+    /// sound document is never refused for what became of an earlier child. A document that ends the new child
+    /// too is refused (a hostile one costs two parses, never more).
     async fn run(&self, pdf: Bytes) -> Result<Result<(), DocumentProblem>, Failure> {
         if u64::try_from(pdf.len()).map_or(true, |len| len > DocumentLimits::default().max_document_bytes) {
             // Never sent: the child would refuse it by ending, and a document past the limit is unreadable.
@@ -123,7 +124,7 @@ impl ProcessInspector {
             None => (self.spawn()?, false),
         };
         let mut verdict = self.exchange(&mut worker, &pdf).await;
-        if kept && matches!(verdict, Err(Failure::Io(std::io::ErrorKind::BrokenPipe))) {
+        if kept && matches!(verdict, Err(Failure::Ended | Failure::Io(std::io::ErrorKind::BrokenPipe))) {
             worker = self.spawn()?;
             verdict = self.exchange(&mut worker, &pdf).await;
         }
