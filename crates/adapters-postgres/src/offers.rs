@@ -9,8 +9,9 @@ use anyhow::{Context as _, anyhow};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqlErr, Statement,
+    AccessMode, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    IsolationLevel, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SqlErr, Statement,
+    TransactionTrait,
 };
 use seeg_application::offers::{ApplicationCounts, OfferFilter, OfferRepository, OfferWriter, SEARCH_TOTAL_CAP};
 use seeg_application::{Page, PageOf, StoreError};
@@ -156,9 +157,9 @@ impl OfferRepository for Database {
 
 impl Database {
     /// A search on PostgreSQL (P3): the offers whose title matches, newest first, then the other matches, newest
-    /// first, each part stopped at the rows the page needs, so a common word costs a page, not every match: the
-    /// newest-first index walked until the page is full when matches are dense, a trigram index when they are rare
-    /// (as long as PostgreSQL plans for the term; see P3 on generic plans). The title part reads `title_folded` alone (a title match is a match:
+    /// first, each part stopped at the rows the page needs, so a common word costs a page, not every match. Each
+    /// part is planned for its term: the newest-first index walked until the page is full when matches are dense,
+    /// a trigram index when they are rare. The title part reads `title_folded` alone (a title match is a match:
     /// the title is part of `search_folded`), so its estimate is the title's, not the product of two.
     async fn search_by_parts(
         &self,
@@ -167,33 +168,39 @@ impl Database {
         in_title: SimpleExpr,
         page: Page,
     ) -> Result<(Vec<Model>, u64), StoreError> {
-        // No transaction around the parts: sqlx 0.9.0 leaves a pooled connection inside a transaction when the
-        // request is cancelled while BEGIN is answered (transact-rs/sqlx#4393), and this route is cheap to call
-        // and to abandon. A write between the parts can shift the page at the boundary; the answer is cached under
-        // the catalogue version read before it (P2), so the next read after that write asks again.
-        let tx = &self.conn;
+        // One snapshot for the parts and the count. Plans for this term, not a generic plan kept from earlier
+        // terms: one plan cannot serve both "électricité" (walk the newest first) and "hydrométrie" (the index).
+        // A request cancelled while BEGIN is answered leaves no transaction on the pooled connection since sqlx
+        // 0.9.1 (transact-rs/sqlx#4393; 0.9.0 did, which this route exposed).
+        let tx = self
+            .conn
+            .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+            .await
+            .map_err(store_error)?;
+        tx.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await.map_err(store_error)?;
         let newest_first =
             |cond: Condition| Entity::find().filter(cond).order_by_desc(Column::CreatedAt).order_by_desc(Column::Id);
         let titled = everyone.add(in_title.clone());
         let mut rows =
-            newest_first(titled.clone()).offset(page.skip).limit(page.limit).all(tx).await.map_err(store_error)?;
+            newest_first(titled.clone()).offset(page.skip).limit(page.limit).all(&tx).await.map_err(store_error)?;
         let seen = rows.len() as u64;
         if seen < page.limit {
             // Title matches before this page: all of them when it holds some (or starts at the top), else counted.
             let before =
-                if seen > 0 || page.skip == 0 { page.skip + seen } else { count_up_to(tx, titled, page.skip).await? };
+                if seen > 0 || page.skip == 0 { page.skip + seen } else { count_up_to(&tx, titled, page.skip).await? };
             let rest = newest_first(matching.clone().add(in_title.not()))
                 .offset(page.skip.saturating_sub(before))
                 .limit(page.limit - seen)
-                .all(tx)
+                .all(&tx)
                 .await
                 .map_err(store_error)?;
             rows.extend(rest);
         }
         let total = match known_total(rows.len() as u64, page) {
             Some(total) => total,
-            None => count_up_to(tx, matching, SEARCH_TOTAL_CAP).await?,
+            None => count_up_to(&tx, matching, SEARCH_TOTAL_CAP).await?,
         };
+        tx.commit().await.map_err(store_error)?;
         Ok((rows, total))
     }
 
