@@ -101,6 +101,14 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
     conn.close().await.unwrap();
 }
 
+/// Undoes the migration `name` and every one applied after it, counted from what is applied, so that a migration
+/// added later does not shift the step a test goes back to.
+async fn down_to_before(conn: &DatabaseConnection, name: &str) {
+    let applied = Migrator::get_applied_migrations(conn).await.unwrap();
+    let own = applied.iter().position(|m| m.name() == name).unwrap();
+    Migrator::down(conn, Some(u32::try_from(applied.len() - own).unwrap())).await.unwrap();
+}
+
 /// After start-up migrations, every pooled connection prepares `INSERT … ON CONFLICT` against the new unique
 /// indexes: concurrent writers get different connections, so each one of the pool is exercised.
 async fn every_pooled_connection_sees_the_migrated_schema(backend: Backend) {
@@ -243,10 +251,8 @@ async fn notifications_get_their_application_key(backend: Backend) {
     let uow: &dyn UnitOfWork = &database;
     let kept = seeg_tests::applications::seed(uow, candidate.id, offer.id, ApplicationStatus::Candidature).await;
 
-    // Back to before 000016 (every later step goes too: counted, so that a new migration does not shift it).
-    let applied = Migrator::get_applied_migrations(&conn).await.unwrap();
-    let first = applied.iter().position(|m| m.name() == "m20261206_000016_notifications_application_fk").unwrap();
-    Migrator::down(&conn, Some(u32::try_from(applied.len() - first).unwrap())).await.unwrap();
+    // Back to before 000016 (every later step goes too).
+    down_to_before(&conn, "m20261206_000016_notifications_application_fk").await;
     let now = seeg_tests::offers::base_time();
     let mut ids = Vec::new();
     for (title, about) in
@@ -324,9 +330,7 @@ async fn the_catalogue_version_never_goes_back(backend: Backend) {
 
     // Back to before 000018 (every later step goes too), then up again: the table is made anew.
     let conn = Database::connect(&db.url).await.unwrap();
-    let applied = Migrator::get_applied_migrations(&conn).await.unwrap();
-    let own = applied.iter().position(|m| m.name() == "m20261207_000018_offer_catalogue_version").unwrap();
-    Migrator::down(&conn, Some(u32::try_from(applied.len() - own).unwrap())).await.unwrap();
+    down_to_before(&conn, "m20261207_000018_offer_catalogue_version").await;
     assert!(!SchemaManager::new(&conn).has_table("offer_catalogue_version").await.unwrap());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
