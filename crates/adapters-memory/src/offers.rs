@@ -33,6 +33,7 @@ fn matches(filter: &OfferFilter, offer: &JobOffer) -> bool {
 #[async_trait]
 impl OfferRepository for MemoryStore {
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError> {
+        let filter = &filter.folded();
         self.read(|state| {
             let mut found: Vec<&JobOffer> = state.offers.values().filter(|o| matches(filter, o)).collect();
             let q = filter.q.as_deref().map(search::fold);
@@ -50,6 +51,7 @@ impl OfferRepository for MemoryStore {
     }
 
     async fn count(&self, filter: &OfferFilter) -> Result<u64, StoreError> {
+        let filter = &filter.folded();
         Ok(self.read(|state| state.offers.values().filter(|o| matches(filter, o)).count() as u64))
     }
 

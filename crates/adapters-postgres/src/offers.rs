@@ -84,6 +84,7 @@ pub(crate) fn escape_like(text: &str) -> String {
 #[async_trait]
 impl OfferRepository for Database {
     async fn list(&self, filter: &OfferFilter, page: Page) -> Result<PageOf<JobOffer>, StoreError> {
+        let filter = &filter.folded();
         let condition = condition(filter);
         let Some(q) = &filter.q else {
             // Newest first is an index order: the page reads `limit` rows through the listing index, and the total
@@ -116,7 +117,7 @@ impl OfferRepository for Database {
     }
 
     async fn count(&self, filter: &OfferFilter) -> Result<u64, StoreError> {
-        Entity::find().filter(condition(filter)).count(&self.conn).await.map_err(store_error)
+        Entity::find().filter(condition(&filter.folded())).count(&self.conn).await.map_err(store_error)
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<JobOffer>, StoreError> {

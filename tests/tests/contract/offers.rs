@@ -324,6 +324,51 @@ async fn a_search_total_stops_at_the_cap(backend: Backend) {
     assert_eq!(last.items.last().unwrap().title, "Releveur 0");
     let everything = p.offers.list(&staff(), Page { skip: 0, limit: 10 }).await.unwrap();
     assert_eq!(everything.total, SEARCH_TOTAL_CAP + over + 1, "no q: the exact count");
+    for blank in ["\u{301}", " \u{300}\u{301} "] {
+        let marks = OfferFilter { q: Some(blank.into()), ..staff() };
+        let listed = p.offers.list(&marks, Page { skip: 0, limit: 10 }).await.unwrap();
+        assert_eq!(listed, everything, "{blank:?} folds to nothing: no q");
+        assert_eq!(p.offers.count(&marks).await.unwrap(), everything.total, "{blank:?}");
+    }
+}
+
+/// A search never widens what an audience sees (R14): an offer hidden from it stays hidden whether its title, its
+/// description or nothing matches, and the total counts only what the page may show.
+async fn a_search_shows_each_audience_only_what_r14_lets_it_see(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let mut all = Vec::new();
+    for (i, status) in OfferStatus::ALL.into_iter().enumerate() {
+        for (j, visibility) in OfferVisibility::ALL.into_iter().enumerate() {
+            let minutes = i64::try_from(i * 10 + j * 3).unwrap();
+            let titled = format!("Releveur {status}/{visibility}");
+            all.push(with(offer(&titled, minutes), status, visibility));
+            let described =
+                described(&format!("Agent {status}/{visibility}"), minutes + 1, "Tournées de RELEVÉ", None, "Oyem");
+            all.push(with(described, status, visibility));
+            all.push(with(offer(&format!("Comptable {status}/{visibility}"), minutes + 2), status, visibility));
+        }
+    }
+    insert_offers(p.uow.as_ref(), &all).await;
+    for audience in [
+        Audience::Anonymous,
+        Audience::Candidate(CandidateKind::External),
+        Audience::Candidate(CandidateKind::Internal),
+        Audience::Staff,
+    ] {
+        let filter = OfferFilter { q: Some("relevé".into()), ..OfferFilter::for_audience(audience) };
+        let visible = |prefix: &str| {
+            let mut titles: Vec<&JobOffer> =
+                all.iter().filter(|o| o.title.starts_with(prefix) && o.is_visible_to(audience)).collect();
+            titles.sort_by_key(|o| std::cmp::Reverse(o.created_at));
+            titles.into_iter().map(|o| o.title.clone()).collect::<Vec<_>>()
+        };
+        let expected = [visible("Releveur "), visible("Agent ")].concat();
+        assert!(!expected.is_empty(), "{audience:?}");
+        assert_eq!(titles_of(&p, filter.clone()).await, expected, "{audience:?}");
+        let page = p.offers.list(&filter, Page { skip: 1, limit: 2 }).await.unwrap();
+        assert_eq!(page.total, expected.len() as u64, "{audience:?}");
+        assert_eq!(p.offers.count(&filter).await.unwrap(), page.total, "{audience:?}");
+    }
 }
 
 async fn department_status_and_recruiter_filters_narrow_the_list(backend: Backend) {
@@ -429,6 +474,7 @@ on_backends!(Memory, Sqlite, Postgres =>
     search_ignores_case_and_accents_and_ranks_title_matches_first,
     search_pages_cross_from_title_matches_to_the_others,
     a_search_total_stops_at_the_cap,
+    a_search_shows_each_audience_only_what_r14_lets_it_see,
     department_status_and_recruiter_filters_narrow_the_list,
     applications_are_counted_per_offer_and_per_status_for_a_recruiter,
     a_legacy_offer_beyond_today_s_limits_still_reads,

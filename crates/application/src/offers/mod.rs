@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use seeg_domain::offers::{Audience, JobOffer, OfferStatus};
+use seeg_domain::search;
 use uuid::Uuid;
 
 use crate::store::{Page, PageOf, StoreError};
@@ -53,6 +54,22 @@ impl OfferFilter {
             recruiter_id: None,
         }
     }
+
+    /// The same question with its folded filters (`location`, `department`, `q`) folded
+    /// (`seeg_domain::search::fold`), and one that folds to nothing (only spaces or combining marks) dropped: it
+    /// would match every offer. Questions that differ only in case or accents become one, so the cache (P2) keeps
+    /// one answer for them, and a search for nothing is a plain list with its exact total.
+    #[must_use]
+    pub fn folded(&self) -> Self {
+        let fold = |text: &Option<String>| text.as_deref().map(search::fold).filter(|t| !t.is_empty());
+        Self {
+            location: fold(&self.location),
+            department: fold(&self.department),
+            q: fold(&self.q),
+            contract_type: self.contract_type.clone(),
+            ..*self
+        }
+    }
 }
 
 /// Reads offers.
@@ -61,7 +78,8 @@ impl OfferFilter {
 /// `audience.visibilities()`, and that match every filter given; they are ordered newest first (`created_at`
 /// descending, then `id` descending), except that with `q` set the offers whose folded title contains the folded
 /// `q` come first (each group newest first); `total` counts every match, not the page, except that with `q` set
-/// it stops at `SEARCH_TOTAL_CAP` (exact below it; equal to it when there are at least as many). `get` returns `None` for
+/// it stops at `SEARCH_TOTAL_CAP` (exact below it; equal to it when there are at least as many). A filter is read
+/// as `OfferFilter::folded` gives it: a `q` that folds to nothing is no `q`. `get` returns `None` for
 /// an unknown id and applies no audience rule (the use case does). `count_by_status_for_recruiter` counts the
 /// recruiter's offers per status, statuses without offers left out. `version` is the catalogue version (P2): it
 /// grows with every committed offer write (insert, update, delete, by any process sharing the store), in the

@@ -141,11 +141,12 @@ impl OfferReads {
         Ok(version)
     }
 
-    /// `OfferRepository::list`, shared.
+    /// `OfferRepository::list`, shared; questions are kept folded (`OfferFilter::folded`).
     pub async fn list(&self, filter: &OfferFilter, page: Page) -> Result<SharedPage, StoreError> {
         let version = self.version().await?;
+        let filter = filter.folded();
         through(&self.pages, version, (filter.clone(), page), async {
-            Ok(Arc::new(self.offers.list(filter, page).await?))
+            Ok(Arc::new(self.offers.list(&filter, page).await?))
         })
         .await
     }
@@ -153,7 +154,8 @@ impl OfferReads {
     /// `OfferRepository::count`.
     pub async fn count(&self, filter: &OfferFilter) -> Result<u64, StoreError> {
         let version = self.version().await?;
-        through(&self.counts, version, filter.clone(), self.offers.count(filter)).await
+        let filter = filter.folded();
+        through(&self.counts, version, filter.clone(), self.offers.count(&filter)).await
     }
 
     /// `OfferRepository::get`, shared.
@@ -239,5 +241,24 @@ mod tests {
         // A restored backup: the store is back at 5, whose answer was kept; it must not be served.
         *store.version.lock().unwrap() = 5;
         assert_eq!((total().await, total().await), (3, 3), "back in time: everything read again");
+    }
+
+    #[tokio::test]
+    async fn questions_that_differ_in_case_or_accents_share_one_answer() {
+        let store = Arc::new(Store::default());
+        let reads = OfferReads::new(Arc::clone(&store) as Arc<dyn OfferRepository>);
+        let page = Page { skip: 0, limit: 10 };
+        let asking = |q: &str, location: &str| OfferFilter {
+            q: Some(q.into()),
+            location: Some(location.into()),
+            ..OfferFilter::for_audience(Audience::Anonymous)
+        };
+        let total = async |filter: OfferFilter| reads.list(&filter, page).await.unwrap().total;
+        assert_eq!(total(asking("Électricité", "Port-Gentil")).await, 1);
+        assert_eq!(total(asking("  ELECTRICITE ", "port-gentil")).await, 1, "the same question, folded: kept");
+        assert_eq!(total(asking("electricien", "port-gentil")).await, 2, "another question: read");
+        let unfolded = OfferFilter::for_audience(Audience::Anonymous);
+        assert_eq!(total(OfferFilter { q: Some("\u{301}".into()), ..unfolded.clone() }).await, 3);
+        assert_eq!(total(unfolded).await, 3, "a q of combining marks only is no q");
     }
 }
