@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, anyhow, bail};
 use clap::Subcommand;
 use seeg_adapters_postgres::Database;
-use seeg_application::identity::{Administration, PasswordHasher, UserRepository};
+use seeg_application::identity::{Administration, UserRepository};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
 use seeg_domain::identity::{EmailAddress, Password, PersonName};
 
@@ -83,7 +83,7 @@ async fn administration(
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> anyhow::Result<Administration> {
-    let hasher = PasswordHasher::new(settings.auth.bcrypt_cost, settings.auth.bcrypt_concurrency()).await?;
+    let hasher = crate::hashing::password_hasher(&settings.auth).await?;
     let store = Arc::new(database.clone());
     Ok(Administration::new(store.clone(), store, hasher, clock, ids))
 }

@@ -6,6 +6,7 @@ pub mod azure_function;
 pub mod cli;
 pub mod demo;
 pub mod documents;
+pub mod hashing;
 pub mod lake;
 pub mod settings;
 pub mod signing_key;

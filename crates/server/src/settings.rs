@@ -158,8 +158,10 @@ pub struct AuthSettings {
     pub issuer: String,
     pub audience: String,
     pub bcrypt_cost: u32,
-    /// bcrypt hashes that may run at once, at most the cores; 0: one less than the cores (at least one).
+    /// bcrypt hashes that may run at once, at most the cores; 0: the cores.
     pub bcrypt_concurrency: usize,
+    /// How much lower than the rest of the process the hashing threads run (added to their nice value, 0–19).
+    pub bcrypt_nice: i32,
     /// With `bootstrap_admin_password`: the administrator created at start-up when none exists (S1). Empty: off.
     pub bootstrap_admin_email: String,
     pub bootstrap_admin_password: SecretString,
@@ -785,6 +787,9 @@ impl Settings {
         if auth.bcrypt_concurrency > cores {
             bail!("auth.bcrypt_concurrency doit être entre 0 (automatique) et {cores} (les cœurs de la machine)");
         }
+        if !(0..=19).contains(&auth.bcrypt_nice) {
+            bail!("auth.bcrypt_nice doit être entre 0 (la priorité des requêtes) et 19 (la plus basse)");
+        }
         let key = auth.secret_key.expose_secret();
         if !key.is_empty() && key.len() < MIN_SECRET_BYTES {
             bail!("auth.secret_key (SECRET_KEY) doit faire au moins {MIN_SECRET_BYTES} octets");
@@ -1018,17 +1023,32 @@ mod tests {
     }
 
     #[test]
-    fn bcrypt_concurrency_is_the_cores_but_one_unless_set_and_bounded() {
+    fn bcrypt_concurrency_is_the_cores_unless_set_and_bounded() {
         Jail::expect_with(|jail| {
-            let automatic = seeg_application::identity::PasswordHasher::default_concurrency();
-            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), automatic);
             let cores = std::thread::available_parallelism().unwrap().get();
-            jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", cores.to_string());
+            assert_eq!(seeg_application::identity::PasswordHasher::default_concurrency(), cores);
             assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), cores);
+            jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", "1");
+            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), 1);
             // More hashes at once than cores would let a login storm take every one of them.
             jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", (cores + 1).to_string());
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("auth.bcrypt_concurrency"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bcrypt_nice_is_a_nice_level() {
+        Jail::expect_with(|jail| {
+            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_nice, 19);
+            for wrong in ["-1", "20"] {
+                jail.set_env("APP__AUTH__BCRYPT_NICE", wrong);
+                let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+                assert!(error.contains("auth.bcrypt_nice"), "{wrong}: {error}");
+            }
+            jail.set_env("APP__AUTH__BCRYPT_NICE", "0");
+            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_nice, 0);
             Ok(())
         });
     }

@@ -372,7 +372,7 @@ impl Application {
         crate::admin::bootstrap(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         // One hasher for every use case: its bound on concurrent hashes holds across all of them.
         let sweep = document_sweep(settings, &database, &storage, Arc::clone(&clock))?;
-        let hasher = PasswordHasher::new(settings.auth.bcrypt_cost, settings.auth.bcrypt_concurrency()).await?;
+        let hasher = crate::hashing::password_hasher(&settings.auth).await?;
         let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         // One set of S11 bounds: the submission and the later document changes check the same.
         let limits = seeg_domain::applications::DocumentLimits::default();

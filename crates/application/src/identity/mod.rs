@@ -33,7 +33,7 @@ pub use password_resets::{
     PASSWORD_RESET_REQUESTED, PasswordResetError, PasswordResetIssuer, PasswordResetRecord, PasswordResetRepository,
     PasswordResetWriter, PasswordResets, RESET_TOKEN_LIFETIME, password_changed_mail, signup_mail,
 };
-pub use passwords::PasswordHasher;
+pub use passwords::{PasswordHasher, ThreadSetup};
 pub use ports::{
     AccessRequest, AccessRequestCounts, AccessRequestFilter, AccessRequestRepository, AccessRequestWriter, AuditEvent,
     AuditFilter, AuditRepository, AuditWriter, CandidateProfileRepository, CandidateProfileWriter, Notification,

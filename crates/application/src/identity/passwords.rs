@@ -1,6 +1,10 @@
-//! Password hashing with bcrypt, always on the blocking pool: a hash costs ~250 ms of CPU at cost 12, and on an
-//! async worker it would stall every request that worker serves. The number of hashes running at once is bounded
-//! too: unbounded, a login storm fills every core with bcrypt and the async workers wait for CPU anyway.
+//! Password hashing with bcrypt, on threads of its own: a hash costs ~250 ms of CPU at cost 12, and on an async
+//! worker it would stall every request that worker serves. The hashing threads are few (`concurrency`): a login
+//! storm queues here, not on the CPU. A hook runs on each of them before its first hash; the server uses it to
+//! lower their CPU priority, so that a request waking up takes a core from a hash at once instead of waiting for
+//! the scheduler's turn (`auth.bcrypt_nice`), while idle cycles still all go to hashing.
+
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::Context as _;
 use seeg_domain::identity::Password;
@@ -8,12 +12,18 @@ use seeg_domain::identity::Password;
 /// bcrypt reads at most this many bytes; the legacy service truncated longer input, so verification does too.
 const BCRYPT_MAX_BYTES: usize = 72;
 
+/// Runs once on each hashing thread, before its first hash.
+pub type ThreadSetup = Arc<dyn Fn() + Send + Sync>;
+
+/// A hash or a verification waiting for a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
 /// Hashes and verifies passwords.
 #[derive(Clone)]
 pub struct PasswordHasher {
     cost: u32,
-    /// Hashes allowed to run at once; the others queue here, not on the CPU.
-    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The queue the hashing threads take their work from; they end when the last clone is dropped.
+    jobs: mpsc::Sender<Job>,
     /// Verified against when the account does not exist, so that "unknown e-mail" and "wrong password" take
     /// the same time (S5).
     dummy_hash: String,
@@ -26,25 +36,51 @@ impl std::fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// Prepares the dummy hash (one bcrypt run, on the blocking pool).
-    /// `concurrency`: how many hashes may run at once (at least 1). Leave a core to the async workers.
+    /// `concurrency` hashing threads (at least 1), and the dummy hash (one bcrypt run on them).
     pub async fn new(cost: u32, concurrency: usize) -> anyhow::Result<Self> {
-        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-        let dummy_hash =
-            blocking(&permits, move || bcrypt::hash("mot de passe factice, jamais attribué", cost)).await?;
-        Ok(Self { cost, permits, dummy_hash })
+        Self::with_setup(cost, concurrency, Arc::new(|| {})).await
     }
 
-    /// One less than the machine's cores (at least one): what `new` should get unless configured.
+    /// `new`, with `setup` run on each hashing thread before its first hash.
+    pub async fn with_setup(cost: u32, concurrency: usize, setup: ThreadSetup) -> anyhow::Result<Self> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..concurrency.max(1) {
+            let (queue, setup) = (Arc::clone(&queue), Arc::clone(&setup));
+            std::thread::Builder::new()
+                .name(format!("bcrypt-{n}"))
+                .spawn(move || {
+                    setup();
+                    loop {
+                        // The lock is held while waiting only: one thread waits on the queue, the others on it.
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(mpsc::RecvError) => return, // every hasher dropped
+                        }
+                    }
+                })
+                .context("fil de hachage bcrypt")?;
+        }
+        let mut hasher = Self { cost, jobs, dummy_hash: String::new() };
+        hasher.dummy_hash = hasher.run(move || bcrypt::hash("mot de passe factice, jamais attribué", cost)).await?;
+        Ok(hasher)
+    }
+
+    /// The machine's cores: a hash runs at a lower priority than requests (`with_setup`), so every core may hash
+    /// while no request waits. What `new` should get unless configured.
     pub fn default_concurrency() -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1)).max(1)
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     }
 
     /// The bcrypt hash of `password`, at the configured cost.
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
         let plain = password.expose().to_owned();
         let cost = self.cost;
-        blocking(&self.permits, move || bcrypt::hash(plain, cost)).await
+        self.run(move || bcrypt::hash(plain, cost)).await
     }
 
     /// Whether `candidate` matches `hash`; with no hash (unknown account) it checks the dummy hash and answers
@@ -56,21 +92,31 @@ impl PasswordHasher {
             Some(h) => (true, h.to_owned()),
             None => (false, self.dummy_hash.clone()),
         };
-        let matches = blocking(&self.permits, move || bcrypt::verify(input, &hash)).await?;
+        let matches = self.run(move || bcrypt::verify(input, &hash)).await?;
         Ok(known && matches)
     }
-}
 
-async fn blocking<T: Send + 'static>(
-    permits: &tokio::sync::Semaphore,
-    work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
-) -> anyhow::Result<T> {
-    let _permit = permits.acquire().await.context("file d'attente bcrypt fermée")?;
-    tokio::task::spawn_blocking(work).await.context("tâche bcrypt interrompue")?.context("bcrypt")
+    /// `work` on a hashing thread, in turn. A caller that stopped waiting (its client left) before its turn costs
+    /// no hash: the thread sees nobody is waiting and goes on to the next job.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, bcrypt::BcryptError> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            if !answer.is_closed() {
+                let _ = answer.send(work());
+            }
+        });
+        self.jobs.send(job).ok().context("file d'attente bcrypt fermée")?;
+        answered.await.context("tâche bcrypt interrompue")?.context("bcrypt")
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt as _;
+
     use super::*;
 
     fn password() -> Password {
@@ -90,6 +136,44 @@ mod tests {
     async fn an_unknown_account_never_verifies() {
         let hasher = PasswordHasher::new(4, 2).await.unwrap();
         assert!(!hasher.verify("mot de passe factice, jamais attribué", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn each_hashing_thread_is_set_up_before_it_hashes_and_hashes_run_in_turn() {
+        let set_up = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = Arc::clone(&set_up);
+        let setup: ThreadSetup = Arc::new(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let hasher = PasswordHasher::with_setup(4, 3, setup).await.unwrap();
+        let password = password();
+        let results = futures_util::future::join_all((0..12).map(|_| hasher.hash(&password))).await;
+        assert!(results.iter().all(|h| h.as_ref().is_ok_and(|h| bcrypt::verify("Motdepasse#2026", h).unwrap())));
+        // Every thread ran its setup first: at least the one that made the dummy hash, at most the three.
+        assert!((1..=3).contains(&set_up.load(std::sync::atomic::Ordering::SeqCst)));
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_left_before_its_turn_costs_no_hash() {
+        let hasher = PasswordHasher::new(4, 1).await.unwrap();
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (gate, opened) = std::sync::mpsc::channel::<()>();
+        // The only thread waits on the gate: the next job queues behind it. A first poll sends a job.
+        let mut blocking = Box::pin(hasher.run(move || {
+            opened.recv().unwrap();
+            Ok(())
+        }));
+        assert!((&mut blocking).now_or_never().is_none());
+        let flag = Arc::clone(&ran);
+        let left = hasher.run(move || {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        });
+        assert!(left.now_or_never().is_none(), "queued, then the caller gives up before its turn");
+        gate.send(()).unwrap();
+        blocking.await.unwrap();
+        hasher.run(|| Ok(())).await.unwrap(); // a job after it: the queue has moved past the abandoned one
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[tokio::test]
