@@ -19,7 +19,7 @@ use crate::notifications::{inbox, stats as notification_stats};
 use crate::offers::{public, recruiter};
 use crate::rendered::{RenderedOnce, json};
 use crate::users::{access_requests, accounts, profiles};
-use crate::{health, webhooks};
+use crate::{health, scrape, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,6 +60,7 @@ use crate::{health, webhooks};
         read::job_applications,
         health::health,
         health::readiness,
+        scrape::scrape,
         signup::sign_up,
         session::log_in,
         session::token,

@@ -31,12 +31,14 @@ mod budget;
 mod envelope;
 mod error;
 mod error_codes;
+mod exposition;
 mod idempotency;
 mod middleware;
 mod params;
 mod rate_limit;
 mod request_id;
 mod routing;
+mod scrape;
 mod state;
 
 use actix_cors::Cors;
@@ -51,13 +53,14 @@ pub use docs::openapi;
 pub use envelope::TOTAL_COUNT_HEADER;
 pub use error::{ApiError, ErrorBody, ErrorCode, FieldError};
 pub use error_codes::{catalogue_table, errors_page};
+pub use exposition::MetricsExporter;
 pub use idempotency::IDEMPOTENCY_KEY_HEADER;
 pub use rate_limit::{
     Class as RateLimitClass, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits,
     Quota, RateLimitConfig, RateLimitStore, RateLimiter, Verdict as RateLimitVerdict, parse_trusted_proxy,
 };
 pub use request_id::REQUEST_ID_HEADER;
-pub use state::{ApiState, HttpConfig, LiveEndpoints, ServiceInfo, WebhookToken};
+pub use state::{ApiState, HttpConfig, LiveEndpoints, MetricsEndpoint, SecretToken, ServiceInfo, WebhookToken};
 pub use webhooks::WEBHOOK_TOKEN_HEADER;
 
 /// The largest JSON or form body accepted outside document uploads.
@@ -108,6 +111,7 @@ pub fn app(
         .configure(notifications::configure)
         .configure(emails::configure)
         .configure(health::configure)
+        .configure(scrape::configure)
         .configure(|cfg| docs::configure(cfg, document))
         .default_service(web::to(routing::route_not_found))
         // Innermost: the body a handler reads, after the idempotency layer may have read and put it back.

@@ -51,13 +51,16 @@ pub(crate) async fn request_context(
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    let route = response.request().match_pattern();
+    let (status, elapsed) = (response.status().as_u16(), started.elapsed());
     let _entered = span.enter();
     tracing::info!(
-        http.route = response.request().match_pattern().as_deref().unwrap_or("unmatched"),
-        http.status = response.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        http.route = route.as_deref().unwrap_or("unmatched"),
+        http.status = status,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
         "request served"
     );
+    crate::scrape::record_request(&method, route, status, elapsed);
     Ok(response)
 }
 

@@ -86,6 +86,8 @@ pub struct ApiState {
     pub body_budget: BodyBudget,
     /// `/openapi.json`, once written.
     pub api_document: crate::rendered::RenderedOnce,
+    /// `/monitoring/metrics`.
+    pub metrics: MetricsEndpoint,
 }
 
 impl Limits for ApiState {
@@ -102,12 +104,15 @@ impl Limits for ApiState {
     }
 }
 
-/// The configured webhook secret, kept as its SHA-256 digest: comparing digests in constant time reveals neither
-/// the secret's bytes nor its length.
+/// A configured shared secret (the webhook's, the metrics scraper's), kept as its SHA-256 digest: comparing
+/// digests in constant time reveals neither the secret's bytes nor its length.
 #[derive(Clone)]
-pub struct WebhookToken([u8; 32]);
+pub struct SecretToken([u8; 32]);
 
-impl WebhookToken {
+/// The webhook's secret (S9).
+pub type WebhookToken = SecretToken;
+
+impl SecretToken {
     /// `None` for a blank secret: the webhook is then off. Surrounding whitespace is not part of the secret (a
     /// secret file's final newline; HTTP strips it from header values too).
     pub fn new(secret: &str) -> Option<Self> {
@@ -163,4 +168,13 @@ pub struct LiveEndpoints {
     pub hub: seeg_application::live::LiveNotifications,
     /// Between two keep-alives on an idle stream.
     pub heartbeat: std::time::Duration,
+}
+
+/// What `/monitoring/metrics` needs: the snapshot's use case, the exposition and the scraper's token.
+#[derive(Debug, Clone)]
+pub struct MetricsEndpoint {
+    pub monitoring: seeg_application::monitoring::Monitoring,
+    pub exporter: crate::exposition::MetricsExporter,
+    /// `monitoring.scrape_token`; `None`: only an admin's token opens the route.
+    pub scrape_token: Option<SecretToken>,
 }

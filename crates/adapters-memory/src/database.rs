@@ -549,3 +549,10 @@ impl Probe for MemoryStore {
         Ok(())
     }
 }
+
+/// No pool in memory: zeros.
+impl seeg_application::monitoring::ConnectionPool for MemoryStore {
+    fn pool_use(&self) -> seeg_application::monitoring::PoolUse {
+        seeg_application::monitoring::PoolUse::default()
+    }
+}

@@ -278,3 +278,17 @@ impl Probe for Database {
         self.conn.ping().await.context("ping de la base de données")
     }
 }
+
+impl seeg_application::monitoring::ConnectionPool for Database {
+    fn pool_use(&self) -> seeg_application::monitoring::PoolUse {
+        let (size, idle, max) = if self.is_sqlite() {
+            let pool = self.conn.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        } else {
+            let pool = self.conn.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX).min(size);
+        seeg_application::monitoring::PoolUse { in_use: size - idle, idle, max }
+    }
+}

@@ -23,6 +23,7 @@ pub mod interviews;
 pub mod lake;
 pub mod live;
 pub mod mail;
+pub mod monitoring;
 pub mod notifications;
 pub mod offers;
 pub mod outbox;

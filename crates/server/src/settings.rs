@@ -107,6 +107,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
+    pub monitoring: MonitoringSettings,
     pub mail: MailSettings,
     pub evaluations: EvaluationSettings,
     pub notifications: NotificationSettings,
@@ -489,6 +490,23 @@ impl WebhookSettings {
     }
 }
 
+/// `/monitoring/metrics` (`[monitoring]`, issue 17).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringSettings {
+    /// The bearer token a Prometheus scraper sends instead of an admin's access token (a secret); blank: only
+    /// admins read the metrics.
+    pub scrape_token: SecretString,
+}
+
+impl MonitoringSettings {
+    /// The scrape token, when one is set.
+    pub fn active_scrape_token(&self) -> Option<&str> {
+        let token = self.scrape_token.expose_secret();
+        (!token.trim().is_empty()).then_some(token)
+    }
+}
+
 /// The Azure Function told of every submission (`[azure_function]`, legacy R44), through the outbox.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -789,6 +807,9 @@ impl Settings {
         }
         if !(0..=19).contains(&auth.bcrypt_nice) {
             bail!("auth.bcrypt_nice doit être entre 0 (la priorité des requêtes) et 19 (la plus basse)");
+        }
+        if self.monitoring.active_scrape_token().is_some_and(|t| t.trim().len() < MIN_SECRET_BYTES) {
+            bail!("monitoring.scrape_token doit faire au moins {MIN_SECRET_BYTES} octets (ou rester vide)");
         }
         let key = auth.secret_key.expose_secret();
         if !key.is_empty() && key.len() < MIN_SECRET_BYTES {

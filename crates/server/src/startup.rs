@@ -529,6 +529,15 @@ impl Application {
                 Arc::new(database.clone()),
             ),
             webhook_token: settings.webhook.active_secret().and_then(WebhookToken::new),
+            metrics: seeg_adapters_http::MetricsEndpoint {
+                monitoring: seeg_application::monitoring::Monitoring::new(
+                    Arc::new(database.clone()),
+                    Arc::new(database.clone()),
+                    Arc::new(database.clone()),
+                ),
+                exporter: seeg_adapters_http::MetricsExporter::install(),
+                scrape_token: settings.monitoring.active_scrape_token().and_then(seeg_adapters_http::SecretToken::new),
+            },
             reads,
             editing: seeg_application::applications::ApplicationEditing::new(
                 Arc::new(database.clone()),

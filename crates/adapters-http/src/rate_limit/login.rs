@@ -107,6 +107,7 @@ pub(crate) fn login_attempt(
             held: Some(HeldAttempt { store: limiter.store.clone(), clock: state.clock().clone(), reservation }),
         }),
         Err(wait) => {
+            metrics::counter!("seeg_rate_limit_rejections_total", "class" => "login_failures").increment(1);
             Err(ApiError::RateLimited { limit: limiter.config.login_failures_free, reset_secs: ceil_secs(wait) })
         }
     }

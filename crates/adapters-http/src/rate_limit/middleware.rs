@@ -34,6 +34,7 @@ pub(crate) async fn limit<S: Limits>(
     }
     let verdict = limiter.store.check(class, &client);
     if !verdict.allowed {
+        metrics::counter!("seeg_rate_limit_rejections_total", "class" => class.name()).increment(1);
         let refused = ApiError::RateLimited { limit: verdict.limit, reset_secs: verdict.reset_secs };
         return Ok(req.into_response(refused.error_response()));
     }

@@ -60,6 +60,19 @@ pub enum Class {
     Default,
 }
 
+impl Class {
+    /// The class's name, for the metrics' labels.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Auth => "auth",
+            Self::PasswordReset => "password_reset",
+            Self::Signup => "signup",
+            Self::Upload => "upload",
+            Self::Default => "default",
+        }
+    }
+}
+
 /// Which class a request belongs to, from the resource pattern the router matched (`None`: no route, the
 /// default class).
 pub fn classify(method: &Method, pattern: Option<&str>) -> Class {

@@ -310,10 +310,12 @@ impl Accounts {
         let verified = self.hasher.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
         let now = self.clock.now();
         let Some(user) = user.filter(|_| verified) else {
+            metrics::counter!("seeg_logins_total", "outcome" => "failed").increment(1);
             self.audit_alone("auth.login.failed", None, None, context, now).await?;
             return Err(LoginError::InvalidCredentials);
         };
         if let Some(message) = user.status.login_refusal() {
+            metrics::counter!("seeg_logins_total", "outcome" => "refused").increment(1);
             self.audit_alone("auth.login.refused", Some(user.id), Some(user.id), context, now).await?;
             return Err(LoginError::Refused { status: user.status, message });
         }
@@ -339,6 +341,7 @@ impl Accounts {
             .append(&self.audit_event("auth.login.succeeded", Some(user.id), Some(user.id), context, now))
             .await?;
         tx.commit().await?;
+        metrics::counter!("seeg_logins_total", "outcome" => "ok").increment(1);
         tracing::info!(user.id = %user.id, "login");
         Ok(Session { user: User { last_login: Some(now), ..user }, access, refresh })
     }

@@ -159,6 +159,10 @@ impl OutboxRelay {
             },
         };
         let now = self.clock.now();
+        // A bounded label: the handler's own kind (a row of an unknown kind is counted as `unknown`).
+        let kind = handler.map_or("unknown", |h| h.kind());
+        let outcome = if result.is_ok() { "done" } else { "failed" };
+        metrics::counter!("seeg_outbox_runs_total", "kind" => kind, "outcome" => outcome).increment(1);
         let kept = match result {
             Ok(()) => self.store.mark_done(event.id, worker, now).await?,
             Err(error) => {
@@ -178,6 +182,9 @@ impl OutboxRelay {
                 );
                 let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
                 let dead = outcome == FailureOutcome::Dead;
+                if dead {
+                    metrics::counter!("seeg_outbox_dead_lettered_total", "kind" => kind).increment(1);
+                }
                 let kept = self.store.mark_failed(event.id, worker, attempts, &error, outcome, now).await?;
                 // Only the relay that recorded the dead letter tells the handler, once.
                 if let (true, true, Some(handler)) = (kept, dead, handler)

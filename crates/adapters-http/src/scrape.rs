@@ -1,0 +1,131 @@
+//! `GET /monitoring/metrics` (issue 17; the legacy route always answered 500, D15): the Prometheus text
+//! exposition, for an admin's token or the scraper's (`monitoring.scrape_token`). What happens is counted where it
+//! happens, through the `metrics` facade (requests here in the middleware, logins, e-mails and outbox runs in the
+//! use cases); what is a state (the outbox, the applications by status, the database pool, the process) is read
+//! when the metrics are scraped. Labels are bounded: a route's template, never its path; a status code; an event
+//! kind; never an id or an address.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use seeg_application::identity::AuthenticationError;
+use seeg_application::monitoring::{MetricsReader, MonitoringError, MonitoringSnapshot};
+
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::routing::route;
+use crate::state::ApiState;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(route("/monitoring/metrics").route(web::get().to(scrape)));
+}
+
+/// Counts one request served (the middleware calls it for every response).
+pub(crate) fn record_request(method: &actix_web::http::Method, route: Option<String>, status: u16, elapsed: Duration) {
+    let method: &'static str = match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    };
+    let route = route.unwrap_or_else(|| "unmatched".to_owned());
+    metrics::counter!("seeg_http_requests_total", "method" => method, "route" => route.clone(), "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("seeg_http_request_duration_seconds", "method" => method, "route" => route)
+        .record(elapsed.as_secs_f64());
+}
+
+/// The metrics, in the Prometheus text format (version 0.0.4).
+#[utoipa::path(
+    get,
+    path = "/monitoring/metrics",
+    operation_id = "monitoring_metrics",
+    tag = "Service",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Exposition Prometheus (text/plain; version=0.0.4)", content_type = "text/plain", body = String),
+        (status = 401, description = "Ni jeton d'administrateur ni jeton de collecte", body = ErrorBody),
+        (status = 403, description = "Réservé aux administrateurs", body = ErrorBody),
+    )
+)]
+pub(crate) async fn scrape(state: web::Data<ApiState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let endpoint = &state.metrics;
+    let bearer = crate::params::bearer_token(req.headers()).ok_or(ApiError::NotAuthenticated)?;
+    let snapshot = if endpoint.scrape_token.as_ref().is_some_and(|t| t.accepts(bearer.as_bytes())) {
+        endpoint.monitoring.snapshot(MetricsReader::Scraper).await?
+    } else {
+        let user = match state.accounts.authenticate(bearer).await {
+            Ok(user) => user,
+            Err(AuthenticationError::InvalidToken) => {
+                return Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"));
+            }
+            Err(AuthenticationError::Store(error)) => return Err(error.into()),
+        };
+        endpoint.monitoring.snapshot(MetricsReader::Account(&user)).await?
+    };
+    record_snapshot(&snapshot, state.clock.now());
+    record_process();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))
+        .body(endpoint.exporter.render()))
+}
+
+impl From<MonitoringError> for ApiError {
+    fn from(error: MonitoringError) -> Self {
+        let detail = error.to_string();
+        match error {
+            MonitoringError::Forbidden => Self::forbidden(detail),
+            MonitoringError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The states read at scrape time, as gauges.
+#[allow(clippy::cast_precision_loss)] // counts far below 2^52
+fn record_snapshot(snapshot: &MonitoringSnapshot, now: chrono::DateTime<chrono::Utc>) {
+    let outbox = &snapshot.outbox;
+    metrics::gauge!("seeg_outbox_pending").set(outbox.pending as f64);
+    metrics::gauge!("seeg_outbox_failing").set(outbox.failing as f64);
+    metrics::gauge!("seeg_outbox_dead").set(outbox.dead as f64);
+    let oldest = outbox.oldest_pending_at.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0);
+    metrics::gauge!("seeg_outbox_oldest_pending_age_seconds").set(oldest);
+    for kind in &outbox.by_kind {
+        metrics::gauge!("seeg_outbox_pending_by_kind", "kind" => kind.kind.clone()).set(kind.pending as f64);
+        metrics::gauge!("seeg_outbox_dead_by_kind", "kind" => kind.kind.clone()).set(kind.dead as f64);
+    }
+    for (status, count) in &snapshot.applications_by_status {
+        metrics::gauge!("seeg_applications", "status" => status.as_str()).set(*count as f64);
+    }
+    let pool = snapshot.pool;
+    metrics::gauge!("seeg_db_pool_connections", "state" => "in_use").set(f64::from(pool.in_use));
+    metrics::gauge!("seeg_db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
+    metrics::gauge!("seeg_db_pool_max_connections").set(f64::from(pool.max));
+}
+
+/// The process's resident memory, CPU time and open files, from `/proc/self` (Linux); nothing elsewhere.
+#[allow(clippy::cast_precision_loss)]
+fn record_process() {
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        && let Some(kib) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    {
+        metrics::gauge!("process_resident_memory_bytes").set((kib * 1024) as f64);
+    }
+    // Fields 14 and 15 of `stat` (after the command name, which may hold spaces): user and system time in ticks.
+    if let Ok(stat) = std::fs::read_to_string("/proc/self/stat")
+        && let Some((_, fields)) = stat.rsplit_once(") ")
+    {
+        let ticks: u64 = fields.split(' ').skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum();
+        let per_second = rustix::param::clock_ticks_per_second().max(1);
+        metrics::gauge!("process_cpu_seconds_total").set(ticks as f64 / per_second as f64);
+    }
+    if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
+        metrics::gauge!("process_open_fds").set(entries.count() as f64);
+    }
+}
