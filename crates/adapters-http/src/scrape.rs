@@ -5,16 +5,25 @@
 //! when the metrics are scraped. Labels are bounded: a route's template, never its path; a status code; an event
 //! kind; never an id or an address.
 
+use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use seeg_application::identity::AuthenticationError;
-use seeg_application::monitoring::{MetricsReader, MonitoringError, MonitoringSnapshot};
+use seeg_application::monitoring::{MetricsReader, Monitoring, MonitoringError, MonitoringSnapshot};
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::routing::route;
 use crate::state::ApiState;
+
+/// How long the states read at scrape time may take; past it the counters are served without them.
+const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The outbox kinds a scrape has shown: a kind that no longer has pending or dead events is shown at 0, not left
+/// at its last value (the kinds are the handlers', a handful).
+static OUTBOX_KINDS_SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(route("/monitoring/metrics").route(web::get().to(scrape)));
@@ -55,19 +64,35 @@ pub(crate) fn record_request(method: &actix_web::http::Method, route: Option<Str
 pub(crate) async fn scrape(state: web::Data<ApiState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let endpoint = &state.metrics;
     let bearer = crate::params::bearer_token(req.headers()).ok_or(ApiError::NotAuthenticated)?;
-    let snapshot = if endpoint.scrape_token.as_ref().is_some_and(|t| t.accepts(bearer.as_bytes())) {
-        endpoint.monitoring.snapshot(MetricsReader::Scraper).await?
+    let user = if endpoint.scrape_token.as_ref().is_some_and(|t| t.accepts(bearer.as_bytes())) {
+        None
     } else {
-        let user = match state.accounts.authenticate(bearer).await {
-            Ok(user) => user,
+        match state.accounts.authenticate(bearer).await {
+            Ok(user) => Some(user),
             Err(AuthenticationError::InvalidToken) => {
                 return Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"));
             }
             Err(AuthenticationError::Store(error)) => return Err(error.into()),
-        };
-        endpoint.monitoring.snapshot(MetricsReader::Account(&user)).await?
+        }
     };
-    record_snapshot(&snapshot, state.clock.now());
+    let reader = user.as_ref().map_or(MetricsReader::Scraper, MetricsReader::Account);
+    Monitoring::allows(reader)?;
+    // The counters are this process's own: they are served even when the database cannot give the states (down,
+    // or its pool exhausted: exactly when operators need the rest), with `seeg_monitoring_snapshot_ok` 0.
+    match tokio::time::timeout(SNAPSHOT_TIMEOUT, endpoint.monitoring.snapshot(reader)).await {
+        Ok(Ok(snapshot)) => {
+            record_snapshot(&snapshot, state.clock.now());
+            metrics::gauge!("seeg_monitoring_snapshot_ok").set(1.0);
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "métriques : états non lus");
+            metrics::gauge!("seeg_monitoring_snapshot_ok").set(0.0);
+        }
+        Err(_) => {
+            tracing::warn!("métriques : états non lus à temps");
+            metrics::gauge!("seeg_monitoring_snapshot_ok").set(0.0);
+        }
+    }
     record_process();
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))
@@ -93,10 +118,17 @@ fn record_snapshot(snapshot: &MonitoringSnapshot, now: chrono::DateTime<chrono::
     metrics::gauge!("seeg_outbox_dead").set(outbox.dead as f64);
     let oldest = outbox.oldest_pending_at.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0);
     metrics::gauge!("seeg_outbox_oldest_pending_age_seconds").set(oldest);
+    let mut seen = OUTBOX_KINDS_SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+    for kind in seen.iter().filter(|k| !outbox.by_kind.iter().any(|c| &c.kind == *k)) {
+        metrics::gauge!("seeg_outbox_pending_by_kind", "kind" => kind.clone()).set(0.0);
+        metrics::gauge!("seeg_outbox_dead_by_kind", "kind" => kind.clone()).set(0.0);
+    }
     for kind in &outbox.by_kind {
         metrics::gauge!("seeg_outbox_pending_by_kind", "kind" => kind.kind.clone()).set(kind.pending as f64);
         metrics::gauge!("seeg_outbox_dead_by_kind", "kind" => kind.kind.clone()).set(kind.dead as f64);
+        seen.insert(kind.kind.clone());
     }
+    drop(seen);
     for (status, count) in &snapshot.applications_by_status {
         metrics::gauge!("seeg_applications", "status" => status.as_str()).set(*count as f64);
     }
@@ -123,9 +155,52 @@ fn record_process() {
     {
         let ticks: u64 = fields.split(' ').skip(11).take(2).filter_map(|f| f.parse::<u64>().ok()).sum();
         let per_second = rustix::param::clock_ticks_per_second().max(1);
-        metrics::gauge!("process_cpu_seconds_total").set(ticks as f64 / per_second as f64);
+        metrics::gauge!("seeg_process_cpu_seconds").set(ticks as f64 / per_second as f64);
     }
     if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
-        metrics::gauge!("process_open_fds").set(entries.count() as f64);
+        // Less the descriptor reading the folder.
+        metrics::gauge!("process_open_fds").set(entries.count().saturating_sub(1) as f64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use metrics_exporter_prometheus::PrometheusBuilder;
+    use seeg_application::monitoring::PoolUse;
+    use seeg_application::outbox::{KindCount, OutboxStats};
+
+    use super::*;
+
+    fn snapshot(by_kind: Vec<KindCount>) -> MonitoringSnapshot {
+        let outbox = OutboxStats {
+            pending: by_kind.iter().map(|k| k.pending).sum(),
+            failing: 0,
+            dead: by_kind.iter().map(|k| k.dead).sum(),
+            done: 0,
+            oldest_pending_at: None,
+            by_kind,
+        };
+        MonitoringSnapshot {
+            outbox,
+            applications_by_status: std::collections::BTreeMap::new(),
+            pool: PoolUse::default(),
+        }
+    }
+
+    #[test]
+    fn a_kind_without_pending_or_dead_events_is_shown_at_zero_not_at_its_last_value() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let now = chrono::DateTime::UNIX_EPOCH;
+        let kind = |pending, dead| KindCount { kind: "test.kind".into(), pending, dead };
+        metrics::with_local_recorder(&recorder, || record_snapshot(&snapshot(vec![kind(3, 2)]), now));
+        let shown = handle.render();
+        assert!(shown.contains("seeg_outbox_pending_by_kind{kind=\"test.kind\"} 3"), "{shown}");
+        assert!(shown.contains("seeg_outbox_dead_by_kind{kind=\"test.kind\"} 2"), "{shown}");
+        // Everything handled and the dead letters replayed: the kind is no longer in the store's answer.
+        metrics::with_local_recorder(&recorder, || record_snapshot(&snapshot(Vec::new()), now));
+        let shown = handle.render();
+        assert!(shown.contains("seeg_outbox_pending_by_kind{kind=\"test.kind\"} 0"), "{shown}");
+        assert!(shown.contains("seeg_outbox_dead_by_kind{kind=\"test.kind\"} 0"), "{shown}");
     }
 }

@@ -20,6 +20,7 @@ pub async fn password_hasher(auth: &AuthSettings) -> anyhow::Result<PasswordHash
 /// Adds `lower_by` to the calling thread's nice value (19 at most). On Linux a nice value belongs to a thread:
 /// `setpriority` on a thread id changes that thread only. Raising one's own nice value needs no privilege; a
 /// refusal (a sandbox forbidding the call) leaves the thread as it was, with a warning.
+#[cfg(target_os = "linux")]
 fn lower_this_thread_s_priority(lower_by: i32) {
     if lower_by == 0 {
         return;
@@ -32,7 +33,16 @@ fn lower_this_thread_s_priority(lower_by: i32) {
     }
 }
 
+/// Elsewhere a nice value may belong to the whole process: left as it is (development machines only).
+#[cfg(not(target_os = "linux"))]
+fn lower_this_thread_s_priority(lower_by: i32) {
+    if lower_by != 0 {
+        tracing::warn!("priorité des fils de hachage non abaissée : Linux seulement");
+    }
+}
+
 #[cfg(test)]
+#[cfg(target_os = "linux")]
 mod tests {
     use super::*;
 

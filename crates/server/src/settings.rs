@@ -159,7 +159,8 @@ pub struct AuthSettings {
     pub issuer: String,
     pub audience: String,
     pub bcrypt_cost: u32,
-    /// bcrypt hashes that may run at once, at most the cores; 0: the cores.
+    /// bcrypt hashes that may run at once, at most the cores; 0: the cores when `bcrypt_nice` lowers the hashing
+    /// threads, else one less.
     pub bcrypt_concurrency: usize,
     /// How much lower than the rest of the process the hashing threads run (added to their nice value, 0–19).
     pub bcrypt_nice: i32,
@@ -172,7 +173,7 @@ impl AuthSettings {
     /// `bcrypt_concurrency`, 0 read as [`seeg_application::identity::PasswordHasher::default_concurrency`].
     pub fn bcrypt_concurrency(&self) -> usize {
         match self.bcrypt_concurrency {
-            0 => seeg_application::identity::PasswordHasher::default_concurrency(),
+            0 => seeg_application::identity::PasswordHasher::default_concurrency(self.bcrypt_nice > 0),
             n => n,
         }
     }
@@ -1047,8 +1048,11 @@ mod tests {
     fn bcrypt_concurrency_is_the_cores_unless_set_and_bounded() {
         Jail::expect_with(|jail| {
             let cores = std::thread::available_parallelism().unwrap().get();
-            assert_eq!(seeg_application::identity::PasswordHasher::default_concurrency(), cores);
-            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), cores);
+            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), cores, "lowered");
+            jail.set_env("APP__AUTH__BCRYPT_NICE", "0");
+            let same_priority = load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency();
+            assert_eq!(same_priority, (cores - 1).max(1), "at the requests' priority: a core left to them");
+            jail.set_env("APP__AUTH__BCRYPT_NICE", "10");
             jail.set_env("APP__AUTH__BCRYPT_CONCURRENCY", "1");
             assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_concurrency(), 1);
             // More hashes at once than cores would let a login storm take every one of them.
@@ -1062,7 +1066,7 @@ mod tests {
     #[test]
     fn bcrypt_nice_is_a_nice_level() {
         Jail::expect_with(|jail| {
-            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_nice, 19);
+            assert_eq!(load(jail, Environment::Development).unwrap().auth.bcrypt_nice, 10);
             for wrong in ["-1", "20"] {
                 jail.set_env("APP__AUTH__BCRYPT_NICE", wrong);
                 let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());

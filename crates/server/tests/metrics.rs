@@ -154,7 +154,8 @@ async fn the_metrics_move_with_what_happens_and_only_admins_and_the_scraper_read
     assert!(sample(&after, "seeg_outbox_pending", &[]).is_some(), "{text}");
     assert!(value(&after, "process_resident_memory_bytes", &[]) > 1_000_000.0);
     assert!(value(&after, "process_open_fds", &[]) >= 3.0);
-    assert!(value(&after, "process_cpu_seconds_total", &[]) > 0.0);
+    assert!(value(&after, "seeg_process_cpu_seconds", &[]) > 0.0);
+    assert_eq!(value(&after, "seeg_monitoring_snapshot_ok", &[]), 1.0);
     assert!(sample(&by_admin, "seeg_applications", &[]).is_some(), "an admin reads the same series");
 
     // No personal data, no secret.
@@ -188,7 +189,7 @@ async fn an_application_moves_its_status_series_and_its_e_mail_the_outbox_series
     // The submission's side effects (its e-mail, its export) run in this process's relay.
     let after = eventually("the outbox drained", async || {
         let (now, _) = scrape(&server, SCRAPE_TOKEN).await;
-        let ran = value(&now, "seeg_emails_total", &[("outcome", "sent")]) >= 1.0;
+        let ran = value(&now, "seeg_email_attempts_total", &[("outcome", "sent")]) >= 1.0;
         (ran && value(&now, "seeg_outbox_pending", &[]) == 0.0).then_some(now)
     })
     .await;
@@ -208,7 +209,34 @@ async fn an_application_moves_its_status_series_and_its_e_mail_the_outbox_series
     assert_eq!(value(&after, "seeg_outbox_dead", &[]), 0.0);
 }
 
+/// The counters are this process's own: when the database cannot give the states, they are still served, with
+/// `seeg_monitoring_snapshot_ok` 0 (an exhausted pool or a database down is when operators need them most).
+async fn the_counters_are_served_when_the_states_cannot_be_read(backend: Backend) {
+    let key = format!("{}{}", SystemIds.new_id().simple(), SystemIds.new_id().simple());
+    let app = TestApp::spawn(backend).await;
+    let db = app.stop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &db.url, &key).await;
+    let sql = sea_orm::Database::connect(&db.url).await.unwrap();
+    let rename = async |from: &str, to: &str| {
+        use sea_orm::ConnectionTrait as _;
+        sql.execute_unprepared(&format!("ALTER TABLE {from} RENAME TO {to}")).await.unwrap();
+    };
+    rename("outbox_events", "outbox_events_away").await;
+    let (broken, text) = scrape(&server, SCRAPE_TOKEN).await;
+    assert_eq!(value(&broken, "seeg_monitoring_snapshot_ok", &[]), 0.0, "{text}");
+    let scrapes = [("method", "GET"), ("route", "/monitoring/metrics"), ("status", "200")];
+    assert!(value(&broken, "seeg_http_requests_total", &scrapes) >= 0.0);
+    assert!(value(&broken, "process_resident_memory_bytes", &[]) > 0.0, "{text}");
+    rename("outbox_events_away", "outbox_events").await;
+    let (mended, _) = scrape(&server, SCRAPE_TOKEN).await;
+    assert_eq!(value(&mended, "seeg_monitoring_snapshot_ok", &[]), 1.0);
+    assert!(value(&mended, "seeg_http_requests_total", &scrapes) >= 1.0, "the broken scrape was counted");
+    sql.close().await.unwrap();
+}
+
 on_backends!(Sqlite, Postgres =>
+    the_counters_are_served_when_the_states_cannot_be_read,
     the_metrics_move_with_what_happens_and_only_admins_and_the_scraper_read_them,
     an_application_moves_its_status_series_and_its_e_mail_the_outbox_series,
 );

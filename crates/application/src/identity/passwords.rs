@@ -58,7 +58,10 @@ impl PasswordHasher {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A job that panics loses its answer (its caller gets an error), never the thread.
+                            Ok(job) => {
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
                             Err(mpsc::RecvError) => return, // every hasher dropped
                         }
                     }
@@ -70,10 +73,12 @@ impl PasswordHasher {
         Ok(hasher)
     }
 
-    /// The machine's cores: a hash runs at a lower priority than requests (`with_setup`), so every core may hash
-    /// while no request waits. What `new` should get unless configured.
-    pub fn default_concurrency() -> usize {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    /// What `new` should get unless configured: every core when the hashing threads run below the requests'
+    /// priority (`lowered`, through `with_setup`: a request waking up takes the core at once), else one less
+    /// than the cores (at least one), which leaves a core to the requests.
+    pub fn default_concurrency(lowered: bool) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        if lowered { cores } else { cores.saturating_sub(1).max(1) }
     }
 
     /// The bcrypt hash of `password`, at the configured cost.
@@ -174,6 +179,15 @@ mod tests {
         blocking.await.unwrap();
         hasher.run(|| Ok(())).await.unwrap(); // a job after it: the queue has moved past the abandoned one
         assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_loses_its_answer_not_the_thread() {
+        let hasher = PasswordHasher::new(4, 1).await.unwrap();
+        let panicked = hasher.run::<()>(|| panic!("une tâche qui panique")).await;
+        assert!(panicked.is_err());
+        // The only thread still takes work.
+        assert!(hasher.verify("Motdepasse#2026", None).await.is_ok());
     }
 
     #[tokio::test]

@@ -338,12 +338,12 @@ impl OutboxHandler for MailHandler {
             Ok(delivery) => {
                 let attempt = Attempt::Sent { attempts, provider_message_id: delivery.provider_message_id };
                 self.logs.record(message.id, &attempt, self.clock.now()).await?;
-                metrics::counter!("seeg_emails_total", "outcome" => "sent").increment(1);
+                metrics::counter!("seeg_email_attempts_total", "outcome" => "sent").increment(1);
                 tracing::info!(outbox.event_id = %event.id, mail.id = %message.id, "mail sent");
                 Ok(())
             }
             Err(error) => {
-                metrics::counter!("seeg_emails_total", "outcome" => "failed").increment(1);
+                metrics::counter!("seeg_email_attempts_total", "outcome" => "failed").increment(1);
                 let attempt = Attempt::Failed { attempts, error: error.failure };
                 self.logs.record(message.id, &attempt, self.clock.now()).await?;
                 Err(error.into())
