@@ -18,6 +18,14 @@ test-pg:
 ci:
     bash .ci/run
 
+# The deployment files (compose, Kubernetes, Dockerfile) and README's configuration reference, as CI checks them
+deploy-check:
+    bash .ci/deploy-check
+
+# Write README's configuration reference again from config/default.toml
+config-reference:
+    python3 scripts/config-reference.py --write
+
 # Apply migrations to the configured database (`just migrate status`, `just migrate down`, …)
 migrate action="up":
     cargo run --release -- migrate {{action}}
