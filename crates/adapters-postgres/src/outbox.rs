@@ -246,4 +246,14 @@ impl OutboxStore for Database {
         };
         Ok(update.exec(&self.conn).await.map_err(store_error)?.rows_affected)
     }
+
+    async fn prune_done(&self, processed_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let removed = Entity::delete_many()
+            .filter(Column::State.eq(DONE))
+            .filter(Column::ProcessedAt.lt(processed_before))
+            .exec(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(removed.rows_affected)
+    }
 }

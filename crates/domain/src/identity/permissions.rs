@@ -56,11 +56,13 @@ pub enum Action {
     ReadStatistics,
     /// Listing, retrying and replaying outbox events (I2): admins.
     ManageOutbox,
+    /// The service's own figures (`/monitoring/stats`: accounts, offers, applications, outbox): admins, as legacy.
+    ReadServiceStats,
 }
 
 impl Action {
     /// Every action, for tests that walk the whole matrix.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::ReadOffers,
         Self::CreateOffer,
         Self::UpdateOffer,
@@ -86,6 +88,7 @@ impl Action {
         Self::ReadAudit,
         Self::ReadStatistics,
         Self::ManageOutbox,
+        Self::ReadServiceStats,
     ];
 }
 
@@ -158,8 +161,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
     use Action::{
         ChangeApplicationStatus, CreateOffer, DeleteOffer, EditApplication, Evaluate, HandleAccessRequests, ListUsers,
         ManageOutbox, ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEmailLogs,
-        ReadEvaluations, ReadInterviews, ReadOfferApplications, ReadOffers, ReadOwnOffers, ReadStatistics, ReadUsers,
-        ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
+        ReadEvaluations, ReadInterviews, ReadOfferApplications, ReadOffers, ReadOwnOffers, ReadServiceStats,
+        ReadStatistics, ReadUsers, ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
     };
     use Decision::{Allow, Forbid, Hide};
     use Ownership::{Any, Own};
@@ -192,7 +195,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
         ) => Allow,
         (
             Role::Recruiter,
-            WithdrawApplication | EditApplication | ManageUsers | ReadEmailLogs | ReadAudit | ManageOutbox,
+            WithdrawApplication | EditApplication | ManageUsers | ReadEmailLogs | ReadAudit | ManageOutbox
+            | ReadServiceStats,
             _,
         ) => Forbid,
 
@@ -226,7 +230,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | SendEmails
             | ReadEmailLogs
             | ReadAudit
-            | ManageOutbox,
+            | ManageOutbox
+            | ReadServiceStats,
             _,
         ) => Forbid,
 
@@ -260,7 +265,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ReadEmailLogs
             | ReadAudit
             | ReadStatistics
-            | ManageOutbox,
+            | ManageOutbox
+            | ReadServiceStats,
             _,
         ) => Forbid,
     }
@@ -274,7 +280,7 @@ mod tests {
 
     /// The whole S3 matrix: for each action, the decision for (own, any) of admin, recruiter, observer, candidate.
     #[rustfmt::skip]
-    const MATRIX: [(Action, [[Decision; 2]; 4]); 25] = [
+    const MATRIX: [(Action, [[Decision; 2]; 4]); 26] = [
         //                          admin     recruiter  observer   candidate
         //                          own  any  own  any   own  any   own  any
         (ReadOffers,              [[A, A], [A, A],  [A, A],  [A, A]]),
@@ -302,6 +308,7 @@ mod tests {
         (ReadAudit,               [[A, A], [F, F],  [F, F],  [F, F]]),
         (ReadStatistics,          [[A, A], [A, A],  [A, A],  [F, F]]),
         (ManageOutbox,            [[A, A], [F, F],  [F, F],  [F, F]]),
+        (ReadServiceStats,        [[A, A], [F, F],  [F, F],  [F, F]]),
     ];
 
     fn expected(role: Role, action: Action, ownership: Ownership) -> Decision {
