@@ -589,7 +589,25 @@ impl Application {
             info: ServiceInfo {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 environment: settings.environment.as_str().to_owned(),
+                tracing: !settings.telemetry.otlp_endpoint.trim().is_empty(),
+                rate_limiting: settings.rate_limit.enabled,
+                database_engine: if settings.database.is_sqlite() { "sqlite" } else { "postgresql" },
+                document_storage: match settings.storage.kind {
+                    StorageKind::Local => "local",
+                    StorageKind::Memory => "memory",
+                    StorageKind::Azure => "azure",
+                    StorageKind::S3 => "s3",
+                },
+                lake_export: settings.lake.enabled,
             },
+            service_stats: seeg_application::monitoring::ServiceStats::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+            ),
+            system: seeg_adapters_http::SystemProbe::default(),
         };
         let http = HttpConfig { allowed_origins: settings.http.allowed_origins.clone() };
 

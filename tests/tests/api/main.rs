@@ -39,6 +39,7 @@ mod profiles;
 mod public_offers;
 mod rate_limits;
 mod server_relay;
+mod service_routes;
 mod upload_limits;
 mod users;
 mod webhooks;
