@@ -19,6 +19,7 @@ mod drafts;
 mod emails;
 mod evaluations;
 mod health;
+mod housekeeping;
 mod http_conventions;
 mod idempotency;
 mod interviews;
