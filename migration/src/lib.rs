@@ -23,6 +23,7 @@ mod m20261206_000017_create_email_logs;
 mod m20261207_000018_offer_catalogue_version;
 mod m20261207_000019_staff_read_indexes;
 mod m20261208_000020_offer_title_trigram_index;
+mod m20261209_000021_housekeeping_indexes;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_offer_catalogue_version::Migration),
             Box::new(m20261207_000019_staff_read_indexes::Migration),
             Box::new(m20261208_000020_offer_title_trigram_index::Migration),
+            Box::new(m20261209_000021_housekeeping_indexes::Migration),
         ]
     }
 }

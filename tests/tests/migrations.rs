@@ -380,6 +380,32 @@ async fn offer_writers_queue_instead_of_deadlocking(backend: Backend) {
     database.close().await.unwrap();
 }
 
+/// Housekeeping's indexes (000021) exist after the chain, go with their step's down, and come back with its up.
+async fn the_housekeeping_indexes_come_and_go_with_their_step(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let conn = Database::connect(&db.url).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    let manager = SchemaManager::new(&conn);
+    let indexes = [
+        ("outbox_events", "idx_outbox_events_done"),
+        ("refresh_tokens", "idx_refresh_tokens_expires"),
+        ("password_resets", "idx_password_resets_expires"),
+    ];
+    for (table, index) in indexes {
+        assert!(manager.has_index(table, index).await.unwrap(), "{index}");
+    }
+    down_to_before(&conn, "m20261209_000021_housekeeping_indexes").await;
+    for (table, index) in indexes {
+        assert!(manager.has_table(table).await.unwrap(), "{table} stays");
+        assert!(!manager.has_index(table, index).await.unwrap(), "{index} dropped");
+    }
+    Migrator::up(&conn, None).await.unwrap();
+    for (table, index) in indexes {
+        assert!(manager.has_index(table, index).await.unwrap(), "{index} again");
+    }
+    conn.close().await.unwrap();
+}
+
 /// Row locks and deadlocks are PostgreSQL's concern: SQLite has one writer at a time.
 mod locks {
     use super::*;
@@ -393,4 +419,5 @@ on_backends!(Sqlite, Postgres =>
     every_foreign_key_has_an_index,
     every_pooled_connection_sees_the_migrated_schema,
     the_offer_search_columns_are_backfilled,
+    the_housekeeping_indexes_come_and_go_with_their_step,
 );

@@ -19,7 +19,7 @@ use crate::notifications::{inbox, stats as notification_stats};
 use crate::offers::{public, recruiter};
 use crate::rendered::{RenderedOnce, json};
 use crate::users::{access_requests, accounts, profiles};
-use crate::{health, scrape, webhooks};
+use crate::{about, health, monitoring, scrape, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -61,6 +61,9 @@ use crate::{health, scrape, webhooks};
         health::health,
         health::readiness,
         scrape::scrape,
+        about::root,
+        about::info,
+        monitoring::service_stats,
         signup::sign_up,
         session::log_in,
         session::token,
@@ -131,7 +134,8 @@ use crate::{health, scrape, webhooks};
         (name = "Public", description = "Offres visibles sans authentification"),
         (name = "Offres d'emploi", description = "Offres pour les utilisateurs connectés : lecture selon la visibilité, \
          publication et gestion par les recruteurs, recherche"),
-        (name = "Service", description = "Santé et disponibilité du service"),
+        (name = "Service", description = "Santé et disponibilité du service, informations sur la version, \
+         statistiques d'exploitation"),
         (name = "Authentification", description = "Inscription, connexion, jetons"),
         (name = "Utilisateurs", description = "Comptes"),
         (name = "Candidatures", description = "Candidatures et brouillons de candidature"),

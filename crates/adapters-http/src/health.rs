@@ -1,4 +1,6 @@
-//! Health routes, public (fixes D9): `/health` for liveness, `/monitoring/health` for readiness.
+//! Health routes, public (fixes D9): `/health` for liveness, `/monitoring/health` for readiness with the legacy
+//! `system` and `services` parts. Public, so they say nothing a stranger should not read: no address, no
+//! connection string, no count of anything; the host's CPU and memory figures only (`system`).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -38,7 +40,20 @@ pub struct Readiness {
     pub timestamp: DateTime<Utc>,
     pub version: String,
     pub environment: String,
+    pub system: ReadinessSystem,
     pub services: ReadinessServices,
+}
+
+/// The host's CPU and memory (Linux `/proc`); each `null` where it cannot be read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadinessSystem {
+    /// Busy CPU time since the previous probe (since boot for the first), percent of all processors.
+    pub cpu_percent: Option<f64>,
+    /// Memory in use, percent of the host's total.
+    pub memory_percent: Option<f64>,
+    pub memory_used_mb: Option<u64>,
+    /// Memory available without swapping.
+    pub memory_available_mb: Option<u64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,6 +63,24 @@ pub struct ReadinessServices {
     pub database: &'static str,
     /// `up` or `down`: the document storage.
     pub storage: &'static str,
+    /// `up`: the offer cache lives in this process (P2), so it is up while the process serves.
+    pub cache: &'static str,
+    pub monitoring: ReadinessMonitoring,
+}
+
+/// What the service reports to operators.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadinessMonitoring {
+    /// `enabled`.
+    pub metrics: &'static str,
+    /// `enabled` when spans are exported over OTLP (`telemetry.otlp_endpoint`), else `disabled`.
+    pub tracing: &'static str,
+    /// `disabled`: Application Insights reads OTLP (or the logs); the service has no agent of its own.
+    pub application_insights: &'static str,
+}
+
+const fn enabled(on: bool) -> &'static str {
+    if on { "enabled" } else { "disabled" }
 }
 
 const fn up_down(up: bool) -> &'static str {
@@ -92,6 +125,25 @@ pub(crate) async fn readiness(state: web::Data<ApiState>) -> HttpResponse {
         timestamp: state.clock.now(),
         version: state.info.version.clone(),
         environment: state.info.environment.clone(),
-        services: ReadinessServices { api: "up", database: up_down(report.database), storage: up_down(report.storage) },
+        system: {
+            let figures = state.system.read();
+            ReadinessSystem {
+                cpu_percent: figures.cpu_percent,
+                memory_percent: figures.memory_percent,
+                memory_used_mb: figures.memory_used_mb,
+                memory_available_mb: figures.memory_available_mb,
+            }
+        },
+        services: ReadinessServices {
+            api: "up",
+            database: up_down(report.database),
+            storage: up_down(report.storage),
+            cache: "up",
+            monitoring: ReadinessMonitoring {
+                metrics: "enabled",
+                tracing: enabled(state.info.tracing),
+                application_insights: "disabled",
+            },
+        },
     })
 }

@@ -8,6 +8,7 @@
 
 // Capabilities: each registers its routes and holds their handlers, bodies and error mappings. `docs` describes
 // them all.
+mod about;
 mod admin;
 mod applications;
 mod auth;
@@ -18,6 +19,7 @@ mod evaluations;
 mod health;
 mod interviews;
 mod live;
+mod monitoring;
 mod notifications;
 mod offers;
 mod rendered;
@@ -32,6 +34,7 @@ mod envelope;
 mod error;
 mod error_codes;
 mod exposition;
+mod host;
 mod idempotency;
 mod middleware;
 mod params;
@@ -54,6 +57,7 @@ pub use envelope::TOTAL_COUNT_HEADER;
 pub use error::{ApiError, ErrorBody, ErrorCode, FieldError};
 pub use error_codes::{catalogue_table, errors_page};
 pub use exposition::MetricsExporter;
+pub use host::SystemProbe;
 pub use idempotency::IDEMPOTENCY_KEY_HEADER;
 pub use rate_limit::{
     Class as RateLimitClass, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits,
@@ -112,6 +116,8 @@ pub fn app(
         .configure(emails::configure)
         .configure(health::configure)
         .configure(scrape::configure)
+        .configure(monitoring::configure)
+        .configure(about::configure)
         .configure(|cfg| docs::configure(cfg, document))
         .default_service(web::to(routing::route_not_found))
         // Innermost: the body a handler reads, after the idempotency layer may have read and put it back.

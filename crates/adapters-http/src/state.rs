@@ -13,12 +13,23 @@ use subtle::ConstantTimeEq;
 use crate::budget::BodyBudget;
 use crate::rate_limit::{Limits, RateLimiter};
 
-/// Facts about the running service that health routes report.
+/// Facts about the running service that the service routes (`/`, `/info`, `/monitoring/health`) report: never a
+/// secret, an address or a connection string (D11 fixed).
 #[derive(Debug, Clone)]
 pub struct ServiceInfo {
     pub version: String,
     /// `development`, `test` or `production`.
     pub environment: String,
+    /// Whether spans are exported over OTLP (`telemetry.otlp_endpoint` set).
+    pub tracing: bool,
+    /// Whether the rate limits are on (S6; D10 fixed: `/info` says what is true).
+    pub rate_limiting: bool,
+    /// The database engine: `postgresql` or `sqlite`.
+    pub database_engine: &'static str,
+    /// Where documents are kept: `local`, `memory`, `azure` or `s3`.
+    pub document_storage: &'static str,
+    /// Whether the data-lake export runs (K4).
+    pub lake_export: bool,
 }
 
 /// The use cases and ports every route may use.
@@ -73,6 +84,10 @@ pub struct ApiState {
     pub webhook_token: Option<WebhookToken>,
     /// `/admin/outbox`: counters and replays.
     pub outbox_desk: seeg_application::outbox::OutboxDesk,
+    /// `/monitoring/stats`: the service's figures, for admins.
+    pub service_stats: seeg_application::service_stats::ServiceStats,
+    /// The host's CPU and memory, for `/monitoring/health`.
+    pub system: crate::host::SystemProbe,
     /// `Idempotency-Key` replays (I4).
     pub idempotency: seeg_application::idempotency::IdempotentRequests,
     /// `/emails/*` and the e-mail preferences.

@@ -51,4 +51,12 @@ impl IdempotencyStore for MemoryStore {
         self.write(|state| state.idempotency.remove(&(scope, key.to_owned())));
         Ok(())
     }
+
+    async fn remove_created_before(&self, created_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(self.write(|state| {
+            let before = state.idempotency.len();
+            state.idempotency.retain(|_, r| r.created_at >= created_before);
+            (before - state.idempotency.len()) as u64
+        }))
+    }
 }

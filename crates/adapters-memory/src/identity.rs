@@ -40,6 +40,16 @@ impl UserRepository for MemoryStore {
         Ok(self.read(|state| state.users.values().any(|u| u.role == Role::Admin)))
     }
 
+    async fn count_by_role(&self) -> Result<BTreeMap<Role, u64>, StoreError> {
+        Ok(self.read(|state| {
+            let mut counts = BTreeMap::new();
+            for user in state.users.values() {
+                *counts.entry(user.role).or_insert(0) += 1;
+            }
+            counts
+        }))
+    }
+
     async fn list(&self, filter: &UserFilter, page: Page, sort: UserSort) -> Result<PageOf<User>, StoreError> {
         let q = filter.q.as_deref().map(search::fold);
         Ok(self.read(|state| {
@@ -224,6 +234,14 @@ impl AccessRequestWriter for MemoryTransaction {
 impl RefreshTokenRepository for MemoryStore {
     async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
         Ok(self.read(|state| state.refresh_tokens.values().find(|t| t.token_hash == token_hash).cloned()))
+    }
+
+    async fn remove_expired(&self, expired_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(self.write(|state| {
+            let before = state.refresh_tokens.len();
+            state.refresh_tokens.retain(|_, t| t.expires_at >= expired_before);
+            (before - state.refresh_tokens.len()) as u64
+        }))
     }
 }
 

@@ -72,6 +72,16 @@ impl OfferRepository for MemoryStore {
         }))
     }
 
+    async fn count_by_status(&self) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
+        Ok(self.read(|state| {
+            let mut counts = BTreeMap::new();
+            for offer in state.offers.values() {
+                *counts.entry(offer.status).or_insert(0) += 1;
+            }
+            counts
+        }))
+    }
+
     async fn version(&self) -> Result<i64, StoreError> {
         Ok(self.read(|state| state.offers_version))
     }

@@ -174,4 +174,14 @@ impl OutboxStore for MemoryStore {
             woken
         }))
     }
+
+    async fn prune_done(&self, processed_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(self.write(|state| {
+            let before = state.outbox.len();
+            state.outbox.retain(|_, s| {
+                s.event.state != OutboxState::Done || s.event.processed_at.is_none_or(|at| at >= processed_before)
+            });
+            (before - state.outbox.len()) as u64
+        }))
+    }
 }

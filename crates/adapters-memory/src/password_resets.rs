@@ -15,6 +15,14 @@ impl PasswordResetRepository for MemoryStore {
     async fn find_by_hash(&self, token_hash: &str) -> Result<Option<PasswordResetRecord>, StoreError> {
         Ok(self.read(|state| state.password_resets.values().find(|r| r.token_hash == token_hash).cloned()))
     }
+
+    async fn remove_expired(&self, expired_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(self.write(|state| {
+            let before = state.password_resets.len();
+            state.password_resets.retain(|_, r| r.expires_at >= expired_before);
+            (before - state.password_resets.len()) as u64
+        }))
+    }
 }
 
 #[async_trait]

@@ -91,6 +91,16 @@ impl IdempotencyStore for Database {
             .map_err(store_error)?;
         Ok(())
     }
+
+    async fn remove_created_before(&self, created_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        // `idx_idempotency_keys_created` finds them.
+        let removed = Entity::delete_many()
+            .filter(Column::CreatedAt.lt(created_before))
+            .exec(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(removed.rows_affected)
+    }
 }
 
 fn into_record(m: idempotency_key::Model) -> Result<IdempotencyRecord, StoreError> {

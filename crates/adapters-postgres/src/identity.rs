@@ -1,6 +1,8 @@
 //! Accounts, access requests and refresh tokens: reads on the pool, writes inside a transaction. Unique indexes
 //! (e-mail, matricule, token hash) decide conflicts, so concurrent writers cannot both win.
 
+use std::collections::BTreeMap;
+
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -77,6 +79,24 @@ impl UserRepository for Database {
             .await
             .map_err(store_error)?;
         Ok(admin.is_some())
+    }
+
+    async fn count_by_role(&self) -> Result<BTreeMap<Role, u64>, StoreError> {
+        let rows: Vec<(String, i64)> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Role)
+            .column_as(Expr::col(user::Column::Id).count(), "n")
+            .group_by(user::Column::Role)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(role, n)| {
+                let role = role.parse().map_err(|e| anyhow!("users.role: {e}"))?;
+                Ok((role, u64::try_from(n).unwrap_or_default()))
+            })
+            .collect()
     }
 
     async fn list(&self, filter: &UserFilter, page: Page, sort: UserSort) -> Result<PageOf<User>, StoreError> {
@@ -383,6 +403,15 @@ impl RefreshTokenRepository for Database {
             used_at: m.used_at,
             revoked_at: m.revoked_at,
         }))
+    }
+
+    async fn remove_expired(&self, expired_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let removed = refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::ExpiresAt.lt(expired_before))
+            .exec(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(removed.rows_affected)
     }
 }
 

@@ -146,6 +146,24 @@ impl OfferRepository for Database {
             .collect()
     }
 
+    async fn count_by_status(&self) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
+        let rows: Vec<(String, i64)> = Entity::find()
+            .select_only()
+            .column(Column::Status)
+            .column_as(Expr::col(Column::Id).count(), "n")
+            .group_by(Column::Status)
+            .into_tuple()
+            .all(&self.conn)
+            .await
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(status, n)| {
+                let status = status.parse().map_err(|e| anyhow!("job_offers.status: {e}"))?;
+                Ok((status, u64::try_from(n).unwrap_or_default()))
+            })
+            .collect()
+    }
+
     async fn version(&self) -> Result<i64, StoreError> {
         // One row, bumped by a trigger on every write to job_offers (migration 000018, P2).
         let backend = self.conn.get_database_backend();

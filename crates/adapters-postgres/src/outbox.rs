@@ -25,6 +25,8 @@ use crate::entities::outbox_event::{Column, Entity, Model};
 const PENDING: &str = OutboxState::Pending.as_str();
 const DONE: &str = OutboxState::Done.as_str();
 const DEAD: &str = OutboxState::Dead.as_str();
+/// The predicate of the partial index `idx_outbox_events_done`.
+const DONE_LITERAL: &str = "state = 'done'";
 
 const CLAIM_POSTGRES: &str = "WITH due AS MATERIALIZED (
     SELECT id FROM outbox_events
@@ -245,5 +247,25 @@ impl OutboxStore for Database {
                 .filter(Column::State.is_in([PENDING, DEAD])),
         };
         Ok(update.exec(&self.conn).await.map_err(store_error)?.rows_affected)
+    }
+
+    async fn prune_done(&self, processed_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        // `state = 'done'` as a literal, not a bound value: a generic plan can then use the partial index
+        // `idx_outbox_events_done` (migration 000021).
+        let removed = Entity::delete_many()
+            .filter(Expr::cust(DONE_LITERAL))
+            .filter(Column::ProcessedAt.lt(processed_before))
+            .exec(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(removed.rows_affected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_partial_index_predicate_names_the_done_state() {
+        assert_eq!(super::DONE_LITERAL, format!("state = '{}'", super::DONE));
     }
 }

@@ -28,6 +28,15 @@ impl PasswordResetRepository for Database {
             used_at: m.used_at,
         }))
     }
+
+    async fn remove_expired(&self, expired_before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let removed = password_reset::Entity::delete_many()
+            .filter(password_reset::Column::ExpiresAt.lt(expired_before))
+            .exec(&self.conn)
+            .await
+            .map_err(store_error)?;
+        Ok(removed.rows_affected)
+    }
 }
 
 #[async_trait]

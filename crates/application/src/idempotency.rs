@@ -57,7 +57,8 @@ pub enum Claim {
 /// and answers `Claimed`, unless a record created at or after `not_before` exists, which it returns as
 /// `Existing`; an older record is replaced. Of concurrent claims of one key exactly one is `Claimed`.
 /// `complete` stores the response of a claimed key; `release` forgets the key (the request failed: a retry runs
-/// again). Both do nothing for an unknown key.
+/// again). Both do nothing for an unknown key. `remove_created_before` deletes every record, completed or not,
+/// claimed before `created_before`, and returns how many.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
     /// Claims `(scope, key)` for a request starting at `at`, or returns the record still in the window.
@@ -78,6 +79,8 @@ pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StoreError>;
     /// Forgets a claimed key, so that a retry runs again.
     async fn release(&self, scope: Uuid, key: &str) -> Result<(), StoreError>;
+    /// Deletes the records claimed before `created_before`; returns how many.
+    async fn remove_created_before(&self, created_before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// Idempotency keys as the HTTP layer uses them: claimed, completed and released at the clock's time, each

@@ -17,6 +17,7 @@ pub mod documents_sweep;
 pub mod dossier;
 pub mod evaluations;
 pub mod health;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod identity;
 pub mod interviews;
@@ -27,6 +28,7 @@ pub mod monitoring;
 pub mod notifications;
 pub mod offers;
 pub mod outbox;
+pub mod service_stats;
 pub mod store;
 
 pub use clock::{Clock, IdGenerator, SystemClock, SystemIds};

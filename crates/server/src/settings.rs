@@ -105,6 +105,7 @@ pub struct Settings {
     pub webhook: WebhookSettings,
     pub azure_function: AzureFunctionSettings,
     pub outbox: OutboxSettings,
+    pub housekeeping: HousekeepingSettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
     pub monitoring: MonitoringSettings,
@@ -388,6 +389,40 @@ impl SweepSettings {
             bail!("storage.sweep.interval_secs doit être positif");
         }
         Ok(Duration::from_secs(self.interval_secs))
+    }
+}
+
+/// Housekeeping (`[housekeeping]`): run in the server every `interval_secs` when `enabled`, removing handled
+/// outbox events, idempotency keys and expired tokens past their retention.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HousekeepingSettings {
+    pub enabled: bool,
+    pub interval_secs: u64,
+    pub outbox_done_retention_days: u32,
+    pub expired_tokens_retention_days: u32,
+}
+
+impl HousekeepingSettings {
+    pub fn retention(&self) -> anyhow::Result<seeg_application::housekeeping::Retention> {
+        use seeg_application::housekeeping::{Retention, RetentionOutOfRange};
+        Retention::days(self.outbox_done_retention_days, self.expired_tokens_retention_days).map_err(|e| match e {
+            RetentionOutOfRange::OutboxDone => anyhow!("housekeeping.outbox_done_retention_days : {e}"),
+            RetentionOutOfRange::ExpiredTokens => anyhow!("housekeeping.expired_tokens_retention_days : {e}"),
+        })
+    }
+
+    pub fn interval(&self) -> anyhow::Result<Duration> {
+        if self.interval_secs == 0 {
+            bail!("housekeeping.interval_secs doit être positif");
+        }
+        Ok(Duration::from_secs(self.interval_secs))
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        self.retention()?;
+        self.interval()?;
+        Ok(())
     }
 }
 
@@ -847,6 +882,7 @@ impl Settings {
         self.outbox.policy()?;
         self.mail.validate()?;
         self.storage.validate()?;
+        self.housekeeping.validate()?;
         self.lake.validate()?;
         self.azure_function.validate()?;
         self.evaluations.weights()?;
@@ -1200,6 +1236,44 @@ mod tests {
             jail.set_env("APP__AUTH__BOOTSTRAP_ADMIN_EMAIL", "pas-une-adresse");
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("BOOTSTRAP_ADMIN_EMAIL) : L'adresse e-mail"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn housekeeping_runs_hourly_keeps_handled_events_a_week_and_refuses_retentions_out_of_range() {
+        Jail::expect_with(|jail| {
+            let housekeeping = load(jail, Environment::Development).unwrap().housekeeping;
+            assert!(housekeeping.enabled);
+            assert_eq!(housekeeping.interval().unwrap(), Duration::from_secs(3600));
+            assert_eq!(
+                housekeeping.retention().unwrap(),
+                seeg_application::housekeeping::Retention::days(7, 1).unwrap()
+            );
+            for (key, value, named) in [
+                ("APP__HOUSEKEEPING__OUTBOX_DONE_RETENTION_DAYS", "0", "housekeeping.outbox_done_retention_days"),
+                ("APP__HOUSEKEEPING__OUTBOX_DONE_RETENTION_DAYS", "3651", "housekeeping.outbox_done_retention_days"),
+                (
+                    "APP__HOUSEKEEPING__EXPIRED_TOKENS_RETENTION_DAYS",
+                    "3651",
+                    "housekeeping.expired_tokens_retention_days",
+                ),
+                ("APP__HOUSEKEEPING__INTERVAL_SECS", "0", "housekeeping.interval_secs"),
+            ] {
+                jail.set_env(key, value);
+                let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+                assert!(error.contains(named), "{key}={value}: {error}");
+                jail.set_env("APP__HOUSEKEEPING__OUTBOX_DONE_RETENTION_DAYS", "30");
+                jail.set_env("APP__HOUSEKEEPING__EXPIRED_TOKENS_RETENTION_DAYS", "0");
+                jail.set_env("APP__HOUSEKEEPING__INTERVAL_SECS", "600");
+            }
+            jail.set_env("APP__HOUSEKEEPING__ENABLED", "false");
+            let housekeeping = load(jail, Environment::Development).unwrap().housekeeping;
+            assert_eq!(
+                (housekeeping.enabled, housekeeping.interval_secs, housekeeping.outbox_done_retention_days),
+                (false, 600, 30)
+            );
+            assert_eq!(housekeeping.expired_tokens_retention_days, 0);
             Ok(())
         });
     }

@@ -17,6 +17,7 @@ use seeg_application::applications::{
 };
 use seeg_application::documents_sweep::DocumentSweep;
 use seeg_application::health::HealthCheck;
+use seeg_application::housekeeping::Housekeeping;
 use seeg_application::identity::{
     AccessRequestDesk, Accounts, AuditTrail, PasswordHasher, TokenService, TokenSettings, UserManagement,
     UserProvisioning,
@@ -46,6 +47,8 @@ pub struct Application {
     relay: Option<(watch::Sender<bool>, JoinHandle<()>)>,
     /// The periodic orphan-document sweep, when `storage.sweep.enabled`.
     sweep: Option<JoinHandle<()>>,
+    /// The periodic housekeeping, when `housekeeping.enabled`.
+    housekeeping: Option<JoinHandle<()>>,
 }
 
 /// Opens the database and, when the settings say so, migrates it.
@@ -151,6 +154,18 @@ pub fn document_storage(settings: &Settings) -> anyhow::Result<BlobStorage> {
         )?,
         StorageKind::S3 => BlobStorage::s3(&settings.storage.s3.location())?,
     })
+}
+
+/// Housekeeping over this service's database, as the settings configure it.
+pub fn housekeeping(settings: &Settings, database: &Database, clock: Arc<dyn Clock>) -> anyhow::Result<Housekeeping> {
+    Ok(Housekeeping::new(
+        Arc::new(database.clone()),
+        Arc::new(database.clone()),
+        Arc::new(database.clone()),
+        Arc::new(database.clone()),
+        clock,
+        settings.housekeeping.retention()?,
+    ))
 }
 
 /// The orphan-document sweep over this service's database and store, as the settings configure it.
@@ -372,6 +387,7 @@ impl Application {
         crate::admin::bootstrap(settings, &database, Arc::clone(&clock), Arc::clone(&ids)).await?;
         // One hasher for every use case: its bound on concurrent hashes holds across all of them.
         let sweep = document_sweep(settings, &database, &storage, Arc::clone(&clock))?;
+        let housekeeping = housekeeping(settings, &database, Arc::clone(&clock))?;
         let hasher = crate::hashing::password_hasher(&settings.auth).await?;
         let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         // One set of S11 bounds: the submission and the later document changes check the same.
@@ -582,7 +598,25 @@ impl Application {
             info: ServiceInfo {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 environment: settings.environment.as_str().to_owned(),
+                tracing: !settings.telemetry.otlp_endpoint.trim().is_empty(),
+                rate_limiting: settings.rate_limit.enabled,
+                database_engine: if settings.database.is_sqlite() { "sqlite" } else { "postgresql" },
+                document_storage: match settings.storage.kind {
+                    StorageKind::Local => "local",
+                    StorageKind::Memory => "memory",
+                    StorageKind::Azure => "azure",
+                    StorageKind::S3 => "s3",
+                },
+                lake_export: settings.lake.enabled,
             },
+            service_stats: seeg_application::service_stats::ServiceStats::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&clock),
+            ),
+            system: seeg_adapters_http::SystemProbe::default(),
         };
         let http = HttpConfig { allowed_origins: settings.http.allowed_origins.clone() };
 
@@ -612,8 +646,14 @@ impl Application {
         } else {
             None
         };
+        let housekeeping = if settings.housekeeping.enabled {
+            let interval = settings.housekeeping.interval()?;
+            Some(tokio::spawn(async move { housekeeping.run(interval).await }))
+        } else {
+            None
+        };
         tracing::info!(http.port = port, "listening");
-        Ok(Self { port, server, database, body_budget, relay, sweep })
+        Ok(Self { port, server, database, body_budget, relay, sweep, housekeeping })
     }
 
     pub fn port(&self) -> u16 {
@@ -658,6 +698,11 @@ impl Application {
             // Safe at any point: a pass only deletes orphans, and the next start finds the rest.
             sweep.abort();
             let _ = sweep.await;
+        }
+        if let Some(housekeeping) = self.housekeeping {
+            // Safe at any point: each job is one statement.
+            housekeeping.abort();
+            let _ = housekeeping.await;
         }
         self.database.close().await?;
         Ok(())

@@ -109,7 +109,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 103] = [
+const TABLE: [Row; 106] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -123,6 +123,10 @@ const TABLE: [Row; 103] = [
     ("GET",    "/redoc",                                  Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
     ("GET",    "/redoc/",                                 Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
     ("GET",    "/redoc/redoc.standalone.js",              Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
+    // The service's description: any signed-in caller; its figures: admins (legacy §1.1, §1.14).
+    ("GET",    "/",                                       Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("GET",    "/info",                                   Body::None, Caller::Shared,          [401, 200, 200, 200, 200]),
+    ("GET",    "/monitoring/stats",                       Body::None, Caller::Shared,          [401, 403, 403, 403, 200]),
     // Authentication: the public routes ignore any bearer token (S4).
     ("POST",   "/api/v1/auth/signup",                     Body::Signup, Caller::Shared,        [201, 201, 201, 201, 201]),
     ("POST",   "/api/v1/auth/login",                      Body::Login, Caller::Shared,         [200, 200, 200, 200, 200]),

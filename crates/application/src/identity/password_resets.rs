@@ -38,11 +38,14 @@ pub struct PasswordResetRecord {
 /// Reads reset tokens.
 ///
 /// Contract: `find_by_hash` matches the hash exactly and returns `None` for an unknown one; used and expired
-/// tokens are returned too (the use case decides).
+/// tokens are returned too (the use case decides). `remove_expired` deletes the tokens whose `expires_at` is
+/// before `expired_before`, used or not, and returns how many.
 #[async_trait]
 pub trait PasswordResetRepository: Send + Sync + std::fmt::Debug {
     /// The token with this hash, used and expired included.
     async fn find_by_hash(&self, token_hash: &str) -> Result<Option<PasswordResetRecord>, StoreError>;
+    /// Deletes the tokens expired before `expired_before`; returns how many.
+    async fn remove_expired(&self, expired_before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// Writes reset tokens inside a transaction.

@@ -14,7 +14,8 @@ use crate::store::{Page, PageOf, StoreError};
 /// Contract: `get` and `find_by_email` return `None` for an unknown account; `get_many` returns the known
 /// accounts among `ids` (unknown ones are absent, duplicates are read once), in no particular order; `find_by_email` takes the lower-cased
 /// address and matches it exactly (addresses are stored lower-cased, S5). `any_admin` is `true` as soon as one
-/// committed account has the role admin, whatever its statut.
+/// committed account has the role admin, whatever its statut. `count_by_role` counts every committed account,
+/// whatever its statut, per role; roles without accounts are left out.
 #[async_trait]
 pub trait UserRepository: Send + Sync + std::fmt::Debug {
     /// The account with this id, if any.
@@ -32,6 +33,8 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
     /// name, e-mail" with case and accents ignored (`seeg_domain::search::fold`; `%` and `_` are literal). Names
     /// sort by the stored text in the database's collation (code-point order on SQLite and the in-memory store).
     async fn list(&self, filter: &UserFilter, page: Page, sort: UserSort) -> Result<PageOf<User>, StoreError>;
+    /// Every account counted per role (one query).
+    async fn count_by_role(&self) -> Result<BTreeMap<Role, u64>, StoreError>;
 }
 
 /// Which accounts `UserRepository::list` returns; `None` is no criterion.
@@ -447,11 +450,15 @@ pub struct RefreshTokenRecord {
 /// Reads refresh tokens.
 ///
 /// Contract: `find_by_hash` matches the hash exactly and returns `None` for an unknown one; used and revoked
-/// tokens are returned too (reuse detection needs them).
+/// tokens are returned too (reuse detection needs them). `remove_expired` deletes the tokens whose `expires_at`
+/// is before `expired_before`, used, revoked or not, and returns how many: an expired token is refused whatever
+/// its row says, so its row no longer detects anything.
 #[async_trait]
 pub trait RefreshTokenRepository: Send + Sync + std::fmt::Debug {
     /// The token with this hash, used or revoked included.
     async fn find_by_hash(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError>;
+    /// Deletes the tokens expired before `expired_before`; returns how many.
+    async fn remove_expired(&self, expired_before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// Writes refresh tokens inside a transaction. Contract: `insert` of an existing id or hash is `Conflict`.

@@ -81,7 +81,8 @@ impl OfferFilter {
 /// it stops at `SEARCH_TOTAL_CAP` (exact below it; equal to it when there are at least as many). A filter is read
 /// as `OfferFilter::folded` gives it: a `q` that folds to nothing is no `q`. `get` returns `None` for
 /// an unknown id and applies no audience rule (the use case does). `count_by_status_for_recruiter` counts the
-/// recruiter's offers per status, statuses without offers left out. `version` is the catalogue version (P2): it
+/// recruiter's offers per status, statuses without offers left out; `count_by_status` every offer the same way.
+/// `version` is the catalogue version (P2): it
 /// grows with every committed offer write (insert, update, delete, by any process sharing the store), in the
 /// writing transaction, and never goes back; a read that starts after a write committed sees a larger version.
 #[async_trait]
@@ -95,6 +96,8 @@ pub trait OfferRepository: Send + Sync + std::fmt::Debug {
     /// The recruiter's offers, counted per status.
     async fn count_by_status_for_recruiter(&self, recruiter_id: Uuid)
     -> Result<BTreeMap<OfferStatus, u64>, StoreError>;
+    /// Every offer, counted per status (one query).
+    async fn count_by_status(&self) -> Result<BTreeMap<OfferStatus, u64>, StoreError>;
     /// The catalogue version: larger after every committed offer write (see the contract above).
     async fn version(&self) -> Result<i64, StoreError>;
 }

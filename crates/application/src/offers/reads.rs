@@ -222,6 +222,9 @@ mod tests {
         async fn count_by_status_for_recruiter(&self, _: Uuid) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
             Ok(BTreeMap::new())
         }
+        async fn count_by_status(&self) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
+            Ok(BTreeMap::new())
+        }
         async fn version(&self) -> Result<i64, StoreError> {
             Ok(*self.version.lock().unwrap())
         }

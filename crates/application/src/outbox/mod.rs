@@ -123,6 +123,8 @@ pub struct KindCount {
 /// - `release` gives back leases `worker` holds on events it will not run after all (shutdown, lease too short
 ///   to start another handler): they become claimable at once. It returns how many it released.
 /// - `retry` returns how many events it woke up.
+/// - `prune_done` deletes the `done` events whose handler succeeded before `processed_before` and returns how
+///   many; pending and dead events stay whatever their age (a dead letter waits for an operator).
 #[async_trait]
 pub trait OutboxStore: Send + Sync + std::fmt::Debug {
     /// Leases up to `limit` due events to `worker` until `lease_until` (see the contract above).
@@ -153,6 +155,8 @@ pub trait OutboxStore: Send + Sync + std::fmt::Debug {
     async fn stats(&self) -> Result<OutboxStats, StoreError>;
     /// Makes the events of `scope` due at `now`; returns how many.
     async fn retry(&self, scope: RetryScope, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Deletes the `done` events processed before `processed_before`; returns how many.
+    async fn prune_done(&self, processed_before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// Runs the side effect of one kind of event.

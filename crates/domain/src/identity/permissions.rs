@@ -59,11 +59,13 @@ pub enum Action {
     /// The service's metrics (`/monitoring/metrics`): admins (and a scraper holding the configured token, which
     /// is not an account).
     ReadMetrics,
+    /// The service's own figures (`/monitoring/stats`: accounts, offers, applications, outbox): admins, as legacy.
+    ReadServiceStats,
 }
 
 impl Action {
     /// Every action, for tests that walk the whole matrix.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::ReadOffers,
         Self::CreateOffer,
         Self::UpdateOffer,
@@ -90,6 +92,7 @@ impl Action {
         Self::ReadStatistics,
         Self::ManageOutbox,
         Self::ReadMetrics,
+        Self::ReadServiceStats,
     ];
 }
 
@@ -162,8 +165,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
     use Action::{
         ChangeApplicationStatus, CreateOffer, DeleteOffer, EditApplication, Evaluate, HandleAccessRequests, ListUsers,
         ManageOutbox, ManageUsers, ReadAccessRequests, ReadApplications, ReadAudit, ReadDocuments, ReadEmailLogs,
-        ReadEvaluations, ReadInterviews, ReadMetrics, ReadOfferApplications, ReadOffers, ReadOwnOffers, ReadStatistics,
-        ReadUsers, ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
+        ReadEvaluations, ReadInterviews, ReadMetrics, ReadOfferApplications, ReadOffers, ReadOwnOffers,
+        ReadServiceStats, ReadStatistics, ReadUsers, ScheduleInterviews, SendEmails, UpdateOffer, WithdrawApplication,
     };
     use Decision::{Allow, Forbid, Hide};
     use Ownership::{Any, Own};
@@ -197,7 +200,7 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
         (
             Role::Recruiter,
             WithdrawApplication | EditApplication | ManageUsers | ReadEmailLogs | ReadAudit | ManageOutbox
-            | ReadMetrics,
+            | ReadMetrics | ReadServiceStats,
             _,
         ) => Forbid,
 
@@ -232,7 +235,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ReadEmailLogs
             | ReadAudit
             | ManageOutbox
-            | ReadMetrics,
+            | ReadMetrics
+            | ReadServiceStats,
             _,
         ) => Forbid,
 
@@ -267,7 +271,8 @@ pub const fn decide(role: Role, action: Action, ownership: Ownership) -> Decisio
             | ReadAudit
             | ReadStatistics
             | ManageOutbox
-            | ReadMetrics,
+            | ReadMetrics
+            | ReadServiceStats,
             _,
         ) => Forbid,
     }
@@ -281,7 +286,7 @@ mod tests {
 
     /// The whole S3 matrix: for each action, the decision for (own, any) of admin, recruiter, observer, candidate.
     #[rustfmt::skip]
-    const MATRIX: [(Action, [[Decision; 2]; 4]); 26] = [
+    const MATRIX: [(Action, [[Decision; 2]; 4]); 27] = [
         //                          admin     recruiter  observer   candidate
         //                          own  any  own  any   own  any   own  any
         (ReadOffers,              [[A, A], [A, A],  [A, A],  [A, A]]),
@@ -310,6 +315,7 @@ mod tests {
         (ReadStatistics,          [[A, A], [A, A],  [A, A],  [F, F]]),
         (ManageOutbox,            [[A, A], [F, F],  [F, F],  [F, F]]),
         (ReadMetrics,             [[A, A], [F, F],  [F, F],  [F, F]]),
+        (ReadServiceStats,        [[A, A], [F, F],  [F, F],  [F, F]]),
     ];
 
     fn expected(role: Role, action: Action, ownership: Ownership) -> Decision {
