@@ -1,7 +1,7 @@
-//! What the service is, for signed-in callers (legacy §1.1): `GET /` and `GET /info`, in their legacy shapes minus
-//! what the legacy service leaked (D11: the database URL, the CORS origins, the caller's e-mail) and minus what it
+//! What the service is, for signed-in callers (legacy §1.1, O2 in docs/decisions.md): `GET /` and `GET /info`, in
+//! their legacy shapes minus what the legacy service leaked (D11: the database URL, the CORS origins) and minus what it
 //! claimed falsely (D10: rate limiting is reported as it is). Nothing here is a secret or personal data: the
-//! caller's own id and role, and facts about the running release.
+//! caller's own id, e-mail and role, and facts about the running release.
 
 use actix_web::{HttpResponse, web};
 use seeg_domain::applications::{DocumentLimits, DocumentType};
@@ -33,10 +33,11 @@ pub struct Root {
     pub user: RootUser,
 }
 
-/// The caller, by id and role (legacy `{email, role}`: the address is read at `/api/v1/users/me`, not here).
+/// The caller (legacy `{email, role}`, K1): its own address, told to itself only, and its id.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RootUser {
     pub id: Uuid,
+    pub email: String,
     /// `admin`, `recruiter`, `observer` or `candidate`.
     pub role: &'static str,
 }
@@ -126,7 +127,7 @@ pub(crate) async fn root(state: web::Data<ApiState>, caller: Caller) -> Result<H
         status: "active",
         docs: "/docs",
         redoc: "/redoc",
-        user: RootUser { id: caller.0.id, role: caller.0.role.as_str() },
+        user: RootUser { id: caller.0.id, email: caller.0.email.clone(), role: caller.0.role.as_str() },
     }))
 }
 

@@ -1,4 +1,4 @@
-//! `GET /monitoring/metrics` (issue 17; the legacy route always answered 500, D15): the Prometheus text
+//! `GET /monitoring/metrics` (O1 in docs/decisions.md; the legacy route always answered 500, D15): the Prometheus text
 //! exposition, for an admin's token or the scraper's (`monitoring.scrape_token`). What happens is counted where it
 //! happens, through the `metrics` facade (requests here in the middleware, logins, e-mails and outbox runs in the
 //! use cases); what is a state (the outbox, the applications by status, the database pool, the process) is read

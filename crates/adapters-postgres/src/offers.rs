@@ -128,40 +128,11 @@ impl OfferRepository for Database {
         &self,
         recruiter_id: Uuid,
     ) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
-        let rows: Vec<(String, i64)> = Entity::find()
-            .select_only()
-            .column(Column::Status)
-            .column_as(Expr::col(Column::Id).count(), "n")
-            .filter(Column::RecruiterId.eq(recruiter_id))
-            .group_by(Column::Status)
-            .into_tuple()
-            .all(&self.conn)
-            .await
-            .map_err(store_error)?;
-        rows.into_iter()
-            .map(|(status, n)| {
-                let status = status.parse().map_err(|e| anyhow!("job_offers.status: {e}"))?;
-                Ok((status, u64::try_from(n).unwrap_or_default()))
-            })
-            .collect()
+        statuses_counted(&self.conn, Condition::all().add(Column::RecruiterId.eq(recruiter_id))).await
     }
 
     async fn count_by_status(&self) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
-        let rows: Vec<(String, i64)> = Entity::find()
-            .select_only()
-            .column(Column::Status)
-            .column_as(Expr::col(Column::Id).count(), "n")
-            .group_by(Column::Status)
-            .into_tuple()
-            .all(&self.conn)
-            .await
-            .map_err(store_error)?;
-        rows.into_iter()
-            .map(|(status, n)| {
-                let status = status.parse().map_err(|e| anyhow!("job_offers.status: {e}"))?;
-                Ok((status, u64::try_from(n).unwrap_or_default()))
-            })
-            .collect()
+        statuses_counted(&self.conn, Condition::all()).await
     }
 
     async fn version(&self) -> Result<i64, StoreError> {
@@ -248,6 +219,29 @@ impl Database {
         };
         Ok((rows, total))
     }
+}
+
+/// The offers matching `condition`, counted by status (statuses without offers left out).
+async fn statuses_counted(
+    conn: &sea_orm::DatabaseConnection,
+    condition: Condition,
+) -> Result<BTreeMap<OfferStatus, u64>, StoreError> {
+    let rows: Vec<(String, i64)> = Entity::find()
+        .select_only()
+        .column(Column::Status)
+        .column_as(Expr::col(Column::Id).count(), "n")
+        .filter(condition)
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(store_error)?;
+    rows.into_iter()
+        .map(|(status, n)| {
+            let status = status.parse().map_err(|e| anyhow!("job_offers.status: {e}"))?;
+            Ok((status, u64::try_from(n).unwrap_or_default()))
+        })
+        .collect()
 }
 
 /// The total a search page tells by itself: a page that is not full ends the list (and an empty first page says

@@ -1,4 +1,4 @@
-//! Housekeeping: rows whose purpose has passed are removed on a schedule, so tables the service writes on every
+//! Housekeeping (O3 in docs/decisions.md): rows whose purpose has passed are removed on a schedule, so tables the service writes on every
 //! request stay the size of their useful part.
 //!
 //! Four jobs, each one statement through its port:

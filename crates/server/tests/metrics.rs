@@ -35,6 +35,17 @@ async fn serve(dir: &Path, url: &str, key: &str) -> Serving {
     Serving::start(command, port, dir.join("server.log")).await
 }
 
+/// A test app signing with a key of its own, which the real server is then given, so its tokens are valid there.
+async fn signing_app(backend: Backend) -> (TestApp, String) {
+    let key = format!("{}{}", SystemIds.new_id().simple(), SystemIds.new_id().simple());
+    let signing = key.clone();
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
+        s.auth.secret_key = SecretString::from(signing);
+    })
+    .await;
+    (app, key)
+}
+
 /// The exposition read with `bearer`, parsed; the raw text too.
 async fn scrape(server: &Serving, bearer: &str) -> (Scrape, String) {
     let response = reqwest::Client::new()
@@ -66,12 +77,7 @@ fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
 }
 
 async fn the_metrics_move_with_what_happens_and_only_admins_and_the_scraper_read_them(backend: Backend) {
-    let key = format!("{}{}", SystemIds.new_id().simple(), SystemIds.new_id().simple());
-    let signing = key.clone();
-    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
-        s.auth.secret_key = SecretString::from(signing);
-    })
-    .await;
+    let (app, key) = signing_app(backend).await;
     let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
     let recruiter = app.token_for(Role::Recruiter, "recruteur@seeg-gabon.com").await.token;
     let candidate = app.token_for(Role::Candidate, "awa.ndong@example.com").await.token;
@@ -165,12 +171,7 @@ async fn the_metrics_move_with_what_happens_and_only_admins_and_the_scraper_read
 }
 
 async fn an_application_moves_its_status_series_and_its_e_mail_the_outbox_series(backend: Backend) {
-    let key = format!("{}{}", SystemIds.new_id().simple(), SystemIds.new_id().simple());
-    let signing = key.clone();
-    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
-        s.auth.secret_key = SecretString::from(signing);
-    })
-    .await;
+    let (app, key) = signing_app(backend).await;
     let candidate = app.token_for(Role::Candidate, "awa.ndong@example.com").await.token;
     let offer = app.open_offer("Technicien réseau", OfferVisibility::Everyone).await;
     let db = app.stop().await;

@@ -1,6 +1,6 @@
 //! The remaining legacy service routes (legacy §1.1, §1.14): `GET /` and `GET /info` for any signed-in caller,
 //! `GET /monitoring/stats` for admins, and `/monitoring/health`'s `system` and `services` parts (public). None
-//! of them carries an e-mail address, a secret or a connection string.
+//! of them carries a secret, a connection string or anyone's e-mail address but the caller's own (`/`, K1).
 
 use seeg_application::outbox::HandlerRegistry;
 use seeg_domain::applications::ApplicationStatus;
@@ -21,7 +21,7 @@ fn assert_nothing_private(body: &Value, emails: &[&str]) {
     }
 }
 
-async fn root_and_info_answer_signed_in_callers_without_e_mail_or_secret(backend: Backend) {
+async fn root_and_info_answer_signed_in_callers_without_another_s_e_mail_or_a_secret(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     for path in ["/", "/info", "/info/"] {
         let Answer { status, body, .. } = app.get_json(path).await;
@@ -41,10 +41,12 @@ async fn root_and_info_answer_signed_in_callers_without_e_mail_or_secret(backend
             "status": "active",
             "docs": "/docs",
             "redoc": "/redoc",
-            "user": {"id": candidate.user.id, "role": "candidate"},
+            "user": {"id": candidate.user.id, "email": "candidate.root@example.com", "role": "candidate"},
         })
     );
-    assert_nothing_private(&body, &emails);
+    let mut others = body.clone();
+    others["user"]["email"] = json!("");
+    assert_nothing_private(&others, &emails);
     assert_eq!(app.get_as(&observer.token, "/").await.body["user"]["role"], "observer");
 
     for who in [&candidate, &observer] {
@@ -165,7 +167,7 @@ async fn readiness_reports_the_host_the_cache_and_monitoring(backend: Backend) {
 }
 
 on_backends!(Sqlite, Postgres =>
-    root_and_info_answer_signed_in_callers_without_e_mail_or_secret,
+    root_and_info_answer_signed_in_callers_without_another_s_e_mail_or_a_secret,
     info_reports_rate_limits_and_tracing_as_configured,
     monitoring_stats_counts_for_admins_only,
     readiness_reports_the_host_the_cache_and_monitoring,
