@@ -3,9 +3,15 @@
 //!
 //! Memory is `/proc/meminfo`'s `MemTotal` and `MemAvailable` (what the kernel could give without swapping). CPU is
 //! the share of time the processors were busy since the previous probe (since boot for the first), from the
-//! `cpu` line of `/proc/stat`: two small reads of kernel memory, no disk, cheap enough for every probe.
+//! `cpu` line of `/proc/stat`: two small reads of kernel memory, no disk. The figures are read at most once every
+//! `REFRESH` and shared by every probe in between: a caller polling fast neither gets a finer CPU reading of the
+//! host (a side channel on what the service does) nor spoils the operators' own.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How long the figures read are served again.
+const REFRESH: Duration = Duration::from_secs(5);
 
 /// The figures, each `None` when it could not be read.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -32,11 +38,26 @@ struct CpuTimes {
 pub struct SystemProbe {
     /// The previous sample, and the percentage it gave (repeated when no tick passed since).
     last: Arc<Mutex<Option<(CpuTimes, f64)>>>,
+    /// The figures last read, and when.
+    kept: Arc<Mutex<Option<(Instant, SystemFigures)>>>,
 }
 
 impl SystemProbe {
-    /// The figures now.
+    /// The figures, read at most once every `REFRESH`.
     pub fn read(&self) -> SystemFigures {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((at, figures)) = *kept
+            && at.elapsed() < REFRESH
+        {
+            return figures;
+        }
+        let figures = self.read_now();
+        *kept = Some((Instant::now(), figures));
+        figures
+    }
+
+    /// The figures now.
+    fn read_now(&self) -> SystemFigures {
         let (memory_percent, memory_used_mb, memory_available_mb) =
             match std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| memory(&text)) {
                 Some((total_kb, available_kb)) => {
@@ -91,6 +112,16 @@ fn cpu(stat: &str) -> Option<CpuTimes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probes_in_quick_succession_share_one_reading() {
+        let probe = SystemProbe::default();
+        let first = probe.read();
+        for _ in 0..5 {
+            assert_eq!(probe.read(), first);
+        }
+        assert_eq!(probe.clone().read(), first, "clones share it");
+    }
 
     #[test]
     #[allow(clippy::float_cmp)] // one-decimal values, computed the same way

@@ -292,3 +292,34 @@ impl seeg_application::monitoring::ConnectionPool for Database {
         seeg_application::monitoring::PoolUse { in_use: size - idle, idle, max }
     }
 }
+
+/// Rows one housekeeping statement deletes at most (O3): a backlog (the first pass over months of handled events)
+/// is deleted in many short statements, so SQLite's write lock and a PostgreSQL statement are held briefly, and other
+/// writers go on between them.
+pub(crate) const DELETE_BATCH: u64 = 5_000;
+
+/// Deletes the rows of `E` that match `condition`, `DELETE_BATCH` at a time (`key IN (SELECT key … LIMIT n)`, each
+/// batch its own statement), until a batch finds fewer; the rows deleted in all.
+pub(crate) async fn delete_in_batches<E: sea_orm::EntityTrait>(
+    conn: &DatabaseConnection,
+    key: E::Column,
+    condition: sea_orm::Condition,
+) -> Result<u64, StoreError> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    let mut removed = 0;
+    loop {
+        let batch = sea_orm::sea_query::Query::select()
+            .column(key)
+            .from(E::default())
+            .cond_where(condition.clone())
+            .limit(DELETE_BATCH)
+            .to_owned();
+        let deleted =
+            E::delete_many().filter(key.in_subquery(batch)).exec(conn).await.map_err(store_error)?.rows_affected;
+        removed += deleted;
+        if deleted < DELETE_BATCH {
+            return Ok(removed);
+        }
+        tokio::task::yield_now().await;
+    }
+}

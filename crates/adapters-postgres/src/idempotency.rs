@@ -94,12 +94,8 @@ impl IdempotencyStore for Database {
 
     async fn remove_created_before(&self, created_before: DateTime<Utc>) -> Result<u64, StoreError> {
         // `idx_idempotency_keys_created` finds them.
-        let removed = Entity::delete_many()
-            .filter(Column::CreatedAt.lt(created_before))
-            .exec(&self.conn)
-            .await
-            .map_err(store_error)?;
-        Ok(removed.rows_affected)
+        let old = sea_orm::Condition::all().add(Column::CreatedAt.lt(created_before));
+        crate::database::delete_in_batches::<Entity>(&self.conn, Column::Key, old).await
     }
 }
 

@@ -406,12 +406,9 @@ impl RefreshTokenRepository for Database {
     }
 
     async fn remove_expired(&self, expired_before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let removed = refresh_token::Entity::delete_many()
-            .filter(refresh_token::Column::ExpiresAt.lt(expired_before))
-            .exec(&self.conn)
+        let expired = sea_orm::Condition::all().add(refresh_token::Column::ExpiresAt.lt(expired_before));
+        crate::database::delete_in_batches::<refresh_token::Entity>(&self.conn, refresh_token::Column::Id, expired)
             .await
-            .map_err(store_error)?;
-        Ok(removed.rows_affected)
     }
 }
 

@@ -252,13 +252,9 @@ impl OutboxStore for Database {
     async fn prune_done(&self, processed_before: DateTime<Utc>) -> Result<u64, StoreError> {
         // `state = 'done'` as a literal, not a bound value: a generic plan can then use the partial index
         // `idx_outbox_events_done` (migration 000021).
-        let removed = Entity::delete_many()
-            .filter(Expr::cust(DONE_LITERAL))
-            .filter(Column::ProcessedAt.lt(processed_before))
-            .exec(&self.conn)
-            .await
-            .map_err(store_error)?;
-        Ok(removed.rows_affected)
+        let handled_long_ago =
+            sea_orm::Condition::all().add(Expr::cust(DONE_LITERAL)).add(Column::ProcessedAt.lt(processed_before));
+        crate::database::delete_in_batches::<Entity>(&self.conn, Column::Id, handled_long_ago).await
     }
 }
 

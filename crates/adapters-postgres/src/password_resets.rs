@@ -30,12 +30,9 @@ impl PasswordResetRepository for Database {
     }
 
     async fn remove_expired(&self, expired_before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let removed = password_reset::Entity::delete_many()
-            .filter(password_reset::Column::ExpiresAt.lt(expired_before))
-            .exec(&self.conn)
+        let expired = sea_orm::Condition::all().add(password_reset::Column::ExpiresAt.lt(expired_before));
+        crate::database::delete_in_batches::<password_reset::Entity>(&self.conn, password_reset::Column::Id, expired)
             .await
-            .map_err(store_error)?;
-        Ok(removed.rows_affected)
     }
 }
 

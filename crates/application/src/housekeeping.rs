@@ -28,6 +28,10 @@ use crate::store::StoreError;
 
 /// The longest retention accepted, in days (ten years): `now - retention` stays a date the calendar holds.
 pub const MAX_RETENTION_DAYS: u32 = 3_650;
+
+/// How long after the start the first pass runs: past the start-up's own work, well before any restart.
+pub const FIRST_PASS_AFTER: Duration = Duration::from_secs(60);
+
 /// The shortest retention of handled outbox events, in days: operators read recent ones (`/admin/outbox`).
 pub const MIN_OUTBOX_DONE_RETENTION_DAYS: u32 = 1;
 
@@ -145,12 +149,14 @@ impl Housekeeping {
         }
     }
 
-    /// Runs every `interval`, for as long as the task runs (the first pass after one interval: a start-up
-    /// deletes nothing). Stopping the task at any point is safe: each job is one statement.
+    /// Runs every `interval`, for as long as the task runs. The first pass comes `FIRST_PASS_AFTER` after the start
+    /// (or `interval`, if shorter): instances restarted more often than `interval` (rolling deploys, autoscaling)
+    /// would otherwise never run one. Stopping the task at any point is safe: each statement deletes whole rows.
     pub async fn run(&self, interval: Duration) {
+        tokio::time::sleep(interval.min(FIRST_PASS_AFTER)).await;
         loop {
-            tokio::time::sleep(interval).await;
             self.run_once().await;
+            tokio::time::sleep(interval).await;
         }
     }
 }

@@ -107,7 +107,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let environment = named.unwrap_or(Environment::Development);
     let settings = Settings::load(environment, &cli.config_dir)?;
     settings.refuse_implicit_environment(named)?;
-    let _telemetry = crate::telemetry::init(&settings.log, &settings.telemetry)?;
+    let _telemetry = crate::telemetry::init(&settings.log, &settings.telemetry, settings.environment)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             tracing::info!(environment = environment.as_str(), "starting");

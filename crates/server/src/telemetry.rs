@@ -2,6 +2,7 @@
 //! Span fields carry ids only, never personal data (S12).
 
 use anyhow::Context as _;
+use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig as _;
 use opentelemetry_sdk::Resource;
@@ -10,7 +11,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
-use crate::settings::{LogFormat, LogSettings, TelemetrySettings};
+use crate::settings::{Environment, LogFormat, LogSettings, TelemetrySettings};
 
 /// Keeps the trace exporter alive; flushes it when dropped.
 #[derive(Debug)]
@@ -28,8 +29,13 @@ impl Drop for TelemetryGuard {
     }
 }
 
-/// Installs the global subscriber. Call once, before anything logs.
-pub fn init(log: &LogSettings, telemetry: &TelemetrySettings) -> anyhow::Result<TelemetryGuard> {
+/// Installs the global subscriber. Call once, before anything logs. Exported spans carry `service.name`,
+/// `service.version` (this release) and `deployment.environment` (`environment`).
+pub fn init(
+    log: &LogSettings,
+    telemetry: &TelemetrySettings,
+    environment: Environment,
+) -> anyhow::Result<TelemetryGuard> {
     let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&log.level)).context("log.level")?;
     let fmt = match log.format {
         LogFormat::Json => tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true).boxed(),
@@ -46,7 +52,15 @@ pub fn init(log: &LogSettings, telemetry: &TelemetrySettings) -> anyhow::Result<
             .context("exportateur OTLP")?;
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
-            .with_resource(Resource::builder().with_service_name(telemetry.service_name.clone()).build())
+            .with_resource(
+                Resource::builder()
+                    .with_service_name(telemetry.service_name.clone())
+                    .with_attributes([
+                        KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+                        KeyValue::new("deployment.environment", environment.as_str()),
+                    ])
+                    .build(),
+            )
             .build();
         let tracer = provider.tracer("seeg");
         (Some(tracing_opentelemetry::layer().with_tracer(tracer)), Some(provider))

@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use seeg_server::settings::{LogFormat, LogSettings, TelemetrySettings};
+use seeg_server::settings::{Environment, LogFormat, LogSettings, TelemetrySettings};
 
 /// Accepts OTLP requests and reports (request line, content type, body) for each.
 fn fake_collector() -> (String, mpsc::Receiver<(String, String, Vec<u8>)>) {
@@ -49,7 +49,7 @@ fn spans_are_exported_over_otlp_http_when_an_endpoint_is_set() {
     let (endpoint, received) = fake_collector();
     let log = LogSettings { format: LogFormat::Compact, level: "info".into() };
     let telemetry = TelemetrySettings { otlp_endpoint: endpoint, service_name: "seeg-telemetry-test".into() };
-    let guard = seeg_server::telemetry::init(&log, &telemetry).unwrap();
+    let guard = seeg_server::telemetry::init(&log, &telemetry, Environment::Production).unwrap();
 
     tracing::info_span!("outbox.handle", outbox.kind = "test.kind").in_scope(|| tracing::info!("inside"));
     drop(guard); // shutdown flushes the batch
@@ -60,4 +60,7 @@ fn spans_are_exported_over_otlp_http_when_an_endpoint_is_set() {
     let contains = |needle: &str| body.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(contains("outbox.handle"), "the span name is in the export");
     assert!(contains("seeg-telemetry-test"), "the service name is in the resource");
+    for (key, value) in [("service.version", env!("CARGO_PKG_VERSION")), ("deployment.environment", "production")] {
+        assert!(contains(key) && contains(value), "{key} = {value} is in the resource");
+    }
 }

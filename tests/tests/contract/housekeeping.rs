@@ -140,6 +140,19 @@ async fn refresh_and_reset_tokens_expired_before_the_date_are_removed_used_or_no
     }
 }
 
+/// A backlog larger than one delete statement's batch (the SQL adapter deletes 5 000 rows at a time, O3) is removed
+/// whole, and only it.
+async fn a_backlog_larger_than_one_batch_is_removed_whole(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let expiring: Vec<i64> = (0..5_003).map(|i| -1 - i % 3).chain([2]).collect();
+    let (refresh, _) = tokens(&p, "backlog@example.com", &expiring, &[]).await;
+    assert_eq!(p.refresh_tokens.remove_expired(day(0)).await.unwrap(), 5_003);
+    assert_eq!(p.refresh_tokens.remove_expired(day(0)).await.unwrap(), 0);
+    let kept = refresh.last().unwrap();
+    assert!(p.refresh_tokens.find_by_hash(&kept.token_hash).await.unwrap().is_some(), "the live token stays");
+    assert_eq!(p.refresh_tokens.find_by_hash(&refresh[0].token_hash).await.unwrap(), None);
+}
+
 async fn a_pass_removes_exactly_what_is_past_retention(backend: Backend) {
     let (p, _db) = ports(backend).await;
     // Today is day 0, noon: events handled 8 and 6 days ago, keys claimed 2 days and 13 hours ago, tokens expired
@@ -208,4 +221,5 @@ on_backends!(Memory, Sqlite, Postgres =>
     idempotency_keys_claimed_before_the_date_are_removed_completed_or_not,
     refresh_and_reset_tokens_expired_before_the_date_are_removed_used_or_not,
     a_pass_removes_exactly_what_is_past_retention,
+    a_backlog_larger_than_one_batch_is_removed_whole,
 );
