@@ -161,8 +161,7 @@ impl OutboxRelay {
         let now = self.clock.now();
         // A bounded label: the handler's own kind (a row of an unknown kind is counted as `unknown`).
         let kind = handler.map_or("unknown", |h| h.kind());
-        let outcome = if result.is_ok() { "done" } else { "failed" };
-        metrics::counter!("seeg_outbox_runs_total", "kind" => kind, "outcome" => outcome).increment(1);
+        let run_outcome = if result.is_ok() { "done" } else { "failed" };
         let kept = match result {
             Ok(()) => self.store.mark_done(event.id, worker, now).await?,
             Err(error) => {
@@ -182,10 +181,11 @@ impl OutboxRelay {
                 );
                 let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
                 let dead = outcome == FailureOutcome::Dead;
-                if dead {
+                let kept = self.store.mark_failed(event.id, worker, attempts, &error, outcome, now).await?;
+                // Counted by the relay that recorded it only: one that lost its lease leaves it to the owner.
+                if kept && dead {
                     metrics::counter!("seeg_outbox_dead_lettered_total", "kind" => kind).increment(1);
                 }
-                let kept = self.store.mark_failed(event.id, worker, attempts, &error, outcome, now).await?;
                 // Only the relay that recorded the dead letter tells the handler, once.
                 if let (true, true, Some(handler)) = (kept, dead, handler)
                     && let Err(error) = handler.dead_lettered(event).await
@@ -195,7 +195,9 @@ impl OutboxRelay {
                 kept
             }
         };
-        if !kept {
+        if kept {
+            metrics::counter!("seeg_outbox_runs_total", "kind" => kind, "outcome" => run_outcome).increment(1);
+        } else {
             tracing::warn!("outbox lease lost before the outcome was recorded; another relay owns the event");
         }
         Ok(())
