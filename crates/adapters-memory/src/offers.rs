@@ -12,11 +12,12 @@ use uuid::Uuid;
 
 use crate::database::{Change, MemoryStore, MemoryTransaction, page_of};
 
-/// Whether `haystack`, folded, contains `needle`, folded (the SQL adapter's `LIKE` on the folded columns).
+/// Whether `haystack`, folded, contains `needle`, already folded (the SQL adapter's `LIKE` on the folded columns).
 fn contains_folded(haystack: &str, needle: &str) -> bool {
-    search::fold(haystack).contains(&search::fold(needle))
+    search::fold(haystack).contains(needle)
 }
 
+/// Whether `offer` matches `filter`, which must be folded (`OfferFilter::folded`, applied by `list` and `count`).
 fn matches(filter: &OfferFilter, offer: &JobOffer) -> bool {
     offer.is_visible_to(filter.audience)
         && filter.location.as_ref().is_none_or(|needle| contains_folded(&offer.location, needle))
@@ -25,7 +26,7 @@ fn matches(filter: &OfferFilter, offer: &JobOffer) -> bool {
             .department
             .as_ref()
             .is_none_or(|needle| offer.department.as_ref().is_some_and(|d| contains_folded(d, needle)))
-        && filter.q.as_ref().is_none_or(|q| offer.search_folded().contains(&search::fold(q)))
+        && filter.q.as_ref().is_none_or(|q| offer.search_folded().contains(q.as_str()))
         && filter.status.is_none_or(|s| offer.status == s)
         && filter.recruiter_id.is_none_or(|r| offer.recruiter_id == Some(r))
 }
@@ -36,8 +37,8 @@ impl OfferRepository for MemoryStore {
         let filter = &filter.folded();
         self.read(|state| {
             let mut found: Vec<&JobOffer> = state.offers.values().filter(|o| matches(filter, o)).collect();
-            let q = filter.q.as_deref().map(search::fold);
-            let title_matches = |o: &JobOffer| q.as_ref().is_some_and(|q| search::fold(&o.title).contains(q.as_str()));
+            let q = filter.q.as_deref();
+            let title_matches = |o: &JobOffer| q.is_some_and(|q| search::fold(&o.title).contains(q));
             found.sort_by(|a, b| {
                 title_matches(b).cmp(&title_matches(a)).then(b.created_at.cmp(&a.created_at)).then(b.id.cmp(&a.id))
             });

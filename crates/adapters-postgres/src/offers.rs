@@ -24,12 +24,14 @@ use crate::database::{Database, SqlTransaction, store_error};
 use crate::entities::application;
 use crate::entities::job_offer::{Column, Entity, Model};
 
-/// `column LIKE '%text%'` on a folded column, the user's text folded and taken literally.
+/// `column LIKE '%text%'` on a folded column, `text` taken literally. `text` comes from a filter already folded
+/// (`OfferFilter::folded`, which `list` and `count` apply first): it is not folded again here.
 fn contains_folded(column: Column, text: &str) -> SimpleExpr {
-    let pattern = format!("%{}%", escape_like(&search::fold(text)));
+    let pattern = format!("%{}%", escape_like(text));
     Expr::col(column).like(LikeExpr::new(pattern).escape('\\'))
 }
 
+/// Every filter of `filter`, which must be folded (`OfferFilter::folded`).
 fn condition(filter: &OfferFilter) -> Condition {
     let cond = condition_without_q(filter);
     match &filter.q {
