@@ -11,10 +11,9 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use seeg_application::identity::AuthenticationError;
 use seeg_application::monitoring::{MetricsReader, Monitoring, MonitoringError, MonitoringSnapshot};
 
-use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ErrorBody};
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -67,13 +66,7 @@ pub(crate) async fn scrape(state: web::Data<ApiState>, req: HttpRequest) -> Resu
     let user = if endpoint.scrape_token.as_ref().is_some_and(|t| t.accepts(bearer.as_bytes())) {
         None
     } else {
-        match state.accounts.authenticate(bearer).await {
-            Ok(user) => Some(user),
-            Err(AuthenticationError::InvalidToken) => {
-                return Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"));
-            }
-            Err(AuthenticationError::Store(error)) => return Err(error.into()),
-        }
+        Some(crate::auth::signed_in(&state, bearer).await?)
     };
     let reader = user.as_ref().map_or(MetricsReader::Scraper, MetricsReader::Account);
     Monitoring::allows(reader)?;

@@ -24,13 +24,18 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("état de l'API absent")))?;
             let token = bearer.ok_or(ApiError::NotAuthenticated)?;
-            match state.accounts.authenticate(&token).await {
-                Ok(user) => Ok(Caller(user)),
-                Err(AuthenticationError::InvalidToken) => {
-                    Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"))
-                }
-                Err(AuthenticationError::Store(error)) => Err(error.into()),
-            }
+            Ok(Caller(signed_in(&state, &token).await?))
         })
+    }
+}
+
+/// The active account an access token names (S4), or the refusal every signed-in route answers.
+pub(crate) async fn signed_in(state: &ApiState, token: &str) -> Result<User, ApiError> {
+    match state.accounts.authenticate(token).await {
+        Ok(user) => Ok(user),
+        Err(AuthenticationError::InvalidToken) => {
+            Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"))
+        }
+        Err(AuthenticationError::Store(error)) => Err(error.into()),
     }
 }

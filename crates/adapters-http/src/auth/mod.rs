@@ -13,6 +13,7 @@ use actix_web::web;
 
 pub(crate) use account::{CandidateProfileBody, UserBody, UserWithProfile, with_profile};
 pub use caller::Caller;
+pub(crate) use caller::signed_in;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     signup::configure(cfg);
