@@ -47,11 +47,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
 done
-case $backend in
-  both) backends="sqlite postgres" ;;
-  sqlite|postgres) backends=$backend ;;
-  *) echo "--backend: sqlite, postgres or both" >&2; exit 2 ;;
-esac
+backends=$(bench_backends "$backend")
 for s in ${only//,/ }; do
   case ",$all_scenarios," in *",$s,"*) ;; *) echo "--only: among $all_scenarios, not $s" >&2; exit 2 ;; esac
 done
@@ -66,15 +62,9 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -eq 0 ]; then
 fi
 selected() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-# Built once here; bench_setup then uses SEEG_BIN.
-if [ -z "${SEEG_BIN:-}" ]; then
-  cargo build --release -q -p seeg-server
-  SEEG_BIN=${CARGO_TARGET_DIR:-$root/target}/release/seeg
-fi
-SEEG_BIN=$(realpath "$SEEG_BIN")
-export SEEG_BIN
+# Built once here (bench_binary); bench_setup then uses SEEG_BIN.
+bench_binary
 
 offers=50
 applications=10000

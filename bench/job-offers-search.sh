@@ -44,20 +44,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
 done
-case $backend in
-  both) backends="sqlite postgres" ;;
-  sqlite|postgres) backends=$backend ;;
-  *) echo "--backend: sqlite, postgres or both" >&2; exit 2 ;;
-esac
+backends=$(bench_backends "$backend")
 selected() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-if [ -z "${SEEG_BIN:-}" ]; then
-  cargo build --release -q -p seeg-server
-  SEEG_BIN=${CARGO_TARGET_DIR:-$root/target}/release/seeg
-fi
-SEEG_BIN=$(realpath "$SEEG_BIN")
-export SEEG_BIN
+bench_binary
 mkdir -p bench/results
 out=$root/bench/results/job-offers-search-$(date -u +%Y%m%d-%H%M%S).txt
 rows=$(mktemp)

@@ -19,6 +19,26 @@ bench_password='Motdepasse#2026'
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_backend() { echo "${BENCH_BACKEND:-postgres}"; }
 
+# The backends a `--backend` value names (both, sqlite or postgres), one per word; anything else stops the script.
+bench_backends() {
+  case $1 in
+    both) echo "sqlite postgres" ;;
+    sqlite|postgres) echo "$1" ;;
+    *) echo "--backend: sqlite, postgres or both" >&2; exit 2 ;;
+  esac
+}
+
+# SEEG_BIN, built (release) when unset, as an absolute path, exported for bench_setup; wrk installed if missing.
+bench_binary() {
+  command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+  if [ -z "${SEEG_BIN:-}" ]; then
+    cargo build --release -q -p seeg-server
+    SEEG_BIN=${CARGO_TARGET_DIR:-$root/target}/release/seeg
+  fi
+  SEEG_BIN=$(realpath "$SEEG_BIN")
+  export SEEG_BIN
+}
+
 # Builds the release binary, creates the database and the folder, exports the server's settings, migrates, cds in.
 bench_setup() {
   command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
