@@ -100,10 +100,7 @@ impl Monitoring {
         Self::allows(reader)?;
         let outbox = self.outbox.stats().await?;
         let summary = self.applications.summary().await?;
-        let applications_by_status = ApplicationStatus::ALL
-            .into_iter()
-            .map(|status| (status, summary.by_status.get(&status).copied().unwrap_or(0)))
-            .collect();
+        let applications_by_status = crate::service_stats::complete(ApplicationStatus::ALL, &summary.by_status);
         Ok(MonitoringSnapshot { outbox, applications_by_status, pool: self.pool.pool_use() })
     }
 }

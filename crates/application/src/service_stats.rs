@@ -46,7 +46,7 @@ pub struct ServiceFigures {
 }
 
 /// Every value of `all` with its count in `counted`, 0 when absent.
-fn complete<K: Ord + Copy, const N: usize>(all: [K; N], counted: &BTreeMap<K, u64>) -> BTreeMap<K, u64> {
+pub(crate) fn complete<K: Ord + Copy, const N: usize>(all: [K; N], counted: &BTreeMap<K, u64>) -> BTreeMap<K, u64> {
     all.into_iter().map(|k| (k, counted.get(&k).copied().unwrap_or_default())).collect()
 }
 
