@@ -60,8 +60,9 @@ pub use exposition::MetricsExporter;
 pub use host::SystemProbe;
 pub use idempotency::IDEMPOTENCY_KEY_HEADER;
 pub use rate_limit::{
-    Class as RateLimitClass, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits,
-    Quota, RateLimitConfig, RateLimitStore, RateLimiter, Verdict as RateLimitVerdict, parse_trusted_proxy,
+    Class as RateLimitClass, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, ManualClock,
+    MemoryRateLimits, Quota, RateLimitConfig, RateLimitStore, RateLimiter, RedisRateLimits, RedisSetupError,
+    Verdict as RateLimitVerdict, parse_trusted_proxy,
 };
 pub use request_id::REQUEST_ID_HEADER;
 pub use state::{ApiState, HttpConfig, LiveEndpoints, MetricsEndpoint, SecretToken, ServiceInfo, WebhookToken};

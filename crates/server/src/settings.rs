@@ -217,9 +217,37 @@ pub struct RateLimitSettings {
     pub signup: Vec<String>,
     pub upload: Vec<String>,
     pub default: Vec<String>,
+    /// Empty: counters in the process; else the Redis every instance shares (O5). Secret: it may hold a password.
+    #[serde(default = "no_redis")]
+    pub redis_url: SecretString,
+    #[serde(default = "default_redis_key_prefix")]
+    pub redis_key_prefix: String,
+}
+
+fn no_redis() -> SecretString {
+    SecretString::from(String::new())
+}
+
+fn default_redis_key_prefix() -> String {
+    "seeg:rl:".to_owned()
 }
 
 impl RateLimitSettings {
+    /// The shared Redis, when one is set: its URL checked (`redis://` only).
+    pub fn redis(&self) -> anyhow::Result<Option<&str>> {
+        let url = self.redis_url.expose_secret().trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        if !url.starts_with("redis://") {
+            bail!("rate_limit.redis_url : attendu redis://hôte[:port][/base] (rediss:// n'est pas pris en charge)");
+        }
+        if self.redis_key_prefix.is_empty() {
+            bail!("rate_limit.redis_key_prefix : ne peut pas être vide");
+        }
+        Ok(Some(url))
+    }
+
     /// The quotas, parsed (`"5/minute"`).
     pub fn config(&self) -> anyhow::Result<seeg_adapters_http::RateLimitConfig> {
         let parse = |name: &str, list: &[String]| -> anyhow::Result<Vec<seeg_adapters_http::Quota>> {
@@ -873,6 +901,7 @@ impl Settings {
         }
         auth.bootstrap_admin()?;
         self.rate_limit.config()?;
+        self.rate_limit.redis()?;
         if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
         }
@@ -1197,6 +1226,29 @@ mod tests {
             jail.set_env("APP__RATE_LIMIT__AUTH", r#"["5/fortnight"]"#);
             let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
             assert!(error.contains("rate_limit.auth"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_shared_rate_limit_store_is_off_by_default_and_its_url_checked() {
+        Jail::expect_with(|jail| {
+            let s = load(jail, Environment::Development).unwrap();
+            assert_eq!(s.rate_limit.redis().unwrap(), None, "counters in the process by default");
+            assert_eq!(s.rate_limit.redis_key_prefix, "seeg:rl:");
+            jail.set_env("APP__RATE_LIMIT__REDIS_URL", "redis://:secret@cache:6379/2");
+            let s = load(jail, Environment::Development).unwrap();
+            assert_eq!(s.rate_limit.redis().unwrap(), Some("redis://:secret@cache:6379/2"));
+            assert!(!format!("{s:?}").contains("secret@"), "the URL's password never shows in a debug dump");
+            for refused in ["rediss://cache:6380", "cache:6379", "http://cache"] {
+                jail.set_env("APP__RATE_LIMIT__REDIS_URL", refused);
+                let error = load(jail, Environment::Development).unwrap_err().to_string();
+                assert!(error.contains("rate_limit.redis_url"), "{refused}: {error}");
+            }
+            jail.set_env("APP__RATE_LIMIT__REDIS_URL", "redis://cache");
+            jail.set_env("APP__RATE_LIMIT__REDIS_KEY_PREFIX", "");
+            let error = load(jail, Environment::Development).unwrap_err().to_string();
+            assert!(error.contains("redis_key_prefix"), "{error}");
             Ok(())
         });
     }

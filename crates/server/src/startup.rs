@@ -327,9 +327,19 @@ pub fn accounts(
         .with_support_inbox(&settings.mail.support_email))
 }
 
-/// The rate limiter, its counters swept on a timer (never per request); the sweep ends with the limiter.
+/// The rate limiter, its counters in the process or in the shared Redis (O5), swept on a timer (never per request);
+/// the sweep ends with the limiter.
 fn rate_limits(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<seeg_adapters_http::RateLimiter>> {
-    let limiter = Arc::new(seeg_adapters_http::RateLimiter::new(settings.rate_limit.config()?));
+    let config = settings.rate_limit.config()?;
+    let limiter = match settings.rate_limit.redis()? {
+        Some(url) if config.enabled => {
+            let store =
+                seeg_adapters_http::RedisRateLimits::connect(url, &settings.rate_limit.redis_key_prefix, &config)?;
+            seeg_adapters_http::RateLimiter::with_store(config, Arc::new(store))
+        }
+        _ => seeg_adapters_http::RateLimiter::new(config),
+    };
+    let limiter = Arc::new(limiter);
     if settings.rate_limit.enabled {
         let weak = Arc::downgrade(&limiter);
         let mut ticks = tokio::time::interval(limiter.sweep_every());

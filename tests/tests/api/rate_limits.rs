@@ -388,3 +388,36 @@ on_backends!(Sqlite, Postgres =>
     the_default_class_counts_per_account_or_per_address,
     limits_are_off_when_disabled,
 );
+
+/// Two instances on one Redis (O5, `TEST_REDIS_URL`) spend one budget: what one counted, the other refuses.
+#[tokio::test]
+async fn instances_on_one_redis_share_one_budget() {
+    let Some(url) = std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.trim().is_empty()) else {
+        eprintln!("skipped: set TEST_REDIS_URL (e.g. redis://127.0.0.1:6379)");
+        return;
+    };
+    let prefix = format!("test:{}:", seeg_application::IdGenerator::new_id(&seeg_application::SystemIds).simple());
+    let spawn = || {
+        let (url, prefix) = (url.clone(), prefix.clone());
+        TestApp::spawn_with(Backend::Sqlite, HandlerRegistry::default(), move |s| {
+            s.rate_limit.enabled = true;
+            s.rate_limit.auth = vec!["3/minute".to_owned()];
+            s.rate_limit.redis_url = secrecy::SecretString::from(url);
+            s.rate_limit.redis_key_prefix = prefix;
+        })
+    };
+    let (first, second) = (spawn().await, spawn().await);
+    let attempt = |app: &TestApp| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "x@example.com", "password": "Mauvais#2026xx"}))
+            .send()
+    };
+    for (app, remaining) in [(&first, "2"), (&second, "1"), (&first, "0")] {
+        let response = attempt(app).await.unwrap();
+        assert_eq!(response.status(), 401);
+        assert_eq!(header(&response, "x-ratelimit-remaining"), remaining);
+    }
+    assert_eq!(attempt(&second).await.unwrap().status(), 429, "the other instance counted the first's");
+    assert_eq!(attempt(&first).await.unwrap().status(), 429);
+}

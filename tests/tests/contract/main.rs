@@ -29,6 +29,7 @@ mod offer_desk;
 mod offers;
 mod outbox;
 mod password_resets;
+mod rate_limits;
 mod relay;
 mod service_stats;
 mod sessions;

@@ -80,7 +80,7 @@ pub(crate) async fn forgot_password(
         return Err(invalid("email", "champ obligatoire"));
     }
     let email = EmailAddress::parse(&raw).map_err(|e| invalid("email", e.to_string()))?;
-    if reset_request(state.get_ref(), email.as_str()) {
+    if reset_request(state.get_ref(), email.as_str()).await {
         state.password_resets.forgot(&email).await?;
     }
     Ok(HttpResponse::Ok().json(PasswordDone { success: true, message: "Email envoyé si l'adresse existe" }))
@@ -170,11 +170,11 @@ pub(crate) async fn change_password(
         return Err(ApiError::Validation(f.0));
     };
     // The current password is a password guess like a login's: the same account count and delays (S6).
-    let attempt = login_attempt(state.get_ref(), &req, &caller.0.email)?;
+    let attempt = login_attempt(state.get_ref(), &req, &caller.0.email).await?;
     let outcome = state.accounts.change_password(&caller.0, &current, &new_password, &audit_context()).await;
     match &outcome {
-        Ok(()) => attempt.checked(true),
-        Err(PasswordChangeError::WrongCurrentPassword) => attempt.checked(false),
+        Ok(()) => attempt.checked(true).await,
+        Err(PasswordChangeError::WrongCurrentPassword) => attempt.checked(false).await,
         Err(PasswordChangeError::Store(_) | PasswordChangeError::Unexpected(_)) => drop(attempt),
     }
     outcome?;

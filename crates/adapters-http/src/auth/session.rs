@@ -77,12 +77,12 @@ impl Credentials {
 
 async fn session(state: &ApiState, req: &HttpRequest, credentials: Credentials) -> Result<Session, ApiError> {
     let (email, password) = credentials.into_pair()?;
-    let attempt = login_attempt(state, req, &email)?;
+    let attempt = login_attempt(state, req, &email).await?;
     let outcome = state.accounts.log_in(&email, &password, &audit_context()).await;
     match &outcome {
         // A refused statut comes only after a right password (S5).
-        Ok(_) | Err(LoginError::Refused { .. }) => attempt.checked(true),
-        Err(LoginError::InvalidCredentials) => attempt.checked(false),
+        Ok(_) | Err(LoginError::Refused { .. }) => attempt.checked(true).await,
+        Err(LoginError::InvalidCredentials) => attempt.checked(false).await,
         Err(LoginError::Store(_) | LoginError::Unexpected(_)) => drop(attempt),
     }
     Ok(outcome?)

@@ -82,16 +82,16 @@ fn short_digest(parts: &[&[u8]]) -> String {
 /// Forgot-password requests, per account named, in their own bucket (S6): whether a reset link may be sent now.
 /// Past the quota the caller gets the usual answer and no new link (the latest one sent still works): a 429 would
 /// let anyone deny the owner's own request, and tell that the address is being targeted.
-pub(crate) fn reset_request(state: &impl Limits, account: &str) -> bool {
+pub(crate) async fn reset_request(state: &impl Limits, account: &str) -> bool {
     let limiter = state.rate_limiter();
-    !limiter.config.enabled || limiter.store.check(Class::PasswordReset, &account_key(account)).allowed
+    !limiter.config.enabled || limiter.store.check(Class::PasswordReset, &account_key(account)).await.allowed
 }
 
 /// Before a password is checked: admitted, or refused while the account is under a delay for its wrong passwords,
 /// so guesses spread over many addresses still meet the account's count (S6), and no password is tried meanwhile
 /// (the answer would tell a right guess). The check and the reservation of the attempt are one step of the store:
 /// guesses sent in parallel get no more tries than guesses sent one after the other.
-pub(crate) fn login_attempt(
+pub(crate) async fn login_attempt(
     state: &impl Limits,
     req: &actix_web::HttpRequest,
     account: &str,
@@ -102,7 +102,7 @@ pub(crate) fn login_attempt(
     }
     let keys = LoginKeys { account: account_key(account), pair: failure_key(account, &ClientAddress::of(req)) };
     let now = state.clock().now();
-    match limiter.store.begin_login(&keys, limiter.config.login_delays(), now) {
+    match limiter.store.begin_login(&keys, limiter.config.login_delays(), now).await {
         Ok(reservation) => Ok(LoginAttempt {
             held: Some(HeldAttempt { store: limiter.store.clone(), clock: state.clock().clone(), reservation }),
         }),
@@ -114,7 +114,8 @@ pub(crate) fn login_attempt(
 }
 
 /// A login attempt admitted to check a password, in flight in the store until [`Self::checked`]. Dropped before
-/// (a store error, a request dropped mid-check), it releases its reservation and counts nothing.
+/// (a store error, a request dropped mid-check), it releases its reservation and counts nothing: at once for the
+/// in-process store, from a task of its own for a shared one (without a runtime, the shared store lets it lapse).
 #[derive(Debug)]
 #[must_use = "an attempt ends with `checked`, or releases its reservation when dropped"]
 pub(crate) struct LoginAttempt {
@@ -133,21 +134,30 @@ impl LoginAttempt {
     /// After the password was checked: a wrong one counts for the account and for this address; a right one
     /// clears this address's count (the account's own count fades after `forget_after`), and frees the owner's
     /// address only: the attackers' addresses stay held.
-    pub(crate) fn checked(mut self, password_right: bool) {
+    pub(crate) async fn checked(mut self, password_right: bool) {
         let outcome = if password_right { LoginOutcome::PasswordRight } else { LoginOutcome::PasswordWrong };
-        self.end(outcome);
-    }
-
-    fn end(&mut self, outcome: LoginOutcome) {
         if let Some(held) = self.held.take() {
-            held.store.end_login(&held.reservation, outcome, held.clock.now());
+            held.end(outcome).await;
         }
+    }
+}
+
+impl HeldAttempt {
+    async fn end(self, outcome: LoginOutcome) {
+        self.store.end_login(&self.reservation, outcome, self.clock.now()).await;
     }
 }
 
 impl Drop for LoginAttempt {
     fn drop(&mut self) {
-        self.end(LoginOutcome::Unchecked);
+        use futures_util::FutureExt as _;
+        let Some(held) = self.held.take() else { return };
+        let mut release = Box::pin(held.end(LoginOutcome::Unchecked));
+        if (&mut release).now_or_never().is_none()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(release);
+        }
     }
 }
 
@@ -182,13 +192,13 @@ mod tests {
     }
 
     fn attempt(l: &Arc<MemoryRateLimits<FakeRelativeClock>>, k: &LoginKeys) -> LoginAttempt {
-        let reservation = l.begin_login(k, DELAYS, at(0)).unwrap();
+        let reservation = l.begin_login_in_process(k, DELAYS, at(0)).unwrap();
         let store: Arc<dyn RateLimitStore> = l.clone();
         LoginAttempt { held: Some(HeldAttempt { store, clock: Arc::new(At(at(5))), reservation }) }
     }
 
-    #[test]
-    fn an_attempt_dropped_before_its_check_releases_its_reservation_and_counts_nothing() {
+    #[tokio::test]
+    async fn an_attempt_dropped_before_its_check_releases_its_reservation_and_counts_nothing() {
         let l = Arc::new(store(&["5/minute"]).0);
         let k = keys("cible", "ip:a");
         let dropped = attempt(&l, &k);
@@ -196,7 +206,7 @@ mod tests {
         drop(dropped);
         assert_eq!(count(&l, &k.account), LoginCount::default());
         assert_eq!(count(&l, &k.pair), LoginCount::default());
-        attempt(&l, &k).checked(false);
+        attempt(&l, &k).checked(false).await;
         assert_eq!(count(&l, &k.account), LoginCount { failures: 1, last_failure: Some(at(5)), in_flight: 0 });
         assert_eq!(count(&l, &k.pair).failures, 1);
     }

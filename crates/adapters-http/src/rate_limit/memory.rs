@@ -11,9 +11,10 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::{NoOpMiddleware, StateInformationMiddleware};
 use governor::state::keyed::DefaultKeyedStateStore;
 
+use super::store::{refused, tightest};
 use super::{
     Class, LoginCount, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, Quota, RateLimitConfig, RateLimitStore,
-    Verdict, ceil_secs,
+    Verdict,
 };
 
 type Keyed<C> = governor::RateLimiter<String, DefaultKeyedStateStore<String>, C, StateInformationMiddleware>;
@@ -39,6 +40,11 @@ impl<C: Clock> fmt::Debug for MemoryRateLimits<C> {
 const FAILURES_KEPT: Duration = Duration::from_secs(3_600);
 /// The most keys (accounts and (account, address) pairs) whose login attempts are counted at once.
 const MAX_FAILURE_KEYS: usize = 100_000;
+
+/// How long a failure count is kept after the last failure: an hour, or twice the longest delay.
+pub(super) fn failures_kept(config: &RateLimitConfig) -> Duration {
+    FAILURES_KEPT.max(config.login_delay_max.saturating_mul(2))
+}
 
 impl MemoryRateLimits {
     pub fn new(config: &RateLimitConfig) -> Self {
@@ -66,7 +72,7 @@ impl<C: Clock + Clone> MemoryRateLimits<C> {
                 (class, limiters)
             })
             .collect();
-        let kept = FAILURES_KEPT.max(config.login_delay_max.saturating_mul(2));
+        let kept = failures_kept(config);
         Self {
             limiters,
             clock,
@@ -150,40 +156,27 @@ impl LoginTable {
     }
 }
 
-impl<C: Clock + Send + Sync> RateLimitStore for MemoryRateLimits<C>
-where
-    C::Instant: Send + Sync,
-{
-    fn check(&self, class: Class, key: &str) -> Verdict {
+impl<C: Clock> MemoryRateLimits<C> {
+    /// [`RateLimitStore::check`], synchronously.
+    pub(super) fn check_in_process(&self, class: Class, key: &str) -> Verdict {
         let Some(limiters) = self.limiters.get(&class).filter(|l| !l.is_empty()) else {
             return Verdict { allowed: true, limit: 0, remaining: 0, reset_secs: 0 };
         };
         let key = key.to_owned();
-        let mut tightest: Option<Verdict> = None;
+        let mut allowed = Vec::with_capacity(limiters.len());
         // Quotas are checked in turn; one that refuses stops the others (those before it have counted the
         // request: a refused request may cost a little of a longer quota, never give more).
         for (quota, limiter) in limiters {
             match limiter.check_key(&key) {
-                Ok(snapshot) => {
-                    let remaining = snapshot.remaining_burst_capacity();
-                    let reset = ceil_secs(quota.period().saturating_mul(quota.max.saturating_sub(remaining)));
-                    let candidate = Verdict { allowed: true, limit: quota.max, remaining, reset_secs: reset };
-                    let tighter = tightest
-                        .is_none_or(|t| remaining < t.remaining || (remaining == t.remaining && reset > t.reset_secs));
-                    if tighter {
-                        tightest = Some(candidate);
-                    }
-                }
-                Err(not_until) => {
-                    let wait = ceil_secs(not_until.wait_time_from(self.clock.now()));
-                    return Verdict { allowed: false, limit: quota.max, remaining: 0, reset_secs: wait };
-                }
+                Ok(snapshot) => allowed.push((*quota, snapshot.remaining_burst_capacity())),
+                Err(not_until) => return refused(*quota, not_until.wait_time_from(self.clock.now())),
             }
         }
-        tightest.unwrap_or(Verdict { allowed: true, limit: 0, remaining: 0, reset_secs: 0 })
+        tightest(allowed)
     }
 
-    fn begin_login(
+    /// [`RateLimitStore::begin_login`], synchronously.
+    pub(super) fn begin_login_in_process(
         &self,
         keys: &LoginKeys,
         delays: LoginDelays,
@@ -195,10 +188,16 @@ where
         table.next_id = table.next_id.wrapping_add(1);
         table.row(&keys.pair).in_flight.push(id);
         table.row(&keys.account).in_flight.push(id);
-        Ok(LoginReservation { keys: keys.clone(), id })
+        Ok(LoginReservation { keys: keys.clone(), id, in_process: true })
     }
 
-    fn end_login(&self, reservation: &LoginReservation, outcome: LoginOutcome, now: DateTime<Utc>) {
+    /// [`RateLimitStore::end_login`], synchronously.
+    pub(super) fn end_login_in_process(
+        &self,
+        reservation: &LoginReservation,
+        outcome: LoginOutcome,
+        now: DateTime<Utc>,
+    ) {
         let mut table = self.login_table();
         let account_outcome = match outcome {
             // The account's count fades with time only: a right password clears the pair.
@@ -207,6 +206,29 @@ where
         };
         table.end(&reservation.keys.pair, reservation.id, outcome, now);
         table.end(&reservation.keys.account, reservation.id, account_outcome, now);
+    }
+}
+
+#[async_trait::async_trait]
+impl<C: Clock + Send + Sync> RateLimitStore for MemoryRateLimits<C>
+where
+    C::Instant: Send + Sync,
+{
+    async fn check(&self, class: Class, key: &str) -> Verdict {
+        self.check_in_process(class, key)
+    }
+
+    async fn begin_login(
+        &self,
+        keys: &LoginKeys,
+        delays: LoginDelays,
+        now: DateTime<Utc>,
+    ) -> Result<LoginReservation, Duration> {
+        self.begin_login_in_process(keys, delays, now)
+    }
+
+    async fn end_login(&self, reservation: &LoginReservation, outcome: LoginOutcome, now: DateTime<Utc>) {
+        self.end_login_in_process(reservation, outcome, now);
     }
 
     fn sweep(&self, now: DateTime<Utc>) {
@@ -245,18 +267,18 @@ mod tests {
     fn the_sixth_request_in_a_burst_is_refused_until_one_comes_back() {
         let (l, clock) = store(&["5/minute", "20/hour"]);
         for i in 0..5 {
-            let v = l.check(Class::Auth, "ip:a");
+            let v = l.check_in_process(Class::Auth, "ip:a");
             assert!(v.allowed);
             assert_eq!((v.limit, v.remaining), (5, 4 - i));
         }
-        let refused = l.check(Class::Auth, "ip:a");
+        let refused = l.check_in_process(Class::Auth, "ip:a");
         assert!(!refused.allowed);
         assert_eq!((refused.limit, refused.remaining, refused.reset_secs), (5, 0, 12));
-        assert!(l.check(Class::Auth, "ip:b").allowed, "another client has its own counter");
-        assert!(l.check(Class::Signup, "ip:a").allowed, "another class too");
-        assert!(l.check(Class::PasswordReset, "ip:a").allowed, "reset requests too");
+        assert!(l.check_in_process(Class::Auth, "ip:b").allowed, "another client has its own counter");
+        assert!(l.check_in_process(Class::Signup, "ip:a").allowed, "another class too");
+        assert!(l.check_in_process(Class::PasswordReset, "ip:a").allowed, "reset requests too");
         clock.advance(Duration::from_secs(12));
-        assert!(l.check(Class::Auth, "ip:a").allowed, "one request back every 12 s");
+        assert!(l.check_in_process(Class::Auth, "ip:a").allowed, "one request back every 12 s");
     }
 
     #[test]
@@ -264,23 +286,23 @@ mod tests {
         let (l, clock) = store(&["5/minute", "8/hour"]);
         let mut allowed = 0;
         for _ in 0..20 {
-            allowed += usize::from(l.check(Class::Auth, "ip:a").allowed);
+            allowed += usize::from(l.check_in_process(Class::Auth, "ip:a").allowed);
             clock.advance(Duration::from_secs(60));
         }
         // A burst of 8, then one back every 7.5 minutes: 20 minutes give two more.
         assert_eq!(allowed, 10);
-        let refused = l.check(Class::Auth, "ip:a");
+        let refused = l.check_in_process(Class::Auth, "ip:a");
         assert_eq!((refused.allowed, refused.limit), (false, 8));
     }
 
     #[test]
     fn the_sweep_forgets_whole_counters_and_old_failures() {
         let (l, clock) = store(&["5/minute"]);
-        l.check(Class::Default, "ip:a");
+        l.check_in_process(Class::Default, "ip:a");
         let k = keys("x", "ip:a");
-        let old = l.begin_login(&k, DELAYS, at(0)).unwrap();
-        l.end_login(&old, LoginOutcome::PasswordWrong, at(0));
-        let held = l.begin_login(&keys("y", "ip:b"), DELAYS, at(0)).unwrap();
+        let old = l.begin_login_in_process(&k, DELAYS, at(0)).unwrap();
+        l.end_login_in_process(&old, LoginOutcome::PasswordWrong, at(0));
+        let held = l.begin_login_in_process(&keys("y", "ip:b"), DELAYS, at(0)).unwrap();
         clock.advance(Duration::from_secs(60));
         l.sweep(at(7_200));
         assert!(l.limiters[&Class::Default].iter().all(|(_, k)| k.is_empty()));
@@ -318,18 +340,25 @@ mod tests {
     fn attempts_in_flight_count_as_the_failures_they_may_become() {
         let (l, _) = store(&["5/minute"]);
         let k = keys("cible", "ip:a");
-        let outcomes: Vec<_> = (0..8).map(|_| l.begin_login(&k, DELAYS, at(0))).collect();
+        let outcomes: Vec<_> = (0..8).map(|_| l.begin_login_in_process(&k, DELAYS, at(0))).collect();
         let admitted: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
         assert_eq!(admitted.len(), 3, "the free failures, no more");
         assert!(outcomes[3..].iter().all(|o| *o == Err(Duration::from_secs(30))), "{outcomes:?}");
         assert_eq!(count(&l, &k.account).in_flight, 3);
         assert_eq!(count(&l, &k.pair).in_flight, 3);
         for reservation in admitted {
-            l.end_login(reservation, LoginOutcome::PasswordWrong, at(1));
+            l.end_login_in_process(reservation, LoginOutcome::PasswordWrong, at(1));
         }
         assert_eq!(count(&l, &k.account), LoginCount { failures: 3, last_failure: Some(at(1)), in_flight: 0 });
-        assert_eq!(l.begin_login(&k, DELAYS, at(11)), Err(Duration::from_secs(20)), "the delay from the last failure");
-        assert!(l.begin_login(&keys("autre", "ip:a"), DELAYS, at(11)).is_ok(), "another account is untouched");
+        assert_eq!(
+            l.begin_login_in_process(&k, DELAYS, at(11)),
+            Err(Duration::from_secs(20)),
+            "the delay from the last failure"
+        );
+        assert!(
+            l.begin_login_in_process(&keys("autre", "ip:a"), DELAYS, at(11)).is_ok(),
+            "another account is untouched"
+        );
     }
 
     #[test]
@@ -339,17 +368,17 @@ mod tests {
         for _ in 0..3 {
             fail(&l, &k, at(0));
         }
-        assert_eq!(l.begin_login(&k, DELAYS, at(29)), Err(Duration::from_secs(1)));
-        let first = l.begin_login(&k, DELAYS, at(30)).unwrap();
+        assert_eq!(l.begin_login_in_process(&k, DELAYS, at(29)), Err(Duration::from_secs(1)));
+        let first = l.begin_login_in_process(&k, DELAYS, at(30)).unwrap();
         assert_eq!(
-            l.begin_login(&k, DELAYS, at(30)),
+            l.begin_login_in_process(&k, DELAYS, at(30)),
             Err(Duration::from_secs(60)),
             "held for the delay the first one's failure would set"
         );
-        l.end_login(&first, LoginOutcome::PasswordRight, at(31));
+        l.end_login_in_process(&first, LoginOutcome::PasswordRight, at(31));
         assert_eq!(count(&l, &k.pair), LoginCount::default(), "a right password clears the pair");
         assert_eq!(count(&l, &k.account).failures, 3, "the account's count fades with time only");
-        assert!(l.begin_login(&k, DELAYS, at(31)).is_ok(), "the owner's address is no longer held");
+        assert!(l.begin_login_in_process(&k, DELAYS, at(31)).is_ok(), "the owner's address is no longer held");
     }
 
     #[test]
@@ -358,11 +387,11 @@ mod tests {
         for _ in 0..5 {
             fail(&l, &keys("cible", "ip:attaquant"), at(0));
         }
-        assert!(l.begin_login(&keys("cible", "ip:attaquant"), DELAYS, at(1)).is_err());
-        let owner = l.begin_login(&keys("cible", "ip:owner"), DELAYS, at(1));
+        assert!(l.begin_login_in_process(&keys("cible", "ip:attaquant"), DELAYS, at(1)).is_err());
+        let owner = l.begin_login_in_process(&keys("cible", "ip:owner"), DELAYS, at(1));
         assert!(owner.is_ok(), "no targeted lockout");
         assert!(
-            l.begin_login(&keys("cible", "ip:owner"), DELAYS, at(1)).is_err(),
+            l.begin_login_in_process(&keys("cible", "ip:owner"), DELAYS, at(1)).is_err(),
             "its attempt in flight makes it an address that may have failed"
         );
     }
@@ -371,14 +400,14 @@ mod tests {
     fn ending_a_reservation_twice_releases_it_once() {
         let (l, _) = store(&["5/minute"]);
         let k = keys("cible", "ip:a");
-        let first = l.begin_login(&k, DELAYS, at(0)).unwrap();
-        let second = l.begin_login(&k, DELAYS, at(0)).unwrap();
+        let first = l.begin_login_in_process(&k, DELAYS, at(0)).unwrap();
+        let second = l.begin_login_in_process(&k, DELAYS, at(0)).unwrap();
         assert_ne!(first.id, second.id);
-        l.end_login(&first, LoginOutcome::Unchecked, at(0));
-        l.end_login(&first, LoginOutcome::Unchecked, at(0));
+        l.end_login_in_process(&first, LoginOutcome::Unchecked, at(0));
+        l.end_login_in_process(&first, LoginOutcome::Unchecked, at(0));
         assert_eq!(count(&l, &k.account).in_flight, 1);
         assert_eq!(count(&l, &k.pair).in_flight, 1);
-        l.end_login(&second, LoginOutcome::Unchecked, at(0));
+        l.end_login_in_process(&second, LoginOutcome::Unchecked, at(0));
         assert!(l.login_table().keys.is_empty(), "nothing counted, nothing kept");
     }
 }

@@ -32,7 +32,7 @@ pub(crate) async fn limit<S: Limits>(
     if class == Class::Auth {
         req.extensions_mut().insert(ClientAddress(client.clone()));
     }
-    let verdict = limiter.store.check(class, &client);
+    let verdict = limiter.store.check(class, &client).await;
     if !verdict.allowed {
         metrics::counter!("seeg_rate_limit_rejections_total", "class" => class.name()).increment(1);
         let refused = ApiError::RateLimited { limit: verdict.limit, reset_secs: verdict.reset_secs };

@@ -7,8 +7,8 @@
 //!   client address (the peer, or the right-most `X-Forwarded-For` hop that is not a configured trusted proxy;
 //!   `client`).
 //! - The counters live behind [`RateLimitStore`] (`store`); [`MemoryRateLimits`] keeps them in the process
-//!   (`governor` GCRA keyed limiters, swept on a timer; `memory`). A shared store (Redis) implements the same
-//!   trait.
+//!   (`governor` GCRA keyed limiters, swept on a timer; `memory`); [`RedisRateLimits`] keeps the same counters in
+//!   Redis, shared by every instance (`rate_limit.redis_url`; `redis`, O5).
 //! - Wrong passwords delay the account (`login`); the middleware counts every request (`middleware`).
 //!
 //! The application's state holds the [`RateLimiter`]; this module reads it through [`Limits`], never by naming the
@@ -19,6 +19,7 @@ mod login;
 mod memory;
 mod middleware;
 mod quota;
+mod redis;
 mod store;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub(crate) use login::{login_attempt, reset_request};
 pub use memory::MemoryRateLimits;
 pub(crate) use middleware::limit;
 pub use quota::{Class, Quota, classify};
+pub use redis::{ManualClock, RedisRateLimits, RedisSetupError};
 pub use store::{LoginCount, LoginKeys, LoginOutcome, LoginReservation, RateLimitStore, Verdict};
 
 /// What the limits read from the application's state: its limiter, its clock, and the service that verifies
@@ -157,8 +159,8 @@ pub(super) mod testing {
 
     /// One wrong password from `address` on `account`, admitted or not.
     pub(super) fn fail(l: &MemoryRateLimits<FakeRelativeClock>, keys: &LoginKeys, now: DateTime<Utc>) {
-        let reservation = LoginReservation { keys: keys.clone(), id: u64::MAX };
-        l.end_login(&reservation, LoginOutcome::PasswordWrong, now);
+        let reservation = LoginReservation { keys: keys.clone(), id: u64::MAX, in_process: true };
+        l.end_login_in_process(&reservation, LoginOutcome::PasswordWrong, now);
     }
 
     pub(super) fn count(l: &MemoryRateLimits<FakeRelativeClock>, key: &str) -> LoginCount {

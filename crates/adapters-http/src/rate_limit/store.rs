@@ -42,6 +42,9 @@ pub struct LoginReservation {
     pub keys: LoginKeys,
     /// The store's name for this reservation: ending it releases this one only, once.
     pub id: u64,
+    /// Held by counters in this process: the in-process store's always are, and a shared store's are while it
+    /// cannot be reached (it falls back to counters of its own, and ends there what it began there).
+    pub in_process: bool,
 }
 
 /// How an admitted login attempt ended.
@@ -56,13 +59,15 @@ pub enum LoginOutcome {
 }
 
 /// Where the counters live: in the process ([`MemoryRateLimits`](super::MemoryRateLimits)) or, behind the same
-/// calls, a store shared by every instance (Redis: one script per call).
+/// calls, a store shared by every instance ([`RedisRateLimits`](super::RedisRateLimits): one script per call).
 ///
-/// Each login call is one atomic step for the keys it names: two processes (or two workers) calling at once see
-/// each other's effect, never an interleaving.
+/// Each call is one atomic step for the keys it names: two processes (or two workers) calling at once see each
+/// other's effect, never an interleaving. No call fails: a shared store that cannot be reached answers from
+/// counters in the process meanwhile (limits per process, as without a shared store), never "no limit".
+#[async_trait::async_trait]
 pub trait RateLimitStore: Send + Sync + fmt::Debug {
     /// Counts one request of `key` in `class`; every quota of the class applies.
-    fn check(&self, class: Class, key: &str) -> Verdict;
+    async fn check(&self, class: Class, key: &str) -> Verdict;
     /// Before a password is checked, in ONE atomic step: reads the pair's and the account's counts (failures, last
     /// failure, attempts in flight), decides with [`LoginDelays::admit`], and when admitted reserves the attempt
     /// (one more in flight on both keys). A check followed by a separate reservation would let parallel guesses
@@ -70,7 +75,7 @@ pub trait RateLimitStore: Send + Sync + fmt::Debug {
     ///
     /// A shared store lets a reservation lapse after a bound well above a password check (a process that dies
     /// mid-check never ends it); in one process, the reservations die with it.
-    fn begin_login(
+    async fn begin_login(
         &self,
         keys: &LoginKeys,
         delays: LoginDelays,
@@ -79,7 +84,27 @@ pub trait RateLimitStore: Send + Sync + fmt::Debug {
     /// After the password was checked (or not, see [`LoginOutcome::Unchecked`]): releases the reservation and
     /// applies the outcome, in one atomic step. A reservation already ended or lapsed releases nothing; a wrong
     /// password still counts.
-    fn end_login(&self, reservation: &LoginReservation, outcome: LoginOutcome, now: DateTime<Utc>);
-    /// Forgets what no longer limits anyone (called on a timer, not per request).
+    async fn end_login(&self, reservation: &LoginReservation, outcome: LoginOutcome, now: DateTime<Utc>);
+    /// Forgets what no longer limits anyone in the process (called on a timer, not per request; a shared store
+    /// lets its keys expire by themselves).
     fn sweep(&self, now: DateTime<Utc>);
+}
+
+/// The verdict of a request every quota of its class let through: the quota with the least left (on a tie, the
+/// one whole again last) is what the headers report. `remaining` is each quota's spare burst after this request.
+pub(super) fn tightest(allowed: impl IntoIterator<Item = (super::Quota, u32)>) -> Verdict {
+    let mut tightest: Option<Verdict> = None;
+    for (quota, remaining) in allowed {
+        let reset = super::ceil_secs(quota.period().saturating_mul(quota.max.saturating_sub(remaining)));
+        let candidate = Verdict { allowed: true, limit: quota.max, remaining, reset_secs: reset };
+        if tightest.is_none_or(|t| remaining < t.remaining || (remaining == t.remaining && reset > t.reset_secs)) {
+            tightest = Some(candidate);
+        }
+    }
+    tightest.unwrap_or(Verdict { allowed: true, limit: 0, remaining: 0, reset_secs: 0 })
+}
+
+/// The verdict of a request `quota` refused, for `wait` until one may pass.
+pub(super) fn refused(quota: super::Quota, wait: Duration) -> Verdict {
+    Verdict { allowed: false, limit: quota.max, remaining: 0, reset_secs: super::ceil_secs(wait) }
 }

@@ -1,0 +1,359 @@
+//! Counters shared by every instance (`RedisRateLimits`, O5): the same quotas and login attempts as the
+//! in-process store, kept in Redis, each call one Lua script (one atomic step, one round trip).
+//!
+//! - **Quotas**: GCRA, as `governor` computes it in the process: per (class, quota, client) one key holding the
+//!   theoretical arrival time in microseconds of Redis's own clock (`TIME`), so every instance reads one clock.
+//!   The key expires when the quota is whole again.
+//! - **Login attempts**: per key (account, or (account, address)) a hash of the failures and the last failure, and
+//!   a sorted set of the attempts in flight, each scored with the time it lapses (a process that dies mid-check
+//!   never ends its attempt). `begin` decides as [`LoginDelays::admit`] does and reserves in the same script. The
+//!   failures expire as the in-process sweep forgets them.
+//! - **Redis unreachable** (or slower than [`RESPONSE_TIMEOUT`]): the call is answered by counters in this process,
+//!   as without Redis, and counted in `seeg_rate_limit_store_errors_total`; a warning is logged at most once a
+//!   minute. A reservation begun there ends there.
+//! - Standalone Redis (not Cluster): one script names keys of several slots.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::memory::failures_kept;
+use super::store::{refused, tightest};
+use super::{
+    Class, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits, Quota, RateLimitConfig,
+    RateLimitStore, Verdict,
+};
+
+/// How long one call may take before the counters in the process answer instead.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long an attempt in flight holds its keys when nobody ends it: far above a password check.
+const ATTEMPT_LAPSES_AFTER: Duration = Duration::from_secs(60);
+
+/// One request against each quota of its class. KEYS: one per quota. ARGV: the time in µs ('' = Redis's clock),
+/// then per quota its period and tolerance in µs. Answers `{1, remaining…}` or `{0, quota index, wait µs}`.
+const CHECK: &str = r"
+local now
+if ARGV[1] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+else
+  now = tonumber(ARGV[1])
+end
+local remaining = {1}
+for i, key in ipairs(KEYS) do
+  local t = tonumber(ARGV[2 * i])
+  local tau = tonumber(ARGV[2 * i + 1])
+  local stored = redis.call('GET', key)
+  local tat = now
+  if stored then tat = tonumber(stored) end
+  if now < tat - tau then
+    return {0, i, tat - tau - now}
+  end
+  local nxt = math.max(tat, now) + t
+  redis.call('SET', key, string.format('%.0f', nxt), 'PX', math.floor((nxt - now) / 1000) + 1)
+  remaining[i + 1] = math.floor(math.min(now + tau + t - nxt, tau + t) / t)
+end
+return remaining
+";
+
+/// `LoginDelays::admit`, then the reservation. KEYS: the pair's hash and set, the account's hash and set, the
+/// reservation counter. ARGV: now (ms), free failures, longest delay (ms), lapse (ms). Answers `{1, id}` or
+/// `{0, wait ms}`.
+const BEGIN_LOGIN: &str = r"
+local now, free, longest, lapse = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local pair_failures = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
+local pair_in_flight = redis.call('ZCARD', KEYS[2])
+local failures = tonumber(redis.call('HGET', KEYS[3], 'f') or '0')
+local last = redis.call('HGET', KEYS[3], 'l')
+local in_flight = redis.call('ZCARD', KEYS[4])
+local function after(n)
+  if n < free then return nil end
+  return math.min(30000 * 2 ^ math.min(n - free, 31), longest)
+end
+if pair_failures > 0 or pair_in_flight > 0 then
+  local delay = after(failures)
+  if delay and last then
+    local left = tonumber(last) + delay - now
+    if left > 0 then return {0, left} end
+  end
+  if in_flight > 0 then
+    local held = after(failures + in_flight)
+    if held then return {0, held} end
+  end
+end
+local id = redis.call('INCR', KEYS[5])
+for _, set in ipairs({KEYS[2], KEYS[4]}) do
+  redis.call('ZADD', set, now + lapse, id)
+  redis.call('PEXPIRE', set, lapse)
+end
+return {1, id}
+";
+
+/// Releases a reservation and applies its outcome. KEYS as `BEGIN_LOGIN` without the counter. ARGV: the
+/// reservation, the outcome (`right`, `wrong`, `unchecked`), now (ms), how long failures are kept (ms).
+const END_LOGIN: &str = r"
+local id, outcome, now, kept = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+redis.call('ZREM', KEYS[2], id)
+redis.call('ZREM', KEYS[4], id)
+if outcome == 'wrong' then
+  for _, hash in ipairs({KEYS[1], KEYS[3]}) do
+    redis.call('HINCRBY', hash, 'f', 1)
+    redis.call('HSET', hash, 'l', now)
+    redis.call('PEXPIRE', hash, kept)
+  end
+elseif outcome == 'right' then
+  redis.call('DEL', KEYS[1])
+end
+return 1
+";
+
+/// Where the quotas read the time: Redis's clock, or a clock the caller moves (tests).
+#[derive(Debug, Clone)]
+enum QuotaClock {
+    Redis,
+    Manual(ManualClock),
+}
+
+/// A clock in microseconds that only moves when told (tests of the shared store).
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock(Arc<AtomicU64>);
+
+impl ManualClock {
+    /// A clock at `start_micros`.
+    pub fn at(start_micros: u64) -> Self {
+        Self(Arc::new(AtomicU64::new(start_micros)))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let micros = u64::try_from(by.as_micros()).unwrap_or(u64::MAX);
+        self.0.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    fn micros(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The quotas and login attempts of every instance, in one Redis.
+pub struct RedisRateLimits {
+    connection: ConnectionManager,
+    prefix: String,
+    /// Each class's quotas with their key segment.
+    quotas: Vec<(Class, Vec<Quota>)>,
+    failures_kept: Duration,
+    clock: QuotaClock,
+    check: redis::Script,
+    begin_login: redis::Script,
+    end_login: redis::Script,
+    /// What answers while Redis cannot.
+    fallback: MemoryRateLimits,
+    /// When the last warning about Redis was logged, in seconds after `started` (`u64::MAX`: never).
+    last_warning: AtomicU64,
+    started: Instant,
+}
+
+impl fmt::Debug for RedisRateLimits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisRateLimits").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+/// Why the shared store cannot be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("rate_limit.redis_url : {0}")]
+pub struct RedisSetupError(String);
+
+impl RedisRateLimits {
+    /// Counters in the Redis at `url` (`redis://[user:password@]host[:port][/db]`), every key under `prefix`. The
+    /// connection is made on first use and remade after a failure: an unreachable Redis at start-up does not stop
+    /// the service (the counters in the process answer meanwhile). Needs a Tokio runtime.
+    pub fn connect(url: &str, prefix: &str, config: &RateLimitConfig) -> Result<Self, RedisSetupError> {
+        let client = redis::Client::open(url).map_err(|e| RedisSetupError(e.to_string()))?;
+        let settings = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(2));
+        let connection =
+            ConnectionManager::new_lazy_with_config(client, settings).map_err(|e| RedisSetupError(e.to_string()))?;
+        let classes = [Class::Auth, Class::PasswordReset, Class::Signup, Class::Upload, Class::Default];
+        Ok(Self {
+            connection,
+            prefix: prefix.to_owned(),
+            quotas: classes.into_iter().map(|class| (class, config.quotas(class).to_vec())).collect(),
+            failures_kept: failures_kept(config),
+            clock: QuotaClock::Redis,
+            check: redis::Script::new(CHECK),
+            begin_login: redis::Script::new(BEGIN_LOGIN),
+            end_login: redis::Script::new(END_LOGIN),
+            fallback: MemoryRateLimits::new(config),
+            last_warning: AtomicU64::new(u64::MAX),
+            started: Instant::now(),
+        })
+    }
+
+    /// The quotas read `clock` instead of Redis's (tests).
+    #[must_use]
+    pub fn with_manual_clock(mut self, clock: ManualClock) -> Self {
+        self.clock = QuotaClock::Manual(clock);
+        self
+    }
+
+    /// Whether Redis answers now.
+    pub async fn ping(&self) -> bool {
+        let mut connection = self.connection.clone();
+        redis::cmd("PING").query_async::<String>(&mut connection).await.is_ok()
+    }
+
+    fn login_keys(&self, keys: &LoginKeys) -> [String; 4] {
+        let p = &self.prefix;
+        [
+            format!("{p}login:{}:f", keys.pair),
+            format!("{p}login:{}:r", keys.pair),
+            format!("{p}login:{}:f", keys.account),
+            format!("{p}login:{}:r", keys.account),
+        ]
+    }
+
+    /// Counts a failed call, and warns (no key, no address: S12) at most once a minute.
+    fn unreachable(&self, error: &redis::RedisError) {
+        metrics::counter!("seeg_rate_limit_store_errors_total").increment(1);
+        let second = self.started.elapsed().as_secs();
+        let last = self.last_warning.load(Ordering::Relaxed);
+        if (last == u64::MAX || second.saturating_sub(last) >= 60)
+            && self.last_warning.compare_exchange(last, second, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            tracing::warn!(
+                error.kind = ?error.kind(),
+                "Redis des limites de débit injoignable : compteurs de ce processus en attendant"
+            );
+        }
+    }
+}
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn micros_to_duration(micros: i64) -> Duration {
+    Duration::from_micros(u64::try_from(micros).unwrap_or(0))
+}
+
+#[async_trait::async_trait]
+impl RateLimitStore for RedisRateLimits {
+    async fn check(&self, class: Class, key: &str) -> Verdict {
+        let Some((_, quotas)) = self.quotas.iter().find(|(c, _)| *c == class).filter(|(_, q)| !q.is_empty()) else {
+            return Verdict { allowed: true, limit: 0, remaining: 0, reset_secs: 0 };
+        };
+        let mut invocation = self.check.prepare_invoke();
+        for (index, _) in quotas.iter().enumerate() {
+            invocation.key(format!("{}quota:{}:{index}:{key}", self.prefix, class.name()));
+        }
+        match &self.clock {
+            QuotaClock::Redis => invocation.arg(""),
+            QuotaClock::Manual(clock) => invocation.arg(clock.micros()),
+        };
+        for quota in quotas {
+            let period = u64::try_from(quota.period().as_micros()).unwrap_or(u64::MAX).max(1);
+            invocation.arg(period).arg(period.saturating_mul(u64::from(quota.max.saturating_sub(1))));
+        }
+        let mut connection = self.connection.clone();
+        match invocation.invoke_async::<Vec<i64>>(&mut connection).await {
+            Ok(answer) => match answer.as_slice() {
+                [0, index, wait] => {
+                    let quota = usize::try_from(*index).ok().and_then(|i| quotas.get(i.wrapping_sub(1)));
+                    quota.map_or_else(
+                        || self.fallback.check_in_process(class, key),
+                        |q| refused(*q, micros_to_duration(*wait)),
+                    )
+                }
+                [1, remaining @ ..] if remaining.len() == quotas.len() => {
+                    tightest(quotas.iter().zip(remaining).map(|(q, r)| (*q, u32::try_from(*r).unwrap_or(0))))
+                }
+                _ => self.fallback.check_in_process(class, key),
+            },
+            Err(error) => {
+                self.unreachable(&error);
+                self.fallback.check_in_process(class, key)
+            }
+        }
+    }
+
+    async fn begin_login(
+        &self,
+        keys: &LoginKeys,
+        delays: LoginDelays,
+        now: DateTime<Utc>,
+    ) -> Result<LoginReservation, Duration> {
+        let [pair_failures, pair_in_flight, failures, in_flight] = self.login_keys(keys);
+        let longest = i64::try_from(delays.max.as_millis()).unwrap_or(i64::MAX);
+        let lapse = i64::try_from(ATTEMPT_LAPSES_AFTER.as_millis()).unwrap_or(i64::MAX);
+        let mut connection = self.connection.clone();
+        let answer = self
+            .begin_login
+            .key(pair_failures)
+            .key(pair_in_flight)
+            .key(failures)
+            .key(in_flight)
+            .key(format!("{}login-reservations", self.prefix))
+            .arg(millis(now))
+            .arg(delays.free)
+            .arg(longest)
+            .arg(lapse)
+            .invoke_async::<Vec<i64>>(&mut connection)
+            .await;
+        match answer.as_deref() {
+            Ok([1, id]) => Ok(LoginReservation { keys: keys.clone(), id: id.unsigned_abs(), in_process: false }),
+            Ok([0, wait]) => Err(Duration::from_millis(wait.unsigned_abs()).max(Duration::from_millis(1))),
+            Ok(_) => self.fallback.begin_login_in_process(keys, delays, now),
+            Err(error) => {
+                self.unreachable(error);
+                self.fallback.begin_login_in_process(keys, delays, now)
+            }
+        }
+    }
+
+    async fn end_login(&self, reservation: &LoginReservation, outcome: LoginOutcome, now: DateTime<Utc>) {
+        if reservation.in_process {
+            self.fallback.end_login_in_process(reservation, outcome, now);
+            return;
+        }
+        let [pair_failures, pair_in_flight, failures, in_flight] = self.login_keys(&reservation.keys);
+        let outcome_name = match outcome {
+            LoginOutcome::PasswordRight => "right",
+            LoginOutcome::PasswordWrong => "wrong",
+            LoginOutcome::Unchecked => "unchecked",
+        };
+        let kept = i64::try_from(self.failures_kept.as_millis()).unwrap_or(i64::MAX);
+        let mut connection = self.connection.clone();
+        let answer = self
+            .end_login
+            .key(pair_failures)
+            .key(pair_in_flight)
+            .key(failures)
+            .key(in_flight)
+            .arg(reservation.id)
+            .arg(outcome_name)
+            .arg(millis(now))
+            .arg(kept)
+            .invoke_async::<i64>(&mut connection)
+            .await;
+        if let Err(error) = answer {
+            self.unreachable(&error);
+            // The reservation lapses in Redis by itself; a wrong password still counts, here at least.
+            if outcome == LoginOutcome::PasswordWrong {
+                self.fallback.end_login_in_process(reservation, outcome, now);
+            }
+        }
+    }
+
+    fn sweep(&self, now: DateTime<Utc>) {
+        self.fallback.sweep(now);
+    }
+}
