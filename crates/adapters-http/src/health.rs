@@ -65,6 +65,9 @@ pub struct ReadinessServices {
     pub storage: &'static str,
     /// `up`: the offer cache lives in this process (P2), so it is up while the process serves.
     pub cache: &'static str,
+    /// Where the rate-limit counters are (O5): `in_process`, `shared` (Redis answers) or `shared_unreachable`
+    /// (each instance counts alone meanwhile; the instance stays ready).
+    pub rate_limits: &'static str,
     pub monitoring: ReadinessMonitoring,
 }
 
@@ -112,6 +115,7 @@ pub(crate) async fn health(state: web::Data<ApiState>) -> HttpResponse {
 )]
 pub(crate) async fn readiness(state: web::Data<ApiState>) -> HttpResponse {
     let report = state.health.report().await;
+    let rate_limits = state.rate_limits.store_status().await;
     let mut response = if report.ready() {
         HttpResponse::Ok()
     } else {
@@ -139,6 +143,7 @@ pub(crate) async fn readiness(state: web::Data<ApiState>) -> HttpResponse {
             database: up_down(report.database),
             storage: up_down(report.storage),
             cache: "up",
+            rate_limits,
             monitoring: ReadinessMonitoring {
                 metrics: "enabled",
                 tracing: enabled(state.info.tracing),

@@ -387,6 +387,7 @@ on_backends!(Sqlite, Postgres =>
     the_fourth_login_attempt_in_a_minute_is_refused_with_429,
     the_default_class_counts_per_account_or_per_address,
     limits_are_off_when_disabled,
+    an_unreachable_redis_leaves_each_instance_its_own_limits,
 );
 
 /// Two instances on one Redis (O5, `TEST_REDIS_URL`) spend one budget: what one counted, the other refuses.
@@ -420,4 +421,30 @@ async fn instances_on_one_redis_share_one_budget() {
     }
     assert_eq!(attempt(&second).await.unwrap().status(), 429, "the other instance counted the first's");
     assert_eq!(attempt(&first).await.unwrap().status(), 429);
+    let readiness: Value =
+        first.client.get(first.url("/monitoring/health")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(readiness["services"]["rate_limits"], "shared");
+}
+
+/// A Redis that does not answer: limits per instance meanwhile (never none), and the instance stays ready.
+async fn an_unreachable_redis_leaves_each_instance_its_own_limits(backend: Backend) {
+    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.auth = vec!["2/minute".to_owned()];
+        s.rate_limit.redis_url = secrecy::SecretString::from("redis://127.0.0.1:1".to_owned());
+    })
+    .await;
+    let attempt = || {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "x@example.com", "password": "Mauvais#2026xx"}))
+            .send()
+    };
+    assert_eq!(attempt().await.unwrap().status(), 401);
+    assert_eq!(attempt().await.unwrap().status(), 401);
+    assert_eq!(attempt().await.unwrap().status(), 429, "counted in the process");
+    let readiness = app.client.get(app.url("/monitoring/health")).send().await.unwrap();
+    assert_eq!(readiness.status(), 200);
+    let body: Value = readiness.json().await.unwrap();
+    assert_eq!(body["services"]["rate_limits"], "shared_unreachable");
 }

@@ -149,6 +149,7 @@ async fn readiness_reports_the_host_the_cache_and_monitoring(backend: Backend) {
             "database": "up",
             "storage": "up",
             "cache": "up",
+            "rate_limits": "in_process",
             "monitoring": {"metrics": "enabled", "tracing": "disabled", "application_insights": "disabled"},
         })
     );

@@ -114,6 +114,16 @@ impl RateLimiter {
         self.store.sweep(now);
     }
 
+    /// Where the counters are, for readiness: `in_process`, `shared` (Redis answers) or `shared_unreachable` (the
+    /// counters in the process answer meanwhile).
+    pub async fn store_status(&self) -> &'static str {
+        match self.store.shared_store_answers().await {
+            None => "in_process",
+            Some(true) => "shared",
+            Some(false) => "shared_unreachable",
+        }
+    }
+
     /// How often [`Self::sweep`] should run.
     pub fn sweep_every(&self) -> Duration {
         Duration::from_secs(60)

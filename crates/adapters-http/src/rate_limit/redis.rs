@@ -353,6 +353,10 @@ impl RateLimitStore for RedisRateLimits {
         }
     }
 
+    async fn shared_store_answers(&self) -> Option<bool> {
+        Some(self.ping().await)
+    }
+
     fn sweep(&self, now: DateTime<Utc>) {
         self.fallback.sweep(now);
     }
