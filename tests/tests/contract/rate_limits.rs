@@ -276,3 +276,25 @@ async fn without_redis_the_process_counts_alone() {
     }
     assert_eq!(store.begin_login(&k, DELAYS, at(10)).await, Err(Duration::from_secs(20)));
 }
+
+/// A Redis that accepts connections and never answers (hung, or behind a black hole): each call waits at most the
+/// response timeout, then the process counts; the calls after it do not wait for Redis at all for a while.
+#[tokio::test]
+async fn a_redis_that_never_answers_costs_one_timeout_then_the_process_counts() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("redis://{}", silent.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let store = RedisRateLimits::connect(&url, "test:", &config(&["5/minute"])).unwrap();
+    let mut allowed = 0;
+    for _ in 0..7 {
+        allowed += usize::from(store.check(Class::Default, "user:1").await.allowed);
+    }
+    assert_eq!(allowed, 5);
+    assert!(!store.ping().await);
+    held.abort();
+}

@@ -10,7 +10,7 @@
 //!   failures expire as the in-process sweep forgets them.
 //! - **Redis unreachable** (or slower than [`RESPONSE_TIMEOUT`]): the call is answered by counters in this process,
 //!   as without Redis, and counted in `seeg_rate_limit_store_errors_total`; a warning is logged at most once a
-//!   minute. A reservation begun there ends there.
+//!   minute; Redis is not tried again for 2 s. A reservation begun there ends there.
 //! - Standalone Redis (not Cluster): one script names keys of several slots.
 
 use std::fmt;
@@ -30,6 +30,9 @@ use super::{
 
 /// How long one call may take before the counters in the process answer instead.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
+/// After a failed call, how long the counters in the process answer without trying Redis (no request waits for a
+/// Redis that is down), before one call tries again.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(2);
 /// How long an attempt in flight holds its keys when nobody ends it: far above a password check.
 const ATTEMPT_LAPSES_AFTER: Duration = Duration::from_secs(60);
 
@@ -155,6 +158,8 @@ pub struct RedisRateLimits {
     fallback: MemoryRateLimits,
     /// When the last warning about Redis was logged, in seconds after `started` (`u64::MAX`: never).
     last_warning: AtomicU64,
+    /// Until when (milliseconds after `started`) Redis is not tried, after a failure.
+    resting_until: AtomicU64,
     started: Instant,
 }
 
@@ -194,6 +199,7 @@ impl RedisRateLimits {
             end_login: redis::Script::new(END_LOGIN),
             fallback: MemoryRateLimits::new(config),
             last_warning: AtomicU64::new(u64::MAX),
+            resting_until: AtomicU64::new(0),
             started: Instant::now(),
         })
     }
@@ -205,10 +211,31 @@ impl RedisRateLimits {
         self
     }
 
-    /// Whether Redis answers now.
+    /// Whether Redis answers now (within [`RESPONSE_TIMEOUT`]), whether or not calls are resting.
     pub async fn ping(&self) -> bool {
         let mut connection = self.connection.clone();
-        redis::cmd("PING").query_async::<String>(&mut connection).await.is_ok()
+        let ping = redis::cmd("PING");
+        matches!(tokio::time::timeout(RESPONSE_TIMEOUT, ping.query_async::<String>(&mut connection)).await, Ok(Ok(_)))
+    }
+
+    /// Runs one script: `None` when Redis failed, took longer than [`RESPONSE_TIMEOUT`], answered what the script
+    /// never answers, or is resting after a failure (the caller then counts in the process).
+    async fn run<T: redis::FromRedisValue>(&self, invocation: &redis::ScriptInvocation<'_>) -> Option<T> {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if now < self.resting_until.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut connection = self.connection.clone();
+        let failure = match tokio::time::timeout(RESPONSE_TIMEOUT, invocation.invoke_async::<T>(&mut connection)).await
+        {
+            Ok(Ok(answer)) => return Some(answer),
+            Ok(Err(error)) => format!("{:?}", error.kind()),
+            Err(_) => "délai dépassé".to_owned(),
+        };
+        let rest = u64::try_from(RETRY_AFTER_FAILURE.as_millis()).unwrap_or(u64::MAX);
+        self.resting_until.store(now.saturating_add(rest), Ordering::Relaxed);
+        self.unreachable(&failure);
+        None
     }
 
     fn login_keys(&self, keys: &LoginKeys) -> [String; 4] {
@@ -222,17 +249,14 @@ impl RedisRateLimits {
     }
 
     /// Counts a failed call, and warns (no key, no address: S12) at most once a minute.
-    fn unreachable(&self, error: &redis::RedisError) {
+    fn unreachable(&self, failure: &str) {
         metrics::counter!("seeg_rate_limit_store_errors_total").increment(1);
         let second = self.started.elapsed().as_secs();
         let last = self.last_warning.load(Ordering::Relaxed);
         if (last == u64::MAX || second.saturating_sub(last) >= 60)
             && self.last_warning.compare_exchange(last, second, Ordering::Relaxed, Ordering::Relaxed).is_ok()
         {
-            tracing::warn!(
-                error.kind = ?error.kind(),
-                "Redis des limites de débit injoignable : compteurs de ce processus en attendant"
-            );
+            tracing::warn!(failure, "Redis des limites de débit injoignable : compteurs de ce processus en attendant");
         }
     }
 }
@@ -263,25 +287,19 @@ impl RateLimitStore for RedisRateLimits {
             let period = u64::try_from(quota.period().as_micros()).unwrap_or(u64::MAX).max(1);
             invocation.arg(period).arg(period.saturating_mul(u64::from(quota.max.saturating_sub(1))));
         }
-        let mut connection = self.connection.clone();
-        match invocation.invoke_async::<Vec<i64>>(&mut connection).await {
-            Ok(answer) => match answer.as_slice() {
-                [0, index, wait] => {
-                    let quota = usize::try_from(*index).ok().and_then(|i| quotas.get(i.wrapping_sub(1)));
-                    quota.map_or_else(
-                        || self.fallback.check_in_process(class, key),
-                        |q| refused(*q, micros_to_duration(*wait)),
-                    )
-                }
-                [1, remaining @ ..] if remaining.len() == quotas.len() => {
-                    tightest(quotas.iter().zip(remaining).map(|(q, r)| (*q, u32::try_from(*r).unwrap_or(0))))
-                }
-                _ => self.fallback.check_in_process(class, key),
-            },
-            Err(error) => {
-                self.unreachable(&error);
-                self.fallback.check_in_process(class, key)
+        let answer = self.run::<Vec<i64>>(&invocation).await.unwrap_or_default();
+        match answer.as_slice() {
+            [0, index, wait] => {
+                let quota = usize::try_from(*index).ok().and_then(|i| quotas.get(i.wrapping_sub(1)));
+                quota.map_or_else(
+                    || self.fallback.check_in_process(class, key),
+                    |q| refused(*q, micros_to_duration(*wait)),
+                )
             }
+            [1, remaining @ ..] if remaining.len() == quotas.len() => {
+                tightest(quotas.iter().zip(remaining).map(|(q, r)| (*q, u32::try_from(*r).unwrap_or(0))))
+            }
+            _ => self.fallback.check_in_process(class, key),
         }
     }
 
@@ -294,9 +312,8 @@ impl RateLimitStore for RedisRateLimits {
         let [pair_failures, pair_in_flight, failures, in_flight] = self.login_keys(keys);
         let longest = i64::try_from(delays.max.as_millis()).unwrap_or(i64::MAX);
         let lapse = i64::try_from(ATTEMPT_LAPSES_AFTER.as_millis()).unwrap_or(i64::MAX);
-        let mut connection = self.connection.clone();
-        let answer = self
-            .begin_login
+        let mut invocation = self.begin_login.prepare_invoke();
+        invocation
             .key(pair_failures)
             .key(pair_in_flight)
             .key(failures)
@@ -305,17 +322,11 @@ impl RateLimitStore for RedisRateLimits {
             .arg(millis(now))
             .arg(delays.free)
             .arg(longest)
-            .arg(lapse)
-            .invoke_async::<Vec<i64>>(&mut connection)
-            .await;
-        match answer.as_deref() {
-            Ok([1, id]) => Ok(LoginReservation { keys: keys.clone(), id: id.unsigned_abs(), in_process: false }),
-            Ok([0, wait]) => Err(Duration::from_millis(wait.unsigned_abs()).max(Duration::from_millis(1))),
-            Ok(_) => self.fallback.begin_login_in_process(keys, delays, now),
-            Err(error) => {
-                self.unreachable(error);
-                self.fallback.begin_login_in_process(keys, delays, now)
-            }
+            .arg(lapse);
+        match self.run::<Vec<i64>>(&invocation).await.as_deref() {
+            Some([1, id]) => Ok(LoginReservation { keys: keys.clone(), id: id.unsigned_abs(), in_process: false }),
+            Some([0, wait]) => Err(Duration::from_millis(wait.unsigned_abs()).max(Duration::from_millis(1))),
+            _ => self.fallback.begin_login_in_process(keys, delays, now),
         }
     }
 
@@ -331,9 +342,8 @@ impl RateLimitStore for RedisRateLimits {
             LoginOutcome::Unchecked => "unchecked",
         };
         let kept = i64::try_from(self.failures_kept.as_millis()).unwrap_or(i64::MAX);
-        let mut connection = self.connection.clone();
-        let answer = self
-            .end_login
+        let mut invocation = self.end_login.prepare_invoke();
+        invocation
             .key(pair_failures)
             .key(pair_in_flight)
             .key(failures)
@@ -341,11 +351,8 @@ impl RateLimitStore for RedisRateLimits {
             .arg(reservation.id)
             .arg(outcome_name)
             .arg(millis(now))
-            .arg(kept)
-            .invoke_async::<i64>(&mut connection)
-            .await;
-        if let Err(error) = answer {
-            self.unreachable(&error);
+            .arg(kept);
+        if self.run::<i64>(&invocation).await.is_none() {
             // The reservation lapses in Redis by itself; a wrong password still counts, here at least.
             if outcome == LoginOutcome::PasswordWrong {
                 self.fallback.end_login_in_process(reservation, outcome, now);
