@@ -222,6 +222,31 @@ fn every_copy_of_a_member_is_looked_at() {
     assert_eq!(active_content(&bytes), Err(DocumentProblem::ActiveContent("JavaScript")));
 }
 
+/// A script in an object stream, behind cross-reference data that lists nothing in use (every entry free, or a
+/// `/W` that reads the entries as free): lopdf loads no object, so nothing was looked at, while a viewer that
+/// cannot find the catalog rebuilds the cross-reference data from the objects in the file and opens the script.
+#[test]
+fn a_document_whose_catalog_is_listed_nowhere_is_unreadable() {
+    let mut members = catalog_and_pages(Some("4 0 R"));
+    members.push((4, SCRIPT.to_owned()));
+    let mut all_free = Pdf::new();
+    all_free.object_stream(5, &members);
+    for number in 1..=5 {
+        all_free.free(number, 0);
+    }
+    all_free.xref_stream(6, "/Root 1 0 R");
+    let mut widths = opening(SCRIPT);
+    let at = widths.windows(11).position(|w| w == b"/W [1 4 4] ").unwrap();
+    widths[at + 6] = b'0'; // `/W [1 0 4]`: offsets read as 0, types out of step, mostly free
+    // A trailer that names no catalog at all.
+    let mut no_root = Pdf::new();
+    no_root.object_stream(5, &members).xref_stream(6, "/Info 1 0 R");
+    for (case, bytes) in [("all free", all_free.bytes()), ("/W", widths), ("no /Root", no_root.bytes())] {
+        assert!(raw_scan(&bytes).is_ok(), "{case}: the raw scan saw it; the case proves nothing");
+        assert_eq!(active_content(&bytes), Err(DocumentProblem::NotPdf), "{case}");
+    }
+}
+
 /// A first revision with a cross-reference table, then an update that deletes the annotation (a free entry)
 /// and another that rewrites the catalog into an object stream with a cross-reference stream.
 #[test]

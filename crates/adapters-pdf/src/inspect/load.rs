@@ -169,6 +169,14 @@ pub(super) fn load(pdf: &[u8]) -> Result<Loaded, DocumentProblem> {
     if !in_use.iter().all(loaded) {
         return Err(DocumentProblem::NotPdf);
     }
+    // The catalog must be among the objects looked at. Cross-reference data that lists it nowhere (all entries
+    // free, a damaged `/W`) loads nothing and so hides nothing from this check, but a viewer that cannot find the
+    // catalog rebuilds the cross-reference data by scanning the file for objects, and runs what it finds there.
+    let catalog = document.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| DocumentProblem::NotPdf)?;
+    let placed_in_a_stream = catalog.1 == 0 && placed.values().flatten().any(|&number| number == catalog.0);
+    if !document.objects.contains_key(&catalog) && !placed_in_a_stream {
+        return Err(DocumentProblem::NotPdf);
+    }
     Ok(Loaded { document, object_streams, placed, room })
 }
 
