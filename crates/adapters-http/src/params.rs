@@ -306,3 +306,98 @@ mod tests {
         );
     }
 }
+
+/// Property tests of the page bounds (F5): whatever `skip` and `limit` a client sends, the page asked of a
+/// store is within the list's bounds, and a bad value is named once, with its default used instead.
+#[cfg(test)]
+mod page_properties {
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+
+    use super::*;
+
+    /// What a client may put in `skip` or `limit`: numbers of any size and sign (spaced, signed), words, blanks.
+    fn raw_number() -> impl Strategy<Value = Option<String>> {
+        let text = prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            (0..2_000i64).prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| format!("{n}0")),
+            "[ \t]{0,2}[+-]?[0-9]{1,4}[ \t]{0,2}",
+            "[ 0-9a-z.,_+-]{0,6}",
+            any::<String>(),
+        ];
+        proptest::option::of(text)
+    }
+
+    /// The number `raw` says if it is one of at least `min` (trimmed, as an `i64`), `Err` when it is given and is
+    /// not; `None` when absent or blank.
+    fn expected(raw: Option<&str>, min: i64) -> Result<Option<u64>, ()> {
+        match raw.map(str::trim).filter(|r| !r.is_empty()) {
+            None => Ok(None),
+            Some(raw) => match raw.parse::<i64>() {
+                Ok(n) if n >= min => Ok(Some(n.unsigned_abs())),
+                _ => Err(()),
+            },
+        }
+    }
+
+    /// Checks `PageQuery::<DEFAULT, MAX>` on one query.
+    fn bounded<const DEFAULT: u64, const MAX: u64>(
+        skip: Option<&str>,
+        limit: Option<&str>,
+    ) -> Result<(), TestCaseError> {
+        let mut errors = Vec::new();
+        let page = PageQuery::<DEFAULT, MAX>::read(skip, limit, &mut errors);
+        prop_assert!((1..=MAX).contains(&page.limit), "limit {} outside 1..={}", page.limit, MAX);
+        prop_assert!(i64::try_from(page.skip).is_ok(), "skip fits a SQL bigint");
+        let named: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        let skip_expected = expected(skip, 0);
+        let limit_expected = expected(limit, 1).and_then(|n| if n.is_some_and(|n| n > MAX) { Err(()) } else { Ok(n) });
+        let mut wanted = Vec::new();
+        if let Ok(n) = skip_expected {
+            prop_assert_eq!(page.skip, n.unwrap_or(0));
+        } else {
+            prop_assert_eq!(page.skip, 0, "a bad skip is replaced by its default");
+            wanted.push("query.skip");
+        }
+        if let Ok(n) = limit_expected {
+            prop_assert_eq!(page.limit, n.unwrap_or(DEFAULT));
+        } else {
+            prop_assert_eq!(page.limit, DEFAULT, "a bad limit is replaced by its default");
+            wanted.push("query.limit");
+        }
+        prop_assert_eq!(named, wanted, "each bad value named once, skip first");
+
+        let mut errors = Vec::new();
+        let capped = PageQuery::<DEFAULT, MAX>::read_capped(skip, limit, &mut errors);
+        prop_assert!((1..=MAX).contains(&capped.limit));
+        prop_assert_eq!(capped.skip, page.skip);
+        let served = expected(limit, 1).map_or(DEFAULT, |n| n.map_or(DEFAULT, |n| n.min(MAX)));
+        prop_assert_eq!(capped.limit, served, "the legacy listing serves a limit past its maximum as the maximum");
+        prop_assert!(errors.iter().all(|e| e.field != "query.limit" || expected(limit, 1).is_err()));
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(Config { cases: 256, failure_persistence: None, ..Config::default() })]
+
+        #[test]
+        fn a_page_is_always_within_its_list_bounds(skip in raw_number(), limit in raw_number()) {
+            bounded::<100, 1000>(skip.as_deref(), limit.as_deref())?;
+            bounded::<20, 50>(skip.as_deref(), limit.as_deref())?;
+            bounded::<100, 100>(skip.as_deref(), limit.as_deref())?;
+        }
+
+        #[test]
+        fn every_page_within_the_bounds_is_served_as_asked(skip in 0..=i64::MAX, limit in 1..=1000u64) {
+            let mut errors = Vec::new();
+            let page = PageQuery::<100, 1000>::read(Some(&skip.to_string()), Some(&limit.to_string()), &mut errors);
+            prop_assert_eq!(page, Page { skip: skip.unsigned_abs(), limit });
+            prop_assert!(errors.is_empty());
+            let over = PageQuery::<100, 1000>::read(None, Some(&(limit + 1000).to_string()), &mut errors);
+            prop_assert_eq!(over.limit, 100);
+            prop_assert_eq!(errors.len(), 1);
+            prop_assert_eq!(errors[0].message.as_str(), "doit être inférieur ou égal à 1000");
+        }
+    }
+}
