@@ -20,6 +20,8 @@ use seeg_application::outbox::OutboxAppender;
 use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
 use seeg_migration::{Migrator, MigratorTrait};
 
+use crate::query_spans::QuerySpans;
+
 /// The database could not be opened or migrated.
 #[derive(Debug, thiserror::Error)]
 pub enum DatabaseError {
@@ -42,6 +44,8 @@ pub struct Database {
     pub(crate) conn: DatabaseConnection,
     /// The live notifications' subscribers in this process (B3).
     pub(crate) live: std::sync::Arc<crate::live::LiveBus>,
+    /// The `db.query` spans, when `trace_statements` was called (O4).
+    spans: Option<std::sync::Arc<QuerySpans>>,
 }
 
 impl Database {
@@ -68,7 +72,7 @@ impl Database {
         } else if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
             return Err(DatabaseError::UnsupportedUrl);
         }
-        Ok(Self { conn: sea_orm::Database::connect(options).await?, live: std::sync::Arc::default() })
+        Ok(Self { conn: sea_orm::Database::connect(options).await?, live: std::sync::Arc::default(), spans: None })
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -120,7 +124,23 @@ impl Database {
     /// share the observer, other handles on the same pool do not. Tests use it to prove a use case's number of
     /// queries does not grow with the data (no N+1).
     pub fn observe_statements(&mut self, observe: impl Fn(&str) + Send + Sync + 'static) {
-        self.conn.set_metric_callback(move |info| observe(&info.statement.sql));
+        let spans = self.spans.clone();
+        self.conn.set_metric_callback(move |info| {
+            if let Some(spans) = &spans {
+                spans.record(info);
+            }
+            observe(&info.statement.sql);
+        });
+    }
+
+    /// Makes every statement this handle runs from now on a `db.query` span, a child of the span current where it
+    /// runs (O4); its clones made afterwards do the same. Call it only when traces are exported, after the tracer
+    /// provider is installed: without it a statement costs no tracing at all.
+    pub fn trace_statements(&mut self) {
+        let system = if self.is_sqlite() { "sqlite" } else { "postgresql" };
+        let spans = std::sync::Arc::new(QuerySpans::new(system));
+        self.spans = Some(std::sync::Arc::clone(&spans));
+        self.conn.set_metric_callback(move |info| spans.record(info));
     }
 
     pub async fn close(self) -> Result<(), DatabaseError> {

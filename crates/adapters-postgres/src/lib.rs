@@ -21,6 +21,7 @@ mod notifications;
 mod offers;
 mod outbox;
 mod password_resets;
+mod query_spans;
 mod read_models;
 mod uploads;
 

@@ -143,7 +143,7 @@ impl DocumentSweep {
 
     /// One pass. A listing or reference query that fails stops it (nothing more is deleted); a failed deletion
     /// is counted and the pass goes on. `dry_run` deletes nothing and reports what would go.
-    #[instrument(skip_all, fields(sweep.dry_run = dry_run))]
+    #[instrument(name = "documents.sweep", skip_all, fields(sweep.dry_run = dry_run))]
     pub async fn sweep(&self, dry_run: bool) -> Result<SweepReport, SweepError> {
         let cutoff = self.clock.now() - self.grace.as_delta();
         let mut report = SweepReport { dry_run, ..SweepReport::default() };

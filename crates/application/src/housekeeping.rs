@@ -114,7 +114,7 @@ impl Housekeeping {
     }
 
     /// One pass of every job (see the module's documentation).
-    #[instrument(skip_all)]
+    #[instrument(name = "housekeeping.run", skip_all)]
     pub async fn run_once(&self) -> HousekeepingReport {
         let now = self.clock.now();
         let tokens_before = now - self.retention.expired_tokens;

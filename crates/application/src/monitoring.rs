@@ -95,7 +95,7 @@ impl Monitoring {
     }
 
     /// The outbox, the applications by status and the pool, now.
-    #[instrument(skip_all)]
+    #[instrument(name = "monitoring.snapshot", skip_all)]
     pub async fn snapshot(&self, reader: MetricsReader<'_>) -> Result<MonitoringSnapshot, MonitoringError> {
         Self::allows(reader)?;
         let outbox = self.outbox.stats().await?;

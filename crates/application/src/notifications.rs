@@ -38,7 +38,7 @@ impl Notifications {
     }
 
     /// One page of the caller's notifications matching `filter`, in `sort` order, with the true total.
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "notifications.list", skip_all, fields(user.id = %caller.id))]
     pub async fn list(
         &self,
         caller: &User,
@@ -50,13 +50,13 @@ impl Notifications {
     }
 
     /// The caller's notification `id`.
-    #[instrument(skip_all, fields(user.id = %caller.id, notification.id = %id))]
+    #[instrument(name = "notifications.get", skip_all, fields(user.id = %caller.id, notification.id = %id))]
     pub async fn get(&self, caller: &User, id: Uuid) -> Result<Notification, NotificationError> {
         self.notifications.get(caller.id, id).await?.ok_or(NotificationError::NotFound)
     }
 
     /// Marks the caller's notification `id` read (again, harmlessly, when it was): the notification as stored.
-    #[instrument(skip_all, fields(user.id = %caller.id, notification.id = %id))]
+    #[instrument(name = "notifications.mark_read", skip_all, fields(user.id = %caller.id, notification.id = %id))]
     pub async fn mark_read(&self, caller: &User, id: Uuid) -> Result<Notification, NotificationError> {
         let mut tx = self.uow.begin().await?;
         let Some(read) = tx.notifications().mark_read(caller.id, id).await? else {
@@ -67,7 +67,7 @@ impl Notifications {
     }
 
     /// Marks every unread notification of the caller read: how many changed.
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "notifications.mark_all_read", skip_all, fields(user.id = %caller.id))]
     pub async fn mark_all_read(&self, caller: &User) -> Result<u64, NotificationError> {
         let mut tx = self.uow.begin().await?;
         let changed = tx.notifications().mark_all_read(caller.id).await?;
@@ -76,13 +76,13 @@ impl Notifications {
     }
 
     /// How many of the caller's notifications are unread.
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "notifications.unread_count", skip_all, fields(user.id = %caller.id))]
     pub async fn unread_count(&self, caller: &User) -> Result<u64, NotificationError> {
         Ok(self.notifications.unread_count(caller.id).await?)
     }
 
     /// The caller's notifications counted: in all, unread, per type.
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "notifications.stats", skip_all, fields(user.id = %caller.id))]
     pub async fn stats(&self, caller: &User) -> Result<NotificationStats, NotificationError> {
         Ok(self.notifications.stats(caller.id).await?)
     }

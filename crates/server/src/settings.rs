@@ -729,6 +729,13 @@ pub struct TelemetrySettings {
     pub service_name: String,
 }
 
+impl TelemetrySettings {
+    /// Whether spans are exported over OTLP (`otlp_endpoint` set).
+    pub fn exports_traces(&self) -> bool {
+        !self.otlp_endpoint.trim().is_empty()
+    }
+}
+
 /// Where e-mails go: `.eml` files in a folder (default), an SMTP server, or nowhere (`memory`: kept in the process).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

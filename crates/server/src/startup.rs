@@ -51,13 +51,17 @@ pub struct Application {
     housekeeping: Option<JoinHandle<()>>,
 }
 
-/// Opens the database and, when the settings say so, migrates it.
+/// Opens the database and, when the settings say so, migrates it. When traces are exported, its statements become
+/// `db.query` spans (O4).
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
-    let database = Database::connect(&settings.database.driver_url(), settings.database.max_connections)
+    let mut database = Database::connect(&settings.database.driver_url(), settings.database.max_connections)
         .await
         .context("connexion à la base de données")?;
     if settings.database.migrate_on_start {
         database.migrate_up().await.context("migrations")?;
+    }
+    if settings.telemetry.exports_traces() {
+        database.trace_statements();
     }
     Ok(database)
 }
@@ -608,7 +612,7 @@ impl Application {
             info: ServiceInfo {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 environment: settings.environment.as_str().to_owned(),
-                tracing: !settings.telemetry.otlp_endpoint.trim().is_empty(),
+                tracing: settings.telemetry.exports_traces(),
                 rate_limiting: settings.rate_limit.enabled,
                 database_engine: if settings.database.is_sqlite() { "sqlite" } else { "postgresql" },
                 document_storage: match settings.storage.kind {

@@ -54,14 +54,14 @@ impl ApplicationDashboards {
     }
 
     /// Every application by status, every document by type (`GET /applications/stats/overview`): staff only.
-    #[instrument(skip_all, fields(actor.id = %caller.id))]
+    #[instrument(name = "applications.dashboards.summary", skip_all, fields(actor.id = %caller.id))]
     pub async fn summary(&self, caller: &User) -> Result<ApplicationCountsSummary, DashboardError> {
         require(caller, Action::ReadStatistics)?;
         Ok(self.read_model.summary().await?)
     }
 
     /// The summary plus counts by offer and by month (`GET /applications/stats/advanced`): staff only.
-    #[instrument(skip_all, fields(actor.id = %caller.id))]
+    #[instrument(name = "applications.dashboards.breakdown", skip_all, fields(actor.id = %caller.id))]
     pub async fn breakdown(&self, caller: &User) -> Result<ApplicationBreakdown, DashboardError> {
         require(caller, Action::ReadStatistics)?;
         Ok(self.read_model.breakdown().await?)
@@ -69,7 +69,7 @@ impl ApplicationDashboards {
 
     /// A page of applications with their candidate, offer, documents, history, notifications, evaluations and
     /// interview slots (`GET /optimized/applications/optimized`): staff only, who read every application (S3).
-    #[instrument(skip_all, fields(actor.id = %caller.id, applications.skip = page.skip, applications.limit = page.limit))]
+    #[instrument(name = "applications.dashboards.details", skip_all, fields(actor.id = %caller.id, applications.skip = page.skip, applications.limit = page.limit))]
     pub async fn details(
         &self,
         caller: &User,
@@ -84,7 +84,7 @@ impl ApplicationDashboards {
     /// The recruitment figures of `recruiter_id`'s offers (`GET /optimized/dashboard/stats/optimized`): staff only.
     /// A recruiter who names no one gets its own offers; admins and observers naming no one get every offer. As in
     /// the legacy service a recruiter may name another recruiter: S3 lets recruiters read every application.
-    #[instrument(skip_all, fields(actor.id = %caller.id))]
+    #[instrument(name = "applications.dashboards.recruitment", skip_all, fields(actor.id = %caller.id))]
     pub async fn recruitment(
         &self,
         caller: &User,
@@ -100,7 +100,7 @@ impl ApplicationDashboards {
     /// for a candidate (another id is `NotFound`, S3), anyone's for staff. The route shows every caller whether
     /// each protocol is completed, never a score (scores are staff data, S3). At most
     /// `CANDIDATE_APPLICATIONS_LIMIT`; `total` counts them all.
-    #[instrument(skip_all, fields(actor.id = %caller.id, candidate.id = %candidate_id))]
+    #[instrument(name = "applications.dashboards.candidate_applications", skip_all, fields(actor.id = %caller.id, candidate.id = %candidate_id))]
     pub async fn candidate_applications(
         &self,
         caller: &User,

@@ -91,7 +91,7 @@ impl ApplicationDetails {
     }
 
     /// Application `id` with its surroundings, for staff or its own candidate (`read_access`).
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.details", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn get(&self, caller: &User, id: Uuid) -> Result<ApplicationDetail, DetailError> {
         let application = self.applications.get(id).await?.ok_or(DetailError::NotFound)?;
         may_read(caller, &application)?;

@@ -69,7 +69,7 @@ impl ApplicationDossiers {
 
     /// The history of application `id`, oldest first, as `caller` may see it (`history_for`): its own candidate
     /// (dates and statuses only) or staff (notes and authors too).
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.dossier.history", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn history(&self, caller: &User, id: Uuid) -> Result<Vec<StatusChange>, DossierExportError> {
         let application = self.applications.get(id).await?.ok_or(DossierExportError::NotFound)?;
         match super::read_access(caller, &application) {
@@ -81,7 +81,7 @@ impl ApplicationDossiers {
     }
 
     /// The dossier of application `id`, for staff (S3: they read every application) or its own candidate.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.dossier.export", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn export(
         &self,
         caller: &User,

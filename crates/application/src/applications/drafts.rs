@@ -216,14 +216,14 @@ impl Drafts {
     }
 
     /// The caller's draft for the offer, or `None` when it has none.
-    #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %job_offer_id))]
+    #[instrument(name = "applications.drafts.get", skip_all, fields(user.id = %caller.id, offer.id = %job_offer_id))]
     pub async fn get(&self, caller: &User, job_offer_id: Uuid) -> Result<Option<Draft>, DraftError> {
         self.visible_offer(caller, job_offer_id).await?;
         Ok(self.stored.get(caller.id, job_offer_id).await?)
     }
 
     /// The caller's draft for the offer of its application `application_id`, or `None` when it has none.
-    #[instrument(skip_all, fields(user.id = %caller.id, application.id = %application_id))]
+    #[instrument(name = "applications.drafts.get_for_application", skip_all, fields(user.id = %caller.id, application.id = %application_id))]
     pub async fn get_for_application(&self, caller: &User, application_id: Uuid) -> Result<Option<Draft>, DraftError> {
         let job_offer_id = self.own_application_offer(caller, application_id).await?;
         Ok(self.stored.get(caller.id, job_offer_id).await?)
@@ -231,7 +231,7 @@ impl Drafts {
 
     /// Saves the caller's draft for the offer whole (both objects replaced, as the legacy upsert did), with a
     /// `draft_saved` notification, in one transaction.
-    #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %job_offer_id))]
+    #[instrument(name = "applications.drafts.save", skip_all, fields(user.id = %caller.id, offer.id = %job_offer_id))]
     pub async fn save(
         &self,
         caller: &User,
@@ -244,7 +244,7 @@ impl Drafts {
     }
 
     /// Saves the caller's draft for the offer of its application `application_id`, as `save` does.
-    #[instrument(skip_all, fields(user.id = %caller.id, application.id = %application_id))]
+    #[instrument(name = "applications.drafts.save_for_application", skip_all, fields(user.id = %caller.id, application.id = %application_id))]
     pub async fn save_for_application(
         &self,
         caller: &User,
@@ -278,7 +278,7 @@ impl Drafts {
 
     /// Deletes the caller's draft for the offer; nothing to delete is no error. The caller's own draft can be
     /// deleted even once the offer is no longer visible to it (closed, say); otherwise the offer must be visible.
-    #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %job_offer_id))]
+    #[instrument(name = "applications.drafts.delete", skip_all, fields(user.id = %caller.id, offer.id = %job_offer_id))]
     pub async fn delete(&self, caller: &User, job_offer_id: Uuid) -> Result<(), DraftError> {
         if caller.role != Role::Candidate {
             return Err(DraftError::NotACandidate);
@@ -291,7 +291,7 @@ impl Drafts {
 
     /// Deletes the caller's draft for the offer of its application `application_id`; nothing to delete is no
     /// error.
-    #[instrument(skip_all, fields(user.id = %caller.id, application.id = %application_id))]
+    #[instrument(name = "applications.drafts.delete_for_application", skip_all, fields(user.id = %caller.id, application.id = %application_id))]
     pub async fn delete_for_application(&self, caller: &User, application_id: Uuid) -> Result<(), DraftError> {
         let job_offer_id = self.own_application_offer(caller, application_id).await?;
         self.delete_keyed(caller, job_offer_id).await?;

@@ -200,7 +200,7 @@ impl ApplicationEditing {
     }
 
     /// Deletes application `id` with its documents and history.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.delete", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn delete_application(&self, caller: &User, id: Uuid, context: &RequestContext) -> Result<(), EditError> {
         let (application, only_in) = self.editable(caller, id).await?;
         let mut tx = self.uow.begin().await?;
@@ -229,7 +229,7 @@ impl ApplicationEditing {
     }
 
     /// Deletes an optional document of application `id`.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id, document.id = %document_id))]
+    #[instrument(name = "applications.delete_document", skip_all, fields(actor.id = %caller.id, application.id = %id, document.id = %document_id))]
     pub async fn delete_document(
         &self,
         caller: &User,
@@ -265,7 +265,7 @@ impl ApplicationEditing {
     /// required type replaces the document of that type.
     /// `pending` is the reservation of a streamed document (`DocumentIntake`); a whole one reserves when it is
     /// stored. Refused, the change settles it (`uploads`); committed, it released it.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.add_document", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn add_document(
         &self,
         caller: &User,

@@ -60,7 +60,7 @@ impl ExportRequests {
     }
 
     /// Queues the export of application `id` (and the Azure Function call, `last_watermark` forwarded).
-    #[instrument(skip_all, fields(application.id = %id))]
+    #[instrument(name = "lake.export_request", skip_all, fields(application.id = %id))]
     pub async fn request(&self, id: Uuid, last_watermark: Option<&str>) -> Result<ExportReceipt, ExportRequestError> {
         let ApplicationDetail { application, documents, .. } =
             self.details.load(id).await?.ok_or(ExportRequestError::NotFound)?;

@@ -234,7 +234,7 @@ impl LakeBackfill {
     }
 
     /// Exports every application of `window`, `concurrency` at a time.
-    #[tracing::instrument(skip_all, fields(backfill.concurrency = concurrency.get()))]
+    #[tracing::instrument(name = "lake.backfill", skip_all, fields(backfill.concurrency = concurrency.get()))]
     pub async fn run(
         &self,
         window: BackfillWindow,

@@ -85,7 +85,7 @@ impl LakeExport {
     }
 
     /// Writes application `id`'s three JSON documents, then its PDFs (R41 order), overwriting what is there.
-    #[tracing::instrument(skip_all, fields(application.id = %id))]
+    #[tracing::instrument(name = "lake.export", skip_all, fields(application.id = %id))]
     pub async fn export(&self, id: Uuid) -> Result<LakeExportOutcome, LakeExportError> {
         let Some(ApplicationDetail { application, candidate, profile, offer, documents }) =
             self.details.load(id).await?

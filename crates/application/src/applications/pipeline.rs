@@ -127,7 +127,7 @@ impl ApplicationPipeline {
     }
 
     /// Moves application `id` to `to` for `caller`; the note goes into the history row.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.change_status", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn change_status(
         &self,
         caller: &User,
@@ -211,7 +211,7 @@ impl ApplicationPipeline {
     }
 
     /// A recruiter's note on the history, without a status change (`POST /{id}/history`).
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.add_note", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn add_note(
         &self,
         caller: &User,

@@ -48,7 +48,7 @@ impl ApplicationReads {
 
     /// One page of applications, newest first: staff get `filter` as asked; a candidate gets its own, whatever
     /// candidate or search words the filter names (S3).
-    #[instrument(skip_all, fields(actor.id = %caller.id))]
+    #[instrument(name = "applications.list", skip_all, fields(actor.id = %caller.id))]
     pub async fn list(
         &self,
         caller: &User,
@@ -67,7 +67,7 @@ impl ApplicationReads {
 
     /// One page of the applications to offer `offer_id`, newest first: staff only; an unknown offer is
     /// `NotFound`.
-    #[instrument(skip_all, fields(actor.id = %caller.id, offer.id = %offer_id))]
+    #[instrument(name = "applications.of_offer", skip_all, fields(actor.id = %caller.id, offer.id = %offer_id))]
     pub async fn of_offer(
         &self,
         caller: &User,
@@ -80,7 +80,7 @@ impl ApplicationReads {
     }
 
     /// Application `id`: staff see it with its surroundings, its candidate sees it alone.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.view", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn view(&self, caller: &User, id: Uuid) -> Result<ApplicationView, DetailError> {
         if decide(caller.role, Action::ReadApplications, Ownership::Any).is_allowed() {
             return Ok(ApplicationView::Staff(Box::new(self.details.get(caller, id).await?)));
@@ -94,7 +94,7 @@ impl ApplicationReads {
     }
 
     /// The documents of application `id` (of type `only`, when given), without their bytes, oldest first.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %id))]
+    #[instrument(name = "applications.documents", skip_all, fields(actor.id = %caller.id, application.id = %id))]
     pub async fn documents(
         &self,
         caller: &User,
@@ -108,7 +108,7 @@ impl ApplicationReads {
     }
 
     /// Document `document_id` of application `application_id`, without its bytes.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %application_id))]
+    #[instrument(name = "applications.document", skip_all, fields(actor.id = %caller.id, application.id = %application_id))]
     pub async fn document(
         &self,
         caller: &User,

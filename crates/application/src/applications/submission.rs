@@ -322,7 +322,7 @@ impl Submissions {
 
     /// Submits `command` for `caller`. Refused, it settles its pending upload (`uploads`); committed, it
     /// released it.
-    #[instrument(skip_all, fields(user.id = %caller.id, offer.id = %command.job_offer_id))]
+    #[instrument(name = "applications.submit", skip_all, fields(user.id = %caller.id, offer.id = %command.job_offer_id))]
     pub async fn submit(&self, caller: &User, mut command: SubmitCommand) -> Result<Submitted, SubmissionError> {
         let mut pending = command.pending_upload.take();
         let submitted = self.submit_holding(caller, command, &mut pending).await;

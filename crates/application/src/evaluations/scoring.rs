@@ -212,7 +212,7 @@ impl Evaluations {
 
     /// Creates the application's evaluation of protocol `F` by `caller` (its evaluator). A second one of the
     /// same protocol is `Duplicate`, also when two creations race: the unique index decides.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %application_id, protocol = F::PROTOCOL.as_str()))]
+    #[instrument(name = "evaluations.create", skip_all, fields(actor.id = %caller.id, application.id = %application_id, protocol = F::PROTOCOL.as_str()))]
     pub async fn create<F: EvaluationProtocol>(
         &self,
         caller: &User,
@@ -258,7 +258,7 @@ impl Evaluations {
     /// Edits evaluation `id` of protocol `F`: only the fields the patch sets; the overall score is recomputed.
     /// A change writes a history row naming the fields and an audit row; `completed` turning true writes the
     /// `evaluation_completed` notifications. A patch that changes nothing writes nothing.
-    #[instrument(skip_all, fields(actor.id = %caller.id, evaluation.id = %id, protocol = F::PROTOCOL.as_str()))]
+    #[instrument(name = "evaluations.update", skip_all, fields(actor.id = %caller.id, evaluation.id = %id, protocol = F::PROTOCOL.as_str()))]
     pub async fn update<F: EvaluationProtocol>(
         &self,
         caller: &User,

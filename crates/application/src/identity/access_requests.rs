@@ -109,7 +109,7 @@ impl AccessRequestDesk {
     }
 
     /// Lists requests, newest first, with the counters (recruiters and admins: the people who decide).
-    #[instrument(skip_all, fields(actor.id = %actor.id))]
+    #[instrument(name = "access_requests.list", skip_all, fields(actor.id = %actor.id))]
     pub async fn list(
         &self,
         actor: &User,
@@ -132,7 +132,7 @@ impl AccessRequestDesk {
     }
 
     /// How many pending requests nobody has viewed yet (observers too: it is a read).
-    #[instrument(skip_all, fields(actor.id = %actor.id))]
+    #[instrument(name = "access_requests.unviewed_count", skip_all, fields(actor.id = %actor.id))]
     pub async fn unviewed_count(&self, actor: &User) -> Result<u64, AccessRequestError> {
         allowed(decide(actor.role, Action::ReadAccessRequests, Ownership::Any))?;
         Ok(self.requests.counts().await?.unviewed)
@@ -140,7 +140,7 @@ impl AccessRequestDesk {
 
     /// Marks every pending, unviewed request as viewed; returns how many. Allowed to whoever may read requests
     /// (legacy: observers included): it records that the requests were seen, and decides nothing.
-    #[instrument(skip_all, fields(actor.id = %actor.id))]
+    #[instrument(name = "access_requests.mark_all_viewed", skip_all, fields(actor.id = %actor.id))]
     pub async fn mark_all_viewed(&self, actor: &User, context: &RequestContext) -> Result<u64, AccessRequestError> {
         // A stored flag changes: a write, so not for observers (S3 wins over the legacy route's access).
         allowed(decide(actor.role, Action::HandleAccessRequests, Ownership::Any))?;
@@ -166,7 +166,7 @@ impl AccessRequestDesk {
     }
 
     /// Approves a pending request: the account becomes `actif` and may sign in.
-    #[instrument(skip_all, fields(actor.id = %actor.id, access_request.id = %id))]
+    #[instrument(name = "access_requests.approve", skip_all, fields(actor.id = %actor.id, access_request.id = %id))]
     pub async fn approve(
         &self,
         actor: &User,
@@ -177,7 +177,7 @@ impl AccessRequestDesk {
     }
 
     /// Rejects a pending request with its reason: the account becomes `bloqué`.
-    #[instrument(skip_all, fields(actor.id = %actor.id, access_request.id = %id))]
+    #[instrument(name = "access_requests.reject", skip_all, fields(actor.id = %actor.id, access_request.id = %id))]
     pub async fn reject(
         &self,
         actor: &User,

@@ -200,7 +200,7 @@ impl Accounts {
 
     /// Creates a candidate account (R1): `actif`, or `en_attente` with an access request for an internal
     /// candidate without a company e-mail (R35); a `registration` notification in the same transaction.
-    #[instrument(skip_all)]
+    #[instrument(name = "auth.sign_up", skip_all)]
     pub async fn sign_up(&self, command: SignupCommand) -> Result<User, SignupError> {
         if self.users.find_by_email(command.email.as_str()).await?.is_some() {
             return Err(SignupError::EmailTaken);
@@ -301,7 +301,7 @@ impl Accounts {
 
     /// Checks the password first, then the statut (S5); on success records the login, stores the refresh token
     /// (hashed, new family) and the audit line in one transaction.
-    #[instrument(skip_all)]
+    #[instrument(name = "auth.login", skip_all)]
     pub async fn log_in(&self, email: &str, password: &str, context: &RequestContext) -> Result<Session, LoginError> {
         let email = email.trim().to_lowercase();
         // No account's address holds a control character (sign-up refuses them), and some stores cannot even
@@ -349,7 +349,7 @@ impl Accounts {
     /// Rotates a refresh token (S4): the presented token is consumed and a new one of the same family issued,
     /// with a new access token. Presenting a token already used means it was stolen or replayed: the whole
     /// family is revoked, so neither the thief nor the owner can go on with it.
-    #[instrument(skip_all)]
+    #[instrument(name = "auth.refresh", skip_all)]
     pub async fn refresh(&self, refresh_token: &str, context: &RequestContext) -> Result<Session, RefreshError> {
         let now = self.clock.now();
         let verified = self.tokens.verify(refresh_token, TokenKind::Refresh, now).map_err(|_| RefreshError::Invalid)?;
@@ -394,7 +394,7 @@ impl Accounts {
 
     /// Ends sessions: the family of the given refresh token, or every session of the account when none is
     /// given. Returns how many refresh tokens were revoked.
-    #[instrument(skip_all, fields(user.id = %user.id))]
+    #[instrument(name = "auth.logout", skip_all, fields(user.id = %user.id))]
     pub async fn log_out(
         &self,
         user: &User,
@@ -423,7 +423,7 @@ impl Accounts {
 
     /// Changes the caller's password after checking the current one; every refresh token of the account is
     /// revoked (S4), so other sessions end when their access token does.
-    #[instrument(skip_all, fields(user.id = %user.id))]
+    #[instrument(name = "users.change_password", skip_all, fields(user.id = %user.id))]
     pub async fn change_password(
         &self,
         user: &User,
@@ -448,7 +448,7 @@ impl Accounts {
     }
 
     /// Applies the account holder's own changes (S2: self-service fields only, enforced by the type).
-    #[instrument(skip_all, fields(user.id = %user_id))]
+    #[instrument(name = "users.update_self", skip_all, fields(user.id = %user_id))]
     pub async fn update_self(&self, user_id: Uuid, changes: SelfServiceChanges) -> Result<User, StoreError> {
         let mut tx = self.uow.begin().await?;
         // Read under the transaction's lock: writing back a copy read before an administrator's block, role

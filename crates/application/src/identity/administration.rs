@@ -57,7 +57,7 @@ impl Administration {
 
     /// Creates an `actif` administrator (no candidate kind) and its `user.created` audit line in one transaction.
     /// The actor is the operator, who has no account: `actor_id` stays empty.
-    #[instrument(skip_all)]
+    #[instrument(name = "admin.create_admin", skip_all)]
     pub async fn create_admin(
         &self,
         email: EmailAddress,
@@ -81,7 +81,7 @@ impl Administration {
 
     /// Creates the administrator only when no account has the role admin yet, whatever its statut (S1: the
     /// bootstrap settings create the first admin, and never another). `None` when one existed already.
-    #[instrument(skip_all)]
+    #[instrument(name = "admin.ensure_bootstrap_admin", skip_all)]
     pub async fn ensure_bootstrap_admin(
         &self,
         email: EmailAddress,

@@ -65,7 +65,7 @@ impl AgentImport {
     /// Upserts `agents` in batches of `BATCH`, calling `progress` after each with the number written so far;
     /// returns that number. A failed batch stops the import; the batches before it stay written (an import is
     /// re-run whole, and upserting is idempotent).
-    #[instrument(skip_all, fields(agents.count = agents.len()))]
+    #[instrument(name = "agents.import", skip_all, fields(agents.count = agents.len()))]
     pub async fn import(&self, agents: &[Agent], mut progress: impl FnMut(u64) + Send) -> Result<u64, StoreError> {
         let at = self.clock.now();
         let mut written = 0;

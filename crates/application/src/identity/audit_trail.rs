@@ -32,7 +32,7 @@ impl AuditTrail {
     }
 
     /// One page of the events matching `filter`, with the true total (S3: `ReadAudit`).
-    #[instrument(skip_all, fields(actor.id = %actor.id))]
+    #[instrument(name = "audit.list", skip_all, fields(actor.id = %actor.id))]
     pub async fn list(
         &self,
         actor: &User,

@@ -62,7 +62,7 @@ impl CandidateProfiles {
     }
 
     /// The caller's own profile; `NotFound` until it first applies or saves it (R24).
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "candidate_profiles.own", skip_all, fields(user.id = %caller.id))]
     pub async fn own(&self, caller: &User) -> Result<CandidateProfile, CandidateProfileError> {
         if caller.role != Role::Candidate {
             return Err(CandidateProfileError::NotACandidate);
@@ -72,7 +72,7 @@ impl CandidateProfiles {
 
     /// Saves the caller's changes. A candidate without a profile yet gets one, seeded from its account (R24) and
     /// then changed: the legacy service answered 500 there (D20).
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "candidate_profiles.update_own", skip_all, fields(user.id = %caller.id))]
     pub async fn update_own(
         &self,
         caller: &User,

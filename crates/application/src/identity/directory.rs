@@ -46,7 +46,7 @@ impl UserDirectory {
     }
 
     /// One page of the accounts matching `filter` and the true total (F5).
-    #[instrument(skip_all, fields(actor.id = %actor.id))]
+    #[instrument(name = "users.list", skip_all, fields(actor.id = %actor.id))]
     pub async fn list(
         &self,
         actor: &User,
@@ -60,7 +60,7 @@ impl UserDirectory {
 
     /// One account. The permission is decided before the lookup, so a candidate gets the same 404 for another
     /// account as for an unknown id.
-    #[instrument(skip_all, fields(actor.id = %actor.id, user.id = %id))]
+    #[instrument(name = "users.get", skip_all, fields(actor.id = %actor.id, user.id = %id))]
     pub async fn get(&self, actor: &User, id: Uuid) -> Result<User, DirectoryError> {
         let ownership = if id == actor.id { Ownership::Own } else { Ownership::Any };
         allowed(decide(actor.role, Action::ReadUsers, ownership))?;

@@ -66,7 +66,7 @@ impl UserManagement {
     }
 
     /// Changes role, statut, e-mail, matricule or candidate kind of `target` (`PUT /users/{id}`).
-    #[instrument(skip_all, fields(actor.id = %actor.id, user.id = %target))]
+    #[instrument(name = "users.update", skip_all, fields(actor.id = %actor.id, user.id = %target))]
     pub async fn update(
         &self,
         actor: &User,
@@ -118,7 +118,7 @@ impl UserManagement {
     /// own account. Deleting deactivates: the account becomes `archivé` (it can no longer sign in, and its
     /// access tokens stop working on the next request, S4), every session is revoked, HR records stay.
     /// Another account does not exist for a candidate (404); other staff get 403.
-    #[instrument(skip_all, fields(actor.id = %actor.id, user.id = %target))]
+    #[instrument(name = "users.delete", skip_all, fields(actor.id = %actor.id, user.id = %target))]
     pub async fn delete(&self, actor: &User, target: Uuid, context: &RequestContext) -> Result<(), ManagementError> {
         if target == actor.id {
             if actor.role == Role::Admin {

@@ -115,7 +115,7 @@ impl MatriculeChecks {
     }
 
     /// The public check: is this matricule in the employees list? (Spans carry no matricule, S12.)
-    #[instrument(skip_all)]
+    #[instrument(name = "matricules.verify", skip_all)]
     pub async fn verify(&self, query: MatriculeQuery) -> Result<PublicVerdict, StoreError> {
         let value = match query {
             MatriculeQuery::Missing | MatriculeQuery::Number(0) => return Ok(PublicVerdict::Missing),
@@ -132,7 +132,7 @@ impl MatriculeChecks {
     }
 
     /// A candidate's check of the matricule stored on their account.
-    #[instrument(skip_all, fields(actor.id = %actor.id))]
+    #[instrument(name = "matricules.verify_own", skip_all, fields(actor.id = %actor.id))]
     pub async fn verify_own(&self, actor: &User) -> Result<OwnVerdict, MatriculeCheckError> {
         if actor.role != Role::Candidate {
             return Err(MatriculeCheckError::NotCandidate);

@@ -141,7 +141,7 @@ impl PasswordResets {
     /// Records the request in the outbox and nothing else. Whether the account exists is looked up later, by
     /// the relay (`issue`), so a known and an unknown address take the same steps and answer alike, in the same
     /// time (no account enumeration through timing).
-    #[instrument(skip_all)]
+    #[instrument(name = "password_resets.forgot", skip_all)]
     pub async fn forgot(&self, email: &EmailAddress) -> Result<(), StoreError> {
         let now = self.clock.now();
         let event = OutboxEvent::new(
@@ -158,7 +158,7 @@ impl PasswordResets {
     /// For an existing `actif` account: stores a new reset token (hashed, one hour), spends the account's earlier
     /// unused ones (only the newest link works) and appends the reset e-mail, in one transaction. Nothing for an
     /// unknown or inactive account.
-    #[instrument(skip_all)]
+    #[instrument(name = "password_resets.issue", skip_all)]
     pub async fn issue(&self, email: &str) -> Result<(), StoreError> {
         let user = self.users.find_by_email(email).await?.filter(|u| u.status == UserStatus::Active);
         let Some(user) = user else { return Ok(()) };
@@ -186,7 +186,7 @@ impl PasswordResets {
     /// Sets a new password with a reset token: the token must exist, be unused and unexpired, then the password
     /// must meet the policy. Marks the token used, revokes every refresh token of the account (S4), appends the
     /// "password changed" e-mail and the audit line, in one transaction.
-    #[instrument(skip_all)]
+    #[instrument(name = "password_resets.reset", skip_all)]
     pub async fn reset(
         &self,
         token: &str,

@@ -86,7 +86,7 @@ impl UserProvisioning {
     }
 
     /// Creates an `actif` account (R6) and its `user.created` audit line in one transaction.
-    #[instrument(skip_all, fields(actor.id = %actor.id))]
+    #[instrument(name = "users.create", skip_all, fields(actor.id = %actor.id))]
     pub async fn create(
         &self,
         actor: &User,

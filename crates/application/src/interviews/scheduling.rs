@@ -440,7 +440,7 @@ impl InterviewSlots {
 
     /// Books `new` for `caller` (its recruiter): the application must exist and be open, and the (date, time)
     /// free; of concurrent bookings of one time exactly one succeeds, the others are `Occupied`.
-    #[instrument(skip_all, fields(actor.id = %caller.id, application.id = %new.application_id))]
+    #[instrument(name = "interviews.create", skip_all, fields(actor.id = %caller.id, application.id = %new.application_id))]
     pub async fn create(
         &self,
         caller: &User,
@@ -515,7 +515,7 @@ impl InterviewSlots {
     /// `interview.cancelled`); the candidate is told of a move (day, time or place), a cancellation or a revival
     /// of a booked slot. A patch that changes nothing writes nothing; one naming another application is
     /// `ApplicationChange`.
-    #[instrument(skip_all, fields(actor.id = %caller.id, slot.id = %id))]
+    #[instrument(name = "interviews.update", skip_all, fields(actor.id = %caller.id, slot.id = %id))]
     pub async fn update(
         &self,
         caller: &User,
@@ -585,7 +585,7 @@ impl InterviewSlots {
 
     /// Cancels slot `id` (soft, I7): `cancelled`, `is_available`, its time free to book again; the slot stays
     /// readable. Cancelling a cancelled slot changes nothing.
-    #[instrument(skip_all, fields(actor.id = %caller.id, slot.id = %id))]
+    #[instrument(name = "interviews.cancel", skip_all, fields(actor.id = %caller.id, slot.id = %id))]
     pub async fn cancel(&self, caller: &User, id: Uuid, context: &RequestContext) -> Result<InterviewSlot, SlotError> {
         let patch = SlotPatch { status: Some(SlotStatus::Cancelled), ..SlotPatch::default() };
         self.update(caller, id, patch, context).await

@@ -252,7 +252,7 @@ impl MailDesk {
 
     /// Queues a hand-written message; returns its id. The text body is escaped into the service's layout, and
     /// so is `html_body`: caller HTML is never sent as HTML (S8, docs/decisions.md B9). Audited (ids only).
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "mail.desk.send", skip_all, fields(user.id = %caller.id))]
     pub async fn send(&self, caller: &User, mail: ManualMail, context: &RequestContext) -> Result<Uuid, MailDeskError> {
         self.may_send(caller)?;
         let rendered = templates::manual(&mail.subject, &mail.body, mail.html_body.as_deref());
@@ -263,7 +263,7 @@ impl MailDesk {
     /// Queues an interview convocation; returns its id. `application_id`, when given, must name an application
     /// (404) and is recorded on the log row. The greeting follows R38 when the recipient is an account whose
     /// sex is known, and uses `candidate_full_name` otherwise.
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "mail.desk.send_interview", skip_all, fields(user.id = %caller.id))]
     pub async fn send_interview(
         &self,
         caller: &User,
@@ -331,7 +331,7 @@ impl MailDesk {
     }
 
     /// Saves the caller's own e-mail preferences and returns them.
-    #[instrument(skip_all, fields(user.id = %caller.id))]
+    #[instrument(name = "mail.preferences.set", skip_all, fields(user.id = %caller.id))]
     pub async fn set_preferences(
         &self,
         caller: &User,

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use seeg_domain::mail::{MailClass, MailStatus};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::outbox::{OutboxEvent, OutboxHandler};
@@ -334,7 +335,8 @@ impl OutboxHandler for MailHandler {
             return Ok(());
         }
         let attempts = event.attempts + 1;
-        match self.mailer.send(&message).await {
+        let sending = tracing::info_span!("mail.send", mail.id = %message.id, outbox.id = %event.id);
+        match self.mailer.send(&message).instrument(sending).await {
             Ok(delivery) => {
                 let attempt = Attempt::Sent { attempts, provider_message_id: delivery.provider_message_id };
                 self.logs.record(message.id, &attempt, self.clock.now()).await?;

@@ -33,19 +33,19 @@ impl OfferCatalog {
     }
 
     /// One page of the offers `filter.audience` sees that match the filter, newest first, with the true total (F5).
-    #[instrument(skip_all, fields(offers.skip = page.skip, offers.limit = page.limit))]
+    #[instrument(name = "offers.catalog.list", skip_all, fields(offers.skip = page.skip, offers.limit = page.limit))]
     pub async fn list(&self, filter: &OfferFilter, page: Page) -> Result<Arc<PageOf<JobOffer>>, OffersError> {
         Ok(self.offers.list(filter, page).await?)
     }
 
     /// How many offers `filter.audience` sees that match the filter.
-    #[instrument(skip_all)]
+    #[instrument(name = "offers.catalog.count", skip_all)]
     pub async fn count(&self, filter: &OfferFilter) -> Result<u64, OffersError> {
         Ok(self.offers.count(filter).await?)
     }
 
     /// One offer, if `audience` may see it; otherwise `NotFound`, so ids cannot be probed.
-    #[instrument(skip_all, fields(offer.id = %id))]
+    #[instrument(name = "offers.catalog.get", skip_all, fields(offer.id = %id))]
     pub async fn get(&self, audience: Audience, id: Uuid) -> Result<Arc<JobOffer>, OffersError> {
         match self.offers.get(id).await? {
             Some(offer) if offer.is_visible_to(audience) => Ok(offer),

@@ -87,7 +87,7 @@ impl OfferDesk {
 
     /// The offers the caller sees (K3b), filtered. The caller's audience replaces the filter's; a status filter
     /// applies to staff only (candidates see active offers whatever they ask, as the legacy list did).
-    #[instrument(skip_all, fields(actor.id = %caller.id, offers.skip = page.skip, offers.limit = page.limit))]
+    #[instrument(name = "offers.list", skip_all, fields(actor.id = %caller.id, offers.skip = page.skip, offers.limit = page.limit))]
     pub async fn list(
         &self,
         caller: &User,
@@ -103,7 +103,7 @@ impl OfferDesk {
     }
 
     /// One offer, if the caller may see it (K3b); otherwise `NotFound`.
-    #[instrument(skip_all, fields(actor.id = %caller.id, offer.id = %id))]
+    #[instrument(name = "offers.get", skip_all, fields(actor.id = %caller.id, offer.id = %id))]
     pub async fn get(&self, caller: &User, id: Uuid) -> Result<Arc<JobOffer>, OfferDeskError> {
         require(caller, Action::ReadOffers, Ownership::Any)?;
         match self.offers.get(id).await? {
@@ -113,7 +113,7 @@ impl OfferDesk {
     }
 
     /// Publishes a new offer by the caller (recruiters and admins).
-    #[instrument(skip_all, fields(actor.id = %caller.id))]
+    #[instrument(name = "offers.create", skip_all, fields(actor.id = %caller.id))]
     pub async fn create(
         &self,
         caller: &User,
@@ -134,7 +134,7 @@ impl OfferDesk {
 
     /// Changes an offer: its recruiter or an admin. The whole resulting offer is checked; nothing is written
     /// when it breaks a rule, or when nothing changes.
-    #[instrument(skip_all, fields(actor.id = %caller.id, offer.id = %id))]
+    #[instrument(name = "offers.update", skip_all, fields(actor.id = %caller.id, offer.id = %id))]
     pub async fn update(
         &self,
         caller: &User,
@@ -158,7 +158,7 @@ impl OfferDesk {
     }
 
     /// Deletes an offer: its recruiter or an admin, and only while it has no application (I10).
-    #[instrument(skip_all, fields(actor.id = %caller.id, offer.id = %id))]
+    #[instrument(name = "offers.delete", skip_all, fields(actor.id = %caller.id, offer.id = %id))]
     pub async fn delete(&self, caller: &User, id: Uuid, context: &RequestContext) -> Result<(), OfferDeskError> {
         self.writable(caller, Action::DeleteOffer, id).await?;
         if self.applications.count_for_offer(id).await? > 0 {
@@ -179,7 +179,7 @@ impl OfferDesk {
     }
 
     /// The caller's own offers, every status, newest first (`/jobs/recruiter/my-jobs`).
-    #[instrument(skip_all, fields(actor.id = %caller.id))]
+    #[instrument(name = "offers.own_offers", skip_all, fields(actor.id = %caller.id))]
     pub async fn own_offers(&self, caller: &User, page: Page) -> Result<Arc<PageOf<JobOffer>>, OfferDeskError> {
         require(caller, Action::ReadOwnOffers, Ownership::Own)?;
         let filter = OfferFilter { recruiter_id: Some(caller.id), ..OfferFilter::for_audience(Audience::Staff) };
@@ -187,7 +187,7 @@ impl OfferDesk {
     }
 
     /// The caller's figures (`/jobs/recruiter/statistics`).
-    #[instrument(skip_all, fields(actor.id = %caller.id))]
+    #[instrument(name = "offers.statistics", skip_all, fields(actor.id = %caller.id))]
     pub async fn statistics(&self, caller: &User) -> Result<RecruiterStatistics, OfferDeskError> {
         require(caller, Action::ReadOwnOffers, Ownership::Own)?;
         Ok(RecruiterStatistics {
@@ -197,7 +197,7 @@ impl OfferDesk {
     }
 
     /// The offer whose applications staff want to read (`/jobs/{id}/applications`), after the permission check.
-    #[instrument(skip_all, fields(actor.id = %caller.id, offer.id = %id))]
+    #[instrument(name = "offers.offer_for_applications", skip_all, fields(actor.id = %caller.id, offer.id = %id))]
     pub async fn offer_for_applications(&self, caller: &User, id: Uuid) -> Result<Arc<JobOffer>, OfferDeskError> {
         require(caller, Action::ReadOfferApplications, Ownership::Any)?;
         self.offers.get(id).await?.ok_or(OfferDeskError::NotFound)

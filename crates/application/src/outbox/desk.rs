@@ -65,7 +65,7 @@ impl OutboxDesk {
 
     /// Makes event `id` pending again, due now, with its attempts reset (a dead letter after its cause was
     /// fixed, or a failing event not to wait for its backoff).
-    #[instrument(skip_all, fields(actor.id = %caller.id, event.id = %id))]
+    #[instrument(name = "outbox.retry", skip_all, fields(actor.id = %caller.id, event.id = %id))]
     pub async fn retry(
         &self,
         caller: &User,
