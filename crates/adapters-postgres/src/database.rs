@@ -42,6 +42,8 @@ pub struct Database {
     pub(crate) conn: DatabaseConnection,
     /// The live notifications' subscribers in this process (B3).
     pub(crate) live: std::sync::Arc<crate::live::LiveBus>,
+    /// The exclusive locks' state (O4): in-process locks on SQLite, the bound on lock-holding connections.
+    pub(crate) locks: std::sync::Arc<crate::locks::LockState>,
 }
 
 impl Database {
@@ -68,7 +70,11 @@ impl Database {
         } else if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
             return Err(DatabaseError::UnsupportedUrl);
         }
-        Ok(Self { conn: sea_orm::Database::connect(options).await?, live: std::sync::Arc::default() })
+        Ok(Self {
+            conn: sea_orm::Database::connect(options).await?,
+            live: std::sync::Arc::default(),
+            locks: std::sync::Arc::new(crate::locks::LockState::new(max_connections)),
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {
