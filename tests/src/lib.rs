@@ -144,6 +144,7 @@ pub struct Ports {
     pub interview_slots: Arc<dyn seeg_application::interviews::InterviewSlotRepository>,
     pub email_logs: Arc<dyn seeg_application::mail::EmailLogRepository>,
     pub mail_preferences: Arc<dyn seeg_application::mail::MailPreferenceRepository>,
+    pub locks: Arc<dyn seeg_application::locks::ExclusiveLocks>,
 }
 
 impl Ports {
@@ -172,6 +173,7 @@ impl Ports {
             + seeg_application::interviews::InterviewSlotRepository
             + seeg_application::mail::EmailLogRepository
             + seeg_application::mail::MailPreferenceRepository
+            + seeg_application::locks::ExclusiveLocks
             + Clone
             + 'static,
     {
@@ -198,6 +200,7 @@ impl Ports {
             interview_slots: Arc::new(store.clone()),
             email_logs: Arc::new(store.clone()),
             mail_preferences: Arc::new(store.clone()),
+            locks: Arc::new(store.clone()),
         }
     }
 }

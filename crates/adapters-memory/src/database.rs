@@ -72,6 +72,18 @@ pub struct MemoryStore {
     writer: Arc<Mutex<()>>,
     /// The live notifications' subscribers (B3): each commit's signals, after it.
     pub(crate) live: Arc<crate::live::LiveBus>,
+    /// The exclusive locks (O6), within this process as the data is.
+    locks: seeg_application::locks::InProcessLocks,
+}
+
+#[async_trait]
+impl seeg_application::locks::ExclusiveLocks for MemoryStore {
+    async fn try_lock(
+        &self,
+        key: seeg_application::locks::LockKey,
+    ) -> Result<Option<seeg_application::locks::LockGuard>, seeg_application::StoreError> {
+        self.locks.try_lock(key).await
+    }
 }
 
 impl MemoryStore {

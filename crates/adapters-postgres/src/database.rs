@@ -46,6 +46,8 @@ pub struct Database {
     pub(crate) live: std::sync::Arc<crate::live::LiveBus>,
     /// The `db.query` spans, when `trace_statements` was called (O4).
     spans: Option<std::sync::Arc<QuerySpans>>,
+    /// The exclusive locks' state (O6): in-process locks on SQLite, the bound on lock-holding connections.
+    pub(crate) locks: std::sync::Arc<crate::locks::LockState>,
 }
 
 impl Database {
@@ -72,7 +74,12 @@ impl Database {
         } else if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
             return Err(DatabaseError::UnsupportedUrl);
         }
-        Ok(Self { conn: sea_orm::Database::connect(options).await?, live: std::sync::Arc::default(), spans: None })
+        Ok(Self {
+            conn: sea_orm::Database::connect(options).await?,
+            live: std::sync::Arc::default(),
+            spans: None,
+            locks: std::sync::Arc::new(crate::locks::LockState::new(max_connections)),
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -17,6 +17,7 @@ mod idempotency;
 mod identity;
 mod interview_slots;
 mod live;
+mod locks;
 mod notifications;
 mod offers;
 mod outbox;

@@ -23,6 +23,7 @@ pub mod identity;
 pub mod interviews;
 pub mod lake;
 pub mod live;
+pub mod locks;
 pub mod mail;
 pub mod monitoring;
 pub mod notifications;

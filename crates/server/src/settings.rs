@@ -912,6 +912,10 @@ impl Settings {
         if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
         }
+        if self.database.max_connections < 2 {
+            // O6: an export holds a connection for its application's lock while it reads through another.
+            bail!("database.max_connections doit être au moins 2 (un export tient un verrou sur une connexion)");
+        }
         if !(1..=64).contains(&self.outbox.concurrency) {
             bail!("outbox.concurrency doit être compris entre 1 et 64");
         }

@@ -250,6 +250,9 @@ pub async fn lake_export(
         Arc::new(database.clone()),
         Arc::new(documents.clone()),
         Arc::new(lake),
+        // O6: advisory locks on PostgreSQL, so relays of every process and a backfill never export one application
+        // at once.
+        Arc::new(database.clone()),
         clock,
     ))
 }

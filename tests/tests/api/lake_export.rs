@@ -63,6 +63,7 @@ async fn a_submission_reaches_the_lake_at_the_r41_paths_and_re_exports_identical
         Arc::new(app.database.clone()),
         Arc::new(BlobStorage::local(&dir.path().join("blobs")).unwrap()),
         Arc::new(lake.clone()),
+        Arc::new(app.database.clone()),
         Arc::new(ManualClock::new(Utc.from_utc_datetime(&date.and_hms_opt(23, 59, 59).unwrap()))),
     );
     let id = application.id;

@@ -12,13 +12,17 @@ use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use seeg_adapters_blob::{BlobStorage, LakeStorage};
 use seeg_adapters_memory::ManualClock;
-use seeg_application::applications::{ApplicationDocument, LakeExport, LakeExportHandler, LakeExportOutcome};
+use seeg_application::applications::{
+    ApplicationDocument, LakeExport, LakeExportError, LakeExportHandler, LakeExportOutcome,
+};
 use seeg_application::documents::DocumentStore;
 use seeg_application::lake::{DataLake, LakeObject};
+use seeg_application::locks::LockKey;
 use seeg_application::outbox::{OutboxEvent, OutboxHandler as _};
 use seeg_domain::applications::{Application, ApplicationStatus, DocumentType, MtpAnswers, Reference};
 use seeg_domain::identity::{CandidateProfile, User};
 use seeg_domain::offers::JobOffer;
+use seeg_tests::eventually::eventually;
 use seeg_tests::offers::{base_time, offer};
 use seeg_tests::users::user;
 use seeg_tests::{Backend, Ports, on_backends, ports};
@@ -123,6 +127,7 @@ pub(crate) fn exporter(p: &Ports, documents: Arc<dyn DocumentStore>, lake: Arc<d
         Arc::clone(&p.offers),
         documents,
         lake,
+        Arc::clone(&p.locks),
         Arc::new(ManualClock::new(export_time())),
     )
 }
@@ -282,7 +287,80 @@ async fn the_handler_exports_the_event_s_application(backend: Backend) {
     assert_eq!(lake.keys("").await.unwrap(), expected);
 }
 
+/// A lake whose puts wait until the test opens the gate, telling the test of each one as it arrives; puts fail
+/// while `failing` is set.
+#[derive(Debug)]
+struct GatedLake {
+    inner: LakeStorage,
+    arrived: tokio::sync::mpsc::UnboundedSender<String>,
+    open: tokio::sync::watch::Receiver<bool>,
+    failing: bool,
+}
+
+#[async_trait::async_trait]
+impl DataLake for GatedLake {
+    async fn put(&self, object: LakeObject) -> anyhow::Result<()> {
+        let _ = self.arrived.send(object.key.clone());
+        self.open.clone().wait_for(|open| *open).await?;
+        anyhow::ensure!(!self.failing, "lac indisponible");
+        self.inner.put(object).await
+    }
+}
+
+/// O6: the export holds its application's lock from its read to its last write. While it writes, the lock is
+/// refused to anyone else (another relay, another process); another export of the application meanwhile writes
+/// nothing and fails `Busy` (the outbox runs it again later); once the export is done, the lock is free.
+async fn the_export_holds_its_application_s_lock_until_its_last_write(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let documents = BlobStorage::memory();
+    let sample = seed(&p, &documents).await;
+    let (arrived, mut arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let (gate, open) = tokio::sync::watch::channel(false);
+    let gated = GatedLake { inner: LakeStorage::memory(), arrived, open, failing: false };
+    let written = gated.inner.clone();
+    let export = exporter(&p, Arc::new(documents.clone()), Arc::new(gated));
+    let running = tokio::spawn({
+        let export = export.clone();
+        async move { export.export(APPLICATION).await }
+    });
+    arrivals.recv().await.expect("the first put arrives");
+
+    let key = LockKey::lake_export(APPLICATION);
+    assert!(p.locks.try_lock(key).await.unwrap().is_none(), "held while the export writes");
+    let other_lake = LakeStorage::memory();
+    let second = exporter(&p, Arc::new(documents.clone()), Arc::new(other_lake.clone()));
+    assert!(matches!(second.export(APPLICATION).await, Err(LakeExportError::Busy(id)) if id == APPLICATION));
+    assert_eq!(other_lake.keys("").await.unwrap(), Vec::<String>::new(), "a refused export writes nothing");
+    let unrelated = p.locks.try_lock(LockKey::lake_export(Uuid::from_u128(98))).await.unwrap();
+    assert!(unrelated.is_some(), "other applications are free");
+    drop(unrelated);
+
+    gate.send(true).unwrap();
+    assert_eq!(running.await.unwrap().unwrap(), LakeExportOutcome::Exported { keys: expected_keys(&sample) });
+    assert_eq!(written.keys("").await.unwrap().len(), 6);
+    let free = eventually("the lock free after the export", async || p.locks.try_lock(key).await.unwrap()).await;
+    free.release().await.unwrap();
+    assert!(second.export(APPLICATION).await.is_ok(), "the refused export runs once the lock is free");
+}
+
+/// An export that fails (the lake refuses a put) lets the application's lock go: the retry can take it.
+async fn a_failed_export_lets_its_lock_go(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let documents = BlobStorage::memory();
+    seed(&p, &documents).await;
+    let (arrived, _arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let (_gate, open) = tokio::sync::watch::channel(true);
+    let failing = GatedLake { inner: LakeStorage::memory(), arrived, open, failing: true };
+    let export = exporter(&p, Arc::new(documents.clone()), Arc::new(failing));
+    assert!(matches!(export.export(APPLICATION).await, Err(LakeExportError::Unexpected(_))));
+    let key = LockKey::lake_export(APPLICATION);
+    let free = eventually("the lock free after the failure", async || p.locks.try_lock(key).await.unwrap()).await;
+    free.release().await.unwrap();
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    the_export_holds_its_application_s_lock_until_its_last_write,
+    a_failed_export_lets_its_lock_go,
     the_handler_exports_the_event_s_application,
     the_export_writes_the_golden_documents_and_pdfs_at_the_r41_paths,
     an_unknown_application_writes_nothing,

@@ -23,6 +23,7 @@ mod lake_backfill;
 mod lake_export;
 mod live;
 mod live_hardening;
+mod locks;
 mod mailers;
 mod notifications;
 mod offer_desk;

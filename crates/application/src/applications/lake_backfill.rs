@@ -8,7 +8,9 @@
 //!   `application.submitted` event);
 //! - an application deleted between the listing and its export is counted `gone`, not failed;
 //! - the export is the outbox handler's (`LakeExport`, R41–R42): the same day it rewrites the same keys with
-//!   byte-identical objects (I2), so a backfill running beside the relay, or twice, leaves the same lake.
+//!   byte-identical objects (I2), so a backfill running beside the relay, or twice, leaves the same lake;
+//! - an application whose export runs elsewhere at that moment (O6: a relay of any process holds its lock) is
+//!   tried again after a pause, `BUSY_TRIES` times at most, then counted failed.
 //!
 //! Each failure is counted with its application's id (ids only, S12: the error text may quote a file name and is
 //! not logged); the run goes on with the others, and the caller decides what a failure means (the CLI exits
@@ -22,8 +24,13 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use futures_util::{TryStreamExt as _, stream};
 use uuid::Uuid;
 
-use super::{LakeExport, LakeExportOutcome};
+use super::{LakeExport, LakeExportError, LakeExportOutcome};
 use crate::store::StoreError;
+
+/// How many times an application whose export runs elsewhere (O6) is tried, `BUSY_PAUSE` apart.
+const BUSY_TRIES: u32 = 50;
+/// The pause between those tries: an export takes a few lake writes.
+const BUSY_PAUSE: Duration = Duration::from_millis(100);
 
 /// How many applications one listing query returns.
 pub const BACKFILL_PAGE: u64 = 500;
@@ -287,7 +294,15 @@ impl LakeBackfill {
     }
 
     async fn export_one(&self, id: Uuid) -> BackfillResult {
-        match self.export.export(id).await {
+        let mut outcome = self.export.export(id).await;
+        for _ in 1..BUSY_TRIES {
+            if !matches!(outcome, Err(LakeExportError::Busy(_))) {
+                break;
+            }
+            tokio::time::sleep(BUSY_PAUSE).await;
+            outcome = self.export.export(id).await;
+        }
+        match outcome {
             Ok(LakeExportOutcome::Exported { .. }) => BackfillResult::Exported,
             Ok(LakeExportOutcome::NotFound) => BackfillResult::Gone,
             Err(_) => {

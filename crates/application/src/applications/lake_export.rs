@@ -13,6 +13,10 @@
 //! - **Failures**: any failed read or write fails the whole export, so the outbox retries it (the legacy service
 //!   skipped a failing PDF and lost it, R43/D6); a PDF whose bytes are gone from the document store can never be
 //!   copied, so it is skipped with a warning (ids only, S12) while its line stays in `fact_applications`.
+//! - **One export of an application at a time** (O6), across relays, replicas and the backfill: the export holds
+//!   the application's `LockScope::LakeExport` lock from its read to its last write, so two exports never
+//!   interleave their writes and the one that reads last writes last. One that finds the lock taken writes
+//!   nothing and fails (`Busy`): the outbox runs it again after its backoff, and it then reads the latest state.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,6 +34,7 @@ use crate::Clock;
 use crate::documents::{DocumentStore, DocumentStoreError, read_whole};
 use crate::identity::{CandidateProfileRepository, UserRepository};
 use crate::lake::{DataLake, LakeObject};
+use crate::locks::{ExclusiveLocks, LockKey};
 use crate::offers::OfferRepository;
 use crate::store::StoreError;
 
@@ -42,6 +47,9 @@ pub enum LakeExportError {
     /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Another export of this application runs now (another relay, replica or backfill): nothing was written.
+    #[error("l'application {0} est déjà en cours d'export vers le lac de données")]
+    Busy(Uuid),
     /// Reading a document or writing to the lake failed, or a JSON document could not be built.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -66,12 +74,15 @@ pub struct LakeExport {
     details: ApplicationDetails,
     documents: Arc<dyn DocumentStore>,
     lake: Arc<dyn DataLake>,
+    locks: Arc<dyn ExclusiveLocks>,
     clock: Arc<dyn Clock>,
 }
 
 impl LakeExport {
     /// The export on its ports: the read ports gather the application and what surrounds it, `documents` gives the
-    /// PDFs' bytes, `lake` takes the objects.
+    /// PDFs' bytes, `lake` takes the objects, `locks` keeps two exports of one application apart (O6: every export
+    /// that may run beside another, in this process or another one, must share them).
+    #[allow(clippy::too_many_arguments)] // the export's ports, each of its own kind
     pub fn new(
         applications: Arc<dyn ApplicationRepository>,
         users: Arc<dyn UserRepository>,
@@ -79,14 +90,29 @@ impl LakeExport {
         offers: Arc<dyn OfferRepository>,
         documents: Arc<dyn DocumentStore>,
         lake: Arc<dyn DataLake>,
+        locks: Arc<dyn ExclusiveLocks>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { details: ApplicationDetails::new(applications, users, profiles, offers), documents, lake, clock }
+        Self { details: ApplicationDetails::new(applications, users, profiles, offers), documents, lake, locks, clock }
     }
 
-    /// Writes application `id`'s three JSON documents, then its PDFs (R41 order), overwriting what is there.
+    /// Writes application `id`'s three JSON documents, then its PDFs (R41 order), overwriting what is there; holds
+    /// the application's export lock from the read to the last write (`Busy` when another export holds it).
     #[tracing::instrument(name = "lake.export", skip_all, fields(application.id = %id))]
     pub async fn export(&self, id: Uuid) -> Result<LakeExportOutcome, LakeExportError> {
+        let Some(lock) = self.locks.try_lock(LockKey::lake_export(id)).await? else {
+            tracing::info!("another export of this application is running: retried later");
+            return Err(LakeExportError::Busy(id));
+        };
+        let outcome = self.export_locked(id).await;
+        // A failed release still lets the lock go (with its session); the export itself is what counts.
+        if let Err(error) = lock.release().await {
+            tracing::warn!(error = %format!("{error:#}"), "export lock release failed");
+        }
+        outcome
+    }
+
+    async fn export_locked(&self, id: Uuid) -> Result<LakeExportOutcome, LakeExportError> {
         let Some(ApplicationDetail { application, candidate, profile, offer, documents }) =
             self.details.load(id).await?
         else {

@@ -28,8 +28,8 @@ pub struct RelaySettings {
     /// How many handlers of one batch run at once. Events naming the same application (`application_id` in their
     /// payload) form one lane and run one after another in claim order, so within one relay two exports of one
     /// application never race and the later state is written last; other events run side by side. (Two relays —
-    /// replicas — may still run two events of one application at once: each export reads the state when it runs,
-    /// and a later event exports it again.)
+    /// replicas — may claim two events of one application at once: the export's per-application lock (O6) runs one
+    /// and sends the other back to the retry policy, so it runs after and reads the later state.)
     pub concurrency: usize,
     /// How long a claim holds. Each handler is limited to the lease time left when it starts, so a handler never
     /// outlives its lease (when it would, another relay may run the event too).
