@@ -12,7 +12,8 @@
 //!
 //! How the relays shared the work is printed, not asserted (which process claims first is the machine's race).
 //! Skipped, with a note, without `TEST_POSTGRES_URL` and `TEST_AZURITE_URL` (`.ci/run` sets both). With
-//! `TEST_REDIS_URL`, every process is to be given the same Redis for its rate limits (see SHARED-LIMITS below).
+//! `TEST_REDIS_URL` (`.ci/run` sets it), every process counts its rate limits in that Redis (O5), and wrong
+//! passwords sent to one process hold the account on the others.
 //! Nothing is timed: the waits are polls with generous bounds against a hung run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
@@ -170,15 +171,24 @@ async fn three_processes_share_one_database_and_run_each_side_effect_once() {
         ("APP__LAKE__AZURE_CONNECTION_STRING", connection.clone()),
         ("APP__LAKE__AZURE_CONTAINER", lake_container.clone()),
     ];
-    // TODO SHARED-LIMITS: once `rate_limit.redis_url` exists, every process gets the same Redis and limits on:
-    //     if let Some(url) = &redis { shared_limits = vec![("APP__RATE_LIMIT__REDIS_URL", url.clone()),
-    //                                                      ("APP__RATE_LIMIT__ENABLED", "true".to_owned())]; }
-    let shared_limits: Vec<(&'static str, String)> = Vec::new();
+    // Limits on, in one Redis, with quotas far above what the run sends: what is shared here is the wrong-password
+    // count (the quotas' sharing is `contract::rate_limits` and `api::rate_limits`).
     let redis = std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.trim().is_empty());
-    if redis.is_some() {
-        eprintln!("TEST_REDIS_URL is set, but shared rate limits are not wired into this test yet (SHARED-LIMITS)");
+    if let Some(url) = &redis {
+        let roomy = r#"["100000/minute"]"#.to_owned();
+        env.extend([
+            ("APP__RATE_LIMIT__ENABLED", "true".to_owned()),
+            ("APP__RATE_LIMIT__REDIS_URL", url.clone()),
+            ("APP__RATE_LIMIT__REDIS_KEY_PREFIX", format!("scale:{run}:")),
+            ("APP__RATE_LIMIT__AUTH", roomy.clone()),
+            ("APP__RATE_LIMIT__SIGNUP", roomy.clone()),
+            ("APP__RATE_LIMIT__UPLOAD", roomy.clone()),
+            ("APP__RATE_LIMIT__DEFAULT", roomy),
+            ("APP__RATE_LIMIT__LOGIN_FAILURES_FREE", "3".to_owned()),
+        ]);
+    } else {
+        eprintln!("TEST_REDIS_URL unset: the shared rate limits are not checked");
     }
-    env.extend(shared_limits);
     let shared = Shared { db, key, mail: root.path().join("mail"), env };
     // One after the other: each creates the containers it misses, and the database is already migrated.
     let mut servers = Vec::new();
@@ -304,9 +314,32 @@ async fn three_processes_share_one_database_and_run_each_side_effect_once() {
         .count();
     assert_eq!(files, total, "one .eml file per e-mail");
 
-    // SHARED-LIMITS: with `rate_limit.redis_url` set (TEST_REDIS_URL above), the processes share one budget: spend
-    // an account's budget of a limited route on process 0, then find process 1 and process 2 refusing that account
-    // (429) although it never called them. To be written with the setting.
+    // Shared limits: three wrong passwords on process 0 hold the account on processes 1 and 2, which never saw them.
+    if redis.is_some() {
+        let login = |n: usize| {
+            client
+                .post(format!("{}/api/v1/auth/login", servers[n].base))
+                .json(&serde_json::json!({"email": "candidat-0@example.com", "password": "Mauvais#2026xx"}))
+                .send()
+        };
+        for _ in 0..3 {
+            assert_eq!(login(0).await.unwrap().status(), 401);
+        }
+        for n in 1..PROCESSES {
+            let held = login(n).await.unwrap();
+            assert_eq!(held.status(), 429, "process {n} knows the failures made on process 0");
+            assert!(held.headers().contains_key("retry-after"));
+            let readiness: serde_json::Value = client
+                .get(format!("{}/monitoring/health", servers[n].base))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(readiness["services"]["rate_limits"], "shared");
+        }
+    }
 
     sql.close().await.unwrap();
     drop(servers);
