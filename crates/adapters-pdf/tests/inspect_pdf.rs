@@ -247,6 +247,18 @@ fn a_document_whose_catalog_is_listed_nowhere_is_unreadable() {
     }
 }
 
+/// Review finding (session 27): the catalog the trailer names is a decoy without a page tree, so viewers rebuild
+/// the cross-reference data by scanning the file and find a catalog and an object stream no entry lists, whose
+/// `/OpenAction` runs a script (pdf.js 6.5 reports it). The raw scan cannot see inside the compressed stream; the
+/// deep check looked only at the listed objects. A catalog without a usable page tree is now refused.
+#[test]
+fn a_decoy_catalog_without_pages_is_unreadable() {
+    let bytes =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/crafted/decoy-catalog-orphan-script.pdf")).unwrap();
+    assert!(raw_scan(&bytes).is_ok(), "the raw scan does not see it: the case proves something");
+    assert_eq!(active_content(&bytes), Err(DocumentProblem::NotPdf));
+}
+
 /// A first revision with a cross-reference table, then an update that deletes the annotation (a free entry)
 /// and another that rewrites the catalog into an object stream with a cross-reference stream.
 #[test]

@@ -173,11 +173,60 @@ pub(super) fn load(pdf: &[u8]) -> Result<Loaded, DocumentProblem> {
     // free, a damaged `/W`) loads nothing and so hides nothing from this check, but a viewer that cannot find the
     // catalog rebuilds the cross-reference data by scanning the file for objects, and runs what it finds there.
     let catalog = document.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| DocumentProblem::NotPdf)?;
-    let placed_in_a_stream = catalog.1 == 0 && placed.values().flatten().any(|&number| number == catalog.0);
-    if !document.objects.contains_key(&catalog) && !placed_in_a_stream {
-        return Err(DocumentProblem::NotPdf);
+    let in_a_stream = |id: ObjectId| id.1 == 0 && placed.values().flatten().any(|&number| number == id.0);
+    // A catalog without a page tree that loaded is one a viewer does not use: it rebuilds the cross-reference data
+    // by scanning the file (pdf.js, Acrobat) and takes every object it finds, listed or not, with a catalog of
+    // their own and the script it opens. Such a file is read only when it holds no object beyond those looked at.
+    let usable = match document.objects.get(&catalog) {
+        Some(root) => {
+            let pages = root.as_dict().and_then(|d| d.get(b"Pages")).and_then(Object::as_reference);
+            pages.is_ok_and(|pages| match document.objects.get(&pages) {
+                Some(tree) => tree.as_dict().and_then(|d| d.get(b"Count")).and_then(Object::as_i64).is_ok(),
+                None => in_a_stream(pages),
+            })
+        }
+        None => in_a_stream(catalog),
+    };
+    if !usable {
+        let looked_at =
+            |id: &ObjectId| document.objects.contains_key(id) || object_streams.contains_key(id) || in_a_stream(*id);
+        if !looked_at(&catalog) || !object_headers(pdf).iter().all(looked_at) {
+            return Err(DocumentProblem::NotPdf);
+        }
     }
     Ok(Loaded { document, object_streams, placed, room })
+}
+
+/// Every `N G obj` header in the file's bytes, as a viewer rebuilding the cross-reference data finds them.
+fn object_headers(pdf: &[u8]) -> Vec<ObjectId> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = pdf.get(from..).and_then(|rest| rest.windows(3).position(|w| w == b"obj")).map(|p| p + from) {
+        from = at + 3;
+        if pdf.get(at + 3).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
+        }
+        let before = &pdf[..at];
+        let digits_back = |end: usize| {
+            let start = before[..end].iter().rposition(|b| !b.is_ascii_digit()).map_or(0, |p| p + 1);
+            (start < end).then_some(start)
+        };
+        let blank_back = |end: usize| {
+            let start = before[..end].iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |p| p + 1);
+            (start < end).then_some(start)
+        };
+        let shape = blank_back(at).and_then(|g_end| {
+            let g_start = digits_back(g_end)?;
+            let n_end = blank_back(g_start)?;
+            Some((digits_back(n_end)?, n_end, g_start, g_end))
+        });
+        let Some((n_start, n_end, g_start, g_end)) = shape else { continue };
+        let number = std::str::from_utf8(&before[n_start..n_end]).ok().and_then(|n| n.parse().ok());
+        let generation = std::str::from_utf8(&before[g_start..g_end]).ok().and_then(|g| g.parse().ok());
+        // A header whose numbers are past their range is not one the check looked at either.
+        found.push(number.zip(generation).unwrap_or((u32::MAX, u16::MAX)));
+    }
+    found
 }
 
 impl Loaded {
