@@ -65,8 +65,8 @@ pub struct ReadinessServices {
     pub storage: &'static str,
     /// `up`: the offer cache lives in this process (P2), so it is up while the process serves.
     pub cache: &'static str,
-    /// Where the rate-limit counters are (O5): `in_process`, `shared` (Redis answers) or `shared_unreachable`
-    /// (each instance counts alone meanwhile; the instance stays ready).
+    /// Where the rate-limit counters are (O5): `in_process`, or `shared` (in Redis; while Redis fails each instance
+    /// counts alone and stays ready: operators see it in `seeg_rate_limit_store_errors_total`).
     pub rate_limits: &'static str,
     pub monitoring: ReadinessMonitoring,
 }
@@ -115,7 +115,7 @@ pub(crate) async fn health(state: web::Data<ApiState>) -> HttpResponse {
 )]
 pub(crate) async fn readiness(state: web::Data<ApiState>) -> HttpResponse {
     let report = state.health.report().await;
-    let rate_limits = state.rate_limits.store_status().await;
+    let rate_limits = state.rate_limits.store_kind();
     let mut response = if report.ready() {
         HttpResponse::Ok()
     } else {

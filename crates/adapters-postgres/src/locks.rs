@@ -84,6 +84,9 @@ impl ExclusiveLocks for Database {
             .await
             .map_err(|e| StoreError::Unexpected(anyhow::Error::new(e)))?;
         let tx = self.conn.begin().await.map_err(store_error)?;
+        // The transaction idles while the export writes to the lake: a server-side idle timeout must not end it
+        // (and the lock with it) under a running export.
+        tx.execute_unprepared("SET LOCAL idle_in_transaction_session_timeout = 0").await.map_err(store_error)?;
         let statement = Statement::from_sql_and_values(
             DbBackend::Postgres,
             TRY_LOCK,

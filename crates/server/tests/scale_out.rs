@@ -316,27 +316,21 @@ async fn three_processes_share_one_database_and_run_each_side_effect_once() {
 
     // Shared limits: three wrong passwords on process 0 hold the account on processes 1 and 2, which never saw them.
     if redis.is_some() {
-        let login = |n: usize| {
+        let login = |server: &Serving| {
             client
-                .post(format!("{}/api/v1/auth/login", servers[n].base))
+                .post(format!("{}/api/v1/auth/login", server.base))
                 .json(&serde_json::json!({"email": "candidat-0@example.com", "password": "Mauvais#2026xx"}))
                 .send()
         };
         for _ in 0..3 {
-            assert_eq!(login(0).await.unwrap().status(), 401);
+            assert_eq!(login(&servers[0]).await.unwrap().status(), 401);
         }
-        for n in 1..PROCESSES {
-            let held = login(n).await.unwrap();
+        for (n, server) in servers.iter().enumerate().skip(1) {
+            let held = login(server).await.unwrap();
             assert_eq!(held.status(), 429, "process {n} knows the failures made on process 0");
             assert!(held.headers().contains_key("retry-after"));
-            let readiness: serde_json::Value = client
-                .get(format!("{}/monitoring/health", servers[n].base))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let readiness: serde_json::Value =
+                client.get(format!("{}/monitoring/health", server.base)).send().await.unwrap().json().await.unwrap();
             assert_eq!(readiness["services"]["rate_limits"], "shared");
         }
     }

@@ -114,14 +114,10 @@ impl RateLimiter {
         self.store.sweep(now);
     }
 
-    /// Where the counters are, for readiness: `in_process`, `shared` (Redis answers) or `shared_unreachable` (the
-    /// counters in the process answer meanwhile).
-    pub async fn store_status(&self) -> &'static str {
-        match self.store.shared_store_answers().await {
-            None => "in_process",
-            Some(true) => "shared",
-            Some(false) => "shared_unreachable",
-        }
+    /// Where the counters are, for readiness: `in_process` or `shared` (configuration, not state: see
+    /// [`RateLimitStore::is_shared`]).
+    pub fn store_kind(&self) -> &'static str {
+        if self.store.is_shared() { "shared" } else { "in_process" }
     }
 
     /// How often [`Self::sweep`] should run.

@@ -15,7 +15,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -30,9 +30,11 @@ use super::{
 
 /// How long one call may take before the counters in the process answer instead.
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(250);
-/// After a failed call, how long the counters in the process answer without trying Redis (no request waits for a
-/// Redis that is down), before one call tries again.
+/// After [`FAILURES_BEFORE_REST`] failed calls in a row, how long the counters in the process answer without trying
+/// Redis (no request waits for a Redis that is down), before calls try again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(2);
+/// Failed calls in a row before Redis rests: one slow answer does not switch a process to its own counters.
+const FAILURES_BEFORE_REST: u32 = 3;
 /// How long an attempt in flight holds its keys when nobody ends it: far above a password check.
 const ATTEMPT_LAPSES_AFTER: Duration = Duration::from_secs(60);
 
@@ -68,6 +70,10 @@ return remaining
 /// `{0, wait ms}`.
 const BEGIN_LOGIN: &str = r"
 local now, free, longest, lapse = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if ARGV[1] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
 local pair_failures = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
@@ -102,6 +108,10 @@ return {1, id}
 /// reservation, the outcome (`right`, `wrong`, `unchecked`), now (ms), how long failures are kept (ms).
 const END_LOGIN: &str = r"
 local id, outcome, now, kept = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+if now == '' then
+  local t = redis.call('TIME')
+  now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
 redis.call('ZREM', KEYS[2], id)
 redis.call('ZREM', KEYS[4], id)
 if outcome == 'wrong' then
@@ -158,8 +168,11 @@ pub struct RedisRateLimits {
     fallback: MemoryRateLimits,
     /// When the last warning about Redis was logged, in seconds after `started` (`u64::MAX`: never).
     last_warning: AtomicU64,
-    /// Until when (milliseconds after `started`) Redis is not tried, after a failure.
+    /// Until when (milliseconds after `started`) Redis is not tried, after failures in a row.
     resting_until: AtomicU64,
+    failures_in_a_row: AtomicU32,
+    /// Where the calls run: the runtime the store was made on (the server's), not an HTTP worker's.
+    runtime: tokio::runtime::Handle,
     started: Instant,
 }
 
@@ -179,6 +192,8 @@ impl RedisRateLimits {
     /// connection is made on first use and remade after a failure: an unreachable Redis at start-up does not stop
     /// the service (the counters in the process answer meanwhile). Needs a Tokio runtime.
     pub fn connect(url: &str, prefix: &str, config: &RateLimitConfig) -> Result<Self, RedisSetupError> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| RedisSetupError("à créer dans un runtime Tokio".to_owned()))?;
         let client = redis::Client::open(url).map_err(|e| RedisSetupError(e.to_string()))?;
         let settings = ConnectionManagerConfig::new()
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
@@ -200,6 +215,8 @@ impl RedisRateLimits {
             fallback: MemoryRateLimits::new(config),
             last_warning: AtomicU64::new(u64::MAX),
             resting_until: AtomicU64::new(0),
+            failures_in_a_row: AtomicU32::new(0),
+            runtime,
             started: Instant::now(),
         })
     }
@@ -218,22 +235,45 @@ impl RedisRateLimits {
         matches!(tokio::time::timeout(RESPONSE_TIMEOUT, ping.query_async::<String>(&mut connection)).await, Ok(Ok(_)))
     }
 
-    /// Runs one script: `None` when Redis failed, took longer than [`RESPONSE_TIMEOUT`], answered what the script
-    /// never answers, or is resting after a failure (the caller then counts in the process).
-    async fn run<T: redis::FromRedisValue>(&self, invocation: &redis::ScriptInvocation<'_>) -> Option<T> {
+    /// Runs one script on the runtime the store was made on (so the connection's driver and its reconnections never
+    /// wait on a busy HTTP worker): `None` when Redis failed, took longer than [`RESPONSE_TIMEOUT`], or is resting
+    /// after [`FAILURES_BEFORE_REST`] failures in a row (the caller then counts in the process). `always`: try even
+    /// while resting (ending a login attempt: its outcome must reach the instances that share it).
+    async fn run<T: redis::FromRedisValue + Send + 'static>(
+        &self,
+        script: &redis::Script,
+        keys: Vec<String>,
+        args: Vec<String>,
+        always: bool,
+    ) -> Option<T> {
         let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        if now < self.resting_until.load(Ordering::Relaxed) {
+        if !always && now < self.resting_until.load(Ordering::Relaxed) {
             return None;
         }
-        let mut connection = self.connection.clone();
-        let failure = match tokio::time::timeout(RESPONSE_TIMEOUT, invocation.invoke_async::<T>(&mut connection)).await
-        {
-            Ok(Ok(answer)) => return Some(answer),
-            Ok(Err(error)) => format!("{:?}", error.kind()),
-            Err(_) => "délai dépassé".to_owned(),
+        let (script, mut connection) = (script.clone(), self.connection.clone());
+        let call = self.runtime.spawn(async move {
+            let mut invocation = script.prepare_invoke();
+            for key in keys {
+                invocation.key(key);
+            }
+            for arg in args {
+                invocation.arg(arg);
+            }
+            tokio::time::timeout(RESPONSE_TIMEOUT, invocation.invoke_async::<T>(&mut connection)).await
+        });
+        let failure = match call.await {
+            Ok(Ok(Ok(answer))) => {
+                self.failures_in_a_row.store(0, Ordering::Relaxed);
+                return Some(answer);
+            }
+            Ok(Ok(Err(error))) => format!("{:?}", error.kind()),
+            Ok(Err(_)) => "délai dépassé".to_owned(),
+            Err(_) => "appel interrompu".to_owned(),
         };
-        let rest = u64::try_from(RETRY_AFTER_FAILURE.as_millis()).unwrap_or(u64::MAX);
-        self.resting_until.store(now.saturating_add(rest), Ordering::Relaxed);
+        if self.failures_in_a_row.fetch_add(1, Ordering::Relaxed).saturating_add(1) >= FAILURES_BEFORE_REST {
+            let rest = u64::try_from(RETRY_AFTER_FAILURE.as_millis()).unwrap_or(u64::MAX);
+            self.resting_until.store(now.saturating_add(rest), Ordering::Relaxed);
+        }
         self.unreachable(&failure);
         None
     }
@@ -246,6 +286,15 @@ impl RedisRateLimits {
             format!("{p}login:{}:f", keys.account),
             format!("{p}login:{}:r", keys.account),
         ]
+    }
+
+    /// The time the login scripts read: Redis's own clock (one clock for every instance), or the caller's with a
+    /// manual clock (tests).
+    fn login_time(&self, now: DateTime<Utc>) -> String {
+        match self.clock {
+            QuotaClock::Redis => String::new(),
+            QuotaClock::Manual(_) => now.timestamp_millis().to_string(),
+        }
     }
 
     /// Counts a failed call, and warns (no key, no address: S12) at most once a minute.
@@ -261,10 +310,6 @@ impl RedisRateLimits {
     }
 }
 
-fn millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
-}
-
 fn micros_to_duration(micros: i64) -> Duration {
     Duration::from_micros(u64::try_from(micros).unwrap_or(0))
 }
@@ -275,19 +320,17 @@ impl RateLimitStore for RedisRateLimits {
         let Some((_, quotas)) = self.quotas.iter().find(|(c, _)| *c == class).filter(|(_, q)| !q.is_empty()) else {
             return Verdict { allowed: true, limit: 0, remaining: 0, reset_secs: 0 };
         };
-        let mut invocation = self.check.prepare_invoke();
-        for (index, _) in quotas.iter().enumerate() {
-            invocation.key(format!("{}quota:{}:{index}:{key}", self.prefix, class.name()));
-        }
-        match &self.clock {
-            QuotaClock::Redis => invocation.arg(""),
-            QuotaClock::Manual(clock) => invocation.arg(clock.micros()),
-        };
+        let keys = (0..quotas.len()).map(|index| format!("{}quota:{}:{index}:{key}", self.prefix, class.name()));
+        let mut args = vec![match &self.clock {
+            QuotaClock::Redis => String::new(),
+            QuotaClock::Manual(clock) => clock.micros().to_string(),
+        }];
         for quota in quotas {
             let period = u64::try_from(quota.period().as_micros()).unwrap_or(u64::MAX).max(1);
-            invocation.arg(period).arg(period.saturating_mul(u64::from(quota.max.saturating_sub(1))));
+            args.push(period.to_string());
+            args.push(period.saturating_mul(u64::from(quota.max.saturating_sub(1))).to_string());
         }
-        let answer = self.run::<Vec<i64>>(&invocation).await.unwrap_or_default();
+        let answer = self.run::<Vec<i64>>(&self.check, keys.collect(), args, false).await.unwrap_or_default();
         match answer.as_slice() {
             [0, index, wait] => {
                 let quota = usize::try_from(*index).ok().and_then(|i| quotas.get(i.wrapping_sub(1)));
@@ -312,18 +355,10 @@ impl RateLimitStore for RedisRateLimits {
         let [pair_failures, pair_in_flight, failures, in_flight] = self.login_keys(keys);
         let longest = i64::try_from(delays.max.as_millis()).unwrap_or(i64::MAX);
         let lapse = i64::try_from(ATTEMPT_LAPSES_AFTER.as_millis()).unwrap_or(i64::MAX);
-        let mut invocation = self.begin_login.prepare_invoke();
-        invocation
-            .key(pair_failures)
-            .key(pair_in_flight)
-            .key(failures)
-            .key(in_flight)
-            .key(format!("{}login-reservations", self.prefix))
-            .arg(millis(now))
-            .arg(delays.free)
-            .arg(longest)
-            .arg(lapse);
-        match self.run::<Vec<i64>>(&invocation).await.as_deref() {
+        let names =
+            vec![pair_failures, pair_in_flight, failures, in_flight, format!("{}login-reservations", self.prefix)];
+        let args = vec![self.login_time(now), delays.free.to_string(), longest.to_string(), lapse.to_string()];
+        match self.run::<Vec<i64>>(&self.begin_login, names, args, false).await.as_deref() {
             Some([1, id]) => Ok(LoginReservation { keys: keys.clone(), id: id.unsigned_abs(), in_process: false }),
             Some([0, wait]) => Err(Duration::from_millis(wait.unsigned_abs()).max(Duration::from_millis(1))),
             _ => self.fallback.begin_login_in_process(keys, delays, now),
@@ -342,17 +377,9 @@ impl RateLimitStore for RedisRateLimits {
             LoginOutcome::Unchecked => "unchecked",
         };
         let kept = i64::try_from(self.failures_kept.as_millis()).unwrap_or(i64::MAX);
-        let mut invocation = self.end_login.prepare_invoke();
-        invocation
-            .key(pair_failures)
-            .key(pair_in_flight)
-            .key(failures)
-            .key(in_flight)
-            .arg(reservation.id)
-            .arg(outcome_name)
-            .arg(millis(now))
-            .arg(kept);
-        if self.run::<i64>(&invocation).await.is_none() {
+        let keys = vec![pair_failures, pair_in_flight, failures, in_flight];
+        let args = vec![reservation.id.to_string(), outcome_name.to_owned(), self.login_time(now), kept.to_string()];
+        if self.run::<i64>(&self.end_login, keys, args, true).await.is_none() {
             // The reservation lapses in Redis by itself; a wrong password still counts, here at least.
             if outcome == LoginOutcome::PasswordWrong {
                 self.fallback.end_login_in_process(reservation, outcome, now);
@@ -360,8 +387,8 @@ impl RateLimitStore for RedisRateLimits {
         }
     }
 
-    async fn shared_store_answers(&self) -> Option<bool> {
-        Some(self.ping().await)
+    fn is_shared(&self) -> bool {
+        true
     }
 
     fn sweep(&self, now: DateTime<Utc>) {

@@ -85,10 +85,10 @@ pub trait RateLimitStore: Send + Sync + fmt::Debug {
     /// applies the outcome, in one atomic step. A reservation already ended or lapsed releases nothing; a wrong
     /// password still counts.
     async fn end_login(&self, reservation: &LoginReservation, outcome: LoginOutcome, now: DateTime<Utc>);
-    /// `None` for counters in the process; for a shared store, whether it answers now (readiness reports it; a
-    /// store that does not answer is replaced by counters in the process, so it never makes the instance unready).
-    async fn shared_store_answers(&self) -> Option<bool> {
-        None
+    /// Whether the counters are shared by every instance (readiness says so; whether the shared store answers is
+    /// for operators, `seeg_rate_limit_store_errors_total`, not for anyone who can read the public readiness).
+    fn is_shared(&self) -> bool {
+        false
     }
     /// Forgets what no longer limits anyone in the process (called on a timer, not per request; a shared store
     /// lets its keys expire by themselves).

@@ -178,8 +178,8 @@ pub(super) fn load(pdf: &[u8]) -> Result<Loaded, DocumentProblem> {
     // by scanning the file (pdf.js, Acrobat) and takes every object it finds, listed or not, with a catalog of
     // their own and the script it opens. Such a file is read only when it holds no object beyond those looked at.
     let usable = match document.objects.get(&catalog) {
-        Some(root) => {
-            let pages = root.as_dict().and_then(|d| d.get(b"Pages")).and_then(Object::as_reference);
+        Some(catalog_object) => {
+            let pages = catalog_object.as_dict().and_then(|d| d.get(b"Pages")).and_then(Object::as_reference);
             pages.is_ok_and(|pages| match document.objects.get(&pages) {
                 Some(tree) => tree.as_dict().and_then(|d| d.get(b"Count")).and_then(Object::as_i64).is_ok(),
                 None => in_a_stream(pages),
