@@ -340,9 +340,27 @@ fn rate_limits(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc
     let config = settings.rate_limit.config()?;
     let limiter = match settings.rate_limit.redis()? {
         Some(url) if config.enabled => {
-            let store =
-                seeg_adapters_http::RedisRateLimits::connect(url, &settings.rate_limit.redis_key_prefix, &config)?;
-            seeg_adapters_http::RateLimiter::with_store(config, Arc::new(store))
+            let store = Arc::new(seeg_adapters_http::RedisRateLimits::connect(
+                url,
+                &settings.rate_limit.redis_key_prefix,
+                &config,
+            )?);
+            let checked = Arc::clone(&store);
+            tokio::spawn(async move {
+                match checked.eviction_policy().await {
+                    Some(policy) if policy == "noeviction" => {}
+                    Some(policy) => tracing::warn!(
+                        policy,
+                        "Redis des limites de débit : maxmemory-policy devrait être noeviction (une clé évincée \
+                         efface le délai d'un compte, O5)"
+                    ),
+                    None => tracing::warn!(
+                        "Redis des limites de débit injoignable au démarrage : compteurs de ce \
+                                            processus en attendant"
+                    ),
+                }
+            });
+            seeg_adapters_http::RateLimiter::with_store(config, store)
         }
         _ => seeg_adapters_http::RateLimiter::new(config),
     };

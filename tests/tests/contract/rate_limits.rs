@@ -247,6 +247,17 @@ async fn instances_on_one_redis_share_one_budget_and_one_login_count() {
     assert!(instances[1].begin_login(&race, DELAYS, at(0)).await.is_err(), "not a fourth");
 }
 
+/// The server warns at start-up unless Redis keeps every key (`noeviction`): read from `INFO memory`.
+#[tokio::test]
+async fn the_eviction_policy_is_read_from_redis() {
+    let Some(url) = redis_url() else { return skipped() };
+    let store = redis_store(&url, &fresh_prefix(), &["5/minute"], &ManualClock::default());
+    let policy = store.eviction_policy().await.expect("Redis answers");
+    assert!(!policy.is_empty() && policy.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{policy}");
+    let nowhere = RedisRateLimits::connect("redis://127.0.0.1:1", "test:", &config(&["5/minute"])).unwrap();
+    assert_eq!(nowhere.eviction_policy().await, None);
+}
+
 /// A process that dies mid-check never ends its attempt: in Redis it lapses, so it holds nobody for ever.
 #[tokio::test]
 async fn an_attempt_nobody_ends_lapses_in_redis() {

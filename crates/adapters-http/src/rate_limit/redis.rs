@@ -235,6 +235,18 @@ impl RedisRateLimits {
         matches!(tokio::time::timeout(RESPONSE_TIMEOUT, ping.query_async::<String>(&mut connection)).await, Ok(Ok(_)))
     }
 
+    /// Redis's `maxmemory_policy` (from `INFO memory`), `None` when Redis does not answer. Anything but
+    /// `noeviction` may evict a failure count, and with it an account's delay (O5): the server warns at start-up.
+    pub async fn eviction_policy(&self) -> Option<String> {
+        let mut connection = self.connection.clone();
+        let info = redis::cmd("INFO").arg("memory").to_owned();
+        let call = self.runtime.spawn(async move {
+            tokio::time::timeout(RESPONSE_TIMEOUT, info.query_async::<String>(&mut connection)).await
+        });
+        let text = call.await.ok()?.ok()?.ok()?;
+        text.lines().find_map(|line| line.strip_prefix("maxmemory_policy:")).map(|policy| policy.trim().to_owned())
+    }
+
     /// Runs one script on the runtime the store was made on (so the connection's driver and its reconnections never
     /// wait on a busy HTTP worker): `None` when Redis failed, took longer than [`RESPONSE_TIMEOUT`], or is resting
     /// after [`FAILURES_BEFORE_REST`] failures in a row (the caller then counts in the process). `always`: try even
