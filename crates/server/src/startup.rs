@@ -340,10 +340,13 @@ fn rate_limits(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc
     let config = settings.rate_limit.config()?;
     let limiter = match settings.rate_limit.redis()? {
         Some(url) if config.enabled => {
+            // The names written in Redis are keyed with the token-signing key, which every instance shares.
+            let secret = crate::signing_key::resolve(settings)?;
             let store = Arc::new(seeg_adapters_http::RedisRateLimits::connect(
                 url,
                 &settings.rate_limit.redis_key_prefix,
                 &config,
+                secret.expose_secret().as_bytes(),
             )?);
             let checked = Arc::clone(&store);
             tokio::spawn(async move {

@@ -405,6 +405,8 @@ async fn instances_on_one_redis_share_one_budget() {
             s.rate_limit.auth = vec!["3/minute".to_owned()];
             s.rate_limit.redis_url = secrecy::SecretString::from(url);
             s.rate_limit.redis_key_prefix = prefix;
+            // Instances of one deployment share their signing key, which also keys the names written in Redis.
+            s.auth.secret_key = secrecy::SecretString::from("cle-de-signature-commune-aux-instances-32".to_owned());
         })
     };
     let (first, second) = (spawn().await, spawn().await);

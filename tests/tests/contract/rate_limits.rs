@@ -39,6 +39,9 @@ fn config(quotas: &[&str]) -> RateLimitConfig {
     }
 }
 
+/// The key of the names written in Redis; every instance of a shared budget has the same.
+const SECRET: &[u8] = b"cle-de-test-des-limites-partagees-32o";
+
 fn redis_url() -> Option<String> {
     std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.trim().is_empty())
 }
@@ -49,7 +52,7 @@ fn fresh_prefix() -> String {
 }
 
 fn redis_store(url: &str, prefix: &str, quotas: &[&str], clock: &ManualClock) -> RedisRateLimits {
-    RedisRateLimits::connect(url, prefix, &config(quotas)).unwrap().with_manual_clock(clock.clone())
+    RedisRateLimits::connect(url, prefix, &config(quotas), SECRET).unwrap().with_manual_clock(clock.clone())
 }
 
 /// `None`: the Redis variant without `TEST_REDIS_URL`.
@@ -235,6 +238,19 @@ async fn instances_on_one_redis_share_one_budget_and_one_login_count() {
     assert_eq!(allowed, 5, "one budget for the three");
     let elsewhere = redis_store(&url, &fresh_prefix(), &["5/minute"], &clock);
     assert!(elsewhere.check(Class::Upload, "user:7").await.allowed, "another prefix, another budget");
+    let other_secret = RedisRateLimits::connect(&url, &prefix, &config(&["5/minute"]), b"une-autre-cle")
+        .unwrap()
+        .with_manual_clock(clock.clone());
+    assert!(other_secret.check(Class::Upload, "user:7").await.allowed, "another secret names another client");
+    let mut scan = ::redis::cmd("KEYS");
+    let names: Vec<String> = scan
+        .arg(format!("{prefix}*"))
+        .query_async(
+            &mut ::redis::Client::open(url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(!names.is_empty() && names.iter().all(|n| !n.contains("user:7") && !n.contains("cible")), "{names:?}");
 
     let k = keys("cible", "ip:a");
     for instance in &instances {
@@ -254,7 +270,7 @@ async fn the_eviction_policy_is_read_from_redis() {
     let store = redis_store(&url, &fresh_prefix(), &["5/minute"], &ManualClock::default());
     let policy = store.eviction_policy().await.expect("Redis answers");
     assert!(!policy.is_empty() && policy.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{policy}");
-    let nowhere = RedisRateLimits::connect("redis://127.0.0.1:1", "test:", &config(&["5/minute"])).unwrap();
+    let nowhere = RedisRateLimits::connect("redis://127.0.0.1:1", "test:", &config(&["5/minute"]), SECRET).unwrap();
     assert_eq!(nowhere.eviction_policy().await, None);
 }
 
@@ -275,7 +291,7 @@ async fn an_attempt_nobody_ends_lapses_in_redis() {
 /// there ends there.
 #[tokio::test]
 async fn without_redis_the_process_counts_alone() {
-    let store = RedisRateLimits::connect("redis://127.0.0.1:1", "test:", &config(&["5/minute"])).unwrap();
+    let store = RedisRateLimits::connect("redis://127.0.0.1:1", "test:", &config(&["5/minute"]), SECRET).unwrap();
     assert!(!store.ping().await);
     let allowed = futures_util::future::join_all((0..7).map(|_| store.check(Class::Auth, "ip:a"))).await;
     assert_eq!(allowed.iter().filter(|v| v.allowed).count(), 5, "{allowed:?}");
@@ -300,7 +316,7 @@ async fn a_redis_that_never_answers_costs_one_timeout_then_the_process_counts() 
             open.push(socket);
         }
     });
-    let store = RedisRateLimits::connect(&url, "test:", &config(&["5/minute"])).unwrap();
+    let store = RedisRateLimits::connect(&url, "test:", &config(&["5/minute"]), SECRET).unwrap();
     let mut allowed = 0;
     for _ in 0..7 {
         allowed += usize::from(store.check(Class::Default, "user:1").await.allowed);

@@ -19,10 +19,13 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit as _, Mac as _};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::memory::failures_kept;
 use super::store::{refused, tightest};
+use sha2::Sha256;
+
 use super::{
     Class, LoginDelays, LoginKeys, LoginOutcome, LoginReservation, MemoryRateLimits, Quota, RateLimitConfig,
     RateLimitStore, Verdict,
@@ -173,6 +176,8 @@ pub struct RedisRateLimits {
     failures_in_a_row: AtomicU32,
     /// Where the calls run: the runtime the store was made on (the server's), not an HTTP worker's.
     runtime: tokio::runtime::Handle,
+    /// Keys the names of the clients and accounts written in Redis.
+    names: Hmac<Sha256>,
     started: Instant,
 }
 
@@ -191,7 +196,11 @@ impl RedisRateLimits {
     /// Counters in the Redis at `url` (`redis://[user:password@]host[:port][/db]`), every key under `prefix`. The
     /// connection is made on first use and remade after a failure: an unreachable Redis at start-up does not stop
     /// the service (the counters in the process answer meanwhile). Needs a Tokio runtime.
-    pub fn connect(url: &str, prefix: &str, config: &RateLimitConfig) -> Result<Self, RedisSetupError> {
+    ///
+    /// `secret` keys the names written in Redis: a client's address or account id and an account's e-mail digest are
+    /// stored as HMAC-SHA-256 digests under it (S12), so a dump of Redis names nobody. Every instance sharing the
+    /// budget must be given the same secret (the server passes its token-signing key).
+    pub fn connect(url: &str, prefix: &str, config: &RateLimitConfig, secret: &[u8]) -> Result<Self, RedisSetupError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| RedisSetupError("à créer dans un runtime Tokio".to_owned()))?;
         let client = redis::Client::open(url).map_err(|e| RedisSetupError(e.to_string()))?;
@@ -217,6 +226,7 @@ impl RedisRateLimits {
             resting_until: AtomicU64::new(0),
             failures_in_a_row: AtomicU32::new(0),
             runtime,
+            names: Hmac::<Sha256>::new_from_slice(secret).map_err(|e| RedisSetupError(e.to_string()))?,
             started: Instant::now(),
         })
     }
@@ -290,13 +300,20 @@ impl RedisRateLimits {
         None
     }
 
+    /// `name` as written in Redis: its HMAC under the store's secret, 128 bits in hex.
+    fn private(&self, name: &str) -> String {
+        let mut mac = self.names.clone();
+        mac.update(name.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
     fn login_keys(&self, keys: &LoginKeys) -> [String; 4] {
-        let p = &self.prefix;
+        let (p, pair, account) = (&self.prefix, self.private(&keys.pair), self.private(&keys.account));
         [
-            format!("{p}login:{}:f", keys.pair),
-            format!("{p}login:{}:r", keys.pair),
-            format!("{p}login:{}:f", keys.account),
-            format!("{p}login:{}:r", keys.account),
+            format!("{p}login:{pair}:f"),
+            format!("{p}login:{pair}:r"),
+            format!("{p}login:{account}:f"),
+            format!("{p}login:{account}:r"),
         ]
     }
 
@@ -332,7 +349,8 @@ impl RateLimitStore for RedisRateLimits {
         let Some((_, quotas)) = self.quotas.iter().find(|(c, _)| *c == class).filter(|(_, q)| !q.is_empty()) else {
             return Verdict { allowed: true, limit: 0, remaining: 0, reset_secs: 0 };
         };
-        let keys = (0..quotas.len()).map(|index| format!("{}quota:{}:{index}:{key}", self.prefix, class.name()));
+        let client = self.private(key);
+        let keys = (0..quotas.len()).map(|index| format!("{}quota:{}:{index}:{client}", self.prefix, class.name()));
         let mut args = vec![match &self.clock {
             QuotaClock::Redis => String::new(),
             QuotaClock::Manual(clock) => clock.micros().to_string(),
