@@ -83,3 +83,17 @@ impl Drop for Serving {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
 }
+
+/// A test app signing with a key of its own, which the real server is then given (`APP__AUTH__SECRET_KEY`), so the
+/// app's tokens are valid there: the key is returned with it.
+pub async fn signing_app(backend: crate::Backend) -> (crate::TestApp, String) {
+    use seeg_application::IdGenerator as _;
+    let ids = seeg_application::SystemIds;
+    let key = format!("{}{}", ids.new_id().simple(), ids.new_id().simple());
+    let signing = key.clone();
+    let app = crate::TestApp::spawn_with(backend, seeg_application::outbox::HandlerRegistry::default(), move |s| {
+        s.auth.secret_key = secrecy::SecretString::from(signing);
+    })
+    .await;
+    (app, key)
+}

@@ -15,6 +15,7 @@ pub mod http;
 pub mod lake;
 pub mod live;
 pub mod offers;
+pub mod otlp;
 pub mod pdf;
 pub mod smtp;
 pub mod storage;

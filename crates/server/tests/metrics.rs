@@ -8,13 +8,11 @@
 use std::path::Path;
 
 use prometheus_parse::{Sample, Scrape, Value};
-use secrecy::SecretString;
-use seeg_application::outbox::HandlerRegistry;
 use seeg_application::{IdGenerator as _, SystemIds};
 use seeg_domain::identity::Role;
 use seeg_domain::offers::OfferVisibility;
 use seeg_tests::accounts::PASSWORD;
-use seeg_tests::binary::{Serving, free_port, in_folders};
+use seeg_tests::binary::{Serving, free_port, in_folders, signing_app};
 use seeg_tests::eventually::eventually;
 use seeg_tests::submissions::submission_body;
 use seeg_tests::{Backend, TestApp, on_backends};
@@ -33,17 +31,6 @@ async fn serve(dir: &Path, url: &str, key: &str) -> Serving {
         .env("APP__LAKE__KIND", "local")
         .env("APP__LAKE__PATH", dir.join("lake"));
     Serving::start(command, port, dir.join("server.log")).await
-}
-
-/// A test app signing with a key of its own, which the real server is then given, so its tokens are valid there.
-async fn signing_app(backend: Backend) -> (TestApp, String) {
-    let key = format!("{}{}", SystemIds.new_id().simple(), SystemIds.new_id().simple());
-    let signing = key.clone();
-    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
-        s.auth.secret_key = SecretString::from(signing);
-    })
-    .await;
-    (app, key)
 }
 
 /// The exposition read with `bearer`, parsed; the raw text too.

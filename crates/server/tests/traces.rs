@@ -7,25 +7,20 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
-use secrecy::SecretString;
-use seeg_application::outbox::HandlerRegistry;
-use seeg_application::{IdGenerator as _, SystemIds};
 use seeg_domain::identity::Role;
 use seeg_domain::offers::OfferVisibility;
 use seeg_tests::accounts::PASSWORD;
-use seeg_tests::binary::{Serving, free_port, in_folders};
+use seeg_tests::binary::{Serving, free_port, in_folders, signing_app};
 use seeg_tests::eventually::eventually;
+use seeg_tests::otlp::{Received, receiver};
 use seeg_tests::submissions::submission_body;
-use seeg_tests::{Backend, TestApp, on_backends};
+use seeg_tests::{Backend, on_backends};
 use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_seeg");
@@ -36,76 +31,17 @@ const FIRST_NAME: &str = "Awanaelle";
 const LAST_NAME: &str = "Mbadingatrace";
 const PHONE: &str = "+241 07 99 88 77";
 
-/// What the receiver got: every request body, raw.
-#[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<Vec<u8>>>>);
-
-impl Received {
-    fn bodies(&self) -> Vec<Vec<u8>> {
-        self.0.lock().unwrap().clone()
-    }
-
-    /// Every exported span, with its resource's attributes.
-    fn spans(&self) -> (Vec<HashMap<String, String>>, Vec<Span>) {
-        let (mut resources, mut spans) = (Vec::new(), Vec::new());
-        for body in self.bodies() {
-            let request = ExportTraceServiceRequest::decode(body.as_slice()).expect("an OTLP trace export");
-            for resource_spans in request.resource_spans {
-                resources.push(attributes(&resource_spans.resource.unwrap_or_default().attributes));
-                spans.extend(resource_spans.scope_spans.into_iter().flat_map(|s| s.spans));
-            }
-        }
-        (resources, spans)
-    }
-}
-
-/// An OTLP/HTTP receiver on loopback: answers 200 to every `POST`, keeps the bodies; one thread per connection, which
-/// the exporter keeps alive between exports.
-fn receiver() -> (String, Received) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}/v1/traces", listener.local_addr().unwrap());
-    let received = Received::default();
-    let keep = received.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let keep = keep.clone();
-            std::thread::spawn(move || serve_connection(stream, &keep));
-        }
-    });
-    (endpoint, received)
-}
-
-fn serve_connection(mut stream: TcpStream, received: &Received) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        assert_eq!(request_line.trim(), "POST /v1/traces HTTP/1.1");
-        let (mut length, mut content_type) = (0, String::new());
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if line.trim().is_empty() {
-                break;
-            }
-            let (name, value) = line.split_once(':').unwrap();
-            match name.to_ascii_lowercase().as_str() {
-                "content-length" => length = value.trim().parse().unwrap(),
-                "content-type" => value.trim().clone_into(&mut content_type),
-                "transfer-encoding" => panic!("a chunked export: {value}"),
-                _ => {}
-            }
-        }
-        assert_eq!(content_type, "application/x-protobuf");
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body).unwrap();
-        received.0.lock().unwrap().push(body);
-        if stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_err() {
-            return;
+/// Every span the receiver got, with its resource's attributes.
+fn spans(received: &Received) -> (Vec<HashMap<String, String>>, Vec<Span>) {
+    let (mut resources, mut spans) = (Vec::new(), Vec::new());
+    for body in received.bodies() {
+        let request = ExportTraceServiceRequest::decode(body.as_slice()).expect("an OTLP trace export");
+        for resource_spans in request.resource_spans {
+            resources.push(attributes(&resource_spans.resource.unwrap_or_default().attributes));
+            spans.extend(resource_spans.scope_spans.into_iter().flat_map(|s| s.spans));
         }
     }
+    (resources, spans)
 }
 
 fn text(value: Option<&AnyValue>) -> String {
@@ -153,17 +89,6 @@ fn tree(root: &Span, spans: &[Span], depth: usize, out: &mut String) {
     for child in children {
         tree(child, spans, depth + 1, out);
     }
-}
-
-/// A test app signing with a key of its own, which the real server is then given, so its tokens are valid there.
-async fn signing_app(backend: Backend) -> (TestApp, String) {
-    let key = format!("{}{}", SystemIds.new_id().simple(), SystemIds.new_id().simple());
-    let signing = key.clone();
-    let app = TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
-        s.auth.secret_key = SecretString::from(signing);
-    })
-    .await;
-    (app, key)
 }
 
 async fn serve(dir: &Path, url: &str, key: &str, endpoint: &str) -> Serving {
@@ -222,7 +147,7 @@ async fn a_submission_is_one_trace_carrying_its_request_id_and_its_e_mail_is_sen
 
     // The submission's e-mail is sent by this process's relay; its spans and the request's are exported.
     let (resources, spans) = eventually("the request's and the e-mail's spans exported", async || {
-        let (resources, spans) = received.spans();
+        let (resources, spans) = spans(&received);
         let request =
             spans.iter().any(|s| s.name == "http.request" && attribute(s, "request.id") == Some(request_id.clone()));
         let sent = spans.iter().any(|s| s.name == "mail.send");
