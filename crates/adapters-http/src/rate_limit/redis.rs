@@ -129,9 +129,10 @@ end
 return 1
 ";
 
-/// Where the quotas read the time: Redis's clock, or a clock the caller moves (tests).
+/// Where the scripts read the time: Redis's clock, or a clock the caller moves (tests: the quotas read it, the
+/// login steps the caller's time).
 #[derive(Debug, Clone)]
-enum QuotaClock {
+enum ScriptClock {
     Redis,
     Manual(ManualClock),
 }
@@ -163,7 +164,7 @@ pub struct RedisRateLimits {
     /// Each class's quotas with their key segment.
     quotas: Vec<(Class, Vec<Quota>)>,
     failures_kept: Duration,
-    clock: QuotaClock,
+    clock: ScriptClock,
     check: redis::Script,
     begin_login: redis::Script,
     end_login: redis::Script,
@@ -217,7 +218,7 @@ impl RedisRateLimits {
             prefix: prefix.to_owned(),
             quotas: classes.into_iter().map(|class| (class, config.quotas(class).to_vec())).collect(),
             failures_kept: failures_kept(config),
-            clock: QuotaClock::Redis,
+            clock: ScriptClock::Redis,
             check: redis::Script::new(CHECK),
             begin_login: redis::Script::new(BEGIN_LOGIN),
             end_login: redis::Script::new(END_LOGIN),
@@ -231,18 +232,11 @@ impl RedisRateLimits {
         })
     }
 
-    /// The quotas read `clock` instead of Redis's (tests).
+    /// The scripts read `clock` (the quotas) and the caller's time (the login steps) instead of Redis's (tests).
     #[must_use]
     pub fn with_manual_clock(mut self, clock: ManualClock) -> Self {
-        self.clock = QuotaClock::Manual(clock);
+        self.clock = ScriptClock::Manual(clock);
         self
-    }
-
-    /// Whether Redis answers now (within [`RESPONSE_TIMEOUT`]), whether or not calls are resting.
-    pub async fn ping(&self) -> bool {
-        let mut connection = self.connection.clone();
-        let ping = redis::cmd("PING");
-        matches!(tokio::time::timeout(RESPONSE_TIMEOUT, ping.query_async::<String>(&mut connection)).await, Ok(Ok(_)))
     }
 
     /// Redis's `maxmemory_policy` (from `INFO memory`), `None` when Redis does not answer. Anything but
@@ -321,8 +315,8 @@ impl RedisRateLimits {
     /// manual clock (tests).
     fn login_time(&self, now: DateTime<Utc>) -> String {
         match self.clock {
-            QuotaClock::Redis => String::new(),
-            QuotaClock::Manual(_) => now.timestamp_millis().to_string(),
+            ScriptClock::Redis => String::new(),
+            ScriptClock::Manual(_) => now.timestamp_millis().to_string(),
         }
     }
 
@@ -352,8 +346,8 @@ impl RateLimitStore for RedisRateLimits {
         let client = self.private(key);
         let keys = (0..quotas.len()).map(|index| format!("{}quota:{}:{index}:{client}", self.prefix, class.name()));
         let mut args = vec![match &self.clock {
-            QuotaClock::Redis => String::new(),
-            QuotaClock::Manual(clock) => clock.micros().to_string(),
+            ScriptClock::Redis => String::new(),
+            ScriptClock::Manual(clock) => clock.micros().to_string(),
         }];
         for quota in quotas {
             let period = u64::try_from(quota.period().as_micros()).unwrap_or(u64::MAX).max(1);
