@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context as _;
-use secrecy::ExposeSecret as _;
+use secrecy::{ExposeSecret as _, SecretString};
 use seeg_adapters_blob::{BlobStorage, LakeStorage, StorageUnreachable};
 use seeg_adapters_http::{ApiState, HttpConfig, ServiceInfo, WebhookToken};
 use seeg_adapters_postgres::Database;
@@ -313,12 +313,12 @@ pub fn release_handlers(
 /// The account use cases: signing key (S1), token lifetimes, bcrypt cost from the settings.
 pub fn accounts(
     settings: &Settings,
+    key: &SecretString,
     database: &Database,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 ) -> anyhow::Result<Accounts> {
-    let key = crate::signing_key::resolve(settings)?;
     let auth = &settings.auth;
     let tokens = TokenService::new(
         key.expose_secret().as_bytes(),
@@ -336,17 +336,20 @@ pub fn accounts(
 
 /// The rate limiter, its counters in the process or in the shared Redis (O5), swept on a timer (never per request);
 /// the sweep ends with the limiter.
-fn rate_limits(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<seeg_adapters_http::RateLimiter>> {
+fn rate_limits(
+    settings: &Settings,
+    signing_key: &SecretString,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Arc<seeg_adapters_http::RateLimiter>> {
     let config = settings.rate_limit.config()?;
     let limiter = match settings.rate_limit.redis()? {
         Some(url) if config.enabled => {
             // The names written in Redis are keyed with the token-signing key, which every instance shares.
-            let secret = crate::signing_key::resolve(settings)?;
             let store = Arc::new(seeg_adapters_http::RedisRateLimits::connect(
                 url,
                 &settings.rate_limit.redis_key_prefix,
                 &config,
-                secret.expose_secret().as_bytes(),
+                signing_key.expose_secret().as_bytes(),
             )?);
             let checked = Arc::clone(&store);
             tokio::spawn(async move {
@@ -427,7 +430,10 @@ impl Application {
         let sweep = document_sweep(settings, &database, &storage, Arc::clone(&clock))?;
         let housekeeping = housekeeping(settings, &database, Arc::clone(&clock))?;
         let hasher = crate::hashing::password_hasher(&settings.auth).await?;
-        let accounts = accounts(settings, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
+        // One signing key (S1) for the tokens and for the names the shared rate limits write (O5).
+        let signing_key = crate::signing_key::resolve(settings)?;
+        let accounts =
+            accounts(settings, &signing_key, &database, hasher.clone(), Arc::clone(&clock), Arc::clone(&ids))?;
         // One set of S11 bounds: the submission and the later document changes check the same.
         let limits = seeg_domain::applications::DocumentLimits::default();
         let upload_quota = settings.storage.upload_quota()?;
@@ -497,7 +503,7 @@ impl Application {
             offer_desk: offer_desk.clone(),
             offer_bodies: seeg_adapters_http::OfferBodies::default(),
             directory: seeg_application::identity::UserDirectory::new(Arc::new(database.clone())),
-            rate_limits: rate_limits(settings, Arc::clone(&clock))?,
+            rate_limits: rate_limits(settings, &signing_key, Arc::clone(&clock))?,
             body_budget: body_budget.clone(),
             api_document: seeg_adapters_http::RenderedOnce::default(),
             accounts,
