@@ -11,6 +11,7 @@ pub mod applications;
 pub mod binary;
 pub mod dashboards;
 pub mod eventually;
+pub mod faults;
 pub mod http;
 pub mod lake;
 pub mod live;
@@ -300,6 +301,13 @@ impl TestApp {
         Self { address, client, database, body_budget, server, running: Some(running), db }
     }
 
+    /// The service on the database at `url`, which the test owns (a server it stops and starts: `cluster`).
+    pub async fn spawn_on(url: &str, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = settings(url);
+        adjust(&mut settings);
+        Self::serve(&settings, HandlerRegistry::default(), None, None).await
+    }
+
     /// A second service process on this one's database (PostgreSQL: another server of one deployment), with
     /// `adjust` applied to its settings; this one keeps the database.
     pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Settings)) -> Self {
@@ -324,11 +332,17 @@ impl TestApp {
     /// Stops the service gracefully, as SIGTERM does, and waits until it has: in-flight requests and outbox
     /// handlers finish first. Returns the database, which outlives the service.
     pub async fn stop(mut self) -> TestDatabase {
+        let db = self.db.take().expect("database");
+        self.stop_serving().await;
+        db
+    }
+
+    /// `stop`, for a service on a database the test owns (`spawn_on`).
+    pub async fn stop_serving(mut self) {
         self.server.stop(true).await;
         if let Some(running) = self.running.take() {
             running.await.expect("service task");
         }
-        self.db.take().expect("database")
     }
 
     /// Inserts offers in one transaction.

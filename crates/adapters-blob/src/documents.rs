@@ -14,7 +14,7 @@ use seeg_application::documents::{
     ByteStream, DocumentStore, DocumentStoreError, DocumentUpload, StoredDocument, StoredObject, UPLOADS_PREFIX,
     document_key,
 };
-use seeg_application::{IdGenerator as _, SystemIds};
+use seeg_application::{IdGenerator as _, Outage, SystemIds};
 use sha2::{Digest as _, Sha256};
 
 use crate::BlobStorage;
@@ -27,8 +27,45 @@ const PARTS_IN_FLIGHT: usize = 2;
 fn unexpected(error: object_store::Error, what: &str) -> DocumentStoreError {
     match error {
         object_store::Error::NotFound { .. } => DocumentStoreError::NotFound,
-        other => DocumentStoreError::Unexpected(anyhow::Error::new(other).context(what.to_owned())),
+        other => match outage(&other) {
+            Some(kind) => {
+                DocumentStoreError::Unavailable { kind, cause: anyhow::Error::new(other).context(what.to_owned()) }
+            }
+            None => DocumentStoreError::Unexpected(anyhow::Error::new(other).context(what.to_owned())),
+        },
     }
+}
+
+/// Whether `error` says the store cannot serve for now rather than that the request is wrong (O7): its disk full
+/// (a local folder), or no connection to it (a remote store, once object_store's own retries are spent).
+pub(crate) fn outage(error: &(dyn std::error::Error + 'static)) -> Option<Outage> {
+    use object_store::client::{HttpError, HttpErrorKind};
+    use std::io::ErrorKind;
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::StorageFull | ErrorKind::QuotaExceeded => return Some(Outage::Full),
+                ErrorKind::ConnectionRefused
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::NotConnected
+                | ErrorKind::TimedOut
+                | ErrorKind::BrokenPipe => return Some(Outage::Unreachable),
+                _ => {}
+            }
+        }
+        if let Some(http) = current.downcast_ref::<HttpError>()
+            && matches!(
+                http.kind(),
+                HttpErrorKind::Connect | HttpErrorKind::Request | HttpErrorKind::Timeout | HttpErrorKind::Interrupted
+            )
+        {
+            return Some(Outage::Unreachable);
+        }
+        cause = current.source();
+    }
+    None
 }
 
 #[async_trait]

@@ -35,6 +35,9 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             ApiError::PayloadTooLarge { max_bytes: limit }.into()
         }
+        JsonPayloadError::Payload(payload) if crate::slow_bodies::is_slow_body(&payload) => {
+            ApiError::BodyTimeout.into()
+        }
         JsonPayloadError::Payload(payload) if is_nul_in_json(&payload) => {
             ApiError::invalid("body", NulInJson.to_string()).into()
         }
@@ -108,6 +111,7 @@ fn api_error(error: &actix_web::Error) -> ApiError {
     match error.as_error::<ApiError>() {
         Some(ApiError::PayloadTooLarge { max_bytes }) => ApiError::PayloadTooLarge { max_bytes: *max_bytes },
         Some(ApiError::Validation(fields)) => ApiError::Validation(fields.clone()),
+        Some(ApiError::BodyTimeout) => ApiError::BodyTimeout,
         _ => ApiError::invalid("body", format!("corps JSON invalide : {error}")),
     }
 }

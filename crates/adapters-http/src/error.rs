@@ -7,9 +7,9 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use seeg_application::StoreError;
 use seeg_application::applications::QuotaExceeded;
 use seeg_application::offers::OffersError;
+use seeg_application::{Outage, StoreError, StoreOutage};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -117,7 +117,14 @@ impl ApiError {
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::UploadQuota(_) => ErrorCode::UploadQuotaExceeded,
             Self::InvalidTransition { .. } => ErrorCode::InvalidStatusTransition,
-            Self::Unexpected(_) => ErrorCode::InternalError,
+            Self::Unexpected(cause) => match StoreOutage::find(cause) {
+                Some(StoreOutage::Database(Outage::Unreachable)) => ErrorCode::DatabaseUnavailable,
+                Some(StoreOutage::Documents(Outage::Unreachable)) => ErrorCode::StorageUnavailable,
+                Some(StoreOutage::Database(Outage::Full) | StoreOutage::Documents(Outage::Full)) => {
+                    ErrorCode::InsufficientStorage
+                }
+                None => ErrorCode::InternalError,
+            },
         }
     }
 
@@ -144,6 +151,17 @@ pub(crate) fn generic_detail(status: StatusCode) -> (&'static str, ErrorCode) {
         StatusCode::PAYLOAD_TOO_LARGE => ("Le corps de la requête est trop volumineux", ErrorCode::PayloadTooLarge),
         s if s.is_server_error() => ("Une erreur interne du serveur s'est produite", ErrorCode::InternalError),
         _ => ("Requête invalide", ErrorCode::BadRequest),
+    }
+}
+
+/// What a client reads when a store is out (O7): nothing was recorded, and whether trying again soon may help.
+fn outage_detail(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::InsufficientStorage => "Le serveur n'a plus d'espace disque : rien n'a été enregistré",
+        ErrorCode::StorageUnavailable => {
+            "Le stockage des documents ne répond pas : rien n'a été enregistré, réessayez dans quelques secondes"
+        }
+        _ => "La base de données ne répond pas : rien n'a été enregistré, réessayez dans quelques secondes",
     }
 }
 
@@ -178,6 +196,11 @@ impl ResponseError for ApiError {
         let code = self.code();
         let status = code.status();
         match self {
+            Self::Unexpected(cause) if code != ErrorCode::InternalError => {
+                // An outage (O7): the operator sees it in the readiness probe and the metrics; one line per request.
+                tracing::warn!(error = %format!("{cause:#}"), code = code.as_str(), "store unavailable");
+                error_response(status, code, outage_detail(code).to_owned(), None)
+            }
             Self::Unexpected(cause) => {
                 tracing::error!(error = %format!("{cause:#}"), "unexpected error");
                 error_response(status, code, generic_detail(status).0.to_owned(), None)
@@ -291,6 +314,40 @@ mod tests {
             assert_eq!(body["status"], status);
             assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
             assert!(body.get("request_id").is_some());
+        }
+    }
+
+    #[actix_web::test]
+    async fn an_outage_is_a_503_to_retry_or_a_507_wherever_the_use_case_wrapped_it() {
+        use seeg_application::documents::DocumentStoreError;
+        let database = |kind| StoreError::Unavailable { kind, cause: anyhow::anyhow!("connection refused at db:5432") };
+        let documents = |kind| DocumentStoreError::Unavailable { kind, cause: anyhow::anyhow!("io") };
+        let cases = [
+            (ApiError::from(database(Outage::Unreachable)), 503, "database_unavailable"),
+            (ApiError::from(database(Outage::Full)), 507, "insufficient_storage"),
+            // Wrapped by a use case in context of its own: still found.
+            (
+                ApiError::Unexpected(anyhow::Error::new(database(Outage::Unreachable)).context("soumission")),
+                503,
+                "database_unavailable",
+            ),
+            (ApiError::Unexpected(anyhow::Error::new(documents(Outage::Unreachable))), 503, "storage_unavailable"),
+            (ApiError::Unexpected(anyhow::Error::new(documents(Outage::Full))), 507, "insufficient_storage"),
+            (ApiError::from(StoreError::Unexpected(anyhow::anyhow!("corrupt row"))), 500, "internal_error"),
+        ];
+        for (error, status, code) in cases {
+            let response = error.error_response();
+            assert_eq!(response.status().as_u16(), status, "{code}");
+            assert_eq!(
+                response.headers().get(header::RETRY_AFTER).is_some(),
+                status == 503,
+                "{code}: Retry-After on a 503 only"
+            );
+            let body: serde_json::Value =
+                serde_json::from_slice(&to_bytes(response.into_body()).await.unwrap()).unwrap();
+            assert_eq!((body["code"].as_str(), body["status"].as_u64()), (Some(code), Some(u64::from(status))));
+            let detail = body["detail"].as_str().unwrap();
+            assert!(!detail.contains("5432") && !detail.contains("refused"), "{detail}");
         }
     }
 

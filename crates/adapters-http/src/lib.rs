@@ -42,6 +42,7 @@ mod rate_limit;
 mod request_id;
 mod routing;
 mod scrape;
+mod slow_bodies;
 mod state;
 
 use actix_cors::Cors;
@@ -97,6 +98,11 @@ pub fn app(
             ApiError::invalid("path", format!("paramètre de chemin invalide : {error}")).into()
         }))
         .app_data(body::json_config(JSON_LIMIT))
+        .app_data(web::Data::new(slow_bodies::BodyDeadlines {
+            small: config.small_body_timeout,
+            large: config.large_body_timeout,
+            small_max_bytes: JSON_LIMIT,
+        }))
         .app_data(
             web::FormConfig::default()
                 .limit(JSON_LIMIT)
@@ -125,6 +131,8 @@ pub fn app(
         .wrap(actix_web::middleware::from_fn(body::guard_body))
         // Inside the rate limits: a refused request never touches the key store.
         .wrap(actix_web::middleware::from_fn(idempotency::replay))
+        // Every body within its deadline (O8), the idempotency layer's reading included.
+        .wrap(actix_web::middleware::from_fn(slow_bodies::limit))
         // Inside CORS, so a refusal still carries the CORS headers a browser needs to read it.
         .wrap(actix_web::middleware::from_fn(rate_limit::limit::<ApiState>))
         .wrap(cors(&config))

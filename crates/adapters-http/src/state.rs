@@ -149,10 +149,24 @@ impl std::fmt::Debug for WebhookToken {
 }
 
 /// How the HTTP layer is configured.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// CORS origins allowed to call the API; `*` allows any origin, without credentials.
     pub allowed_origins: Vec<String>,
+    /// How long a body of at most 64 KiB (every route's but the uploads') may take to arrive (O8).
+    pub small_body_timeout: std::time::Duration,
+    /// How long any other body may take to arrive (O8): the uploads' `http.body_timeout_secs`.
+    pub large_body_timeout: std::time::Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            allowed_origins: Vec::new(),
+            small_body_timeout: std::time::Duration::from_secs(30),
+            large_body_timeout: std::time::Duration::from_secs(600),
+        }
+    }
 }
 
 #[cfg(test)]

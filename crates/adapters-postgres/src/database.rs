@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    FromQueryResult, PaginatorTrait, QuerySelect, QueryTrait, Select, SqlErr, SqliteTransactionMode,
+    FromQueryResult, PaginatorTrait, QuerySelect, QueryTrait, RuntimeErr, Select, SqlErr, SqliteTransactionMode,
     TransactionOptions, TransactionTrait,
 };
 use seeg_application::health::Probe;
@@ -17,7 +17,7 @@ use seeg_application::identity::{
 };
 use seeg_application::offers::OfferWriter;
 use seeg_application::outbox::OutboxAppender;
-use seeg_application::{Page, PageOf, StoreError, Transaction, UnitOfWork};
+use seeg_application::{Outage, Page, PageOf, StoreError, Transaction, UnitOfWork};
 use seeg_migration::{Migrator, MigratorTrait};
 
 use crate::query_spans::QuerySpans;
@@ -54,11 +54,21 @@ impl Database {
     /// Opens a pool. A SQLite file and its folder are created when missing; SQLite runs in WAL mode so readers
     /// never wait for the writer.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DatabaseError> {
+        Self::connect_with(url, max_connections, Duration::from_secs(10)).await
+    }
+
+    /// `connect`, a request waiting at most `acquire_timeout` for a connection (or for the database to accept a
+    /// new one) before it fails `Unavailable` (O7).
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Self, DatabaseError> {
         let mut options = ConnectOptions::new(url);
         options
             .max_connections(max_connections)
-            .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5).min(acquire_timeout))
+            .acquire_timeout(acquire_timeout)
             .sqlx_logging(false);
         if url.starts_with("sqlite:") {
             if let Some(folder) = sqlite_folder(url) {
@@ -165,11 +175,51 @@ fn sqlite_folder(url: &str) -> Option<&std::path::Path> {
     std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
 }
 
-/// Maps a database error to the port's error: unique violations become `Conflict`.
+/// Maps a database error to the port's error: unique violations become `Conflict`, an outage (O7) `Unavailable`.
 pub(crate) fn store_error(error: DbErr) -> StoreError {
-    match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
-        _ => StoreError::Unexpected(anyhow::Error::new(error)),
+    if let Some(SqlErr::UniqueConstraintViolation(detail)) = error.sql_err() {
+        return StoreError::Conflict(detail);
+    }
+    match outage(&error) {
+        Some(kind) => StoreError::Unavailable { kind, cause: anyhow::Error::new(error) },
+        None => StoreError::Unexpected(anyhow::Error::new(error)),
+    }
+}
+
+/// Whether `error` says the database cannot serve for now rather than that the statement is wrong (O7): no
+/// connection to be had, the connection lost, the server shutting down or starting, or its disk full.
+pub(crate) fn outage(error: &DbErr) -> Option<Outage> {
+    use sea_orm::sqlx::Error as Sqlx;
+    let driver = match error {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return Some(Outage::Unreachable),
+        _ => return None,
+    };
+    match &**driver {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::Protocol(_) => Some(Outage::Unreachable),
+        Sqlx::Database(e) => {
+            let code = e.code().unwrap_or_default();
+            match &*code {
+                // PostgreSQL: disk_full; SQLite: SQLITE_FULL (13), with its extended codes' primary byte.
+                "53100" => Some(Outage::Full),
+                c if c.parse::<i32>().is_ok_and(|n| n & 0xff == 13) => Some(Outage::Full),
+                // PostgreSQL: connection exceptions (08…), admin or crash shutdown, cannot connect now,
+                // too many connections, out of memory. SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6) past the
+                // busy timeout, SQLITE_IOERR (10), SQLITE_CANTOPEN (14).
+                c if c.starts_with("08") => Some(Outage::Unreachable),
+                "57P01" | "57P02" | "57P03" | "53300" | "53200" => Some(Outage::Unreachable),
+                c if c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 10 | 14)) => Some(Outage::Unreachable),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

@@ -44,7 +44,17 @@ pub enum DocumentStoreError {
     /// The byte range asked for is empty, inverted or beyond the document's size.
     #[error("plage d'octets invalide")]
     InvalidRange,
-    /// Anything else (unreachable storage, …); logged, never shown.
+    /// The store cannot serve now (unreachable, or its disk full): nothing was stored, the same call may succeed
+    /// later (O7). Logged, never shown.
+    #[error("stockage des documents indisponible ({kind})")]
+    Unavailable {
+        /// Why.
+        kind: crate::Outage,
+        /// The store's error.
+        #[source]
+        cause: anyhow::Error,
+    },
+    /// Anything else; logged, never shown.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -33,4 +33,4 @@ pub mod service_stats;
 pub mod store;
 
 pub use clock::{Clock, IdGenerator, SystemClock, SystemIds};
-pub use store::{Page, PageOf, StoreError, Transaction, UnitOfWork};
+pub use store::{Outage, Page, PageOf, StoreError, StoreOutage, Transaction, UnitOfWork};

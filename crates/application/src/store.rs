@@ -15,9 +15,55 @@ pub enum StoreError {
     /// A uniqueness rule refused the write (the adapter maps the database's unique violation here).
     #[error("conflit d'unicité : {0}")]
     Conflict(String),
-    /// Anything else: unreachable database, corrupt row, … Logged at the HTTP boundary, never shown.
+    /// The database cannot serve now (unreachable, restarting, out of connections, out of disk): nothing of the
+    /// call was written, and the same call may succeed later (O7). Logged at the HTTP boundary, never shown.
+    #[error("base de données indisponible ({kind})")]
+    Unavailable {
+        /// Why.
+        kind: Outage,
+        /// The driver's error.
+        #[source]
+        cause: anyhow::Error,
+    },
+    /// Anything else: corrupt row, broken invariant, … Logged at the HTTP boundary, never shown.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// Why a store (the database or the document store) cannot serve for now (O7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Outage {
+    /// It does not answer, refuses connections, is shutting down or has no connection to spare.
+    #[error("injoignable")]
+    Unreachable,
+    /// Its disk is full: reads may work, writes fail until room is made.
+    #[error("disque plein")]
+    Full,
+}
+
+/// Which store an outage stopped, and why (O7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreOutage {
+    /// The database.
+    Database(Outage),
+    /// The document store.
+    Documents(Outage),
+}
+
+impl StoreOutage {
+    /// The outage `error` reports, if it is one: a store's `Unavailable` error anywhere in its chain of causes (a
+    /// use case may have wrapped the store's error in its own).
+    pub fn find(error: &anyhow::Error) -> Option<Self> {
+        error.chain().find_map(|cause| {
+            if let Some(StoreError::Unavailable { kind, .. }) = cause.downcast_ref::<StoreError>() {
+                return Some(Self::Database(*kind));
+            }
+            match cause.downcast_ref::<crate::documents::DocumentStoreError>() {
+                Some(crate::documents::DocumentStoreError::Unavailable { kind, .. }) => Some(Self::Documents(*kind)),
+                _ => None,
+            }
+        })
+    }
 }
 
 /// Which slice of a list to return: `skip` rows, then at most `limit`.

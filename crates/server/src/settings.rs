@@ -131,6 +131,12 @@ pub struct HttpSettings {
     pub body_budget_mib: usize,
     /// How long an upload's body may take to arrive, in seconds (at least 1).
     pub body_timeout_secs: u64,
+    /// How long any other body (64 KiB at most) may take to arrive, in seconds (at least 1, O8).
+    pub small_body_timeout_secs: u64,
+    /// How long the head of a request (its line and headers) may take to arrive, in seconds (at least 1, O8).
+    pub client_request_timeout_secs: u64,
+    /// How long an idle kept-alive connection stays open, in seconds (0: closed after each response, O8).
+    pub keep_alive_secs: u64,
 }
 
 /// The largest `http.body_budget_mib`: 64 GiB.
@@ -144,6 +150,9 @@ impl HttpSettings {
         }
         if self.body_timeout_secs == 0 {
             bail!("http.body_timeout_secs doit être d'au moins 1");
+        }
+        if self.small_body_timeout_secs == 0 || self.client_request_timeout_secs == 0 {
+            bail!("http.small_body_timeout_secs et http.client_request_timeout_secs doivent être d'au moins 1");
         }
         Ok((self.body_budget_mib * 1024 * 1024, std::time::Duration::from_secs(self.body_timeout_secs)))
     }
@@ -291,6 +300,9 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     pub migrate_on_start: bool,
     pub max_connections: u32,
+    /// How long a request waits for a connection of the pool (or for the database to accept one), in seconds (at
+    /// least 1): past it, 503 `database_unavailable` (O7).
+    pub acquire_timeout_secs: u64,
 }
 
 impl DatabaseSettings {
@@ -911,6 +923,9 @@ impl Settings {
         self.rate_limit.redis()?;
         if self.outbox.batch_size == 0 || self.outbox.lease_secs == 0 {
             bail!("outbox.batch_size et outbox.lease_secs doivent être positifs");
+        }
+        if self.database.acquire_timeout_secs == 0 {
+            bail!("database.acquire_timeout_secs doit être d'au moins 1");
         }
         if self.database.max_connections < 2 {
             // O6: an export holds a connection for its application's lock while it reads through another.

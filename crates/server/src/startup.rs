@@ -54,9 +54,13 @@ pub struct Application {
 /// Opens the database and, when the settings say so, migrates it. When traces are exported, its statements become
 /// `db.query` spans (O4).
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Database> {
-    let mut database = Database::connect(&settings.database.driver_url(), settings.database.max_connections)
-        .await
-        .context("connexion à la base de données")?;
+    let mut database = Database::connect_with(
+        &settings.database.driver_url(),
+        settings.database.max_connections,
+        Duration::from_secs(settings.database.acquire_timeout_secs),
+    )
+    .await
+    .context("connexion à la base de données")?;
     if settings.database.migrate_on_start {
         database.migrate_up().await.context("migrations")?;
     }
@@ -662,7 +666,11 @@ impl Application {
             ),
             system: seeg_adapters_http::SystemProbe::default(),
         };
-        let http = HttpConfig { allowed_origins: settings.http.allowed_origins.clone() };
+        let http = HttpConfig {
+            allowed_origins: settings.http.allowed_origins.clone(),
+            small_body_timeout: Duration::from_secs(settings.http.small_body_timeout_secs),
+            large_body_timeout: Duration::from_secs(settings.http.body_timeout_secs),
+        };
 
         let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))
             .with_context(|| format!("écoute sur {}:{}", settings.http.host, settings.http.port))?;
@@ -670,6 +678,13 @@ impl Application {
         let mut server = HttpServer::new(move || seeg_adapters_http::app(state.clone(), http.clone()))
             .listen(listener)?
             .shutdown_timeout(settings.http.shutdown_timeout_secs)
+            // Slow clients (O8): a head trickled past its deadline is answered 408 and the connection closed.
+            .client_request_timeout(Duration::from_secs(settings.http.client_request_timeout_secs))
+            .client_disconnect_timeout(Duration::from_secs(1))
+            .keep_alive(match settings.http.keep_alive_secs {
+                0 => actix_web::http::KeepAlive::Disabled,
+                secs => actix_web::http::KeepAlive::Timeout(Duration::from_secs(secs)),
+            })
             // actix treats ctrl-c as a forced stop; we stop gracefully on both signals (`run_until_stopped`).
             .disable_signals();
         if settings.http.workers > 0 {

@@ -551,7 +551,8 @@ async fn a_body_slower_than_its_deadline_is_refused_and_gives_back_its_share(bac
         4 * MIB
     );
     let json = stalled(&app, &head, &vec![b' '; 2 * 1024 * 1024]).await;
-    assert!(answer_to(json).await.contains("408"), "a JSON body past its deadline");
+    let got = answer_to(json).await;
+    assert!(got.contains("408"), "a JSON body past its deadline: {got}");
 
     // A streamed submission: its first file started, then nothing.
     let streamed = stalled(&app, &chunked_submission_head(&app, &slow_token), &first_file_chunk(&offer, 4096)).await;

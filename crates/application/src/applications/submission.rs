@@ -397,7 +397,7 @@ impl Submissions {
         uploads::release_in(tx.as_mut(), pending.as_ref()).await?;
         tx.applications().insert(&application).await.map_err(|error| match error {
             StoreError::Conflict(_) => SubmissionError::Duplicate,
-            other @ StoreError::Unexpected(_) => other.into(),
+            other => other.into(),
         })?;
         for document in &stored {
             tx.applications().insert_document(document).await?;

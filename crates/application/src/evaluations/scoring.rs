@@ -236,7 +236,7 @@ impl Evaluations {
         }
         F::insert(tx.evaluations(), &evaluation).await.map_err(|e| match e {
             StoreError::Conflict(_) => EvaluationError::Duplicate(F::PROTOCOL),
-            other @ StoreError::Unexpected(_) => EvaluationError::Store(other),
+            other => EvaluationError::Store(other),
         })?;
         let audit = AuditEvent::on_target(
             self.ids.new_id(),

@@ -243,7 +243,7 @@ impl Accounts {
             // A concurrent sign-up won the race: the unique index decided.
             StoreError::Conflict(detail) if detail.contains("matricule") => SignupError::MatriculeTaken,
             StoreError::Conflict(_) => SignupError::EmailTaken,
-            unexpected @ StoreError::Unexpected(_) => unexpected.into(),
+            other => other.into(),
         })?;
         if outcome.needs_access_request() {
             tx.access_requests().insert(&self.access_request(&user, now)).await?;

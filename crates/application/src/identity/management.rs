@@ -90,7 +90,7 @@ impl UserManagement {
         tx.users().update(&user).await.map_err(|error| match error {
             StoreError::Conflict(detail) if detail.contains("matricule") => ManagementError::MatriculeTaken,
             StoreError::Conflict(_) => ManagementError::EmailTaken,
-            unexpected @ StoreError::Unexpected(_) => unexpected.into(),
+            other => other.into(),
         })?;
         if touched.iter().any(|f| matches!(*f, "role" | "statut")) {
             tx.refresh_tokens().revoke_user(user.id, now).await?;

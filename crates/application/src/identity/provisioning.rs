@@ -163,7 +163,7 @@ impl UserProvisioning {
         tx.users().insert(&user).await.map_err(|error| match error {
             // The account has no matricule and a fresh id: only the e-mail can clash.
             StoreError::Conflict(_) => ProvisioningError::EmailTaken,
-            unexpected @ StoreError::Unexpected(_) => unexpected.into(),
+            other => other.into(),
         })?;
         tx.audit().append(&audit).await?;
         tx.commit().await?;

@@ -603,7 +603,7 @@ impl InterviewSlots {
 fn occupied(error: StoreError, slot: &InterviewSlot) -> SlotError {
     match error {
         StoreError::Conflict(_) => SlotError::Occupied { date: slot.date, time: slot.time },
-        other @ StoreError::Unexpected(_) => SlotError::Store(other),
+        other => SlotError::Store(other),
     }
 }
 

@@ -116,7 +116,7 @@ impl OutboxRelay {
             }
         }
         if !unstarted.is_empty() {
-            let released = self.store.release(&unstarted, &self.settings.worker).await?;
+            let released = self.recorded(lease_until, || self.store.release(&unstarted, &self.settings.worker)).await?;
             let stopping = shutdown.is_some_and(|s| *s.borrow());
             tracing::info!(outbox.released = released, outbox.stopping = stopping, "outbox claims released");
         }
@@ -140,14 +140,40 @@ impl OutboxRelay {
             }
             let span = info_span!("outbox.handle", outbox.id = %event.id, outbox.kind = %event.kind, outbox.attempt = event.attempts + 1);
             // A margin so the outcome is recorded while the lease still holds.
-            if let Err(error) = self.run_one(event, left.mul_f64(0.9)).instrument(span).await {
+            if let Err(error) = self.run_one(event, left.mul_f64(0.9), lease_until).instrument(span).await {
                 return (rest(index + 1), Some(error));
             }
         }
         (Vec::new(), None)
     }
 
-    async fn run_one(&self, event: &OutboxEvent, budget: Duration) -> Result<(), StoreError> {
+    /// `write` (an outcome, a release) until it succeeds, fails otherwise than by an outage (O7), or the time left
+    /// of the lease has been spent waiting: a handler's outcome is recorded once the database is back, instead of
+    /// the event staying claimed until its lease ends and then running again (an e-mail sent twice).
+    async fn recorded<T, F>(&self, lease_until: DateTime<Utc>, mut write: impl FnMut() -> F) -> Result<T, StoreError>
+    where
+        F: Future<Output = Result<T, StoreError>>,
+    {
+        let left = (lease_until - self.clock.now()).to_std().unwrap_or_default();
+        let (mut pause, mut waited) = (Duration::from_millis(50), Duration::ZERO);
+        loop {
+            match write().await {
+                Err(StoreError::Unavailable { .. }) if waited + pause < left => {
+                    tokio::time::sleep(pause).await;
+                    waited += pause;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn run_one(
+        &self,
+        event: &OutboxEvent,
+        budget: Duration,
+        lease_until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let worker = &self.settings.worker;
         let handler = self.handlers.get(&event.kind);
         let result = match handler {
@@ -163,7 +189,7 @@ impl OutboxRelay {
         let kind = handler.map_or("unknown", |h| h.kind());
         let run_outcome = if result.is_ok() { "done" } else { "failed" };
         let kept = match result {
-            Ok(()) => self.store.mark_done(event.id, worker, now).await?,
+            Ok(()) => self.recorded(lease_until, || self.store.mark_done(event.id, worker, now)).await?,
             Err(error) => {
                 let attempts = event.attempts + 1;
                 let outcome = match self.settings.policy.after_failure(attempts, rand::random::<f64>()) {
@@ -181,7 +207,11 @@ impl OutboxRelay {
                 );
                 let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
                 let dead = outcome == FailureOutcome::Dead;
-                let kept = self.store.mark_failed(event.id, worker, attempts, &error, outcome, now).await?;
+                let kept = self
+                    .recorded(lease_until, || {
+                        self.store.mark_failed(event.id, worker, attempts, &error, outcome.clone(), now)
+                    })
+                    .await?;
                 // Counted by the relay that recorded it only: one that lost its lease leaves it to the owner.
                 if kept && dead {
                     metrics::counter!("seeg_outbox_dead_lettered_total", "kind" => kind).increment(1);
