@@ -59,7 +59,16 @@ pub(crate) async fn limit(
     mut req: ServiceRequest,
     next: Next<impl actix_web::body::MessageBody>,
 ) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    if let Some(deadlines) = req.app_data::<web::Data<BodyDeadlines>>() {
+    // An HTTP/1 request without a body (a zero length, or neither a length nor chunks: RFC 9112, section 6.3) has nothing
+    // to wait for; an HTTP/2 one may send a body without declaring its length.
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    let has_body = match declared {
+        Some(length) => length > 0,
+        None => {
+            req.headers().contains_key(header::TRANSFER_ENCODING) || req.version() >= actix_web::http::Version::HTTP_2
+        }
+    };
+    if has_body && let Some(deadlines) = req.app_data::<web::Data<BodyDeadlines>>() {
         let deadline = tokio::time::Instant::now() + deadlines.for_request(&req);
         let payload = req.take_payload();
         let bounded: Pin<Box<dyn Stream<Item = Result<web::Bytes, PayloadError>>>> =
