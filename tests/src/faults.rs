@@ -20,6 +20,9 @@ pub struct Cluster {
     data: PathBuf,
     _dir: tempfile::TempDir,
     pub port: u16,
+    /// A random password for the `postgres` superuser: the server listens on a loopback port other local users
+    /// could reach while it runs.
+    password: String,
 }
 
 impl Cluster {
@@ -38,18 +41,28 @@ impl Cluster {
             run(Command::new("chmod").arg("755").arg(dir.path()));
         }
         let port = crate::binary::free_port();
-        let cluster = Self { bin, data, _dir: dir, port };
-        run(&mut Self::as_server(
-            &cluster.bin.join("initdb"),
-            &["-D", &cluster.data.to_string_lossy(), "-A", "trust", "-U", "postgres", "--no-sync"],
-        ));
+        let password = {
+            use seeg_application::IdGenerator as _;
+            seeg_application::SystemIds.new_id().simple().to_string()
+        };
+        let pwfile = dir.path().join("password");
+        std::fs::write(&pwfile, &password).expect("password file");
+        if is_root() {
+            run(Command::new("chown").arg("postgres:postgres").arg(&pwfile));
+        }
+        let cluster = Self { bin, data, _dir: dir, port, password };
+        let data = cluster.data.to_string_lossy().into_owned();
+        let pwfile_arg = pwfile.to_string_lossy().into_owned();
+        let initdb = ["-D", &data, "-A", "scram-sha-256", "-U", "postgres", "--pwfile", &pwfile_arg, "--no-sync"];
+        run(&mut Self::as_server(&cluster.bin.join("initdb"), &initdb));
+        std::fs::remove_file(&pwfile).expect("password file removed");
         cluster.start_again();
         Some(cluster)
     }
 
     /// `postgres://…/postgres` on this server.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        format!("postgres://postgres:{}@127.0.0.1:{}/postgres", self.password, self.port)
     }
 
     /// Stops the server at once (`immediate`: connections cut, no checkpoint), as a crash or an outage does.

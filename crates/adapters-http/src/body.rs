@@ -78,6 +78,7 @@ impl<T: DeserializeOwned + 'static> Deferred<T> {
     /// than the route's `JsonConfig` limit is still refused before a byte is read (413); one slower than the
     /// budget's deadline is refused (408) and gives back what it held.
     pub(crate) async fn read_within(mut self, budget: &BodyBudget) -> Result<(T, BodyAllowance), ApiError> {
+        crate::slow_bodies::allow_upload(&self.request);
         let allowance = BodyAllowance::default();
         let payload =
             budget.charge(std::mem::replace(&mut self.payload, Payload::None), 2, allowance.clone()).map(|chunk| {

@@ -18,7 +18,7 @@ use crate::live::{sse, ticket, ws};
 use crate::notifications::{inbox, stats as notification_stats};
 use crate::offers::{public, recruiter};
 use crate::rendered::{RenderedOnce, json};
-use crate::users::{access_requests, accounts, profiles};
+use crate::users::{access_requests, accounts, export, profiles};
 use crate::{about, health, monitoring, scrape, webhooks};
 
 #[derive(OpenApi)]
@@ -80,6 +80,8 @@ use crate::{about, health, monitoring, scrape, webhooks};
         accounts::update_user,
         accounts::list_users,
         accounts::get_user,
+        export::export_me,
+        export::export_user,
         accounts::delete_user,
         profiles::get_own_profile,
         profiles::update_own_profile,

@@ -161,7 +161,8 @@ fn outage_detail(code: ErrorCode) -> &'static str {
         ErrorCode::StorageUnavailable => {
             "Le stockage des documents ne répond pas : rien n'a été enregistré, réessayez dans quelques secondes"
         }
-        _ => "La base de données ne répond pas : rien n'a été enregistré, réessayez dans quelques secondes",
+        // A commit whose answer was lost may have landed: no promise that nothing was recorded.
+        _ => "La base de données ne répond pas : réessayez dans quelques secondes",
     }
 }
 

@@ -100,7 +100,7 @@ error_codes! {
     BodyTimeout = ("body_timeout", REQUEST_TIMEOUT, "Le corps de la requête n'est pas arrivé dans le délai (`http.body_timeout_secs`)."),
     UnsupportedContentEncoding = ("unsupported_content_encoding", UNSUPPORTED_MEDIA_TYPE, "Corps de requête compressé (`Content-Encoding` autre que `identity`) : envoyer le corps tel quel."),
     ServerBusy = ("server_busy", SERVICE_UNAVAILABLE, "Trop de documents reçus ou en cours d'analyse à la fois : réessayer après `Retry-After`."),
-    DatabaseUnavailable = ("database_unavailable", SERVICE_UNAVAILABLE, "La base de données ne répond pas (arrêt, redémarrage, connexions épuisées) : rien n'a été enregistré, réessayer après `Retry-After` (O7)."),
+    DatabaseUnavailable = ("database_unavailable", SERVICE_UNAVAILABLE, "La base de données ne répond pas (arrêt, redémarrage, connexions épuisées) : réessayer après `Retry-After` ; une écriture dont la réponse s'est perdue a pu aboutir (O7)."),
     StorageUnavailable = ("storage_unavailable", SERVICE_UNAVAILABLE, "Le stockage des documents ne répond pas : rien n'a été enregistré, réessayer après `Retry-After` (O7)."),
     InsufficientStorage = ("insufficient_storage", INSUFFICIENT_STORAGE, "Le disque de la base de données ou des documents est plein : rien n'a été enregistré (O7)."),
     InternalError = ("internal_error", INTERNAL_SERVER_ERROR, "Erreur interne ; le détail est dans les journaux, retrouvé par `request_id`."),

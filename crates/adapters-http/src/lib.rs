@@ -101,7 +101,6 @@ pub fn app(
         .app_data(web::Data::new(slow_bodies::BodyDeadlines {
             small: config.small_body_timeout,
             large: config.large_body_timeout,
-            small_max_bytes: JSON_LIMIT,
         }))
         .app_data(
             web::FormConfig::default()

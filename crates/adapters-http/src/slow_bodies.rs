@@ -2,44 +2,54 @@
 //! connection for a bounded time. The head of a request has its own deadline (`http.client_request_timeout_secs`,
 //! set on the server) and an idle kept-alive connection its own (`http.keep_alive_secs`).
 //!
-//! A body declared no larger than the JSON limit (every route but the uploads) has `small` to arrive; any other
-//! (a large declared length, or none: chunked) has `large` plus `BACKSTOP`: the uploads read theirs within
-//! `http.body_timeout_secs` themselves (`budget`, which also settles what a cut upload stored), so this one only
-//! stops a large or chunked body sent to a route that has no deadline of its own. Past it the body ends in an
-//! error the extractors answer with 408 `body_timeout`, and the connection is closed.
+//! Every body, whatever its declared length or none (chunked), has `small` to arrive, counted from the first time
+//! it is read (a request that waited for a database connection does not eat its client's time). The upload
+//! routes call `allow_upload` before they read: theirs is `large` plus `BACKSTOP`, since they read within
+//! `http.body_timeout_secs` themselves (`budget`, which also settles what a cut upload stored). Past its deadline
+//! the body ends in an error the extractors answer with 408 `body_timeout`.
+//!
+//! A body the handler left unread is not drained after the answer (actix would read a chunked one for as long
+//! as its client trickles it): the answer closes the connection instead.
 
+use std::cell::Cell;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::time::Duration;
 
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage as _, web};
+use actix_web::{HttpMessage as _, HttpRequest, web};
 use futures_util::{Stream, StreamExt as _};
 
-/// How long after the uploads' own deadline a large body is cut here (see the module's documentation).
+/// How long after the uploads' own deadline an upload's body is cut here (see the module's documentation).
 const BACKSTOP: Duration = Duration::from_secs(10);
 
 /// The deadlines, from the configuration.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BodyDeadlines {
-    /// For a body declared at most `small_max_bytes` long.
+    /// For every body but an upload's.
     pub small: Duration,
-    /// For any other.
+    /// For an upload's (`allow_upload`), before `BACKSTOP`.
     pub large: Duration,
-    /// The largest body `small` applies to.
-    pub small_max_bytes: usize,
 }
 
-impl BodyDeadlines {
-    fn for_request(&self, req: &ServiceRequest) -> Duration {
-        let declared: Option<usize> =
-            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse().ok());
-        match declared {
-            Some(length) if length <= self.small_max_bytes => self.small,
-            _ => self.large + BACKSTOP,
-        }
+/// One request body's clock, shared by the middleware, the body's reader and the route (`allow_upload`).
+#[derive(Debug, Clone)]
+struct BodyClock {
+    /// How long the body may take, from its first read.
+    allowed: Rc<Cell<Duration>>,
+    /// An upload's allowance.
+    upload: Duration,
+    /// Whether the body was read to its end (or cut at its deadline).
+    finished: Rc<Cell<bool>>,
+}
+
+/// Gives the request's body an upload's time to arrive: for the routes that read uploads, before they read.
+pub(crate) fn allow_upload(req: &HttpRequest) {
+    if let Some(clock) = req.extensions().get::<BodyClock>() {
+        clock.allowed.set(clock.upload);
     }
 }
 
@@ -54,13 +64,14 @@ pub(crate) fn is_slow_body(error: &PayloadError) -> bool {
     io.get_ref().is_some_and(<dyn std::error::Error + Send + Sync>::is::<SlowBody>)
 }
 
-/// The middleware: wraps every request's body in its deadline.
+/// The middleware: every request body within its deadline, and an answer that left its body unread closes the
+/// connection.
 pub(crate) async fn limit(
     mut req: ServiceRequest,
     next: Next<impl actix_web::body::MessageBody>,
 ) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    // An HTTP/1 request without a body (a zero length, or neither a length nor chunks: RFC 9112, section 6.3) has nothing
-    // to wait for; an HTTP/2 one may send a body without declaring its length.
+    // An HTTP/1 request without a body (a zero length, or neither a length nor chunks: RFC 9112, section 6.3) has
+    // nothing to wait for; an HTTP/2 one may send a body without declaring its length.
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
     let has_body = match declared {
         Some(length) => length > 0,
@@ -68,24 +79,45 @@ pub(crate) async fn limit(
             req.headers().contains_key(header::TRANSFER_ENCODING) || req.version() >= actix_web::http::Version::HTTP_2
         }
     };
-    if has_body && let Some(deadlines) = req.app_data::<web::Data<BodyDeadlines>>() {
-        let deadline = tokio::time::Instant::now() + deadlines.for_request(&req);
-        let payload = req.take_payload();
-        let bounded: Pin<Box<dyn Stream<Item = Result<web::Bytes, PayloadError>>>> =
-            Box::pin(within(payload, deadline));
-        req.set_payload(Payload::from(bounded));
+    let Some(deadlines) = req.app_data::<web::Data<BodyDeadlines>>().filter(|_| has_body).map(|d| *d.get_ref()) else {
+        return next.call(req).await;
+    };
+    let clock = BodyClock {
+        allowed: Rc::new(Cell::new(deadlines.small)),
+        upload: deadlines.large + BACKSTOP,
+        finished: Rc::new(Cell::new(false)),
+    };
+    req.extensions_mut().insert(clock.clone());
+    let payload = req.take_payload();
+    let bounded: Pin<Box<dyn Stream<Item = Result<web::Bytes, PayloadError>>>> =
+        Box::pin(within(payload, clock.clone()));
+    req.set_payload(Payload::from(bounded));
+    let mut response = next.call(req).await?;
+    if !clock.finished.get() {
+        response.response_mut().head_mut().set_connection_type(actix_web::http::ConnectionType::Close);
     }
-    next.call(req).await
+    Ok(response)
 }
 
-/// `payload`'s chunks until `deadline`; then one `SlowBody` error, and nothing more.
-fn within(payload: Payload, deadline: tokio::time::Instant) -> impl Stream<Item = Result<web::Bytes, PayloadError>> {
-    futures_util::stream::unfold(Some(payload), move |state| async move {
-        let mut payload = state?;
-        match tokio::time::timeout_at(deadline, payload.next()).await {
-            Ok(Some(chunk)) => Some((chunk, Some(payload))),
-            Ok(None) => None,
-            Err(_) => Some((Err(PayloadError::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, SlowBody))), None)),
+/// `payload`'s chunks until its clock runs out (counted from the first read); then one `SlowBody` error, and
+/// nothing more.
+fn within(payload: Payload, clock: BodyClock) -> impl Stream<Item = Result<web::Bytes, PayloadError>> {
+    futures_util::stream::unfold((Some(payload), None), move |(state, started)| {
+        let clock = clock.clone();
+        async move {
+            let mut payload = state?;
+            let started: tokio::time::Instant = started.unwrap_or_else(tokio::time::Instant::now);
+            match tokio::time::timeout_at(started + clock.allowed.get(), payload.next()).await {
+                Ok(Some(chunk)) => Some((chunk, (Some(payload), Some(started)))),
+                Ok(None) => {
+                    clock.finished.set(true);
+                    None
+                }
+                Err(_) => {
+                    let late = PayloadError::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, SlowBody));
+                    Some((Err(late), (None, Some(started))))
+                }
+            }
         }
     })
     // Readers may poll again after the end: it stays the end.
@@ -103,23 +135,40 @@ mod tests {
         Payload::from(stream)
     }
 
+    fn clock(allowed: Duration) -> BodyClock {
+        BodyClock { allowed: Rc::new(Cell::new(allowed)), upload: allowed * 10, finished: Rc::new(Cell::new(false)) }
+    }
+
     #[actix_web::test]
-    async fn a_body_that_stops_arriving_ends_in_the_slow_body_error_once() {
-        let deadline = tokio::time::Instant::now() + Duration::from_millis(50);
-        let mut stream = Box::pin(within(payload(vec![b"{\"a\""], true), deadline));
+    async fn a_body_that_stops_arriving_ends_in_the_slow_body_error_once_and_is_not_finished() {
+        let clock = clock(Duration::from_millis(50));
+        let mut stream = Box::pin(within(payload(vec![b"{\"a\""], true), clock.clone()));
         assert_eq!(stream.next().await.unwrap().unwrap(), web::Bytes::from_static(b"{\"a\""));
         let late = stream.next().await.unwrap().unwrap_err();
         assert!(is_slow_body(&late), "{late:?}");
         assert!(stream.next().await.is_none(), "nothing after the deadline's error");
         assert!(stream.next().await.is_none(), "and the end stays the end");
+        assert!(!clock.finished.get(), "a cut body was not read to its end: its connection closes");
     }
 
     #[actix_web::test]
-    async fn a_body_that_arrives_in_time_is_passed_through_whole() {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        let chunks: Vec<_> = within(payload(vec![b"{", b"}"], false), deadline).collect().await;
+    async fn a_body_that_arrives_in_time_is_passed_through_whole_and_finished() {
+        let clock = clock(Duration::from_secs(60));
+        let chunks: Vec<_> = within(payload(vec![b"{", b"}"], false), clock.clone()).collect().await;
         let chunks: Vec<web::Bytes> = chunks.into_iter().map(Result::unwrap).collect();
         assert_eq!(chunks, [web::Bytes::from_static(b"{"), web::Bytes::from_static(b"}")]);
+        assert!(clock.finished.get());
+    }
+
+    #[actix_web::test]
+    async fn an_upload_s_allowance_set_before_the_first_read_holds() {
+        let clock = clock(Duration::from_millis(20));
+        clock.allowed.set(clock.upload);
+        let mut stream = Box::pin(within(payload(vec![b"x"], true), clock.clone()));
+        assert!(stream.next().await.unwrap().is_ok());
+        // 20 ms would have cut it; the upload's 200 ms has not passed yet when a 60 ms wait ends.
+        let waited = tokio::time::timeout(Duration::from_millis(60), stream.next()).await;
+        assert!(waited.is_err(), "still waiting within the upload's allowance");
     }
 
     #[test]

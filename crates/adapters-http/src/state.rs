@@ -92,6 +92,8 @@ pub struct ApiState {
     pub idempotency: seeg_application::idempotency::IdempotentRequests,
     /// `/emails/*` and the e-mail preferences.
     pub mail: seeg_application::mail::MailDesk,
+    /// The personal-data export (B7).
+    pub exports: seeg_application::privacy::PersonalDataExports,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub info: ServiceInfo,

@@ -18,11 +18,17 @@ impl IdempotencyStore for MemoryStore {
         key: &str,
         at: DateTime<Utc>,
         not_before: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
     ) -> Result<Claim, StoreError> {
         Ok(self.write(|state| {
             let id = (scope, key.to_owned());
             match state.idempotency.get(&id) {
-                Some(record) if record.created_at >= not_before => Claim::Existing(record.clone()),
+                Some(record)
+                    if record.created_at >= not_before
+                        && (record.response.is_some() || record.created_at >= abandoned_before) =>
+                {
+                    Claim::Existing(record.clone())
+                }
                 _ => {
                     let record = IdempotencyRecord { scope, key: key.to_owned(), response: None, created_at: at };
                     state.idempotency.insert(id, record);

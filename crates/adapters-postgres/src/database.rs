@@ -206,16 +206,22 @@ pub(crate) fn outage(error: &DbErr) -> Option<Outage> {
         | Sqlx::Protocol(_) => Some(Outage::Unreachable),
         Sqlx::Database(e) => {
             let code = e.code().unwrap_or_default();
+            if e.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some() {
+                // SQLite's primary result code is the low byte of its extended one: SQLITE_FULL (13); SQLITE_BUSY
+                // (5), SQLITE_LOCKED (6) past the busy timeout and SQLITE_IOERR (10) are for now.
+                return match code.parse::<i32>().map(|n| n & 0xff) {
+                    Ok(13) => Some(Outage::Full),
+                    Ok(5 | 6 | 10) => Some(Outage::Unreachable),
+                    _ => None,
+                };
+            }
+            // PostgreSQL's SQLSTATE: disk_full; connection exceptions (08…), admin or crash shutdown, cannot
+            // connect now, too many connections, out of memory, read-only transaction (a standby after a
+            // failover), I/O error.
             match &*code {
-                // PostgreSQL: disk_full; SQLite: SQLITE_FULL (13), with its extended codes' primary byte.
                 "53100" => Some(Outage::Full),
-                c if c.parse::<i32>().is_ok_and(|n| n & 0xff == 13) => Some(Outage::Full),
-                // PostgreSQL: connection exceptions (08…), admin or crash shutdown, cannot connect now,
-                // too many connections, out of memory. SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6) past the
-                // busy timeout, SQLITE_IOERR (10), SQLITE_CANTOPEN (14).
                 c if c.starts_with("08") => Some(Outage::Unreachable),
-                "57P01" | "57P02" | "57P03" | "53300" | "53200" => Some(Outage::Unreachable),
-                c if c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 10 | 14)) => Some(Outage::Unreachable),
+                "57P01" | "57P02" | "57P03" | "53300" | "53200" | "25006" | "58030" => Some(Outage::Unreachable),
                 _ => None,
             }
         }

@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use seeg_application::StoreError;
 use seeg_application::idempotency::{Claim, IdempotencyRecord, IdempotencyStore, StoredResponse};
@@ -22,6 +23,7 @@ impl IdempotencyStore for Database {
         key: &str,
         at: DateTime<Utc>,
         not_before: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
     ) -> Result<Claim, StoreError> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -31,7 +33,11 @@ impl IdempotencyStore for Database {
         Entity::delete_many()
             .filter(Column::Scope.eq(scope))
             .filter(Column::Key.eq(key))
-            .filter(Column::CreatedAt.lt(not_before))
+            .filter(
+                Condition::any().add(Column::CreatedAt.lt(not_before)).add(
+                    Condition::all().add(Column::CompletedAt.is_null()).add(Column::CreatedAt.lt(abandoned_before)),
+                ),
+            )
             .exec(&tx)
             .await
             .map_err(store_error)?;

@@ -13,6 +13,11 @@ use crate::store::StoreError;
 
 /// How long a key replays its response.
 pub const IDEMPOTENCY_WINDOW: TimeDelta = TimeDelta::hours(24);
+
+/// A claim neither completed nor released this long after it was made is abandoned (its process died, or the
+/// database was out when it tried to release it, O7): the key may be claimed again. Longer than any request may
+/// take (an upload's body has `http.body_timeout_secs`, 10 minutes by default).
+pub const ABANDONED_AFTER: TimeDelta = TimeDelta::minutes(30);
 /// The longest key accepted.
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
@@ -55,7 +60,8 @@ pub enum Claim {
 ///
 /// Contract: keys are per `scope` (the caller's account). `claim` records `(scope, key)` as in progress at `at`
 /// and answers `Claimed`, unless a record created at or after `not_before` exists, which it returns as
-/// `Existing`; an older record is replaced. Of concurrent claims of one key exactly one is `Claimed`.
+/// `Existing`; an older record is replaced, and so is one still in progress (never completed nor released)
+/// created before `abandoned_before`. Of concurrent claims of one key exactly one is `Claimed`.
 /// `complete` stores the response of a claimed key; `release` forgets the key (the request failed: a retry runs
 /// again). Both do nothing for an unknown key. `remove_created_before` deletes every record, completed or not,
 /// claimed before `created_before`, and returns how many.
@@ -68,6 +74,7 @@ pub trait IdempotencyStore: Send + Sync + std::fmt::Debug {
         key: &str,
         at: DateTime<Utc>,
         not_before: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
     ) -> Result<Claim, StoreError>;
     /// Stores the response of a claimed key, to be replayed.
     async fn complete(
@@ -100,7 +107,7 @@ impl IdempotentRequests {
     /// Claims `key` for `scope` now; a record older than the window no longer counts.
     pub async fn claim(&self, scope: Uuid, key: &str) -> Result<Claim, StoreError> {
         let now = self.clock.now();
-        self.store.claim(scope, key, now, now - IDEMPOTENCY_WINDOW).await
+        self.store.claim(scope, key, now, now - IDEMPOTENCY_WINDOW, now - ABANDONED_AFTER).await
     }
 
     /// Keeps the response of a claimed key, to replay.

@@ -29,6 +29,7 @@ pub mod monitoring;
 pub mod notifications;
 pub mod offers;
 pub mod outbox;
+pub mod privacy;
 pub mod service_stats;
 pub mod store;
 

@@ -49,6 +49,9 @@ pub struct Application {
     sweep: Option<JoinHandle<()>>,
     /// The periodic housekeeping, when `housekeeping.enabled`.
     housekeeping: Option<JoinHandle<()>>,
+    /// How long the relay may take to finish its handler at a stop (`http.shutdown_timeout_secs`) before it is
+    /// abandoned: its claims lapse with their leases and another relay runs those events (O7).
+    relay_grace: Duration,
 }
 
 /// Opens the database and, when the settings say so, migrates it. When traces are exported, its statements become
@@ -614,6 +617,17 @@ impl Application {
             )
             .with_hooks(hooks)
             .with_upload_quota(upload_quota),
+            exports: seeg_application::privacy::PersonalDataExports::new(
+                seeg_application::privacy::ExportPorts {
+                    users: Arc::new(database.clone()),
+                    profiles: Arc::new(database.clone()),
+                    applications: Arc::new(database.clone()),
+                    evaluations: Arc::new(database.clone()),
+                    notifications: Arc::new(database.clone()),
+                    emails: Arc::new(database.clone()),
+                },
+                Arc::clone(&clock),
+            ),
             dossiers: seeg_application::applications::ApplicationDossiers::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),
@@ -712,7 +726,8 @@ impl Application {
             None
         };
         tracing::info!(http.port = port, "listening");
-        Ok(Self { port, server, database, body_budget, relay, sweep, housekeeping })
+        let relay_grace = Duration::from_secs(settings.http.shutdown_timeout_secs);
+        Ok(Self { port, server, database, body_budget, relay, sweep, housekeeping, relay_grace })
     }
 
     pub fn port(&self) -> u16 {
@@ -749,9 +764,14 @@ impl Application {
                 stopped.await;
             }
         }
-        if let Some((stop, relay)) = self.relay {
+        if let Some((stop, mut relay)) = self.relay {
             let _ = stop.send(true);
-            relay.await.context("relais outbox")?;
+            if let Ok(finished) = tokio::time::timeout(self.relay_grace, &mut relay).await {
+                finished.context("relais outbox")?;
+            } else {
+                tracing::warn!("outbox relay still busy at the end of the stop's grace time; abandoned");
+                relay.abort();
+            }
         }
         if let Some(sweep) = self.sweep {
             // Safe at any point: a pass only deletes orphans, and the next start finds the rest.

@@ -36,6 +36,7 @@ mod outbox_admin;
 mod passwords;
 mod pdf_active_content;
 mod permissions;
+mod privacy_export;
 mod profiles;
 mod public_offers;
 mod rate_limits;

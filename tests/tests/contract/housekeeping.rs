@@ -64,14 +64,14 @@ async fn idempotency_keys_claimed_before_the_date_are_removed_completed_or_not(b
     let response =
         StoredResponse { request_hash: "h".repeat(64), status: 201, content_type: None, body: b"{}".to_vec() };
     for (key, on) in [("old-done", -3), ("old-running", -2), ("young", 0)] {
-        assert_eq!(p.idempotency.claim(scope, key, day(on), day(on - 1)).await.unwrap(), Claim::Claimed);
+        assert_eq!(p.idempotency.claim(scope, key, day(on), day(on - 1), day(on - 1)).await.unwrap(), Claim::Claimed);
     }
     p.idempotency.complete(scope, "old-done", &response, day(-3)).await.unwrap();
     assert_eq!(p.idempotency.remove_created_before(day(-1)).await.unwrap(), 2);
     assert_eq!(p.idempotency.remove_created_before(day(-1)).await.unwrap(), 0);
     // The young key still replays; the removed ones are claimable afresh.
-    assert!(matches!(p.idempotency.claim(scope, "young", day(0), day(-1)).await.unwrap(), Claim::Existing(_)));
-    assert_eq!(p.idempotency.claim(scope, "old-done", day(0), day(-10)).await.unwrap(), Claim::Claimed);
+    assert!(matches!(p.idempotency.claim(scope, "young", day(0), day(-1), day(-1)).await.unwrap(), Claim::Existing(_)));
+    assert_eq!(p.idempotency.claim(scope, "old-done", day(0), day(-10), day(-10)).await.unwrap(), Claim::Claimed);
 }
 
 fn refresh_token(user_id: Uuid, expires: i64) -> RefreshTokenRecord {
@@ -160,8 +160,8 @@ async fn a_pass_removes_exactly_what_is_past_retention(backend: Backend) {
     let (done, dead, pending) = events(&p, -9, &[-8, -6]).await;
     let scope = SystemIds.new_id();
     let young_claim = day(0) - TimeDelta::hours(1);
-    assert_eq!(p.idempotency.claim(scope, "old", day(-2), day(-3)).await.unwrap(), Claim::Claimed);
-    assert_eq!(p.idempotency.claim(scope, "young", young_claim, day(-3)).await.unwrap(), Claim::Claimed);
+    assert_eq!(p.idempotency.claim(scope, "old", day(-2), day(-3), day(-3)).await.unwrap(), Claim::Claimed);
+    assert_eq!(p.idempotency.claim(scope, "young", young_claim, day(-3), day(-3)).await.unwrap(), Claim::Claimed);
     let (refresh, resets) = tokens(&p, "pass@example.com", &[-3, 0, 3], &[-3, 0, 3]).await;
 
     let clock = Arc::new(ManualClock::new(day(0) + TimeDelta::hours(12)));
@@ -187,8 +187,8 @@ async fn a_pass_removes_exactly_what_is_past_retention(backend: Backend) {
     for kept in [done[1], dead, pending] {
         assert!(p.outbox.get(kept).await.unwrap().is_some(), "{kept}: handled 6 days ago, dead or pending");
     }
-    assert!(matches!(p.idempotency.claim(scope, "young", day(0), day(-1)).await.unwrap(), Claim::Existing(_)));
-    assert_eq!(p.idempotency.claim(scope, "old", day(0), day(-10)).await.unwrap(), Claim::Claimed, "removed");
+    assert!(matches!(p.idempotency.claim(scope, "young", day(0), day(-1), day(-1)).await.unwrap(), Claim::Existing(_)));
+    assert_eq!(p.idempotency.claim(scope, "old", day(0), day(-10), day(-10)).await.unwrap(), Claim::Claimed, "removed");
     for (t, kept) in refresh.iter().zip([false, true, true]) {
         assert_eq!(p.refresh_tokens.find_by_hash(&t.token_hash).await.unwrap().is_some(), kept);
     }

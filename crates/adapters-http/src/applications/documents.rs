@@ -316,6 +316,7 @@ pub(crate) async fn add_document_multipart(
     let id = parse_uuid("application_id", &application_id)?;
     state.editing.check(&caller.0, id).await?;
     refuse_declared_length(&req, DOCUMENT_BODY_LIMIT)?;
+    crate::slow_bodies::allow_upload(&req);
     let mut intake = state.editing.intake(&caller.0);
     let incoming = match within_deadline(&state.body_budget, read_one_document(&state, form, &mut intake)).await {
         Ok(incoming) => incoming,

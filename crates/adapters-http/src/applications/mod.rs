@@ -5,7 +5,7 @@
 
 pub(crate) mod documents;
 pub(crate) mod drafts;
-mod dto;
+pub(crate) mod dto;
 pub(crate) mod edit;
 pub(crate) mod read;
 pub(crate) mod submit;

@@ -126,6 +126,7 @@ pub(crate) async fn submit_multipart(
     // Refused before a byte is read.
     state.submissions.admit(&caller.0)?;
     refuse_declared_length(&req, SUBMISSION_BODY_LIMIT)?;
+    crate::slow_bodies::allow_upload(&req);
     let mut intake = state.submissions.intake(&caller.0);
     let read = within_deadline(&state.body_budget, read_submission_form(&state, &caller.0, form, &mut intake));
     let mut command = match read.await {

@@ -1,7 +1,7 @@
 //! Who calls, and their account (legacy §1.2, R1–R12; decisions S4–S7, F2, F4): sign-up, sessions, passwords,
 //! matricule checks, accounts created by an administrator, and the `Caller` every signed-in route extracts.
 
-mod account;
+pub(crate) mod account;
 mod caller;
 pub(crate) mod matricules;
 pub(crate) mod passwords;

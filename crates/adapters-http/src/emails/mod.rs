@@ -3,7 +3,7 @@
 //! (`preferences`, B9). Here: the route table and the error mapping; who may do what is the application ring's
 //! `MailDesk`.
 
-mod dto;
+pub(crate) mod dto;
 pub(crate) mod logs;
 pub(crate) mod preferences;
 pub(crate) mod send;

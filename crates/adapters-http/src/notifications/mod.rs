@@ -2,7 +2,7 @@
 //! legacy shapes of `dto`, and their counts (`stats`). Here: the route table and the error mapping; who sees
 //! which notification is the application ring's `Notifications` (the caller's own only, S3).
 
-mod dto;
+pub(crate) mod dto;
 pub(crate) mod inbox;
 pub(crate) mod stats;
 

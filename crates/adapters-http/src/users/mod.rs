@@ -4,12 +4,14 @@
 
 pub(crate) mod access_requests;
 pub(crate) mod accounts;
+pub(crate) mod export;
 pub(crate) mod profiles;
 
 use actix_web::web;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     profiles::configure(cfg);
+    export::configure(cfg);
     accounts::configure(cfg);
     access_requests::configure(cfg);
 }

@@ -116,7 +116,8 @@ impl OutboxRelay {
             }
         }
         if !unstarted.is_empty() {
-            let released = self.recorded(lease_until, || self.store.release(&unstarted, &self.settings.worker)).await?;
+            let released =
+                self.recorded(lease_until, shutdown, || self.store.release(&unstarted, &self.settings.worker)).await?;
             let stopping = shutdown.is_some_and(|s| *s.borrow());
             tracing::info!(outbox.released = released, outbox.stopping = stopping, "outbox claims released");
         }
@@ -140,27 +141,40 @@ impl OutboxRelay {
             }
             let span = info_span!("outbox.handle", outbox.id = %event.id, outbox.kind = %event.kind, outbox.attempt = event.attempts + 1);
             // A margin so the outcome is recorded while the lease still holds.
-            if let Err(error) = self.run_one(event, left.mul_f64(0.9), lease_until).instrument(span).await {
+            if let Err(error) = self.run_one(event, left.mul_f64(0.9), lease_until, shutdown).instrument(span).await {
                 return (rest(index + 1), Some(error));
             }
         }
         (Vec::new(), None)
     }
 
-    /// `write` (an outcome, a release) until it succeeds, fails otherwise than by an outage (O7), or the time left
-    /// of the lease has been spent waiting: a handler's outcome is recorded once the database is back, instead of
-    /// the event staying claimed until its lease ends and then running again (an e-mail sent twice).
-    async fn recorded<T, F>(&self, lease_until: DateTime<Utc>, mut write: impl FnMut() -> F) -> Result<T, StoreError>
+    /// `write` (an outcome, a release) until it succeeds, fails otherwise than by an outage (O7), the lease's time
+    /// is spent (each attempt and each pause counted on the wall clock), or the relay is stopping: a handler's
+    /// outcome is recorded once the database is back, instead of the event staying claimed until its lease ends and
+    /// then running again (an e-mail sent twice).
+    async fn recorded<T, F>(
+        &self,
+        lease_until: DateTime<Utc>,
+        shutdown: Option<&watch::Receiver<bool>>,
+        mut write: impl FnMut() -> F,
+    ) -> Result<T, StoreError>
     where
         F: Future<Output = Result<T, StoreError>>,
     {
         let left = (lease_until - self.clock.now()).to_std().unwrap_or_default();
-        let (mut pause, mut waited) = (Duration::from_millis(50), Duration::ZERO);
+        let deadline = tokio::time::Instant::now() + left;
+        let mut pause = Duration::from_millis(50);
         loop {
-            match write().await {
-                Err(StoreError::Unavailable { .. }) if waited + pause < left => {
+            let Ok(written) = tokio::time::timeout_at(deadline, write()).await else {
+                return Err(StoreError::Unavailable {
+                    kind: crate::Outage::Unreachable,
+                    cause: anyhow::anyhow!("le bail a expiré avant que le résultat soit enregistré"),
+                });
+            };
+            let stopping = shutdown.is_some_and(|s| *s.borrow());
+            match written {
+                Err(StoreError::Unavailable { .. }) if !stopping && tokio::time::Instant::now() + pause < deadline => {
                     tokio::time::sleep(pause).await;
-                    waited += pause;
                     pause = (pause * 2).min(Duration::from_secs(2));
                 }
                 other => return other,
@@ -173,6 +187,7 @@ impl OutboxRelay {
         event: &OutboxEvent,
         budget: Duration,
         lease_until: DateTime<Utc>,
+        shutdown: Option<&watch::Receiver<bool>>,
     ) -> Result<(), StoreError> {
         let worker = &self.settings.worker;
         let handler = self.handlers.get(&event.kind);
@@ -189,7 +204,7 @@ impl OutboxRelay {
         let kind = handler.map_or("unknown", |h| h.kind());
         let run_outcome = if result.is_ok() { "done" } else { "failed" };
         let kept = match result {
-            Ok(()) => self.recorded(lease_until, || self.store.mark_done(event.id, worker, now)).await?,
+            Ok(()) => self.recorded(lease_until, shutdown, || self.store.mark_done(event.id, worker, now)).await?,
             Err(error) => {
                 let attempts = event.attempts + 1;
                 let outcome = match self.settings.policy.after_failure(attempts, rand::random::<f64>()) {
@@ -208,7 +223,7 @@ impl OutboxRelay {
                 let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
                 let dead = outcome == FailureOutcome::Dead;
                 let kept = self
-                    .recorded(lease_until, || {
+                    .recorded(lease_until, shutdown, || {
                         self.store.mark_failed(event.id, worker, attempts, &error, outcome.clone(), now)
                     })
                     .await?;
