@@ -157,7 +157,7 @@ use crate::{about, health, monitoring, scrape, webhooks};
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &SharedAnswers)
 )]
 struct ApiDoc;
 
@@ -173,6 +173,89 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
+}
+
+/// What every route answers whatever its own rules, declared here once for all of them rather than on each route
+/// (the schema fuzzing, `.ci/schemathesis.sh`, checks that each answer is declared):
+/// - 401 `not_authenticated` / `invalid_token` for every route that takes a bearer token (the `Caller` extractor
+///   refuses a missing, expired or forged one before the route runs);
+/// - 422 `validation_error` for every route that reads a path, query or header value or a body (each value is read
+///   as text and a bad one is named in `errors`, `params`; a body that is not JSON, or has the wrong content type,
+///   is a 422 too, `body::json_config`);
+/// - 413 `payload_too_large` for every route that reads a body (each has a limit, refused before decoding).
+///
+/// It also declares what `params` does with every query value: a blank one (empty or spaces) is the same as none,
+/// so each query parameter's schema also accepts blank text.
+struct SharedAnswers;
+
+/// The shared answers: (status, component name, description).
+const SHARED_ANSWERS: [(&str, &str, &str); 3] = [
+    ("401", "NotAuthenticated", "Jeton absent, invalide ou expiré (`not_authenticated`, `invalid_token`)"),
+    (
+        "422",
+        "InvalidRequest",
+        "Paramètre ou corps invalide (`validation_error`) ; `errors` nomme chaque valeur refusée",
+    ),
+    ("413", "PayloadTooLarge", "Corps trop volumineux pour cette route (`payload_too_large`)"),
+];
+
+impl utoipa::Modify for SharedAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{Ref, RefOr};
+
+        for (path, item) in &mut openapi.paths.paths {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let token = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                let reads_values = path.contains('{') || !parameters.is_empty();
+                for parameter in parameters.iter_mut() {
+                    if let RefOr::T(parameter) = parameter
+                        && parameter.parameter_in == ParameterIn::Query
+                    {
+                        parameter.schema = parameter.schema.take().map(blank_or);
+                    }
+                }
+                if parameters.is_empty() {
+                    operation.parameters = None;
+                }
+                let body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                for (status, name, _) in SHARED_ANSWERS {
+                    let applies = match status {
+                        "401" => token,
+                        "422" => reads_values || body,
+                        _ => body,
+                    };
+                    if applies {
+                        responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                    }
+                }
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (_, name, description) in SHARED_ANSWERS {
+            let error = utoipa::openapi::ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))))
+                .build();
+            let response =
+                utoipa::openapi::ResponseBuilder::new().description(description).content("application/json", error);
+            components.responses.insert(name.to_owned(), RefOr::T(response.build()));
+        }
+    }
+}
+
+/// `schema`, or blank text (a query value `params` reads as absent). A plain text schema already accepts it.
+fn blank_or(
+    schema: utoipa::openapi::RefOr<utoipa::openapi::Schema>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    if serde_json::to_value(&schema).ok() == Some(serde_json::json!({"type": "string"})) {
+        return schema;
+    }
+    let blank = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^\s*$"));
+    AnyOfBuilder::new().item(schema).item(blank).into()
 }
 
 /// The OpenAPI document, with the error-code catalogue appended to the description.
@@ -234,4 +317,80 @@ async fn redoc_js() -> HttpResponse {
         .content_type("application/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(REDOC_JS)
+}
+
+/// Schemas of body fields that their Rust type cannot state: the closed vocabularies of the domain (its own word
+/// lists, so the two cannot drift) and the optional fields that, like query values, read blank text or `null` as
+/// absent. Used with `#[schema(schema_with = …)]` on the documented bodies.
+pub(crate) mod fields {
+    use seeg_domain::applications::ApplicationStatus;
+    use seeg_domain::identity::{CandidateKind, Phone, Role, Sexe};
+    use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::{RefOr, Schema};
+
+    fn words<'a>(words: impl IntoIterator<Item = &'a str>) -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(words.into_iter().map(str::to_owned)))
+    }
+
+    /// `schema`, blank text or `null`: an optional field (blank and `null` are read as absent).
+    fn or_absent(schema: ObjectBuilder) -> RefOr<Schema> {
+        AnyOfBuilder::new()
+            .item(schema)
+            .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^\s*$")))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .into()
+    }
+
+    /// `admin`, `recruiter`, `observer` or `candidate` (required).
+    pub(crate) fn role() -> RefOr<Schema> {
+        words(Role::ALL.map(Role::as_str)).into()
+    }
+
+    /// `M` or `F` (required).
+    pub(crate) fn sexe() -> RefOr<Schema> {
+        words(Sexe::ALL.map(Sexe::as_str)).into()
+    }
+
+    /// `M` or `F`, or absent.
+    pub(crate) fn optional_sexe() -> RefOr<Schema> {
+        or_absent(words(Sexe::ALL.map(Sexe::as_str)))
+    }
+
+    /// `interne` or `externe` (required).
+    pub(crate) fn candidate_kind() -> RefOr<Schema> {
+        words(CandidateKind::ALL.map(CandidateKind::as_str)).into()
+    }
+
+    /// `interne` or `externe`, or absent.
+    pub(crate) fn optional_candidate_kind() -> RefOr<Schema> {
+        or_absent(words(CandidateKind::ALL.map(CandidateKind::as_str)))
+    }
+
+    /// An application status, or the legacy `pending` (= `candidature`), required.
+    pub(crate) fn application_status() -> RefOr<Schema> {
+        words(ApplicationStatus::ALL.map(ApplicationStatus::as_str).into_iter().chain(["pending"])).into()
+    }
+
+    /// A day, `YYYY-MM-DD` (required).
+    pub(crate) fn date() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))).into()
+    }
+
+    /// A day, `YYYY-MM-DD`, or absent.
+    pub(crate) fn optional_date() -> RefOr<Schema> {
+        or_absent(
+            ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+        )
+    }
+
+    /// A phone number as typed (R3): digits, spaces and `+-.()`, at least one digit, at most 20 characters; or
+    /// absent.
+    pub(crate) fn optional_phone() -> RefOr<Schema> {
+        or_absent(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(Phone::MAX_CHARS))
+                .pattern(Some(r"^[\s0-9+\-.()]*[0-9][\s0-9+\-.()]*$")),
+        )
+    }
 }

@@ -43,7 +43,7 @@ pub struct DetailedApplicationsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// One status (`pending` is read as `candidature`).
     status_filter: Option<String>,

@@ -26,7 +26,7 @@ pub struct LogsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// `queued`, `sent`, `failed` or `dead`.
     status_filter: Option<String>,

@@ -118,7 +118,7 @@ pub struct AccessRequestsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=500, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
 }
 

@@ -218,7 +218,7 @@ pub struct UsersQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// Part of the first name, last name or e-mail; case and accents are ignored.
     q: Option<String>,
