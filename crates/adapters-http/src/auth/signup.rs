@@ -32,16 +32,16 @@ pub struct SignupRequest {
     pub first_name: Option<String>,
     #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     pub last_name: Option<String>,
-    #[schema(schema_with = crate::docs::fields::optional_phone)]
+    #[schema(schema_with = crate::fields::optional_phone)]
     pub phone: Option<String>,
     /// `YYYY-MM-DD`; 18 to 100 years old.
-    #[schema(schema_with = crate::docs::fields::date, required = true)]
+    #[schema(schema_with = crate::fields::date, required = true)]
     pub date_of_birth: Option<String>,
     /// `M` or `F`.
-    #[schema(schema_with = crate::docs::fields::sexe, required = true)]
+    #[schema(schema_with = crate::fields::sexe, required = true)]
     pub sexe: Option<String>,
     /// `interne` or `externe`.
-    #[schema(schema_with = crate::docs::fields::candidate_kind, required = true)]
+    #[schema(schema_with = crate::fields::candidate_kind, required = true)]
     pub candidate_status: Option<String>,
     pub matricule: Option<i64>,
     #[serde(default)]

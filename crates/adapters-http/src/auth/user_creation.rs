@@ -33,18 +33,18 @@ pub struct CreateUserRequest {
     #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     pub last_name: Option<String>,
     /// `admin`, `recruiter`, `observer` or `candidate`.
-    #[schema(schema_with = crate::docs::fields::role, required = true)]
+    #[schema(schema_with = crate::fields::role, required = true)]
     pub role: Option<String>,
-    #[schema(schema_with = crate::docs::fields::optional_phone)]
+    #[schema(schema_with = crate::fields::optional_phone)]
     pub phone: Option<String>,
     /// `YYYY-MM-DD`.
-    #[schema(schema_with = crate::docs::fields::optional_date)]
+    #[schema(schema_with = crate::fields::optional_date)]
     pub date_of_birth: Option<String>,
     /// `M` or `F`.
-    #[schema(schema_with = crate::docs::fields::optional_sexe)]
+    #[schema(schema_with = crate::fields::optional_sexe)]
     pub sexe: Option<String>,
     /// `interne` or `externe`; candidates only (default `externe`).
-    #[schema(schema_with = crate::docs::fields::optional_candidate_kind)]
+    #[schema(schema_with = crate::fields::optional_candidate_kind)]
     pub candidate_status: Option<String>,
 }
 

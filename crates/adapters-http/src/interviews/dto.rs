@@ -80,18 +80,23 @@ pub struct SlotCancelled {
 #[allow(dead_code)] // describes the body in OpenAPI only
 #[derive(ToSchema)]
 pub struct SlotCreate {
-    /// `YYYY-MM-DD`.
-    #[schema(example = "2026-12-14")]
+    /// `YYYY-MM-DD`, a real day from 1900.
+    #[schema(example = "2026-12-14", format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     date: String,
-    /// `HH:MM:SS`.
-    #[schema(example = "09:30:00")]
+    /// `HH:MM:SS`, a real time of day.
+    #[schema(example = "09:30:00", pattern = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$")]
     time: String,
     application_id: Uuid,
+    #[schema(max_length = 255)]
     candidate_name: Option<String>,
+    #[schema(max_length = 255)]
     job_title: Option<String>,
     /// `scheduled` only (the default).
+    #[schema(schema_with = crate::fields::scheduled)]
     status: Option<String>,
+    #[schema(max_length = 255)]
     location: Option<String>,
+    #[schema(max_length = 5_000)]
     notes: Option<String>,
 }
 
@@ -101,16 +106,24 @@ pub struct SlotCreate {
 #[derive(ToSchema)]
 pub struct SlotUpdate {
     /// `YYYY-MM-DD`: moves the slot.
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", nullable = false)]
     date: Option<String>,
     /// `HH:MM:SS`: moves the slot.
+    #[schema(pattern = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$", nullable = false)]
     time: Option<String>,
     /// The slot's own application only: a slot does not change applications.
+    #[schema(nullable = false)]
     application_id: Option<Uuid>,
+    #[schema(max_length = 255)]
     candidate_name: Option<String>,
+    #[schema(max_length = 255)]
     job_title: Option<String>,
     /// `scheduled`, `completed` or `cancelled` (cancels, as `DELETE`).
+    #[schema(schema_with = crate::fields::slot_status, required = false)]
     status: Option<String>,
+    #[schema(max_length = 255)]
     location: Option<String>,
+    #[schema(max_length = 5_000)]
     notes: Option<String>,
 }
 

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::changes::offer_changes;
+use super::changes::{JobOfferCreate, JobOfferUpdate, offer_changes};
 use super::public::{JobPublic, QuestionsMtp};
 use crate::auth::Caller;
 use crate::body::Deferred;
@@ -294,7 +294,7 @@ pub(crate) async fn get_job(
     operation_id = "create_job",
     tag = "Offres d'emploi",
     security(("bearer" = [])),
-    request_body(content = Object, description = "Champs de l'offre (legacy `JobOfferCreate`)"),
+    request_body(content = JobOfferCreate, description = "Champs de l'offre (legacy `JobOfferCreate`)"),
     responses(
         (status = 201, body = JobBody),
         (status = 401, body = ErrorBody),
@@ -324,7 +324,7 @@ pub(crate) async fn create_job(
     tag = "Offres d'emploi",
     security(("bearer" = [])),
     params(("job_id" = Uuid, Path, description = "Identifiant de l'offre")),
-    request_body(content = Object, description = "Champs à modifier (legacy `JobOfferUpdate`)"),
+    request_body(content = JobOfferUpdate, description = "Champs à modifier (legacy `JobOfferUpdate`)"),
     responses(
         (status = 200, body = JobBody),
         (status = 401, body = ErrorBody),

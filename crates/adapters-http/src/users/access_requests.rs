@@ -221,6 +221,7 @@ pub struct ApproveRequest {
 pub struct RejectRequest {
     pub request_id: Uuid,
     /// At least 20 characters once trimmed; told to the candidate.
+    #[schema(min_length = 20)]
     pub rejection_reason: String,
 }
 
