@@ -3,8 +3,9 @@
 //! absent. Used with `#[schema(schema_with = …)]` on the documented bodies.
 
 use seeg_domain::applications::ApplicationStatus;
-use seeg_domain::identity::{CandidateKind, Phone, Role, Sexe};
+use seeg_domain::identity::{AccessRequestStatus, CandidateKind, Phone, Role, Sexe, UserStatus};
 use seeg_domain::interviews::SlotStatus;
+use seeg_domain::mail::MailStatus;
 use seeg_domain::offers::{OfferStatus, OfferVisibility};
 use utoipa::openapi::schema::{AnyOfBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
@@ -94,4 +95,34 @@ pub(crate) fn optional_phone() -> RefOr<Schema> {
             .max_length(Some(Phone::MAX_CHARS))
             .pattern(Some(r"^[\s0-9+\-.()]*[0-9][\s0-9+\-.()]*$")),
     )
+}
+
+/// An account's statut: `actif`, `en_attente`, `inactif`, `bloqué` or `archivé`.
+pub(crate) fn user_status() -> RefOr<Schema> {
+    words(UserStatus::ALL.map(UserStatus::as_str)).into()
+}
+
+/// An access request's status: `pending`, `approved` or `rejected`.
+pub(crate) fn access_request_status() -> RefOr<Schema> {
+    words(AccessRequestStatus::ALL.map(AccessRequestStatus::as_str)).into()
+}
+
+/// An e-mail's state in the log: `queued`, `sent`, `failed` or `dead`.
+pub(crate) fn mail_status() -> RefOr<Schema> {
+    words(MailStatus::ALL.map(MailStatus::as_str)).into()
+}
+
+/// `asc` or `desc`.
+pub(crate) fn sort_order() -> RefOr<Schema> {
+    words(["asc", "desc"]).into()
+}
+
+/// The keys `GET /users/` sorts by.
+pub(crate) fn user_sort() -> RefOr<Schema> {
+    words(["first_name", "last_name", "email", "created_at"]).into()
+}
+
+/// The keys `GET /notifications/` sorts by.
+pub(crate) fn notification_sort() -> RefOr<Schema> {
+    words(["created_at", "title"]).into()
 }

@@ -46,6 +46,7 @@ pub struct DetailedApplicationsQuery {
     #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// One status (`pending` is read as `candidature`).
+    #[param(schema_with = crate::fields::application_status)]
     status_filter: Option<String>,
     #[param(value_type = Option<Uuid>)]
     job_offer_id: Option<String>,

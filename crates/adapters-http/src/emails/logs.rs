@@ -29,6 +29,7 @@ pub struct LogsQuery {
     #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// `queued`, `sent`, `failed` or `dead`.
+    #[param(schema_with = crate::fields::mail_status)]
     status_filter: Option<String>,
     /// Rows whose recipients contain this text (case ignored).
     to: Option<String>,

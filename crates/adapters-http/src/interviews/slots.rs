@@ -68,6 +68,7 @@ pub struct SlotsQuery {
     #[param(value_type = Option<uuid::Uuid>)]
     application_id: Option<String>,
     /// `scheduled`, `completed` or `cancelled`.
+    #[param(schema_with = crate::fields::slot_status)]
     status: Option<String>,
     /// `true`: free (cancelled) slots; `false`: taken ones.
     #[param(value_type = Option<bool>)]

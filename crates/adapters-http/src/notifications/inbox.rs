@@ -37,6 +37,7 @@ pub struct NotificationsQuery {
     #[param(value_type = Option<bool>)]
     unread_only: Option<String>,
     /// Text found in the title or the message, case and accents ignored (at most 200 characters).
+    #[param(max_length = 200)]
     q: Option<String>,
     /// Only this type (`application_status_changed`, `interview_scheduled`, …), compared exactly.
     #[serde(rename = "type")]
@@ -50,8 +51,10 @@ pub struct NotificationsQuery {
     #[param(value_type = Option<String>)]
     date_to: Option<String>,
     /// `created_at` (default) or `title`; ties are broken by id.
+    #[param(schema_with = crate::fields::notification_sort)]
     sort: Option<String>,
     /// `desc` (default) or `asc`.
+    #[param(schema_with = crate::fields::sort_order)]
     order: Option<String>,
 }
 

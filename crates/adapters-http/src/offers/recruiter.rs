@@ -174,6 +174,7 @@ pub struct JobsQuery {
     limit: Option<String>,
     /// Staff only: `draft`, `active`, `closed` or `archived` (default: every status). Candidates always see
     /// active offers only, whatever they pass.
+    #[param(schema_with = crate::fields::offer_status)]
     status_filter: Option<String>,
     /// Part of the location; case and accents are ignored.
     location: Option<String>,

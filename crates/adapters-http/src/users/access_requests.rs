@@ -110,6 +110,7 @@ pub const ACCESS_REQUESTS_DEFAULT_LIMIT: u64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct AccessRequestsQuery {
     /// `pending`, `approved` or `rejected`.
+    #[param(schema_with = crate::fields::access_request_status)]
     status_filter: Option<String>,
     /// `true` or `false`.
     #[param(value_type = Option<bool>)]
