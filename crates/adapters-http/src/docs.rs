@@ -184,8 +184,8 @@ impl utoipa::Modify for BearerAuth {
 ///   is a 422 too, `body::json_config`);
 /// - 413 `payload_too_large` for every route that reads a body (each has a limit, refused before decoding).
 ///
-/// It also declares what `params` does with every query value: a blank one (empty or spaces) is the same as none,
-/// so each query parameter's schema also accepts blank text.
+/// It also declares what `params` does with every optional query value: a blank one (empty or spaces) is the same
+/// as none, so each optional query parameter's schema also accepts blank text.
 struct SharedAnswers;
 
 /// The shared answers: (status, component name, description).
@@ -202,7 +202,7 @@ const SHARED_ANSWERS: [(&str, &str, &str); 3] = [
 impl utoipa::Modify for SharedAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::ParameterIn;
-        use utoipa::openapi::{Ref, RefOr};
+        use utoipa::openapi::{Ref, RefOr, Required};
 
         for (path, item) in &mut openapi.paths.paths {
             let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
@@ -213,6 +213,7 @@ impl utoipa::Modify for SharedAnswers {
                 for parameter in parameters.iter_mut() {
                     if let RefOr::T(parameter) = parameter
                         && parameter.parameter_in == ParameterIn::Query
+                        && parameter.required != Required::True
                     {
                         parameter.schema = parameter.schema.take().map(blank_or);
                     }
