@@ -53,8 +53,9 @@ PASSWORD="Fz#$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')Aa1"
 WEBHOOK_SECRET="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 ADMIN_EMAIL="admin.fuzz@seeg-gabon.com"
 
-# The test environment (config/test.toml: bcrypt cost 4, rate limits off, as a fuzzer sends hundreds of requests a
-# minute from one address), but on the embedded default: SQLite, local folders for documents, mail and the lake.
+# The test environment (config/test.toml: bcrypt cost 4, rate limits (S6) off, as a fuzzer sends hundreds of
+# requests a minute from one address, and a fresh signing key), but on the embedded default: SQLite, local folders
+# for documents, mail and the lake. The webhook (S9) gets a secret so that its route is fuzzed, not a 404.
 log "starting seeg serve on $BASE (data in $WORK)"
 (
   cd "$WORK"
@@ -70,12 +71,16 @@ log "starting seeg serve on $BASE (data in $WORK)"
     "$BIN" serve
 ) >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
+healthy() {
+  "$CACHE/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$BASE/health" \
+    >/dev/null 2>&1
+}
 for _ in $(seq 1 120); do
-  curl -fsS "$BASE/health" >/dev/null 2>&1 && break
+  healthy && break
   kill -0 "$SERVER_PID" 2>/dev/null || { log "seeg exited: $(tail -20 "$WORK/server.log")"; exit 1; }
   sleep 0.5
 done
-curl -fsS "$BASE/health" >/dev/null || { log "seeg did not answer: $(tail -20 "$WORK/server.log")"; exit 1; }
+healthy || { log "seeg did not answer: $(tail -20 "$WORK/server.log")"; exit 1; }
 
 export SEEG_FUZZ_PASSWORD="$PASSWORD" SEEG_FUZZ_ADMIN_EMAIL="$ADMIN_EMAIL" SEEG_FUZZ_WEBHOOK_SECRET="$WEBHOOK_SECRET"
 "$CACHE/bin/python" .ci/schemathesis/seed.py accounts "$BASE" "$WORK/accounts.json"

@@ -157,7 +157,7 @@ use crate::{about, health, monitoring, scrape, webhooks};
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),
-    modifiers(&BearerAuth, &SharedAnswers)
+    modifiers(&BearerAuth, &SharedAnswers, &Links)
 )]
 struct ApiDoc;
 
@@ -243,6 +243,79 @@ impl utoipa::Modify for SharedAnswers {
             let response =
                 utoipa::openapi::ResponseBuilder::new().description(description).content("application/json", error);
             components.responses.insert(name.to_owned(), RefOr::T(response.build()));
+        }
+    }
+}
+
+/// OpenAPI links between the operations that create a resource and those that use its id: a client (and the
+/// schema fuzzing's stateful phase, `.ci/schemathesis.sh`) follows them, e.g. an offer created, then read, its
+/// applications listed, changed, deleted; an application submitted, then read, moved along the pipeline (I5),
+/// annotated; a slot booked, then moved or cancelled.
+struct Links;
+
+/// (operation, status of its answer, where the new id is in that answer, parameter it fills, operations it feeds).
+const LINKS: [(&str, &str, &str, &str, &[&str]); 6] = [
+    (
+        "create_job",
+        "201",
+        "/id",
+        "job_id",
+        &["get_job", "get_public_job", "job_applications", "update_job", "delete_job"],
+    ),
+    (
+        "submit_application",
+        "201",
+        "/data/id",
+        "application_id",
+        &["get_application", "list_application_documents", "update_application", "add_application_history_note"],
+    ),
+    (
+        "create_interview_slot",
+        "201",
+        "/id",
+        "slot_id",
+        &["get_interview_slot", "update_interview_slot", "cancel_interview_slot"],
+    ),
+    (
+        "create_protocol1_evaluation",
+        "201",
+        "/id",
+        "evaluation_id",
+        &["get_protocol1_evaluation", "update_protocol1_evaluation"],
+    ),
+    (
+        "create_protocol2_evaluation",
+        "201",
+        "/id",
+        "evaluation_id",
+        &["get_protocol2_evaluation", "update_protocol2_evaluation"],
+    ),
+    ("create_user", "200", "/id", "user_id", &["get_user", "update_user", "delete_user"]),
+];
+
+impl utoipa::Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::link::LinkBuilder;
+
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let Some((_, status, pointer, parameter, targets)) =
+                    LINKS.iter().find(|link| operation.operation_id.as_deref() == Some(link.0))
+                else {
+                    continue;
+                };
+                if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) {
+                    for target in *targets {
+                        let link = LinkBuilder::new()
+                            .operation_id(*target)
+                            .parameter(*parameter, format!("$response.body#{pointer}"))
+                            .build();
+                        response.links.insert((*target).to_owned(), RefOr::T(link));
+                    }
+                }
+            }
         }
     }
 }
