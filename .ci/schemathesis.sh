@@ -82,7 +82,8 @@ for _ in $(seq 1 120); do
 done
 healthy || { log "seeg did not answer: $(tail -20 "$WORK/server.log")"; exit 1; }
 
-export SEEG_FUZZ_PASSWORD="$PASSWORD" SEEG_FUZZ_ADMIN_EMAIL="$ADMIN_EMAIL" SEEG_FUZZ_WEBHOOK_SECRET="$WEBHOOK_SECRET"
+export SEEG_FUZZ_PASSWORD="$PASSWORD" SEEG_FUZZ_ADMIN_EMAIL="$ADMIN_EMAIL" SEEG_FUZZ_WEBHOOK_SECRET="$WEBHOOK_SECRET" \
+  SEEG_FUZZ_DB="$WORK/seeg.db"
 "$CACHE/bin/python" .ci/schemathesis/seed.py accounts "$BASE" "$WORK/accounts.json"
 
 status=0

@@ -3,7 +3,7 @@
 //! absent. Used with `#[schema(schema_with = …)]` on the documented bodies.
 
 use seeg_domain::applications::ApplicationStatus;
-use seeg_domain::identity::{AccessRequestStatus, CandidateKind, Phone, Role, Sexe, UserStatus};
+use seeg_domain::identity::{AccessRequestStatus, CandidateKind, Role, Sexe, UserStatus};
 use seeg_domain::interviews::SlotStatus;
 use seeg_domain::mail::MailStatus;
 use seeg_domain::offers::{OfferStatus, OfferVisibility};
@@ -86,15 +86,10 @@ pub(crate) fn optional_date() -> RefOr<Schema> {
     or_absent(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
 }
 
-/// A phone number as typed (R3): digits, spaces and `+-.()`, at least one digit, at most 20 characters; or
-/// absent.
+/// A phone number as typed (R3): digits, spaces and `+-.()`, at least one digit, at most 20 characters once
+/// trimmed (so not a schema constraint); or absent.
 pub(crate) fn optional_phone() -> RefOr<Schema> {
-    or_absent(
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .max_length(Some(Phone::MAX_CHARS))
-            .pattern(Some(r"^[\s0-9+\-.()]*[0-9][\s0-9+\-.()]*$")),
-    )
+    or_absent(ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[\s0-9+\-.()]*[0-9][\s0-9+\-.()]*$")))
 }
 
 /// An account's statut: `actif`, `en_attente`, `inactif`, `bloqué` or `archivé`.

@@ -25,7 +25,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// `POST /api/v1/auth/forgot-password`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ForgotPasswordRequest {
-    #[schema(value_type = String, required = true, max_length = 254, example = "awa.mba@example.com")]
+    #[schema(value_type = String, required = true, example = "awa.mba@example.com")]
     pub email: Option<String>,
 }
 

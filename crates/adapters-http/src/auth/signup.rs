@@ -23,14 +23,14 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// `POST /api/v1/auth/signup` (legacy `CandidateSignupRequest`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignupRequest {
-    #[schema(value_type = String, required = true, max_length = 254, example = "awa.mba@example.com")]
+    #[schema(value_type = String, required = true, example = "awa.mba@example.com")]
     pub email: Option<String>,
     /// Policy R5: 12 characters or more (at most 72 bytes), upper and lower case, a digit and a special character.
     #[schema(value_type = String, required = true, min_length = 12, max_length = 72)]
     pub password: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub first_name: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub last_name: Option<String>,
     #[schema(schema_with = crate::fields::optional_phone)]
     pub phone: Option<String>,

@@ -23,14 +23,14 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// `POST /api/v1/auth/create-user` (legacy `CreateUserRequest`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUserRequest {
-    #[schema(value_type = String, required = true, max_length = 254, example = "nadia.obame@seeg-gabon.com")]
+    #[schema(value_type = String, required = true, example = "nadia.obame@seeg-gabon.com")]
     pub email: Option<String>,
     /// Policy R5: 12 characters or more (at most 72 bytes), upper and lower case, a digit and a special character.
     #[schema(value_type = String, required = true, min_length = 12, max_length = 72)]
     pub password: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub first_name: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub last_name: Option<String>,
     /// `admin`, `recruiter`, `observer` or `candidate`.
     #[schema(schema_with = crate::fields::role, required = true)]

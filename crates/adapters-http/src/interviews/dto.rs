@@ -77,6 +77,7 @@ pub struct SlotCancelled {
 }
 
 /// The body of `POST /interviews/slots` (legacy `SlotCreate`), as documented; the handler reads it field by field.
+/// The labels are trimmed, then hold at most 255 characters (`notes` 5 000).
 #[allow(dead_code)] // describes the body in OpenAPI only
 #[derive(ToSchema)]
 pub struct SlotCreate {
@@ -87,16 +88,12 @@ pub struct SlotCreate {
     #[schema(example = "09:30:00", pattern = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$")]
     time: String,
     application_id: Uuid,
-    #[schema(max_length = 255)]
     candidate_name: Option<String>,
-    #[schema(max_length = 255)]
     job_title: Option<String>,
     /// `scheduled` only (the default).
     #[schema(schema_with = crate::fields::scheduled)]
     status: Option<String>,
-    #[schema(max_length = 255)]
     location: Option<String>,
-    #[schema(max_length = 5_000)]
     notes: Option<String>,
 }
 
@@ -114,16 +111,12 @@ pub struct SlotUpdate {
     /// The slot's own application only: a slot does not change applications.
     #[schema(nullable = false)]
     application_id: Option<Uuid>,
-    #[schema(max_length = 255)]
     candidate_name: Option<String>,
-    #[schema(max_length = 255)]
     job_title: Option<String>,
     /// `scheduled`, `completed` or `cancelled` (cancels, as `DELETE`).
     #[schema(schema_with = crate::fields::slot_status, required = false)]
     status: Option<String>,
-    #[schema(max_length = 255)]
     location: Option<String>,
-    #[schema(max_length = 5_000)]
     notes: Option<String>,
 }
 

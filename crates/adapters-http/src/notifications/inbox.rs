@@ -37,7 +37,6 @@ pub struct NotificationsQuery {
     #[param(value_type = Option<bool>)]
     unread_only: Option<String>,
     /// Text found in the title or the message, case and accents ignored (at most 200 characters).
-    #[param(max_length = 200)]
     q: Option<String>,
     /// Only this type (`application_status_changed`, `interview_scheduled`, …), compared exactly.
     #[serde(rename = "type")]

@@ -133,27 +133,27 @@ fn questions(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<
 
 /// The body of `POST /jobs/` (legacy `JobOfferCreate`), as documented: `offer_changes` reads it field by field and
 /// the domain checks the whole offer (`seeg_domain::offers::rules`: lengths counted after trimming, salary range,
-/// contract type, deadlines in the future, K3 question limits). Unknown fields are ignored.
+/// contract type, deadlines in the future, K3 question limits). Texts are trimmed before they are counted, so only
+/// their least length is a schema constraint: at most 200 characters for `title`, 20 000 for `description`, 100 for
+/// `location` and `department`, 5 000 for `profile` and 255 for the other texts. Unknown fields are ignored.
 #[allow(dead_code)] // describes the body in OpenAPI only
 #[derive(utoipa::ToSchema)]
 pub struct JobOfferCreate {
-    #[schema(min_length = 5, max_length = 200)]
+    #[schema(min_length = 5)]
     title: String,
-    #[schema(min_length = 20, max_length = 20_000)]
+    #[schema(min_length = 20)]
     description: String,
-    #[schema(min_length = 2, max_length = 100)]
+    #[schema(min_length = 2)]
     location: String,
     /// `CDI`, `CDD`, `Stage`, `Alternance` or `Freelance` (case and accents ignored).
     #[schema(example = "CDI")]
     contract_type: String,
-    #[schema(max_length = 100)]
     department: Option<String>,
     /// FCFA, at most `salary_max`.
     #[schema(minimum = 0)]
     salary_min: Option<i64>,
     #[schema(minimum = 0)]
     salary_max: Option<i64>,
-    #[schema(max_length = 255)]
     salary_note: Option<String>,
     #[schema(max_items = 50)]
     requirements: Option<Vec<String>>,
@@ -174,13 +174,9 @@ pub struct JobOfferCreate {
     date_limite: Option<String>,
     #[schema(example = "2027-01-15")]
     start_date: Option<String>,
-    #[schema(max_length = 255)]
     reporting_line: Option<String>,
-    #[schema(max_length = 5_000)]
     profile: Option<String>,
-    #[schema(max_length = 255)]
     categorie_metier: Option<String>,
-    #[schema(max_length = 255)]
     job_grade: Option<String>,
     /// At most 7 métier, 3 talent and 3 paradigme questions of at most 1 000 characters (K3).
     #[schema(value_type = Option<Object>)]
@@ -192,23 +188,21 @@ pub struct JobOfferCreate {
 #[allow(dead_code)] // describes the body in OpenAPI only
 #[derive(utoipa::ToSchema)]
 pub struct JobOfferUpdate {
-    #[schema(min_length = 5, max_length = 200, nullable = false)]
+    #[schema(min_length = 5, nullable = false)]
     title: Option<String>,
-    #[schema(min_length = 20, max_length = 20_000, nullable = false)]
+    #[schema(min_length = 20, nullable = false)]
     description: Option<String>,
-    #[schema(min_length = 2, max_length = 100, nullable = false)]
+    #[schema(min_length = 2, nullable = false)]
     location: Option<String>,
     /// `CDI`, `CDD`, `Stage`, `Alternance` or `Freelance` (case and accents ignored).
     #[schema(example = "CDI", nullable = false)]
     contract_type: Option<String>,
-    #[schema(max_length = 100)]
     department: Option<String>,
     /// FCFA, at most `salary_max`.
     #[schema(minimum = 0)]
     salary_min: Option<i64>,
     #[schema(minimum = 0)]
     salary_max: Option<i64>,
-    #[schema(max_length = 255)]
     salary_note: Option<String>,
     #[schema(max_items = 50)]
     requirements: Option<Vec<String>>,
@@ -229,13 +223,9 @@ pub struct JobOfferUpdate {
     date_limite: Option<String>,
     #[schema(example = "2027-01-15")]
     start_date: Option<String>,
-    #[schema(max_length = 255)]
     reporting_line: Option<String>,
-    #[schema(max_length = 5_000)]
     profile: Option<String>,
-    #[schema(max_length = 255)]
     categorie_metier: Option<String>,
-    #[schema(max_length = 255)]
     job_grade: Option<String>,
     /// At most 7 métier, 3 talent and 3 paradigme questions of at most 1 000 characters (K3).
     #[schema(value_type = Option<Object>)]

@@ -221,7 +221,6 @@ pub struct UsersQuery {
     #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// Part of the first name, last name or e-mail; case and accents are ignored.
-    #[param(max_length = 200)]
     q: Option<String>,
     /// `admin`, `recruiter`, `observer` or `candidate`.
     #[param(schema_with = crate::fields::role)]
