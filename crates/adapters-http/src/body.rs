@@ -108,7 +108,7 @@ pub(crate) fn refuse_declared_length(req: &HttpRequest, max_bytes: usize) -> Res
 }
 
 /// The `ApiError` that `json_error` put in the framework error; any other framework refusal is a bad body.
-fn api_error(error: &actix_web::Error) -> ApiError {
+pub(crate) fn api_error(error: &actix_web::Error) -> ApiError {
     match error.as_error::<ApiError>() {
         Some(ApiError::PayloadTooLarge { max_bytes }) => ApiError::PayloadTooLarge { max_bytes: *max_bytes },
         Some(ApiError::Validation(fields)) => ApiError::Validation(fields.clone()),

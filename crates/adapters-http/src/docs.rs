@@ -159,7 +159,7 @@ use crate::{about, health, monitoring, scrape, webhooks};
         (name = "Webhooks", description = "Appels de systèmes de confiance, authentifiés par `X-Webhook-Token` \
          (export vers l'entrepôt de données)"),
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &SharedAnswers, &Links)
 )]
 struct ApiDoc;
 
@@ -175,6 +175,163 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
+}
+
+/// What every route answers whatever its own rules, declared here once for all of them rather than on each route
+/// (the schema fuzzing, `.ci/schemathesis.sh`, checks that each answer is declared):
+/// - 401 `not_authenticated` / `invalid_token` for every route that takes a bearer token (the `Caller` extractor
+///   refuses a missing, expired or forged one before the route runs);
+/// - 422 `validation_error` for every route that reads a path, query or header value or a body (each value is read
+///   as text and a bad one is named in `errors`, `params`; a body that is not JSON, or has the wrong content type,
+///   is a 422 too, `body::json_config`);
+/// - 413 `payload_too_large` for every route that reads a body (each has a limit, refused before decoding).
+///
+/// It also declares what `params` does with every optional query value: a blank one (empty or spaces) is the same
+/// as none, so each optional query parameter's schema also accepts blank text.
+struct SharedAnswers;
+
+/// The shared answers: (status, component name, description).
+const SHARED_ANSWERS: [(&str, &str, &str); 3] = [
+    ("401", "NotAuthenticated", "Jeton absent, invalide ou expiré (`not_authenticated`, `invalid_token`)"),
+    (
+        "422",
+        "InvalidRequest",
+        "Paramètre ou corps invalide (`validation_error`) ; `errors` nomme chaque valeur refusée",
+    ),
+    ("413", "PayloadTooLarge", "Corps trop volumineux pour cette route (`payload_too_large`)"),
+];
+
+impl utoipa::Modify for SharedAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{Ref, RefOr, Required};
+
+        for (path, item) in &mut openapi.paths.paths {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let token = operation.security.as_ref().is_some_and(|requirements| !requirements.is_empty());
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                let reads_values = path.contains('{') || !parameters.is_empty();
+                for parameter in parameters.iter_mut() {
+                    if let RefOr::T(parameter) = parameter
+                        && parameter.parameter_in == ParameterIn::Query
+                        && parameter.required != Required::True
+                    {
+                        parameter.schema = parameter.schema.take().map(blank_or);
+                    }
+                }
+                if parameters.is_empty() {
+                    operation.parameters = None;
+                }
+                let body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                for (status, name, _) in SHARED_ANSWERS {
+                    let applies = match status {
+                        "401" => token,
+                        "422" => reads_values || body,
+                        _ => body,
+                    };
+                    if applies {
+                        responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                    }
+                }
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (_, name, description) in SHARED_ANSWERS {
+            let error = utoipa::openapi::ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))))
+                .build();
+            let response =
+                utoipa::openapi::ResponseBuilder::new().description(description).content("application/json", error);
+            components.responses.insert(name.to_owned(), RefOr::T(response.build()));
+        }
+    }
+}
+
+/// OpenAPI links between the operations that create a resource and those that use its id: a client (and the
+/// schema fuzzing's stateful phase, `.ci/schemathesis.sh`) follows them, e.g. an offer created, then read, its
+/// applications listed, changed, deleted; an application submitted, then read, moved along the pipeline (I5),
+/// annotated; a slot booked, then moved or cancelled.
+struct Links;
+
+/// (operation, status of its answer, where the new id is in that answer, parameter it fills, operations it feeds).
+const LINKS: [(&str, &str, &str, &str, &[&str]); 6] = [
+    (
+        "create_job",
+        "201",
+        "/id",
+        "job_id",
+        &["get_job", "get_public_job", "job_applications", "update_job", "delete_job"],
+    ),
+    (
+        "submit_application",
+        "201",
+        "/data/id",
+        "application_id",
+        &["get_application", "list_application_documents", "update_application", "add_application_history_note"],
+    ),
+    (
+        "create_interview_slot",
+        "201",
+        "/id",
+        "slot_id",
+        &["get_interview_slot", "update_interview_slot", "cancel_interview_slot"],
+    ),
+    (
+        "create_protocol1_evaluation",
+        "201",
+        "/id",
+        "evaluation_id",
+        &["get_protocol1_evaluation", "update_protocol1_evaluation"],
+    ),
+    (
+        "create_protocol2_evaluation",
+        "201",
+        "/id",
+        "evaluation_id",
+        &["get_protocol2_evaluation", "update_protocol2_evaluation"],
+    ),
+    ("create_user", "200", "/id", "user_id", &["get_user", "update_user", "delete_user"]),
+];
+
+impl utoipa::Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::link::LinkBuilder;
+
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let Some((_, status, pointer, parameter, targets)) =
+                    LINKS.iter().find(|link| operation.operation_id.as_deref() == Some(link.0))
+                else {
+                    continue;
+                };
+                if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) {
+                    for target in *targets {
+                        let link = LinkBuilder::new()
+                            .operation_id(*target)
+                            .parameter(*parameter, format!("$response.body#{pointer}"))
+                            .build();
+                        response.links.insert((*target).to_owned(), RefOr::T(link));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `schema`, or blank text (a query value `params` reads as absent). A plain text schema already accepts it.
+fn blank_or(
+    schema: utoipa::openapi::RefOr<utoipa::openapi::Schema>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    if serde_json::to_value(&schema).ok() == Some(serde_json::json!({"type": "string"})) {
+        return schema;
+    }
+    let blank = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^\s*$"));
+    AnyOfBuilder::new().item(schema).item(blank).into()
 }
 
 /// The OpenAPI document, with the error-code catalogue appended to the description.

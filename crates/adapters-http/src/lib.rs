@@ -34,6 +34,7 @@ mod envelope;
 mod error;
 mod error_codes;
 mod exposition;
+mod fields;
 mod host;
 mod idempotency;
 mod middleware;

@@ -343,7 +343,43 @@ async fn login_checks_the_password_as_given_spaces_included(backend: Backend) {
     assert_eq!(status, 401);
 }
 
+/// A login body that cannot be read (a NUL character, a wrong type, broken JSON) is a 422 naming `body` with the F1
+/// body, as on every other route; it was a bare 400 `bad_request` (found by the schema fuzzing, issue 18).
+async fn an_unreadable_login_body_is_a_422_naming_the_body(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let bodies = [
+        r#"{"email": "awa@example.com", "password": "Secret\u0000#2026x"}"#,
+        r#"{"email": 5, "password": "Secret#2026x"}"#,
+        r#"{"email": "awa@example.com", "password": "#,
+    ];
+    for raw in bodies {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .header("content-type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!((status, answer["code"].as_str()), (422, Some("validation_error")), "{raw}: {answer}");
+        assert_eq!(answer["errors"][0]["field"], "body", "{raw}: {answer}");
+        assert!(answer["detail"].as_str().is_some_and(|d| d.starts_with("Données invalides")), "{answer}");
+    }
+    let form = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=awa%40example.com&password=%00")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 401, "a form is read as a form: unknown account");
+}
+
 on_backends!(Sqlite, Postgres =>
+    an_unreadable_login_body_is_a_422_naming_the_body,
     login_checks_the_password_as_given_spaces_included,
     refresh_tokens_rotate_and_a_replay_revokes_the_family,
     concurrent_uses_of_one_refresh_token_succeed_once,

@@ -38,6 +38,37 @@ async fn every_operation_has_an_id_a_tag_and_documents_its_errors() {
     assert!(description.contains("`route_not_found`"), "the error-code catalogue is published");
 }
 
+/// The links between operations (an offer created, then read, changed, deleted; an application submitted, then
+/// moved; …), which clients and the schema fuzzing's stateful phase follow, name operations that exist and fill one of
+/// their path parameters (issue 18).
+#[tokio::test]
+async fn every_link_names_an_operation_and_one_of_its_path_parameters() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let doc = app.get_json("/openapi.json").await.body;
+    let mut operations = std::collections::HashMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for operation in item.as_object().unwrap().values() {
+            operations.insert(operation["operationId"].as_str().unwrap().to_owned(), path.clone());
+        }
+    }
+    let mut links = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            for response in operation["responses"].as_object().unwrap().values() {
+                for link in response["links"].as_object().into_iter().flat_map(|l| l.values()) {
+                    let target = link["operationId"].as_str().unwrap();
+                    let path = operations.get(target).unwrap_or_else(|| panic!("link to unknown {target}"));
+                    for parameter in link["parameters"].as_object().unwrap().keys() {
+                        assert!(path.contains(&format!("{{{parameter}}}")), "{target} ({path}) has no {parameter}");
+                    }
+                    links += 1;
+                }
+            }
+        }
+    }
+    assert!(links >= 19, "the links are declared ({links})");
+}
+
 #[tokio::test]
 async fn swagger_ui_and_redoc_are_served_without_any_cdn() {
     let app = TestApp::spawn(Backend::Sqlite).await;

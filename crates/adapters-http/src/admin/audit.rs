@@ -95,7 +95,7 @@ pub struct AuditQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1 to 500, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
 }
 

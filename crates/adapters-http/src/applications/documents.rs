@@ -277,6 +277,7 @@ pub struct AddedDocumentBody {
     ),
     responses(
         (status = 201, body = AddedDocumentBody),
+        (status = 400, description = "Formulaire multipart illisible (`malformed_form`)", body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`application_locked`", body = ErrorBody),

@@ -37,6 +37,7 @@ impl From<PipelineError> for ApiError {
 #[serde(deny_unknown_fields)]
 pub struct StatusUpdate {
     /// The next status; `pending` is read as `candidature`.
+    #[schema(schema_with = crate::fields::application_status, required = true)]
     pub status: Option<String>,
     /// Goes into the history row.
     pub notes: Option<String>,

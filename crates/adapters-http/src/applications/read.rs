@@ -23,7 +23,7 @@ pub struct ApplicationsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// 1..=1000, default 100.
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     status_filter: Option<String>,
     #[param(value_type = Option<Uuid>)]
@@ -92,6 +92,32 @@ pub(crate) async fn list_applications(
     Ok(HttpResponse::Ok().insert_header((TOTAL_COUNT_HEADER, found.total.to_string())).json(body))
 }
 
+/// The `data` of `GET /applications/{id}`: an `ApplicationAdminView` for staff, an `Application` for its candidate.
+/// Declared `anyOf`: an admin view has every field of an application (the schema fuzzing found the candidate's
+/// answer refused when only the admin view was declared).
+#[allow(dead_code)] // describes the body in OpenAPI only
+pub(crate) struct ApplicationViewBody;
+
+impl utoipa::PartialSchema for ApplicationViewBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, Ref};
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name(<ApplicationAdminView as utoipa::ToSchema>::name()))
+            .item(Ref::from_schema_name(<ApplicationBody as utoipa::ToSchema>::name()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ApplicationViewBody {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema as _;
+        schemas.push((<ApplicationAdminView as utoipa::ToSchema>::name().into_owned(), ApplicationAdminView::schema()));
+        <ApplicationAdminView as utoipa::ToSchema>::schemas(schemas);
+        schemas.push((<ApplicationBody as utoipa::ToSchema>::name().into_owned(), ApplicationBody::schema()));
+        <ApplicationBody as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
 /// One application: a candidate's own (legacy `Application`), or any for staff with its candidate and offer
 /// (legacy `ApplicationAdminView`, a superset). Another candidate's is 404 (S3).
 #[utoipa::path(
@@ -105,7 +131,7 @@ pub(crate) async fn list_applications(
         (
             status = 200,
             description = "Personnel : ApplicationAdminView ; candidat : Application (sans `candidate` ni `job_offer`)",
-            body = inline(AppEnvelope<ApplicationAdminView>)
+            body = inline(AppEnvelope<ApplicationViewBody>)
         ),
         (status = 404, body = ErrorBody)
     )

@@ -28,8 +28,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)] // documents the body; the handler reads a JSON object so that any other key is accepted
 pub struct VerifyMatriculeRequest {
-    /// An integer, or a string of digits.
-    #[schema(value_type = Option<Object>, example = 123_456)]
+    /// An integer, or a string of digits; any other value is answered 200 `valid: false` (legacy: always 200).
+    #[schema(value_type = Option<Value>, example = 123_456)]
     pub matricule: Option<Value>,
 }
 

@@ -25,6 +25,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// `POST /api/v1/auth/forgot-password`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ForgotPasswordRequest {
+    #[schema(value_type = String, required = true, example = "awa.mba@example.com")]
     pub email: Option<String>,
 }
 
@@ -32,7 +33,10 @@ pub struct ForgotPasswordRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetPasswordRequest {
     /// The token of the link `…/reset-password?token=…`.
+    #[schema(value_type = String, required = true)]
     pub token: Option<String>,
+    /// Policy R5: 12 characters or more (at most 72 bytes), upper and lower case, a digit and a special character.
+    #[schema(value_type = String, required = true, min_length = 12, max_length = 72)]
     pub new_password: Option<String>,
 }
 
@@ -117,7 +121,10 @@ pub(crate) async fn reset_password(
 /// `POST /api/v1/auth/change-password`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub current_password: Option<String>,
+    /// Policy R5: 12 characters or more (at most 72 bytes), upper and lower case, a digit and a special character.
+    #[schema(value_type = String, required = true, min_length = 12, max_length = 72)]
     pub new_password: Option<String>,
 }
 

@@ -1,7 +1,8 @@
 //! Sessions (legacy §1.2, R7–R8; decisions S4, S5, F4): login (JSON, form, and the OAuth2 `token` flow), the
 //! caller's account, refresh with rotation, logout.
 
-use actix_web::{Either, HttpRequest, HttpResponse, web};
+use actix_web::error::EitherExtractError;
+use actix_web::{Either, HttpMessage as _, HttpRequest, HttpResponse, web};
 use seeg_application::identity::{LoginError, RefreshError, Session};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -97,6 +98,30 @@ fn tokens(state: &ApiState, session: &Session) -> Tokens {
     }
 }
 
+/// The credentials of a login body, JSON or a form. A body neither can read is a 422 naming `body` (F1), with the
+/// reason of the reader its content type asks for: actix's `Either` would answer a bare 400 (the schema fuzzing found
+/// it, issue 18).
+fn credentials(
+    req: &HttpRequest,
+    body: Result<
+        Either<web::Json<Credentials>, web::Form<Credentials>>,
+        EitherExtractError<actix_web::Error, actix_web::Error>,
+    >,
+) -> Result<Credentials, ApiError> {
+    match body {
+        Ok(body) => Ok(body.into_inner()),
+        Err(EitherExtractError::Bytes(error)) => Err(crate::body::api_error(&error)),
+        Err(EitherExtractError::Extract(json, form)) => {
+            let is_form = req.content_type().eq_ignore_ascii_case("application/x-www-form-urlencoded");
+            Err(if is_form {
+                ApiError::invalid("body", format!("formulaire invalide : {form}"))
+            } else {
+                crate::body::api_error(&json)
+            })
+        }
+    }
+}
+
 /// Signs in. Any `Authorization` header is ignored (S4). Unknown e-mail and wrong password give the same 401;
 /// the statut's 403 comes only after a correct password (S5).
 #[utoipa::path(
@@ -115,9 +140,12 @@ fn tokens(state: &ApiState, session: &Session) -> Tokens {
 pub(crate) async fn log_in(
     req: HttpRequest,
     state: web::Data<ApiState>,
-    body: Either<web::Json<Credentials>, web::Form<Credentials>>,
+    body: Result<
+        Either<web::Json<Credentials>, web::Form<Credentials>>,
+        EitherExtractError<actix_web::Error, actix_web::Error>,
+    >,
 ) -> Result<HttpResponse, ApiError> {
-    let session = session(&state, &req, body.into_inner()).await?;
+    let session = session(&state, &req, credentials(&req, body)?).await?;
     let body = TokensWithUser { tokens: tokens(&state, &session), user: with_profile(&state, &session.user).await? };
     Ok(HttpResponse::Ok().json(body))
 }

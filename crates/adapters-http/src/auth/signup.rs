@@ -23,22 +23,32 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// `POST /api/v1/auth/signup` (legacy `CandidateSignupRequest`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SignupRequest {
+    #[schema(value_type = String, required = true, example = "awa.mba@example.com")]
     pub email: Option<String>,
+    /// Policy R5: 12 characters or more (at most 72 bytes), upper and lower case, a digit and a special character.
+    #[schema(value_type = String, required = true, min_length = 12, max_length = 72)]
     pub password: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub first_name: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub last_name: Option<String>,
+    #[schema(schema_with = crate::fields::optional_phone)]
     pub phone: Option<String>,
     /// `YYYY-MM-DD`; 18 to 100 years old.
+    #[schema(schema_with = crate::fields::date, required = true)]
     pub date_of_birth: Option<String>,
     /// `M` or `F`.
+    #[schema(schema_with = crate::fields::sexe, required = true)]
     pub sexe: Option<String>,
     /// `interne` or `externe`.
+    #[schema(schema_with = crate::fields::candidate_kind, required = true)]
     pub candidate_status: Option<String>,
     pub matricule: Option<i64>,
     #[serde(default)]
     pub no_seeg_email: bool,
     pub adresse: Option<String>,
     pub poste_actuel: Option<String>,
+    #[schema(minimum = 0, maximum = 60)]
     pub annees_experience: Option<i64>,
 }
 

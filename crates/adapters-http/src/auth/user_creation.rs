@@ -23,19 +23,28 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 /// `POST /api/v1/auth/create-user` (legacy `CreateUserRequest`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUserRequest {
+    #[schema(value_type = String, required = true, example = "nadia.obame@seeg-gabon.com")]
     pub email: Option<String>,
-    /// Policy R5.
+    /// Policy R5: 12 characters or more (at most 72 bytes), upper and lower case, a digit and a special character.
+    #[schema(value_type = String, required = true, min_length = 12, max_length = 72)]
     pub password: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub first_name: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub last_name: Option<String>,
     /// `admin`, `recruiter`, `observer` or `candidate`.
+    #[schema(schema_with = crate::fields::role, required = true)]
     pub role: Option<String>,
+    #[schema(schema_with = crate::fields::optional_phone)]
     pub phone: Option<String>,
     /// `YYYY-MM-DD`.
+    #[schema(schema_with = crate::fields::optional_date)]
     pub date_of_birth: Option<String>,
     /// `M` or `F`.
+    #[schema(schema_with = crate::fields::optional_sexe)]
     pub sexe: Option<String>,
     /// `interne` or `externe`; candidates only (default `externe`).
+    #[schema(schema_with = crate::fields::optional_candidate_kind)]
     pub candidate_status: Option<String>,
 }
 

@@ -43,9 +43,10 @@ pub struct DetailedApplicationsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// One status (`pending` is read as `candidature`).
+    #[param(schema_with = crate::fields::application_status)]
     status_filter: Option<String>,
     #[param(value_type = Option<Uuid>)]
     job_offer_id: Option<String>,

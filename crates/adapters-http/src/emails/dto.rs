@@ -13,10 +13,13 @@ pub struct SendEmailRequest {
     #[schema(format = "email")]
     pub to: String,
     /// 1 to 255 characters, no line break.
+    #[schema(min_length = 1, max_length = 255)]
     pub subject: String,
     /// The text, at least one character (50 000 at most).
+    #[schema(min_length = 1, max_length = 50_000)]
     pub body: String,
     /// Shown as text inside the service's layout, never as HTML (S8); 50 000 characters at most.
+    #[schema(max_length = 50_000)]
     pub html_body: Option<String>,
     /// Copies; `to`, `cc` and `bcc` together: 50 recipients at most.
     pub cc: Option<Vec<String>>,

@@ -26,9 +26,10 @@ pub struct LogsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// `queued`, `sent`, `failed` or `dead`.
+    #[param(schema_with = crate::fields::mail_status)]
     status_filter: Option<String>,
     /// Rows whose recipients contain this text (case ignored).
     to: Option<String>,

@@ -308,3 +308,70 @@ mod tests {
         assert!(patch.interview_date.flatten().is_some());
     }
 }
+
+/// The body of an evaluation's create (`create`: `application_id` required) or update, as documented, drawn from the
+/// protocol's response body `B` so that the two list the same fields: each optional (absent fields stay), `null`
+/// clearing the nullable ones; scores 0 to 20 with two decimals at most (I6), as numbers (F3) or the decimal text
+/// the legacy service sent; dates as RFC 3339 or `YYYY-MM-DD`; `status` one of its words. The computed fields (`id`,
+/// `overall_score`, `evaluator_id`, the times) and any unknown field are ignored.
+fn request_schema<B: ToSchema>(create: bool) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use serde_json::json;
+    let mut schema = serde_json::to_value(B::schema()).unwrap_or_default();
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for computed in ["id", "application_id", "evaluator_id", "overall_score", "created_at", "updated_at"] {
+            properties.remove(computed);
+        }
+        for (name, property) in properties.iter_mut() {
+            let kind = property.get("type").cloned().unwrap_or_default();
+            if kind == json!("number") || kind == json!(["number", "null"]) {
+                *property = json!({"anyOf": [
+                    {"type": "number", "minimum": 0, "maximum": 20},
+                    {"type": "string", "pattern": r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"},
+                    {"type": "null"},
+                ]});
+            } else if property.get("format") == Some(&json!("date-time")) {
+                *property = json!({"type": ["string", "null"], "example": "2026-12-14T09:30:00Z"});
+            } else if name == "status" {
+                let words: Vec<&str> = EvaluationStatus::ALL.iter().map(|s| s.as_str()).collect();
+                *property = json!({"type": "string", "enum": words});
+            }
+        }
+        if create {
+            properties.insert("application_id".to_owned(), json!({"type": "string", "format": "uuid"}));
+        }
+    }
+    if let Some(object) = schema.as_object_mut() {
+        if create {
+            object.insert("required".to_owned(), json!(["application_id"]));
+        } else {
+            object.remove("required");
+        }
+    }
+    serde_json::from_value(schema).unwrap_or_else(|_| utoipa::openapi::ObjectBuilder::new().into())
+}
+
+/// A documented request body of the evaluations (`request_schema`), named after its protocol's response body.
+macro_rules! evaluation_request {
+    ($($name:ident = $body:ty, $create:literal;)+) => {
+        $(
+            #[doc = concat!("The body of `", stringify!($name), "` (see `request_schema`).")]
+            #[derive(Debug)]
+            pub(crate) struct $name;
+
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                    request_schema::<$body>($create)
+                }
+            }
+
+            impl ToSchema for $name {}
+        )+
+    };
+}
+
+evaluation_request! {
+    Protocol1Create = Protocol1Body, true;
+    Protocol1Update = Protocol1Body, false;
+    Protocol2Create = Protocol2Body, true;
+    Protocol2Update = Protocol2Body, false;
+}

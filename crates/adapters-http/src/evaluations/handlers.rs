@@ -83,7 +83,7 @@ async fn by_application<F: WireProtocol>(
 /// One protocol's module: its route table and its four documented handlers, over the generic ones above.
 macro_rules! protocol_routes {
     (
-        $module:ident, $fields:ty, $body:ty,
+        $module:ident, $fields:ty, $body:ty, requests($create_body:ty, $update_body:ty),
         paths($collection:literal, $item:literal, $of_application:literal),
         operations($create_op:literal, $get_op:literal, $update_op:literal, $list_op:literal),
         create_doc = $create_doc:literal,
@@ -112,7 +112,7 @@ macro_rules! protocol_routes {
                         operation_id = $create_op,
                         tag = "Évaluations",
                         security(("bearer" = [])),
-                        request_body(content = Object, description = $create_doc),
+                        request_body(content = $create_body, description = $create_doc),
                         responses(
                             (status = 201, body = $body),
                             (status = 401, body = ErrorBody),
@@ -164,7 +164,7 @@ macro_rules! protocol_routes {
                         tag = "Évaluations",
                         security(("bearer" = [])),
                         params(("evaluation_id" = Uuid, Path, description = "Identifiant de l'évaluation")),
-                        request_body(content = Object, description = $update_doc),
+                        request_body(content = $update_body, description = $update_doc),
                         responses(
                             (status = 200, body = $body),
                             (status = 401, body = ErrorBody),
@@ -211,6 +211,7 @@ macro_rules! protocol_routes {
 
 protocol_routes! {
     protocol1, seeg_domain::evaluations::Protocol1Fields, super::Protocol1Body,
+    requests(crate::evaluations::dto::Protocol1Create, crate::evaluations::dto::Protocol1Update),
     paths(
         "/api/v1/evaluations/protocol1",
         "/api/v1/evaluations/protocol1/{evaluation_id}",
@@ -233,6 +234,7 @@ protocol_routes! {
 
 protocol_routes! {
     protocol2, seeg_domain::evaluations::Protocol2Fields, super::Protocol2Body,
+    requests(crate::evaluations::dto::Protocol2Create, crate::evaluations::dto::Protocol2Update),
     paths(
         "/api/v1/evaluations/protocol2",
         "/api/v1/evaluations/protocol2/{evaluation_id}",

@@ -77,19 +77,21 @@ pub struct SlotCancelled {
 }
 
 /// The body of `POST /interviews/slots` (legacy `SlotCreate`), as documented; the handler reads it field by field.
+/// The labels are trimmed, then hold at most 255 characters (`notes` 5 000).
 #[allow(dead_code)] // describes the body in OpenAPI only
 #[derive(ToSchema)]
 pub struct SlotCreate {
-    /// `YYYY-MM-DD`.
-    #[schema(example = "2026-12-14")]
+    /// `YYYY-MM-DD`, a real day from 1900.
+    #[schema(example = "2026-12-14", format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     date: String,
-    /// `HH:MM:SS`.
-    #[schema(example = "09:30:00")]
+    /// `HH:MM:SS`, a real time of day.
+    #[schema(example = "09:30:00", pattern = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$")]
     time: String,
     application_id: Uuid,
     candidate_name: Option<String>,
     job_title: Option<String>,
     /// `scheduled` only (the default).
+    #[schema(schema_with = crate::fields::scheduled)]
     status: Option<String>,
     location: Option<String>,
     notes: Option<String>,
@@ -101,14 +103,18 @@ pub struct SlotCreate {
 #[derive(ToSchema)]
 pub struct SlotUpdate {
     /// `YYYY-MM-DD`: moves the slot.
+    #[schema(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", nullable = false)]
     date: Option<String>,
     /// `HH:MM:SS`: moves the slot.
+    #[schema(pattern = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$", nullable = false)]
     time: Option<String>,
     /// The slot's own application only: a slot does not change applications.
+    #[schema(nullable = false)]
     application_id: Option<Uuid>,
     candidate_name: Option<String>,
     job_title: Option<String>,
     /// `scheduled`, `completed` or `cancelled` (cancels, as `DELETE`).
+    #[schema(schema_with = crate::fields::slot_status, required = false)]
     status: Option<String>,
     location: Option<String>,
     notes: Option<String>,

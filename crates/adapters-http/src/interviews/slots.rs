@@ -62,12 +62,13 @@ pub struct SlotsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 50).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// Slots of this application.
     #[param(value_type = Option<uuid::Uuid>)]
     application_id: Option<String>,
     /// `scheduled`, `completed` or `cancelled`.
+    #[param(schema_with = crate::fields::slot_status)]
     status: Option<String>,
     /// `true`: free (cancelled) slots; `false`: taken ones.
     #[param(value_type = Option<bool>)]

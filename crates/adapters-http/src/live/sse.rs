@@ -11,7 +11,7 @@ use bytes::Bytes;
 use seeg_application::identity::TokenKind;
 use seeg_application::live::{Cursor, LiveStream};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::events::{encode, sse_frame};
 use crate::error::{ApiError, ErrorBody};
@@ -29,6 +29,20 @@ pub(crate) struct StreamQuery {
     ticket: Option<String>,
 }
 
+/// One event of the stream as a client's parser reads it (OpenAPI 3.1: the schema of a `text/event-stream`
+/// describes each event): `event` names it, `data` is its JSON text, `id` resumes the stream (`notifications:new`),
+/// `retry` is the reconnection delay in milliseconds. Comment lines (`: ping`) are no event.
+#[allow(dead_code)] // describes the stream in OpenAPI only
+#[derive(ToSchema)]
+pub(crate) struct SseEvent {
+    #[schema(example = "notifications:unread_count")]
+    event: String,
+    #[schema(example = "{\"type\":\"notifications:unread_count\",\"count\":0}")]
+    data: String,
+    id: Option<String>,
+    retry: Option<u64>,
+}
+
 /// The caller's live notifications, as Server-Sent Events: `notifications:new` (its `id` resumes the stream),
 /// `notifications:unread_count`, `notifications:updated`, `notifications:updated_all`.
 #[utoipa::path(
@@ -42,7 +56,7 @@ pub(crate) struct StreamQuery {
         ("Last-Event-ID" = Option<String>, Header, description = "L'`id` du dernier événement reçu : le flux reprend après"),
     ),
     responses(
-        (status = 200, description = "Flux `text/event-stream`", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Flux `text/event-stream`", content_type = "text/event-stream", body = SseEvent),
         (status = 401, description = "Jeton ou ticket absent, invalide ou expiré", body = ErrorBody),
         (status = 422, description = "`Last-Event-ID` illisible", body = ErrorBody),
         (status = 429, description = "`too_many_streams` : trop de flux ouverts pour ce compte", body = ErrorBody),

@@ -31,7 +31,7 @@ pub struct NotificationsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// `true`: the unread ones only (default `false`).
     #[param(value_type = Option<bool>)]
@@ -50,8 +50,10 @@ pub struct NotificationsQuery {
     #[param(value_type = Option<String>)]
     date_to: Option<String>,
     /// `created_at` (default) or `title`; ties are broken by id.
+    #[param(schema_with = crate::fields::notification_sort)]
     sort: Option<String>,
     /// `desc` (default) or `asc`.
+    #[param(schema_with = crate::fields::sort_order)]
     order: Option<String>,
 }
 

@@ -131,6 +131,107 @@ fn questions(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> Option<
     }
 }
 
+/// The body of `POST /jobs/` (legacy `JobOfferCreate`), as documented: `offer_changes` reads it field by field and
+/// the domain checks the whole offer (`seeg_domain::offers::rules`: lengths counted after trimming, salary range,
+/// contract type, deadlines in the future, K3 question limits). Texts are trimmed before they are counted, so only
+/// their least length is a schema constraint: at most 200 characters for `title`, 20 000 for `description`, 100 for
+/// `location` and `department`, 5 000 for `profile` and 255 for the other texts. Unknown fields are ignored.
+#[allow(dead_code)] // describes the body in OpenAPI only
+#[derive(utoipa::ToSchema)]
+pub struct JobOfferCreate {
+    #[schema(min_length = 5)]
+    title: String,
+    #[schema(min_length = 20)]
+    description: String,
+    #[schema(min_length = 2)]
+    location: String,
+    /// `CDI`, `CDD`, `Stage`, `Alternance` or `Freelance` (case and accents ignored).
+    #[schema(example = "CDI")]
+    contract_type: String,
+    department: Option<String>,
+    /// FCFA, at most `salary_max`.
+    #[schema(minimum = 0)]
+    salary_min: Option<i64>,
+    #[schema(minimum = 0)]
+    salary_max: Option<i64>,
+    salary_note: Option<String>,
+    #[schema(max_items = 50)]
+    requirements: Option<Vec<String>>,
+    #[schema(max_items = 50)]
+    benefits: Option<Vec<String>>,
+    #[schema(max_items = 50)]
+    responsibilities: Option<Vec<String>>,
+    /// `draft`, `active` (the default), `closed` or `archived`.
+    #[schema(schema_with = crate::fields::offer_status, required = false)]
+    status: Option<String>,
+    /// Who sees it: `tous` (the default), `interne` or `externe`.
+    #[schema(schema_with = crate::fields::offer_visibility, required = false)]
+    offer_status: Option<String>,
+    /// RFC 3339, or a naive date-time or `YYYY-MM-DD` read as UTC; in the future.
+    #[schema(example = "2026-12-31T23:59:59Z")]
+    application_deadline: Option<String>,
+    #[schema(example = "2026-12-31T23:59:59Z")]
+    date_limite: Option<String>,
+    #[schema(example = "2027-01-15")]
+    start_date: Option<String>,
+    reporting_line: Option<String>,
+    profile: Option<String>,
+    categorie_metier: Option<String>,
+    job_grade: Option<String>,
+    /// At most 7 métier, 3 talent and 3 paradigme questions of at most 1 000 characters (K3).
+    #[schema(value_type = Option<Object>)]
+    questions_mtp: Option<serde_json::Value>,
+}
+
+/// The body of `PUT /jobs/{job_id}` (legacy `JobOfferUpdate`): the fields of `JobOfferCreate`, each optional (absent
+/// fields stay); `title`, `description`, `location`, `contract_type`, `status` and `offer_status` may not be `null`.
+#[allow(dead_code)] // describes the body in OpenAPI only
+#[derive(utoipa::ToSchema)]
+pub struct JobOfferUpdate {
+    #[schema(min_length = 5, nullable = false)]
+    title: Option<String>,
+    #[schema(min_length = 20, nullable = false)]
+    description: Option<String>,
+    #[schema(min_length = 2, nullable = false)]
+    location: Option<String>,
+    /// `CDI`, `CDD`, `Stage`, `Alternance` or `Freelance` (case and accents ignored).
+    #[schema(example = "CDI", nullable = false)]
+    contract_type: Option<String>,
+    department: Option<String>,
+    /// FCFA, at most `salary_max`.
+    #[schema(minimum = 0)]
+    salary_min: Option<i64>,
+    #[schema(minimum = 0)]
+    salary_max: Option<i64>,
+    salary_note: Option<String>,
+    #[schema(max_items = 50)]
+    requirements: Option<Vec<String>>,
+    #[schema(max_items = 50)]
+    benefits: Option<Vec<String>>,
+    #[schema(max_items = 50)]
+    responsibilities: Option<Vec<String>>,
+    /// `draft`, `active` (the default), `closed` or `archived`.
+    #[schema(schema_with = crate::fields::offer_status, required = false)]
+    status: Option<String>,
+    /// Who sees it: `tous` (the default), `interne` or `externe`.
+    #[schema(schema_with = crate::fields::offer_visibility, required = false)]
+    offer_status: Option<String>,
+    /// RFC 3339, or a naive date-time or `YYYY-MM-DD` read as UTC; in the future.
+    #[schema(example = "2026-12-31T23:59:59Z")]
+    application_deadline: Option<String>,
+    #[schema(example = "2026-12-31T23:59:59Z")]
+    date_limite: Option<String>,
+    #[schema(example = "2027-01-15")]
+    start_date: Option<String>,
+    reporting_line: Option<String>,
+    profile: Option<String>,
+    categorie_metier: Option<String>,
+    job_grade: Option<String>,
+    /// At most 7 métier, 3 talent and 3 paradigme questions of at most 1 000 characters (K3).
+    #[schema(value_type = Option<Object>)]
+    questions_mtp: Option<serde_json::Value>,
+}
+
 /// The changes a create or update body asks for (legacy `JobOfferCreate` / `JobOfferUpdate`). Types are checked
 /// here; the rules (lengths, salary range, contract type, deadlines, …) by the domain, on the whole offer.
 /// Unknown fields are ignored, as the legacy service did (`recruiter_id` comes from the token).

@@ -147,7 +147,7 @@ pub struct PublicJobsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (≥ 1, default 100; larger values are served as 100, as the legacy service did).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1)]
     limit: Option<String>,
     /// Part of the location; case and accents are ignored (`libreville`, `NDJOLÉ`).
     location: Option<String>,

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::changes::offer_changes;
+use super::changes::{JobOfferCreate, JobOfferUpdate, offer_changes};
 use super::public::{JobPublic, QuestionsMtp};
 use crate::auth::Caller;
 use crate::body::Deferred;
@@ -125,11 +125,36 @@ pub struct JobPublicOpen {
 }
 
 /// One item of `GET /jobs/`: the full `Job` for staff, the `JobPublic` fields for candidates.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum JobListItem {
     Staff(JobBody),
     Candidate(JobPublicOpen),
+}
+
+/// `anyOf`, not the `oneOf` the derive writes for an untagged enum: a `Job` has every field of a `JobPublicOpen`, so
+/// a staff item matches both schemas (the schema fuzzing refused every staff list under `oneOf`).
+impl utoipa::PartialSchema for JobListItem {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, Ref};
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name(<JobBody as ToSchema>::name()))
+            .item(Ref::from_schema_name(<JobPublicOpen as ToSchema>::name()))
+            .description(Some(
+                "One item of `GET /jobs/`: the full `Job` for staff, the `JobPublic` fields for candidates.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for JobListItem {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema as _;
+        schemas.push((<JobBody as ToSchema>::name().into_owned(), JobBody::schema()));
+        <JobBody as ToSchema>::schemas(schemas);
+        schemas.push((<JobPublicOpen as ToSchema>::name().into_owned(), JobPublicOpen::schema()));
+        <JobPublicOpen as ToSchema>::schemas(schemas);
+    }
 }
 
 /// The largest page of the offer lists (legacy `limit` 1..=1000).
@@ -145,10 +170,11 @@ pub struct JobsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// Staff only: `draft`, `active`, `closed` or `archived` (default: every status). Candidates always see
     /// active offers only, whatever they pass.
+    #[param(schema_with = crate::fields::offer_status)]
     status_filter: Option<String>,
     /// Part of the location; case and accents are ignored.
     location: Option<String>,
@@ -269,7 +295,7 @@ pub(crate) async fn get_job(
     operation_id = "create_job",
     tag = "Offres d'emploi",
     security(("bearer" = [])),
-    request_body(content = Object, description = "Champs de l'offre (legacy `JobOfferCreate`)"),
+    request_body(content = JobOfferCreate, description = "Champs de l'offre (legacy `JobOfferCreate`)"),
     responses(
         (status = 201, body = JobBody),
         (status = 401, body = ErrorBody),
@@ -299,7 +325,7 @@ pub(crate) async fn create_job(
     tag = "Offres d'emploi",
     security(("bearer" = [])),
     params(("job_id" = Uuid, Path, description = "Identifiant de l'offre")),
-    request_body(content = Object, description = "Champs à modifier (legacy `JobOfferUpdate`)"),
+    request_body(content = JobOfferUpdate, description = "Champs à modifier (legacy `JobOfferUpdate`)"),
     responses(
         (status = 200, body = JobBody),
         (status = 401, body = ErrorBody),

@@ -110,6 +110,7 @@ pub const ACCESS_REQUESTS_DEFAULT_LIMIT: u64 = 100;
 #[into_params(parameter_in = Query)]
 pub struct AccessRequestsQuery {
     /// `pending`, `approved` or `rejected`.
+    #[param(schema_with = crate::fields::access_request_status)]
     status_filter: Option<String>,
     /// `true` or `false`.
     #[param(value_type = Option<bool>)]
@@ -118,7 +119,7 @@ pub struct AccessRequestsQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=500, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
 }
 
@@ -221,6 +222,7 @@ pub struct ApproveRequest {
 pub struct RejectRequest {
     pub request_id: Uuid,
     /// At least 20 characters once trimmed; told to the candidate.
+    #[schema(min_length = 20)]
     pub rejection_reason: String,
 }
 

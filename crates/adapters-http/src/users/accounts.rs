@@ -218,17 +218,21 @@ pub struct UsersQuery {
     #[param(value_type = Option<u64>)]
     skip: Option<String>,
     /// Page size (1..=1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
     /// Part of the first name, last name or e-mail; case and accents are ignored.
     q: Option<String>,
     /// `admin`, `recruiter`, `observer` or `candidate`.
+    #[param(schema_with = crate::fields::role)]
     role: Option<String>,
     /// `actif`, `en_attente`, `inactif`, `bloqué` or `archivé`.
+    #[param(schema_with = crate::fields::user_status)]
     statut: Option<String>,
     /// `first_name`, `last_name`, `email` or `created_at` (default).
+    #[param(schema_with = crate::fields::user_sort)]
     sort: Option<String>,
     /// `asc` or `desc` (default).
+    #[param(schema_with = crate::fields::sort_order)]
     order: Option<String>,
 }
 
