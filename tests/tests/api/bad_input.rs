@@ -666,6 +666,64 @@ fn field_cases(base: &Map<String, Value>, field: &str, schema: &Value) -> Vec<(S
     cases
 }
 
+/// Objects whose inside is the client's, stored as given: a draft's `form_data` and `ui_state` (legacy R27).
+const OPAQUE_FIELDS: [&str; 2] = ["form_data", "ui_state"];
+
+/// Bad values one level down, by the type of the valid value: each key of an object field
+/// (`mtp_answers.reponses_metier`) and of the first object of an array field (`documents[0].document_type`).
+fn nested_cases(base: &Map<String, Value>) -> Vec<(String, Vec<u8>)> {
+    let mut cases = Vec::new();
+    for (field, value) in base.iter().filter(|(field, _)| !OPAQUE_FIELDS.contains(&field.as_str())) {
+        let (inner, path) = match value {
+            Value::Object(inner) => (inner, field.clone()),
+            Value::Array(items) => match items.first() {
+                Some(Value::Object(inner)) => (inner, format!("{field}[0]")),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        for (key, valid) in inner {
+            // Each bad value as JSON, or as raw text where JSON cannot hold it (placed where `RAW` is).
+            let bad: Vec<(&str, Value, Option<&[u8]>)> = match valid {
+                Value::String(_) => vec![
+                    ("a number", json!(12345), None),
+                    ("an object", json!({"a": 1}), None),
+                    ("100 KB", json!("x".repeat(100 * 1024)), None),
+                    ("invalid UTF-8", json!(RAW), Some(b"\"\xFF\xFE\"")),
+                ],
+                Value::Number(_) => {
+                    vec![("a word", json!("abc"), None), ("-1", json!(-1), None), ("1e999", json!(RAW), Some(b"1e999"))]
+                }
+                Value::Bool(_) => vec![("a word", json!("oui"), None), ("an array", json!([]), None)],
+                Value::Array(_) => vec![
+                    ("an object", json!({}), None),
+                    ("an array of numbers", json!([12345]), None),
+                    ("an array of 100 KB strings", json!(["x".repeat(100 * 1024)]), None),
+                ],
+                _ => vec![("an array", json!([]), None), ("a word", json!("texte"), None)],
+            };
+            for (name, replacement, raw) in bad {
+                let mut body = base.clone();
+                let target = match body.get_mut(field) {
+                    Some(Value::Object(inner)) => Some(inner),
+                    Some(Value::Array(items)) => items.first_mut().and_then(Value::as_object_mut),
+                    _ => None,
+                };
+                if let Some(target) = target {
+                    target.insert(key.clone(), replacement);
+                }
+                let body = Value::Object(body);
+                let bytes = match raw {
+                    Some(raw) => with_raw(&body, raw),
+                    None => serde_json::to_vec(&body).expect("JSON"),
+                };
+                cases.push((format!("body.{path}.{key}: {name}"), bytes));
+            }
+        }
+    }
+    cases
+}
+
 fn json_header() -> (String, Vec<u8>) {
     ("Content-Type".to_owned(), b"application/json".to_vec())
 }
@@ -754,6 +812,8 @@ fn cases(world: &World, doc: &Value, op: &Operation, token: Option<&str>) -> Vec
         if schema["enum"].is_array() {
             values.push(("an unknown enum value", "valeur_inconnue".to_owned()));
         }
+        // The parameter twice, each value a valid one's shape: which one counts is the service's to refuse.
+        values.push(("given twice", format!("1&{param}=2")));
         for (name, value) in values {
             let target = format!("{}?{param}={value}", real_path()).into_bytes();
             let mut query_case = case(format!("query.{param}: {name}"), target, Vec::new(), Vec::new());
@@ -765,24 +825,9 @@ fn cases(world: &World, doc: &Value, op: &Operation, token: Option<&str>) -> Vec
         }
     }
 
-    // Header parameters the operation reads (the webhook's token is the credential, not input).
-    for header in op.header_params.iter().filter(|h| !h.eq_ignore_ascii_case("x-webhook-token")) {
-        // Only a route without a body: with one, its body would decide.
-        if !op.bodies.is_empty() {
-            continue;
-        }
-        for (name, value) in [("invalid UTF-8", b"\xFF\xFE".to_vec()), ("not readable", b"pas lisible".to_vec())] {
-            found.push(case(
-                format!("header.{header}: {name}"),
-                real_path().into_bytes(),
-                vec![(header.clone(), value)],
-                Vec::new(),
-            ));
-        }
-    }
-
     // Bodies.
     let target = real_path().into_bytes();
+    let mut json_base: Option<Vec<u8>> = None;
     for (media, schema) in &op.bodies {
         if media == "application/json" {
             let base = world.bodies.get(&key).cloned().unwrap_or_else(|| {
@@ -794,6 +839,7 @@ fn cases(world: &World, doc: &Value, op: &Operation, token: Option<&str>) -> Vec
             });
             let base = base.as_object().cloned().unwrap_or_default();
             let valid = serde_json::to_vec(&base).expect("JSON");
+            json_base = Some(valid.clone());
             let half = valid[..valid.len() / 2].to_vec();
             for (name, bytes) in [
                 ("`{`".to_owned(), b"{".to_vec()),
@@ -803,6 +849,7 @@ fn cases(world: &World, doc: &Value, op: &Operation, token: Option<&str>) -> Vec
                 ("a string".to_owned(), b"\"texte\"".to_vec()),
                 ("a number".to_owned(), b"42".to_vec()),
                 ("invalid UTF-8 outside strings".to_owned(), b"{\xFF\xFE}".to_vec()),
+                ("nested 30 000 deep".to_owned(), [vec![b'['; 30_000], vec![b']'; 30_000]].concat()),
                 ("empty".to_owned(), Vec::new()),
             ] {
                 if bytes.is_empty() && !op.body_required {
@@ -836,6 +883,9 @@ fn cases(world: &World, doc: &Value, op: &Operation, token: Option<&str>) -> Vec
                     found.push(case(name, target.clone(), vec![json_header()], bytes));
                 }
             }
+            for (name, bytes) in nested_cases(&base) {
+                found.push(case(name, target.clone(), vec![json_header()], bytes));
+            }
         } else if media == "application/x-www-form-urlencoded" {
             let form = |text: &str| text.as_bytes().to_vec();
             let header = || vec![("Content-Type".to_owned(), b"application/x-www-form-urlencoded".to_vec())];
@@ -865,6 +915,23 @@ fn cases(world: &World, doc: &Value, op: &Operation, token: Option<&str>) -> Vec
                 ),
             ] {
                 found.push(case(format!("multipart: {name}"), target.clone(), vec![("Content-Type".to_owned(), content_type)], bytes));
+            }
+        }
+    }
+    // Header parameters the operation reads (the webhook's token is the credential, not input), each unreadable in
+    // turn, with the operation's valid body if it takes one: only the header is wrong.
+    let headers_body = json_base.map(|body| (vec![json_header()], body));
+    if op.bodies.is_empty() || headers_body.is_some() {
+        let (body_headers, body) = headers_body.unwrap_or_default();
+        for header in op.header_params.iter().filter(|h| !h.eq_ignore_ascii_case("x-webhook-token")) {
+            for (name, value) in [
+                ("invalid UTF-8", b"\xFF\xFE".to_vec()),
+                ("not readable", b"pas lisible".to_vec()),
+                ("300 characters", vec![b'x'; 300]),
+            ] {
+                let mut headers = body_headers.clone();
+                headers.push((header.clone(), value));
+                found.push(case(format!("header.{header}: {name}"), target.clone(), headers, body.clone()));
             }
         }
     }
@@ -915,12 +982,17 @@ async fn every_operation_answers_bad_input_with_a_4xx_and_the_f1_body(backend: B
             violations.push(format!("{label}: only {body_cases} body cases (at least {MIN_BODY_CASES} owed)"));
         }
         let mut answered = 0;
+        // Cases that got past authentication and the role check: none would mean the catalogue proved nothing.
+        let mut reached = 0;
         for case in &list {
             total_cases += 1;
             match send(&address, case).await {
                 Err(error) => violations.push(format!("{label} [{}]: no answer: {error}", case.name)),
                 Ok(raw) => {
                     answered += 1;
+                    if ![401, 403].contains(&raw.status) {
+                        reached += 1;
+                    }
                     let lenient = LEGACY_LENIENT
                         .iter()
                         .any(|(op, case_prefix)| *op == label && case.name.starts_with(case_prefix));
@@ -938,6 +1010,9 @@ async fn every_operation_answers_bad_input_with_a_4xx_and_the_f1_body(backend: B
             }
         }
         slowest.push((started.elapsed(), label.clone()));
+        if reached == 0 {
+            violations.push(format!("{label}: every case was refused by authentication or the role check"));
+        }
         if answered >= MIN_CASES {
             covered += 1;
         } else {
@@ -990,3 +1065,44 @@ fn probe(world: &World, op: &Operation, token: &str) -> Case {
 }
 
 on_backends!(Sqlite, Postgres => every_operation_answers_bad_input_with_a_4xx_and_the_f1_body);
+
+/// The judge itself: what F1 forbids is reported, a proper refusal is not.
+#[test]
+fn the_judge_reports_what_f1_forbids() {
+    let answer = |status: u16, body: &Value, request_id: &str| Raw {
+        status,
+        headers: vec![
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+            ("X-Request-ID".to_owned(), request_id.to_owned()),
+        ],
+        body: serde_json::to_vec(body).unwrap(),
+    };
+    let proper = json!({"detail": "Données invalides : body", "code": "validation_error", "status": 422,
+                        "request_id": "r1", "errors": [{"field": "body", "message": "corps JSON mal formé (ligne 1, colonne 1)"}]});
+    assert_eq!(judge(&answer(422, &proper, "r1")), Vec::<String>::new());
+    let refused = |status: u16, body: Value, request_id: &str| !judge(&answer(status, &body, request_id)).is_empty();
+    assert!(refused(
+        500,
+        json!({"detail": "Erreur", "code": "internal_error", "status": 500, "request_id": "r1"}),
+        "r1"
+    ));
+    assert!(refused(201, json!({"id": 1}), "r1"), "a 2xx for bad input");
+    assert!(
+        refused(422, json!({"detail": "Données", "code": "bad_request", "status": 422, "request_id": "r1"}), "r1"),
+        "a code whose catalogue status differs"
+    );
+    assert!(
+        refused(422, json!({"detail": "x", "code": "nope", "status": 422, "request_id": "r1"}), "r1"),
+        "unknown code"
+    );
+    let english = json!({"detail": "Json deserialize error: EOF while parsing", "code": "bad_request", "status": 400,
+                         "request_id": "r1"});
+    assert!(refused(400, english, "r1"), "English detail");
+    assert!(refused(422, proper.clone(), "r2"), "request_id not the header's");
+    let mut without_errors = proper;
+    without_errors["errors"] = json!([]);
+    assert!(refused(422, without_errors, "r1"), "a validation_error without errors");
+    let bodiless = Raw { status: 400, headers: Vec::new(), body: Vec::new() };
+    assert!(!judge(&bodiless).is_empty(), "a bodiless 400");
+    assert_eq!(english_words("valeurs admises : created_at, failed ; fin %%EOF attendue"), Vec::<String>::new());
+}
