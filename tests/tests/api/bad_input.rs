@@ -934,6 +934,21 @@ fn cases(world: &World, doc: &Value, op: &Operation, token: Option<&str>) -> Vec
                 found.push(case(format!("header.{header}: {name}"), target.clone(), headers, body.clone()));
             }
         }
+        // A bearer token that is no token, in place of the caller's (real ids, a valid body): a 401, never the
+        // route's work done.
+        if op.bearer {
+            for (name, value) in [
+                ("not a token", b"Bearer pas-un-jeton".to_vec()),
+                ("invalid UTF-8", b"Bearer \xFF\xFE".to_vec()),
+                ("10 KB", [b"Bearer ".to_vec(), vec![b'a'; 10 * 1024]].concat()),
+            ] {
+                let mut headers = body_headers.clone();
+                headers.push(("Authorization".to_owned(), value));
+                let mut unauthenticated = case(format!("Authorization: {name}"), target.clone(), headers, body.clone());
+                unauthenticated.token = None;
+                found.push(unauthenticated);
+            }
+        }
     }
     found
 }
