@@ -1079,7 +1079,7 @@ fn probe(world: &World, op: &Operation, token: &str) -> Case {
     }
 }
 
-on_backends!(Sqlite, Postgres => every_operation_answers_bad_input_with_a_4xx_and_the_f1_body);
+on_backends!(Sqlite, Postgres => every_operation_answers_bad_input_with_a_4xx_and_the_f1_body, an_unreadable_logout_body_ends_no_session);
 
 /// The judge itself: what F1 forbids is reported, a proper refusal is not.
 #[test]
@@ -1120,4 +1120,39 @@ fn the_judge_reports_what_f1_forbids() {
     let bodiless = Raw { status: 400, headers: Vec::new(), body: Vec::new() };
     assert!(!judge(&bodiless).is_empty(), "a bodiless 400");
     assert_eq!(english_words("valeurs admises : created_at, failed ; fin %%EOF attendue"), Vec::<String>::new());
+}
+
+/// The first defect the catalogue found, guarded by its consequence: a logout whose body cannot be read (it was
+/// read as "no body") ended every session of the account. Now it is a 422 and every session goes on; without a
+/// body, every session still ends.
+async fn an_unreadable_logout_body_ends_no_session(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let user = app.token_for(Role::Candidate, "deconnexion@example.com").await;
+    let session = app.log_in(&user.user.email).await;
+    let refresh = async |token: &str| app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": token})).await;
+    for (content_type, body) in [
+        ("application/json", &b"{"[..]),
+        ("application/json", br#"{"refresh_token": 42}"#),
+        ("application/json", b"[]"),
+        ("text/plain", br#"{"refresh_token": "x"}"#),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/logout"))
+            .bearer_auth(&session.access_token)
+            .header("content-type", content_type)
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        assert_eq!(status, 422, "{content_type} {}", String::from_utf8_lossy(body));
+    }
+    let renewed = refresh(&session.refresh_token).await;
+    assert_eq!(renewed.status, 200, "the session went on: {}", renewed.body);
+    let current = renewed.body["refresh_token"].as_str().expect("a new refresh token").to_owned();
+
+    let everything = app.client.post(app.url("/api/v1/auth/logout")).bearer_auth(&session.access_token).send().await;
+    assert_eq!(everything.unwrap().status(), 200, "without a body every session ends");
+    assert_eq!(refresh(&current).await.status, 401);
 }
