@@ -14,14 +14,15 @@ use std::future::{Ready, ready};
 use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
-use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::error::{JsonPayloadError, PayloadError, UrlencodedError};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
 use futures_util::StreamExt as _;
 use serde::de::DeserializeOwned;
+use serde_json::error::Category;
 
 use crate::budget::{BodyAllowance, BodyBudget, ChargedError};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 /// JSON bodies up to `limit` bytes (413 beyond, before decoding; 422 for a malformed one). Routes that take larger
 /// bodies register their own with a larger limit.
@@ -41,8 +42,51 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         JsonPayloadError::Payload(payload) if is_nul_in_json(&payload) => {
             ApiError::invalid("body", NulInJson.to_string()).into()
         }
-        other => ApiError::invalid("body", format!("corps JSON invalide : {other}")).into(),
+        other => ApiError::Validation(vec![unreadable_json(&other)]).into(),
     }
+}
+
+/// Why a JSON body could not be read, in French (serde's and the framework's wording is English, F1), naming
+/// the field when serde says which (`body.email` for a missing `email`).
+fn unreadable_json(error: &JsonPayloadError) -> FieldError {
+    let (field, message) = match error {
+        JsonPayloadError::ContentType => {
+            (None, "le corps doit être du JSON, avec l'en-tête Content-Type: application/json".to_owned())
+        }
+        JsonPayloadError::Deserialize(error) | JsonPayloadError::Serialize(error) => {
+            let at = format!("ligne {}, colonne {}", error.line(), error.column());
+            match error.classify() {
+                Category::Eof => (None, format!("corps JSON incomplet ({at})")),
+                Category::Syntax => (None, format!("corps JSON mal formé ({at})")),
+                Category::Io => (None, "corps JSON illisible".to_owned()),
+                Category::Data => {
+                    let english = error.to_string();
+                    let english = english.rsplit_once(" at line ").map_or(english.as_str(), |(message, _)| message);
+                    let (field, message) = crate::params::serde_message(english);
+                    (field, format!("{message} ({at})"))
+                }
+            }
+        }
+        JsonPayloadError::Payload(_) => (None, "le corps de la requête n'a pas pu être lu".to_owned()),
+        _ => (None, "corps JSON illisible".to_owned()),
+    };
+    let field = field.map_or_else(|| "body".to_owned(), |name| format!("body.{name}"));
+    FieldError { field, message }
+}
+
+/// A form body that cannot be read: 413 when over the limit (as a JSON body), otherwise a 422 in French.
+pub(crate) fn form_error(error: &UrlencodedError) -> ApiError {
+    let message = match error {
+        UrlencodedError::Overflow { limit, .. } => return ApiError::PayloadTooLarge { max_bytes: *limit },
+        UrlencodedError::ContentType => {
+            "le corps doit être un formulaire, avec l'en-tête Content-Type: application/x-www-form-urlencoded"
+        }
+        UrlencodedError::Parse(_) => "formulaire mal formé",
+        UrlencodedError::Encoding => "le formulaire doit être encodé en UTF-8",
+        UrlencodedError::Chunked | UrlencodedError::UnknownLength => "longueur du formulaire inconnue",
+        _ => "le formulaire n'a pas pu être lu",
+    };
+    ApiError::invalid("body", message)
 }
 
 /// The body of a write route, not yet read.
@@ -96,6 +140,12 @@ impl<T: DeserializeOwned + 'static> Deferred<T> {
     }
 }
 
+/// Whether the request carries a body: a `Content-Length` above 0, or a chunked one.
+pub(crate) fn declares_body(req: &HttpRequest) -> bool {
+    let length = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    length.is_some_and(|n| n > 0) || req.headers().contains_key(header::TRANSFER_ENCODING)
+}
+
 /// 413 at once for a body whose declared length is over `max_bytes` (a multipart form: a JSON body's
 /// `JsonConfig` does the same); one without a length is bounded as it is read (parts, text sizes, documents).
 pub(crate) fn refuse_declared_length(req: &HttpRequest, max_bytes: usize) -> Result<(), ApiError> {
@@ -113,7 +163,7 @@ pub(crate) fn api_error(error: &actix_web::Error) -> ApiError {
         Some(ApiError::PayloadTooLarge { max_bytes }) => ApiError::PayloadTooLarge { max_bytes: *max_bytes },
         Some(ApiError::Validation(fields)) => ApiError::Validation(fields.clone()),
         Some(ApiError::BodyTimeout) => ApiError::BodyTimeout,
-        _ => ApiError::invalid("body", format!("corps JSON invalide : {error}")),
+        _ => ApiError::invalid("body", "corps JSON illisible"),
     }
 }
 
@@ -167,14 +217,19 @@ impl NulScan {
 pub(crate) async fn guard_body(
     mut req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
     let encoded = req.headers().get_all(header::CONTENT_ENCODING).any(|value| {
         value
             .to_str()
             .map_or(true, |value| value.split(',').any(|coding| !coding.trim().eq_ignore_ascii_case("identity")))
     });
     if encoded {
-        return Err(ApiError::UnsupportedEncoding.into());
+        // A response, not an `Err`: the outer middleware then give it the request id and the usual headers.
+        let response = actix_web::ResponseError::error_response(&ApiError::UnsupportedEncoding);
+        return Ok(req.into_response(response).map_into_right_body());
     }
     let json = req
         .headers()
@@ -193,7 +248,7 @@ pub(crate) async fn guard_body(
         });
         req.set_payload(Payload::Stream { payload: Box::pin(checked) });
     }
-    next.call(req).await
+    next.call(req).await.map(actix_web::dev::ServiceResponse::map_into_left_body)
 }
 
 /// Whether a payload error is `guard_body`'s.

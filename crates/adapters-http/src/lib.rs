@@ -92,21 +92,15 @@ pub fn app(
     let document = state.api_document.clone();
     App::new()
         .app_data(web::Data::new(state))
-        .app_data(web::QueryConfig::default().error_handler(|error, _| {
-            ApiError::invalid("query", format!("paramètres de requête invalides : {error}")).into()
-        }))
-        .app_data(web::PathConfig::default().error_handler(|error, _| {
-            ApiError::invalid("path", format!("paramètre de chemin invalide : {error}")).into()
-        }))
+        .app_data(web::QueryConfig::default().error_handler(|error, _| params::query_error(&error).into()))
+        .app_data(web::PathConfig::default().error_handler(|error, _| params::path_error(&error).into()))
         .app_data(body::json_config(JSON_LIMIT))
         .app_data(web::Data::new(slow_bodies::BodyDeadlines {
             small: config.small_body_timeout,
             large: config.large_body_timeout,
         }))
         .app_data(
-            web::FormConfig::default()
-                .limit(JSON_LIMIT)
-                .error_handler(|error, _| ApiError::invalid("body", format!("formulaire invalide : {error}")).into()),
+            web::FormConfig::default().limit(JSON_LIMIT).error_handler(|error, _| body::form_error(&error).into()),
         )
         // First: `/api/v1/notifications/stream` and `/ws` are not notification ids.
         .configure(live::configure)
@@ -129,6 +123,8 @@ pub fn app(
         .default_service(web::to(routing::route_not_found))
         // Innermost: the body a handler reads, after the idempotency layer may have read and put it back.
         .wrap(actix_web::middleware::from_fn(body::guard_body))
+        // A query that is not UTF-8 once decoded is refused before any route reads it lossily.
+        .wrap(actix_web::middleware::from_fn(params::guard_query))
         // Inside the rate limits: a refused request never touches the key store.
         .wrap(actix_web::middleware::from_fn(idempotency::replay))
         // Every body within its deadline (O8), the idempotency layer's reading included.

@@ -232,6 +232,114 @@ pub(crate) fn timestamp(value: &Value) -> Result<DateTime<Utc>, String> {
     })
 }
 
+/// What serde's English message about a value says, in French, and the field it names when it names one
+/// (`missing field `email``): serde's wording never reaches a client (F1: `detail` and `errors` are French).
+/// `message` is without serde_json's position suffix (`at line 1 column 5`).
+pub(crate) fn serde_message(message: &str) -> (Option<String>, String) {
+    let quoted = message.split('`').nth(1).map(str::to_owned);
+    let (named, text) = if message.starts_with("missing field") {
+        (quoted, "champ obligatoire".to_owned())
+    } else if message.starts_with("unknown field") {
+        (quoted, "champ inconnu".to_owned())
+    } else if message.starts_with("duplicate field") {
+        (quoted, "champ en double".to_owned())
+    } else if message.starts_with("unknown variant") {
+        (None, "valeur inconnue".to_owned())
+    } else if message.starts_with("invalid type") {
+        (None, "valeur d'un type inattendu".to_owned())
+    } else if message.starts_with("invalid length") {
+        (None, "nombre d'éléments inattendu".to_owned())
+    } else if message.contains("out of range") || message.contains("too large") || message.contains("too small") {
+        (None, "nombre hors des limites acceptées".to_owned())
+    } else {
+        (None, "valeur illisible".to_owned())
+    };
+    (named.filter(|n| !n.is_empty()), text)
+}
+
+/// A query the framework could not read into its route's parameters: a 422 in French, naming the parameter when
+/// serde says which.
+pub(crate) fn query_error(error: &actix_web::error::QueryPayloadError) -> ApiError {
+    let english = match error {
+        actix_web::error::QueryPayloadError::Deserialize(error) => error.to_string(),
+        _ => String::new(),
+    };
+    let (name, message) = serde_message(&english);
+    ApiError::invalid(name.map_or_else(|| "query".to_owned(), |n| format!("query.{n}")), message)
+}
+
+/// A path the framework could not read into its route's parameters: a 422 in French.
+pub(crate) fn path_error(error: &actix_web::error::PathError) -> ApiError {
+    let english = match error {
+        actix_web::error::PathError::Deserialize(error) => error.to_string(),
+        _ => String::new(),
+    };
+    let (name, message) = serde_message(&english);
+    ApiError::invalid(name.map_or_else(|| "path".to_owned(), |n| format!("path.{n}")), message)
+}
+
+/// The first parameter of `query` (a raw query string) whose name or value, once percent-decoded, is not UTF-8
+/// or holds a NUL character, with what is wrong with it. The framework decodes invalid UTF-8 lossily (U+FFFD), so
+/// a route would search for or compare text the client never sent, and no parameter accepts a NUL (PostgreSQL
+/// cannot store it, and routes that ignore a legacy parameter would let it pass): such a query is refused whole
+/// (`guard_query`).
+pub(crate) fn unreadable_parameter(query: &str) -> Option<(String, &'static str)> {
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (name, value) = (percent_decoded(name), percent_decoded(value));
+        let problem = if std::str::from_utf8(&name).is_err() || std::str::from_utf8(&value).is_err() {
+            "doit être du texte UTF-8 valide"
+        } else if name.contains(&0) || value.contains(&0) {
+            "ne doit pas contenir de caractère de contrôle"
+        } else {
+            return None;
+        };
+        Some((String::from_utf8_lossy(&name).replace('\0', ""), problem))
+    })
+}
+
+/// `raw` with its `%XX` escapes and `+` (a space in a query) decoded; a `%` not followed by two hex digits stays.
+fn percent_decoded(raw: &str) -> Vec<u8> {
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = |i: usize| bytes.get(i).and_then(|b| char::from(*b).to_digit(16));
+        match (bytes[at], hex(at + 1), hex(at + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                decoded.push(u8::try_from(high * 16 + low).unwrap_or_default());
+                at += 3;
+            }
+            (b'+', _, _) => {
+                decoded.push(b' ');
+                at += 1;
+            }
+            (byte, _, _) => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    decoded
+}
+
+/// Middleware: a query whose decoded text is not UTF-8 or holds a NUL is a 422 naming the parameter, before any
+/// route reads it (see `unreadable_parameter`).
+pub(crate) async fn guard_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    if let Some((name, problem)) = unreadable_parameter(req.query_string()) {
+        let refusal = ApiError::invalid(format!("query.{name}"), problem);
+        let response = actix_web::ResponseError::error_response(&refusal);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req).await.map(actix_web::dev::ServiceResponse::map_into_left_body)
+}
+
 /// Collects every invalid field of a request body, so the client learns them all at once.
 #[derive(Debug, Default)]
 pub(crate) struct Fields(pub(crate) Vec<FieldError>);
@@ -271,6 +379,27 @@ mod tests {
         assert_eq!(query_uuid("candidate_id", Some(&id.to_string()), &mut errors), Some(id));
         assert_eq!(query_uuid("candidate_id", Some("42"), &mut errors), None);
         assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["query.candidate_id"]);
+    }
+
+    #[test]
+    fn serde_s_english_is_said_in_french_with_the_field_it_names() {
+        assert_eq!(serde_message("missing field `email`"), (Some("email".to_owned()), "champ obligatoire".to_owned()));
+        assert_eq!(serde_message("invalid type: integer `12`, expected a string").1, "valeur d'un type inattendu");
+        assert_eq!(serde_message("unknown variant `x`, expected one of `a`, `b`").0, None);
+        assert_eq!(serde_message("provided string was not `true` or `false`").1, "valeur illisible");
+    }
+
+    #[test]
+    fn a_query_whose_decoded_text_is_not_utf8_or_holds_a_nul_names_its_parameter() {
+        let named = |query: &str| unreadable_parameter(query).map(|(name, _)| name);
+        assert_eq!(named("skip=1&q=%FF%FE"), Some("q".to_owned()));
+        assert_eq!(named("a%FF=1"), Some("a\u{fffd}".to_owned()));
+        assert_eq!(
+            unreadable_parameter("order=a%00b"),
+            Some(("order".to_owned(), "ne doit pas contenir de caractère de contrôle"))
+        );
+        assert_eq!(named("q=%C3%A9t%C3%A9+chaud&x=%&y=%2"), None);
+        assert_eq!(named(""), None);
     }
 
     fn fields(errors: &[FieldError]) -> Vec<&str> {

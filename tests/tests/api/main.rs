@@ -12,6 +12,7 @@ mod applications;
 mod audit;
 mod auth;
 mod authz_before_body;
+mod bad_input;
 mod doc_ids;
 mod docs;
 mod document_sweep;

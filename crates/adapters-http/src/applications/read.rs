@@ -13,7 +13,7 @@ use super::views::{ApplicationAdminView, ApplicationComplete};
 use crate::auth::Caller;
 use crate::envelope::{AppEnvelope, TOTAL_COUNT_HEADER, page_number};
 use crate::error::{ApiError, ErrorBody, FieldError};
-use crate::params::{PageQuery, parse_uuid, query_uuid, text_filter_within};
+use crate::params::{PageQuery, choice, parse_uuid, query_uuid, text_filter_within};
 use crate::state::ApiState;
 
 /// Query of `GET /api/v1/applications/`.
@@ -257,7 +257,13 @@ pub(crate) async fn export_pdf(
     use seeg_application::dossier::PageSize;
     let id = parse_uuid("application_id", &application_id)?;
     let query = query.into_inner();
-    let _ = query.include_documents;
+    // Ignored (the dossier never carries the documents' bytes), but a boolean, as the legacy service read it.
+    let mut errors = Vec::new();
+    let booleans = [("true", true), ("false", false), ("1", true), ("0", false)];
+    let _ = choice("include_documents", query.include_documents.as_ref(), &booleans, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let page_size = match query.format.as_deref().map(str::trim) {
         None | Some("") => PageSize::A4,
         Some(f) if f.eq_ignore_ascii_case("a4") => PageSize::A4,

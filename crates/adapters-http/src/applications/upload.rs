@@ -22,6 +22,7 @@ pub(super) async fn receive_file(
 ) -> Result<(), ApiError> {
     let allowance = BodyAllowance::default();
     // Twice its bytes: the copy kept for the inspection, and what the store's writer buffers.
+    let part = part.map(|chunk| chunk.map_err(|error| MalformedPart(french_multipart(&error))));
     let received = intake.receive(document_type, file_name, budget.charge(part, 2, allowance.clone())).await;
     received.map_err(|error| allowance.refusal().unwrap_or_else(|| error.into()))
 }
@@ -32,6 +33,38 @@ pub(crate) async fn within_deadline<T>(
     reading: impl Future<Output = Result<T, ApiError>>,
 ) -> Result<T, ApiError> {
     tokio::time::timeout(budget.deadline(), reading).await.unwrap_or(Err(ApiError::BodyTimeout))
+}
+
+/// Why a multipart body could not be read, in French (actix's wording is English, F1).
+fn french_multipart(error: &actix_multipart::MultipartError) -> &'static str {
+    use actix_multipart::MultipartError as E;
+    match error {
+        E::ContentTypeMissing => "en-tête Content-Type absent",
+        E::ContentTypeParse => "en-tête Content-Type illisible",
+        E::ContentTypeIncompatible => "le corps doit être un formulaire multipart/form-data",
+        E::BoundaryMissing => "délimiteur (boundary) absent de l'en-tête Content-Type",
+        E::ContentDispositionMissing | E::ContentDispositionNameMissing => {
+            "partie sans en-tête Content-Disposition qui nomme son champ"
+        }
+        E::Nested => "formulaire imbriqué non pris en charge",
+        E::Incomplete => "formulaire incomplet : une partie est interrompue",
+        E::Parse(_) => "partie mal formée",
+        E::Payload(_) => "le corps de la requête n'a pas pu être lu",
+        E::DuplicateField(_) => "champ en double",
+        E::MissingField(_) => "champ obligatoire absent",
+        E::UnknownField(_) => "champ inconnu",
+        _ => "partie illisible",
+    }
+}
+
+/// A file part's stream error, said in French (see `french_multipart`).
+#[derive(Debug)]
+struct MalformedPart(&'static str);
+
+impl std::fmt::Display for MalformedPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
 }
 
 /// The most parts a form may have: every field of a submission and its ten documents fit with room to spare.
@@ -62,7 +95,7 @@ impl FormReader {
         if self.parts > MAX_FORM_PARTS {
             return Err(ApiError::TooManyParts { max: MAX_FORM_PARTS });
         }
-        let part = part.map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
+        let part = part.map_err(|e| SubmissionError::MalformedUpload(french_multipart(&e).to_owned()))?;
         let name = part.name().unwrap_or_default().to_owned();
         if let Some(file_name) = part.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned) {
             return Ok(Some(FormPart::File(name, file_name, Box::new(part))));
@@ -103,7 +136,7 @@ const MAX_FORM_TEXT: usize = 64 * 1024;
 async fn form_text(mut part: actix_multipart::Field) -> Result<String, ApiError> {
     let mut text = Vec::new();
     while let Some(chunk) = part.next().await {
-        let chunk = chunk.map_err(|e| SubmissionError::MalformedUpload(e.to_string()))?;
+        let chunk = chunk.map_err(|e| SubmissionError::MalformedUpload(french_multipart(&e).to_owned()))?;
         if text.len() + chunk.len() > MAX_FORM_TEXT {
             return Err(ApiError::PayloadTooLarge { max_bytes: MAX_FORM_TEXT });
         }

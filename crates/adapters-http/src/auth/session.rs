@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::account::{UserBody, UserWithProfile, with_profile};
 use super::caller::Caller;
+use crate::body::{Deferred, declares_body};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::rate_limit::login_attempt;
 use crate::request_id::audit_context;
@@ -243,9 +244,12 @@ pub struct LoggedOut {
 pub(crate) async fn log_out(
     state: web::Data<ApiState>,
     caller: Caller,
-    body: Option<web::Json<LogoutRequest>>,
+    req: HttpRequest,
+    body: Deferred<Option<LogoutRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = body.map(web::Json::into_inner).unwrap_or_default();
+    // No body ends every session; a body that is there must be readable JSON: a malformed one is a 422, never
+    // read as "no body" (which would end every session of the account).
+    let request = if declares_body(&req) { body.read().await?.unwrap_or_default() } else { LogoutRequest::default() };
     let token = request.refresh_token.as_deref().map(str::trim).filter(|t| !t.is_empty());
     state.accounts.log_out(&caller.0, token, &audit_context()).await?;
     Ok(HttpResponse::Ok().json(LoggedOut { message: "Déconnexion réussie", user_id: caller.0.id }))

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::dto::{EmailLogBody, EmailLogList};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::params::{PageQuery, choice, query_date, query_uuid};
+use crate::params::{PageQuery, choice, query_date, query_uuid, text_filter};
 use crate::state::ApiState;
 
 /// The page size of `GET /emails/logs` when none is asked.
@@ -55,6 +55,8 @@ impl LogsQuery {
         let statuses: Vec<(&str, MailStatus)> = MailStatus::ALL.iter().map(|s| (s.as_str(), *s)).collect();
         let status = choice("status_filter", self.status_filter.as_ref(), &statuses, &mut errors);
         let application_id = query_uuid("application_id", self.application_id.as_deref(), &mut errors);
+        // Bounded and without control characters, as every text filter (PostgreSQL refuses a NUL in text).
+        let recipient = text_filter("to", self.to.as_ref(), &mut errors);
         let midnight = |d: chrono::NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
         let queued_from = query_date("date_from", self.date_from.as_deref(), &mut errors).map(midnight);
         let queued_before =
@@ -62,7 +64,7 @@ impl LogsQuery {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let recipient = self.to.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+
         Ok((EmailLogFilter { status, recipient, application_id, queued_from, queued_before }, page))
     }
 }

@@ -339,6 +339,7 @@ impl Submissions {
         let now = self.clock.now();
         let kind = caller.candidate_kind.unwrap_or(CandidateKind::External);
         let (has_been_manager, reference) = check_references(kind, command.has_been_manager, &command.reference)?;
+        let reference_contacts = seeg_domain::applications::reference_contacts(command.reference_contacts.as_deref())?;
         let questions = offer.questions_mtp.clone().unwrap_or_else(MtpQuestions::default);
         let answers =
             MtpAnswers::parse(&questions, command.answers_metier, command.answers_talent, command.answers_paradigme)?;
@@ -380,7 +381,7 @@ impl Submissions {
             candidate_id: caller.id,
             job_offer_id: offer.id,
             status: ApplicationStatus::Candidature,
-            reference_contacts: command.reference_contacts.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+            reference_contacts,
             availability_start: command.availability_start,
             has_been_manager,
             reference,

@@ -14,7 +14,7 @@ pub use documents::{
     check_file_name,
 };
 pub use references::{
-    MAX_REFERENCE_CONTACT, MAX_REFERENCE_TEXT, Reference, ReferenceError, ReferenceInput, check_references,
-    join_legacy_list,
+    MAX_REFERENCE_CONTACT, MAX_REFERENCE_CONTACTS, MAX_REFERENCE_TEXT, Reference, ReferenceError, ReferenceInput,
+    check_references, join_legacy_list, reference_contacts,
 };
 pub use status::{ApplicationStatus, InvalidTransition, StatusActor};

@@ -7,6 +7,8 @@ use crate::identity::CandidateKind;
 pub const MAX_REFERENCE_TEXT: usize = 255;
 /// Longest `ref_contact`, in characters (the legacy `varchar(50)` column).
 pub const MAX_REFERENCE_CONTACT: usize = 50;
+/// Longest `reference_contacts`, in characters: free text (a legacy `text` column), as long as an MTP answer.
+pub const MAX_REFERENCE_CONTACTS: usize = 5_000;
 
 /// A reference as sent: each field possibly a legacy JSON-array string (`'["A","B"]'`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,6 +66,16 @@ impl ReferenceError {
             Self::Required { field } | Self::TooLong { field, .. } => field,
         }
     }
+}
+
+/// Legacy `reference_contacts` as kept: trimmed, `None` when blank; longer than `MAX_REFERENCE_CONTACTS`, refused
+/// (the column is unbounded text: without a bound, one request could store megabytes).
+pub fn reference_contacts(value: Option<&str>) -> Result<Option<String>, ReferenceError> {
+    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
+    if text.chars().count() > MAX_REFERENCE_CONTACTS {
+        return Err(ReferenceError::TooLong { field: "reference_contacts", max: MAX_REFERENCE_CONTACTS });
+    }
+    Ok(Some(text.to_owned()))
 }
 
 /// K3d: `'["A","B"]'` is stored `"A, B"`; `"[]"` and `""` are nothing; anything else is kept trimmed.
@@ -170,6 +182,15 @@ mod tests {
             mail: Some(r#"["jean@exemple.ga"]"#.into()),
             contact: Some("+241 01 02 03 04".into()),
         }
+    }
+
+    #[test]
+    fn reference_contacts_are_trimmed_and_bounded() {
+        assert_eq!(reference_contacts(Some("  M. Obame  ")), Ok(Some("M. Obame".to_owned())));
+        assert_eq!(reference_contacts(Some("   ")), Ok(None));
+        assert_eq!(reference_contacts(Some(&"é".repeat(MAX_REFERENCE_CONTACTS))).map(|t| t.is_some()), Ok(true));
+        let error = reference_contacts(Some(&"x".repeat(MAX_REFERENCE_CONTACTS + 1))).unwrap_err();
+        assert_eq!(error.field(), "reference_contacts");
     }
 
     #[test]
