@@ -7,6 +7,7 @@
 #![allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)] // a test harness fails loudly
 
 pub mod accounts;
+pub mod analytics;
 pub mod applications;
 pub mod binary;
 pub mod dashboards;
@@ -147,6 +148,7 @@ pub struct Ports {
     pub email_logs: Arc<dyn seeg_application::mail::EmailLogRepository>,
     pub mail_preferences: Arc<dyn seeg_application::mail::MailPreferenceRepository>,
     pub locks: Arc<dyn seeg_application::locks::ExclusiveLocks>,
+    pub analytics: Arc<dyn seeg_application::analytics::AnalyticsReadModel>,
 }
 
 impl Ports {
@@ -176,6 +178,7 @@ impl Ports {
             + seeg_application::mail::EmailLogRepository
             + seeg_application::mail::MailPreferenceRepository
             + seeg_application::locks::ExclusiveLocks
+            + seeg_application::analytics::AnalyticsReadModel
             + Clone
             + 'static,
     {
@@ -203,6 +206,7 @@ impl Ports {
             email_logs: Arc::new(store.clone()),
             mail_preferences: Arc::new(store.clone()),
             locks: Arc::new(store.clone()),
+            analytics: Arc::new(store.clone()),
         }
     }
 }

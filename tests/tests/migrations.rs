@@ -406,6 +406,22 @@ async fn the_housekeeping_indexes_come_and_go_with_their_step(backend: Backend) 
     conn.close().await.unwrap();
 }
 
+/// The analytics' index (000022) exists after the chain, goes with its step's down, and comes back with its up.
+async fn the_analytics_index_comes_and_goes_with_its_step(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let conn = Database::connect(&db.url).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    let manager = SchemaManager::new(&conn);
+    let (table, index) = ("application_history", "idx_app_history_status_application");
+    assert!(manager.has_index(table, index).await.unwrap(), "{index}");
+    down_to_before(&conn, "m20261210_000022_analytics_history_index").await;
+    assert!(manager.has_table(table).await.unwrap(), "{table} stays");
+    assert!(!manager.has_index(table, index).await.unwrap(), "{index} dropped");
+    Migrator::up(&conn, None).await.unwrap();
+    assert!(manager.has_index(table, index).await.unwrap(), "{index} again");
+    conn.close().await.unwrap();
+}
+
 /// Row locks and deadlocks are PostgreSQL's concern: SQLite has one writer at a time.
 mod locks {
     use super::*;
@@ -420,4 +436,5 @@ on_backends!(Sqlite, Postgres =>
     every_pooled_connection_sees_the_migrated_schema,
     the_offer_search_columns_are_backfilled,
     the_housekeeping_indexes_come_and_go_with_their_step,
+    the_analytics_index_comes_and_goes_with_its_step,
 );

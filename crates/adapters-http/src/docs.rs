@@ -7,6 +7,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::admin::{audit, outbox};
+use crate::analytics;
 use crate::applications::{documents, drafts, edit, read, submit};
 use crate::auth::{matricules, passwords, session, signup, user_creation};
 use crate::dashboards::{applications as dashboard_applications, candidate, recruitment, stats};
@@ -48,6 +49,9 @@ use crate::{about, health, monitoring, scrape, webhooks};
         dashboard_applications::applications,
         recruitment::dashboard,
         candidate::candidate_applications,
+        analytics::funnel,
+        analytics::time_to_hire,
+        analytics::stage_durations,
         public::count_public_jobs,
         public::get_public_job,
         recruiter::list_jobs,
@@ -145,6 +149,9 @@ use crate::{about, health, monitoring, scrape, webhooks};
         (name = "Candidatures", description = "Dépôt et suivi des candidatures, documents"),
         (name = "Tableaux de bord", description = "Lectures agrégées pour les tableaux de bord du personnel \
          (routes « optimized » historiques), en un nombre fixe de requêtes"),
+        (name = "Analyses", description = "Analyses du recrutement tirées de l'historique des statuts (B5) : \
+         entonnoir par étape et taux de conversion, délais d'embauche, durée passée dans chaque étape ; médianes et \
+         90e centiles ; JSON ou CSV (`Accept: text/csv`)"),
         (name = "Audit", description = "Journal d'audit des actions du personnel et des connexions"),
         (name = "Administration", description = "Exploitation : file des effets de bord (outbox), relances"),
         (name = "Entretiens", description = "Créneaux d'entretien : programmation, déplacement, annulation, \

@@ -10,6 +10,7 @@
 // them all.
 mod about;
 mod admin;
+mod analytics;
 mod applications;
 mod auth;
 mod dashboards;
@@ -107,6 +108,7 @@ pub fn app(
         .configure(offers::configure)
         .configure(applications::configure)
         .configure(dashboards::configure)
+        .configure(analytics::configure)
         .configure(evaluations::configure)
         .configure(auth::configure)
         .configure(users::configure)

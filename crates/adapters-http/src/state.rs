@@ -70,6 +70,8 @@ pub struct ApiState {
     pub dossiers: seeg_application::applications::ApplicationDossiers,
     /// Statistics and the dashboards' read models (`/applications/stats/*`, `/optimized/*`).
     pub dashboards: seeg_application::applications::ApplicationDashboards,
+    /// `/analytics/*`: the funnel, the time to hire, the time in each stage (B5).
+    pub analytics: seeg_application::analytics::RecruitmentAnalytics,
     /// `/interviews/slots` and `/interviews/stats/overview` (I7).
     pub interviews: seeg_application::interviews::InterviewSlots,
     /// The live notification streams (B3).

@@ -6,6 +6,7 @@
 //! (writes, as the transaction sees its own changes).
 
 mod agents;
+mod analytics;
 mod applications;
 mod audit;
 mod candidate_profiles;

@@ -3,6 +3,7 @@
 //! sea-query's builder for the connected backend.
 
 mod agents;
+mod analytics;
 mod applications;
 mod audit;
 mod candidate_profiles;

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod applications;
 pub mod clock;
 pub mod documents;

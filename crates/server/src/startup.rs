@@ -636,6 +636,7 @@ impl Application {
                 Arc::clone(&clock),
             ),
             dashboards: seeg_application::applications::ApplicationDashboards::new(Arc::new(database.clone())),
+            analytics: seeg_application::analytics::RecruitmentAnalytics::new(Arc::new(database.clone())),
             evaluations: seeg_application::evaluations::Evaluations::new(
                 Arc::new(database.clone()),
                 Arc::new(database.clone()),

@@ -5,6 +5,7 @@
 mod access_requests;
 mod accounts_admin;
 mod admin;
+mod analytics;
 mod application_edits;
 mod application_mail;
 mod application_stats;

@@ -109,7 +109,7 @@ enum Caller {
 type Row = (&'static str, &'static str, Body, Caller, [u16; 5]);
 
 #[rustfmt::skip]
-const TABLE: [Row; 106] = [
+const TABLE: [Row; 109] = [
     //                                                                                      anon cand  obs  rec  adm
     // Public offers, health and the API description: open to everyone.
     ("GET",    "/api/v1/public/jobs",                     Body::None, Caller::Shared,          [200, 200, 200, 200, 200]),
@@ -204,6 +204,9 @@ const TABLE: [Row; 106] = [
     ("GET",    "/api/v1/applications/stats/advanced",     Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
     ("GET",    "/api/v1/optimized/applications/optimized", Body::None, Caller::Shared,         [401, 403, 200, 200, 200]),
     ("GET",    "/api/v1/optimized/dashboard/stats/optimized", Body::None, Caller::Shared,      [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/analytics/funnel",                Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/analytics/time-to-hire",          Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
+    ("GET",    "/api/v1/analytics/stage-durations",       Body::None, Caller::Shared,          [401, 403, 200, 200, 200]),
     ("GET",    "/api/v1/optimized/candidates/{self}/applications/optimized", Body::None, Caller::Shared,
                                                                                                 [401, 200, 200, 200, 200]),
     ("GET",    "/api/v1/optimized/candidates/{other}/applications/optimized", Body::None, Caller::Shared,

@@ -5,6 +5,7 @@
 
 mod access_requests;
 mod agents;
+mod analytics;
 mod application_read_model;
 mod application_reads;
 mod applications;
