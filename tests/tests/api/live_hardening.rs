@@ -33,13 +33,18 @@ async fn a_websocket_client_that_stops_reading_is_let_go(backend: Backend) {
     let request = format!("ws://{host}{WS}?token={}", candidate.token).into_client_request().unwrap();
     let (mut ws, _) = tokio_tungstenite::client_async(request, tcp).await.unwrap();
 
-    // Flood pings (each answered with a pong the client never reads) until the server stops reading.
+    // Flood pings (each answered with a pong the client never reads) until the server stops reading, or lets the
+    // client go at once (on a loaded machine its heartbeat may end the socket while the flood is still going: the
+    // outcome this test wants, reached sooner).
     let payload = vec![b'p'; 125];
     let mut sent = 0_u32;
     while sent < 400_000 {
         match tokio::time::timeout(Duration::from_secs(3), ws.send(Message::Ping(payload.clone().into()))).await {
             Ok(Ok(())) => sent += 1,
-            Ok(Err(error)) => panic!("the server closed the socket after {sent} pings: {error}"),
+            Ok(Err(error)) => {
+                eprintln!("the server closed the socket after {sent} pings: {error}");
+                break;
+            }
             Err(_) => break, // the server no longer reads: its task is parked
         }
     }

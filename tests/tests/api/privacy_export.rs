@@ -40,8 +40,17 @@ async fn a_candidate_downloads_everything_held_about_them_and_nothing_of_anyone_
     let other = app.token_for(Role::Candidate, "autre.personne@example.com").await;
     let submitted = app.submit(&awa.token, &offer, "awa").await;
     app.submit(&other.token, &offer, "autre").await;
+    // A password reset asked for: its e-mail holds a live link, which the export must not hand out (review H1).
+    let asked = app.post_json("/api/v1/auth/forgot-password", &serde_json::json!({"email": "awa@example.com"})).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
 
-    let (status, headers, bytes) = download(&app, &awa.token, "/api/v1/users/me/export").await;
+    // The reset's e-mail is written by the relay, after the request: exported once it is logged.
+    let (status, headers, bytes) = seeg_tests::eventually::eventually("the reset e-mail logged", async || {
+        let (status, headers, bytes) = download(&app, &awa.token, "/api/v1/users/me/export").await;
+        let logged = status == 200 && String::from_utf8_lossy(&unzip(&bytes)["emails.json"]).contains("password_reset");
+        logged.then_some((status, headers, bytes))
+    })
+    .await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
     assert_eq!(headers["content-type"], "application/zip");
     assert!(
@@ -84,7 +93,10 @@ async fn a_candidate_downloads_everything_held_about_them_and_nothing_of_anyone_
     assert_eq!(documents, expected_paths);
 
     assert!(json(&files, "notifications.json").as_array().is_some());
-    for email in json(&files, "emails.json").as_array().unwrap() {
+    let emails = json(&files, "emails.json");
+    let emails = emails.as_array().unwrap();
+    assert!(emails.iter().any(|e| e["kind"] == "password_reset"), "{emails:?}");
+    for email in emails {
         assert_eq!(email["recipient_email"], "awa@example.com");
     }
     // Nobody else's data: the other candidate's address, name label and application appear in no file.
@@ -92,6 +104,7 @@ async fn a_candidate_downloads_everything_held_about_them_and_nothing_of_anyone_
         let text = String::from_utf8_lossy(content);
         assert!(!text.contains("autre.personne@example.com"), "{name} holds another person's e-mail");
         assert!(!text.contains("autre cv"), "{name} holds another person's document");
+        assert!(!text.contains("token="), "{name} holds a live link");
     }
 }
 

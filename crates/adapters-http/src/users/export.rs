@@ -8,6 +8,8 @@
 //! in the archive can climb out of the folder it is unpacked into.
 
 use std::io::Write as _;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -17,7 +19,7 @@ use futures_util::StreamExt as _;
 use seeg_application::applications::ApplicationDocument;
 use seeg_application::privacy::{ExportError, PersonalData};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use uuid::Uuid;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
@@ -33,6 +35,15 @@ use crate::state::ApiState;
 
 /// Chunks handed to the client at once (and files or pieces of files queued for the writer).
 const IN_FLIGHT: usize = 4;
+/// Exports written at once by this process: each holds a thread of the blocking pool while it streams.
+const AT_ONCE: usize = 4;
+/// How long an export waits for its turn before 503 `server_busy`.
+const TURN_WAIT: Duration = Duration::from_secs(10);
+/// A client that reads nothing for this long loses its export (the thread and the turn are given back).
+const STALL: Duration = Duration::from_secs(60);
+
+/// The turns of `AT_ONCE`.
+static TURNS: std::sync::LazyLock<Arc<Semaphore>> = std::sync::LazyLock::new(|| Arc::new(Semaphore::new(AT_ONCE)));
 /// The writer hands the client its output in pieces of about this size.
 const CHUNK: usize = 64 * 1024;
 
@@ -63,6 +74,7 @@ impl From<ExportError> for ApiError {
     responses(
         (status = 200, description = "Archive ZIP des données personnelles", content_type = "application/zip", body = Vec<u8>),
         (status = 401, description = "Non authentifié", body = ErrorBody),
+        (status = 503, description = "Trop d'exports en cours (`server_busy`, `Retry-After`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn export_me(state: web::Data<ApiState>, caller: Caller) -> Result<HttpResponse, ApiError> {
@@ -85,6 +97,7 @@ pub(crate) async fn export_me(state: web::Data<ApiState>, caller: Caller) -> Res
         (status = 403, description = "Réservé aux administrateurs, sauf pour son propre compte", body = ErrorBody),
         (status = 404, description = "Compte introuvable", body = ErrorBody),
         (status = 422, description = "Identifiant invalide", body = ErrorBody),
+        (status = 503, description = "Trop d'exports en cours (`server_busy`, `Retry-After`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn export_user(
@@ -96,12 +109,22 @@ pub(crate) async fn export_user(
 }
 
 async fn export(state: &ApiState, caller: &Caller, subject: Uuid) -> Result<HttpResponse, ApiError> {
+    // A few at once: each gathers a person's rows and then holds a blocking thread while it streams.
+    let turn = tokio::time::timeout(TURN_WAIT, Arc::clone(&TURNS).acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or(ApiError::Busy)?;
     let data = state.exports.export(&caller.0, subject).await?;
     let files = files(&data)?;
     let (out, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(IN_FLIGHT);
     let (feed, pieces) = mpsc::channel::<Piece>(IN_FLIGHT);
     let modified = zip_time(&data.exported_at);
-    tokio::task::spawn_blocking(move || write_archive(pieces, out, modified));
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        write_archive(pieces, out, modified, &runtime);
+        drop(turn);
+    });
     let reads = state.reads.clone();
     tokio::spawn(async move { feed_archive(files, &reads, feed).await });
     let stream =
@@ -179,9 +202,9 @@ fn files(data: &PersonalData) -> Result<Vec<File>, ApiError> {
         .iter()
         .map(|log| {
             let mut body = json!(EmailLogBody::from(log.clone()));
-            // The person's own address only: the log row's recipients may name others (copies).
+            // The person's own address only: the log row's recipients may name others (copies). No text: a
+            // security e-mail's holds a live link (a password reset's token), which an export must never hand out.
             body["recipient_email"] = json!(data.user.email.as_str());
-            body["body_plain"] = json!(log.text);
             body
         })
         .collect();
@@ -216,7 +239,7 @@ fn readme(data: &PersonalData) -> String {
          \x20 la description de chaque document (et son fichier dans cette archive, champ\n\
          \x20 fichier_dans_l_archive), l'historique des étapes (dates et statuts) et, dans evaluations : {evaluations}.\n\
          - notifications.json : les notifications reçues dans l'application.\n\
-         - emails.json : les e-mails qui vous ont été adressés (objet, texte, état de l'envoi, dates).\n\
+         - emails.json : les e-mails qui vous ont été adressés (objet, type, état de l'envoi, dates ; pas leur texte).\n\
          - documents/<candidature>/<document>.pdf : les documents déposés, tels que reçus.\n\
          \n\
          Les dates sont en UTC au format RFC 3339. Pour toute question ou pour demander l'effacement de vos\n\
@@ -294,9 +317,11 @@ fn write_archive(
     mut pieces: mpsc::Receiver<Piece>,
     out: mpsc::Sender<Result<Bytes, std::io::Error>>,
     modified: zip::DateTime,
+    runtime: &tokio::runtime::Handle,
 ) {
     let errors = out.clone();
-    let mut zip = ZipWriter::new_stream(ChannelWriter { out, buffer: Vec::with_capacity(CHUNK) });
+    let mut zip =
+        ZipWriter::new_stream(ChannelWriter { out, buffer: Vec::with_capacity(CHUNK), runtime: runtime.clone() });
     let written = (|| -> zip::result::ZipResult<()> {
         while let Some(piece) = pieces.blocking_recv() {
             match piece {
@@ -319,7 +344,7 @@ fn write_archive(
     if let Err(error) = written {
         // The client may simply have gone; either way the download ends in an error, never as a whole archive.
         tracing::warn!(error = %error, "export archive not completed");
-        let _ = errors.blocking_send(Err(std::io::Error::other("archive interrompue")));
+        let _ = errors.try_send(Err(std::io::Error::other("archive interrompue")));
     }
 }
 
@@ -327,6 +352,7 @@ fn write_archive(
 struct ChannelWriter {
     out: mpsc::Sender<Result<Bytes, std::io::Error>>,
     buffer: Vec<u8>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl ChannelWriter {
@@ -335,7 +361,12 @@ impl ChannelWriter {
             return Ok(());
         }
         let piece = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
-        self.out.blocking_send(Ok(piece)).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+        // A client that stops reading is let go after `STALL`, never holding the thread for ever.
+        match self.runtime.block_on(tokio::time::timeout(STALL, self.out.send(Ok(piece)))) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe)),
+            Err(_) => Err(std::io::Error::from(std::io::ErrorKind::TimedOut)),
+        }
     }
 }
 
