@@ -2,9 +2,10 @@
 //! connection for a bounded time. The head of a request has its own deadline (`http.client_request_timeout_secs`,
 //! set on the server) and an idle kept-alive connection its own (`http.keep_alive_secs`).
 //!
-//! Every body, whatever its declared length or none (chunked), has `small` to arrive, counted from the first time
-//! it is read (a request that waited for a database connection does not eat its client's time). The upload
-//! routes call `allow_upload` before they read: theirs is `large` plus `BACKSTOP`, since they read within
+//! Every body has `small` to arrive per 64 KiB of its declared length (`small` when it declares none: chunked),
+//! never more than `large`, counted from the first time it is read (a request that waited for a database
+//! connection does not eat its client's time). The upload routes call `allow_upload` before they read: theirs is
+//! `large` plus `BACKSTOP`, since they read within
 //! `http.body_timeout_secs` themselves (`budget`, which also settles what a cut upload stored). Past its deadline
 //! the body ends in an error the extractors answer with 408 `body_timeout`.
 //!
@@ -33,6 +34,19 @@ pub(crate) struct BodyDeadlines {
     pub small: Duration,
     /// For an upload's (`allow_upload`), before `BACKSTOP`.
     pub large: Duration,
+}
+
+/// The size of body `small` is for; a larger declared one gets as many `small`s as it has such slices.
+const SMALL_BYTES: u64 = 64 * 1024;
+
+impl BodyDeadlines {
+    /// A body's allowance from its declared length: `small` per 64 KiB started (a 528 KiB draft gets nine), never
+    /// more than an upload's `large`; `small` without a declared length.
+    fn for_length(&self, declared: Option<u64>) -> Duration {
+        let slices = declared.map_or(1, |length| length.div_ceil(SMALL_BYTES).max(1));
+        let slices = u32::try_from(slices).unwrap_or(u32::MAX);
+        self.small.saturating_mul(slices).min(self.large).max(self.small)
+    }
 }
 
 /// One request body's clock, shared by the middleware, the body's reader and the route (`allow_upload`).
@@ -83,7 +97,7 @@ pub(crate) async fn limit(
         return next.call(req).await;
     };
     let clock = BodyClock {
-        allowed: Rc::new(Cell::new(deadlines.small)),
+        allowed: Rc::new(Cell::new(deadlines.for_length(declared))),
         upload: deadlines.large + BACKSTOP,
         finished: Rc::new(Cell::new(false)),
     };
@@ -169,6 +183,18 @@ mod tests {
         // 20 ms would have cut it; the upload's 200 ms has not passed yet when a 60 ms wait ends.
         let waited = tokio::time::timeout(Duration::from_millis(60), stream.next()).await;
         assert!(waited.is_err(), "still waiting within the upload's allowance");
+    }
+
+    #[test]
+    fn a_body_gets_the_small_deadline_per_64_kib_declared_up_to_an_upload_s() {
+        let deadlines = BodyDeadlines { small: Duration::from_secs(30), large: Duration::from_secs(600) };
+        let secs = |declared| deadlines.for_length(declared).as_secs();
+        assert_eq!(secs(None), 30, "chunked: the small deadline");
+        assert_eq!(secs(Some(1)), 30);
+        assert_eq!(secs(Some(64 * 1024)), 30);
+        assert_eq!(secs(Some(64 * 1024 + 1)), 60);
+        assert_eq!(secs(Some(528 * 1024)), 270, "a draft's largest body");
+        assert_eq!(secs(Some(u64::MAX)), 600, "never more than an upload's");
     }
 
     #[test]

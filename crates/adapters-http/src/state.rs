@@ -157,7 +157,7 @@ impl std::fmt::Debug for WebhookToken {
 pub struct HttpConfig {
     /// CORS origins allowed to call the API; `*` allows any origin, without credentials.
     pub allowed_origins: Vec<String>,
-    /// How long a body of at most 64 KiB (every route's but the uploads') may take to arrive (O8).
+    /// How long a body may take to arrive per 64 KiB declared (every route's but the uploads', O8).
     pub small_body_timeout: std::time::Duration,
     /// How long any other body may take to arrive (O8): the uploads' `http.body_timeout_secs`.
     pub large_body_timeout: std::time::Duration,

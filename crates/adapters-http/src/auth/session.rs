@@ -22,8 +22,17 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(route("/api/v1/auth/token").route(web::post().to(token)))
         .service(route("/api/v1/auth/me").route(web::get().to(me)))
         .service(route("/api/v1/auth/refresh").route(web::post().to(refresh)))
-        .service(route("/api/v1/auth/logout").route(web::post().to(log_out)));
+        .service(
+            route("/api/v1/auth/logout")
+                // JSON whatever the Content-Type: `navigator.sendBeacon` and `fetch` with a string body send
+                // `text/plain`, and a logout must not fail on that (legacy: logout always answers 200).
+                .app_data(crate::body::json_config(LOGOUT_LIMIT).content_type_required(false))
+                .route(web::post().to(log_out)),
+        );
 }
+
+/// The largest logout body: a refresh token and some room.
+const LOGOUT_LIMIT: usize = 4 * 1024;
 
 /// Legacy `Tokens`; `expires_in` is the real access-token lifetime in seconds (F4).
 #[derive(Debug, Serialize, ToSchema)]
