@@ -86,7 +86,7 @@ pub(crate) async fn limit(
 ) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     // An HTTP/1 request without a body (a zero length, or neither a length nor chunks: RFC 9112, section 6.3) has
     // nothing to wait for; an HTTP/2 one may send a body without declaring its length.
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    let declared = crate::body::declared_length(req.headers());
     let has_body = match declared {
         Some(length) => length > 0,
         None => {
