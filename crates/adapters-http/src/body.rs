@@ -140,20 +140,16 @@ impl<T: DeserializeOwned + 'static> Deferred<T> {
     }
 }
 
-/// The body's length as its `Content-Length` declares it, if it does.
-pub(crate) fn declared_length(headers: &header::HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse().ok())
-}
-
 /// Whether the request carries a body: a `Content-Length` above 0, or a chunked one.
 pub(crate) fn declares_body(req: &HttpRequest) -> bool {
-    declared_length(req.headers()).is_some_and(|n| n > 0) || req.headers().contains_key(header::TRANSFER_ENCODING)
+    crate::slow_bodies::declared_length(req.headers()).is_some_and(|n| n > 0)
+        || req.headers().contains_key(header::TRANSFER_ENCODING)
 }
 
 /// 413 at once for a body whose declared length is over `max_bytes` (a multipart form: a JSON body's
 /// `JsonConfig` does the same); one without a length is bounded as it is read (parts, text sizes, documents).
 pub(crate) fn refuse_declared_length(req: &HttpRequest, max_bytes: usize) -> Result<(), ApiError> {
-    if declared_length(req.headers()).is_some_and(|length| length > max_bytes as u64) {
+    if crate::slow_bodies::declared_length(req.headers()).is_some_and(|length| length > max_bytes as u64) {
         return Err(ApiError::PayloadTooLarge { max_bytes });
     }
     Ok(())

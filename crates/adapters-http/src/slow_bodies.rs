@@ -72,6 +72,11 @@ pub(crate) fn allow_upload(req: &HttpRequest) {
 #[error("le corps de la requête n'est pas arrivé dans le délai")]
 pub(crate) struct SlowBody;
 
+/// The body's length as its `Content-Length` declares it, if it does.
+pub(crate) fn declared_length(headers: &header::HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse().ok())
+}
+
 /// Whether a payload error is a body's deadline passing.
 pub(crate) fn is_slow_body(error: &PayloadError) -> bool {
     let PayloadError::Io(io) = error else { return false };
@@ -86,7 +91,7 @@ pub(crate) async fn limit(
 ) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     // An HTTP/1 request without a body (a zero length, or neither a length nor chunks: RFC 9112, section 6.3) has
     // nothing to wait for; an HTTP/2 one may send a body without declaring its length.
-    let declared = crate::body::declared_length(req.headers());
+    let declared = declared_length(req.headers());
     let has_body = match declared {
         Some(length) => length > 0,
         None => {
