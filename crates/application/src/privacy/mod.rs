@@ -1,0 +1,22 @@
+//! Personal data (B7 in docs/decisions.md, issue 19): a person's export, the erasure of an account, and the
+//! retention of inactive candidates' accounts.
+
+mod export;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::store::StoreError;
+
+pub use export::{
+    EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports,
+};
+
+/// Erases an inactive account for the retention job: the same erasure an administrator asks for, done by the
+/// service itself (no actor).
+#[async_trait]
+pub trait InactiveAccountEraser: Send + Sync + std::fmt::Debug {
+    /// Erases account `user_id`, recording `reason`. `Ok(true)` when it was erased now; `Ok(false)` when it was
+    /// not: unknown, already erased, or one of its applications is still in progress (never forced).
+    async fn erase_inactive(&self, user_id: Uuid, reason: &str) -> Result<bool, StoreError>;
+}
