@@ -149,6 +149,7 @@ pub struct Ports {
     pub mail_preferences: Arc<dyn seeg_application::mail::MailPreferenceRepository>,
     pub locks: Arc<dyn seeg_application::locks::ExclusiveLocks>,
     pub analytics: Arc<dyn seeg_application::analytics::AnalyticsReadModel>,
+    pub erasures: Arc<dyn seeg_application::privacy::ErasureRepository>,
 }
 
 impl Ports {
@@ -179,6 +180,7 @@ impl Ports {
             + seeg_application::mail::MailPreferenceRepository
             + seeg_application::locks::ExclusiveLocks
             + seeg_application::analytics::AnalyticsReadModel
+            + seeg_application::privacy::ErasureRepository
             + Clone
             + 'static,
     {
@@ -207,6 +209,7 @@ impl Ports {
             mail_preferences: Arc::new(store.clone()),
             locks: Arc::new(store.clone()),
             analytics: Arc::new(store.clone()),
+            erasures: Arc::new(store.clone()),
         }
     }
 }

@@ -141,6 +141,18 @@ impl DataLake for LakeStorage {
             .with_context(|| format!("écriture de {} dans le lac de données", object.key))?;
         Ok(())
     }
+
+    async fn keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        // The inherent listing (tests and operators call it without the trait).
+        LakeStorage::keys(self, prefix).await
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match self.storage.store.delete(&location(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error).with_context(|| format!("suppression de {key} dans le lac de données")),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use crate::live::{sse, ticket, ws};
 use crate::notifications::{inbox, stats as notification_stats};
 use crate::offers::{public, recruiter};
 use crate::rendered::{RenderedOnce, json};
-use crate::users::{access_requests, accounts, export, profiles};
+use crate::users::{access_requests, accounts, erasure, export, profiles};
 use crate::{about, health, monitoring, scrape, webhooks};
 
 #[derive(OpenApi)]
@@ -86,6 +86,7 @@ use crate::{about, health, monitoring, scrape, webhooks};
         accounts::get_user,
         export::export_me,
         export::export_user,
+        erasure::erase_user,
         accounts::delete_user,
         profiles::get_own_profile,
         profiles::update_own_profile,

@@ -96,6 +96,8 @@ pub struct ApiState {
     pub mail: seeg_application::mail::MailDesk,
     /// The personal-data export (B7).
     pub exports: seeg_application::privacy::PersonalDataExports,
+    /// The erasure of accounts (B7).
+    pub erasures: seeg_application::privacy::AccountErasure,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub info: ServiceInfo,

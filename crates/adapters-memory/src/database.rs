@@ -62,6 +62,8 @@ pub(crate) struct State {
     pub(crate) email_logs: crate::email_logs::Table,
     /// By account.
     pub(crate) mail_preferences: BTreeMap<Uuid, seeg_application::mail::MailPreferences>,
+    /// By account: the erasures (B7).
+    pub(crate) erasures: BTreeMap<Uuid, seeg_application::privacy::ErasureRecord>,
 }
 
 /// The in-memory database. Clones share the same data.
@@ -110,6 +112,7 @@ impl Change {
             Self::UpdateUser(u) if u.status != seeg_domain::identity::UserStatus::Active => {
                 Some(Signal::Revoked { user_id: u.id })
             }
+            Self::Erase(plan) => Some(Signal::Revoked { user_id: plan.record.user_id }),
             _ => None,
         }
     }
@@ -118,6 +121,8 @@ impl Change {
 /// One change a transaction will make.
 #[derive(Debug)]
 pub(crate) enum Change {
+    /// The erasure of an account (B7).
+    Erase(Box<seeg_application::privacy::ErasurePlan>),
     InsertOffer(Box<JobOffer>),
     UpdateOffer(Box<JobOffer>),
     DeleteOffer(Uuid),
@@ -283,6 +288,7 @@ impl Change {
                 keys
             }
             Self::RecordLogin { .. }
+            | Self::Erase(_)
             | Self::UpdateOffer(_)
             | Self::DeleteOffer(_)
             | Self::UpdateUser(_)
@@ -440,6 +446,7 @@ impl Change {
             Self::DeleteApplicationDocument(id) => {
                 state.application_documents.remove(&id);
             }
+            Self::Erase(plan) => crate::erasure::apply(&plan, state),
         }
     }
 }
@@ -531,6 +538,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn email_logs(&mut self) -> &mut dyn seeg_application::mail::EmailLogWriter {
+        self
+    }
+
+    fn erasure(&mut self) -> &mut dyn seeg_application::privacy::ErasureWriter {
         self
     }
 

@@ -56,6 +56,17 @@ pub(crate) fn apply(written: &Written, tables: &mut Tables) {
     }
 }
 
+/// Clears the free texts of the application's evaluations (B7: the candidate's data erased); scores stay.
+pub(crate) fn clear_texts(tables: &mut Tables, application_id: Uuid) {
+    use seeg_domain::evaluations::ProtocolFields as _;
+    for evaluation in tables.protocol1.values_mut().filter(|e| e.application_id == application_id) {
+        evaluation.fields.clear_texts();
+    }
+    for evaluation in tables.protocol2.values_mut().filter(|e| e.application_id == application_id) {
+        evaluation.fields.clear_texts();
+    }
+}
+
 /// `ON DELETE CASCADE` from the application.
 pub(crate) fn cascade(tables: &mut Tables, application_id: Uuid) {
     tables.protocol1.retain(|_, e| e.application_id != application_id);

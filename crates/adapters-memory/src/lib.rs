@@ -16,6 +16,7 @@ mod database;
 mod document_references;
 mod drafts;
 mod email_logs;
+mod erasure;
 mod evaluations;
 mod idempotency;
 mod identity;

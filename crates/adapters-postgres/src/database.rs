@@ -347,6 +347,10 @@ impl Transaction for SqlTransaction {
         self
     }
 
+    fn erasure(&mut self) -> &mut dyn seeg_application::privacy::ErasureWriter {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let Self { tx, signals, live } = *self;
         tx.commit().await.map_err(store_error)?;

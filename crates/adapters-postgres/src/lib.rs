@@ -13,6 +13,7 @@ mod document_references;
 mod drafts;
 mod email_logs;
 mod entities;
+mod erasure;
 mod evaluations;
 mod idempotency;
 mod identity;

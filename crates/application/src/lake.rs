@@ -34,11 +34,16 @@ impl std::fmt::Debug for LakeObject {
 /// Writes objects to the data lake.
 ///
 /// Contract: `put` overwrites whatever object has the same key (idempotent: putting the same object twice leaves
-/// one object with those bytes). Content type, content encoding and metadata are kept where the backend can keep
+/// one object with those bytes). `keys` lists every key under a prefix (a folder: `facts/` lists
+/// `facts/fact_applications/…`), in order. `delete` removes one object; an unknown key is not an error. Content type, content encoding and metadata are kept where the backend can keep
 /// them (Azure Blob, memory); a backend that cannot (a local folder) keeps the bytes only. An error means the
 /// object may not have been written: the caller retries (the outbox does).
 #[async_trait]
 pub trait DataLake: Send + Sync + std::fmt::Debug {
     /// Writes `object` under its key, replacing any object already there.
     async fn put(&self, object: LakeObject) -> anyhow::Result<()>;
+    /// Every key under `prefix`, in order.
+    async fn keys(&self, prefix: &str) -> anyhow::Result<Vec<String>>;
+    /// Removes the object under `key`, if any.
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
 }

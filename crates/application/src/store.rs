@@ -125,6 +125,8 @@ pub trait Transaction: Send {
     fn interview_slots(&mut self) -> &mut dyn crate::interviews::InterviewSlotWriter;
     /// The e-mail log (I8), written with the outbox event that sends each message.
     fn email_logs(&mut self) -> &mut dyn crate::mail::EmailLogWriter;
+    /// The erasure of an account's personal data (B7).
+    fn erasure(&mut self) -> &mut dyn crate::privacy::ErasureWriter;
     /// Makes every write of the transaction durable and visible at once; an error means none of them is.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

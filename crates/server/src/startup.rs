@@ -208,25 +208,34 @@ pub fn lake_storage(settings: &Settings) -> anyhow::Result<LakeStorage> {
 }
 
 /// The data-lake export handlers (K4), when `lake.enabled`: `application.submitted` and `lake.export_requested`,
-/// telling the Azure Function after the export when one is configured.
+/// telling the Azure Function after the export when one is configured; and always the handler of
+/// `privacy.erased` (B7), which removes an erased account's documents and, with the lake on, rewrites its lake
+/// objects.
 pub async fn lake_export_handlers(
     settings: &Settings,
     database: &Database,
     documents: &BlobStorage,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<HandlerRegistry> {
+    let erased = |lake| {
+        Arc::new(seeg_application::privacy::ErasedObjectsHandler::new(
+            Arc::new(documents.clone()),
+            Arc::new(database.clone()),
+            lake,
+        ))
+    };
     if !settings.lake.enabled {
-        return Ok(HandlerRegistry::default());
+        return Ok(HandlerRegistry::default().with(erased(None)));
     }
     let export = lake_export(settings, database, documents, clock).await?;
     let (mut submitted, mut requested) =
-        (LakeExportHandler::new(export.clone()), LakeExportHandler::for_requests(export));
+        (LakeExportHandler::new(export.clone()), LakeExportHandler::for_requests(export.clone()));
     // R40: the function hears of a submission or a webhook call once its blobs are written.
     if let Some(function) = azure_function(settings)? {
         submitted = submitted.then_notify(Arc::clone(&function));
         requested = requested.then_notify(function);
     }
-    Ok(HandlerRegistry::default().with(Arc::new(submitted)).with(Arc::new(requested)))
+    Ok(HandlerRegistry::default().with(Arc::new(submitted)).with(Arc::new(requested)).with(erased(Some(export))))
 }
 
 /// The Azure Function (R44), when `[azure_function] url` is set.
@@ -617,6 +626,12 @@ impl Application {
             )
             .with_hooks(hooks)
             .with_upload_quota(upload_quota),
+            erasures: seeg_application::privacy::AccountErasure::new(
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::clone(&ids),
+                Arc::clone(&clock),
+            ),
             exports: seeg_application::privacy::PersonalDataExports::new(
                 seeg_application::privacy::ExportPorts {
                     users: Arc::new(database.clone()),

@@ -38,6 +38,7 @@ mod outbox_admin;
 mod passwords;
 mod pdf_active_content;
 mod permissions;
+mod privacy_erasure;
 mod privacy_export;
 mod profiles;
 mod public_offers;

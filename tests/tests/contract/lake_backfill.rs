@@ -119,6 +119,14 @@ impl DataLake for CountingLake {
         self.puts.lock().unwrap().push((object.key.clone(), object.bytes.clone()));
         self.inner.put(object).await
     }
+
+    async fn keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        DataLake::keys(&self.inner, prefix).await
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        DataLake::delete(&self.inner, key).await
+    }
 }
 
 /// The day of `crate::lake_export::exporter`'s clock: the partition of every export here.

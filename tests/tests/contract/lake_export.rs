@@ -305,6 +305,14 @@ impl DataLake for GatedLake {
         anyhow::ensure!(!self.failing, "lac indisponible");
         self.inner.put(object).await
     }
+
+    async fn keys(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        DataLake::keys(&self.inner, prefix).await
+    }
+
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        DataLake::delete(&self.inner, key).await
+    }
 }
 
 /// O6: the export holds its application's lock from its read to its last write. While it writes, the lock is

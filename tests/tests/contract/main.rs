@@ -15,6 +15,7 @@ mod document_sweep;
 mod documents;
 mod drafts;
 mod email_logs;
+mod erasure;
 mod evaluations;
 mod housekeeping;
 mod idempotency;

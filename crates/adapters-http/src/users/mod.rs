@@ -4,6 +4,7 @@
 
 pub(crate) mod access_requests;
 pub(crate) mod accounts;
+pub(crate) mod erasure;
 pub(crate) mod export;
 pub(crate) mod profiles;
 
@@ -12,6 +13,7 @@ use actix_web::web;
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     profiles::configure(cfg);
     export::configure(cfg);
+    erasure::configure(cfg);
     accounts::configure(cfg);
     access_requests::configure(cfg);
 }

@@ -1,6 +1,7 @@
 //! sea-orm models. They never leave this crate: repositories convert them to and from domain types.
 
 pub mod access_request;
+pub mod account_erasure;
 pub mod application;
 pub mod application_document;
 pub mod application_draft;

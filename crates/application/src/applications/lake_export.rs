@@ -151,6 +151,105 @@ impl LakeExport {
     }
 }
 
+/// The prefixes the erasure of a candidate searches.
+const DIM_CANDIDATES: &str = "dimensions/dim_candidates/";
+const FACT_APPLICATIONS: &str = "facts/fact_applications/";
+const DOCUMENTS: &str = "documents/";
+
+impl LakeExport {
+    /// After the erasure of candidate `candidate_id` (B7): in every partition, the candidate's `dim_candidates`
+    /// and its applications' `fact_applications` documents are rewritten from what the database now holds (the
+    /// erased account, answers and references removed, no document), and every PDF copy of its applications is
+    /// removed. Holds the export lock of each application meanwhile (`Busy` when one is taken: the outbox runs
+    /// it again), so an export that read the data before the erasure cannot write it back after. Answers how
+    /// many objects it rewrote or removed. Idempotent.
+    #[tracing::instrument(name = "lake.erase", skip_all, fields(candidate.id = %candidate_id))]
+    pub async fn erase_candidate(&self, candidate_id: Uuid, applications: &[Uuid]) -> Result<usize, LakeExportError> {
+        let mut held = Vec::new();
+        let mut busy = None;
+        for &id in applications {
+            match self.locks.try_lock(LockKey::lake_export(id)).await {
+                Ok(Some(lock)) => held.push(lock),
+                Ok(None) => {
+                    busy = Some(Err(LakeExportError::Busy(id)));
+                    break;
+                }
+                Err(error) => {
+                    busy = Some(Err(error.into()));
+                    break;
+                }
+            }
+        }
+        let outcome = match busy {
+            Some(refused) => refused,
+            None => self.erase_locked(candidate_id, applications).await,
+        };
+        for lock in held {
+            if let Err(error) = lock.release().await {
+                tracing::warn!(error = %format!("{error:#}"), "export lock release failed");
+            }
+        }
+        outcome
+    }
+
+    async fn erase_locked(&self, candidate_id: Uuid, applications: &[Uuid]) -> Result<usize, LakeExportError> {
+        let date = self.clock.now().date_naive();
+        let documents = self.lake.keys(DOCUMENTS).await?;
+        let facts = self.lake.keys(FACT_APPLICATIONS).await?;
+        let dimensions = self.lake.keys(DIM_CANDIDATES).await?;
+        let mut touched = 0;
+        let mut dim_candidate = None;
+        for &id in applications {
+            let folder = format!("/{id}/");
+            for key in documents.iter().filter(|k| k.contains(&folder)) {
+                self.lake.delete(key).await?;
+                touched += 1;
+            }
+            let rewritten = match self.details.load(id).await? {
+                Some(ApplicationDetail { application, candidate, profile, offer, documents }) => {
+                    let set =
+                        LakeDocuments::build(&application, &candidate, profile.as_ref(), &offer, &documents, date)?;
+                    let table = |name: &str| {
+                        set.json.iter().find(|o| o.metadata.get("table").is_some_and(|t| t == name)).cloned()
+                    };
+                    if dim_candidate.is_none() {
+                        dim_candidate = table("dim_candidates");
+                    }
+                    table("fact_applications")
+                }
+                None => None,
+            };
+            let name = format!("/{id}.json");
+            for key in facts.iter().filter(|k| k.ends_with(&name)) {
+                match &rewritten {
+                    Some(object) => self.lake.put(in_partition_of(object, key)).await?,
+                    None => self.lake.delete(key).await?,
+                }
+                touched += 1;
+            }
+        }
+        let name = format!("/{candidate_id}.json");
+        for key in dimensions.iter().filter(|k| k.ends_with(&name)) {
+            match &dim_candidate {
+                Some(object) => self.lake.put(in_partition_of(object, key)).await?,
+                None => self.lake.delete(key).await?,
+            }
+            touched += 1;
+        }
+        tracing::info!(objects = touched, "erased candidate's lake objects rewritten or removed");
+        Ok(touched)
+    }
+}
+
+/// `object` under `key`, its `ingestion_date` metadata set to `key`'s partition.
+fn in_partition_of(object: &LakeObject, key: &str) -> LakeObject {
+    let mut object = LakeObject { key: key.to_owned(), ..object.clone() };
+    if let Some(date) = key.split("ingestion_date=").nth(1).and_then(|rest| rest.split('/').next()) {
+        object.metadata.insert("ingestion_date".to_owned(), date.to_owned());
+    }
+    object
+}
+
 /// The JSON objects of one export and the keys of its PDFs (one per document, in the documents' order).
 #[derive(Debug)]
 pub struct LakeDocuments {

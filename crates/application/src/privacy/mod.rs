@@ -1,6 +1,8 @@
 //! Personal data (B7 in docs/decisions.md, issue 19): a person's export, the erasure of an account, and the
 //! retention of inactive candidates' accounts.
 
+mod erased_objects;
+mod erasure;
 mod export;
 
 use async_trait::async_trait;
@@ -8,9 +10,13 @@ use uuid::Uuid;
 
 use crate::store::StoreError;
 
-pub use export::{
-    EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports,
+pub use erased_objects::ErasedObjectsHandler;
+pub use erasure::{
+    AccountErasure, AccountStanding, CLOSED_NOTE, ERASED_DOMAIN, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_TEXT,
+    ErasedData, Eraser, ErasureError, ErasurePlan, ErasureReason, ErasureRecord, ErasureRepository, ErasureWriter,
+    PERSONAL_DATA_ERASED, erased_email,
 };
+pub use export::{EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports};
 
 /// Erases an inactive account for the retention job: the same erasure an administrator asks for, done by the
 /// service itself (no actor).

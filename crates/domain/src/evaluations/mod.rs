@@ -71,6 +71,8 @@ pub trait ProtocolFields: Clone + std::fmt::Debug + PartialEq + Default + Send +
     fn completed(&self) -> bool;
     /// The free-text fields that are set, by name.
     fn texts(&self) -> Vec<(&'static str, &str)>;
+    /// Clears every free-text field (the erasure of the candidate's data, B7); the scores stay.
+    fn clear_texts(&mut self);
 }
 
 /// One evaluation of an application under one protocol (legacy §2.11, §2.12).
@@ -162,6 +164,30 @@ mod tests {
 
     fn ids() -> (Uuid, Uuid, Uuid) {
         (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3))
+    }
+
+    #[test]
+    fn clearing_the_texts_keeps_the_scores() {
+        let mut first = Protocol1Fields {
+            documentary_score: s(15.0),
+            cv_comments: Some("Bon CV".into()),
+            talent_notes: Some("Rigoureuse".into()),
+            general_summary: Some("À retenir".into()),
+            ..Protocol1Fields::default()
+        };
+        first.clear_texts();
+        assert!(first.texts().is_empty());
+        assert_eq!(first.documentary_score, s(15.0));
+        let mut second = Protocol2Fields {
+            qcm_role_score: s(14.0),
+            interview_notes: Some("Entretien".into()),
+            visit_notes: Some("Visite".into()),
+            skills_gap_notes: Some("Écarts".into()),
+            ..Protocol2Fields::default()
+        };
+        second.clear_texts();
+        assert!(second.texts().is_empty());
+        assert_eq!(second.qcm_role_score, s(14.0));
     }
 
     #[test]

@@ -193,6 +193,27 @@ impl ProtocolFields for Protocol1Fields {
         ];
         fields.into_iter().filter_map(|(name, text)| text.as_deref().map(|t| (name, t))).collect()
     }
+
+    fn clear_texts(&mut self) {
+        for text in [
+            &mut self.cv_comments,
+            &mut self.diplomes_certificats_comments,
+            &mut self.lettre_motivation_comments,
+            &mut self.metier_comments,
+            &mut self.metier_notes,
+            &mut self.paradigme_comments,
+            &mut self.paradigme_notes,
+            &mut self.talent_comments,
+            &mut self.talent_notes,
+            &mut self.interview_metier_comments,
+            &mut self.interview_paradigme_comments,
+            &mut self.interview_talent_comments,
+            &mut self.gap_competence_comments,
+            &mut self.general_summary,
+        ] {
+            *text = None;
+        }
+    }
 }
 
 impl ProtocolFields for Protocol2Fields {
@@ -218,5 +239,11 @@ impl ProtocolFields for Protocol2Fields {
             ("skills_gap_notes", &self.skills_gap_notes),
         ];
         fields.into_iter().filter_map(|(name, text)| text.as_deref().map(|t| (name, t))).collect()
+    }
+
+    fn clear_texts(&mut self) {
+        for text in [&mut self.interview_notes, &mut self.visit_notes, &mut self.skills_gap_notes] {
+            *text = None;
+        }
     }
 }

@@ -1,0 +1,163 @@
+//! The erasure of an account (B7) in memory, held to `ErasureWriter`'s contract as the SQL adapter is.
+
+use async_trait::async_trait;
+use seeg_application::StoreError;
+use seeg_application::applications::StatusChange;
+use seeg_application::privacy::{
+    AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_TEXT, ErasedData, ErasurePlan,
+    ErasureRecord, ErasureRepository, ErasureWriter,
+};
+use seeg_domain::applications::{ApplicationStatus, MtpAnswers, Reference};
+use seeg_domain::identity::UserStatus;
+use seeg_domain::mail::MailStatus;
+use uuid::Uuid;
+
+use crate::database::{Change, MemoryStore, MemoryTransaction, State};
+
+/// A password hash no password verifies (not a bcrypt hash at all).
+const NO_PASSWORD: &str = "!effacé";
+
+#[async_trait]
+impl ErasureWriter for MemoryTransaction {
+    async fn standing(&mut self, user_id: Uuid) -> Result<Option<AccountStanding>, StoreError> {
+        Ok(self.store.read(|state| {
+            let user = state.users.get(&user_id)?;
+            let applications =
+                state.applications.values().filter(|a| a.candidate_id == user_id).map(|a| (a.id, a.status)).collect();
+            Some(AccountStanding {
+                email: user.email.clone(),
+                erased: state.erasures.contains_key(&user_id),
+                applications,
+            })
+        }))
+    }
+
+    async fn erase(&mut self, plan: &ErasurePlan) -> Result<ErasedData, StoreError> {
+        let user_id = plan.record.user_id;
+        let erased = self.store.read(|state| {
+            let application_ids: Vec<Uuid> =
+                state.applications.values().filter(|a| a.candidate_id == user_id).map(|a| a.id).collect();
+            let document_keys = state
+                .application_documents
+                .values()
+                .filter(|d| application_ids.contains(&d.application_id))
+                .map(|d| d.storage_key.clone())
+                .collect();
+            ErasedData { application_ids, document_keys }
+        });
+        let mut record = plan.record.clone();
+        record.documents_deleted = u32::try_from(erased.document_keys.len()).unwrap_or(u32::MAX);
+        self.changes.push(Change::Erase(Box::new(ErasurePlan { record, ..plan.clone() })));
+        Ok(erased)
+    }
+}
+
+#[async_trait]
+impl ErasureRepository for MemoryStore {
+    async fn erasure_record(&self, user_id: Uuid) -> Result<Option<ErasureRecord>, StoreError> {
+        Ok(self.read(|state| state.erasures.get(&user_id).cloned()))
+    }
+}
+
+/// Applies a committed erasure.
+pub(crate) fn apply(plan: &ErasurePlan, state: &mut State) {
+    let record = &plan.record;
+    let user_id = record.user_id;
+    let at = record.erased_at;
+    let applications: Vec<Uuid> =
+        state.applications.values().filter(|a| a.candidate_id == user_id).map(|a| a.id).collect();
+    for &(id, from, history_id) in &plan.closing {
+        if let Some(application) = state.applications.get_mut(&id) {
+            application.status = ApplicationStatus::Retiree;
+            application.updated_at = at;
+        }
+        state.application_history.insert(
+            history_id,
+            StatusChange {
+                id: history_id,
+                application_id: id,
+                changed_by: record.erased_by,
+                previous_status: Some(from),
+                new_status: ApplicationStatus::Retiree,
+                notes: Some(CLOSED_NOTE.to_owned()),
+                changed_at: at,
+            },
+        );
+    }
+    for id in &applications {
+        if let Some(application) = state.applications.get_mut(id) {
+            application.reference_contacts = None;
+            application.reference = Reference::default();
+            application.mtp_answers = MtpAnswers::default();
+        }
+        crate::evaluations::clear_texts(&mut state.evaluations, *id);
+    }
+    let closing: Vec<Uuid> = plan.closing.iter().map(|c| c.2).collect();
+    state.application_documents.retain(|_, d| !applications.contains(&d.application_id));
+    for change in state.application_history.values_mut() {
+        if applications.contains(&change.application_id) && !closing.contains(&change.id) {
+            change.notes = None;
+        }
+    }
+    for slot in state.interview_slots.values_mut().filter(|s| applications.contains(&s.application_id)) {
+        slot.candidate_name = None;
+        slot.notes = None;
+    }
+    state
+        .notifications
+        .retain(|_, n| n.user_id != user_id && n.related_application_id.is_none_or(|a| !applications.contains(&a)));
+    let address = plan.email.to_lowercase();
+    let mut erased_mail = Vec::new();
+    for log in state.email_logs.values_mut() {
+        let about = log.application_id.is_some_and(|a| applications.contains(&a));
+        if about || log.to.split(',').any(|one| one.trim().eq_ignore_ascii_case(&address)) {
+            plan.erased_email.clone_into(&mut log.to);
+            ERASED_TEXT.clone_into(&mut log.subject);
+            log.html.clear();
+            log.text.clear();
+            if matches!(log.status, MailStatus::Queued | MailStatus::Failed) {
+                log.status = MailStatus::Dead;
+                log.last_error = Some("erased".to_owned());
+                log.updated_at = at;
+            }
+            erased_mail.push(log.id);
+        }
+    }
+    state.outbox.retain(|id, stored| {
+        !erased_mail.contains(id)
+            && !stored.event.payload.to_string().to_lowercase().contains(&format!("\"{address}\""))
+    });
+    state.candidate_profiles.remove(&user_id);
+    state.access_requests.retain(|_, r| r.user_id != user_id);
+    state.drafts.retain(|(user, _), _| *user != user_id);
+    state.refresh_tokens.retain(|_, t| t.user_id != user_id);
+    state.password_resets.retain(|_, r| r.user_id != user_id);
+    state.upload_reservations.retain(|_, r| r.user_id != user_id);
+    state.mail_preferences.remove(&user_id);
+    let needles: Vec<Vec<u8>> = std::iter::once(address.clone())
+        .chain(std::iter::once(user_id.to_string()))
+        .chain(applications.iter().map(Uuid::to_string))
+        .map(String::into_bytes)
+        .collect();
+    state.idempotency.retain(|(scope, _), record| {
+        let body = record.response.as_ref().map_or(&[][..], |r| r.body.as_slice());
+        *scope != user_id && !needles.iter().any(|n| body.windows(n.len()).any(|w| w == n.as_slice()))
+    });
+    if let Some(user) = state.users.get_mut(&user_id) {
+        plan.erased_email.clone_into(&mut user.email);
+        ERASED_FIRST_NAME.clone_into(&mut user.first_name);
+        ERASED_LAST_NAME.clone_into(&mut user.last_name);
+        user.phone = None;
+        user.date_of_birth = None;
+        user.sexe = None;
+        user.matricule = None;
+        NO_PASSWORD.clone_into(&mut user.password_hash);
+        user.email_verified = false;
+        user.status = UserStatus::Archived;
+        user.adresse = None;
+        user.poste_actuel = None;
+        user.annees_experience = None;
+        user.updated_at = at;
+    }
+    state.erasures.insert(user_id, record.clone());
+}

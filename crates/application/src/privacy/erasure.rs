@@ -1,0 +1,364 @@
+//! The erasure of an account (B7): an administrator, with a reason, or the retention job, has every personal
+//! value held about a person replaced or deleted, in one transaction, and what lives outside the database (the
+//! stored documents, the data lake's objects) removed after it by an outbox event (`privacy.erased`), retried
+//! until done.
+//!
+//! What stays: the account's row (its id, role, dates; status `archivé`; e-mail and names replaced), its
+//! applications' rows (offer, status, dates, scores: the recruitment's statistics), the history of statuses and
+//! the audit trail (ids, actions and field names only). What goes: everything that names or describes the
+//! person (see [`ErasureWriter`]'s contract).
+//!
+//! An application still in progress is a recruitment under way: the erasure is refused while one is, unless the
+//! administrator forces it, which closes each such application as `retiree` with a history line saying why.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use seeg_domain::applications::ApplicationStatus;
+use seeg_domain::identity::{Role, User};
+use tracing::instrument;
+use uuid::Uuid;
+
+use crate::identity::{AuditEvent, RequestContext};
+use crate::outbox::OutboxEvent;
+use crate::store::{StoreError, UnitOfWork};
+use crate::{Clock, IdGenerator};
+
+/// The outbox event kind that removes an erased account's documents from the store and its objects from the
+/// data lake.
+pub const PERSONAL_DATA_ERASED: &str = "privacy.erased";
+
+/// The domain of the address an erased account keeps (RFC 2606: `.invalid` never delivers).
+pub const ERASED_DOMAIN: &str = "compte-efface.invalid";
+
+/// The first name an erased account shows.
+pub const ERASED_FIRST_NAME: &str = "Compte";
+
+/// The last name an erased account shows.
+pub const ERASED_LAST_NAME: &str = "effacé";
+
+/// What stands in the place of a text the erasure removed where the column cannot be empty (an e-mail's subject).
+pub const ERASED_TEXT: &str = "[effacé]";
+
+/// The history note of an application an erasure closed.
+pub const CLOSED_NOTE: &str = "Candidature close par l'effacement des données personnelles du candidat.";
+
+/// The address an erased account keeps: unique, and never delivered.
+pub fn erased_email(user_id: Uuid) -> String {
+    format!("efface-{}@{ERASED_DOMAIN}", user_id.simple())
+}
+
+/// Why an account is erased, trimmed: between `MIN_CHARS` and `MAX_CHARS` characters, no control character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasureReason(String);
+
+impl ErasureReason {
+    /// Fewest characters, once trimmed.
+    pub const MIN_CHARS: usize = 5;
+    /// Most characters.
+    pub const MAX_CHARS: usize = 1_000;
+
+    /// Trims `raw` and checks it.
+    pub fn parse(raw: &str) -> Result<Self, ErasureError> {
+        let reason = raw.trim();
+        let chars = reason.chars().count();
+        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
+            return Err(ErasureError::InvalidReason(format!(
+                "La raison de l'effacement doit compter entre {} et {} caractères",
+                Self::MIN_CHARS,
+                Self::MAX_CHARS
+            )));
+        }
+        if reason.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(ErasureError::InvalidReason(
+                "La raison de l'effacement contient un caractère de contrôle".to_owned(),
+            ));
+        }
+        Ok(Self(reason.to_owned()))
+    }
+
+    /// The reason, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why an erasure was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ErasureError {
+    /// No such account.
+    #[error("compte introuvable")]
+    NotFound,
+    /// The caller is not an administrator.
+    #[error("Seul un administrateur peut effacer les données d'un compte")]
+    Forbidden,
+    /// An administrator's own account.
+    #[error("Un administrateur ne peut pas effacer son propre compte")]
+    OwnAccount,
+    /// Applications still in progress, and the erasure was not forced.
+    #[error(
+        "Le candidat a {0} candidature(s) en cours : clôturez-les, ou forcez l'effacement (force = true) avec une raison"
+    )]
+    ApplicationsInProgress(usize),
+    /// The reason is missing, too short, too long or holds a control character.
+    #[error("{0}")]
+    InvalidReason(String),
+    /// A persistence port failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An erasure, as recorded (one per account: a second asks nothing more and answers this one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasureRecord {
+    /// The account erased.
+    pub user_id: Uuid,
+    /// When.
+    pub erased_at: DateTime<Utc>,
+    /// The administrator who asked; `None` for the retention job.
+    pub erased_by: Option<Uuid>,
+    /// Why.
+    pub reason: String,
+    /// Whether applications in progress were closed to allow it.
+    pub forced: bool,
+    /// How many applications in progress it closed.
+    pub applications_closed: u32,
+    /// How many documents it removed.
+    pub documents_deleted: u32,
+}
+
+/// Where an account stands, read (and, on PostgreSQL, locked) inside the erasure's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStanding {
+    /// The address it has now (the mail log is searched for it).
+    pub email: String,
+    /// Whether it was erased already.
+    pub erased: bool,
+    /// Its applications and their statuses.
+    pub applications: Vec<(Uuid, ApplicationStatus)>,
+}
+
+/// What an erasure writes, decided by the use case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasurePlan {
+    /// The record to keep (its `documents_deleted` is filled in by the writer's answer, not read).
+    pub record: ErasureRecord,
+    /// The account's address before the erasure: the e-mails logged to exactly it are erased too.
+    pub email: String,
+    /// The address it gets (`erased_email`).
+    pub erased_email: String,
+    /// The applications to close, each with the id of its history line: they move to `retiree` with
+    /// `CLOSED_NOTE`, by `record.erased_by`.
+    pub closing: Vec<(Uuid, ApplicationStatus, Uuid)>,
+}
+
+/// What an erasure removed from the database that lives elsewhere too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErasedData {
+    /// The account's applications (their lake objects are rewritten or removed).
+    pub application_ids: Vec<Uuid>,
+    /// The storage keys of the documents whose rows were deleted (the objects go once no other row names them).
+    pub document_keys: Vec<String>,
+}
+
+/// The erasure, inside a transaction.
+///
+/// Contract, for `erase`, on account `plan.record.user_id` (every step in the caller's transaction):
+/// - the account: e-mail `plan.erased_email`, names `ERASED_FIRST_NAME`/`ERASED_LAST_NAME`, no phone, birth
+///   date, sex, matricule, address, position or experience, a password that verifies nothing, e-mail not
+///   verified, status `archivé`, inactive, its search text refolded;
+/// - deleted: its candidate profile, access requests, drafts, sessions (refresh tokens), password resets, upload
+///   reservations, e-mail preferences, idempotency records, its notifications and every notification about one of
+///   its applications (staff's included), and the answers other accounts' idempotency records keep that hold its
+///   address, its id or one of its applications' ids;
+/// - its applications: references and MTP answers removed; their documents' rows deleted (their keys answered);
+///   the notes of their history, the comments and notes of their evaluations, the candidate's name and notes on
+///   their interview slots removed; `plan.closing` applied;
+/// - the e-mail log rows about its applications or addressed to exactly `plan.email` (one of the recipients):
+///   recipients `plan.erased_email`, subject `ERASED_TEXT`, body and metadata removed; the outbox events of the
+///   same ids (a `mail.send` carries the address and the text) deleted, so a queued one is never sent; and any
+///   other outbox event whose payload holds `plan.email` (a password reset asked for), whatever its state;
+/// - the record kept (`erasure_record` reads it back).
+///
+/// `standing` reads where the account stands, `None` when unknown; on PostgreSQL it locks the account's row
+/// until the transaction ends, so two erasures of one account run one after the other.
+#[async_trait]
+pub trait ErasureWriter: Send {
+    /// Where account `user_id` stands (see the contract).
+    async fn standing(&mut self, user_id: Uuid) -> Result<Option<AccountStanding>, StoreError>;
+    /// Erases as the contract says.
+    async fn erase(&mut self, plan: &ErasurePlan) -> Result<ErasedData, StoreError>;
+}
+
+/// The erasures recorded.
+#[async_trait]
+pub trait ErasureRepository: Send + Sync + std::fmt::Debug {
+    /// The erasure of account `user_id`, if it was erased.
+    async fn erasure_record(&self, user_id: Uuid) -> Result<Option<ErasureRecord>, StoreError>;
+}
+
+/// Who asks for an erasure.
+#[derive(Debug, Clone, Copy)]
+pub enum Eraser<'a> {
+    /// An account (it must be an administrator's).
+    Account(&'a User, &'a RequestContext),
+    /// The retention job: never forced.
+    Retention,
+}
+
+/// The erasure of accounts (B7).
+#[derive(Debug, Clone)]
+pub struct AccountErasure {
+    uow: Arc<dyn UnitOfWork>,
+    erasures: Arc<dyn ErasureRepository>,
+    ids: Arc<dyn IdGenerator>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AccountErasure {
+    /// The use case on its ports.
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        erasures: Arc<dyn ErasureRepository>,
+        ids: Arc<dyn IdGenerator>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { uow, erasures, ids, clock }
+    }
+
+    /// Whether `caller` may erase accounts: administrators only.
+    pub fn may_erase(caller: &User) -> Result<(), ErasureError> {
+        if caller.role == Role::Admin { Ok(()) } else { Err(ErasureError::Forbidden) }
+    }
+
+    /// Erases account `subject` for `eraser`, with `reason`; `force` closes its applications in progress (refused
+    /// without it). Idempotent: an account erased already answers its erasure's record, whatever is asked.
+    #[instrument(name = "privacy.erase", skip_all, fields(subject = %subject))]
+    pub async fn erase(
+        &self,
+        eraser: Eraser<'_>,
+        subject: Uuid,
+        reason: &ErasureReason,
+        force: bool,
+    ) -> Result<ErasureRecord, ErasureError> {
+        Ok(self.erase_once(eraser, subject, reason, force).await?.0)
+    }
+
+    /// As `erase`, and whether this call erased it (`false`: it was erased already).
+    async fn erase_once(
+        &self,
+        eraser: Eraser<'_>,
+        subject: Uuid,
+        reason: &ErasureReason,
+        force: bool,
+    ) -> Result<(ErasureRecord, bool), ErasureError> {
+        let (erased_by, context) = match eraser {
+            Eraser::Account(caller, context) => {
+                Self::may_erase(caller)?;
+                if caller.id == subject {
+                    return Err(ErasureError::OwnAccount);
+                }
+                (Some(caller.id), Some(context))
+            }
+            Eraser::Retention => (None, None),
+        };
+        if let Some(record) = self.erasures.erasure_record(subject).await? {
+            return Ok((record, false));
+        }
+        let mut tx = self.uow.begin().await?;
+        let standing = tx.erasure().standing(subject).await?.ok_or(ErasureError::NotFound)?;
+        if standing.erased {
+            // Another erasure committed since the read above.
+            drop(tx);
+            let record = self.erasures.erasure_record(subject).await?.ok_or(ErasureError::NotFound)?;
+            return Ok((record, false));
+        }
+        let in_progress: Vec<_> =
+            standing.applications.iter().filter(|(_, status)| !status.is_terminal()).copied().collect();
+        let force = force && matches!(eraser, Eraser::Account(..));
+        if !in_progress.is_empty() && !force {
+            return Err(ErasureError::ApplicationsInProgress(in_progress.len()));
+        }
+        let now = self.clock.now();
+        let closing: Vec<_> = in_progress.iter().map(|&(id, status)| (id, status, self.ids.new_id())).collect();
+        let mut plan = ErasurePlan {
+            record: ErasureRecord {
+                user_id: subject,
+                erased_at: now,
+                erased_by,
+                reason: reason.as_str().to_owned(),
+                forced: !closing.is_empty(),
+                applications_closed: u32::try_from(closing.len()).unwrap_or(u32::MAX),
+                documents_deleted: 0,
+            },
+            email: standing.email,
+            erased_email: erased_email(subject),
+            closing,
+        };
+        let removed = tx.erasure().erase(&plan).await?;
+        plan.record.documents_deleted = u32::try_from(removed.document_keys.len()).unwrap_or(u32::MAX);
+        let audit = AuditEvent {
+            id: self.ids.new_id(),
+            actor_id: erased_by,
+            action: "user.erased".to_owned(),
+            target_type: Some("user".to_owned()),
+            target_id: Some(subject.to_string()),
+            request_id: context.and_then(|c| c.request_id.clone()),
+            changed_fields: ["email", "first_name", "last_name", "personal_data"].map(str::to_owned).to_vec(),
+            occurred_at: now,
+        };
+        tx.audit().append(&audit).await?;
+        let payload = serde_json::json!({
+            "user_id": subject,
+            "application_ids": removed.application_ids,
+            "document_keys": removed.document_keys,
+        });
+        tx.outbox().append(&OutboxEvent::new(self.ids.new_id(), PERSONAL_DATA_ERASED, payload, now)).await?;
+        tx.commit().await?;
+        tracing::info!(
+            applications = removed.application_ids.len(),
+            documents = removed.document_keys.len(),
+            closed = plan.record.applications_closed,
+            "account erased"
+        );
+        Ok((plan.record, true))
+    }
+}
+
+#[async_trait]
+impl super::InactiveAccountEraser for AccountErasure {
+    async fn erase_inactive(&self, user_id: Uuid, reason: &str) -> Result<bool, StoreError> {
+        let reason = ErasureReason::parse(reason).map_err(|e| StoreError::Unexpected(anyhow::anyhow!("{e}")))?;
+        match self.erase_once(Eraser::Retention, user_id, &reason, false).await {
+            Ok((_, now)) => Ok(now),
+            Err(ErasureError::NotFound | ErasureError::ApplicationsInProgress(_)) => Ok(false),
+            Err(ErasureError::Store(error)) => Err(error),
+            Err(error) => Err(StoreError::Unexpected(anyhow::anyhow!("{error}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_is_trimmed_bounded_and_printable() {
+        assert_eq!(ErasureReason::parse("  Demande du candidat  ").unwrap().as_str(), "Demande du candidat");
+        assert!(matches!(ErasureReason::parse("   abc  "), Err(ErasureError::InvalidReason(_))));
+        assert!(matches!(ErasureReason::parse(&"é".repeat(1_001)), Err(ErasureError::InvalidReason(_))));
+        assert!(ErasureReason::parse(&"é".repeat(1_000)).is_ok());
+        assert!(matches!(ErasureReason::parse("Demande\u{0}cachée"), Err(ErasureError::InvalidReason(_))));
+        assert!(ErasureReason::parse("Demande\ndu candidat").is_ok());
+    }
+
+    #[test]
+    fn an_erased_address_is_unique_and_a_valid_address_that_never_delivers() {
+        let id = Uuid::from_u128(0x1234);
+        let email = erased_email(id);
+        assert!(email.ends_with("@compte-efface.invalid"));
+        assert!(seeg_domain::identity::EmailAddress::parse(&email).is_ok(), "{email}");
+        assert_ne!(email, erased_email(Uuid::from_u128(0x1235)));
+    }
+}

@@ -1,0 +1,216 @@
+//! The erasure of an account (B7) through `ErasureWriter`, held to one contract on every backend: the account's
+//! personal values replaced, what exists only for it deleted, its applications kept without what describes the
+//! person, the e-mails to it emptied and their events gone; another account untouched; a second erasure asks
+//! nothing more.
+
+use std::sync::Arc;
+
+use seeg_application::applications::{ApplicationDocument, ApplicationFilter, StatusChange};
+use seeg_application::identity::{Notification, RequestContext};
+use seeg_application::mail::{EmailLog, EmailLogFilter};
+use seeg_application::outbox::OutboxEvent;
+use seeg_application::privacy::{AccountErasure, Eraser, ErasureError, ErasureReason, erased_email};
+use seeg_application::{Page, SystemClock, SystemIds};
+use seeg_domain::applications::{ApplicationStatus, DocumentType, MtpAnswers, Reference};
+use seeg_domain::identity::{Role, User, UserStatus};
+use seeg_domain::mail::MailStatus;
+use seeg_tests::applications::seed;
+use seeg_tests::offers::{base_time, offer};
+use seeg_tests::users::user;
+use seeg_tests::{Backend, Ports, insert_offers, on_backends, ports};
+use uuid::Uuid;
+
+/// An account, its application (at `status`) with a document, a history note, a notification, an e-mail still
+/// queued (its outbox event pending) and a password-reset event naming its address.
+struct World {
+    candidate: User,
+    other: User,
+    admin: User,
+    application: Uuid,
+    other_application: Uuid,
+    mail: Uuid,
+    reset_event: Uuid,
+}
+
+async fn world(p: &Ports, status: ApplicationStatus) -> World {
+    let candidate = user("aicha.ndong@exemple.ga");
+    let other = user("xaicha.ndong@exemple.ga");
+    let admin = User { role: Role::Admin, candidate_kind: None, ..user("admin@seeg-gabon.com") };
+    let job = offer("Technicien", 0);
+    insert_offers(p.uow.as_ref(), std::slice::from_ref(&job)).await;
+    let mut tx = p.uow.begin().await.unwrap();
+    for account in [&candidate, &other, &admin] {
+        tx.users().insert(account).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let application = seed(p.uow.as_ref(), candidate.id, job.id, status).await.id;
+    let other_application = seed(p.uow.as_ref(), other.id, job.id, ApplicationStatus::Incubation).await.id;
+    let (mail, reset_event) = (new_id(), new_id());
+    let mut tx = p.uow.begin().await.unwrap();
+    for (id, owner) in [(application, "aicha"), (other_application, "autre")] {
+        let document = ApplicationDocument {
+            id: new_id(),
+            application_id: id,
+            document_type: DocumentType::Cv,
+            file_name: format!("cv-{owner}.pdf"),
+            file_size: 10,
+            file_type: "application/pdf".into(),
+            storage_key: format!("{owner}-key"),
+            sha256: format!("{owner}-key"),
+            uploaded_at: base_time(),
+        };
+        tx.applications().insert_document(&document).await.unwrap();
+        let note = StatusChange {
+            id: new_id(),
+            application_id: id,
+            changed_by: Some(admin.id),
+            previous_status: None,
+            new_status: ApplicationStatus::Candidature,
+            notes: Some(format!("Note sur {owner}")),
+            changed_at: base_time(),
+        };
+        tx.applications().append_history(&note).await.unwrap();
+    }
+    for (owner, related) in [(&candidate, Some(application)), (&admin, Some(application)), (&other, None)] {
+        let notification = Notification {
+            id: new_id(),
+            user_id: owner.id,
+            related_application_id: related,
+            title: "Candidature".into(),
+            message: "Nouvelle candidature d'Aïcha Ndong".into(),
+            kind: "application_submitted".into(),
+            link: None,
+            read: false,
+            created_at: base_time(),
+        };
+        tx.notifications().insert(&notification).await.unwrap();
+    }
+    let log = EmailLog {
+        id: mail,
+        application_id: None,
+        to: candidate.email.clone(),
+        subject: "Bonjour Aïcha".into(),
+        html: "<p>Bonjour Aïcha</p>".into(),
+        text: "Bonjour Aïcha".into(),
+        kind: "manual".into(),
+        status: MailStatus::Queued,
+        attempts: 0,
+        last_error: None,
+        provider_message_id: None,
+        sent_at: None,
+        created_at: base_time(),
+        updated_at: base_time(),
+    };
+    tx.email_logs().insert(&log).await.unwrap();
+    let to_other = EmailLog { id: new_id(), to: other.email.clone(), ..log.clone() };
+    tx.email_logs().insert(&to_other).await.unwrap();
+    let payload = serde_json::json!({"id": mail, "to": candidate.email, "text": "Bonjour Aïcha"});
+    tx.outbox().append(&OutboxEvent::new(mail, "mail.send", payload, base_time())).await.unwrap();
+    let payload = serde_json::json!({"email": candidate.email});
+    tx.outbox().append(&OutboxEvent::new(reset_event, "password_reset.requested", payload, base_time())).await.unwrap();
+    let payload = serde_json::json!({"email": other.email});
+    tx.outbox().append(&OutboxEvent::new(new_id(), "password_reset.requested", payload, base_time())).await.unwrap();
+    tx.commit().await.unwrap();
+    World { candidate, other, admin, application, other_application, mail, reset_event }
+}
+
+fn new_id() -> Uuid {
+    seeg_application::IdGenerator::new_id(&SystemIds)
+}
+
+fn erasure(p: &Ports) -> AccountErasure {
+    AccountErasure::new(Arc::clone(&p.uow), Arc::clone(&p.erasures), Arc::new(SystemIds), Arc::new(SystemClock))
+}
+
+fn reason() -> ErasureReason {
+    ErasureReason::parse("Demande du candidat").unwrap()
+}
+
+async fn an_erasure_leaves_the_account_and_its_applications_without_personal_values(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let w = world(&p, ApplicationStatus::Refuse).await;
+    let context = RequestContext::default();
+    let record =
+        erasure(&p).erase(Eraser::Account(&w.admin, &context), w.candidate.id, &reason(), false).await.unwrap();
+    assert_eq!((record.erased_by, record.forced, record.documents_deleted), (Some(w.admin.id), false, 1));
+    assert_eq!(p.erasures.erasure_record(w.candidate.id).await.unwrap(), Some(record.clone()));
+
+    let account = p.users.get(w.candidate.id).await.unwrap().unwrap();
+    assert_eq!(account.email, erased_email(w.candidate.id));
+    assert_eq!((account.first_name.as_str(), account.last_name.as_str()), ("Compte", "effacé"));
+    assert_eq!((account.phone, account.adresse, account.date_of_birth, account.sexe), (None, None, None, None));
+    assert_eq!((account.poste_actuel, account.annees_experience, account.status), (None, None, UserStatus::Archived));
+    assert!(!account.password_hash.starts_with("$2"), "no password verifies");
+
+    let application = p.applications.get(w.application).await.unwrap().unwrap();
+    assert_eq!(application.status, ApplicationStatus::Refuse, "a finished application keeps its status");
+    assert_eq!((application.reference_contacts, application.reference), (None, Reference::default()));
+    assert_eq!(application.mtp_answers, MtpAnswers::default());
+    assert!(p.applications.documents(w.application).await.unwrap().is_empty());
+    assert!(p.applications.history(w.application).await.unwrap().iter().all(|c| c.notes.is_none()));
+    let page = Page { skip: 0, limit: 50 };
+    assert_eq!(p.notifications.list_for_user(w.candidate.id, page).await.unwrap().total, 0);
+    assert_eq!(p.notifications.list_for_user(w.admin.id, page).await.unwrap().total, 0, "staff's, about it");
+    let mail = p.email_logs.get(w.mail).await.unwrap().unwrap();
+    assert_eq!(
+        (mail.to.as_str(), mail.subject.as_str(), mail.html.as_str(), mail.text.as_str()),
+        (erased_email(w.candidate.id).as_str(), "[effacé]", "", "")
+    );
+    assert_eq!((mail.kind.as_str(), mail.status), ("manual", MailStatus::Dead), "kept kind; never sent now");
+    assert_eq!(p.outbox.get(w.mail).await.unwrap(), None, "the queued message's event is gone");
+    assert_eq!(p.outbox.get(w.reset_event).await.unwrap(), None, "the reset asked for is gone");
+
+    // The other account (whose address holds the erased one) is untouched.
+    let other = p.users.get(w.other.id).await.unwrap().unwrap();
+    assert_eq!(other, w.other);
+    assert_eq!(p.applications.documents(w.other_application).await.unwrap().len(), 1);
+    assert!(p.applications.history(w.other_application).await.unwrap().iter().all(|c| c.notes.is_some()));
+    assert_eq!(p.notifications.list_for_user(w.other.id, page).await.unwrap().total, 1);
+    let filter = EmailLogFilter { recipient: Some(w.other.email.clone()), ..EmailLogFilter::default() };
+    let theirs = p.email_logs.list(&filter, page).await.unwrap();
+    assert_eq!((theirs.total, theirs.items[0].subject.as_str()), (1, "Bonjour Aïcha"));
+    let stats = p.outbox.stats().await.unwrap();
+    assert_eq!(stats.pending, 2, "their reset and the erasure's own event: {stats:?}");
+
+    // Again: the first erasure answers, nothing more is written.
+    let again = erasure(&p).erase(Eraser::Account(&w.admin, &context), w.candidate.id, &reason(), true).await.unwrap();
+    assert_eq!(again, record);
+    assert_eq!(p.outbox.stats().await.unwrap().pending, 2);
+}
+
+async fn an_application_in_progress_refuses_the_erasure_unless_forced(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let w = world(&p, ApplicationStatus::EntretienProgramme).await;
+    let context = RequestContext::default();
+    let eraser = erasure(&p);
+    let refused = eraser.erase(Eraser::Account(&w.admin, &context), w.candidate.id, &reason(), false).await;
+    assert!(matches!(refused, Err(ErasureError::ApplicationsInProgress(1))), "{refused:?}");
+    assert_eq!(p.users.get(w.candidate.id).await.unwrap().unwrap(), w.candidate, "nothing changed");
+    let retention = eraser.erase(Eraser::Retention, w.candidate.id, &reason(), true).await;
+    assert!(matches!(retention, Err(ErasureError::ApplicationsInProgress(1))), "the retention job never forces");
+    let own = eraser.erase(Eraser::Account(&w.admin, &context), w.admin.id, &reason(), true).await;
+    assert!(matches!(own, Err(ErasureError::OwnAccount)), "{own:?}");
+    let by_candidate = eraser.erase(Eraser::Account(&w.other, &context), w.candidate.id, &reason(), true).await;
+    assert!(matches!(by_candidate, Err(ErasureError::Forbidden)), "{by_candidate:?}");
+    let unknown = eraser.erase(Eraser::Account(&w.admin, &context), Uuid::nil(), &reason(), true).await;
+    assert!(matches!(unknown, Err(ErasureError::NotFound)), "{unknown:?}");
+
+    let record = eraser.erase(Eraser::Account(&w.admin, &context), w.candidate.id, &reason(), true).await.unwrap();
+    assert_eq!((record.forced, record.applications_closed), (true, 1));
+    let application = p.applications.get(w.application).await.unwrap().unwrap();
+    assert_eq!(application.status, ApplicationStatus::Retiree);
+    let history = p.applications.history(w.application).await.unwrap();
+    let closed = history.iter().find(|c| c.new_status == ApplicationStatus::Retiree).expect("the closing line");
+    assert_eq!(
+        (closed.previous_status, closed.changed_by),
+        (Some(ApplicationStatus::EntretienProgramme), Some(w.admin.id))
+    );
+    assert!(closed.notes.as_deref().is_some_and(|n| n.contains("effacement")), "{closed:?}");
+    let filter = ApplicationFilter { candidate_id: Some(w.candidate.id), ..ApplicationFilter::default() };
+    assert_eq!(p.applications.list(&filter, Page { skip: 0, limit: 10 }).await.unwrap().total, 1, "kept");
+}
+
+on_backends!(Memory, Sqlite, Postgres =>
+    an_erasure_leaves_the_account_and_its_applications_without_personal_values,
+    an_application_in_progress_refuses_the_erasure_unless_forced,
+);
