@@ -25,6 +25,7 @@ mod m20261207_000019_staff_read_indexes;
 mod m20261208_000020_offer_title_trigram_index;
 mod m20261209_000021_housekeeping_indexes;
 mod m20261210_000022_analytics_history_index;
+mod m20261211_000024_create_retention_warnings;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000020_offer_title_trigram_index::Migration),
             Box::new(m20261209_000021_housekeeping_indexes::Migration),
             Box::new(m20261210_000022_analytics_history_index::Migration),
+            Box::new(m20261211_000024_create_retention_warnings::Migration),
         ]
     }
 }

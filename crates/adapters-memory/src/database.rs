@@ -62,6 +62,8 @@ pub(crate) struct State {
     pub(crate) email_logs: crate::email_logs::Table,
     /// By account.
     pub(crate) mail_preferences: BTreeMap<Uuid, seeg_application::mail::MailPreferences>,
+    /// By account: when the retention job last warned it (B7).
+    pub(crate) retention_warnings: BTreeMap<Uuid, DateTime<Utc>>,
 }
 
 /// The in-memory database. Clones share the same data.
@@ -189,6 +191,11 @@ pub(crate) enum Change {
     /// Inserts or rewrites a slot (`interview_slots`, which checks uniqueness).
     WriteInterviewSlot(Box<seeg_domain::interviews::InterviewSlot>),
     InsertEmailLog(Box<seeg_application::mail::EmailLog>),
+    /// Inserts or replaces an account's retention warning (B7).
+    RecordRetentionWarning {
+        user_id: Uuid,
+        at: DateTime<Utc>,
+    },
 }
 
 /// A value a unique index holds: what the SQL schema's primary keys and unique indexes enforce.
@@ -304,6 +311,7 @@ impl Change {
             | Self::Evaluation(_)
             | Self::WriteInterviewSlot(_)
             | Self::MarkNotificationsRead(_)
+            | Self::RecordRetentionWarning { .. }
             | Self::Signal(_) => Vec::new(),
             Self::InsertUploadReservation(r) => vec![UniqueKey::UploadReservation(r.id)],
             Self::InsertEmailLog(l) => vec![UniqueKey::EmailLog(l.id)],
@@ -440,6 +448,9 @@ impl Change {
             Self::DeleteApplicationDocument(id) => {
                 state.application_documents.remove(&id);
             }
+            Self::RecordRetentionWarning { user_id, at } => {
+                state.retention_warnings.insert(user_id, at);
+            }
         }
     }
 }
@@ -531,6 +542,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn email_logs(&mut self) -> &mut dyn seeg_application::mail::EmailLogWriter {
+        self
+    }
+
+    fn retention_warnings(&mut self) -> &mut dyn seeg_application::privacy::RetentionWarningWriter {
         self
     }
 

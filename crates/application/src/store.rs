@@ -125,6 +125,8 @@ pub trait Transaction: Send {
     fn interview_slots(&mut self) -> &mut dyn crate::interviews::InterviewSlotWriter;
     /// The e-mail log (I8), written with the outbox event that sends each message.
     fn email_logs(&mut self) -> &mut dyn crate::mail::EmailLogWriter;
+    /// The retention job's warnings (B7), written with the e-mail that carries each.
+    fn retention_warnings(&mut self) -> &mut dyn crate::privacy::RetentionWarningWriter;
     /// Makes every write of the transaction durable and visible at once; an error means none of them is.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

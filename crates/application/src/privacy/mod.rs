@@ -2,14 +2,19 @@
 //! retention of inactive candidates' accounts.
 
 mod export;
+mod retention;
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
 use crate::store::StoreError;
 
-pub use export::{
-    EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports,
+pub use export::{EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports};
+pub use retention::{
+    FIRST_PASS_AFTER, MAX_INACTIVE_AFTER_DAYS, MAX_WARNING_DAYS, MIN_INACTIVE_AFTER_DAYS, MIN_WARNING_DAYS,
+    PlannedRetention, RETENTION_BATCH, RETENTION_WARNING, RetentionAction, RetentionCandidate, RetentionJob,
+    RetentionPolicy, RetentionPolicyOutOfRange, RetentionReport, RetentionRepository, RetentionWarningWriter,
+    erasure_reason,
 };
 
 /// Erases an inactive account for the retention job: the same erasure an administrator asks for, done by the
