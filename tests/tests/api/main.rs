@@ -39,6 +39,7 @@ mod passwords;
 mod pdf_active_content;
 mod permissions;
 mod privacy_export;
+mod privacy_retention;
 mod profiles;
 mod public_offers;
 mod rate_limits;
