@@ -41,18 +41,20 @@ impl Database {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Vec<RetentionCandidate>, StoreError> {
-        let mut sql = format!(
+        let keyset = match after {
+            Some(after) => {
+                values.push(after.into());
+                format!("u.id > ${}", values.len())
+            }
+            None => "1 = 1".to_owned(),
+        };
+        let sql = format!(
             "SELECT u.id AS user_id, u.created_at AS created_at, u.last_login AS last_login, \
              w.warned_at AS warned_at, \
              (SELECT MAX(a.updated_at) FROM applications a WHERE a.candidate_id = u.id) AS last_application \
              FROM users u LEFT JOIN retention_warnings w ON w.user_id = u.id \
-             WHERE {INACTIVE} AND {condition}"
+             WHERE {INACTIVE} AND {condition} AND {keyset} ORDER BY u.id LIMIT {limit}"
         );
-        if let Some(after) = after {
-            values.push(after.into());
-            sql.push_str(&format!(" AND u.id > ${}", values.len()));
-        }
-        sql.push_str(&format!(" ORDER BY u.id LIMIT {limit}"));
         let backend = self.conn.get_database_backend();
         let rows = self.conn.query_all_raw(statement(backend, &sql, values)).await.map_err(store_error)?;
         rows.iter().map(candidate).collect()
