@@ -26,6 +26,7 @@ mod m20261208_000020_offer_title_trigram_index;
 mod m20261209_000021_housekeeping_indexes;
 mod m20261210_000022_analytics_history_index;
 mod m20261211_000023_create_account_erasures;
+mod m20261211_000024_create_retention_warnings;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000021_housekeeping_indexes::Migration),
             Box::new(m20261210_000022_analytics_history_index::Migration),
             Box::new(m20261211_000023_create_account_erasures::Migration),
+            Box::new(m20261211_000024_create_retention_warnings::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ pub mod live;
 pub mod offers;
 pub mod otlp;
 pub mod pdf;
+pub mod retention;
 pub mod smtp;
 pub mod storage;
 pub mod submissions;

@@ -8,7 +8,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statemen
 use seeg_migration::{Migrator, MigratorTrait, SchemaManager};
 use seeg_tests::{Backend, TestDatabase, on_backends};
 
-const TABLES: [&str; 23] = [
+const TABLES: [&str; 24] = [
     "users",
     "job_offers",
     "outbox_events",
@@ -32,6 +32,7 @@ const TABLES: [&str; 23] = [
     "user_mail_preferences",
     "offer_catalogue_version",
     "account_erasures",
+    "retention_warnings",
 ];
 
 async fn tables_present(conn: &DatabaseConnection) -> Vec<&'static str> {
@@ -66,6 +67,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         match name {
             "m20261206_000016_notifications_application_fk" => Some(("notifications", Some("search_folded"))),
             "m20261211_000023_create_account_erasures" => Some(("account_erasures", None)),
+            "m20261211_000024_create_retention_warnings" => Some(("retention_warnings", None)),
             "m20261206_000017_create_email_logs" => Some(("email_logs", None)),
             "m20261207_000018_offer_catalogue_version" => Some(("offer_catalogue_version", None)),
             "m20261205_000015_create_interview_slots" => Some(("interview_slots", None)),
@@ -97,7 +99,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 14, "every checked step was met");
+    assert_eq!(checked, 15, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();

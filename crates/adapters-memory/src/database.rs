@@ -64,6 +64,8 @@ pub(crate) struct State {
     pub(crate) mail_preferences: BTreeMap<Uuid, seeg_application::mail::MailPreferences>,
     /// By account: the erasures (B7).
     pub(crate) erasures: BTreeMap<Uuid, seeg_application::privacy::ErasureRecord>,
+    /// By account: when the retention job last warned it (B7).
+    pub(crate) retention_warnings: BTreeMap<Uuid, DateTime<Utc>>,
 }
 
 /// The in-memory database. Clones share the same data.
@@ -194,6 +196,11 @@ pub(crate) enum Change {
     /// Inserts or rewrites a slot (`interview_slots`, which checks uniqueness).
     WriteInterviewSlot(Box<seeg_domain::interviews::InterviewSlot>),
     InsertEmailLog(Box<seeg_application::mail::EmailLog>),
+    /// Inserts or replaces an account's retention warning (B7).
+    RecordRetentionWarning {
+        user_id: Uuid,
+        at: DateTime<Utc>,
+    },
 }
 
 /// A value a unique index holds: what the SQL schema's primary keys and unique indexes enforce.
@@ -310,6 +317,7 @@ impl Change {
             | Self::Evaluation(_)
             | Self::WriteInterviewSlot(_)
             | Self::MarkNotificationsRead(_)
+            | Self::RecordRetentionWarning { .. }
             | Self::Signal(_) => Vec::new(),
             Self::InsertUploadReservation(r) => vec![UniqueKey::UploadReservation(r.id)],
             Self::InsertEmailLog(l) => vec![UniqueKey::EmailLog(l.id)],
@@ -447,6 +455,9 @@ impl Change {
                 state.application_documents.remove(&id);
             }
             Self::Erase(plan) => crate::erasure::apply(&plan, state),
+            Self::RecordRetentionWarning { user_id, at } => {
+                state.retention_warnings.insert(user_id, at);
+            }
         }
     }
 }
@@ -542,6 +553,10 @@ impl Transaction for MemoryTransaction {
     }
 
     fn erasure(&mut self) -> &mut dyn seeg_application::privacy::ErasureWriter {
+        self
+    }
+
+    fn retention_warnings(&mut self) -> &mut dyn seeg_application::privacy::RetentionWarningWriter {
         self
     }
 

@@ -27,6 +27,7 @@ mod offers;
 mod outbox;
 mod password_resets;
 mod read_models;
+mod retention;
 mod uploads;
 
 pub use clock::ManualClock;

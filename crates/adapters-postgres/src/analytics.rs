@@ -52,7 +52,7 @@ fn scope(filter: &AnalyticsFilter, values: &mut Vec<Value>) -> String {
 }
 
 /// `sql` with `values`, its `$n` placeholders written `?n` on SQLite (the SQL here has no other `$`).
-fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = match backend {
         DatabaseBackend::Sqlite => sql.replace('$', "?"),
         _ => sql.to_owned(),

@@ -351,6 +351,10 @@ impl Transaction for SqlTransaction {
         self
     }
 
+    fn retention_warnings(&mut self) -> &mut dyn seeg_application::privacy::RetentionWarningWriter {
+        self
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let Self { tx, signals, live } = *self;
         tx.commit().await.map_err(store_error)?;

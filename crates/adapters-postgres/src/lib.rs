@@ -26,6 +26,7 @@ mod outbox;
 mod password_resets;
 mod query_spans;
 mod read_models;
+mod retention;
 mod uploads;
 
 pub use database::{Database, DatabaseError, MigrationStatus};

@@ -127,6 +127,8 @@ pub trait Transaction: Send {
     fn email_logs(&mut self) -> &mut dyn crate::mail::EmailLogWriter;
     /// The erasure of an account's personal data (B7).
     fn erasure(&mut self) -> &mut dyn crate::privacy::ErasureWriter;
+    /// The retention job's warnings (B7), written with the e-mail that carries each.
+    fn retention_warnings(&mut self) -> &mut dyn crate::privacy::RetentionWarningWriter;
     /// Makes every write of the transaction durable and visible at once; an error means none of them is.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

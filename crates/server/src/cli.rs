@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::documents::DocumentsAction,
     },
+    /// Personal data: the retention of inactive candidates' accounts.
+    Privacy {
+        #[command(subcommand)]
+        action: crate::privacy::PrivacyAction,
+    },
     /// The data lake: export existing applications again.
     Lake {
         #[command(subcommand)]
@@ -119,6 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Agents { action } => crate::agents::run(&settings, action).await,
         Command::Documents { action } => crate::documents::run(&settings, action).await,
         Command::Lake { action } => crate::lake::run(&settings, action).await,
+        Command::Privacy { action } => crate::privacy::run(&settings, action).await,
         Command::InspectPdf => anyhow::bail!("inspect-pdf est lancé par main, sans configuration ni runtime"),
         Command::Demo { action: DemoAction::Seed } => {
             let database = startup::open_database(&settings).await?;

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod documents;
 pub mod hashing;
 pub mod lake;
+pub mod privacy;
 pub mod settings;
 pub mod signing_key;
 pub mod startup;

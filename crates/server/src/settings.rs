@@ -106,6 +106,7 @@ pub struct Settings {
     pub azure_function: AzureFunctionSettings,
     pub outbox: OutboxSettings,
     pub housekeeping: HousekeepingSettings,
+    pub privacy: PrivacySettings,
     pub log: LogSettings,
     pub telemetry: TelemetrySettings,
     pub monitoring: MonitoringSettings,
@@ -461,6 +462,47 @@ impl HousekeepingSettings {
 
     fn validate(&self) -> anyhow::Result<()> {
         self.retention()?;
+        self.interval()?;
+        Ok(())
+    }
+}
+
+/// Personal data (`[privacy]`, B7).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    pub retention: RetentionSettings,
+}
+
+/// The retention of inactive candidates' accounts (`[privacy.retention]`): run in the server every `interval_secs`
+/// when `enabled`; accounts inactive for `inactive_after_days` are warned, then erased `warning_days` later.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub enabled: bool,
+    pub inactive_after_days: u32,
+    pub warning_days: u32,
+    pub interval_secs: u64,
+}
+
+impl RetentionSettings {
+    pub fn policy(&self) -> anyhow::Result<seeg_application::privacy::RetentionPolicy> {
+        use seeg_application::privacy::{RetentionPolicy, RetentionPolicyOutOfRange};
+        RetentionPolicy::days(self.inactive_after_days, self.warning_days).map_err(|e| match e {
+            RetentionPolicyOutOfRange::InactiveAfter => anyhow!("privacy.retention.inactive_after_days : {e}"),
+            RetentionPolicyOutOfRange::Warning => anyhow!("privacy.retention.warning_days : {e}"),
+        })
+    }
+
+    pub fn interval(&self) -> anyhow::Result<Duration> {
+        if self.interval_secs == 0 {
+            bail!("privacy.retention.interval_secs doit être positif");
+        }
+        Ok(Duration::from_secs(self.interval_secs))
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        self.policy()?;
         self.interval()?;
         Ok(())
     }
@@ -938,6 +980,7 @@ impl Settings {
         self.mail.validate()?;
         self.storage.validate()?;
         self.housekeeping.validate()?;
+        self.privacy.retention.validate()?;
         self.lake.validate()?;
         self.azure_function.validate()?;
         self.evaluations.weights()?;
@@ -1352,6 +1395,37 @@ mod tests {
                 (false, 600, 30)
             );
             assert_eq!(housekeeping.expired_tokens_retention_days, 0);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn retention_warns_after_two_years_erases_a_month_later_and_refuses_periods_out_of_range() {
+        Jail::expect_with(|jail| {
+            let retention = load(jail, Environment::Development).unwrap().privacy.retention;
+            assert!(retention.enabled);
+            assert_eq!(retention.interval().unwrap(), Duration::from_secs(86_400));
+            assert_eq!(retention.policy().unwrap(), seeg_application::privacy::RetentionPolicy::days(730, 30).unwrap());
+            for (key, value, named) in [
+                ("APP__PRIVACY__RETENTION__INACTIVE_AFTER_DAYS", "29", "privacy.retention.inactive_after_days"),
+                ("APP__PRIVACY__RETENTION__INACTIVE_AFTER_DAYS", "3651", "privacy.retention.inactive_after_days"),
+                ("APP__PRIVACY__RETENTION__WARNING_DAYS", "0", "privacy.retention.warning_days"),
+                ("APP__PRIVACY__RETENTION__WARNING_DAYS", "366", "privacy.retention.warning_days"),
+                ("APP__PRIVACY__RETENTION__INTERVAL_SECS", "0", "privacy.retention.interval_secs"),
+            ] {
+                jail.set_env(key, value);
+                let error = format!("{:#}", load(jail, Environment::Development).unwrap_err());
+                assert!(error.contains(named), "{key}={value}: {error}");
+                jail.set_env("APP__PRIVACY__RETENTION__INACTIVE_AFTER_DAYS", "365");
+                jail.set_env("APP__PRIVACY__RETENTION__WARNING_DAYS", "14");
+                jail.set_env("APP__PRIVACY__RETENTION__INTERVAL_SECS", "3600");
+            }
+            jail.set_env("APP__PRIVACY__RETENTION__ENABLED", "false");
+            let retention = load(jail, Environment::Development).unwrap().privacy.retention;
+            assert_eq!(
+                (retention.enabled, retention.inactive_after_days, retention.warning_days, retention.interval_secs),
+                (false, 365, 14, 3600)
+            );
             Ok(())
         });
     }

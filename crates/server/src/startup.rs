@@ -24,6 +24,7 @@ use seeg_application::identity::{
 };
 use seeg_application::offers::{OfferCatalog, OfferDesk, OfferReads};
 use seeg_application::outbox::{HandlerRegistry, OutboxRelay, RelaySettings};
+use seeg_application::privacy::{InactiveAccountEraser, RetentionJob};
 use seeg_application::{Clock, IdGenerator, SystemClock, SystemIds};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -49,6 +50,8 @@ pub struct Application {
     sweep: Option<JoinHandle<()>>,
     /// The periodic housekeeping, when `housekeeping.enabled`.
     housekeeping: Option<JoinHandle<()>>,
+    /// The periodic retention job, when `privacy.retention.enabled`.
+    retention: Option<JoinHandle<()>>,
     /// How long the relay may take to finish its handler at a stop (`http.shutdown_timeout_secs`) before it is
     /// abandoned: its claims lapse with their leases and another relay runs those events (O7).
     relay_grace: Duration,
@@ -177,6 +180,44 @@ pub fn housekeeping(settings: &Settings, database: &Database, clock: Arc<dyn Clo
         clock,
         settings.housekeeping.retention()?,
     ))
+}
+
+/// The retention job (B7) over this service's database, as `[privacy.retention]` configures it, erasing through
+/// `eraser` (the server and `seeg privacy retention` pass [`retention_eraser`]).
+pub fn retention_job(
+    settings: &Settings,
+    database: &Database,
+    eraser: Arc<dyn InactiveAccountEraser>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+) -> anyhow::Result<RetentionJob> {
+    Ok(RetentionJob::new(
+        Arc::new(database.clone()),
+        Arc::new(database.clone()),
+        eraser,
+        clock,
+        ids,
+        settings.privacy.retention.policy()?,
+    ))
+}
+
+/// The erasure of accounts (B7) over this service's database: the administrators' route and the retention job's.
+pub fn account_erasure(
+    database: &Database,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+) -> seeg_application::privacy::AccountErasure {
+    seeg_application::privacy::AccountErasure::new(Arc::new(database.clone()), Arc::new(database.clone()), ids, clock)
+}
+
+/// The eraser the retention job erases inactive accounts through, over this service's database: the same erasure
+/// as an administrator's, never forced.
+pub fn retention_eraser(
+    database: &Database,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+) -> Arc<dyn InactiveAccountEraser> {
+    Arc::new(account_erasure(database, clock, ids))
 }
 
 /// The orphan-document sweep over this service's database and store, as the settings configure it.
@@ -445,6 +486,13 @@ impl Application {
         // One hasher for every use case: its bound on concurrent hashes holds across all of them.
         let sweep = document_sweep(settings, &database, &storage, Arc::clone(&clock))?;
         let housekeeping = housekeeping(settings, &database, Arc::clone(&clock))?;
+        let retention = retention_job(
+            settings,
+            &database,
+            retention_eraser(&database, Arc::clone(&clock), Arc::clone(&ids)),
+            Arc::clone(&clock),
+            Arc::clone(&ids),
+        )?;
         let hasher = crate::hashing::password_hasher(&settings.auth).await?;
         // One signing key (S1) for the tokens and for the names the shared rate limits write (O5).
         let signing_key = crate::signing_key::resolve(settings)?;
@@ -626,12 +674,7 @@ impl Application {
             )
             .with_hooks(hooks)
             .with_upload_quota(upload_quota),
-            erasures: seeg_application::privacy::AccountErasure::new(
-                Arc::new(database.clone()),
-                Arc::new(database.clone()),
-                Arc::clone(&ids),
-                Arc::clone(&clock),
-            ),
+            erasures: account_erasure(&database, Arc::clone(&clock), Arc::clone(&ids)),
             exports: seeg_application::privacy::PersonalDataExports::new(
                 seeg_application::privacy::ExportPorts {
                     users: Arc::new(database.clone()),
@@ -741,9 +784,15 @@ impl Application {
         } else {
             None
         };
+        let retention = if settings.privacy.retention.enabled {
+            let interval = settings.privacy.retention.interval()?;
+            Some(tokio::spawn(async move { retention.run_every(interval).await }))
+        } else {
+            None
+        };
         tracing::info!(http.port = port, "listening");
         let relay_grace = Duration::from_secs(settings.http.shutdown_timeout_secs);
-        Ok(Self { port, server, database, body_budget, relay, sweep, housekeeping, relay_grace })
+        Ok(Self { port, server, database, body_budget, relay, sweep, housekeeping, retention, relay_grace })
     }
 
     pub fn port(&self) -> u16 {
@@ -798,6 +847,11 @@ impl Application {
             // Safe at any point: each job is one statement.
             housekeeping.abort();
             let _ = housekeeping.await;
+        }
+        if let Some(retention) = self.retention {
+            // Safe at any point: each warning is one transaction, each erasure the eraser's.
+            retention.abort();
+            let _ = retention.await;
         }
         self.database.close().await?;
         Ok(())

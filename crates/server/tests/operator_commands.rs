@@ -1,5 +1,5 @@
 //! The operator's commands through the real binary, in an empty folder on the embedded SQLite default:
-//! `seeg agents import FILE.csv` and `seeg admin create`.
+//! `seeg agents import FILE.csv`, `seeg admin create` and `seeg privacy retention [--dry-run]`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
@@ -155,4 +155,55 @@ async fn admin_create_takes_the_password_from_the_environment_and_refuses_a_seco
         .unwrap();
     assert!(!no_name.status.success());
     assert!(stderr(&no_name).contains("--first-name: Le nom est vide"), "{}", stderr(&no_name));
+}
+
+/// `seeg privacy retention`: the dry run prints the inactive candidate's id and dates, and a count line, and sends
+/// nothing; the pass warns it once. The binary's eraser erases nobody until the erasure is merged in.
+#[tokio::test]
+async fn privacy_retention_lists_then_warns_the_inactive_candidate_by_id_only() {
+    use seeg_application::mail::{EmailLogFilter, EmailLogRepository};
+    use seeg_application::{Clock as _, SystemClock, UnitOfWork};
+
+    let dir = tempfile::tempdir().unwrap();
+    let migrated = seeg(dir.path()).args(["migrate", "up"]).output().unwrap();
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    let database = open(dir.path()).await;
+    let long_ago = SystemClock.now() - chrono::TimeDelta::days(800);
+    let mut inactive = seeg_tests::users::user("inactif@example.com");
+    (inactive.created_at, inactive.updated_at) = (long_ago, long_ago);
+    let mut recent = seeg_tests::users::user("recent@example.com");
+    (recent.created_at, recent.updated_at) = (SystemClock.now(), SystemClock.now());
+    let uow: &dyn UnitOfWork = &database;
+    let mut tx = uow.begin().await.unwrap();
+    tx.users().insert(&inactive).await.unwrap();
+    tx.users().insert(&recent).await.unwrap();
+    tx.commit().await.unwrap();
+    database.close().await.unwrap();
+    let retention = |extra: &[&str]| {
+        let output = seeg(dir.path()).args(["privacy", "retention"]).args(extra).output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout_lines(&output)
+    };
+
+    let planned = retention(&["--dry-run"]);
+    assert_eq!(planned.len(), 3, "{planned:?}");
+    let day = long_ago.format("%Y-%m-%d").to_string();
+    assert!(planned[1].starts_with(&format!("avertir  {} {day} ", inactive.id)), "{planned:?}");
+    assert!(planned[1].ends_with(" -"), "never warned: {planned:?}");
+    assert_eq!(planned[2], "1 compte(s) : 1 à avertir, 0 à effacer (simulation, rien n'a été modifié)");
+    assert!(!planned.concat().contains("@example.com"), "ids only");
+
+    let logs = |database: Database| async move {
+        let found = EmailLogRepository::list(&database, &EmailLogFilter::default(), Page { skip: 0, limit: 10 })
+            .await
+            .unwrap()
+            .items;
+        database.close().await.unwrap();
+        found.into_iter().map(|l| (l.kind, l.to)).collect::<Vec<_>>()
+    };
+    assert_eq!(logs(open(dir.path()).await).await, [], "a dry run sends nothing");
+    assert_eq!(retention(&[]), ["avertis : 1", "effacés : 0", "ignorés : 0", "échecs : 0"]);
+    assert_eq!(retention(&[]), ["avertis : 0", "effacés : 0", "ignorés : 0", "échecs : 0"], "warned once");
+    let sent = logs(open(dir.path()).await).await;
+    assert_eq!(sent, [("retention_warning".to_owned(), "inactif@example.com".to_owned())]);
 }

@@ -40,6 +40,7 @@ mod pdf_active_content;
 mod permissions;
 mod privacy_erasure;
 mod privacy_export;
+mod privacy_retention;
 mod profiles;
 mod public_offers;
 mod rate_limits;

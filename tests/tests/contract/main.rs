@@ -34,6 +34,7 @@ mod outbox;
 mod password_resets;
 mod rate_limits;
 mod relay;
+mod retention;
 mod service_stats;
 mod sessions;
 mod uploads;

@@ -19,6 +19,7 @@ pub mod password_reset;
 pub mod protocol1_evaluation;
 pub mod protocol2_evaluation;
 pub mod refresh_token;
+pub mod retention_warning;
 pub mod seeg_agent;
 pub mod upload_reservation;
 pub mod user;

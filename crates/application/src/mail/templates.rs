@@ -32,6 +32,8 @@ pub const INTERVIEW_INVITATION_SUBJECT: &str = "🎯 Invitation à un entretien"
 pub const INTERVIEW_CHANGED_SUBJECT: &str = "📅 Entretien modifié";
 /// Start of the subject of `interview_cancelled`, followed by " - {job_title}".
 pub const INTERVIEW_CANCELLED_SUBJECT: &str = "❌ Entretien annulé";
+/// Subject of `retention_warning` (B7).
+pub const RETENTION_WARNING_SUBJECT: &str = "⚠️ Votre compte OneHCM sera effacé faute de connexion";
 /// Where an interview takes place when the slot does not say (legacy R31).
 pub const LOCATION_TO_BE_CONFIRMED: &str = "À confirmer";
 
@@ -340,6 +342,27 @@ pub fn access_rejected(user: &User, reason: &str) -> Rendered {
     )
 }
 
+/// An inactive account is about to be erased (B7): on `erase_on` its account and its data are erased unless the
+/// holder signs in before.
+pub fn retention_warning(user: &User, erase_on: NaiveDate) -> Rendered {
+    let day = erase_on.format("%d/%m/%Y");
+    render(
+        RETENTION_WARNING_SUBJECT,
+        user,
+        &[
+            "Votre compte OneHCM - SEEG Talent Source n'a pas été utilisé depuis longtemps.",
+            &format!(
+                "Conformément à notre politique de conservation des données, votre compte et vos données \
+                 personnelles (profil, candidatures et documents) seront effacés définitivement à partir du {day}."
+            ),
+            "Pour conserver votre compte, il vous suffit de vous connecter avant cette date. Si vous ne souhaitez \
+             plus l'utiliser, vous n'avez rien à faire.",
+        ],
+        "",
+        "",
+    )
+}
+
 /// An interview as its e-mails describe it; every text is the staff's or the offer's, escaped in HTML (S8).
 #[derive(Debug, Clone, Copy)]
 pub struct InterviewDetails<'a> {
@@ -540,6 +563,19 @@ mod tests {
         assert!(
             message.html.contains("Motif : Matricule inconnu &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co")
         );
+    }
+
+    #[test]
+    fn the_retention_warning_gives_the_erasure_day_and_how_to_keep_the_account() {
+        let u = user("Awa <b>", Some(Sexe::Female));
+        let message = retention_warning(&u, NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
+        assert_eq!(message.subject, RETENTION_WARNING_SUBJECT);
+        for part in [&message.text, &message.html] {
+            assert!(part.contains("effacés définitivement à partir du 05/01/2027"), "{part}");
+            assert!(part.contains("vous connecter avant cette date"), "{part}");
+        }
+        assert!(message.text.starts_with("Bonjour Madame Awa <b>"), "{}", message.text);
+        assert!(message.html.contains("Awa &lt;b&gt;") && !message.html.contains("Awa <b>"), "{}", message.html);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod erased_objects;
 mod erasure;
 mod export;
+mod retention;
 
 use async_trait::async_trait;
 use uuid::Uuid;
@@ -17,6 +18,12 @@ pub use erasure::{
     PERSONAL_DATA_ERASED, erased_email,
 };
 pub use export::{EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports};
+pub use retention::{
+    FIRST_PASS_AFTER, MAX_INACTIVE_AFTER_DAYS, MAX_WARNING_DAYS, MIN_INACTIVE_AFTER_DAYS, MIN_WARNING_DAYS,
+    PlannedRetention, RETENTION_BATCH, RETENTION_WARNING, RetentionAction, RetentionCandidate, RetentionJob,
+    RetentionPolicy, RetentionPolicyOutOfRange, RetentionReport, RetentionRepository, RetentionWarningWriter,
+    erasure_reason,
+};
 
 /// Erases an inactive account for the retention job: the same erasure an administrator asks for, done by the
 /// service itself (no actor).
