@@ -51,13 +51,18 @@ impl RecordingEraser {
 
 #[async_trait]
 impl InactiveAccountEraser for RecordingEraser {
-    async fn erase_inactive(&self, user_id: Uuid, reason: &str) -> Result<bool, StoreError> {
+    async fn erase_inactive(
+        &self,
+        user_id: Uuid,
+        reason: &str,
+        warned_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
         self.calls.lock().unwrap().push((user_id, reason.to_owned()));
         if self.declined.lock().unwrap().contains(&user_id) {
             return Ok(false);
         }
         if let Some(real) = &self.real {
-            return real.erase_inactive(user_id, reason).await;
+            return real.erase_inactive(user_id, reason, warned_at).await;
         }
         let mut tx = self.uow.begin().await?;
         let Some(mut user) = tx.users().lock(user_id).await? else { return Ok(false) };

@@ -67,6 +67,7 @@ error_codes! {
     AccountNotActive = ("account_not_active", FORBIDDEN, "Mot de passe correct mais compte en attente, bloqué, inactif ou archivé."),
     OwnAccountUndeletable = ("own_account_undeletable", BAD_REQUEST, "Un administrateur ne peut pas supprimer son propre compte."),
     OwnAccountUnerasable = ("own_account_unerasable", BAD_REQUEST, "Un administrateur ne peut pas effacer les données de son propre compte (B7)."),
+    AccountNotCandidate = ("account_not_candidate", CONFLICT, "Effacement refusé : seuls les comptes candidats s'effacent ; un compte du personnel se désactive (B7)."),
     ApplicationsInProgress = ("applications_in_progress", CONFLICT, "Effacement refusé : le compte a des candidatures en cours ; les clôturer, ou forcer (`force: true`) avec une raison (B7)."),
     AccessRequestAlreadyProcessed = ("access_request_already_processed", BAD_REQUEST, "La demande d'accès a déjà été approuvée ou refusée."),
     AccessRequestAccountNotPending = ("access_request_account_not_pending", CONFLICT, "Le compte de la demande n'est plus `en_attente` (activé, bloqué ou archivé) : la demande ne peut plus être traitée."),

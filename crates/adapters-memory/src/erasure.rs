@@ -5,7 +5,7 @@ use seeg_application::StoreError;
 use seeg_application::applications::StatusChange;
 use seeg_application::privacy::{
     AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_TEXT, ErasedData, ErasurePlan,
-    ErasureRecord, ErasureRepository, ErasureWriter,
+    ErasureRecord, ErasureRepository, ErasureWriter, mentions_address,
 };
 use seeg_domain::applications::{ApplicationStatus, MtpAnswers, Reference};
 use seeg_domain::identity::UserStatus;
@@ -22,12 +22,16 @@ impl ErasureWriter for MemoryTransaction {
     async fn standing(&mut self, user_id: Uuid) -> Result<Option<AccountStanding>, StoreError> {
         Ok(self.store.read(|state| {
             let user = state.users.get(&user_id)?;
-            let applications =
-                state.applications.values().filter(|a| a.candidate_id == user_id).map(|a| (a.id, a.status)).collect();
+            let own = || state.applications.values().filter(|a| a.candidate_id == user_id);
+            let applications = own().map(|a| (a.id, a.status)).collect();
+            let last_activity =
+                own().map(|a| a.updated_at).chain(user.last_login).fold(user.created_at, chrono::DateTime::max);
             Some(AccountStanding {
                 email: user.email.clone(),
                 erased: state.erasures.contains_key(&user_id),
                 applications,
+                role: user.role,
+                last_activity,
             })
         }))
     }
@@ -43,7 +47,13 @@ impl ErasureWriter for MemoryTransaction {
                 .filter(|d| application_ids.contains(&d.application_id))
                 .map(|d| d.storage_key.clone())
                 .collect();
-            ErasedData { application_ids, document_keys }
+            // The applications the candidate deleted: gone from the database, perhaps still in the lake.
+            let deleted = state
+                .audit
+                .values()
+                .filter(|e| e.actor_id == Some(user_id) && e.action == "application.deleted")
+                .filter_map(|e| e.target_id.as_deref().and_then(|id| id.parse().ok()));
+            ErasedData { application_ids: application_ids.iter().copied().chain(deleted).collect(), document_keys }
         });
         let mut record = plan.record.clone();
         record.documents_deleted = u32::try_from(erased.document_keys.len()).unwrap_or(u32::MAX);
@@ -110,8 +120,11 @@ pub(crate) fn apply(plan: &ErasurePlan, state: &mut State) {
     let mut erased_mail = Vec::new();
     for log in state.email_logs.values_mut() {
         let about = log.application_id.is_some_and(|a| applications.contains(&a));
-        if about || log.to.split(',').any(|one| one.trim().eq_ignore_ascii_case(&address)) {
-            plan.erased_email.clone_into(&mut log.to);
+        let addressed = log.to.split(',').any(|one| one.trim().eq_ignore_ascii_case(&address));
+        if about || addressed || mentions_address(&log.html, &address) {
+            if addressed {
+                plan.erased_email.clone_into(&mut log.to);
+            }
             ERASED_TEXT.clone_into(&mut log.subject);
             log.html.clear();
             log.text.clear();
@@ -134,10 +147,11 @@ pub(crate) fn apply(plan: &ErasurePlan, state: &mut State) {
     state.password_resets.retain(|_, r| r.user_id != user_id);
     state.upload_reservations.retain(|_, r| r.user_id != user_id);
     state.mail_preferences.remove(&user_id);
+    // Whole JSON strings, as the SQL adapter searches them.
     let needles: Vec<Vec<u8>> = std::iter::once(address.clone())
         .chain(std::iter::once(user_id.to_string()))
         .chain(applications.iter().map(Uuid::to_string))
-        .map(String::into_bytes)
+        .map(|needle| format!("\"{needle}\"").into_bytes())
         .collect();
     state.idempotency.retain(|(scope, _), record| {
         let body = record.response.as_ref().map_or(&[][..], |r| r.body.as_slice());

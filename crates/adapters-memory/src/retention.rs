@@ -76,4 +76,12 @@ impl RetentionWarningWriter for MemoryTransaction {
         }
         self.record(Change::RecordRetentionWarning { user_id, at })
     }
+
+    async fn warned_at(&mut self, user_id: Uuid) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let pending = self.changes.iter().rev().find_map(|c| match c {
+            Change::RecordRetentionWarning { user_id: id, at } if *id == user_id => Some(*at),
+            _ => None,
+        });
+        Ok(pending.or_else(|| self.store.read(|state| state.retention_warnings.get(&user_id).copied())))
+    }
 }

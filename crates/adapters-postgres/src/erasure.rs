@@ -7,20 +7,24 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySele
 use seeg_application::StoreError;
 use seeg_application::privacy::{
     AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_TEXT, ErasedData, ErasurePlan,
-    ErasureRecord, ErasureRepository, ErasureWriter,
+    ErasureRecord, ErasureRepository, ErasureWriter, mentions_address,
 };
 use seeg_domain::applications::ApplicationStatus;
-use seeg_domain::identity::UserStatus;
+use seeg_domain::identity::{Role, UserStatus};
 use seeg_domain::mail::MailStatus;
 use uuid::Uuid;
 
 use crate::database::{Database, SqlTransaction, store_error};
 use crate::entities::{
     access_request, account_erasure, application, application_document, application_draft, application_history,
-    candidate_profile, email_log, idempotency_key, interview_slot, notification, outbox_event, password_reset,
-    protocol1_evaluation, protocol2_evaluation, refresh_token, upload_reservation, user, user_mail_preference,
+    audit_event, candidate_profile, email_log, idempotency_key, interview_slot, notification, outbox_event,
+    password_reset, protocol1_evaluation, protocol2_evaluation, refresh_token, upload_reservation, user,
+    user_mail_preference,
 };
 use crate::offers::escape_like;
+
+/// The audit action of an application its candidate deleted.
+const DELETED_APPLICATION: &str = "application.deleted";
 
 /// A NULL of a text column.
 fn no_text() -> Expr {
@@ -55,7 +59,24 @@ impl ErasureWriter for SqlTransaction {
                 status.parse::<ApplicationStatus>().map(|s| (id, s)).map_err(|e| StoreError::Unexpected(e.into()))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Some(AccountStanding { email: account.email, erased, applications }))
+        let last_change: Option<chrono::DateTime<chrono::Utc>> = application::Entity::find()
+            .select_only()
+            .column_as(application::Column::UpdatedAt.max(), "last")
+            .filter(application::Column::CandidateId.eq(user_id))
+            .into_tuple::<Option<chrono::DateTime<chrono::Utc>>>()
+            .one(&self.tx)
+            .await
+            .map_err(store_error)?
+            .flatten();
+        let last_activity = [Some(account.created_at), account.last_login, last_change].into_iter().flatten().max();
+        let role = account.role.parse::<Role>().map_err(|e| StoreError::Unexpected(e.into()))?;
+        Ok(Some(AccountStanding {
+            email: account.email,
+            erased,
+            applications,
+            role,
+            last_activity: last_activity.unwrap_or(account.created_at),
+        }))
     }
 
     async fn erase(&mut self, plan: &ErasurePlan) -> Result<ErasedData, StoreError> {
@@ -71,6 +92,17 @@ impl ErasureWriter for SqlTransaction {
             .all(tx)
             .await
             .map_err(store_error)?;
+        // The applications the candidate deleted: gone from the database, perhaps still in the lake.
+        let deleted: Vec<Option<String>> = audit_event::Entity::find()
+            .select_only()
+            .column(audit_event::Column::TargetId)
+            .filter(audit_event::Column::ActorId.eq(user_id))
+            .filter(audit_event::Column::Action.eq(DELETED_APPLICATION))
+            .into_tuple()
+            .all(tx)
+            .await
+            .map_err(store_error)?;
+        let deleted: Vec<Uuid> = deleted.into_iter().flatten().filter_map(|id| id.parse().ok()).collect();
 
         // Applications in progress closed (forced), each with its history line.
         for &(id, from, history_id) in &plan.closing {
@@ -202,7 +234,7 @@ impl ErasureWriter for SqlTransaction {
         .insert(tx)
         .await
         .map_err(store_error)?;
-        Ok(ErasedData { application_ids, document_keys })
+        Ok(ErasedData { application_ids: application_ids.into_iter().chain(deleted).collect(), document_keys })
     }
 }
 
@@ -241,7 +273,13 @@ async fn erase_evaluations(tx: &sea_orm::DatabaseTransaction, applications: &[Uu
     Ok(())
 }
 
-/// The e-mail log rows about the applications or addressed to exactly the person, and their outbox events.
+/// An e-mail log row as the erasure reads it: id, recipients, application, metadata, HTML, status.
+type MailRow = (Uuid, String, Option<Uuid>, Option<serde_json::Value>, String, String);
+
+/// The e-mail log rows about the applications, addressed to exactly the person, or whose body names their
+/// address (the support inbox's notice of an access request): subject, body and text removed, and, where the
+/// person is a recipient, the recipients replaced; their outbox events (a `mail.send` carries the address and the
+/// text) deleted, so a queued one is never sent.
 async fn erase_mail(
     tx: &sea_orm::DatabaseTransaction,
     plan: &ErasurePlan,
@@ -249,62 +287,51 @@ async fn erase_mail(
 ) -> Result<(), StoreError> {
     let address = plan.email.to_lowercase();
     let pattern = format!("%{}%", escape_like(&address));
-    let candidates: Vec<(Uuid, String, Option<Uuid>, Option<serde_json::Value>)> = email_log::Entity::find()
+    let like =
+        |column: email_log::Column| Func::lower(Expr::col(column)).like(LikeExpr::new(pattern.clone()).escape('\\'));
+    let candidates: Vec<MailRow> = email_log::Entity::find()
         .select_only()
         .column(email_log::Column::Id)
         .column(email_log::Column::To)
         .column(email_log::Column::ApplicationId)
         .column(email_log::Column::EmailMetadata)
+        .column(email_log::Column::Html)
+        .column(email_log::Column::Status)
         .filter(
-            Func::lower(Expr::col(email_log::Column::To))
-                .like(LikeExpr::new(pattern).escape('\\'))
+            like(email_log::Column::To)
+                .or(like(email_log::Column::Html))
                 .or(email_log::Column::ApplicationId.is_in(applications.to_vec())),
         )
         .into_tuple()
         .all(tx)
         .await
         .map_err(store_error)?;
-    // The pattern finds the address inside longer ones too: keep the rows about the applications or sent to
-    // exactly this address.
-    let rows: Vec<_> = candidates
-        .into_iter()
-        .filter(|(_, to, application, _)| {
-            application.is_some_and(|a| applications.contains(&a))
-                || to.split(',').any(|one| one.trim().eq_ignore_ascii_case(&address))
-        })
-        .collect();
-    // The metadata keeps the message's kind only: its text (`body_plain`) goes.
-    for (id, _, _, metadata) in &rows {
+    for (id, to, application, metadata, html, status) in candidates {
+        // The patterns find the address inside longer ones too: only the rows truly about the person.
+        let addressed = to.split(',').any(|one| one.trim().eq_ignore_ascii_case(&address));
+        let about = application.is_some_and(|a| applications.contains(&a));
+        if !(addressed || about || mentions_address(&html, &address)) {
+            continue;
+        }
+        // The metadata keeps the message's kind only: its text (`body_plain`) goes.
         let kind = metadata.as_ref().and_then(|m| m.get("kind")).cloned().unwrap_or(serde_json::Value::Null);
-        email_log::Entity::update_many()
-            .col_expr(email_log::Column::EmailMetadata, Expr::value(serde_json::json!({ "kind": kind })))
-            .filter(email_log::Column::Id.eq(*id))
-            .exec(tx)
-            .await
-            .map_err(store_error)?;
-    }
-    let ids: Vec<Uuid> = rows.into_iter().map(|(id, ..)| id).collect();
-    for chunk in ids.chunks(500) {
-        email_log::Entity::update_many()
-            .col_expr(email_log::Column::To, Expr::value(plan.erased_email.clone()))
+        let mut update = email_log::Entity::update_many()
             .col_expr(email_log::Column::Subject, Expr::value(ERASED_TEXT))
             .col_expr(email_log::Column::Html, Expr::value(""))
-            .filter(email_log::Column::Id.is_in(chunk.to_vec()))
-            .exec(tx)
-            .await
-            .map_err(store_error)?;
+            .col_expr(email_log::Column::EmailMetadata, Expr::value(serde_json::json!({ "kind": kind })));
+        if addressed {
+            update = update.col_expr(email_log::Column::To, Expr::value(plan.erased_email.clone()));
+        }
         // A message not sent yet never will be: its event goes with its text and address.
-        email_log::Entity::update_many()
-            .col_expr(email_log::Column::Status, Expr::value(MailStatus::Dead.as_str()))
-            .col_expr(email_log::Column::LastError, Expr::value("erased"))
-            .col_expr(email_log::Column::UpdatedAt, Expr::value(plan.record.erased_at))
-            .filter(email_log::Column::Id.is_in(chunk.to_vec()))
-            .filter(email_log::Column::Status.is_in([MailStatus::Queued.as_str(), MailStatus::Failed.as_str()]))
-            .exec(tx)
-            .await
-            .map_err(store_error)?;
+        if [MailStatus::Queued.as_str(), MailStatus::Failed.as_str()].contains(&status.as_str()) {
+            update = update
+                .col_expr(email_log::Column::Status, Expr::value(MailStatus::Dead.as_str()))
+                .col_expr(email_log::Column::LastError, Expr::value("erased"))
+                .col_expr(email_log::Column::UpdatedAt, Expr::value(plan.record.erased_at));
+        }
+        update.filter(email_log::Column::Id.eq(id)).exec(tx).await.map_err(store_error)?;
         outbox_event::Entity::delete_many()
-            .filter(outbox_event::Column::Id.is_in(chunk.to_vec()))
+            .filter(outbox_event::Column::Id.eq(id))
             .exec(tx)
             .await
             .map_err(store_error)?;
@@ -337,9 +364,11 @@ async fn erase_kept_answers(
     applications: &[Uuid],
 ) -> Result<(), StoreError> {
     use sea_orm::ConnectionTrait as _;
+    // Whole JSON strings (`"a@b.ga"`, `"<id>"`), never inside a longer one (`"xa@b.ga"`).
     let needles = std::iter::once(plan.email.to_lowercase())
         .chain(std::iter::once(plan.record.user_id.to_string()))
-        .chain(applications.iter().map(Uuid::to_string));
+        .chain(applications.iter().map(Uuid::to_string))
+        .map(|needle| format!("\"{needle}\""));
     // The body is bytes: searched as bytes, on each backend its own way.
     let holds = |needle: String| match tx.get_database_backend() {
         sea_orm::DbBackend::Postgres => {

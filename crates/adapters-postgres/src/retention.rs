@@ -113,4 +113,9 @@ impl RetentionWarningWriter for SqlTransaction {
             .map_err(store_error)?;
         Ok(())
     }
+
+    async fn warned_at(&mut self, user_id: Uuid) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = retention_warning::Entity::find_by_id(user_id).one(&self.tx).await.map_err(store_error)?;
+        Ok(row.map(|r| r.warned_at))
+    }
 }

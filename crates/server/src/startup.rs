@@ -258,11 +258,15 @@ pub async fn lake_export_handlers(
     documents: &BlobStorage,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<HandlerRegistry> {
+    let grace = settings.storage.sweep.grace()?;
+    let erasure_clock = Arc::clone(&clock);
     let erased = |lake| {
         Arc::new(seeg_application::privacy::ErasedObjectsHandler::new(
             Arc::new(documents.clone()),
             Arc::new(database.clone()),
             lake,
+            grace,
+            Arc::clone(&erasure_clock),
         ))
     };
     if !settings.lake.enabled {

@@ -10,7 +10,7 @@ use seeg_application::identity::{Notification, RequestContext};
 use seeg_application::mail::{EmailLog, EmailLogFilter};
 use seeg_application::outbox::OutboxEvent;
 use seeg_application::privacy::{AccountErasure, Eraser, ErasureError, ErasureReason, erased_email};
-use seeg_application::{Page, SystemClock, SystemIds};
+use seeg_application::{Clock as _, Page, SystemClock, SystemIds};
 use seeg_domain::applications::{ApplicationStatus, DocumentType, MtpAnswers, Reference};
 use seeg_domain::identity::{Role, User, UserStatus};
 use seeg_domain::mail::MailStatus;
@@ -30,6 +30,8 @@ struct World {
     other_application: Uuid,
     mail: Uuid,
     reset_event: Uuid,
+    support: Uuid,
+    support_other: Uuid,
 }
 
 async fn world(p: &Ports, status: ApplicationStatus) -> World {
@@ -45,7 +47,7 @@ async fn world(p: &Ports, status: ApplicationStatus) -> World {
     tx.commit().await.unwrap();
     let application = seed(p.uow.as_ref(), candidate.id, job.id, status).await.id;
     let other_application = seed(p.uow.as_ref(), other.id, job.id, ApplicationStatus::Incubation).await.id;
-    let (mail, reset_event) = (new_id(), new_id());
+    let (mail, reset_event, support, support_other) = (new_id(), new_id(), new_id(), new_id());
     let mut tx = p.uow.begin().await.unwrap();
     for (id, owner) in [(application, "aicha"), (other_application, "autre")] {
         let document = ApplicationDocument {
@@ -104,6 +106,20 @@ async fn world(p: &Ports, status: ApplicationStatus) -> World {
     tx.email_logs().insert(&log).await.unwrap();
     let to_other = EmailLog { id: new_id(), to: other.email.clone(), ..log.clone() };
     tx.email_logs().insert(&to_other).await.unwrap();
+    // The support inbox told of the candidate (and, apart, of the other, whose address holds the candidate's).
+    for (id, about) in [(support, &candidate.email), (support_other, &other.email)] {
+        let notice = EmailLog {
+            id,
+            to: "support@seeg-gabon.com".into(),
+            subject: "Nouvelle demande d'accès".into(),
+            html: format!("<li>E-mail : {about}</li>"),
+            text: format!("E-mail : {about}"),
+            kind: "new_access_request".into(),
+            status: MailStatus::Sent,
+            ..log.clone()
+        };
+        tx.email_logs().insert(&notice).await.unwrap();
+    }
     let payload = serde_json::json!({"id": mail, "to": candidate.email, "text": "Bonjour Aïcha"});
     tx.outbox().append(&OutboxEvent::new(mail, "mail.send", payload, base_time())).await.unwrap();
     let payload = serde_json::json!({"email": candidate.email});
@@ -111,7 +127,7 @@ async fn world(p: &Ports, status: ApplicationStatus) -> World {
     let payload = serde_json::json!({"email": other.email});
     tx.outbox().append(&OutboxEvent::new(new_id(), "password_reset.requested", payload, base_time())).await.unwrap();
     tx.commit().await.unwrap();
-    World { candidate, other, admin, application, other_application, mail, reset_event }
+    World { candidate, other, admin, application, other_application, mail, reset_event, support, support_other }
 }
 
 fn new_id() -> Uuid {
@@ -159,6 +175,14 @@ async fn an_erasure_leaves_the_account_and_its_applications_without_personal_val
     assert_eq!((mail.kind.as_str(), mail.status), ("manual", MailStatus::Dead), "kept kind; never sent now");
     assert_eq!(p.outbox.get(w.mail).await.unwrap(), None, "the queued message's event is gone");
     assert_eq!(p.outbox.get(w.reset_event).await.unwrap(), None, "the reset asked for is gone");
+    // The support inbox's notice naming the address: emptied, its recipient kept; the other's notice untouched.
+    let notice = p.email_logs.get(w.support).await.unwrap().unwrap();
+    assert_eq!(
+        (notice.to.as_str(), notice.subject.as_str(), notice.html.as_str()),
+        ("support@seeg-gabon.com", "[effacé]", "")
+    );
+    let untouched = p.email_logs.get(w.support_other).await.unwrap().unwrap();
+    assert_eq!(untouched.html, format!("<li>E-mail : {}</li>", w.other.email));
 
     // The other account (whose address holds the erased one) is untouched.
     let other = p.users.get(w.other.id).await.unwrap().unwrap();
@@ -186,7 +210,9 @@ async fn an_application_in_progress_refuses_the_erasure_unless_forced(backend: B
     let refused = eraser.erase(Eraser::Account(&w.admin, &context), w.candidate.id, &reason(), false).await;
     assert!(matches!(refused, Err(ErasureError::ApplicationsInProgress(1))), "{refused:?}");
     assert_eq!(p.users.get(w.candidate.id).await.unwrap().unwrap(), w.candidate, "nothing changed");
-    let retention = eraser.erase(Eraser::Retention, w.candidate.id, &reason(), true).await;
+    let retention = eraser
+        .erase(Eraser::Retention(SystemClock.now() + chrono::TimeDelta::days(1)), w.candidate.id, &reason(), true)
+        .await;
     assert!(matches!(retention, Err(ErasureError::ApplicationsInProgress(1))), "the retention job never forces");
     let own = eraser.erase(Eraser::Account(&w.admin, &context), w.admin.id, &reason(), true).await;
     assert!(matches!(own, Err(ErasureError::OwnAccount)), "{own:?}");

@@ -29,6 +29,9 @@ impl From<ErasureError> for ApiError {
             ErasureError::ApplicationsInProgress(_) => {
                 Self::refused(ErrorCode::ApplicationsInProgress, error.to_string())
             }
+            ErasureError::NotACandidate => Self::refused(ErrorCode::AccountNotCandidate, error.to_string()),
+            // The retention job's alone: never an administrator's request.
+            ErasureError::ActiveSinceWarning => Self::Unexpected(anyhow::anyhow!("{error}")),
             ErasureError::InvalidReason(detail) => Self::invalid("body.reason", detail),
             ErasureError::Store(e) => e.into(),
         }
@@ -96,7 +99,7 @@ impl From<ErasureRecord> for ErasureBody {
         (status = 400, description = "Son propre compte (`own_account_unerasable`)", body = ErrorBody),
         (status = 403, description = "Réservé aux administrateurs", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "Candidature(s) en cours, effacement non forcé (`applications_in_progress`)", body = ErrorBody),
+        (status = 409, description = "Candidature(s) en cours, effacement non forcé (`applications_in_progress`) ; compte du personnel (`account_not_candidate`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn erase_user(

@@ -388,8 +388,10 @@ impl Accounts {
                 revoked_at: None,
             })
             .await?;
+        // A renewed session is activity, as a sign-in is: the retention job (B7) reads `last_login`.
+        tx.users().record_login(user.id, now).await?;
         tx.commit().await?;
-        Ok(Session { user, access, refresh })
+        Ok(Session { user: User { last_login: Some(now), ..user }, access, refresh })
     }
 
     /// Ends sessions: the family of the given refresh token, or every session of the account when none is
@@ -458,6 +460,12 @@ impl Accounts {
             .lock(user_id)
             .await?
             .ok_or_else(|| StoreError::Unexpected(anyhow::anyhow!("compte {user_id} introuvable")))?;
+        // An account blocked, archived or erased since the caller's token was checked writes nothing back (B7: a
+        // request in flight during an erasure must not restore what it removed).
+        if user.status != UserStatus::Active {
+            tracing::info!("profile not updated: the account is no longer active");
+            return Ok(user);
+        }
         let touched = user.apply_self_service(changes, self.clock.now());
         if !touched.is_empty() {
             tx.users().update(&user).await?;

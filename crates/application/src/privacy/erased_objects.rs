@@ -1,6 +1,8 @@
 //! The outbox handler of `privacy.erased` (B7): after an erasure committed, the erased documents' objects leave
 //! the document store (those no other document row names: documents are kept by content address, and another
-//! application may hold the same bytes), and the data lake's objects of the candidate are rewritten or removed
+//! application may hold the same bytes; and only those older than the sweep's grace period, since another
+//! person's submission of the same bytes may have just stored it and not committed yet: a younger one is left to
+//! the sweep, which removes it once the grace period has passed and no row names it), and the data lake's objects of the candidate are rewritten or removed
 //! (`LakeExport::erase_candidate`). Any failure fails the run: the outbox retries it until it is done.
 
 use std::sync::Arc;
@@ -10,9 +12,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::PERSONAL_DATA_ERASED;
+use crate::Clock;
 use crate::applications::LakeExport;
-use crate::documents::DocumentStore;
-use crate::documents_sweep::DocumentReferences;
+use crate::documents::{DocumentStore, DocumentStoreError};
+use crate::documents_sweep::{DocumentReferences, GracePeriod};
 use crate::outbox::{OutboxEvent, OutboxHandler};
 
 /// The event's payload: ids and content addresses only.
@@ -31,16 +34,21 @@ pub struct ErasedObjectsHandler {
     documents: Arc<dyn DocumentStore>,
     references: Arc<dyn DocumentReferences>,
     lake: Option<LakeExport>,
+    grace: GracePeriod,
+    clock: Arc<dyn Clock>,
 }
 
 impl ErasedObjectsHandler {
-    /// The handler; `lake` is `None` when the lake export is off (nothing was ever written there).
+    /// The handler; `lake` is `None` when the lake export is off (nothing was ever written there); `grace` is the
+    /// sweep's (objects younger than it are left to the sweep).
     pub fn new(
         documents: Arc<dyn DocumentStore>,
         references: Arc<dyn DocumentReferences>,
         lake: Option<LakeExport>,
+        grace: GracePeriod,
+        clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { documents, references, lake }
+        Self { documents, references, lake, grace, clock }
     }
 }
 
@@ -54,10 +62,18 @@ impl OutboxHandler for ErasedObjectsHandler {
         let erased: Erased = serde_json::from_value(event.payload.clone())
             .map_err(|_| anyhow::anyhow!("événement {} : charge utile illisible", event.id))?;
         let named = self.references.referenced(&erased.document_keys).await?;
-        let mut removed = 0_usize;
+        let (mut removed, mut young) = (0_usize, 0_usize);
+        let written_before = self.clock.now() - self.grace.as_delta();
         for key in erased.document_keys.iter().filter(|key| !named.contains(*key)) {
-            self.documents.delete(key).await?;
-            removed += 1;
+            match self.documents.stat(key).await {
+                Ok(object) if object.last_modified < written_before => {
+                    self.documents.delete(key).await?;
+                    removed += 1;
+                }
+                Ok(_) => young += 1,
+                Err(DocumentStoreError::NotFound) => {}
+                Err(error) => return Err(error.into()),
+            }
         }
         let rewritten = match &self.lake {
             Some(lake) => lake.erase_candidate(erased.user_id, &erased.application_ids).await?,
@@ -66,6 +82,7 @@ impl OutboxHandler for ErasedObjectsHandler {
         tracing::info!(
             outbox.event_id = %event.id,
             documents = removed,
+            left_to_the_sweep = young,
             shared = named.len(),
             lake_objects = rewritten,
             "erased account's objects removed"

@@ -49,6 +49,24 @@ pub fn erased_email(user_id: Uuid) -> String {
     format!("efface-{}@{ERASED_DOMAIN}", user_id.simple())
 }
 
+/// Whether `text` names `address` (lower-cased) as a whole address, not inside a longer one (`xa@b.ga` does not
+/// name `a@b.ga`); case-insensitive.
+pub fn mentions_address(text: &str, address: &str) -> bool {
+    let text = text.to_lowercase();
+    let part_of_address = |c: char| c.is_alphanumeric() || "._%+-@".contains(c);
+    text.match_indices(address).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + address.len()..].chars().next();
+        // A dot after is a sentence's end unless a letter follows it (`a@b.ga.evil`).
+        let after_ok = match after {
+            None => true,
+            Some('.') => !text[at + address.len() + 1..].chars().next().is_some_and(char::is_alphanumeric),
+            Some(c) => !part_of_address(c),
+        };
+        !before.is_some_and(part_of_address) && after_ok
+    })
+}
+
 /// Why an account is erased, trimmed: between `MIN_CHARS` and `MAX_CHARS` characters, no control character.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErasureReason(String);
@@ -96,11 +114,17 @@ pub enum ErasureError {
     /// An administrator's own account.
     #[error("Un administrateur ne peut pas effacer son propre compte")]
     OwnAccount,
+    /// A staff account: erasure is for candidates' data (a staff account is deactivated instead).
+    #[error("Seuls les comptes candidats peuvent être effacés ; un compte du personnel se désactive")]
+    NotACandidate,
     /// Applications still in progress, and the erasure was not forced.
     #[error(
         "Le candidat a {0} candidature(s) en cours : clôturez-les, ou forcez l'effacement (force = true) avec une raison"
     )]
     ApplicationsInProgress(usize),
+    /// The retention job's account was active since its warning (read under the account's lock).
+    #[error("compte actif depuis l'avertissement de conservation")]
+    ActiveSinceWarning,
     /// The reason is missing, too short, too long or holds a control character.
     #[error("{0}")]
     InvalidReason(String),
@@ -137,6 +161,10 @@ pub struct AccountStanding {
     pub erased: bool,
     /// Its applications and their statuses.
     pub applications: Vec<(Uuid, ApplicationStatus)>,
+    /// Its role.
+    pub role: Role,
+    /// Its last activity: the latest of its creation, its last sign-in and its applications' last change.
+    pub last_activity: DateTime<Utc>,
 }
 
 /// What an erasure writes, decided by the use case.
@@ -203,8 +231,9 @@ pub trait ErasureRepository: Send + Sync + std::fmt::Debug {
 pub enum Eraser<'a> {
     /// An account (it must be an administrator's).
     Account(&'a User, &'a RequestContext),
-    /// The retention job: never forced.
-    Retention,
+    /// The retention job, for an account warned at this time: never forced, and declined when the account was
+    /// active since.
+    Retention(DateTime<Utc>),
 }
 
 /// The erasure of accounts (B7).
@@ -261,7 +290,7 @@ impl AccountErasure {
                 }
                 (Some(caller.id), Some(context))
             }
-            Eraser::Retention => (None, None),
+            Eraser::Retention(_) => (None, None),
         };
         if let Some(record) = self.erasures.erasure_record(subject).await? {
             return Ok((record, false));
@@ -273,6 +302,14 @@ impl AccountErasure {
             drop(tx);
             let record = self.erasures.erasure_record(subject).await?.ok_or(ErasureError::NotFound)?;
             return Ok((record, false));
+        }
+        if standing.role != Role::Candidate {
+            return Err(ErasureError::NotACandidate);
+        }
+        if let Eraser::Retention(warned_at) = eraser
+            && standing.last_activity >= warned_at
+        {
+            return Err(ErasureError::ActiveSinceWarning);
         }
         let in_progress: Vec<_> =
             standing.applications.iter().filter(|(_, status)| !status.is_terminal()).copied().collect();
@@ -328,11 +365,16 @@ impl AccountErasure {
 
 #[async_trait]
 impl super::InactiveAccountEraser for AccountErasure {
-    async fn erase_inactive(&self, user_id: Uuid, reason: &str) -> Result<bool, StoreError> {
+    async fn erase_inactive(&self, user_id: Uuid, reason: &str, warned_at: DateTime<Utc>) -> Result<bool, StoreError> {
         let reason = ErasureReason::parse(reason).map_err(|e| StoreError::Unexpected(anyhow::anyhow!("{e}")))?;
-        match self.erase_once(Eraser::Retention, user_id, &reason, false).await {
+        match self.erase_once(Eraser::Retention(warned_at), user_id, &reason, false).await {
             Ok((_, now)) => Ok(now),
-            Err(ErasureError::NotFound | ErasureError::ApplicationsInProgress(_)) => Ok(false),
+            Err(
+                ErasureError::NotFound
+                | ErasureError::ApplicationsInProgress(_)
+                | ErasureError::NotACandidate
+                | ErasureError::ActiveSinceWarning,
+            ) => Ok(false),
             Err(ErasureError::Store(error)) => Err(error),
             Err(error) => Err(StoreError::Unexpected(anyhow::anyhow!("{error}"))),
         }
@@ -351,6 +393,19 @@ mod tests {
         assert!(ErasureReason::parse(&"é".repeat(1_000)).is_ok());
         assert!(matches!(ErasureReason::parse("Demande\u{0}cachée"), Err(ErasureError::InvalidReason(_))));
         assert!(ErasureReason::parse("Demande\ndu candidat").is_ok());
+    }
+
+    #[test]
+    fn an_address_is_named_whole_only() {
+        let address = "a.b@exemple.ga";
+        for text in
+            ["<li>E-mail : a.b@exemple.ga</li>", "A.B@Exemple.GA", "écrire à a.b@exemple.ga.", "(a.b@exemple.ga)"]
+        {
+            assert!(mentions_address(text, address), "{text}");
+        }
+        for text in ["xa.b@exemple.ga", "a.b@exemple.gab", "a.b@exemple.ga.evil", "za.b@exemple.ga, rien"] {
+            assert!(!mentions_address(text, address), "{text}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub use erased_objects::ErasedObjectsHandler;
 pub use erasure::{
     AccountErasure, AccountStanding, CLOSED_NOTE, ERASED_DOMAIN, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_TEXT,
     ErasedData, Eraser, ErasureError, ErasurePlan, ErasureReason, ErasureRecord, ErasureRepository, ErasureWriter,
-    PERSONAL_DATA_ERASED, erased_email,
+    PERSONAL_DATA_ERASED, erased_email, mentions_address,
 };
 pub use export::{EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports};
 pub use retention::{
@@ -29,7 +29,14 @@ pub use retention::{
 /// service itself (no actor).
 #[async_trait]
 pub trait InactiveAccountEraser: Send + Sync + std::fmt::Debug {
-    /// Erases account `user_id`, recording `reason`. `Ok(true)` when it was erased now; `Ok(false)` when it was
-    /// not: unknown, already erased, or one of its applications is still in progress (never forced).
-    async fn erase_inactive(&self, user_id: Uuid, reason: &str) -> Result<bool, StoreError>;
+    /// Erases account `user_id`, recording `reason`, if nothing happened on it since `warned_at` (checked under the
+    /// account's lock: a sign-in just before keeps it). `Ok(true)` when it was erased now; `Ok(false)` when it was
+    /// not: unknown, already erased, not a candidate, active since the warning, or one of its applications is
+    /// still in progress (never forced).
+    async fn erase_inactive(
+        &self,
+        user_id: Uuid,
+        reason: &str,
+        warned_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError>;
 }

@@ -149,6 +149,9 @@ pub trait RetentionWarningWriter: Send {
     /// Records that `user_id` was warned at `at`, replacing an earlier warning of the account. An unknown account
     /// is an error (the table's key references `users`).
     async fn record_warning(&mut self, user_id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// When `user_id` was last warned, read inside the transaction (after the account's lock, so two passes at
+    /// once see each other's warning).
+    async fn warned_at(&mut self, user_id: Uuid) -> Result<Option<DateTime<Utc>>, StoreError>;
 }
 
 /// What the job does to an account.
@@ -251,7 +254,8 @@ impl RetentionJob {
             let batch = self.accounts.due_for_erasure(inactive_before, warned_before, after, RETENTION_BATCH).await?;
             for account in &batch {
                 let reason = erasure_reason(account.last_activity.date_naive());
-                match self.eraser.erase_inactive(account.user_id, &reason).await {
+                let Some(warned_at) = account.warned_at else { continue };
+                match self.eraser.erase_inactive(account.user_id, &reason, warned_at).await {
                     Ok(true) => {
                         tracing::info!(user.id = %account.user_id, "inactive account erased");
                         report.erased += 1;
@@ -353,6 +357,12 @@ impl RetentionJob {
         let active_since = user.created_at >= inactive_before || user.last_login.is_some_and(|l| l >= inactive_before);
         if user.role != Role::Candidate || user.status == UserStatus::Archived || active_since {
             tracing::info!(user.id = %user_id, "retention warning skipped: the account changed");
+            return Ok(false);
+        }
+        // Another pass (a replica, the command) warned it since this one read it: one warning only.
+        let last_seen = user.last_login.map_or(user.created_at, |l| l.max(user.created_at));
+        if tx.retention_warnings().warned_at(user_id).await?.is_some_and(|w| w >= last_seen) {
+            tracing::info!(user.id = %user_id, "retention warning skipped: warned already");
             return Ok(false);
         }
         let erase_on = (now + self.policy.warning).date_naive();
