@@ -384,7 +384,40 @@ async fn two_erasures_at_once_erase_once(backend: Backend) {
     assert_eq!(count("SELECT COUNT(*) AS n FROM account_erasures").await, 1);
 }
 
+/// Requests already past their token check when an erasure commits write nothing back: each candidate's own
+/// update, profile save and draft save race its erasure, and afterwards no row holds what they sent.
+async fn requests_in_flight_during_an_erasure_write_nothing_back(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
+    let offer = app.open_offer("Comptable", OfferVisibility::Everyone).await;
+    let mut candidates = Vec::new();
+    for i in 0..8 {
+        candidates.push(app.token_for(Role::Candidate, &format!("course{i}@example.com")).await);
+    }
+    let races = candidates.iter().map(|c| {
+        let (app, admin, offer) = (&app, &admin, &offer);
+        async move {
+            let me = json!({"first_name": "Zéphyrine", "last_name": "Ondo-Mba"});
+            let profile = json!({"address": "Quartier Akébé", "skills": ["Zéphyrine"]});
+            let draft = json!({"job_offer_id": offer.id, "form_data": {"nom": "Zéphyrine Ondo-Mba"}});
+            let reason = json!({"reason": "Demande du candidat"});
+            let (erased, ..) = tokio::join!(
+                erase(app, admin, c.user.id, &reason),
+                app.put_as(&c.token, "/api/v1/users/me", &me),
+                app.put_as(&c.token, "/api/v1/users/me/profile", &profile),
+                app.post_as(&c.token, "/api/v1/applications/drafts/by-offer", &draft),
+            );
+            assert_eq!(erased.status, 200, "{}", erased.body);
+        }
+    });
+    futures_util::future::join_all(races).await;
+    let rows = every_row(&app).await;
+    let leaks: Vec<&String> = rows.iter().filter(|row| !found(row).is_empty()).collect();
+    assert!(leaks.is_empty(), "written back after the erasure: {leaks:#?}");
+}
+
 on_backends!(Sqlite, Postgres =>
+    requests_in_flight_during_an_erasure_write_nothing_back,
     after_an_erasure_no_personal_value_is_left_anywhere,
     only_an_administrator_erases_and_never_their_own_account,
     two_erasures_at_once_erase_once,

@@ -180,6 +180,9 @@ pub enum DraftError {
     /// No such application, or another candidate's (indistinguishable on purpose, S3).
     #[error("candidature introuvable")]
     ApplicationNotFound,
+    /// The account stopped being active (blocked, archived, erased) since the caller's token was checked.
+    #[error("Compte inactif")]
+    AccountInactive,
     /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -268,6 +271,10 @@ impl Drafts {
         let now = self.clock.now();
         let draft = Draft { user_id: caller.id, job_offer_id, form_data, ui_state, created_at: now, updated_at: now };
         let mut tx = self.uow.begin().await?;
+        // Under the account's lock: a request in flight during an erasure (B7) must not write a draft back.
+        if !crate::identity::still_active(tx.as_mut(), caller.id).await? {
+            return Err(DraftError::AccountInactive);
+        }
         tx.drafts().save(&draft).await?;
         tx.notifications().insert(&self.saved_notice(caller, job_offer_id, offer_title, now)).await?;
         tx.commit().await?;

@@ -22,6 +22,9 @@ pub enum CandidateProfileError {
     /// A value or the whole profile breaks a rule (`ProfileError`).
     #[error(transparent)]
     Invalid(#[from] ProfileError),
+    /// The account stopped being active (blocked, archived, erased) since the caller's token was checked.
+    #[error("Compte inactif")]
+    AccountInactive,
     /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -88,6 +91,10 @@ impl CandidateProfiles {
         let touched = profile.apply(changes, now)?;
         if is_new || !touched.is_empty() {
             let mut tx = self.uow.begin().await?;
+            // Under the account's lock: a request in flight during an erasure (B7) must not write a profile back.
+            if !crate::identity::still_active(tx.as_mut(), caller.id).await? {
+                return Err(CandidateProfileError::AccountInactive);
+            }
             tx.candidate_profiles().save(&profile).await?;
             tx.commit().await?;
             tracing::info!(profile.created = is_new, profile.changed = ?touched, "candidate profile saved");

@@ -43,3 +43,13 @@ pub use ports::{
 };
 pub use provisioning::{CreateUserCommand, ProvisioningError, UserProvisioning};
 pub use tokens::{Issued, STREAM_TICKET_LIFETIME, TokenError, TokenKind, TokenService, TokenSettings, Verified};
+
+/// Whether account `user_id` is still `actif`, read under its lock inside `tx` (FOR UPDATE on PostgreSQL; SQLite's
+/// writers are serialised): a write that runs after the caller's token was checked, but after an erasure or a
+/// block committed, sees it and writes nothing (B7, S4).
+pub(crate) async fn still_active(
+    tx: &mut dyn crate::Transaction,
+    user_id: uuid::Uuid,
+) -> Result<bool, crate::StoreError> {
+    Ok(tx.users().lock(user_id).await?.is_some_and(|u| u.status == seeg_domain::identity::UserStatus::Active))
+}
