@@ -267,6 +267,22 @@ impl TestApp {
         Self::spawn_full(backend, handlers, None, adjust).await
     }
 
+    /// The service with its documents in `dir/blobs` and its lake in `dir/raw` (local folders), retrying failed
+    /// outbox runs quickly: for the tests that read what reached the store and the lake.
+    pub async fn spawn_with_folders(backend: Backend, dir: &Path) -> Self {
+        let (blobs, raw) = (dir.join("blobs"), dir.join("raw"));
+        Self::spawn_with(backend, HandlerRegistry::default(), move |s| {
+            s.storage.kind = seeg_server::settings::StorageKind::Local;
+            s.storage.path = blobs;
+            s.lake.kind = seeg_server::settings::StorageKind::Local;
+            s.lake.path = raw;
+            s.outbox.base_delay_ms = 20;
+            s.outbox.max_delay_secs = 1;
+            s.outbox.max_attempts = 1_000;
+        })
+        .await
+    }
+
     /// The service whose relay sends its e-mails through `mailer` (a `MemoryMailer` the test reads).
     pub async fn spawn_with_mailer(backend: Backend, mailer: Arc<dyn seeg_application::mail::Mailer>) -> Self {
         Self::spawn_full(backend, HandlerRegistry::default(), Some(mailer), |_| {}).await

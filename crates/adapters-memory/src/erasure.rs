@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use seeg_application::StoreError;
-use seeg_application::applications::StatusChange;
+use seeg_application::applications::{APPLICATION_DELETED, StatusChange};
 use seeg_application::privacy::{
-    AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_TEXT, ErasedData, ErasurePlan,
-    ErasureRecord, ErasureRepository, ErasureWriter, mentions_address,
+    AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_PASSWORD_HASH, ERASED_TEXT, ErasedData,
+    ErasurePlan, ErasureRecord, ErasureRepository, ErasureWriter, mentions_address,
 };
 use seeg_domain::applications::{ApplicationStatus, MtpAnswers, Reference};
 use seeg_domain::identity::UserStatus;
@@ -13,9 +13,6 @@ use seeg_domain::mail::MailStatus;
 use uuid::Uuid;
 
 use crate::database::{Change, MemoryStore, MemoryTransaction, State};
-
-/// A password hash no password verifies (not a bcrypt hash at all).
-const NO_PASSWORD: &str = "!effacé";
 
 #[async_trait]
 impl ErasureWriter for MemoryTransaction {
@@ -51,7 +48,7 @@ impl ErasureWriter for MemoryTransaction {
             let deleted = state
                 .audit
                 .values()
-                .filter(|e| e.actor_id == Some(user_id) && e.action == "application.deleted")
+                .filter(|e| e.actor_id == Some(user_id) && e.action == APPLICATION_DELETED)
                 .filter_map(|e| e.target_id.as_deref().and_then(|id| id.parse().ok()));
             ErasedData { application_ids: application_ids.iter().copied().chain(deleted).collect(), document_keys }
         });
@@ -165,7 +162,7 @@ pub(crate) fn apply(plan: &ErasurePlan, state: &mut State) {
         user.date_of_birth = None;
         user.sexe = None;
         user.matricule = None;
-        NO_PASSWORD.clone_into(&mut user.password_hash);
+        ERASED_PASSWORD_HASH.clone_into(&mut user.password_hash);
         user.email_verified = false;
         user.status = UserStatus::Archived;
         user.adresse = None;

@@ -5,9 +5,10 @@ use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, Value};
 use seeg_application::StoreError;
+use seeg_application::applications::APPLICATION_DELETED;
 use seeg_application::privacy::{
-    AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_TEXT, ErasedData, ErasurePlan,
-    ErasureRecord, ErasureRepository, ErasureWriter, mentions_address,
+    AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_PASSWORD_HASH, ERASED_TEXT, ErasedData,
+    ErasurePlan, ErasureRecord, ErasureRepository, ErasureWriter, mentions_address,
 };
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, UserStatus};
@@ -23,16 +24,10 @@ use crate::entities::{
 };
 use crate::offers::escape_like;
 
-/// The audit action of an application its candidate deleted.
-const DELETED_APPLICATION: &str = "application.deleted";
-
 /// A NULL of a text column.
 fn no_text() -> Expr {
     Expr::value(Value::String(None))
 }
-
-/// A password hash no password verifies (not a bcrypt hash at all).
-const NO_PASSWORD: &str = "!effacé";
 
 #[async_trait]
 impl ErasureWriter for SqlTransaction {
@@ -97,7 +92,7 @@ impl ErasureWriter for SqlTransaction {
             .select_only()
             .column(audit_event::Column::TargetId)
             .filter(audit_event::Column::ActorId.eq(user_id))
-            .filter(audit_event::Column::Action.eq(DELETED_APPLICATION))
+            .filter(audit_event::Column::Action.eq(APPLICATION_DELETED))
             .into_tuple()
             .all(tx)
             .await
@@ -206,7 +201,7 @@ impl ErasureWriter for SqlTransaction {
             .col_expr(user::Column::DateOfBirth, Expr::value(Value::ChronoDate(None)))
             .col_expr(user::Column::Sexe, no_text())
             .col_expr(user::Column::Matricule, Expr::value(Value::Int(None)))
-            .col_expr(user::Column::HashedPassword, Expr::value(NO_PASSWORD))
+            .col_expr(user::Column::HashedPassword, Expr::value(ERASED_PASSWORD_HASH))
             .col_expr(user::Column::EmailVerified, Expr::value(false))
             .col_expr(user::Column::IsActive, Expr::value(false))
             .col_expr(user::Column::Adresse, no_text())

@@ -3,7 +3,7 @@
 //! same day rewrites byte-identical objects; a lake that fails leaves the event failing (the submission is still
 //! 201) and the export lands once the lake works again.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{TimeZone as _, Utc};
@@ -17,24 +17,9 @@ use seeg_tests::eventually::eventually;
 use seeg_tests::lake::{expected_keys, exported, partition};
 use seeg_tests::{Backend, TestApp, on_backends};
 
-/// The service with its documents and its lake in folders of `dir`, retrying failed runs quickly.
-async fn spawn(backend: Backend, dir: &Path) -> TestApp {
-    let (blobs, raw) = (dir.join("blobs"), dir.join("raw"));
-    TestApp::spawn_with(backend, HandlerRegistry::default(), move |s| {
-        s.storage.kind = seeg_server::settings::StorageKind::Local;
-        s.storage.path = blobs;
-        s.lake.kind = seeg_server::settings::StorageKind::Local;
-        s.lake.path = raw;
-        s.outbox.base_delay_ms = 20;
-        s.outbox.max_delay_secs = 1;
-        s.outbox.max_attempts = 1_000;
-    })
-    .await
-}
-
 async fn a_submission_reaches_the_lake_at_the_r41_paths_and_re_exports_identically(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn(backend, dir.path()).await;
+    let app = TestApp::spawn_with_folders(backend, dir.path()).await;
     let token = app.token_for(Role::Candidate, "awa@example.com").await.token;
     let job = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
     let application = app.submit(&token, &job, "awa").await;
@@ -77,7 +62,7 @@ async fn a_submission_reaches_the_lake_at_the_r41_paths_and_re_exports_identical
 
 async fn a_failing_lake_keeps_the_export_pending_until_it_works_again(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn(backend, dir.path()).await;
+    let app = TestApp::spawn_with_folders(backend, dir.path()).await;
     // A file where the lake's folder should be: every write fails.
     let raw: PathBuf = dir.path().join("raw");
     std::fs::remove_dir_all(&raw).unwrap();

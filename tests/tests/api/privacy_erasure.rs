@@ -21,21 +21,6 @@ const EMAIL: &str = "zephyrine.ondo-mba@example.com";
 const NEEDLES: [&str; 6] =
     ["zephyrine.ondo-mba", "zéphyrine", "zephyrine", "ondo-mba", "77 12 34 56", "quartier akébé"];
 
-/// The service with its documents and its lake in folders of `dir`, retrying failed runs quickly.
-async fn spawn(backend: Backend, dir: &Path) -> TestApp {
-    let (blobs, raw) = (dir.join("blobs"), dir.join("raw"));
-    TestApp::spawn_with(backend, seeg_application::outbox::HandlerRegistry::default(), move |s| {
-        s.storage.kind = seeg_server::settings::StorageKind::Local;
-        s.storage.path = blobs;
-        s.lake.kind = seeg_server::settings::StorageKind::Local;
-        s.lake.path = raw;
-        s.outbox.base_delay_ms = 20;
-        s.outbox.max_delay_secs = 1;
-        s.outbox.max_attempts = 1_000;
-    })
-    .await
-}
-
 /// Every event handled: nothing pending, nothing dead.
 async fn drained(app: &TestApp) {
     let outbox: &dyn OutboxStore = &app.database;
@@ -146,7 +131,7 @@ async fn erase(app: &TestApp, token: &str, user: uuid::Uuid, body: &Value) -> An
 
 async fn after_an_erasure_no_personal_value_is_left_anywhere(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn(backend, dir.path()).await;
+    let app = TestApp::spawn_with_folders(backend, dir.path()).await;
     let offer = app.open_offer("Ingénieur Électricité", OfferVisibility::Everyone).await;
     let candidate = app
         .insert_account_with(Role::Candidate, EMAIL, |u| {

@@ -30,8 +30,6 @@ impl From<ErasureError> for ApiError {
                 Self::refused(ErrorCode::ApplicationsInProgress, error.to_string())
             }
             ErasureError::NotACandidate => Self::refused(ErrorCode::AccountNotCandidate, error.to_string()),
-            // The retention job's alone: never an administrator's request.
-            ErasureError::ActiveSinceWarning => Self::Unexpected(anyhow::anyhow!("{error}")),
             ErasureError::InvalidReason(detail) => Self::invalid("body.reason", detail),
             ErasureError::Store(e) => e.into(),
         }

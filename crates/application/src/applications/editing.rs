@@ -21,6 +21,9 @@ use crate::identity::{AuditEvent, RequestContext};
 use crate::store::{StoreError, UnitOfWork};
 use crate::{Clock, IdGenerator};
 
+/// The audit action of an application deleted by its candidate (the erasure, B7, finds them by it).
+pub const APPLICATION_DELETED: &str = "application.deleted";
+
 /// Why a change to a submitted application was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
@@ -222,7 +225,7 @@ impl ApplicationEditing {
         }
         let unnamed = documents.iter().map(|document| document.file_size).sum();
         self.count_unnamed(tx.as_mut(), caller, &application, unnamed).await?;
-        tx.audit().append(&self.audit(caller, "application.deleted", id, Vec::new(), context)).await?;
+        tx.audit().append(&self.audit(caller, APPLICATION_DELETED, id, Vec::new(), context)).await?;
         tx.commit().await?;
         tracing::info!("application deleted");
         Ok(())

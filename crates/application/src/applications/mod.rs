@@ -24,7 +24,7 @@ pub use access::{history_for, read_access};
 pub use dashboards::{ApplicationDashboards, CANDIDATE_APPLICATIONS_LIMIT, DashboardError};
 pub use details::{ApplicationDetail, ApplicationDetails, DetailError};
 pub use dossier_export::{ApplicationDossiers, DossierExportError, RenderedDossier};
-pub use editing::{AddedDocument, ApplicationEditing, EditError};
+pub use editing::{APPLICATION_DELETED, AddedDocument, ApplicationEditing, EditError};
 pub use export_requests::{ExportReceipt, ExportRequestError, ExportRequests};
 pub use function_hook::{FunctionHook, FunctionHookHandler};
 pub use hooks::{AZURE_FUNCTION_NOTIFY, ExportHooks, ExportReason, LAKE_EXPORT_REQUESTED};

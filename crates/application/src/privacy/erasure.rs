@@ -41,6 +41,9 @@ pub const ERASED_LAST_NAME: &str = "effacé";
 /// What stands in the place of a text the erasure removed where the column cannot be empty (an e-mail's subject).
 pub const ERASED_TEXT: &str = "[effacé]";
 
+/// The password hash an erased account keeps: not a bcrypt hash, so no password ever verifies against it.
+pub const ERASED_PASSWORD_HASH: &str = "!effacé";
+
 /// The history note of an application an erasure closed.
 pub const CLOSED_NOTE: &str = "Candidature close par l'effacement des données personnelles du candidat.";
 
@@ -122,9 +125,6 @@ pub enum ErasureError {
         "Le candidat a {0} candidature(s) en cours : clôturez-les, ou forcez l'effacement (force = true) avec une raison"
     )]
     ApplicationsInProgress(usize),
-    /// The retention job's account was active since its warning (read under the account's lock).
-    #[error("compte actif depuis l'avertissement de conservation")]
-    ActiveSinceWarning,
     /// The reason is missing, too short, too long or holds a control character.
     #[error("{0}")]
     InvalidReason(String),
@@ -226,14 +226,33 @@ pub trait ErasureRepository: Send + Sync + std::fmt::Debug {
     async fn erasure_record(&self, user_id: Uuid) -> Result<Option<ErasureRecord>, StoreError>;
 }
 
-/// Who asks for an erasure.
+/// Who asks for an erasure through [`AccountErasure::erase`] (the retention job asks through
+/// [`super::InactiveAccountEraser`]).
 #[derive(Debug, Clone, Copy)]
 pub enum Eraser<'a> {
     /// An account (it must be an administrator's).
     Account(&'a User, &'a RequestContext),
+}
+
+/// Who asks, inside the use case.
+#[derive(Debug, Clone, Copy)]
+enum Asker<'a> {
+    /// An administrator's request.
+    Account(&'a User, &'a RequestContext),
     /// The retention job, for an account warned at this time: never forced, and declined when the account was
     /// active since.
     Retention(DateTime<Utc>),
+}
+
+/// What one erasure did.
+#[derive(Debug)]
+enum Outcome {
+    /// Erased now.
+    Erased(ErasureRecord),
+    /// Erased already (perhaps by another request at the same time): its first record.
+    Already(ErasureRecord),
+    /// The retention job's account was active since its warning (read under the account's lock): kept.
+    Declined,
 }
 
 /// The erasure of accounts (B7).
@@ -271,29 +290,34 @@ impl AccountErasure {
         reason: &ErasureReason,
         force: bool,
     ) -> Result<ErasureRecord, ErasureError> {
-        Ok(self.erase_once(eraser, subject, reason, force).await?.0)
+        let Eraser::Account(caller, context) = eraser;
+        match self.erase_once(Asker::Account(caller, context), subject, reason, force).await? {
+            Outcome::Erased(record) | Outcome::Already(record) => Ok(record),
+            // Only the retention job's accounts are declined.
+            Outcome::Declined => Err(ErasureError::NotFound),
+        }
     }
 
-    /// As `erase`, and whether this call erased it (`false`: it was erased already).
+    /// As `erase`, for `asker`, saying what it did.
     async fn erase_once(
         &self,
-        eraser: Eraser<'_>,
+        asker: Asker<'_>,
         subject: Uuid,
         reason: &ErasureReason,
         force: bool,
-    ) -> Result<(ErasureRecord, bool), ErasureError> {
-        let (erased_by, context) = match eraser {
-            Eraser::Account(caller, context) => {
+    ) -> Result<Outcome, ErasureError> {
+        let (erased_by, context) = match asker {
+            Asker::Account(caller, context) => {
                 Self::may_erase(caller)?;
                 if caller.id == subject {
                     return Err(ErasureError::OwnAccount);
                 }
                 (Some(caller.id), Some(context))
             }
-            Eraser::Retention(_) => (None, None),
+            Asker::Retention(_) => (None, None),
         };
         if let Some(record) = self.erasures.erasure_record(subject).await? {
-            return Ok((record, false));
+            return Ok(Outcome::Already(record));
         }
         let mut tx = self.uow.begin().await?;
         let standing = tx.erasure().standing(subject).await?.ok_or(ErasureError::NotFound)?;
@@ -301,19 +325,19 @@ impl AccountErasure {
             // Another erasure committed since the read above.
             drop(tx);
             let record = self.erasures.erasure_record(subject).await?.ok_or(ErasureError::NotFound)?;
-            return Ok((record, false));
+            return Ok(Outcome::Already(record));
         }
         if standing.role != Role::Candidate {
             return Err(ErasureError::NotACandidate);
         }
-        if let Eraser::Retention(warned_at) = eraser
+        if let Asker::Retention(warned_at) = asker
             && standing.last_activity >= warned_at
         {
-            return Err(ErasureError::ActiveSinceWarning);
+            return Ok(Outcome::Declined);
         }
         let in_progress: Vec<_> =
             standing.applications.iter().filter(|(_, status)| !status.is_terminal()).copied().collect();
-        let force = force && matches!(eraser, Eraser::Account(..));
+        let force = force && matches!(asker, Asker::Account(..));
         if !in_progress.is_empty() && !force {
             return Err(ErasureError::ApplicationsInProgress(in_progress.len()));
         }
@@ -359,7 +383,7 @@ impl AccountErasure {
             closed = plan.record.applications_closed,
             "account erased"
         );
-        Ok((plan.record, true))
+        Ok(Outcome::Erased(plan.record))
     }
 }
 
@@ -367,14 +391,11 @@ impl AccountErasure {
 impl super::InactiveAccountEraser for AccountErasure {
     async fn erase_inactive(&self, user_id: Uuid, reason: &str, warned_at: DateTime<Utc>) -> Result<bool, StoreError> {
         let reason = ErasureReason::parse(reason).map_err(|e| StoreError::Unexpected(anyhow::anyhow!("{e}")))?;
-        match self.erase_once(Eraser::Retention(warned_at), user_id, &reason, false).await {
-            Ok((_, now)) => Ok(now),
-            Err(
-                ErasureError::NotFound
-                | ErasureError::ApplicationsInProgress(_)
-                | ErasureError::NotACandidate
-                | ErasureError::ActiveSinceWarning,
-            ) => Ok(false),
+        match self.erase_once(Asker::Retention(warned_at), user_id, &reason, false).await {
+            Ok(outcome) => Ok(matches!(outcome, Outcome::Erased(_))),
+            Err(ErasureError::NotFound | ErasureError::ApplicationsInProgress(_) | ErasureError::NotACandidate) => {
+                Ok(false)
+            }
             Err(ErasureError::Store(error)) => Err(error),
             Err(error) => Err(StoreError::Unexpected(anyhow::anyhow!("{error}"))),
         }

@@ -13,9 +13,9 @@ use crate::store::StoreError;
 
 pub use erased_objects::ErasedObjectsHandler;
 pub use erasure::{
-    AccountErasure, AccountStanding, CLOSED_NOTE, ERASED_DOMAIN, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_TEXT,
-    ErasedData, Eraser, ErasureError, ErasurePlan, ErasureReason, ErasureRecord, ErasureRepository, ErasureWriter,
-    PERSONAL_DATA_ERASED, erased_email, mentions_address,
+    AccountErasure, AccountStanding, CLOSED_NOTE, ERASED_DOMAIN, ERASED_FIRST_NAME, ERASED_LAST_NAME,
+    ERASED_PASSWORD_HASH, ERASED_TEXT, ErasedData, Eraser, ErasureError, ErasurePlan, ErasureReason, ErasureRecord,
+    ErasureRepository, ErasureWriter, PERSONAL_DATA_ERASED, erased_email, mentions_address,
 };
 pub use export::{EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports};
 pub use retention::{

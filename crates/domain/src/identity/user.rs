@@ -65,7 +65,12 @@ impl User {
     /// What the user search `q` is compared with (B8): first name, last name and e-mail, folded. Stored beside
     /// the account by the SQL adapter (`users.search_folded`) so every backend compares the same text.
     pub fn search_folded(&self) -> String {
-        crate::search::fold(&format!("{} {} {}", self.first_name, self.last_name, self.email))
+        Self::search_text(&self.first_name, &self.last_name, &self.email)
+    }
+
+    /// `search_folded` of an account with these names and e-mail (an adapter rewriting them in place, B7).
+    pub fn search_text(first_name: &str, last_name: &str, email: &str) -> String {
+        crate::search::fold(&format!("{first_name} {last_name} {email}"))
     }
 
     /// Which offers this account sees (R14, K3b).
