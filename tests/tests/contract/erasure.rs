@@ -9,7 +9,9 @@ use seeg_application::applications::{ApplicationDocument, ApplicationFilter, Sta
 use seeg_application::identity::{Notification, RequestContext};
 use seeg_application::mail::{EmailLog, EmailLogFilter};
 use seeg_application::outbox::OutboxEvent;
-use seeg_application::privacy::{AccountErasure, Eraser, ErasureError, ErasureReason, erased_email};
+use seeg_application::privacy::{
+    AccountErasure, Eraser, ErasureError, ErasureReason, InactiveAccountEraser, erased_email,
+};
 use seeg_application::{Clock as _, Page, SystemClock, SystemIds};
 use seeg_domain::applications::{ApplicationStatus, DocumentType, MtpAnswers, Reference};
 use seeg_domain::identity::{Role, User, UserStatus};
@@ -210,10 +212,10 @@ async fn an_application_in_progress_refuses_the_erasure_unless_forced(backend: B
     let refused = eraser.erase(Eraser::Account(&w.admin, &context), w.candidate.id, &reason(), false).await;
     assert!(matches!(refused, Err(ErasureError::ApplicationsInProgress(1))), "{refused:?}");
     assert_eq!(p.users.get(w.candidate.id).await.unwrap().unwrap(), w.candidate, "nothing changed");
-    let retention = eraser
-        .erase(Eraser::Retention(SystemClock.now() + chrono::TimeDelta::days(1)), w.candidate.id, &reason(), true)
-        .await;
-    assert!(matches!(retention, Err(ErasureError::ApplicationsInProgress(1))), "the retention job never forces");
+    let warned_at = SystemClock.now() + chrono::TimeDelta::days(1);
+    let retention = InactiveAccountEraser::erase_inactive(&eraser, w.candidate.id, "Conservation", warned_at).await;
+    assert!(matches!(retention, Ok(false)), "the retention job never forces: {retention:?}");
+    assert_eq!(p.users.get(w.candidate.id).await.unwrap().unwrap(), w.candidate, "kept");
     let own = eraser.erase(Eraser::Account(&w.admin, &context), w.admin.id, &reason(), true).await;
     assert!(matches!(own, Err(ErasureError::OwnAccount)), "{own:?}");
     let by_candidate = eraser.erase(Eraser::Account(&w.other, &context), w.candidate.id, &reason(), true).await;
@@ -236,7 +238,26 @@ async fn an_application_in_progress_refuses_the_erasure_unless_forced(backend: B
     assert_eq!(p.applications.list(&filter, Page { skip: 0, limit: 10 }).await.unwrap().total, 1, "kept");
 }
 
+/// The retention job's erasure reads the account's last activity under its lock: an account active since its
+/// warning (an application changed after it) is kept; one idle since is erased.
+async fn the_retention_erasure_keeps_an_account_active_since_its_warning(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let w = world(&p, ApplicationStatus::Refuse).await;
+    let eraser = erasure(&p);
+    let application = p.applications.get(w.application).await.unwrap().unwrap();
+    let before_activity = application.updated_at - chrono::TimeDelta::hours(1);
+    let kept = InactiveAccountEraser::erase_inactive(&eraser, w.candidate.id, "Conservation", before_activity).await;
+    assert!(matches!(kept, Ok(false)), "{kept:?}");
+    assert_eq!(p.erasures.erasure_record(w.candidate.id).await.unwrap(), None, "kept");
+    let after_activity = application.updated_at + chrono::TimeDelta::hours(1);
+    let erased = InactiveAccountEraser::erase_inactive(&eraser, w.candidate.id, "Conservation", after_activity).await;
+    assert!(matches!(erased, Ok(true)), "{erased:?}");
+    let again = InactiveAccountEraser::erase_inactive(&eraser, w.candidate.id, "Conservation", after_activity).await;
+    assert!(matches!(again, Ok(false)), "erased already: {again:?}");
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    the_retention_erasure_keeps_an_account_active_since_its_warning,
     an_erasure_leaves_the_account_and_its_applications_without_personal_values,
     an_application_in_progress_refuses_the_erasure_unless_forced,
 );

@@ -270,7 +270,23 @@ async fn a_sign_in_after_the_warning_prevents_the_erasure(backend: Backend) {
     assert_eq!(eraser.calls(), []);
 }
 
+/// Two passes at once (two replicas, or the command beside the server's own pass) warn each account once: the
+/// second finds the first's warning under the account's lock.
+async fn two_passes_at_once_warn_each_account_once(backend: Backend) {
+    let s = store(backend).await;
+    for i in 0..20 {
+        s.add(&format!("inactif{i}"), Account { created: 900, ..Account::default() }).await;
+    }
+    let eraser = RecordingEraser::new(Arc::clone(&s.uow));
+    let clock = Arc::new(ManualClock::new(now()));
+    let (first, second) = (job(&s, &eraser, &clock), job(&s, &eraser, &clock));
+    let (a, b) = tokio::join!(first.run(now()), second.run(now()));
+    assert_eq!(a.unwrap().warned + b.unwrap().warned, 20);
+    assert_eq!(s.warning_logs().await.len(), 20, "one e-mail each");
+}
+
 on_backends!(Memory, Sqlite, Postgres =>
+    two_passes_at_once_warn_each_account_once,
     exactly_the_inactive_candidates_are_to_warn_and_the_warned_ones_due,
     a_new_warning_replaces_the_previous_one_and_needs_an_account,
     the_job_warns_once_then_erases_through_the_eraser,
