@@ -27,6 +27,7 @@ mod m20261209_000021_housekeeping_indexes;
 mod m20261210_000022_analytics_history_index;
 mod m20261211_000023_create_account_erasures;
 mod m20261211_000024_create_retention_warnings;
+mod m20261212_000025_email_logs_recipient_account;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000022_analytics_history_index::Migration),
             Box::new(m20261211_000023_create_account_erasures::Migration),
             Box::new(m20261211_000024_create_retention_warnings::Migration),
+            Box::new(m20261212_000025_email_logs_recipient_account::Migration),
         ]
     }
 }

@@ -68,6 +68,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
             "m20261206_000016_notifications_application_fk" => Some(("notifications", Some("search_folded"))),
             "m20261211_000023_create_account_erasures" => Some(("account_erasures", None)),
             "m20261211_000024_create_retention_warnings" => Some(("retention_warnings", None)),
+            "m20261212_000025_email_logs_recipient_account" => Some(("email_logs", Some("user_id"))),
             "m20261206_000017_create_email_logs" => Some(("email_logs", None)),
             "m20261207_000018_offer_catalogue_version" => Some(("offer_catalogue_version", None)),
             "m20261205_000015_create_interview_slots" => Some(("interview_slots", None)),
@@ -99,7 +100,7 @@ async fn up_down_up_on_an_empty_database(backend: Backend) {
         }
         checked += 1;
     }
-    assert_eq!(checked, 15, "every checked step was met");
+    assert_eq!(checked, 16, "every checked step was met");
     assert!(tables_present(&conn).await.is_empty());
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
@@ -318,6 +319,63 @@ async fn notifications_get_their_application_key(backend: Backend) {
     database.close().await.unwrap();
 }
 
+/// E-mail log rows written before they named their account learn it from the account whose address is their only
+/// recipient (ignoring case); rows with copies, or to nobody's address, stay without; the way back keeps the rows.
+async fn email_logs_learn_the_account_they_were_addressed_to(backend: Backend) {
+    use seeg_application::{IdGenerator, SystemIds};
+
+    let db = TestDatabase::create(backend).await;
+    let database = db.connect().await;
+    let conn = Database::connect(&db.url).await.unwrap();
+    let ports = seeg_tests::ports_of(&database);
+    let account = seeg_tests::users::user("destinataire@exemple.ga");
+    let mut tx = ports.uow.begin().await.unwrap();
+    tx.users().insert(&account).await.unwrap();
+    tx.commit().await.unwrap();
+
+    down_to_before(&conn, "m20261212_000025_email_logs_recipient_account").await;
+    let now = seeg_tests::offers::base_time();
+    let rows = [
+        ("Destinataire@Exemple.ga", Some(account.id)),
+        ("destinataire@exemple.ga, copie@seeg-gabon.com", None),
+        ("personne@exemple.ga", None),
+    ]
+    .map(|(to, expected)| (SystemIds.new_id(), to, expected));
+    for (id, to, _) in rows {
+        let columns = ["id", "to", "subject", "html", "category", "status", "attempts", "created_at", "updated_at"];
+        let insert = Query::insert()
+            .into_table(Alias::new("email_logs"))
+            .columns(columns.map(Alias::new))
+            .values_panic([
+                id.into(),
+                to.into(),
+                "Bonjour".into(),
+                "<p>Bonjour</p>".into(),
+                "sent".into(),
+                "sent".into(),
+                1.into(),
+                now.into(),
+                now.into(),
+            ])
+            .to_owned();
+        conn.execute_raw(conn.get_database_backend().build(&insert)).await.unwrap();
+    }
+    Migrator::up(&conn, None).await.unwrap();
+    for (id, to, expected) in rows {
+        let log = ports.email_logs.get(id).await.unwrap().expect("kept");
+        assert_eq!(log.user_id, expected, "{to}");
+    }
+
+    down_to_before(&conn, "m20261212_000025_email_logs_recipient_account").await;
+    let count =
+        Query::select().expr(sea_orm::sea_query::Expr::cust("COUNT(*)")).from(Alias::new("email_logs")).to_owned();
+    let row = conn.query_one_raw(conn.get_database_backend().build(&count)).await.unwrap().unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 3, "the way back keeps the rows");
+    Migrator::up(&conn, None).await.unwrap();
+    conn.close().await.unwrap();
+    database.close().await.unwrap();
+}
+
 /// The catalogue version (P2) starts at the clock and never goes back, even across `down` and `up` again.
 async fn the_catalogue_version_never_goes_back(backend: Backend) {
     use seeg_application::{Clock as _, SystemClock};
@@ -435,6 +493,7 @@ mod locks {
 on_backends!(Sqlite, Postgres =>
     the_catalogue_version_never_goes_back,
     notifications_get_their_application_key,
+    email_logs_learn_the_account_they_were_addressed_to,
     up_down_up_on_an_empty_database,
     every_foreign_key_has_an_index,
     every_pooled_connection_sees_the_migrated_schema,

@@ -118,8 +118,8 @@ impl ApiError {
             Self::UploadQuota(_) => ErrorCode::UploadQuotaExceeded,
             Self::InvalidTransition { .. } => ErrorCode::InvalidStatusTransition,
             Self::Unexpected(cause) => match StoreOutage::find(cause) {
-                Some(StoreOutage::Database(Outage::Unreachable)) => ErrorCode::DatabaseUnavailable,
-                Some(StoreOutage::Documents(Outage::Unreachable)) => ErrorCode::StorageUnavailable,
+                Some(StoreOutage::Database(Outage::Unreachable | Outage::Contended)) => ErrorCode::DatabaseUnavailable,
+                Some(StoreOutage::Documents(Outage::Unreachable | Outage::Contended)) => ErrorCode::StorageUnavailable,
                 Some(StoreOutage::Database(Outage::Full) | StoreOutage::Documents(Outage::Full)) => {
                     ErrorCode::InsufficientStorage
                 }
@@ -326,6 +326,7 @@ mod tests {
         let cases = [
             (ApiError::from(database(Outage::Unreachable)), 503, "database_unavailable"),
             (ApiError::from(database(Outage::Full)), 507, "insufficient_storage"),
+            (ApiError::from(database(Outage::Contended)), 503, "database_unavailable"),
             // Wrapped by a use case in context of its own: still found.
             (
                 ApiError::Unexpected(anyhow::Error::new(database(Outage::Unreachable)).context("soumission")),

@@ -30,6 +30,7 @@ fn matches(filter: &EmailLogFilter, log: &EmailLog) -> bool {
     filter.status.is_none_or(|s| log.status == s)
         && recipient.is_none_or(|r| log.to.to_lowercase().contains(&r.to_lowercase()))
         && filter.application_id.is_none_or(|a| log.application_id == Some(a))
+        && filter.user_id.is_none_or(|u| log.user_id == Some(u))
         && filter.queued_from.is_none_or(|from| log.created_at >= from)
         && filter.queued_before.is_none_or(|before| log.created_at < before)
 }

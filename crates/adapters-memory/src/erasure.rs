@@ -5,11 +5,12 @@ use seeg_application::StoreError;
 use seeg_application::applications::{APPLICATION_DELETED, StatusChange};
 use seeg_application::privacy::{
     AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_PASSWORD_HASH, ERASED_TEXT, ErasedData,
-    ErasurePlan, ErasureRecord, ErasureRepository, ErasureWriter, mentions_address,
+    ErasurePlan, ErasureRecord, ErasureRepository, ErasureWriter, erased_recipients, former_addresses,
 };
 use seeg_domain::applications::{ApplicationStatus, MtpAnswers, Reference};
 use seeg_domain::identity::UserStatus;
 use seeg_domain::mail::MailStatus;
+use seeg_domain::outbox::OutboxState;
 use uuid::Uuid;
 
 use crate::database::{Change, MemoryStore, MemoryTransaction, State};
@@ -114,14 +115,14 @@ pub(crate) fn apply(plan: &ErasurePlan, state: &mut State) {
         .notifications
         .retain(|_, n| n.user_id != user_id && n.related_application_id.is_none_or(|a| !applications.contains(&a)));
     let address = plan.email.to_lowercase();
+    let addressed_to_it = state.email_logs.values().filter(|log| log.user_id == Some(user_id));
+    let mut former = former_addresses(plan, addressed_to_it.map(|log| log.to.as_str()));
+    former.retain(|former| !state.users.values().any(|u| u.id != user_id && u.email.as_str() == former));
     let mut erased_mail = Vec::new();
     for log in state.email_logs.values_mut() {
         let about = log.application_id.is_some_and(|a| applications.contains(&a));
-        let addressed = log.to.split(',').any(|one| one.trim().eq_ignore_ascii_case(&address));
-        if about || addressed || mentions_address(&log.html, &address) {
-            if addressed {
-                plan.erased_email.clone_into(&mut log.to);
-            }
+        if let Some(to) = erased_recipients(&log.to, log.user_id, about, &log.html, plan, &former) {
+            log.to = to;
             ERASED_TEXT.clone_into(&mut log.subject);
             log.html.clear();
             log.text.clear();
@@ -134,8 +135,11 @@ pub(crate) fn apply(plan: &ErasurePlan, state: &mut State) {
         }
     }
     state.outbox.retain(|id, stored| {
-        !erased_mail.contains(id)
-            && !stored.event.payload.to_string().to_lowercase().contains(&format!("\"{address}\""))
+        let payload = stored.event.payload.to_string().to_lowercase();
+        let holds = |address: &String| payload.contains(&format!("\"{address}\""));
+        let handled = stored.event.state != OutboxState::Pending;
+        let erased = erased_mail.contains(id) || holds(&address) || (handled && former.iter().any(holds));
+        !erased
     });
     state.candidate_profiles.remove(&user_id);
     state.access_requests.retain(|_, r| r.user_id != user_id);
@@ -146,6 +150,7 @@ pub(crate) fn apply(plan: &ErasurePlan, state: &mut State) {
     state.mail_preferences.remove(&user_id);
     // Whole JSON strings, as the SQL adapter searches them.
     let needles: Vec<Vec<u8>> = std::iter::once(address.clone())
+        .chain(former.iter().cloned())
         .chain(std::iter::once(user_id.to_string()))
         .chain(applications.iter().map(Uuid::to_string))
         .map(|needle| format!("\"{needle}\"").into_bytes())

@@ -215,11 +215,12 @@ pub(crate) fn outage(error: &DbErr) -> Option<Outage> {
                     _ => None,
                 };
             }
-            // PostgreSQL's SQLSTATE: disk_full; connection exceptions (08…), admin or crash shutdown, cannot
-            // connect now, too many connections, out of memory, read-only transaction (a standby after a
-            // failover), I/O error.
+            // PostgreSQL's SQLSTATE: disk_full; a deadlock's victim, a serialisation failure (rolled back
+            // whole); connection exceptions (08…), admin or crash shutdown, cannot connect now, too many
+            // connections, out of memory, read-only transaction (a standby after a failover), I/O error.
             match &*code {
                 "53100" => Some(Outage::Full),
+                "40P01" | "40001" => Some(Outage::Contended),
                 c if c.starts_with("08") => Some(Outage::Unreachable),
                 "57P01" | "57P02" | "57P03" | "53300" | "53200" | "25006" | "58030" => Some(Outage::Unreachable),
                 _ => None,

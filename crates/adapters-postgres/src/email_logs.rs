@@ -25,6 +25,7 @@ fn into_log(m: email_log::Model) -> Result<EmailLog, StoreError> {
     Ok(EmailLog {
         id: m.id,
         application_id: m.application_id,
+        user_id: m.user_id,
         text: field("body_plain"),
         kind: field("kind"),
         to: m.to,
@@ -44,6 +45,7 @@ fn from_log(log: &EmailLog) -> Result<email_log::Model, StoreError> {
     Ok(email_log::Model {
         id: log.id,
         application_id: log.application_id,
+        user_id: log.user_id,
         to: log.to.clone(),
         subject: log.subject.clone(),
         html: log.html.clone(),
@@ -97,6 +99,9 @@ impl EmailLogRepository for Database {
         }
         if let Some(application_id) = filter.application_id {
             select = select.filter(Column::ApplicationId.eq(application_id));
+        }
+        if let Some(user_id) = filter.user_id {
+            select = select.filter(Column::UserId.eq(user_id));
         }
         if let Some(from) = filter.queued_from {
             select = select.filter(Column::CreatedAt.gte(from));

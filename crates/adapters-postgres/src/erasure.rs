@@ -8,11 +8,12 @@ use seeg_application::StoreError;
 use seeg_application::applications::APPLICATION_DELETED;
 use seeg_application::privacy::{
     AccountStanding, CLOSED_NOTE, ERASED_FIRST_NAME, ERASED_LAST_NAME, ERASED_PASSWORD_HASH, ERASED_TEXT, ErasedData,
-    ErasurePlan, ErasureRecord, ErasureRepository, ErasureWriter, mentions_address,
+    ErasurePlan, ErasureRecord, ErasureRepository, ErasureWriter, erased_recipients, former_addresses,
 };
 use seeg_domain::applications::ApplicationStatus;
 use seeg_domain::identity::{Role, UserStatus};
 use seeg_domain::mail::MailStatus;
+use seeg_domain::outbox::OutboxState;
 use uuid::Uuid;
 
 use crate::database::{Database, SqlTransaction, store_error};
@@ -172,9 +173,10 @@ impl ErasureWriter for SqlTransaction {
             .exec(tx)
             .await
             .map_err(store_error)?;
-        erase_mail(tx, plan, &application_ids).await?;
-        erase_events(tx, plan).await?;
-        erase_kept_answers(tx, plan, &application_ids).await?;
+        let former = former_addresses_held_by_nobody(tx, plan).await?;
+        erase_mail(tx, plan, &former, &application_ids).await?;
+        erase_events(tx, plan, &former).await?;
+        erase_kept_answers(tx, plan, &former, &application_ids).await?;
 
         // Rows that exist only for the person.
         macro_rules! delete_where {
@@ -268,22 +270,68 @@ async fn erase_evaluations(tx: &sea_orm::DatabaseTransaction, applications: &[Uu
     Ok(())
 }
 
-/// An e-mail log row as the erasure reads it: id, recipients, application, metadata, HTML, status.
-type MailRow = (Uuid, String, Option<Uuid>, Option<serde_json::Value>, String, String);
+/// The account's former addresses (`ErasureWriter`'s contract): from its mail, less those another account holds.
+async fn former_addresses_held_by_nobody(
+    tx: &sea_orm::DatabaseTransaction,
+    plan: &ErasurePlan,
+) -> Result<Vec<String>, StoreError> {
+    let user_id = plan.record.user_id;
+    let recipients: Vec<String> = email_log::Entity::find()
+        .select_only()
+        .column(email_log::Column::To)
+        .filter(email_log::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(tx)
+        .await
+        .map_err(store_error)?;
+    let mut former = former_addresses(plan, recipients.iter().map(String::as_str));
+    if former.is_empty() {
+        return Ok(former);
+    }
+    // Addresses are stored lower-cased, as `former_addresses` answers them.
+    let held: Vec<String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Email)
+        .filter(user::Column::Email.is_in(former.clone()))
+        .filter(user::Column::Id.ne(user_id))
+        .into_tuple()
+        .all(tx)
+        .await
+        .map_err(store_error)?;
+    former.retain(|address| !held.contains(address));
+    Ok(former)
+}
 
-/// The e-mail log rows about the applications, addressed to exactly the person, or whose body names their
-/// address (the support inbox's notice of an access request): subject, body and text removed, and, where the
-/// person is a recipient, the recipients replaced; their outbox events (a `mail.send` carries the address and the
-/// text) deleted, so a queued one is never sent.
+/// The pattern of a `LIKE` (escaped by `\\`) that finds `text` anywhere.
+fn contains(text: &str) -> String {
+    format!("%{}%", escape_like(text))
+}
+
+/// An e-mail log row as the erasure reads it: id, recipients, application, metadata, HTML, status, account.
+type MailRow = (Uuid, String, Option<Uuid>, Option<serde_json::Value>, String, String, Option<Uuid>);
+
+/// The e-mail log rows the contract names (addressed to the account, about its applications, to its address, or
+/// naming it): subject, body and text removed, the person's recipients replaced (`erased_recipients`); their
+/// outbox events (a `mail.send` carries the address and the text) deleted, so a queued one is never sent.
 async fn erase_mail(
     tx: &sea_orm::DatabaseTransaction,
     plan: &ErasurePlan,
+    former: &[String],
     applications: &[Uuid],
 ) -> Result<(), StoreError> {
+    let user_id = plan.record.user_id;
+    let like = |column: email_log::Column, address: &str| {
+        Func::lower(Expr::col(column)).like(LikeExpr::new(contains(address)).escape('\\'))
+    };
     let address = plan.email.to_lowercase();
-    let pattern = format!("%{}%", escape_like(&address));
-    let like =
-        |column: email_log::Column| Func::lower(Expr::col(column)).like(LikeExpr::new(pattern.clone()).escape('\\'));
+    let mut found = sea_orm::Condition::any()
+        .add(email_log::Column::UserId.eq(user_id))
+        .add(email_log::Column::ApplicationId.is_in(applications.to_vec()))
+        .add(like(email_log::Column::To, &address))
+        .add(like(email_log::Column::Html, &address));
+    for address in former {
+        found = found.add(like(email_log::Column::Html, address));
+    }
     let candidates: Vec<MailRow> = email_log::Entity::find()
         .select_only()
         .column(email_log::Column::Id)
@@ -292,31 +340,24 @@ async fn erase_mail(
         .column(email_log::Column::EmailMetadata)
         .column(email_log::Column::Html)
         .column(email_log::Column::Status)
-        .filter(
-            like(email_log::Column::To)
-                .or(like(email_log::Column::Html))
-                .or(email_log::Column::ApplicationId.is_in(applications.to_vec())),
-        )
+        .column(email_log::Column::UserId)
+        .filter(found)
         .into_tuple()
         .all(tx)
         .await
         .map_err(store_error)?;
-    for (id, to, application, metadata, html, status) in candidates {
-        // The patterns find the address inside longer ones too: only the rows truly about the person.
-        let addressed = to.split(',').any(|one| one.trim().eq_ignore_ascii_case(&address));
+    for (id, to, application, metadata, html, status, account) in candidates {
         let about = application.is_some_and(|a| applications.contains(&a));
-        if !(addressed || about || mentions_address(&html, &address)) {
+        let Some(to) = erased_recipients(&to, account, about, &html, plan, former) else {
             continue;
-        }
+        };
         // The metadata keeps the message's kind only: its text (`body_plain`) goes.
         let kind = metadata.as_ref().and_then(|m| m.get("kind")).cloned().unwrap_or(serde_json::Value::Null);
         let mut update = email_log::Entity::update_many()
+            .col_expr(email_log::Column::To, Expr::value(to))
             .col_expr(email_log::Column::Subject, Expr::value(ERASED_TEXT))
             .col_expr(email_log::Column::Html, Expr::value(""))
             .col_expr(email_log::Column::EmailMetadata, Expr::value(serde_json::json!({ "kind": kind })));
-        if addressed {
-            update = update.col_expr(email_log::Column::To, Expr::value(plan.erased_email.clone()));
-        }
         // A message not sent yet never will be: its event goes with its text and address.
         if [MailStatus::Queued.as_str(), MailStatus::Failed.as_str()].contains(&status.as_str()) {
             update = update
@@ -335,15 +376,27 @@ async fn erase_mail(
 }
 
 /// Any other outbox event whose payload holds the address (a password reset asked for carries it): deleted, so a
-/// pending one never runs for the erased account and a handled one keeps nothing of it.
-async fn erase_events(tx: &sea_orm::DatabaseTransaction, plan: &ErasurePlan) -> Result<(), StoreError> {
-    // The address as a whole JSON string (`"a@b.ga"`), never inside a longer one (`"xa@b.ga"`).
-    let pattern = format!("%\"{}\"%", escape_like(&plan.email.to_lowercase()));
+/// pending one never runs for the erased account and a handled one keeps nothing of it; and the handled ones that
+/// hold a former address (a pending one may be someone else's business now: it runs).
+async fn erase_events(
+    tx: &sea_orm::DatabaseTransaction,
+    plan: &ErasurePlan,
+    former: &[String],
+) -> Result<(), StoreError> {
+    // An address as a whole JSON string (`"a@b.ga"`), never inside a longer one (`"xa@b.ga"`).
+    let holds = |address: &str| {
+        Func::lower(Expr::col(outbox_event::Column::Payload).cast_as("TEXT"))
+            .like(LikeExpr::new(contains(&format!("\"{address}\""))).escape('\\'))
+    };
+    let mut handled_holding = sea_orm::Condition::any();
+    for address in former {
+        handled_holding = handled_holding.add(holds(address));
+    }
+    let handled_holding = sea_orm::Condition::all()
+        .add(outbox_event::Column::State.ne(OutboxState::Pending.as_str()))
+        .add(handled_holding);
     outbox_event::Entity::delete_many()
-        .filter(
-            Func::lower(Expr::col(outbox_event::Column::Payload).cast_as("TEXT"))
-                .like(LikeExpr::new(pattern).escape('\\')),
-        )
+        .filter(sea_orm::Condition::any().add(holds(&plan.email.to_lowercase())).add(handled_holding))
         .exec(tx)
         .await
         .map_err(store_error)?;
@@ -356,11 +409,13 @@ async fn erase_events(tx: &sea_orm::DatabaseTransaction, plan: &ErasurePlan) -> 
 async fn erase_kept_answers(
     tx: &sea_orm::DatabaseTransaction,
     plan: &ErasurePlan,
+    former: &[String],
     applications: &[Uuid],
 ) -> Result<(), StoreError> {
     use sea_orm::ConnectionTrait as _;
     // Whole JSON strings (`"a@b.ga"`, `"<id>"`), never inside a longer one (`"xa@b.ga"`).
     let needles = std::iter::once(plan.email.to_lowercase())
+        .chain(former.iter().cloned())
         .chain(std::iter::once(plan.record.user_id.to_string()))
         .chain(applications.iter().map(Uuid::to_string))
         .map(|needle| format!("\"{needle}\""));

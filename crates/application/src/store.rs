@@ -39,6 +39,10 @@ pub enum Outage {
     /// Its disk is full: reads may work, writes fail until room is made.
     #[error("disque plein")]
     Full,
+    /// It gave up the transaction for another one it could not run beside (a deadlock, a serialisation
+    /// failure): rolled back whole, and the same call may run later.
+    #[error("transaction annulée par concurrence")]
+    Contended,
 }
 
 /// Which store an outage stopped, and why (O7).

@@ -17,9 +17,12 @@ use seeg_tests::{Backend, TestApp, on_backends};
 use serde_json::{Value, json};
 
 const EMAIL: &str = "zephyrine.ondo-mba@example.com";
-/// What the search for the candidate looks for, lower-cased: e-mail, names (accented and folded), phone, address.
-const NEEDLES: [&str; 6] =
-    ["zephyrine.ondo-mba", "zéphyrine", "zephyrine", "ondo-mba", "77 12 34 56", "quartier akébé"];
+/// The address an administrator gives the account after mail went to `EMAIL`.
+const NEW_EMAIL: &str = "z.ondo.nouvelle@example.com";
+/// What the search for the candidate looks for, lower-cased: e-mails (earlier and current), names (accented and
+/// folded), phone, address.
+const NEEDLES: [&str; 7] =
+    ["zephyrine.ondo-mba", "z.ondo.nouvelle", "zéphyrine", "zephyrine", "ondo-mba", "77 12 34 56", "quartier akébé"];
 
 /// Every event handled: nothing pending, nothing dead.
 async fn drained(app: &TestApp) {
@@ -191,6 +194,9 @@ async fn after_an_erasure_no_personal_value_is_left_anywhere(backend: Backend) {
     let mail = json!({"to": EMAIL, "subject": "Entretien de Zéphyrine Ondo-Mba", "body": "Bonjour Zéphyrine"});
     assert_eq!(app.post_as(&recruiter, "/api/v1/emails/send", &mail).await.status, 201);
     assert_eq!(app.post_json("/api/v1/auth/forgot-password", &json!({"email": EMAIL})).await.status, 200);
+    // Then an administrator changes the account's address: the mail above went to an address it no longer has.
+    let changed = app.put_as(&admin, &format!("/api/v1/users/{}", candidate.id), &json!({"email": NEW_EMAIL})).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
     // An application exported to the lake, then deleted by the candidate: its lake objects go with the erasure.
     let withdrawn_offer = app.open_offer("Électricien", OfferVisibility::Everyone).await;
     let withdrawn = app.submit(&token, &withdrawn_offer, "Zéphyrine Ondo-Mba").await;
@@ -226,7 +232,7 @@ async fn after_an_erasure_no_personal_value_is_left_anywhere(backend: Backend) {
         "{}",
         refused.body
     );
-    assert_eq!(app.attempt_login(EMAIL, PASSWORD).await.status, 200, "a refused erasure changes nothing");
+    assert_eq!(app.attempt_login(NEW_EMAIL, PASSWORD).await.status, 200, "a refused erasure changes nothing");
 
     let erased =
         erase(&app, &admin, candidate.id, &json!({"reason": "Demande du candidat (courrier)", "force": true})).await;
@@ -251,7 +257,9 @@ async fn after_an_erasure_no_personal_value_is_left_anywhere(backend: Backend) {
         }
     }
     // The account cannot sign in, its token is refused, and it shows as erased.
-    assert_eq!(app.attempt_login(EMAIL, PASSWORD).await.status, 401);
+    for address in [EMAIL, NEW_EMAIL] {
+        assert_eq!(app.attempt_login(address, PASSWORD).await.status, 401);
+    }
     assert_eq!(app.get_as(&token, "/api/v1/users/me").await.status, 401);
     let shown = app.get_as(&admin, &format!("/api/v1/users/{}", candidate.id)).await;
     assert_eq!(shown.status, 200, "{}", shown.body);
@@ -370,7 +378,8 @@ async fn two_erasures_at_once_erase_once(backend: Backend) {
 }
 
 /// Requests already past their token check when an erasure commits write nothing back: each candidate's own
-/// update, profile save and draft save race its erasure, and afterwards no row holds what they sent.
+/// update, profile save, draft save and submission race its (forced) erasure, and afterwards no row holds what
+/// they sent.
 async fn requests_in_flight_during_an_erasure_write_nothing_back(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.token_for(Role::Admin, "admin@seeg-gabon.com").await.token;
@@ -385,14 +394,19 @@ async fn requests_in_flight_during_an_erasure_write_nothing_back(backend: Backen
             let me = json!({"first_name": "Zéphyrine", "last_name": "Ondo-Mba"});
             let profile = json!({"address": "Quartier Akébé", "skills": ["Zéphyrine"]});
             let draft = json!({"job_offer_id": offer.id, "form_data": {"nom": "Zéphyrine Ondo-Mba"}});
-            let reason = json!({"reason": "Demande du candidat"});
-            let (erased, ..) = tokio::join!(
+            let mut submission = seeg_tests::submissions::submission_body(offer, "candidature");
+            submission["ref_fullname"] = json!("Référente de Zéphyrine Ondo-Mba");
+            // Forced: the submission may land first, and its application is then in progress.
+            let reason = json!({"reason": "Demande du candidat", "force": true});
+            let (erased, _, _, _, submitted) = tokio::join!(
                 erase(app, admin, c.user.id, &reason),
                 app.put_as(&c.token, "/api/v1/users/me", &me),
                 app.put_as(&c.token, "/api/v1/users/me/profile", &profile),
                 app.post_as(&c.token, "/api/v1/applications/drafts/by-offer", &draft),
+                app.post_submission(&c.token, &submission),
             );
             assert_eq!(erased.status, 200, "{}", erased.body);
+            assert!([201, 401].contains(&submitted.status), "landed first or refused: {}", submitted.body);
         }
     });
     futures_util::future::join_all(races).await;

@@ -125,6 +125,22 @@ async fn only_the_person_or_an_administrator_exports_an_account(backend: Backend
     assert!(String::from_utf8_lossy(&files["README.txt"]).contains("export fait par un administrateur"));
     let (status, _, _) = download(&app, &awa.token, &path).await;
     assert_eq!(status, 200, "one's own account, by id");
+    // After an administrator changed the address, the mail sent to the earlier one is still the person's.
+    let changed = app
+        .put_as(
+            &admin.token,
+            &format!("/api/v1/users/{}", awa.user.id),
+            &serde_json::json!({"email": "awa.nouvelle@example.com"}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let (status, _, bytes) = download(&app, &admin.token, &path).await;
+    assert_eq!(status, 200);
+    let files = unzip(&bytes);
+    assert_eq!(json(&files, "compte.json")["email"], "awa.nouvelle@example.com");
+    let emails = json(&files, "emails.json");
+    let confirmation = emails.as_array().unwrap().iter().find(|e| e["kind"] == "application_confirmation");
+    assert_eq!(confirmation.map(|e| &e["recipient_email"]), Some(&serde_json::json!("awa@example.com")), "{emails}");
 
     for (token, expected, code) in [(&other.token, 403, "forbidden"), (&recruiter.token, 403, "forbidden")] {
         let (status, _, body) = download(&app, token, &path).await;

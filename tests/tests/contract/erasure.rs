@@ -89,29 +89,15 @@ async fn world(p: &Ports, status: ApplicationStatus) -> World {
         };
         tx.notifications().insert(&notification).await.unwrap();
     }
-    let log = EmailLog {
-        id: mail,
-        application_id: None,
-        to: candidate.email.clone(),
-        subject: "Bonjour Aïcha".into(),
-        html: "<p>Bonjour Aïcha</p>".into(),
-        text: "Bonjour Aïcha".into(),
-        kind: "manual".into(),
-        status: MailStatus::Queued,
-        attempts: 0,
-        last_error: None,
-        provider_message_id: None,
-        sent_at: None,
-        created_at: base_time(),
-        updated_at: base_time(),
-    };
+    let log = queued_mail(mail, candidate.id, &candidate.email);
     tx.email_logs().insert(&log).await.unwrap();
-    let to_other = EmailLog { id: new_id(), to: other.email.clone(), ..log.clone() };
+    let to_other = EmailLog { id: new_id(), to: other.email.clone(), user_id: Some(other.id), ..log.clone() };
     tx.email_logs().insert(&to_other).await.unwrap();
     // The support inbox told of the candidate (and, apart, of the other, whose address holds the candidate's).
     for (id, about) in [(support, &candidate.email), (support_other, &other.email)] {
         let notice = EmailLog {
             id,
+            user_id: None,
             to: "support@seeg-gabon.com".into(),
             subject: "Nouvelle demande d'accès".into(),
             html: format!("<li>E-mail : {about}</li>"),
@@ -130,6 +116,27 @@ async fn world(p: &Ports, status: ApplicationStatus) -> World {
     tx.outbox().append(&OutboxEvent::new(new_id(), "password_reset.requested", payload, base_time())).await.unwrap();
     tx.commit().await.unwrap();
     World { candidate, other, admin, application, other_application, mail, reset_event, support, support_other }
+}
+
+/// A hand-written message to account `user_id` at `to`, queued.
+fn queued_mail(id: Uuid, user_id: Uuid, to: &str) -> EmailLog {
+    EmailLog {
+        id,
+        application_id: None,
+        user_id: Some(user_id),
+        to: to.to_owned(),
+        subject: "Bonjour Aïcha".into(),
+        html: "<p>Bonjour Aïcha</p>".into(),
+        text: "Bonjour Aïcha".into(),
+        kind: "manual".into(),
+        status: MailStatus::Queued,
+        attempts: 0,
+        last_error: None,
+        provider_message_id: None,
+        sent_at: None,
+        created_at: base_time(),
+        updated_at: base_time(),
+    }
 }
 
 fn new_id() -> Uuid {
@@ -238,6 +245,109 @@ async fn an_application_in_progress_refuses_the_erasure_unless_forced(backend: B
     assert_eq!(p.applications.list(&filter, Page { skip: 0, limit: 10 }).await.unwrap().total, 1, "kept");
 }
 
+/// Mail addressed to the account (`email_logs.user_id`) is erased whatever address it went to (one an
+/// administrator changed since), its copies kept; so are the support inbox's notices naming a former address, and
+/// the handled events holding one (a pending one runs). Mail addressed to another account is that account's, even
+/// at the address the erased account holds now (an address moved from one account to another); the erased
+/// account's address among its copies is still erased. A former address another account holds now is theirs.
+async fn mail_addressed_to_the_account_is_erased_whatever_its_address(backend: Backend) {
+    let (p, _db) = ports(backend).await;
+    let w = world(&p, ApplicationStatus::Refuse).await;
+    let third = user("tiers@exemple.ga");
+    let [sent, before, copied, to_third, notice, third_notice] = std::array::from_fn(|_| new_id());
+    let [handled_reset, pending_reset, third_reset] = std::array::from_fn(|_| new_id());
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.users().insert(&third).await.unwrap();
+    let log = EmailLog {
+        html: "<p>Bonjour Aïcha (ancienne.adresse@exemple.ga)</p>".into(),
+        kind: "password_reset".into(),
+        ..queued_mail(sent, w.candidate.id, "ancienne.adresse@exemple.ga, copie@seeg-gabon.com")
+    };
+    // The third account had the candidate's address before an administrator moved it.
+    let thirds = EmailLog {
+        id: before,
+        user_id: Some(third.id),
+        to: w.candidate.email.clone(),
+        subject: "Bonjour Tiers".into(),
+        html: format!("<p>Bonjour Tiers, votre adresse : {}</p>", w.candidate.email),
+        text: "Bonjour Tiers".into(),
+        status: MailStatus::Sent,
+        ..log.clone()
+    };
+    let support = |id, named: &str| EmailLog {
+        id,
+        user_id: None,
+        to: "support@seeg-gabon.com".into(),
+        subject: "Nouvelle demande d'accès".into(),
+        html: format!("<li>Aïcha Ndong, {named}</li>"),
+        kind: "new_access_request".into(),
+        status: MailStatus::Sent,
+        ..log.clone()
+    };
+    let rows = [
+        log.clone(),
+        thirds.clone(),
+        EmailLog { id: copied, to: format!("tiers@exemple.ga, {}", w.candidate.email), ..thirds.clone() },
+        // The candidate once had the address the third account holds now.
+        EmailLog { id: to_third, to: "tiers@exemple.ga".into(), status: MailStatus::Sent, ..log.clone() },
+        support(notice, "ancienne.adresse@exemple.ga"),
+        support(third_notice, "tiers@exemple.ga"),
+    ];
+    for row in &rows {
+        tx.email_logs().insert(row).await.unwrap();
+    }
+    let payload = serde_json::json!({"id": sent, "to": "ancienne.adresse@exemple.ga"});
+    tx.outbox().append(&OutboxEvent::new(sent, "mail.send", payload, base_time())).await.unwrap();
+    for (id, address) in [
+        (handled_reset, "ancienne.adresse@exemple.ga"),
+        (pending_reset, "ancienne.adresse@exemple.ga"),
+        (third_reset, "tiers@exemple.ga"),
+    ] {
+        let payload = serde_json::json!({"email": address});
+        tx.outbox().append(&OutboxEvent::new(id, "password_reset.requested", payload, base_time())).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (now, lease) = (base_time() + chrono::TimeDelta::days(1), base_time() + chrono::TimeDelta::days(2));
+    p.outbox.claim_due(now, lease, "w", 100).await.unwrap();
+    for id in [handled_reset, third_reset] {
+        assert!(p.outbox.mark_done(id, "w", now).await.unwrap());
+    }
+
+    let context = RequestContext::default();
+    erasure(&p).erase(Eraser::Account(&w.admin, &context), w.candidate.id, &reason(), false).await.unwrap();
+
+    let logs = &p.email_logs;
+    let row = |id| async move { logs.get(id).await.unwrap().unwrap() };
+    let erased_address = erased_email(w.candidate.id);
+    let erased = row(sent).await;
+    assert_eq!(
+        (erased.to, erased.subject.as_str(), erased.html.as_str(), erased.text.as_str(), erased.status),
+        (format!("{erased_address}, copie@seeg-gabon.com"), "[effacé]", "", "", MailStatus::Dead)
+    );
+    assert_eq!(p.outbox.get(sent).await.unwrap(), None, "the queued message's event is gone");
+    assert_eq!(row(before).await, rows[1], "the third account's mail, at the address it had then, is whole");
+    let erased = row(copied).await;
+    assert_eq!(
+        (erased.to, erased.subject.as_str(), erased.html.as_str()),
+        (format!("tiers@exemple.ga, {erased_address}"), "[effacé]", "")
+    );
+    let erased = row(to_third).await;
+    assert_eq!((erased.to, erased.subject.as_str()), (erased_address.clone(), "[effacé]"), "addressed to it");
+    let erased = row(notice).await;
+    assert_eq!(
+        (erased.to.as_str(), erased.subject.as_str(), erased.html.as_str()),
+        ("support@seeg-gabon.com", "[effacé]", ""),
+        "the notice naming a former address"
+    );
+    assert_eq!(row(third_notice).await, rows[5], "the notice naming the third account's address is whole");
+    assert_eq!(p.outbox.get(handled_reset).await.unwrap(), None, "a handled event holding a former address is gone");
+    assert!(
+        p.outbox.get(pending_reset).await.unwrap().is_some(),
+        "a pending one still runs: the address may be someone else's now"
+    );
+    assert!(p.outbox.get(third_reset).await.unwrap().is_some(), "the third account's event is kept");
+}
+
 /// The retention job's erasure reads the account's last activity under its lock: an account active since its
 /// warning (an application changed after it) is kept; one idle since is erased.
 async fn the_retention_erasure_keeps_an_account_active_since_its_warning(backend: Backend) {
@@ -260,4 +370,5 @@ on_backends!(Memory, Sqlite, Postgres =>
     the_retention_erasure_keeps_an_account_active_since_its_warning,
     an_erasure_leaves_the_account_and_its_applications_without_personal_values,
     an_application_in_progress_refuses_the_erasure_unless_forced,
+    mail_addressed_to_the_account_is_erased_whatever_its_address,
 );

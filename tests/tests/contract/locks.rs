@@ -91,3 +91,39 @@ mod across_processes {
     use super::*;
     on_backends!(Postgres => two_processes_on_one_database_exclude_each_other);
 }
+
+/// Two transactions taking two rows' locks in opposite orders (a forced erasure holds the account and wants its
+/// application; a status change holds the application and wants the account): PostgreSQL aborts one, whose
+/// caller is told the database could not serve it for now (503 to retry, rolled back whole), never a 500 (O7); the
+/// other goes on. SQLite serialises writers, so it never meets one.
+async fn a_deadlock_victim_is_told_to_retry(backend: Backend) {
+    use seeg_application::{Outage, StoreError};
+    use seeg_domain::applications::ApplicationStatus;
+    let (p, _db) = ports(backend).await;
+    let candidate = seeg_tests::users::user("verrou@exemple.ga");
+    let mut tx = p.uow.begin().await.unwrap();
+    tx.users().insert(&candidate).await.unwrap();
+    tx.commit().await.unwrap();
+    let offer = seeg_tests::offers::offer("Technicien", 0);
+    seeg_tests::insert_offers(p.uow.as_ref(), std::slice::from_ref(&offer)).await;
+    let application =
+        seeg_tests::applications::seed(p.uow.as_ref(), candidate.id, offer.id, ApplicationStatus::Candidature).await.id;
+
+    let mut first = p.uow.begin().await.unwrap();
+    let mut second = p.uow.begin().await.unwrap();
+    assert!(first.users().lock(candidate.id).await.unwrap().is_some());
+    assert!(second.applications().lock(application).await.unwrap().is_some());
+    let (one, other) = tokio::join!(first.applications().lock(application), second.users().lock(candidate.id));
+    let victims: Vec<StoreError> = [one.err(), other.err()].into_iter().flatten().collect();
+    assert_eq!(victims.len(), 1, "one victim: {victims:?}");
+    assert!(
+        matches!(victims[0], StoreError::Unavailable { kind: Outage::Contended, .. }),
+        "a contended transaction, to retry: {:?}",
+        victims[0]
+    );
+}
+
+mod deadlocks {
+    use super::*;
+    on_backends!(Postgres => a_deadlock_victim_is_told_to_retry);
+}

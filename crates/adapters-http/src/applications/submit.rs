@@ -67,6 +67,9 @@ impl From<SubmissionError> for ApiError {
             SubmissionError::Quota(exceeded) => exceeded.into(),
             SubmissionError::InspectorBusy => Self::Busy,
             SubmissionError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
+            SubmissionError::AccountInactive => {
+                Self::refused(ErrorCode::InvalidToken, "Could not validate credentials")
+            }
             SubmissionError::Store(e) => e.into(),
         }
     }

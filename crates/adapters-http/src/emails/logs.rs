@@ -65,7 +65,7 @@ impl LogsQuery {
             return Err(ApiError::Validation(errors));
         }
 
-        Ok((EmailLogFilter { status, recipient, application_id, queued_from, queued_before }, page))
+        Ok((EmailLogFilter { status, recipient, application_id, queued_from, queued_before, user_id: None }, page))
     }
 }
 

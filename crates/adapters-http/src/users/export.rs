@@ -202,9 +202,15 @@ fn files(data: &PersonalData) -> Result<Vec<File>, ApiError> {
         .iter()
         .map(|log| {
             let mut body = json!(EmailLogBody::from(log.clone()));
-            // The person's own address only: the log row's recipients may name others (copies). No text: a
-            // security e-mail's holds a live link (a password reset's token), which an export must never hand out.
-            body["recipient_email"] = json!(data.user.email.as_str());
+            // The person's own address only: the log row's recipients may name others (copies); for a row
+            // addressed to the account, the address it had then (B7). No text: a security e-mail's holds a live
+            // link (a password reset's token), which an export must never hand out.
+            let address = if log.user_id == Some(data.user.id) {
+                seeg_application::privacy::first_recipient(&log.to)
+            } else {
+                data.user.email.as_str().to_owned()
+            };
+            body["recipient_email"] = json!(address);
             body
         })
         .collect();

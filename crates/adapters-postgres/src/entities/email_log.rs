@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub application_id: Option<Uuid>,
+    /// The account addressed (m20261212_000025).
+    pub user_id: Option<Uuid>,
     pub to: String,
     pub subject: String,
     pub html: String,

@@ -175,6 +175,9 @@ pub enum SubmissionError {
     /// The document storage failed.
     #[error(transparent)]
     Storage(#[from] DocumentStoreError),
+    /// The account stopped being active (erased or blocked, B7) after its token was checked: nothing is written.
+    #[error("Ce compte n'est plus actif")]
+    AccountInactive,
     /// A persistence port failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -395,6 +398,11 @@ impl Submissions {
         };
 
         let mut tx = self.uow.begin().await?;
+        // Under the account's lock: a submission in flight during an erasure (B7) must not land after it, and the
+        // confirmation goes to the address the account has now.
+        let Some(account) = crate::identity::locked_if_active(tx.as_mut(), caller.id).await? else {
+            return Err(SubmissionError::AccountInactive);
+        };
         uploads::release_in(tx.as_mut(), pending.as_ref()).await?;
         tx.applications().insert(&application).await.map_err(|error| match error {
             StoreError::Conflict(_) => SubmissionError::Duplicate,
@@ -420,8 +428,8 @@ impl Submissions {
         // I8: the draft for this offer is done with.
         super::drafts::discard_submitted(tx.as_mut(), caller.id, offer.id).await?;
         tx.notifications().insert(&self.notice(caller, &application, &offer, now)).await?;
-        let mail = Outgoing::new("application_confirmation", &caller.email, confirmation(caller, &offer))
-            .optional_for(caller.id)
+        let mail = Outgoing::new("application_confirmation", &account.email, confirmation(&account, &offer))
+            .optional_for(account.id)
             .about(application.id);
         queue_mail(tx.as_mut(), self.ids.as_ref(), mail, now).await?;
         self.hooks.on_submitted(tx.as_mut(), self.ids.as_ref(), &application, now).await?;

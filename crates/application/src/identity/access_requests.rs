@@ -260,7 +260,8 @@ impl AccessRequestDesk {
             })
             .await?;
         let kind = if status == AccessRequestStatus::Approved { "access_approved" } else { "access_rejected" };
-        queue_mail(tx.as_mut(), self.ids.as_ref(), Outgoing::new(kind, &applicant.email, rendered), now).await?;
+        let mail = Outgoing::new(kind, &applicant.email, rendered).for_account(applicant.id);
+        queue_mail(tx.as_mut(), self.ids.as_ref(), mail, now).await?;
         tx.commit().await?;
         tracing::info!(user.id = %applicant.id, access_request.status = %status, "access request reviewed");
         Ok(view(request, Some(&applicant)))

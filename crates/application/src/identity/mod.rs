@@ -51,5 +51,14 @@ pub(crate) async fn still_active(
     tx: &mut dyn crate::Transaction,
     user_id: uuid::Uuid,
 ) -> Result<bool, crate::StoreError> {
-    Ok(tx.users().lock(user_id).await?.is_some_and(|u| u.status == seeg_domain::identity::UserStatus::Active))
+    Ok(locked_if_active(tx, user_id).await?.is_some())
+}
+
+/// Account `user_id` as its lock in `tx` reads it (as `still_active`), if it is still `actif`: its address and
+/// names as they are now, not as the caller's token found them.
+pub(crate) async fn locked_if_active(
+    tx: &mut dyn crate::Transaction,
+    user_id: uuid::Uuid,
+) -> Result<Option<seeg_domain::identity::User>, crate::StoreError> {
+    Ok(tx.users().lock(user_id).await?.filter(|u| u.status == seeg_domain::identity::UserStatus::Active))
 }

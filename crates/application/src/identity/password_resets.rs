@@ -96,7 +96,7 @@ pub async fn signup_mail(
     } else {
         ("access_pending", templates::access_pending(user))
     };
-    queue_mail(tx, ids, Outgoing::new(kind, &user.email, rendered), now).await?;
+    queue_mail(tx, ids, Outgoing::new(kind, &user.email, rendered).for_account(user.id), now).await?;
     Ok(())
 }
 
@@ -108,7 +108,7 @@ pub async fn password_changed_mail(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let rendered = templates::password_changed(user);
-    queue_mail(tx, ids, Outgoing::new("password_changed", &user.email, rendered), now).await?;
+    queue_mail(tx, ids, Outgoing::new("password_changed", &user.email, rendered).for_account(user.id), now).await?;
     Ok(())
 }
 
@@ -176,7 +176,8 @@ impl PasswordResets {
         let mut tx = self.uow.begin().await?;
         tx.password_resets().spend_unused_for_user(user.id, now).await?;
         tx.password_resets().insert(&record).await?;
-        let mail = Outgoing::new("password_reset", &user.email, templates::password_reset(&user, &link));
+        let mail =
+            Outgoing::new("password_reset", &user.email, templates::password_reset(&user, &link)).for_account(user.id);
         queue_mail(tx.as_mut(), self.ids.as_ref(), mail, now).await?;
         tx.commit().await?;
         tracing::info!(user.id = %user.id, password_reset.id = %record.id, "password reset issued");

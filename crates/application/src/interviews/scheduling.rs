@@ -371,7 +371,7 @@ impl InterviewSlots {
             Notice::Cancelled => "interview_cancelled",
         };
         // Operational: an invitation, a change or a cancellation is always sent (B9).
-        let mail = Outgoing::new(mail_kind, &candidate.email, mail).about(application.id);
+        let mail = Outgoing::new(mail_kind, &candidate.email, mail).for_account(candidate.id).about(application.id);
         queue_mail(tx, self.ids.as_ref(), mail, now).await?;
         Ok(())
     }

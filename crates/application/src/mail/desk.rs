@@ -251,12 +251,16 @@ impl MailDesk {
     }
 
     /// Queues a hand-written message; returns its id. The text body is escaped into the service's layout, and
-    /// so is `html_body`: caller HTML is never sent as HTML (S8, docs/decisions.md B9). Audited (ids only).
+    /// so is `html_body`: caller HTML is never sent as HTML (S8, docs/decisions.md B9). Audited (ids only). Sent
+    /// to an account's address, its log row names the account (an erasure finds it, B7).
     #[instrument(name = "mail.desk.send", skip_all, fields(user.id = %caller.id))]
     pub async fn send(&self, caller: &User, mail: ManualMail, context: &RequestContext) -> Result<Uuid, MailDeskError> {
         self.may_send(caller)?;
         let rendered = templates::manual(&mail.subject, &mail.body, mail.html_body.as_deref());
-        let outgoing = Outgoing::new("manual", &mail.to, rendered).with_copies(mail.cc, mail.bcc);
+        let mut outgoing = Outgoing::new("manual", &mail.to, rendered).with_copies(mail.cc, mail.bcc);
+        if let Some(account) = self.users.find_by_email(&mail.to).await? {
+            outgoing = outgoing.for_account(account.id);
+        }
         self.queue(caller, outgoing, "email.sent", None, context).await
     }
 
@@ -276,8 +280,9 @@ impl MailDesk {
         {
             return Err(MailDeskError::ApplicationNotFound);
         }
-        let known = self.users.find_by_email(&convocation.to).await?.filter(|u| u.sexe.is_some());
-        let greeting = known.as_ref().map_or_else(|| convocation.candidate_full_name.clone(), templates::salutation);
+        let account = self.users.find_by_email(&convocation.to).await?;
+        let known = account.as_ref().filter(|u| u.sexe.is_some());
+        let greeting = known.map_or_else(|| convocation.candidate_full_name.clone(), templates::salutation);
         let rendered = templates::interview_convocation(&Convocation {
             greeting: &greeting,
             job_title: &convocation.job_title,
@@ -287,6 +292,9 @@ impl MailDesk {
             notes: convocation.additional_notes.as_deref(),
         });
         let mut outgoing = Outgoing::new("interview_convocation", &convocation.to, rendered);
+        if let Some(account) = &account {
+            outgoing = outgoing.for_account(account.id);
+        }
         if let Some(id) = convocation.application_id {
             outgoing = outgoing.about(id);
         }

@@ -15,6 +15,9 @@ pub struct EmailLog {
     pub id: Uuid,
     /// The application it is about, if any.
     pub application_id: Option<Uuid>,
+    /// The account it was addressed to, if any (`email_logs.user_id`): the erasure finds a person's mail by it,
+    /// whatever address the account had then (B7).
+    pub user_id: Option<Uuid>,
     /// Every recipient, `to` then copies, joined with `, ` (legacy `"to"`; personal data: never logged).
     pub to: String,
     /// The subject line.
@@ -47,6 +50,7 @@ impl std::fmt::Debug for EmailLog {
         f.debug_struct("EmailLog")
             .field("id", &self.id)
             .field("application_id", &self.application_id)
+            .field("user_id", &self.user_id)
             .field("kind", &self.kind)
             .field("status", &self.status)
             .field("attempts", &self.attempts)
@@ -56,14 +60,22 @@ impl std::fmt::Debug for EmailLog {
 }
 
 impl EmailLog {
-    /// The `queued` row of `message`, written with its outbox event.
-    pub fn queued(message: &MailMessage, kind: &str, application_id: Option<Uuid>, now: DateTime<Utc>) -> Self {
+    /// The `queued` row of `message`, written with its outbox event: about application `application_id`,
+    /// addressed to account `user_id`.
+    pub fn queued(
+        message: &MailMessage,
+        kind: &str,
+        application_id: Option<Uuid>,
+        user_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Self {
         let recipients: Vec<&str> = std::iter::once(message.to.as_str())
             .chain(message.cc.iter().chain(&message.bcc).map(String::as_str))
             .collect();
         Self {
             id: message.id,
             application_id,
+            user_id,
             to: recipients.join(", "),
             subject: message.subject.clone(),
             html: message.html.clone(),
@@ -110,6 +122,8 @@ pub struct EmailLogFilter {
     pub recipient: Option<String>,
     /// Only rows about this application.
     pub application_id: Option<Uuid>,
+    /// Only rows addressed to this account (`user_id`).
+    pub user_id: Option<Uuid>,
     /// Only rows queued at or after this time.
     pub queued_from: Option<DateTime<Utc>>,
     /// Only rows queued before this time.

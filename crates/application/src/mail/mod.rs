@@ -253,8 +253,13 @@ impl<'a> Outgoing<'a> {
 
     /// A non-essential message to the account `user_id`: not queued when it turned them off (B9).
     #[must_use]
-    pub fn optional_for(mut self, user_id: Uuid) -> Self {
-        self.class = MailClass::NonEssential;
+    pub fn optional_for(self, user_id: Uuid) -> Self {
+        Self { class: MailClass::NonEssential, ..self.for_account(user_id) }
+    }
+
+    /// The account the message is addressed to (`email_logs.user_id`, by which an erasure finds it, B7).
+    #[must_use]
+    pub fn for_account(mut self, user_id: Uuid) -> Self {
         self.user_id = Some(user_id);
         self
     }
@@ -292,7 +297,7 @@ pub async fn queue_mail(
     let id = ids.new_id();
     let mut message = mail.rendered.to(id, mail.to);
     (message.cc, message.bcc) = (mail.cc, mail.bcc);
-    let log = EmailLog::queued(&message, mail.kind, mail.application_id, now);
+    let log = EmailLog::queued(&message, mail.kind, mail.application_id, mail.user_id, now);
     tx.outbox().append(&mail_event(&message, now)).await?;
     tx.email_logs().insert(&log).await?;
     Ok(Some(id))

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use seeg_domain::applications::ApplicationStatus;
-use seeg_domain::identity::{Role, User};
+use seeg_domain::identity::{EmailAddress, Role, User};
 use tracing::instrument;
 use uuid::Uuid;
 
@@ -68,6 +68,72 @@ pub fn mentions_address(text: &str, address: &str) -> bool {
         };
         !before.is_some_and(part_of_address) && after_ok
     })
+}
+
+/// The address an e-mail log row was sent to, before its copies (`email_logs.to` lists it first), lower-cased:
+/// for a row addressed to an account (`user_id`), the address the account had then.
+pub fn first_recipient(to: &str) -> String {
+    to.split(',').next().unwrap_or_default().trim().to_lowercase()
+}
+
+/// The addresses the account had before (`ErasureWriter`'s contract), from the recipients (`to`) of the e-mail
+/// log rows addressed to it: each row's first recipient, when it is a well-formed address other than
+/// `plan.email`; sorted, once each. The caller then leaves out those another account holds now.
+pub fn former_addresses<'a>(plan: &ErasurePlan, addressed_to_it: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let current = plan.email.to_lowercase();
+    let mut former: Vec<String> = addressed_to_it
+        .into_iter()
+        .map(first_recipient)
+        .filter(|address| *address != current && EmailAddress::parse(address).is_ok_and(|a| a.as_str() == address))
+        .collect();
+    former.sort_unstable();
+    former.dedup();
+    former
+}
+
+/// What the erasure `plan` leaves of an e-mail log row's recipients (`to`: the address, then the copies), or
+/// `None` when the row is not the erased person's (`ErasureWriter`'s contract). `account` is the account the row
+/// was addressed to (`user_id`), `about` whether it is about one of the person's applications, `html` its body,
+/// `former` the account's former addresses (`former_addresses`, less those another account holds now).
+///
+/// The person's rows: addressed to the account (whatever address it had then), about one of its applications,
+/// with its address among the recipients, or, addressed to no account (the support inbox's notice of an access
+/// request), whose body names its address or a former one. A row addressed to another account is that
+/// account's: its first recipient is that account's address then, even one the person holds now (an address an
+/// administrator moved), and its body is not searched; the person's address among its copies still makes it
+/// theirs. In the rows kept, the first recipient of a row addressed to the account and every recipient equal to
+/// the person's address become `plan.erased_email`; the other recipients stay.
+pub fn erased_recipients(
+    to: &str,
+    account: Option<Uuid>,
+    about: bool,
+    html: &str,
+    plan: &ErasurePlan,
+    former: &[String],
+) -> Option<String> {
+    let (subject, address) = (plan.record.user_id, plan.email.to_lowercase());
+    let addressed = account == Some(subject);
+    let another = account.is_some_and(|a| a != subject);
+    // The person's address, except as the first recipient of another account's row.
+    let theirs = |at: usize, recipient: &str| recipient.trim().eq_ignore_ascii_case(&address) && !(at == 0 && another);
+    let listed = to.split(',').enumerate().any(|(at, recipient)| theirs(at, recipient));
+    let named =
+        account.is_none() && std::iter::once(&address).chain(former).any(|address| mentions_address(html, address));
+    if !(addressed || about || listed || named) {
+        return None;
+    }
+    let recipients: Vec<String> = to
+        .split(',')
+        .enumerate()
+        .map(|(at, recipient)| {
+            if (at == 0 && addressed) || theirs(at, recipient) {
+                plan.erased_email.clone()
+            } else {
+                recipient.trim().to_owned()
+            }
+        })
+        .collect();
+    Some(recipients.join(", "))
 }
 
 /// Why an account is erased, trimmed: between `MIN_CHARS` and `MAX_CHARS` characters, no control character.
@@ -199,14 +265,19 @@ pub struct ErasedData {
 /// - deleted: its candidate profile, access requests, drafts, sessions (refresh tokens), password resets, upload
 ///   reservations, e-mail preferences, idempotency records, its notifications and every notification about one of
 ///   its applications (staff's included), and the answers other accounts' idempotency records keep that hold its
-///   address, its id or one of its applications' ids;
+///   address, a former one, its id or one of its applications' ids;
 /// - its applications: references and MTP answers removed; their documents' rows deleted (their keys answered);
 ///   the notes of their history, the comments and notes of their evaluations, the candidate's name and notes on
 ///   their interview slots removed; `plan.closing` applied;
-/// - the e-mail log rows about its applications or addressed to exactly `plan.email` (one of the recipients):
-///   recipients `plan.erased_email`, subject `ERASED_TEXT`, body and metadata removed; the outbox events of the
-///   same ids (a `mail.send` carries the address and the text) deleted, so a queued one is never sent; and any
-///   other outbox event whose payload holds `plan.email` (a password reset asked for), whatever its state;
+/// - its former addresses: `former_addresses` of the recipients of the e-mail log rows addressed to it
+///   (`user_id`), less those another account holds now;
+/// - the e-mail log rows that are the person's (`erased_recipients` says which: addressed to the account by
+///   `user_id`, whatever address it had then, about its applications, to `plan.email`, or naming it or a former
+///   address): recipients as `erased_recipients` answers, subject `ERASED_TEXT`, body and metadata removed, a
+///   `queued` or `failed` one `dead` (`last_error` `erased`); the outbox events of the same ids (a `mail.send`
+///   carries the address and the text) deleted, so a queued one is never sent; any other outbox event whose
+///   payload holds `plan.email` (a password reset asked for), whatever its state, and any handled one (not
+///   pending: nothing is left undone) whose payload holds a former address;
 /// - the record kept (`erasure_record` reads it back).
 ///
 /// `standing` reads where the account stands, `None` when unknown; on PostgreSQL it locks the account's row
@@ -436,5 +507,64 @@ mod tests {
         assert!(email.ends_with("@compte-efface.invalid"));
         assert!(seeg_domain::identity::EmailAddress::parse(&email).is_ok(), "{email}");
         assert_ne!(email, erased_email(Uuid::from_u128(0x1235)));
+    }
+
+    fn plan(subject: Uuid) -> ErasurePlan {
+        ErasurePlan {
+            record: ErasureRecord {
+                user_id: subject,
+                erased_at: DateTime::UNIX_EPOCH,
+                erased_by: None,
+                reason: "Demande".to_owned(),
+                forced: false,
+                applications_closed: 0,
+                documents_deleted: 0,
+            },
+            email: "a.b@exemple.ga".to_owned(),
+            erased_email: "efface@compte-efface.invalid".to_owned(),
+            closing: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn former_addresses_are_the_first_recipients_of_its_mail_well_formed_and_once() {
+        let plan = plan(Uuid::from_u128(1));
+        let rows =
+            ["Old@Exemple.ga, copie@seeg.ga", "old@exemple.ga", "a.b@exemple.ga", "", " , x@y.ga", "pas une adresse"];
+        assert_eq!(former_addresses(&plan, rows), ["old@exemple.ga"]);
+    }
+
+    #[test]
+    fn erased_recipients_keep_other_people_and_other_accounts_rows() {
+        let (subject, another) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let plan = plan(subject);
+        let former = ["old@exemple.ga".to_owned()];
+        let erased = |to, account, about, html| erased_recipients(to, account, about, html, &plan, &former);
+        // Addressed to the account: its address then, first, is replaced; the copies stay.
+        assert_eq!(
+            erased("old@exemple.ga, copie@seeg.ga", Some(subject), false, "").as_deref(),
+            Some("efface@compte-efface.invalid, copie@seeg.ga")
+        );
+        // Its current address among the recipients, whoever the row was addressed to (except as another
+        // account's own address, which that account had before).
+        assert_eq!(
+            erased("x@y.ga, A.B@exemple.ga", None, false, "").as_deref(),
+            Some("x@y.ga, efface@compte-efface.invalid")
+        );
+        assert_eq!(erased("a.b@exemple.ga", Some(another), false, "a.b@exemple.ga"), None);
+        assert_eq!(
+            erased("tiers@y.ga, a.b@exemple.ga", Some(another), false, "").as_deref(),
+            Some("tiers@y.ga, efface@compte-efface.invalid")
+        );
+        // About its application: emptied, the recipients (staff) kept.
+        assert_eq!(erased("rh@seeg.ga", Some(another), true, "").as_deref(), Some("rh@seeg.ga"));
+        // Named in the body of a row addressed to no account: its address or a former one, as a whole address.
+        assert_eq!(
+            erased("support@seeg.ga", None, false, "<li>old@exemple.ga</li>").as_deref(),
+            Some("support@seeg.ga")
+        );
+        assert_eq!(erased("support@seeg.ga", None, false, "<li>xold@exemple.ga</li>"), None);
+        assert_eq!(erased("support@seeg.ga", Some(another), false, "<li>a.b@exemple.ga</li>"), None);
+        assert_eq!(erased("x@y.ga", None, false, "rien"), None);
     }
 }

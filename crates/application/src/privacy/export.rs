@@ -140,12 +140,27 @@ impl PersonalDataExports {
         }
         let notifications = every(async |page| self.notifications.list_for_user(subject, page).await).await?;
         let filter = EmailLogFilter { recipient: Some(user.email.as_str().to_owned()), ..EmailLogFilter::default() };
-        let emails = every(async |page| self.emails.list(&filter, page).await)
+        let mut emails: Vec<EmailLog> = every(async |page| self.emails.list(&filter, page).await)
             .await?
             .into_iter()
-            // The filter matches text inside the recipients: keep the rows addressed to exactly this address.
-            .filter(|log| log.to.split(',').any(|to| to.trim().eq_ignore_ascii_case(user.email.as_str())))
+            // The filter matches text inside the recipients: keep the rows with exactly this address among them,
+            // except as the address of a row addressed to another account, which had it before (B7).
+            .filter(|log| {
+                let another = log.user_id.is_some_and(|account| account != subject);
+                log.to
+                    .split(',')
+                    .enumerate()
+                    .any(|(at, to)| to.trim().eq_ignore_ascii_case(user.email.as_str()) && !(at == 0 && another))
+            })
             .collect();
+        // And those addressed to the account at an address it had before (B7).
+        let filter = EmailLogFilter { user_id: Some(subject), ..EmailLogFilter::default() };
+        for log in every(async |page| self.emails.list(&filter, page).await).await? {
+            if !emails.iter().any(|kept| kept.id == log.id) {
+                emails.push(log);
+            }
+        }
+        emails.sort_by_key(|log| std::cmp::Reverse((log.created_at, log.id)));
         Ok(PersonalData {
             user,
             profile,

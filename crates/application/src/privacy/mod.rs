@@ -15,7 +15,8 @@ pub use erased_objects::ErasedObjectsHandler;
 pub use erasure::{
     AccountErasure, AccountStanding, CLOSED_NOTE, ERASED_DOMAIN, ERASED_FIRST_NAME, ERASED_LAST_NAME,
     ERASED_PASSWORD_HASH, ERASED_TEXT, ErasedData, Eraser, ErasureError, ErasurePlan, ErasureReason, ErasureRecord,
-    ErasureRepository, ErasureWriter, PERSONAL_DATA_ERASED, erased_email, mentions_address,
+    ErasureRepository, ErasureWriter, PERSONAL_DATA_ERASED, erased_email, erased_recipients, first_recipient,
+    former_addresses, mentions_address,
 };
 pub use export::{EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports};
 pub use retention::{

@@ -367,7 +367,8 @@ impl RetentionJob {
         }
         let erase_on = (now + self.policy.warning).date_naive();
         let rendered = templates::retention_warning(&user, erase_on);
-        queue_mail(&mut *tx, &*self.ids, Outgoing::new(RETENTION_WARNING, &user.email, rendered), now).await?;
+        let mail = Outgoing::new(RETENTION_WARNING, &user.email, rendered).for_account(user_id);
+        queue_mail(&mut *tx, &*self.ids, mail, now).await?;
         tx.retention_warnings().record_warning(user_id, now).await?;
         tx.commit().await?;
         tracing::info!(user.id = %user_id, "retention warning queued");
