@@ -5,10 +5,11 @@
 //!
 //! Nullable: messages to no account (the support inbox, an address that is nobody's) have none. No foreign key:
 //! accounts are never deleted (an erased one keeps its emptied row), and SQLite cannot add one to an existing
-//! table. Indexed for the erasure's lookup. Backfilled from the accounts whose address (stored lower-cased) is a
-//! row's only recipient, as they are when this runs: rows with copies, or to an address that changed before,
-//! stay without one, and the erasure finds those by the address alone, as before; the mail queued from this
-//! migration on is found whatever happens to the address.
+//! table. Indexed for the erasure's lookup. Backfilled from the account whose address (stored lower-cased) is a
+//! row's only recipient when this runs and that existed when the row was written. Rows with copies, or to an
+//! address no account holds now, stay without one, and the erasure finds those by the address alone, as before.
+//! An address moved from one account to an older one before this runs gives that one the earlier holder's rows
+//! (nothing says when an address changed); the mail queued from this migration on is found whatever happens.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::ConnectionTrait;
@@ -42,7 +43,8 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared(
                 "UPDATE email_logs SET user_id = \
-                 (SELECT users.id FROM users WHERE users.email = lower(email_logs.\"to\")) \
+                 (SELECT users.id FROM users WHERE users.email = lower(email_logs.\"to\") \
+                 AND users.created_at <= email_logs.created_at) \
                  WHERE user_id IS NULL",
             )
             .await?;

@@ -320,7 +320,8 @@ async fn notifications_get_their_application_key(backend: Backend) {
 }
 
 /// E-mail log rows written before they named their account learn it from the account whose address is their only
-/// recipient (ignoring case); rows with copies, or to nobody's address, stay without; the way back keeps the rows.
+/// recipient (ignoring case) and that existed when they were written; rows with copies, to nobody's address, or
+/// older than the account, stay without; the way back keeps the rows.
 async fn email_logs_learn_the_account_they_were_addressed_to(backend: Backend) {
     use seeg_application::{IdGenerator, SystemIds};
 
@@ -334,14 +335,15 @@ async fn email_logs_learn_the_account_they_were_addressed_to(backend: Backend) {
     tx.commit().await.unwrap();
 
     down_to_before(&conn, "m20261212_000025_email_logs_recipient_account").await;
-    let now = seeg_tests::offers::base_time();
+    let before = account.created_at - chrono::TimeDelta::days(1);
     let rows = [
-        ("Destinataire@Exemple.ga", Some(account.id)),
-        ("destinataire@exemple.ga, copie@seeg-gabon.com", None),
-        ("personne@exemple.ga", None),
+        ("Destinataire@Exemple.ga", account.created_at, Some(account.id)),
+        ("destinataire@exemple.ga", before, None),
+        ("destinataire@exemple.ga, copie@seeg-gabon.com", account.created_at, None),
+        ("personne@exemple.ga", account.created_at, None),
     ]
-    .map(|(to, expected)| (SystemIds.new_id(), to, expected));
-    for (id, to, _) in rows {
+    .map(|(to, at, expected)| (SystemIds.new_id(), to, at, expected));
+    for (id, to, at, _) in rows {
         let columns = ["id", "to", "subject", "html", "category", "status", "attempts", "created_at", "updated_at"];
         let insert = Query::insert()
             .into_table(Alias::new("email_logs"))
@@ -354,14 +356,14 @@ async fn email_logs_learn_the_account_they_were_addressed_to(backend: Backend) {
                 "sent".into(),
                 "sent".into(),
                 1.into(),
-                now.into(),
-                now.into(),
+                at.into(),
+                at.into(),
             ])
             .to_owned();
         conn.execute_raw(conn.get_database_backend().build(&insert)).await.unwrap();
     }
     Migrator::up(&conn, None).await.unwrap();
-    for (id, to, expected) in rows {
+    for (id, to, _, expected) in rows {
         let log = ports.email_logs.get(id).await.unwrap().expect("kept");
         assert_eq!(log.user_id, expected, "{to}");
     }
@@ -370,7 +372,7 @@ async fn email_logs_learn_the_account_they_were_addressed_to(backend: Backend) {
     let count =
         Query::select().expr(sea_orm::sea_query::Expr::cust("COUNT(*)")).from(Alias::new("email_logs")).to_owned();
     let row = conn.query_one_raw(conn.get_database_backend().build(&count)).await.unwrap().unwrap();
-    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 3, "the way back keeps the rows");
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 4, "the way back keeps the rows");
     Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
     database.close().await.unwrap();

@@ -197,6 +197,15 @@ impl ResponseError for ApiError {
         let code = self.code();
         let status = code.status();
         match self {
+            Self::Unexpected(cause)
+                if matches!(StoreOutage::find(cause), Some(StoreOutage::Database(Outage::Contended))) =>
+            {
+                // Two transactions that could not run beside each other: a lock order to look at, so an error line
+                // (O7); the client retries what was rolled back whole.
+                tracing::error!(error = %format!("{cause:#}"), code = code.as_str(), "transaction rolled back by contention");
+                let detail = "Opération annulée par une opération concurrente : rien n'a été enregistré, réessayez";
+                error_response(status, code, detail.to_owned(), None)
+            }
             Self::Unexpected(cause) if code != ErrorCode::InternalError => {
                 // An outage (O7): the operator sees it in the readiness probe and the metrics; one line per request.
                 tracing::warn!(error = %format!("{cause:#}"), code = code.as_str(), "store unavailable");

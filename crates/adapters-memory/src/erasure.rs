@@ -137,7 +137,7 @@ pub(crate) fn apply(plan: &ErasurePlan, state: &mut State) {
     state.outbox.retain(|id, stored| {
         let payload = stored.event.payload.to_string().to_lowercase();
         let holds = |address: &String| payload.contains(&format!("\"{address}\""));
-        let handled = stored.event.state != OutboxState::Pending;
+        let handled = stored.event.state == OutboxState::Done;
         let erased = erased_mail.contains(id) || holds(&address) || (handled && former.iter().any(holds));
         !erased
     });

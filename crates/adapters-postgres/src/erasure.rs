@@ -376,8 +376,9 @@ async fn erase_mail(
 }
 
 /// Any other outbox event whose payload holds the address (a password reset asked for carries it): deleted, so a
-/// pending one never runs for the erased account and a handled one keeps nothing of it; and the handled ones that
-/// hold a former address (a pending one may be someone else's business now: it runs).
+/// pending one never runs for the erased account and a handled one keeps nothing of it; and the done ones that
+/// hold a former address (a pending or dead one may be someone else's business now: it runs, or waits for its
+/// operator).
 async fn erase_events(
     tx: &sea_orm::DatabaseTransaction,
     plan: &ErasurePlan,
@@ -392,9 +393,8 @@ async fn erase_events(
     for address in former {
         handled_holding = handled_holding.add(holds(address));
     }
-    let handled_holding = sea_orm::Condition::all()
-        .add(outbox_event::Column::State.ne(OutboxState::Pending.as_str()))
-        .add(handled_holding);
+    let handled_holding =
+        sea_orm::Condition::all().add(outbox_event::Column::State.eq(OutboxState::Done.as_str())).add(handled_holding);
     outbox_event::Entity::delete_many()
         .filter(sea_orm::Condition::any().add(holds(&plan.email.to_lowercase())).add(handled_holding))
         .exec(tx)

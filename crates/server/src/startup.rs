@@ -687,6 +687,8 @@ impl Application {
                     evaluations: Arc::new(database.clone()),
                     notifications: Arc::new(database.clone()),
                     emails: Arc::new(database.clone()),
+                    uow: Arc::new(database.clone()),
+                    ids: Arc::clone(&ids),
                 },
                 Arc::clone(&clock),
             ),

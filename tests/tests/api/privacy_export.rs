@@ -4,6 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read as _;
 
+use seeg_application::Page;
+use seeg_application::identity::{AuditFilter, AuditRepository};
+use seeg_application::privacy::USER_EXPORTED;
 use seeg_domain::identity::Role;
 use seeg_domain::offers::OfferVisibility;
 use seeg_tests::submissions::{REQUIRED_TYPES, labelled_pdf};
@@ -125,6 +128,14 @@ async fn only_the_person_or_an_administrator_exports_an_account(backend: Backend
     assert!(String::from_utf8_lossy(&files["README.txt"]).contains("export fait par un administrateur"));
     let (status, _, _) = download(&app, &awa.token, &path).await;
     assert_eq!(status, 200, "one's own account, by id");
+    // The administrator's export is audited (who, whose, when; no values); the person's own is not.
+    let audit: &dyn AuditRepository = &app.database;
+    let filter = AuditFilter { action: Some(USER_EXPORTED.to_owned()), ..AuditFilter::default() };
+    let lines = audit.list(&filter, Page { skip: 0, limit: 10 }).await.unwrap();
+    assert_eq!(lines.total, 1, "{:?}", lines.items);
+    let line = &lines.items[0];
+    assert_eq!((line.actor_id, line.target_id.clone()), (Some(admin.user.id), Some(awa.user.id.to_string())));
+    assert!(line.changed_fields.is_empty(), "{line:?}");
     // After an administrator changed the address, the mail sent to the earlier one is still the person's.
     let changed = app
         .put_as(

@@ -254,7 +254,7 @@ async fn mail_addressed_to_the_account_is_erased_whatever_its_address(backend: B
     let (p, _db) = ports(backend).await;
     let w = world(&p, ApplicationStatus::Refuse).await;
     let third = user("tiers@exemple.ga");
-    let [sent, before, copied, to_third, notice, third_notice] = std::array::from_fn(|_| new_id());
+    let [sent, before, copied, to_third, notice, third_notice, named, both] = std::array::from_fn(|_| new_id());
     let [handled_reset, pending_reset, third_reset] = std::array::from_fn(|_| new_id());
     let mut tx = p.uow.begin().await.unwrap();
     tx.users().insert(&third).await.unwrap();
@@ -292,6 +292,20 @@ async fn mail_addressed_to_the_account_is_erased_whatever_its_address(backend: B
         EmailLog { id: to_third, to: "tiers@exemple.ga".into(), status: MailStatus::Sent, ..log.clone() },
         support(notice, "ancienne.adresse@exemple.ga"),
         support(third_notice, "tiers@exemple.ga"),
+        // Another account's mail naming the candidate (a recruiter writing to a colleague about them).
+        EmailLog {
+            id: named,
+            to: "tiers@exemple.ga".into(),
+            html: format!("<p>Candidate : {}</p>", w.candidate.email),
+            ..thirds.clone()
+        },
+        // To the candidate at its address, with a copy to its former one.
+        EmailLog {
+            id: both,
+            to: format!("{}, ancienne.adresse@exemple.ga", w.candidate.email),
+            status: MailStatus::Sent,
+            ..log.clone()
+        },
     ];
     for row in &rows {
         tx.email_logs().insert(row).await.unwrap();
@@ -340,6 +354,13 @@ async fn mail_addressed_to_the_account_is_erased_whatever_its_address(backend: B
         "the notice naming a former address"
     );
     assert_eq!(row(third_notice).await, rows[5], "the notice naming the third account's address is whole");
+    let erased = row(named).await;
+    assert_eq!(
+        (erased.to.as_str(), erased.subject.as_str(), erased.html.as_str()),
+        ("tiers@exemple.ga", "[effacé]", ""),
+        "another account's mail naming the candidate"
+    );
+    assert_eq!(row(both).await.to, format!("{erased_address}, {erased_address}"), "the former address in copy too");
     assert_eq!(p.outbox.get(handled_reset).await.unwrap(), None, "a handled event holding a former address is gone");
     assert!(
         p.outbox.get(pending_reset).await.unwrap().is_some(),

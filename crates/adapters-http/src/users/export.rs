@@ -30,6 +30,7 @@ use crate::auth::account::{CandidateProfileBody, UserBody};
 use crate::emails::dto::EmailLogBody;
 use crate::error::{ApiError, ErrorBody};
 use crate::notifications::dto::NotificationBody;
+use crate::request_id::audit_context;
 use crate::routing::route;
 use crate::state::ApiState;
 
@@ -115,7 +116,7 @@ async fn export(state: &ApiState, caller: &Caller, subject: Uuid) -> Result<Http
         .ok()
         .and_then(Result::ok)
         .ok_or(ApiError::Busy)?;
-    let data = state.exports.export(&caller.0, subject).await?;
+    let data = state.exports.export(&caller.0, subject, &audit_context()).await?;
     let files = files(&data)?;
     let (out, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(IN_FLIGHT);
     let (feed, pieces) = mpsc::channel::<Piece>(IN_FLIGHT);
@@ -205,10 +206,10 @@ fn files(data: &PersonalData) -> Result<Vec<File>, ApiError> {
             // The person's own address only: the log row's recipients may name others (copies); for a row
             // addressed to the account, the address it had then (B7). No text: a security e-mail's holds a live
             // link (a password reset's token), which an export must never hand out.
-            let address = if log.user_id == Some(data.user.id) {
-                seeg_application::privacy::first_recipient(&log.to)
-            } else {
-                data.user.email.as_str().to_owned()
+            let then = Some(seeg_application::privacy::first_recipient(&log.to)).filter(|to| !to.is_empty());
+            let address = match then {
+                Some(then) if log.user_id == Some(data.user.id) => then,
+                _ => data.user.email.as_str().to_owned(),
             };
             body["recipient_email"] = json!(address);
             body

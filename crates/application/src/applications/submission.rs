@@ -392,10 +392,7 @@ impl Submissions {
             created_at: now,
             updated_at: now,
         };
-        let profile = match self.profiles.for_user(caller.id).await? {
-            Some(_) => None,
-            None => Some(CandidateProfile::seeded_from(caller, self.ids.new_id(), now)),
-        };
+        let seed_profile = self.profiles.for_user(caller.id).await?.is_none();
 
         let mut tx = self.uow.begin().await?;
         // Under the account's lock: a submission in flight during an erasure (B7) must not land after it, and the
@@ -422,8 +419,9 @@ impl Submissions {
                 changed_at: now,
             })
             .await?;
-        if let Some(profile) = &profile {
-            tx.candidate_profiles().save(profile).await?;
+        if seed_profile {
+            let profile = CandidateProfile::seeded_from(&account, self.ids.new_id(), now);
+            tx.candidate_profiles().save(&profile).await?;
         }
         // I8: the draft for this offer is done with.
         super::drafts::discard_submitted(tx.as_mut(), caller.id, offer.id).await?;

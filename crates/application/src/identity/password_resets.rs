@@ -174,6 +174,9 @@ impl PasswordResets {
         };
         let link = templates::reset_link(&self.public_app_url, &token);
         let mut tx = self.uow.begin().await?;
+        // Read again under the account's lock: one erased or blocked since (B7) gets no token and no mail, and the
+        // mail goes to the address it has now.
+        let Some(user) = super::locked_if_active(tx.as_mut(), user.id).await? else { return Ok(()) };
         tx.password_resets().spend_unused_for_user(user.id, now).await?;
         tx.password_resets().insert(&record).await?;
         let mail =

@@ -97,12 +97,12 @@ pub fn former_addresses<'a>(plan: &ErasurePlan, addressed_to_it: impl IntoIterat
 /// `former` the account's former addresses (`former_addresses`, less those another account holds now).
 ///
 /// The person's rows: addressed to the account (whatever address it had then), about one of its applications,
-/// with its address among the recipients, or, addressed to no account (the support inbox's notice of an access
-/// request), whose body names its address or a former one. A row addressed to another account is that
-/// account's: its first recipient is that account's address then, even one the person holds now (an address an
-/// administrator moved), and its body is not searched; the person's address among its copies still makes it
-/// theirs. In the rows kept, the first recipient of a row addressed to the account and every recipient equal to
-/// the person's address become `plan.erased_email`; the other recipients stay.
+/// with its address among the recipients, whose body names its address, or, addressed to no account (the support
+/// inbox's notice of an access request), whose body names a former one. The first recipient of a row addressed to
+/// another account is that account's address then, even one the person holds now (an address an administrator
+/// moved): such a row is not the person's by that address, nor by its body naming it. In the person's rows, the
+/// first recipient of a row addressed to the account and every recipient equal to the person's address or a former
+/// one (but that first one of another account's row) become `plan.erased_email`; the other recipients stay.
 pub fn erased_recipients(
     to: &str,
     account: Option<Uuid>,
@@ -114,11 +114,17 @@ pub fn erased_recipients(
     let (subject, address) = (plan.record.user_id, plan.email.to_lowercase());
     let addressed = account == Some(subject);
     let another = account.is_some_and(|a| a != subject);
-    // The person's address, except as the first recipient of another account's row.
-    let theirs = |at: usize, recipient: &str| recipient.trim().eq_ignore_ascii_case(&address) && !(at == 0 && another);
-    let listed = to.split(',').enumerate().any(|(at, recipient)| theirs(at, recipient));
-    let named =
-        account.is_none() && std::iter::once(&address).chain(former).any(|address| mentions_address(html, address));
+    // Another account's row whose own address then is the person's now (moved): that account's, whatever it says.
+    let moved = another && first_recipient(to) == address;
+    // The person's address (or, `with_former`, a former one) among the recipients, but as another account's own
+    // first one.
+    let theirs = |at: usize, recipient: &str, with_former: bool| {
+        let recipient = recipient.trim().to_lowercase();
+        !(at == 0 && another) && (recipient == address || (with_former && former.contains(&recipient)))
+    };
+    let listed = to.split(',').enumerate().any(|(at, recipient)| theirs(at, recipient, false));
+    let named = (!moved && mentions_address(html, &address))
+        || (account.is_none() && former.iter().any(|former| mentions_address(html, former)));
     if !(addressed || about || listed || named) {
         return None;
     }
@@ -126,7 +132,7 @@ pub fn erased_recipients(
         .split(',')
         .enumerate()
         .map(|(at, recipient)| {
-            if (at == 0 && addressed) || theirs(at, recipient) {
+            if (at == 0 && addressed) || theirs(at, recipient, true) {
                 plan.erased_email.clone()
             } else {
                 recipient.trim().to_owned()
@@ -276,8 +282,8 @@ pub struct ErasedData {
 ///   address): recipients as `erased_recipients` answers, subject `ERASED_TEXT`, body and metadata removed, a
 ///   `queued` or `failed` one `dead` (`last_error` `erased`); the outbox events of the same ids (a `mail.send`
 ///   carries the address and the text) deleted, so a queued one is never sent; any other outbox event whose
-///   payload holds `plan.email` (a password reset asked for), whatever its state, and any handled one (not
-///   pending: nothing is left undone) whose payload holds a former address;
+///   payload holds `plan.email` (a password reset asked for), whatever its state, and any done one whose payload
+///   holds a former address (a pending or dead one may be someone else's business now);
 /// - the record kept (`erasure_record` reads it back).
 ///
 /// `standing` reads where the account stands, `None` when unknown; on PostgreSQL it locks the account's row
@@ -564,7 +570,19 @@ mod tests {
             Some("support@seeg.ga")
         );
         assert_eq!(erased("support@seeg.ga", None, false, "<li>xold@exemple.ga</li>"), None);
-        assert_eq!(erased("support@seeg.ga", Some(another), false, "<li>a.b@exemple.ga</li>"), None);
+        assert_eq!(
+            erased("rh@seeg.ga", Some(another), false, "<li>a.b@exemple.ga</li>").as_deref(),
+            Some("rh@seeg.ga"),
+            "another account's mail naming the person"
+        );
+        assert_eq!(erased("rh@seeg.ga", Some(another), false, "<li>old@exemple.ga</li>"), None, "a former one");
         assert_eq!(erased("x@y.ga", None, false, "rien"), None);
+        // A former address makes no row the person's by itself (it may be someone else's now), but is replaced in
+        // the person's rows.
+        assert_eq!(erased("old@exemple.ga", None, false, ""), None);
+        assert_eq!(
+            erased("a.b@exemple.ga, old@exemple.ga", None, false, "").as_deref(),
+            Some("efface@compte-efface.invalid, efface@compte-efface.invalid")
+        );
     }
 }

@@ -11,12 +11,15 @@ use seeg_domain::identity::{CandidateProfile, Role, User};
 use tracing::instrument;
 use uuid::Uuid;
 
-use crate::Clock;
 use crate::applications::{ApplicationDocument, ApplicationFilter, ApplicationRepository, StatusChange};
 use crate::evaluations::EvaluationRepository;
-use crate::identity::{CandidateProfileRepository, Notification, NotificationRepository, UserRepository};
+use crate::identity::{
+    AuditEvent, CandidateProfileRepository, Notification, NotificationRepository, RequestContext, UserRepository,
+};
 use crate::mail::{EmailLog, EmailLogFilter, EmailLogRepository};
+use crate::store::UnitOfWork;
 use crate::store::{Page, StoreError};
+use crate::{Clock, IdGenerator};
 
 /// Rows read per page while gathering (every page is read: an export is whole).
 const PAGE: u64 = 200;
@@ -87,8 +90,13 @@ pub struct PersonalDataExports {
     evaluations: Arc<dyn EvaluationRepository>,
     notifications: Arc<dyn NotificationRepository>,
     emails: Arc<dyn EmailLogRepository>,
+    uow: Arc<dyn UnitOfWork>,
+    ids: Arc<dyn IdGenerator>,
     clock: Arc<dyn Clock>,
 }
+
+/// The audit action of an administrator's export of another account (B2, B7): who read whose data, and when.
+pub const USER_EXPORTED: &str = "user.exported";
 
 /// The ports an export reads.
 #[derive(Debug, Clone)]
@@ -105,23 +113,47 @@ pub struct ExportPorts {
     pub notifications: Arc<dyn NotificationRepository>,
     /// The e-mail log.
     pub emails: Arc<dyn EmailLogRepository>,
+    /// Where an administrator's export of another account is audited.
+    pub uow: Arc<dyn UnitOfWork>,
+    /// The audit lines' ids.
+    pub ids: Arc<dyn IdGenerator>,
 }
 
 impl PersonalDataExports {
     /// The use case on its ports.
     pub fn new(ports: ExportPorts, clock: Arc<dyn Clock>) -> Self {
-        let ExportPorts { users, profiles, applications, evaluations, notifications, emails } = ports;
-        Self { users, profiles, applications, evaluations, notifications, emails, clock }
+        let ExportPorts { users, profiles, applications, evaluations, notifications, emails, uow, ids } = ports;
+        Self { users, profiles, applications, evaluations, notifications, emails, uow, ids, clock }
     }
 
-    /// Everything held about account `subject`, for `caller`: themselves, or an administrator.
+    /// Everything held about account `subject`, for `caller`: themselves, or an administrator. An
+    /// administrator's export of another account is audited (`USER_EXPORTED`, no values) before anything is read.
     #[instrument(name = "privacy.export", skip_all, fields(subject = %subject))]
-    pub async fn export(&self, caller: &User, subject: Uuid) -> Result<PersonalData, ExportError> {
+    pub async fn export(
+        &self,
+        caller: &User,
+        subject: Uuid,
+        context: &RequestContext,
+    ) -> Result<PersonalData, ExportError> {
         let by_administrator = caller.role == Role::Admin;
         if caller.id != subject && !by_administrator {
             return Err(ExportError::Forbidden);
         }
         let user = self.users.get(subject).await?.ok_or(ExportError::NotFound)?;
+        if caller.id != subject {
+            let mut tx = self.uow.begin().await?;
+            let line = AuditEvent::on_target(
+                self.ids.new_id(),
+                caller,
+                USER_EXPORTED,
+                ("user", subject),
+                Vec::new(),
+                context,
+                self.clock.now(),
+            );
+            tx.audit().append(&line).await?;
+            tx.commit().await?;
+        }
         let profile = self.profiles.for_user(subject).await?;
         let mut applications = Vec::new();
         let filter = ApplicationFilter { candidate_id: Some(subject), ..ApplicationFilter::default() };

@@ -18,7 +18,9 @@ pub use erasure::{
     ErasureRepository, ErasureWriter, PERSONAL_DATA_ERASED, erased_email, erased_recipients, first_recipient,
     former_addresses, mentions_address,
 };
-pub use export::{EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports};
+pub use export::{
+    EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports, USER_EXPORTED,
+};
 pub use retention::{
     FIRST_PASS_AFTER, MAX_INACTIVE_AFTER_DAYS, MAX_WARNING_DAYS, MIN_INACTIVE_AFTER_DAYS, MIN_WARNING_DAYS,
     PlannedRetention, RETENTION_BATCH, RETENTION_WARNING, RetentionAction, RetentionCandidate, RetentionJob,
