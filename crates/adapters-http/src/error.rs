@@ -133,6 +133,12 @@ impl ApiError {
         Self::Refused { code, detail: detail.into() }
     }
 
+    /// The refusal of a token that names no active account (S4), or of a request whose account stopped being
+    /// active while it ran (B7): 401 `invalid_token`, with the legacy detail.
+    pub fn invalid_token() -> Self {
+        Self::refused(ErrorCode::InvalidToken, "Could not validate credentials")
+    }
+
     /// 403 `forbidden`, with the message of the use case's refusal.
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::refused(ErrorCode::Forbidden, detail)

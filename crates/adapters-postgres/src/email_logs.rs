@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, OnConflict};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use seeg_application::mail::{
     Attempt, EmailLog, EmailLogFilter, EmailLogRepository, EmailLogWriter, MailPreferenceRepository, MailPreferences,
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::database::{Database, SqlTransaction, fetch_page, store_error};
 use crate::entities::{email_log, user_mail_preference};
-use crate::offers::escape_like;
+use crate::offers::contains;
 
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Unexpected(anyhow::anyhow!("{what} illisible : {detail}"))
@@ -94,8 +94,7 @@ impl EmailLogRepository for Database {
             select = select.filter(Column::Status.eq(status.as_str()));
         }
         if let Some(recipient) = filter.recipient.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            let pattern = format!("%{}%", escape_like(&recipient.to_lowercase()));
-            select = select.filter(Func::lower(Expr::col(Column::To)).like(LikeExpr::new(pattern).escape('\\')));
+            select = select.filter(contains(Func::lower(Expr::col(Column::To)), &recipient.to_lowercase()));
         }
         if let Some(application_id) = filter.application_id {
             select = select.filter(Column::ApplicationId.eq(application_id));

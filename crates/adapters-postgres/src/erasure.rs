@@ -2,7 +2,7 @@
 //! (the contract is `seeg_application::privacy::ErasureWriter`'s).
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, Value};
 use seeg_application::StoreError;
 use seeg_application::applications::APPLICATION_DELETED;
@@ -23,7 +23,7 @@ use crate::entities::{
     password_reset, protocol1_evaluation, protocol2_evaluation, refresh_token, upload_reservation, user,
     user_mail_preference,
 };
-use crate::offers::escape_like;
+use crate::offers::contains;
 
 /// A NULL of a text column.
 fn no_text() -> Expr {
@@ -302,11 +302,6 @@ async fn former_addresses_held_by_nobody(
     Ok(former)
 }
 
-/// The pattern of a `LIKE` (escaped by `\\`) that finds `text` anywhere.
-fn contains(text: &str) -> String {
-    format!("%{}%", escape_like(text))
-}
-
 /// An e-mail log row as the erasure reads it: id, recipients, application, metadata, HTML, status, account.
 type MailRow = (Uuid, String, Option<Uuid>, Option<serde_json::Value>, String, String, Option<Uuid>);
 
@@ -320,9 +315,7 @@ async fn erase_mail(
     applications: &[Uuid],
 ) -> Result<(), StoreError> {
     let user_id = plan.record.user_id;
-    let like = |column: email_log::Column, address: &str| {
-        Func::lower(Expr::col(column)).like(LikeExpr::new(contains(address)).escape('\\'))
-    };
+    let like = |column: email_log::Column, address: &str| contains(Func::lower(Expr::col(column)), address);
     let address = plan.email.to_lowercase();
     let mut found = sea_orm::Condition::any()
         .add(email_log::Column::UserId.eq(user_id))
@@ -386,8 +379,7 @@ async fn erase_events(
 ) -> Result<(), StoreError> {
     // An address as a whole JSON string (`"a@b.ga"`), never inside a longer one (`"xa@b.ga"`).
     let holds = |address: &str| {
-        Func::lower(Expr::col(outbox_event::Column::Payload).cast_as("TEXT"))
-            .like(LikeExpr::new(contains(&format!("\"{address}\""))).escape('\\'))
+        contains(Func::lower(Expr::col(outbox_event::Column::Payload).cast_as("TEXT")), &format!("\"{address}\""))
     };
     let mut handled_holding = sea_orm::Condition::any();
     for address in former {

@@ -27,8 +27,12 @@ use crate::entities::job_offer::{Column, Entity, Model};
 /// `column LIKE '%text%'` on a folded column, `text` taken literally. `text` comes from a filter already folded
 /// (`OfferFilter::folded`, which `list` and `count` apply first): it is not folded again here.
 fn contains_folded(column: Column, text: &str) -> SimpleExpr {
-    let pattern = format!("%{}%", escape_like(text));
-    Expr::col(column).like(LikeExpr::new(pattern).escape('\\'))
+    contains(Expr::col(column), text)
+}
+
+/// `expr LIKE '%text%'`: true where `expr` holds `text`, taken literally (`escape_like`), anywhere.
+pub(crate) fn contains(expr: impl ExprTrait, text: &str) -> SimpleExpr {
+    expr.like(LikeExpr::new(format!("%{}%", escape_like(text))).escape('\\'))
 }
 
 /// Every filter of `filter`, which must be folded (`OfferFilter::folded`).

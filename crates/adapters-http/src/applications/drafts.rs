@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::body::{Deferred, json_config};
 use crate::envelope::Envelope;
-use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
+use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::params::{NOT_A_UUID, parse_uuid};
 use crate::routing::route;
 use crate::state::ApiState;
@@ -76,7 +76,7 @@ impl From<DraftError> for ApiError {
         match error {
             DraftError::NotACandidate => Self::forbidden(error.to_string()),
             DraftError::OfferNotFound | DraftError::ApplicationNotFound => Self::NotFound,
-            DraftError::AccountInactive => Self::refused(ErrorCode::InvalidToken, "Could not validate credentials"),
+            DraftError::AccountInactive => Self::invalid_token(),
             DraftError::Store(e) => e.into(),
         }
     }

@@ -67,9 +67,7 @@ impl From<SubmissionError> for ApiError {
             SubmissionError::Quota(exceeded) => exceeded.into(),
             SubmissionError::InspectorBusy => Self::Busy,
             SubmissionError::Storage(e) => Self::Unexpected(anyhow::Error::new(e)),
-            SubmissionError::AccountInactive => {
-                Self::refused(ErrorCode::InvalidToken, "Could not validate credentials")
-            }
+            SubmissionError::AccountInactive => Self::invalid_token(),
             SubmissionError::Store(e) => e.into(),
         }
     }

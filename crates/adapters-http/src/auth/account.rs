@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::state::ApiState;
 
 /// An account (legacy `User`). `date_of_birth` is a calendar date (F2).
@@ -131,9 +131,7 @@ impl From<CandidateProfileError> for ApiError {
         match error {
             CandidateProfileError::NotACandidate => Self::forbidden(error.to_string()),
             CandidateProfileError::NotFound => Self::NotFound,
-            CandidateProfileError::AccountInactive => {
-                Self::refused(ErrorCode::InvalidToken, "Could not validate credentials")
-            }
+            CandidateProfileError::AccountInactive => Self::invalid_token(),
             CandidateProfileError::Invalid(e) => Self::Validation(vec![FieldError {
                 field: match e {
                     ProfileError::SalaryRange => "body.expected_salary_min".to_owned(),

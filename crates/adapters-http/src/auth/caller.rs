@@ -7,7 +7,7 @@ use futures_util::future::LocalBoxFuture;
 use seeg_application::identity::AuthenticationError;
 use seeg_domain::identity::User;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::state::ApiState;
 
 /// The caller, from `Authorization: Bearer <access token>`; the account must still be `actif` (S4).
@@ -33,9 +33,7 @@ impl FromRequest for Caller {
 pub(crate) async fn signed_in(state: &ApiState, token: &str) -> Result<User, ApiError> {
     match state.accounts.authenticate(token).await {
         Ok(user) => Ok(user),
-        Err(AuthenticationError::InvalidToken) => {
-            Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"))
-        }
+        Err(AuthenticationError::InvalidToken) => Err(ApiError::invalid_token()),
         Err(AuthenticationError::Store(error)) => Err(error.into()),
     }
 }

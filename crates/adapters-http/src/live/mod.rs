@@ -30,9 +30,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 async fn authenticate(state: &ApiState, credential: &str, kind: TokenKind) -> Result<(User, DateTime<Utc>), ApiError> {
     match state.accounts.authenticate_stream(credential, kind).await {
         Ok(found) => Ok(found),
-        Err(AuthenticationError::InvalidToken) => {
-            Err(ApiError::refused(ErrorCode::InvalidToken, "Could not validate credentials"))
-        }
+        Err(AuthenticationError::InvalidToken) => Err(ApiError::invalid_token()),
         Err(AuthenticationError::Store(error)) => Err(error.into()),
     }
 }

@@ -91,6 +91,21 @@ pub fn former_addresses<'a>(plan: &ErasurePlan, addressed_to_it: impl IntoIterat
     former
 }
 
+/// Whether the recipient at position `at` of a log row addressed to `account` may be the person `subject`'s: any
+/// but the first of a row addressed to another account, which is that account's own address then (even one the
+/// person holds now: an address an administrator moved).
+fn may_be_theirs(at: usize, account: Option<Uuid>, subject: Uuid) -> bool {
+    !(at == 0 && account.is_some_and(|a| a != subject))
+}
+
+/// Whether `address` (lower-cased) is among a log row's recipients (`to`) as the address of the person `subject`
+/// (`may_be_theirs`); `account` is the account the row was addressed to (`user_id`).
+pub fn lists_address(to: &str, account: Option<Uuid>, subject: Uuid, address: &str) -> bool {
+    to.split(',')
+        .enumerate()
+        .any(|(at, recipient)| may_be_theirs(at, account, subject) && recipient.trim().eq_ignore_ascii_case(address))
+}
+
 /// What the erasure `plan` leaves of an e-mail log row's recipients (`to`: the address, then the copies), or
 /// `None` when the row is not the erased person's (`ErasureWriter`'s contract). `account` is the account the row
 /// was addressed to (`user_id`), `about` whether it is about one of the person's applications, `html` its body,
@@ -116,13 +131,7 @@ pub fn erased_recipients(
     let another = account.is_some_and(|a| a != subject);
     // Another account's row whose own address then is the person's now (moved): that account's, whatever it says.
     let moved = another && first_recipient(to) == address;
-    // The person's address (or, `with_former`, a former one) among the recipients, but as another account's own
-    // first one.
-    let theirs = |at: usize, recipient: &str, with_former: bool| {
-        let recipient = recipient.trim().to_lowercase();
-        !(at == 0 && another) && (recipient == address || (with_former && former.contains(&recipient)))
-    };
-    let listed = to.split(',').enumerate().any(|(at, recipient)| theirs(at, recipient, false));
+    let listed = lists_address(to, account, subject, &address);
     let named = (!moved && mentions_address(html, &address))
         || (account.is_none() && former.iter().any(|former| mentions_address(html, former)));
     if !(addressed || about || listed || named) {
@@ -132,7 +141,9 @@ pub fn erased_recipients(
         .split(',')
         .enumerate()
         .map(|(at, recipient)| {
-            if (at == 0 && addressed) || theirs(at, recipient, true) {
+            let lowered = recipient.trim().to_lowercase();
+            let theirs = lowered == address || former.contains(&lowered);
+            if (at == 0 && addressed) || (theirs && may_be_theirs(at, account, subject)) {
                 plan.erased_email.clone()
             } else {
                 recipient.trim().to_owned()
@@ -577,6 +588,9 @@ mod tests {
         );
         assert_eq!(erased("rh@seeg.ga", Some(another), false, "<li>old@exemple.ga</li>"), None, "a former one");
         assert_eq!(erased("x@y.ga", None, false, "rien"), None);
+        assert!(lists_address("tiers@y.ga, A.B@exemple.ga", Some(another), subject, "a.b@exemple.ga"));
+        assert!(!lists_address("a.b@exemple.ga, tiers@y.ga", Some(another), subject, "a.b@exemple.ga"));
+        assert!(lists_address("a.b@exemple.ga", Some(subject), subject, "a.b@exemple.ga"));
         // A former address makes no row the person's by itself (it may be someone else's now), but is replaced in
         // the person's rows.
         assert_eq!(erased("old@exemple.ga", None, false, ""), None);

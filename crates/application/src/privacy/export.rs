@@ -175,15 +175,9 @@ impl PersonalDataExports {
         let mut emails: Vec<EmailLog> = every(async |page| self.emails.list(&filter, page).await)
             .await?
             .into_iter()
-            // The filter matches text inside the recipients: keep the rows with exactly this address among them,
-            // except as the address of a row addressed to another account, which had it before (B7).
-            .filter(|log| {
-                let another = log.user_id.is_some_and(|account| account != subject);
-                log.to
-                    .split(',')
-                    .enumerate()
-                    .any(|(at, to)| to.trim().eq_ignore_ascii_case(user.email.as_str()) && !(at == 0 && another))
-            })
+            // The filter matches text inside the recipients: keep the rows with exactly this address among them as
+            // the person's (not another account's own address then, B7).
+            .filter(|log| super::lists_address(&log.to, log.user_id, subject, user.email.as_str()))
             .collect();
         // And those addressed to the account at an address it had before (B7).
         let filter = EmailLogFilter { user_id: Some(subject), ..EmailLogFilter::default() };

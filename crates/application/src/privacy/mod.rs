@@ -16,7 +16,7 @@ pub use erasure::{
     AccountErasure, AccountStanding, CLOSED_NOTE, ERASED_DOMAIN, ERASED_FIRST_NAME, ERASED_LAST_NAME,
     ERASED_PASSWORD_HASH, ERASED_TEXT, ErasedData, Eraser, ErasureError, ErasurePlan, ErasureReason, ErasureRecord,
     ErasureRepository, ErasureWriter, PERSONAL_DATA_ERASED, erased_email, erased_recipients, first_recipient,
-    former_addresses, mentions_address,
+    former_addresses, lists_address, mentions_address,
 };
 pub use export::{
     EvaluationOutcome, ExportError, ExportPorts, ExportedApplication, PersonalData, PersonalDataExports, USER_EXPORTED,
